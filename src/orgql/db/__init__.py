@@ -1,0 +1,1 @@
+"""Database access: engine, ORM models, migrations and the embedded server."""
