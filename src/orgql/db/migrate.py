@@ -1,0 +1,33 @@
+"""Run Alembic migrations programmatically (``orgql migrate``, app start-up, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.settings import to_asyncpg_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.set_main_option("sqlalchemy.url", to_asyncpg_url(url).replace("%", "%%"))
+    return config
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the database behind ``engine`` to ``revision`` in one transaction."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade_sync, revision)
+
+
+def _upgrade_sync(connection: object, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
