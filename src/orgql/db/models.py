@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     MetaData,
@@ -177,7 +178,9 @@ class Organization(Base):
     organization_logo: Mapped[str | None] = mapped_column(ForeignKey("media_files.path"))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
     #: Ancestor ids, root first, direct parent last. Maintained by a trigger from parent_id.
-    path: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    path: Mapped[list[str]] = mapped_column(
+        ARRAY(String(40)), server_default="{}", server_onupdate=FetchedValue()
+    )
     #: NULL means "not set here": the derived value comes from an ancestor.
     payment_methods: Mapped[list[str] | None] = mapped_column(ARRAY(String(254)))
     shipping_methods: Mapped[list[str] | None] = mapped_column(ARRAY(String(254)))
@@ -191,6 +194,9 @@ class Organization(Base):
     )
     dynamic_properties: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     created_at: Mapped[datetime] = _created_at()
+
+    # RETURNING brings back what the database computes: path (trigger), name_key, created_at.
+    __mapper_args__ = {"eager_defaults": True}
 
     __table_args__ = (
         UniqueConstraint("name_key", name="uq_organizations_name_key"),

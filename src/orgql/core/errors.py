@@ -1,0 +1,75 @@
+"""Errors the core raises, each with its OCC error code.
+
+The core says *what* went wrong (``kind``); transports decide how to show it (HTTP status,
+GraphQL ``userErrors``). No HTTP status lives here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ErrorKind(Enum):
+    INVALID = "invalid"  # the input breaks a rule
+    NOT_FOUND = "not_found"  # the thing addressed does not exist
+    CONFLICT = "conflict"  # the input clashes with existing state (duplicate name, ...)
+    INTERNAL = "internal"  # our fault; the caller's data is untouched
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class OrgqlError(Exception):
+    """A failure the caller can act on. ``details`` holds every problem found, first first."""
+
+    code: str
+    message: str
+    field: str | None = None
+    kind: ErrorKind = ErrorKind.INVALID
+    details: list[ErrorDetail] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+        if not self.details:
+            self.details = [ErrorDetail(self.code, self.message, self.field)]
+
+    @classmethod
+    def from_details(cls, details: list[ErrorDetail], kind: ErrorKind) -> OrgqlError:
+        first = details[0]
+        return cls(first.code, first.message, first.field, kind, list(details))
+
+
+class Codes:
+    """OCC error codes used by the core (see spec/ for their meaning)."""
+
+    VALUE_TOO_LONG = "00004"
+    ORGANIZATION_NOT_FOUND = "100001"
+    INVALID_INPUT = "100002"
+    NAME_EMPTY = "100003"
+    NAME_EXISTS = "100005"
+    CREATE_FAILED = "100006"
+    LOGO_NOT_FOUND = "100052"
+    INVALID_BILLING_ADDRESS = "100053"
+    INVALID_SHIPPING_ADDRESS = "100054"
+    CATALOG_INVALID = "100064"
+    CATALOG_REQUIRED = "100073"
+    PRICE_LIST_GROUP_REQUIRED = "100074"
+    EXTERNAL_REFERENCE_INVALID = "100075"
+    PRICE_LIST_GROUP_INVALID = "20187"
+    TAX_EXEMPTION_CODE_INVALID = "100104"
+    PAYMENT_METHODS_INVALID = "100118"
+    SHIPPING_METHODS_INVALID = "100119"
+    USE_ALL_PAYMENT_METHODS_INVALID = "100120"
+    USE_ALL_SHIPPING_METHODS_INVALID = "100121"
+    PROFILE_INVALID = "22002"
+
+
+def invalid(code: str, message: str, field: str | None = None) -> ErrorDetail:
+    return ErrorDetail(code, message, field)
