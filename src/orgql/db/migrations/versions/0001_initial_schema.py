@@ -5,17 +5,17 @@ Revises:
 
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision: str = "0001"
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 # The ancestor path (root first, direct parent last) is derived from parent_id by the
@@ -242,7 +242,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "customer_type IN ('Standard', 'Preferred', 'Enterprise', 'OEM', 'Distributor', 'Supplier')",
+            "customer_type IN ('Standard', 'Preferred', 'Enterprise', 'OEM', 'Distributor',"
+            " 'Supplier')",
             name=op.f("ck_organizations_customer_type_known"),
         ),
         sa.CheckConstraint(
@@ -353,7 +354,8 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=40), nullable=False),
         sa.Column("function", sa.String(length=40), nullable=False),
         sa.CheckConstraint(
-            "function IN ('admin', 'buyer', 'approver', 'accountAddressManager', 'profileAddressManager')",
+            "function IN ('admin', 'buyer', 'approver', 'accountAddressManager',"
+            " 'profileAddressManager')",
             name=op.f("ck_relative_roles_function_known"),
         ),
         sa.ForeignKeyConstraint(
