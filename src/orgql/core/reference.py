@@ -98,7 +98,7 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
     sites = models.Site.__table__
     if any(site.default for site in data.sites):
         # The new default replaces the old one (a partial unique index allows only one).
-        await session.execute(update(sites).values(is_default=False))
+        await session.execute(update(models.Site).values(is_default=False))
     await _upsert(
         session,
         sites,  # type: ignore[arg-type]

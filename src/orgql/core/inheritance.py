@@ -1,0 +1,91 @@
+"""Derived ("inherited") values: pure functions over an organization's ancestor chain.
+
+Rule (DOMAIN.md, "Derived values"): a derived X is the organization's own X when set, else
+the parent's derived X, recursively to the root; null when nothing on the path sets it. A null
+own value inherits; any non-null value, ``False`` and ``0`` included, overrides. Site-specific
+values inherit the same way within one site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from orgql.db.models import Organization
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+#: Organization columns that sub-organizations inherit (the createOrganization response's
+#: ``derived*`` fields; billing/shipping addresses by id, their types follow the address).
+DERIVED_COLUMNS = (
+    "description",
+    "type",
+    "customer_type",
+    "duns_number",
+    "tax_reference_number",
+    "vat_reference_number",
+    "tax_exemption_code",
+    "unique_id",
+    "organization_logo",
+    "payment_methods",
+    "shipping_methods",
+    "use_all_payment_methods_from_site",
+    "use_all_shipping_methods_from_site",
+    "billing_address_id",
+    "shipping_address_id",
+)
+
+
+@dataclass(frozen=True)
+class Inherited(Generic[T]):
+    """A derived value and the id of the organization that set it (None when unset)."""
+
+    value: T | None
+    source_id: str | None
+
+
+def chain_of(organization: Organization, by_id: Mapping[str, Organization]) -> list[Organization]:
+    """The organization followed by its ancestors, nearest first (self, parent, ..., root).
+
+    ``by_id`` must hold every id of ``organization.path``; one missing is skipped, which
+    happens only if a concurrent transaction removed it.
+    """
+    chain = [organization]
+    chain.extend(by_id[ancestor] for ancestor in reversed(organization.path) if ancestor in by_id)
+    return chain
+
+
+def ancestors_root_first(
+    organization: Organization, by_id: Mapping[str, Organization]
+) -> list[Organization]:
+    return [by_id[ancestor] for ancestor in organization.path if ancestor in by_id]
+
+
+def first_set(
+    items: Sequence[S], value_of: Callable[[S], T | None], id_of: Callable[[S], str]
+) -> Inherited[T]:
+    """The first non-null value along ``items`` (nearest first), with its owner's id."""
+    for item in items:
+        value = value_of(item)
+        if value is not None:
+            return Inherited(value, id_of(item))
+    return Inherited(None, None)
+
+
+def derive(chain: Sequence[Organization], column: str) -> Inherited[object]:
+    """The derived value of ``column`` for ``chain[0]``."""
+    if column not in DERIVED_COLUMNS:
+        raise ValueError(f"{column} is not inherited")
+    return first_set(chain, lambda org: getattr(org, column), lambda org: org.id)
+
+
+def derive_all(chain: Sequence[Organization]) -> dict[str, Inherited[object]]:
+    return {column: derive(chain, column) for column in DERIVED_COLUMNS}
+
+
+def derive_site_value(chain_ids: Sequence[str], own_values: Mapping[str, T | None]) -> Inherited[T]:
+    """The effective per-site value: ``own_values`` maps organization id to its own value on
+    the site (absent or None: not set), looked up along ``chain_ids`` (nearest first)."""
+    return first_set(chain_ids, lambda org_id: own_values.get(org_id), lambda org_id: org_id)

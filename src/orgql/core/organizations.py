@@ -1,0 +1,388 @@
+"""Organizations: create, read one, list. Rules of createOrganization.txt and DOMAIN.md.
+
+Services flush and never commit: the transport owns the unit of work, so a failed call
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from orgql.core import repository
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.ids import next_ids
+from orgql.core.organization_input import NewContract, NewOrganization, SiteProperties
+from orgql.core.validation import Problems, join
+from orgql.db import models
+
+_DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "boolean": bool,
+    "number": (int, float),
+    "date": str,
+}
+
+ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
+
+
+async def resolve_site(
+    session: AsyncSession, site_id: str | None, *, field: str = "site"
+) -> models.Site | None:
+    """The named site, or the default site when ``site_id`` is None (None if there is none).
+
+    An unknown ``site_id`` is the caller's error (100002)."""
+    if site_id is None:
+        return await repository.default_site(session)
+    site = await session.get(models.Site, site_id)
+    if site is None:
+        raise OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
+    return site
+
+
+async def get(session: AsyncSession, organization_id: str) -> models.Organization:
+    organization = await session.get(models.Organization, organization_id)
+    if organization is None:
+        raise OrgqlError(
+            Codes.ORGANIZATION_NOT_FOUND,
+            f"Organization {organization_id!r} does not exist",
+            "id",
+            ErrorKind.NOT_FOUND,
+        )
+    return organization
+
+
+async def create(
+    session: AsyncSession, new: NewOrganization, *, site_id: str | None = None
+) -> models.Organization:
+    """Create an organization with its addresses, roles, members and site properties.
+
+    Site-specific values go to ``site_id`` (the ``x-ccsite`` header) or the default site.
+    Every reference is checked; the database enforces the name's uniqueness as well, so of
+    two concurrent creates of one name exactly one succeeds (100005 for the other).
+    """
+    site = await resolve_site(session, site_id, field="x-ccsite")
+    problems = Problems()
+    await _check_references(session, new, problems)
+    if not new.site_properties.is_empty() and site is None:
+        problems.add(
+            Codes.INVALID_INPUT,
+            "no site to store site-specific properties on: name one or configure a default site",
+            "x-ccsite",
+        )
+    problems.raise_if_any()
+    await _check_name_free(session, new.name)
+
+    ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses) + 2)
+    organization_id, role_ids = ids[0], ids[1 : 1 + len(ROLE_FUNCTIONS)]
+    address_ids = ids[1 + len(ROLE_FUNCTIONS) : 1 + len(ROLE_FUNCTIONS) + len(new.addresses)]
+    contract_id, terms_id = ids[-2], ids[-1]
+
+    billing_id = new.billing_address_id
+    shipping_id = new.shipping_address_id
+    for address, address_id in zip(new.addresses, address_ids, strict=True):
+        if address.default_billing:
+            billing_id = address_id
+        if address.default_shipping:
+            shipping_id = address_id
+
+    organization = models.Organization(
+        id=organization_id,
+        name=new.name,
+        parent_id=new.parent_id,
+        billing_address_id=billing_id,
+        shipping_address_id=shipping_id,
+        dynamic_properties=new.dynamic_properties,
+        **new.columns,
+    )
+    session.add(organization)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise _integrity_error(exc, new.name) from None
+
+    session.add_all(
+        models.Address(
+            id=address_id,
+            organization_id=organization_id,
+            address_type=address.address_type,
+            **address.fields,
+        )
+        for address, address_id in zip(new.addresses, address_ids, strict=True)
+    )
+    session.add_all(
+        models.RelativeRole(id=role_id, organization_id=organization_id, function=function)
+        for role_id, function in zip(role_ids, ROLE_FUNCTIONS, strict=True)
+    )
+    session.add_all(
+        models.OrganizationMember(organization_id=organization_id, profile_id=profile_id)
+        for profile_id in new.member_ids
+    )
+    if site is not None and not new.site_properties.is_empty():
+        await _write_site_properties(
+            session, organization_id, site.id, new.site_properties, contract_id, terms_id
+        )
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise _integrity_error(exc, new.name) from None
+    return organization
+
+
+async def _write_site_properties(
+    session: AsyncSession,
+    organization_id: str,
+    site_id: str,
+    values: SiteProperties,
+    contract_id: str,
+    terms_id: str,
+) -> None:
+    if values.contract is not None:
+        await _insert_contract(session, values.contract, contract_id, terms_id)
+    session.add(
+        models.SiteOrganizationProperties(
+            organization_id=organization_id,
+            site_id=site_id,
+            contract_id=contract_id if values.contract is not None else None,
+            approval_required=values.approval_required,
+            order_price_limit=values.order_price_limit,
+            delegate_approval_management=values.delegate_approval_management,
+            use_external_approval_webhook=values.use_external_approval_webhook,
+        )
+    )
+
+
+async def _insert_contract(
+    session: AsyncSession, contract: NewContract, contract_id: str, terms_id: str
+) -> None:
+    if contract.terms is not None:
+        session.add(models.ContractTerms(id=terms_id, terms=contract.terms))
+        await session.flush()
+    session.add(
+        models.Contract(
+            id=contract_id,
+            display_name=contract.display_name,
+            description=contract.description,
+            catalog_id=contract.catalog_id,
+            price_list_group_id=contract.price_list_group_id,
+            start_date=contract.start_date,
+            end_date=contract.end_date,
+            external_contract_reference=contract.external_contract_reference,
+            terms_id=terms_id if contract.terms is not None else None,
+        )
+    )
+    await session.flush()
+
+
+async def _check_name_free(session: AsyncSession, name: str) -> None:
+    taken = await session.scalar(
+        select(models.Organization.id).where(models.Organization.name_key == name.strip().lower())
+    )
+    if taken is not None:
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.NAME_EXISTS,
+        f"An organization named {name!r} already exists",
+        "name",
+        ErrorKind.CONFLICT,
+    )
+
+
+def _integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
+    """Map a constraint the database enforced to the error the caller can act on."""
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    if constraint is None:
+        match = re.search(r'constraint "([^"]+)"', str(exc.orig))
+        constraint = match.group(1) if match else None
+    if constraint == "uq_organizations_name_key":
+        return _name_taken(name)
+    if constraint == "ck_organizations_no_cycle":
+        return OrgqlError(
+            Codes.INVALID_INPUT, "An organization cannot be its own ancestor", "parentOrganization"
+        )
+    if constraint and constraint.startswith("fk_"):
+        # A referenced row vanished between our check and the insert (a concurrent change).
+        return OrgqlError(
+            Codes.INVALID_INPUT, "A referenced item no longer exists; retry the request", None
+        )
+    return OrgqlError(
+        Codes.CREATE_FAILED,
+        "The organization could not be created",
+        None,
+        ErrorKind.INTERNAL,
+    )
+
+
+async def _check_references(
+    session: AsyncSession, new: NewOrganization, problems: Problems
+) -> None:
+    """Every id the input names must exist (one statement per kind of reference)."""
+    parent: models.Organization | None = None
+    if new.parent_id is not None:
+        parent = await session.get(models.Organization, new.parent_id)
+        if parent is None:
+            problems.add(
+                Codes.INVALID_INPUT,
+                f"Parent organization {new.parent_id!r} does not exist",
+                "parentOrganization.id",
+            )
+
+    checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
+        (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),
+        (
+            models.PaymentMethod.id,
+            _as_list(new.columns.get("payment_methods")),
+            Codes.PAYMENT_METHODS_INVALID,
+            "paymentMethods",
+            "payment method",
+        ),
+        (
+            models.ShippingMethod.id,
+            _as_list(new.columns.get("shipping_methods")),
+            Codes.SHIPPING_METHODS_INVALID,
+            "shippingMethods",
+            "shipping method",
+        ),
+    ]
+    logo = new.columns.get("organization_logo")
+    if isinstance(logo, str):
+        checks.append(
+            (models.MediaFile.path, [logo], Codes.LOGO_NOT_FOUND, "organizationLogo", "logo")
+        )
+    contract = new.site_properties.contract
+    if contract is not None:
+        checks.append(
+            (
+                models.Catalog.id,
+                [contract.catalog_id],
+                Codes.CATALOG_INVALID,
+                "contract.catalogId",
+                "catalog",
+            )
+        )
+        checks.append(
+            (
+                models.PriceListGroup.id,
+                [contract.price_list_group_id],
+                Codes.PRICE_LIST_GROUP_INVALID,
+                "contract.priceListGroupId",
+                "price list group",
+            )
+        )
+    for column, wanted, code, field, noun in checks:
+        found = await repository.existing_ids(session, column, wanted)
+        for index, item in enumerate(wanted):
+            if item not in found:
+                path = field if len(wanted) == 1 and "." in field else join(field, index)
+                problems.add(code, f"Unknown {noun} {item!r}", path)
+
+    await _check_default_address(
+        session,
+        new.billing_address_id,
+        parent,
+        Codes.INVALID_BILLING_ADDRESS,
+        "billingAddress",
+        problems,
+    )
+    await _check_default_address(
+        session,
+        new.shipping_address_id,
+        parent,
+        Codes.INVALID_SHIPPING_ADDRESS,
+        "shippingAddress",
+        problems,
+    )
+    if new.billing_address_id and any(a.default_billing for a in new.addresses):
+        problems.add(
+            Codes.INVALID_BILLING_ADDRESS,
+            "billingAddress and an address marked isDefaultBillingAddress name different defaults",
+            "billingAddress",
+        )
+    if new.shipping_address_id and any(a.default_shipping for a in new.addresses):
+        problems.add(
+            Codes.INVALID_SHIPPING_ADDRESS,
+            "shippingAddress and an address marked isDefaultShippingAddress name different"
+            " defaults",
+            "shippingAddress",
+        )
+    await _check_dynamic_properties(session, new.dynamic_properties, problems)
+
+
+async def _check_default_address(
+    session: AsyncSession,
+    address_id: str | None,
+    parent: models.Organization | None,
+    code: str,
+    field: str,
+    problems: Problems,
+) -> None:
+    """A default address given by id must belong to one of the new organization's ancestors
+    (a new organization has no addresses of its own yet except its secondaryAddresses)."""
+    if address_id is None:
+        return
+    address = await session.get(models.Address, address_id)
+    ancestors = set(parent.path) | {parent.id} if parent is not None else set()
+    if address is None or address.organization_id not in ancestors:
+        problems.add(
+            code,
+            f"Address {address_id!r} is not an address of this organization's ancestors",
+            join(field, "repositoryId"),
+        )
+
+
+async def _check_dynamic_properties(
+    session: AsyncSession, values: Mapping[str, object], problems: Problems
+) -> None:
+    if not values:
+        return
+    definitions = {
+        d.id: d
+        for d in await session.scalars(
+            select(models.DynamicPropertyDefinition).where(
+                models.DynamicPropertyDefinition.id.in_(list(values))
+            )
+        )
+    }
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+            continue
+        if value is None:
+            continue
+        expected: type | tuple[type, ...] = _DYNAMIC_TYPES[definition.data_type]
+        if not isinstance(value, expected) or (
+            definition.data_type == "number" and isinstance(value, bool)
+        ):
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a {definition.data_type}", key)
+            continue
+        if definition.data_type == "date":
+            try:
+                datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 date", key)
+                continue
+        if (
+            isinstance(value, str)
+            and definition.max_length is not None
+            and len(value) > definition.max_length
+        ):
+            problems.add(
+                Codes.VALUE_TOO_LONG,
+                f"{key} is {len(value)} characters long;"
+                f" at most {definition.max_length} are allowed",
+                key,
+            )
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []

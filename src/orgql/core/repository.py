@@ -1,0 +1,297 @@
+"""Batch reads: every function takes many keys and costs one SQL statement.
+
+DataLoaders (GraphQL) and the REST renderer both read through these, so a page of N
+organizations costs a constant number of statements whatever N and the tree depth.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from orgql.db import models
+
+
+@dataclass(frozen=True)
+class ContractView:
+    id: str
+    display_name: str
+    description: str | None
+    catalog_id: str
+    catalog_name: str
+    price_list_group_id: str
+    price_list_group_name: str
+    start_date: datetime | None
+    end_date: datetime | None
+    external_contract_reference: str | None
+    terms_id: str | None
+    terms: str | None
+    creation_date: datetime
+
+
+@dataclass(frozen=True)
+class OrganizationFilter:
+    name_contains: str | None = None
+    name_equals: str | None = None
+    name_starts_with: str | None = None
+    parent_id: str | None = None
+    roots_only: bool = False
+    active: bool | None = None
+    customer_type: str | None = None
+
+
+@dataclass(frozen=True)
+class OrganizationPage:
+    items: list[models.Organization]
+    has_next: bool
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+async def organizations_by_id(
+    session: AsyncSession, ids: Iterable[str]
+) -> dict[str, models.Organization]:
+    keys = _unique(ids)
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(models.Organization).where(models.Organization.id.in_(keys))
+    )
+    return {row.id: row for row in rows}
+
+
+async def addresses_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Address]:
+    keys = _unique(ids)
+    if not keys:
+        return {}
+    rows = await session.scalars(select(models.Address).where(models.Address.id.in_(keys)))
+    return {row.id: row for row in rows}
+
+
+async def addresses_by_organization(
+    session: AsyncSession, organization_ids: Iterable[str]
+) -> dict[str, list[models.Address]]:
+    keys = _unique(organization_ids)
+    result: dict[str, list[models.Address]] = defaultdict(list)
+    if keys:
+        rows = await session.scalars(
+            select(models.Address)
+            .where(models.Address.organization_id.in_(keys))
+            .order_by(models.Address.organization_id, models.Address.id)
+        )
+        for row in rows:
+            assert row.organization_id is not None
+            result[row.organization_id].append(row)
+    return result
+
+
+async def site_properties(
+    session: AsyncSession, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], models.SiteOrganizationProperties]:
+    """Own per-site values for (organization id, site id) pairs."""
+    pairs = list(dict.fromkeys(keys))
+    if not pairs:
+        return {}
+    table = models.SiteOrganizationProperties
+    organization_ids = _unique(org for org, _ in pairs)
+    site_ids = _unique(site for _, site in pairs)
+    rows = await session.scalars(
+        select(table).where(
+            table.organization_id.in_(organization_ids), table.site_id.in_(site_ids)
+        )
+    )
+    wanted = set(pairs)
+    return {
+        (row.organization_id, row.site_id): row
+        for row in rows
+        if (row.organization_id, row.site_id) in wanted
+    }
+
+
+async def site_properties_by_organization(
+    session: AsyncSession, organization_ids: Iterable[str]
+) -> dict[str, list[models.SiteOrganizationProperties]]:
+    keys = _unique(organization_ids)
+    result: dict[str, list[models.SiteOrganizationProperties]] = defaultdict(list)
+    if keys:
+        table = models.SiteOrganizationProperties
+        rows = await session.scalars(
+            select(table).where(table.organization_id.in_(keys)).order_by(table.site_id)
+        )
+        for row in rows:
+            result[row.organization_id].append(row)
+    return result
+
+
+async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, ContractView]:
+    keys = _unique(ids)
+    if not keys:
+        return {}
+    contract, catalog, group, terms = (
+        models.Contract,
+        models.Catalog,
+        models.PriceListGroup,
+        models.ContractTerms,
+    )
+    rows = await session.execute(
+        select(
+            contract,
+            catalog.display_name,
+            group.display_name,
+            terms.terms,
+        )
+        .join(catalog, catalog.id == contract.catalog_id)
+        .join(group, group.id == contract.price_list_group_id)
+        .outerjoin(terms, terms.id == contract.terms_id)
+        .where(contract.id.in_(keys))
+    )
+    views: dict[str, ContractView] = {}
+    for row, catalog_name, group_name, terms_text in rows.tuples():
+        views[row.id] = ContractView(
+            id=row.id,
+            display_name=row.display_name,
+            description=row.description,
+            catalog_id=row.catalog_id,
+            catalog_name=catalog_name,
+            price_list_group_id=row.price_list_group_id,
+            price_list_group_name=group_name,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            external_contract_reference=row.external_contract_reference,
+            terms_id=row.terms_id,
+            terms=terms_text,
+            creation_date=row.creation_date,
+        )
+    return views
+
+
+async def roles_by_organization(
+    session: AsyncSession, organization_ids: Iterable[str]
+) -> dict[str, list[models.RelativeRole]]:
+    keys = _unique(organization_ids)
+    result: dict[str, list[models.RelativeRole]] = defaultdict(list)
+    if keys:
+        rows = await session.scalars(
+            select(models.RelativeRole)
+            .where(models.RelativeRole.organization_id.in_(keys))
+            .order_by(models.RelativeRole.organization_id, models.RelativeRole.id)
+        )
+        for row in rows:
+            result[row.organization_id].append(row)
+    return result
+
+
+async def members_by_organization(
+    session: AsyncSession, organization_ids: Iterable[str]
+) -> dict[str, list[models.Profile]]:
+    keys = _unique(organization_ids)
+    result: dict[str, list[models.Profile]] = defaultdict(list)
+    if keys:
+        member = models.OrganizationMember
+        rows = await session.execute(
+            select(member.organization_id, models.Profile)
+            .join(models.Profile, models.Profile.id == member.profile_id)
+            .where(member.organization_id.in_(keys))
+            .order_by(member.organization_id, models.Profile.id)
+        )
+        for organization_id, profile in rows.tuples():
+            result[organization_id].append(profile)
+    return result
+
+
+async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:
+    keys = _unique(ids)
+    if not keys:
+        return {}
+    rows = await session.scalars(select(models.Site).where(models.Site.id.in_(keys)))
+    return {row.id: row for row in rows}
+
+
+async def default_site(session: AsyncSession) -> models.Site | None:
+    return await session.scalar(select(models.Site).where(models.Site.is_default.is_(True)))
+
+
+async def all_sites(session: AsyncSession) -> list[models.Site]:
+    return list(await session.scalars(select(models.Site).order_by(models.Site.id)))
+
+
+async def existing_ids(
+    session: AsyncSession, column: InstrumentedAttribute[str], ids: Sequence[str]
+) -> set[str]:
+    """Which of ``ids`` exist in the primary-key ``column`` (one statement)."""
+    if not ids:
+        return set()
+    return set(await session.scalars(select(column).where(column.in_(ids))))
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(
+    statement: Select[tuple[models.Organization]], where: OrganizationFilter
+) -> Select[tuple[models.Organization]]:
+    org = models.Organization
+    conditions: list[ColumnElement[bool]] = []
+    if where.name_contains:
+        conditions.append(org.name.ilike(f"%{_escape_like(where.name_contains)}%", escape="\\"))
+    if where.name_starts_with:
+        conditions.append(org.name.ilike(f"{_escape_like(where.name_starts_with)}%", escape="\\"))
+    if where.name_equals is not None:
+        conditions.append(org.name_key == where.name_equals.strip().lower())
+    if where.parent_id is not None:
+        conditions.append(org.parent_id == where.parent_id)
+    if where.roots_only:
+        conditions.append(org.parent_id.is_(None))
+    if where.active is not None:
+        conditions.append(org.active.is_(where.active))
+    if where.customer_type is not None:
+        conditions.append(org.customer_type == where.customer_type)
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+async def organization_page(
+    session: AsyncSession,
+    where: OrganizationFilter,
+    *,
+    limit: int,
+    after_id: str | None = None,
+    offset: int = 0,
+) -> OrganizationPage:
+    """Organizations ordered by id: keyset after ``after_id`` (GraphQL) or ``offset`` (REST)."""
+    org = models.Organization
+    statement = _filtered(select(org), where).order_by(org.id).limit(limit + 1)
+    if after_id is not None:
+        statement = statement.where(org.id > after_id)
+    if offset:
+        statement = statement.offset(offset)
+    rows: list[models.Organization] = list(await session.scalars(statement))
+    return OrganizationPage(items=rows[:limit], has_next=len(rows) > limit)
+
+
+async def count_organizations(session: AsyncSession, where: OrganizationFilter) -> int:
+    org = models.Organization
+    statement = _filtered(select(func.count()).select_from(org), where)  # type: ignore[arg-type]
+    return int(await session.scalar(statement) or 0)
+
+
+def encode_cursor(organization_id: str) -> str:
+    return base64.urlsafe_b64encode(f"org:{organization_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None
+    prefix, _, organization_id = text.partition(":")
+    return organization_id if prefix == "org" and organization_id else None
