@@ -386,3 +386,29 @@ async def _check_dynamic_properties(
 
 def _as_list(value: object) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
+
+
+MAX_PAGE_SIZE = 250
+
+
+async def list_page(
+    session: AsyncSession,
+    where: repository.OrganizationFilter,
+    *,
+    limit: int,
+    after: str | None = None,
+    offset: int = 0,
+) -> repository.OrganizationPage:
+    """A page of organizations ordered by id; ``after`` is an opaque cursor from a page."""
+    problems = Problems()
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
+    if offset < 0:
+        problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
+    after_id = repository.decode_cursor(after) if after is not None else None
+    if after is not None and after_id is None:
+        problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
+    problems.raise_if_any()
+    return await repository.organization_page(
+        session, where, limit=limit, after_id=after_id, offset=offset
+    )
