@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.graphql.asgi import graphql_app
 from orgql.settings import Settings
 
 
@@ -54,7 +55,11 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             if owned:
                 await active.dispose()
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -1,0 +1,1 @@
+"""The GraphQL transport: strawberry types over the service core."""

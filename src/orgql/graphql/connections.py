@@ -1,0 +1,86 @@
+"""Relay-style connections of organizations with keyset cursors."""
+
+from __future__ import annotations
+
+import strawberry
+
+from orgql.core import organizations, repository
+from orgql.core.errors import Codes, OrgqlError
+from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
+from orgql.graphql.organization import Organization
+from orgql.graphql.types import PageInfo
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.input(description="Conditions an organization must meet; all given ones apply.")
+class OrganizationFilter:
+    name_contains: str | None = strawberry.field(
+        default=None, description="Substring of the name, case-insensitive."
+    )
+    parent_id: strawberry.ID | None = None
+    roots_only: bool = strawberry.field(default=False, description="Only top-level organizations.")
+    active: bool | None = None
+    customer_type: str | None = None
+
+    def to_core(self) -> repository.OrganizationFilter:
+        return repository.OrganizationFilter(
+            name_contains=self.name_contains,
+            parent_id=str(self.parent_id) if self.parent_id is not None else None,
+            roots_only=self.roots_only,
+            active=self.active,
+            customer_type=self.customer_type,
+        )
+
+
+@strawberry.type
+class OrganizationEdge:
+    cursor: str
+    node: Organization
+
+
+@strawberry.type
+class OrganizationConnection:
+    where: strawberry.Private[repository.OrganizationFilter]
+    edges: list[OrganizationEdge]
+    page_info: PageInfo
+
+    @strawberry.field(description="How many organizations match the filter (one COUNT query).")
+    async def total_count(self, info: Info) -> int:
+        where = self.where
+        return await info.context.run(
+            lambda session: repository.count_organizations(session, where)
+        )
+
+
+async def organization_connection(
+    info: Info, first: int | None, after: str | None, where: OrganizationFilter | None
+) -> OrganizationConnection:
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise public_error(
+            OrgqlError(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
+        )
+    core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
+    try:
+        page = await info.context.run(
+            lambda session: organizations.list_page(session, core_filter, limit=size, after=after)
+        )
+    except OrgqlError as error:
+        raise public_error(error) from None
+    loader = info.context.loaders.organization_by_id
+    for row in page.items:
+        loader.prime(row.id, row)
+    edges = [
+        OrganizationEdge(cursor=repository.encode_cursor(row.id), node=Organization.from_row(row))
+        for row in page.items
+    ]
+    return OrganizationConnection(
+        where=core_filter,
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )

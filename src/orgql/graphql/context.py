@@ -1,0 +1,74 @@
+"""The typed per-request GraphQL context: one session, its lock, the loaders, the site."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from strawberry.types import Info as StrawberryInfo
+
+from orgql.core import repository
+from orgql.db import models
+from orgql.graphql.loaders import Loaders, make_loaders
+from orgql.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    request: Request
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    #: The ``x-ccsite`` header: the site of site-specific fields without a ``site`` argument.
+    site_header: str | None
+    _session: AsyncSession | None = None
+    # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _default_site: models.Site | None = None
+    _default_site_loaded: bool = False
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = make_loaders(self.run)
+
+    def _get_session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.sessionmaker()
+        return self._session
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a read on the request's session, one at a time."""
+        async with self._lock:
+            return await work(self._get_session())
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's transaction: committed on success, rolled back on any exception."""
+        async with self._lock:
+            session = self._get_session()
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def default_site(self) -> models.Site | None:
+        if not self._default_site_loaded:
+            self._default_site = await self.run(repository.default_site)
+            self._default_site_loaded = True
+        return self._default_site
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+Info = StrawberryInfo[Context, None]

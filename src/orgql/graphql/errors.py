@@ -1,0 +1,47 @@
+"""Which errors reach GraphQL callers. Allow-list: GraphQL's own syntax and validation errors
+and the errors we raise on purpose pass through; anything else is masked, and logged with a
+reference the caller can quote to find the log line."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from orgql.core.errors import OrgqlError
+
+logger = logging.getLogger("orgql.graphql")
+
+
+def public_error(error: OrgqlError) -> GraphQLError:
+    """A core error for the top-level ``errors`` list (queries; mutations use userErrors)."""
+    return GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | OrgqlError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        reference = uuid.uuid4().hex[:16]
+        logger.error(
+            "unexpected error (reference %s) at %s",
+            reference,
+            error.path,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=f"Unexpected error (reference {reference}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "internal", "reference": reference},
+        )

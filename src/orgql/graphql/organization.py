@@ -1,0 +1,324 @@
+"""The Organization type. Plain fields are copied from the row (sync, no resolver cost);
+hierarchy, derived and site-specific fields resolve lazily through the request's loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from orgql.core.inheritance import Inherited, chain_of, derive, derive_site_value
+from orgql.db import models
+from orgql.graphql.context import Info
+from orgql.graphql.types import (
+    Address,
+    Contract,
+    Profile,
+    RelativeRole,
+    SecondaryAddress,
+    ShippingMethodRef,
+)
+
+if TYPE_CHECKING:
+    from orgql.graphql.connections import OrganizationConnection
+
+SiteArgument = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="Site of site-specific values; default: the x-ccsite header, then the"
+        " default site."
+    ),
+]
+
+
+async def _chain(info: Info, row: models.Organization) -> list[models.Organization]:
+    """``row`` and its ancestors, nearest first: one batched load for a whole page."""
+    ancestors = await info.context.loaders.organization_by_id.load_many(list(row.path))
+    by_id = {a.id: a for a in ancestors if a is not None}
+    return chain_of(row, by_id)
+
+
+async def _derived(info: Info, row: models.Organization, column: str) -> Any:
+    return derive(await _chain(info, row), column).value
+
+
+async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
+    if site is not None:
+        return str(site)
+    if info.context.site_header is not None:
+        return info.context.site_header
+    default = await info.context.default_site()
+    return default.id if default else None
+
+
+async def _own_site_value(
+    info: Info, row: models.Organization, site: strawberry.ID | None, column: str
+) -> Any:
+    site_id = await _site_id(info, site)
+    if site_id is None:
+        return None
+    own = await info.context.loaders.site_properties_by_key.load((row.id, site_id))
+    return getattr(own, column) if own is not None else None
+
+
+async def effective_site_value(
+    info: Info, row: models.Organization, site_id: str, column: str
+) -> Inherited[Any]:
+    """The per-site value inherited along the chain within ``site_id``."""
+    chain = [org.id for org in await _chain(info, row)]
+    rows = await info.context.loaders.site_properties_by_key.load_many(
+        [(org_id, site_id) for org_id in chain]
+    )
+    own = {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r}
+    return derive_site_value(chain, own)
+
+
+async def _address(info: Info, address_id: object) -> Address | None:
+    if not isinstance(address_id, str):
+        return None
+    return Address.from_row(await info.context.loaders.address_by_id.load(address_id))
+
+
+def _shipping_refs(ids: Sequence[str] | None) -> list[ShippingMethodRef] | None:
+    return [ShippingMethodRef(id=strawberry.ID(i)) for i in ids] if ids is not None else None
+
+
+def _as_float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+@strawberry.type(description="A B2B account. Field names follow Oracle Commerce Cloud's.")
+class Organization:
+    row: strawberry.Private[models.Organization]
+    id: strawberry.ID
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    name: str
+    description: str | None
+    type: str | None = strawberry.field(description="none, company, division, department or group")
+    customer_type: str | None = strawberry.field(
+        description="Standard, Preferred, Enterprise, OEM, Distributor or Supplier"
+    )
+    active: bool
+    duns_number: str | None
+    tax_reference_number: str | None
+    vat_reference_number: str | None
+    tax_exemption_code: str | None
+    unique_id: str | None
+    external_organization_id: str | None
+    party_id: str | None
+    party_number: str | None
+    organization_logo: str | None
+    payment_methods: list[str] | None
+    use_all_payment_methods_from_site: bool | None
+    use_all_shipping_methods_from_site: bool | None
+    dynamic_properties: JSON = strawberry.field(
+        description="Values of the organization's dynamic (custom) properties."
+    )
+
+    @classmethod
+    def from_row(cls, row: models.Organization) -> Organization:
+        return cls(
+            row=row,
+            id=strawberry.ID(row.id),
+            repository_id=strawberry.ID(row.id),
+            name=row.name,
+            description=row.description,
+            type=row.type,
+            customer_type=row.customer_type,
+            active=row.active,
+            duns_number=row.duns_number,
+            tax_reference_number=row.tax_reference_number,
+            vat_reference_number=row.vat_reference_number,
+            tax_exemption_code=row.tax_exemption_code,
+            unique_id=row.unique_id,
+            external_organization_id=row.external_organization_id,
+            party_id=row.party_id,
+            party_number=row.party_number,
+            organization_logo=row.organization_logo,
+            payment_methods=row.payment_methods,
+            use_all_payment_methods_from_site=row.use_all_payment_methods_from_site,
+            use_all_shipping_methods_from_site=row.use_all_shipping_methods_from_site,
+            dynamic_properties=cast(JSON, dict(row.dynamic_properties or {})),
+        )
+
+    @strawberry.field
+    def shipping_methods(self) -> list[ShippingMethodRef] | None:
+        return _shipping_refs(self.row.shipping_methods)
+
+    @strawberry.field(name="organizationLogoURL", description="Full URL of the organization logo.")
+    def organization_logo_url(self, info: Info) -> str | None:
+        logo = self.row.organization_logo
+        if logo is None:
+            return None
+        settings = info.context.settings
+        base = settings.public_base_url or str(info.context.request.base_url)
+        return f"{base.rstrip('/')}{settings.media_path}{logo}"
+
+    # ------------------------------------------------------------ hierarchy
+
+    @strawberry.field
+    async def parent_organization(self, info: Info) -> Organization | None:
+        if self.row.parent_id is None:
+            return None
+        parent = await info.context.loaders.organization_by_id.load(self.row.parent_id)
+        return Organization.from_row(parent) if parent else None
+
+    @strawberry.field(description="The ancestors, from the root down to the direct parent.")
+    async def ancestor_organizations(self, info: Info) -> list[Organization]:
+        chain = await _chain(info, self.row)
+        return [Organization.from_row(org) for org in reversed(chain[1:])]
+
+    @strawberry.field(description="The direct children, as a connection.")
+    async def child_organizations(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
+        from orgql.graphql.connections import OrganizationFilter, organization_connection
+
+        return await organization_connection(
+            info, first, after, OrganizationFilter(parent_id=strawberry.ID(self.row.id))
+        )
+
+    # ------------------------------------------------------------ addresses, roles, members
+
+    @strawberry.field
+    async def secondary_addresses(self, info: Info) -> list[SecondaryAddress]:
+        rows = await info.context.loaders.addresses_by_organization.load(self.row.id) or []
+        return [
+            SecondaryAddress(address_type=row.address_type, address=address)
+            for row in rows
+            if (address := Address.from_row(row)) is not None
+        ]
+
+    @strawberry.field(description="The organization's own default billing address.")
+    async def billing_address(self, info: Info) -> Address | None:
+        return await _address(info, self.row.billing_address_id)
+
+    @strawberry.field(description="The organization's own default shipping address.")
+    async def shipping_address(self, info: Info) -> Address | None:
+        return await _address(info, self.row.shipping_address_id)
+
+    @strawberry.field
+    async def relative_roles(self, info: Info) -> list[RelativeRole]:
+        rows = await info.context.loaders.roles_by_organization.load(self.row.id) or []
+        return [RelativeRole(repository_id=strawberry.ID(r.id), function=r.function) for r in rows]
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[Profile]:
+        rows = await info.context.loaders.members_by_organization.load(self.row.id) or []
+        return [Profile.from_row(row) for row in rows]
+
+    # ------------------------------------------------------------ derived values
+
+    @strawberry.field
+    async def derived_description(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "description")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_type(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "type")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_customer_type(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "customer_type")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_duns_number(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "duns_number")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_tax_reference_number(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "tax_reference_number")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_vat_reference_number(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "vat_reference_number")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_tax_exemption_code(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "tax_exemption_code")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_unique_id(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "unique_id")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_organization_logo(self, info: Info) -> str | None:
+        return await _derived(info, self.row, "organization_logo")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_payment_methods(self, info: Info) -> list[str] | None:
+        return await _derived(info, self.row, "payment_methods")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_shipping_methods(self, info: Info) -> list[ShippingMethodRef] | None:
+        return _shipping_refs(await _derived(info, self.row, "shipping_methods"))
+
+    @strawberry.field
+    async def derived_use_all_payment_methods_from_site(self, info: Info) -> bool | None:
+        return await _derived(info, self.row, "use_all_payment_methods_from_site")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_use_all_shipping_methods_from_site(self, info: Info) -> bool | None:
+        return await _derived(info, self.row, "use_all_shipping_methods_from_site")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def derived_billing_address(self, info: Info) -> Address | None:
+        return await _address(info, await _derived(info, self.row, "billing_address_id"))
+
+    @strawberry.field(description="addressType of the derived billing address.")
+    async def derived_billing_address_type(self, info: Info) -> str | None:
+        address_id = await _derived(info, self.row, "billing_address_id")
+        row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
+        return row.address_type if row else None
+
+    @strawberry.field
+    async def derived_shipping_address(self, info: Info) -> Address | None:
+        return await _address(info, await _derived(info, self.row, "shipping_address_id"))
+
+    @strawberry.field(description="addressType of the derived shipping address.")
+    async def derived_shipping_address_type(self, info: Info) -> str | None:
+        address_id = await _derived(info, self.row, "shipping_address_id")
+        row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
+        return row.address_type if row else None
+
+    # ------------------------------------------------------------ site-specific values
+
+    @strawberry.field(description="The organization's own contract on the site.")
+    async def contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
+        contract_id = await _own_site_value(info, self.row, site, "contract_id")
+        if contract_id is None:
+            return None
+        return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
+
+    @strawberry.field(description="The contract in effect on the site, inherited if not own.")
+    async def derived_contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
+        site_id = await _site_id(info, site)
+        if site_id is None:
+            return None
+        contract_id = (await effective_site_value(info, self.row, site_id, "contract_id")).value
+        if contract_id is None:
+            return None
+        return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
+
+    @strawberry.field
+    async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:
+        return await _own_site_value(info, self.row, site, "approval_required")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def order_price_limit(self, info: Info, site: SiteArgument = None) -> float | None:
+        return _as_float(await _own_site_value(info, self.row, site, "order_price_limit"))
+
+    @strawberry.field
+    async def delegate_approval_management(
+        self, info: Info, site: SiteArgument = None
+    ) -> bool | None:
+        return await _own_site_value(info, self.row, site, "delegate_approval_management")  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def use_external_approval_webhook(
+        self, info: Info, site: SiteArgument = None
+    ) -> bool | None:
+        return await _own_site_value(info, self.row, site, "use_external_approval_webhook")  # type: ignore[no-any-return]

@@ -1,0 +1,180 @@
+"""GraphQL object types besides Organization: addresses, contracts, roles, sites, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from orgql.core.errors import ErrorDetail
+from orgql.core.repository import ContractView
+from orgql.db import models
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    company_name: str | None
+    first_name: str | None
+    last_name: str | None
+    address1: str | None
+    address2: str | None
+    address3: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    county: str | None
+    phone_number: str | None
+
+    @classmethod
+    def from_row(cls, row: models.Address | None) -> Address | None:
+        if row is None:
+            return None
+        return cls(
+            repository_id=strawberry.ID(row.id),
+            company_name=row.company_name,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            address1=row.address1,
+            address2=row.address2,
+            address3=row.address3,
+            city=row.city,
+            state=row.state,
+            postal_code=row.postal_code,
+            country=row.country,
+            county=row.county,
+            phone_number=row.phone_number,
+        )
+
+
+@strawberry.type(description="An address of an organization with its nickname (addressType).")
+class SecondaryAddress:
+    address_type: str | None
+    address: Address
+
+
+@strawberry.type
+class Catalog:
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    display_name: str
+
+
+@strawberry.type
+class PriceListGroup:
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    display_name: str
+
+
+@strawberry.type
+class ContractTerms:
+    repository_id: strawberry.ID | None = strawberry.field(name="repositoryId")
+    terms: str | None
+
+
+@strawberry.type(description="A contract: the catalog and prices an account buys with.")
+class Contract:
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    display_name: str
+    description: str | None
+    catalog: Catalog
+    price_list_group: PriceListGroup
+    start_date: datetime | None
+    end_date: datetime | None
+    external_contract_reference: str | None
+    terms: ContractTerms | None
+    creation_date: datetime
+
+    @classmethod
+    def from_view(cls, view: ContractView | None) -> Contract | None:
+        if view is None:
+            return None
+        return cls(
+            repository_id=strawberry.ID(view.id),
+            display_name=view.display_name,
+            description=view.description,
+            catalog=Catalog(
+                repository_id=strawberry.ID(view.catalog_id), display_name=view.catalog_name
+            ),
+            price_list_group=PriceListGroup(
+                repository_id=strawberry.ID(view.price_list_group_id),
+                display_name=view.price_list_group_name,
+            ),
+            start_date=view.start_date,
+            end_date=view.end_date,
+            external_contract_reference=view.external_contract_reference,
+            terms=(
+                ContractTerms(repository_id=strawberry.ID(view.terms_id), terms=view.terms)
+                if view.terms_id
+                else None
+            ),
+            creation_date=view.creation_date,
+        )
+
+
+@strawberry.type(description="One of the five roles every organization owns.")
+class RelativeRole:
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    function: str
+
+
+@strawberry.type(description="A contact (profile) that is a member of an organization.")
+class Profile:
+    id: strawberry.ID
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    first_name: str | None
+    last_name: str | None
+    email: str
+
+    @classmethod
+    def from_row(cls, row: models.Profile) -> Profile:
+        return cls(
+            id=strawberry.ID(row.id),
+            repository_id=strawberry.ID(row.id),
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+        )
+
+
+@strawberry.type(description="A shipping method reference.")
+class ShippingMethodRef:
+    id: strawberry.ID
+
+
+@strawberry.type(description="A storefront site.")
+class Site:
+    id: strawberry.ID
+    name: str
+    production_url: str | None = strawberry.field(name="productionURL")
+    enabled: bool
+    b2b: bool
+    is_default: bool
+
+    @classmethod
+    def from_row(cls, row: models.Site) -> Site:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            production_url=row.production_url,
+            enabled=row.enabled,
+            b2b=row.b2b,
+            is_default=row.is_default,
+        )
+
+
+@strawberry.type(description="A problem with the caller's input; `code` is the OCC error code.")
+class UserError:
+    code: str
+    message: str
+    field: str | None
+
+    @classmethod
+    def from_detail(cls, detail: ErrorDetail) -> UserError:
+        return cls(code=detail.code, message=detail.message, field=detail.field)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
