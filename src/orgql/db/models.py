@@ -290,6 +290,8 @@ class Profile(Base):
     party_id: Mapped[str | None] = mapped_column(String(254))
     party_number: Mapped[str | None] = mapped_column(String(254))
     receive_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: An inactive profile keeps its memberships but counts for nothing (e.g. as approver).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = _created_at()
 
     __table_args__ = (UniqueConstraint("email_key", name="uq_profiles_email_key"),)
