@@ -102,7 +102,12 @@ def read_bool(
 
 
 def read_decimal(
-    doc: Mapping[str, object], key: str, path: str | None, problems: Problems
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
 ) -> Decimal | None:
     """A non-negative number that fits NUMERIC(19, 4)."""
     value = doc.get(key)
@@ -110,17 +115,15 @@ def read_decimal(
         return None
     where = join(path, key)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        problems.add(Codes.INVALID_INPUT, f"{key} must be a number", where)
+        problems.add(code, f"{key} must be a number", where)
         return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        problems.add(Codes.INVALID_INPUT, f"{key} must be a number", where)
+        problems.add(code, f"{key} must be a number", where)
         return None
     if not number.is_finite() or number < 0 or number >= Decimal("1e15"):
-        problems.add(
-            Codes.INVALID_INPUT, f"{key} must be a number from 0 to 999999999999999", where
-        )
+        problems.add(code, f"{key} must be a number from 0 to 999999999999999", where)
         return None
     return number
 

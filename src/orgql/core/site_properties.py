@@ -1,0 +1,333 @@
+"""Per-(organization, site) properties: contract, approval settings, order limit.
+
+Rules of updateSiteOrganizationProperties.txt and DOMAIN.md ("Site properties update"):
+the site must exist and be a B2B site (100109); ``op: "remove"`` drops the organization's own
+value for the listed keys so it inherits again; enabling approvalRequired needs an active
+approver (100083); under delegated approval management the merchant admin may not change
+approval settings (100086), and a delegated admin may only when delegation is on (100082).
+One call is one transaction: a list with one bad entry changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core import repository
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.ids import next_ids
+from orgql.core.inheritance import derive_site_value
+from orgql.core.organization_input import NewContract, parse_contract
+from orgql.core.validation import Problems, join, read_bool, read_decimal, read_object
+from orgql.db import models
+
+#: OCC property key -> column of :class:`models.SiteOrganizationProperties`.
+PROPERTY_COLUMNS = {
+    "contract": "contract_id",
+    "approvalRequired": "approval_required",
+    "orderPriceLimit": "order_price_limit",
+    "delegateApprovalManagement": "delegate_approval_management",
+    "useExternalApprovalWebhook": "use_external_approval_webhook",
+}
+APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
+
+
+class ActorKind(Enum):
+    MERCHANT_ADMIN = "merchant_admin"
+    #: An account's own administrator, acting under delegated approval management.
+    DELEGATED_ADMIN = "delegated_admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    profile_id: str | None = None
+
+
+MERCHANT_ADMIN = Actor(ActorKind.MERCHANT_ADMIN)
+
+
+@dataclass(frozen=True)
+class SiteUpdate:
+    """One entry of the request: set ``values`` (columns; None clears) or remove ``removed``."""
+
+    site_id: str
+    path: str  # of the entry in the request, for error fields
+    values: dict[str, object] = field(default_factory=dict)
+    contract: NewContract | None = None
+    removed: frozenset[str] = frozenset()
+
+    @property
+    def is_removal(self) -> bool:
+        return bool(self.removed)
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    site: models.Site
+    properties: models.SiteOrganizationProperties | None
+
+
+def parse_site_updates(entries: object) -> list[SiteUpdate]:
+    """Validate the ``siteOrganizationProperties`` list (shape rules; codes 100110 and the
+    contract's 100073/100074/100075)."""
+    problems = Problems()
+    invalid = Codes.SITE_PROPERTIES_INVALID
+    if not isinstance(entries, Sequence) or isinstance(entries, str | bytes) or not entries:
+        problems.add(invalid, "siteOrganizationProperties must be a non-empty list", "")
+        problems.raise_if_any()
+    assert isinstance(entries, Sequence)
+    updates: list[SiteUpdate] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        path = join("siteOrganizationProperties", index)
+        if not isinstance(entry, Mapping):
+            problems.add(invalid, "each entry must be an object", path)
+            continue
+        site = read_object(entry, "site", path, problems)
+        site_id = site.get("id") if site is not None else None
+        if not isinstance(site_id, str) or not site_id.strip():
+            problems.add(invalid, "site.id is required", join(path, "site.id"))
+            continue
+        if site_id in seen:
+            problems.add(invalid, f"site {site_id!r} is listed twice", join(path, "site.id"))
+        seen.add(site_id)
+        properties = entry.get("properties")
+        if not isinstance(properties, Mapping):
+            problems.add(invalid, "properties must be an object", join(path, "properties"))
+            continue
+        updates.append(_parse_properties(site_id, properties, path, problems))
+    problems.raise_if_any()
+    return updates
+
+
+def _parse_properties(
+    site_id: str, properties: Mapping[str, object], entry_path: str, problems: Problems
+) -> SiteUpdate:
+    invalid = Codes.SITE_PROPERTIES_INVALID
+    path = join(entry_path, "properties")
+    for key in sorted(set(properties) - set(PROPERTY_COLUMNS) - {"op"}):
+        problems.add(invalid, f"unknown site property {key!r}", join(path, key))
+    op = properties.get("op")
+    if op is not None:
+        if op != "remove":
+            problems.add(invalid, "op must be 'remove'", join(path, "op"))
+        keys = [key for key in properties if key in PROPERTY_COLUMNS]
+        if not keys:
+            problems.add(invalid, "op 'remove' needs the keys to remove", path)
+        return SiteUpdate(site_id, path, removed=frozenset(PROPERTY_COLUMNS[key] for key in keys))
+    values: dict[str, object] = {}
+    contract: NewContract | None = None
+    if "contract" in properties:
+        contract_doc = read_object(properties, "contract", path, problems)
+        if contract_doc is not None:
+            contract = parse_contract(contract_doc, join(path, "contract"), problems)
+        else:
+            values["contract_id"] = None
+    for key in ("approvalRequired", "delegateApprovalManagement", "useExternalApprovalWebhook"):
+        if key in properties:
+            values[PROPERTY_COLUMNS[key]] = read_bool(properties, key, path, problems, code=invalid)
+    if "orderPriceLimit" in properties:
+        values["order_price_limit"] = read_decimal(
+            properties, "orderPriceLimit", path, problems, code=invalid
+        )
+    return SiteUpdate(site_id, entry_path, values=values, contract=contract)
+
+
+async def update(
+    session: AsyncSession,
+    organization_id: str,
+    updates: Sequence[SiteUpdate],
+    *,
+    actor: Actor = MERCHANT_ADMIN,
+) -> list[SiteResult]:
+    """Apply ``updates`` to the organization; returns the resulting own values of every site
+    that was set (removal entries are not echoed, as in the vendor's response)."""
+    organization = await session.scalar(
+        select(models.Organization)
+        .where(models.Organization.id == organization_id)
+        .with_for_update()  # updates of one organization's site values serialize
+    )
+    if organization is None:
+        raise OrgqlError(
+            Codes.SITE_PROPERTIES_ORGANIZATION_NOT_FOUND,
+            f"Organization {organization_id!r} does not exist",
+            "id",
+            ErrorKind.NOT_FOUND,
+        )
+    problems = Problems()
+    sites = await repository.sites_by_id(session, [u.site_id for u in updates])
+    for u in updates:
+        site = sites.get(u.site_id)
+        if site is None or not site.b2b:
+            what = "does not exist" if site is None else "is not a B2B site"
+            problems.add(Codes.SITE_NOT_B2B, f"Site {u.site_id!r} {what}", join(u.path, "site.id"))
+    await _check_contract_references(session, updates, problems)
+    problems.raise_if_any()
+
+    chain = [organization.id, *reversed(organization.path)]
+    own_rows = await repository.site_properties(
+        session, [(org_id, u.site_id) for u in updates for org_id in chain]
+    )
+    approvers = await _active_approver_count(session, organization.id)
+    results: list[SiteResult] = []
+    planned: list[tuple[SiteUpdate, dict[str, object]]] = []
+    for u in updates:
+        current = own_rows.get((organization.id, u.site_id))
+        before = {c: getattr(current, c) if current else None for c in PROPERTY_COLUMNS.values()}
+        after = dict(before)
+        for column in u.removed:
+            after[column] = None
+        after.update(u.values)
+        _check_approval_rules(u, before, after, chain, own_rows, actor, approvers, problems)
+        planned.append((u, after))
+    problems.raise_if_any()
+
+    for u, after in planned:
+        if u.contract is not None:
+            after["contract_id"] = await _insert_contract(session, u.contract)
+        row = await _write(session, organization.id, u.site_id, after, own_rows)
+        if not u.is_removal:
+            results.append(SiteResult(sites[u.site_id], row))
+    await session.flush()
+    return results
+
+
+def _check_approval_rules(
+    u: SiteUpdate,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    chain: Sequence[str],
+    own_rows: Mapping[tuple[str, str], models.SiteOrganizationProperties],
+    actor: Actor,
+    approvers: int,
+    problems: Problems,
+) -> None:
+    changes_approval = any(before[c] != after[c] for c in APPROVAL_SETTINGS)
+    ancestors_delegate = {
+        org_id: row.delegate_approval_management
+        for org_id in chain[1:]
+        if (row := own_rows.get((org_id, u.site_id))) is not None
+    }
+    delegated = derive_site_value(
+        chain,
+        {chain[0]: after["delegate_approval_management"], **ancestors_delegate},
+    ).value
+    if actor.kind is ActorKind.MERCHANT_ADMIN and changes_approval and delegated is True:
+        problems.add(
+            Codes.APPROVAL_DELEGATED,
+            "Merchant admin is not allowed to do approval management with delegate approval"
+            " management set to true",
+            join(u.path, "properties"),
+        )
+    if actor.kind is ActorKind.DELEGATED_ADMIN:
+        changes_delegation = (
+            before["delegate_approval_management"] != after["delegate_approval_management"]
+        )
+        if changes_delegation or (changes_approval and delegated is not True):
+            problems.add(
+                Codes.DELEGATION_NOT_ENABLED,
+                "The account does not have the delegate approval management option enabled;"
+                " requiring order approvals or changing purchase limits cannot be done",
+                join(u.path, "properties"),
+            )
+    enables_approval = (
+        after["approval_required"] is True and before["approval_required"] is not True
+    )
+    if enables_approval and approvers == 0:
+        problems.add(
+            Codes.NO_ACTIVE_APPROVER,
+            "You must create at least one active approver for the account before you can"
+            " enable the approval required option",
+            join(u.path, "approvalRequired"),
+        )
+
+
+async def _active_approver_count(session: AsyncSession, organization_id: str) -> int:
+    role, holder, profile = models.RelativeRole, models.ProfileRole, models.Profile
+    count = await session.scalar(
+        select(func.count())
+        .select_from(holder)
+        .join(role, role.id == holder.role_id)
+        .join(profile, profile.id == holder.profile_id)
+        .where(
+            role.organization_id == organization_id,
+            role.function == "approver",
+            profile.active.is_(True),
+        )
+    )
+    return int(count or 0)
+
+
+async def _check_contract_references(
+    session: AsyncSession, updates: Sequence[SiteUpdate], problems: Problems
+) -> None:
+    contracts = [(u, u.contract) for u in updates if u.contract is not None]
+    if not contracts:
+        return
+    catalogs = await repository.existing_ids(
+        session, models.Catalog.id, [c.catalog_id for _, c in contracts]
+    )
+    groups = await repository.existing_ids(
+        session, models.PriceListGroup.id, [c.price_list_group_id for _, c in contracts]
+    )
+    for u, contract in contracts:
+        if contract.catalog_id not in catalogs:
+            problems.add(
+                Codes.CATALOG_INVALID,
+                f"Unknown catalog {contract.catalog_id!r}",
+                join(u.path, "properties.contract.catalogId"),
+            )
+        if contract.price_list_group_id not in groups:
+            problems.add(
+                Codes.PRICE_LIST_GROUP_INVALID,
+                f"Unknown price list group {contract.price_list_group_id!r}",
+                join(u.path, "properties.contract.priceListGroupId"),
+            )
+
+
+async def _insert_contract(session: AsyncSession, contract: NewContract) -> str:
+    contract_id, terms_id = await next_ids(session, 2)
+    if contract.terms is not None:
+        session.add(models.ContractTerms(id=terms_id, terms=contract.terms))
+        await session.flush()
+    session.add(
+        models.Contract(
+            id=contract_id,
+            display_name=contract.display_name,
+            description=contract.description,
+            catalog_id=contract.catalog_id,
+            price_list_group_id=contract.price_list_group_id,
+            start_date=contract.start_date,
+            end_date=contract.end_date,
+            external_contract_reference=contract.external_contract_reference,
+            terms_id=terms_id if contract.terms is not None else None,
+        )
+    )
+    await session.flush()
+    return contract_id
+
+
+async def _write(
+    session: AsyncSession,
+    organization_id: str,
+    site_id: str,
+    values: Mapping[str, object],
+    own_rows: Mapping[tuple[str, str], models.SiteOrganizationProperties],
+) -> models.SiteOrganizationProperties | None:
+    """Store the own values; a row left with no value is deleted (nothing set on that site)."""
+    row = own_rows.get((organization_id, site_id))
+    if all(value is None for value in values.values()):
+        if row is not None:
+            await session.delete(row)
+        return None
+    if row is None:
+        row = models.SiteOrganizationProperties(organization_id=organization_id, site_id=site_id)
+        session.add(row)
+    for column, value in values.items():
+        setattr(row, column, value)
+    return row
