@@ -1,0 +1,220 @@
+"""Test infrastructure: a real PostgreSQL for the session, a fresh database for each test.
+
+The server is ``ORGQL_TEST_DATABASE_URL`` when set (CI), else an embedded pgserver in a
+temporary folder. One template database per run is migrated and seeded with the demo data;
+each test that asks for the database gets ``CREATE DATABASE ... TEMPLATE`` of it, dropped after.
+Names carry the process id, so parallel runs against one server do not collide.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from orgql.app import create_app
+from orgql.core.demo import seed_demo
+from orgql.db.embedded import EmbeddedPostgres
+from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.db.migrate import upgrade
+from orgql.settings import Settings, to_asyncpg_url
+
+# ---------------------------------------------------------------- server and databases
+
+
+@dataclass(frozen=True)
+class Server:
+    """A PostgreSQL server and an autocommit connection to its maintenance database."""
+
+    url: str  # asyncpg URL of the maintenance database (the configured URL's own database)
+    admin: AsyncEngine  # CREATE / DROP DATABASE cannot run inside a transaction
+    version: int  # server_version_num, e.g. 150004
+
+    def database_url(self, name: str) -> str:
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    async def create_database(self, name: str, *, template: str | None = None) -> None:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        async with self.admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+
+    async def drop_database(self, name: str) -> None:
+        # FORCE (PostgreSQL 13+) ends sessions a failed test left open.
+        force = " WITH (FORCE)" if self.version >= 130000 else ""
+        async with self.admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    configured = os.environ.get("ORGQL_TEST_DATABASE_URL")
+    if configured:
+        yield to_asyncpg_url(configured)
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="orgql-test-"))
+    embedded = EmbeddedPostgres(data_dir)
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns that it picks a runtime dir under /tmp; that is what we want.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+            url = embedded.start()
+        yield to_asyncpg_url(url)
+    finally:
+        embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def server(server_url: str) -> AsyncIterator[Server]:
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT", pool_size=1)
+    try:
+        async with admin.connect() as connection:
+            version = int(await connection.scalar(text("SHOW server_version_num")))
+        yield Server(server_url, admin, version)
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def template_database(server: Server) -> AsyncIterator[str]:
+    """Migrated and seeded once per run; every test database is a copy of it."""
+    name = f"orgql_test_{os.getpid()}_{secrets.token_hex(3)}"
+    await server.create_database(name)
+    try:
+        engine = make_engine(server.database_url(name), pool_size=1)
+        try:
+            await upgrade(engine)
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await seed_demo(session)
+        finally:
+            # A template must have no open connections while it is copied.
+            await engine.dispose()
+        yield name
+    finally:
+        await server.drop_database(name)
+
+
+@pytest.fixture
+async def database_url(server: Server, template_database: str) -> AsyncIterator[str]:
+    """An asyncpg URL to a database of this test's own: migrated, with the demo data."""
+    name = f"{template_database}_{secrets.token_hex(4)}"
+    await server.create_database(name, template=template_database)
+    try:
+        yield server.database_url(name)
+    finally:
+        await server.drop_database(name)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url, pool_size=5)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with make_sessionmaker(engine)() as session:
+        yield session
+
+
+@dataclass
+class StatementCounter:
+    """The SQL statements sent through an engine since the last :meth:`reset`."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+    def before_cursor_execute(self, *args: Any) -> None:
+        # (connection, cursor, statement, parameters, context, executemany)
+        self.statements.append(args[2])
+
+
+@pytest.fixture
+def statement_counter(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter.before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", counter.before_cursor_execute)
+
+
+# ---------------------------------------------------------------- the ASGI app
+
+
+class LifespanState:
+    """ASGI wrapper doing what a server does with lifespan state: each request's scope gets
+    a shallow copy of it as ``scope["state"]`` (Starlette's ``request.state``).
+    ``httpx.ASGITransport`` runs no lifespan, so without this ``request.state`` is empty."""
+
+    def __init__(self, app: ASGIApp, state: Mapping[str, Any]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "state": dict(self.state)}
+        await self.app(scope, receive, send)
+
+
+def asgi_client(app: ASGIApp, state: Mapping[str, Any]) -> httpx.AsyncClient:
+    """An HTTP client calling ``app`` in-process, requests seeing the lifespan ``state``."""
+    transport = httpx.ASGITransport(app=LifespanState(app, state))
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost:9080")
+
+
+@pytest.fixture
+def client_for() -> Callable[[ASGIApp, Mapping[str, Any]], httpx.AsyncClient]:
+    """:func:`asgi_client`, for a test that builds and starts an app of its own."""
+    return asgi_client
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def app_state() -> MutableMapping[str, Any]:
+    """The running ``app``'s lifespan state (settings, engine, sessionmaker)."""
+    return {}
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, engine: AsyncEngine, app_state: MutableMapping[str, Any]
+) -> AsyncIterator[Starlette]:
+    """The app with its lifespan running, sharing the test's ``engine``."""
+    app = create_app(settings, engine=engine)
+    async with app.router.lifespan_context(app) as state:
+        app_state.update(state or {})
+        yield app
+
+
+@pytest.fixture
+async def client(app: Starlette, app_state: Mapping[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app, app_state) as client:
+        yield client
