@@ -114,10 +114,16 @@ def create_organization_document(
     ):
         if ours in document:
             document[theirs] = {"id": document.pop(ours)}
-    contract = document.get("contract")
-    if isinstance(contract, dict) and "terms" in contract:
-        contract["contract_terms"] = {"terms": contract.pop("terms")}
+    if data.contract is not None:
+        document["contract"] = contract_document(data.contract)
     return document, dict(dynamic) if isinstance(dynamic, dict) else {}
+
+
+def contract_document(contract: ContractInput) -> dict[str, object]:
+    document: dict[str, object] = _plain(contract)
+    if "terms" in document:
+        document["contract_terms"] = {"terms": document.pop("terms")}
+    return document
 
 
 _FIELD_NAMES = {

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from orgql.core.inheritance import Inherited, chain_of, derive, derive_site_value
+from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.types import (
@@ -24,6 +25,7 @@ from orgql.graphql.types import (
 
 if TYPE_CHECKING:
     from orgql.graphql.connections import OrganizationConnection
+    from orgql.graphql.site_properties import SiteOrganizationProperties
 
 SiteArgument = Annotated[
     strawberry.ID | None,
@@ -302,6 +304,44 @@ class Organization:
         if contract_id is None:
             return None
         return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
+
+    @strawberry.field(
+        description="The organization's own values, one entry per site that has any (or just"
+        " the named site)."
+    )
+    async def site_organization_properties(
+        self, info: Info, site: strawberry.ID | None = None
+    ) -> list[
+        Annotated[SiteOrganizationProperties, strawberry.lazy("orgql.graphql.site_properties")]
+    ]:
+        from orgql.graphql.site_properties import SiteOrganizationProperties
+
+        rows = await info.context.loaders.site_properties_by_organization.load(self.row.id) or []
+        return [
+            SiteOrganizationProperties.own(row)
+            for row in rows
+            if site is None or row.site_id == str(site)
+        ]
+
+    @strawberry.field(
+        description="The values in effect on the site: own, else inherited within the site."
+    )
+    async def effective_site_properties(
+        self, info: Info, site: SiteArgument = None
+    ) -> (
+        Annotated[SiteOrganizationProperties, strawberry.lazy("orgql.graphql.site_properties")]
+        | None
+    ):
+        from orgql.graphql.site_properties import SiteOrganizationProperties
+
+        site_id = await _site_id(info, site)
+        if site_id is None:
+            return None
+        values = {
+            column: await effective_site_value(info, self.row, site_id, column)
+            for column in SITE_COLUMNS
+        }
+        return SiteOrganizationProperties.effective(site_id, values)
 
     @strawberry.field
     async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:

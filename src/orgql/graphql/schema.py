@@ -24,6 +24,11 @@ from orgql.graphql.inputs import (
     input_field,
 )
 from orgql.graphql.organization import Organization
+from orgql.graphql.site_properties import (
+    SiteOrganizationPropertiesInput,
+    UpdateSiteOrganizationPropertiesPayload,
+    update_site_organization_properties,
+)
 from orgql.graphql.types import Site, UserError
 
 
@@ -78,6 +83,14 @@ class Mutation:
                 user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
             )
         return CreateOrganizationPayload(organization=Organization.from_row(row), user_errors=[])
+
+    @strawberry.mutation(
+        description="Set or remove an organization's values per site, in one transaction."
+    )
+    async def update_site_organization_properties(
+        self, info: Info, id: strawberry.ID, input: list[SiteOrganizationPropertiesInput]
+    ) -> UpdateSiteOrganizationPropertiesPayload:
+        return await update_site_organization_properties(info, id, input)
 
 
 class CloseSession(SchemaExtension):
