@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.graphql.asgi import graphql_app
+from orgql.rest import rest_routes
 from orgql.settings import Settings
 
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        *rest_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -1,0 +1,87 @@
+"""Failures in the OCC ``errorModel`` shape.
+
+Only the core's own :class:`OrgqlError` reaches the caller with its message (an allow-list);
+anything else becomes a generic 500 whose error id is logged with the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+
+from starlette.responses import JSONResponse
+
+from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+
+logger = logging.getLogger("orgql.rest")
+
+STATUS_BY_KIND = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.INTERNAL: 500,
+}
+
+#: Transport failures that no OCC code names carry their HTTP status as ``errorCode``.
+ROUTE_NOT_FOUND = "404"
+METHOD_NOT_ALLOWED = "405"
+INTERNAL_ERROR = "500"
+
+MESSAGES = {
+    404: "No such resource",
+    405: "Method not allowed on this resource",
+}
+
+
+def _entry(detail: ErrorDetail, status: int) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "errorCode": detail.code,
+        "message": detail.message,
+        "status": str(status),
+    }
+    if detail.field is not None:
+        entry["o:errorPath"] = detail.field
+    return entry
+
+
+def error_model(err: OrgqlError, status: int | None = None) -> dict[str, object]:
+    status = status or STATUS_BY_KIND[err.kind]
+    body = _entry(ErrorDetail(err.code, err.message, err.field), status)
+    body["errors"] = [_entry(detail, status) for detail in err.details]
+    return body
+
+
+def error_response(
+    err: OrgqlError, status: int | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    status = status or STATUS_BY_KIND[err.kind]
+    return JSONResponse(error_model(err, status), status_code=status, headers=headers)
+
+
+def bad_request(message: str, field: str | None = None) -> OrgqlError:
+    """The request itself is unusable (malformed JSON, bad query parameter): 100002."""
+    return OrgqlError(Codes.INVALID_INPUT, message, field)
+
+
+def http_error_response(status: int, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """Routing failures: an unknown path (404) or method (405)."""
+    code = (
+        ROUTE_NOT_FOUND if status == 404 else METHOD_NOT_ALLOWED if status == 405 else str(status)
+    )
+    message = MESSAGES.get(status, "Request failed")
+    kind = ErrorKind.NOT_FOUND if status == 404 else ErrorKind.INVALID
+    return error_response(OrgqlError(code, message, None, kind), status, headers)
+
+
+def internal_error_response(where: str, code: str = INTERNAL_ERROR) -> JSONResponse:
+    """Log the exception being handled under a fresh id; answer with the id only."""
+    error_id = uuid.uuid4().hex
+    logger.exception("unhandled error %s in %s", error_id, where)
+    err = OrgqlError(
+        code,
+        f"An internal error occurred; quote error id {error_id} when reporting it",
+        None,
+        ErrorKind.INTERNAL,
+    )
+    return error_response(err)

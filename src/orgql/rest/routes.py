@@ -1,0 +1,71 @@
+"""The REST shim's routes: ``/ccadmin/v1/...`` and ``/ccstore/v1/...``.
+
+Both prefixes are mounted on a router that answers unknown paths (404) and methods (405)
+with an errorModel too, so an OCC client never sees a plain-text error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import Receive, Scope, Send
+
+from orgql.rest import organizations
+from orgql.rest.errors import http_error_response
+from orgql.rest.openapi import OPENAPI
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+async def openapi_document(request: Request) -> Response:
+    return JSONResponse(OPENAPI)
+
+
+def resource(path: str, handlers: Mapping[str, Endpoint]) -> Route:
+    """One route per path, so a wrong method gets 405 with every allowed method listed."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers), name=path)
+
+
+ADMIN_ROUTES: list[BaseRoute] = [
+    resource(
+        "/v1/organizations",
+        {"GET": organizations.list_organizations, "POST": organizations.create_organization},
+    ),
+    resource("/v1/organizations/{id}", {"GET": organizations.get_organization}),
+    resource("/v1/openapi.json", {"GET": openapi_document}),
+]
+
+STORE_ROUTES: list[BaseRoute] = []
+
+
+class ErrorModelRouter:
+    """A :class:`Router` whose routing failures are errorModel responses."""
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self.router = Router(routes=routes)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.router.routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.router(scope, receive, send)
+        except HTTPException as exc:  # raised by the router before any response started
+            await http_error_response(exc.status_code, exc.headers)(scope, receive, send)
+
+
+def rest_routes() -> list[BaseRoute]:
+    return [
+        Mount("/ccadmin", app=ErrorModelRouter(ADMIN_ROUTES)),
+        Mount("/ccstore", app=ErrorModelRouter(STORE_ROUTES)),
+    ]

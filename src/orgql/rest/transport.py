@@ -1,0 +1,174 @@
+"""What every REST handler shares: the unit of work, reading input, building URLs.
+
+The transport owns the transaction: one ``AsyncSession`` per request, committed when the
+handler returns, rolled back when anything raises (the core only flushes), so a failed
+request changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+
+from orgql.core.errors import Codes, OrgqlError
+from orgql.rest.errors import (
+    INTERNAL_ERROR,
+    bad_request,
+    error_response,
+    internal_error_response,
+)
+from orgql.rest.render import Urls
+from orgql.settings import Settings
+
+#: Largest request body accepted; bigger ones get 413 before being read to the end.
+MAX_BODY_BYTES = 1024 * 1024
+
+SITE_HEADER = "x-ccsite"
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class BodyTooLarge(OrgqlError):
+    """Raised while reading a body past :data:`MAX_BODY_BYTES` (answered with 413)."""
+
+
+def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], Endpoint]:
+    """Turn failures into errorModel responses: the core's errors as they are, anything else
+    as a 500 carrying ``internal_code`` and a logged error id."""
+
+    def decorate(handler: Endpoint) -> Endpoint:
+        @functools.wraps(handler)
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BodyTooLarge as err:
+                return error_response(err, 413)
+            except OrgqlError as err:
+                return error_response(err)
+            except Exception:  # allow-list: only OrgqlError may speak to the caller
+                return internal_error_response(
+                    f"{request.method} {request.url.path}", internal_code
+                )
+
+        return run
+
+    return decorate
+
+
+@asynccontextmanager
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    async with sessionmaker() as session, session.begin():
+        yield session
+
+
+def site_id(request: Request) -> str | None:
+    """The ``x-ccsite`` header: the site whose values are read or written (None: default)."""
+    value = request.headers.get(SITE_HEADER)
+    return (value.strip() or None) if value is not None else None
+
+
+def urls(request: Request) -> Urls:
+    settings: Settings = request.state.settings
+    base = settings.public_base_url or str(request.base_url)
+    return Urls(base=base.rstrip("/"), media_path=settings.media_path)
+
+
+def request_href(request: Request) -> str:
+    """The request's own URL, on the configured public base when there is one."""
+    settings: Settings = request.state.settings
+    if settings.public_base_url is None:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{settings.public_base_url.rstrip('/')}{request.url.path}{query}"
+
+
+def int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw.strip(), 10)
+    except ValueError:
+        raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name) from None
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> BodyTooLarge:
+    return BodyTooLarge(
+        Codes.INVALID_INPUT, f"the request body is larger than {MAX_BODY_BYTES} bytes"
+    )
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_text(value: object) -> None:
+    """Strings must be storable: valid Unicode (no lone surrogates) and no NUL characters,
+    which PostgreSQL cannot hold in text or JSONB."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise bad_request("the request body holds a NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise bad_request("the request body holds invalid Unicode") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+async def read_json_object(request: Request) -> dict[str, object]:
+    """The body as a JSON object; anything else is the caller's error (100002, 413)."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json(content_type):
+        raise bad_request(f"the request body must be application/json, not {content_type[:80]!r}")
+    body = await _read_body(request)
+    try:
+        doc = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise bad_request("the request body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise bad_request("the request body must be a JSON object")
+    _check_text(doc)
+    return doc
+
+
+def path_id(request: Request, name: str = "id") -> str:
+    """A repository id from the path. PostgreSQL text cannot hold NUL, so an id with one
+    names nothing: NUL becomes U+FFFD, which no repository id contains, instead of an SQL
+    error."""
+    value: str = request.path_params[name]
+    return value.replace("\x00", "\ufffd")
