@@ -171,3 +171,14 @@ async def update_site_organization_properties(
         ],
         user_errors=[],
     )
+
+
+@strawberry.type
+class SitePropertiesMutations:
+    @strawberry.mutation(
+        description="Set or remove an organization's values per site, in one transaction."
+    )
+    async def update_site_organization_properties(
+        self, info: Info, id: strawberry.ID, input: list[SiteOrganizationPropertiesInput]
+    ) -> UpdateSiteOrganizationPropertiesPayload:
+        return await update_site_organization_properties(info, id, input)
