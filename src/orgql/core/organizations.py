@@ -29,6 +29,11 @@ _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
     "date": str,
 }
 
+#: Reference fields holding one id (an error names the field itself, not an index into it).
+_SINGLE_REFERENCES = frozenset(
+    {"organizationLogo", "contract.catalogId", "contract.priceListGroupId"}
+)
+
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
 
@@ -282,7 +287,7 @@ async def _check_references(
         found = await repository.existing_ids(session, column, wanted)
         for index, item in enumerate(wanted):
             if item not in found:
-                path = field if len(wanted) == 1 and "." in field else join(field, index)
+                path = field if field in _SINGLE_REFERENCES else join(field, index)
                 problems.add(code, f"Unknown {noun} {item!r}", path)
 
     await _check_default_address(
