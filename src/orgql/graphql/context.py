@@ -30,8 +30,8 @@ class Context:
     _session: AsyncSession | None = None
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _default_site: models.Site | None = None
-    _default_site_loaded: bool = False
+    # Shared by every resolver that asks while the read is in flight (see default_site).
+    _default_site: asyncio.Future[models.Site | None] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,10 +60,14 @@ class Context:
             await session.commit()
 
     async def default_site(self) -> models.Site | None:
-        if not self._default_site_loaded:
-            self._default_site = await self.run(repository.default_site)
-            self._default_site_loaded = True
-        return self._default_site
+        """The default site, read once per request.
+
+        The resolvers of a whole page ask at once: they must share one read, else each
+        issues its own and, resuming one at a time, splits the loaders' batches too."""
+        if self._default_site is None:
+            self._default_site = asyncio.ensure_future(self.run(repository.default_site))
+        # shield: a resolver cancelled while waiting must not cancel its siblings' read.
+        return await asyncio.shield(self._default_site)
 
     async def close(self) -> None:
         if self._session is not None:
