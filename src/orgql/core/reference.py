@@ -67,7 +67,7 @@ def parse_reference_data(document: object) -> ReferenceData:
             ErrorDetail(
                 Codes.INVALID_INPUT,
                 error["msg"],
-                ".".join(str(part) for part in error["loc"]),
+                ".".join(str(part) for part in error["loc"]) or None,  # None: the whole document
             )
             for error in exc.errors()
         ]
