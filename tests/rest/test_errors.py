@@ -1,0 +1,153 @@
+"""Failures of the transport itself: every one is an errorModel, never plain text, never a
+traceback, and a failed request changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.db import models
+from orgql.rest import render
+from orgql.rest.transport import MAX_BODY_BYTES
+from rest.builders import ORGANIZATIONS, row_counts
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+def _error(response: httpx.Response) -> tuple[int, str, str | None]:
+    body = response.json()
+    assert set(body) <= {"errorCode", "message", "status", "o:errorPath", "errors"}
+    assert body["status"] == str(response.status_code)
+    return response.status_code, body["errorCode"], body.get("o:errorPath")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"name": "Broken"',
+        b"",
+        b"\xff\xfe not utf-8",
+        b'{"name": "A", "orderPriceLimit": NaN}',
+        b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["truncated", "empty", "not utf-8", "NaN", "nested too deep"],
+)
+async def test_malformed_json_is_400_with_code_100002(
+    client: httpx.AsyncClient, content: bytes
+) -> None:
+    response = await client.post(ORGANIZATIONS, content=content, headers=JSON_HEADERS)
+
+    assert _error(response) == (400, "100002", None)
+
+
+@pytest.mark.parametrize("content", [b"[]", b'"Oracle"', b"null", b"42"])
+async def test_body_that_is_not_a_json_object_is_400_with_code_100002(
+    client: httpx.AsyncClient, content: bytes
+) -> None:
+    response = await client.post(ORGANIZATIONS, content=content, headers=JSON_HEADERS)
+
+    assert _error(response) == (400, "100002", None)
+
+
+async def test_body_that_is_not_json_content_is_400_with_code_100002(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(ORGANIZATIONS, data={"name": "Form"})
+
+    assert _error(response) == (400, "100002", None)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"name": "Nul\\u0000"}', b'{"name": "A", "dynamicProperty1": "\\ud800"}'],
+    ids=["NUL", "lone surrogate"],
+)
+async def test_text_postgresql_cannot_store_is_400_not_500(
+    client: httpx.AsyncClient, content: bytes
+) -> None:
+    response = await client.post(ORGANIZATIONS, content=content, headers=JSON_HEADERS)
+
+    assert _error(response) == (400, "100002", None)
+
+
+async def test_body_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
+    content = b'{"name": "Big", "description": "' + b"x" * MAX_BODY_BYTES + b'"}'
+
+    response = await client.post(ORGANIZATIONS, content=content, headers=JSON_HEADERS)
+
+    assert _error(response) == (413, "100002", None)
+
+
+async def test_streamed_body_over_one_mebibyte_is_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> Any:
+        yield b'{"name": "Big", "description": "'
+        for _ in range(MAX_BODY_BYTES // 65536 + 1):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = await client.post(ORGANIZATIONS, content=chunks(), headers=JSON_HEADERS)
+
+    assert _error(response) == (413, "100002", None)
+
+
+@pytest.mark.parametrize(
+    "path", ["/ccadmin/v1/nothingHere", "/ccadmin/v2/organizations", "/ccstore/v1/organizations"]
+)
+async def test_unknown_route_is_a_404_error_model(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+
+    assert _error(response) == (404, "404", None)
+
+
+async def test_wrong_method_is_a_405_error_model_listing_the_allowed_methods(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete(f"{ORGANIZATIONS}/100001")
+
+    assert _error(response) == (405, "405", None)
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+async def test_unexpected_failure_is_a_500_with_an_error_id_and_no_internals(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals: SELECT * FROM organizations")
+
+    monkeypatch.setattr(render, "organization", explode)
+
+    with caplog.at_level(logging.ERROR, logger="orgql.rest"):
+        response = await client.get(f"{ORGANIZATIONS}/100001")
+
+    assert _error(response) == (500, "500", None)
+    error_id = response.json()["message"].split("error id ")[1].split()[0]
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    (record,) = caplog.records
+    assert error_id in record.getMessage()
+    assert record.exc_info is not None
+    assert record.exc_info[0] is RuntimeError
+
+
+async def test_create_failing_after_the_core_flushed_is_rolled_back_as_a_100006(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    sample_request: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(render, "organization", explode)
+    before = await row_counts(session)
+
+    response = await client.post(ORGANIZATIONS, json=sample_request)
+
+    assert _error(response) == (500, "100006", None)
+    assert await row_counts(session) == before
+    assert await session.scalar(select(models.Organization).filter_by(name="Oracle")) is None
