@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -400,6 +401,79 @@ async def test_unknown_dynamic_property_is_refused(
     assert (error.code, error.field) == ("100002", "favouriteColour")
 
 
+async def test_site_values_are_stored_for_the_default_site(
+    session: AsyncSession, create_organization: CreateOrganization
+) -> None:
+    organization = await create_organization(
+        {
+            "name": "Approvals Inc",
+            "approvalRequired": True,
+            "orderPriceLimit": "0",
+            "delegateApprovalManagement": False,
+            "useExternalApprovalWebhook": "true",
+        }
+    )
+
+    view = await view_of(session, organization, "siteUS")
+    own = view.own_site_properties
+    assert own is not None
+    assert (
+        own.site_id,
+        own.contract_id,
+        own.approval_required,
+        own.order_price_limit,
+        own.delegate_approval_management,
+        own.use_external_approval_webhook,
+    ) == ("siteUS", None, True, Decimal(0), False, True)
+
+
+async def test_site_values_go_to_the_site_named_by_the_caller(
+    session: AsyncSession, create_organization: CreateOrganization
+) -> None:
+    organization = await create_organization(
+        {"name": "Site One Inc", "approvalRequired": True}, site_id="site1"
+    )
+
+    rows = await session.execute(
+        select(
+            models.SiteOrganizationProperties.site_id,
+            models.SiteOrganizationProperties.approval_required,
+        ).where(models.SiteOrganizationProperties.organization_id == organization.id)
+    )
+    assert [tuple(row) for row in rows] == [("site1", True)]
+
+
+async def test_unknown_site_is_refused(create_organization: CreateOrganization) -> None:
+    error = await refusal(create_organization({"name": "Nowhere Inc"}, site_id="siteMars"))
+
+    assert (error.code, error.field) == ("100002", "x-ccsite")
+
+
+async def test_site_values_without_any_default_site_are_refused(
+    session: AsyncSession, create_organization: CreateOrganization
+) -> None:
+    await session.execute(update(models.Site).values(is_default=False))
+
+    error = await refusal(create_organization({"name": "Homeless Inc", "approvalRequired": True}))
+
+    assert (error.code, error.field) == ("100002", "x-ccsite")
+
+
+async def test_organization_without_site_values_needs_no_default_site(
+    session: AsyncSession, create_organization: CreateOrganization
+) -> None:
+    await session.execute(update(models.Site).values(is_default=False))
+
+    organization = await create_organization({"name": "Siteless Inc"})
+
+    rows = await session.scalars(
+        select(models.SiteOrganizationProperties.site_id).where(
+            models.SiteOrganizationProperties.organization_id == organization.id
+        )
+    )
+    assert list(rows) == []
+
+
 # ---------------------------------------------------------------- references that must exist
 
 
@@ -539,6 +613,42 @@ async def test_shipping_address_not_of_an_ancestor_is_refused(
     )
 
     assert (error.code, error.field) == ("100054", "shippingAddress.repositoryId")
+
+
+async def test_billing_address_and_a_secondary_address_marked_default_are_refused_together(
+    create_organization: CreateOrganization,
+    make_address: Callable[..., dict[str, Any]],
+) -> None:
+    error = await refusal(
+        create_organization(
+            {
+                "name": "Two billing defaults",
+                "parentOrganization": {"id": "100001"},
+                "billingAddress": {"repositoryId": "150001"},
+                "secondaryAddresses": [make_address("Office", isDefaultBillingAddress=True)],
+            }
+        )
+    )
+
+    assert (error.code, error.field) == ("100053", "billingAddress")
+
+
+async def test_shipping_address_of_a_distant_ancestor_is_accepted(
+    session: AsyncSession, create_organization: CreateOrganization
+) -> None:
+    organization = await create_organization(
+        {
+            "name": "Shipped to Sample HQ",
+            "parentOrganization": {"id": "100003"},
+            "shippingAddress": {"repositoryId": "150001"},
+        }
+    )
+
+    view = await view_of(session, organization)
+    assert (view.derived["shipping_address_id"], view.derived["billing_address_id"]) == (
+        Inherited("150001", organization.id),
+        Inherited("150001", "100001"),
+    )
 
 
 async def test_default_address_of_a_root_is_refused(
