@@ -61,7 +61,10 @@ class ErrorModelRouter:
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
-            await http_error_response(exc.status_code, exc.headers)(scope, receive, send)
+            headers = dict(exc.headers or {})
+            if "Allow" in headers:  # a set's order in Starlette: make it stable
+                headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
+            await http_error_response(exc.status_code, headers)(scope, receive, send)
 
 
 def rest_routes() -> list[BaseRoute]:
