@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from orgql.core import repository
+from orgql.core.inheritance import chain_of
 from orgql.core.repository import ContractView
 from orgql.db import models
 
@@ -42,6 +43,8 @@ def _mapped(
 @dataclass
 class Loaders:
     organization_by_id: DataLoader[str, models.Organization | None]
+    #: An organization followed by its ancestors, nearest first.
+    chain_by_id: DataLoader[str, list[models.Organization] | None]
     address_by_id: DataLoader[str, models.Address | None]
     addresses_by_organization: DataLoader[str, list[models.Address] | None]
     site_properties_by_key: DataLoader[SiteKey, models.SiteOrganizationProperties | None]
@@ -52,10 +55,33 @@ class Loaders:
     site_by_id: DataLoader[str, models.Site | None]
 
 
+def _chains(
+    organizations: DataLoader[str, models.Organization | None],
+) -> DataLoader[str, list[models.Organization] | None]:
+    """Chains through one loader, so that every organization of a page gets its chain at the
+    same moment, roots and organizations whose ancestors are cached included.
+
+    Awaiting ``organization_by_id`` directly, an organization resumes after zero, one or
+    several event-loop turns depending on its depth and on what is cached; the loads it
+    makes next (addresses, site values, contracts) then fall into different batches, and a
+    page costs more statements the more varied it is."""
+
+    async def load(ids: list[str]) -> Sequence[list[models.Organization] | None]:
+        rows = await organizations.load_many(ids)
+        wanted = list(dict.fromkeys(a for row in rows if row is not None for a in row.path))
+        ancestors = await organizations.load_many(wanted)
+        by_id = {a.id: a for a in ancestors if a is not None}
+        return [chain_of(row, by_id) if row is not None else None for row in rows]
+
+    return DataLoader(load_fn=load)
+
+
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
+    organization_by_id = _mapped(r, repository.organizations_by_id)
     return Loaders(
-        organization_by_id=_mapped(r, repository.organizations_by_id),
+        organization_by_id=organization_by_id,
+        chain_by_id=_chains(organization_by_id),
         address_by_id=_mapped(r, repository.addresses_by_id),
         addresses_by_organization=_mapped(r, repository.addresses_by_organization, list),
         site_properties_by_key=_mapped(r, repository.site_properties),

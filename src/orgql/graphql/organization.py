@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.inheritance import Inherited, chain_of, derive, derive_site_value
+from orgql.core.inheritance import Inherited, derive, derive_site_value
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
@@ -38,9 +38,9 @@ SiteArgument = Annotated[
 
 async def _chain(info: Info, row: models.Organization) -> list[models.Organization]:
     """``row`` and its ancestors, nearest first: one batched load for a whole page."""
-    ancestors = await info.context.loaders.organization_by_id.load_many(list(row.path))
-    by_id = {a.id: a for a in ancestors if a is not None}
-    return chain_of(row, by_id)
+    chain = await info.context.loaders.chain_by_id.load(row.id)
+    # The row itself is always loaded (primed by pages, or read by id) before its fields.
+    return chain if chain is not None else [row]
 
 
 async def _derived(info: Info, row: models.Organization, column: str) -> Any:
@@ -62,8 +62,11 @@ async def _own_site_value(
     site_id = await _site_id(info, site)
     if site_id is None:
         return None
-    own = await info.context.loaders.site_properties_by_key.load((row.id, site_id))
-    return getattr(own, column) if own is not None else None
+    # Read along the chain like the inherited value (the extra keys cost nothing: one batch),
+    # so that own and inherited values of a page share one batch of site properties and
+    # one of contracts instead of taking a batch each.
+    effective = await effective_site_value(info, row, site_id, column)
+    return effective.value if effective.source_id == row.id else None
 
 
 async def effective_site_value(
@@ -165,8 +168,10 @@ class Organization:
     async def parent_organization(self, info: Info) -> Organization | None:
         if self.row.parent_id is None:
             return None
-        parent = await info.context.loaders.organization_by_id.load(self.row.parent_id)
-        return Organization.from_row(parent) if parent else None
+        # Through the chain, so that the parent costs no batch of its own.
+        chain = await _chain(info, self.row)
+        parent = chain[1] if len(chain) > 1 else None
+        return Organization.from_row(parent) if parent and parent.id == self.row.parent_id else None
 
     @strawberry.field(description="The ancestors, from the root down to the direct parent.")
     async def ancestor_organizations(self, info: Info) -> list[Organization]:
@@ -196,10 +201,12 @@ class Organization:
 
     @strawberry.field(description="The organization's own default billing address.")
     async def billing_address(self, info: Info) -> Address | None:
+        await _chain(info, self.row)  # so own and derived addresses share one batch
         return await _address(info, self.row.billing_address_id)
 
     @strawberry.field(description="The organization's own default shipping address.")
     async def shipping_address(self, info: Info) -> Address | None:
+        await _chain(info, self.row)  # so own and derived addresses share one batch
         return await _address(info, self.row.shipping_address_id)
 
     @strawberry.field
