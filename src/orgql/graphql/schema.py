@@ -27,13 +27,15 @@ class CloseSession(SchemaExtension):
             await self.execution_context.context.close()
 
 
-# Instances are shared by every request (strawberry's documented usage; its hint is narrower):
-# the caches must be, to be caches at all.
+# Classes and factories: strawberry builds the extensions anew for each request. A shared
+# instance holds the execution context of whichever request started last, so a request
+# ending while another runs had its errors left unmasked. (The parser and validation
+# caches live at module level, keyed by maxsize, so new instances share them.)
 _EXTENSIONS: list[Any] = [
     CloseSession,
-    MaskUnexpectedErrors(),
-    ParserCache(maxsize=256),
-    ValidationCache(maxsize=256),
+    MaskUnexpectedErrors,
+    lambda: ParserCache(maxsize=256),
+    lambda: ValidationCache(maxsize=256),
 ]
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=_EXTENSIONS)
