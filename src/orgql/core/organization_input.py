@@ -81,7 +81,7 @@ SITE_PROPERTY_KEYS = (
     "useExternalApprovalWebhook",
 )
 
-_KNOWN_KEYS = frozenset(
+KNOWN_KEYS = frozenset(
     [
         "name",
         "type",
@@ -161,7 +161,7 @@ def parse_new_organization(
     :class:`OrgqlError` listing every problem found.
     """
     problems = Problems()
-    unknown = sorted(set(doc) - _KNOWN_KEYS)
+    unknown = sorted(set(doc) - KNOWN_KEYS)
     for key in unknown:
         problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
 
@@ -265,7 +265,7 @@ def parse_new_organization(
 
     dynamic: dict[str, object] = {}
     for dynamic_key, dynamic_value in (dynamic_properties or {}).items():
-        if dynamic_key in _KNOWN_KEYS:
+        if dynamic_key in KNOWN_KEYS:
             problems.add(
                 Codes.INVALID_INPUT, f"{dynamic_key!r} is not a dynamic property", dynamic_key
             )

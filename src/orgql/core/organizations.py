@@ -19,7 +19,7 @@ from orgql.core import repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.organization_input import NewContract, NewOrganization, SiteProperties
-from orgql.core.validation import Problems, join
+from orgql.core.validation import Problems, is_storable_text, join
 from orgql.db import models
 
 _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -52,7 +52,8 @@ async def resolve_site(
 
 
 async def get(session: AsyncSession, organization_id: str) -> models.Organization:
-    organization = await session.get(models.Organization, organization_id)
+    found = await repository.organizations_by_id(session, [organization_id])
+    organization = found.get(organization_id)
     if organization is None:
         raise OrgqlError(
             Codes.ORGANIZATION_NOT_FOUND,
@@ -129,11 +130,12 @@ async def create(
         models.OrganizationMember(organization_id=organization_id, profile_id=profile_id)
         for profile_id in new.member_ids
     )
-    if site is not None and not new.site_properties.is_empty():
-        await _write_site_properties(
-            session, organization_id, site.id, new.site_properties, contract_id, terms_id
-        )
     try:
+        # _write_site_properties flushes too (contract terms before the contract).
+        if site is not None and not new.site_properties.is_empty():
+            await _write_site_properties(
+                session, organization_id, site.id, new.site_properties, contract_id, terms_id
+            )
         await session.flush()
     except IntegrityError as exc:
         raise _integrity_error(exc, new.name) from None
@@ -210,6 +212,13 @@ def _integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
         constraint = match.group(1) if match else None
     if constraint == "uq_organizations_name_key":
         return _name_taken(name)
+    if constraint == "uq_addresses_org_type":
+        # The database folds case a little differently from Python (e.g. "İ").
+        return OrgqlError(
+            Codes.INVALID_INPUT,
+            "two secondary addresses have the same addressType",
+            "secondaryAddresses",
+        )
     if constraint == "ck_organizations_no_cycle":
         return OrgqlError(
             Codes.INVALID_INPUT, "An organization cannot be its own ancestor", "parentOrganization"
@@ -376,6 +385,11 @@ async def _check_dynamic_properties(
             except ValueError:
                 problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 date", key)
                 continue
+        if isinstance(value, str) and not is_storable_text(value):
+            problems.add(
+                Codes.INVALID_INPUT, f"{key} contains characters that cannot be stored", key
+            )
+            continue
         if (
             isinstance(value, str)
             and definition.max_length is not None

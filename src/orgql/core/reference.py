@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.organization_input import KNOWN_KEYS
 from orgql.db import models
 
 
@@ -28,7 +29,8 @@ class SiteItem(_Item):
     production_url: str | None = Field(default=None, alias="productionURL", max_length=1024)
     enabled: bool = True
     b2b: bool = True
-    default: bool = False
+    #: True makes this the default site, False makes it not; absent leaves the flag as it is.
+    default: bool | None = None
     registration_requests_enabled: bool = Field(default=True, alias="registrationRequestsEnabled")
     enable_profile_registration_email_check: bool = Field(
         default=False, alias="enableProfileRegistrationEmailCheck"
@@ -46,6 +48,27 @@ class DynamicPropertyItem(_Item):
     type: Literal["string", "boolean", "number", "date"] = "string"
     max_length: int | None = Field(default=None, alias="maxLength", ge=1)
     default: Any = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_standard_key(cls, value: str) -> str:
+        # Dynamic properties are top-level keys of the REST organization document.
+        if value in RESERVED_KEYS or value.startswith("derived"):
+            raise ValueError(f"{value!r} is a standard organization key")
+        return value
+
+
+#: Keys of the organization document besides the writable ones (KNOWN_KEYS).
+RESERVED_KEYS = KNOWN_KEYS | {
+    "id",
+    "repositoryId",
+    "links",
+    "ancestorOrganizations",
+    "relativeRoles",
+    "organizationLogoURL",
+    "dynamicProperties",
+    "customerAccounts",
+}
 
 
 class ReferenceData(_Item):
@@ -81,24 +104,41 @@ def parse_reference_data(document: object) -> ReferenceData:
 
 
 async def _upsert(
-    session: AsyncSession, table: Table, rows: list[dict[str, Any]], key: str = "id"
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    key: str = "id",
+    keep: tuple[str, ...] = (),
 ) -> None:
+    """Insert ``rows``; existing ones are updated except their ``keep`` columns."""
     if not rows:
         return
     statement = insert(table).values(rows)
-    updates = {name: statement.excluded[name] for name in rows[0] if name != key}
+    updates = {
+        name: statement.excluded[name] for name in rows[0] if name != key and name not in keep
+    }
     if updates:
         await session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updates))
     else:
         await session.execute(statement.on_conflict_do_nothing(index_elements=[key]))
 
 
+async def _set_default_flags(session: AsyncSession, flags: dict[str, bool]) -> None:
+    for site_id, is_default in flags.items():
+        await session.execute(
+            update(models.Site).where(models.Site.id == site_id).values(is_default=is_default)
+        )
+
+
 async def import_reference_data(session: AsyncSession, data: ReferenceData) -> dict[str, int]:
     """Upsert ``data``; returns how many items of each kind the document held."""
     sites = models.Site.__table__
-    if any(site.default for site in data.sites):
+    new_default = next((site.id for site in data.sites if site.default), None)
+    if new_default is not None:
         # The new default replaces the old one (a partial unique index allows only one).
-        await session.execute(update(models.Site).values(is_default=False))
+        await session.execute(
+            update(models.Site).where(models.Site.id != new_default).values(is_default=False)
+        )
     await _upsert(
         session,
         sites,  # type: ignore[arg-type]
@@ -109,7 +149,7 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
                 "production_url": s.production_url,
                 "enabled": s.enabled,
                 "b2b": s.b2b,
-                "is_default": s.default,
+                "is_default": bool(s.default),
                 "registration_requests_enabled": s.registration_requests_enabled,
                 "enable_profile_registration_email_check": (
                     s.enable_profile_registration_email_check
@@ -117,6 +157,10 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
             }
             for s in data.sites
         ],
+        keep=("is_default",),
+    )
+    await _set_default_flags(
+        session, {s.id: s.default for s in data.sites if s.default is not None}
     )
     named: list[tuple[type[models.Base], list[NamedItem]]] = [
         (models.Catalog, data.catalogs),

@@ -54,7 +54,9 @@ class OrganizationPage:
 
 
 def _unique(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))
+    """Distinct keys in order; a key PostgreSQL cannot store (NUL) cannot exist, so it is
+    dropped rather than sent."""
+    return [key for key in dict.fromkeys(keys) if "\x00" not in key]
 
 
 async def organizations_by_id(
@@ -155,7 +157,7 @@ async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str
         .where(contract.id.in_(keys))
     )
     views: dict[str, ContractView] = {}
-    for row, catalog_name, group_name, terms_text in rows.tuples():
+    for row, catalog_name, group_name, terms_text in rows:
         views[row.id] = ContractView(
             id=row.id,
             display_name=row.display_name,
@@ -203,7 +205,7 @@ async def members_by_organization(
             .where(member.organization_id.in_(keys))
             .order_by(member.organization_id, models.Profile.id)
         )
-        for organization_id, profile in rows.tuples():
+        for organization_id, profile in rows:
             result[organization_id].append(profile)
     return result
 

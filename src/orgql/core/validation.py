@@ -18,6 +18,17 @@ from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def is_storable_text(value: str) -> bool:
+    """PostgreSQL text holds no NUL and only valid UTF-8 (no lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Problems:
     """Collects validation problems; :meth:`raise_if_any` raises them as one error."""
 
@@ -69,7 +80,7 @@ def read_str(
     if not isinstance(value, str):
         problems.add(code, f"{key} must be a string", where)
         return None
-    if _CONTROL.search(value):
+    if _CONTROL.search(value) or not is_storable_text(value):
         problems.add(code, f"{key} contains control characters", where)
         return None
     value = value.strip()

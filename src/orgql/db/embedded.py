@@ -23,7 +23,8 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         logger.info("starting embedded PostgreSQL in %s", self.data_dir)
-        self._server = pgserver.get_server(
+        # pgserver ships no type hints for its re-exports.
+        self._server = pgserver.get_server(  # type: ignore[attr-defined]
             self.data_dir / "pgdata", cleanup_mode=None if self._keep_running else "stop"
         )
         uri: str = self._server.get_uri()

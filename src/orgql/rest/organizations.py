@@ -31,7 +31,7 @@ from orgql.rest.transport import (
 
 #: The createOrganization keys the core knows; every other top-level key of the body is a
 #: dynamic property ("dynamicProperty1" in the vendor's sample).
-KNOWN_KEYS = organization_input._KNOWN_KEYS
+KNOWN_KEYS = organization_input.KNOWN_KEYS
 
 DEFAULT_LIMIT = organizations.MAX_PAGE_SIZE
 
