@@ -21,7 +21,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Bring the database behind ``engine`` to ``revision`` in one transaction."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade_sync, revision)
