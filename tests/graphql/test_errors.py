@@ -130,3 +130,12 @@ async def test_an_error_is_masked_while_another_request_is_running(
     [error] = failed["errors"]
     assert error["extensions"]["code"] == "internal"
     assert error["message"] == f"Unexpected error (reference {error['extensions']['reference']})."
+
+
+async def test_a_body_that_is_not_json_is_a_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.text == "Unable to parse request body as JSON"

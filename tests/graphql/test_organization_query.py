@@ -170,3 +170,11 @@ async def test_members_and_roles_are_listed(graphql: GraphQL) -> None:
             {"function": "profileAddressManager"},
         ],
     }
+
+
+async def test_the_logo_url_is_the_logo_under_the_media_path(graphql: GraphQL) -> None:
+    data = await graphql.data('{ organization(id: "100001") { organizationLogoURL } }')
+
+    assert data["organization"] == {
+        "organizationLogoURL": "http://localhost:9080/file/general/hero-image1.jpg"
+    }
