@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from orgql.core.errors import Codes, OrgqlError
 from orgql.core.inheritance import Inherited, derive, derive_site_value
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
 from orgql.graphql.types import (
     Address,
     Contract,
@@ -48,12 +50,20 @@ async def _derived(info: Info, row: models.Organization, column: str) -> Any:
 
 
 async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
-    if site is not None:
-        return str(site)
-    if info.context.site_header is not None:
-        return info.context.site_header
-    default = await info.context.default_site()
-    return default.id if default else None
+    """The site of site-specific values: the argument, else the x-ccsite header, else the
+    default site. A site that does not exist is the caller's error, not a silent null."""
+    if site is None and info.context.site_header is None:
+        default = await info.context.default_site()
+        return default.id if default else None
+    site_id, where = (
+        (str(site), "site") if site is not None else (info.context.site_header, "x-ccsite")
+    )
+    assert site_id is not None
+    if await info.context.loaders.site_by_id.load(site_id) is None:
+        raise public_error(
+            OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", where)
+        )
+    return site_id
 
 
 async def _own_site_value(
