@@ -14,7 +14,7 @@ query Contract($site: ID) {
 async def test_unknown_site_argument_is_an_error_with_code_100002(graphql: GraphQL) -> None:
     body = await graphql.post(DERIVED_CONTRACT, {"site": "noSuchSite"})
 
-    assert body["data"] == {"organization": None}
+    assert body["data"] == {"organization": {"derivedContract": None}}
     [error] = body["errors"]
     assert error["message"] == "Site 'noSuchSite' does not exist"
     assert error["extensions"] == {"code": "100002", "field": "site"}
