@@ -210,11 +210,6 @@ query Children($first: Int!) {
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="childOrganizations runs a page query and a COUNT per parent; it needs a batched"
-    " repository read (children of many parents, keyset per parent) behind a loader",
-)
 async def test_child_connections_of_a_page_cost_the_statements_of_a_page_of_1(
     graphql: GraphQL,
     statement_counter: StatementCounter,

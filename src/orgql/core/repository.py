@@ -297,3 +297,50 @@ def decode_cursor(cursor: str) -> str | None:
         return None
     prefix, _, organization_id = text.partition(":")
     return organization_id if prefix == "org" and organization_id else None
+
+
+async def children_pages(
+    session: AsyncSession, parent_ids: Iterable[str], *, limit: int, after_id: str | None
+) -> dict[str, OrganizationPage]:
+    """A page of children (ordered by id, after ``after_id``) for each parent, one statement:
+    row_number() per parent keeps at most ``limit + 1`` rows of each."""
+    keys = _unique(parent_ids)
+    if not keys:
+        return {}
+    org = models.Organization
+    position = func.row_number().over(partition_by=org.parent_id, order_by=org.id)
+    ranked = select(org.id.label("child_id"), position.label("position")).where(
+        org.parent_id.in_(keys)
+    )
+    if after_id is not None:
+        ranked = ranked.where(org.id > after_id)
+    wanted = ranked.subquery()
+    rows = await session.scalars(
+        select(org)
+        .join(wanted, wanted.c.child_id == org.id)
+        .where(wanted.c.position <= limit + 1)
+        .order_by(org.parent_id, org.id)
+    )
+    grouped: dict[str, list[models.Organization]] = defaultdict(list)
+    for row in rows:
+        assert row.parent_id is not None
+        grouped[row.parent_id].append(row)
+    return {
+        parent: OrganizationPage(
+            items=grouped[parent][:limit], has_next=len(grouped[parent]) > limit
+        )
+        for parent in keys
+    }
+
+
+async def children_counts(session: AsyncSession, parent_ids: Iterable[str]) -> dict[str, int]:
+    keys = _unique(parent_ids)
+    if not keys:
+        return {}
+    org = models.Organization
+    rows = await session.execute(
+        select(org.parent_id, func.count()).where(org.parent_id.in_(keys)).group_by(org.parent_id)
+    )
+    counts = dict.fromkeys(keys, 0)
+    counts.update({parent: int(count) for parent, count in rows if parent is not None})
+    return counts

@@ -50,26 +50,26 @@ class OrganizationConnection:
     @strawberry.field(description="How many organizations match the filter (one COUNT query).")
     async def total_count(self, info: Info) -> int:
         where = self.where
+        if where == repository.OrganizationFilter(parent_id=where.parent_id) and where.parent_id:
+            # Children of a page's organizations: one grouped COUNT for all of them.
+            return await info.context.loaders.children_count.load(where.parent_id) or 0
         return await info.context.run(
             lambda session: repository.count_organizations(session, where)
         )
 
 
-async def organization_connection(
-    info: Info, first: int | None, after: str | None, where: OrganizationFilter | None
-) -> OrganizationConnection:
+def _page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise public_error(
             OrgqlError(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
         )
-    core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
-    try:
-        page = await info.context.run(
-            lambda session: organizations.list_page(session, core_filter, limit=size, after=after)
-        )
-    except OrgqlError as error:
-        raise public_error(error) from None
+    return size
+
+
+def _connection(
+    info: Info, where: repository.OrganizationFilter, page: repository.OrganizationPage
+) -> OrganizationConnection:
     loader = info.context.loaders.organization_by_id
     for row in page.items:
         loader.prime(row.id, row)
@@ -78,9 +78,35 @@ async def organization_connection(
         for row in page.items
     ]
     return OrganizationConnection(
-        where=core_filter,
+        where=where,
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
         ),
     )
+
+
+async def child_connection(
+    info: Info, parent_id: str, first: int | None, after: str | None
+) -> OrganizationConnection:
+    """The children of one organization; the children of a whole page load in one batch."""
+    size = _page_size(first)
+    after_id = repository.decode_cursor(after) if after is not None else None
+    if after is not None and after_id is None:
+        raise public_error(OrgqlError(Codes.INVALID_INPUT, "not a cursor of this API", "after"))
+    page = await info.context.loaders.children_page.load((parent_id, size, after_id))
+    return _connection(info, repository.OrganizationFilter(parent_id=parent_id), page)
+
+
+async def organization_connection(
+    info: Info, first: int | None, after: str | None, where: OrganizationFilter | None
+) -> OrganizationConnection:
+    size = _page_size(first)
+    core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
+    try:
+        page = await info.context.run(
+            lambda session: organizations.list_page(session, core_filter, limit=size, after=after)
+        )
+    except OrgqlError as error:
+        raise public_error(error) from None
+    return _connection(info, core_filter, page)

@@ -26,6 +26,7 @@ V = TypeVar("V")
 SessionRunner = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
 
 SiteKey = tuple[str, str]  # (organization id, site id)
+ChildrenKey = tuple[str, int, str | None]  # (parent id, page size, after id)
 
 
 def _mapped(
@@ -53,6 +54,8 @@ class Loaders:
     roles_by_organization: DataLoader[str, list[models.RelativeRole] | None]
     members_by_organization: DataLoader[str, list[models.Profile] | None]
     site_by_id: DataLoader[str, models.Site | None]
+    children_page: DataLoader[ChildrenKey, repository.OrganizationPage]
+    children_count: DataLoader[str, int | None]
 
 
 def _chains(
@@ -76,6 +79,32 @@ def _chains(
     return DataLoader(load_fn=load)
 
 
+def _children_pages(run: SessionRunner) -> DataLoader[ChildrenKey, repository.OrganizationPage]:
+    """Child pages of many parents: one statement per distinct (size, after) in the batch —
+    in practice one, since sibling fields share their arguments."""
+
+    async def load(keys: list[ChildrenKey]) -> Sequence[repository.OrganizationPage]:
+        by_page: dict[tuple[int, str | None], list[str]] = {}
+        for parent, size, after in keys:
+            by_page.setdefault((size, after), []).append(parent)
+        pages: dict[ChildrenKey, repository.OrganizationPage] = {}
+        for (size, after), parents in by_page.items():
+
+            async def fetch(
+                session: AsyncSession,
+                parents: list[str] = parents,
+                size: int = size,
+                after: str | None = after,
+            ) -> dict[str, repository.OrganizationPage]:
+                return await repository.children_pages(session, parents, limit=size, after_id=after)
+
+            found = await run(fetch)
+            pages.update({(parent, size, after): found[parent] for parent in parents})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
     organization_by_id = _mapped(r, repository.organizations_by_id)
@@ -94,4 +123,6 @@ def make_loaders(run: SessionRunner) -> Loaders:
         roles_by_organization=_mapped(r, repository.roles_by_organization, list),
         members_by_organization=_mapped(r, repository.members_by_organization, list),
         site_by_id=_mapped(r, repository.sites_by_id),
+        children_page=_children_pages(r),
+        children_count=_mapped(r, repository.children_counts),
     )

@@ -192,11 +192,9 @@ class Organization:
     async def child_organizations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
-        from orgql.graphql.connections import OrganizationFilter, organization_connection
+        from orgql.graphql.connections import child_connection
 
-        return await organization_connection(
-            info, first, after, OrganizationFilter(parent_id=strawberry.ID(self.row.id))
-        )
+        return await child_connection(info, self.row.id, first, after)
 
     # ------------------------------------------------------------ addresses, roles, members
 
