@@ -76,6 +76,8 @@ class Codes:
     SITE_NOT_B2B = "100109"
     SITE_PROPERTIES_INVALID = "100110"
     SITE_PROPERTIES_UPDATE_FAILED = "100111"
+    SELF_SERVICE_PORTAL_DISABLED = "58001"
+    FINANCIAL_SYNC_FAILED = "100193"
 
 
 def invalid(code: str, message: str, field: str | None = None) -> ErrorDetail:
