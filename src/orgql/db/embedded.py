@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +25,16 @@ class EmbeddedPostgres:
         import pgserver  # imported lazily: only runs without ORGQL_DATABASE_URL need it
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        pgdata = self.data_dir / "pgdata"
+        _forget_dead_users(pgdata)
         logger.info("starting embedded PostgreSQL in %s", self.data_dir)
-        # pgserver ships no type hints for its re-exports.
-        self._server = pgserver.get_server(  # type: ignore[attr-defined]
-            self.data_dir / "pgdata", cleanup_mode=None if self._keep_running else "stop"
-        )
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            # pgserver ships no type hints for its re-exports.
+            self._server = pgserver.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode=None if self._keep_running else "stop"
+            )
         uri: str = self._server.get_uri()
         return uri
 
@@ -34,3 +42,30 @@ class EmbeddedPostgres:
         if self._server is not None and not self._keep_running:
             self._server.cleanup()
             self._server = None
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that no longer exist from pgserver's list of the server's users.
+
+    pgserver stops the server when its last user exits; a user killed with SIGKILL never
+    removes itself, and the server would then outlive every later run."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(pids, list):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _is_running(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
