@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.financial_sources import open_source
 from orgql.graphql.asgi import graphql_app
 from orgql.rest import rest_routes
 from orgql.settings import Settings
@@ -25,6 +27,8 @@ class State(TypedDict):
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    #: Where syncFinancialData reads billing accounts (upstream service or built-in).
+    financial_source: FinancialSource
 
 
 async def healthz(request: Request) -> Response:
@@ -50,8 +54,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         owned = engine is None
         active = engine or make_engine(str(settings.database_url), pool_size=settings.db_pool_size)
+        sessionmaker = make_sessionmaker(active)
         try:
-            yield State(settings=settings, engine=active, sessionmaker=make_sessionmaker(active))
+            async with open_source(settings, sessionmaker) as financial_source:
+                yield State(
+                    settings=settings,
+                    engine=active,
+                    sessionmaker=sessionmaker,
+                    financial_source=financial_source,
+                )
         finally:
             if owned:
                 await active.dispose()

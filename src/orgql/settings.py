@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,36 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     graphiql: bool = True
     log_level: str = "info"
+
+    # Financial system of record (syncFinancialData). No base URL: the built-in source, the
+    # gateway's own financial_source_* tables, answers instead.
+    financial_base_url: str | None = Field(
+        default=None,
+        description="Upstream financial REST service, e.g. https://erp.example.com/api/v1.",
+    )
+    financial_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the upstream (wins over user/password)."
+    )
+    financial_username: str | None = Field(default=None, description="HTTP Basic user.")
+    financial_password: SecretStr | None = Field(default=None, description="HTTP Basic password.")
+    financial_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Connect / read / write timeout of one upstream request."
+    )
+    financial_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a transient failure (5xx, 429, network)."
+    )
+    financial_backoff_seconds: float = Field(
+        default=0.2, ge=0, description="First retry delay; doubled on each further retry."
+    )
+    financial_backoff_max_seconds: float = Field(
+        default=2.0, ge=0, description="Upper bound of one retry delay."
+    )
+    financial_deadline_seconds: float = Field(
+        default=30.0, gt=0, description="Upper bound of a whole fetch, retries included."
+    )
+    financial_page_size: int = Field(
+        default=200, ge=1, le=1000, description="Customer accounts asked for per upstream page."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.financial.demo import DEMO_PARTY_ID, demo_accounts, demo_sites
 from orgql.core.ids import next_ids
 from orgql.core.reference import import_reference_data, parse_reference_data
 from orgql.db import models
@@ -55,6 +56,7 @@ async def seed_demo(session: AsyncSession) -> bool:
         customer_type="Enterprise",
         active=True,
         duns_number="987654321",
+        party_id=DEMO_PARTY_ID,
         tax_exemption_code="SAMPLEEXEMPT",
         organization_logo="/general/hero-image1.jpg",
         payment_methods=["card"],
@@ -123,6 +125,11 @@ async def seed_demo(session: AsyncSession) -> bool:
     await session.flush()
     admin_role = next(r for r in roles if r.organization_id == "100001" and r.function == "admin")
     session.add(models.ProfileRole(profile_id="110000", role_id=admin_role.id))
+    await session.flush()
+    # The built-in financial source's records for 100001's party (syncFinancialData).
+    session.add_all(demo_accounts())
+    await session.flush()
+    session.add_all(demo_sites())
     await session.flush()
     count = await session.scalar(select(func.count()).select_from(models.Organization))
     return bool(count)

@@ -1,0 +1,231 @@
+"""syncFinancialData: replace an organization's billing accounts and addresses with what the
+financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
+"Financial data sync").
+
+- 58001 when the self-service portal setting is off; 100001 for an unknown organization;
+  an organization without a partyId cannot be synced (100193, 409);
+- the business unit is the caller's, else the organization's configured one, else none
+  (every account of the party);
+- everything is fetched before anything is written; then, with the organization's row
+  locked (two syncs of one organization serialize), the previously synced accounts and
+  addresses are removed and the new ones created, and the default billing / shipping
+  addresses set from the primary uses;
+- any failure of the source, or of the write, is 100193, and since the service only flushes
+  and the transport rolls back, the previous financial data is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core import organizations
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
+from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
+from orgql.core.ids import next_ids
+from orgql.db import models
+
+logger = logging.getLogger("orgql.financial")
+
+#: Where synced rows come from (``addresses.source``, ``customer_accounts.source``).
+FINANCIAL = "financial"
+
+REQUEST_KEYS = frozenset({"businessUnitId"})
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    customer_account_ids: list[str]
+    failed_address_items: list[FailedAddress]
+
+
+def check_business_unit_id(value: object, field: str = "businessUnitId") -> int | None:
+    """A business unit id is a whole number from 0 to 2^63 - 1 (100002 otherwise)."""
+    if value is None:
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if number is None or not 0 <= number < 2**63:
+        raise OrgqlError(
+            Codes.INVALID_INPUT,
+            f"businessUnitId must be a whole number from 0 to {2**63 - 1}",
+            field,
+        )
+    return number
+
+
+def parse_sync_request(doc: Mapping[str, object]) -> int | None:
+    """The syncFinancialData request body: ``{"businessUnitId": number}``, all optional."""
+    unknown = sorted(set(doc) - REQUEST_KEYS)
+    if unknown:
+        raise OrgqlError(Codes.INVALID_INPUT, f"unknown property {unknown[0]!r}", unknown[0])
+    return check_business_unit_id(doc.get("businessUnitId"))
+
+
+async def sync(
+    session: AsyncSession,
+    source: FinancialSource,
+    organization_id: str,
+    business_unit_id: int | None = None,
+) -> SyncResult:
+    """Replace the organization's synced billing accounts and addresses (see the module)."""
+    business_unit_id = check_business_unit_id(business_unit_id)
+    settings = await session.get(models.FinancialSettings, 1)
+    if settings is not None and not settings.self_service_portal_enabled:
+        raise OrgqlError(
+            Codes.SELF_SERVICE_PORTAL_DISABLED,
+            "The self-service portal is not enabled: financial data cannot be synced",
+            None,
+            ErrorKind.CONFLICT,
+        )
+    organization = await organizations.get(session, organization_id)
+    party_id = organization.party_id
+    if not party_id:
+        raise OrgqlError(
+            Codes.FINANCIAL_SYNC_FAILED,
+            f"Organization {organization_id!r} has no partyId: the financial system keys"
+            " customer accounts by party",
+            "id",
+            ErrorKind.CONFLICT,
+        )
+    unit = business_unit_id
+    if unit is None:
+        configured = await session.get(models.OrganizationFinancialSettings, organization_id)
+        unit = configured.business_unit_id if configured is not None else None
+
+    try:
+        fetched = await source.customer_accounts(party_id, unit)
+    except FinancialSourceError as exc:
+        logger.warning("financial source failed for organization %s: %s", organization_id, exc)
+        raise contract_broken(str(exc)) from None
+
+    try:
+        return await _replace(session, organization_id, fetched, unit)
+    except SQLAlchemyError:
+        logger.exception("writing the financial data of organization %s failed", organization_id)
+        raise contract_broken("the financial data could not be stored") from None
+
+
+async def _replace(
+    session: AsyncSession,
+    organization_id: str,
+    fetched: Sequence[SourceAccount],
+    unit: int | None,
+) -> SyncResult:
+    org, address = models.Organization, models.Address
+    # The lock serializes syncs of one organization: a second sync waits here, then (read
+    # committed) removes exactly what the first one committed.
+    organization = await session.scalar(
+        select(org)
+        .where(org.id == organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if organization is None:  # deleted while the source was answering
+        raise OrgqlError(
+            Codes.ORGANIZATION_NOT_FOUND,
+            f"Organization {organization_id!r} does not exist",
+            "id",
+            ErrorKind.NOT_FOUND,
+        )
+    nicknames = await session.scalars(
+        select(func.lower(func.btrim(address.address_type))).where(
+            address.organization_id == organization_id,
+            address.source != FINANCIAL,
+            address.address_type.is_not(None),
+        )
+    )
+    plan = plan_sync(fetched, unit, nicknames)
+
+    removed = set(
+        await session.scalars(
+            delete(address)
+            .where(address.organization_id == organization_id, address.source == FINANCIAL)
+            .returning(address.id)
+        )
+    )
+    await session.execute(
+        delete(models.CustomerAccount).where(
+            models.CustomerAccount.organization_id == organization_id
+        )
+    )
+    account_ids, address_ids = await _create(session, organization_id, plan)
+
+    if plan.default_billing is not None:
+        organization.billing_address_id = address_ids[plan.default_billing]
+    elif organization.billing_address_id in removed:
+        organization.billing_address_id = None
+    if plan.default_shipping is not None:
+        organization.shipping_address_id = address_ids[plan.default_shipping]
+    elif organization.shipping_address_id in removed:
+        organization.shipping_address_id = None
+    await session.flush()
+    return SyncResult(customer_account_ids=account_ids, failed_address_items=plan.failed)
+
+
+async def _create(
+    session: AsyncSession, organization_id: str, plan: SyncPlan
+) -> tuple[list[str], dict[str, str]]:
+    """Insert the plan's accounts, addresses and links: one statement (batch) each."""
+    ids = await next_ids(session, len(plan.accounts) + len(plan.addresses))
+    account_ids = ids[: len(plan.accounts)]
+    address_ids = dict(
+        zip((a.external_id for a in plan.addresses), ids[len(plan.accounts) :], strict=True)
+    )
+    if plan.accounts:
+        await session.execute(
+            insert(models.CustomerAccount),
+            [
+                {
+                    "id": account_id,
+                    "organization_id": organization_id,
+                    "external_account_id": account.account_id,
+                    "account_number": account.account_number,
+                    "account_name": account.account_name,
+                    "business_unit_id": account.business_unit_id,
+                    "source": FINANCIAL,
+                }
+                for account_id, account in zip(account_ids, plan.accounts, strict=True)
+            ],
+        )
+    if plan.addresses:
+        await session.execute(
+            insert(models.Address),
+            [
+                {
+                    "id": address_ids[planned.external_id],
+                    "organization_id": organization_id,
+                    "address_type": planned.external_id,
+                    "source": FINANCIAL,
+                    "external_address_id": planned.external_id,
+                    **planned.values,
+                }
+                for planned in plan.addresses
+            ],
+        )
+    if plan.links:
+        await session.execute(
+            insert(models.CustomerAccountAddress),
+            [
+                {
+                    "customer_account_id": account_ids[link.account_index],
+                    "address_id": address_ids[link.external_address_id],
+                    "external_site_id": link.site_id,
+                    "bill_to": link.bill_to,
+                    "ship_to": link.ship_to,
+                    "primary_bill_to": link.primary_bill_to,
+                    "primary_ship_to": link.primary_ship_to,
+                }
+                for link in plan.links
+            ],
+        )
+    return account_ids, address_ids

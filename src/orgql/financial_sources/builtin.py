@@ -1,0 +1,80 @@
+"""The built-in financial source: the gateway's own ``financial_source_*`` tables, so that
+the embedded demo syncs without any upstream (selected when no upstream URL is set)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orgql.core.financial.source import (
+    FinancialSourceError,
+    SourceAccount,
+    SourceAddress,
+    SourceSite,
+)
+from orgql.db import models
+
+
+class BuiltinFinancialSource:
+    """Reads in a session of its own, as an upstream would answer: what it returns does not
+    depend on the sync's transaction."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def customer_accounts(
+        self, party_id: str, business_unit_id: int | None
+    ) -> Sequence[SourceAccount]:
+        account, site = models.FinancialSourceAccount, models.FinancialSourceSite
+        statement = (
+            select(account, site)
+            .outerjoin(site, site.account_id == account.account_id)
+            .where(account.party_id == party_id)
+            .order_by(account.account_id, site.site_id)
+        )
+        if business_unit_id is not None:
+            statement = statement.where(account.business_unit_id == business_unit_id)
+        try:
+            async with self._sessionmaker() as session:
+                rows = (await session.execute(statement)).tuples().all()
+        except SQLAlchemyError as exc:
+            raise FinancialSourceError(f"the built-in financial source failed: {exc}") from exc
+        accounts: dict[str, tuple[models.FinancialSourceAccount, list[SourceSite]]] = {}
+        for account_row, site_row in rows:
+            _, sites = accounts.setdefault(account_row.account_id, (account_row, []))
+            if site_row is not None:
+                sites.append(_site(site_row))
+        return [
+            SourceAccount(
+                account_id=row.account_id,
+                account_number=row.account_number,
+                account_name=row.account_name,
+                business_unit_id=row.business_unit_id,
+                sites=tuple(sites),
+            )
+            for row, sites in accounts.values()
+        ]
+
+
+def _site(row: models.FinancialSourceSite) -> SourceSite:
+    return SourceSite(
+        site_id=row.site_id,
+        address=SourceAddress(
+            external_id=row.external_address_id,
+            address1=row.address1,
+            address2=row.address2,
+            address3=row.address3,
+            city=row.city,
+            state=row.state,
+            postal_code=row.postal_code,
+            country=row.country,
+            county=row.county,
+        ),
+        bill_to=row.bill_to,
+        ship_to=row.ship_to,
+        primary_bill_to=row.primary_bill_to,
+        primary_ship_to=row.primary_ship_to,
+    )

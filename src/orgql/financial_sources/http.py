@@ -1,0 +1,142 @@
+"""The HTTP financial source: an upstream REST service keyed by party (contract.py).
+
+Failure policy, most specific first:
+- timeouts, network failures (refused, reset, a body cut short) and HTTP 5xx / 429 are
+  transient: retried up to ``retries`` times after ``backoff * 2**n`` seconds (at most
+  ``backoff_max``);
+- any other status, a malformed body or an answer outside the contract is final at once;
+- the whole fetch (every page, every retry) must end within ``deadline`` seconds.
+Each is a :class:`FinancialSourceError`; the sync turns it into 100193.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from orgql.core.financial.source import FinancialSourceError, SourceAccount
+from orgql.financial_sources.contract import Page, parse_page
+from orgql.settings import Settings
+
+#: Pages of one fetch at most: an upstream that always says "hasMore" cannot loop us forever.
+MAX_PAGES = 10_000
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 2
+    backoff: float = 0.2
+    backoff_max: float = 2.0
+    deadline: float = 30.0
+
+    def delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1, 2, ...)."""
+        return float(min(self.backoff_max, self.backoff * 2 ** (retry - 1)))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            retries=settings.financial_retries,
+            backoff=settings.financial_backoff_seconds,
+            backoff_max=settings.financial_backoff_max_seconds,
+            deadline=settings.financial_deadline_seconds,
+        )
+
+
+def make_client(settings: Settings) -> httpx.AsyncClient:
+    """The upstream's client: base URL, credentials and timeouts from the settings."""
+    assert settings.financial_base_url is not None
+    auth: httpx.Auth | None = None
+    headers = {"Accept": "application/json", "User-Agent": "orgql"}
+    if settings.financial_token is not None:
+        headers["Authorization"] = f"Bearer {settings.financial_token.get_secret_value()}"
+    elif settings.financial_username is not None:
+        password = settings.financial_password
+        auth = httpx.BasicAuth(
+            settings.financial_username, password.get_secret_value() if password else ""
+        )
+    return httpx.AsyncClient(
+        base_url=settings.financial_base_url.rstrip("/") + "/",
+        auth=auth,
+        headers=headers,
+        timeout=httpx.Timeout(settings.financial_timeout_seconds),
+        follow_redirects=False,
+    )
+
+
+class HttpFinancialSource:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        policy: RetryPolicy,
+        *,
+        page_size: int = 200,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self._policy = policy
+        self._page_size = page_size
+        self._sleep = sleep
+
+    async def customer_accounts(
+        self, party_id: str, business_unit_id: int | None
+    ) -> Sequence[SourceAccount]:
+        try:
+            async with asyncio.timeout(self._policy.deadline):
+                return await self._all_pages(party_id, business_unit_id)
+        except TimeoutError:
+            raise FinancialSourceError(
+                f"the financial service gave no complete answer within {self._policy.deadline:g} s"
+            ) from None
+
+    async def _all_pages(self, party_id: str, business_unit_id: int | None) -> list[SourceAccount]:
+        path = f"parties/{quote(party_id, safe='')}/customerAccounts"
+        accounts: list[SourceAccount] = []
+        for _ in range(MAX_PAGES):
+            params: dict[str, str | int] = {"offset": len(accounts), "limit": self._page_size}
+            if business_unit_id is not None:
+                params["businessUnitId"] = business_unit_id
+            page = await self._page(path, params)
+            accounts.extend(page.accounts)
+            if not page.has_more:
+                return accounts
+            if not page.accounts:
+                raise FinancialSourceError(
+                    "the financial service said hasMore but sent an empty page"
+                )
+        raise FinancialSourceError(f"the financial service sent more than {MAX_PAGES} pages")
+
+    async def _page(self, path: str, params: dict[str, str | int]) -> Page:
+        failure = ""
+        for attempt in range(self._policy.retries + 1):
+            if attempt:
+                await self._sleep(self._policy.delay(attempt))
+            try:
+                response = await self._client.get(path, params=params)
+            except httpx.TimeoutException as exc:
+                failure = f"timed out ({type(exc).__name__})"
+                continue
+            except httpx.TransportError as exc:
+                failure = f"could not be reached or broke off ({type(exc).__name__}: {exc})"
+                continue
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise FinancialSourceError(
+                    f"the financial service request failed ({type(exc).__name__}: {exc})"
+                ) from None
+            status = response.status_code
+            if status >= 500 or status == 429:
+                failure = f"answered HTTP {status}"
+                continue
+            if status != 200:
+                raise FinancialSourceError(f"the financial service answered HTTP {status}")
+            return parse_page(response.content)
+        attempts = self._policy.retries + 1
+        raise FinancialSourceError(
+            f"the financial service {failure} ({attempts} attempt{'s' * (attempts > 1)})"
+        )
