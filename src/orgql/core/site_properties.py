@@ -22,7 +22,8 @@ from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.inheritance import derive_site_value
 from orgql.core.organization_input import NewContract, parse_contract
-from orgql.core.validation import Problems, join, read_bool, read_decimal, read_object
+from orgql.core.repository import ContractView
+from orgql.core.validation import Problems, is_storable_text, join, read_bool, read_decimal
 from orgql.db import models
 
 #: OCC property key -> column of :class:`models.SiteOrganizationProperties`.
@@ -34,6 +35,7 @@ PROPERTY_COLUMNS = {
     "useExternalApprovalWebhook": "use_external_approval_webhook",
 }
 APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
+ENTRIES = "siteOrganizationProperties"  # the request's list, root of every error path
 
 
 class ActorKind(Enum):
@@ -68,8 +70,23 @@ class SiteUpdate:
 
 @dataclass(frozen=True)
 class SiteResult:
+    """The own values of one site after an update (``properties`` None: none left)."""
+
     site: models.Site
     properties: models.SiteOrganizationProperties | None
+    contract: ContractView | None = None
+
+    def value(self, column: str) -> object:
+        return getattr(self.properties, column) if self.properties is not None else None
+
+
+def parse_request(doc: Mapping[str, object]) -> list[SiteUpdate]:
+    """The REST body ``{"siteOrganizationProperties": [...]}`` (spec's request schema)."""
+    problems = Problems()
+    for key in sorted(set(doc) - {"siteOrganizationProperties"}):
+        problems.add(Codes.SITE_PROPERTIES_INVALID, f"unknown property {key!r}", key)
+    problems.raise_if_any()
+    return parse_site_updates(doc.get("siteOrganizationProperties"))
 
 
 def parse_site_updates(entries: object) -> list[SiteUpdate]:
@@ -78,29 +95,33 @@ def parse_site_updates(entries: object) -> list[SiteUpdate]:
     problems = Problems()
     invalid = Codes.SITE_PROPERTIES_INVALID
     if not isinstance(entries, Sequence) or isinstance(entries, str | bytes) or not entries:
-        problems.add(invalid, "siteOrganizationProperties must be a non-empty list", "")
+        problems.add(invalid, "siteOrganizationProperties must be a non-empty list", ENTRIES)
         problems.raise_if_any()
     assert isinstance(entries, Sequence)
     updates: list[SiteUpdate] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        path = join("siteOrganizationProperties", index)
+        path = join(ENTRIES, index)
         if not isinstance(entry, Mapping):
             problems.add(invalid, "each entry must be an object", path)
             continue
-        site = read_object(entry, "site", path, problems)
-        site_id = site.get("id") if site is not None else None
+        for key in sorted(set(entry) - {"site", "properties"}):
+            problems.add(invalid, f"unknown property {key!r}", join(path, key))
+        site = entry.get("site")
+        site_id = site.get("id") if isinstance(site, Mapping) else None
         if not isinstance(site_id, str) or not site_id.strip():
-            problems.add(invalid, "site.id is required", join(path, "site.id"))
-            continue
-        if site_id in seen:
+            problems.add(invalid, "site must be an object with an id", join(path, "site.id"))
+            site_id = None
+        elif site_id in seen:
             problems.add(invalid, f"site {site_id!r} is listed twice", join(path, "site.id"))
-        seen.add(site_id)
         properties = entry.get("properties")
         if not isinstance(properties, Mapping):
             problems.add(invalid, "properties must be an object", join(path, "properties"))
             continue
-        updates.append(_parse_properties(site_id, properties, path, problems))
+        update = _parse_properties(site_id or "", properties, path, problems)
+        if site_id is not None:
+            seen.add(site_id)
+            updates.append(update)
     problems.raise_if_any()
     return updates
 
@@ -123,11 +144,13 @@ def _parse_properties(
     values: dict[str, object] = {}
     contract: NewContract | None = None
     if "contract" in properties:
-        contract_doc = read_object(properties, "contract", path, problems)
-        if contract_doc is not None:
-            contract = parse_contract(contract_doc, join(path, "contract"), problems)
-        else:
+        contract_doc = properties["contract"]
+        if contract_doc is None:
             values["contract_id"] = None
+        elif not isinstance(contract_doc, Mapping):
+            problems.add(invalid, "contract must be an object or null", join(path, "contract"))
+        else:
+            contract = _parse_contract(contract_doc, join(path, "contract"), problems)
     for key in ("approvalRequired", "delegateApprovalManagement", "useExternalApprovalWebhook"):
         if key in properties:
             values[PROPERTY_COLUMNS[key]] = read_bool(properties, key, path, problems, code=invalid)
@@ -136,6 +159,17 @@ def _parse_properties(
             properties, "orderPriceLimit", path, problems, code=invalid
         )
     return SiteUpdate(site_id, entry_path, values=values, contract=contract)
+
+
+def _parse_contract(doc: Mapping[str, object], path: str, problems: Problems) -> NewContract | None:
+    """The contract rules of createOrganization, except that a malformed value is this
+    operation's 100110 rather than createOrganization's generic 100002."""
+    own = Problems()
+    contract = parse_contract(doc, path, own)
+    for detail in own.details:
+        code = Codes.SITE_PROPERTIES_INVALID if detail.code == Codes.INVALID_INPUT else detail.code
+        problems.add(code, detail.message, detail.field)
+    return contract
 
 
 async def update(
@@ -147,18 +181,7 @@ async def update(
 ) -> list[SiteResult]:
     """Apply ``updates`` to the organization; returns the resulting own values of every site
     that was set (removal entries are not echoed, as in the vendor's response)."""
-    organization = await session.scalar(
-        select(models.Organization)
-        .where(models.Organization.id == organization_id)
-        .with_for_update()  # updates of one organization's site values serialize
-    )
-    if organization is None:
-        raise OrgqlError(
-            Codes.SITE_PROPERTIES_ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
-            "id",
-            ErrorKind.NOT_FOUND,
-        )
+    organization = await _locked_organization(session, organization_id)
     problems = Problems()
     sites = await repository.sites_by_id(session, [u.site_id for u in updates])
     for u in updates:
@@ -174,7 +197,6 @@ async def update(
         session, [(org_id, u.site_id) for u in updates for org_id in chain]
     )
     approvers = await _active_approver_count(session, organization.id)
-    results: list[SiteResult] = []
     planned: list[tuple[SiteUpdate, dict[str, object]]] = []
     for u in updates:
         current = own_rows.get((organization.id, u.site_id))
@@ -187,14 +209,44 @@ async def update(
         planned.append((u, after))
     problems.raise_if_any()
 
+    written: list[tuple[models.Site, models.SiteOrganizationProperties | None]] = []
     for u, after in planned:
         if u.contract is not None:
             after["contract_id"] = await _insert_contract(session, u.contract)
         row = await _write(session, organization.id, u.site_id, after, own_rows)
         if not u.is_removal:
-            results.append(SiteResult(sites[u.site_id], row))
+            written.append((sites[u.site_id], row))
     await session.flush()
-    return results
+    contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
+    contracts = await repository.contracts_by_id(session, contract_ids)
+    return [
+        SiteResult(site, row, contracts.get(row.contract_id) if row and row.contract_id else None)
+        for site, row in written
+    ]
+
+
+async def _locked_organization(session: AsyncSession, organization_id: str) -> models.Organization:
+    """The organization, locked: updates of one organization's site values serialize, so
+    that each reads the values the previous one committed (no lost write)."""
+    organization = None
+    if is_storable_text(organization_id):  # an id PostgreSQL cannot hold names nothing
+        organization = await session.scalar(
+            select(models.Organization)
+            .where(models.Organization.id == organization_id)
+            .with_for_update()
+        )
+    if organization is None:
+        raise not_found(organization_id)
+    return organization
+
+
+def not_found(organization_id: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.SITE_PROPERTIES_ORGANIZATION_NOT_FOUND,
+        f"Organization {organization_id!r} does not exist",
+        "id",
+        ErrorKind.NOT_FOUND,
+    )
 
 
 def _check_approval_rules(

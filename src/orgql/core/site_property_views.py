@@ -1,0 +1,91 @@
+"""Reading an organization's per-site values: its own, or those in effect (inherited).
+
+Rule (DOMAIN.md, "Derived values"): within one site, each value is the organization's own,
+else its parent's effective value on that site, recursively to the root; null when nothing
+on the path sets it. Reading costs a constant number of statements whatever the depth: the
+ancestors come from the organization's stored path, their rows in one batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core import repository
+from orgql.core.inheritance import Inherited, derive_site_value
+from orgql.core.organization_views import SITE_COLUMNS
+from orgql.core.repository import ContractView
+from orgql.core.site_properties import not_found
+from orgql.db import models
+
+
+@dataclass(frozen=True)
+class SiteValues:
+    """One site's values, by column of :data:`SITE_COLUMNS`, each with the id of the
+    organization that set it; ``contract`` is the view of the ``contract_id`` value."""
+
+    site: models.Site
+    values: dict[str, Inherited[object]]
+    contract: ContractView | None
+
+    def value(self, column: str) -> object:
+        return self.values[column].value
+
+
+async def site_values(
+    session: AsyncSession, organization_id: str, *, inherited: bool = False
+) -> list[SiteValues]:
+    """The organization's values per site, ordered by site id.
+
+    ``inherited=False``: its own values, one entry per site on which it sets any.
+    ``inherited=True``: the values in effect, one entry per site on which it or an ancestor
+    sets any (the vendor's ``allSites=false``: the sites of the current and parent accounts).
+    Unknown organization: 100108.
+    """
+    found = await repository.organizations_by_id(session, [organization_id])
+    organization = found.get(organization_id)
+    if organization is None:
+        raise not_found(organization_id)
+    chain = [organization.id, *reversed(organization.path)] if inherited else [organization.id]
+    by_organization = await repository.site_properties_by_organization(session, chain)
+    own = {
+        (row.organization_id, row.site_id): row for rows in by_organization.values() for row in rows
+    }
+    site_ids = sorted({site_id for _, site_id in own})
+    sites = await repository.sites_by_id(session, site_ids)
+    values = {
+        site_id: {
+            column: derive_site_value(
+                chain,
+                {
+                    org_id: getattr(row, column)
+                    for org_id in chain
+                    if (row := own.get((org_id, site_id))) is not None
+                },
+            )
+            for column in SITE_COLUMNS
+        }
+        for site_id in site_ids
+    }
+    contract_ids = [
+        contract_id
+        for by_column in values.values()
+        if isinstance(contract_id := by_column["contract_id"].value, str)
+    ]
+    contracts = await repository.contracts_by_id(session, contract_ids)
+    return [
+        SiteValues(
+            site=sites[site_id],
+            values=values[site_id],
+            contract=_contract(values[site_id]["contract_id"], contracts),
+        )
+        for site_id in site_ids
+        if site_id in sites
+    ]
+
+
+def _contract(
+    contract_id: Inherited[object], contracts: dict[str, ContractView]
+) -> ContractView | None:
+    return contracts.get(contract_id.value) if isinstance(contract_id.value, str) else None
