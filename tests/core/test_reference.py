@@ -20,6 +20,7 @@ REFERENCE_MODELS: tuple[type[models.Base], ...] = (
     models.PriceListGroup,
     models.PaymentMethod,
     models.ShippingMethod,
+    models.AddressType,
     models.MediaFile,
     models.DynamicPropertyDefinition,
 )
@@ -42,6 +43,7 @@ def eu_document() -> dict[str, Any]:
         "priceListGroups": [{"id": "euroPrices", "displayName": "Euro Prices"}],
         "paymentMethods": [{"id": "invoice", "displayName": "Invoice"}],
         "shippingMethods": [{"id": "express", "displayName": "Express"}],
+        "addressTypes": [{"id": "dock", "displayName": "Loading dock"}],
         "mediaFiles": ["/general/eu-logo.png", "/general/eu-logo.png"],
         "dynamicProperties": [
             {"id": "region", "label": "Region", "type": "string", "maxLength": 40}
@@ -110,6 +112,7 @@ async def test_import_reports_how_many_items_of_each_kind_the_document_held(
         "priceListGroups": 1,
         "paymentMethods": 1,
         "shippingMethods": 1,
+        "addressTypes": 1,
         "mediaFiles": 2,
         "dynamicProperties": 1,
     }

@@ -77,6 +77,7 @@ class ReferenceData(_Item):
     price_list_groups: list[NamedItem] = Field(default=[], alias="priceListGroups")
     payment_methods: list[NamedItem] = Field(default=[], alias="paymentMethods")
     shipping_methods: list[NamedItem] = Field(default=[], alias="shippingMethods")
+    address_types: list[NamedItem] = Field(default=[], alias="addressTypes")
     media_files: list[str] = Field(default=[], alias="mediaFiles")
     dynamic_properties: list[DynamicPropertyItem] = Field(default=[], alias="dynamicProperties")
 
@@ -167,6 +168,7 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
         (models.PriceListGroup, data.price_list_groups),
         (models.PaymentMethod, data.payment_methods),
         (models.ShippingMethod, data.shipping_methods),
+        (models.AddressType, data.address_types),
     ]
     for model, items in named:
         await _upsert(
@@ -201,6 +203,7 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
         "priceListGroups": len(data.price_list_groups),
         "paymentMethods": len(data.payment_methods),
         "shippingMethods": len(data.shipping_methods),
+        "addressTypes": len(data.address_types),
         "mediaFiles": len(data.media_files),
         "dynamicProperties": len(data.dynamic_properties),
     }
