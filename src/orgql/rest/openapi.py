@@ -6,6 +6,7 @@ Hand-written next to the routes; a test checks that every served route is descri
 from __future__ import annotations
 
 from orgql.core.organizations import MAX_PAGE_SIZE
+from orgql.rest import openapi_financial as financial
 
 _STRING = {"type": ["string", "null"]}
 _BOOLEAN = {"type": ["boolean", "null"]}
@@ -330,6 +331,7 @@ OPENAPI: dict[str, object] = {
                 ),
             },
         },
+        **financial.PATHS,
         "/ccadmin/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
@@ -354,6 +356,7 @@ OPENAPI: dict[str, object] = {
             "Contract": _CONTRACT,
             "CreateOrganization": _CREATE_REQUEST,
             "ErrorModel": _ERROR_MODEL,
+            **financial.SCHEMAS,
         }
     },
 }

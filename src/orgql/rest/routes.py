@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.rest import organizations
+from orgql.rest import financial, organizations
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
 
@@ -41,6 +41,10 @@ ADMIN_ROUTES: list[BaseRoute] = [
         {"GET": organizations.list_organizations, "POST": organizations.create_organization},
     ),
     resource("/v1/organizations/{id}", {"GET": organizations.get_organization}),
+    resource(
+        "/v1/organizations/{id}/syncFinancialData",
+        {"POST": financial.sync_financial_data},
+    ),
     resource("/v1/openapi.json", {"GET": openapi_document}),
 ]
 

@@ -150,12 +150,16 @@ def _check_text(value: object) -> None:
             stack.extend(item)
 
 
-async def read_json_object(request: Request) -> dict[str, object]:
-    """The body as a JSON object; anything else is the caller's error (100002, 413)."""
+async def read_json_object(request: Request, *, optional: bool = False) -> dict[str, object]:
+    """The body as a JSON object; anything else is the caller's error (100002, 413).
+
+    With ``optional``, an empty body (every field of the request is optional) reads as {}."""
     content_type = request.headers.get("content-type")
     if content_type is not None and not _is_json(content_type):
         raise bad_request(f"the request body must be application/json, not {content_type[:80]!r}")
     body = await _read_body(request)
+    if optional and not body.strip():
+        return {}
     try:
         doc = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
