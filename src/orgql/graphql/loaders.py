@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from orgql.core import repository
+from orgql.core.financial import repository as financial_reads
+from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
 from orgql.core.repository import ContractView
 from orgql.db import models
@@ -56,6 +58,9 @@ class Loaders:
     site_by_id: DataLoader[str, models.Site | None]
     children_page: DataLoader[ChildrenKey, repository.OrganizationPage]
     children_count: DataLoader[str, int | None]
+    customer_accounts_by_organization: DataLoader[str, list[models.CustomerAccount] | None]
+    addresses_by_customer_account: DataLoader[str, list[AccountAddress] | None]
+    billing_addresses_by_organization: DataLoader[str, list[models.Address] | None]
 
 
 def _chains(
@@ -125,4 +130,13 @@ def make_loaders(run: SessionRunner) -> Loaders:
         site_by_id=_mapped(r, repository.sites_by_id),
         children_page=_children_pages(r),
         children_count=_mapped(r, repository.children_counts),
+        customer_accounts_by_organization=_mapped(
+            r, financial_reads.customer_accounts_by_organization, list
+        ),
+        addresses_by_customer_account=_mapped(
+            r, financial_reads.addresses_by_customer_account, list
+        ),
+        billing_addresses_by_organization=_mapped(
+            r, financial_reads.billing_addresses_by_organization, list
+        ),
     )

@@ -27,6 +27,7 @@ from orgql.graphql.types import (
 
 if TYPE_CHECKING:
     from orgql.graphql.connections import OrganizationConnection
+    from orgql.graphql.financial import CustomerAccount
     from orgql.graphql.site_properties import SiteOrganizationProperties
 
 SiteArgument = Annotated[
@@ -216,6 +217,23 @@ class Organization:
     async def shipping_address(self, info: Info) -> Address | None:
         await _chain(info, self.row)  # so own and derived addresses share one batch
         return await _address(info, self.row.shipping_address_id)
+
+    @strawberry.field(
+        description="Billing accounts synced from the financial system of record"
+        " (syncFinancialData)."
+    )
+    async def customer_accounts(
+        self, info: Info
+    ) -> list[Annotated[CustomerAccount, strawberry.lazy("orgql.graphql.financial")]]:
+        from orgql.graphql.financial import customer_accounts
+
+        return await customer_accounts(info, self.row.id)
+
+    @strawberry.field(description="The synced addresses that a customer account bills to.")
+    async def billing_addresses(self, info: Info) -> list[Address]:
+        from orgql.graphql.financial import billing_addresses
+
+        return await billing_addresses(info, self.row.id)
 
     @strawberry.field
     async def relative_roles(self, info: Info) -> list[RelativeRole]:

@@ -10,11 +10,19 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
 from orgql.graphql.errors import MaskUnexpectedErrors
+from orgql.graphql.financial import FinancialMutations
 from orgql.graphql.organization_operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.site_properties import SitePropertiesMutations
 
 Query = merge_types("Query", (OrganizationQueries,))
-Mutation = merge_types("Mutation", (OrganizationMutations, SitePropertiesMutations))
+Mutation = merge_types(
+    "Mutation",
+    (
+        OrganizationMutations,
+        SitePropertiesMutations,
+        FinancialMutations,
+    ),
+)
 
 
 class CloseSession(SchemaExtension):

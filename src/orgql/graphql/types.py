@@ -26,6 +26,9 @@ class Address:
     country: str | None
     county: str | None
     phone_number: str | None
+    external_address_id: str | None = strawberry.field(
+        description="The address's id in the financial system (synced addresses only)."
+    )
 
     @classmethod
     def from_row(cls, row: models.Address | None) -> Address | None:
@@ -45,6 +48,7 @@ class Address:
             country=row.country,
             county=row.county,
             phone_number=row.phone_number,
+            external_address_id=row.external_address_id,
         )
 
 
