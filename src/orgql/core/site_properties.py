@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from sqlalchemy import func, select
@@ -35,6 +36,7 @@ PROPERTY_COLUMNS = {
     "useExternalApprovalWebhook": "use_external_approval_webhook",
 }
 APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
+_LIMIT_PRECISION = Decimal("0.0001")
 ENTRIES = "siteOrganizationProperties"  # the request's list, root of every error path
 
 
@@ -155,8 +157,11 @@ def _parse_properties(
         if key in properties:
             values[PROPERTY_COLUMNS[key]] = read_bool(properties, key, path, problems, code=invalid)
     if "orderPriceLimit" in properties:
-        values["order_price_limit"] = read_decimal(
-            properties, "orderPriceLimit", path, problems, code=invalid
+        limit = read_decimal(properties, "orderPriceLimit", path, problems, code=invalid)
+        # Rounded as the NUMERIC(19, 4) column will store it, so the response shows the
+        # stored value (PostgreSQL rounds half away from zero; the limit is not negative).
+        values["order_price_limit"] = (
+            limit.quantize(_LIMIT_PRECISION, ROUND_HALF_UP) if limit is not None else None
         )
     return SiteUpdate(site_id, entry_path, values=values, contract=contract)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from orgql.core.organizations import MAX_PAGE_SIZE
 from orgql.rest import openapi_financial as financial
+from orgql.rest import openapi_site_properties as site_properties
 
 _STRING = {"type": ["string", "null"]}
 _BOOLEAN = {"type": ["boolean", "null"]}
@@ -331,6 +332,7 @@ OPENAPI: dict[str, object] = {
                 ),
             },
         },
+        **site_properties.PATHS,
         **financial.PATHS,
         "/ccadmin/v1/openapi.json": {
             "get": {
@@ -357,6 +359,7 @@ OPENAPI: dict[str, object] = {
             "CreateOrganization": _CREATE_REQUEST,
             "ErrorModel": _ERROR_MODEL,
             **financial.SCHEMAS,
+            **site_properties.SCHEMAS,
         }
     },
 }

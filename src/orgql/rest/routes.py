@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.rest import financial, organizations
+from orgql.rest import financial, organizations, site_properties
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
 
@@ -41,6 +41,14 @@ ADMIN_ROUTES: list[BaseRoute] = [
         {"GET": organizations.list_organizations, "POST": organizations.create_organization},
     ),
     resource("/v1/organizations/{id}", {"GET": organizations.get_organization}),
+    resource(
+        "/v1/organizations/{id}/updateSiteOrganizationProperties",
+        {"POST": site_properties.update_site_organization_properties},
+    ),
+    resource(
+        "/v1/organizations/{id}/siteOrganizationProperties",
+        {"GET": site_properties.get_site_organization_properties},
+    ),
     resource(
         "/v1/organizations/{id}/syncFinancialData",
         {"POST": financial.sync_financial_data},
