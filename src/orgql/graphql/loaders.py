@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from orgql.core import repository
+from orgql.core import organization_request_reads, repository
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
@@ -61,6 +61,9 @@ class Loaders:
     customer_accounts_by_organization: DataLoader[str, list[models.CustomerAccount] | None]
     addresses_by_customer_account: DataLoader[str, list[AccountAddress] | None]
     billing_addresses_by_organization: DataLoader[str, list[models.Address] | None]
+    organization_request_by_id: DataLoader[str, models.OrganizationRequest | None]
+    profile_by_id: DataLoader[str, models.Profile | None]
+    address_type_by_id: DataLoader[str, models.AddressType | None]
 
 
 def _chains(
@@ -139,4 +142,7 @@ def make_loaders(run: SessionRunner) -> Loaders:
         billing_addresses_by_organization=_mapped(
             r, financial_reads.billing_addresses_by_organization, list
         ),
+        organization_request_by_id=_mapped(r, organization_request_reads.requests_by_id),
+        profile_by_id=_mapped(r, organization_request_reads.profiles_by_id),
+        address_type_by_id=_mapped(r, organization_request_reads.address_types_by_id),
     )

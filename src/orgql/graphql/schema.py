@@ -12,14 +12,21 @@ from strawberry.tools import merge_types
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.financial import FinancialMutations
 from orgql.graphql.organization_operations import OrganizationMutations, OrganizationQueries
+from orgql.graphql.organization_requests import (
+    OrganizationRequestMutations,
+    OrganizationRequestQueries,
+    OrganizationRequestStoreMutations,
+)
 from orgql.graphql.site_properties import SitePropertiesMutations
 
-Query = merge_types("Query", (OrganizationQueries,))
+Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries))
 Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
         SitePropertiesMutations,
+        OrganizationRequestStoreMutations,
+        OrganizationRequestMutations,
         FinancialMutations,
     ),
 )
