@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from orgql.core.organizations import MAX_PAGE_SIZE
 from orgql.rest import openapi_financial as financial
+from orgql.rest import openapi_organization_requests as organization_requests
 from orgql.rest import openapi_site_properties as site_properties
 
 _STRING = {"type": ["string", "null"]}
@@ -334,6 +335,7 @@ OPENAPI: dict[str, object] = {
         },
         **site_properties.PATHS,
         **financial.PATHS,
+        **organization_requests.PATHS,
         "/ccadmin/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
@@ -359,6 +361,7 @@ OPENAPI: dict[str, object] = {
             "CreateOrganization": _CREATE_REQUEST,
             "ErrorModel": _ERROR_MODEL,
             **financial.SCHEMAS,
+            **organization_requests.SCHEMAS,
             **site_properties.SCHEMAS,
         }
     },

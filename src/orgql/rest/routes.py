@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from orgql.rest import financial, organizations, site_properties
+from orgql.rest import organization_requests as requests
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
 
@@ -53,10 +54,23 @@ ADMIN_ROUTES: list[BaseRoute] = [
         "/v1/organizations/{id}/syncFinancialData",
         {"POST": financial.sync_financial_data},
     ),
+    resource("/v1/organizationRequests", {"GET": requests.list_organization_requests}),
+    resource(
+        "/v1/organizationRequests/{id}",
+        {"GET": requests.get_organization_request, "PUT": requests.update_organization_request},
+    ),
+    resource(
+        "/v1/organizationRequests/{id}/approve", {"POST": requests.approve_organization_request}
+    ),
+    resource(
+        "/v1/organizationRequests/{id}/reject", {"POST": requests.reject_organization_request}
+    ),
     resource("/v1/openapi.json", {"GET": openapi_document}),
 ]
 
-STORE_ROUTES: list[BaseRoute] = []
+STORE_ROUTES: list[BaseRoute] = [
+    resource("/v1/organizationRequests", {"POST": requests.submit_organization_request}),
+]
 
 
 class ErrorModelRouter:
