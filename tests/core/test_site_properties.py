@@ -333,6 +333,16 @@ async def test_non_b2b_site_is_100109(session: AsyncSession, update: Update) -> 
     ]
 
 
+async def test_removal_on_an_unknown_site_is_reported_at_the_entrys_site(
+    update: Update,
+) -> None:
+    error = await refused(update(EAST, entry("nowhere", op="remove", contract=None)))
+
+    assert [(d.code, d.field) for d in error.details] == [
+        ("100109", "siteOrganizationProperties[0].site.id")
+    ]
+
+
 # ---------------------------------------------------------------- contract codes
 
 
@@ -488,7 +498,7 @@ async def test_enabling_approval_without_an_approver_is_100083(update: Update) -
     error = await refused(update(EAST, entry("site1", approvalRequired=True)))
 
     assert [(d.code, d.field) for d in error.details] == [
-        ("100083", "siteOrganizationProperties[0].approvalRequired")
+        ("100083", "siteOrganizationProperties[0].properties.approvalRequired")
     ]
 
 
@@ -549,6 +559,19 @@ async def test_merchant_admin_may_not_change_approval_settings_under_delegation(
     await update(EAST, entry("site1", delegateApprovalManagement=True))
 
     error = await refused(update(EAST, entry("site1", **change)))
+
+    assert [(d.code, d.field) for d in error.details] == [
+        ("100086", "siteOrganizationProperties[0].properties")
+    ]
+
+
+async def test_merchant_admin_may_not_remove_approval_settings_under_delegation(
+    update: Update,
+) -> None:
+    await update(EAST, entry("site1", orderPriceLimit=5))
+    await update(EAST, entry("site1", delegateApprovalManagement=True))
+
+    error = await refused(update(EAST, entry("site1", op="remove", orderPriceLimit=None)))
 
     assert [(d.code, d.field) for d in error.details] == [
         ("100086", "siteOrganizationProperties[0].properties")
@@ -661,7 +684,7 @@ async def test_approval_rules_of_every_entry_are_reported_at_once(update: Update
     )
 
     assert [(d.code, d.field) for d in error.details] == [
-        ("100083", "siteOrganizationProperties[0].approvalRequired"),
+        ("100083", "siteOrganizationProperties[0].properties.approvalRequired"),
         ("100086", "siteOrganizationProperties[1].properties"),
     ]
 

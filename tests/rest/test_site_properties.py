@@ -328,7 +328,7 @@ async def test_rule_error_is_400_with_its_code_and_the_entry_path(
         "message": "You must create at least one active approver for the account before you"
         " can enable the approval required option",
         "status": "400",
-        "o:errorPath": "siteOrganizationProperties[1].approvalRequired",
+        "o:errorPath": "siteOrganizationProperties[1].properties.approvalRequired",
     }
     assert response.json() == {**error, "errors": [error]}
 

@@ -60,7 +60,7 @@ class SiteUpdate:
     """One entry of the request: set ``values`` (columns; None clears) or remove ``removed``."""
 
     site_id: str
-    path: str  # of the entry in the request, for error fields
+    path: str  # of the entry in the request ("siteOrganizationProperties[0]"), for error fields
     values: dict[str, object] = field(default_factory=dict)
     contract: NewContract | None = None
     removed: frozenset[str] = frozenset()
@@ -142,7 +142,8 @@ def _parse_properties(
         keys = [key for key in properties if key in PROPERTY_COLUMNS]
         if not keys:
             problems.add(invalid, "op 'remove' needs the keys to remove", path)
-        return SiteUpdate(site_id, path, removed=frozenset(PROPERTY_COLUMNS[key] for key in keys))
+        removed = frozenset(PROPERTY_COLUMNS[key] for key in keys)
+        return SiteUpdate(site_id, entry_path, removed=removed)
     values: dict[str, object] = {}
     contract: NewContract | None = None
     if "contract" in properties:
@@ -300,7 +301,7 @@ def _check_approval_rules(
             Codes.NO_ACTIVE_APPROVER,
             "You must create at least one active approver for the account before you can"
             " enable the approval required option",
-            join(u.path, "approvalRequired"),
+            join(u.path, "properties.approvalRequired"),
         )
 
 
