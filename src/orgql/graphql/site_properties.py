@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 
 from orgql.core import site_properties
-from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.core.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.core.inheritance import Inherited
 from orgql.db import models
 from orgql.graphql.context import Info
@@ -141,6 +142,19 @@ def _entry_document(entry: SiteOrganizationPropertiesInput) -> dict[str, object]
     return {"site": {"id": str(entry.site)}, "properties": properties}
 
 
+_ENTRY_PATH = re.compile(r"^siteOrganizationProperties(?=\[|$)")
+
+
+def _input_field(detail: ErrorDetail) -> ErrorDetail:
+    """Name an error's field as the mutation's arguments do: ``input[1].site``, not the
+    core's (REST) ``siteOrganizationProperties[1].site.id``."""
+    if detail.field is None:
+        return detail
+    field = _ENTRY_PATH.sub("input", detail.field)
+    field = field.replace(".site.id", ".site").replace(".contract_terms.terms", ".terms")
+    return ErrorDetail(detail.code, detail.message, field)
+
+
 @strawberry.type
 class UpdateSiteOrganizationPropertiesPayload:
     site_organization_properties: list[SiteOrganizationProperties]
@@ -160,7 +174,7 @@ async def update_site_organization_properties(
             raise
         return UpdateSiteOrganizationPropertiesPayload(
             site_organization_properties=[],
-            user_errors=[UserError.from_detail(detail) for detail in error.details],
+            user_errors=[UserError.from_detail(_input_field(detail)) for detail in error.details],
         )
     return UpdateSiteOrganizationPropertiesPayload(
         site_organization_properties=[
