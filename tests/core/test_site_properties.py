@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from sqlalchemy import func, select, text
@@ -32,6 +32,13 @@ DELEGATED_ADMIN = Actor(ActorKind.DELEGATED_ADMIN, profile_id="110000")
 WAIT_LIMIT_SECONDS = 10
 
 Update = Callable[..., Awaitable[list[SiteResult]]]
+
+
+class StatementCounter(Protocol):
+    @property
+    def count(self) -> int: ...
+
+    def reset(self) -> None: ...
 
 
 def entry(site_id: str, **properties: Any) -> dict[str, Any]:
@@ -239,6 +246,23 @@ async def test_own_values_list_only_the_sites_the_organization_sets(
 
     assert [v.site.id for v in found] == ["site2"]
     assert found[0].values["order_price_limit"] == Inherited(Decimal("10"), EAST)
+
+
+async def test_reading_effective_values_costs_the_same_statements_at_any_depth(
+    session: AsyncSession, update: Update, statement_counter: StatementCounter
+) -> None:
+    await update(ROOT, entry("site1", contract=contract("Root Site 1")))
+    await update(EAST, entry("site2", contract=contract("East Site 2")))
+    await session.flush()
+
+    statement_counter.reset()
+    at_root = await site_values(session, ROOT, inherited=True)
+    root_statements = statement_counter.count
+    statement_counter.reset()
+    at_depth_3 = await site_values(session, PURCHASING, inherited=True)
+
+    assert [len(at_root), len(at_depth_3)] == [2, 3]
+    assert statement_counter.count == root_statements == 4
 
 
 async def test_remove_restores_the_inherited_value(session: AsyncSession, update: Update) -> None:
