@@ -39,7 +39,7 @@ class BuiltinFinancialSource:
             statement = statement.where(account.business_unit_id == business_unit_id)
         try:
             async with self._sessionmaker() as session:
-                rows = (await session.execute(statement)).tuples().all()
+                rows = (await session.execute(statement)).all()
         except SQLAlchemyError as exc:
             raise FinancialSourceError(f"the built-in financial source failed: {exc}") from exc
         accounts: dict[str, tuple[models.FinancialSourceAccount, list[SourceSite]]] = {}

@@ -57,7 +57,7 @@ async def addresses_by_customer_account(
             .where(link.customer_account_id.in_(keys))
             .order_by(link.customer_account_id, func.length(address.id), address.id)
         )
-        for link_row, address_row in rows.tuples():
+        for link_row, address_row in rows:
             result[link_row.customer_account_id].append(AccountAddress(link_row, address_row))
     return result
 

@@ -1,0 +1,190 @@
+"""The sync service and the built-in source, called directly with a session (as the
+transports do: the service flushes, the caller commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+import pytest
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from orgql.core.errors import OrgqlError
+from orgql.core.financial import sync as financial_sync
+from orgql.core.financial.plan import FailedAddress
+from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
+from orgql.financial_sources import BuiltinFinancialSource
+
+
+class CallbackSource:
+    """A financial source (the port, not the database) that runs ``during`` while it
+    answers, so a test can act while a sync is fetching."""
+
+    def __init__(
+        self, accounts: Sequence[SourceAccount], during: Callable[[], Awaitable[None]]
+    ) -> None:
+        self.accounts = accounts
+        self.during = during
+
+    async def customer_accounts(
+        self, party_id: str, business_unit_id: int | None
+    ) -> Sequence[SourceAccount]:
+        await self.during()
+        return self.accounts
+
+
+ONE_ACCOUNT = [
+    SourceAccount(
+        account_id="ca1",
+        sites=(
+            SourceSite(
+                address=SourceAddress("x1", address1="1 Main St", city="Boston", country="US"),
+                bill_to=True,
+                primary_bill_to=True,
+            ),
+        ),
+    )
+]
+
+
+@pytest.fixture
+def builtin(engine: AsyncEngine) -> BuiltinFinancialSource:
+    return BuiltinFinancialSource(make_sessionmaker(engine))
+
+
+async def test_the_builtin_source_answers_the_demo_party(
+    builtin: BuiltinFinancialSource, demo_party: str
+) -> None:
+    accounts = await builtin.customer_accounts(demo_party, None)
+
+    assert [(a.account_id, a.business_unit_id, len(a.sites)) for a in accounts] == [
+        ("300100010002", 300000001, 2),
+        ("300100010003", 300000001, 1),
+        ("300100020001", 300000002, 2),
+    ]
+    assert accounts[0].sites[0] == SourceSite(
+        site_id="300100020101",
+        address=SourceAddress(
+            external_id="300100628304101",
+            address1="1 Main Street",
+            city="Boston",
+            state="MA",
+            postal_code="02110",
+            country="US",
+        ),
+        bill_to=True,
+        ship_to=True,
+        primary_bill_to=True,
+        primary_ship_to=True,
+    )
+
+
+async def test_the_builtin_source_filters_by_business_unit(
+    builtin: BuiltinFinancialSource, demo_party: str
+) -> None:
+    accounts = await builtin.customer_accounts(demo_party, 300000002)
+
+    assert [a.account_id for a in accounts] == ["300100020001"]
+
+
+async def test_the_builtin_source_knows_no_accounts_of_an_unknown_party(
+    builtin: BuiltinFinancialSource,
+) -> None:
+    assert await builtin.customer_accounts("nobody", None) == []
+
+
+async def test_the_builtin_source_lists_an_account_without_sites(
+    builtin: BuiltinFinancialSource, engine: AsyncEngine
+) -> None:
+    async with make_sessionmaker(engine)() as session, session.begin():
+        session.add(models.FinancialSourceAccount(account_id="lonely", party_id="P-lonely"))
+
+    assert await builtin.customer_accounts("P-lonely", None) == [SourceAccount(account_id="lonely")]
+
+
+async def test_an_address_named_like_a_manual_nickname_fails(
+    session: AsyncSession, builtin: BuiltinFinancialSource
+) -> None:
+    session.add(
+        models.Address(id="990001", organization_id="100001", address_type="17278", city="Rome")
+    )
+    await session.flush()
+
+    result = await financial_sync.sync(session, builtin, "100001")
+
+    assert result.failed_address_items[-1] == FailedAddress(
+        "17278", "addressType '17278' is used by another address of the organization"
+    )
+
+
+async def test_the_organization_is_not_locked_while_the_source_answers(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    async def lock_elsewhere() -> None:
+        # NOWAIT: fails at once if the sync held the row while fetching.
+        async with make_sessionmaker(engine)() as other, other.begin():
+            await other.execute(
+                select(models.Organization.id)
+                .where(models.Organization.id == "100001")
+                .with_for_update(nowait=True)
+            )
+
+    result = await financial_sync.sync(
+        session, CallbackSource(ONE_ACCOUNT, lock_elsewhere), "100001"
+    )
+
+    assert len(result.customer_account_ids) == 1
+
+
+async def test_the_organization_is_locked_once_the_sync_writes(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
+
+    async with make_sessionmaker(engine)() as other, other.begin():
+        with pytest.raises(DBAPIError, match="could not obtain lock"):
+            await other.execute(
+                select(models.Organization.id)
+                .where(models.Organization.id == "100001")
+                .with_for_update(nowait=True)
+            )
+
+
+async def test_an_organization_deleted_while_the_source_answers_is_100001(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    async with make_sessionmaker(engine)() as setup, setup.begin():
+        setup.add(models.Organization(id="990002", name="Short-lived", party_id="P-2"))
+
+    async def delete_it() -> None:
+        async with make_sessionmaker(engine)() as other, other.begin():
+            await other.execute(
+                delete(models.Organization).where(models.Organization.id == "990002")
+            )
+
+    with pytest.raises(OrgqlError) as raised:
+        await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, delete_it), "990002")
+
+    assert (raised.value.code, raised.value.field) == ("100001", "id")
+
+
+async def test_synced_rows_carry_their_source_marker(
+    session: AsyncSession, builtin: BuiltinFinancialSource
+) -> None:
+    await financial_sync.sync(session, builtin, "100001")
+
+    rows = await session.execute(
+        text(
+            "SELECT DISTINCT source FROM customer_accounts WHERE organization_id = '100001'"
+            " UNION ALL SELECT DISTINCT source FROM addresses"
+            " WHERE organization_id = '100001' AND external_address_id IS NOT NULL"
+        )
+    )
+    assert [row[0] for row in rows] == ["financial", "financial"]
+
+
+async def _nothing() -> None:
+    return None

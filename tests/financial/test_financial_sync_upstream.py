@@ -1,0 +1,288 @@
+"""syncFinancialData through the app whose financial source is a real upstream on loopback:
+what the upstream answers is stored, and however it fails, the previous data stays exactly as
+it was and the answer is 100193."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from financial_support import SYNC, Snapshot, upstream_settings
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from upstream import (
+    BILL_TO,
+    PRIMARY_BILL_TO,
+    PRIMARY_SHIP_TO,
+    SHIP_TO,
+    Behaviour,
+    Recorded,
+    Upstream,
+    account,
+    site,
+)
+
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
+from orgql.settings import Settings
+
+DEMO = SYNC.format("100001")
+
+
+@pytest.fixture
+def settings(database_url: str, upstream: Upstream) -> Settings:
+    return upstream_settings(database_url, upstream.url)
+
+
+def sample_accounts() -> list[dict[str, Any]]:
+    """The vendor's sample: three accounts, two addresses without a city."""
+    return [
+        account(
+            "ca10002",
+            site("300100628304101", PRIMARY_BILL_TO, PRIMARY_SHIP_TO),
+            site("300100628304102", SHIP_TO, city=None),
+        ),
+        account("ca10003", site("300100628304103", BILL_TO, SHIP_TO)),
+        account(
+            "ca20001",
+            site("17277", BILL_TO, city=None),
+            site("17278", PRIMARY_BILL_TO),
+            business_unit_id=300000002,
+        ),
+    ]
+
+
+@pytest.fixture
+def sample(upstream: Upstream, demo_party: str) -> list[dict[str, Any]]:
+    upstream.parties[demo_party] = sample_accounts()
+    return upstream.parties[demo_party]
+
+
+async def external_ids(engine: AsyncEngine) -> tuple[list[str], list[str]]:
+    """(external account ids, external address ids) of 100001's synced data."""
+    async with make_sessionmaker(engine)() as session:
+        accounts = await session.scalars(
+            select(models.CustomerAccount.external_account_id)
+            .where(models.CustomerAccount.organization_id == "100001")
+            .order_by(models.CustomerAccount.external_account_id)
+        )
+        addresses = await session.scalars(
+            select(models.Address.external_address_id)
+            .where(models.Address.organization_id == "100001", models.Address.source == "financial")
+            .order_by(models.Address.external_address_id)
+        )
+        return list(accounts), [a for a in addresses if a is not None]
+
+
+@pytest.mark.usefixtures("sample")
+async def test_a_sync_with_two_bad_addresses_answers_the_vendors_sample_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(DEMO, json={})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["customerAccountIds", "failedAddressItems"]
+    assert len(body["customerAccountIds"]) == 3
+    assert body["failedAddressItems"] == [
+        {"errorMessage": "City is not specified", "externalId": "300100628304102"},
+        {"errorMessage": "City is not specified", "externalId": "17277"},
+    ]
+
+
+@pytest.mark.usefixtures("sample")
+async def test_the_upstreams_accounts_and_valid_addresses_are_stored(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    await client.post(DEMO, json={})
+
+    assert await external_ids(engine) == (
+        ["ca10002", "ca10003", "ca20001"],
+        ["17278", "300100628304101", "300100628304103"],
+    )
+
+
+@pytest.mark.usefixtures("sample")
+async def test_the_party_business_unit_and_token_reach_the_upstream(
+    client: httpx.AsyncClient, upstream: Upstream, demo_party: str
+) -> None:
+    await client.post(DEMO, json={"businessUnitId": 300000002})
+
+    (request,) = upstream.requests
+    assert request.path == f"/parties/{demo_party}/customerAccounts"
+    assert request.query["businessUnitId"] == "300000002"
+    assert request.headers["authorization"] == "Bearer secret-token"
+
+
+async def test_an_account_of_another_business_unit_is_not_stored(
+    client: httpx.AsyncClient, engine: AsyncEngine, upstream: Upstream, demo_party: str
+) -> None:
+    # An upstream that ignores the filter: the sync keeps only the unit asked for.
+    upstream.parties[demo_party] = sample_accounts()
+    upstream.page = lambda request: {"items": sample_accounts(), "hasMore": False}
+
+    body = (await client.post(DEMO, json={"businessUnitId": 300000002})).json()
+
+    assert len(body["customerAccountIds"]) == 1
+    assert (await external_ids(engine))[0] == ["ca20001"]
+
+
+# ---------------------------------------------------------------- failures change nothing
+
+
+def on_second_page(behaviour: Behaviour) -> Callable[[Recorded], Behaviour]:
+    """Page one answers; from page two on the upstream fails (halfway through its answers)."""
+    return lambda request: "serve" if request.offset == 0 else behaviour
+
+
+FAILURES: dict[str, Callable[[Recorded], Behaviour]] = {
+    "server errors halfway": on_second_page(503),
+    "a body cut short halfway": on_second_page("truncate"),
+    "malformed JSON halfway": on_second_page("malformed"),
+    "silence halfway (timeout)": on_second_page("hang"),
+    "silence (timeout)": lambda request: "hang",
+    "malformed JSON": lambda request: "malformed",
+    "connections dropped": lambda request: "drop",
+    "not found": lambda request: 404,
+}
+
+
+@pytest.mark.usefixtures("sample")
+@pytest.mark.parametrize("failure", list(FAILURES))
+async def test_a_failing_upstream_is_100193_and_leaves_the_previous_data(
+    client: httpx.AsyncClient,
+    upstream: Upstream,
+    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    failure: str,
+) -> None:
+    assert (await client.post(DEMO, json={})).status_code == 200
+    before = await financial_snapshot("100001")
+    upstream.behave = FAILURES[failure]
+
+    response = await client.post(DEMO, json={})
+
+    assert (response.status_code, response.json()["errorCode"]) == (500, "100193")
+    assert response.json()["message"].startswith("Internal error while syncing financial data: ")
+    assert await financial_snapshot("100001") == before
+
+
+@pytest.mark.usefixtures("sample")
+async def test_a_dead_upstream_is_100193_and_leaves_the_previous_data(
+    client: httpx.AsyncClient,
+    upstream: Upstream,
+    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+) -> None:
+    await client.post(DEMO, json={})
+    before = await financial_snapshot("100001")
+    await upstream.stop()
+
+    response = await client.post(DEMO, json={})
+
+    assert (response.status_code, response.json()["errorCode"]) == (500, "100193")
+    assert "could not be reached" in response.json()["message"]
+    assert await financial_snapshot("100001") == before
+
+
+@pytest.mark.usefixtures("sample")
+async def test_a_timeout_message_names_the_attempts(
+    client: httpx.AsyncClient, upstream: Upstream
+) -> None:
+    upstream.behave = lambda request: "hang"
+
+    response = await client.post(DEMO, json={})
+
+    assert response.json()["message"] == (
+        "Internal error while syncing financial data: the financial service timed out"
+        " (ReadTimeout) (3 attempts)"
+    )
+    assert len(upstream.requests) == 3
+
+
+async def test_an_account_listed_twice_is_100193_and_changes_nothing(
+    client: httpx.AsyncClient,
+    upstream: Upstream,
+    demo_party: str,
+    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+) -> None:
+    upstream.parties[demo_party] = sample_accounts()
+    await client.post(DEMO, json={})
+    before = await financial_snapshot("100001")
+    upstream.parties[demo_party] = [account("ca1", site("a1")), account("ca1", site("a2"))]
+
+    response = await client.post(DEMO, json={})
+
+    assert (response.status_code, response.json()["errorCode"]) == (500, "100193")
+    assert response.json()["message"] == (
+        "Internal error while syncing financial data: customer account 'ca1' is listed twice"
+    )
+    assert await financial_snapshot("100001") == before
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+async def test_two_concurrent_syncs_serialize(
+    client: httpx.AsyncClient, engine: AsyncEngine, upstream: Upstream, demo_party: str
+) -> None:
+    east = [account("ca-east", site("east-1", PRIMARY_BILL_TO), site("east-2", SHIP_TO))]
+    west = [
+        account(f"ca-west-{i}", site(f"west-{i}", PRIMARY_SHIP_TO), business_unit_id=2)
+        for i in range(2)
+    ]
+    upstream.parties[demo_party] = east + west
+    # Neither answer leaves the upstream before both requests arrived: both syncs have
+    # fetched before either writes, so both race for the organization's row.
+    upstream.hold_until = 2
+
+    responses = await asyncio.gather(
+        client.post(DEMO, json={"businessUnitId": 300000001}),
+        client.post(DEMO, json={"businessUnitId": 2}),
+    )
+
+    assert [r.status_code for r in responses] == [200, 200]
+    stored = await external_ids(engine)
+    outcomes = {
+        "east last": (["ca-east"], ["east-1", "east-2"]),
+        "west last": (["ca-west-0", "ca-west-1"], ["west-0", "west-1"]),
+    }
+    assert stored in outcomes.values(), stored
+    winner = responses[0] if stored == outcomes["east last"] else responses[1]
+    async with make_sessionmaker(engine)() as session:
+        ids = await session.scalars(
+            select(models.CustomerAccount.id).where(
+                models.CustomerAccount.organization_id == "100001"
+            )
+        )
+        assert sorted(ids) == sorted(winner.json()["customerAccountIds"])
+
+
+# ---------------------------------------------------------------- GraphQL, same failure
+
+
+@pytest.mark.usefixtures("sample")
+async def test_graphql_answers_an_upstream_failure_with_a_top_level_100193(
+    client: httpx.AsyncClient,
+    upstream: Upstream,
+    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+) -> None:
+    await client.post(DEMO, json={})
+    before = await financial_snapshot("100001")
+    upstream.behave = on_second_page(503)
+
+    response = await client.post(
+        "/graphql",
+        json={"query": 'mutation { syncFinancialData(id: "100001") { customerAccountIds } }'},
+    )
+
+    body = response.json()
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "100193", "field": None}
+    assert error["message"] == (
+        "Internal error while syncing financial data: the financial service answered HTTP 503"
+        " (3 attempts)"
+    )
+    assert await financial_snapshot("100001") == before
