@@ -63,6 +63,14 @@ _RESPONSE = {
     },
 }
 
+_RESPONSES: dict[str, object] = {
+    "200": {
+        "description": "The synced accounts and the addresses that failed",
+        "content": {"application/json": {"schema": _ref("SyncFinancialDataResponse")}},
+    },
+    **_errors("400", "404", "409", "413", "500"),
+}
+
 PATHS: dict[str, object] = {
     "/ccadmin/v1/organizations/{id}/syncFinancialData": {
         "post": {
@@ -79,13 +87,7 @@ PATHS: dict[str, object] = {
                 "required": False,
                 "content": {"application/json": {"schema": _ref("SyncFinancialDataRequest")}},
             },
-            "responses": {
-                "200": {
-                    "description": "The synced accounts and the addresses that failed",
-                    "content": {"application/json": {"schema": _ref("SyncFinancialDataResponse")}},
-                },
-                **_errors("400", "404", "409", "413", "500"),
-            },
+            "responses": _RESPONSES,
         }
     }
 }
