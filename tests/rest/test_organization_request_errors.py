@@ -351,3 +351,73 @@ async def test_bad_list_parameters_are_101001(
     response = await client.get(ADMIN_REQUESTS, params=params)
 
     assert _error(response) == (400, "101001", path)
+
+
+# ---------------------------------------------------------------- malformed documents
+
+_ODD_VALUES: list[object] = [
+    None,
+    "",
+    0,
+    1.5,
+    True,
+    [],
+    {},
+    ["x"],
+    [None],
+    [{"id": 5}],
+    {"id": None},
+    "x" * 1100,
+    "a\u0001b",
+]
+
+
+def _malformed_documents() -> list[dict[str, Any]]:
+    """The sample request with one value, at any level, replaced by an odd one."""
+    documents: list[dict[str, Any]] = []
+    for value in _ODD_VALUES:
+        documents.extend(
+            {**request_document(), key: value}
+            for key in ("name", "organization", "profile", "requesterComments", "status")
+        )
+        documents.extend(
+            request_document(**{key: value})
+            for key in ("name", "dunsNumber", "partyId", "type", "secondaryAddresses")
+        )
+        for key in ("email", "firstName", "partyId", "receiveEmail"):
+            document = request_document()
+            document["profile"][key] = value
+            documents.append(document)
+        for key in ("addressType", "address", "types", "city", "isDefaultBillingAddress"):
+            item = typed_address("Office", "ss-10002")
+            target = item if key in ("addressType", "address") else item["address"]
+            target[key] = value
+            documents.append(request_document(secondaryAddresses=[item]))
+    return documents
+
+
+async def test_no_malformed_document_gets_a_500_or_another_apis_code(
+    client: httpx.AsyncClient,
+) -> None:
+    request_id = await submit(client)
+    answers: set[tuple[int, str]] = set()
+
+    for document in _malformed_documents():
+        for response in (
+            await client.post(STORE_REQUESTS, json=document),
+            await client.put(f"{ADMIN_REQUESTS}/{request_id}", json=document),
+        ):
+            if response.status_code != 200:
+                answers.add((response.status_code, response.json()["errorCode"]))
+
+    assert {status for status, _ in answers} == {400}
+    assert {code for _, code in answers} <= {
+        "00004",
+        "101001",
+        "101007",
+        "100012",
+        "100023",
+        "180104",
+        "180120",
+        "100204",
+    }

@@ -111,7 +111,7 @@ def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[
     unknown_keys(organization, DRAFT_KEYS, "organization", problems)
     document = dict(organization)
     party_id = document.get("partyId")
-    if isinstance(party_id, int | float) and not isinstance(party_id, bool):
+    if isinstance(party_id, int) and not isinstance(party_id, bool):
         document["partyId"] = str(party_id)  # a number in the vendor's schema
     addresses = document.get("secondaryAddresses")
     extras: list[tuple[str | None, list[str]]] = []

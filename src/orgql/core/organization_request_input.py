@@ -16,7 +16,6 @@ from orgql.core.validation import (
     Problems,
     column_length,
     read_bool,
-    read_object,
     read_str,
 )
 from orgql.db import models
@@ -77,10 +76,10 @@ def parse_submission(doc: Mapping[str, object]) -> Submission:
     columns = _request_columns(doc, problems, require_name=True)
     if doc.get("profile") is None:
         problems.add(RequestCodes.INVALID_INPUT, "profile is required", "profile")
-    profile = read_object(doc, "profile", None, problems)
+    profile = _object(doc, "profile", problems)
     if profile is not None:
         columns.update(_profile_columns(profile, problems, partial=False))
-    organization = read_object(doc, "organization", None, problems) or {}
+    organization = _object(doc, "organization", problems) or {}
     given = dict(organization)
     if is_blank(given.get("name")) and isinstance(columns.get("name"), str):
         given["name"] = columns["name"]
@@ -109,11 +108,11 @@ def parse_changes(doc: Mapping[str, object], current_draft: Mapping[str, object]
             )
         else:
             status = raw
-    profile = read_object(doc, "profile", None, problems)
+    profile = _object(doc, "profile", problems)
     if profile is not None:
         columns.update(_profile_columns(profile, problems, partial=True))
     draft: dict[str, object] | None = None
-    organization = read_object(doc, "organization", None, problems)
+    organization = _object(doc, "organization", problems)
     if organization is not None:
         draft = parse_draft({**current_draft, **organization}, problems)
     problems.raise_if_any()
@@ -153,6 +152,16 @@ def parse_decision(doc: Mapping[str, object], *, approving: bool) -> Decision:
 
 
 # ---------------------------------------------------------------- pieces
+
+
+def _object(doc: Mapping[str, object], key: str, problems: Problems) -> Mapping[str, object] | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.add(RequestCodes.INVALID_INPUT, f"{key} must be an object", key)
+        return None
+    return value
 
 
 def _text(
