@@ -326,3 +326,42 @@ async def test_with_the_email_check_submit_answers_only_the_message_for_any_emai
             }
         }
     )
+
+
+PAGE_WITH_EVERYTHING = """
+query Page($first: Int) {
+  organizationRequests(first: $first) {
+    totalCount
+    edges { node {
+      site { id }
+      profile { email }
+      organization { name members { id } }
+      organizationDraft { secondaryAddresses { address { types { displayName } } } }
+    } }
+  }
+}
+"""
+
+
+async def test_a_page_of_requests_costs_the_statements_of_a_page_of_two(
+    graphql: GraphQL, statement_counter: Any
+) -> None:
+    for n in range(10):
+        typed = address_input("HQ")
+        typed["address"]["types"] = [{"id": f"ss-1000{1 + n % 2}"}]
+        request_id = await _submit(
+            graphql,
+            submit_input(
+                name=f"Acme {n}", email=f"buyer{n}@acme.example", secondaryAddresses=[typed]
+            ),
+        )
+        if n % 2:
+            await graphql.data(APPROVE, {"id": request_id})
+    costs: dict[int, int] = {}
+
+    for first in (2, 10):
+        statement_counter.reset()
+        await graphql.data(PAGE_WITH_EVERYTHING, {"first": first})
+        costs[first] = statement_counter.count
+
+    assert costs[10] == costs[2]
