@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from orgql.core import repository
+from orgql.core import contracts, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
-from orgql.core.organization_input import NewContract, NewOrganization, SiteProperties
+from orgql.core.organization_input import NewOrganization, SiteProperties
 from orgql.core.validation import Problems, is_storable_text, join
 from orgql.db import models
 
@@ -30,9 +30,7 @@ _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 #: Reference fields holding one id (an error names the field itself, not an index into it).
-_SINGLE_REFERENCES = frozenset(
-    {"organizationLogo", "contract.catalogId", "contract.priceListGroupId"}
-)
+_SINGLE_REFERENCES = frozenset({"organizationLogo"})
 
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
@@ -85,10 +83,9 @@ async def create(
     problems.raise_if_any()
     await _check_name_free(session, new.name)
 
-    ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses) + 2)
+    ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses))
     organization_id, role_ids = ids[0], ids[1 : 1 + len(ROLE_FUNCTIONS)]
-    address_ids = ids[1 + len(ROLE_FUNCTIONS) : 1 + len(ROLE_FUNCTIONS) + len(new.addresses)]
-    contract_id, terms_id = ids[-2], ids[-1]
+    address_ids = ids[1 + len(ROLE_FUNCTIONS) :]
 
     billing_id = new.billing_address_id
     shipping_id = new.shipping_address_id
@@ -133,9 +130,7 @@ async def create(
     try:
         # _write_site_properties flushes too (contract terms before the contract).
         if site is not None and not new.site_properties.is_empty():
-            await _write_site_properties(
-                session, organization_id, site.id, new.site_properties, contract_id, terms_id
-            )
+            await _write_site_properties(session, organization_id, site.id, new.site_properties)
         await session.flush()
     except IntegrityError as exc:
         raise _integrity_error(exc, new.name) from None
@@ -147,44 +142,21 @@ async def _write_site_properties(
     organization_id: str,
     site_id: str,
     values: SiteProperties,
-    contract_id: str,
-    terms_id: str,
 ) -> None:
+    contract_id = None
     if values.contract is not None:
-        await _insert_contract(session, values.contract, contract_id, terms_id)
+        contract_id = await contracts.insert(session, values.contract)
     session.add(
         models.SiteOrganizationProperties(
             organization_id=organization_id,
             site_id=site_id,
-            contract_id=contract_id if values.contract is not None else None,
+            contract_id=contract_id,
             approval_required=values.approval_required,
             order_price_limit=values.order_price_limit,
             delegate_approval_management=values.delegate_approval_management,
             use_external_approval_webhook=values.use_external_approval_webhook,
         )
     )
-
-
-async def _insert_contract(
-    session: AsyncSession, contract: NewContract, contract_id: str, terms_id: str
-) -> None:
-    if contract.terms is not None:
-        session.add(models.ContractTerms(id=terms_id, terms=contract.terms))
-        await session.flush()
-    session.add(
-        models.Contract(
-            id=contract_id,
-            display_name=contract.display_name,
-            description=contract.description,
-            catalog_id=contract.catalog_id,
-            price_list_group_id=contract.price_list_group_id,
-            start_date=contract.start_date,
-            end_date=contract.end_date,
-            external_contract_reference=contract.external_contract_reference,
-            terms_id=terms_id if contract.terms is not None else None,
-        )
-    )
-    await session.flush()
 
 
 async def _check_name_free(session: AsyncSession, name: str) -> None:
@@ -272,32 +244,16 @@ async def _check_references(
         checks.append(
             (models.MediaFile.path, [logo], Codes.LOGO_NOT_FOUND, "organizationLogo", "logo")
         )
-    contract = new.site_properties.contract
-    if contract is not None:
-        checks.append(
-            (
-                models.Catalog.id,
-                [contract.catalog_id],
-                Codes.CATALOG_INVALID,
-                "contract.catalogId",
-                "catalog",
-            )
-        )
-        checks.append(
-            (
-                models.PriceListGroup.id,
-                [contract.price_list_group_id],
-                Codes.PRICE_LIST_GROUP_INVALID,
-                "contract.priceListGroupId",
-                "price list group",
-            )
-        )
     for column, wanted, code, field, noun in checks:
         found = await repository.existing_ids(session, column, wanted)
         for index, item in enumerate(wanted):
             if item not in found:
                 path = field if field in _SINGLE_REFERENCES else join(field, index)
                 problems.add(code, f"Unknown {noun} {item!r}", path)
+    if new.site_properties.contract is not None:
+        await contracts.check_references(
+            session, [("contract", new.site_properties.contract)], problems
+        )
 
     await _check_default_address(
         session,

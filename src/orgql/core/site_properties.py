@@ -18,9 +18,8 @@ from enum import Enum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import repository
+from orgql.core import contracts, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
-from orgql.core.ids import next_ids
 from orgql.core.inheritance import derive_site_value
 from orgql.core.organization_input import NewContract, parse_contract
 from orgql.core.repository import ContractView
@@ -195,7 +194,11 @@ async def update(
         if site is None or not site.b2b:
             what = "does not exist" if site is None else "is not a B2B site"
             problems.add(Codes.SITE_NOT_B2B, f"Site {u.site_id!r} {what}", join(u.path, "site.id"))
-    await _check_contract_references(session, updates, problems)
+    await contracts.check_references(
+        session,
+        [(join(u.path, "properties.contract"), u.contract) for u in updates if u.contract],
+        problems,
+    )
     problems.raise_if_any()
 
     chain = [organization.id, *reversed(organization.path)]
@@ -218,15 +221,17 @@ async def update(
     written: list[tuple[models.Site, models.SiteOrganizationProperties | None]] = []
     for u, after in planned:
         if u.contract is not None:
-            after["contract_id"] = await _insert_contract(session, u.contract)
+            after["contract_id"] = await contracts.insert(session, u.contract)
         row = await _write(session, organization.id, u.site_id, after, own_rows)
         if not u.is_removal:
             written.append((sites[u.site_id], row))
     await session.flush()
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
-    contracts = await repository.contracts_by_id(session, contract_ids)
+    contract_views = await repository.contracts_by_id(session, contract_ids)
     return [
-        SiteResult(site, row, contracts.get(row.contract_id) if row and row.contract_id else None)
+        SiteResult(
+            site, row, contract_views.get(row.contract_id) if row and row.contract_id else None
+        )
         for site, row in written
     ]
 
@@ -319,55 +324,6 @@ async def _active_approver_count(session: AsyncSession, organization_id: str) ->
         )
     )
     return int(count or 0)
-
-
-async def _check_contract_references(
-    session: AsyncSession, updates: Sequence[SiteUpdate], problems: Problems
-) -> None:
-    contracts = [(u, u.contract) for u in updates if u.contract is not None]
-    if not contracts:
-        return
-    catalogs = await repository.existing_ids(
-        session, models.Catalog.id, [c.catalog_id for _, c in contracts]
-    )
-    groups = await repository.existing_ids(
-        session, models.PriceListGroup.id, [c.price_list_group_id for _, c in contracts]
-    )
-    for u, contract in contracts:
-        if contract.catalog_id not in catalogs:
-            problems.add(
-                Codes.CATALOG_INVALID,
-                f"Unknown catalog {contract.catalog_id!r}",
-                join(u.path, "properties.contract.catalogId"),
-            )
-        if contract.price_list_group_id not in groups:
-            problems.add(
-                Codes.PRICE_LIST_GROUP_INVALID,
-                f"Unknown price list group {contract.price_list_group_id!r}",
-                join(u.path, "properties.contract.priceListGroupId"),
-            )
-
-
-async def _insert_contract(session: AsyncSession, contract: NewContract) -> str:
-    contract_id, terms_id = await next_ids(session, 2)
-    if contract.terms is not None:
-        session.add(models.ContractTerms(id=terms_id, terms=contract.terms))
-        await session.flush()
-    session.add(
-        models.Contract(
-            id=contract_id,
-            display_name=contract.display_name,
-            description=contract.description,
-            catalog_id=contract.catalog_id,
-            price_list_group_id=contract.price_list_group_id,
-            start_date=contract.start_date,
-            end_date=contract.end_date,
-            external_contract_reference=contract.external_contract_reference,
-            terms_id=terms_id if contract.terms is not None else None,
-        )
-    )
-    await session.flush()
-    return contract_id
 
 
 async def _write(
