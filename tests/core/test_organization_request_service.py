@@ -8,7 +8,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orgql.core import organization_requests
@@ -301,6 +302,36 @@ async def test_approval_rechecks_the_address_types(session: AsyncSession) -> Non
         "180104",
         "organization.secondaryAddresses[0].address.types[0].id",
     )
+
+
+@pytest.mark.parametrize("decide", [organization_requests.approve, organization_requests.reject])
+async def test_the_database_refuses_to_change_a_decided_request(
+    session: AsyncSession, decide: Any
+) -> None:
+    request_id = await submit(session)
+    await decide(session, request_id, {})
+
+    with pytest.raises(IntegrityError) as caught:
+        await session.execute(
+            update(models.OrganizationRequest)
+            .where(models.OrganizationRequest.id == request_id)
+            .values(status="review")
+        )
+
+    cause = caught.value.orig.__cause__  # type: ignore[union-attr]
+    assert getattr(cause, "constraint_name", None) == "ck_organization_requests_final"
+
+
+async def test_deleting_the_profile_of_an_approved_request_keeps_the_request(
+    session: AsyncSession,
+) -> None:
+    request_id = await submit(session, document(email="shelly.smith@example.com"))
+    await organization_requests.approve(session, request_id, {})
+
+    await session.execute(delete(models.Profile).where(models.Profile.id == "110000"))
+
+    row = await request(session, request_id)
+    assert (row.status, row.profile_id, row.profile_linked) == ("approved", None, True)
 
 
 # ---------------------------------------------------------------- concurrency

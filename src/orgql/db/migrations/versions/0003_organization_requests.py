@@ -12,7 +12,8 @@ Revises: 0002
   twin schema; nothing filters or joins on its fields. The draft profile is columns: its
   email is matched against profiles (case-insensitively, like ``profiles.email_key``).
   ``profile_linked`` records that a profile was linked; with ``profile_id`` NULL afterwards
-  (ON DELETE SET NULL) the requester's profile no longer exists.
+  (ON DELETE SET NULL) the requester's profile no longer exists. A trigger keeps approved and
+  rejected requests' decisions final.
 """
 
 from collections.abc import Sequence
@@ -20,6 +21,27 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+# Approved and rejected are final whoever writes: the service checks under a row lock, and
+# the database refuses any later change of the decision itself. (Deleting a profile still
+# nulls profile_id: that column is not watched.)
+FINAL_DECISION = (
+    """
+CREATE FUNCTION orgql_organization_request_final() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'organization request % is already %', OLD.id, OLD.status
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'ck_organization_requests_final';
+END
+$$
+""",
+    """
+CREATE TRIGGER organization_requests_final
+    BEFORE UPDATE OF status, organization_id, organization_draft, approver_comments
+    ON organization_requests
+    FOR EACH ROW WHEN (OLD.status IN ('approved', 'rejected'))
+    EXECUTE FUNCTION orgql_organization_request_final()
+""",
+)
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
@@ -147,9 +169,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_organization_requests_organization_id", "organization_requests", ["organization_id"]
     )
+    for statement in FINAL_DECISION:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS organization_requests_final ON organization_requests")
+    op.execute("DROP FUNCTION IF EXISTS orgql_organization_request_final()")
     op.drop_index("ix_organization_requests_organization_id", table_name="organization_requests")
     op.drop_index("ix_organization_requests_profile_id", table_name="organization_requests")
     op.drop_index("ix_organization_requests_created", table_name="organization_requests")
