@@ -24,9 +24,13 @@ def demo_reference_document() -> object:
 
 
 async def seed_demo(session: AsyncSession) -> bool:
-    """Load the demo data; returns False (and changes nothing) if it is already there."""
+    """Load the demo data; returns False if the demo hierarchy was there already.
+
+    Each part is added only where it is missing, so a database seeded by an older version
+    gains what later versions added (the financial source records, for one)."""
     await import_reference_data(session, parse_reference_data(demo_reference_document()))
     if await session.get(models.Organization, "100001") is not None:
+        await _seed_financial_source(session)
         return False
 
     # The models declare no relationships (reads are explicit), so the unit of work does not
@@ -126,10 +130,24 @@ async def seed_demo(session: AsyncSession) -> bool:
     admin_role = next(r for r in roles if r.organization_id == "100001" and r.function == "admin")
     session.add(models.ProfileRole(profile_id="110000", role_id=admin_role.id))
     await session.flush()
-    # The built-in financial source's records for 100001's party (syncFinancialData).
+    await _seed_financial_source(session)
+    count = await session.scalar(select(func.count()).select_from(models.Organization))
+    return bool(count)
+
+
+async def _seed_financial_source(session: AsyncSession) -> None:
+    """The built-in financial source's records for 100001's party (syncFinancialData)."""
+    root = await session.get(models.Organization, "100001")
+    if root is not None and root.party_id is None:
+        root.party_id = DEMO_PARTY_ID
+    known = await session.scalar(
+        select(func.count())
+        .select_from(models.FinancialSourceAccount)
+        .where(models.FinancialSourceAccount.party_id == DEMO_PARTY_ID)
+    )
+    if known:
+        return
     session.add_all(demo_accounts())
     await session.flush()
     session.add_all(demo_sites())
     await session.flush()
-    count = await session.scalar(select(func.count()).select_from(models.Organization))
-    return bool(count)
