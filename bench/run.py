@@ -1,0 +1,481 @@
+"""Load benchmark: the gateway against the floor, on loopback (not run by CI).
+
+    apt-get install -y wrk
+    .venv/bin/python bench/run.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
+                                  [--workers 2] [--duration 10] [--connections 16]
+                                  [--only page,depth15]
+
+Makes a scratch database (migrated, demo-seeded, ``dataset.py``'s 100,000 organizations;
+dropped at the end), starts ``orgql serve --workers N`` and ``floor.py`` under uvicorn with
+the same N, checks that both answer the page scenario with the same JSON, then drives each
+scenario with wrk (a Lua POST script) from its own process and prints requests/s, p50/p99
+latency, SQL statements per request, server CPU ms per request and the server's peak RSS.
+
+Statements per request are counted in-process (the same app, an engine event listener) on
+the same documents before the load, so the served app carries no bench-only code. When the
+server requires a bearer token, ``orgql token --scope admin`` provides one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import scenarios
+import sync_1000
+from dataset import generate, load
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from orgql.app import create_app
+from orgql.core.demo import seed_demo
+from orgql.db import models
+from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.db.migrate import upgrade
+from orgql.settings import Settings, to_asyncpg_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    document: str
+    variables: dict[str, Any]
+    connections: int | None = None  # None: the --connections default
+    unique_name: bool = False  # createOrganization: a fresh name per request
+
+
+SCENARIOS = [
+    Scenario("page", scenarios.PAGE, {"first": 100, "after": scenarios.PAGE_AFTER}),
+    Scenario("page10", scenarios.PAGE, {"first": 10, "after": scenarios.PAGE_AFTER}),
+    Scenario("depth15", scenarios.EVERYTHING, {"id": scenarios.DEPTH_15}),
+    Scenario("typename", scenarios.TYPENAME, {}),
+    Scenario("create", scenarios.CREATE, {"name": "NAME"}, unique_name=True),
+    Scenario("updateSite", scenarios.UPDATE_SITE, {}, connections=4),
+    Scenario("sync1000", scenarios.SYNC, {}, connections=1),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def post(url: str, body: dict[str, Any], token: str | None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError as error:
+            if getattr(error, "code", None):  # an HTTP answer (405 on GET /graphql): up
+                return
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def token_for(env: dict[str, str]) -> str | None:
+    """A bearer token when this orgql has authentication (issue 6), else None."""
+    result = subprocess.run(
+        [sys.executable, "-m", "orgql", "token", "--scope", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def lua_script(scenario: Scenario, token: str | None) -> str:
+    body = json.dumps({"query": scenario.document, "variables": scenario.variables})
+    headers = 'wrk.headers["Content-Type"] = "application/json"\n'
+    if token:
+        headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    common = f"""
+wrk.method = "POST"
+{headers}
+template = [==[{body}]==]
+wrk.body = template
+bad = 0
+local threads = {{}}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true)
+     or string.find(body, '"userErrors":[{{', 1, true)
+     or string.find(body, '"userErrors": [{{', 1, true) then
+    bad = bad + 1
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("bad") end
+  io.write(string.format("BAD %d\\n", total))
+end
+"""
+    if not scenario.unique_name:
+        return common
+    run = secrets.token_hex(3)
+    return (
+        common
+        + f"""
+counter = 0
+function request()
+  counter = counter + 1
+  local name = "Bench {run} " .. tid .. "-" .. counter
+  return wrk.format(nil, nil, nil, (string.gsub(template, "NAME", name)))
+end
+"""
+    )
+
+
+class Sampler:
+    """CPU seconds and peak RSS of a server process and its workers."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def processes(self) -> list[psutil.Process]:
+        return [self.root, *self.root.children(recursive=True)]
+
+    def cpu(self) -> float:
+        total = 0.0
+        for process in self.processes():
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def rss(self) -> int:
+        total = 0
+        for process in self.processes():
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self.rss())
+
+    def __enter__(self) -> Sampler:
+        self.peak = self.rss()
+        self.start_cpu = self.cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.used_cpu = self.cpu() - self.start_cpu
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(
+    url: str, scenario: Scenario, args: argparse.Namespace, token: str | None
+) -> dict[str, float]:
+    connections = scenario.connections or args.connections
+    threads = min(connections, 2)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_script(scenario, token))
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{args.duration}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    found = {
+        key: float(value) * UNITS[unit]
+        for key, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = int(re.search(r"BAD (\d+)", out).group(1))  # type: ignore[union-attr]
+    return {
+        "requests": requests,
+        "rps": rps,
+        "p50": found["50"],
+        "p99": found["99"],
+        "bad": bad + (int(non2xx.group(1)) if non2xx else 0),
+        "connections": connections,
+    }
+
+
+async def count_statements(settings: Settings, token: str | None) -> dict[str, int]:
+    """SQL statements of one request of each scenario, through the same app in-process."""
+    engine = make_engine(str(settings.database_url), pool_size=2)
+    statements: list[str] = []
+
+    def count(*parameters: Any) -> None:
+        statements.append(parameters[2])
+
+    app = create_app(settings, engine=engine)
+    counts: dict[str, int] = {}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        async with app.router.lifespan_context(app) as state:
+            transport = httpx.ASGITransport(app=sync_1000.with_state(app, state))
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://bench", headers=headers, timeout=60
+            ) as client:
+                event.listen(engine.sync_engine, "before_cursor_execute", count)
+                for scenario in SCENARIOS:
+                    variables = dict(scenario.variables)
+                    if scenario.unique_name:
+                        variables["name"] = f"Statement probe {secrets.token_hex(3)}"
+                    statements.clear()
+                    response = await client.post(
+                        "/graphql", json={"query": scenario.document, "variables": variables}
+                    )
+                    body = response.json()
+                    assert response.status_code == 200 and "errors" not in body, body
+                    counts[scenario.name] = len(statements)
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
+    finally:
+        await engine.dispose()
+    return counts
+
+
+async def prepare(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1)
+    try:
+        await upgrade(engine)
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await seed_demo(session)
+            session.add(
+                models.Organization(
+                    id=sync_1000.ORGANIZATION, name="Bench sync", party_id=sync_1000.PARTY
+                )
+            )
+    finally:
+        await engine.dispose()
+    started = time.perf_counter()
+    data = generate()
+    plain = make_url(database_url).set(drivername="postgresql")
+    await load(plain.render_as_string(hide_password=False), data)
+    print(
+        f"dataset: {len(data.organizations)} organizations, {len(data.addresses)} addresses"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def start_upstream() -> str:
+    """syncFinancialData's upstream (sync_1000's, 100 accounts x 10 sites) in a thread."""
+    ready: list[str] = []
+    loop = asyncio.new_event_loop()
+
+    async def serve() -> None:
+        server = await sync_1000.serve_upstream(sync_1000.party_accounts(100, 10))
+        host, port = server.sockets[0].getsockname()[:2]
+        ready.append(f"http://{host}:{port}")
+        await asyncio.Event().wait()
+
+    threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True).start()
+    while not ready:
+        time.sleep(0.01)
+    return ready[0]
+
+
+def start(command: list[str], env: dict[str, str], ready_url: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    wait_ready(ready_url, process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def report(
+    name: str, result: dict[str, float], statements: int | str, cpu: float, peak: int
+) -> str:
+    per_request = cpu * 1000 / result["requests"] if result["requests"] else float("nan")
+    return (
+        f"| {name} | {result['rps']:.0f} | {result['p50']:.2f} | {result['p99']:.2f} |"
+        f" {statements} | {per_request:.2f} | {peak / 2**20:.0f} | {int(result['connections'])} |"
+        f" {int(result['bad'])} |"
+    )
+
+
+def main(args: argparse.Namespace) -> None:
+    server_url = to_asyncpg_url(args.server)
+    name = f"orgql_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    # NullPool: each asyncio.run() below has its own event loop.
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    async def admin_sql(sql: str) -> None:
+        async with admin.connect() as connection:
+            await connection.execute(text(sql))
+
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        asyncio.run(prepare(database_url))
+        upstream = start_upstream()
+        env = {
+            **os.environ,
+            "ORGQL_DATABASE_URL": database_url,
+            "ORGQL_FINANCIAL_BASE_URL": upstream,
+            "ORGQL_LOG_LEVEL": "warning",
+            "ORGQL_GRAPHIQL": "false",
+            "FLOOR_DATABASE_URL": make_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False),
+        }
+        token = token_for(env)
+        settings = Settings(database_url=database_url, financial_base_url=upstream)
+        wanted = set(args.only.split(",")) if args.only else None
+        chosen = [s for s in SCENARIOS if wanted is None or s.name in wanted]
+        counts = asyncio.run(count_statements(settings, token))
+
+        gateway_port, floor_port = free_port(), free_port()
+        gateway_url = f"http://127.0.0.1:{gateway_port}/graphql"
+        floor_url = f"http://127.0.0.1:{floor_port}/"
+        gateway = start(
+            [
+                sys.executable,
+                "-m",
+                "orgql",
+                "serve",
+                "--workers",
+                str(args.workers),
+                "--port",
+                str(gateway_port),
+            ],
+            env,
+            f"http://127.0.0.1:{gateway_port}/healthz",
+        )
+        processes.append(gateway)
+        floor = start(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                "bench",
+                "floor:app",
+                "--workers",
+                str(args.workers),
+                "--port",
+                str(floor_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env,
+            floor_url,
+        )
+        processes.append(floor)
+        page = {"query": scenarios.PAGE, "variables": SCENARIOS[0].variables}
+        same = post(gateway_url, page, token) == post(floor_url, page, token)
+        print(f"floor and gateway answer the page scenario identically: {same}")
+        if not same:
+            raise SystemExit("the floor's answer differs from the gateway's")
+
+        print(
+            f"\n{args.workers} workers, {args.duration} s per scenario, wrk on loopback\n\n"
+            "| scenario | req/s | p50 ms | p99 ms | SQL/req | server CPU ms/req | peak RSS MiB"
+            " | connections | bad responses |\n|---|---|---|---|---|---|---|---|---|"
+        )
+        results: dict[str, float] = {}
+        for scenario in chosen:
+            with Sampler(gateway.pid) as sampler:
+                result = run_wrk(gateway_url, scenario, args, token)
+            results[scenario.name] = result["rps"]
+            print(
+                report(scenario.name, result, counts[scenario.name], sampler.used_cpu, sampler.peak)
+            )
+            if scenario.name in ("page", "page10"):
+                floor_scenario = Scenario(
+                    f"{scenario.name} (floor)", scenario.document, scenario.variables
+                )
+                with Sampler(floor.pid) as sampler:
+                    result = run_wrk(floor_url, floor_scenario, args, None)
+                results[floor_scenario.name] = result["rps"]
+                print(report(floor_scenario.name, result, 2, sampler.used_cpu, sampler.peak))
+            sys.stdout.flush()
+        if "page" in results and "page (floor)" in results:
+            print(
+                "\nheadline: gateway/floor for the page scenario ="
+                f" {results['page'] / results['page (floor)']:.2f}"
+            )
+    finally:
+        for process in processes:
+            stop(process)
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin.dispose())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--server",
+        default=os.environ.get(
+            "ORGQL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="PostgreSQL server (its maintenance database); a scratch database is made on it",
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", help="comma-separated scenario names")
+    main(parser.parse_args())

@@ -1,0 +1,114 @@
+"""The benchmark's GraphQL documents (shared by the runner and the statement-count test)."""
+
+from __future__ import annotations
+
+import base64
+
+PAGE = """
+query Page($first: Int!, $after: String) {
+  organizations(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id
+        name
+        parentOrganization { id name }
+        ancestorOrganizations { id name }
+        derivedDescription
+        derivedType
+        derivedCustomerType
+        derivedDunsNumber
+        derivedTaxReferenceNumber
+        effectiveSiteProperties {
+          approvalRequired
+          orderPriceLimit
+          delegateApprovalManagement
+          useExternalApprovalWebhook
+          contract { repositoryId displayName }
+          inheritedFrom {
+            contract approvalRequired orderPriceLimit delegateApprovalManagement
+            useExternalApprovalWebhook
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+EVERYTHING = """
+query One($id: ID!) {
+  organization(id: $id) {
+    id repositoryId name description type customerType active dunsNumber taxReferenceNumber
+    vatReferenceNumber taxExemptionCode uniqueId externalOrganizationId partyId partyNumber
+    organizationLogo organizationLogoURL paymentMethods useAllPaymentMethodsFromSite
+    useAllShippingMethodsFromSite dynamicProperties shippingMethods { id }
+    parentOrganization { id name }
+    ancestorOrganizations { id name }
+    childOrganizations(first: 10) { totalCount edges { node { id name } } }
+    secondaryAddresses { addressType address { repositoryId address1 city postalCode } }
+    billingAddress { repositoryId city }
+    shippingAddress { repositoryId city }
+    relativeRoles { repositoryId function }
+    members { id email }
+    derivedDescription derivedType derivedCustomerType derivedDunsNumber
+    derivedTaxReferenceNumber derivedVatReferenceNumber derivedTaxExemptionCode
+    derivedUniqueId derivedOrganizationLogo derivedPaymentMethods
+    derivedShippingMethods { id }
+    derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite
+    derivedBillingAddress { repositoryId city } derivedBillingAddressType
+    derivedShippingAddress { repositoryId city } derivedShippingAddressType
+    contract { repositoryId }
+    derivedContract { repositoryId displayName catalog { repositoryId } terms { terms } }
+    approvalRequired orderPriceLimit delegateApprovalManagement useExternalApprovalWebhook
+    siteOrganizationProperties { site { id } approvalRequired orderPriceLimit }
+    effectiveSiteProperties {
+      approvalRequired orderPriceLimit contract { repositoryId displayName }
+      inheritedFrom { contract approvalRequired orderPriceLimit }
+    }
+  }
+}
+"""
+
+TYPENAME = "{ __typename }"
+
+CREATE = """
+mutation Create($name: String!) {
+  createOrganization(input: {name: $name, parentOrganizationId: "b0050000",
+                             description: "Created by the benchmark"}) {
+    organization { id name derivedCustomerType ancestorOrganizations { id } }
+    userErrors { code message }
+  }
+}
+"""
+
+UPDATE_SITE = """
+mutation Update {
+  updateSiteOrganizationProperties(id: "b0050000", input: [
+    {site: "site1", properties: {approvalRequired: true, orderPriceLimit: 2500}}
+  ]) {
+    userErrors { code message }
+  }
+}
+"""
+
+SYNC = """
+mutation Sync {
+  syncFinancialData(id: "900001") {
+    customerAccountIds
+    failedAddressItems { message }
+    userErrors { code message }
+  }
+}
+"""
+
+
+def cursor(organization_id: str) -> str:
+    return base64.urlsafe_b64encode(f"org:{organization_id}".encode()).decode()
+
+
+#: A page in the middle of the forest: organizations of depths 1 to 6.
+PAGE_AFTER = cursor("b0050000")
+#: The deepest organization of the first depth-15 chain (dataset.py makes chains first).
+DEPTH_15 = "b0000015"
