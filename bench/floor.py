@@ -147,6 +147,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                     await _pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+    if scope["method"] != "POST":  # the runner's readiness probe
+        await send({"type": "http.response.start", "status": 405, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
     body = b""
     more = True
     while more:

@@ -70,7 +70,7 @@ SCENARIOS = [
     Scenario("depth15", scenarios.EVERYTHING, {"id": scenarios.DEPTH_15}),
     Scenario("typename", scenarios.TYPENAME, {}),
     Scenario("create", scenarios.CREATE, {"name": "NAME"}, unique_name=True),
-    Scenario("updateSite", scenarios.UPDATE_SITE, {}, connections=4),
+    Scenario("updateSite", scenarios.UPDATE_SITE, {}, connections=1),
     Scenario("sync1000", scenarios.SYNC, {}, connections=1),
 ]
 
@@ -225,6 +225,8 @@ def run_wrk(
                 f"-t{threads}",
                 f"-c{connections}",
                 f"-d{args.duration}s",
+                "--timeout",
+                "30s",
                 "--latency",
                 "-s",
                 script.name,

@@ -97,7 +97,7 @@ SYNC = """
 mutation Sync {
   syncFinancialData(id: "900001") {
     customerAccountIds
-    failedAddressItems { message }
+    failedAddressItems { externalId errorMessage }
     userErrors { code message }
   }
 }

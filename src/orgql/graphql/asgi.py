@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -13,6 +14,10 @@ from orgql.settings import Settings
 
 
 class OrgqlGraphQL(GraphQL[Context, None]):
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json.dumps on a page of nested results.
+        return orjson.dumps(data)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:

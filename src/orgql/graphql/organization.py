@@ -3,9 +3,9 @@ hierarchy, derived and site-specific fields resolve lazily through the request's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +16,7 @@ from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
     Contract,
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from orgql.graphql.connections import OrganizationConnection
     from orgql.graphql.financial import CustomerAccount
     from orgql.graphql.site_properties import SiteOrganizationProperties
+
+T = TypeVar("T")
 
 SiteArgument = Annotated[
     strawberry.ID | None,
@@ -46,8 +49,27 @@ async def _chain(info: Info, row: models.Organization) -> list[models.Organizati
     return chain if chain is not None else [row]
 
 
-async def _derived(info: Info, row: models.Organization, column: str) -> Any:
+def _with_chain(
+    info: Info, organization: Organization, compute: Callable[[list[models.Organization]], T]
+) -> T | Awaitable[T]:
+    """``compute`` over the organization's chain: at once when the chain came with the row
+    (pages and ancestors: a sync resolver, no task, no loader round), else after the batched
+    load. graphql-core awaits a resolver's result only when it is awaitable."""
+    if organization.chain is not None:
+        return compute(organization.chain)
+
+    async def later() -> T:
+        return compute(await _chain(info, organization.row))
+
+    return later()
+
+
+async def _derived_async(info: Info, row: models.Organization, column: str) -> Any:
     return derive(await _chain(info, row), column).value
+
+
+def _derived(info: Info, organization: Organization, column: str) -> Any:
+    return _with_chain(info, organization, lambda chain: derive(chain, column).value)
 
 
 async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
@@ -109,6 +131,8 @@ def _as_float(value: Decimal | None) -> float | None:
 @strawberry.type(description="A B2B account. Field names follow Oracle Commerce Cloud's.")
 class Organization:
     row: strawberry.Private[models.Organization]
+    #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
+    chain: strawberry.Private[list[models.Organization] | None]
     id: strawberry.ID
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     name: str
@@ -135,9 +159,12 @@ class Organization:
     )
 
     @classmethod
-    def from_row(cls, row: models.Organization) -> Organization:
+    def from_row(
+        cls, row: models.Organization, chain: list[models.Organization] | None = None
+    ) -> Organization:
         return cls(
             row=row,
+            chain=chain,
             id=strawberry.ID(row.id),
             repository_id=strawberry.ID(row.id),
             name=row.name,
@@ -175,21 +202,33 @@ class Organization:
 
     # ------------------------------------------------------------ hierarchy
 
-    @strawberry.field
-    async def parent_organization(self, info: Info) -> Organization | None:
-        if self.row.parent_id is None:
-            return None
-        # Through the chain, so that the parent costs no batch of its own.
-        chain = await _chain(info, self.row)
-        parent = chain[1] if len(chain) > 1 else None
-        return Organization.from_row(parent) if parent and parent.id == self.row.parent_id else None
+    # Hierarchy navigation is for admins: a shopper sees ancestors' values only through the
+    # derived fields of their own organization (README "Authentication").
+    @strawberry.field(graphql_type=Optional["Organization"], permission_classes=ADMIN)
+    def parent_organization(self, info: Info) -> Any:
+        def parent(chain: list[models.Organization]) -> Organization | None:
+            # Through the chain, so that the parent costs no batch of its own; an ancestor's
+            # chain is the tail of this one.
+            if len(chain) < 2 or chain[1].id != self.row.parent_id:
+                return None
+            return Organization.from_row(chain[1], chain[1:])
 
-    @strawberry.field(description="The ancestors, from the root down to the direct parent.")
-    async def ancestor_organizations(self, info: Info) -> list[Organization]:
-        chain = await _chain(info, self.row)
-        return [Organization.from_row(org) for org in reversed(chain[1:])]
+        return None if self.row.parent_id is None else _with_chain(info, self, parent)
 
-    @strawberry.field(description="The direct children, as a connection.")
+    @strawberry.field(
+        description="The ancestors, from the root down to the direct parent.",
+        graphql_type=list["Organization"],
+        permission_classes=ADMIN,
+    )
+    def ancestor_organizations(self, info: Info) -> Any:
+        def ancestors(chain: list[models.Organization]) -> list[Organization]:
+            return [
+                Organization.from_row(chain[i], chain[i:]) for i in range(len(chain) - 1, 0, -1)
+            ]
+
+        return _with_chain(info, self, ancestors)
+
+    @strawberry.field(description="The direct children, as a connection.", permission_classes=ADMIN)
     async def child_organizations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
@@ -247,75 +286,81 @@ class Organization:
 
     # ------------------------------------------------------------ derived values
 
-    @strawberry.field
-    async def derived_description(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "description")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_description(self, info: Info) -> Any:
+        return _derived(info, self, "description")
 
-    @strawberry.field
-    async def derived_type(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "type")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_type(self, info: Info) -> Any:
+        return _derived(info, self, "type")
 
-    @strawberry.field
-    async def derived_customer_type(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "customer_type")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_customer_type(self, info: Info) -> Any:
+        return _derived(info, self, "customer_type")
 
-    @strawberry.field
-    async def derived_duns_number(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "duns_number")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_duns_number(self, info: Info) -> Any:
+        return _derived(info, self, "duns_number")
 
-    @strawberry.field
-    async def derived_tax_reference_number(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "tax_reference_number")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_tax_reference_number(self, info: Info) -> Any:
+        return _derived(info, self, "tax_reference_number")
 
-    @strawberry.field
-    async def derived_vat_reference_number(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "vat_reference_number")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_vat_reference_number(self, info: Info) -> Any:
+        return _derived(info, self, "vat_reference_number")
 
-    @strawberry.field
-    async def derived_tax_exemption_code(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "tax_exemption_code")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_tax_exemption_code(self, info: Info) -> Any:
+        return _derived(info, self, "tax_exemption_code")
 
-    @strawberry.field
-    async def derived_unique_id(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "unique_id")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_unique_id(self, info: Info) -> Any:
+        return _derived(info, self, "unique_id")
 
-    @strawberry.field
-    async def derived_organization_logo(self, info: Info) -> str | None:
-        return await _derived(info, self.row, "organization_logo")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=str | None)
+    def derived_organization_logo(self, info: Info) -> Any:
+        return _derived(info, self, "organization_logo")
 
-    @strawberry.field
-    async def derived_payment_methods(self, info: Info) -> list[str] | None:
-        return await _derived(info, self.row, "payment_methods")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=list[str] | None)
+    def derived_payment_methods(self, info: Info) -> Any:
+        return _derived(info, self, "payment_methods")
 
-    @strawberry.field
-    async def derived_shipping_methods(self, info: Info) -> list[ShippingMethodRef] | None:
-        return _shipping_refs(await _derived(info, self.row, "shipping_methods"))
+    @strawberry.field(graphql_type=list[ShippingMethodRef] | None)
+    def derived_shipping_methods(self, info: Info) -> Any:
+        return _with_chain(
+            info,
+            self,
+            lambda chain: _shipping_refs(
+                cast(list[str] | None, derive(chain, "shipping_methods").value)
+            ),
+        )
 
-    @strawberry.field
-    async def derived_use_all_payment_methods_from_site(self, info: Info) -> bool | None:
-        return await _derived(info, self.row, "use_all_payment_methods_from_site")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=bool | None)
+    def derived_use_all_payment_methods_from_site(self, info: Info) -> Any:
+        return _derived(info, self, "use_all_payment_methods_from_site")
 
-    @strawberry.field
-    async def derived_use_all_shipping_methods_from_site(self, info: Info) -> bool | None:
-        return await _derived(info, self.row, "use_all_shipping_methods_from_site")  # type: ignore[no-any-return]
+    @strawberry.field(graphql_type=bool | None)
+    def derived_use_all_shipping_methods_from_site(self, info: Info) -> Any:
+        return _derived(info, self, "use_all_shipping_methods_from_site")
 
     @strawberry.field
     async def derived_billing_address(self, info: Info) -> Address | None:
-        return await _address(info, await _derived(info, self.row, "billing_address_id"))
+        return await _address(info, await _derived_async(info, self.row, "billing_address_id"))
 
     @strawberry.field(description="addressType of the derived billing address.")
     async def derived_billing_address_type(self, info: Info) -> str | None:
-        address_id = await _derived(info, self.row, "billing_address_id")
+        address_id = await _derived_async(info, self.row, "billing_address_id")
         row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
         return row.address_type if row else None
 
     @strawberry.field
     async def derived_shipping_address(self, info: Info) -> Address | None:
-        return await _address(info, await _derived(info, self.row, "shipping_address_id"))
+        return await _address(info, await _derived_async(info, self.row, "shipping_address_id"))
 
     @strawberry.field(description="addressType of the derived shipping address.")
     async def derived_shipping_address_type(self, info: Info) -> str | None:
-        address_id = await _derived(info, self.row, "shipping_address_id")
+        address_id = await _derived_async(info, self.row, "shipping_address_id")
         row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
         return row.address_type if row else None
 
@@ -370,8 +415,15 @@ class Organization:
         site_id = await _site_id(info, site)
         if site_id is None:
             return None
+        chain = [org.id for org in self.chain or await _chain(info, self.row)]
+        rows = await info.context.loaders.site_properties_by_key.load_many(
+            [(org_id, site_id) for org_id in chain]
+        )
         values = {
-            column: await effective_site_value(info, self.row, site_id, column)
+            column: derive_site_value(
+                chain,
+                {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r},
+            )
             for column in SITE_COLUMNS
         }
         return SiteOrganizationProperties.effective(site_id, values)

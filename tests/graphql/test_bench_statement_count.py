@@ -1,0 +1,138 @@
+"""The benchmark's read scenarios (bench/scenarios.py) cost a constant number of SQL
+statements: the same for a page of 10 and a page of 100, and for one organization at depth 2
+and at depth 15 (DESIGN.md: ancestors come from the stored path, one batch for a page)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import pytest
+from graphql_client import GraphQL
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core import organizations
+from orgql.core.organization_input import parse_new_organization
+
+# bench/scenarios.py's page document: ancestors, parent, five derived fields, effective site
+# values with their contract and sources.
+PAGE = """
+query Page($first: Int!) {
+  organizations(first: $first) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id name
+        parentOrganization { id name }
+        ancestorOrganizations { id name }
+        derivedDescription derivedType derivedCustomerType derivedDunsNumber
+        derivedTaxReferenceNumber
+        effectiveSiteProperties {
+          approvalRequired orderPriceLimit delegateApprovalManagement useExternalApprovalWebhook
+          contract { repositoryId displayName }
+          inheritedFrom { contract approvalRequired orderPriceLimit }
+        }
+      }
+    }
+  }
+}
+"""
+
+# bench/scenarios.py's "one organization with everything", less the financial fields.
+EVERYTHING = """
+query One($id: ID!) {
+  organization(id: $id) {
+    id name description type customerType dunsNumber organizationLogoURL paymentMethods
+    shippingMethods { id }
+    parentOrganization { id name }
+    ancestorOrganizations { id name }
+    childOrganizations(first: 10) { totalCount edges { node { id name } } }
+    secondaryAddresses { addressType address { repositoryId city } }
+    billingAddress { repositoryId city }
+    shippingAddress { repositoryId city }
+    relativeRoles { repositoryId function }
+    members { id email }
+    derivedDescription derivedType derivedCustomerType derivedDunsNumber
+    derivedTaxReferenceNumber derivedVatReferenceNumber derivedTaxExemptionCode
+    derivedUniqueId derivedOrganizationLogo derivedPaymentMethods
+    derivedShippingMethods { id }
+    derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite
+    derivedBillingAddress { repositoryId city } derivedBillingAddressType
+    derivedShippingAddress { repositoryId city } derivedShippingAddressType
+    contract { repositoryId }
+    derivedContract { repositoryId displayName catalog { repositoryId } terms { terms } }
+    approvalRequired orderPriceLimit
+    siteOrganizationProperties { site { id } approvalRequired }
+    effectiveSiteProperties {
+      approvalRequired contract { repositoryId } inheritedFrom { contract approvalRequired }
+    }
+  }
+}
+"""
+
+CHAIN = 12  # below "Sample East Purchasing" (depth 3): the last one is at depth 15
+SIBLINGS = 90  # children of "Sample East", so that a page of 100 is full
+
+
+class StatementCounter(Protocol):
+    @property
+    def count(self) -> int: ...
+
+    def reset(self) -> None: ...
+
+
+@pytest.fixture
+async def depth_15(session: AsyncSession) -> str:
+    """The id of an organization at depth 15, levels setting various inherited values; and
+    SIBLINGS more organizations at depth 3."""
+    parent = "100003"
+    for level in range(4, 4 + CHAIN):
+        document: dict[str, Any] = {"name": f"Deep {level}", "parentOrganization": {"id": parent}}
+        if level % 3 == 0:
+            document["vatReferenceNumber"] = f"VAT-{level}"
+        if level % 4 == 0:
+            document["approvalRequired"] = level % 8 == 0
+        parent = (await organizations.create(session, parse_new_organization(document))).id
+    for number in range(SIBLINGS):
+        document = {"name": f"Sibling {number}", "parentOrganization": {"id": "100002"}}
+        await organizations.create(session, parse_new_organization(document))
+    await session.commit()
+    return parent
+
+
+async def _statements(
+    graphql: GraphQL, counter: StatementCounter, query: str, variables: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    counter.reset()
+    data = await graphql.data(query, variables)
+    return counter.count, data
+
+
+async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
+    graphql: GraphQL, statement_counter: StatementCounter, depth_15: str
+) -> None:
+    ten, ten_data = await _statements(graphql, statement_counter, PAGE, {"first": 10})
+    hundred, hundred_data = await _statements(graphql, statement_counter, PAGE, {"first": 100})
+
+    assert len(ten_data["organizations"]["edges"]) == 10
+    assert len(hundred_data["organizations"]["edges"]) == 100
+    depths = {
+        len(e["node"]["ancestorOrganizations"]) for e in hundred_data["organizations"]["edges"]
+    }
+    assert max(depths) == 14
+    assert hundred == ten
+    assert hundred <= 5  # page, ancestors, default site, site values, contracts
+
+
+async def test_one_organization_at_depth_15_costs_the_statements_of_one_at_depth_2(
+    graphql: GraphQL, statement_counter: StatementCounter, depth_15: str
+) -> None:
+    shallow, shallow_data = await _statements(
+        graphql, statement_counter, EVERYTHING, {"id": "100002"}
+    )
+    deep, deep_data = await _statements(graphql, statement_counter, EVERYTHING, {"id": depth_15})
+
+    assert len(shallow_data["organization"]["ancestorOrganizations"]) == 1
+    assert len(deep_data["organization"]["ancestorOrganizations"]) == 14
+    assert deep_data["organization"]["derivedVatReferenceNumber"] == "VAT-15"
+    assert deep == shallow
