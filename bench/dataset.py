@@ -228,7 +228,8 @@ async def main(url: str) -> None:
     print(
         f"{len(data.organizations)} organizations, {len(data.addresses)} addresses,"
         f" {len(data.site_properties)} site property rows, {len(data.contracts)} contracts:"
-        f" generated in {generated - started:.1f} s, loaded in {time.perf_counter() - generated:.1f} s"
+        f" generated in {generated - started:.1f} s,"
+        f" loaded in {time.perf_counter() - generated:.1f} s"
     )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -42,8 +43,8 @@ import sync_1000
 from dataset import generate, load
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from orgql.app import create_app
 from orgql.core.demo import seed_demo
@@ -85,8 +86,8 @@ def post(url: str, body: dict[str, Any], token: str | None) -> Any:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
-    with urllib.request.urlopen(request, timeout=60) as response:
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
         return json.loads(response.read())
 
 
@@ -95,7 +96,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1):
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310
                 return
         except OSError as error:
             if getattr(error, "code", None):  # an HTTP answer (405 on GET /graphql): up
@@ -176,20 +177,16 @@ class Sampler:
     def cpu(self) -> float:
         total = 0.0
         for process in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 times = process.cpu_times()
                 total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def rss(self) -> int:
         total = 0
         for process in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def _run(self) -> None:
@@ -220,7 +217,7 @@ def run_wrk(
         script.write(lua_script(scenario, token))
     try:
         out = subprocess.run(
-            [
+            [  # noqa: S607 (wrk from the PATH, as installed by apt)
                 "wrk",
                 f"-t{threads}",
                 f"-c{connections}",
@@ -283,7 +280,8 @@ async def count_statements(settings: Settings, token: str | None) -> dict[str, i
                         "/graphql", json={"query": scenario.document, "variables": variables}
                     )
                     body = response.json()
-                    assert response.status_code == 200 and "errors" not in body, body
+                    assert response.status_code == 200, body
+                    assert "errors" not in body, body
                     counts[scenario.name] = len(statements)
                 event.remove(engine.sync_engine, "before_cursor_execute", count)
     finally:
