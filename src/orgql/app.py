@@ -6,17 +6,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import open_source
 from orgql.graphql.asgi import graphql_app
+from orgql.observability import database as database_watch
+from orgql.observability.health import healthz, readyz
+from orgql.observability.metrics import Metrics
+from orgql.observability.requests import ObserveRequests
 from orgql.rest import rest_routes
 from orgql.settings import Settings
 
@@ -31,20 +32,6 @@ class State(TypedDict):
     financial_source: FinancialSource
 
 
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    engine: AsyncEngine = request.state.engine
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not ready"
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
-
-
 def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
     """Build the app. Pass ``engine`` to share one (tests); otherwise the lifespan owns one."""
     if engine is None and settings.database_url is None:
@@ -53,8 +40,16 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         owned = engine is None
-        active = engine or make_engine(str(settings.database_url), pool_size=settings.db_pool_size)
+        active = engine or make_engine(
+            str(settings.database_url),
+            pool_size=settings.db_pool_size,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            command_timeout=settings.db_command_timeout_seconds,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         sessionmaker = make_sessionmaker(active)
+        database_watch.watch(active)
+        metrics.pool.engine = active
         try:
             async with open_source(settings, sessionmaker) as financial_source:
                 yield State(
@@ -64,16 +59,22 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                     financial_source=financial_source,
                 )
         finally:
+            database_watch.unwatch(active)
             if owned:
                 await active.dispose()
 
+    metrics = Metrics()
     routes = [
         Route("/healthz", healthz),
+        Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
         *rest_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost: request ids, access logs and metrics cover every response.
+    app.add_middleware(ObserveRequests, metrics=metrics)
+    return app
 
 
 def app_from_env() -> Starlette:

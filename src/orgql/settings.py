@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,22 @@ class Settings(BaseSettings):
         default="/file", description="Path prefix under which organization logos are served."
     )
     db_pool_size: int = Field(default=10, ge=1)
+    # Never hang on a database that is gone (README "Health"): every wait is bounded.
+    db_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Opening one database connection."
+    )
+    db_command_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="One SQL statement, from sending it to its last row."
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Waiting for a free connection of the pool."
+    )
+    shutdown_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line (README \"Logs\")."
+    )
     graphiql: bool = True
     log_level: str = "info"
 

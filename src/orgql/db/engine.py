@@ -12,12 +12,23 @@ from sqlalchemy.ext.asyncio import (
 from orgql.settings import to_asyncpg_url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    command_timeout: float | None = 30.0,
+    pool_timeout: float = 10.0,
+) -> AsyncEngine:
+    """An engine whose every wait is bounded: a database that is gone or silent gives an
+    error within the timeouts (the gateway answers 503), never a request that hangs."""
     return create_async_engine(
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
+        pool_timeout=pool_timeout,
+        connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
     )
 
 

@@ -18,6 +18,7 @@ from orgql.graphql.organization_requests import (
     OrganizationRequestStoreMutations,
 )
 from orgql.graphql.site_properties import SitePropertiesMutations
+from orgql.observability.graphql import ObserveOperation
 
 Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries))
 Mutation = merge_types(
@@ -49,6 +50,7 @@ class CloseSession(SchemaExtension):
 _EXTENSIONS: list[Any] = [
     CloseSession,
     MaskUnexpectedErrors,
+    ObserveOperation,  # after the masking: it sees the errors before they are masked
     lambda: ParserCache(maxsize=256),
     lambda: ValidationCache(maxsize=256),
 ]

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from orgql.core.errors import Codes, OrgqlError
+from orgql.observability.database import note_failure
 from orgql.rest.errors import (
     INTERNAL_ERROR,
     bad_request,
@@ -51,7 +52,8 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
                 return error_response(err, 413)
             except OrgqlError as err:
                 return error_response(err)
-            except Exception:  # allow-list: only OrgqlError may speak to the caller
+            except Exception as error:  # allow-list: only OrgqlError may speak to the caller
+                note_failure(error)  # a lost database becomes a 503 (README "Health")
                 return internal_error_response(
                     f"{request.method} {request.url.path}", internal_code
                 )

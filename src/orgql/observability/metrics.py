@@ -1,0 +1,114 @@
+"""Prometheus metrics, one registry per app (no process globals: tests build many apps).
+
+With ``orgql serve --workers N`` each worker process keeps its own registry: a scrape sees
+the worker that answered it. Scrape each worker, or run one worker per container.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+from starlette.requests import Request
+from starlette.responses import Response
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+#: Operation names come from callers: only well-formed ones, and only so many, become labels.
+_OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+MAX_OPERATION_LABELS = 200
+
+# Latency buckets in seconds: from a cached read (~1 ms) to a slow sync (~10 s).
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class PoolCollector(Collector):
+    """The engine's connection pool, read at scrape time."""
+
+    def __init__(self) -> None:
+        self.engine: AsyncEngine | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        pool = self.engine.sync_engine.pool if self.engine is not None else None
+        if not isinstance(pool, QueuePool):
+            return
+        size = GaugeMetricFamily("orgql_db_pool_size", "Connections the pool keeps open.")
+        size.add_metric([], pool.size())
+        yield size
+        connections = GaugeMetricFamily(
+            "orgql_db_pool_connections", "Database connections by state.", labels=["state"]
+        )
+        connections.add_metric(["checked_out"], pool.checkedout())
+        connections.add_metric(["idle"], pool.checkedin())
+        connections.add_metric(["overflow"], max(pool.overflow(), 0))
+        yield connections
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "orgql_requests",
+            "Requests answered, by transport, operation and outcome.",
+            ["transport", "operation", "outcome"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "orgql_request_duration_seconds",
+            "Time from the request's arrival to its last response byte.",
+            ["transport", "operation"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "orgql_errors",
+            "Errors shown to callers, by transport and OCC error code.",
+            ["transport", "code"],
+            registry=self.registry,
+        )
+        self.in_progress = Gauge(
+            "orgql_requests_in_progress",
+            "Requests being handled now.",
+            registry=self.registry,
+        )
+        self.pool = PoolCollector()
+        self.registry.register(self.pool)
+        self._operations: set[str] = set()
+
+    def operation_label(self, transport: str, operation: str | None) -> str:
+        if operation is None:
+            return "none"
+        if operation in self._operations:
+            return operation
+        # REST operations are our route templates; GraphQL's are whatever the caller named.
+        named_by_caller = transport == "graphql"
+        if (named_by_caller and not _OPERATION_NAME.fullmatch(operation)) or len(
+            self._operations
+        ) >= MAX_OPERATION_LABELS:
+            return "other"
+        self._operations.add(operation)
+        return operation
+
+    def observe(
+        self,
+        transport: str,
+        operation: str | None,
+        outcome: str,
+        seconds: float,
+        error_codes: list[str],
+    ) -> None:
+        label = self.operation_label(transport, operation)
+        self.requests.labels(transport, label, outcome).inc()
+        self.duration.labels(transport, label).observe(seconds)
+        for code in error_codes:
+            self.errors.labels(
+                transport, code if _OPERATION_NAME.fullmatch(f"_{code}") else "other"
+            ).inc()
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)

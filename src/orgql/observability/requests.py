@@ -1,0 +1,165 @@
+"""One pure ASGI middleware around every HTTP request: its id, its access log line, its
+metrics, and a 503 when the database was found unavailable while answering it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.observability.database import Observation, current_observation
+from orgql.observability.logs import ACCESS_LOGGER
+from orgql.observability.metrics import Metrics
+from orgql.rest.errors import error_response
+
+REQUEST_ID_HEADER = "x-request-id"
+#: A caller's request id is kept when it looks like one; anything else is replaced.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+#: Seconds a client should wait before retrying after a 503.
+RETRY_AFTER = "5"
+
+logger = logging.getLogger(ACCESS_LOGGER)
+
+
+def transport_of(path: str) -> str:
+    if path == "/graphql":
+        return "graphql"
+    if path.startswith(("/ccadmin/", "/ccstore/")):
+        return "rest"
+    if path in ("/healthz", "/readyz"):
+        return "health"
+    if path == "/metrics":
+        return "metrics"
+    return "other"
+
+
+def rest_operation(scope: Scope) -> str | None:
+    """``GET /ccadmin/v1/organizations/{id}``: the route template, never the raw path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path is None:
+        return None
+    return f"{scope['method']} {scope.get('root_path', '')}{path}"
+
+
+def outcome_of(status: int, observation: Observation) -> str:
+    if observation.database_unavailable is not None:
+        return "unavailable"
+    if status >= 500 or "internal" in observation.error_codes:
+        return "server_error"
+    if status >= 400 or observation.error_codes:
+        return "client_error"
+    return "ok"
+
+
+def unavailable_response(transport: str, reason: str) -> JSONResponse:
+    message = f"The database is unavailable ({reason}); retry later."
+    headers = {"Retry-After": RETRY_AFTER}
+    if transport == "rest":
+        error = OrgqlError("503", message, None, ErrorKind.INTERNAL)
+        return error_response(error, 503, headers)
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": "unavailable"}}]}
+    return JSONResponse(body, status_code=503, headers=headers)
+
+
+def rest_error_codes(body: bytes) -> list[str]:
+    """The ``errorCode``s of an errorModel body (the top one and each of ``errors``)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    entries = document.get("errors")
+    details = entries if isinstance(entries, list) and entries else [document]
+    return [str(d["errorCode"]) for d in details if isinstance(d, dict) and "errorCode" in d]
+
+
+class ObserveRequests:
+    def __init__(self, app: ASGIApp, metrics: Metrics, clock: Callable[[], float] | None = None):
+        self.app = app
+        self.metrics = metrics
+        self.clock = clock or time.perf_counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        transport = transport_of(scope["path"])
+        observation = Observation(request_id=request_id, transport=transport)
+        token = current_observation.set(observation)
+        started = self.clock()
+        status = 500
+        replaced = False
+        error_body: list[bytes] = []
+        self.metrics.in_progress.inc()
+
+        async def observe_send(message: Message) -> None:
+            nonlocal status, replaced
+            if replaced:
+                return
+            if message["type"] == "http.response.start":
+                reason = observation.database_unavailable
+                if reason is not None and transport in ("graphql", "rest"):
+                    replaced = True
+                    status = 503
+                    response = unavailable_response(transport, reason)
+                    response.headers[REQUEST_ID_HEADER] = request_id
+                    await response({"type": "http"}, _no_body, send)
+                    return
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            elif message["type"] == "http.response.body" and transport == "rest" and status >= 400:
+                error_body.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe_send)
+        except Exception:
+            logger.exception("request failed")
+            status = 500
+            raise
+        finally:
+            self.metrics.in_progress.dec()
+            seconds = self.clock() - started
+            if transport == "rest":
+                observation.operation = rest_operation(scope)
+                if error_body and not replaced:
+                    observation.error_codes.extend(rest_error_codes(b"".join(error_body)))
+            if replaced:
+                observation.error_codes = ["unavailable"]
+            outcome = outcome_of(status, observation)
+            self.metrics.observe(
+                transport, observation.operation, outcome, seconds, observation.error_codes
+            )
+            logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "transport": transport,
+                    "operation": observation.operation,
+                    "status": status,
+                    "outcome": outcome,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "error_codes": observation.error_codes,
+                },
+            )
+            current_observation.reset(token)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
