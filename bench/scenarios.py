@@ -86,7 +86,7 @@ mutation Create($name: String!) {
 UPDATE_SITE = """
 mutation Update {
   updateSiteOrganizationProperties(id: "b0050000", input: [
-    {site: "site1", properties: {approvalRequired: true, orderPriceLimit: 2500}}
+    {site: "site1", properties: {approvalRequired: false, orderPriceLimit: 2500}}
   ]) {
     userErrors { code message }
   }
