@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -20,6 +21,8 @@ from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
 from orgql.rest import rest_routes
 from orgql.settings import Settings
+
+logger = logging.getLogger("orgql.app")
 
 
 class State(TypedDict):
@@ -62,6 +65,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             database_watch.unwatch(active)
             if owned:
                 await active.dispose()
+                logger.info("database pool closed")
 
     metrics = Metrics()
     routes = [

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import math
 import os
 import signal
 import sys
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orgql.core.errors import OrgqlError
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import alembic_config, upgrade
+from orgql.observability.logs import logging_config
 from orgql.settings import Settings
 
 #: Exit status for input the caller has to fix (bad file, invalid document, unmigrated schema).
@@ -70,6 +72,10 @@ def database_url(settings: Settings) -> Iterator[str]:
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
+
+
+def _ignore_signal(signum: int, frame: FrameType | None) -> None:
+    pass
 
 
 @asynccontextmanager
@@ -135,14 +141,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             database += " (demo data loaded)" if seeded else " (demo data kept)"
         print(f"orgql: GraphiQL at http://{host}:{port}/graphql, database: {database}")
         sys.stdout.flush()
-        uvicorn.run(
-            "orgql.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            log_level=settings.log_level,
-        )
+        # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
+        # it was clean (requests finished, pool closed): the command ends with status 0.
+        previous = signal.signal(signal.SIGTERM, _ignore_signal)
+        try:
+            uvicorn.run(
+                "orgql.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=args.workers,
+                log_level=settings.log_level,
+                # JSON lines (README "Logs"); our access line replaces uvicorn's.
+                log_config=logging_config(settings.log_format, settings.log_level),
+                access_log=False,
+                # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
+                # then the lifespan closes the pool.
+                timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+            )
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
@@ -214,6 +232,14 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    from orgql.settings_display import effective_settings
+
+    for line in effective_settings(settings):
+        print(line)
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -250,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", "-o", type=Path, metavar="PATH", help="write it here instead")
     export.set_defaults(handler=cmd_export_schema)
+
+    commands.add_parser(
+        "settings", help="print the effective ORGQL_* settings (secrets masked)"
+    ).set_defaults(handler=cmd_settings)
     return parser
 
 
