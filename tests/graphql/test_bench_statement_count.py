@@ -121,7 +121,7 @@ async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
     }
     assert max(depths) == 14
     assert hundred == ten
-    assert hundred <= 5  # page, ancestors, default site, site values, contracts
+    assert hundred <= 4  # page, ancestors, default site, site values with their contracts
 
 
 async def test_one_organization_at_depth_15_costs_the_statements_of_one_at_depth_2(
