@@ -27,11 +27,15 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgql.app import create_app
+from orgql.auth.tokens import Authenticator
 from orgql.core.demo import seed_demo
 from orgql.db.embedded import EmbeddedPostgres
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 from orgql.settings import Settings, to_asyncpg_url
+
+# One fixed admin signing key for the run: no development key file written by the tests.
+os.environ.setdefault("ORGQL_AUTH_SIGNING_KEY", "test-signing-key-" + "0" * 32)
 
 # ---------------------------------------------------------------- server and databases
 
@@ -180,21 +184,91 @@ class LifespanState:
         await self.app(scope, receive, send)
 
 
-def asgi_client(app: ASGIApp, state: Mapping[str, Any]) -> httpx.AsyncClient:
-    """An HTTP client calling ``app`` in-process, requests seeing the lifespan ``state``."""
+def admin_token(settings: Settings) -> str:
+    """A valid admin access token for an app built with ``settings``."""
+    return Authenticator(settings).issue_admin("test-suite").access_token
+
+
+def asgi_client(
+    app: ASGIApp,
+    state: Mapping[str, Any],
+    *,
+    token: str | None = "admin",  # noqa: S107
+) -> httpx.AsyncClient:
+    """An HTTP client calling ``app`` in-process, requests seeing the lifespan ``state``.
+
+    It sends ``Authorization: Bearer <token>``: by default an admin access token (when the
+    state holds the app's settings); ``token=None`` makes an anonymous client."""
     transport = httpx.ASGITransport(app=LifespanState(app, state))
-    return httpx.AsyncClient(transport=transport, base_url="http://localhost:9080")
+    headers = {}
+    if token == "admin" and "settings" in state:
+        token = admin_token(state["settings"])
+    if token is not None and token != "admin":
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.AsyncClient(transport=transport, base_url="http://localhost:9080", headers=headers)
 
 
 @pytest.fixture
-def client_for() -> Callable[[ASGIApp, Mapping[str, Any]], httpx.AsyncClient]:
+def client_for() -> Callable[..., httpx.AsyncClient]:
     """:func:`asgi_client`, for a test that builds and starts an app of its own."""
     return asgi_client
 
 
+@dataclass(frozen=True)
+class IdentityProvider:
+    """The merchant's identity provider of the tests: an RSA key signing shopper tokens."""
+
+    issuer: str
+    audience: str
+    private_pem: str
+    public_pem: str
+
+    def token(self, subject: str, **overrides: Any) -> str:
+        """A shopper token for profile ``subject``; ``overrides`` change or drop (None) claims."""
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": now,
+            "exp": now + 300,
+        }
+        claims.update(overrides)
+        claims = {key: value for key, value in claims.items() if value is not None}
+        return jwt.encode(claims, self.private_pem, algorithm="RS256")
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> IdentityProvider:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    return IdentityProvider("https://idp.example.com/", "storefront", private_pem, public_pem)
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+def settings(database_url: str, identity_provider: IdentityProvider) -> Settings:
+    return Settings(
+        database_url=database_url,
+        shopper_issuer=identity_provider.issuer,
+        shopper_audience=identity_provider.audience,
+        shopper_public_key=identity_provider.public_pem,
+    )
 
 
 @pytest.fixture
@@ -216,5 +290,27 @@ async def app(
 
 @pytest.fixture
 async def client(app: Starlette, app_state: Mapping[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` holding an admin access token."""
     async with asgi_client(app, app_state) as client:
+        yield client
+
+
+@pytest.fixture
+def shopper_client(
+    app: Starlette, app_state: Mapping[str, Any], identity_provider: IdentityProvider
+) -> Callable[[str], httpx.AsyncClient]:
+    """A client of ``app`` signed in as the shopper (profile id) given: ``async with``."""
+
+    def make(profile_id: str) -> httpx.AsyncClient:
+        return asgi_client(app, app_state, token=identity_provider.token(profile_id))
+
+    return make
+
+
+@pytest.fixture
+async def anonymous_client(
+    app: Starlette, app_state: Mapping[str, Any]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` with no credentials (a storefront visitor)."""
+    async with asgi_client(app, app_state, token=None) as client:
         yield client

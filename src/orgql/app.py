@@ -11,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from orgql.auth.asgi import Authenticate
+from orgql.auth.tokens import Authenticator
+from orgql.body_limit import LimitBody
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import open_source
 from orgql.graphql.asgi import graphql_app
+from orgql.idempotency import Idempotency
 from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
@@ -76,6 +80,11 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         *rest_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    # Resolved now: a missing production signing key stops the start, not the first login.
+    # Innermost first: idempotency needs the caller, authentication a bounded body.
+    app.add_middleware(Idempotency)
+    app.add_middleware(Authenticate, authenticator=Authenticator(settings))
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     # Outermost: request ids, access logs and metrics cover every response.
     app.add_middleware(ObserveRequests, metrics=metrics)
     return app

@@ -1,4 +1,5 @@
-"""The ``orgql`` command: serve, migrate, seed-demo, import-reference, export-schema."""
+"""The ``orgql`` command: serve, migrate, seed-demo, import-reference, export-schema,
+app-key, token."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ from orgql.settings import Settings
 EXIT_BAD_INPUT = 2
 #: Exit status when the work could not be done (database unreachable, unwritable file).
 EXIT_FAILURE = 1
+#: Lifetime of the admin token `orgql serve` prints in development.
+DEV_TOKEN_TTL = 8 * 3600
 
 
 class CommandError(Exception):
@@ -140,6 +143,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         if seeded is not None:
             database += " (demo data loaded)" if seeded else " (demo data kept)"
         print(f"orgql: GraphiQL at http://{host}:{port}/graphql, database: {database}")
+        if settings.environment == "development":
+            # The first look needs no login: a ready admin token, for development only.
+            from orgql.auth.tokens import Authenticator
+
+            token = Authenticator(settings).issue_admin("operator", ttl=DEV_TOKEN_TTL)
+            print(f"orgql: admin token (valid 8 hours): {token.access_token}")
         sys.stdout.flush()
         # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
         # it was clean (requests finished, pool closed): the command ends with status 0.
@@ -232,6 +241,60 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_app_key(args: argparse.Namespace, settings: Settings) -> int:
+    from orgql.core import app_keys
+
+    async def run(url: str) -> list[str]:
+        async with open_engine(url) as engine:
+            await require_current_schema(engine)
+            async with make_sessionmaker(engine)() as session, session.begin():
+                if args.action == "create":
+                    info, key = await app_keys.create_app_key(session, args.name)
+                    return [
+                        key,
+                        f"orgql: created application key {info.id} ({info.name});"
+                        " it is shown this once",
+                    ]
+                if args.action == "revoke":
+                    info = await app_keys.revoke_app_key(session, args.id)
+                    return [f"orgql: revoked application key {info.id} ({info.name})"]
+                return [
+                    "\t".join(
+                        (
+                            info.id,
+                            info.created_at.isoformat(timespec="seconds"),
+                            "revoked " + info.revoked_at.isoformat(timespec="seconds")
+                            if info.revoked_at
+                            else "active",
+                            info.name,
+                        )
+                    )
+                    for info in await app_keys.list_app_keys(session)
+                ]
+
+    with database_url(settings) as url:
+        lines = asyncio.run(run(url))
+    if args.action == "create":
+        print(lines[0])
+        print(lines[1], file=sys.stderr)
+    else:
+        for line in lines:
+            print(line)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from orgql.auth.signing import SigningKeyError
+    from orgql.auth.tokens import Authenticator
+
+    try:
+        authenticator = Authenticator(settings)
+    except SigningKeyError as err:
+        raise CommandError(str(err)) from None
+    print(authenticator.issue_admin("operator", ttl=args.ttl).access_token)
+    return 0
+
+
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     from orgql.settings_display import effective_settings
 
@@ -280,6 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "settings", help="print the effective ORGQL_* settings (secrets masked)"
     ).set_defaults(handler=cmd_settings)
+
+    app_key = commands.add_parser("app-key", help="create, list or revoke admin application keys")
+    actions = app_key.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="print a new key (shown this once)")
+    create.add_argument("--name", required=True, help="who or what the key is for")
+    actions.add_parser("list", help="id, created, active or revoked, name")
+    revoke = actions.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", metavar="ID")
+    app_key.set_defaults(handler=cmd_app_key)
+
+    token = commands.add_parser("token", help="print an admin access token (for scripts)")
+    token.add_argument("--scope", choices=["admin"], default="admin", help="only admin for now")
+    token.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime (default: ORGQL_AUTH_TOKEN_TTL_SECONDS)",
+    )
+    token.set_defaults(handler=cmd_token)
     return parser
 
 

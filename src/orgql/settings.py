@@ -86,6 +86,64 @@ class Settings(BaseSettings):
         default=200, ge=1, le=1000, description="Customer accounts asked for per upstream page."
     )
 
+    # Authentication (README "Authentication"). Admin access tokens: HS256 JWTs we sign.
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production: a signing key is required and the developer aids are off.",
+    )
+    auth_signing_key: SecretStr | None = Field(
+        default=None,
+        description="HS256 key of admin access tokens (32+ bytes); unset in development: "
+        "a generated key kept in data_dir/auth-signing-key.",
+    )
+    auth_issuer: str = Field(default="orgql", description="iss of the admin access tokens.")
+    auth_audience: str = Field(default="orgql-admin", description="aud of admin access tokens.")
+    auth_token_ttl_seconds: int = Field(
+        default=300, ge=10, le=86400, description="Lifetime of an admin access token."
+    )
+    # Shoppers: bearer JWTs from the merchant's identity provider; `sub` is a profile id.
+    shopper_issuer: str | None = Field(default=None, description="iss of shopper tokens.")
+    shopper_audience: str | None = Field(default=None, description="aud of shopper tokens.")
+    shopper_jwks_url: str | None = Field(
+        default=None, description="The identity provider's JWKS (keys chosen by kid)."
+    )
+    shopper_public_key: str | None = Field(
+        default=None, description="A static PEM public key instead of a JWKS URL."
+    )
+    shopper_algorithms: list[str] = Field(
+        default=["RS256"], description="Accepted signature algorithms of shopper tokens."
+    )
+
+    # GraphQL limits (README "Limits"). production turns the developer aids off together.
+    graphql_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
+    graphql_max_aliases: int = Field(default=30, ge=1, description="Aliases in one document.")
+    graphql_max_tokens: int = Field(default=3000, ge=10, description="Tokens in one document.")
+    graphql_max_cost: int = Field(
+        default=20000,
+        ge=1,
+        description="Fields times connection pages (`first`) of one operation.",
+    )
+    graphql_max_batch: int = Field(
+        default=10, ge=1, le=100, description="Operations in one batched request."
+    )
+    graphql_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="One GraphQL request, parsing to response."
+    )
+    graphql_introspection: bool = True
+    graphql_field_suggestions: bool = True
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body, on every route (413)."
+    )
+
+    @field_validator("shopper_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        allowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}
+        wrong = [name for name in value if name not in allowed]
+        if wrong or not value:
+            raise ValueError(f"shopper algorithms must be among {sorted(allowed)}: {wrong}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:

@@ -49,16 +49,20 @@ async def resolve_site(
     return site
 
 
+def not_found(organization_id: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.ORGANIZATION_NOT_FOUND,
+        f"Organization {organization_id!r} does not exist",
+        "id",
+        ErrorKind.NOT_FOUND,
+    )
+
+
 async def get(session: AsyncSession, organization_id: str) -> models.Organization:
     found = await repository.organizations_by_id(session, [organization_id])
     organization = found.get(organization_id)
     if organization is None:
-        raise OrgqlError(
-            Codes.ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
-            "id",
-            ErrorKind.NOT_FOUND,
-        )
+        raise not_found(organization_id)
     return organization
 
 

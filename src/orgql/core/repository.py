@@ -45,6 +45,8 @@ class OrganizationFilter:
     roots_only: bool = False
     active: bool | None = None
     customer_type: str | None = None
+    #: Only organizations this profile is a member of (a shopper's reads; see core.access).
+    member_profile_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,13 @@ def _filtered(
         conditions.append(org.active.is_(where.active))
     if where.customer_type is not None:
         conditions.append(org.customer_type == where.customer_type)
+    if where.member_profile_id is not None:
+        member = models.OrganizationMember
+        conditions.append(
+            org.id.in_(
+                select(member.organization_id).where(member.profile_id == where.member_profile_id)
+            )
+        )
     return statement.where(and_(*conditions)) if conditions else statement
 
 

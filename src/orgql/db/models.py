@@ -19,6 +19,7 @@ from sqlalchemy import (
     FetchedValue,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     Numeric,
     Sequence,
@@ -561,3 +562,34 @@ class OrganizationRequest(Base):
         Index("ix_organization_requests_profile_id", "profile_id"),
         Index("ix_organization_requests_organization_id", "organization_id"),
     )
+
+
+# ---------------------------------------------------------------- admin application keys
+
+
+class AppKey(Base):
+    """An admin client's application key; only a hash of its secret part is stored."""
+
+    __tablename__ = "app_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(254))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created_at()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("length(secret_hash) = 64", name="secret_hash_sha256"),)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a mutation sent with an ``Idempotency-Key`` header."""
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    headers: Mapped[Any] = mapped_column(JSONB)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _created_at()

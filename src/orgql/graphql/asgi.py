@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from orgql.auth.asgi import principal_of
 from orgql.graphql.context import Context
-from orgql.graphql.schema import schema
+from orgql.graphql.limits import Limits
+from orgql.graphql.schema import build_schema
 from orgql.settings import Settings
 
 
 class OrgqlGraphQL(GraphQL[Context, None]):
+    #: Upper bound of one request's execution (ORGQL_GRAPHQL_TIMEOUT_SECONDS).
+    timeout_seconds: float = 15.0
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                return await super().execute_operation(*args, **kwargs)
+        except TimeoutError:
+            context = kwargs.get("context")
+            if isinstance(context, Context):  # give the connection back now, not to the GC
+                await context.close()
+            raise HTTPException(
+                503, f"the request took longer than {self.timeout_seconds:g} seconds"
+            ) from None
+
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a page of nested results.
         return orjson.dumps(data)
@@ -28,12 +49,16 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             settings=state.settings,
             sessionmaker=state.sessionmaker,
             site_header=request.headers.get("x-ccsite") or None,
+            principal=principal_of(request),
         )
 
 
 def graphql_app(settings: Settings) -> OrgqlGraphQL:
-    return OrgqlGraphQL(
-        schema,
-        graphql_ide="graphiql" if settings.graphiql else None,
+    limits = Limits.from_settings(settings)
+    app = OrgqlGraphQL(
+        build_schema(limits),
+        graphql_ide="graphiql" if limits.graphiql else None,
         allow_queries_via_get=False,
     )
+    app.timeout_seconds = limits.timeout_seconds
+    return app

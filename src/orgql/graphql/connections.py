@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from orgql.core import organizations, repository
+from orgql.core import access, organizations, repository
 from orgql.core.errors import Codes, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -118,6 +118,7 @@ async def organization_connection(
 ) -> OrganizationConnection:
     size = _page_size(first)
     core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
+    core_filter = access.scoped_filter(info.context.principal, core_filter)
     try:
         page = await info.context.run(
             lambda session: organizations.list_page(session, core_filter, limit=size, after=after)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
 from orgql.core import repository
+from orgql.core.principals import ANONYMOUS, Principal
 from orgql.db import models
 from orgql.graphql.loaders import Loaders, make_loaders
 from orgql.settings import Settings
@@ -27,6 +28,8 @@ class Context:
     sessionmaker: async_sessionmaker[AsyncSession]
     #: The ``x-ccsite`` header: the site of site-specific fields without a ``site`` argument.
     site_header: str | None
+    #: The caller (admin, shopper, anonymous), authenticated by the ASGI middleware.
+    principal: Principal = ANONYMOUS
     _session: AsyncSession | None = None
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)

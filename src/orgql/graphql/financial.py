@@ -14,6 +14,7 @@ from orgql.core.financial.source import FinancialSource
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import Address, UserError
 
 if TYPE_CHECKING:
@@ -119,7 +120,8 @@ class FinancialMutations:
         " financial system of record holds for its party (of businessUnitId; default: the"
         " organization's configured business unit, else all). Addresses that cannot be"
         " stored are listed in failedAddressItems, the rest are. A failure of the financial"
-        " system is a top-level error with code 100193, and changes nothing."
+        " system is a top-level error with code 100193, and changes nothing.",
+        permission_classes=ADMIN,
     )
     async def sync_financial_data(
         self, info: Info, id: strawberry.ID, business_unit_id: int | None = None

@@ -16,6 +16,7 @@ from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
     Contract,
@@ -201,7 +202,9 @@ class Organization:
 
     # ------------------------------------------------------------ hierarchy
 
-    @strawberry.field(graphql_type=Optional["Organization"])
+    # Hierarchy navigation is for admins: a shopper sees ancestors' values only through the
+    # derived fields of their own organization (README "Authentication").
+    @strawberry.field(graphql_type=Optional["Organization"], permission_classes=ADMIN)
     def parent_organization(self, info: Info) -> Any:
         def parent(chain: list[models.Organization]) -> Organization | None:
             # Through the chain, so that the parent costs no batch of its own; an ancestor's
@@ -215,6 +218,7 @@ class Organization:
     @strawberry.field(
         description="The ancestors, from the root down to the direct parent.",
         graphql_type=list["Organization"],
+        permission_classes=ADMIN,
     )
     def ancestor_organizations(self, info: Info) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
@@ -224,7 +228,7 @@ class Organization:
 
         return _with_chain(info, self, ancestors)
 
-    @strawberry.field(description="The direct children, as a connection.")
+    @strawberry.field(description="The direct children, as a connection.", permission_classes=ADMIN)
     async def child_organizations(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from orgql.core import organizations, repository
+from orgql.core import access, organizations, repository
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_input import parse_new_organization
 from orgql.graphql.connections import (
@@ -19,17 +19,32 @@ from orgql.graphql.inputs import (
     input_field,
 )
 from orgql.graphql.organization import Organization
+from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import Site, UserError
 
 
 @strawberry.type
 class OrganizationQueries:
-    @strawberry.field(description="One organization by id; null if there is none.")
+    @strawberry.field(
+        description="One organization by id; null if there is none (for a shopper: also"
+        " when they are not a member of it).",
+        permission_classes=SIGNED_IN,
+    )
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+        principal = info.context.principal
+        readable = await info.context.run(
+            lambda session: access.readable_ids(session, principal, [str(id)])
+        )
+        if not readable:
+            return None
         row = await info.context.loaders.organization_by_id.load(str(id))
         return Organization.from_row(row) if row else None
 
-    @strawberry.field(description="Organizations ordered by id, filtered, a page at a time.")
+    @strawberry.field(
+        description="Organizations ordered by id, filtered, a page at a time (for a shopper:"
+        " those they are a member of).",
+        permission_classes=SIGNED_IN,
+    )
     async def organizations(
         self,
         info: Info,
@@ -54,7 +69,8 @@ class CreateOrganizationPayload:
 class OrganizationMutations:
     @strawberry.mutation(
         description="Create an organization. Site-specific values (contract, approval"
-        " settings) go to `site`, else the x-ccsite header's site, else the default site."
+        " settings) go to `site`, else the x-ccsite header's site, else the default site.",
+        permission_classes=ADMIN,
     )
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput, site: strawberry.ID | None = None

@@ -26,6 +26,7 @@ from orgql.graphql.organization_request_types import (
     UpdateOrganizationRequestInput,
     occ_document,
 )
+from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import PageInfo, UserError
 
 DEFAULT_PAGE_SIZE = 20
@@ -54,14 +55,20 @@ class OrganizationRequestConnection:
 
 @strawberry.type
 class OrganizationRequestQueries:
-    @strawberry.field(description="One organization request by id; null if there is none.")
+    @strawberry.field(
+        description="One organization request by id; null if there is none.",
+        permission_classes=ADMIN,
+    )
     async def organization_request(
         self, info: Info, id: strawberry.ID
     ) -> OrganizationRequest | None:
         row = await info.context.loaders.organization_request_by_id.load(str(id))
         return OrganizationRequest.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Organization requests, oldest first, a page at a time.")
+    @strawberry.field(
+        description="Organization requests, oldest first, a page at a time.",
+        permission_classes=ADMIN,
+    )
     async def organization_requests(
         self,
         info: Info,
@@ -171,7 +178,8 @@ async def _decide(
 class OrganizationRequestMutations:
     @strawberry.mutation(
         description="Change a request in review or moreInfoNeeded: its fields, drafts, comments"
-        " and status (review or moreInfoNeeded)."
+        " and status (review or moreInfoNeeded).",
+        permission_classes=ADMIN,
     )
     async def update_organization_request(
         self, info: Info, id: strawberry.ID, input: UpdateOrganizationRequestInput
@@ -180,7 +188,8 @@ class OrganizationRequestMutations:
 
     @strawberry.mutation(
         description="Approve: creates the organization and the profile (or links the one with"
-        " the email), the profile becoming its admin and buyer. Final."
+        " the email), the profile becoming its admin and buyer. Final.",
+        permission_classes=ADMIN,
     )
     async def approve_organization_request(
         self, info: Info, id: strawberry.ID, input: ApproveOrganizationRequestInput | None = None
@@ -188,7 +197,9 @@ class OrganizationRequestMutations:
         document = occ_document(input) if input is not None else {}
         return await _decide(info, organization_requests.approve, id, document)
 
-    @strawberry.mutation(description="Reject, with approverComments. Final.")
+    @strawberry.mutation(
+        description="Reject, with approverComments. Final.", permission_classes=ADMIN
+    )
     async def reject_organization_request(
         self, info: Info, id: strawberry.ID, input: RejectOrganizationRequestInput | None = None
     ) -> OrganizationRequestPayload:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.financial import FinancialMutations
+from orgql.graphql.limits import Limits, limit_extensions
 from orgql.graphql.organization_operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organization_requests import (
     OrganizationRequestMutations,
@@ -19,6 +22,7 @@ from orgql.graphql.organization_requests import (
 )
 from orgql.graphql.site_properties import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
+from orgql.settings import Settings
 
 Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries))
 Mutation = merge_types(
@@ -55,4 +59,20 @@ _EXTENSIONS: list[Any] = [
     lambda: ValidationCache(maxsize=256),
 ]
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=_EXTENSIONS)
+
+@functools.cache
+def build_schema(limits: Limits) -> strawberry.Schema:
+    """The schema with ``limits`` enforced (one per distinct limits, shared by apps)."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[*limit_extensions(limits), *_EXTENSIONS],
+        config=StrawberryConfig(
+            disable_field_suggestions=not limits.field_suggestions,
+            batching_config={"max_operations": limits.max_batch},
+        ),
+    )
+
+
+#: The schema with the default limits (export-schema, tests of the schema's shape).
+schema = build_schema(Limits.from_settings(Settings.model_construct()))

@@ -14,6 +14,7 @@ from orgql.core.inheritance import Inherited
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.inputs import ContractInput, contract_document
+from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import Contract, Site, UserError
 
 
@@ -190,7 +191,8 @@ async def update_site_organization_properties(
 @strawberry.type
 class SitePropertiesMutations:
     @strawberry.mutation(
-        description="Set or remove an organization's values per site, in one transaction."
+        description="Set or remove an organization's values per site, in one transaction.",
+        permission_classes=ADMIN,
     )
     async def update_site_organization_properties(
         self, info: Info, id: strawberry.ID, input: list[SiteOrganizationPropertiesInput]

@@ -6,6 +6,7 @@ Hand-written next to the routes; a test checks that every served route is descri
 from __future__ import annotations
 
 from orgql.core.organizations import MAX_PAGE_SIZE
+from orgql.rest import openapi_auth as auth
 from orgql.rest import openapi_financial as financial
 from orgql.rest import openapi_organization_requests as organization_requests
 from orgql.rest import openapi_site_properties as site_properties
@@ -336,14 +337,19 @@ OPENAPI: dict[str, object] = {
         **site_properties.PATHS,
         **financial.PATHS,
         **organization_requests.PATHS,
+        **auth.PATHS,
         "/ccadmin/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
+                "security": [],
                 "responses": {"200": {"description": "This document"}},
             },
         },
     },
+    # Admin routes need an admin access token (login, refresh, this document excepted).
+    "security": [{"adminToken": []}],
     "components": {
+        "securitySchemes": auth.SECURITY_SCHEMES,
         "schemas": {
             "Organization": _ORGANIZATION,
             "OrganizationList": _object(
@@ -363,6 +369,7 @@ OPENAPI: dict[str, object] = {
             **financial.SCHEMAS,
             **organization_requests.SCHEMAS,
             **site_properties.SCHEMAS,
-        }
+            **auth.SCHEMAS,
+        },
     },
 }

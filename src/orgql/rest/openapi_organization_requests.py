@@ -227,6 +227,7 @@ PATHS: dict[str, object] = {
     "/ccstore/v1/organizationRequests": {
         "post": {
             "operationId": "createOrganizationRequest",
+            "security": [],
             "parameters": [_SITE_HEADER],
             "requestBody": _body("CreateOrganizationRequest"),
             "responses": _responses(

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.rest import financial, organizations, site_properties
+from orgql.rest import auth, financial, organizations, site_properties, store_organizations
 from orgql.rest import organization_requests as requests
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
@@ -66,24 +66,41 @@ ADMIN_ROUTES: list[BaseRoute] = [
         "/v1/organizationRequests/{id}/reject", {"POST": requests.reject_organization_request}
     ),
     resource("/v1/openapi.json", {"GET": openapi_document}),
+    resource("/v1/login", {"POST": auth.login}),
+    resource("/v1/refresh", {"POST": auth.refresh}),
 ]
+
+#: The admin paths open without an admin access token; every other one needs it.
+PUBLIC_ADMIN_PATHS = frozenset({"/v1/login", "/v1/refresh", "/v1/openapi.json"})
 
 STORE_ROUTES: list[BaseRoute] = [
     resource("/v1/organizationRequests", {"POST": requests.submit_organization_request}),
+    resource("/v1/organizations/{id}", {"GET": store_organizations.get_organization}),
 ]
 
 
 class ErrorModelRouter:
     """A :class:`Router` whose routing failures are errorModel responses."""
 
-    def __init__(self, routes: list[BaseRoute]) -> None:
+    def __init__(
+        self, routes: list[BaseRoute], *, admin_only_except: frozenset[str] | None = None
+    ) -> None:
         self.router = Router(routes=routes)
+        #: When set, every path but these answers 401 to a caller without an admin token.
+        self.admin_only_except = admin_only_except
 
     @property
     def routes(self) -> list[BaseRoute]:
         return self.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.admin_only_except is not None and scope["type"] == "http":
+            path: str = scope["path"][len(scope.get("root_path", "")) :]
+            if path not in self.admin_only_except:
+                refusal = auth.admin_refusal(Request(scope))
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
@@ -95,6 +112,6 @@ class ErrorModelRouter:
 
 def rest_routes() -> list[BaseRoute]:
     return [
-        Mount("/ccadmin", app=ErrorModelRouter(ADMIN_ROUTES)),
+        Mount("/ccadmin", app=ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
         Mount("/ccstore", app=ErrorModelRouter(STORE_ROUTES)),
     ]

@@ -122,6 +122,10 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+#: The raw body, read to at most :data:`MAX_BODY_BYTES` (BodyTooLarge past it).
+read_body = _read_body
+
+
 def _too_large() -> BodyTooLarge:
     return BodyTooLarge(
         Codes.INVALID_INPUT, f"the request body is larger than {MAX_BODY_BYTES} bytes"

@@ -1,0 +1,1 @@
+"""Authentication: admin access tokens we sign, shopper tokens the identity provider signs."""

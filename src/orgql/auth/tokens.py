@@ -1,0 +1,136 @@
+"""Issuing and checking bearer tokens; a credential becomes a :class:`Principal`.
+
+Admin access tokens are HS256 JWTs signed with our key (``iss``, ``aud``, ``exp``, ``sub`` =
+the application key id, ``scope`` = ``admin``). Shopper tokens come from the merchant's
+identity provider, checked against its keys (JWKS URL or a static PEM) with an asymmetric
+algorithm allow-list; their ``sub`` is a profile id. Which kind a token is, its ``iss`` says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from orgql.auth.signing import signing_key
+from orgql.core.principals import ANONYMOUS, Principal, Role
+from orgql.settings import Settings
+
+ADMIN_ALGORITHMS = ["HS256"]
+ADMIN_SCOPE = "admin"
+#: Tokens longer than this are refused unread.
+MAX_TOKEN_CHARS = 8192
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
+
+
+class Authenticator:
+    """Built once per app from the settings (the signing key is resolved eagerly)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.key = signing_key(settings)
+        self._jwks: jwt.PyJWKClient | None = None
+        if settings.shopper_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.shopper_jwks_url, cache_keys=True, lifespan=300)
+
+    # ------------------------------------------------------------ admin tokens
+
+    def issue_admin(self, subject: str, *, ttl: int | None = None) -> IssuedToken:
+        ttl = ttl if ttl is not None else self.settings.auth_token_ttl_seconds
+        now = int(time.time())
+        claims = {
+            "iss": self.settings.auth_issuer,
+            "aud": self.settings.auth_audience,
+            "sub": subject,
+            "scope": ADMIN_SCOPE,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": secrets.token_hex(8),
+        }
+        token = jwt.encode(claims, self.key, algorithm=ADMIN_ALGORITHMS[0])
+        return IssuedToken(token, ttl)
+
+    def _admin(self, token: str) -> Principal:
+        claims = jwt.decode(
+            token,
+            self.key,
+            algorithms=ADMIN_ALGORITHMS,
+            audience=self.settings.auth_audience,
+            issuer=self.settings.auth_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+        if claims.get("scope") != ADMIN_SCOPE or not isinstance(claims["sub"], str):
+            return _refused("the access token does not grant the admin scope")
+        return Principal(Role.ADMIN, claims["sub"])
+
+    # ------------------------------------------------------------ shopper tokens
+
+    @property
+    def shoppers_configured(self) -> bool:
+        settings = self.settings
+        has_keys = bool(settings.shopper_jwks_url or settings.shopper_public_key)
+        return bool(settings.shopper_issuer and settings.shopper_audience and has_keys)
+
+    async def _shopper_key(self, token: str) -> Any:
+        if self._jwks is not None:
+            jwks = self._jwks
+            # PyJWKClient fetches with urllib (blocking) when the kid is not cached yet.
+            signing = await asyncio.to_thread(jwks.get_signing_key_from_jwt, token)
+            return signing.key
+        return self.settings.shopper_public_key
+
+    async def _shopper(self, token: str) -> Principal:
+        settings = self.settings
+        claims = jwt.decode(
+            token,
+            await self._shopper_key(token),
+            algorithms=settings.shopper_algorithms,
+            audience=settings.shopper_audience,
+            issuer=settings.shopper_issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject or len(subject) > 40:
+            return _refused("the token's subject is not a profile id")
+        return Principal(Role.SHOPPER, subject)
+
+    # ------------------------------------------------------------ any bearer credential
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        """The caller an ``Authorization`` header names; anonymous (with the reason) when the
+        header is missing or its token is not accepted."""
+        if authorization is None:
+            return ANONYMOUS
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return _refused("the Authorization header must be 'Bearer <access token>'")
+        if len(token) > MAX_TOKEN_CHARS:
+            return _refused("the access token is too long")
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            if issuer == self.settings.auth_issuer:
+                return self._admin(token)
+            if self.shoppers_configured and issuer == self.settings.shopper_issuer:
+                return await self._shopper(token)
+            return _refused("the access token's issuer is not accepted")
+        except jwt.ExpiredSignatureError:
+            return _refused("the access token has expired")
+        except jwt.InvalidAudienceError:
+            return _refused("the access token is for another audience")
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
+            return _refused("the access token is not valid")
+
+
+def _refused(problem: str) -> Principal:
+    return Principal(Role.ANONYMOUS, problem=problem)

@@ -1,0 +1,58 @@
+"""Request bodies larger than ``ORGQL_MAX_BODY_BYTES`` get 413 on every route, before the
+whole body is read (a declared Content-Length, or the bytes counted as they stream in)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgql.core.errors import Codes, OrgqlError
+from orgql.rest.errors import error_response
+
+
+class _TooLarge(BaseException):
+    """BaseException: no handler's `except Exception` turns it into a 500 on its way out."""
+
+
+class LimitBody:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _refusal(self) -> ASGIApp:
+        err = OrgqlError(
+            Codes.INVALID_INPUT, f"the request body is larger than {self.max_bytes} bytes"
+        )
+        return error_response(err, 413)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refusal()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if started:  # too late for an answer: end the connection
+                raise
+            await self._refusal()(scope, receive, send)

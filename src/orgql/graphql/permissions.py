@@ -1,0 +1,51 @@
+"""Who may run which operation: strawberry permission classes on root fields.
+
+A refused field is a top-level error with ``extensions.code`` (UNAUTHENTICATED: no or no
+valid admin token; FORBIDDEN: a shopper asking for an admin operation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from orgql.graphql.context import Info
+
+
+class IsAdmin(BasePermission):
+    message = "an admin access token is required"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal.is_admin:
+            return True
+        if principal.is_shopper:
+            self.message = "this operation needs an admin access token"
+            self.error_extensions = {"code": "FORBIDDEN"}
+        else:
+            self.message = principal.problem or IsAdmin.message
+            self.error_extensions = {"code": "UNAUTHENTICATED"}
+        return False
+
+
+#: Shorthand for ``permission_classes=ADMIN`` on a field or mutation.
+ADMIN: list[type[BasePermission]] = [IsAdmin]
+
+
+class IsSignedIn(BasePermission):
+    """Admins and shoppers; what a shopper then reads, the core decides (core.access)."""
+
+    message = "an access token is required"
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal.is_admin or principal.is_shopper:
+            return True
+        self.message = principal.problem or IsSignedIn.message
+        return False
+
+
+#: Shorthand for ``permission_classes=SIGNED_IN``: admins and shoppers.
+SIGNED_IN: list[type[BasePermission]] = [IsSignedIn]

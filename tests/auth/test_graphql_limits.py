@@ -1,0 +1,211 @@
+"""Each GraphQL limit refuses a document just over it and allows one just under it; the body
+size limit holds on every route; production turns the developer aids off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.app import create_app
+from orgql.settings import Settings
+
+Limited = Callable[..., Any]
+
+
+@pytest.fixture
+def limited(
+    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> Limited:
+    """``async with limited(graphql_max_depth=3) as client``: an app with those settings."""
+
+    @asynccontextmanager
+    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings.model_copy(update=overrides), engine=engine)
+        async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+            yield client
+
+    return open_client
+
+
+async def _post(client: httpx.AsyncClient, query: str) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query})
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [str(e.get("extensions", {}).get("code", e["message"])) for e in body.get("errors", [])]
+
+
+def _nested(levels: int) -> str:
+    """organization > parentOrganization (levels - 2 times) > id: ``levels`` deep."""
+    inner = "id"
+    for _ in range(levels - 2):
+        inner = f"parentOrganization {{ {inner} }}"
+    return f'{{ organization(id: "100003") {{ {inner} }} }}'
+
+
+async def test_depth_just_over_the_limit_is_refused_and_at_it_allowed(limited: Limited) -> None:
+    async with limited(graphql_max_depth=4) as client:
+        over = await _post(client, _nested(6))
+        at = await _post(client, _nested(5))
+
+    assert "exceeds maximum operation depth of 4" in over["errors"][0]["message"]
+    assert "errors" not in at
+
+
+def _aliases(count: int) -> str:
+    return "{ " + " ".join(f"s{i}: sites {{ id }}" for i in range(count)) + " }"
+
+
+async def test_aliases_over_the_limit_are_refused(limited: Limited) -> None:
+    async with limited(graphql_max_aliases=5) as client:
+        over = await _post(client, _aliases(6))
+        at = await _post(client, _aliases(5))
+
+    assert "6 aliases found. Allowed: 5" in over["errors"][0]["message"]
+    assert "errors" not in at
+
+
+async def test_tokens_over_the_limit_are_refused(limited: Limited) -> None:
+    # "{ sites { id } }" is 6 tokens; each "id" more is one.
+    async with limited(graphql_max_tokens=9) as client:
+        over = await _post(client, "{ sites { id id id id id } }")
+        at = await _post(client, "{ sites { id id id id } }")
+
+    assert "Document contains more than 9 tokens" in over["errors"][0]["message"]
+    assert "errors" not in at
+
+
+async def test_cost_counts_connections_by_first(limited: Limited) -> None:
+    # organizations (1) + first * (edges 1 + node 1 + id 1): first=10 costs 31.
+    query = "{{ organizations(first: {}) {{ edges {{ node {{ id }} }} }} }}"
+    async with limited(graphql_max_cost=31) as client:
+        over = await _post(client, query.format(11))
+        at = await _post(client, query.format(10))
+
+    assert over["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 34}
+    assert "errors" not in at
+
+
+async def test_nested_connections_multiply(limited: Limited) -> None:
+    query = (
+        "{ organizations(first: 100) { edges { node { childOrganizations(first: 100)"
+        " { edges { node { id } } } } } } }"
+    )
+    async with limited() as client:
+        body = await _post(client, query)
+
+    assert _codes(body) == ["QUERY_TOO_COSTLY"]
+
+
+async def test_first_over_100_is_refused(limited: Limited) -> None:
+    async with limited() as client:
+        over = await _post(client, "{ organizations(first: 101) { edges { node { id } } } }")
+        at = await _post(client, "{ organizations(first: 100) { edges { node { id } } } }")
+
+    assert over["errors"][0]["message"] == "first must be 0 to 100"
+    assert "errors" not in at
+
+
+async def test_batches_over_the_limit_are_refused(limited: Limited) -> None:
+    operation = {"query": "{ sites { id } }"}
+    async with limited(graphql_max_batch=3) as client:
+        over = await client.post("/graphql", json=[operation] * 4)
+        at = await client.post("/graphql", json=[operation] * 3)
+
+    assert (over.status_code, over.text) == (400, "Too many operations")
+    assert (at.status_code, len(at.json())) == (200, 3)
+
+
+async def test_a_request_over_its_time_budget_is_503(limited: Limited) -> None:
+    async with limited(graphql_timeout_seconds=1e-9) as client:
+        response = await client.post("/graphql", json={"query": "{ sites { id } }"})
+
+    assert response.status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/graphql"),
+        ("POST", "/ccadmin/v1/organizations"),
+        ("POST", "/ccstore/v1/organizationRequests"),
+        ("POST", "/ccadmin/v1/login"),
+    ],
+)
+async def test_bodies_over_the_size_limit_are_413_on_every_route(
+    limited: Limited, method: str, path: str
+) -> None:
+    async with limited(max_body_bytes=2048) as client:
+        over = await client.request(method, path, content=b" " * 2049)
+        at = await client.request(method, path, content=b" " * 2048)
+
+    assert (over.status_code, over.json()["errorCode"]) == (413, "100002")
+    assert at.status_code != 413
+
+
+async def test_a_streamed_body_over_the_limit_is_413(limited: Limited) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b" " * 1024
+
+    async with limited(max_body_bytes=2048) as client:
+        response = await client.post(
+            "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+
+    assert response.status_code == 413, response.text
+
+
+# ---------------------------------------------------------------- developer aids
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_development_has_introspection_suggestions_and_graphiql(limited: Limited) -> None:
+    async with limited() as client:
+        introspection = await _post(client, INTROSPECTION)
+        suggestion = await _post(client, "{ site { id } }")
+        graphiql = await client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert introspection["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+    assert "Did you mean 'sites'?" in suggestion["errors"][0]["message"]
+    assert graphiql.status_code == 200
+
+
+async def test_production_turns_the_developer_aids_off_together(limited: Limited) -> None:
+    async with limited(environment="production") as client:
+        introspection = await _post(client, INTROSPECTION)
+        suggestion = await _post(client, "{ site { id } }")
+        graphiql = await client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert "introspection has been disabled" in introspection["errors"][0]["message"]
+    assert "Did you mean" not in suggestion["errors"][0]["message"]
+    assert graphiql.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "switch", ["graphql_introspection", "graphql_field_suggestions", "graphiql"]
+)
+async def test_each_developer_aid_switches_off_alone(limited: Limited, switch: str) -> None:
+    async with limited(**{switch: False}) as client:
+        introspection = await _post(client, INTROSPECTION)
+        suggestion = await _post(client, "{ site { id } }")
+        graphiql = await client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert [
+        "errors" in introspection,
+        "Did you mean" not in suggestion["errors"][0]["message"],
+        graphiql.status_code != 200,
+    ] == [
+        switch == "graphql_introspection",
+        switch == "graphql_field_suggestions",
+        switch == "graphiql",
+    ]

@@ -1,0 +1,101 @@
+"""Mutations with an Idempotency-Key: a retry with the same key and body answers the first
+answer and changes nothing; the same key with another body is 422."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
+
+ORGANIZATIONS = "/ccadmin/v1/organizations"
+CREATE = """mutation($name: String!) { createOrganization(input: {name: $name}) {
+  organization { id name } userErrors { code } } }"""
+
+
+async def _count(engine: AsyncEngine, name: str) -> int:
+    async with make_sessionmaker(engine)() as session:
+        statement = select(func.count()).where(models.Organization.name == name)
+        return int(await session.scalar(statement) or 0)
+
+
+async def test_a_rest_retry_answers_the_first_answer_and_creates_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "create-acme-1"}
+    first = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    retry = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+
+    assert first.status_code == retry.status_code < 300
+    assert retry.content == first.content
+    assert retry.headers["idempotency-replayed"] == "true"
+    assert await _count(engine, "Acme") == 1
+
+
+async def test_the_same_key_with_another_body_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "create-acme-2"}
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    other = await client.post(ORGANIZATIONS, json={"name": "Other"}, headers=headers)
+
+    assert (other.status_code, other.json()["o:errorPath"]) == (422, "Idempotency-Key")
+    assert await _count(engine, "Other") == 0
+
+
+async def test_without_a_key_each_request_runs(client: httpx.AsyncClient) -> None:
+    first = await client.post(ORGANIZATIONS, json={"name": "Acme"})
+    second = await client.post(ORGANIZATIONS, json={"name": "Acme"})
+
+    assert (first.status_code < 300, second.status_code) == (True, 409)
+
+
+async def test_a_first_answer_that_was_an_error_is_answered_again(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {"Idempotency-Key": "bad-1"}
+    first = await client.post(ORGANIZATIONS, json={"name": ""}, headers=headers)
+    retry = await client.post(ORGANIZATIONS, json={"name": ""}, headers=headers)
+
+    assert (first.status_code, retry.content) == (400, first.content)
+
+
+async def test_a_graphql_mutation_retry_answers_the_first_answer(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    request: dict[str, Any] = {"query": CREATE, "variables": {"name": "Acme"}}
+    headers = {"Idempotency-Key": "gql-1"}
+    first = await client.post("/graphql", json=request, headers=headers)
+    retry = await client.post("/graphql", json=request, headers=headers)
+    other = await client.post(
+        "/graphql", json={**request, "variables": {"name": "Other"}}, headers=headers
+    )
+
+    assert first.json()["data"]["createOrganization"]["userErrors"] == []
+    assert (retry.content, other.status_code) == (first.content, 422)
+    assert (await _count(engine, "Acme"), await _count(engine, "Other")) == (1, 0)
+
+
+async def test_keys_belong_to_their_caller(
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    headers = {"Idempotency-Key": "shared-key"}
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    async with shopper_client("110000") as shopper:
+        response = await shopper.post("/ccstore/v1/organizationRequests", json={}, headers=headers)
+
+    assert response.status_code == 400  # its own request ran; not the admin's answer, no 422
+
+
+async def test_an_unprintable_or_long_key_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        ORGANIZATIONS, json={"name": "Acme"}, headers={"Idempotency-Key": "k" * 256}
+    )
+
+    assert response.status_code == 400
