@@ -8,6 +8,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN python -m venv /opt/orgql && /opt/orgql/bin/pip install .
+# GraphiQL's scripts and styles from the npm registry, into the installed package: the page
+# then works on networks without access to public CDNs.
+RUN /opt/orgql/bin/python -m orgql.graphiql.build
 
 FROM python:3.11-slim AS runtime
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home orgql

@@ -157,3 +157,9 @@ def test_the_dockerfile_defaults_agree_with_the_settings_and_the_exposed_port() 
     assert set(orgql) <= SETTING_NAMES
     assert orgql["ORGQL_PORT"] == exposed
     Settings.model_validate({name.removeprefix("ORGQL_").lower(): v for name, v in orgql.items()})
+
+
+def test_the_image_carries_graphiql_assets_fetched_at_build_time() -> None:
+    build = dockerfile_stages()[0]
+
+    assert "RUN /opt/orgql/bin/python -m orgql.graphiql.build" in build

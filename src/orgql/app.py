@@ -9,7 +9,8 @@ from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from orgql.auth.asgi import Authenticate
 from orgql.auth.tokens import Authenticator
@@ -17,6 +18,7 @@ from orgql.body_limit import LimitBody
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import open_source
+from orgql.graphiql import ASSET_DIR, ASSET_PATH
 from orgql.graphql.asgi import graphql_app
 from orgql.idempotency import Idempotency
 from orgql.observability import database as database_watch
@@ -77,6 +79,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        Mount(ASSET_PATH, app=StaticFiles(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
     )
     log_format: Literal["json", "text"] = Field(
-        default="json", description="json: one JSON object per line (README \"Logs\")."
+        default="json", description='json: one JSON object per line (README "Logs").'
     )
     graphiql: bool = True
     log_level: str = "info"
