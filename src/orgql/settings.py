@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     )
     graphql_introspection: bool = True
     graphql_field_suggestions: bool = True
+    db_statement_timeout_seconds: float | None = Field(
+        default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body, on every route (413)."
     )

@@ -209,3 +209,19 @@ async def test_each_developer_aid_switches_off_alone(limited: Limited, switch: s
         switch == "graphql_field_suggestions",
         switch == "graphiql",
     ]
+
+
+async def test_a_batch_runs_its_operations_one_after_the_other(limited: Limited) -> None:
+    create = {
+        "query": 'mutation { createOrganization(input: {name: "Batch Co"}) '
+        "{ userErrors { code } } }"
+    }
+    count = {"query": '{ organizations(filter: {nameContains: "Batch Co"}) { totalCount } }'}
+    async with limited() as client:
+        response = await client.post("/graphql", json=[count, create, count])
+
+    assert [item["data"] for item in response.json()] == [
+        {"organizations": {"totalCount": 0}},
+        {"createOrganization": {"userErrors": []}},
+        {"organizations": {"totalCount": 1}},
+    ]

@@ -19,16 +19,27 @@ def make_engine(
     connect_timeout: float = 5.0,
     command_timeout: float | None = 30.0,
     pool_timeout: float = 10.0,
+    statement_timeout: float | None = None,
 ) -> AsyncEngine:
     """An engine whose every wait is bounded: a database that is gone or silent gives an
-    error within the timeouts (the gateway answers 503), never a request that hangs."""
+    error within the timeouts (the gateway answers 503), never a request that hangs.
+
+    ``statement_timeout`` (seconds) is PostgreSQL's own: the server cancels a statement
+    running longer, whatever the client does."""
+    connect_args: dict[str, object] = {
+        "timeout": connect_timeout,
+        "command_timeout": command_timeout,
+    }
+    if statement_timeout is not None:
+        milliseconds = max(1, round(statement_timeout * 1000))
+        connect_args["server_settings"] = {"statement_timeout": str(milliseconds)}
     return create_async_engine(
         to_asyncpg_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_timeout=pool_timeout,
-        connect_args={"timeout": connect_timeout, "command_timeout": command_timeout},
+        connect_args=connect_args,
     )
 
 

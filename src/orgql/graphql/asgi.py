@@ -27,7 +27,21 @@ class OrgqlGraphQL(GraphQL[Context, None]):
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                return await super().execute_operation(*args, **kwargs)
+                batch = kwargs.get("request_data")
+                if not isinstance(batch, list):
+                    return await super().execute_operation(*args, **kwargs)
+                # One after the other (strawberry runs them concurrently): the operations
+                # share the request's context, whose session each one closes at its end.
+                single = {
+                    name: kwargs[name]
+                    for name in ("request", "request_adapter", "sub_response", "context")
+                }
+                return [
+                    await self.execute_single(
+                        **single, root_value=kwargs.get("root_value"), request_data=data
+                    )
+                    for data in batch
+                ]
         except TimeoutError:
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
