@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
     graphql_max_aliases: int = Field(default=30, ge=1, description="Aliases in one document.")
     graphql_max_tokens: int = Field(default=3000, ge=10, description="Tokens in one document.")
+    graphql_max_directives: int = Field(
+        default=5, ge=1, description="Directives on one field or fragment."
+    )
     graphql_max_cost: int = Field(
         default=20000,
         ge=1,

@@ -225,3 +225,21 @@ async def test_a_batch_runs_its_operations_one_after_the_other(limited: Limited)
         {"createOrganization": {"userErrors": []}},
         {"organizations": {"totalCount": 1}},
     ]
+
+
+async def test_directives_on_one_field_over_the_limit_are_refused(limited: Limited) -> None:
+    # @include and @skip are the executable directives; neither may repeat on one node.
+    over_field = "{ sites @include(if: true) @skip(if: false) { id } }"
+    over_fragment = "{ ... on Query @include(if: true) @skip(if: false) { sites { id } } }"
+    at_field = "{ sites @include(if: true) { id } }"
+    async with limited(graphql_max_directives=1) as client:
+        refused = await _post(client, over_field)
+        refused_fragment = await _post(client, over_fragment)
+        allowed = await _post(client, at_field)
+
+    assert _codes(refused) == ["TOO_MANY_DIRECTIVES"]
+    assert refused["errors"][0]["message"] == (
+        "2 directives on one field, more than the limit of 1"
+    )
+    assert _codes(refused_fragment) == ["TOO_MANY_DIRECTIVES"]
+    assert "errors" not in allowed

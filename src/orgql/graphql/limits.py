@@ -45,6 +45,7 @@ MAX_FIRST = 100
 class Limits:
     max_depth: int
     max_aliases: int
+    max_directives: int
     max_tokens: int
     max_cost: int
     max_batch: int
@@ -59,6 +60,7 @@ class Limits:
         return cls(
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
+            max_directives=settings.graphql_max_directives,
             max_tokens=settings.graphql_max_tokens,
             max_cost=settings.graphql_max_cost,
             max_batch=settings.graphql_max_batch,
@@ -142,6 +144,34 @@ def cost_rule(max_cost: int) -> type[ValidationRule]:
     return QueryCost
 
 
+def directives_rule(max_directives: int) -> type[ValidationRule]:
+    """At most ``max_directives`` directives on one field, fragment spread or inline fragment:
+    repeated ``@include``/``@skip`` would otherwise multiply evaluation work for free."""
+
+    class DirectivesPerField(ValidationRule):
+        def _check(self, node: Any) -> None:
+            count = len(node.directives or ())
+            if count > max_directives:
+                self.report_error(
+                    GraphQLError(
+                        f"{count} directives on one field, more than the limit of {max_directives}",
+                        node,
+                        extensions={"code": "TOO_MANY_DIRECTIVES"},
+                    )
+                )
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            self._check(node)
+
+        def enter_fragment_spread(self, node: Any, *_: Any) -> None:
+            self._check(node)
+
+        def enter_inline_fragment(self, node: Any, *_: Any) -> None:
+            self._check(node)
+
+    return DirectivesPerField
+
+
 def limit_extensions(limits: Limits) -> list[Any]:
     """Per-request extension factories enforcing ``limits``.
 
@@ -153,6 +183,7 @@ def limit_extensions(limits: Limits) -> list[Any]:
     ]
     rules = [rule for limiter in limiters for rule in limiter.validation_rules]
     rules.append(cost_rule(limits.max_cost))
+    rules.append(directives_rule(limits.max_directives))
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
         # Counted while parsing: a document over the limit is never fully parsed.
