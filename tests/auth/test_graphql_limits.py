@@ -119,7 +119,11 @@ async def test_batches_over_the_limit_are_refused(limited: Limited) -> None:
         over = await client.post("/graphql", json=[operation] * 4)
         at = await client.post("/graphql", json=[operation] * 3)
 
-    assert (over.status_code, over.text) == (400, "Too many operations")
+    assert over.status_code == 400
+    assert over.json() == {
+        "data": None,
+        "errors": [{"message": "Too many operations", "extensions": {"code": "BAD_REQUEST"}}],
+    }
     assert (at.status_code, len(at.json())) == (200, 3)
 
 
@@ -128,6 +132,10 @@ async def test_a_request_over_its_time_budget_is_503(limited: Limited) -> None:
         response = await client.post("/graphql", json={"query": "{ sites { id } }"})
 
     assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "TIMEOUT"}
+    assert error["message"].startswith("the request took longer than")
 
 
 @pytest.mark.parametrize(

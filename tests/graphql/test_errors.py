@@ -138,4 +138,12 @@ async def test_a_body_that_is_not_json_is_a_400(client: httpx.AsyncClient) -> No
     )
 
     assert response.status_code == 400
-    assert response.text == "Unable to parse request body as JSON"
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Unable to parse request body as JSON",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ],
+    }

@@ -22,4 +22,8 @@ async def test_queries_are_not_run_from_get_requests(client: httpx.AsyncClient) 
     )
 
     assert response.status_code == 400
-    assert response.text == "queries are not allowed when using GET"
+    [error] = response.json()["errors"]
+    assert error == {
+        "message": "queries are not allowed when using GET",
+        "extensions": {"code": "BAD_REQUEST"},
+    }

@@ -9,6 +9,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -20,9 +21,24 @@ from orgql.graphql.schema import build_schema
 from orgql.settings import Settings
 
 
+class RequestTimedOut(HTTPException):
+    """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
+
+
 class OrgqlGraphQL(GraphQL[Context, None]):
     #: Upper bound of one request's execution (ORGQL_GRAPHQL_TIMEOUT_SECONDS).
     timeout_seconds: float = 15.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            # strawberry answers these in plain text; a GraphQL client expects JSON errors.
+            response = http_error_response(error)
+        await response(scope, receive, send)
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -46,7 +62,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
                 await context.close()
-            raise HTTPException(
+            raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
             ) from None
 
@@ -70,6 +86,25 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             site_header=request.headers.get("x-ccsite") or None,
             principal=principal_of(request),
         )
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """A transport-level refusal (timeout, too many batched operations, bad content type,
+    malformed JSON) as a GraphQL error body with a code."""
+    if isinstance(error, RequestTimedOut):
+        code = "TIMEOUT"
+    elif 400 <= error.status_code < 500:
+        code = "BAD_REQUEST"
+    else:
+        code = "UNAVAILABLE"
+    body = {"data": None, "errors": [{"message": error.reason, "extensions": {"code": code}}]}
+    headers = {"Retry-After": "5"} if error.status_code == 503 else None
+    return Response(
+        orjson.dumps(body),
+        status_code=error.status_code,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 def development_headers(request: Request) -> dict[str, str] | None:
