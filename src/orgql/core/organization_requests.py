@@ -289,10 +289,7 @@ async def _check_address_types(
 
 
 async def _check_organization_name_free(session: AsyncSession, name: str) -> None:
-    taken = await session.scalar(
-        select(models.Organization.id).where(models.Organization.name_key == name.strip().lower())
-    )
-    if taken is not None:
+    if await organizations.name_taken(session, name):
         raise _name_taken(name)
 
 

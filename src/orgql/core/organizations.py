@@ -163,11 +163,17 @@ async def _write_site_properties(
     )
 
 
-async def _check_name_free(session: AsyncSession, name: str) -> None:
+async def name_taken(session: AsyncSession, name: str) -> bool:
+    """Whether an organization has ``name`` already: names compare case-insensitively after
+    trimming (DOMAIN.md), as the unique index on ``name_key`` does."""
     taken = await session.scalar(
         select(models.Organization.id).where(models.Organization.name_key == name.strip().lower())
     )
-    if taken is not None:
+    return taken is not None
+
+
+async def _check_name_free(session: AsyncSession, name: str) -> None:
+    if await name_taken(session, name):
         raise _name_taken(name)
 
 

@@ -35,6 +35,31 @@ class ContractView:
     terms: str | None
     creation_date: datetime
 
+    @classmethod
+    def of(
+        cls,
+        row: models.Contract,
+        catalog_name: str,
+        group_name: str,
+        terms_text: str | None,
+    ) -> ContractView:
+        """A contract row with the names it refers to (joined by the caller's query)."""
+        return cls(
+            id=row.id,
+            display_name=row.display_name,
+            description=row.description,
+            catalog_id=row.catalog_id,
+            catalog_name=catalog_name,
+            price_list_group_id=row.price_list_group_id,
+            price_list_group_name=group_name,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            external_contract_reference=row.external_contract_reference,
+            terms_id=row.terms_id,
+            terms=terms_text,
+            creation_date=row.creation_date,
+        )
+
 
 @dataclass(frozen=True)
 class OrganizationFilter:
@@ -158,24 +183,10 @@ async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str
         .outerjoin(terms, terms.id == contract.terms_id)
         .where(contract.id.in_(keys))
     )
-    views: dict[str, ContractView] = {}
-    for row, catalog_name, group_name, terms_text in rows:
-        views[row.id] = ContractView(
-            id=row.id,
-            display_name=row.display_name,
-            description=row.description,
-            catalog_id=row.catalog_id,
-            catalog_name=catalog_name,
-            price_list_group_id=row.price_list_group_id,
-            price_list_group_name=group_name,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            external_contract_reference=row.external_contract_reference,
-            terms_id=row.terms_id,
-            terms=terms_text,
-            creation_date=row.creation_date,
-        )
-    return views
+    return {
+        row.id: ContractView.of(row, catalog_name, group_name, terms_text)
+        for row, catalog_name, group_name, terms_text in rows
+    }
 
 
 async def roles_by_organization(

@@ -120,19 +120,5 @@ async def site_properties_with_contracts(
         if (row.organization_id, row.site_id) in wanted:
             found[(row.organization_id, row.site_id)] = row
         if bought is not None:
-            views[bought.id] = ContractView(
-                id=bought.id,
-                display_name=bought.display_name,
-                description=bought.description,
-                catalog_id=bought.catalog_id,
-                catalog_name=catalog_name,
-                price_list_group_id=bought.price_list_group_id,
-                price_list_group_name=group_name,
-                start_date=bought.start_date,
-                end_date=bought.end_date,
-                external_contract_reference=bought.external_contract_reference,
-                terms_id=bought.terms_id,
-                terms=terms_text,
-                creation_date=bought.creation_date,
-            )
+            views[bought.id] = ContractView.of(bought, catalog_name, group_name, terms_text)
     return found, views
