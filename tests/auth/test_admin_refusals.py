@@ -11,9 +11,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
-
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -21,6 +18,9 @@ from graphql import (
     GraphQLNonNull,
     GraphQLScalarType,
 )
+from starlette.applications import Starlette
+from starlette.routing import Route
+
 from orgql.graphql.schema import schema
 from orgql.rest.routes import ADMIN_ROUTES, PUBLIC_ADMIN_PATHS
 

@@ -11,14 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
-from strawberry.extensions.disable_introspection import DisableIntrospection
-
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -34,6 +26,14 @@ from graphql import (
     ValidationRule,
     get_named_type,
 )
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+
 from orgql.settings import Settings
 
 #: ``first`` when a connection is asked for without it, and its largest value.
