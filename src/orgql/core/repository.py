@@ -11,12 +11,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from orgql.core.effective_filter import EffectiveSiteFilter, effective_condition
 from orgql.db import models
+
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,13 @@ class OrganizationFilter:
     roots_only: bool = False
     active: bool | None = None
     customer_type: str | None = None
+    type: str | None = None
+    #: Only descendants (at any depth) of this organization.
+    ancestor_id: str | None = None
+    #: With ``ancestor_id``: only descendants at most this many levels below it (1: children).
+    max_depth: int | None = None
+    #: Only organizations whose per-site values in effect match (core.effective_filter).
+    effective: EffectiveSiteFilter | None = None
     #: Only organizations this profile is a member of (a shopper's reads; see core.access).
     member_profile_id: str | None = None
 
@@ -252,11 +264,10 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(
-    statement: Select[tuple[models.Organization]], where: OrganizationFilter
-) -> Select[tuple[models.Organization]]:
+def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
+    """``statement`` (over ``organizations``) narrowed to the rows ``where`` admits."""
     org = models.Organization
-    conditions: list[ColumnElement[bool]] = []
+    conditions = descendant_conditions(where.ancestor_id, where.max_depth)
     if where.name_contains:
         conditions.append(org.name.ilike(f"%{_escape_like(where.name_contains)}%", escape="\\"))
     if where.name_starts_with:
@@ -271,6 +282,10 @@ def _filtered(
         conditions.append(org.active.is_(where.active))
     if where.customer_type is not None:
         conditions.append(org.customer_type == where.customer_type)
+    if where.type is not None:
+        conditions.append(org.type == where.type)
+    if where.effective is not None:
+        conditions.append(effective_condition(org, where.effective))
     if where.member_profile_id is not None:
         member = models.OrganizationMember
         conditions.append(
@@ -279,6 +294,24 @@ def _filtered(
             )
         )
     return statement.where(and_(*conditions)) if conditions else statement
+
+
+def descendant_conditions(
+    ancestor: ColumnElement[str] | str | None, max_depth: int | None
+) -> list[ColumnElement[bool]]:
+    """Organizations below ``ancestor`` (an id or a column), at most ``max_depth`` levels.
+
+    ``path @> ARRAY[ancestor]`` is what the GIN index on ``path`` answers."""
+    if ancestor is None:
+        return []
+    org = models.Organization
+    wanted = postgresql.array([ancestor], type_=org.path.type.item_type)
+    conditions: list[ColumnElement[bool]] = [org.path.contains(wanted)]
+    if max_depth is not None:
+        # path is root first: the ancestor at position p has its children at cardinality p.
+        depth = func.cardinality(org.path) - func.array_position(org.path, ancestor) + 1
+        conditions.append(depth <= max_depth)
+    return conditions
 
 
 async def organization_page(
@@ -291,7 +324,7 @@ async def organization_page(
 ) -> OrganizationPage:
     """Organizations ordered by id: keyset after ``after_id`` (GraphQL) or ``offset`` (REST)."""
     org = models.Organization
-    statement = _filtered(select(org), where).order_by(org.id).limit(limit + 1)
+    statement = filtered(select(org), where).order_by(org.id).limit(limit + 1)
     if after_id is not None:
         statement = statement.where(org.id > after_id)
     if offset:
@@ -302,7 +335,7 @@ async def organization_page(
 
 async def count_organizations(session: AsyncSession, where: OrganizationFilter) -> int:
     org = models.Organization
-    statement = _filtered(select(func.count()).select_from(org), where)  # type: ignore[arg-type]
+    statement = filtered(select(func.count()).select_from(org), where)
     return int(await session.scalar(statement) or 0)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 
-from orgql.core import access, organizations, repository
+from orgql.core import access, descendants, organizations, repository
 from orgql.core.errors import Codes, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.filters import DescendantsFilter, EffectiveSitePropertiesFilter
 from orgql.graphql.organization import Organization
 from orgql.graphql.types import PageInfo
 
@@ -23,15 +26,24 @@ class OrganizationFilter:
     parent_id: strawberry.ID | None = None
     roots_only: bool = strawberry.field(default=False, description="Only top-level organizations.")
     active: bool | None = None
+    type: str | None = None
     customer_type: str | None = None
+    effective: EffectiveSitePropertiesFilter | None = None
 
-    def to_core(self) -> repository.OrganizationFilter:
+    async def to_core(self, info: Info) -> repository.OrganizationFilter:
+        effective = (
+            await self.effective.to_core(info, "filter.effective")
+            if self.effective is not None
+            else None
+        )
         return repository.OrganizationFilter(
             name_contains=self.name_contains,
             parent_id=str(self.parent_id) if self.parent_id is not None else None,
             roots_only=self.roots_only,
             active=self.active,
+            type=self.type,
             customer_type=self.customer_type,
+            effective=effective,
         )
 
 
@@ -50,6 +62,10 @@ class OrganizationConnection:
     @strawberry.field(description="How many organizations match the filter (one COUNT query).")
     async def total_count(self, info: Info) -> int:
         where = self.where
+        if where.ancestor_id is not None:
+            # Descendants of a page's organizations: one grouped COUNT per distinct filter.
+            key = (where.ancestor_id, dataclasses.replace(where, ancestor_id=None))
+            return await info.context.loaders.descendant_count.load(key)
         if where == repository.OrganizationFilter(parent_id=where.parent_id) and where.parent_id:
             # Children of a page's organizations: one grouped COUNT for all of them.
             return await info.context.loaders.children_count.load(where.parent_id) or 0
@@ -117,7 +133,9 @@ async def organization_connection(
     info: Info, first: int | None, after: str | None, where: OrganizationFilter | None
 ) -> OrganizationConnection:
     size = _page_size(first)
-    core_filter = where.to_core() if where is not None else repository.OrganizationFilter()
+    core_filter = (
+        await where.to_core(info) if where is not None else repository.OrganizationFilter()
+    )
     core_filter = access.scoped_filter(info.context.principal, core_filter)
     try:
         page = await info.context.run(
@@ -126,3 +144,27 @@ async def organization_connection(
     except OrgqlError as error:
         raise public_error(error) from None
     return await _connection(info, core_filter, page, with_chains=True)
+
+
+async def descendant_connection(
+    info: Info,
+    ancestor_id: str,
+    first: int | None,
+    after: str | None,
+    where: DescendantsFilter | None,
+) -> OrganizationConnection:
+    """The descendants of one organization at any depth, ordered by id; the pages of a whole
+    page of organizations load in one batch."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    core_filter = (
+        await where.to_core(info, ancestor_id)
+        if where is not None
+        else repository.OrganizationFilter(ancestor_id=ancestor_id)
+    )
+    try:
+        after_id = descendants.check_page(size, after, core_filter)
+    except OrgqlError as error:
+        raise public_error(error) from None
+    key = (ancestor_id, size, after_id, dataclasses.replace(core_filter, ancestor_id=None))
+    page = await info.context.loaders.descendant_page.load(key)
+    return await _connection(info, core_filter, page, with_chains=False)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from orgql.core import organization_request_reads, repository, site_property_views
+from orgql.core import descendants, organization_request_reads, repository, site_property_views
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
@@ -29,6 +29,9 @@ SessionRunner = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[A
 
 SiteKey = tuple[str, str]  # (organization id, site id)
 ChildrenKey = tuple[str, int, str | None]  # (parent id, page size, after id)
+#: (ancestor id, page size, after id, filter without its ancestor)
+DescendantsKey = tuple[str, int, str | None, repository.OrganizationFilter]
+DescendantCountKey = tuple[str, repository.OrganizationFilter]  # (ancestor id, filter)
 
 
 def _mapped(
@@ -58,6 +61,8 @@ class Loaders:
     site_by_id: DataLoader[str, models.Site | None]
     children_page: DataLoader[ChildrenKey, repository.OrganizationPage]
     children_count: DataLoader[str, int | None]
+    descendant_page: DataLoader[DescendantsKey, repository.OrganizationPage]
+    descendant_count: DataLoader[DescendantCountKey, int]
     customer_accounts_by_organization: DataLoader[str, list[models.CustomerAccount] | None]
     addresses_by_customer_account: DataLoader[str, list[AccountAddress] | None]
     billing_addresses_by_organization: DataLoader[str, list[models.Address] | None]
@@ -130,6 +135,61 @@ def _children_pages(run: SessionRunner) -> DataLoader[ChildrenKey, repository.Or
     return DataLoader(load_fn=load)
 
 
+def _descendant_pages(
+    run: SessionRunner,
+) -> DataLoader[DescendantsKey, repository.OrganizationPage]:
+    """Descendant pages of many ancestors: one statement per distinct (size, after, filter)
+    in the batch; sibling fields share their arguments, so in practice one."""
+
+    async def load(keys: list[DescendantsKey]) -> Sequence[repository.OrganizationPage]:
+        groups: dict[tuple[int, str | None, repository.OrganizationFilter], list[str]] = {}
+        for ancestor, size, after, where in keys:
+            groups.setdefault((size, after, where), []).append(ancestor)
+        pages: dict[DescendantsKey, repository.OrganizationPage] = {}
+        for (size, after, where), ancestors in groups.items():
+
+            async def fetch(
+                session: AsyncSession,
+                ancestors: list[str] = ancestors,
+                size: int = size,
+                after: str | None = after,
+                where: repository.OrganizationFilter = where,
+            ) -> dict[str, repository.OrganizationPage]:
+                return await descendants.descendant_pages(
+                    session, ancestors, where, limit=size, after_id=after
+                )
+
+            found = await run(fetch)
+            pages.update({(a, size, after, where): found[a] for a in ancestors})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _descendant_counts(run: SessionRunner) -> DataLoader[DescendantCountKey, int]:
+    """Descendant counts of many ancestors: one grouped COUNT per distinct filter."""
+
+    async def load(keys: list[DescendantCountKey]) -> Sequence[int]:
+        groups: dict[repository.OrganizationFilter, list[str]] = {}
+        for ancestor, where in keys:
+            groups.setdefault(where, []).append(ancestor)
+        counts: dict[DescendantCountKey, int] = {}
+        for where, ancestors in groups.items():
+
+            async def fetch(
+                session: AsyncSession,
+                ancestors: list[str] = ancestors,
+                where: repository.OrganizationFilter = where,
+            ) -> dict[str, int]:
+                return await descendants.descendant_counts(session, ancestors, where)
+
+            found = await run(fetch)
+            counts.update({(a, where): found.get(a, 0) for a in ancestors})
+        return [counts[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
     organization_by_id = _mapped(r, repository.organizations_by_id)
@@ -151,6 +211,8 @@ def make_loaders(run: SessionRunner) -> Loaders:
         site_by_id=_mapped(r, repository.sites_by_id),
         children_page=_children_pages(r),
         children_count=_mapped(r, repository.children_counts),
+        descendant_page=_descendant_pages(r),
+        descendant_count=_descendant_counts(r),
         customer_accounts_by_organization=_mapped(
             r, financial_reads.customer_accounts_by_organization, list
         ),

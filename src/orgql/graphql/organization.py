@@ -28,6 +28,7 @@ from orgql.graphql.types import (
 
 if TYPE_CHECKING:
     from orgql.graphql.connections import OrganizationConnection
+    from orgql.graphql.filters import DescendantsFilter
     from orgql.graphql.financial import CustomerAccount
     from orgql.graphql.site_properties import SiteOrganizationProperties
 
@@ -235,6 +236,22 @@ class Organization:
         from orgql.graphql.connections import child_connection
 
         return await child_connection(info, self.row.id, first, after)
+
+    @strawberry.field(
+        description="The descendants at any depth, ordered by id, as a connection.",
+        permission_classes=ADMIN,
+    )
+    async def descendants(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: Annotated[DescendantsFilter, strawberry.lazy("orgql.graphql.filters")]
+        | None = None,
+    ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
+        from orgql.graphql.connections import descendant_connection
+
+        return await descendant_connection(info, self.row.id, first, after, filter)
 
     # ------------------------------------------------------------ addresses, roles, members
 
