@@ -13,8 +13,10 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from orgql.core.errors import Codes
 from orgql.core.repository import (
@@ -50,6 +52,12 @@ def _ancestors(ancestor_ids: Iterable[str]) -> list[str]:
     return [key for key in dict.fromkeys(ancestor_ids) if "\x00" not in key]
 
 
+def _ancestor_table(keys: list[str]) -> TableValuedAlias:
+    """``unnest(:keys) AS ancestor(id)``: one row per ancestor, to partition and group by."""
+    ids = literal(keys, type_=postgresql.ARRAY(models.Organization.id.type))
+    return func.unnest(ids).table_valued("id").render_derived(name="ancestor")
+
+
 async def descendant_pages(
     session: AsyncSession,
     ancestor_ids: Iterable[str],
@@ -65,7 +73,7 @@ async def descendant_pages(
     if not keys:
         return {}
     org = models.Organization
-    ancestor = func.unnest(keys).table_valued("id").render_derived(name="ancestor")
+    ancestor = _ancestor_table(keys)
     position = func.row_number().over(partition_by=ancestor.c.id, order_by=org.id)
     ranked = filtered(
         select(
@@ -103,7 +111,7 @@ async def descendant_counts(
     if not keys:
         return {}
     org = models.Organization
-    ancestor = func.unnest(keys).table_valued("id").render_derived(name="ancestor")
+    ancestor = _ancestor_table(keys)
     statement = filtered(
         select(ancestor.c.id, func.count())
         .select_from(ancestor)
