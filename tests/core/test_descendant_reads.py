@@ -214,3 +214,25 @@ async def test_the_filter_agrees_with_the_effective_values_of_every_organization
     for where, expected in cases:
         assert await _matching(session, OrganizationFilter(effective=where)) == expected, where
     assert contracts  # the comparison covered some contract on every site
+
+
+async def test_effective_conditions_combine(session: AsyncSession, tree: Tree) -> None:
+    both = EffectiveSiteFilter("site2", contract_id=K1, approval_required=True)
+    # H has K1 but no approval setting on its path.
+    assert await _matching(session, OrganizationFilter(effective=both)) == [
+        tree.a,
+        tree.b,
+        tree.f,
+    ]
+    delegated = EffectiveSiteFilter("site2", has_contract=True, delegate_approval_management=True)
+    assert await _matching(session, OrganizationFilter(effective=delegated)) == [tree.h]
+
+
+async def test_a_contract_unknown_on_the_site_matches_nothing(
+    session: AsyncSession, tree: Tree
+) -> None:
+    # K2 is F's own contract on siteUS only: site2 and site1 do not see it there.
+    k2_us = OrganizationFilter(effective=EffectiveSiteFilter("siteUS", contract_id=K2))
+    assert await _matching(session, k2_us) == [tree.f]
+    nothing = OrganizationFilter(effective=EffectiveSiteFilter("site2", contract_id="999999"))
+    assert await _matching(session, nothing) == []
