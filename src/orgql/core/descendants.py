@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from orgql.core.errors import Codes
@@ -75,24 +76,23 @@ async def descendant_pages(
     org = models.Organization
     ancestor = _ancestor_table(keys)
     position = func.row_number().over(partition_by=ancestor.c.id, order_by=org.id)
+    # The rows come out of the ranked subquery itself: joined back to organizations by id,
+    # the planner (expecting hundreds of descendants per ancestor from the GIN estimate)
+    # hashed the whole table (16 ms for 40 rows at 100,000 organizations).
     ranked = filtered(
-        select(
-            ancestor.c.id.label("ancestor_id"),
-            org.id.label("descendant_id"),
-            position.label("position"),
-        )
+        select(ancestor.c.id.label("ancestor_id"), org, position.label("position"))
         .select_from(ancestor)
         .join(org, and_(*descendant_conditions(ancestor.c.id, where.max_depth))),
         dataclasses.replace(where, ancestor_id=None, max_depth=None),
     )
     if after_id is not None:
         ranked = ranked.where(org.id > after_id)
-    wanted = ranked.subquery()
+    wanted = ranked.subquery("ranked")
+    row = aliased(models.Organization, wanted)
     rows = await session.execute(
-        select(wanted.c.ancestor_id, org)
-        .join(wanted, wanted.c.descendant_id == org.id)
+        select(wanted.c.ancestor_id, row)
         .where(wanted.c.position <= limit + 1)
-        .order_by(wanted.c.ancestor_id, org.id)
+        .order_by(wanted.c.ancestor_id, row.id)
     )
     grouped: dict[str, list[models.Organization]] = defaultdict(list)
     for ancestor_id, row in rows:
