@@ -292,3 +292,40 @@ async def test_a_page_of_20_asking_descendants_costs_the_statements_of_1(
         "department",
     ]
     assert twenty_count == one_count
+
+
+README_EXAMPLE = """
+{
+  organization(id: "100001") {
+    descendants(first: 10,
+                filter: {maxDepth: 2, effective: {site: "siteUS", contractId: "100010"}}) {
+      totalCount
+      edges { node { id name } }
+    }
+  }
+  organizations(filter: {effective: {site: "site2", hasContract: false}}) {
+    edges { node { id } }
+  }
+}
+"""
+
+
+async def test_the_readme_example_answers_as_documented(graphql: GraphQL) -> None:
+    assert await graphql.data(README_EXAMPLE) == {
+        "organization": {
+            "descendants": {
+                "totalCount": 2,
+                "edges": [
+                    {"node": {"id": "100002", "name": "Sample East"}},
+                    {"node": {"id": "100003", "name": "Sample East Purchasing"}},
+                ],
+            }
+        },
+        "organizations": {
+            "edges": [
+                {"node": {"id": "100001"}},
+                {"node": {"id": "100002"}},
+                {"node": {"id": "100003"}},
+            ]
+        },
+    }
