@@ -329,3 +329,22 @@ async def test_the_readme_example_answers_as_documented(graphql: GraphQL) -> Non
             ]
         },
     }
+
+
+@pytest.mark.parametrize(
+    ("where", "field"),
+    [
+        ({"nameContains": "a\u0000"}, "filter.nameContains"),
+        ({"type": "x\u0000"}, "filter.type"),
+        ({"effective": {"site": "site2", "contractId": "a\u0000"}}, "filter.effective.contractId"),
+    ],
+)
+async def test_filter_text_postgresql_cannot_take_is_an_input_error(
+    graphql: GraphQL, where: dict[str, Any], field: str
+) -> None:
+    top = await graphql.post(ORGANIZATIONS, {"filter": where})
+    below = await graphql.post(DESCENDANTS, {"id": "100001", "filter": where})
+
+    for body in (top, below):
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "100002", "field": field}

@@ -27,7 +27,7 @@ from orgql.core.repository import (
     descendant_conditions,
     filtered,
 )
-from orgql.core.validation import Problems
+from orgql.core.validation import Problems, unstorable_fields
 from orgql.db import models
 
 MAX_PAGE_SIZE = 100
@@ -36,7 +36,8 @@ MAX_PAGE_SIZE = 100
 def check_page(limit: int, after: str | None, where: OrganizationFilter) -> str | None:
     """Validate a descendants page request; returns the id to continue after.
 
-    Page size 0 to 100, a cursor of this API, a maxDepth of at least 1: else 100002."""
+    Page size 0 to 100, a cursor of this API, a maxDepth of at least 1, filter strings that
+    PostgreSQL can take: else 100002."""
     problems = Problems()
     if not 0 <= limit <= MAX_PAGE_SIZE:
         problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
@@ -45,6 +46,8 @@ def check_page(limit: int, after: str | None, where: OrganizationFilter) -> str 
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
     if where.max_depth is not None and where.max_depth < 1:
         problems.add(Codes.INVALID_INPUT, "maxDepth must be at least 1", "filter.maxDepth")
+    for field in unstorable_fields(where, "filter"):
+        problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
     return after_id
 

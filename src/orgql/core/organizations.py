@@ -19,7 +19,7 @@ from orgql.core import contracts, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.organization_input import NewOrganization, SiteProperties
-from orgql.core.validation import Problems, is_storable_text, join
+from orgql.core.validation import Problems, is_storable_text, join, unstorable_fields
 from orgql.db import models
 
 _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -393,6 +393,8 @@ async def list_page(
     after_id = repository.decode_cursor(after) if after is not None else None
     if after is not None and after_id is None:
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
+    for field in unstorable_fields(where, "filter"):
+        problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
     return await repository.organization_page(
         session, where, limit=limit, after_id=after_id, offset=offset

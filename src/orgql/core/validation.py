@@ -6,6 +6,7 @@ an :class:`ErrorDetail` and returns ``None``; the caller raises once with every 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -27,6 +28,23 @@ def is_storable_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unstorable_fields(value: object, path: str) -> list[str]:
+    """The paths (camelCase, as callers spell them) of the strings in a dataclass, nested ones
+    included, that PostgreSQL cannot take as a parameter: a query filter on such a string
+    must be refused as input, not fail in the driver."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return []
+    found: list[str] = []
+    for item in dataclasses.fields(value):
+        head, *rest = item.name.split("_")
+        name = f"{path}.{head}{''.join(part.title() for part in rest)}"
+        field_value = getattr(value, item.name)
+        if isinstance(field_value, str) and not is_storable_text(field_value):
+            found.append(name)
+        found += unstorable_fields(field_value, name)
+    return found
 
 
 class Problems:
