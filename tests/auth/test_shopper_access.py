@@ -71,6 +71,7 @@ async def test_a_filter_naming_another_account_finds_nothing(
         "parentOrganization { id }",
         "ancestorOrganizations { id }",
         "childOrganizations { edges { node { id } } }",
+        "descendants { edges { node { id } } }",
     ],
 )
 async def test_a_shopper_cannot_navigate_to_other_accounts(
