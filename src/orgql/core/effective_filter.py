@@ -99,8 +99,8 @@ def effective_condition(
 
     Every condition is tested per row (:func:`effective_value`, a few index probes). With a
     contract to match, only the organizations that set that contract on the site and those
-    below them can match (someone on the path sets the value in effect), and a contract is
-    set on few organizations (each organization's contract is its own row): the per-row test
+    below them can match (someone on the path sets the value in effect), and few organizations
+    share a contract (one is created with each organization's site properties): the per-row test
     then runs on those candidates only, found through the primary key and the GIN index on
     ``path``. Measured at 100,000 organizations (bench/dataset.py): a contract set on one
     root, 3 ms for a page or a count instead of 0.7 s. The flags are common values (set on
