@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Numeric, Select, func, select
+from sqlalchemy import ColumnElement, DateTime, Numeric, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.db import models
@@ -44,13 +44,17 @@ def from_image(model: type[M], image: dict[str, Any]) -> M:
     return model(**values)
 
 
-def _latest(kind: str, as_of: datetime) -> Select[tuple[str, str | None, dict[str, Any] | None]]:
-    """The latest image of each entity of ``kind`` at ``as_of`` (caller adds the filter)."""
-    return (
-        select(History.entity_id, History.organization_id, History.after)
-        .distinct(History.entity_id)
-        .where(History.entity_kind == kind, History.changed_at <= as_of)
-        .order_by(History.entity_id, History.id.desc())
+def _latest(
+    kind: str, as_of: datetime, *where: ColumnElement[bool]
+) -> Select[tuple[str, str | None, dict[str, Any] | None]]:
+    """The latest image of each entity of ``kind`` matching ``where`` at ``as_of``."""
+    latest_ids = (
+        select(func.max(History.id))
+        .where(History.entity_kind == kind, History.changed_at <= as_of, *where)
+        .group_by(History.entity_id)
+    )
+    return select(History.entity_id, History.organization_id, History.after).where(
+        History.id.in_(latest_ids)
     )
 
 
@@ -76,8 +80,10 @@ async def chain_as_of(
         .scalar_subquery()
     )
     path_ids = select(func.jsonb_array_elements_text(target["path"])).scalar_subquery()
-    query = _latest("organization", as_of).where(
-        (History.entity_id == organization_id) | History.entity_id.in_(path_ids)
+    query = _latest(
+        "organization",
+        as_of,
+        (History.entity_id == organization_id) | History.entity_id.in_(path_ids),
     )
     by_id = {
         entity: from_image(models.Organization, after)
@@ -96,7 +102,7 @@ async def organizations_as_of(
     keys = _unique(ids)
     if not keys:
         return {}
-    rows = await session.execute(_latest("organization", as_of).where(History.entity_id.in_(keys)))
+    rows = await session.execute(_latest("organization", as_of, History.entity_id.in_(keys)))
     return {e: from_image(models.Organization, a) for e, _, a in rows if a is not None}
 
 
@@ -106,7 +112,7 @@ async def addresses_as_of(
     keys = _unique(ids)
     if not keys:
         return {}
-    rows = await session.execute(_latest("address", as_of).where(History.entity_id.in_(keys)))
+    rows = await session.execute(_latest("address", as_of, History.entity_id.in_(keys)))
     return {e: from_image(models.Address, a) for e, _, a in rows if a is not None}
 
 
@@ -121,7 +127,7 @@ async def _owned_as_of(
     keys = _unique(organization_ids)
     result: dict[str, list[M]] = defaultdict(list)
     if keys:
-        rows = await session.execute(_latest(kind, as_of).where(History.organization_id.in_(keys)))
+        rows = await session.execute(_latest(kind, as_of, History.organization_id.in_(keys)))
         for _, organization_id, after in rows:
             if after is not None and organization_id is not None:
                 result[organization_id].append(from_image(model, after))
@@ -142,7 +148,7 @@ async def site_properties_as_of(
     if not entity_ids:
         return {}
     rows = await session.execute(
-        _latest("site_properties", as_of).where(History.entity_id.in_(entity_ids))
+        _latest("site_properties", as_of, History.entity_id.in_(entity_ids))
     )
     found = (from_image(models.SiteOrganizationProperties, a) for _, _, a in rows if a is not None)
     return {(row.organization_id, row.site_id): row for row in found}
@@ -166,7 +172,7 @@ async def members_by_organization_as_of(
     result: dict[str, list[models.Profile]] = defaultdict(list)
     if not keys:
         return result
-    latest = _latest("member", as_of).where(History.organization_id.in_(keys)).subquery()
+    latest = _latest("member", as_of, History.organization_id.in_(keys)).subquery()
     rows = await session.execute(
         select(latest.c.organization_id, models.Profile)
         .join(models.Profile, models.Profile.id == latest.c.after["profile_id"].astext)
