@@ -255,3 +255,56 @@ async def test_history_is_for_admins(shopper_client: Callable[[str], httpx.Async
         result = await GraphQL(client).post(HISTORY, {"id": "100001"})
 
     assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_approving_a_request_records_the_organization_and_its_member(
+    graphql: GraphQL,
+) -> None:
+    submitted = await graphql.data(
+        """mutation($input: SubmitOrganizationRequestInput!) {
+             submitOrganizationRequest(input: $input) { id userErrors { code } } }""",
+        {
+            "input": {
+                "name": "Acme",
+                "profile": {"email": "buyer@acme.example", "firstName": "Ada", "lastName": "B"},
+                "organization": {"secondaryAddresses": [address_input("HQ")]},
+            }
+        },
+    )
+    request_id = submitted["submitOrganizationRequest"]["id"]
+    approved = await graphql.data(
+        """mutation($id: ID!) { approveOrganizationRequest(id: $id) {
+             organizationRequest { organization { id } profile { id } } userErrors { code } } }""",
+        {"id": request_id},
+    )
+    result = approved["approveOrganizationRequest"]
+    assert result["userErrors"] == []
+    organization = result["organizationRequest"]["organization"]["id"]
+    profile = result["organizationRequest"]["profile"]["id"]
+
+    nodes = await history(graphql, organization)
+
+    assert sorted((n["entityKind"], n["operation"], n["actor"]) for n in nodes) == [
+        ("ADDRESS", "INSERT", ADMIN_ACTOR),
+        ("MEMBER", "INSERT", ADMIN_ACTOR),
+        ("ORGANIZATION", "INSERT", ADMIN_ACTOR),
+    ]
+    member = next(n for n in nodes if n["entityKind"] == "MEMBER")
+    assert member["entityId"] == f"{organization}:{profile}"
+
+
+async def test_a_financial_sync_records_the_addresses_it_replaces(
+    client: httpx.AsyncClient, graphql: GraphQL
+) -> None:
+    first = await client.post("/ccadmin/v1/organizations/100001/syncFinancialData", json={})
+    assert first.status_code == 200, first.text
+    second = await client.post("/ccadmin/v1/organizations/100001/syncFinancialData", json={})
+    assert second.status_code == 200, second.text
+
+    nodes = [n for n in await history(graphql, "100001", first=100) if n["entityKind"] == "ADDRESS"]
+    operations = {n["operation"] for n in nodes if n["actor"] == ADMIN_ACTOR}
+
+    assert {"INSERT", "DELETE"} <= operations
+    deleted = next(n for n in nodes if n["operation"] == "DELETE")
+    assert deleted["after"] is None
+    assert deleted["before"]["source"] == "financial"
