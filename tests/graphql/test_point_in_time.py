@@ -62,7 +62,7 @@ async def set_site(graphql: GraphQL, organization_id: str, **properties: Any) ->
 
 @dataclass(frozen=True)
 class Timeline:
-    """Parent (own siteUS contract A, a billing address in Boston) → child (nothing of its
+    """Parent (own siteUS contract A, a billing address in Chicago) → child (nothing of its
     own); then the parent's contract replaced by B. Instants: before both existed, after
     they were created, after the change."""
 
@@ -81,7 +81,7 @@ async def timeline(graphql: GraphQL, session: AsyncSession) -> Timeline:
         parentOrganizationId="100001",
         description="regional",
         contract=contract_input("Contract A"),
-        secondaryAddresses=[address_input("Office", isDefaultBillingAddress=True)],
+        secondaryAddresses=[address_input("Office", city="Chicago", isDefaultBillingAddress=True)],
     )
     child = await graphql.create_organization("Sample Branch", parentOrganizationId=parent)
     created = await now(session)
@@ -160,14 +160,14 @@ async def test_own_fields_and_addresses_as_they_were(
 
     assert (then["derivedDescription"], then["derivedBillingAddress"]) == (
         "regional",
-        {"city": "Boston"},
+        {"city": "Chicago"},
     )
     assert (today["derivedDescription"], today["derivedBillingAddress"]) == (
         "renamed region",
         {"city": "Denver"},
     )
     assert parent_then["secondaryAddresses"] == [
-        {"addressType": "Office", "address": {"city": "Boston"}}
+        {"addressType": "Office", "address": {"city": "Chicago"}}
     ]
 
 
@@ -263,3 +263,43 @@ async def test_members_as_they_were(
     assert await at(timeline.changed) == []
     assert await at(joined) == [{"id": "110000"}]
     assert await at(None) == []
+
+
+async def test_a_deleted_address_is_there_before_its_deletion_only(
+    graphql: GraphQL, timeline: Timeline, session: AsyncSession
+) -> None:
+    await session.execute(
+        text("DELETE FROM addresses WHERE organization_id = :id"), {"id": timeline.parent}
+    )
+    await session.commit()
+
+    then = await as_of(graphql, timeline.child, timeline.changed)
+    today = await as_of(graphql, timeline.child, None)
+
+    assert then["derivedBillingAddress"] == {"city": "Chicago"}
+    # Deleting it cleared the parent's default (ON DELETE SET NULL): the root's again.
+    assert today["derivedBillingAddress"] == {"city": "Boston"}
+
+
+async def test_parent_and_history_in_a_point_in_time_read_stop_at_the_instant(
+    graphql: GraphQL, timeline: Timeline
+) -> None:
+    document = """
+    query($id: ID!, $t: DateTime) {
+      organization(id: $id, asOf: $t) {
+        parentOrganization { id contract { displayName } }
+        history { edges { node { entityKind operation } } }
+      }
+    }
+    """
+    data = await graphql.data(document, {"id": timeline.parent, "t": timeline.created.isoformat()})
+    organization = data["organization"]
+
+    assert organization["parentOrganization"] == {
+        "id": "100001",
+        "contract": {"displayName": "Sample Master Contract"},
+    }
+    # Created with an address and a contract; the later contract change is not there yet.
+    assert sorted(
+        (e["node"]["entityKind"], e["node"]["operation"]) for e in organization["history"]["edges"]
+    ) == [("ADDRESS", "INSERT"), ("ORGANIZATION", "INSERT"), ("SITE_PROPERTIES", "INSERT")]
