@@ -10,6 +10,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core import history
 from orgql.core.financial.demo import DEMO_PARTY_ID, demo_accounts, demo_sites
 from orgql.core.ids import next_ids
 from orgql.core.reference import import_reference_data, parse_reference_data
@@ -28,6 +29,7 @@ async def seed_demo(session: AsyncSession) -> bool:
 
     Each part is added only where it is missing, so a database seeded by an older version
     gains what later versions added (the financial source records, for one)."""
+    await history.set_actor(session, "system:seed")
     await import_reference_data(session, parse_reference_data(demo_reference_document()))
     if await session.get(models.Organization, "100001") is not None:
         await _seed_financial_source(session)

@@ -6,16 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
-from orgql.core import repository
+from orgql.core import history, repository
 from orgql.core.principals import ANONYMOUS, Principal
 from orgql.db import models
-from orgql.graphql.loaders import Loaders, make_loaders
+from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.settings import Settings
 
 T = TypeVar("T")
@@ -36,9 +37,19 @@ class Context:
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
     loaders: Loaders = field(init=False)
+    # Point-in-time reads: one set of loaders per instant asked for in the request.
+    _loaders_as_of: dict[datetime, Loaders] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = make_loaders(self.run)
+
+    def loaders_at(self, as_of: datetime | None) -> Loaders:
+        """The loaders of live reads (``as_of`` None) or of reads at the instant ``as_of``."""
+        if as_of is None:
+            return self.loaders
+        if as_of not in self._loaders_as_of:
+            self._loaders_as_of[as_of] = make_loaders_as_of(self.run, self.loaders, as_of)
+        return self._loaders_as_of[as_of]
 
     def _get_session(self) -> AsyncSession:
         if self._session is None:
@@ -52,10 +63,12 @@ class Context:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A mutation's transaction: committed on success, rolled back on any exception."""
+        """A mutation's transaction: committed on success, rolled back on any exception.
+        The history it records names the caller (core.history)."""
         async with self._lock:
             session = self._get_session()
             try:
+                await history.set_actor(session, history.actor_of(self.principal))
                 yield session
             except BaseException:
                 await session.rollback()

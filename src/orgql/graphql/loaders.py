@@ -8,13 +8,20 @@ sibling resolvers so their keys meet in one batch.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from orgql.core import descendants, organization_request_reads, repository, site_property_views
+from orgql.core import (
+    descendants,
+    organization_request_reads,
+    point_in_time,
+    repository,
+    site_property_views,
+)
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
@@ -225,4 +232,32 @@ def make_loaders(run: SessionRunner) -> Loaders:
         organization_request_by_id=_mapped(r, organization_request_reads.requests_by_id),
         profile_by_id=_mapped(r, organization_request_reads.profiles_by_id),
         address_type_by_id=_mapped(r, organization_request_reads.address_types_by_id),
+    )
+
+
+def make_loaders_as_of(run: SessionRunner, current: Loaders, as_of: datetime) -> Loaders:
+    """Loaders reading organizations, addresses, site values and memberships as they were at
+    ``as_of`` (core.point_in_time). Contracts (a change writes a new one), sites, roles and
+    profiles are read as they are now, through the ``current`` loaders."""
+
+    def at(
+        fetch: Callable[[AsyncSession, list[K], datetime], Awaitable[dict[K, V]]],
+    ) -> Callable[[AsyncSession, list[K]], Awaitable[dict[K, V]]]:
+        return lambda session, keys: fetch(session, keys, as_of)
+
+    r = run
+    organization_by_id = _mapped(r, at(point_in_time.organizations_as_of))
+    return replace(
+        current,
+        organization_by_id=organization_by_id,
+        chain_by_id=_chains(organization_by_id),
+        address_by_id=_mapped(r, at(point_in_time.addresses_as_of)),
+        addresses_by_organization=_mapped(
+            r, at(point_in_time.addresses_by_organization_as_of), list
+        ),
+        site_properties_by_key=_mapped(r, at(point_in_time.site_properties_as_of)),
+        site_properties_by_organization=_mapped(
+            r, at(point_in_time.site_properties_by_organization_as_of), list
+        ),
+        members_by_organization=_mapped(r, at(point_in_time.members_by_organization_as_of), list),
     )

@@ -4,6 +4,7 @@ hierarchy, derived and site-specific fields resolve lazily through the request's
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
 
@@ -16,6 +17,7 @@ from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.loaders import Loaders
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from orgql.graphql.connections import OrganizationConnection
     from orgql.graphql.filters import DescendantsFilter
     from orgql.graphql.financial import CustomerAccount
+    from orgql.graphql.history import OrganizationChangeConnection
     from orgql.graphql.site_properties import SiteOrganizationProperties
 
 T = TypeVar("T")
@@ -43,9 +46,28 @@ SiteArgument = Annotated[
 ]
 
 
-async def _chain(info: Info, row: models.Organization) -> list[models.Organization]:
-    """``row`` and its ancestors, nearest first: one batched load for a whole page."""
-    chain = await info.context.loaders.chain_by_id.load(row.id)
+def _loaders(info: Info, organization: Organization) -> Loaders:
+    """Live loaders, or those of the instant of a point-in-time read."""
+    return info.context.loaders_at(organization.as_of)
+
+
+def _not_historical(organization: Organization, field: str) -> None:
+    """Fields without history are refused in a point-in-time read rather than answered
+    with today's values under yesterday's organization."""
+    if organization.as_of is not None:
+        raise public_error(
+            OrgqlError(
+                Codes.INVALID_INPUT,
+                f"{field} is not available in a point-in-time read (asOf)",
+                field,
+            )
+        )
+
+
+async def _chain(info: Info, organization: Organization) -> list[models.Organization]:
+    """The organization's row and its ancestors, nearest first: one batched load for a page."""
+    row = organization.row
+    chain = await _loaders(info, organization).chain_by_id.load(row.id)
     # The row itself is always loaded (primed by pages, or read by id) before its fields.
     return chain if chain is not None else [row]
 
@@ -60,13 +82,13 @@ def _with_chain(
         return compute(organization.chain)
 
     async def later() -> T:
-        return compute(await _chain(info, organization.row))
+        return compute(await _chain(info, organization))
 
     return later()
 
 
-async def _derived_async(info: Info, row: models.Organization, column: str) -> Any:
-    return derive(await _chain(info, row), column).value
+async def _derived_async(info: Info, organization: Organization, column: str) -> Any:
+    return derive(await _chain(info, organization), column).value
 
 
 def _derived(info: Info, organization: Organization, column: str) -> Any:
@@ -91,7 +113,7 @@ async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
 
 
 async def _own_site_value(
-    info: Info, row: models.Organization, site: strawberry.ID | None, column: str
+    info: Info, organization: Organization, site: strawberry.ID | None, column: str
 ) -> Any:
     site_id = await _site_id(info, site)
     if site_id is None:
@@ -99,26 +121,26 @@ async def _own_site_value(
     # Read along the chain like the inherited value (the extra keys cost nothing: one batch),
     # so that own and inherited values of a page share one batch of site properties and
     # one of contracts instead of taking a batch each.
-    effective = await effective_site_value(info, row, site_id, column)
-    return effective.value if effective.source_id == row.id else None
+    effective = await effective_site_value(info, organization, site_id, column)
+    return effective.value if effective.source_id == organization.row.id else None
 
 
 async def effective_site_value(
-    info: Info, row: models.Organization, site_id: str, column: str
+    info: Info, organization: Organization, site_id: str, column: str
 ) -> Inherited[Any]:
     """The per-site value inherited along the chain within ``site_id``."""
-    chain = [org.id for org in await _chain(info, row)]
-    rows = await info.context.loaders.site_properties_by_key.load_many(
+    chain = [org.id for org in await _chain(info, organization)]
+    rows = await _loaders(info, organization).site_properties_by_key.load_many(
         [(org_id, site_id) for org_id in chain]
     )
     own = {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r}
     return derive_site_value(chain, own)
 
 
-async def _address(info: Info, address_id: object) -> Address | None:
+async def _address(info: Info, organization: Organization, address_id: object) -> Address | None:
     if not isinstance(address_id, str):
         return None
-    return Address.from_row(await info.context.loaders.address_by_id.load(address_id))
+    return Address.from_row(await _loaders(info, organization).address_by_id.load(address_id))
 
 
 def _shipping_refs(ids: Sequence[str] | None) -> list[ShippingMethodRef] | None:
@@ -134,6 +156,8 @@ class Organization:
     row: strawberry.Private[models.Organization]
     #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
     chain: strawberry.Private[list[models.Organization] | None]
+    #: Set in a point-in-time read: the instant whose values the fields answer.
+    as_of: strawberry.Private[datetime | None]
     id: strawberry.ID
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     name: str
@@ -161,11 +185,15 @@ class Organization:
 
     @classmethod
     def from_row(
-        cls, row: models.Organization, chain: list[models.Organization] | None = None
+        cls,
+        row: models.Organization,
+        chain: list[models.Organization] | None = None,
+        as_of: datetime | None = None,
     ) -> Organization:
         return cls(
             row=row,
             chain=chain,
+            as_of=as_of,
             id=strawberry.ID(row.id),
             repository_id=strawberry.ID(row.id),
             name=row.name,
@@ -212,7 +240,7 @@ class Organization:
             # chain is the tail of this one.
             if len(chain) < 2 or chain[1].id != self.row.parent_id:
                 return None
-            return Organization.from_row(chain[1], chain[1:])
+            return Organization.from_row(chain[1], chain[1:], self.as_of)
 
         return None if self.row.parent_id is None else _with_chain(info, self, parent)
 
@@ -224,7 +252,8 @@ class Organization:
     def ancestor_organizations(self, info: Info) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
             return [
-                Organization.from_row(chain[i], chain[i:]) for i in range(len(chain) - 1, 0, -1)
+                Organization.from_row(chain[i], chain[i:], self.as_of)
+                for i in range(len(chain) - 1, 0, -1)
             ]
 
         return _with_chain(info, self, ancestors)
@@ -235,6 +264,7 @@ class Organization:
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
         from orgql.graphql.connections import child_connection
 
+        _not_historical(self, "childOrganizations")
         return await child_connection(info, self.row.id, first, after)
 
     @strawberry.field(
@@ -251,13 +281,14 @@ class Organization:
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
         from orgql.graphql.connections import descendant_connection
 
+        _not_historical(self, "descendants")
         return await descendant_connection(info, self.row.id, first, after, filter)
 
     # ------------------------------------------------------------ addresses, roles, members
 
     @strawberry.field
     async def secondary_addresses(self, info: Info) -> list[SecondaryAddress]:
-        rows = await info.context.loaders.addresses_by_organization.load(self.row.id) or []
+        rows = await _loaders(info, self).addresses_by_organization.load(self.row.id) or []
         return [
             SecondaryAddress(address_type=row.address_type, address=address)
             for row in rows
@@ -266,13 +297,13 @@ class Organization:
 
     @strawberry.field(description="The organization's own default billing address.")
     async def billing_address(self, info: Info) -> Address | None:
-        await _chain(info, self.row)  # so own and derived addresses share one batch
-        return await _address(info, self.row.billing_address_id)
+        await _chain(info, self)  # so own and derived addresses share one batch
+        return await _address(info, self, self.row.billing_address_id)
 
     @strawberry.field(description="The organization's own default shipping address.")
     async def shipping_address(self, info: Info) -> Address | None:
-        await _chain(info, self.row)  # so own and derived addresses share one batch
-        return await _address(info, self.row.shipping_address_id)
+        await _chain(info, self)  # so own and derived addresses share one batch
+        return await _address(info, self, self.row.shipping_address_id)
 
     @strawberry.field(
         description="Billing accounts synced from the financial system of record"
@@ -283,22 +314,24 @@ class Organization:
     ) -> list[Annotated[CustomerAccount, strawberry.lazy("orgql.graphql.financial")]]:
         from orgql.graphql.financial import customer_accounts
 
+        _not_historical(self, "customerAccounts")
         return await customer_accounts(info, self.row.id)
 
     @strawberry.field(description="The synced addresses that a customer account bills to.")
     async def billing_addresses(self, info: Info) -> list[Address]:
         from orgql.graphql.financial import billing_addresses
 
+        _not_historical(self, "billingAddresses")
         return await billing_addresses(info, self.row.id)
 
     @strawberry.field
     async def relative_roles(self, info: Info) -> list[RelativeRole]:
-        rows = await info.context.loaders.roles_by_organization.load(self.row.id) or []
+        rows = await _loaders(info, self).roles_by_organization.load(self.row.id) or []
         return [RelativeRole(repository_id=strawberry.ID(r.id), function=r.function) for r in rows]
 
     @strawberry.field
     async def members(self, info: Info) -> list[Profile]:
-        rows = await info.context.loaders.members_by_organization.load(self.row.id) or []
+        rows = await _loaders(info, self).members_by_organization.load(self.row.id) or []
         return [Profile.from_row(row) for row in rows]
 
     # ------------------------------------------------------------ derived values
@@ -363,29 +396,31 @@ class Organization:
 
     @strawberry.field
     async def derived_billing_address(self, info: Info) -> Address | None:
-        return await _address(info, await _derived_async(info, self.row, "billing_address_id"))
+        return await _address(info, self, await _derived_async(info, self, "billing_address_id"))
 
     @strawberry.field(description="addressType of the derived billing address.")
     async def derived_billing_address_type(self, info: Info) -> str | None:
-        address_id = await _derived_async(info, self.row, "billing_address_id")
-        row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
+        address_id = await _derived_async(info, self, "billing_address_id")
+        loaders = _loaders(info, self)
+        row = await loaders.address_by_id.load(address_id) if address_id else None
         return row.address_type if row else None
 
     @strawberry.field
     async def derived_shipping_address(self, info: Info) -> Address | None:
-        return await _address(info, await _derived_async(info, self.row, "shipping_address_id"))
+        return await _address(info, self, await _derived_async(info, self, "shipping_address_id"))
 
     @strawberry.field(description="addressType of the derived shipping address.")
     async def derived_shipping_address_type(self, info: Info) -> str | None:
-        address_id = await _derived_async(info, self.row, "shipping_address_id")
-        row = await info.context.loaders.address_by_id.load(address_id) if address_id else None
+        address_id = await _derived_async(info, self, "shipping_address_id")
+        loaders = _loaders(info, self)
+        row = await loaders.address_by_id.load(address_id) if address_id else None
         return row.address_type if row else None
 
     # ------------------------------------------------------------ site-specific values
 
     @strawberry.field(description="The organization's own contract on the site.")
     async def contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
-        contract_id = await _own_site_value(info, self.row, site, "contract_id")
+        contract_id = await _own_site_value(info, self, site, "contract_id")
         if contract_id is None:
             return None
         return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
@@ -395,7 +430,7 @@ class Organization:
         site_id = await _site_id(info, site)
         if site_id is None:
             return None
-        contract_id = (await effective_site_value(info, self.row, site_id, "contract_id")).value
+        contract_id = (await effective_site_value(info, self, site_id, "contract_id")).value
         if contract_id is None:
             return None
         return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
@@ -411,7 +446,8 @@ class Organization:
     ]:
         from orgql.graphql.site_properties import SiteOrganizationProperties
 
-        rows = await info.context.loaders.site_properties_by_organization.load(self.row.id) or []
+        loaders = _loaders(info, self)
+        rows = await loaders.site_properties_by_organization.load(self.row.id) or []
         return [
             SiteOrganizationProperties.own(row)
             for row in rows
@@ -432,8 +468,8 @@ class Organization:
         site_id = await _site_id(info, site)
         if site_id is None:
             return None
-        chain = [org.id for org in self.chain or await _chain(info, self.row)]
-        rows = await info.context.loaders.site_properties_by_key.load_many(
+        chain = [org.id for org in self.chain or await _chain(info, self)]
+        rows = await _loaders(info, self).site_properties_by_key.load_many(
             [(org_id, site_id) for org_id in chain]
         )
         values = {
@@ -447,20 +483,34 @@ class Organization:
 
     @strawberry.field
     async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:
-        return await _own_site_value(info, self.row, site, "approval_required")  # type: ignore[no-any-return]
+        return await _own_site_value(info, self, site, "approval_required")  # type: ignore[no-any-return]
 
     @strawberry.field
     async def order_price_limit(self, info: Info, site: SiteArgument = None) -> float | None:
-        return _as_float(await _own_site_value(info, self.row, site, "order_price_limit"))
+        return _as_float(await _own_site_value(info, self, site, "order_price_limit"))
 
     @strawberry.field
     async def delegate_approval_management(
         self, info: Info, site: SiteArgument = None
     ) -> bool | None:
-        return await _own_site_value(info, self.row, site, "delegate_approval_management")  # type: ignore[no-any-return]
+        return await _own_site_value(info, self, site, "delegate_approval_management")  # type: ignore[no-any-return]
 
     @strawberry.field
     async def use_external_approval_webhook(
         self, info: Info, site: SiteArgument = None
     ) -> bool | None:
-        return await _own_site_value(info, self.row, site, "use_external_approval_webhook")  # type: ignore[no-any-return]
+        return await _own_site_value(info, self, site, "use_external_approval_webhook")  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ history
+
+    @strawberry.field(
+        description="Changes to the organization, its site properties, addresses and"
+        " memberships, newest first (in a point-in-time read: those up to asOf).",
+        permission_classes=ADMIN,
+    )
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[OrganizationChangeConnection, strawberry.lazy("orgql.graphql.history")]:
+        from orgql.graphql.history import history_connection
+
+        return await history_connection(info, self.row.id, first, after, self.as_of)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import strawberry
+from datetime import UTC, datetime
+from typing import Annotated
 
-from orgql.core import access, organizations, repository
-from orgql.core.errors import ErrorKind, OrgqlError
+import strawberry
+from graphql import GraphQLError
+
+from orgql.core import access, organizations, point_in_time, repository
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.organization_input import parse_new_organization
 from orgql.graphql.connections import (
     OrganizationConnection,
@@ -13,6 +17,7 @@ from orgql.graphql.connections import (
     organization_connection,
 )
 from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
 from orgql.graphql.inputs import (
     CreateOrganizationInput,
     create_organization_document,
@@ -23,6 +28,23 @@ from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import Site, UserError
 
 
+async def _organization_as_of(
+    info: Info, organization_id: str, as_of: datetime
+) -> Organization | None:
+    """The organization and its ancestors of the time in one statement; their fields then
+    read through the loaders of that instant."""
+    chain = await info.context.run(
+        lambda session: point_in_time.chain_as_of(session, organization_id, as_of)
+    )
+    if chain is None:
+        return None
+    loaders = info.context.loaders_at(as_of)
+    for row in chain:
+        loaders.organization_by_id.prime(row.id, row)
+    loaders.chain_by_id.prime(organization_id, chain)
+    return Organization.from_row(chain[0], chain, as_of)
+
+
 @strawberry.type
 class OrganizationQueries:
     @strawberry.field(
@@ -30,8 +52,31 @@ class OrganizationQueries:
         " when they are not a member of it).",
         permission_classes=SIGNED_IN,
     )
-    async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:
+    async def organization(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        as_of: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Admins: the organization as it was at this instant (with a time"
+                " zone offset): own, derived and site values, addresses, ancestors and members"
+                " from its history; null before it existed. Absent or in the future: now."
+            ),
+        ] = None,
+    ) -> Organization | None:
         principal = info.context.principal
+        if as_of is not None and as_of.tzinfo is None:
+            raise public_error(
+                OrgqlError(Codes.INVALID_INPUT, "asOf needs a time zone offset", "asOf")
+            )
+        if as_of is not None and as_of < datetime.now(UTC):
+            if not principal.is_admin:
+                raise GraphQLError(
+                    "a point-in-time read needs an admin access token",
+                    extensions={"code": "FORBIDDEN"},
+                )
+            return await _organization_as_of(info, str(id), as_of)
         readable = await info.context.run(
             lambda session: access.readable_ids(session, principal, [str(id)])
         )

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
+from orgql.auth.asgi import principal_of
+from orgql.core import history
 from orgql.core.errors import Codes, OrgqlError
 from orgql.observability.database import note_failure
 from orgql.rest.errors import (
@@ -63,10 +65,16 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
     return decorate
 
 
+#: Methods that only read: their transaction records no history, so names no actor.
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @asynccontextmanager
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
     async with sessionmaker() as session, session.begin():
+        if request.method not in _READS:
+            await history.set_actor(session, history.actor_of(principal_of(request)))
         yield session
 
 
