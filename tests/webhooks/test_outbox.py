@@ -46,16 +46,15 @@ async def test_a_refused_mutation_writes_no_event(
 async def test_an_event_rolled_back_with_its_change_is_gone(
     engine: AsyncEngine, session: AsyncSession
 ) -> None:
-    async with make_sessionmaker(engine)() as writer:
-        async with writer.begin():
-            await events.emit(
-                writer,
-                type=events.EventType.ORGANIZATION_UPDATED,
-                organization_id="100001",
-                data={"id": "100001"},
-            )
-            assert len(await outbox(writer)) == 1
-            await writer.rollback()
+    async with make_sessionmaker(engine)() as writer, writer.begin():
+        await events.emit(
+            writer,
+            type=events.EventType.ORGANIZATION_UPDATED,
+            organization_id="100001",
+            data={"id": "100001"},
+        )
+        assert len(await outbox(writer)) == 1
+        await writer.rollback()
 
     assert await outbox(session) == []
 
@@ -98,9 +97,10 @@ async def test_site_properties_requests_and_syncs_each_write_their_event(
         "id": "100002",
         "sites": [{"siteId": "site2", "set": ["orderPriceLimit"], "removed": []}],
     }
-    assert events_by_type["financialData.synced"]["customerAccountIds"] == synced.json()[
-        "customerAccountIds"
-    ]
+    assert (
+        events_by_type["financialData.synced"]["customerAccountIds"]
+        == synced.json()["customerAccountIds"]
+    )
     assert events_by_type["organizationRequest.approved"]["requestId"] == first.json()["id"]
 
 

@@ -28,6 +28,7 @@ class Receiver:
     behave: Callable[[Received], int] = lambda received: 200
     received: list[Received] = field(default_factory=list)
     _server: asyncio.Server | None = None
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
     def url(self) -> str:
@@ -43,6 +44,11 @@ class Receiver:
             self._server.close()
             await self._server.wait_closed()
 
+    async def wait_for(self, count: int) -> None:
+        """Until ``count`` requests have arrived (bounded: a missing one fails the test)."""
+        async with asyncio.timeout(10), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.received) >= count)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
@@ -53,8 +59,10 @@ class Receiver:
             }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             received = Received(request_line.split(" ")[1], headers, body)
-            self.received.append(received)
             status = self.behave(received)
+            async with self._arrived:
+                self.received.append(received)
+                self._arrived.notify_all()
             writer.write(
                 f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".encode()
             )

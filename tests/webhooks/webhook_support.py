@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orgql.core import webhooks
+from orgql.core import events, webhooks
 from orgql.db.engine import make_sessionmaker
 from orgql.db.event_models import OutboxEvent, WebhookDelivery
 
@@ -49,3 +49,14 @@ async def deliveries_of(session: AsyncSession, subscription_id: uuid.UUID) -> li
             .execution_options(populate_existing=True)
         )
     )
+
+
+async def emit_committed(
+    engine: AsyncEngine, changes: list[tuple[events.EventType, str | None]]
+) -> None:
+    """Emit one event per (type, organization id), each in a transaction of its own."""
+    for number, (event_type, organization_id) in enumerate(changes):
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await events.emit(
+                session, type=event_type, organization_id=organization_id, data={"n": number}
+            )

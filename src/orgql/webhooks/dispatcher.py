@@ -64,14 +64,14 @@ _CLAIM = text(
 _RECORD = text(
     """
     UPDATE webhook_deliveries
-    SET status = :status,
+    SET status = CAST(:status AS varchar),
         attempts = attempts + 1,
         last_attempt_at = coalesce(CAST(:now AS timestamptz), now()),
         next_attempt_at = coalesce(CAST(:now AS timestamptz), now())
-                          + make_interval(secs => :delay),
-        last_status_code = :status_code,
-        last_error = :error,
-        delivered_at = CASE WHEN :status = 'delivered'
+                          + make_interval(secs => CAST(:delay AS double precision)),
+        last_status_code = CAST(:status_code AS integer),
+        last_error = CAST(:error AS varchar),
+        delivered_at = CASE WHEN CAST(:status AS varchar) = 'delivered'
                             THEN coalesce(CAST(:now AS timestamptz), now()) END
     WHERE subscription_id = :subscription_id AND event_id = :event_id
     """
