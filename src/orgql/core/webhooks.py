@@ -235,6 +235,6 @@ async def deliveries(
         .where(rank.c.n <= limit)
         .order_by(WebhookDelivery.subscription_id, WebhookDelivery.event_id.desc())
     )
-    for delivery, event in rows.tuples():
+    for delivery, event in rows:
         result[delivery.subscription_id].append(DeliveryView(delivery, event))
     return result

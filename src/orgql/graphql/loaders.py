@@ -7,6 +7,7 @@ sibling resolvers so their keys meet in one batch.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from orgql.core import organization_request_reads, repository, site_property_views
+from orgql.core import organization_request_reads, repository, site_property_views, webhooks
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
@@ -29,6 +30,7 @@ SessionRunner = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[A
 
 SiteKey = tuple[str, str]  # (organization id, site id)
 ChildrenKey = tuple[str, int, str | None]  # (parent id, page size, after id)
+DeliveriesKey = tuple[uuid.UUID, str | None, int]  # (subscription id, status, how many)
 
 
 def _mapped(
@@ -64,6 +66,7 @@ class Loaders:
     organization_request_by_id: DataLoader[str, models.OrganizationRequest | None]
     profile_by_id: DataLoader[str, models.Profile | None]
     address_type_by_id: DataLoader[str, models.AddressType | None]
+    webhook_deliveries: DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]
 
 
 def _chains(
@@ -130,6 +133,34 @@ def _children_pages(run: SessionRunner) -> DataLoader[ChildrenKey, repository.Or
     return DataLoader(load_fn=load)
 
 
+def _webhook_deliveries(
+    run: SessionRunner,
+) -> DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]:
+    """The latest deliveries of many subscriptions: one statement per distinct (status,
+    first) in the batch."""
+
+    async def load(keys: list[DeliveriesKey]) -> Sequence[list[webhooks.DeliveryView]]:
+        groups: dict[tuple[str | None, int], list[uuid.UUID]] = {}
+        for subscription_id, status, first in keys:
+            groups.setdefault((status, first), []).append(subscription_id)
+        found: dict[DeliveriesKey, list[webhooks.DeliveryView]] = {}
+        for (status, first), ids in groups.items():
+
+            async def fetch(
+                session: AsyncSession,
+                ids: list[uuid.UUID] = ids,
+                status: str | None = status,
+                first: int = first,
+            ) -> dict[uuid.UUID, list[webhooks.DeliveryView]]:
+                return await webhooks.deliveries(session, ids, status=status, limit=first)
+
+            views = await run(fetch)
+            found.update({(key, status, first): views[key] for key in ids})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
     organization_by_id = _mapped(r, repository.organizations_by_id)
@@ -163,4 +194,5 @@ def make_loaders(run: SessionRunner) -> Loaders:
         organization_request_by_id=_mapped(r, organization_request_reads.requests_by_id),
         profile_by_id=_mapped(r, organization_request_reads.profiles_by_id),
         address_type_by_id=_mapped(r, organization_request_reads.address_types_by_id),
+        webhook_deliveries=_webhook_deliveries(r),
     )
