@@ -3,8 +3,11 @@ fanned out to the matching active subscriptions; a failed change writes nothing.
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_support import deliveries_of, outbox, subscribe
 
@@ -172,3 +175,55 @@ async def test_emitting_costs_one_statement(
     )
 
     assert statement_counter.count == 1  # type: ignore[attr-defined]
+
+
+async def _blocked_on_advisory_lock(engine: AsyncEngine) -> None:
+    """Until a session of this database waits for an outbox lock (at most 10 s)."""
+    async with asyncio.timeout(10), engine.connect() as connection:
+        while True:
+            waiting = await connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
+            if waiting:
+                return
+            await connection.rollback()  # a fresh snapshot of the activity view
+            await asyncio.sleep(0.01)
+
+
+async def test_an_organizations_events_take_their_order_at_commit(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    maker = make_sessionmaker(engine)
+
+    async def emit_and_commit(organization_id: str, n: int) -> None:
+        async with maker() as writer, writer.begin():
+            await events.emit(
+                writer,
+                type=events.EventType.ORGANIZATION_UPDATED,
+                organization_id=organization_id,
+                data={"n": n},
+            )
+
+    async with maker() as first:
+        await first.begin()
+        await events.emit(
+            first,
+            type=events.EventType.ORGANIZATION_UPDATED,
+            organization_id="100001",
+            data={"n": 1},
+        )
+        # Another organization's event does not wait for the open transaction ...
+        await asyncio.wait_for(emit_and_commit("100002", 0), 10)
+        # ... the same organization's does, until the first commits.
+        second = asyncio.create_task(emit_and_commit("100001", 2))
+        await _blocked_on_advisory_lock(engine)
+        assert not second.done()
+        await first.commit()
+    await asyncio.wait_for(second, 10)
+
+    emitted = [(e.organization_id, e.payload["n"]) for e in await outbox(session)]
+    # Outbox order within 100001 is commit order: n 1 (committed first), then n 2.
+    assert [n for org, n in emitted if org == "100001"] == [1, 2]
