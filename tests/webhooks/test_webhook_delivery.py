@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -245,3 +247,32 @@ async def test_two_dispatchers_at_once_deliver_each_event_exactly_once(
         for organization in organizations:
             in_order = [str(e.event_id) for e in emitted if e.organization_id == organization]
             assert [i for i in ids if i in in_order] == in_order
+
+
+def readme_verify() -> Callable[..., bool]:
+    """The verification recipe of README "Change events (webhooks)", as written there."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("**Verifying the signature**", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - our own README
+    verify_recipe: Callable[..., bool] = namespace["verify"]
+    return verify_recipe
+
+
+async def test_the_readme_recipe_verifies_a_delivery(
+    engine: AsyncEngine, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    subscription = await subscribe(engine, receiver.url)
+    await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
+    await dispatcher.drain()
+    [received] = receiver.received
+    recipe = readme_verify()
+
+    assert recipe(subscription.secret, received.headers, received.body)
+    assert not recipe(subscription.secret, received.headers, received.body + b" ")
+    assert not recipe("whsec_wrong", received.headers, received.body)
+    stale = received.headers | {
+        "orgql-timestamp": str(int(received.headers["orgql-timestamp"]) - 600)
+    }
+    assert not recipe(subscription.secret, stale, received.body)
