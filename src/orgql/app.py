@@ -67,7 +67,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             async with (
                 open_source(settings, sessionmaker) as financial_source,
                 webhooks.running(
-                    settings, sessionmaker, on_outcome=metrics.count_webhook_delivery
+                    settings, active, on_outcome=metrics.count_webhook_delivery
                 ) as dispatcher,
             ):
                 yield State(

@@ -1,5 +1,6 @@
 """The app's lifespan runs the dispatcher: a mutation's event reaches the receiver without
-anyone calling it, and /metrics counts the delivery."""
+anyone calling it (woken by the commit's NOTIFY, not by polling), and /metrics counts the
+delivery."""
 
 from __future__ import annotations
 
@@ -23,12 +24,16 @@ async def test_the_running_app_delivers_a_mutations_event(
     client_for: Callable[..., httpx.AsyncClient],
 ) -> None:
     running = settings.model_copy(
-        update={"webhook_dispatcher": True, "webhook_poll_interval_seconds": 0.05}
+        # A poll too slow for the test's 10 s bound: the commit's NOTIFY wakes it.
+        update={"webhook_dispatcher": True, "webhook_poll_interval_seconds": 300}
     )
     app = create_app(running, engine=engine)
     async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
         assert state is not None
-        assert state["webhook_dispatcher"] is not None
+        dispatcher = state["webhook_dispatcher"]
+        async with asyncio.timeout(10):
+            while not dispatcher.listening:  # noqa: ASYNC110 - LISTENing before the commit
+                await asyncio.sleep(0.01)
         subscribed = await client.post(
             SUBSCRIPTIONS, json={"url": receiver.url, "eventTypes": ["organization.created"]}
         )

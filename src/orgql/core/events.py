@@ -44,6 +44,9 @@ class EventType(StrEnum):
 
 EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)
 
+#: Notified (at commit) when an emit wrote a delivery: idle dispatchers wake up.
+NOTIFY_CHANNEL = "orgql_webhooks"
+
 #: First key of the outbox's advisory locks (ASCII "orgq"), apart from any other lock space.
 _LOCK_SPACE = 0x6F726771
 
@@ -74,12 +77,15 @@ _EMIT = text(
         WHERE (SELECT count(*) FROM locks) >= 0  -- every lock taken before the first row
         ORDER BY r.n
         RETURNING id, type, organization_id
+    ), fanned_out AS (
+        INSERT INTO webhook_deliveries (subscription_id, event_id, ordering_key)
+        SELECT s.id, i.id, coalesce(i.organization_id, '')
+        FROM inserted AS i
+        JOIN webhook_subscriptions AS s
+          ON s.active AND (cardinality(s.event_types) = 0 OR i.type = ANY(s.event_types))
+        RETURNING 1
     )
-    INSERT INTO webhook_deliveries (subscription_id, event_id, ordering_key)
-    SELECT s.id, i.id, coalesce(i.organization_id, '')
-    FROM inserted AS i
-    JOIN webhook_subscriptions AS s
-      ON s.active AND (cardinality(s.event_types) = 0 OR i.type = ANY(s.event_types))
+    SELECT pg_notify(:channel, '') WHERE EXISTS (SELECT FROM fanned_out)
     """
 )
 
@@ -117,5 +123,11 @@ async def emit_many(session: AsyncSession, events: Sequence[Event]) -> None:
     keys = sorted({event.organization_id or "" for event in events})
     await session.flush()  # text() does not autoflush: the change's rows go first
     await session.execute(
-        _EMIT, {"space": _LOCK_SPACE, "keys": keys, "rows": json.dumps(rows, default=str)}
+        _EMIT,
+        {
+            "space": _LOCK_SPACE,
+            "keys": keys,
+            "rows": json.dumps(rows, default=str),
+            "channel": NOTIFY_CHANNEL,
+        },
     )

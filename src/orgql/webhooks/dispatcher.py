@@ -29,10 +29,12 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from orgql.db.engine import make_sessionmaker
 from orgql.settings import Settings
 from orgql.webhooks.signing import backoff_delay, signature_header
+from orgql.webhooks.wakeup import Listener
 
 logger = logging.getLogger("orgql.webhooks")
 
@@ -130,7 +132,8 @@ class Dispatcher:
 
     ``clock`` replaces the database's ``now()`` (tests move time instead of sleeping);
     ``rand`` is the jitter's source; ``on_outcome`` counts ``delivered`` / ``retry`` /
-    ``failed`` (the metrics)."""
+    ``failed`` (the metrics); with ``listen_on``, :meth:`run` also wakes on the outbox's
+    notifications (:mod:`orgql.webhooks.wakeup`)."""
 
     def __init__(
         self,
@@ -141,14 +144,17 @@ class Dispatcher:
         clock: Callable[[], datetime] | None = None,
         rand: Callable[[], float] = random.random,
         on_outcome: Callable[[str], None] | None = None,
+        listen_on: AsyncEngine | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.listen_on = listen_on
         self.policy = policy
         self.client = client
         self.clock = clock
         self.rand = rand
         self.on_outcome = on_outcome
         self._wake = asyncio.Event()
+        self._listener: Listener | None = None
 
     def wake(self) -> None:
         """Ask :meth:`run` to look now rather than at the end of its poll interval."""
@@ -182,8 +188,28 @@ class Dispatcher:
         raise RuntimeError(f"deliveries still due after {max_rounds} rounds")
 
     async def run(self) -> None:
-        """Dispatch until cancelled; idle, wait for the poll interval or :meth:`wake`."""
+        """Dispatch until cancelled; idle, wait for the poll interval, a notification or
+        :meth:`wake`."""
+        listener = Listener(self.listen_on, self._wake) if self.listen_on is not None else None
+        self._listener = listener
+        try:
+            await self._loop(listener)
+        finally:
+            self._listener = None
+            if listener is not None:
+                await asyncio.shield(listener.close())
+
+    @property
+    def listening(self) -> bool:
+        """Whether :meth:`run` is LISTENing for the outbox's notifications now."""
+        return self._listener is not None and self._listener.listening
+
+    async def _loop(self, listener: Listener | None) -> None:
         while True:
+            if listener is not None:
+                # Before looking: an event committed after the look wakes the wait below.
+                await listener.ensure()
+            self._wake.clear()
             try:
                 attempted = await self.dispatch_once()
             except asyncio.CancelledError:
@@ -195,7 +221,6 @@ class Dispatcher:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.policy.poll_interval)
-            self._wake.clear()
 
     async def _post(self, row: Any) -> Outcome:
         body = webhook_body(row)
@@ -260,7 +285,7 @@ class Dispatcher:
 @asynccontextmanager
 async def running(
     settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     *,
     on_outcome: Callable[[str], None] | None = None,
 ) -> AsyncIterator[Dispatcher | None]:
@@ -273,7 +298,9 @@ async def running(
     async with httpx.AsyncClient(
         timeout=policy.timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}
     ) as client:
-        dispatcher = Dispatcher(sessionmaker, policy, client, on_outcome=on_outcome)
+        dispatcher = Dispatcher(
+            make_sessionmaker(engine), policy, client, on_outcome=on_outcome, listen_on=engine
+        )
         task = asyncio.create_task(dispatcher.run(), name="orgql-webhook-dispatcher")
         try:
             yield dispatcher
