@@ -241,3 +241,38 @@ async def test_the_event_type_catalogue_is_queryable(client: httpx.AsyncClient) 
 
     assert listed["data"]["webhookEventTypes"] == [t.value for t in EventType]
     assert "organization.effectiveValueChanged" in listed["data"]["webhookEventTypes"]
+
+
+SET_ACTIVE = """
+mutation SetActive($id: ID!, $active: Boolean!) {
+  setWebhookSubscriptionActive(id: $id, active: $active) {
+    webhookSubscription { active } userErrors { code field }
+  }
+}
+"""
+
+
+async def test_a_paused_subscription_keeps_its_pending_deliveries_and_skips_new_events(
+    client: httpx.AsyncClient, engine: AsyncEngine, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    subscription_id = (await client.post(SUBSCRIPTIONS, json={"url": receiver.url})).json()["id"]
+    await emit_committed(engine, [(EventType.ORGANIZATION_UPDATED, "100001")])  # before: kept
+
+    paused = await client.patch(f"{SUBSCRIPTIONS}/{subscription_id}", json={"active": False})
+    await emit_committed(engine, [(EventType.ORGANIZATION_MOVED, "100001")])  # while paused
+    assert await dispatcher.drain() == 0
+    resumed = await graphql(client, SET_ACTIVE, {"id": subscription_id, "active": True})
+    await dispatcher.drain()
+
+    assert (paused.status_code, paused.json()["active"]) == (200, False)
+    assert resumed["data"]["setWebhookSubscriptionActive"] == {
+        "webhookSubscription": {"active": True},
+        "userErrors": [],
+    }
+    assert [r.document["type"] for r in receiver.received] == ["organization.updated"]
+    bad = await client.patch(f"{SUBSCRIPTIONS}/{subscription_id}", json={"active": "no"})
+    assert (bad.status_code, bad.json()["o:errorPath"]) == (400, "active")
+    missing = await graphql(client, SET_ACTIVE, {"id": "nope", "active": True})
+    assert missing["data"]["setWebhookSubscriptionActive"]["userErrors"] == [
+        {"code": "190001", "field": "id"}
+    ]

@@ -179,6 +179,38 @@ async def delete_subscription(session: AsyncSession, subscription_id: str) -> No
         raise not_found(subscription_id)
 
 
+async def set_active(
+    session: AsyncSession, subscription_id: str, active: bool
+) -> WebhookSubscription:
+    """Pause (False) or resume (True) a subscription. Paused: its pending deliveries wait and
+    events emitted meanwhile are not kept for it; resumed: the waiting ones go out."""
+    if not isinstance(active, bool):
+        raise OrgqlError(Codes.INVALID_INPUT, "active must be true or false", "active")
+    subscription = await session.scalar(
+        select(WebhookSubscription)
+        .where(WebhookSubscription.id == _parse_id(subscription_id))
+        .with_for_update()
+    )
+    if subscription is None:
+        raise not_found(subscription_id)
+    subscription.active = active
+    await session.flush()
+    return subscription
+
+
+def parse_change(document: Mapping[str, object]) -> bool:
+    """A REST PATCH body: ``{"active": true|false}`` (100002 otherwise)."""
+    problems = Problems()
+    for key in sorted(set(document) - {"active"}):
+        problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+    active = document.get("active")
+    if not isinstance(active, bool):
+        problems.add(Codes.INVALID_INPUT, "active is required: true or false", "active")
+    problems.raise_if_any()
+    assert isinstance(active, bool)
+    return active
+
+
 async def list_all(session: AsyncSession) -> list[WebhookSubscription]:
     return list(
         await session.scalars(

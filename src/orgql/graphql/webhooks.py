@@ -130,6 +130,12 @@ class CreateWebhookSubscriptionPayload:
 
 
 @strawberry.type
+class SetWebhookSubscriptionActivePayload:
+    webhook_subscription: WebhookSubscription | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class DeleteWebhookSubscriptionPayload:
     deleted_id: strawberry.ID | None
     user_errors: list[UserError]
@@ -180,6 +186,26 @@ class WebhookMutations:
             webhook_subscription=WebhookSubscription.from_row(created.subscription),
             secret=created.secret,
             user_errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Pause (active: false) or resume a webhook. Paused, its pending"
+        " deliveries wait and events emitted meanwhile are not kept for it.",
+        permission_classes=ADMIN,
+    )
+    async def set_webhook_subscription_active(
+        self, info: Info, id: strawberry.ID, active: bool
+    ) -> SetWebhookSubscriptionActivePayload:
+        try:
+            async with info.context.unit_of_work() as session:
+                row = await webhooks.set_active(session, str(id), active)
+        except OrgqlError as error:
+            return SetWebhookSubscriptionActivePayload(
+                webhook_subscription=None,
+                user_errors=[UserError.from_detail(detail) for detail in error.details],
+            )
+        return SetWebhookSubscriptionActivePayload(
+            webhook_subscription=WebhookSubscription.from_row(row), user_errors=[]
         )
 
     @strawberry.mutation(

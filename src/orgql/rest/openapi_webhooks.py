@@ -124,6 +124,29 @@ PATHS: dict[str, object] = {
                 "200", "The subscription (without its secret)", "WebhookSubscription", "404", "500"
             ),
         },
+        "patch": {
+            "operationId": "changeWebhookSubscription",
+            "description": "orgql extension: pause (active false) or resume a subscription;"
+            " paused, its pending deliveries wait and events emitted meanwhile are not kept"
+            " for it. Errors: 100002 (400) bad body, 190001 (404) no such subscription.",
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["active"],
+                            "properties": {"active": {"type": "boolean"}},
+                        }
+                    }
+                },
+            },
+            "responses": _answer(
+                "200", "The subscription", "WebhookSubscription", "400", "404", "413", "500"
+            ),
+        },
         "delete": {
             "operationId": "deleteWebhookSubscription",
             "description": "orgql extension: remove the subscription and its pending"

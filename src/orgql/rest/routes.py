@@ -78,7 +78,11 @@ ADMIN_ROUTES: list[BaseRoute] = [
     ),
     resource(
         "/v1/webhookSubscriptions/{id}",
-        {"GET": webhooks.get_webhook_subscription, "DELETE": webhooks.delete_webhook_subscription},
+        {
+            "GET": webhooks.get_webhook_subscription,
+            "PATCH": webhooks.change_webhook_subscription,
+            "DELETE": webhooks.delete_webhook_subscription,
+        },
     ),
     resource("/v1/openapi.json", {"GET": openapi_document}),
     resource("/v1/login", {"POST": auth.login}),

@@ -49,6 +49,14 @@ async def get_webhook_subscription(request: Request) -> Response:
 
 
 @endpoint()
+async def change_webhook_subscription(request: Request) -> Response:
+    active = webhooks.parse_change(await read_json_object(request))
+    async with unit_of_work(request) as session:
+        row = await webhooks.set_active(session, path_id(request), active)
+    return JSONResponse(render_subscription(row))
+
+
+@endpoint()
 async def delete_webhook_subscription(request: Request) -> Response:
     async with unit_of_work(request) as session:
         await webhooks.delete_subscription(session, path_id(request))
