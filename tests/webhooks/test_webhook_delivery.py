@@ -276,3 +276,21 @@ async def test_the_readme_recipe_verifies_a_delivery(
         "orgql-timestamp": str(int(received.headers["orgql-timestamp"]) - 600)
     }
     assert not recipe(subscription.secret, stale, received.body)
+
+
+async def test_a_url_the_http_client_cannot_use_fails_alone_not_its_batch(
+    engine: AsyncEngine, session: AsyncSession, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    # Valid by the subscription rules, refused by the IDNA codec when sending.
+    broken = await subscribe(engine, "http://xn--/hooks")
+    working = await subscribe(engine, receiver.url)
+    await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
+
+    assert await dispatcher.drain() == 2
+
+    [failed] = await deliveries_of(session, broken.subscription.id)
+    [delivered] = await deliveries_of(session, working.subscription.id)
+    assert (failed.status, failed.attempts, failed.last_status_code) == ("pending", 1, None)
+    assert failed.last_error is not None
+    assert failed.last_error.startswith("IDNAError")
+    assert delivered.status == "delivered"

@@ -107,8 +107,10 @@ def _check(new: NewSubscription) -> list[str]:
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot receive webhooks, or None: absolute http(s), a host, no
     credentials (they would show in every listing), no fragment, storable, not too long."""
-    if len(url) > MAX_URL_LENGTH or not is_storable_text(url) or any(c.isspace() for c in url):
-        return f"url must be at most {MAX_URL_LENGTH} characters, without spaces"
+    if len(url) > MAX_URL_LENGTH or not is_storable_text(url):
+        return f"url must be storable text of at most {MAX_URL_LENGTH} characters"
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "url must not contain spaces or control characters"
     try:
         parts = urlsplit(url)
         port = parts.port  # raises on a port that is not a number from 0 to 65535
@@ -118,6 +120,10 @@ def url_problem(url: str) -> str | None:
         return "url must be an http or https URL"
     if not parts.hostname:
         return "url must name a host"
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        return "url's host is not a valid host name"
     if parts.username is not None or parts.password is not None:
         return "url must not contain credentials"
     if parts.fragment or url.endswith("#"):

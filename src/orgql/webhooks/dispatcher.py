@@ -239,7 +239,8 @@ class Dispatcher:
                 "POST", row.url, content=body, headers=headers, timeout=self.policy.timeout
             ) as response:
                 code = response.status_code
-        except httpx.HTTPError as exc:
+        except Exception as exc:
+            # (httpx.HTTPError, InvalidURL, ...), must not fail the batch it was claimed with.
             return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
         if 200 <= code < 300:
             return Outcome(True, code, None)
