@@ -8,10 +8,12 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_receiver import Receiver
 
 from orgql.app import create_app
+from orgql.db.event_models import WebhookDelivery
 from orgql.settings import Settings
 
 SUBSCRIPTIONS = "/ccadmin/v1/webhookSubscriptions"
@@ -58,3 +60,34 @@ async def metric_lines(client: httpx.AsyncClient) -> list[str]:
             if any(line.startswith("orgql_webhook_deliveries_total") for line in lines):
                 return lines
             await asyncio.sleep(0.02)
+
+
+async def test_shutting_down_lets_the_post_in_flight_be_answered_and_recorded(
+    settings: Settings,
+    engine: AsyncEngine,
+    session: AsyncSession,
+    receiver: Receiver,
+    client_for: Callable[..., httpx.AsyncClient],
+) -> None:
+    running = settings.model_copy(
+        update={"webhook_dispatcher": True, "webhook_poll_interval_seconds": 0.05}
+    )
+    receiver.hold = asyncio.Event()
+    app = create_app(running, engine=engine)
+    lifespan = app.router.lifespan_context(app)
+    state = await lifespan.__aenter__()
+    assert state is not None
+    async with client_for(app, state) as client:
+        await client.post(SUBSCRIPTIONS, json={"url": receiver.url})
+        await client.post("/ccadmin/v1/organizations", json={"name": "Slow Hook"})
+    await receiver.wait_for(1)  # the POST is in flight, its answer held back
+
+    shutdown = asyncio.create_task(lifespan.__aexit__(None, None, None))
+    async with asyncio.timeout(10):
+        while not state["webhook_dispatcher"].stopping:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    receiver.hold.set()
+    await asyncio.wait_for(shutdown, 30)
+
+    [delivery] = await session.scalars(select(WebhookDelivery))
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)

@@ -27,6 +27,8 @@ class Receiver:
     #: The status to answer a request with (it is recorded first).
     behave: Callable[[Received], int] = lambda received: 200
     received: list[Received] = field(default_factory=list)
+    #: When set, answers wait until it is set (a receiver that is slow to answer).
+    hold: asyncio.Event | None = None
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -63,6 +65,8 @@ class Receiver:
             async with self._arrived:
                 self.received.append(received)
                 self._arrived.notify_all()
+            if self.hold is not None:
+                await self.hold.wait()
             writer.write(
                 f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".encode()
             )

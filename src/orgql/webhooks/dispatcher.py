@@ -155,10 +155,20 @@ class Dispatcher:
         self.on_outcome = on_outcome
         self._wake = asyncio.Event()
         self._listener: Listener | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Ask :meth:`run` to look now rather than at the end of its poll interval."""
         self._wake.set()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return once the round in flight is recorded."""
+        self._stopping = True
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def dispatch_once(self) -> int:
         """Send every due head delivery (up to the batch size); the number attempted."""
@@ -205,7 +215,8 @@ class Dispatcher:
         return self._listener is not None and self._listener.listening
 
     async def _loop(self, listener: Listener | None) -> None:
-        while True:
+        failing = False  # log a lost database once per outage, not once per poll
+        while not self._stopping:
             if listener is not None:
                 # Before looking: an event committed after the look wakes the wait below.
                 await listener.ensure()
@@ -215,9 +226,14 @@ class Dispatcher:
             except asyncio.CancelledError:
                 raise
             except Exception:  # a lost database or a bug: log, keep the loop alive
-                logger.exception("webhook dispatch round failed")
-                attempted = 0
-            if attempted:
+                if not failing:
+                    logger.exception("webhook dispatch failed; retrying every poll interval")
+                failing, attempted = True, 0
+            else:
+                if failing:
+                    logger.info("webhook dispatch works again")
+                failing = False
+            if attempted or self._stopping:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.policy.poll_interval)
@@ -306,6 +322,11 @@ async def running(
         try:
             yield dispatcher
         finally:
-            task.cancel()
+            # Let the POSTs in flight be answered and recorded (fewer repeats after a
+            # restart), within their timeout; then stop regardless.
+            dispatcher.stop()
+            done, _ = await asyncio.wait({task}, timeout=policy.timeout + 5)
+            if not done:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
