@@ -36,6 +36,9 @@ from orgql.settings import Settings, to_asyncpg_url
 
 # One fixed admin signing key for the run: no development key file written by the tests.
 os.environ.setdefault("ORGQL_AUTH_SIGNING_KEY", "test-signing-key-" + "0" * 32)
+# No webhook dispatcher polling behind the tests' backs (statement counts, timing): the
+# webhook tests run one explicitly, or turn it on for their app.
+os.environ.setdefault("ORGQL_WEBHOOK_DISPATCHER", "false")
 
 # ---------------------------------------------------------------- server and databases
 

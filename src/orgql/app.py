@@ -27,6 +27,7 @@ from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
 from orgql.rest import rest_routes
 from orgql.settings import Settings
+from orgql.webhooks import dispatcher as webhooks
 
 logger = logging.getLogger("orgql.app")
 
@@ -39,6 +40,8 @@ class State(TypedDict):
     sessionmaker: async_sessionmaker[AsyncSession]
     #: Where syncFinancialData reads billing accounts (upstream service or built-in).
     financial_source: FinancialSource
+    #: The webhook dispatcher running in this process (None: ORGQL_WEBHOOK_DISPATCHER off).
+    webhook_dispatcher: webhooks.Dispatcher | None
 
 
 def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
@@ -61,12 +64,18 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         database_watch.watch(active)
         metrics.pool.engine = active
         try:
-            async with open_source(settings, sessionmaker) as financial_source:
+            async with (
+                open_source(settings, sessionmaker) as financial_source,
+                webhooks.running(
+                    settings, active, on_outcome=metrics.count_webhook_delivery
+                ) as dispatcher,
+            ):
                 yield State(
                     settings=settings,
                     engine=active,
                     sessionmaker=sessionmaker,
                     financial_source=financial_source,
+                    webhook_dispatcher=dispatcher,
                 )
         finally:
             database_watch.unwatch(active)

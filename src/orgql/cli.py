@@ -1,5 +1,5 @@
 """The ``orgql`` command: serve, migrate, seed-demo, import-reference, export-schema,
-app-key, token."""
+app-key, token, webhook."""
 
 from __future__ import annotations
 
@@ -363,6 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="lifetime (default: ORGQL_AUTH_TOKEN_TTL_SECONDS)",
     )
     token.set_defaults(handler=cmd_token)
+
+    from orgql import cli_webhooks  # it imports this module's helpers
+
+    cli_webhooks.add_parser(commands)
     return parser
 
 

@@ -141,6 +141,32 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="Largest request body, on every route (413)."
     )
 
+    # Change events (README "Change events (webhooks)"): the dispatcher in every worker.
+    webhook_dispatcher: bool = Field(
+        default=True, description="Run the webhook dispatcher in this process."
+    )
+    webhook_poll_interval_seconds: float = Field(
+        default=1.0, gt=0, description="How often an idle dispatcher looks for due deliveries."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Connect / read / write timeout of one webhook POST."
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=10.0, ge=0, description="Delay after the first failed attempt; doubled after each."
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, ge=0, description="Upper bound of one retry delay."
+    )
+    webhook_backoff_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="A delay is lowered by a random part up to this."
+    )
+    webhook_max_attempts: int = Field(
+        default=12, ge=1, le=100, description="Attempts before a delivery is given up (failed)."
+    )
+    webhook_batch_size: int = Field(
+        default=20, ge=1, le=500, description="Deliveries one dispatcher sends at once."
+    )
+
     @field_validator("shopper_algorithms")
     @classmethod
     def _asymmetric_only(cls, value: list[str]) -> list[str]:

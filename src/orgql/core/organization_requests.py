@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations, repository
+from orgql.core import events, organizations, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.organization_request_codes import FINAL_STATUSES, RequestCodes
@@ -74,17 +74,22 @@ async def submit(
     assert isinstance(email, str)
     profile_id = await _profile_id_by_email(session, email)
     (request_id,) = await next_ids(session, 1)
-    session.add(
-        models.OrganizationRequest(
-            id=request_id,
-            site_id=site.id,
-            organization_draft=submission.draft,
-            profile_id=profile_id,
-            profile_linked=profile_id is not None,
-            **submission.columns,
-        )
+    row = models.OrganizationRequest(
+        id=request_id,
+        site_id=site.id,
+        organization_draft=submission.draft,
+        profile_id=profile_id,
+        profile_linked=profile_id is not None,
+        **submission.columns,
     )
+    session.add(row)
     await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_SUBMITTED,
+        organization_id=None,
+        data={"requestId": request_id, "siteId": site.id, "organizationName": _draft_name(row)},
+    )
     if site.enable_profile_registration_email_check:
         return Submitted(id=None, message=EMAIL_CHECK_MESSAGE)
     return Submitted(id=request_id, message=None)
@@ -171,6 +176,12 @@ async def approve(
     row.approver_comments = decision.approver_comments
     row.updated_at = func.now()
     await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_APPROVED,
+        organization_id=organization.id,
+        data={"requestId": row.id, "organizationId": organization.id, "profileId": profile_id},
+    )
     await session.refresh(row)
     return row
 
@@ -186,6 +197,12 @@ async def reject(
     row.approver_comments = decision.approver_comments
     row.updated_at = func.now()
     await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_REJECTED,
+        organization_id=None,
+        data={"requestId": row.id, "organizationName": _draft_name(row)},
+    )
     await session.refresh(row)
     return row
 
@@ -227,6 +244,11 @@ async def _locked_open(session: AsyncSession, request_id: str) -> models.Organiz
             ErrorKind.CONFLICT,
         )
     return row
+
+
+def _draft_name(row: models.OrganizationRequest) -> object:
+    draft = row.organization_draft
+    return draft.get("name") if isinstance(draft, dict) else None
 
 
 def _profile_gone(row: models.OrganizationRequest) -> bool:

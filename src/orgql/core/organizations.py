@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from orgql.core import contracts, repository
+from orgql.core import contracts, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.organization_input import NewOrganization, SiteProperties
@@ -138,6 +138,17 @@ async def create(
         await session.flush()
     except IntegrityError as exc:
         raise _integrity_error(exc, new.name) from None
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_CREATED,
+        organization_id=organization_id,
+        data={
+            "id": organization_id,
+            "name": organization.name,
+            "parentOrganizationId": new.parent_id,
+            "siteId": site.id if site is not None else None,
+        },
+    )
     return organization
 
 

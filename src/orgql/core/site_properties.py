@@ -18,7 +18,7 @@ from enum import Enum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import contracts, repository
+from orgql.core import contracts, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance import derive_site_value
 from orgql.core.organization_input import NewContract, parse_contract
@@ -226,6 +226,12 @@ async def update(
         if not u.is_removal:
             written.append((sites[u.site_id], row))
     await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_SITE_PROPERTIES_UPDATED,
+        organization_id=organization.id,
+        data={"id": organization.id, "sites": [_changed(u) for u in updates]},
+    )
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
     contract_views = await repository.contracts_by_id(session, contract_ids)
     return [
@@ -234,6 +240,16 @@ async def update(
         )
         for site, row in written
     ]
+
+
+def _changed(update: SiteUpdate) -> dict[str, object]:
+    """What one entry changed, in OCC names (the event's data; the values are read back)."""
+    names = {column: name for name, column in PROPERTY_COLUMNS.items()}
+    return {
+        "siteId": update.site_id,
+        "set": sorted(names[c] for c in update.values) + (["contract"] if update.contract else []),
+        "removed": sorted(names[c] for c in update.removed),
+    }
 
 
 async def _locked_organization(session: AsyncSession, organization_id: str) -> models.Organization:

@@ -7,6 +7,7 @@ sibling resolvers so their keys meet in one batch.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,6 +22,7 @@ from orgql.core import (
     point_in_time,
     repository,
     site_property_views,
+    webhooks,
 )
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
@@ -39,6 +41,7 @@ ChildrenKey = tuple[str, int, str | None]  # (parent id, page size, after id)
 #: (ancestor id, page size, after id, filter without its ancestor)
 DescendantsKey = tuple[str, int, str | None, repository.OrganizationFilter]
 DescendantCountKey = tuple[str, repository.OrganizationFilter]  # (ancestor id, filter)
+DeliveriesKey = tuple[uuid.UUID, str | None, int]  # (subscription id, status, how many)
 
 
 def _mapped(
@@ -76,6 +79,7 @@ class Loaders:
     organization_request_by_id: DataLoader[str, models.OrganizationRequest | None]
     profile_by_id: DataLoader[str, models.Profile | None]
     address_type_by_id: DataLoader[str, models.AddressType | None]
+    webhook_deliveries: DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]
 
 
 def _chains(
@@ -197,6 +201,34 @@ def _descendant_counts(run: SessionRunner) -> DataLoader[DescendantCountKey, int
     return DataLoader(load_fn=load)
 
 
+def _webhook_deliveries(
+    run: SessionRunner,
+) -> DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]:
+    """The latest deliveries of many subscriptions: one statement per distinct (status,
+    first) in the batch."""
+
+    async def load(keys: list[DeliveriesKey]) -> Sequence[list[webhooks.DeliveryView]]:
+        groups: dict[tuple[str | None, int], list[uuid.UUID]] = {}
+        for subscription_id, status, first in keys:
+            groups.setdefault((status, first), []).append(subscription_id)
+        found: dict[DeliveriesKey, list[webhooks.DeliveryView]] = {}
+        for (status, first), ids in groups.items():
+
+            async def fetch(
+                session: AsyncSession,
+                ids: list[uuid.UUID] = ids,
+                status: str | None = status,
+                first: int = first,
+            ) -> dict[uuid.UUID, list[webhooks.DeliveryView]]:
+                return await webhooks.deliveries(session, ids, status=status, limit=first)
+
+            views = await run(fetch)
+            found.update({(key, status, first): views[key] for key in ids})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
     organization_by_id = _mapped(r, repository.organizations_by_id)
@@ -232,6 +264,7 @@ def make_loaders(run: SessionRunner) -> Loaders:
         organization_request_by_id=_mapped(r, organization_request_reads.requests_by_id),
         profile_by_id=_mapped(r, organization_request_reads.profiles_by_id),
         address_type_by_id=_mapped(r, organization_request_reads.address_types_by_id),
+        webhook_deliveries=_webhook_deliveries(r),
     )
 
 

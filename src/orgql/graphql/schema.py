@@ -21,10 +21,11 @@ from orgql.graphql.organization_requests import (
     OrganizationRequestStoreMutations,
 )
 from orgql.graphql.site_properties import SitePropertiesMutations
+from orgql.graphql.webhooks import WebhookMutations, WebhookQueries
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
-Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries))
+Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries))
 Mutation = merge_types(
     "Mutation",
     (
@@ -33,6 +34,7 @@ Mutation = merge_types(
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,
         FinancialMutations,
+        WebhookMutations,
     ),
 )
 

@@ -76,9 +76,19 @@ class Metrics:
             "Requests being handled now.",
             registry=self.registry,
         )
+        self.webhook_deliveries = Counter(
+            "orgql_webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered, retry (to be sent again), failed"
+            " (given up).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.pool = PoolCollector()
         self.registry.register(self.pool)
         self._operations: set[str] = set()
+
+    def count_webhook_delivery(self, outcome: str) -> None:
+        self.webhook_deliveries.labels(outcome).inc()
 
     def operation_label(self, transport: str, operation: str | None) -> str:
         if operation is None:

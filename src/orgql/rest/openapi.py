@@ -10,6 +10,7 @@ from orgql.rest import openapi_auth as auth
 from orgql.rest import openapi_financial as financial
 from orgql.rest import openapi_organization_requests as organization_requests
 from orgql.rest import openapi_site_properties as site_properties
+from orgql.rest import openapi_webhooks as webhooks
 
 _STRING = {"type": ["string", "null"]}
 _BOOLEAN = {"type": ["boolean", "null"]}
@@ -338,6 +339,7 @@ OPENAPI: dict[str, object] = {
         **financial.PATHS,
         **organization_requests.PATHS,
         **auth.PATHS,
+        **webhooks.PATHS,
         "/ccadmin/v1/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
@@ -370,6 +372,7 @@ OPENAPI: dict[str, object] = {
             **organization_requests.SCHEMAS,
             **site_properties.SCHEMAS,
             **auth.SCHEMAS,
+            **webhooks.SCHEMAS,
         },
     },
 }

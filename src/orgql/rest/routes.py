@@ -14,7 +14,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.rest import auth, financial, organizations, site_properties, store_organizations
+from orgql.rest import (
+    auth,
+    financial,
+    organizations,
+    site_properties,
+    store_organizations,
+    webhooks,
+)
 from orgql.rest import organization_requests as requests
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
@@ -64,6 +71,18 @@ ADMIN_ROUTES: list[BaseRoute] = [
     ),
     resource(
         "/v1/organizationRequests/{id}/reject", {"POST": requests.reject_organization_request}
+    ),
+    resource(
+        "/v1/webhookSubscriptions",
+        {"GET": webhooks.list_webhook_subscriptions, "POST": webhooks.create_webhook_subscription},
+    ),
+    resource(
+        "/v1/webhookSubscriptions/{id}",
+        {
+            "GET": webhooks.get_webhook_subscription,
+            "PATCH": webhooks.change_webhook_subscription,
+            "DELETE": webhooks.delete_webhook_subscription,
+        },
     ),
     resource("/v1/openapi.json", {"GET": openapi_document}),
     resource("/v1/login", {"POST": auth.login}),

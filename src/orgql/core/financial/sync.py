@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations
+from orgql.core import events, organizations
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
@@ -169,6 +169,17 @@ async def _replace(
     elif organization.shipping_address_id in removed:
         organization.shipping_address_id = None
     await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.FINANCIAL_DATA_SYNCED,
+        organization_id=organization_id,
+        data={
+            "id": organization_id,
+            "businessUnitId": unit,
+            "customerAccountIds": account_ids,
+            "failedAddressCount": len(plan.failed),
+        },
+    )
     return SyncResult(customer_account_ids=account_ids, failed_address_items=plan.failed)
 
 

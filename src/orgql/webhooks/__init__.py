@@ -1,0 +1,1 @@
+"""Webhook delivery: the dispatcher that POSTs outbox events to subscriptions, signed."""
