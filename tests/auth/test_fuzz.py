@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from orgql.graphql.schema import schema as graphql_schema
-from orgql.rest.openapi import OPENAPI
+from orgql.rest.routes import openapi_json
 
 #: What must never reach a caller: SQL, driver and ORM names, Python tracebacks.
 LEAKS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "sqlalchemy", "asyncpg", "Traceback")
@@ -54,7 +54,7 @@ def _check(response: httpx.Response, label: str) -> None:
 async def test_rest_shim_answers_generated_requests_without_5xx_or_leaks(
     client: httpx.AsyncClient,
 ) -> None:
-    cases = _cases(schemathesis.openapi.from_dict(OPENAPI))
+    cases = _cases(schemathesis.openapi.from_dict(openapi_json()))
     for case in cases:
         kwargs: dict[str, Any] = {"params": case.query or None, "headers": _headers(case)}
         if case.body is not None and not isinstance(case.body, schemathesis.core.NotSet):
