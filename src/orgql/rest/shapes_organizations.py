@@ -157,6 +157,29 @@ class OrganizationReference(TypedDict):
     id: str
 
 
+class AddressInput(TypedDict):
+    companyName: str
+    firstName: NotRequired[str | None]
+    lastName: NotRequired[str | None]
+    address1: str
+    address2: NotRequired[str | None]
+    address3: NotRequired[str | None]
+    city: str
+    state: str
+    postalCode: str
+    country: str
+    county: NotRequired[str | None]
+    phoneNumber: str
+    isDefaultBillingAddress: NotRequired[bool]
+    isDefaultShippingAddress: NotRequired[bool]
+    repositoryId: NotRequired[str]
+
+
+class SecondaryAddressInput(TypedDict):
+    addressType: str
+    address: AddressInput
+
+
 class CreateOrganization(TypedDict):
     """The createOrganization body of the vendor's reference page; any other top-level key
     is a dynamic property and must be defined."""
@@ -183,7 +206,7 @@ class CreateOrganization(TypedDict):
     shippingMethods: NotRequired[list[ShippingMethod]]
     useAllPaymentMethodsFromSite: NotRequired[bool]
     useAllShippingMethodsFromSite: NotRequired[bool]
-    secondaryAddresses: NotRequired[list[dict[str, object]]]
+    secondaryAddresses: NotRequired[list[SecondaryAddressInput]]
     billingAddress: NotRequired[dict[str, object] | None]
     shippingAddress: NotRequired[dict[str, object] | None]
     contract: NotRequired[ContractInput]
