@@ -7,6 +7,7 @@ with an errorModel too, so an OCC client never sees a plain-text error.
 from __future__ import annotations
 
 import functools
+import re
 from typing import get_args
 
 from starlette.exceptions import HTTPException
@@ -16,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
 from orgql.core import organization_request_reads, organizations
+from orgql.core.validation import MAX_OFFSET
 from orgql.rest import auth, financial, openapi, site_properties, store_organizations
 from orgql.rest import organization_requests as requests
 from orgql.rest import organizations as organization_routes
@@ -50,7 +52,7 @@ _PAGE = (
             "default": organizations.MAX_PAGE_SIZE,
         },
     ),
-    query("offset", {"type": "integer", "minimum": 0, "default": 0}),
+    query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
 )
 _EXPAND = query(
     "expand",
@@ -66,7 +68,7 @@ _REQUEST_PAGE = (
         "limit",
         {"type": "integer", "minimum": 0, "maximum": organization_request_reads.MAX_PAGE_SIZE},
     ),
-    query("offset", {"type": "integer", "minimum": 0}),
+    query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
 )
 _ERRORS = (400, 404, 409)
 _REQUEST = request_shapes.OrganizationRequest
@@ -362,8 +364,16 @@ class ErrorModelRouter:
             await http_error_response(exc.status_code, headers)(scope, receive, send)
 
 
+def _mount(path: str, app: ErrorModelRouter) -> Mount:
+    mount = Mount(path, app=app)
+    # Starlette's pattern for the rest of the path stops at a newline ("." without DOTALL):
+    # a path holding an encoded one (%0A) would miss the mount and get a plain-text 404.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def rest_routes() -> list[BaseRoute]:
     return [
-        Mount("/ccadmin", app=ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
-        Mount("/ccstore", app=ErrorModelRouter(STORE_ROUTES)),
+        _mount("/ccadmin", ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
+        _mount("/ccstore", ErrorModelRouter(STORE_ROUTES)),
     ]
