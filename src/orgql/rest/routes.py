@@ -1,7 +1,10 @@
 """The REST shim's routes: ``/ccadmin/v1/...`` and ``/ccstore/v1/...``.
 
-Both prefixes are mounted on a router that answers unknown paths (404) and methods (405)
-with an errorModel too, so an OCC client never sees a plain-text error.
+The table (``ADMIN``, ``STORE``) names each path's handlers with their contract: operation
+id, parameters, security, the shapes of body and answer. The routes are built from it, and so
+is the OpenAPI document (``rest/openapi.py``). Both prefixes are mounted on a router that
+answers unknown paths (404) and methods (405) with an errorModel too, so an OCC client never
+sees a plain-text error.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from orgql.rest.errors import http_error_response
 from orgql.rest.operation import Operation, Resource, header, query
 from orgql.rest.organization_request_render import EXPAND_VALUES
 from orgql.rest.shapes import AccessToken, LoginForm
-from orgql.rest.transport import SITE_HEADER
+from orgql.rest.transport import SITE_HEADER, endpoint
 
 
+@endpoint()
 async def openapi_document(request: Request) -> Response:
     return JSONResponse(openapi_json())
 
