@@ -57,7 +57,8 @@ def draft(name: str) -> dict[str, Any]:
 
 
 async def organizations(send: Send, anonymous: Send, sample_request: dict[str, Any]) -> None:
-
+    """Create (the vendor's sample, with its dynamic property), list, read: 200, 400, 401,
+    404, 409, 413."""
     created = (await send("POST", ORGANIZATIONS, json=sample_request)).json()
     await send("POST", ORGANIZATIONS, json=sample_request)  # the same name: 409
     await send("POST", ORGANIZATIONS, json={"name": ""})
@@ -81,6 +82,8 @@ async def organizations(send: Send, anonymous: Send, sample_request: dict[str, A
 
 
 async def site_properties_and_financial(send: Send) -> None:
+    """Site properties written (the vendor's sample) and read both ways; the demo party's
+    financial sync; their 400, 404, 409 and 413 answers."""
     sample = SITE_PROPERTIES_SAMPLE
     update = f"{ORGANIZATIONS}/100001/updateSiteOrganizationProperties"
     read = f"{ORGANIZATIONS}/{{}}/siteOrganizationProperties"
@@ -106,6 +109,8 @@ async def site_properties_and_financial(send: Send) -> None:
 
 
 async def organization_requests(send: Send, anonymous: Send, session: AsyncSession) -> None:
+    """Registration (with and without the email check), every expand, update, approve and
+    reject, and their refusals."""
 
     first = (await anonymous("POST", STORE_REQUESTS, json=draft("First"))).json()
     second = (await anonymous("POST", STORE_REQUESTS, json=draft("Second"))).json()
@@ -144,6 +149,8 @@ async def organization_requests(send: Send, anonymous: Send, session: AsyncSessi
 
 
 async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, app_key: str) -> None:
+    """Login and refresh and their refusals, an Idempotency-Key replayed and misused, this
+    document."""
     form = {"grant_type": "client_credentials"}
     bearer = {"Authorization": f"Bearer {app_key}"}
 
