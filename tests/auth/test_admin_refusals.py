@@ -17,6 +17,7 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLScalarType,
+    get_named_type,
 )
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -68,7 +69,9 @@ def _document(kind: str, name: str) -> str:
         for arg, spec in field.args.items()
         if isinstance(spec.type, GraphQLNonNull)
     )
-    return f"{kind} {{ {name}{f'({arguments})' if arguments else ''} {{ __typename }} }}"
+    leaf = isinstance(get_named_type(field.type), GraphQLScalarType | GraphQLEnumType)
+    selection = "" if leaf else " { __typename }"
+    return f"{kind} {{ {name}{f'({arguments})' if arguments else ''}{selection} }}"
 
 
 ADMIN_FIELDS = [

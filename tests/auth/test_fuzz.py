@@ -1,6 +1,7 @@
 """schemathesis over the REST shim's OpenAPI document and over the GraphQL schema: no answer
-is a 5xx and none leaks SQL or a traceback. Bounded: a few examples per operation, well
-under two minutes together."""
+is a 5xx and none leaks SQL or a traceback; every REST answer conforms to the document (its
+status is documented and its body validates, as in tests/rest/test_openapi_conformance.py).
+Bounded: a few examples per operation, well under two minutes together."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from orgql.graphql.schema import schema as graphql_schema
-from orgql.rest.openapi import OPENAPI
+from orgql.rest.routes import openapi_json
+from rest.conformance import Conformance
 
 #: What must never reach a caller: SQL, driver and ORM names, Python tracebacks.
 LEAKS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "sqlalchemy", "asyncpg", "Traceback")
@@ -54,7 +56,9 @@ def _check(response: httpx.Response, label: str) -> None:
 async def test_rest_shim_answers_generated_requests_without_5xx_or_leaks(
     client: httpx.AsyncClient,
 ) -> None:
-    cases = _cases(schemathesis.openapi.from_dict(OPENAPI))
+    cases = _cases(schemathesis.openapi.from_dict(openapi_json()))
+    conformance = Conformance()
+    nonconforming: list[tuple[str, list[str]]] = []
     for case in cases:
         kwargs: dict[str, Any] = {"params": case.query or None, "headers": _headers(case)}
         if case.body is not None and not isinstance(case.body, schemathesis.core.NotSet):
@@ -64,6 +68,9 @@ async def test_rest_shim_answers_generated_requests_without_5xx_or_leaks(
                 kwargs["data"] = case.body
         response = await client.request(case.method, case.formatted_path, **kwargs)
         _check(response, f"{case.method} {case.formatted_path}")
+        if problems := conformance.problems(response):
+            nonconforming.append((f"{case.method} {response.request.url}", problems))
+    assert nonconforming == []
     assert len(cases) > 100
 
 

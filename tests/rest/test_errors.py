@@ -104,6 +104,21 @@ async def test_unknown_route_is_a_404_error_model(client: httpx.AsyncClient, pat
     assert _error(response) == (404, "404", None)
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/ccadmin/v1/nothing%0AHere", (404, "404", None)),
+        ("/ccadmin/v1/organizations/a%0Ab", (404, "100001", "id")),  # reaches the handler
+    ],
+)
+async def test_a_path_holding_an_encoded_newline_is_a_404_error_model(
+    client: httpx.AsyncClient, path: str, expected: tuple[int, str, str | None]
+) -> None:
+    response = await client.get(path)
+
+    assert _error(response) == expected
+
+
 async def test_wrong_method_is_a_405_error_model_listing_the_allowed_methods(
     client: httpx.AsyncClient,
 ) -> None:

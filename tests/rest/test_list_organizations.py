@@ -105,8 +105,13 @@ async def test_unsupported_q_is_400_with_code_100002(client: httpx.AsyncClient, 
 
 @pytest.mark.parametrize(
     ("params", "path"),
-    [({"limit": "ten"}, "limit"), ({"limit": 251}, "limit"), ({"offset": -1}, "offset")],
-    ids=["limit not a number", "limit above 250", "negative offset"],
+    [
+        ({"limit": "ten"}, "limit"),
+        ({"limit": 251}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 2**63}, "offset"),
+    ],
+    ids=["limit not a number", "limit above 250", "negative offset", "offset past bigint"],
 )
 async def test_bad_paging_parameter_is_400_with_code_100002(
     client: httpx.AsyncClient, params: dict[str, Any], path: str

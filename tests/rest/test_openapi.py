@@ -1,10 +1,25 @@
-"""The OpenAPI document describes exactly what the REST shim serves."""
+"""The OpenAPI document describes exactly what the REST shim serves; its generator; the
+request shapes agree with the keys the core accepts.
 
-from __future__ import annotations
+No ``from __future__ import annotations``: the shapes below are read at runtime."""
+
+from collections.abc import Collection
+from typing import Annotated, Literal, NotRequired, TypedDict, get_type_hints
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
+
+from orgql.core import organization_input
+from orgql.core import organization_request_draft as request_draft
+from orgql.core import organization_request_input as request_input
+from orgql.core.financial import sync as financial_sync
+from orgql.rest import shapes_financial as financial_shapes
+from orgql.rest import shapes_organization_requests as request_shapes
+from orgql.rest import shapes_organizations as organization_shapes
+from orgql.rest import shapes_site_properties as site_shapes
+from orgql.rest.json_schema import Components, Schema
 
 OPENAPI = "/ccadmin/v1/openapi.json"
 
@@ -60,3 +75,75 @@ async def test_every_schema_reference_in_the_openapi_document_resolves(
     assert [
         ref for ref in references if ref.removeprefix("#/components/schemas/") not in schemas
     ] == []
+
+
+class _Inner(TypedDict):
+    """An inner shape."""
+
+    id: str
+
+
+class _Shape(TypedDict):
+    text: str
+    maybe: int | float | None
+    kind: NotRequired[Literal["a", "b"] | None]
+    inner: _Inner | None
+    items: list[_Inner]
+    stamp: Annotated[str | None, Schema(format="date-time")]
+
+
+def test_the_generator_maps_every_typing_form_it_supports() -> None:
+    components = Components()
+
+    assert components.of(_Shape) == {"$ref": "#/components/schemas/_Shape"}
+    assert components.schemas == {
+        "_Shape": {
+            "type": "object",
+            "properties": {
+                "text": {"type": "string"},
+                "maybe": {"type": ["number", "null"]},
+                "kind": {"enum": ["a", "b", None]},
+                "inner": {"oneOf": [{"$ref": "#/components/schemas/_Inner"}, {"type": "null"}]},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/_Inner"}},
+                "stamp": {"type": ["string", "null"], "format": "date-time"},
+            },
+            "required": ["text", "maybe", "inner", "items", "stamp"],
+            "additionalProperties": False,
+        },
+        "_Inner": {
+            "type": "object",
+            "description": "An inner shape.",
+            "properties": {"id": {"type": "string"}},
+            "required": ["id"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def test_an_open_shape_allows_further_keys() -> None:
+    components = Components(open_shapes=[_Inner])
+    components.of(_Inner)
+
+    assert components.schemas["_Inner"]["additionalProperties"] is True
+
+
+@pytest.mark.parametrize(
+    ("shape", "accepted"),
+    [
+        (organization_shapes.CreateOrganization, organization_input.KNOWN_KEYS),
+        (
+            organization_shapes.AddressInput,
+            {*organization_input.ADDRESS_FIELDS, "isDefaultBillingAddress"}
+            | {"isDefaultShippingAddress", "repositoryId"},
+        ),
+        (site_shapes.SitePropertiesInput, {*organization_input.SITE_PROPERTY_KEYS, "op"}),
+        (request_shapes.CreateOrganizationRequest, request_input.SUBMIT_KEYS),
+        (request_shapes.UpdateOrganizationRequest, request_input.UPDATE_KEYS),
+        (request_shapes.DraftOrganization, request_draft.DRAFT_KEYS),
+        (financial_shapes.SyncFinancialDataRequest, financial_sync.REQUEST_KEYS),
+    ],
+)
+def test_request_shapes_declare_the_keys_the_core_accepts(
+    shape: type, accepted: Collection[str]
+) -> None:
+    assert set(get_type_hints(shape)) == set(accepted)

@@ -343,6 +343,7 @@ async def test_reading_an_unknown_request_is_101000(client: httpx.AsyncClient) -
         ({"limit": "251"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"offset": "-1"}, "offset"),
+        ({"offset": str(2**63)}, "offset"),
     ],
 )
 async def test_bad_list_parameters_are_101001(

@@ -12,7 +12,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 
@@ -30,7 +30,7 @@ MAX_TOKEN_CHARS = 8192
 class IssuedToken:
     access_token: str
     expires_in: int
-    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
 
 
 class Authenticator:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.core.validation import Problems
+from orgql.core.validation import MAX_OFFSET, Problems
 from orgql.db import models
 
 MAX_PAGE_SIZE = 250
@@ -101,6 +101,8 @@ def _check_page(status: str | None, limit: int, offset: int, problems: Problems)
         problems.add(RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
     if offset < 0:
         problems.add(RequestCodes.INVALID_INPUT, "offset must not be negative", "offset")
+    elif offset > MAX_OFFSET:
+        problems.add(RequestCodes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
 
 
 async def list_page(

@@ -19,7 +19,13 @@ from orgql.core import contracts, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
 from orgql.core.organization_input import NewOrganization, SiteProperties
-from orgql.core.validation import Problems, is_storable_text, join, unstorable_fields
+from orgql.core.validation import (
+    MAX_OFFSET,
+    Problems,
+    is_storable_text,
+    join,
+    unstorable_fields,
+)
 from orgql.db import models
 
 _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -401,6 +407,8 @@ async def list_page(
         problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
     if offset < 0:
         problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
+    elif offset > MAX_OFFSET:
+        problems.add(Codes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
     after_id = repository.decode_cursor(after) if after is not None else None
     if after is not None and after_id is None:
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")

@@ -16,6 +16,9 @@ from sqlalchemy import FromClause, String
 
 from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 
+#: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
+MAX_OFFSET = 2**63 - 1
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -17,6 +17,7 @@ from orgql.auth.tokens import IssuedToken
 from orgql.core import app_keys
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_response
+from orgql.rest.shapes import AccessToken
 from orgql.rest.transport import endpoint, read_body, unit_of_work
 
 #: Transport failures that no OCC code names carry their HTTP status as ``errorCode``.
@@ -38,14 +39,12 @@ def admin_refusal(request: Request) -> Response | None:
 
 
 def _token_body(token: IssuedToken) -> Response:
-    return JSONResponse(
-        {
-            "access_token": token.access_token,
-            "token_type": token.token_type,
-            "expires_in": token.expires_in,
-        },
-        headers={"Cache-Control": "no-store"},
-    )
+    body: AccessToken = {
+        "access_token": token.access_token,
+        "token_type": token.token_type,
+        "expires_in": token.expires_in,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def _bearer(request: Request) -> str | None:

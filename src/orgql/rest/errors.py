@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from starlette.responses import JSONResponse
 
 from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.rest.shapes import ErrorEntry, ErrorModel
 
 logger = logging.getLogger("orgql.rest")
 
@@ -34,8 +35,8 @@ MESSAGES = {
 }
 
 
-def _entry(detail: ErrorDetail, status: int) -> dict[str, object]:
-    entry: dict[str, object] = {
+def _entry(detail: ErrorDetail, status: int) -> ErrorEntry:
+    entry: ErrorEntry = {
         "errorCode": detail.code,
         "message": detail.message,
         "status": str(status),
@@ -45,11 +46,10 @@ def _entry(detail: ErrorDetail, status: int) -> dict[str, object]:
     return entry
 
 
-def error_model(err: OrgqlError, status: int | None = None) -> dict[str, object]:
+def error_model(err: OrgqlError, status: int | None = None) -> ErrorModel:
     status = status or STATUS_BY_KIND[err.kind]
-    body = _entry(ErrorDetail(err.code, err.message, err.field), status)
-    body["errors"] = [_entry(detail, status) for detail in err.details]
-    return body
+    first = _entry(ErrorDetail(err.code, err.message, err.field), status)
+    return {**first, "errors": [_entry(detail, status) for detail in err.details]}
 
 
 def error_response(

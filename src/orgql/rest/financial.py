@@ -8,11 +8,11 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.errors import Codes
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.source import FinancialSource
-from orgql.rest.render import JSON
+from orgql.rest.shapes_financial import SyncFinancialDataResponse
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
 
 
-def render_sync_result(result: financial_sync.SyncResult) -> JSON:
+def render_sync_result(result: financial_sync.SyncResult) -> SyncFinancialDataResponse:
     return {
         "customerAccountIds": list(result.customer_account_ids),
         "failedAddressItems": [

@@ -1,378 +1,136 @@
 """The OpenAPI 3.1 document of the REST shim, served at ``GET /ccadmin/v1/openapi.json``.
 
-Hand-written next to the routes; a test checks that every served route is described here.
+Generated, not written: paths, methods and parameters come from the route table
+(``rest/routes.py``), request and response schemas from the ``TypedDict`` shapes the
+renderers build (``rest/shapes*.py``, through ``rest/json_schema.py``). What every route
+shares is added here once: the errorModel answers (401 when secured, 413 when a body is read,
+Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key header.
 """
 
 from __future__ import annotations
 
-from orgql.core.organizations import MAX_PAGE_SIZE
-from orgql.rest import openapi_auth as auth
-from orgql.rest import openapi_financial as financial
-from orgql.rest import openapi_organization_requests as organization_requests
-from orgql.rest import openapi_site_properties as site_properties
-from orgql.rest import openapi_webhooks as webhooks
+import re
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 
-_STRING = {"type": ["string", "null"]}
-_BOOLEAN = {"type": ["boolean", "null"]}
-_NUMBER = {"type": ["number", "null"]}
-_TIMESTAMP = {
-    "type": ["string", "null"],
-    "format": "date-time",
-    "example": "2017-10-10T11:44:26.000Z",
+from orgql import idempotency
+from orgql.rest.json_schema import Components, JSONSchema, ref
+from orgql.rest.operation import Operation, Resource
+from orgql.rest.shapes import ErrorModel
+from orgql.rest.shapes_organizations import OPEN_SHAPES
+
+INFO = {
+    "title": "orgql OCC-compatible REST shim",
+    "version": "1",
+    "description": "Oracle Commerce Cloud compatible organization endpoints. Every failure "
+    "is an errorModel; errorCode is the OCC code, or the HTTP status for routing failures and "
+    "internal errors that no OCC code names.",
 }
 
-
-def _ref(name: str) -> dict[str, object]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(name: str) -> dict[str, object]:
-    return {"oneOf": [_ref(name), {"type": "null"}]}
-
-
-def _object(properties: dict[str, object], description: str | None = None) -> dict[str, object]:
-    schema: dict[str, object] = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-_ADDRESS = _object(
-    dict.fromkeys(
-        (
-            "country",
-            "phoneNumber",
-            "address2",
-            "city",
-            "address1",
-            "postalCode",
-            "companyName",
-            "repositoryId",
-            "state",
-        ),
-        _STRING,
-    )
-)
-_SUMMARY = _object(
-    {
-        "name": {"type": "string"},
-        "repositoryId": {"type": "string"},
-        "active": {"type": "boolean"},
-        "id": {"type": "string"},
-    }
-)
-_NAMED_REFERENCE = _object({"displayName": {"type": "string"}, "repositoryId": {"type": "string"}})
-_CONTRACT = _object(
-    {
-        "terms": {
-            "oneOf": [
-                _object({"terms": _STRING, "repositoryId": {"type": "string"}}),
-                {"type": "null"},
-            ]
-        },
-        "endDate": _TIMESTAMP,
-        "catalog": _NAMED_REFERENCE,
-        "displayName": {"type": "string"},
-        "repositoryId": {"type": "string"},
-        "description": _STRING,
-        "priceListGroup": _NAMED_REFERENCE,
-        "creationDate": _TIMESTAMP,
-        "startDate": _TIMESTAMP,
-        "externalContractReference": _STRING,
-    }
-)
-_LINKS = {
-    "type": "array",
-    "items": _object({"rel": {"type": "string"}, "href": {"type": "string", "format": "uri"}}),
-}
-_SHIPPING_METHODS = {
-    "type": ["array", "null"],
-    "items": _object({"id": {"type": "string"}}),
-}
-_PAYMENT_METHODS = {"type": ["array", "null"], "items": {"type": "string"}}
-
-_ORGANIZATION = _object(
-    {
-        "id": {"type": "string"},
-        "repositoryId": {"type": "string"},
-        "links": _LINKS,
-        "name": {"type": "string"},
-        "description": _STRING,
-        "type": _STRING,
-        "customerType": _STRING,
-        "active": {"type": "boolean"},
-        "dunsNumber": _STRING,
-        "taxReferenceNumber": _STRING,
-        "vatReferenceNumber": _STRING,
-        "taxExemptionCode": _STRING,
-        "uniqueId": _STRING,
-        "organizationLogo": _STRING,
-        "organizationLogoURL": {
-            "type": ["string", "null"],
-            "description": "public base URL + media path + organizationLogo",
-        },
-        "parentOrganization": _nullable("OrganizationSummary"),
-        "ancestorOrganizations": {"type": "array", "items": _ref("OrganizationSummary")},
-        "members": {"type": "array", "items": _object({"repositoryId": {"type": "string"}})},
-        "relativeRoles": {
-            "type": "array",
-            "items": _object({"function": {"type": "string"}, "repositoryId": {"type": "string"}}),
-        },
-        "secondaryAddresses": {
-            "type": "array",
-            "items": _object({"address": _ref("Address"), "addressType": {"type": "string"}}),
-        },
-        "billingAddress": _nullable("Address"),
-        "shippingAddress": _nullable("Address"),
-        "paymentMethods": _PAYMENT_METHODS,
-        "shippingMethods": _SHIPPING_METHODS,
-        "useAllPaymentMethodsFromSite": _BOOLEAN,
-        "useAllShippingMethodsFromSite": _BOOLEAN,
-        "contract": _nullable("Contract"),
-        "approvalRequired": _BOOLEAN,
-        "orderPriceLimit": _NUMBER,
-        "delegateApprovalManagement": _BOOLEAN,
-        "useExternalApprovalWebhook": _BOOLEAN,
-        "derivedDescription": _STRING,
-        "derivedType": _STRING,
-        "derivedCustomerType": _STRING,
-        "derivedDunsNumber": {
-            "type": ["integer", "null"],
-            "description": "A JSON number, as in the vendor's sample (leading zeros are lost)",
-        },
-        "derivedTaxReferenceNumber": _STRING,
-        "derivedVatReferenceNumber": _STRING,
-        "derivedTaxExemptionCode": _STRING,
-        "derivedUniqueId": _STRING,
-        "derivedOrganizationLogo": _STRING,
-        "derivedPaymentMethods": _PAYMENT_METHODS,
-        "derivedShippingMethods": _SHIPPING_METHODS,
-        "derivedUseAllPaymentMethodsFromSite": _BOOLEAN,
-        "derivedUseAllShippingMethodsFromSite": _BOOLEAN,
-        "derivedBillingAddress": _nullable("Address"),
-        "derivedBillingAddressType": _STRING,
-        "derivedShippingAddress": _nullable("Address"),
-        "derivedShippingAddressType": _STRING,
-        "derivedContract": _nullable("Contract"),
+SECURITY_SCHEMES: dict[str, object] = {
+    "adminToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An admin access token from /ccadmin/v1/login or `orgql token`.",
     },
-    "Site-specific values (contract, approval settings, orderPriceLimit) are those of the "
-    "x-ccsite site or the default site; dynamic properties appear as further top-level keys.",
-)
-_ORGANIZATION["additionalProperties"] = True
-
-_ERROR_FIELDS: dict[str, object] = {
-    "errorCode": {"type": "string"},
-    "message": {"type": "string"},
-    "status": {"type": "string"},
-    "o:errorPath": {"type": "string", "description": "The input field at fault, when one is"},
-}
-_ERROR_ENTRY = {
-    "type": "object",
-    "properties": _ERROR_FIELDS,
-    "required": ["errorCode", "message", "status"],
-}
-_ERROR_MODEL = {
-    "type": "object",
-    "properties": {**_ERROR_FIELDS, "errors": {"type": "array", "items": _ERROR_ENTRY}},
-    "required": ["errorCode", "message", "status", "errors"],
-}
-
-_CREATE_REQUEST = {
-    "type": "object",
-    "required": ["name"],
-    "description": "The createOrganization body of the vendor's reference page; any other "
-    "top-level key is a dynamic property and must be defined.",
-    "properties": {
-        "name": {"type": "string"},
-        "description": {"type": "string"},
-        "type": {"enum": ["none", "company", "division", "department", "group"]},
-        "customerType": {
-            "enum": ["Standard", "Preferred", "Enterprise", "OEM", "Distributor", "Supplier"]
-        },
-        "active": {"type": "boolean"},
-        "dunsNumber": {"type": "string", "pattern": "^[0-9]{9}$"},
-        "taxReferenceNumber": {"type": "string"},
-        "vatReferenceNumber": {"type": "string"},
-        "taxExemptionCode": {"type": "string"},
-        "uniqueId": {"type": "string"},
-        "externalOrganizationId": {"type": "string"},
-        "partyId": {"type": "string"},
-        "partyNumber": {"type": "string"},
-        "organizationLogo": {"type": "string"},
-        "parentOrganization": _object({"id": {"type": "string"}}),
-        "members": {"type": "array", "items": {"type": "string"}},
-        "paymentMethods": {"type": "array", "items": {"type": "string"}},
-        "shippingMethods": {"type": "array", "items": _object({"id": {"type": "string"}})},
-        "useAllPaymentMethodsFromSite": {"type": "boolean"},
-        "useAllShippingMethodsFromSite": {"type": "boolean"},
-        "secondaryAddresses": {"type": "array", "items": {"type": "object"}},
-        "billingAddress": {"type": ["object", "null"]},
-        "shippingAddress": {"type": ["object", "null"]},
-        "contract": {
-            "type": "object",
-            "required": ["displayName", "catalogId", "priceListGroupId"],
-            "properties": {
-                "displayName": {"type": "string"},
-                "description": {"type": "string"},
-                "catalogId": {"type": "string"},
-                "priceListGroupId": {"type": "string"},
-                "startDate": {"type": "string", "format": "date-time"},
-                "endDate": {"type": "string", "format": "date-time"},
-                "externalContractReference": {"type": "string"},
-                "contract_terms": _object({"terms": {"type": "string"}}),
-            },
-        },
-        "approvalRequired": {"type": "boolean"},
-        "orderPriceLimit": {"type": ["number", "null"]},
-        "delegateApprovalManagement": {"type": "boolean"},
-        "useExternalApprovalWebhook": {"type": "boolean"},
+    "shopperToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A shopper's token from the merchant's identity provider.",
     },
-    "additionalProperties": True,
+    "applicationKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An application key from `orgql app-key create` (login only).",
+    },
 }
+#: The document's default: admin routes need an admin access token.
+DEFAULT_SECURITY = ("adminToken",)
 
-_SITE_HEADER = {
-    "name": "x-ccsite",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-    "description": "Site whose site-specific values are written or read (default: the "
-    "default site). An unknown site is a 400 (100002).",
-}
+_PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-def _errors(*statuses: str) -> dict[str, object]:
+def document(mounts: Mapping[str, Sequence[Resource]]) -> dict[str, object]:
+    """The document of the resources mounted under each prefix ("/ccadmin": [...])."""
+    components = Components(open_shapes=OPEN_SHAPES)
+    components.ref(ErrorModel)
+    paths: dict[str, dict[str, object]] = {}
+    for prefix, resources in mounts.items():
+        for resource in resources:
+            item = paths.setdefault(prefix + resource.path, {})
+            for method, operation in resource.operations.items():
+                item[method.lower()] = _operation(resource.path, method, operation, components)
     return {
-        status: {
-            "description": "errorModel",
-            "content": {"application/json": {"schema": _ref("ErrorModel")}},
-        }
-        for status in statuses
+        "openapi": "3.1.0",
+        "info": INFO,
+        "paths": paths,
+        "security": [{name: []} for name in DEFAULT_SECURITY],
+        "components": {
+            "securitySchemes": SECURITY_SCHEMES,
+            "schemas": dict(sorted(components.schemas.items())),
+        },
     }
 
 
-def _responses(*parts: dict[str, object]) -> dict[str, object]:
-    return {status: response for part in parts for status, response in part.items()}
+def _operation(
+    path: str, method: str, operation: Operation, components: Components
+) -> dict[str, object]:
+    spec: dict[str, object] = {"operationId": operation.operation_id}
+    if operation.summary:
+        spec["summary"] = operation.summary
+    if operation.description:
+        spec["description"] = operation.description
+    if operation.security is not None:
+        spec["security"] = [{name: []} for name in operation.security]
+    mutation = method in idempotency.METHODS
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAMETER.findall(path)
+    ]
+    parameters.extend(dict(parameter) for parameter in operation.parameters)
+    if mutation:
+        parameters.append(_idempotency_key())
+    if parameters:
+        spec["parameters"] = parameters
+    if operation.body is not None:
+        spec["requestBody"] = {
+            "required": operation.body_required,
+            "content": {operation.body_media_type: {"schema": components.of(operation.body)}},
+        }
+    ok: dict[str, object] = {"description": operation.ok_description}
+    if operation.ok_status != HTTPStatus.NO_CONTENT:
+        ok_schema: JSONSchema = (
+            {"type": "object"} if operation.ok is None else components.of(operation.ok)
+        )
+        ok["content"] = {"application/json": {"schema": ok_schema}}
+    responses: dict[str, object] = {str(operation.ok_status): ok}
+    errors = set(operation.errors) | {500}
+    if (operation.security if operation.security is not None else DEFAULT_SECURITY) != ():
+        errors.add(401)
+    if operation.body is not None:
+        errors.add(413)
+    if mutation:
+        errors |= {400, 409, 422}
+    for status in sorted(errors):
+        responses[str(status)] = {
+            "description": f"{HTTPStatus(status).phrase}: an errorModel",
+            "content": {"application/json": {"schema": ref("ErrorModel")}},
+        }
+    spec["responses"] = responses
+    return spec
 
 
-def _ok(schema: str, description: str) -> dict[str, object]:
+def _idempotency_key() -> dict[str, object]:
+    # Read when the document is built: orgql.idempotency imports the REST errors, so it may
+    # still be importing when this module is.
     return {
-        "200": {
-            "description": description,
-            "content": {"application/json": {"schema": _ref(schema)}},
-        }
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY},
+        "description": "Runs the mutation once: a retry with the same key and request answers the "
+        "first answer again (Idempotency-Replayed: true); the same key with another request is "
+        "422, while the first still runs 409.",
     }
-
-
-OPENAPI: dict[str, object] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "orgql OCC-compatible REST shim",
-        "version": "1",
-        "description": "Oracle Commerce Cloud compatible organization endpoints. Every "
-        "failure is an errorModel; errorCode is the OCC code, or the HTTP status for routing "
-        "failures and internal errors that no OCC code names.",
-    },
-    "paths": {
-        "/ccadmin/v1/organizations": {
-            "get": {
-                "operationId": "listOrganizations",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 0,
-                            "maximum": MAX_PAGE_SIZE,
-                            "default": MAX_PAGE_SIZE,
-                        },
-                    },
-                    {
-                        "name": "offset",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 0, "default": 0},
-                    },
-                    {
-                        "name": "q",
-                        "in": "query",
-                        "schema": {"type": "string"},
-                        "description": 'SCIM-style name filter: name co "x", name eq "x" '
-                        '(case-insensitive), name sw "x", or one bare word (contains).',
-                    },
-                    _SITE_HEADER,
-                ],
-                "responses": _responses(
-                    _ok("OrganizationList", "A page of organizations ordered by id"),
-                    _errors("400", "500"),
-                ),
-            },
-            "post": {
-                "operationId": "createOrganization",
-                "parameters": [_SITE_HEADER],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("CreateOrganization")}},
-                },
-                "responses": _responses(
-                    _ok("Organization", "The created organization"),
-                    _errors("400", "409", "413", "500"),
-                ),
-            },
-        },
-        "/ccadmin/v1/organizations/{id}": {
-            "get": {
-                "operationId": "getOrganization",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                    _SITE_HEADER,
-                ],
-                "responses": _responses(
-                    _ok("Organization", "The organization"), _errors("400", "404", "500")
-                ),
-            },
-        },
-        **site_properties.PATHS,
-        **financial.PATHS,
-        **organization_requests.PATHS,
-        **auth.PATHS,
-        **webhooks.PATHS,
-        "/ccadmin/v1/openapi.json": {
-            "get": {
-                "operationId": "getOpenApiDocument",
-                "security": [],
-                "responses": {"200": {"description": "This document"}},
-            },
-        },
-    },
-    # Admin routes need an admin access token (login, refresh, this document excepted).
-    "security": [{"adminToken": []}],
-    "components": {
-        "securitySchemes": auth.SECURITY_SCHEMES,
-        "schemas": {
-            "Organization": _ORGANIZATION,
-            "OrganizationList": _object(
-                {
-                    "items": {"type": "array", "items": _ref("Organization")},
-                    "totalResults": {"type": "integer"},
-                    "offset": {"type": "integer"},
-                    "limit": {"type": "integer"},
-                    "links": _LINKS,
-                }
-            ),
-            "OrganizationSummary": _SUMMARY,
-            "Address": _ADDRESS,
-            "Contract": _CONTRACT,
-            "CreateOrganization": _CREATE_REQUEST,
-            "ErrorModel": _ERROR_MODEL,
-            **financial.SCHEMAS,
-            **organization_requests.SCHEMAS,
-            **site_properties.SCHEMAS,
-            **auth.SCHEMAS,
-            **webhooks.SCHEMAS,
-        },
-    },
-}

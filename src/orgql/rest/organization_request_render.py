@@ -14,12 +14,13 @@ profile is linked or the organization created). ``expand`` adds:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 from orgql.core.errors import OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
 from orgql.db import models
-from orgql.rest.render import JSON, self_link, timestamp
+from orgql.rest import shapes_organization_requests as shapes
+from orgql.rest.render import self_link, timestamp
 
 EXPAND_VALUES = (
     "profile",
@@ -28,35 +29,6 @@ EXPAND_VALUES = (
     "organizationAll",
     "requestAll",
     "organizationAddresses",
-)
-
-_ORGANIZATION_KEYS = (
-    "name",
-    "description",
-    "type",
-    "customerType",
-    "dunsNumber",
-    "taxReferenceNumber",
-    "vatReferenceNumber",
-    "uniqueId",
-    "externalOrganizationId",
-    "partyId",
-    "partyNumber",
-)
-_ADDRESS_KEYS = (
-    "companyName",
-    "firstName",
-    "lastName",
-    "address1",
-    "address2",
-    "address3",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "county",
-    "phoneNumber",
-    "externalAddressId",
 )
 
 
@@ -73,13 +45,13 @@ def parse_expand(raw: Sequence[str]) -> frozenset[str]:
     return frozenset(values)
 
 
-def _receive_email(value: bool | None) -> str | None:
+def _receive_email(value: bool | None) -> Literal["yes", "no"] | None:
     # The vendor's profile API speaks "yes" / "no".
     return None if value is None else ("yes" if value else "no")
 
 
-def _profile(row: models.OrganizationRequest, expand: Collection[str]) -> JSON:
-    body: JSON = {"id": row.profile_id}
+def _profile(row: models.OrganizationRequest, expand: Collection[str]) -> shapes.RequestProfile:
+    body: shapes.RequestProfile = {"id": row.profile_id}
     if {"profile", "profileAll"} & set(expand):
         body.update(
             {
@@ -95,30 +67,59 @@ def _profile(row: models.OrganizationRequest, expand: Collection[str]) -> JSON:
     return body
 
 
-def _address(address: Mapping[str, Any], types: Mapping[str, models.AddressType]) -> JSON:
-    body: JSON = {key: address.get(key) for key in _ADDRESS_KEYS}
-    body["isDefaultBillingAddress"] = bool(address.get("isDefaultBillingAddress"))
-    body["isDefaultShippingAddress"] = bool(address.get("isDefaultShippingAddress"))
-    body["types"] = [
-        {
-            "displayName": types[item["id"]].display_name if item["id"] in types else None,
-            "repositoryId": item["id"],
-            "id": item["id"],
-        }
-        for item in address.get("types") or []
-    ]
-    return body
+def _address(
+    address: Mapping[str, Any], types: Mapping[str, models.AddressType]
+) -> shapes.RequestAddress:
+    return {
+        "companyName": address.get("companyName"),
+        "firstName": address.get("firstName"),
+        "lastName": address.get("lastName"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "address3": address.get("address3"),
+        "city": address.get("city"),
+        "state": address.get("state"),
+        "postalCode": address.get("postalCode"),
+        "country": address.get("country"),
+        "county": address.get("county"),
+        "phoneNumber": address.get("phoneNumber"),
+        "externalAddressId": address.get("externalAddressId"),
+        "isDefaultBillingAddress": bool(address.get("isDefaultBillingAddress")),
+        "isDefaultShippingAddress": bool(address.get("isDefaultShippingAddress")),
+        "types": [
+            {
+                "displayName": types[item["id"]].display_name if item["id"] in types else None,
+                "repositoryId": item["id"],
+                "id": item["id"],
+            }
+            for item in address.get("types") or []
+        ],
+    }
 
 
 def _organization(
     row: models.OrganizationRequest,
     expand: Collection[str],
     types: Mapping[str, models.AddressType],
-) -> JSON:
+) -> shapes.RequestOrganization:
     draft = row.organization_draft
-    body: JSON = {"id": row.organization_id}
+    body: shapes.RequestOrganization = {"id": row.organization_id}
     if {"organization", "organizationAll"} & set(expand):
-        body.update({key: draft.get(key) for key in _ORGANIZATION_KEYS})
+        body.update(
+            {
+                "name": draft.get("name"),
+                "description": draft.get("description"),
+                "type": draft.get("type"),
+                "customerType": draft.get("customerType"),
+                "dunsNumber": draft.get("dunsNumber"),
+                "taxReferenceNumber": draft.get("taxReferenceNumber"),
+                "vatReferenceNumber": draft.get("vatReferenceNumber"),
+                "uniqueId": draft.get("uniqueId"),
+                "externalOrganizationId": draft.get("externalOrganizationId"),
+                "partyId": draft.get("partyId"),
+                "partyNumber": draft.get("partyNumber"),
+            }
+        )
     if "organizationAddresses" in expand:
         body["secondaryAddresses"] = [
             {"addressType": item["addressType"], "address": _address(item["address"], types)}
@@ -131,9 +132,9 @@ def organization_request(
     row: models.OrganizationRequest,
     expand: Collection[str] = (),
     types: Mapping[str, models.AddressType] | None = None,
-) -> JSON:
+) -> shapes.OrganizationRequest:
     """One request; ``types`` are the address types its draft names (for their names)."""
-    body: JSON = {
+    body: shapes.OrganizationRequest = {
         "approverComments": row.approver_comments,
         "relatedOrganizationName": row.related_organization_name,
         "profile": _profile(row, expand),
@@ -142,7 +143,7 @@ def organization_request(
         "siteId": row.site_id,
         "id": row.id,
         "requesterComments": row.requester_comments,
-        "status": row.status,
+        "status": cast(shapes.Status, row.status),  # the table's check constraint
     }
     if "requestAll" in expand:
         body["creationDate"] = timestamp(row.created_at)
@@ -159,7 +160,7 @@ def organization_request_list(
     offset: int,
     limit: int,
     self_href: str,
-) -> JSON:
+) -> shapes.OrganizationRequestList:
     return {
         "items": [organization_request(row, expand, types) for row in rows],
         "totalResults": total,

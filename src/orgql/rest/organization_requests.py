@@ -21,7 +21,11 @@ from orgql.rest.organization_request_render import (
     organization_request_list,
     parse_expand,
 )
-from orgql.rest.render import JSON, self_link
+from orgql.rest.render import self_link
+from orgql.rest.shapes_organization_requests import (
+    OrganizationRequest,
+    OrganizationRequestSubmitted,
+)
 from orgql.rest.transport import (
     BodyTooLarge,
     endpoint,
@@ -71,7 +75,7 @@ async def _address_types(
 
 async def _render(
     session: AsyncSession, row: models.OrganizationRequest, expand: frozenset[str]
-) -> JSON:
+) -> OrganizationRequest:
     return organization_request(row, expand, await _address_types(session, [row], expand))
 
 
@@ -80,10 +84,10 @@ async def submit_organization_request(request: Request) -> Response:
     document = await _body(request)
     async with unit_of_work(request) as session:
         submitted = await organization_requests.submit(session, document, site_id=site_id(request))
-    body: JSON = {"links": self_link(request_href(request))}
-    if submitted.id is not None:
+    body: OrganizationRequestSubmitted = {"links": self_link(request_href(request))}
+    if submitted.id is not None:  # the core sets exactly one of the two
         body["id"] = submitted.id
-    else:
+    if submitted.message is not None:
         body["message"] = submitted.message
     return JSONResponse(body)
 

@@ -18,6 +18,7 @@ from orgql.core.organization_views import load_views
 from orgql.db import models
 from orgql.rest import render
 from orgql.rest.errors import bad_request
+from orgql.rest.shapes_organizations import Organization
 from orgql.rest.transport import (
     endpoint,
     int_param,
@@ -63,7 +64,7 @@ async def _render(
     request: Request,
     items: Sequence[models.Organization],
     site: models.Site | None,
-) -> list[render.JSON]:
+) -> list[Organization]:
     views = await load_views(session, items, site)
     links = urls(request)
     return [render.organization(view, links, request_href(request)) for view in views]

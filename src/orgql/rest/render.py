@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import cast
 
 from orgql.core.organization_views import OrganizationView
 from orgql.core.organizations import ROLE_FUNCTIONS
 from orgql.core.repository import ContractView
 from orgql.db import models
+from orgql.rest import shapes_organizations as shapes
+from orgql.rest.shapes import Link
 
 JSON = dict[str, object]
 
@@ -52,13 +55,11 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def self_link(href: str) -> list[JSON]:
+def self_link(href: str) -> list[Link]:
     return [{"rel": "self", "href": href}]
 
 
-def address(row: models.Address | None) -> JSON | None:
-    if row is None:
-        return None
+def address(row: models.Address) -> shapes.Address:
     return {
         "country": row.country,
         "phoneNumber": row.phone_number,
@@ -72,11 +73,15 @@ def address(row: models.Address | None) -> JSON | None:
     }
 
 
-def organization_summary(row: models.Organization) -> JSON:
+def optional_address(row: models.Address | None) -> shapes.Address | None:
+    return address(row) if row is not None else None
+
+
+def organization_summary(row: models.Organization) -> shapes.OrganizationSummary:
     return {"name": row.name, "repositoryId": row.id, "active": row.active, "id": row.id}
 
 
-def contract(view: ContractView | None) -> JSON | None:
+def contract(view: ContractView | None) -> shapes.Contract | None:
     if view is None:
         return None
     return {
@@ -100,7 +105,7 @@ def contract(view: ContractView | None) -> JSON | None:
     }
 
 
-def _shipping_methods(ids: object) -> list[JSON] | None:
+def _shipping_methods(ids: object) -> list[shapes.ShippingMethod] | None:
     return [{"id": method_id} for method_id in ids] if isinstance(ids, list) else None
 
 
@@ -122,14 +127,22 @@ def _role_order(role: models.RelativeRole) -> int:
     return ROLE_FUNCTIONS.index(role.function) if role.function in ROLE_FUNCTIONS else 99
 
 
-def organization(view: OrganizationView, urls: Urls, self_href: str) -> JSON:
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def organization(view: OrganizationView, urls: Urls, self_href: str) -> shapes.Organization:
     """One organization: its own values, derived values and the site's values of ``view``."""
     org = view.organization
     derived = {column: inherited.value for column, inherited in view.derived.items()}
     own_site = view.own_site_properties
     billing = view.derived_address("billing_address_id")
     shipping = view.derived_address("shipping_address_id")
-    body: JSON = {
+    body: shapes.Organization = {
         "taxReferenceNumber": org.tax_reference_number,
         "organizationLogo": org.organization_logo,
         "delegateApprovalManagement": own_site.delegate_approval_management if own_site else None,
@@ -149,46 +162,50 @@ def organization(view: OrganizationView, urls: Urls, self_href: str) -> JSON:
             {"function": role.function, "repositoryId": role.id}
             for role in sorted(view.roles, key=_role_order)
         ],
-        "derivedTaxReferenceNumber": derived["tax_reference_number"],
-        "derivedUseAllPaymentMethodsFromSite": derived["use_all_payment_methods_from_site"],
+        "derivedTaxReferenceNumber": _text(derived["tax_reference_number"]),
+        "derivedUseAllPaymentMethodsFromSite": _flag(derived["use_all_payment_methods_from_site"]),
         "contract": contract(view.contract),
-        "derivedCustomerType": derived["customer_type"],
+        "derivedCustomerType": _text(derived["customer_type"]),
         "active": org.active,
         "vatReferenceNumber": org.vat_reference_number,
         "taxExemptionCode": org.tax_exemption_code,
-        "derivedType": derived["type"],
+        "derivedType": _text(derived["type"]),
         "useAllShippingMethodsFromSite": org.use_all_shipping_methods_from_site,
         "approvalRequired": own_site.approval_required if own_site else None,
-        "derivedTaxExemptionCode": derived["tax_exemption_code"],
-        "derivedVatReferenceNumber": derived["vat_reference_number"],
+        "derivedTaxExemptionCode": _text(derived["tax_exemption_code"]),
+        "derivedVatReferenceNumber": _text(derived["vat_reference_number"]),
         "name": org.name,
         "ancestorOrganizations": [organization_summary(row) for row in view.ancestors],
         "uniqueId": org.unique_id,
         "description": org.description,
-        "derivedBillingAddress": address(billing),
-        "derivedUniqueId": derived["unique_id"],
+        "derivedBillingAddress": optional_address(billing),
+        "derivedUniqueId": _text(derived["unique_id"]),
         "organizationLogoURL": urls.media(org.organization_logo) if org.organization_logo else None,
         "derivedContract": contract(view.derived_contract),
         "paymentMethods": _payment_methods(org.payment_methods),
         "derivedShippingAddressType": _address_type(shipping),
         "shippingMethods": _shipping_methods(org.shipping_methods),
         "derivedDunsNumber": _duns_as_number(derived["duns_number"]),
-        "derivedOrganizationLogo": derived["organization_logo"],
+        "derivedOrganizationLogo": _text(derived["organization_logo"]),
         "orderPriceLimit": number(own_site.order_price_limit) if own_site else None,
-        "derivedShippingAddress": address(shipping),
-        "derivedUseAllShippingMethodsFromSite": derived["use_all_shipping_methods_from_site"],
+        "derivedShippingAddress": optional_address(shipping),
+        "derivedUseAllShippingMethodsFromSite": _flag(
+            derived["use_all_shipping_methods_from_site"]
+        ),
         "useAllPaymentMethodsFromSite": org.use_all_payment_methods_from_site,
         "derivedPaymentMethods": _payment_methods(derived["payment_methods"]),
         "repositoryId": org.id,
-        "shippingAddress": address(view.address(org.shipping_address_id)),
+        "shippingAddress": optional_address(view.address(org.shipping_address_id)),
         "useExternalApprovalWebhook": own_site.use_external_approval_webhook if own_site else None,
-        "billingAddress": address(view.address(org.billing_address_id)),
-        "derivedDescription": derived["description"],
+        "billingAddress": optional_address(view.address(org.billing_address_id)),
+        "derivedDescription": _text(derived["description"]),
     }
-    # Dynamic properties are top-level keys, as in the sample ("dynamicProperty1"); a
-    # definition whose name collides with a standard key cannot shadow it.
+    # Dynamic properties are top-level keys, as in the sample ("dynamicProperty1"): the one
+    # open part of the shape (additionalProperties in the OpenAPI document). A definition
+    # whose name collides with a standard key cannot shadow it.
+    extended = cast(JSON, body)
     for key, value in org.dynamic_properties.items():
-        body.setdefault(key, value)
+        extended.setdefault(key, value)
     return body
 
 
@@ -200,7 +217,7 @@ def organization_list(
     offset: int,
     limit: int,
     self_href: str,
-) -> JSON:
+) -> shapes.OrganizationList:
     return {
         "items": [
             organization(view, urls, urls.organization(view.organization.id)) for view in views

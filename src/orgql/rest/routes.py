@@ -1,101 +1,348 @@
 """The REST shim's routes: ``/ccadmin/v1/...`` and ``/ccstore/v1/...``.
 
-Both prefixes are mounted on a router that answers unknown paths (404) and methods (405)
-with an errorModel too, so an OCC client never sees a plain-text error.
+The table (``ADMIN``, ``STORE``) names each path's handlers with their contract: operation
+id, parameters, security, the shapes of body and answer. The routes are built from it, and so
+is the OpenAPI document (``rest/openapi.py``). Both prefixes are mounted on a router that
+answers unknown paths (404) and methods (405) with an errorModel too, so an OCC client never
+sees a plain-text error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import functools
+import re
+from typing import get_args
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
+from orgql.core import organization_request_reads, organizations
+from orgql.core.validation import MAX_OFFSET
 from orgql.rest import (
     auth,
     financial,
-    organizations,
+    openapi,
     site_properties,
     store_organizations,
     webhooks,
 )
 from orgql.rest import organization_requests as requests
+from orgql.rest import organizations as organization_routes
+from orgql.rest import shapes_financial as financial_shapes
+from orgql.rest import shapes_organization_requests as request_shapes
+from orgql.rest import shapes_organizations as organization_shapes
+from orgql.rest import shapes_site_properties as site_shapes
 from orgql.rest.errors import http_error_response
-from orgql.rest.openapi import OPENAPI
+from orgql.rest.operation import Operation, Resource, header, query
+from orgql.rest.organization_request_render import EXPAND_VALUES
+from orgql.rest.shapes import AccessToken, LoginForm
+from orgql.rest.transport import SITE_HEADER, endpoint
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 
-
+@endpoint()
 async def openapi_document(request: Request) -> Response:
-    return JSONResponse(OPENAPI)
+    return JSONResponse(openapi_json())
 
 
-def resource(path: str, handlers: Mapping[str, Endpoint]) -> Route:
-    """One route per path, so a wrong method gets 405 with every allowed method listed."""
-
-    async def dispatch(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
-
-    return Route(path, dispatch, methods=list(handlers), name=path)
-
-
-ADMIN_ROUTES: list[BaseRoute] = [
-    resource(
-        "/v1/organizations",
-        {"GET": organizations.list_organizations, "POST": organizations.create_organization},
-    ),
-    resource("/v1/organizations/{id}", {"GET": organizations.get_organization}),
-    resource(
-        "/v1/organizations/{id}/updateSiteOrganizationProperties",
-        {"POST": site_properties.update_site_organization_properties},
-    ),
-    resource(
-        "/v1/organizations/{id}/siteOrganizationProperties",
-        {"GET": site_properties.get_site_organization_properties},
-    ),
-    resource(
-        "/v1/organizations/{id}/syncFinancialData",
-        {"POST": financial.sync_financial_data},
-    ),
-    resource("/v1/organizationRequests", {"GET": requests.list_organization_requests}),
-    resource(
-        "/v1/organizationRequests/{id}",
-        {"GET": requests.get_organization_request, "PUT": requests.update_organization_request},
-    ),
-    resource(
-        "/v1/organizationRequests/{id}/approve", {"POST": requests.approve_organization_request}
-    ),
-    resource(
-        "/v1/organizationRequests/{id}/reject", {"POST": requests.reject_organization_request}
-    ),
-    resource(
-        "/v1/webhookSubscriptions",
-        {"GET": webhooks.list_webhook_subscriptions, "POST": webhooks.create_webhook_subscription},
-    ),
-    resource(
-        "/v1/webhookSubscriptions/{id}",
+_SITE = header(
+    SITE_HEADER,
+    "Site whose site-specific values are written or read (default: the default site). An"
+    " unknown site is a 400 (100002).",
+)
+_STORE_SITE = header(SITE_HEADER, "The storefront site (default: the default site).")
+_PAGE = (
+    query(
+        "limit",
         {
-            "GET": webhooks.get_webhook_subscription,
-            "PATCH": webhooks.change_webhook_subscription,
-            "DELETE": webhooks.delete_webhook_subscription,
+            "type": "integer",
+            "minimum": 0,
+            "maximum": organizations.MAX_PAGE_SIZE,
+            "default": organizations.MAX_PAGE_SIZE,
         },
     ),
-    resource("/v1/openapi.json", {"GET": openapi_document}),
-    resource("/v1/login", {"POST": auth.login}),
-    resource("/v1/refresh", {"POST": auth.refresh}),
+    query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+)
+_EXPAND = query(
+    "expand",
+    {"type": "string"},
+    "Comma-separated: "
+    + ", ".join(EXPAND_VALUES)
+    + ". profile/profileAll add the profile's fields, organization/organizationAll the draft"
+    " organization's, organizationAddresses its secondaryAddresses, requestAll the request's"
+    " dates. Anything else is 101001.",
+)
+_REQUEST_PAGE = (
+    query(
+        "limit",
+        {"type": "integer", "minimum": 0, "maximum": organization_request_reads.MAX_PAGE_SIZE},
+    ),
+    query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
+)
+_ERRORS = (400, 404, 409)
+_REQUEST = request_shapes.OrganizationRequest
+_ISSUED = "An admin access token"
+
+ADMIN: list[Resource] = [
+    Resource(
+        "/v1/organizations",
+        {
+            "GET": Operation(
+                organization_routes.list_organizations,
+                "listOrganizations",
+                organization_shapes.OrganizationList,
+                "A page of organizations ordered by id",
+                (400,),
+                parameters=(
+                    *_PAGE,
+                    query(
+                        "q",
+                        {"type": "string"},
+                        'SCIM-style name filter: name co "x", name eq "x" (case-insensitive),'
+                        ' name sw "x", or one bare word (contains).',
+                    ),
+                    _SITE,
+                ),
+            ),
+            "POST": Operation(
+                organization_routes.create_organization,
+                "createOrganization",
+                organization_shapes.Organization,
+                "The created organization",
+                (400, 409),
+                body=organization_shapes.CreateOrganization,
+                parameters=(_SITE,),
+            ),
+        },
+    ),
+    Resource(
+        "/v1/organizations/{id}",
+        {
+            "GET": Operation(
+                organization_routes.get_organization,
+                "getOrganization",
+                organization_shapes.Organization,
+                "The organization",
+                (400, 404),
+                parameters=(_SITE,),
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizations/{id}/updateSiteOrganizationProperties",
+        {
+            "POST": Operation(
+                site_properties.update_site_organization_properties,
+                "updateSiteOrganizationProperties",
+                site_shapes.SiteOrganizationPropertiesList,
+                "The entries that were set",
+                (400, 404),
+                body=site_shapes.UpdateSiteOrganizationProperties,
+                description="Set or remove the organization's own values per site, in one"
+                " transaction (one bad entry changes nothing). The response lists the entries"
+                " that set values (not the removals), with the organization's own values"
+                " after the update.",
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizations/{id}/siteOrganizationProperties",
+        {
+            "GET": Operation(
+                site_properties.get_site_organization_properties,
+                "getSiteOrganizationProperties",
+                site_shapes.SiteOrganizationPropertiesList,
+                "One entry per site, ordered by site id",
+                (400, 404),
+                parameters=(
+                    query(
+                        "allSites",
+                        {"type": "boolean", "default": True},
+                        "true (default): the organization's own values, one entry per site on"
+                        " which it sets any. false: the values in effect (own, else inherited"
+                        " within the site), one entry per site on which the organization or an"
+                        " ancestor sets any.",
+                    ),
+                ),
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizations/{id}/syncFinancialData",
+        {
+            "POST": Operation(
+                financial.sync_financial_data,
+                "syncFinancialData",
+                financial_shapes.SyncFinancialDataResponse,
+                "The synced accounts and the addresses that failed",
+                (400, 404, 409),
+                body=financial_shapes.SyncFinancialDataRequest,
+                body_required=False,
+                description="Replace the organization's billing accounts and their addresses"
+                " with those the financial system of record holds for its party, in one"
+                " transaction. Errors: 100002 (400) bad body, 100001 (404) unknown"
+                " organization, 58001 (409) self-service portal disabled, 100193 (409)"
+                " organization without partyId, 100193 (500) the financial system failed:"
+                " nothing was changed.",
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizationRequests",
+        {
+            "GET": Operation(
+                requests.list_organization_requests,
+                "listOrganizationRequests",
+                request_shapes.OrganizationRequestList,
+                "Requests, oldest first",
+                (400,),
+                parameters=(
+                    *_REQUEST_PAGE,
+                    query("status", {"enum": list(get_args(request_shapes.Status))}),
+                    _EXPAND,
+                ),
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizationRequests/{id}",
+        {
+            "GET": Operation(
+                requests.get_organization_request,
+                "getOrganizationRequest",
+                _REQUEST,
+                "The request",
+                (400, 404),
+                parameters=(_EXPAND,),
+            ),
+            "PUT": Operation(
+                requests.update_organization_request,
+                "updateOrganizationRequest",
+                _REQUEST,
+                "The updated request",
+                _ERRORS,
+                body=request_shapes.UpdateOrganizationRequest,
+                parameters=(_EXPAND,),
+            ),
+        },
+    ),
+    Resource(
+        "/v1/organizationRequests/{id}/approve",
+        {
+            "POST": Operation(
+                requests.approve_organization_request,
+                "approveOrganizationRequest",
+                _REQUEST,
+                "Approved: organization and profile ids recorded",
+                _ERRORS,
+                body=request_shapes.ApproveOrganizationRequest,
+                body_required=False,
+                parameters=(_EXPAND,),
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizationRequests/{id}/reject",
+        {
+            "POST": Operation(
+                requests.reject_organization_request,
+                "rejectOrganizationRequest",
+                _REQUEST,
+                "Rejected",
+                _ERRORS,
+                body=request_shapes.RejectOrganizationRequest,
+                body_required=False,
+                parameters=(_EXPAND,),
+            )
+        },
+    ),
+    *webhooks.RESOURCES,
+    Resource(
+        "/v1/openapi.json",
+        {
+            "GET": Operation(
+                openapi_document, "getOpenApiDocument", None, "This document", security=()
+            )
+        },
+    ),
+    Resource(
+        "/v1/login",
+        {
+            "POST": Operation(
+                auth.login,
+                "login",
+                AccessToken,
+                _ISSUED,
+                (400,),
+                body=LoginForm,
+                body_media_type="application/x-www-form-urlencoded",
+                security=("applicationKey",),
+                summary="Exchange an application key (Authorization: Bearer <key>) for an admin"
+                " access token.",
+            )
+        },
+    ),
+    Resource(
+        "/v1/refresh",
+        {
+            "POST": Operation(
+                auth.refresh,
+                "refresh",
+                AccessToken,
+                _ISSUED,
+                summary="A new admin access token for a valid one.",
+            )
+        },
+    ),
 ]
 
 #: The admin paths open without an admin access token; every other one needs it.
 PUBLIC_ADMIN_PATHS = frozenset({"/v1/login", "/v1/refresh", "/v1/openapi.json"})
 
-STORE_ROUTES: list[BaseRoute] = [
-    resource("/v1/organizationRequests", {"POST": requests.submit_organization_request}),
-    resource("/v1/organizations/{id}", {"GET": store_organizations.get_organization}),
+STORE: list[Resource] = [
+    Resource(
+        "/v1/organizationRequests",
+        {
+            "POST": Operation(
+                requests.submit_organization_request,
+                "createOrganizationRequest",
+                request_shapes.OrganizationRequestSubmitted,
+                "The request is in review",
+                (400,),
+                body=request_shapes.CreateOrganizationRequest,
+                parameters=(_STORE_SITE,),
+                security=(),
+            )
+        },
+    ),
+    Resource(
+        "/v1/organizations/{id}",
+        {
+            "GET": Operation(
+                store_organizations.get_organization,
+                "getStoreOrganization",
+                organization_shapes.Organization,
+                "The organization",
+                (400, 404),
+                parameters=(_SITE,),
+                security=("shopperToken", "adminToken"),
+                summary="An organization the shopper (bearer token of the identity provider) is"
+                " a member of; any other id is 404 like a missing one.",
+            )
+        },
+    ),
 ]
+
+ADMIN_ROUTES: list[BaseRoute] = [resource.route() for resource in ADMIN]
+STORE_ROUTES: list[BaseRoute] = [resource.route() for resource in STORE]
+
+
+@functools.cache
+def openapi_json() -> dict[str, object]:
+    """The OpenAPI document of these routes (built on first use: see ``rest/openapi.py``)."""
+    return openapi.document({"/ccadmin": ADMIN, "/ccstore": STORE})
 
 
 class ErrorModelRouter:
@@ -129,8 +376,16 @@ class ErrorModelRouter:
             await http_error_response(exc.status_code, headers)(scope, receive, send)
 
 
+def _mount(path: str, app: ErrorModelRouter) -> Mount:
+    mount = Mount(path, app=app)
+    # Starlette's pattern for the rest of the path stops at a newline ("." without DOTALL):
+    # a path holding an encoded one (%0A) would miss the mount and get a plain-text 404.
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def rest_routes() -> list[BaseRoute]:
     return [
-        Mount("/ccadmin", app=ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
-        Mount("/ccstore", app=ErrorModelRouter(STORE_ROUTES)),
+        _mount("/ccadmin", ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
+        _mount("/ccstore", ErrorModelRouter(STORE_ROUTES)),
     ]

@@ -19,15 +19,16 @@ from orgql.core.errors import Codes
 from orgql.core.repository import ContractView
 from orgql.core.site_property_views import site_values
 from orgql.db import models
+from orgql.rest import shapes_site_properties as shapes
 from orgql.rest.errors import bad_request
-from orgql.rest.render import JSON, number
+from orgql.rest.render import number
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
 
 #: A site's values: the column of :class:`models.SiteOrganizationProperties` -> value.
 Values = Callable[[str], object]
 
 
-def site(row: models.Site) -> JSON:
+def site(row: models.Site) -> shapes.Site:
     return {
         "productionURL": row.production_url,
         "name": row.name,
@@ -36,7 +37,7 @@ def site(row: models.Site) -> JSON:
     }
 
 
-def contract(view: ContractView | None) -> JSON | None:
+def contract(view: ContractView | None) -> shapes.SiteContract | None:
     if view is None:
         return None
     return {
@@ -51,21 +52,29 @@ def contract(view: ContractView | None) -> JSON | None:
     }
 
 
-def entry(row: models.Site, value: Values, contract_view: ContractView | None) -> JSON:
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def entry(
+    row: models.Site, value: Values, contract_view: ContractView | None
+) -> shapes.SiteOrganizationPropertiesEntry:
     limit = value("order_price_limit")
     return {
         "site": site(row),
         "properties": {
-            "approvalRequired": value("approval_required"),
+            "approvalRequired": _flag(value("approval_required")),
             "contract": contract(contract_view),
-            "delegateApprovalManagement": value("delegate_approval_management"),
-            "useExternalApprovalWebhook": value("use_external_approval_webhook"),
+            "delegateApprovalManagement": _flag(value("delegate_approval_management")),
+            "useExternalApprovalWebhook": _flag(value("use_external_approval_webhook")),
             "orderPriceLimit": number(limit) if isinstance(limit, Decimal) else None,
         },
     }
 
 
-def body(entries: Sequence[JSON]) -> JSON:
+def body(
+    entries: Sequence[shapes.SiteOrganizationPropertiesEntry],
+) -> shapes.SiteOrganizationPropertiesList:
     return {"siteOrganizationProperties": list(entries)}
 
 

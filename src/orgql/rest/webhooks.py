@@ -9,11 +9,19 @@ from starlette.responses import JSONResponse, Response
 
 from orgql.core import webhooks
 from orgql.db.event_models import WebhookSubscription
-from orgql.rest.render import JSON, timestamp
+from orgql.rest.operation import Operation, Resource
+from orgql.rest.render import timestamp
+from orgql.rest.shapes_webhooks import (
+    ChangeWebhookSubscription,
+    CreatedWebhookSubscription,
+    CreateWebhookSubscription,
+    WebhookSubscriptionList,
+)
+from orgql.rest.shapes_webhooks import WebhookSubscription as SubscriptionShape
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
 
 
-def render_subscription(row: WebhookSubscription) -> JSON:
+def render_subscription(row: WebhookSubscription) -> SubscriptionShape:
     return {
         "id": str(row.id),
         "url": row.url,
@@ -28,7 +36,8 @@ def render_subscription(row: WebhookSubscription) -> JSON:
 async def list_webhook_subscriptions(request: Request) -> Response:
     async with unit_of_work(request) as session:
         rows = await webhooks.list_all(session)
-    return JSONResponse({"items": [render_subscription(row) for row in rows]})
+    body: WebhookSubscriptionList = {"items": [render_subscription(row) for row in rows]}
+    return JSONResponse(body)
 
 
 @endpoint()
@@ -36,8 +45,10 @@ async def create_webhook_subscription(request: Request) -> Response:
     new = webhooks.parse_new(await read_json_object(request))
     async with unit_of_work(request) as session:
         created = await webhooks.create(session, new)
-    body = render_subscription(created.subscription)
-    body["secret"] = created.secret
+    body: CreatedWebhookSubscription = {
+        **render_subscription(created.subscription),
+        "secret": created.secret,
+    }
     return JSONResponse(body, status_code=201)
 
 
@@ -61,3 +72,69 @@ async def delete_webhook_subscription(request: Request) -> Response:
     async with unit_of_work(request) as session:
         await webhooks.delete_subscription(session, path_id(request))
     return Response(status_code=204)
+
+
+_NOT_FOUND = "190001 (404): no such subscription."
+
+#: The route table's entries for these paths (``rest/routes.py`` mounts them under /ccadmin).
+RESOURCES = [
+    Resource(
+        "/v1/webhookSubscriptions",
+        {
+            "GET": Operation(
+                list_webhook_subscriptions,
+                "listWebhookSubscriptions",
+                WebhookSubscriptionList,
+                "Every webhook subscription, oldest first (secrets are never listed)",
+                summary="orgql extension: the webhook subscriptions.",
+            ),
+            "POST": Operation(
+                create_webhook_subscription,
+                "createWebhookSubscription",
+                CreatedWebhookSubscription,
+                "The subscription, with its secret",
+                (400,),
+                body=CreateWebhookSubscription,
+                ok_status=201,
+                summary="orgql extension: register a webhook.",
+                description="It receives the change events emitted from now on, signed with the"
+                ' secret in this answer (README "Change events (webhooks)"). 100002 (400): bad'
+                " URL, unknown event type or property.",
+            ),
+        },
+    ),
+    Resource(
+        "/v1/webhookSubscriptions/{id}",
+        {
+            "GET": Operation(
+                get_webhook_subscription,
+                "getWebhookSubscription",
+                SubscriptionShape,
+                "The subscription (without its secret)",
+                (404,),
+                description=_NOT_FOUND,
+            ),
+            "PATCH": Operation(
+                change_webhook_subscription,
+                "changeWebhookSubscription",
+                SubscriptionShape,
+                "The subscription",
+                (400, 404),
+                body=ChangeWebhookSubscription,
+                summary="orgql extension: pause (active false) or resume a subscription.",
+                description="Paused, its pending deliveries wait and events emitted meanwhile"
+                " are not kept for it. 100002 (400): bad body. " + _NOT_FOUND,
+            ),
+            "DELETE": Operation(
+                delete_webhook_subscription,
+                "deleteWebhookSubscription",
+                None,
+                "Removed",
+                (404,),
+                ok_status=204,
+                summary="orgql extension: remove the subscription and its pending deliveries.",
+                description=_NOT_FOUND,
+            ),
+        },
+    ),
+]

@@ -1,0 +1,76 @@
+"""One entry of the route table: a path, its handlers, and what the OpenAPI document says of
+each (``rest/routes.py`` holds the table, ``rest/openapi.py`` turns it into the document)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+#: An OpenAPI parameter object (path parameters are added from the path itself).
+Parameter = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A handler and its contract: the shapes of its body and of its 200 answer, the error
+    statuses it answers with an errorModel besides those every route may give (401 when
+    secured, 413 when it reads a body, 422 and 409 of Idempotency-Key, 500)."""
+
+    handler: Endpoint
+    operation_id: str
+    #: The success body's shape (a TypedDict of ``rest/shapes*.py``); None: any JSON object,
+    #: or no body when ``ok_status`` is 204.
+    ok: type | None
+    ok_description: str
+    errors: tuple[int, ...] = ()
+    body: type | None = None
+    body_required: bool = True
+    body_media_type: str = "application/json"
+    parameters: tuple[Parameter, ...] = ()
+    #: Security schemes, any one of which admits the caller; None: an admin access token.
+    security: tuple[str, ...] | None = None
+    summary: str | None = None
+    description: str | None = None
+    #: The status of success: 200, 201 (created) or 204 (no content).
+    ok_status: int = 200
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One path and its operations by method."""
+
+    path: str
+    operations: Mapping[str, Operation] = field(default_factory=dict)
+
+    def route(self) -> Route:
+        """One route per path, so a wrong method gets 405 with every allowed method listed."""
+        handlers = {method: operation.handler for method, operation in self.operations.items()}
+
+        async def dispatch(request: Request) -> Response:
+            method = "GET" if request.method == "HEAD" else request.method
+            return await handlers[method](request)
+
+        return Route(self.path, dispatch, methods=list(handlers), name=self.path)
+
+
+def query(name: str, schema: Mapping[str, object], description: str | None = None) -> Parameter:
+    parameter: dict[str, object] = {"name": name, "in": "query", "required": False}
+    parameter["schema"] = dict(schema)
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+def header(name: str, description: str) -> Parameter:
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": description,
+    }

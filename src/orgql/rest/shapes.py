@@ -1,0 +1,63 @@
+"""The REST shim's JSON shapes shared by every route: links, the errorModel, access tokens.
+
+Each request and response body is declared once, as a ``TypedDict`` in this module family
+(``shapes_*.py``). The renderers return these types, so mypy holds them to every key and
+type; the OpenAPI document's schemas are generated from them (``rest/json_schema.py``).
+Keys and their order are the vendor's (``/work/shared/spec``); no ``from __future__ import
+annotations`` here, so ``NotRequired`` is seen at runtime.
+"""
+
+from typing import Annotated, Literal, NotRequired, TypedDict
+
+from orgql.rest.json_schema import Schema
+
+#: An OCC timestamp: UTC with milliseconds and a Z.
+Timestamp = Annotated[str | None, Schema(format="date-time", example="2017-10-10T11:44:26.000Z")]
+
+
+class Link(TypedDict):
+    rel: str
+    href: Annotated[str, Schema(format="uri")]
+
+
+#: One problem: the OCC code, a message, the HTTP status as text and the input field at fault.
+ErrorEntry = TypedDict(
+    "ErrorEntry",
+    {
+        "errorCode": str,
+        "message": str,
+        "status": str,
+        "o:errorPath": NotRequired[
+            Annotated[str, Schema(description="The input field at fault, when one is")]
+        ],
+    },
+)
+
+
+class ErrorModel(ErrorEntry):
+    """OCC's errorModel: the first problem, and every problem found in errors.
+    errorCode is the OCC code, or the HTTP status for routing failures and internal errors
+    that no OCC code names."""
+
+    errors: list[ErrorEntry]
+
+
+class AccessToken(TypedDict):
+    access_token: str
+    token_type: Literal["bearer"]
+    expires_in: Annotated[int, Schema(description="Seconds")]
+
+
+class LoginForm(TypedDict):
+    """The form of ``POST /ccadmin/v1/login`` (application/x-www-form-urlencoded)."""
+
+    grant_type: Literal["client_credentials"]
+
+
+class Page(TypedDict):
+    """The paging keys of a list response."""
+
+    totalResults: int
+    offset: int
+    limit: int
+    links: list[Link]
