@@ -16,7 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from orgql.core import contracts, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
@@ -226,6 +228,7 @@ async def update(
         if not u.is_removal:
             written.append((sites[u.site_id], row))
     await session.flush()
+    await bump_version(session, organization)
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
     contract_views = await repository.contracts_by_id(session, contract_ids)
     return [
@@ -234,6 +237,20 @@ async def update(
         )
         for site, row in written
     ]
+
+
+async def bump_version(session: AsyncSession, organization: models.Organization) -> None:
+    """Advance the organization's version (its ETag): its per-site values are part of what
+    it shows, though they live in another table than the row the version trigger watches."""
+    table = models.Organization
+    version = await session.scalar(
+        sa_update(table)
+        .where(table.id == organization.id)
+        .values(version=table.version + 1)
+        .returning(table.version)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(organization, "version", version)
 
 
 async def _locked_organization(session: AsyncSession, organization_id: str) -> models.Organization:
