@@ -20,6 +20,7 @@ from orgql.graphql.organization_requests import (
     OrganizationRequestQueries,
     OrganizationRequestStoreMutations,
 )
+from orgql.graphql.organization_updates import OrganizationUpdateMutations
 from orgql.graphql.site_properties import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
@@ -29,6 +30,7 @@ Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
+        OrganizationUpdateMutations,
         SitePropertiesMutations,
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,
