@@ -9,6 +9,7 @@ from orgql.core.organizations import MAX_PAGE_SIZE
 from orgql.rest import openapi_auth as auth
 from orgql.rest import openapi_financial as financial
 from orgql.rest import openapi_organization_requests as organization_requests
+from orgql.rest import openapi_organization_updates as organization_updates
 from orgql.rest import openapi_site_properties as site_properties
 
 _STRING = {"type": ["string", "null"]}
@@ -330,9 +331,19 @@ OPENAPI: dict[str, object] = {
                     _SITE_HEADER,
                 ],
                 "responses": _responses(
-                    _ok("Organization", "The organization"), _errors("400", "404", "500")
+                    {
+                        "200": {
+                            "description": "The organization",
+                            "headers": organization_updates.GET_HEADERS,
+                            "content": {"application/json": {"schema": _ref("Organization")}},
+                        }
+                    },
+                    _errors("400", "404", "500"),
                 ),
             },
+            "put": organization_updates.put_operation(
+                _errors("400", "404", "409", "412", "413", "500")
+            ),
         },
         **site_properties.PATHS,
         **financial.PATHS,
@@ -365,6 +376,7 @@ OPENAPI: dict[str, object] = {
             "Address": _ADDRESS,
             "Contract": _CONTRACT,
             "CreateOrganization": _CREATE_REQUEST,
+            **organization_updates.schemas(_CREATE_REQUEST),
             "ErrorModel": _ERROR_MODEL,
             **financial.SCHEMAS,
             **organization_requests.SCHEMAS,

@@ -14,7 +14,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.rest import auth, financial, organizations, site_properties, store_organizations
+from orgql.rest import (
+    auth,
+    financial,
+    organization_updates,
+    organizations,
+    site_properties,
+    store_organizations,
+)
 from orgql.rest import organization_requests as requests
 from orgql.rest.errors import http_error_response
 from orgql.rest.openapi import OPENAPI
@@ -41,7 +48,10 @@ ADMIN_ROUTES: list[BaseRoute] = [
         "/v1/organizations",
         {"GET": organizations.list_organizations, "POST": organizations.create_organization},
     ),
-    resource("/v1/organizations/{id}", {"GET": organizations.get_organization}),
+    resource(
+        "/v1/organizations/{id}",
+        {"GET": organizations.get_organization, "PUT": organization_updates.update_organization},
+    ),
     resource(
         "/v1/organizations/{id}/updateSiteOrganizationProperties",
         {"POST": site_properties.update_site_organization_properties},
