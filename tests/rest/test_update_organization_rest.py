@@ -101,23 +101,29 @@ async def test_concurrent_puts_with_one_if_match_one_wins(client: httpx.AsyncCli
 
 
 async def test_concurrent_opposite_moves_one_is_refused(client: httpx.AsyncClient) -> None:
-    a = (await client.post(ORGANIZATIONS, json={"name": "A"})).json()["id"]
-    b = (await client.post(ORGANIZATIONS, json={"name": "B"})).json()["id"]
-    responses = await asyncio.gather(
-        put(client, a, {"parentOrganization": {"id": b}}),
-        put(client, b, {"parentOrganization": {"id": a}}),
-    )
-    assert sorted(r.status_code for r in responses) == [200, 400]
-    refused = next(r for r in responses if r.status_code == 400).json()
-    assert (refused["errorCode"], refused["o:errorPath"]) == ("100002", "parentOrganization.id")
-    ancestors = [
-        [
-            x["id"]
-            for x in (await client.get(f"{ORGANIZATIONS}/{i}")).json()["ancestorOrganizations"]
+    """Several rounds: without the move lock, the two requests lock their own rows first and
+    then deadlock in the path trigger (a 500) in most rounds (measured: 14 of 15)."""
+    for round_number in range(5):
+        a = (await client.post(ORGANIZATIONS, json={"name": f"A{round_number}"})).json()["id"]
+        b = (await client.post(ORGANIZATIONS, json={"name": f"B{round_number}"})).json()["id"]
+        responses = await asyncio.gather(
+            put(client, a, {"parentOrganization": {"id": b}}),
+            put(client, b, {"parentOrganization": {"id": a}}),
+        )
+        assert sorted(r.status_code for r in responses) == [200, 400]
+        refused = next(r for r in responses if r.status_code == 400).json()
+        assert (refused["errorCode"], refused["o:errorPath"]) == (
+            "100002",
+            "parentOrganization.id",
+        )
+        ancestors = [
+            [
+                x["id"]
+                for x in (await client.get(f"{ORGANIZATIONS}/{i}")).json()["ancestorOrganizations"]
+            ]
+            for i in (a, b)
         ]
-        for i in (a, b)
-    ]
-    assert sorted(ancestors) in ([[], [a]], [[], [b]])
+        assert sorted(ancestors) in ([[], [a]], [[], [b]])
 
 
 async def test_a_dry_run_move_lists_the_changes_and_writes_nothing(
