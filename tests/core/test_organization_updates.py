@@ -260,3 +260,63 @@ async def test_the_snapshot_costs_two_statements_whatever_the_subtree_size(
     statement_counter.reset()
     await change(session, parent, {"description": "x"}, dry_run=True)
     assert statement_counter.count == small
+
+    moves = []
+    for mover in ("100003", parent):  # 31 organizations move, then 1
+        statement_counter.reset()
+        result = await change(session, mover, {"parentOrganization": None}, dry_run=True)
+        assert result.effects
+        moves.append(statement_counter.count)
+    assert moves[0] == moves[1]
+
+
+async def test_a_move_that_would_orphan_an_inherited_default_address_is_refused(
+    session: AsyncSession,
+) -> None:
+    # 100003 uses the root's headquarters as its own default billing address.
+    await change(session, "100003", {"billingAddress": {"id": "150001"}})
+    west = await create(session, {"name": "West"})
+
+    with pytest.raises(OrgqlError) as refused:
+        await change(session, "100002", {"parentOrganization": {"id": west.id}})
+    assert [(d.code, d.field) for d in refused.value.details] == [
+        (Codes.INVALID_BILLING_ADDRESS, "parentOrganization.id")
+    ]
+    assert "'100003' uses address '150001'" in refused.value.message
+
+    await change(session, "100003", {"billingAddress": None})
+    await change(session, "100002", {"parentOrganization": {"id": west.id}})
+    assert (await row(session, "100003")).path == [west.id, "100002"]
+
+
+async def test_a_default_address_must_be_own_or_an_ancestors(session: AsyncSession) -> None:
+    other = await create(
+        session,
+        {
+            "name": "Other",
+            "secondaryAddresses": [
+                {
+                    "addressType": "Office",
+                    "address": {
+                        "address1": "1 Road",
+                        "city": "Austin",
+                        "companyName": "Other",
+                        "country": "US",
+                        "phoneNumber": "1",
+                        "postalCode": "73301",
+                        "state": "TX",
+                        "isDefaultShippingAddress": True,
+                    },
+                }
+            ],
+        },
+    )
+    assert other.shipping_address_id is not None
+    with pytest.raises(OrgqlError) as refused:
+        await change(session, "100003", {"shippingAddress": {"id": other.shipping_address_id}})
+    assert (refused.value.code, refused.value.field) == (
+        Codes.INVALID_SHIPPING_ADDRESS,
+        "shippingAddress.repositoryId",
+    )
+    await change(session, other.id, {"billingAddress": {"id": other.shipping_address_id}})
+    assert (await row(session, other.id)).billing_address_id == other.shipping_address_id

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,6 +150,7 @@ async def _check(
     ancestors = list(organization.path)
     if changes.move is not None:
         ancestors = await _check_move(session, organization, changes.move.parent_id, problems)
+        await _check_kept_addresses(session, organization, changes, ancestors, problems)
     for column, code, field in _ADDRESS_COLUMNS:
         address_id = columns.get(column)
         if isinstance(address_id, str):
@@ -209,6 +210,43 @@ async def _check_move(
     return [*parent.path, parent.id]
 
 
+async def _check_kept_addresses(
+    session: AsyncSession,
+    organization: models.Organization,
+    changes: OrganizationChanges,
+    ancestors: list[str],
+    problems: Problems,
+) -> None:
+    """After a move, every default address in the subtree must still belong to the
+    organization using it or one of its ancestors (the rule createOrganization applies).
+    An address owned inside the subtree stays valid; one owned above it must be owned by
+    a new ancestor. One statement for the whole subtree."""
+    org, address = models.Organization, models.Address
+    rows = await session.execute(
+        select(org.id, address.id, address.organization_id, address.id == org.billing_address_id)
+        .join(
+            address,
+            or_(address.id == org.billing_address_id, address.id == org.shipping_address_id),
+        )
+        .where(or_(org.id == organization.id, org.path.contains([organization.id])))
+    )
+    subtree_owned = [(row[0], row[1], row[2], bool(row[3])) for row in rows]
+    subtree = {user for user, *_ in subtree_owned} | {organization.id}
+    for user, address_id, owner, billing in subtree_owned:
+        column, code, field = _ADDRESS_COLUMNS[0] if billing else _ADDRESS_COLUMNS[1]
+        if user == organization.id and column in changes.columns:
+            continue  # replaced by this update, checked with the new ancestors
+        if owner is None or owner in ancestors or owner in subtree:
+            continue  # (an address of no organization: not an inherited one)
+        problems.add(
+            code,
+            f"Organization {user!r} uses address {address_id!r} of {owner!r} as its default"
+            f" {field.removesuffix('Address')} address; after the move {owner!r} is not its"
+            " ancestor. Choose another default address first",
+            "parentOrganization.id",
+        )
+
+
 async def _check_address(
     session: AsyncSession,
     address_id: str,
@@ -251,7 +289,10 @@ async def _apply(
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise organizations.integrity_error(exc, changes.name or organization.name) from None
+        error = organizations.integrity_error(exc, changes.name or organization.name)
+        if error.kind is ErrorKind.INTERNAL:
+            raise  # not a rule the caller broke: a 500 with an error id, logged
+        raise error from None
     if site_update is not None:
         try:
             await site_properties.update(session, organization.id, [site_update])
