@@ -320,3 +320,15 @@ async def test_a_default_address_must_be_own_or_an_ancestors(session: AsyncSessi
     )
     await change(session, other.id, {"billingAddress": {"id": other.shipping_address_id}})
     assert (await row(session, other.id)).billing_address_id == other.shipping_address_id
+
+
+async def test_with_effects_applies_the_change_and_reports_what_the_dry_run_did(
+    session: AsyncSession,
+) -> None:
+    document = {"taxReferenceNumber": "ROOT-TAX", "customerType": None}
+    planned = await change(session, "100001", document, dry_run=True)
+    done = await change(session, "100001", document, with_effects=True)
+    assert done.effects == planned.effects
+    assert done.effects is not None
+    assert len(done.effects) == 5  # 2 tax numbers, 3 customer types
+    assert (await row(session, "100001")).tax_reference_number == "ROOT-TAX"

@@ -49,8 +49,8 @@ _ADDRESS_COLUMNS = (
 
 @dataclass(frozen=True)
 class UpdateResult:
-    """The organization after the update (as it was, for a dry run) and, for a dry run, the
-    derived and effective values the change would alter in its subtree."""
+    """The organization after the update (as it was, for a dry run) and, for a dry run or
+    ``with_effects``, the derived and effective values the change alters in its subtree."""
 
     organization: models.Organization
     effects: list[ValueChange] | None = None
@@ -64,11 +64,14 @@ async def update(
     expected_version: int | None = None,
     site_id: str | None = None,
     dry_run: bool = False,
+    with_effects: bool = False,
 ) -> UpdateResult:
     """Apply ``changes`` to the organization (see the module's rules).
 
     ``expected_version`` None skips the version check. Site-specific values go to
-    ``site_id`` (the x-ccsite header) or the default site. Unknown organization: 100001."""
+    ``site_id`` (the x-ccsite header) or the default site. Unknown organization: 100001.
+    ``dry_run``: check, compute the effects, write nothing. ``with_effects``: apply and
+    return the effects too (for "effective value changed" events; four more statements)."""
     if changes.move is not None:
         await session.execute(select(func.pg_advisory_xact_lock(MOVE_LOCK_KEY)))
     organization = await _locked(session, organization_id)
@@ -82,8 +85,13 @@ async def update(
         )
     site_update = await _check(session, organization, changes, site_id)
     if not dry_run:
+        before = await snapshot_subtree(session, organization.id) if with_effects else None
         await _apply(session, organization, changes, site_update)
-        return UpdateResult(organization)
+        if before is None:
+            return UpdateResult(organization)
+        return UpdateResult(
+            organization, diff(before, await snapshot_subtree(session, organization.id))
+        )
 
     before = await snapshot_subtree(session, organization.id)
     savepoint = await session.begin_nested()
