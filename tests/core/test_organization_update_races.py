@@ -128,6 +128,27 @@ async def test_of_two_updates_expecting_one_version_exactly_one_wins(
         assert (east.description, east.version) == ("first", 2)
 
 
+async def test_a_move_under_a_parent_being_deactivated_waits_and_is_refused(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    a, b = await two_roots(sessions)
+    async with sessions() as first, sessions() as second:
+        await first.begin()
+        await organization_updates.set_active(first, b, False)  # not committed yet
+        pid = await backend_pid(second)
+        late = asyncio.create_task(_in_transaction(second, move(second, a, b)))
+        await wait_until_blocked_on_a_lock(engine, pid)  # the parent's row
+        await first.commit()
+        outcome = await late
+
+    assert isinstance(outcome, OrgqlError)
+    assert "deactivated" in outcome.message
+    async with sessions() as session:
+        moved = await session.get(models.Organization, a)
+        assert moved is not None
+        assert moved.path == []
+
+
 async def _in_transaction(session: AsyncSession, work: object) -> OrgqlError | None:
     """Run ``work`` (a coroutine) in a transaction of ``session``: committed, or rolled back
     and its OrgqlError returned."""

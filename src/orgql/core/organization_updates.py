@@ -29,7 +29,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations, repository, site_properties
+from orgql.core import organizations, site_properties
 from orgql.core.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.organization_changes import OrganizationChanges
@@ -196,11 +196,16 @@ async def _check_move(
     if parent_id is None:
         return []
     field = "parentOrganization.id"
-    found = await repository.organizations_by_id(session, [parent_id])
-    parent = found.get(parent_id)
-    if parent is not None:
-        # Read afresh: the move lock may have waited for another move to commit.
-        await session.refresh(parent)
+    # FOR SHARE, read afresh: a concurrent deactivation of the parent commits before this
+    # check or waits for this move (the path trigger takes the same lock, later).
+    parent = None
+    if is_storable_text(parent_id):
+        parent = await session.scalar(
+            select(models.Organization)
+            .where(models.Organization.id == parent_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
     if parent is None:
         problems.add(
             Codes.INVALID_INPUT, f"Parent organization {parent_id!r} does not exist", field
