@@ -149,6 +149,28 @@ async def test_a_move_under_a_parent_being_deactivated_waits_and_is_refused(
         assert moved.path == []
 
 
+async def test_a_child_created_under_a_parent_being_deactivated_is_refused(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    _, b = await two_roots(sessions)
+
+    async def create_child(session: AsyncSession) -> None:
+        document = {"name": "Child", "parentOrganization": {"id": b}}
+        await organizations.create(session, parse_new_organization(document))
+
+    async with sessions() as first, sessions() as second:
+        await first.begin()
+        await organization_updates.set_active(first, b, False)
+        pid = await backend_pid(second)
+        late = asyncio.create_task(_in_transaction(second, create_child(second)))
+        await wait_until_blocked_on_a_lock(engine, pid)
+        await first.commit()
+        outcome = await late
+
+    assert isinstance(outcome, OrgqlError)
+    assert (outcome.field, "deactivated" in outcome.message) == ("parentOrganization.id", True)
+
+
 async def _in_transaction(session: AsyncSession, work: object) -> OrgqlError | None:
     """Run ``work`` (a coroutine) in a transaction of ``session``: committed, or rolled back
     and its OrgqlError returned."""

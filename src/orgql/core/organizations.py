@@ -228,7 +228,10 @@ async def check_references(session: AsyncSession, new: NewOrganization, problems
     """Every id the input names must exist (one statement per kind of reference)."""
     parent: models.Organization | None = None
     if new.parent_id is not None:
-        parent = await session.get(models.Organization, new.parent_id)
+        # FOR SHARE: a concurrent deactivation of the parent commits first or waits.
+        parent = await session.get(
+            models.Organization, new.parent_id, with_for_update={"read": True}
+        )
         if parent is None:
             problems.add(
                 Codes.INVALID_INPUT,
