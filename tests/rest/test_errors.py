@@ -125,7 +125,7 @@ async def test_wrong_method_is_a_405_error_model_listing_the_allowed_methods(
     response = await client.delete(f"{ORGANIZATIONS}/100001")
 
     assert _error(response) == (405, "405", None)
-    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["allow"] == "GET, HEAD, PUT"
 
 
 async def test_unexpected_failure_is_a_500_with_an_error_id_and_no_internals(

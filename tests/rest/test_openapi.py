@@ -11,12 +11,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from orgql.core import organization_input
+from orgql.core import organization_changes, organization_input
 from orgql.core import organization_request_draft as request_draft
 from orgql.core import organization_request_input as request_input
 from orgql.core.financial import sync as financial_sync
 from orgql.rest import shapes_financial as financial_shapes
 from orgql.rest import shapes_organization_requests as request_shapes
+from orgql.rest import shapes_organization_updates as update_shapes
 from orgql.rest import shapes_organizations as organization_shapes
 from orgql.rest import shapes_site_properties as site_shapes
 from orgql.rest.json_schema import Components, Schema
@@ -131,6 +132,10 @@ def test_an_open_shape_allows_further_keys() -> None:
     ("shape", "accepted"),
     [
         (organization_shapes.CreateOrganization, organization_input.KNOWN_KEYS),
+        (
+            update_shapes.UpdateOrganization,
+            organization_input.KNOWN_KEYS - set(organization_changes.NOT_UPDATABLE),
+        ),
         (
             organization_shapes.AddressInput,
             {*organization_input.ADDRESS_FIELDS, "isDefaultBillingAddress"}

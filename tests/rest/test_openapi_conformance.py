@@ -171,6 +171,20 @@ async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, ap
     await send("POST", ORGANIZATIONS, json={"name": "Once"}, headers={"Idempotency-Key": "\x7f"})
 
 
+async def organization_updates(send: Send) -> None:
+    """PUT: an update, a dry-run move, and the refusals (stale version, bad input, taken
+    name, unknown id)."""
+    one = f"{ORGANIZATIONS}/100003"
+    version = (await send("GET", one)).headers["etag"]
+    await send("PUT", one, json={"description": "Updated"}, headers={"If-Match": version})
+    await send("PUT", f"{one}?dryRun=true", json={"parentOrganization": None})
+    await send("PUT", one, json={"description": "Stale"}, headers={"If-Match": version})  # 412
+    await send("PUT", one, json={"type": "galaxy"})  # 400
+    await send("PUT", one, json={"name": "Sample"})  # 409
+    await send("PUT", f"{ORGANIZATIONS}/nope", json={"description": "x"})  # 404
+    await send("PUT", one, content=TOO_LARGE)  # 413
+
+
 async def webhook_subscriptions(send: Send, anonymous: Send) -> None:
     """Create, list, read, pause, delete a subscription, and their refusals."""
     hooks = "/ccadmin/v1/webhookSubscriptions"
@@ -237,6 +251,13 @@ async def test_webhook_subscription_answers_conform(
     assert conformance.checked.total() == 12
 
 
+async def test_organization_update_answers_conform(
+    client: httpx.AsyncClient, conformance: Conformance
+) -> None:
+    await organization_updates(checked(client, conformance))
+    assert conformance.checked.total() == 8
+
+
 async def test_every_operation_is_checked_with_a_success_and_an_error(
     client: httpx.AsyncClient,
     anonymous_client: httpx.AsyncClient,
@@ -253,6 +274,7 @@ async def test_every_operation_is_checked_with_a_success_and_an_error(
     await organization_requests(send, anonymous, session)
     await login_refresh_idempotency_and_document(send, anonymous, app_key)
     await webhook_subscriptions(send, anonymous)
+    await organization_updates(send)
 
     statuses: dict[tuple[str, str], set[str]] = {}
     for path, method, status in conformance.checked:

@@ -15,6 +15,7 @@ class ErrorKind(Enum):
     INVALID = "invalid"  # the input breaks a rule
     NOT_FOUND = "not_found"  # the thing addressed does not exist
     CONFLICT = "conflict"  # the input clashes with existing state (duplicate name, ...)
+    STALE = "stale"  # the caller's expected version is not the current one
     INTERNAL = "internal"  # our fault; the caller's data is untouched
 
 
@@ -79,6 +80,9 @@ class Codes:
     SITE_PROPERTIES_UPDATE_FAILED = "100111"
     SELF_SERVICE_PORTAL_DISABLED = "58001"
     FINANCIAL_SYNC_FAILED = "100193"
+    #: No OCC code exists (the vendor's PUT has no optimistic locking): like the shim's
+    #: routing failures, the HTTP status is the code.
+    VERSION_CONFLICT = "412"
 
 
 def invalid(code: str, message: str, field: str | None = None) -> ErrorDetail:

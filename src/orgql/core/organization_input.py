@@ -105,6 +105,21 @@ KNOWN_KEYS = frozenset(
 )
 
 
+#: OCC key -> column of the plain organization values (:func:`parse_columns`).
+COLUMN_KEYS = {
+    **ORGANIZATION_STRINGS,
+    "type": "type",
+    "customerType": "customer_type",
+    "dunsNumber": "duns_number",
+    "taxExemptionCode": "tax_exemption_code",
+    "organizationLogo": "organization_logo",
+    "paymentMethods": "payment_methods",
+    "shippingMethods": "shipping_methods",
+    "useAllPaymentMethodsFromSite": "use_all_payment_methods_from_site",
+    "useAllShippingMethodsFromSite": "use_all_shipping_methods_from_site",
+}
+
+
 @dataclass(frozen=True)
 class NewAddress:
     address_type: str
@@ -174,6 +189,49 @@ def parse_new_organization(
         required=Codes.NAME_EMPTY,
     )
 
+    columns = parse_columns(doc, problems)
+    active = read_bool(doc, "active", None, problems)
+    columns["active"] = True if active is None else active
+
+    parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
+    member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []
+    billing_id = read_reference(
+        doc, "billingAddress", None, problems, code=Codes.INVALID_BILLING_ADDRESS
+    )
+    shipping_id = read_reference(
+        doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
+    )
+    addresses = _parse_addresses(doc, problems)
+    site_properties = parse_site_properties(doc, None, problems)
+
+    dynamic: dict[str, object] = {}
+    for dynamic_key, dynamic_value in (dynamic_properties or {}).items():
+        if dynamic_key in KNOWN_KEYS:
+            problems.add(
+                Codes.INVALID_INPUT, f"{dynamic_key!r} is not a dynamic property", dynamic_key
+            )
+        else:
+            dynamic[dynamic_key] = dynamic_value
+
+    problems.raise_if_any()
+    assert name is not None
+    return NewOrganization(
+        name=name,
+        columns=columns,
+        parent_id=parent_id,
+        member_ids=member_ids,
+        addresses=addresses,
+        billing_address_id=billing_id,
+        shipping_address_id=shipping_id,
+        site_properties=site_properties,
+        dynamic_properties=dynamic,
+    )
+
+
+def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, object]:
+    """The plain organization values of a document (every key of :data:`COLUMN_KEYS` that
+    holds a value), by column. Absent, null and blank values are left out: on create they
+    mean "not set"; an update maps them to "clear" itself."""
     columns: dict[str, object] = {}
     for key, column in ORGANIZATION_STRINGS.items():
         value = read_str(doc, key, None, problems, max_length=column_length(_ORG, column))
@@ -193,9 +251,6 @@ def parse_new_organization(
             )
         else:
             columns[column] = value
-
-    active = read_bool(doc, "active", None, problems)
-    columns["active"] = True if active is None else active
 
     duns = doc.get("dunsNumber")
     if isinstance(duns, int) and not isinstance(duns, bool):
@@ -251,40 +306,7 @@ def parse_new_organization(
         flag = read_bool(doc, key, None, problems, code=code)
         if flag is not None:
             columns[column] = flag
-
-    parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
-    member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []
-    billing_id = read_reference(
-        doc, "billingAddress", None, problems, code=Codes.INVALID_BILLING_ADDRESS
-    )
-    shipping_id = read_reference(
-        doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
-    )
-    addresses = _parse_addresses(doc, problems)
-    site_properties = parse_site_properties(doc, None, problems)
-
-    dynamic: dict[str, object] = {}
-    for dynamic_key, dynamic_value in (dynamic_properties or {}).items():
-        if dynamic_key in KNOWN_KEYS:
-            problems.add(
-                Codes.INVALID_INPUT, f"{dynamic_key!r} is not a dynamic property", dynamic_key
-            )
-        else:
-            dynamic[dynamic_key] = dynamic_value
-
-    problems.raise_if_any()
-    assert name is not None
-    return NewOrganization(
-        name=name,
-        columns=columns,
-        parent_id=parent_id,
-        member_ids=member_ids,
-        addresses=addresses,
-        billing_address_id=billing_id,
-        shipping_address_id=shipping_id,
-        site_properties=site_properties,
-        dynamic_properties=dynamic,
-    )
+    return columns
 
 
 def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewAddress]:

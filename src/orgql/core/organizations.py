@@ -83,7 +83,7 @@ async def create(
     """
     site = await resolve_site(session, site_id, field="x-ccsite")
     problems = Problems()
-    await _check_references(session, new, problems)
+    await check_references(session, new, problems)
     if not new.site_properties.is_empty() and site is None:
         problems.add(
             Codes.INVALID_INPUT,
@@ -91,7 +91,7 @@ async def create(
             "x-ccsite",
         )
     problems.raise_if_any()
-    await _check_name_free(session, new.name)
+    await check_name_free(session, new.name)
 
     ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses))
     organization_id, role_ids = ids[0], ids[1 : 1 + len(ROLE_FUNCTIONS)]
@@ -118,7 +118,7 @@ async def create(
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise _integrity_error(exc, new.name) from None
+        raise integrity_error(exc, new.name) from None
 
     session.add_all(
         models.Address(
@@ -143,7 +143,7 @@ async def create(
             await _write_site_properties(session, organization_id, site.id, new.site_properties)
         await session.flush()
     except IntegrityError as exc:
-        raise _integrity_error(exc, new.name) from None
+        raise integrity_error(exc, new.name) from None
     await events.emit(
         session,
         type=events.EventType.ORGANIZATION_CREATED,
@@ -189,12 +189,18 @@ async def name_taken(session: AsyncSession, name: str) -> bool:
     return taken is not None
 
 
-async def _check_name_free(session: AsyncSession, name: str) -> None:
+async def check_name_free(session: AsyncSession, name: str) -> None:
     if await name_taken(session, name):
-        raise _name_taken(name)
+        raise name_taken_error(name)
 
 
-def _name_taken(name: str) -> OrgqlError:
+def inactive_parent(parent_id: str) -> str:
+    """The message refusing a new child under a deactivated organization (README, "Changing
+    accounts": a deactivated organization takes no new children)."""
+    return f"Parent organization {parent_id!r} is deactivated: it takes no new children"
+
+
+def name_taken_error(name: str) -> OrgqlError:
     return OrgqlError(
         Codes.NAME_EXISTS,
         f"An organization named {name!r} already exists",
@@ -203,14 +209,14 @@ def _name_taken(name: str) -> OrgqlError:
     )
 
 
-def _integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
+def integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
     """Map a constraint the database enforced to the error the caller can act on."""
     constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
     if constraint is None:
         match = re.search(r'constraint "([^"]+)"', str(exc.orig))
         constraint = match.group(1) if match else None
     if constraint == "uq_organizations_name_key":
-        return _name_taken(name)
+        return name_taken_error(name)
     if constraint == "uq_addresses_org_type":
         # The database folds case a little differently from Python (e.g. "İ").
         return OrgqlError(
@@ -235,19 +241,22 @@ def _integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
     )
 
 
-async def _check_references(
-    session: AsyncSession, new: NewOrganization, problems: Problems
-) -> None:
+async def check_references(session: AsyncSession, new: NewOrganization, problems: Problems) -> None:
     """Every id the input names must exist (one statement per kind of reference)."""
     parent: models.Organization | None = None
     if new.parent_id is not None:
-        parent = await session.get(models.Organization, new.parent_id)
+        # FOR SHARE: a concurrent deactivation of the parent commits first or waits.
+        parent = await session.get(
+            models.Organization, new.parent_id, with_for_update={"read": True}
+        )
         if parent is None:
             problems.add(
                 Codes.INVALID_INPUT,
                 f"Parent organization {new.parent_id!r} does not exist",
                 "parentOrganization.id",
             )
+        elif not parent.active:
+            problems.add(Codes.INVALID_INPUT, inactive_parent(parent.id), "parentOrganization.id")
 
     checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
         (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),
@@ -311,7 +320,7 @@ async def _check_references(
             " defaults",
             "shippingAddress",
         )
-    await _check_dynamic_properties(session, new.dynamic_properties, problems)
+    await check_dynamic_properties(session, new.dynamic_properties, problems)
 
 
 async def _check_default_address(
@@ -336,7 +345,7 @@ async def _check_default_address(
         )
 
 
-async def _check_dynamic_properties(
+async def check_dynamic_properties(
     session: AsyncSession, values: Mapping[str, object], problems: Problems
 ) -> None:
     if not values:

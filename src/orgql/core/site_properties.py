@@ -16,7 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from orgql.core import contracts, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
@@ -226,6 +228,7 @@ async def update(
         if not u.is_removal:
             written.append((sites[u.site_id], row))
     await session.flush()
+    await bump_version(session, organization)
     await events.emit(
         session,
         type=events.EventType.ORGANIZATION_SITE_PROPERTIES_UPDATED,
@@ -240,6 +243,20 @@ async def update(
         )
         for site, row in written
     ]
+
+
+async def bump_version(session: AsyncSession, organization: models.Organization) -> None:
+    """Advance the organization's version (its ETag): its per-site values are part of what
+    it shows, though they live in another table than the row the version trigger watches."""
+    table = models.Organization
+    version = await session.scalar(
+        sa_update(table)
+        .where(table.id == organization.id)
+        .values(version=table.version + 1)
+        .returning(table.version)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(organization, "version", version)
 
 
 def _changed(update: SiteUpdate) -> dict[str, object]:

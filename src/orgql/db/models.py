@@ -19,6 +19,7 @@ from sqlalchemy import (
     FetchedValue,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     Numeric,
@@ -197,8 +198,13 @@ class Organization(Base):
     )
     dynamic_properties: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     created_at: Mapped[datetime] = _created_at()
+    #: Bumped by a trigger on every change of the row (not on a repath alone): the ETag.
+    version: Mapped[int] = mapped_column(
+        Integer, server_default="1", server_onupdate=FetchedValue()
+    )
 
-    # RETURNING brings back what the database computes: path (trigger), name_key, created_at.
+    # RETURNING brings back what the database computes: path (trigger), name_key, created_at,
+    # version (trigger).
     __mapper_args__ = {"eager_defaults": True}
 
     __table_args__ = (

@@ -167,6 +167,10 @@ class Organization:
         description="Standard, Preferred, Enterprise, OEM, Distributor or Supplier"
     )
     active: bool
+    version: int = strawberry.field(
+        description="Bumped by every change of the organization; pass it as updateOrganization's"
+        " expectedVersion."
+    )
     duns_number: str | None
     tax_reference_number: str | None
     vat_reference_number: str | None
@@ -201,6 +205,7 @@ class Organization:
             type=row.type,
             customer_type=row.customer_type,
             active=row.active,
+            version=row.version,
             duns_number=row.duns_number,
             tax_reference_number=row.tax_reference_number,
             vat_reference_number=row.vat_reference_number,

@@ -20,6 +20,7 @@ from orgql.graphql.organization_requests import (
     OrganizationRequestQueries,
     OrganizationRequestStoreMutations,
 )
+from orgql.graphql.organization_updates import OrganizationUpdateMutations
 from orgql.graphql.site_properties import SitePropertiesMutations
 from orgql.graphql.webhooks import WebhookMutations, WebhookQueries
 from orgql.observability.graphql import ObserveOperation
@@ -30,6 +31,7 @@ Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
+        OrganizationUpdateMutations,
         SitePropertiesMutations,
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,

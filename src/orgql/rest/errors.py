@@ -21,6 +21,7 @@ STATUS_BY_KIND = {
     ErrorKind.INVALID: 400,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
+    ErrorKind.STALE: 412,
     ErrorKind.INTERNAL: 500,
 }
 

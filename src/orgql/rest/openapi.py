@@ -17,6 +17,7 @@ from orgql import idempotency
 from orgql.rest.json_schema import Components, JSONSchema, ref
 from orgql.rest.operation import Operation, Resource
 from orgql.rest.shapes import ErrorModel
+from orgql.rest.shapes_organization_updates import UpdateOrganization
 from orgql.rest.shapes_organizations import OPEN_SHAPES
 
 INFO = {
@@ -54,7 +55,7 @@ _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 def document(mounts: Mapping[str, Sequence[Resource]]) -> dict[str, object]:
     """The document of the resources mounted under each prefix ("/ccadmin": [...])."""
-    components = Components(open_shapes=OPEN_SHAPES)
+    components = Components(open_shapes=(*OPEN_SHAPES, UpdateOrganization))
     components.ref(ErrorModel)
     paths: dict[str, dict[str, object]] = {}
     for prefix, resources in mounts.items():
@@ -100,6 +101,8 @@ def _operation(
             "content": {operation.body_media_type: {"schema": components.of(operation.body)}},
         }
     ok: dict[str, object] = {"description": operation.ok_description}
+    if operation.ok_headers:
+        ok["headers"] = {name: dict(spec) for name, spec in operation.ok_headers.items()}
     if operation.ok_status != HTTPStatus.NO_CONTENT:
         ok_schema: JSONSchema = (
             {"type": "object"} if operation.ok is None else components.of(operation.ok)

@@ -38,6 +38,8 @@ class Operation:
     description: str | None = None
     #: The status of success: 200, 201 (created) or 204 (no content).
     ok_status: int = 200
+    #: Headers of the success answer: name → OpenAPI header object.
+    ok_headers: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ async def get_organization(request: Request) -> Response:
         resolved = await organizations.resolve_site(session, site, field="x-ccsite")
         organization = await organizations.get(session, organization_id)
         (body,) = await _render(session, request, [organization], resolved)
-    return JSONResponse(body)
+    # The version is the ETag that PUT's If-Match takes (rest/organization_updates.py).
+    return JSONResponse(body, headers={"ETag": f'"{organization.version}"'})
 
 
 @endpoint()

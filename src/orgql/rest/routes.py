@@ -25,6 +25,7 @@ from orgql.rest import (
     auth,
     financial,
     openapi,
+    organization_updates,
     site_properties,
     store_organizations,
     webhooks,
@@ -127,7 +128,9 @@ ADMIN: list[Resource] = [
                 "The organization",
                 (400, 404),
                 parameters=(_SITE,),
-            )
+                ok_headers=organization_updates.ETAG_HEADER,
+            ),
+            "PUT": organization_updates.PUT,
         },
     ),
     Resource(
