@@ -23,13 +23,15 @@ from orgql.db.migrate import upgrade
 
 @pytest.fixture
 async def seeded_before_history(server: Any) -> AsyncIterator[AsyncSession]:
-    """A database seeded at revision 0008 (no history yet), then migrated to the head
+    """A database seeded before revision 0010 (no history yet), then migrated to the head
     (``server``: tests/conftest.py's Server)."""
     name = f"orgql_history_baseline_{secrets.token_hex(4)}"
     await server.create_database(name)
     engine = make_engine(server.database_url(name), pool_size=1)
     try:
-        await upgrade(engine, "0008")
+        # Every branch but history's (0010): the seed writes versions (0009) and events (0011).
+        for revision in ("0009", "0011"):
+            await upgrade(engine, revision)
         async with make_sessionmaker(engine)() as session, session.begin():
             await seed_demo(session)
         await upgrade(engine)
