@@ -44,6 +44,15 @@ class State(TypedDict):
     webhook_dispatcher: webhooks.Dispatcher | None
 
 
+class GraphiqlAssets(StaticFiles):
+    """GraphiQL's built scripts and styles. Until they are built there is no directory, and
+    every path is a 404 (the page then loads them from the CDN), not a 500."""
+
+    async def check_config(self) -> None:
+        if ASSET_DIR.is_dir():
+            await super().check_config()
+
+
 def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Starlette:
     """Build the app. Pass ``engine`` to share one (tests); otherwise the lifespan owns one."""
     if engine is None and settings.database_url is None:
@@ -89,7 +98,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
-        Mount(ASSET_PATH, app=StaticFiles(directory=ASSET_DIR, check_dir=False)),
+        Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

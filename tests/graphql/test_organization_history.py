@@ -105,8 +105,11 @@ async def test_a_site_property_change_records_before_and_after_newest_first(
     )
     assert data["updateSiteOrganizationProperties"]["userErrors"] == []
 
-    newest, previous, *_ = await history(graphql, created)
+    # Each change also advances the organization's version: an ORGANIZATION entry after it.
+    entries = await history(graphql, created)
+    bump, newest, _, previous, *_ = entries
 
+    assert (bump["entityKind"], changes(bump)) == ("ORGANIZATION", {"version": (2, 3)})
     assert (newest["entityKind"], newest["operation"]) == ("SITE_PROPERTIES", "UPDATE")
     assert changes(newest) == {"orderPriceLimit": (100, 250.5)}
     assert newest["actor"] == ADMIN_ACTOR
@@ -127,7 +130,8 @@ async def test_a_direct_database_write_is_recorded_with_the_database_role(
     newest = (await history(graphql, created))[0]
 
     assert newest["operation"] == "UPDATE"
-    assert changes(newest) == {"description": (None, "set by hand")}
+    # The version trigger (migration 0009) advances the version of any change.
+    assert changes(newest) == {"description": (None, "set by hand"), "version": (1, 2)}
     assert newest["actor"].startswith("db:")
 
 
