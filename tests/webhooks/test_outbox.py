@@ -88,6 +88,9 @@ async def test_site_properties_requests_and_syncs_each_write_their_event(
 
     assert found == [
         ("organization.siteProperties.updated", "100002"),
+        # the new limit is in effect on 100002 and on 100003, which inherits it
+        ("organization.effectiveValueChanged", "100002"),
+        ("organization.effectiveValueChanged", "100003"),
         ("organizationRequest.submitted", None),
         ("organizationRequest.submitted", None),
         ("organization.created", new_organization),

@@ -55,7 +55,7 @@ async def test_a_receiver_down_for_the_first_attempts_gets_every_event_in_order_
         )
         assert answer.status_code == 200, answer.text
     emitted = await outbox(session)
-    assert len(emitted) == 6
+    assert len(emitted) == 10  # 2 created, 4 site updates each with its effective-value event
 
     await deliver_everything(dispatcher, clock)
 
