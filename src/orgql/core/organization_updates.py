@@ -18,6 +18,11 @@ Rules (DOMAIN.md, README "Changing accounts"):
 - A dry run applies the change inside a SAVEPOINT, compares the subtree's effective values
   before and after (:mod:`effects`) and rolls the savepoint back: it reports the same errors
   and changes nothing.
+- Events (:mod:`change_events`): a committed update emits what it changed (updated, moved,
+  deactivated/reactivated) and one effectiveValueChanged per organization of the subtree
+  whose derived or effective values changed, in one statement; a refused update or a dry run
+  emits nothing. The subtree is compared within this transaction: a concurrent change of an
+  ancestor committed between the two snapshots would be reported here too.
 """
 
 from __future__ import annotations
