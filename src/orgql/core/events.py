@@ -34,7 +34,8 @@ class EventType(StrEnum):
     ORGANIZATION_MOVED = "organization.moved"
     ORGANIZATION_DEACTIVATED = "organization.deactivated"
     ORGANIZATION_REACTIVATED = "organization.reactivated"
-    #: For each descendant whose derived/effective value changed because an ancestor changed.
+    #: For each organization (the changed one and its descendants) whose derived or
+    #: effective values a change altered (core/change_events.py).
     ORGANIZATION_EFFECTIVE_VALUE_CHANGED = "organization.effectiveValueChanged"
     ORGANIZATION_SITE_PROPERTIES_UPDATED = "organization.siteProperties.updated"
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
