@@ -22,7 +22,8 @@ from orgql.core import site_properties
 from orgql.core.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.core.inheritance import Inherited
 from orgql.core.reference import import_reference_data, parse_reference_data
-from orgql.core.site_properties import Actor, ActorKind, SiteResult
+from orgql.core.site_approvals import Actor, ActorKind
+from orgql.core.site_properties import SiteResult
 from orgql.core.site_property_views import SiteValues, site_values
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker

@@ -88,6 +88,9 @@ async def test_site_properties_requests_and_syncs_each_write_their_event(
 
     assert found == [
         ("organization.siteProperties.updated", "100002"),
+        # the new limit is in effect on 100002 and on 100003, which inherits it
+        ("organization.effectiveValueChanged", "100002"),
+        ("organization.effectiveValueChanged", "100003"),
         ("organizationRequest.submitted", None),
         ("organizationRequest.submitted", None),
         ("organization.created", new_organization),
@@ -227,3 +230,25 @@ async def test_an_organizations_events_take_their_order_at_commit(
     emitted = [(e.organization_id, e.payload["n"]) for e in await outbox(session)]
     # Outbox order within 100001 is commit order: n 1 (committed first), then n 2.
     assert [n for org, n in emitted if org == "100001"] == [1, 2]
+
+
+async def test_an_emit_for_thousands_of_organizations_takes_a_bounded_number_of_locks(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    affected = [f"9{n:05d}" for n in range(3000)]  # an ancestor change's descendants
+    async with make_sessionmaker(engine)() as writer, writer.begin():
+        await events.emit_many(
+            writer,
+            [
+                events.Event(events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED, org, {})
+                for org in affected
+            ],
+        )
+        held = await writer.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            )
+        )
+    assert 0 < (held or 0) <= events.LOCK_BUCKETS  # not one per organization
+    assert [e.organization_id for e in await outbox(session)] == affected

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from orgql.core import events, webhooks
 from orgql.db.engine import make_sessionmaker
 from orgql.db.event_models import OutboxEvent, WebhookDelivery
+from orgql.webhooks.dispatcher import Dispatcher
 
 
 @dataclass
@@ -60,3 +61,13 @@ async def emit_committed(
             await events.emit(
                 session, type=event_type, organization_id=organization_id, data={"n": number}
             )
+
+
+async def deliver_everything(dispatcher: Dispatcher, clock: Clock, rounds: int = 30) -> None:
+    """Dispatch, moving the clock past every retry delay, until nothing is pending."""
+    for _ in range(rounds):
+        await dispatcher.drain()
+        clock.advance(dispatcher.policy.backoff_max + 1)
+        if await dispatcher.drain() == 0:
+            return
+    raise AssertionError("deliveries still pending")

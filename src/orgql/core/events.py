@@ -6,7 +6,8 @@ active webhook subscription, are written in the change's own transaction, so a c
 rolls back emits nothing and a committed change cannot lose its event.
 
 Ordering: emits for one organization are serialized until commit by a transaction-level
-advisory lock on the organization id (events without one share the key ``''``). So, per
+advisory lock on the organization id's bucket (events without one share the key ``''``;
+see :data:`LOCK_BUCKETS`), taken in ascending bucket order. So, per
 organization, outbox ``id`` order is commit order, and when the dispatcher sees an event no
 earlier event of that organization can still appear. Keep emits at the end of a mutation and
 emit several organizations' events with one :func:`emit_many` call (it locks in a sorted
@@ -33,7 +34,8 @@ class EventType(StrEnum):
     ORGANIZATION_MOVED = "organization.moved"
     ORGANIZATION_DEACTIVATED = "organization.deactivated"
     ORGANIZATION_REACTIVATED = "organization.reactivated"
-    #: For each descendant whose derived/effective value changed because an ancestor changed.
+    #: For each organization (the changed one and its descendants) whose derived or
+    #: effective values a change altered (core/change_events.py).
     ORGANIZATION_EFFECTIVE_VALUE_CHANGED = "organization.effectiveValueChanged"
     ORGANIZATION_SITE_PROPERTIES_UPDATED = "organization.siteProperties.updated"
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
@@ -49,6 +51,11 @@ NOTIFY_CHANNEL = "orgql_webhooks"
 
 #: First key of the outbox's advisory locks (ASCII "orgq"), apart from any other lock space.
 _LOCK_SPACE = 0x6F726771
+#: Organizations share LOCK_BUCKETS locks (by hash): an ancestor change emitting for
+#: thousands of descendants takes at most this many, not one per organization, which would
+#: exhaust PostgreSQL's shared lock table (``max_locks_per_transaction``). Two emits of
+#: unrelated organizations in one bucket merely wait for each other's commit.
+LOCK_BUCKETS = 256
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,12 @@ class Event:
 _EMIT = text(
     """
     WITH locks AS (
-        SELECT pg_advisory_xact_lock(:space, hashtext(k))
-        FROM unnest(CAST(:keys AS text[])) AS k
+        SELECT pg_advisory_xact_lock(:space, bucket)
+        FROM (
+            SELECT DISTINCT hashtext(k) & :buckets AS bucket
+            FROM unnest(CAST(:keys AS text[])) AS k
+            ORDER BY bucket
+        ) AS buckets
     ), inserted AS (
         INSERT INTO outbox_events (event_id, type, organization_id, payload, actor)
         SELECT r.event_id, r.type, r.organization_id, r.payload, r.actor
@@ -126,6 +137,7 @@ async def emit_many(session: AsyncSession, events: Sequence[Event]) -> None:
         _EMIT,
         {
             "space": _LOCK_SPACE,
+            "buckets": LOCK_BUCKETS - 1,
             "keys": keys,
             "rows": json.dumps(rows, default=str),
             "channel": NOTIFY_CHANNEL,

@@ -18,6 +18,11 @@ Rules (DOMAIN.md, README "Changing accounts"):
 - A dry run applies the change inside a SAVEPOINT, compares the subtree's effective values
   before and after (:mod:`effects`) and rolls the savepoint back: it reports the same errors
   and changes nothing.
+- Events (:mod:`change_events`): a committed update emits what it changed (updated, moved,
+  deactivated/reactivated) and one effectiveValueChanged per organization of the subtree
+  whose derived or effective values changed, in one statement; a refused update or a dry run
+  emits nothing. The subtree is compared within this transaction: a concurrent change of an
+  ancestor committed between the two snapshots would be reported here too.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations, site_properties
+from orgql.core import change_events, events, organizations, site_properties
 from orgql.core.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.inheritance import DERIVED_COLUMNS
 from orgql.core.organization_changes import OrganizationChanges
 from orgql.core.organization_input import NewOrganization
 from orgql.core.validation import Problems, is_storable_text, join
@@ -70,8 +76,9 @@ async def update(
 
     ``expected_version`` None skips the version check. Site-specific values go to
     ``site_id`` (the x-ccsite header) or the default site. Unknown organization: 100001.
-    ``dry_run``: check, compute the effects, write nothing. ``with_effects``: apply and
-    return the effects too (for "effective value changed" events; four more statements)."""
+    ``dry_run``: check, compute the effects, write nothing (and emit nothing). Otherwise the
+    change's events are emitted (:mod:`change_events`). ``with_effects``: return the effects
+    too."""
     if changes.move is not None:
         await session.execute(select(func.pg_advisory_xact_lock(MOVE_LOCK_KEY)))
     organization = await _locked(session, organization_id)
@@ -85,13 +92,7 @@ async def update(
         )
     site_update = await _check(session, organization, changes, site_id)
     if not dry_run:
-        before = await snapshot_subtree(session, organization.id) if with_effects else None
-        await _apply(session, organization, changes, site_update)
-        if before is None:
-            return UpdateResult(organization)
-        return UpdateResult(
-            organization, diff(before, await snapshot_subtree(session, organization.id))
-        )
+        return await _apply_with_events(session, organization, changes, site_update, with_effects)
 
     before = await snapshot_subtree(session, organization.id)
     savepoint = await session.begin_nested()
@@ -102,6 +103,38 @@ async def update(
         await savepoint.rollback()
     await session.refresh(organization)
     return UpdateResult(organization, diff(before, after))
+
+
+async def _apply_with_events(
+    session: AsyncSession,
+    organization: models.Organization,
+    changes: OrganizationChanges,
+    site_update: site_properties.SiteUpdate | None,
+    with_effects: bool,
+) -> UpdateResult:
+    """Apply the change and emit its events. The subtree's values are compared only when the
+    change can alter what it inherits (an inherited column, a site value, a move): two
+    snapshots, four statements whatever the subtree's size."""
+    own_before = change_events.own_values(organization)
+    inherited = (
+        changes.move is not None
+        or site_update is not None
+        or any(column in DERIVED_COLUMNS for column in changes.columns)
+    )
+    before = await snapshot_subtree(session, organization.id) if inherited else None
+    site_keys = await _apply(session, organization, changes, site_update)
+    effects = []
+    if before is not None:
+        effects = diff(before, await snapshot_subtree(session, organization.id))
+    done = change_events.Update(
+        organization,
+        own_before,
+        site_id=site_update.site_id if site_update is not None else None,
+        site_keys=site_keys,
+        effects=effects,
+    )
+    await events.emit_many(session, change_events.update_events(done))
+    return UpdateResult(organization, effects if with_effects else None)
 
 
 async def set_active(
@@ -284,7 +317,8 @@ async def _apply(
     organization: models.Organization,
     changes: OrganizationChanges,
     site_update: site_properties.SiteUpdate | None,
-) -> None:
+) -> list[str]:
+    """Write the change; returns the OCC keys of the site values it changed."""
     if changes.name is not None:
         organization.name = changes.name
     for column, value in changes.columns.items():
@@ -306,11 +340,14 @@ async def _apply(
         if error.kind is ErrorKind.INTERNAL:
             raise  # not a rule the caller broke: a 500 with an error id, logged
         raise error from None
-    if site_update is not None:
-        try:
-            await site_properties.update(session, organization.id, [site_update])
-        except OrgqlError as error:
-            raise _site_error(error) from None
+    if site_update is None:
+        return []
+    try:
+        plan = await site_properties.prepare(session, organization.id, [site_update])
+    except OrgqlError as error:
+        raise _site_error(error) from None
+    await site_properties.write(session, plan)
+    return plan.changed_keys()
 
 
 def _site_error(error: OrgqlError) -> OrgqlError:

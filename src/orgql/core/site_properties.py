@@ -13,18 +13,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from orgql.core import contracts, events, repository
+from orgql.core import change_events, contracts, effects, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
-from orgql.core.inheritance import derive_site_value
 from orgql.core.organization_input import NewContract, parse_contract
 from orgql.core.repository import ContractView
+from orgql.core.site_approvals import (
+    MERCHANT_ADMIN,
+    Actor,
+    active_approver_count,
+    check_approval_rules,
+)
 from orgql.core.validation import Problems, is_storable_text, join, read_bool, read_decimal
 from orgql.db import models
 
@@ -36,24 +40,8 @@ PROPERTY_COLUMNS = {
     "delegateApprovalManagement": "delegate_approval_management",
     "useExternalApprovalWebhook": "use_external_approval_webhook",
 }
-APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
 _LIMIT_PRECISION = Decimal("0.0001")
 ENTRIES = "siteOrganizationProperties"  # the request's list, root of every error path
-
-
-class ActorKind(Enum):
-    MERCHANT_ADMIN = "merchant_admin"
-    #: An account's own administrator, acting under delegated approval management.
-    DELEGATED_ADMIN = "delegated_admin"
-
-
-@dataclass(frozen=True)
-class Actor:
-    kind: ActorKind
-    profile_id: str | None = None
-
-
-MERCHANT_ADMIN = Actor(ActorKind.MERCHANT_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -179,6 +167,29 @@ def _parse_contract(doc: Mapping[str, object], path: str, problems: Problems) ->
     return contract
 
 
+@dataclass(frozen=True)
+class Plan:
+    """An update checked against every rule, not yet written (:func:`prepare`)."""
+
+    organization: models.Organization
+    sites: Mapping[str, models.Site]
+    own_rows: Mapping[tuple[str, str], models.SiteOrganizationProperties]
+    #: Each entry with the organization's own values (by column) before and after it.
+    entries: Sequence[tuple[SiteUpdate, Mapping[str, object], dict[str, object]]]
+
+    def changed_keys(self) -> list[str]:
+        """The OCC keys whose own value the plan changes (a new contract always does)."""
+        names = {column: name for name, column in PROPERTY_COLUMNS.items()}
+        return sorted(
+            {
+                names[column]
+                for u, before, after in self.entries
+                for column in PROPERTY_COLUMNS.values()
+                if before[column] != after[column] or (column == "contract_id" and u.contract)
+            }
+        )
+
+
 async def update(
     session: AsyncSession,
     organization_id: str,
@@ -187,7 +198,38 @@ async def update(
     actor: Actor = MERCHANT_ADMIN,
 ) -> list[SiteResult]:
     """Apply ``updates`` to the organization; returns the resulting own values of every site
-    that was set (removal entries are not echoed, as in the vendor's response)."""
+    that was set (removal entries are not echoed, as in the vendor's response).
+
+    Emits ``organization.siteProperties.updated``, then ``organization.effectiveValueChanged``
+    for each organization of the subtree (itself included) whose effective values changed
+    (:mod:`change_events`; the two subtree snapshots cost four statements)."""
+    plan = await prepare(session, organization_id, updates, actor=actor)
+    organization = plan.organization
+    before = await effects.snapshot_subtree(session, organization.id)
+    results = await write(session, plan)
+    changes = effects.diff(before, await effects.snapshot_subtree(session, organization.id))
+    cause = events.EventType.ORGANIZATION_SITE_PROPERTIES_UPDATED
+    data = {"id": organization.id, "sites": [_changed(u) for u in updates]}
+    await events.emit_many(
+        session,
+        [
+            events.Event(cause, organization.id, data),
+            *change_events.effective_value_events(
+                changes, change_events.Cause(organization.id, cause)
+            ),
+        ],
+    )
+    return results
+
+
+async def prepare(
+    session: AsyncSession,
+    organization_id: str,
+    updates: Sequence[SiteUpdate],
+    *,
+    actor: Actor = MERCHANT_ADMIN,
+) -> Plan:
+    """Lock the organization and check ``updates`` against every rule; writes nothing."""
     organization = await _locked_organization(session, organization_id)
     problems = Problems()
     sites = await repository.sites_by_id(session, [u.site_id for u in updates])
@@ -207,8 +249,8 @@ async def update(
     own_rows = await repository.site_properties(
         session, [(org_id, u.site_id) for u in updates for org_id in chain]
     )
-    approvers = await _active_approver_count(session, organization.id)
-    planned: list[tuple[SiteUpdate, dict[str, object]]] = []
+    approvers = await active_approver_count(session, organization.id)
+    entries: list[tuple[SiteUpdate, Mapping[str, object], dict[str, object]]] = []
     for u in updates:
         current = own_rows.get((organization.id, u.site_id))
         before = {c: getattr(current, c) if current else None for c in PROPERTY_COLUMNS.values()}
@@ -216,25 +258,27 @@ async def update(
         for column in u.removed:
             after[column] = None
         after.update(u.values)
-        _check_approval_rules(u, before, after, chain, own_rows, actor, approvers, problems)
-        planned.append((u, after))
+        check_approval_rules(
+            u.path, u.site_id, before, after, chain, own_rows, actor, approvers, problems
+        )
+        entries.append((u, before, after))
     problems.raise_if_any()
+    return Plan(organization, sites, own_rows, entries)
 
+
+async def write(session: AsyncSession, plan: Plan) -> list[SiteResult]:
+    """Write a prepared plan and bump the organization's version; emits nothing (the caller
+    tells what it did)."""
+    organization = plan.organization
     written: list[tuple[models.Site, models.SiteOrganizationProperties | None]] = []
-    for u, after in planned:
+    for u, _, after in plan.entries:
         if u.contract is not None:
             after["contract_id"] = await contracts.insert(session, u.contract)
-        row = await _write(session, organization.id, u.site_id, after, own_rows)
+        row = await _write(session, organization.id, u.site_id, after, plan.own_rows)
         if not u.is_removal:
-            written.append((sites[u.site_id], row))
+            written.append((plan.sites[u.site_id], row))
     await session.flush()
     await bump_version(session, organization)
-    await events.emit(
-        session,
-        type=events.EventType.ORGANIZATION_SITE_PROPERTIES_UPDATED,
-        organization_id=organization.id,
-        data={"id": organization.id, "sites": [_changed(u) for u in updates]},
-    )
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
     contract_views = await repository.contracts_by_id(session, contract_ids)
     return [
@@ -291,72 +335,6 @@ def not_found(organization_id: str) -> OrgqlError:
         "id",
         ErrorKind.NOT_FOUND,
     )
-
-
-def _check_approval_rules(
-    u: SiteUpdate,
-    before: Mapping[str, object],
-    after: Mapping[str, object],
-    chain: Sequence[str],
-    own_rows: Mapping[tuple[str, str], models.SiteOrganizationProperties],
-    actor: Actor,
-    approvers: int,
-    problems: Problems,
-) -> None:
-    changes_approval = any(before[c] != after[c] for c in APPROVAL_SETTINGS)
-    ancestors_delegate = {
-        org_id: row.delegate_approval_management
-        for org_id in chain[1:]
-        if (row := own_rows.get((org_id, u.site_id))) is not None
-    }
-    delegated = derive_site_value(
-        chain,
-        {chain[0]: after["delegate_approval_management"], **ancestors_delegate},
-    ).value
-    if actor.kind is ActorKind.MERCHANT_ADMIN and changes_approval and delegated is True:
-        problems.add(
-            Codes.APPROVAL_DELEGATED,
-            "Merchant admin is not allowed to do approval management with delegate approval"
-            " management set to true",
-            join(u.path, "properties"),
-        )
-    if actor.kind is ActorKind.DELEGATED_ADMIN:
-        changes_delegation = (
-            before["delegate_approval_management"] != after["delegate_approval_management"]
-        )
-        if changes_delegation or (changes_approval and delegated is not True):
-            problems.add(
-                Codes.DELEGATION_NOT_ENABLED,
-                "The account does not have the delegate approval management option enabled;"
-                " requiring order approvals or changing purchase limits cannot be done",
-                join(u.path, "properties"),
-            )
-    enables_approval = (
-        after["approval_required"] is True and before["approval_required"] is not True
-    )
-    if enables_approval and approvers == 0:
-        problems.add(
-            Codes.NO_ACTIVE_APPROVER,
-            "You must create at least one active approver for the account before you can"
-            " enable the approval required option",
-            join(u.path, "properties.approvalRequired"),
-        )
-
-
-async def _active_approver_count(session: AsyncSession, organization_id: str) -> int:
-    role, holder, profile = models.RelativeRole, models.ProfileRole, models.Profile
-    count = await session.scalar(
-        select(func.count())
-        .select_from(holder)
-        .join(role, role.id == holder.role_id)
-        .join(profile, profile.id == holder.profile_id)
-        .where(
-            role.organization_id == organization_id,
-            role.function == "approver",
-            profile.active.is_(True),
-        )
-    )
-    return int(count or 0)
 
 
 async def _write(
