@@ -184,3 +184,30 @@ async def _in_transaction(session: AsyncSession, work: object) -> OrgqlError | N
         await session.rollback()
         return error
     return None
+
+
+async def test_a_child_created_during_a_move_of_its_ancestor_takes_the_new_path(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    a, b = await two_roots(sessions)
+    async with sessions() as session, session.begin():
+        document = {"name": "C", "parentOrganization": {"id": a}}
+        c = (await organizations.create(session, parse_new_organization(document))).id
+
+    async def create_child(session: AsyncSession) -> str:
+        document = {"name": "Grandchild", "parentOrganization": {"id": c}}
+        return (await organizations.create(session, parse_new_organization(document))).id
+
+    async with sessions() as first, sessions() as second:
+        await first.begin()
+        child = await create_child(first)  # under C, not committed yet
+        pid = await backend_pid(second)
+        moving = asyncio.create_task(_in_transaction(second, move(second, a, b)))
+        await wait_until_blocked_on_a_lock(engine, pid)
+        await first.commit()
+        assert await moving is None
+
+    async with sessions() as session:
+        created = await session.get(models.Organization, child)
+        assert created is not None
+        assert created.path == [b, a, c]

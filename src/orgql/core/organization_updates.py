@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,14 +38,11 @@ from orgql.core import change_events, events, organizations, site_properties
 from orgql.core.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance import DERIVED_COLUMNS
+from orgql.core.move_lock import lock_moves
 from orgql.core.organization_changes import OrganizationChanges
 from orgql.core.organization_input import NewOrganization
 from orgql.core.validation import Problems, is_storable_text, join
 from orgql.db import models
-
-#: Key of the transaction-level advisory lock that serializes moves (any 64-bit constant
-#: unique to this purpose; "orgmove" in ASCII).
-MOVE_LOCK_KEY = 0x6F72676D6F7665
 
 _ADDRESS_COLUMNS = (
     ("billing_address_id", Codes.INVALID_BILLING_ADDRESS, "billingAddress"),
@@ -80,7 +77,7 @@ async def update(
     change's events are emitted (:mod:`change_events`). ``with_effects``: return the effects
     too."""
     if changes.move is not None:
-        await session.execute(select(func.pg_advisory_xact_lock(MOVE_LOCK_KEY)))
+        await lock_moves(session)
     organization = await _locked(session, organization_id)
     if expected_version is not None and organization.version != expected_version:
         raise OrgqlError(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from orgql.core import contracts, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.ids import next_ids
+from orgql.core.move_lock import hold_off_moves
 from orgql.core.organization_input import NewOrganization, SiteProperties
 from orgql.core.validation import (
     MAX_OFFSET,
@@ -79,8 +80,12 @@ async def create(
 
     Site-specific values go to ``site_id`` (the ``x-ccsite`` header) or the default site.
     Every reference is checked; the database enforces the name's uniqueness as well, so of
-    two concurrent creates of one name exactly one succeeds (100005 for the other).
+    two concurrent creates of one name exactly one succeeds (100005 for the other). No
+    move runs meanwhile (:mod:`move_lock`): the new organization's path, copied from its
+    parent's, cannot be left behind by a concurrent move of an ancestor.
     """
+    if new.parent_id is not None:
+        await hold_off_moves(session)
     site = await resolve_site(session, site_id, field="x-ccsite")
     problems = Problems()
     await check_references(session, new, problems)

@@ -1,0 +1,29 @@
+"""The lock that keeps organization paths consistent while a subtree moves.
+
+A move rewrites its subtree's paths in one UPDATE (the path trigger of migration 0001) whose
+snapshot misses rows inserted concurrently: a child created under a member of the subtree
+while the move runs would keep the old path. And two snapshots of a subtree (effects) taken
+around a change would see a concurrent move's commit between them and report values that
+did not change. So a move holds this transaction-level advisory lock exclusively, and every
+writer that creates under a parent or compares a subtree's snapshots holds it shared: moves
+run one at a time and never alongside those writers, which still run alongside each other.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+#: Key of the advisory lock (any 64-bit constant unique to this purpose; "orgmove" in ASCII).
+MOVE_LOCK_KEY = 0x6F72676D6F7665
+
+
+async def lock_moves(session: AsyncSession) -> None:
+    """Exclusive until the transaction ends: this transaction moves an organization."""
+    await session.execute(select(func.pg_advisory_xact_lock(MOVE_LOCK_KEY)))
+
+
+async def hold_off_moves(session: AsyncSession) -> None:
+    """Shared until the transaction ends: no move commits (or runs) meanwhile; taken before
+    any row lock, as a move takes its lock first, so the two orders cannot deadlock."""
+    await session.execute(select(func.pg_advisory_xact_lock_shared(MOVE_LOCK_KEY)))
