@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from orgql.core import organization_updates, organizations
+from orgql.core import organization_updates, organizations, site_properties
+from orgql.core.effects import EffectiveValues, diff
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.organization_changes import parse_changes
 from orgql.core.organization_input import parse_new_organization
@@ -169,6 +170,72 @@ async def test_a_child_created_under_a_parent_being_deactivated_is_refused(
 
     assert isinstance(outcome, OrgqlError)
     assert (outcome.field, "deactivated" in outcome.message) == ("parentOrganization.id", True)
+
+
+async def test_a_move_does_not_commit_between_the_snapshots_of_a_site_update(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """O > X ("x") > D and O > Y ("y"): D moving from X to Y while a site value of O changes
+    is not an effect of that change (its derivedDescription x -> y is the move's)."""
+
+    async def create(session: AsyncSession, name: str, parent: str | None, **more: str) -> str:
+        document = {
+            "name": name,
+            **more,
+            **({"parentOrganization": {"id": parent}} if parent else {}),
+        }
+        return (await organizations.create(session, parse_new_organization(document))).id
+
+    def limit(value: int) -> list[site_properties.SiteUpdate]:
+        entry = {"site": {"id": "siteUS"}, "properties": {"orderPriceLimit": value}}
+        return site_properties.parse_site_updates([entry])
+
+    async with sessions() as session, session.begin():
+        o = await create(session, "O", None)
+        x = await create(session, "X", o, description="x")
+        y = await create(session, "Y", o, description="y")
+        d = await create(session, "D", x)
+        await site_properties.update(session, o, limit(10))
+
+    async with sessions() as first, sessions() as mover, sessions() as blocker:
+        await blocker.begin()
+        # Holds O's site row, so the site update waits between its two snapshots.
+        await blocker.execute(
+            select(models.SiteOrganizationProperties)
+            .where(models.SiteOrganizationProperties.organization_id == o)
+            .with_for_update()
+        )
+        first_pid, mover_pid = await backend_pid(first), await backend_pid(mover)
+        updating = asyncio.create_task(
+            _in_transaction(first, site_properties.update(first, o, limit(20)))
+        )
+        await wait_until_blocked_on_a_lock(engine, first_pid)
+        moving = asyncio.create_task(_in_transaction(mover, move(mover, d, y)))
+        blocked = asyncio.create_task(wait_until_blocked_on_a_lock(engine, mover_pid))
+        await asyncio.wait({moving, blocked}, return_when=asyncio.FIRST_COMPLETED)
+        blocked.cancel()
+        await asyncio.gather(blocked, return_exceptions=True)
+        await blocker.rollback()
+        assert await updating is None
+        assert await moving is None
+
+    async with sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT organization_id, change ->> 'field' FROM outbox_events,"
+                " jsonb_array_elements(payload -> 'changes') AS change"
+                " WHERE type = 'organization.effectiveValueChanged'"
+                " AND payload -> 'causedBy' ->> 'organizationId' = :o"
+            ),
+            {"o": o},
+        )
+        reported = sorted({(row[0], row[1]) for row in rows})
+    assert reported == sorted((org, "orderPriceLimit") for org in (o, x, y, d))
+
+
+def test_an_organization_in_one_snapshot_only_is_not_compared() -> None:
+    values = EffectiveValues(derived={"derivedDescription": "x"}, sites={})
+    assert diff({"1": values, "2": values}, {"1": values, "3": values}) == []
 
 
 async def _in_transaction(session: AsyncSession, work: object) -> OrgqlError | None:

@@ -150,14 +150,16 @@ def _first_set(chain: Sequence[Row[tuple[object, ...]]], column: str) -> object:
 def diff(
     before: Mapping[str, EffectiveValues], after: Mapping[str, EffectiveValues]
 ) -> list[ValueChange]:
-    """Every value that differs, organization by organization in ``after``'s order (then
-    those only in ``before``), derived values first, then per site by site id. A value on a
-    site that only one snapshot lists is None in the other (nothing in effect there)."""
+    """Every value that differs, organization by organization in ``after``'s order, derived
+    values first, then per site by site id. A value on a site that only one snapshot lists is
+    None in the other (nothing in effect there). Only organizations in both snapshots are
+    compared: one that entered or left the subtree meanwhile was moved by someone else (the
+    move lock prevents it; this is the defence in depth), not changed by this change."""
     changes: list[ValueChange] = []
-    order = [*after, *(org_id for org_id in before if org_id not in after)]
-    empty = EffectiveValues(derived={}, sites={})
-    for org_id in order:
-        old, new = before.get(org_id, empty), after.get(org_id, empty)
+    for org_id, new in after.items():
+        old = before.get(org_id)
+        if old is None:
+            continue
         for name in DERIVED_FIELDS.values():
             _compare(changes, org_id, name, None, old.derived.get(name), new.derived.get(name))
         for site_id in sorted(set(old.sites) | set(new.sites)):

@@ -21,8 +21,9 @@ Rules (DOMAIN.md, README "Changing accounts"):
 - Events (:mod:`change_events`): a committed update emits what it changed (updated, moved,
   deactivated/reactivated) and one effectiveValueChanged per organization of the subtree
   whose derived or effective values changed, in one statement; a refused update or a dry run
-  emits nothing. The subtree is compared within this transaction: a concurrent change of an
-  ancestor committed between the two snapshots would be reported here too.
+  emits nothing. No move commits between the two snapshots (the move lock, shared); a
+  concurrent change of an ancestor waits for the organization's row lock (the path trigger
+  rewrites the organization's row).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from orgql.core import change_events, events, organizations, site_properties
 from orgql.core.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance import DERIVED_COLUMNS
-from orgql.core.move_lock import lock_moves
+from orgql.core.move_lock import hold_off_moves, lock_moves
 from orgql.core.organization_changes import OrganizationChanges
 from orgql.core.organization_input import NewOrganization
 from orgql.core.validation import Problems, is_storable_text, join
@@ -78,6 +79,8 @@ async def update(
     too."""
     if changes.move is not None:
         await lock_moves(session)
+    elif dry_run or _compares_subtree(changes):
+        await hold_off_moves(session)  # no move commits between the two snapshots
     organization = await _locked(session, organization_id)
     if expected_version is not None and organization.version != expected_version:
         raise OrgqlError(
@@ -113,11 +116,7 @@ async def _apply_with_events(
     change can alter what it inherits (an inherited column, a site value, a move): two
     snapshots, four statements whatever the subtree's size."""
     own_before = change_events.own_values(organization)
-    inherited = (
-        changes.move is not None
-        or site_update is not None
-        or any(column in DERIVED_COLUMNS for column in changes.columns)
-    )
+    inherited = _compares_subtree(changes)
     before = await snapshot_subtree(session, organization.id) if inherited else None
     site_keys = await _apply(session, organization, changes, site_update)
     effects = []
@@ -132,6 +131,16 @@ async def _apply_with_events(
     )
     await events.emit_many(session, change_events.update_events(done))
     return UpdateResult(organization, effects if with_effects else None)
+
+
+def _compares_subtree(changes: OrganizationChanges) -> bool:
+    """Whether the change can alter what the subtree inherits (an inherited column, a site
+    value, a move), so that its effects are found by comparing two snapshots."""
+    return (
+        changes.move is not None
+        or changes.site_update is not None
+        or any(column in DERIVED_COLUMNS for column in changes.columns)
+    )
 
 
 async def set_active(

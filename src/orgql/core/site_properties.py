@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from orgql.core import change_events, contracts, effects, events, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.move_lock import hold_off_moves
 from orgql.core.organization_input import NewContract, parse_contract
 from orgql.core.repository import ContractView
 from orgql.core.site_approvals import (
@@ -203,6 +204,7 @@ async def update(
     Emits ``organization.siteProperties.updated``, then ``organization.effectiveValueChanged``
     for each organization of the subtree (itself included) whose effective values changed
     (:mod:`change_events`; the two subtree snapshots cost four statements)."""
+    await hold_off_moves(session)  # no move commits between the two snapshots
     plan = await prepare(session, organization_id, updates, actor=actor)
     organization = plan.organization
     before = await effects.snapshot_subtree(session, organization.id)
