@@ -188,3 +188,67 @@ async def test_synced_rows_carry_their_source_marker(
 
 async def _nothing() -> None:
     return None
+
+
+async def test_a_sync_tells_the_subtree_whose_inherited_defaults_changed(
+    session: AsyncSession,
+) -> None:
+    """Demo: 100001 → 100002 → 100003; the synced default billing address of 100001 is
+    inherited below it, and a removed one is no longer in effect there."""
+    types = "('financialData.synced', 'organization.effectiveValueChanged')"
+
+    async def told() -> list[tuple[str, str, object, object]]:
+        rows = await session.execute(
+            text(
+                "SELECT type, organization_id, payload FROM outbox_events"
+                f" WHERE type IN {types} ORDER BY id"
+            )
+        )
+        found = []
+        for type_, organization_id, payload in rows:
+            if type_ == "financialData.synced":
+                found.append((type_, organization_id, None, None))
+                continue
+            assert payload["causedBy"] == {
+                "organizationId": "100001",
+                "eventType": "financialData.synced",
+            }
+            found.extend(
+                (type_, organization_id, change["before"], change["after"])
+                for change in payload["changes"]
+                if change["field"] == "derivedBillingAddress"
+            )
+        await session.execute(text(f"DELETE FROM outbox_events WHERE type IN {types}"))
+        return found
+
+    await told()  # whatever the demo seed emitted
+    billing = await session.scalar(
+        select(models.Organization.billing_address_id).where(models.Organization.id == "100001")
+    )
+    rows = await session.execute(
+        select(models.Organization.id, models.Organization.billing_address_id).where(
+            models.Organization.id.in_(["100002", "100003"])
+        )
+    )
+    own = {row[0]: row[1] for row in rows}
+    inheriting = [org for org in ("100002", "100003") if own[org] is None]
+    assert inheriting  # the demo has a descendant that inherits it
+
+    await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
+    synced = await session.scalar(
+        select(models.Organization.billing_address_id).where(models.Organization.id == "100001")
+    )
+    assert synced is not None
+    assert synced != billing
+    assert await told() == [
+        ("financialData.synced", "100001", None, None),
+        ("organization.effectiveValueChanged", "100001", billing, synced),
+        *(("organization.effectiveValueChanged", org, billing, synced) for org in inheriting),
+    ]
+
+    await financial_sync.sync(session, CallbackSource([], _nothing), "100001")
+    assert await told() == [
+        ("financialData.synced", "100001", None, None),
+        ("organization.effectiveValueChanged", "100001", synced, None),
+        *(("organization.effectiveValueChanged", org, synced, None) for org in inheriting),
+    ]

@@ -10,6 +10,8 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   locked (two syncs of one organization serialize), the previously synced accounts and
   addresses are removed and the new ones created, and the default billing / shipping
   addresses set from the primary uses;
+- events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
+  organization of the subtree whose inherited default addresses changed;
 - any failure of the source, or of the write, is 100193, and since the service only flushes
   and the transport rolls back, the previous financial data is left exactly as it was.
 """
@@ -24,11 +26,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import events, organizations
+from orgql.core import change_events, effects, events, organizations
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.ids import next_ids
+from orgql.core.move_lock import hold_off_moves
 from orgql.db import models
 
 logger = logging.getLogger("orgql.financial")
@@ -122,6 +125,8 @@ async def _replace(
     unit: int | None,
 ) -> SyncResult:
     org, address = models.Organization, models.Address
+    # No move commits between the subtree's two snapshots (taken before any row lock).
+    await hold_off_moves(session)
     # The lock serializes syncs of one organization: a second sync waits here, then (read
     # committed) removes exactly what the first one committed.
     organization = await session.scalar(
@@ -145,6 +150,9 @@ async def _replace(
         )
     )
     plan = plan_sync(fetched, unit, nicknames)
+    # The organization's default addresses are inherited, and removed addresses are unset
+    # as defaults below it (ON DELETE SET NULL): the subtree is compared around the write.
+    before = await effects.snapshot_subtree(session, organization_id)
 
     removed = set(
         await session.scalars(
@@ -169,16 +177,22 @@ async def _replace(
     elif organization.shipping_address_id in removed:
         organization.shipping_address_id = None
     await session.flush()
-    await events.emit(
+    cause = events.EventType.FINANCIAL_DATA_SYNCED
+    data = {
+        "id": organization_id,
+        "businessUnitId": unit,
+        "customerAccountIds": account_ids,
+        "failedAddressCount": len(plan.failed),
+    }
+    changes = effects.diff(before, await effects.snapshot_subtree(session, organization_id))
+    await events.emit_many(
         session,
-        type=events.EventType.FINANCIAL_DATA_SYNCED,
-        organization_id=organization_id,
-        data={
-            "id": organization_id,
-            "businessUnitId": unit,
-            "customerAccountIds": account_ids,
-            "failedAddressCount": len(plan.failed),
-        },
+        [
+            events.Event(cause, organization_id, data),
+            *change_events.effective_value_events(
+                changes, change_events.Cause(organization_id, cause)
+            ),
+        ],
     )
     return SyncResult(customer_account_ids=account_ids, failed_address_items=plan.failed)
 
