@@ -291,3 +291,30 @@ async def test_a_url_the_http_client_cannot_use_fails_alone_not_its_batch(
     assert failed.last_error is not None
     assert failed.last_error.startswith("IDNAError")
     assert delivered.status == "delivered"
+
+
+async def test_a_receiver_that_drips_its_answer_fails_at_the_timeout_not_its_batch(
+    engine: AsyncEngine, session: AsyncSession, receiver: Receiver, make_dispatcher: Any
+) -> None:
+    """httpx's timeout bounds each read; a byte in time for every read must still not hold
+    the claim (and the batch's other deliveries) open: the whole POST has the timeout."""
+    dripping = Receiver(drip=0.02)
+    await dripping.start()
+    try:
+        slow = await subscribe(engine, dripping.url)
+        working = await subscribe(engine, receiver.url)
+        await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
+        dispatcher = make_dispatcher(policy=DispatchPolicy(timeout=0.5, max_attempts=5))
+
+        async with asyncio.timeout(10):  # without the bound the drip outlasts this
+            assert await dispatcher.dispatch_once() == 2
+    finally:
+        await dripping.stop()
+
+    [failed] = await deliveries_of(session, slow.subscription.id)
+    [delivered] = await deliveries_of(session, working.subscription.id)
+    assert (failed.status, failed.attempts, failed.last_status_code) == ("pending", 1, None)
+    assert failed.last_error is not None
+    assert failed.last_error.startswith("TimeoutError")
+    assert failed.next_attempt_at > failed.last_attempt_at  # retried after a backoff
+    assert delivered.status == "delivered"

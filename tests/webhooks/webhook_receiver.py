@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+DRIP_BYTES = 1000
+
 
 @dataclass(frozen=True)
 class Received:
@@ -29,6 +31,9 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     #: When set, answers wait until it is set (a receiver that is slow to answer).
     hold: asyncio.Event | None = None
+    #: When set, answers drip: a header byte every ``drip`` seconds, each in time for a
+    #: per-read timeout, the whole answer never (bounded at DRIP_BYTES).
+    drip: float | None = None
     _server: asyncio.Server | None = None
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -67,6 +72,12 @@ class Receiver:
                 self._arrived.notify_all()
             if self.hold is not None:
                 await self.hold.wait()
+            if self.drip is not None:
+                writer.write(f"HTTP/1.1 {status} X\r\nx-drip: ".encode())
+                for _ in range(DRIP_BYTES):
+                    writer.write(b"a")
+                    await writer.drain()
+                    await asyncio.sleep(self.drip)
             writer.write(
                 f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".encode()
             )

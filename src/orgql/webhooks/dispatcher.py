@@ -250,11 +250,19 @@ class Dispatcher:
             "orgql-signature": signature_header(row.secret, timestamp, body),
         }
         try:
-            # Streamed and never read: a receiver's large answer costs nothing.
-            async with self.client.stream(
-                "POST", row.url, content=body, headers=headers, timeout=self.policy.timeout
-            ) as response:
+            # httpx's timeout bounds each phase (connect, each read, ...): a receiver that
+            # drips its answer would hold the claim and the whole batch open. The whole POST
+            # has the timeout too.
+            async with (
+                asyncio.timeout(self.policy.timeout),
+                # Streamed and never read: a receiver's large answer costs nothing.
+                self.client.stream(
+                    "POST", row.url, content=body, headers=headers, timeout=self.policy.timeout
+                ) as response,
+            ):
                 code = response.status_code
+        except TimeoutError:
+            return Outcome(False, None, f"TimeoutError: no answer within {self.policy.timeout} s")
         except Exception as exc:
             # (httpx.HTTPError, InvalidURL, ...), must not fail the batch it was claimed with.
             return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
