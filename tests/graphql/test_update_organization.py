@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from graphql_client import GraphQL
 
 UPDATE = """
@@ -192,3 +193,35 @@ async def test_only_admins_update(anonymous_client: httpx.AsyncClient) -> None:
     body = response.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+CREATE = """
+mutation Create($input: CreateOrganizationInput!) {
+  createOrganization(input: $input) { organization { id } userErrors { code field } }
+}
+"""
+
+TEXT_WITH_NUL = [
+    ({"billingAddressId": "\u0000"}, "billingAddress"),
+    ({"shippingAddressId": "a\u0000"}, "shippingAddress"),
+    ({"parentOrganizationId": "1\u0000"}, "parentOrganization"),
+    ({"paymentMethods": ["\u0000"]}, "paymentMethods[0]"),
+    ({"shippingMethods": ["x\u0000"]}, "shippingMethods[0]"),
+    ({"dynamicProperties": {"a\u0000": 1}}, "a\u0000"),
+]
+
+
+@pytest.mark.parametrize(("input", "field"), TEXT_WITH_NUL)
+async def test_a_reference_that_is_not_valid_text_is_refused(
+    graphql: GraphQL, input: dict[str, Any], field: str
+) -> None:
+    version = (await read(graphql, "100001"))["version"]
+    payload = await update(graphql, "100001", input)
+    assert payload["organization"] is None
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("100002", field)]
+    created = (await graphql.data(CREATE, {"input": {"name": "Nul", **input}}))[
+        "createOrganization"
+    ]
+    assert created["organization"] is None
+    assert [(e["code"], e["field"]) for e in created["userErrors"]] == [("100002", field)]
+    assert (await read(graphql, "100001"))["version"] == version

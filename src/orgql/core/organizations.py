@@ -355,15 +355,19 @@ async def check_dynamic_properties(
 ) -> None:
     if not values:
         return
+    storable = [key for key in values if is_storable_text(key)]
     definitions = {
         d.id: d
         for d in await session.scalars(
             select(models.DynamicPropertyDefinition).where(
-                models.DynamicPropertyDefinition.id.in_(list(values))
+                models.DynamicPropertyDefinition.id.in_(storable)
             )
         )
     }
     for key, value in values.items():
+        if key not in storable:
+            problems.add(Codes.INVALID_INPUT, "a property name is not valid text", key)
+            continue
         definition = definitions.get(key)
         if definition is None:
             problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)

@@ -230,6 +230,10 @@ def read_ids(
                 code, f"{key} holds an invalid id: {value!r}", join(join(path, key), index)
             )
             continue
+        if not is_storable_text(value):
+            where = join(join(path, key), index)
+            problems.add(Codes.INVALID_INPUT, f"{key} holds an id that is not valid text", where)
+            continue
         ids.append(value.strip())
     return list(dict.fromkeys(ids))
 
@@ -247,5 +251,8 @@ def read_reference(
         return None
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 254:
         problems.add(code, f"{key} must be an object with an id", where)
+        return None
+    if not is_storable_text(ref):
+        problems.add(Codes.INVALID_INPUT, f"{key} names an id that is not valid text", where)
         return None
     return ref.strip()
