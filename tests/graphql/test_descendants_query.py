@@ -348,3 +348,20 @@ async def test_filter_text_postgresql_cannot_take_is_an_input_error(
     for body in (top, below):
         [error] = body["errors"]
         assert error["extensions"] == {"code": "100002", "field": field}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ organization(id: "100001") { descendants(first: 5, after: "b3JnOgA=") {'
+        " edges { node { id } } } } }",
+        '{ organization(id: "100001") { childOrganizations(first: 5, after: "b3JnOgA=") {'
+        " edges { node { id } } } } }",
+        '{ organizations(first: 5, after: "b3JnOgA=") { edges { node { id } } } }',
+    ],
+)
+async def test_a_cursor_naming_text_with_nul_is_a_bad_cursor(graphql: GraphQL, query: str) -> None:
+    body = await graphql.post(query, {})  # "b3JnOgA=" is "org:" and a NUL
+
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "100002", "field": "after"}

@@ -287,7 +287,13 @@ async def test_requests_page_by_status_with_opaque_cursors(graphql: GraphQL) -> 
 
 
 @pytest.mark.parametrize(
-    ("variables", "field"), [({"after": "bm9wZQ=="}, "after"), ({"first": 101}, "first")]
+    ("variables", "field"),
+    [
+        ({"after": "bm9wZQ=="}, "after"),
+        # "request:2020-01-01T00:00:00+00:00|" and a NUL: no request id PostgreSQL can take.
+        ({"after": "cmVxdWVzdDoyMDIwLTAxLTAxVDAwOjAwOjAwKzAwOjAwfAA="}, "after"),
+        ({"first": 101}, "first"),
+    ],
 )
 async def test_bad_page_arguments_are_errors(
     graphql: GraphQL, variables: dict[str, Any], field: str

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.core.validation import MAX_OFFSET, Problems
+from orgql.core.validation import MAX_OFFSET, Problems, is_storable_text
 from orgql.db import models
 
 MAX_PAGE_SIZE = 250
@@ -156,4 +156,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
         return None
     if not text.startswith(_CURSOR_PREFIX) or not request_id or created.tzinfo is None:
         return None
+    if not is_storable_text(request_id):
+        return None  # no id of ours (NUL): the bad-cursor error, not the driver's
     return created, request_id

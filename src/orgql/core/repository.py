@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.effective_filter import EffectiveSiteFilter, effective_condition
+from orgql.core.validation import is_storable_text
 from orgql.db import models
 
 Ts = TypeVarTuple("Ts")
@@ -349,7 +350,9 @@ def decode_cursor(cursor: str) -> str | None:
     except (ValueError, UnicodeError):
         return None
     prefix, _, organization_id = text.partition(":")
-    return organization_id if prefix == "org" and organization_id else None
+    # An id PostgreSQL cannot take (NUL) is no cursor of ours either: the bad-cursor error.
+    valid = prefix == "org" and organization_id and is_storable_text(organization_id)
+    return organization_id if valid else None
 
 
 async def children_pages(
