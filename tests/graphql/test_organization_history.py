@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from graphql_client import GraphQL, address_input, contract_input
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -174,6 +175,21 @@ async def test_a_bad_cursor_is_the_callers_error(graphql: GraphQL) -> None:
     result = await graphql.post(HISTORY, {"id": "100001", "after": "not-a-cursor"})
 
     assert result["errors"][0]["extensions"]["code"] == "100002"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "Y2hhbmdlOjk5OTk5OTk5OTk5OTk5OTk5OTk5",  # change:99999999999999999999 (past bigint)
+        "Y2hhbmdlOjkyMjMzNzIwMzY4NTQ3NzU4MDg=",  # change:9223372036854775808 (2**63)
+        "Y2hhbmdlOsKy",  # change:² (a digit, not an ASCII one)
+    ],
+)
+async def test_a_cursor_past_the_change_ids_is_the_callers_error(
+    graphql: GraphQL, cursor: str
+) -> None:
+    result = await graphql.post(HISTORY, {"id": "100001", "first": 1, "after": cursor})
+    assert result["errors"][0]["extensions"] == {"code": "100002", "field": "after"}
 
 
 async def test_a_failed_mutation_records_nothing(graphql: GraphQL, session: AsyncSession) -> None:

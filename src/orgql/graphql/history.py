@@ -123,7 +123,8 @@ def _encode(change_id: int) -> str:
 def _decode(cursor: str) -> int:
     try:
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition(":")
-        if prefix == "change" and value.isdigit():
+        # A change id is a bigint: ASCII digits below 2**63 (a larger one overflows the driver).
+        if prefix == "change" and value.isascii() and value.isdigit() and int(value) < 2**63:
             return int(value)
     except (ValueError, UnicodeError):
         pass
