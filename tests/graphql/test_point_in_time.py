@@ -232,6 +232,19 @@ async def test_an_instant_needs_a_time_zone(graphql: GraphQL) -> None:
     assert result["errors"][0]["extensions"]["code"] == "100002"
 
 
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00"])
+async def test_an_instant_outside_the_years_once_in_utc_is_the_callers_error(
+    graphql: GraphQL, instant: str
+) -> None:
+    result = await graphql.post(AS_OF, {"id": "100001", "asOf": instant})
+    assert result["errors"][0]["extensions"] == {"code": "100002", "field": "asOf"}
+
+
+async def test_an_id_postgresql_cannot_take_read_at_an_instant_is_null(graphql: GraphQL) -> None:
+    result = await graphql.post(AS_OF, {"id": "a\u0000", "asOf": "2020-01-01T00:00:00Z"})
+    assert result == {"data": {"organization": None}}
+
+
 async def test_point_in_time_reads_are_for_admins(
     shopper_client: Callable[[str], httpx.AsyncClient],
 ) -> None:

@@ -68,6 +68,8 @@ async def chain_as_of(
     """The organization followed by its ancestors (nearest first) as they were at
     ``as_of`` — the ancestors named by its path *then* — or None if it did not exist then.
     One statement, whatever the depth."""
+    if "\x00" in organization_id:
+        return None  # no id PostgreSQL can take is an id of ours (as :func:`_unique` drops)
     target = (
         select(History.after)
         .where(

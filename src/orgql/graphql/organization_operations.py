@@ -70,6 +70,17 @@ class OrganizationQueries:
             raise public_error(
                 OrgqlError(Codes.INVALID_INPUT, "asOf needs a time zone offset", "asOf")
             )
+        if as_of is not None:
+            try:
+                as_of = as_of.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before year 1
+            except OverflowError:
+                raise public_error(
+                    OrgqlError(
+                        Codes.INVALID_INPUT,
+                        "asOf is outside the years 1 to 9999 once in UTC",
+                        "asOf",
+                    )
+                ) from None
         if as_of is not None and as_of < datetime.now(UTC):
             if not principal.is_admin:
                 raise GraphQLError(
