@@ -7,7 +7,10 @@ import asyncio
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
 from rest.builders import ORGANIZATIONS
 
 
@@ -198,3 +201,23 @@ async def test_invalid_bodies_are_400_and_unknown_ids_404(client: httpx.AsyncCli
 async def test_only_admins_put(anonymous_client: httpx.AsyncClient) -> None:
     response = await anonymous_client.put(f"{ORGANIZATIONS}/100002", json={"active": False})
     assert response.status_code == 401
+
+
+async def test_a_number_property_beyond_a_double_is_400_on_post_and_put(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    async with make_sessionmaker(engine)() as session, session.begin():
+        session.add(models.DynamicPropertyDefinition(id="score", data_type="number"))
+    headers = {"content-type": "application/json"}
+
+    created = await client.post(
+        ORGANIZATIONS, content=b'{"name": "Huge", "score": 1e999}', headers=headers
+    )
+    updated = await client.put(
+        f"{ORGANIZATIONS}/100002", content=b'{"score": -1e999}', headers=headers
+    )
+
+    for answer in (created, updated):
+        assert answer.status_code == 400, answer.text
+        assert (answer.json()["errorCode"], answer.json()["o:errorPath"]) == ("100002", "score")
+    assert (await put(client, "100002", {"score": 1.5})).status_code == 200

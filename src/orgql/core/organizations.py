@@ -6,6 +6,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -379,6 +380,9 @@ async def check_dynamic_properties(
             definition.data_type == "number" and isinstance(value, bool)
         ):
             problems.add(Codes.INVALID_INPUT, f"{key} must be a {definition.data_type}", key)
+            continue
+        if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
             continue
         if definition.data_type == "date":
             try:
