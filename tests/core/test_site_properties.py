@@ -819,3 +819,22 @@ async def test_a_concurrent_update_is_checked_against_the_committed_delegation(
     assert outcomes[0] is None
     assert isinstance(outcomes[1], OrgqlError)
     assert outcomes[1].code == "100086"
+
+
+async def test_a_value_sent_again_unchanged_keeps_the_version_and_records_nothing(
+    session: AsyncSession, update: Update
+) -> None:
+    await update(EAST, entry("site2", orderPriceLimit=10))
+    east = await session.get(models.Organization, EAST)
+    assert east is not None
+    version = east.version
+    history = select(func.count()).select_from(models.OrganizationHistory)
+    recorded = await session.scalar(history)
+
+    await update(EAST, entry("site2", orderPriceLimit="10.00"))
+    await update(EAST, entry("site1", op="remove", orderPriceLimit=None))
+
+    assert east.version == version
+    assert await session.scalar(history) == recorded
+    await update(EAST, entry("site2", orderPriceLimit=11))
+    assert east.version == version + 1

@@ -269,18 +269,24 @@ async def prepare(
 
 
 async def write(session: AsyncSession, plan: Plan) -> list[SiteResult]:
-    """Write a prepared plan and bump the organization's version; emits nothing (the caller
-    tells what it did)."""
+    """Write a prepared plan and, when it changes something, bump the organization's
+    version; emits nothing (the caller tells what it did)."""
     organization = plan.organization
     written: list[tuple[models.Site, models.SiteOrganizationProperties | None]] = []
+    # A value sent again unchanged changes nothing: no new version (others' If-Match stays
+    # valid), no history entry.
+    changed = bool(plan.changed_keys())
     for u, _, after in plan.entries:
         if u.contract is not None:
             after["contract_id"] = await contracts.insert(session, u.contract)
+        had_row = (organization.id, u.site_id) in plan.own_rows
         row = await _write(session, organization.id, u.site_id, after, plan.own_rows)
+        changed = changed or had_row != (row is not None)
         if not u.is_removal:
             written.append((plan.sites[u.site_id], row))
     await session.flush()
-    await bump_version(session, organization)
+    if changed:
+        await bump_version(session, organization)
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
     contract_views = await repository.contracts_by_id(session, contract_ids)
     return [
