@@ -221,3 +221,17 @@ async def test_a_number_property_beyond_a_double_is_400_on_post_and_put(
         assert answer.status_code == 400, answer.text
         assert (answer.json()["errorCode"], answer.json()["o:errorPath"]) == ("100002", "score")
     assert (await put(client, "100002", {"score": 1.5})).status_code == 200
+
+
+async def test_an_empty_parent_object_is_refused_not_a_move_to_the_root(
+    client: httpx.AsyncClient,
+) -> None:
+    refused = await put(client, "100003", {"parentOrganization": {}})
+
+    assert refused.status_code == 400
+    assert (refused.json()["errorCode"], refused.json()["o:errorPath"]) == (
+        "100002",
+        "parentOrganization",
+    )
+    unchanged = (await client.get(f"{ORGANIZATIONS}/100003")).json()
+    assert unchanged["parentOrganization"]["repositoryId"] == "100002"

@@ -100,7 +100,15 @@ def parse_changes(
             columns[column] = read_reference(doc, key, None, problems, code=code)
 
     move = None
-    if "parentOrganization" in doc:
+    if doc.get("parentOrganization") == {}:
+        # read_reference reads {} as no reference: here that would be a silent move to the
+        # root, which only an explicit null asks for.
+        problems.add(
+            Codes.INVALID_INPUT,
+            "parentOrganization needs an id (null moves the organization to the root)",
+            "parentOrganization",
+        )
+    elif "parentOrganization" in doc:
         parent = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
         move = Move(parent)
 
