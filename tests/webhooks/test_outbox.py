@@ -97,6 +97,10 @@ async def test_site_properties_requests_and_syncs_each_write_their_event(
         ("organizationRequest.approved", new_organization),
         ("organizationRequest.rejected", None),
         ("financialData.synced", "100001"),
+        # the synced default addresses of 100001 are in effect below it too
+        ("organization.effectiveValueChanged", "100001"),
+        ("organization.effectiveValueChanged", "100002"),
+        ("organization.effectiveValueChanged", "100003"),
     ]
     events_by_type = {e.type: e.payload for e in await outbox(session)}
     assert events_by_type["organization.siteProperties.updated"] == {
