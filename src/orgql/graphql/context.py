@@ -36,6 +36,9 @@ class Context:
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
     loaders: Loaders = field(init=False)
+    #: Organization objects of ancestors by id (graphql.organization): a page's organizations
+    #: share most of their ancestors, each is built once per request.
+    organizations: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = make_loaders(self.run)

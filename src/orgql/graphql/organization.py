@@ -120,6 +120,17 @@ async def _address(info: Info, address_id: object) -> Address | None:
     return Address.from_row(await info.context.loaders.address_by_id.load(address_id))
 
 
+def _from_chain(info: Info, chain: list[models.Organization], index: int) -> Organization:
+    """The organization ``chain[index]`` with its own chain (the tail): built once per
+    request, since the organizations of a page share most of their ancestors."""
+    built = info.context.organizations
+    row = chain[index]
+    organization = built.get(row.id)
+    if organization is None:
+        organization = built[row.id] = Organization.from_row(row, chain[index:])
+    return cast(Organization, organization)
+
+
 def _shipping_refs(ids: Sequence[str] | None) -> list[ShippingMethodRef] | None:
     return [ShippingMethodRef(id=strawberry.ID(i)) for i in ids] if ids is not None else None
 
@@ -211,7 +222,7 @@ class Organization:
             # chain is the tail of this one.
             if len(chain) < 2 or chain[1].id != self.row.parent_id:
                 return None
-            return Organization.from_row(chain[1], chain[1:])
+            return _from_chain(info, chain, 1)
 
         return None if self.row.parent_id is None else _with_chain(info, self, parent)
 
@@ -222,9 +233,7 @@ class Organization:
     )
     def ancestor_organizations(self, info: Info) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
-            return [
-                Organization.from_row(chain[i], chain[i:]) for i in range(len(chain) - 1, 0, -1)
-            ]
+            return [_from_chain(info, chain, i) for i in range(len(chain) - 1, 0, -1)]
 
         return _with_chain(info, self, ancestors)
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from functools import partial
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import GraphQLError, located_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel, is_iterable
-from strawberry.schema.schema_converter import convert_arguments
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.types.arguments import convert_arguments
 from strawberry.utils.await_maybe import await_maybe
 
 from orgql.graphql.compiled.plan import (
@@ -29,11 +31,34 @@ from orgql.graphql.compiled.plan import (
     LIST,
     NON_NULL,
     OBJECT,
+    RESOLVER,
     TYPENAME,
     Caller,
     Completion,
     FieldPlan,
 )
+
+
+class LazyResolveInfo:
+    """The resolve info of one call: ``context`` and ``path`` at hand (all our resolvers
+    read), anything else from the executor's full resolve info, built when first asked."""
+
+    __slots__ = ("_executor", "_full", "_plan", "context", "path")
+
+    def __init__(self, executor: Any, plan: FieldPlan, path: Path) -> None:
+        self._executor = executor
+        self._plan = plan
+        self._full: Any = None
+        self.context = executor.context_value
+        self.path = path
+
+    def __getattr__(self, name: str) -> Any:
+        if self._full is None:
+            plan = self._plan
+            self._full = self._executor.build_resolve_info(
+                plan.definition, plan.nodes, plan.parent_type, self.path
+            )
+        return getattr(self._full, name)
 
 
 class PlanRun:
@@ -42,7 +67,7 @@ class PlanRun:
 
     def __init__(self, executor: Any, strawberry_schema: Any) -> None:
         self.executor = executor
-        self.is_awaitable = executor.is_awaitable
+        self.is_awaitable = is_awaitable
         self.errors = executor.collected_errors
         self.propagate = executor.error_propagation
         self.schema = strawberry_schema
@@ -62,7 +87,7 @@ class PlanRun:
             for plan in fields:
                 result = self.execute_field(plan, source, path)
                 results[plan.name] = result
-                if result is not None and is_awaitable(result):
+                if plan.may_await and is_awaitable(result):
                     awaitable_fields.append(plan.name)
         except Exception:
             if awaitable_fields:
@@ -102,10 +127,10 @@ class PlanRun:
                 result = plan.parent_type.name
             elif read != ATTRIBUTE:
                 result = self.call(plan, source, path)
-            if self.is_awaitable(result):
+            if read == RESOLVER and is_awaitable(result):
                 return self.complete_awaitable(plan, completion, result, path)
             completed = self.complete(plan, completion, result, path)
-            if completed is not None and self.is_awaitable(completed):
+            if plan.composite and is_awaitable(completed):
                 return self.await_completed(plan, completed, path)
         except Exception as raw_error:
             self.field_error(raw_error, plan, plan.return_type, path)
@@ -125,7 +150,7 @@ class PlanRun:
         try:
             resolved = await result
             completed = self.complete(plan, completion, resolved, path)
-            if completed is not None and self.is_awaitable(completed):
+            if plan.composite and is_awaitable(completed):
                 completed = await completed
         except Exception as raw_error:
             self.field_error(raw_error, plan, plan.return_type, path)
@@ -146,9 +171,7 @@ class PlanRun:
         """The resolver, called as strawberry's (sync or async) resolver wrapper calls it."""
         caller = plan.caller
         assert caller is not None
-        raw_info = self.executor.build_resolve_info(
-            plan.definition, plan.nodes, plan.parent_type, path
-        )
+        raw_info = LazyResolveInfo(self.executor, plan, path)
         if caller.is_async:
             return self._call_async(plan, caller, source, raw_info)
         return self._call(plan, caller, source, raw_info)
@@ -295,7 +318,9 @@ class PlanRun:
 
         return get_completed_results()
 
-    def item_error(self, raw_error: Exception, plan: FieldPlan, item: Completion, path: Path) -> None:
+    def item_error(
+        self, raw_error: Exception, plan: FieldPlan, item: Completion, path: Path
+    ) -> None:
         error = located_error(raw_error, plan.nodes, path.as_list())
         if self.propagate and item.kind == NON_NULL:
             raise error
@@ -322,6 +347,25 @@ class PlanRun:
             self.item_error(raw_error, plan, item, path)
             return None
         return completed
+
+
+# Types whose instances are never awaitable (no ``__await__``): most results are of a few
+# types (str, dict, list, the strawberry types), so the test is one set lookup.
+_PLAIN: set[type] = set()
+
+
+def is_awaitable(value: Any) -> bool:
+    """``optimized_is_awaitable`` (what strawberry gives graphql-core), memoised by type."""
+    type_ = type(value)
+    if type_ in _PLAIN:
+        return False
+    if type_ is CoroutineType:
+        return True
+    if optimized_is_awaitable(value):
+        return True
+    if not hasattr(type_, "__await__") and type_ is not GeneratorType:
+        _PLAIN.add(type_)
+    return False
 
 
 def _is_non_null(type_: Any) -> bool:

@@ -10,7 +10,7 @@ masking unexpected errors, observation, the timeout) wrap it as they wrap graphq
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -60,7 +60,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         except GraphQLError as error:
             self.collected_errors.add(error, None)
             return self.build_response(None)
-        return self.build_response(result)
+        return self.build_response(cast(dict[str, Any], result))
 
     def _plan(self) -> Plan | None:
         operation = self.operation

@@ -97,6 +97,10 @@ class FieldPlan:
     #: Leaf fields: the Python type kept as it is, and whether null is a complete value.
     identity: type | None = None
     nullable_leaf: bool = False
+    #: The completion may be awaitable (objects and lists: their fields' resolvers).
+    composite: bool = False
+    #: What execute_field returns may be awaitable (a resolver's result, or composite).
+    may_await: bool = False
 
 
 @dataclass(slots=True)
@@ -144,6 +148,8 @@ class _Compiler:
             plan.identity, plan.nullable_leaf = completion.identity, True
         elif completion.kind == NON_NULL and completion.inner and completion.inner.kind == LEAF:
             plan.identity = completion.inner.identity
+        unwrapped = completion.inner if completion.kind == NON_NULL else completion
+        plan.composite = plan.may_await = unwrapped is not None and unwrapped.kind != LEAF
         if field_name == "__typename":
             return plan
         strawberry_field = (definition.extensions or {}).get(
@@ -156,6 +162,7 @@ class _Compiler:
             plan.attribute = strawberry_field.python_name
             return plan
         plan.read = RESOLVER
+        plan.may_await = True
         plan.caller = _caller(strawberry_field)
         plan.has_arguments = bool(definition.args or nodes[0].arguments)
         return plan
@@ -246,6 +253,8 @@ def compile_operation(
         )
         if collected.new_defer_usages:
             return None
-        return Plan(root=compiler.fields(root_type, collected.grouped_field_set), root_type=root_type)
+        return Plan(
+            root=compiler.fields(root_type, collected.grouped_field_set), root_type=root_type
+        )
     except (Unsupported, RecursionError):
         return None
