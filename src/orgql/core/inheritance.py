@@ -78,9 +78,12 @@ def derive(chain: Sequence[Organization], column: str) -> Inherited[object]:
     """The derived value of ``column`` for ``chain[0]``."""
     if column not in DERIVED_COLUMNS:
         raise ValueError(f"{column} is not inherited")
-    # first_set without its two calls per organization: a page derives hundreds of values.
+    # first_set without its two calls per organization, and the loaded value read from the
+    # row's __dict__ (where the ORM keeps it) rather than through the ORM's descriptor: a
+    # page derives hundreds of values along chains of rows.
     for org in chain:
-        value = getattr(org, column)
+        loaded = org.__dict__
+        value = loaded[column] if column in loaded else getattr(org, column)
         if value is not None:
             return Inherited(value, org.id)
     return Inherited(None, None)

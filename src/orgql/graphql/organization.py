@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
 
 import strawberry
-from strawberry.scalars import JSON
 
 from orgql.core.errors import Codes, OrgqlError
 from orgql.core.inheritance import Inherited, derive, derive_site_value
@@ -16,6 +15,7 @@ from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.organization_columns import OrganizationColumns
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
@@ -140,63 +140,12 @@ def _as_float(value: Decimal | None) -> float | None:
 
 
 @strawberry.type(description="A B2B account. Field names follow Oracle Commerce Cloud's.")
-class Organization:
-    row: strawberry.Private[models.Organization]
-    #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
-    chain: strawberry.Private[list[models.Organization] | None]
-    id: strawberry.ID
-    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
-    name: str
-    description: str | None
-    type: str | None = strawberry.field(description="none, company, division, department or group")
-    customer_type: str | None = strawberry.field(
-        description="Standard, Preferred, Enterprise, OEM, Distributor or Supplier"
-    )
-    active: bool
-    duns_number: str | None
-    tax_reference_number: str | None
-    vat_reference_number: str | None
-    tax_exemption_code: str | None
-    unique_id: str | None
-    external_organization_id: str | None
-    party_id: str | None
-    party_number: str | None
-    organization_logo: str | None
-    payment_methods: list[str] | None
-    use_all_payment_methods_from_site: bool | None
-    use_all_shipping_methods_from_site: bool | None
-    dynamic_properties: JSON = strawberry.field(
-        description="Values of the organization's dynamic (custom) properties."
-    )
-
+class Organization(OrganizationColumns):
     @classmethod
     def from_row(
         cls, row: models.Organization, chain: list[models.Organization] | None = None
     ) -> Organization:
-        return cls(
-            row=row,
-            chain=chain,
-            id=strawberry.ID(row.id),
-            repository_id=strawberry.ID(row.id),
-            name=row.name,
-            description=row.description,
-            type=row.type,
-            customer_type=row.customer_type,
-            active=row.active,
-            duns_number=row.duns_number,
-            tax_reference_number=row.tax_reference_number,
-            vat_reference_number=row.vat_reference_number,
-            tax_exemption_code=row.tax_exemption_code,
-            unique_id=row.unique_id,
-            external_organization_id=row.external_organization_id,
-            party_id=row.party_id,
-            party_number=row.party_number,
-            organization_logo=row.organization_logo,
-            payment_methods=row.payment_methods,
-            use_all_payment_methods_from_site=row.use_all_payment_methods_from_site,
-            use_all_shipping_methods_from_site=row.use_all_shipping_methods_from_site,
-            dynamic_properties=cast(JSON, dict(row.dynamic_properties or {})),
-        )
+        return cls(row=row, chain=chain)
 
     @strawberry.field
     def shipping_methods(self) -> list[ShippingMethodRef] | None:

@@ -27,6 +27,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from orgql.graphql.compiled.plan import (
     ATTRIBUTE,
+    DIRECT,
     LEAF,
     LIST,
     NON_NULL,
@@ -110,11 +111,15 @@ class PlanRun:
     def execute_field(self, plan: FieldPlan, source: Any, parent_path: Path | None) -> Any:
         completion = plan.completion
         read = plan.read
-        if read == ATTRIBUTE:
-            # The commonest field, read without a path or a try block of its own: a scalar
-            # attribute (ids, names), kept as it is when of its leaf's own Python type.
+        if read in (ATTRIBUTE, DIRECT):
+            # The commonest fields, read without a path or a try block of their own: an
+            # attribute or a plain sync resolver, of a scalar (ids, names) kept as it is when
+            # of its leaf's own Python type.
             try:
-                result = getattr(source, plan.attribute)
+                if read == DIRECT:
+                    result = plan.function(source)
+                else:
+                    result = getattr(source, plan.attribute)
             except Exception as raw_error:
                 path = Path(parent_path, plan.name, plan.parent_type.name)
                 self.field_error(raw_error, plan, plan.return_type, path)
@@ -125,7 +130,7 @@ class PlanRun:
         try:
             if read == TYPENAME:
                 result = plan.parent_type.name
-            elif read != ATTRIBUTE:
+            elif read == RESOLVER:
                 result = self.call(plan, source, path)
             if read == RESOLVER and is_awaitable(result):
                 return self.complete_awaitable(plan, completion, result, path)

@@ -37,8 +37,10 @@ from strawberry.extensions.field_extension import build_field_extension_resolver
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-#: How a field's value is read.
-TYPENAME, ATTRIBUTE, RESOLVER = 0, 1, 2
+#: How a field's value is read: ``__typename``; an attribute; a sync resolver taking only
+#: the object (no info, arguments or extensions), called as ``function(source)``; any
+#: other resolver, called as strawberry calls it.
+TYPENAME, ATTRIBUTE, DIRECT, RESOLVER = 0, 1, 2, 3
 #: How a value is completed.
 LEAF, LIST, NON_NULL, OBJECT = 0, 1, 2, 3
 
@@ -91,6 +93,7 @@ class FieldPlan:
     completion: Completion
     read: int
     attribute: str = ""
+    function: Any = None
     caller: Caller | None = None
     #: Whether the field takes arguments (coerced and converted once per request).
     has_arguments: bool = False
@@ -161,10 +164,24 @@ class _Compiler:
             plan.read = ATTRIBUTE
             plan.attribute = strawberry_field.python_name
             return plan
+        caller = _caller(strawberry_field)
+        plan.has_arguments = bool(definition.args or nodes[0].arguments)
+        if (
+            caller.function is not None
+            and caller.takes_self
+            and not caller.is_async
+            and not caller.extension_functions
+            and not plan.has_arguments
+            and caller.parent_name is None
+            and caller.root_name is None
+            and caller.info_name is None
+        ):
+            plan.read = DIRECT
+            plan.function = caller.function
+            return plan
         plan.read = RESOLVER
         plan.may_await = True
-        plan.caller = _caller(strawberry_field)
-        plan.has_arguments = bool(definition.args or nodes[0].arguments)
+        plan.caller = caller
         return plan
 
     def completion(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Completion:
