@@ -72,6 +72,8 @@ class Context:
         issues its own and, resuming one at a time, splits the loaders' batches too."""
         if self._default_site is None:
             self._default_site = asyncio.ensure_future(self.run(repository.default_site))
+        elif self._default_site.done():  # read already: no shield, no extra turn of the loop
+            return self._default_site.result()
         # shield: a resolver cancelled while waiting must not cancel its siblings' read.
         return await asyncio.shield(self._default_site)
 

@@ -107,9 +107,7 @@ async def effective_site_value(
 ) -> Inherited[Any]:
     """The per-site value inherited along the chain within ``site_id``."""
     chain = [org.id for org in await _chain(info, row)]
-    rows = await info.context.loaders.site_properties_by_key.load_many(
-        [(org_id, site_id) for org_id in chain]
-    )
+    rows = await info.context.loaders.site_properties_of_chain.load((tuple(chain), site_id))
     own = {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r}
     return derive_site_value(chain, own)
 
@@ -374,9 +372,7 @@ class Organization(OrganizationColumns):
         if site_id is None:
             return None
         chain = [org.id for org in self.chain or await _chain(info, self.row)]
-        rows = await info.context.loaders.site_properties_by_key.load_many(
-            [(org_id, site_id) for org_id in chain]
-        )
+        rows = await info.context.loaders.site_properties_of_chain.load((tuple(chain), site_id))
         values = {
             column: derive_site_value(
                 chain,
