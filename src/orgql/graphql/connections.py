@@ -90,7 +90,8 @@ async def _connection(
             loaders.chain_by_id.prime(row.id, chain)
     edges = [
         OrganizationEdge(
-            cursor=repository.encode_cursor(row.id), node=Organization.from_row(row, chain)
+            cursor=repository.encode_cursor(row.id),
+            node=Organization.from_row(row, chain, context=info.context),
         )
         for row, chain in zip(page.items, chains, strict=True)
     ]

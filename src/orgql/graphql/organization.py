@@ -13,7 +13,7 @@ from orgql.core.errors import Codes, OrgqlError
 from orgql.core.inheritance import Inherited, derive, derive_site_value
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
-from orgql.graphql.context import Info
+from orgql.graphql.context import Context, Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.organization_columns import OrganizationColumns
 from orgql.graphql.permissions import ADMIN
@@ -50,7 +50,7 @@ async def _chain(info: Info, row: models.Organization) -> list[models.Organizati
 
 
 def _with_chain(
-    info: Info, organization: Organization, compute: Callable[[list[models.Organization]], T]
+    organization: Organization, compute: Callable[[list[models.Organization]], T]
 ) -> T | Awaitable[T]:
     """``compute`` over the organization's chain: at once when the chain came with the row
     (pages and ancestors: a sync resolver, no task, no loader round), else after the batched
@@ -59,7 +59,8 @@ def _with_chain(
         return compute(organization.chain)
 
     async def later() -> T:
-        return compute(await _chain(info, organization.row))
+        chain = await organization.context.loaders.chain_by_id.load(organization.row.id)
+        return compute(chain if chain is not None else [organization.row])
 
     return later()
 
@@ -68,8 +69,8 @@ async def _derived_async(info: Info, row: models.Organization, column: str) -> A
     return derive(await _chain(info, row), column).value
 
 
-def _derived(info: Info, organization: Organization, column: str) -> Any:
-    return _with_chain(info, organization, lambda chain: derive(chain, column).value)
+def _derived(organization: Organization, column: str) -> Any:
+    return _with_chain(organization, lambda chain: derive(chain, column).value)
 
 
 async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
@@ -118,14 +119,14 @@ async def _address(info: Info, address_id: object) -> Address | None:
     return Address.from_row(await info.context.loaders.address_by_id.load(address_id))
 
 
-def _from_chain(info: Info, chain: list[models.Organization], index: int) -> Organization:
+def _from_chain(context: Context, chain: list[models.Organization], index: int) -> Organization:
     """The organization ``chain[index]`` with its own chain (the tail): built once per
     request, since the organizations of a page share most of their ancestors."""
-    built = info.context.organizations
+    built = context.organizations
     row = chain[index]
     organization = built.get(row.id)
     if organization is None:
-        organization = built[row.id] = Organization.from_row(row, chain[index:])
+        organization = built[row.id] = Organization.from_row(row, chain[index:], context=context)
     return cast(Organization, organization)
 
 
@@ -141,9 +142,13 @@ def _as_float(value: Decimal | None) -> float | None:
 class Organization(OrganizationColumns):
     @classmethod
     def from_row(
-        cls, row: models.Organization, chain: list[models.Organization] | None = None
+        cls,
+        row: models.Organization,
+        chain: list[models.Organization] | None = None,
+        *,
+        context: Context,
     ) -> Organization:
-        return cls(row=row, chain=chain)
+        return cls(row=row, chain=chain, context=context)
 
     @strawberry.field
     def shipping_methods(self) -> list[ShippingMethodRef] | None:
@@ -169,9 +174,9 @@ class Organization(OrganizationColumns):
             # chain is the tail of this one.
             if len(chain) < 2 or chain[1].id != self.row.parent_id:
                 return None
-            return _from_chain(info, chain, 1)
+            return _from_chain(self.context, chain, 1)
 
-        return None if self.row.parent_id is None else _with_chain(info, self, parent)
+        return None if self.row.parent_id is None else _with_chain(self, parent)
 
     @strawberry.field(
         description="The ancestors, from the root down to the direct parent.",
@@ -180,9 +185,9 @@ class Organization(OrganizationColumns):
     )
     def ancestor_organizations(self, info: Info) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
-            return [_from_chain(info, chain, i) for i in range(len(chain) - 1, 0, -1)]
+            return [_from_chain(self.context, chain, i) for i in range(len(chain) - 1, 0, -1)]
 
-        return _with_chain(info, self, ancestors)
+        return _with_chain(self, ancestors)
 
     @strawberry.field(description="The direct children, as a connection.", permission_classes=ADMIN)
     async def child_organizations(
@@ -243,49 +248,48 @@ class Organization(OrganizationColumns):
     # ------------------------------------------------------------ derived values
 
     @strawberry.field(graphql_type=str | None)
-    def derived_description(self, info: Info) -> Any:
-        return _derived(info, self, "description")
+    def derived_description(self) -> Any:
+        return _derived(self, "description")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_type(self, info: Info) -> Any:
-        return _derived(info, self, "type")
+    def derived_type(self) -> Any:
+        return _derived(self, "type")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_customer_type(self, info: Info) -> Any:
-        return _derived(info, self, "customer_type")
+    def derived_customer_type(self) -> Any:
+        return _derived(self, "customer_type")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_duns_number(self, info: Info) -> Any:
-        return _derived(info, self, "duns_number")
+    def derived_duns_number(self) -> Any:
+        return _derived(self, "duns_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_tax_reference_number(self, info: Info) -> Any:
-        return _derived(info, self, "tax_reference_number")
+    def derived_tax_reference_number(self) -> Any:
+        return _derived(self, "tax_reference_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_vat_reference_number(self, info: Info) -> Any:
-        return _derived(info, self, "vat_reference_number")
+    def derived_vat_reference_number(self) -> Any:
+        return _derived(self, "vat_reference_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_tax_exemption_code(self, info: Info) -> Any:
-        return _derived(info, self, "tax_exemption_code")
+    def derived_tax_exemption_code(self) -> Any:
+        return _derived(self, "tax_exemption_code")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_unique_id(self, info: Info) -> Any:
-        return _derived(info, self, "unique_id")
+    def derived_unique_id(self) -> Any:
+        return _derived(self, "unique_id")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_organization_logo(self, info: Info) -> Any:
-        return _derived(info, self, "organization_logo")
+    def derived_organization_logo(self) -> Any:
+        return _derived(self, "organization_logo")
 
     @strawberry.field(graphql_type=list[str] | None)
-    def derived_payment_methods(self, info: Info) -> Any:
-        return _derived(info, self, "payment_methods")
+    def derived_payment_methods(self) -> Any:
+        return _derived(self, "payment_methods")
 
     @strawberry.field(graphql_type=list[ShippingMethodRef] | None)
-    def derived_shipping_methods(self, info: Info) -> Any:
+    def derived_shipping_methods(self) -> Any:
         return _with_chain(
-            info,
             self,
             lambda chain: _shipping_refs(
                 cast(list[str] | None, derive(chain, "shipping_methods").value)
@@ -293,12 +297,12 @@ class Organization(OrganizationColumns):
         )
 
     @strawberry.field(graphql_type=bool | None)
-    def derived_use_all_payment_methods_from_site(self, info: Info) -> Any:
-        return _derived(info, self, "use_all_payment_methods_from_site")
+    def derived_use_all_payment_methods_from_site(self) -> Any:
+        return _derived(self, "use_all_payment_methods_from_site")
 
     @strawberry.field(graphql_type=bool | None)
-    def derived_use_all_shipping_methods_from_site(self, info: Info) -> Any:
-        return _derived(info, self, "use_all_shipping_methods_from_site")
+    def derived_use_all_shipping_methods_from_site(self) -> Any:
+        return _derived(self, "use_all_shipping_methods_from_site")
 
     @strawberry.field
     async def derived_billing_address(self, info: Info) -> Address | None:

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from orgql.db import models
+from orgql.graphql.context import Context
 
 
 @strawberry.type
@@ -19,6 +20,9 @@ class OrganizationColumns:
     row: strawberry.Private[models.Organization]
     #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
     chain: strawberry.Private[list[models.Organization] | None]
+    #: The request's context: fields that need a load get it here, not from an ``Info``, so
+    #: that they are plain sync resolvers (the compiled executor calls them directly).
+    context: strawberry.Private[Context]
 
     @strawberry.field
     def id(self) -> strawberry.ID:

@@ -38,7 +38,7 @@ class OrganizationQueries:
         if not readable:
             return None
         row = await info.context.loaders.organization_by_id.load(str(id))
-        return Organization.from_row(row) if row else None
+        return Organization.from_row(row, context=info.context) if row else None
 
     @strawberry.field(
         description="Organizations ordered by id, filtered, a page at a time (for a shopper:"
@@ -88,4 +88,6 @@ class OrganizationMutations:
                 organization=None,
                 user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
             )
-        return CreateOrganizationPayload(organization=Organization.from_row(row), user_errors=[])
+        return CreateOrganizationPayload(
+            organization=Organization.from_row(row, context=info.context), user_errors=[]
+        )

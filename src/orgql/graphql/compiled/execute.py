@@ -132,7 +132,7 @@ class PlanRun:
                 result = plan.parent_type.name
             elif read == RESOLVER:
                 result = self.call(plan, source, path)
-            if read == RESOLVER and is_awaitable(result):
+            if read >= DIRECT and is_awaitable(result):
                 return self.complete_awaitable(plan, completion, result, path)
             completed = self.complete(plan, completion, result, path)
             if plan.composite and is_awaitable(completed):

@@ -177,6 +177,7 @@ class _Compiler:
             and caller.info_name is None
         ):
             plan.read = DIRECT
+            plan.may_await = True  # a sync resolver may still return an awaitable
             plan.function = caller.function
             return plan
         plan.read = RESOLVER
