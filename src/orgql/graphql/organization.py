@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
 import strawberry
 
 from orgql.core.errors import Codes, OrgqlError
-from orgql.core.inheritance import Inherited, derive, derive_site_value
+from orgql.core.inheritance import Inherited, derive, derive_site_value, derive_site_values
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
 from orgql.graphql.context import Context, Info
@@ -377,13 +377,7 @@ class Organization(OrganizationColumns):
             return None
         chain = [org.id for org in self.chain or await _chain(info, self.row)]
         rows = await info.context.loaders.site_properties_of_chain.load((tuple(chain), site_id))
-        values = {
-            column: derive_site_value(
-                chain,
-                {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r},
-            )
-            for column in SITE_COLUMNS
-        }
+        values = derive_site_values(chain, rows, SITE_COLUMNS)
         return SiteOrganizationProperties.effective(site_id, values)
 
     @strawberry.field

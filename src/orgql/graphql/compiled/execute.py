@@ -83,12 +83,13 @@ class PlanRun:
     ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
+        plain = _PLAIN
         awaitable_fields: list[str] = []
         try:
             for plan in fields:
                 result = self.execute_field(plan, source, path)
                 results[plan.name] = result
-                if plan.may_await and is_awaitable(result):
+                if plan.may_await and type(result) not in plain and is_awaitable(result):
                     awaitable_fields.append(plan.name)
         except Exception:
             if awaitable_fields:
