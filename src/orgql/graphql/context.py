@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
@@ -31,6 +32,8 @@ class Context:
     #: The caller (admin, shopper, anonymous), authenticated by the ASGI middleware.
     principal: Principal = ANONYMOUS
     _session: AsyncSession | None = None
+    #: The session was made by a read (no transaction); a unit of work replaces it.
+    _reading: bool = False
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Shared by every resolver that asks while the read is in flight (see default_site).
@@ -49,14 +52,23 @@ class Context:
         return self._session
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run a read on the request's session, one at a time."""
+        """Run a read on the request's session, one at a time.
+
+        A request that only reads (a query) runs its statements without a transaction: each
+        statement sees its own snapshot, as it would in a READ COMMITTED transaction, and
+        the request saves the BEGIN and ROLLBACK round trips."""
         async with self._lock:
-            return await work(self._get_session())
+            if self._session is None:
+                self._session = self.sessionmaker(bind=_autocommit(self.sessionmaker))
+                self._reading = True
+            return await work(self._session)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A mutation's transaction: committed on success, rolled back on any exception."""
         async with self._lock:
+            if self._reading:  # reads came first: the writes get a transactional session
+                await self.close()
             session = self._get_session()
             try:
                 yield session
@@ -81,6 +93,19 @@ class Context:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        self._reading = False
+
+
+_autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The sessionmaker's engine with AUTOCOMMIT (same pool and event listeners), made once."""
+    engine: AsyncEngine = sessionmaker.kw["bind"]
+    found = _autocommit_engines.get(engine)
+    if found is None:
+        found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 Info = StrawberryInfo[Context, None]
