@@ -94,6 +94,13 @@ class Context:
             await self._session.close()
             self._session = None
         self._reading = False
+        # The loaders' closures refer back to this context: a cycle that only the garbage
+        # collector frees, with everything the request read hanging from their caches (about
+        # half a megabyte for a page). Emptied, the rows go when the request goes; the
+        # collector finds a few small objects instead (a third of a page's CPU under load).
+        self.loaders.clear()
+        self.organizations.clear()
+        self._default_site = None
 
 
 _autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()

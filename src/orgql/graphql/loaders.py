@@ -69,6 +69,12 @@ class Loaders:
     profile_by_id: DataLoader[str, models.Profile | None]
     address_type_by_id: DataLoader[str, models.AddressType | None]
 
+    def clear(self) -> None:
+        """Forget every cached value (the request is over)."""
+        for loader in vars(self).values():
+            loader.clear_all()
+            loader.batch = None  # the last batch: its keys, futures and values
+
 
 def _chains(
     organizations: DataLoader[str, models.Organization | None],
