@@ -90,9 +90,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             return document.plans[values]
         except KeyError:
             pass
-        plan = compile_operation(
-            self.schema, self.fragments, self.variable_values, operation, self.hide_suggestions
-        )
+        try:
+            plan = compile_operation(
+                self.schema, self.fragments, self.variable_values, operation, self.hide_suggestions
+            )
+        except Exception:  # whatever fails to plan fails the same way in graphql-core's hands
+            plan = None
         if len(document.plans) >= MAX_PLANS_PER_DOCUMENT:
             document.plans.clear()
         document.plans[values] = plan
