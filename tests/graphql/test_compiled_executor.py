@@ -65,6 +65,25 @@ ALIASES = """
 }
 """
 
+MERGED = """
+query Merged($id: ID!, $withNames: Boolean!) {
+  organization(id: $id) {
+    a: parentOrganization { id }
+    a: parentOrganization { name ...Flags @include(if: $withNames) }
+    ...Flags @include(if: $withNames)
+  }
+}
+fragment Flags on Organization { active derivedType }
+"""
+
+# An error on every organization of a page, in a nullable field resolved asynchronously:
+# the errors' order follows the order in which gathered resolvers fail.
+ERRORS_IN_A_LIST = """
+{ organizations(first: 50) { edges { node { id
+    effectiveSiteProperties(site: "no-such-site") { approvalRequired }
+    approvalRequired(site: "no-such-site") } } } }
+"""
+
 README_QUERIES = [
     """{ organizations(first: 20) { edges { node { id name derivedCustomerType } }
          pageInfo { hasNextPage endCursor } totalCount } }""",
@@ -187,6 +206,8 @@ ADMIN_CASES: list[Case] = [
         for sites in (True, False)
     ),
     (ALIASES, None, None),
+    *((MERGED, {"id": "100002", "withNames": names}, None) for names in (True, False)),
+    (ERRORS_IN_A_LIST, None, None),
     (FRAGMENTS + "query Other { sites { id } }", {"id": "100002"}, "WithFragments"),
     (FRAGMENTS + "query Other { sites { id } }", None, "Other"),
     *((query, None, None) for query in README_QUERIES),

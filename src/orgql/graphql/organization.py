@@ -112,7 +112,7 @@ class Organization(OrganizationColumns):
     # Hierarchy navigation is for admins: a shopper sees ancestors' values only through the
     # derived fields of their own organization (README "Authentication").
     @strawberry.field(graphql_type=Optional["Organization"], permission_classes=ADMIN)
-    def parent_organization(self, info: Info) -> Any:
+    def parent_organization(self) -> Any:
         def parent(chain: list[models.Organization]) -> Organization | None:
             # Through the chain, so that the parent costs no batch of its own; an ancestor's
             # chain is the tail of this one.
@@ -127,7 +127,7 @@ class Organization(OrganizationColumns):
         graphql_type=list["Organization"],
         permission_classes=ADMIN,
     )
-    def ancestor_organizations(self, info: Info) -> Any:
+    def ancestor_organizations(self) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
             return [
                 _from_chain(self.context, chain, i, self.as_of)

@@ -28,6 +28,7 @@ from strawberry.utils.await_maybe import await_maybe
 from orgql.graphql.compiled.plan import (
     ATTRIBUTE,
     DIRECT,
+    GUARDED,
     LEAF,
     LIST,
     NON_NULL,
@@ -75,6 +76,8 @@ class PlanRun:
         self.info_class = strawberry_schema.config.info_class
         # FieldPlan -> converted arguments (or the error coercing them): once per request.
         self.arguments: dict[FieldPlan, dict[str, Any] | Exception] = {}
+        # GUARDED FieldPlan -> whether its context-only permissions allow it: once per request.
+        self.permitted: dict[FieldPlan, bool] = {}
 
     # ------------------------------------------------------------ fields
 
@@ -131,6 +134,8 @@ class PlanRun:
         try:
             if read == TYPENAME:
                 result = plan.parent_type.name
+            elif read == GUARDED:
+                result = self.guarded(plan, source, path)
             elif read == RESOLVER:
                 result = self.call(plan, source, path)
             if read >= DIRECT and is_awaitable(result):
@@ -172,6 +177,25 @@ class PlanRun:
         self.errors.add(error, path)
 
     # ------------------------------------------------------------ resolvers
+
+    def guarded(self, plan: FieldPlan, source: Any, path: Path) -> Any:
+        """A plain resolver behind context-only permissions: asked once per request and
+        field; refused, strawberry's own chain raises the refusal (message and code)."""
+        allowed = self.permitted.get(plan)
+        if allowed is None:
+            caller = plan.caller
+            assert caller is not None
+            assert plan.permissions is not None
+            info = self.info_class(
+                _raw_info=LazyResolveInfo(self.executor, plan, path), _field=caller.field
+            )
+            allowed = all(
+                permission.has_permission(source, info) is True for permission in plan.permissions
+            )
+            self.permitted[plan] = allowed
+        if allowed:
+            return plan.function(source)
+        return self.call(plan, source, path)
 
     def call(self, plan: FieldPlan, source: Any, path: Path) -> Any:
         """The resolver, called as strawberry's (sync or async) resolver wrapper calls it."""

@@ -31,7 +31,7 @@ class _Document:
         self.plans: dict[tuple[Any, ...], Plan | None] = {}
 
 
-_cache: OrderedDict[tuple[str, str | None], _Document] = OrderedDict()
+_cache: OrderedDict[tuple[Any, str, str | None], _Document] = OrderedDict()
 
 
 def clear_cache() -> None:
@@ -75,7 +75,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         if location is None:
             return None
         name = operation.name.value if operation.name else None
-        key = (location.source.body, name)
+        # The schema too: apps with different limits have schemas of their own, and a plan
+        # holds its schema's field definitions.
+        key = (self.schema, location.source.body, name)
         document = _cache.get(key)
         if document is None:
             document = _Document(directive_variables(operation, self.fragments))
@@ -90,9 +92,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             return document.plans[values]
         except KeyError:
             pass
-        plan = compile_operation(
-            self.schema, self.fragments, self.variable_values, operation, self.hide_suggestions
-        )
+        try:
+            plan = compile_operation(
+                self.schema, self.fragments, self.variable_values, operation, self.hide_suggestions
+            )
+        except Exception:  # whatever fails to plan fails the same way in graphql-core's hands
+            plan = None
         if len(document.plans) >= MAX_PLANS_PER_DOCUMENT:
             document.plans.clear()
         document.plans[values] = plan

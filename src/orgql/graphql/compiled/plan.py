@@ -34,13 +34,15 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues
 from graphql.language import DirectiveNode, OperationDefinitionNode, VariableNode, Visitor, visit
 from strawberry.extensions.field_extension import build_field_extension_resolvers
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 #: How a field's value is read: ``__typename``; an attribute; a sync resolver taking only
-#: the object (no info, arguments or extensions), called as ``function(source)``; any
-#: other resolver, called as strawberry calls it.
-TYPENAME, ATTRIBUTE, DIRECT, RESOLVER = 0, 1, 2, 3
+#: the object (no info, arguments or extensions), called as ``function(source)``; the same
+#: behind permissions that read only the context (``context_only``), asked once per request;
+#: any other resolver, called as strawberry calls it.
+TYPENAME, ATTRIBUTE, DIRECT, GUARDED, RESOLVER = 0, 1, 2, 3, 4
 #: How a value is completed.
 LEAF, LIST, NON_NULL, OBJECT = 0, 1, 2, 3
 
@@ -95,6 +97,8 @@ class FieldPlan:
     attribute: str = ""
     function: Any = None
     caller: Caller | None = None
+    #: GUARDED: the permissions to ask (once per request) before calling ``function``.
+    permissions: list[Any] | None = None
     #: Whether the field takes arguments (coerced and converted once per request).
     has_arguments: bool = False
     #: Leaf fields: the Python type kept as it is, and whether null is a complete value.
@@ -166,19 +170,22 @@ class _Compiler:
             return plan
         caller = _caller(strawberry_field)
         plan.has_arguments = bool(definition.args or nodes[0].arguments)
-        if (
+        plain = (
             caller.function is not None
             and caller.takes_self
             and not caller.is_async
-            and not caller.extension_functions
             and not plan.has_arguments
             and caller.parent_name is None
             and caller.root_name is None
             and caller.info_name is None
-        ):
-            plan.read = DIRECT
+        )
+        permissions = _context_permissions(strawberry_field)
+        if plain and (not caller.extension_functions or permissions is not None):
+            plan.read = GUARDED if caller.extension_functions else DIRECT
             plan.may_await = True  # a sync resolver may still return an awaitable
             plan.function = caller.function
+            plan.caller = caller  # GUARDED and refused: strawberry's chain says why
+            plan.permissions = permissions
             return plan
         plan.read = RESOLVER
         plan.may_await = True
@@ -209,6 +216,20 @@ class _Compiler:
         if isinstance(type_, GraphQLLeafType):
             return Completion(LEAF, leaf=type_, identity=_IDENTITY.get(type_.name))
         raise Unsupported(f"abstract type {type_}")
+
+
+def _context_permissions(field_: StrawberryField) -> list[Any] | None:
+    """The field's permissions when its only extensions are permission checks that read
+    nothing but the context (``context_only = True`` on the permission class), else None."""
+    permissions: list[Any] = []
+    for extension in field_.extensions:
+        if type(extension) is not PermissionExtension:
+            return None
+        for permission in extension.permissions:
+            if getattr(permission, "context_only", False) is not True:
+                return None
+            permissions.append(permission)
+    return permissions or None
 
 
 def _caller(field_: StrawberryField) -> Caller:
