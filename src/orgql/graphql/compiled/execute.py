@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from functools import partial
-from types import CoroutineType, GeneratorType
 from typing import Any
 
 from graphql import GraphQLError, located_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel, is_iterable
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.types.arguments import convert_arguments
 from strawberry.utils.await_maybe import await_maybe
 
@@ -39,28 +37,13 @@ from orgql.graphql.compiled.plan import (
     Completion,
     FieldPlan,
 )
-
-
-class LazyResolveInfo:
-    """The resolve info of one call: ``context`` and ``path`` at hand (all our resolvers
-    read), anything else from the executor's full resolve info, built when first asked."""
-
-    __slots__ = ("_executor", "_full", "_plan", "context", "path")
-
-    def __init__(self, executor: Any, plan: FieldPlan, path: Path) -> None:
-        self._executor = executor
-        self._plan = plan
-        self._full: Any = None
-        self.context = executor.context_value
-        self.path = path
-
-    def __getattr__(self, name: str) -> Any:
-        if self._full is None:
-            plan = self._plan
-            self._full = self._executor.build_resolve_info(
-                plan.definition, plan.nodes, plan.parent_type, self.path
-            )
-        return getattr(self._full, name)
+from orgql.graphql.compiled.values import (
+    PLAIN,
+    LazyResolveInfo,
+    complete_leaf,
+    is_awaitable,
+    is_non_null,
+)
 
 
 class PlanRun:
@@ -86,7 +69,7 @@ class PlanRun:
     ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
-        plain = _PLAIN
+        plain = PLAIN
         awaitable_fields: list[str] = []
         try:
             for plan in fields:
@@ -172,7 +155,7 @@ class PlanRun:
         """graphql-core's ``handle_field_error``: a non-null position passes the error up to
         the nearest nullable one, which becomes null and keeps the error."""
         error = located_error(raw_error, plan.nodes, path.as_list())
-        if self.propagate and type_ is not None and _is_non_null(type_):
+        if self.propagate and type_ is not None and is_non_null(type_):
             raise error
         self.errors.add(error, path)
 
@@ -294,7 +277,7 @@ class PlanRun:
         if kind == LEAF:
             if type(result) is completion.identity:
                 return result
-            return _complete_leaf(completion.leaf, result)
+            return complete_leaf(completion.leaf, result)
         if kind == OBJECT:
             assert completion.fields is not None
             return self.execute_fields(completion.fields, result, path)
@@ -377,34 +360,3 @@ class PlanRun:
             self.item_error(raw_error, plan, item, path)
             return None
         return completed
-
-
-# Types whose instances are never awaitable (no ``__await__``): most results are of a few
-# types (str, dict, list, the strawberry types), so the test is one set lookup.
-_PLAIN: set[type] = set()
-
-
-def is_awaitable(value: Any) -> bool:
-    """``optimized_is_awaitable`` (what strawberry gives graphql-core), memoised by type."""
-    type_ = type(value)
-    if type_ in _PLAIN:
-        return False
-    if type_ is CoroutineType:
-        return True
-    if optimized_is_awaitable(value):
-        return True
-    if not hasattr(type_, "__await__") and type_ is not GeneratorType:
-        _PLAIN.add(type_)
-    return False
-
-
-def _is_non_null(type_: Any) -> bool:
-    from graphql import GraphQLNonNull
-
-    return isinstance(type_, GraphQLNonNull)
-
-
-def _complete_leaf(leaf: Any, result: Any) -> Any:
-    from graphql.execution.executor import Executor
-
-    return Executor.complete_leaf_value(leaf, result)
