@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     )
     graphql_introspection: bool = True
     graphql_field_suggestions: bool = True
+    graphql_compiled_executor: bool = Field(
+        default=True,
+        description="Run queries on plans compiled once per document (README"
+        ' "Performance"); false: graphql-core\'s executor for everything.',
+    )
     db_statement_timeout_seconds: float | None = Field(
         default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."
     )

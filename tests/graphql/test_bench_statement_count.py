@@ -121,7 +121,7 @@ async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
     }
     assert max(depths) == 14
     assert hundred == ten
-    assert hundred <= 4  # page, ancestors, default site, site values with their contracts
+    assert hundred <= 3  # the page with its ancestors, default site, site values and contracts
 
 
 async def test_one_organization_at_depth_15_costs_the_statements_of_one_at_depth_2(

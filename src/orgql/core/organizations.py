@@ -422,8 +422,10 @@ async def list_page(
     limit: int,
     after: str | None = None,
     offset: int = 0,
+    with_ancestors: bool = False,
 ) -> repository.OrganizationPage:
-    """A page of organizations ordered by id; ``after`` is an opaque cursor from a page."""
+    """A page of organizations ordered by id; ``after`` is an opaque cursor from a page.
+    ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
     problems = Problems()
     if not 0 <= limit <= MAX_PAGE_SIZE:
         problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
@@ -438,5 +440,5 @@ async def list_page(
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
     return await repository.organization_page(
-        session, where, limit=limit, after_id=after_id, offset=offset
+        session, where, limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors
     )

@@ -9,11 +9,21 @@ from __future__ import annotations
 import base64
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -91,6 +101,8 @@ class OrganizationFilter:
 class OrganizationPage:
     items: list[models.Organization]
     has_next: bool
+    #: With ``with_ancestors``: the ancestors of the page's organizations (any order).
+    ancestors: list[models.Organization] = field(default_factory=list)
 
 
 def _unique(keys: Iterable[str]) -> list[str]:
@@ -322,9 +334,15 @@ async def organization_page(
     limit: int,
     after_id: str | None = None,
     offset: int = 0,
+    with_ancestors: bool = False,
 ) -> OrganizationPage:
-    """Organizations ordered by id: keyset after ``after_id`` (GraphQL) or ``offset`` (REST)."""
+    """Organizations ordered by id: keyset after ``after_id`` (GraphQL) or ``offset`` (REST).
+
+    ``with_ancestors``: their ancestors too, in the same statement (by the stored paths), so
+    that a page's hierarchy and derived values cost no statement of their own."""
     org = models.Organization
+    if with_ancestors:
+        return await _page_with_ancestors(session, where, limit, after_id, offset)
     statement = filtered(select(org), where).order_by(org.id).limit(limit + 1)
     if after_id is not None:
         statement = statement.where(org.id > after_id)
@@ -332,6 +350,34 @@ async def organization_page(
         statement = statement.offset(offset)
     rows: list[models.Organization] = list(await session.scalars(statement))
     return OrganizationPage(items=rows[:limit], has_next=len(rows) > limit)
+
+
+async def _page_with_ancestors(
+    session: AsyncSession, where: OrganizationFilter, limit: int, after_id: str | None, offset: int
+) -> OrganizationPage:
+    org = models.Organization
+    position = func.row_number().over(order_by=org.id).label("position")
+    page_query = filtered(select(org.id, org.path, position), where)
+    page_query = page_query.order_by(org.id).limit(limit + 1)
+    if after_id is not None:
+        page_query = page_query.where(org.id > after_id)
+    if offset:
+        page_query = page_query.offset(offset)
+    page = page_query.cte("page")
+    on_page = select(org, page.c.position).join(page, page.c.id == org.id)
+    ancestors = select(org, null().cast(BigInteger).label("position")).where(
+        org.id.in_(select(func.unnest(page.c.path)))
+    )
+    statement = select(org, literal_column("position")).from_statement(
+        union_all(on_page, ancestors)
+    )
+    found = (await session.execute(statement)).all()
+    rows = [row for row, _ in sorted((r for r in found if r[1] is not None), key=lambda r: r[1])]
+    return OrganizationPage(
+        items=rows[:limit],
+        has_next=len(rows) > limit,
+        ancestors=[row for row, place in found if place is None],
+    )
 
 
 async def count_organizations(session: AsyncSession, where: OrganizationFilter) -> int:

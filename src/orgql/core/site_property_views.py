@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core import repository
@@ -111,7 +112,12 @@ async def site_properties_with_contracts(
         .outerjoin(catalog, catalog.id == contract.catalog_id)
         .outerjoin(group, group.id == contract.price_list_group_id)
         .outerjoin(terms, terms.id == contract.terms_id)
-        .where(table.organization_id.in_(organization_ids), table.site_id.in_(site_ids))
+        # = ANY(array): one bound array, not one bound value per id expanded into IN (...)
+        # at every execution (a page of 100 organizations names about 450 on their chains).
+        .where(
+            table.organization_id == any_(literal(organization_ids, ARRAY(String))),
+            table.site_id == any_(literal(site_ids, ARRAY(String))),
+        )
     )
     wanted = set(pairs)
     found: dict[tuple[str, str], models.SiteOrganizationProperties] = {}

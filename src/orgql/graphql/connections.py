@@ -8,6 +8,8 @@ import strawberry
 
 from orgql.core import access, descendants, organizations, repository
 from orgql.core.errors import Codes, OrgqlError
+from orgql.core.inheritance import chain_of
+from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.filters import DescendantsFilter, EffectiveSitePropertiesFilter
@@ -90,19 +92,22 @@ async def _connection(
     *,
     with_chains: bool,
 ) -> OrganizationConnection:
-    loader = info.context.loaders.organization_by_id
-    for row in page.items:
-        loader.prime(row.id, row)
-    # The chains of the whole page now (one batch of ancestors by their stored paths), so
-    # that hierarchy and derived fields resolve synchronously. Child pages keep the lazy
+    loaders = info.context.loaders
+    for row in (*page.items, *page.ancestors):
+        loaders.organization_by_id.prime(row.id, row)
+    # The chains of the whole page now (its ancestors came with it, by their stored paths),
+    # so that hierarchy and derived fields resolve synchronously. Child pages keep the lazy
     # path: their chains would start a batch of their own while sibling pages still load.
-    ids = [row.id for row in page.items]
-    chains = (
-        await info.context.loaders.chain_by_id.load_many(ids) if with_chains else [None] * len(ids)
-    )
+    chains: list[list[models.Organization] | None] = [None] * len(page.items)
+    if with_chains:
+        by_id = {row.id: row for row in (*page.ancestors, *page.items)}
+        chains = [chain_of(row, by_id) for row in page.items]
+        for row, chain in zip(page.items, chains, strict=True):
+            loaders.chain_by_id.prime(row.id, chain)
     edges = [
         OrganizationEdge(
-            cursor=repository.encode_cursor(row.id), node=Organization.from_row(row, chain)
+            cursor=repository.encode_cursor(row.id),
+            node=Organization.from_row(row, chain, context=info.context),
         )
         for row, chain in zip(page.items, chains, strict=True)
     ]
@@ -139,7 +144,9 @@ async def organization_connection(
     core_filter = access.scoped_filter(info.context.principal, core_filter)
     try:
         page = await info.context.run(
-            lambda session: organizations.list_page(session, core_filter, limit=size, after=after)
+            lambda session: organizations.list_page(
+                session, core_filter, limit=size, after=after, with_ancestors=True
+            )
         )
     except OrgqlError as error:
         raise public_error(error) from None

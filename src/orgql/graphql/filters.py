@@ -10,7 +10,7 @@ from orgql.core.effective_filter import EffectiveSiteFilter
 from orgql.core.errors import Codes, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
-from orgql.graphql.organization import _site_id
+from orgql.graphql.organization_reads import site_id_of
 
 
 @strawberry.input(
@@ -44,7 +44,7 @@ class EffectiveSitePropertiesFilter:
                     )
                 )
         else:
-            found = await _site_id(info, None)
+            found = await site_id_of(info, None)
             if found is None:
                 raise public_error(
                     OrgqlError(Codes.INVALID_INPUT, "No site given and none is the default", field)

@@ -149,6 +149,8 @@ class FinancialMutations:
                 FailedAddressItem(external_id=item.external_id, error_message=item.error_message)
                 for item in result.failed_address_items
             ],
-            organization=Organization.from_row(organization) if organization else None,
+            organization=(
+                Organization.from_row(organization, context=info.context) if organization else None
+            ),
             user_errors=[],
         )

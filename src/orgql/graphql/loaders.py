@@ -37,6 +37,7 @@ V = TypeVar("V")
 SessionRunner = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
 
 SiteKey = tuple[str, str]  # (organization id, site id)
+ChainSiteKey = tuple[tuple[str, ...], str]  # (organization ids of a chain, site id)
 ChildrenKey = tuple[str, int, str | None]  # (parent id, page size, after id)
 #: (ancestor id, page size, after id, filter without its ancestor)
 DescendantsKey = tuple[str, int, str | None, repository.OrganizationFilter]
@@ -63,7 +64,10 @@ class Loaders:
     chain_by_id: DataLoader[str, list[models.Organization] | None]
     address_by_id: DataLoader[str, models.Address | None]
     addresses_by_organization: DataLoader[str, list[models.Address] | None]
-    site_properties_by_key: DataLoader[SiteKey, models.SiteOrganizationProperties | None]
+    #: Own per-site values of each organization of a chain, in the chain's order.
+    site_properties_of_chain: DataLoader[
+        ChainSiteKey, list[models.SiteOrganizationProperties | None]
+    ]
     site_properties_by_organization: DataLoader[str, list[models.SiteOrganizationProperties] | None]
     contract_by_id: DataLoader[str, ContractView | None]
     roles_by_organization: DataLoader[str, list[models.RelativeRole] | None]
@@ -80,6 +84,12 @@ class Loaders:
     profile_by_id: DataLoader[str, models.Profile | None]
     address_type_by_id: DataLoader[str, models.AddressType | None]
     webhook_deliveries: DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]
+
+    def clear(self) -> None:
+        """Forget every cached value (the request is over)."""
+        for loader in vars(self).values():
+            loader.clear_all()
+            loader.batch = None  # the last batch: its keys, futures and values
 
 
 def _chains(
@@ -105,17 +115,41 @@ def _chains(
 
 def _site_properties(
     run: SessionRunner, contracts: DataLoader[str, ContractView | None]
-) -> DataLoader[SiteKey, models.SiteOrganizationProperties | None]:
-    """Own per-site values; the contracts they name come in the same statement and prime
-    ``contracts``, so that effective values with their contract cost one batch, not two."""
+) -> DataLoader[ChainSiteKey, list[models.SiteOrganizationProperties | None]]:
+    """Own per-site values along chains; the contracts they name come in the same statement
+    and prime ``contracts``, so that effective values with their contract cost one batch,
+    not two. Keyed by chain, not by organization: one load per organization of a page
+    instead of one per organization of its chain."""
 
-    async def load(keys: list[SiteKey]) -> Sequence[models.SiteOrganizationProperties | None]:
+    async def load(
+        keys: list[ChainSiteKey],
+    ) -> Sequence[list[models.SiteOrganizationProperties | None]]:
+        wanted = list(dict.fromkeys((org_id, site) for chain, site in keys for org_id in chain))
         rows, views = await run(
-            lambda session: site_property_views.site_properties_with_contracts(session, keys)
+            lambda session: site_property_views.site_properties_with_contracts(session, wanted)
         )
         for contract_id, view in views.items():
             contracts.prime(contract_id, view)
-        return [rows.get(key) for key in keys]
+        return [[rows.get((org_id, site)) for org_id in chain] for chain, site in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _site_properties_as_of(
+    run: SessionRunner, as_of: datetime
+) -> DataLoader[ChainSiteKey, list[models.SiteOrganizationProperties | None]]:
+    """:func:`_site_properties` at the instant ``as_of``, from the history. The contracts
+    the values name are read as they are now (a contract change writes a new contract), by
+    the live ``contract_by_id`` loader in a batch of their own."""
+
+    async def load(
+        keys: list[ChainSiteKey],
+    ) -> Sequence[list[models.SiteOrganizationProperties | None]]:
+        wanted = list(dict.fromkeys((org_id, site) for chain, site in keys for org_id in chain))
+        rows = await run(
+            lambda session: point_in_time.site_properties_as_of(session, wanted, as_of)
+        )
+        return [[rows.get((org_id, site)) for org_id in chain] for chain, site in keys]
 
     return DataLoader(load_fn=load)
 
@@ -238,7 +272,7 @@ def make_loaders(run: SessionRunner) -> Loaders:
         chain_by_id=_chains(organization_by_id),
         address_by_id=_mapped(r, repository.addresses_by_id),
         addresses_by_organization=_mapped(r, repository.addresses_by_organization, list),
-        site_properties_by_key=_site_properties(r, contract_by_id),
+        site_properties_of_chain=_site_properties(r, contract_by_id),
         site_properties_by_organization=_mapped(
             r,
             repository.site_properties_by_organization,
@@ -288,7 +322,7 @@ def make_loaders_as_of(run: SessionRunner, current: Loaders, as_of: datetime) ->
         addresses_by_organization=_mapped(
             r, at(point_in_time.addresses_by_organization_as_of), list
         ),
-        site_properties_by_key=_mapped(r, at(point_in_time.site_properties_as_of)),
+        site_properties_of_chain=_site_properties_as_of(r, as_of),
         site_properties_by_organization=_mapped(
             r, at(point_in_time.site_properties_by_organization_as_of), list
         ),

@@ -1,23 +1,36 @@
-"""The Organization type. Plain fields are copied from the row (sync, no resolver cost);
-hierarchy, derived and site-specific fields resolve lazily through the request's loaders."""
+"""The Organization type. Own columns are sync resolvers reading the row
+(graphql.organization_columns); hierarchy, derived and site-specific fields resolve lazily
+through the request's loaders, or those of the instant of a point-in-time read
+(graphql.organization_reads)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
 
 import strawberry
-from strawberry.scalars import JSON
 
-from orgql.core.errors import Codes, OrgqlError
-from orgql.core.inheritance import Inherited, derive, derive_site_value
+from orgql.core.inheritance import derive, derive_site_values
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
-from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
-from orgql.graphql.loaders import Loaders
+from orgql.graphql.context import Context, Info
+from orgql.graphql.organization_columns import OrganizationColumns
+from orgql.graphql.organization_reads import (
+    address,
+    address_type,
+    derived,
+    derived_async,
+    effective_site_value,
+    loaders_of,
+    not_historical,
+    own_site_value,
+    site_id_of,
+    site_rows,
+    with_chain,
+)
+from orgql.graphql.organization_reads import chain as load_chain
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
@@ -35,8 +48,6 @@ if TYPE_CHECKING:
     from orgql.graphql.history import OrganizationChangeConnection
     from orgql.graphql.site_properties import SiteOrganizationProperties
 
-T = TypeVar("T")
-
 SiteArgument = Annotated[
     strawberry.ID | None,
     strawberry.argument(
@@ -46,101 +57,20 @@ SiteArgument = Annotated[
 ]
 
 
-def _loaders(info: Info, organization: Organization) -> Loaders:
-    """Live loaders, or those of the instant of a point-in-time read."""
-    return info.context.loaders_at(organization.as_of)
-
-
-def _not_historical(organization: Organization, field: str) -> None:
-    """Fields without history are refused in a point-in-time read rather than answered
-    with today's values under yesterday's organization."""
-    if organization.as_of is not None:
-        raise public_error(
-            OrgqlError(
-                Codes.INVALID_INPUT,
-                f"{field} is not available in a point-in-time read (asOf)",
-                field,
-            )
+def _from_chain(
+    context: Context, chain: list[models.Organization], index: int, as_of: datetime | None
+) -> Organization:
+    """The organization ``chain[index]`` with its own chain (the tail): built once per
+    request and instant, since the organizations of a page share most of their ancestors
+    (and an ancestor read at an instant is not the live one)."""
+    built = context.organizations
+    row = chain[index]
+    organization = built.get((as_of, row.id))
+    if organization is None:
+        organization = built[as_of, row.id] = Organization.from_row(
+            row, chain[index:], context=context, as_of=as_of
         )
-
-
-async def _chain(info: Info, organization: Organization) -> list[models.Organization]:
-    """The organization's row and its ancestors, nearest first: one batched load for a page."""
-    row = organization.row
-    chain = await _loaders(info, organization).chain_by_id.load(row.id)
-    # The row itself is always loaded (primed by pages, or read by id) before its fields.
-    return chain if chain is not None else [row]
-
-
-def _with_chain(
-    info: Info, organization: Organization, compute: Callable[[list[models.Organization]], T]
-) -> T | Awaitable[T]:
-    """``compute`` over the organization's chain: at once when the chain came with the row
-    (pages and ancestors: a sync resolver, no task, no loader round), else after the batched
-    load. graphql-core awaits a resolver's result only when it is awaitable."""
-    if organization.chain is not None:
-        return compute(organization.chain)
-
-    async def later() -> T:
-        return compute(await _chain(info, organization))
-
-    return later()
-
-
-async def _derived_async(info: Info, organization: Organization, column: str) -> Any:
-    return derive(await _chain(info, organization), column).value
-
-
-def _derived(info: Info, organization: Organization, column: str) -> Any:
-    return _with_chain(info, organization, lambda chain: derive(chain, column).value)
-
-
-async def _site_id(info: Info, site: strawberry.ID | None) -> str | None:
-    """The site of site-specific values: the argument, else the x-ccsite header, else the
-    default site. A site that does not exist is the caller's error, not a silent null."""
-    if site is None and info.context.site_header is None:
-        default = await info.context.default_site()
-        return default.id if default else None
-    site_id, where = (
-        (str(site), "site") if site is not None else (info.context.site_header, "x-ccsite")
-    )
-    assert site_id is not None
-    if await info.context.loaders.site_by_id.load(site_id) is None:
-        raise public_error(
-            OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", where)
-        )
-    return site_id
-
-
-async def _own_site_value(
-    info: Info, organization: Organization, site: strawberry.ID | None, column: str
-) -> Any:
-    site_id = await _site_id(info, site)
-    if site_id is None:
-        return None
-    # Read along the chain like the inherited value (the extra keys cost nothing: one batch),
-    # so that own and inherited values of a page share one batch of site properties and
-    # one of contracts instead of taking a batch each.
-    effective = await effective_site_value(info, organization, site_id, column)
-    return effective.value if effective.source_id == organization.row.id else None
-
-
-async def effective_site_value(
-    info: Info, organization: Organization, site_id: str, column: str
-) -> Inherited[Any]:
-    """The per-site value inherited along the chain within ``site_id``."""
-    chain = [org.id for org in await _chain(info, organization)]
-    rows = await _loaders(info, organization).site_properties_by_key.load_many(
-        [(org_id, site_id) for org_id in chain]
-    )
-    own = {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r}
-    return derive_site_value(chain, own)
-
-
-async def _address(info: Info, organization: Organization, address_id: object) -> Address | None:
-    if not isinstance(address_id, str):
-        return None
-    return Address.from_row(await _loaders(info, organization).address_by_id.load(address_id))
+    return cast(Organization, organization)
 
 
 def _shipping_refs(ids: Sequence[str] | None) -> list[ShippingMethodRef] | None:
@@ -152,74 +82,17 @@ def _as_float(value: Decimal | None) -> float | None:
 
 
 @strawberry.type(description="A B2B account. Field names follow Oracle Commerce Cloud's.")
-class Organization:
-    row: strawberry.Private[models.Organization]
-    #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
-    chain: strawberry.Private[list[models.Organization] | None]
-    #: Set in a point-in-time read: the instant whose values the fields answer.
-    as_of: strawberry.Private[datetime | None]
-    id: strawberry.ID
-    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
-    name: str
-    description: str | None
-    type: str | None = strawberry.field(description="none, company, division, department or group")
-    customer_type: str | None = strawberry.field(
-        description="Standard, Preferred, Enterprise, OEM, Distributor or Supplier"
-    )
-    active: bool
-    version: int = strawberry.field(
-        description="Bumped by every change of the organization; pass it as updateOrganization's"
-        " expectedVersion."
-    )
-    duns_number: str | None
-    tax_reference_number: str | None
-    vat_reference_number: str | None
-    tax_exemption_code: str | None
-    unique_id: str | None
-    external_organization_id: str | None
-    party_id: str | None
-    party_number: str | None
-    organization_logo: str | None
-    payment_methods: list[str] | None
-    use_all_payment_methods_from_site: bool | None
-    use_all_shipping_methods_from_site: bool | None
-    dynamic_properties: JSON = strawberry.field(
-        description="Values of the organization's dynamic (custom) properties."
-    )
-
+class Organization(OrganizationColumns):
     @classmethod
     def from_row(
         cls,
         row: models.Organization,
         chain: list[models.Organization] | None = None,
+        *,
+        context: Context,
         as_of: datetime | None = None,
     ) -> Organization:
-        return cls(
-            row=row,
-            chain=chain,
-            as_of=as_of,
-            id=strawberry.ID(row.id),
-            repository_id=strawberry.ID(row.id),
-            name=row.name,
-            description=row.description,
-            type=row.type,
-            customer_type=row.customer_type,
-            active=row.active,
-            version=row.version,
-            duns_number=row.duns_number,
-            tax_reference_number=row.tax_reference_number,
-            vat_reference_number=row.vat_reference_number,
-            tax_exemption_code=row.tax_exemption_code,
-            unique_id=row.unique_id,
-            external_organization_id=row.external_organization_id,
-            party_id=row.party_id,
-            party_number=row.party_number,
-            organization_logo=row.organization_logo,
-            payment_methods=row.payment_methods,
-            use_all_payment_methods_from_site=row.use_all_payment_methods_from_site,
-            use_all_shipping_methods_from_site=row.use_all_shipping_methods_from_site,
-            dynamic_properties=cast(JSON, dict(row.dynamic_properties or {})),
-        )
+        return cls(row=row, chain=chain, context=context, as_of=as_of)
 
     @strawberry.field
     def shipping_methods(self) -> list[ShippingMethodRef] | None:
@@ -239,29 +112,29 @@ class Organization:
     # Hierarchy navigation is for admins: a shopper sees ancestors' values only through the
     # derived fields of their own organization (README "Authentication").
     @strawberry.field(graphql_type=Optional["Organization"], permission_classes=ADMIN)
-    def parent_organization(self, info: Info) -> Any:
+    def parent_organization(self) -> Any:
         def parent(chain: list[models.Organization]) -> Organization | None:
             # Through the chain, so that the parent costs no batch of its own; an ancestor's
             # chain is the tail of this one.
             if len(chain) < 2 or chain[1].id != self.row.parent_id:
                 return None
-            return Organization.from_row(chain[1], chain[1:], self.as_of)
+            return _from_chain(self.context, chain, 1, self.as_of)
 
-        return None if self.row.parent_id is None else _with_chain(info, self, parent)
+        return None if self.row.parent_id is None else with_chain(self, parent)
 
     @strawberry.field(
         description="The ancestors, from the root down to the direct parent.",
         graphql_type=list["Organization"],
         permission_classes=ADMIN,
     )
-    def ancestor_organizations(self, info: Info) -> Any:
+    def ancestor_organizations(self) -> Any:
         def ancestors(chain: list[models.Organization]) -> list[Organization]:
             return [
-                Organization.from_row(chain[i], chain[i:], self.as_of)
+                _from_chain(self.context, chain, i, self.as_of)
                 for i in range(len(chain) - 1, 0, -1)
             ]
 
-        return _with_chain(info, self, ancestors)
+        return with_chain(self, ancestors)
 
     @strawberry.field(description="The direct children, as a connection.", permission_classes=ADMIN)
     async def child_organizations(
@@ -269,7 +142,7 @@ class Organization:
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
         from orgql.graphql.connections import child_connection
 
-        _not_historical(self, "childOrganizations")
+        not_historical(self, "childOrganizations")
         return await child_connection(info, self.row.id, first, after)
 
     @strawberry.field(
@@ -286,29 +159,29 @@ class Organization:
     ) -> Annotated[OrganizationConnection, strawberry.lazy("orgql.graphql.connections")]:
         from orgql.graphql.connections import descendant_connection
 
-        _not_historical(self, "descendants")
+        not_historical(self, "descendants")
         return await descendant_connection(info, self.row.id, first, after, filter)
 
     # ------------------------------------------------------------ addresses, roles, members
 
     @strawberry.field
     async def secondary_addresses(self, info: Info) -> list[SecondaryAddress]:
-        rows = await _loaders(info, self).addresses_by_organization.load(self.row.id) or []
+        rows = await loaders_of(self).addresses_by_organization.load(self.row.id) or []
         return [
-            SecondaryAddress(address_type=row.address_type, address=address)
+            SecondaryAddress(address_type=row.address_type, address=found)
             for row in rows
-            if (address := Address.from_row(row)) is not None
+            if (found := Address.from_row(row)) is not None
         ]
 
     @strawberry.field(description="The organization's own default billing address.")
     async def billing_address(self, info: Info) -> Address | None:
-        await _chain(info, self)  # so own and derived addresses share one batch
-        return await _address(info, self, self.row.billing_address_id)
+        await load_chain(self)  # so own and derived addresses share one batch
+        return await address(self, self.row.billing_address_id)
 
     @strawberry.field(description="The organization's own default shipping address.")
     async def shipping_address(self, info: Info) -> Address | None:
-        await _chain(info, self)  # so own and derived addresses share one batch
-        return await _address(info, self, self.row.shipping_address_id)
+        await load_chain(self)  # so own and derived addresses share one batch
+        return await address(self, self.row.shipping_address_id)
 
     @strawberry.field(
         description="Billing accounts synced from the financial system of record"
@@ -319,72 +192,71 @@ class Organization:
     ) -> list[Annotated[CustomerAccount, strawberry.lazy("orgql.graphql.financial")]]:
         from orgql.graphql.financial import customer_accounts
 
-        _not_historical(self, "customerAccounts")
+        not_historical(self, "customerAccounts")
         return await customer_accounts(info, self.row.id)
 
     @strawberry.field(description="The synced addresses that a customer account bills to.")
     async def billing_addresses(self, info: Info) -> list[Address]:
         from orgql.graphql.financial import billing_addresses
 
-        _not_historical(self, "billingAddresses")
+        not_historical(self, "billingAddresses")
         return await billing_addresses(info, self.row.id)
 
     @strawberry.field
     async def relative_roles(self, info: Info) -> list[RelativeRole]:
-        rows = await _loaders(info, self).roles_by_organization.load(self.row.id) or []
+        rows = await loaders_of(self).roles_by_organization.load(self.row.id) or []
         return [RelativeRole(repository_id=strawberry.ID(r.id), function=r.function) for r in rows]
 
     @strawberry.field
     async def members(self, info: Info) -> list[Profile]:
-        rows = await _loaders(info, self).members_by_organization.load(self.row.id) or []
+        rows = await loaders_of(self).members_by_organization.load(self.row.id) or []
         return [Profile.from_row(row) for row in rows]
 
     # ------------------------------------------------------------ derived values
 
     @strawberry.field(graphql_type=str | None)
-    def derived_description(self, info: Info) -> Any:
-        return _derived(info, self, "description")
+    def derived_description(self) -> Any:
+        return derived(self, "description")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_type(self, info: Info) -> Any:
-        return _derived(info, self, "type")
+    def derived_type(self) -> Any:
+        return derived(self, "type")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_customer_type(self, info: Info) -> Any:
-        return _derived(info, self, "customer_type")
+    def derived_customer_type(self) -> Any:
+        return derived(self, "customer_type")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_duns_number(self, info: Info) -> Any:
-        return _derived(info, self, "duns_number")
+    def derived_duns_number(self) -> Any:
+        return derived(self, "duns_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_tax_reference_number(self, info: Info) -> Any:
-        return _derived(info, self, "tax_reference_number")
+    def derived_tax_reference_number(self) -> Any:
+        return derived(self, "tax_reference_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_vat_reference_number(self, info: Info) -> Any:
-        return _derived(info, self, "vat_reference_number")
+    def derived_vat_reference_number(self) -> Any:
+        return derived(self, "vat_reference_number")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_tax_exemption_code(self, info: Info) -> Any:
-        return _derived(info, self, "tax_exemption_code")
+    def derived_tax_exemption_code(self) -> Any:
+        return derived(self, "tax_exemption_code")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_unique_id(self, info: Info) -> Any:
-        return _derived(info, self, "unique_id")
+    def derived_unique_id(self) -> Any:
+        return derived(self, "unique_id")
 
     @strawberry.field(graphql_type=str | None)
-    def derived_organization_logo(self, info: Info) -> Any:
-        return _derived(info, self, "organization_logo")
+    def derived_organization_logo(self) -> Any:
+        return derived(self, "organization_logo")
 
     @strawberry.field(graphql_type=list[str] | None)
-    def derived_payment_methods(self, info: Info) -> Any:
-        return _derived(info, self, "payment_methods")
+    def derived_payment_methods(self) -> Any:
+        return derived(self, "payment_methods")
 
     @strawberry.field(graphql_type=list[ShippingMethodRef] | None)
-    def derived_shipping_methods(self, info: Info) -> Any:
-        return _with_chain(
-            info,
+    def derived_shipping_methods(self) -> Any:
+        return with_chain(
             self,
             lambda chain: _shipping_refs(
                 cast(list[str] | None, derive(chain, "shipping_methods").value)
@@ -392,50 +264,44 @@ class Organization:
         )
 
     @strawberry.field(graphql_type=bool | None)
-    def derived_use_all_payment_methods_from_site(self, info: Info) -> Any:
-        return _derived(info, self, "use_all_payment_methods_from_site")
+    def derived_use_all_payment_methods_from_site(self) -> Any:
+        return derived(self, "use_all_payment_methods_from_site")
 
     @strawberry.field(graphql_type=bool | None)
-    def derived_use_all_shipping_methods_from_site(self, info: Info) -> Any:
-        return _derived(info, self, "use_all_shipping_methods_from_site")
+    def derived_use_all_shipping_methods_from_site(self) -> Any:
+        return derived(self, "use_all_shipping_methods_from_site")
 
     @strawberry.field
     async def derived_billing_address(self, info: Info) -> Address | None:
-        return await _address(info, self, await _derived_async(info, self, "billing_address_id"))
+        return await address(self, await derived_async(self, "billing_address_id"))
 
     @strawberry.field(description="addressType of the derived billing address.")
     async def derived_billing_address_type(self, info: Info) -> str | None:
-        address_id = await _derived_async(info, self, "billing_address_id")
-        loaders = _loaders(info, self)
-        row = await loaders.address_by_id.load(address_id) if address_id else None
-        return row.address_type if row else None
+        return await address_type(self, await derived_async(self, "billing_address_id"))
 
     @strawberry.field
     async def derived_shipping_address(self, info: Info) -> Address | None:
-        return await _address(info, self, await _derived_async(info, self, "shipping_address_id"))
+        return await address(self, await derived_async(self, "shipping_address_id"))
 
     @strawberry.field(description="addressType of the derived shipping address.")
     async def derived_shipping_address_type(self, info: Info) -> str | None:
-        address_id = await _derived_async(info, self, "shipping_address_id")
-        loaders = _loaders(info, self)
-        row = await loaders.address_by_id.load(address_id) if address_id else None
-        return row.address_type if row else None
+        return await address_type(self, await derived_async(self, "shipping_address_id"))
 
     # ------------------------------------------------------------ site-specific values
 
     @strawberry.field(description="The organization's own contract on the site.")
     async def contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
-        contract_id = await _own_site_value(info, self, site, "contract_id")
+        contract_id = await own_site_value(info, self, site, "contract_id")
         if contract_id is None:
             return None
         return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
 
     @strawberry.field(description="The contract in effect on the site, inherited if not own.")
     async def derived_contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
-        site_id = await _site_id(info, site)
+        site_id = await site_id_of(info, site)
         if site_id is None:
             return None
-        contract_id = (await effective_site_value(info, self, site_id, "contract_id")).value
+        contract_id = (await effective_site_value(self, site_id, "contract_id")).value
         if contract_id is None:
             return None
         return Contract.from_view(await info.context.loaders.contract_by_id.load(contract_id))
@@ -451,8 +317,7 @@ class Organization:
     ]:
         from orgql.graphql.site_properties import SiteOrganizationProperties
 
-        loaders = _loaders(info, self)
-        rows = await loaders.site_properties_by_organization.load(self.row.id) or []
+        rows = await loaders_of(self).site_properties_by_organization.load(self.row.id) or []
         return [
             SiteOrganizationProperties.own(row)
             for row in rows
@@ -470,41 +335,32 @@ class Organization:
     ):
         from orgql.graphql.site_properties import SiteOrganizationProperties
 
-        site_id = await _site_id(info, site)
+        site_id = await site_id_of(info, site)
         if site_id is None:
             return None
-        chain = [org.id for org in self.chain or await _chain(info, self)]
-        rows = await _loaders(info, self).site_properties_by_key.load_many(
-            [(org_id, site_id) for org_id in chain]
-        )
-        values = {
-            column: derive_site_value(
-                chain,
-                {org_id: getattr(r, column) for org_id, r in zip(chain, rows, strict=True) if r},
-            )
-            for column in SITE_COLUMNS
-        }
+        ids, rows = await site_rows(self, site_id)
+        values = derive_site_values(ids, rows, SITE_COLUMNS)
         return SiteOrganizationProperties.effective(site_id, values)
 
     @strawberry.field
     async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:
-        return await _own_site_value(info, self, site, "approval_required")  # type: ignore[no-any-return]
+        return await own_site_value(info, self, site, "approval_required")  # type: ignore[no-any-return]
 
     @strawberry.field
     async def order_price_limit(self, info: Info, site: SiteArgument = None) -> float | None:
-        return _as_float(await _own_site_value(info, self, site, "order_price_limit"))
+        return _as_float(await own_site_value(info, self, site, "order_price_limit"))
 
     @strawberry.field
     async def delegate_approval_management(
         self, info: Info, site: SiteArgument = None
     ) -> bool | None:
-        return await _own_site_value(info, self, site, "delegate_approval_management")  # type: ignore[no-any-return]
+        return await own_site_value(info, self, site, "delegate_approval_management")  # type: ignore[no-any-return]
 
     @strawberry.field
     async def use_external_approval_webhook(
         self, info: Info, site: SiteArgument = None
     ) -> bool | None:
-        return await _own_site_value(info, self, site, "use_external_approval_webhook")  # type: ignore[no-any-return]
+        return await own_site_value(info, self, site, "use_external_approval_webhook")  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------ history
 

@@ -42,7 +42,7 @@ async def _organization_as_of(
     for row in chain:
         loaders.organization_by_id.prime(row.id, row)
     loaders.chain_by_id.prime(organization_id, chain)
-    return Organization.from_row(chain[0], chain, as_of)
+    return Organization.from_row(chain[0], chain, context=info.context, as_of=as_of)
 
 
 @strawberry.type
@@ -94,7 +94,7 @@ class OrganizationQueries:
         if not readable:
             return None
         row = await info.context.loaders.organization_by_id.load(str(id))
-        return Organization.from_row(row) if row else None
+        return Organization.from_row(row, context=info.context) if row else None
 
     @strawberry.field(
         description="Organizations ordered by id, filtered, a page at a time (for a shopper:"
@@ -144,4 +144,6 @@ class OrganizationMutations:
                 organization=None,
                 user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
             )
-        return CreateOrganizationPayload(organization=Organization.from_row(row), user_errors=[])
+        return CreateOrganizationPayload(
+            organization=Organization.from_row(row, context=info.context), user_errors=[]
+        )

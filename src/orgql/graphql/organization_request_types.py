@@ -180,7 +180,7 @@ class OrganizationRequest:
         if self.row.organization_id is None:
             return None
         row = await info.context.loaders.organization_by_id.load(self.row.organization_id)
-        return Organization.from_row(row) if row is not None else None
+        return Organization.from_row(row, context=info.context) if row is not None else None
 
     @classmethod
     def from_row(cls, row: models.OrganizationRequest) -> OrganizationRequest:

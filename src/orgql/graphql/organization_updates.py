@@ -166,7 +166,7 @@ async def _update(
         [EffectiveValueChange.of(c) for c in result.effects] if result.effects is not None else None
     )
     return UpdateOrganizationPayload(
-        organization=Organization.from_row(result.organization),
+        organization=Organization.from_row(result.organization, context=info.context),
         effects=effects,
         user_errors=[],
     )

@@ -15,6 +15,9 @@ from orgql.graphql.context import Info
 
 class IsAdmin(BasePermission):
     message = "an admin access token is required"
+    #: has_permission reads only ``info.context`` (not the object or the arguments): the
+    #: compiled executor asks once per field and request (graphql/compiled/plan.py).
+    context_only = True
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal
@@ -38,6 +41,7 @@ class IsSignedIn(BasePermission):
 
     message = "an access token is required"
     error_extensions = {"code": "UNAUTHENTICATED"}
+    context_only = True  # as IsAdmin's
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = info.context.principal

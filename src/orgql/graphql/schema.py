@@ -11,6 +11,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from orgql.graphql.compiled.executor import CompiledExecutor
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.financial import FinancialMutations
 from orgql.graphql.limits import Limits, limit_extensions
@@ -65,12 +66,14 @@ _EXTENSIONS: list[Any] = [
 
 
 @functools.cache
-def build_schema(limits: Limits) -> strawberry.Schema:
-    """The schema with ``limits`` enforced (one per distinct limits, shared by apps)."""
+def build_schema(limits: Limits, compiled: bool = True) -> strawberry.Schema:
+    """The schema with ``limits`` enforced (one per distinct limits, shared by apps);
+    ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR)."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
+        execution_context_class=CompiledExecutor if compiled else None,
         config=StrawberryConfig(
             disable_field_suggestions=not limits.field_suggestions,
             batching_config={"max_operations": limits.max_batch},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal
 from typing import Any
@@ -45,11 +46,20 @@ class SiteOrganizationProperties:
         assert row is not None  # site rows are never deleted while referenced
         return Site.from_row(row)
 
-    @strawberry.field
-    async def contract(self, info: Info) -> Contract | None:
+    @strawberry.field(graphql_type=Contract | None)
+    def contract(self, info: Info) -> Any:
         if self.contract_id is None:
             return None
-        return Contract.from_view(await info.context.loaders.contract_by_id.load(self.contract_id))
+        found = info.context.loaders.contract_by_id.load(self.contract_id)
+        # Effective values prime their contracts: then no coroutine, no await (a page asks
+        # for a hundred); else the batched load.
+        if isinstance(found, asyncio.Future) and found.done() and found.exception() is None:
+            return Contract.from_view(found.result())
+
+        async def later() -> Contract | None:
+            return Contract.from_view(await found)
+
+        return later()
 
     @classmethod
     def own(cls, row: models.SiteOrganizationProperties) -> SiteOrganizationProperties:
