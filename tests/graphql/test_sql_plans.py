@@ -190,8 +190,7 @@ def _cases(ids: list[str]) -> list[tuple[str, dict[str, Any] | None, dict[str, s
             cases.append((document, variables, {}))
             if document is ALIASED:
                 cases.extend(
-                    (document, {**variables, "site": site}, {})
-                    for site in ("site1", "site2", None)
+                    (document, {**variables, "site": site}, {}) for site in ("site1", "site2", None)
                 )
                 cases.append((document, variables, {"x-ccsite": "site2"}))
     cases.append((scenarios.PAGE, {"first": 20, "after": before_root}, {"x-ccsite": "site1"}))
