@@ -128,12 +128,15 @@ def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
     pairs: list[tuple[str, str]] = []
     writer.depth += 1
     depth = writer.depth
+    #: Derived scalar columns: one walk up the chain for all of them (a lateral aggregate).
+    derived: list[str] = []
     for key in keys:
         if key.kind == "const":
             pairs.append((key.name, _text(key.what or "")))
         elif key.kind == "column":
             pairs.append((key.name, f"{alias}.{key.what}"))
-        elif key.kind == "derived":
+        elif key.kind == "derived" and key.what == "payment_methods":
+            # An array: array_agg cannot collect arrays of different lengths.
             column = key.what
             pairs.append(
                 (
@@ -143,6 +146,12 @@ def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
                     f" WHERE a.{column} IS NOT NULL ORDER BY t.n DESC LIMIT 1))",
                 )
             )
+        elif key.kind == "derived":
+            column = key.what
+            assert column is not None
+            if column not in derived:
+                derived.append(column)
+            pairs.append((key.name, f"COALESCE({alias}.{column}, d{depth}.{column})"))
         elif key.kind == "parent":
             inner = f"o{depth}"
             pairs.append(
@@ -166,12 +175,23 @@ def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
             pairs.append((key.name, _effective(alias, key, writer)))
         else:
             raise ValueError(f"not a node key: {key.kind}")
-    return _object(pairs)
+    if not derived:
+        return _object(pairs)
+    # Nearest first: the largest position in the path (root first) is the parent.
+    aggregates = ", ".join(
+        f"(array_agg(a.{c} ORDER BY t.n DESC) FILTER (WHERE a.{c} IS NOT NULL))[1] AS {c}"
+        for c in derived
+    )
+    return (
+        f"(SELECT {_object(pairs)} FROM (SELECT {aggregates} FROM unnest({alias}.path)"
+        f" WITH ORDINALITY t(id, n) JOIN organizations a ON a.id = t.id) d{depth})"
+    )
 
 
 def _effective(alias: str, key: Key, writer: _Writer) -> str:
-    """The values in effect on the site for the organization ``alias``: for each column a
-    lateral probe of its chain (itself last, so nearest first when descending)."""
+    """The values in effect on the site for the organization ``alias``: one walk of its
+    chain (itself last: the larger the position, the nearer) over its rows on the site,
+    each column's first non-null value and its owner taken by a filtered aggregate."""
     writer.depth += 1
     depth = writer.depth
     site = (
@@ -179,20 +199,12 @@ def _effective(alias: str, key: Key, writer: _Writer) -> str:
         " (SELECT id FROM sites WHERE is_default LIMIT 1))"
     )
     writer.sites.append(key.site_param)
-    joins: list[str] = []
-    wanted: dict[str, str] = {}
+    wanted: list[str] = []
 
     def probe(column: str) -> str:
         if column not in wanted:
-            name = wanted[column] = f"e{depth}_{len(wanted)}"
-            joins.append(
-                f" LEFT JOIN LATERAL (SELECT s.{column} AS v, s.organization_id AS src"
-                f" FROM unnest(array_append({alias}.path, {alias}.id)) WITH ORDINALITY"
-                f" t(id, n) JOIN site_organization_properties s ON s.organization_id = t.id"
-                f" AND s.site_id = st{depth}.id WHERE s.{column} IS NOT NULL"
-                f" ORDER BY t.n DESC LIMIT 1) {name} ON true"
-            )
-        return wanted[column]
+            wanted.append(column)
+        return f"e{depth}.{column}"
 
     pairs: list[tuple[str, str]] = []
     for item in key.keys:
@@ -200,14 +212,14 @@ def _effective(alias: str, key: Key, writer: _Writer) -> str:
             pairs.append((item.name, _text(item.what or "")))
         elif item.kind == "value":
             assert item.what in SITE_COLUMNS
-            value = f"{probe(item.what)}.v"
+            value = probe(item.what)
             pairs.append((item.name, _price(value) if item.what == "order_price_limit" else value))
         elif item.kind == "contract":
             contract = _contract(item.keys)
             pairs.append(
                 (
                     item.name,
-                    f"(SELECT {contract} FROM contracts c WHERE c.id = {probe('contract_id')}.v)",
+                    f"(SELECT {contract} FROM contracts c WHERE c.id = {probe('contract_id')})",
                 )
             )
         elif item.kind == "sources":
@@ -218,13 +230,26 @@ def _effective(alias: str, key: Key, writer: _Writer) -> str:
                 else:
                     assert source.kind == "source"
                     assert source.what in SITE_COLUMNS
-                    sources.append((source.name, f"{probe(source.what)}.src"))
+                    sources.append((source.name, f"{probe(source.what)}_src"))
             pairs.append((item.name, _object(sources)))
         else:
             raise ValueError(f"not an effective key: {item.kind}")
+    aggregates = ", ".join(
+        f"(array_agg(s.{c} ORDER BY t.n DESC) FILTER (WHERE s.{c} IS NOT NULL))[1] AS {c},"
+        f" (array_agg(s.organization_id ORDER BY t.n DESC) FILTER (WHERE s.{c} IS NOT NULL))[1]"
+        f" AS {c}_src"
+        for c in wanted
+    )
+    walk = (
+        f" CROSS JOIN LATERAL (SELECT {aggregates} FROM unnest(array_append({alias}.path, {alias}.id))"
+        f" WITH ORDINALITY t(id, n) JOIN site_organization_properties s"
+        f" ON s.organization_id = t.id AND s.site_id = st{depth}.id) e{depth}"
+        if wanted
+        else ""
+    )
     return (
         f"(SELECT CASE WHEN st{depth}.id IS NULL THEN NULL ELSE {_object(pairs)} END"
-        f" FROM (SELECT {site} AS id) st{depth}{''.join(joins)})"
+        f" FROM (SELECT {site} AS id) st{depth}{walk})"
     )
 
 
