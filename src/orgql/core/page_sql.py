@@ -137,18 +137,17 @@ def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
             pairs.append((key.name, f"{alias}.{key.what}"))
         elif key.kind == "derived" and key.what == "payment_methods":
             # An array: array_agg cannot collect arrays of different lengths.
-            column = key.what
             pairs.append(
                 (
                     key.name,
-                    f"COALESCE({alias}.{column}, (SELECT a.{column} FROM unnest({alias}.path)"
+                    f"COALESCE({alias}.payment_methods, (SELECT a.payment_methods"
+                    f" FROM unnest({alias}.path)"
                     f" WITH ORDINALITY t(id, n) JOIN organizations a ON a.id = t.id"
-                    f" WHERE a.{column} IS NOT NULL ORDER BY t.n DESC LIMIT 1))",
+                    " WHERE a.payment_methods IS NOT NULL ORDER BY t.n DESC LIMIT 1))",
                 )
             )
         elif key.kind == "derived":
-            column = key.what
-            assert column is not None
+            column = key.what or ""
             if column not in derived:
                 derived.append(column)
             pairs.append((key.name, f"COALESCE({alias}.{column}, d{depth}.{column})"))
@@ -241,7 +240,8 @@ def _effective(alias: str, key: Key, writer: _Writer) -> str:
         for c in wanted
     )
     walk = (
-        f" CROSS JOIN LATERAL (SELECT {aggregates} FROM unnest(array_append({alias}.path, {alias}.id))"
+        f" CROSS JOIN LATERAL (SELECT {aggregates}"
+        f" FROM unnest(array_append({alias}.path, {alias}.id))"
         f" WITH ORDINALITY t(id, n) JOIN site_organization_properties s"
         f" ON s.organization_id = t.id AND s.site_id = st{depth}.id) e{depth}"
         if wanted
