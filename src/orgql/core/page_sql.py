@@ -125,11 +125,19 @@ def _price(value: str) -> str:
 
 
 def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
+    """The JSON object of the organization row ``alias``. Its derived values, ancestors and
+    parent come from one walk of its chain (``path``: root first, so the larger the
+    position, the nearer), each a filtered aggregate over the walk's rows ``o<depth>``."""
     pairs: list[tuple[str, str]] = []
     writer.depth += 1
     depth = writer.depth
-    #: Derived scalar columns: one walk up the chain for all of them (a lateral aggregate).
-    derived: list[str] = []
+    row = f"o{depth}"  # an ancestor in the walk
+    walked: list[str] = []  # the walk's aggregates, named w<depth>_<i>
+
+    def walk(aggregate: str) -> str:
+        walked.append(f"{aggregate} AS w{depth}_{len(walked)}")
+        return f"d{depth}.w{depth}_{len(walked) - 1}"
+
     for key in keys:
         if key.kind == "const":
             pairs.append((key.name, _text(key.what or "")))
@@ -148,42 +156,37 @@ def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
             )
         elif key.kind == "derived":
             column = key.what or ""
-            if column not in derived:
-                derived.append(column)
-            pairs.append((key.name, f"COALESCE({alias}.{column}, d{depth}.{column})"))
+            nearest = walk(
+                f"(array_agg({row}.{column} ORDER BY t{depth}.n DESC)"
+                f" FILTER (WHERE {row}.{column} IS NOT NULL))[1]"
+            )
+            pairs.append((key.name, f"COALESCE({alias}.{column}, {nearest})"))
         elif key.kind == "parent":
-            inner = f"o{depth}"
+            # The chain's nearest, when it is the parent (inheritance.chain_of's chain[1]).
+            node = _node(row, key.keys, writer)
             pairs.append(
                 (
                     key.name,
-                    f"(SELECT {_node(inner, key.keys, writer)} FROM organizations {inner}"
-                    f" WHERE {inner}.id = {alias}.parent_id)",
+                    walk(
+                        f"(array_agg({node} ORDER BY t{depth}.n DESC)"
+                        f" FILTER (WHERE {row}.id = {alias}.parent_id))[1]"
+                    ),
                 )
             )
         elif key.kind == "ancestors":
-            inner = f"o{depth}"
-            pairs.append(
-                (
-                    key.name,
-                    f"COALESCE((SELECT json_agg({_node(inner, key.keys, writer)} ORDER BY"
-                    f" t{depth}.n) FROM unnest({alias}.path) WITH ORDINALITY t{depth}(id, n)"
-                    f" JOIN organizations {inner} ON {inner}.id = t{depth}.id), '[]'::json)",
-                )
-            )
+            node = _node(row, key.keys, writer)
+            ancestors = walk(f"json_agg({node} ORDER BY t{depth}.n)")
+            pairs.append((key.name, f"COALESCE({ancestors}, '[]'::json)"))
         elif key.kind == "effective":
             pairs.append((key.name, _effective(alias, key, writer)))
         else:
             raise ValueError(f"not a node key: {key.kind}")
-    if not derived:
+    if not walked:
         return _object(pairs)
-    # Nearest first: the largest position in the path (root first) is the parent.
-    aggregates = ", ".join(
-        f"(array_agg(a.{c} ORDER BY t.n DESC) FILTER (WHERE a.{c} IS NOT NULL))[1] AS {c}"
-        for c in derived
-    )
     return (
-        f"(SELECT {_object(pairs)} FROM (SELECT {aggregates} FROM unnest({alias}.path)"
-        f" WITH ORDINALITY t(id, n) JOIN organizations a ON a.id = t.id) d{depth})"
+        f"(SELECT {_object(pairs)} FROM (SELECT {', '.join(walked)} FROM unnest({alias}.path)"
+        f" WITH ORDINALITY t{depth}(id, n) JOIN organizations {row} ON {row}.id = t{depth}.id)"
+        f" d{depth})"
     )
 
 
