@@ -24,11 +24,9 @@ from sqlalchemy.sql.elements import TextClause
 
 from orgql.core import page_sql, repository
 from orgql.graphql.compiled.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
+from orgql.graphql.connections import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PAGE_SIZE = 20  # graphql.connections' (imported there from here would be a cycle)
-MAX_PAGE_SIZE = 100
 
 
 def _camel(column: str) -> str:
@@ -69,7 +67,8 @@ class SqlPlan:
         """The statement's parameters for this request, or None when the compiled plan must
         answer (not an admin, arguments the resolvers would refuse)."""
         context = executor.context_value
-        if not getattr(context, "principal", None) or not context.principal.is_admin:
+        principal = getattr(context, "principal", None)
+        if principal is None or not principal.is_admin:
             return None
         arguments = self._arguments(executor, self.root)
         first = arguments.get("first")
