@@ -1,7 +1,7 @@
 """SQL plans (ORGQL_GRAPHQL_SQL_PLANS) answer what the compiled executor answers: the same
 JSON (numbers compared as written, keys in order) for pages of the demo data and of a built
 hierarchy with overrides at several levels on several sites, cursors, the last page, subsets,
-aliases, fragments, the default site, the x-ccsite header and explicit sites; what they do
+aliases, fragments, the default site (and none), the x-ccsite header and explicit sites; what they do
 not cover falls back and is still answered the same. Two apps on one database."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from graphql_client import GraphQL, contract_input
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 
 from orgql.app import create_app
@@ -270,3 +270,27 @@ async def test_what_sql_plans_do_not_cover_is_answered_by_the_compiled_plan(
     plans = [p for d in compiled._cache.values() for p in d.plans.values() if p is not None]
     with_sql = [p for p in plans if p.sql is not None]
     assert len(with_sql) == 4, [p.root[0].nodes[0].loc for p in with_sql]
+
+
+async def test_without_a_default_site_effective_values_are_null_in_both(
+    client_for: Callable[..., httpx.AsyncClient],
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    reference: Starlette,
+    session: AsyncSession,
+) -> None:
+    await session.execute(text("UPDATE sites SET is_default = false"))
+    await session.commit()
+    compiled.clear_cache()
+    mine = client_for(app, app_state, token="admin")
+    theirs = client_for(reference, reference.state.lifespan, token="admin")
+    async with mine, theirs:
+        for variables in ({"first": 10}, {"first": 10, "site": "site1"}):
+            answer = await _answer(mine, ALIASED, variables)
+            assert answer == await _answer(theirs, ALIASED, variables)
+        body = {"query": scenarios.PAGE, "variables": {"first": 3}}
+        page = (await mine.post("/graphql", json=body)).json()["data"]["organizations"]
+        assert [e["node"]["effectiveSiteProperties"] for e in page["edges"]] == [None] * 3
+        assert await _answer(theirs, scenarios.PAGE, {"first": 3}) == await _answer(
+            mine, scenarios.PAGE, {"first": 3}
+        )
