@@ -1,8 +1,8 @@
 """SQL plans (ORGQL_GRAPHQL_SQL_PLANS) answer what the compiled executor answers: the same
 JSON (numbers compared as written, keys in order) for pages of the demo data and of a built
 hierarchy with overrides at several levels on several sites, cursors, the last page, subsets,
-aliases, fragments, the default site (and none), the x-ccsite header and explicit sites; what they do
-not cover falls back and is still answered the same. Two apps on one database."""
+aliases, fragments, the default site (and none), the x-ccsite header and explicit sites;
+what they do not cover falls back and is still answered the same. Two apps, one database."""
 
 from __future__ import annotations
 
