@@ -231,6 +231,13 @@ REFUSALS: list[Case] = [
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """SQL plans off: the compiled executor itself is compared here (SQL plans are compared
+    with it in test_sql_plans.py)."""
+    return settings.model_copy(update={"graphql_sql_plans": False})
+
+
+@pytest.fixture
 async def reference(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Starlette]:
     """The same app with the compiled executor off: graphql-core executes everything."""
     app = create_app(

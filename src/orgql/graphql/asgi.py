@@ -120,7 +120,7 @@ def development_headers(request: Request) -> dict[str, str] | None:
 def graphql_app(settings: Settings) -> OrgqlGraphQL:
     limits = Limits.from_settings(settings)
     app = OrgqlGraphQL(
-        build_schema(limits, settings.graphql_compiled_executor),
+        build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans),
         graphql_ide="graphiql" if limits.graphiql else None,
         allow_queries_via_get=False,
     )

@@ -11,7 +11,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from orgql.graphql.compiled.executor import CompiledExecutor
+from orgql.graphql.compiled.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.financial import FinancialMutations
 from orgql.graphql.limits import Limits, limit_extensions
@@ -66,14 +66,18 @@ _EXTENSIONS: list[Any] = [
 
 
 @functools.cache
-def build_schema(limits: Limits, compiled: bool = True) -> strawberry.Schema:
+def build_schema(
+    limits: Limits, compiled: bool = True, sql_plans: bool = True
+) -> strawberry.Schema:
     """The schema with ``limits`` enforced (one per distinct limits, shared by apps);
-    ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR)."""
+    ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR);
+    ``sql_plans``: with ``compiled``, pages PostgreSQL writes (ORGQL_GRAPHQL_SQL_PLANS)."""
+    executor = (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else None
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
-        execution_context_class=CompiledExecutor if compiled else None,
+        execution_context_class=executor,
         config=StrawberryConfig(
             disable_field_suggestions=not limits.field_suggestions,
             batching_config={"max_operations": limits.max_batch},

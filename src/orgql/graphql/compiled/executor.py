@@ -17,6 +17,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from orgql.graphql.compiled.execute import PlanRun
 from orgql.graphql.compiled.plan import Plan, compile_operation, directive_variables
+from orgql.graphql.sql_plans import SqlPlan, sql_plan
 
 #: Distinct (document, operation) pairs kept; each holds its plans by directive values.
 MAX_DOCUMENTS = 256
@@ -39,10 +40,30 @@ def clear_cache() -> None:
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    #: Pages that PostgreSQL writes whole (graphql.sql_plans; ORGQL_GRAPHQL_SQL_PLANS).
+    sql_plans = False
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
         if plan is None:
             return super().execute_operation(serially)
+        if self.sql_plans:
+            if not plan.sql_compiled:
+                plan.sql, plan.sql_compiled = sql_plan(plan), True
+            if plan.sql is not None:
+                parameters = plan.sql.parameters(self)
+                if parameters is not None:
+                    return self._execute_sql(plan, plan.sql, parameters)
+        return self._execute_plan(plan)
+
+    async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
+        data = await sql.run(self.context_value, parameters)
+        if data is not None:
+            return self.build_response(data)
+        result = self._execute_plan(plan)
+        return await result if self.is_awaitable(result) else result
+
+    def _execute_plan(self, plan: Plan) -> Any:
         run = PlanRun(self, self.schema._strawberry_schema)  # type: ignore[attr-defined]
         try:
             result = run.execute_fields(plan.root, self.root_value, None)
@@ -102,3 +123,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             document.plans.clear()
         document.plans[values] = plan
         return plan
+
+
+class SqlPlanExecutor(CompiledExecutor):
+    """The compiled executor with SQL plans for the pages they cover."""
+
+    sql_plans = True

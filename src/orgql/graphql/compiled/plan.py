@@ -114,6 +114,9 @@ class FieldPlan:
 class Plan:
     root: list[FieldPlan]
     root_type: GraphQLObjectType
+    #: The SQL plan (graphql.sql_plans), once asked for: None when the plan has none.
+    sql: Any = None
+    sql_compiled: bool = False
 
 
 @dataclass(slots=True)
