@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgql.app import create_app
 from orgql.auth.tokens import Authenticator
+from orgql.core import webhooks
 from orgql.core.demo import seed_demo
 from orgql.db.embedded import EmbeddedPostgres
 from orgql.db.engine import make_engine, make_sessionmaker
@@ -133,6 +134,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def effect_subscriber(engine: AsyncEngine) -> None:
+    """A committed webhook subscription taking every event type: changes compute and emit
+    their ``organization.effectiveValueChanged`` events only when someone takes them."""
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await webhooks.create(session, webhooks.NewSubscription("http://127.0.0.1:9/hook", []))
 
 
 @pytest.fixture

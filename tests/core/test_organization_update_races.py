@@ -172,6 +172,7 @@ async def test_a_child_created_under_a_parent_being_deactivated_is_refused(
     assert (outcome.field, "deactivated" in outcome.message) == ("parentOrganization.id", True)
 
 
+@pytest.mark.usefixtures("effect_subscriber")
 async def test_a_move_does_not_commit_between_the_snapshots_of_a_site_update(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

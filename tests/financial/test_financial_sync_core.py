@@ -190,6 +190,7 @@ async def _nothing() -> None:
     return None
 
 
+@pytest.mark.usefixtures("effect_subscriber")
 async def test_a_sync_tells_the_subtree_whose_inherited_defaults_changed(
     session: AsyncSession,
 ) -> None:
@@ -218,6 +219,12 @@ async def test_a_sync_tells_the_subtree_whose_inherited_defaults_changed(
                 for change in payload["changes"]
                 if change["field"] == "derivedBillingAddress"
             )
+        await session.execute(
+            text(
+                "DELETE FROM webhook_deliveries WHERE event_id IN"
+                f" (SELECT id FROM outbox_events WHERE type IN {types})"
+            )
+        )
         await session.execute(text(f"DELETE FROM outbox_events WHERE type IN {types}"))
         return found
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_receiver import Receiver
 from webhook_support import Clock, deliver_everything, outbox, subscribe
@@ -16,9 +17,12 @@ from orgql.core import organization_updates, organizations, site_properties
 from orgql.core.organization_changes import parse_changes
 from orgql.core.organization_input import parse_new_organization
 from orgql.db import models
-from orgql.db.event_models import OutboxEvent
+from orgql.db.event_models import OutboxEvent, WebhookSubscription
 from orgql.webhooks.dispatcher import Dispatcher
 from orgql.webhooks.signing import verify
+
+# Effective-value events are computed only for a subscriber (README "Event catalogue").
+pytestmark = pytest.mark.usefixtures("effect_subscriber")
 
 ORGANIZATIONS = "/ccadmin/v1/organizations"
 SITE_CAUSE = {"organizationId": "100001", "eventType": "organization.siteProperties.updated"}
@@ -366,11 +370,37 @@ async def test_the_events_cost_the_same_statements_whatever_the_subtree_size(
         costs.append((statement_counter.count, 0))
 
     assert costs[0] == costs[2]
-    # an update that changes no inherited value takes no snapshot (four statements) and so
-    # holds off no move (one)
-    assert costs[1] == costs[3] == (costs[0][0] - 5, 0)
-    assert costs[0] == (8, 12)  # as README ("Events") says
+    # an update that changes no inherited value takes no snapshot (four statements), so it
+    # holds off no move (one) and asks for no subscriber (one)
+    assert costs[1] == costs[3] == (costs[0][0] - 6, 0)
+    assert costs[0] == (9, 13)  # as README ("Events") says
     found = await since(session, last)
     effects = [kind for kind, *_ in found if kind == "organization.effectiveValueChanged"]
     # the leaf, then 100003 and the 29 between them (the leaf now has its own values)
     assert len(effects) == 2 * 1 + 2 * 30
+
+
+async def test_without_a_subscriber_no_subtree_is_compared_and_no_effect_is_emitted(
+    session: AsyncSession, statement_counter: Any
+) -> None:
+    await session.execute(delete(WebhookSubscription))  # the module's subscriber
+    await session.commit()
+    last = await mark(session)
+
+    statement_counter.reset()
+    changes = parse_changes({"description": "Nobody listens"})
+    await organization_updates.update(session, "100002", changes)
+    update_cost = statement_counter.count
+    statement_counter.reset()
+    entry = site_properties.parse_site_updates(
+        [{"site": {"id": "site2"}, "properties": {"orderPriceLimit": 7}}]
+    )
+    await site_properties.update(session, "100001", entry)
+    site_cost = statement_counter.count
+
+    # with nobody to tell: no move lock and no snapshots, five statements fewer than (9, 13)
+    assert (update_cost, site_cost) == (9 - 5, 13 - 5)
+    assert [kind for kind, *_ in await since(session, last)] == [
+        "organization.updated",
+        "organization.siteProperties.updated",
+    ]

@@ -62,6 +62,7 @@ async def test_an_event_rolled_back_with_its_change_is_gone(
     assert await outbox(session) == []
 
 
+@pytest.mark.usefixtures("effect_subscriber")
 async def test_site_properties_requests_and_syncs_each_write_their_event(
     client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

@@ -101,6 +101,25 @@ _EMIT = text(
 )
 
 
+_WANTED = text(
+    """
+    SELECT EXISTS (
+        SELECT FROM webhook_subscriptions AS s
+        WHERE s.active AND (cardinality(s.event_types) = 0 OR :type = ANY(s.event_types))
+    )
+    """
+)
+
+
+async def wanted(session: AsyncSession, type: EventType) -> bool:
+    """Whether an active subscription takes events of ``type`` (one statement).
+
+    For events that are costly to compute (``organization.effectiveValueChanged`` compares a
+    whole subtree before and after a change): with no subscriber for them they would only
+    fill the outbox, since a subscription gets the events emitted after it was created."""
+    return bool(await session.scalar(_WANTED, {"type": str(type)}))
+
+
 async def emit(
     session: AsyncSession,
     *,

@@ -77,9 +77,10 @@ async def update(
     ``dry_run``: check, compute the effects, write nothing (and emit nothing). Otherwise the
     change's events are emitted (:mod:`change_events`). ``with_effects``: return the effects
     too."""
+    compare = dry_run or with_effects or await _effects_wanted(session, changes)
     if changes.move is not None:
         await lock_moves(session)
-    elif dry_run or _compares_subtree(changes):
+    elif compare:
         await hold_off_moves(session)  # no move commits between the two snapshots
     organization = await _locked(session, organization_id)
     if expected_version is not None and organization.version != expected_version:
@@ -92,7 +93,9 @@ async def update(
         )
     site_update = await _check(session, organization, changes, site_id)
     if not dry_run:
-        return await _apply_with_events(session, organization, changes, site_update, with_effects)
+        return await _apply_with_events(
+            session, organization, changes, site_update, compare=compare, with_effects=with_effects
+        )
 
     before = await snapshot_subtree(session, organization.id)
     savepoint = await session.begin_nested()
@@ -110,14 +113,14 @@ async def _apply_with_events(
     organization: models.Organization,
     changes: OrganizationChanges,
     site_update: site_properties.SiteUpdate | None,
+    *,
+    compare: bool,
     with_effects: bool,
 ) -> UpdateResult:
-    """Apply the change and emit its events. The subtree's values are compared only when the
-    change can alter what it inherits (an inherited column, a site value, a move): two
-    snapshots, four statements whatever the subtree's size."""
+    """Apply the change and emit its events. With ``compare``, the subtree's values are
+    compared around the write: two snapshots, four statements whatever the subtree's size."""
     own_before = change_events.own_values(organization)
-    inherited = _compares_subtree(changes)
-    before = await snapshot_subtree(session, organization.id) if inherited else None
+    before = await snapshot_subtree(session, organization.id) if compare else None
     site_keys = await _apply(session, organization, changes, site_update)
     effects = []
     if before is not None:
@@ -131,6 +134,14 @@ async def _apply_with_events(
     )
     await events.emit_many(session, change_events.update_events(done))
     return UpdateResult(organization, effects if with_effects else None)
+
+
+async def _effects_wanted(session: AsyncSession, changes: OrganizationChanges) -> bool:
+    """Whether the change's effects on its subtree are to be computed for the events: the
+    change can alter what the subtree inherits, and a subscriber takes those events."""
+    return _compares_subtree(changes) and await events.wanted(
+        session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED
+    )
 
 
 def _compares_subtree(changes: OrganizationChanges) -> bool:

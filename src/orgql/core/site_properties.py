@@ -203,13 +203,18 @@ async def update(
 
     Emits ``organization.siteProperties.updated``, then ``organization.effectiveValueChanged``
     for each organization of the subtree (itself included) whose effective values changed
-    (:mod:`change_events`; the two subtree snapshots cost four statements)."""
-    await hold_off_moves(session)  # no move commits between the two snapshots
+    (:mod:`change_events`; the two subtree snapshots cost four statements, and are taken only
+    when a webhook subscription takes those events)."""
+    compare = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
+    if compare:
+        await hold_off_moves(session)  # no move commits between the two snapshots
     plan = await prepare(session, organization_id, updates, actor=actor)
     organization = plan.organization
-    before = await effects.snapshot_subtree(session, organization.id)
+    before = await effects.snapshot_subtree(session, organization.id) if compare else None
     results = await write(session, plan)
-    changes = effects.diff(before, await effects.snapshot_subtree(session, organization.id))
+    changes = []
+    if before is not None:
+        changes = effects.diff(before, await effects.snapshot_subtree(session, organization.id))
     cause = events.EventType.ORGANIZATION_SITE_PROPERTIES_UPDATED
     data = {"id": organization.id, "sites": [_changed(u) for u in updates]}
     await events.emit_many(

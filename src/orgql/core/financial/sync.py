@@ -125,8 +125,11 @@ async def _replace(
     unit: int | None,
 ) -> SyncResult:
     org, address = models.Organization, models.Address
-    # No move commits between the subtree's two snapshots (taken before any row lock).
-    await hold_off_moves(session)
+    # No move commits between the subtree's two snapshots (taken before any row lock),
+    # taken only when a subscriber takes the effective-value events.
+    compare = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
+    if compare:
+        await hold_off_moves(session)
     # The lock serializes syncs of one organization: a second sync waits here, then (read
     # committed) removes exactly what the first one committed.
     organization = await session.scalar(
@@ -152,7 +155,7 @@ async def _replace(
     plan = plan_sync(fetched, unit, nicknames)
     # The organization's default addresses are inherited, and removed addresses are unset
     # as defaults below it (ON DELETE SET NULL): the subtree is compared around the write.
-    before = await effects.snapshot_subtree(session, organization_id)
+    before = await effects.snapshot_subtree(session, organization_id) if compare else None
 
     removed = set(
         await session.scalars(
@@ -184,7 +187,9 @@ async def _replace(
         "customerAccountIds": account_ids,
         "failedAddressCount": len(plan.failed),
     }
-    changes = effects.diff(before, await effects.snapshot_subtree(session, organization_id))
+    changes = []
+    if before is not None:
+        changes = effects.diff(before, await effects.snapshot_subtree(session, organization_id))
     await events.emit_many(
         session,
         [
