@@ -8,13 +8,17 @@ must serve the next request."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.app import create_app
+from orgql.settings import Settings
 
 SITES = [{"id": "site1"}, {"id": "site2"}, {"id": "siteUS"}]
 PAGE = "organizations(first: 5) { edges { node { id } } }"
@@ -95,3 +99,24 @@ async def test_shopper_beside_a_read(
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["webhookSubscriptions"], "FORBIDDEN")
     ]
+
+
+async def test_a_timed_out_request_does_not_wait_for_its_stuck_read(
+    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> None:
+    """The reads are shielded from the executor's cancellations, not from the request's
+    timeout: a read stuck behind a lock is cancelled, the request answers 503 TIMEOUT while
+    the lock is still held, and the pool serves the next request."""
+    app = create_app(settings.model_copy(update={"graphql_timeout_seconds": 0.5}), engine=engine)
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+        await _sites(client)
+        async with engine.connect() as locker:
+            await locker.execute(text("LOCK TABLE sites IN ACCESS EXCLUSIVE MODE"))
+            # Bounded only so that a regression (close() waiting on the lock we hold) fails
+            # instead of hanging the suite.
+            async with asyncio.timeout(30):
+                response = await client.post("/graphql", json={"query": "{ sites { id } }"})
+            await locker.rollback()
+        assert response.status_code == 503, response.text
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["TIMEOUT"]
+        await _sites(client)
