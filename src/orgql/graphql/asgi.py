@@ -61,7 +61,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         except TimeoutError:
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
-                await context.close()
+                await context.close(abandon=True)
             raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
             ) from None

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +37,8 @@ class Context:
     _reading: bool = False
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Reads still running for a resolver that was cancelled (see run); close() awaits them.
+    _in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
     loaders: Loaders = field(init=False)
@@ -68,12 +70,29 @@ class Context:
 
         A request that only reads (a query) runs its statements without a transaction: each
         statement sees its own snapshot, as it would in a READ COMMITTED transaction, and
-        the request saves the BEGIN and ROLLBACK round trips."""
+        the request saves the BEGIN and ROLLBACK round trips.
+
+        The read runs in a task of its own, shielded: graphql-core cancels the siblings of a
+        non-null field that raised (a refusal), and a statement cancelled while asyncpg
+        waits for its answer costs its connection (SQLAlchemy invalidates it, as it would a
+        lost one). A cancelled resolver stops waiting; its read finishes, and close() waits
+        for it before giving the connection back."""
+        task: asyncio.Task[T] = asyncio.ensure_future(self._run(work))
+        self._in_flight.add(task)
+        task.add_done_callback(self._done)
+        return await asyncio.shield(task)
+
+    async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:
             if self._session is None:
                 self._session = self.sessionmaker(bind=_autocommit(self.sessionmaker))
                 self._reading = True
             return await work(self._session)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a read nobody waits for any more is not "lost"
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -81,7 +100,8 @@ class Context:
         The history it records names the caller (core.history)."""
         async with self._lock:
             if self._reading:  # reads came first: the writes get a transactional session
-                await self.close()
+                # No read runs now (we hold the lock): close the session, keep the caches.
+                await self._close_session()
             session = self._get_session()
             try:
                 await history.set_actor(session, history.actor_of(self.principal))
@@ -103,11 +123,19 @@ class Context:
         # shield: a resolver cancelled while waiting must not cancel its siblings' read.
         return await asyncio.shield(self._default_site)
 
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        self._reading = False
+    async def close(self, *, abandon: bool = False) -> None:
+        """Give the connection back and drop what the request read.
+
+        Reads still in flight (their resolvers cancelled) are awaited first, so that the
+        connection goes back whole; but a request that ran out of time (``abandon``, or
+        this task being cancelled) cancels them: the database may be what is slow."""
+        current = asyncio.current_task()
+        if abandon or (current is not None and current.cancelling()):
+            for task in self._in_flight:
+                task.cancel()
+        if self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+        await self._close_session()
         # The loaders' closures refer back to this context: a cycle that only the garbage
         # collector frees, with everything the request read hanging from their caches (about
         # half a megabyte for a page). Emptied, the rows go when the request goes; the
@@ -118,6 +146,12 @@ class Context:
         self._loaders_as_of.clear()
         self.organizations.clear()
         self._default_site = None
+
+    async def _close_session(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self._reading = False
 
 
 _autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()

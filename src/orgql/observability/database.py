@@ -71,6 +71,10 @@ def _on_error(context: ExceptionContext) -> None:
     observation = current_observation.get()
     if observation is None:
         return
+    if not isinstance(context.original_exception, Exception):
+        # CancelledError (a BaseException): SQLAlchemy calls the cancelled statement's
+        # connection lost (and drops it), but the request cancelled it, not the database.
+        return
     reason = "the connection to the database was lost" if context.is_disconnect else None
     reason = reason or unavailability(context.original_exception)
     if reason is not None and observation.database_unavailable is None:
