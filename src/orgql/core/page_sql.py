@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orgql.core.inheritance import DERIVED_COLUMNS
+from orgql.core.organization_views import SITE_COLUMNS
+
 #: Organization columns a node may ask for (the GraphQL plain columns).
 COLUMNS = frozenset(
     {
@@ -45,30 +48,11 @@ COLUMNS = frozenset(
 )
 #: Derived (inherited) columns a node may ask for: inheritance.DERIVED_COLUMNS with a plain
 #: value (not the address and shipping-method references).
-DERIVED = frozenset(
-    {
-        "description",
-        "type",
-        "customer_type",
-        "duns_number",
-        "tax_reference_number",
-        "vat_reference_number",
-        "tax_exemption_code",
-        "unique_id",
-        "organization_logo",
-        "payment_methods",
-        "use_all_payment_methods_from_site",
-        "use_all_shipping_methods_from_site",
-    }
-)
-#: Per-site columns of site_organization_properties (core.organization_views.SITE_COLUMNS).
-SITE_COLUMNS = (
-    "contract_id",
-    "approval_required",
-    "order_price_limit",
-    "delegate_approval_management",
-    "use_external_approval_webhook",
-)
+DERIVED = frozenset(DERIVED_COLUMNS) - {
+    "shipping_methods",
+    "billing_address_id",
+    "shipping_address_id",
+}
 CONTRACT_COLUMNS = frozenset({"id", "display_name", "description", "external_contract_reference"})
 #: json_build_object takes at most 100 arguments.
 MAX_KEYS = 50
