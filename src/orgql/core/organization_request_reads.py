@@ -3,7 +3,6 @@ and the batch reads that loaders and the REST renderer share (one statement each
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,13 +10,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core import cursors
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.core.validation import MAX_OFFSET, Problems, is_storable_text
+from orgql.core.validation import MAX_OFFSET, Problems
 from orgql.db import models
 
 MAX_PAGE_SIZE = 250
-_CURSOR_PREFIX = "request:"
+_CURSOR_KIND = "request"
 
 
 @dataclass(frozen=True)
@@ -143,19 +143,18 @@ async def count(session: AsyncSession, *, status: str | None) -> int:
 
 
 def encode_cursor(row: models.OrganizationRequest) -> str:
-    text = f"{_CURSOR_PREFIX}{row.created_at.isoformat()}|{row.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    return cursors.encode(_CURSOR_KIND, f"{row.created_at.isoformat()}|{row.id}")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    value = cursors.decode(_CURSOR_KIND, cursor)
+    if value is None:
+        return None
+    stamp, _, request_id = value.partition("|")
     try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
-        stamp, _, request_id = text.removeprefix(_CURSOR_PREFIX).partition("|")
         created = datetime.fromisoformat(stamp)
-    except (ValueError, UnicodeError):
+    except ValueError:
         return None
-    if not text.startswith(_CURSOR_PREFIX) or not request_id or created.tzinfo is None:
+    if not request_id or created.tzinfo is None:
         return None
-    if not is_storable_text(request_id):
-        return None  # no id of ours (NUL): the bad-cursor error, not the driver's
     return created, request_id

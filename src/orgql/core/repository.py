@@ -6,7 +6,6 @@ organizations costs a constant number of statements whatever N and the tree dept
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +27,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from orgql.core import cursors
 from orgql.core.effective_filter import EffectiveSiteFilter, effective_condition
-from orgql.core.validation import is_storable_text
 from orgql.db import models
 
 Ts = TypeVarTuple("Ts")
@@ -387,18 +386,11 @@ async def count_organizations(session: AsyncSession, where: OrganizationFilter) 
 
 
 def encode_cursor(organization_id: str) -> str:
-    return base64.urlsafe_b64encode(f"org:{organization_id}".encode()).decode()
+    return cursors.encode("org", organization_id)
 
 
 def decode_cursor(cursor: str) -> str | None:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
-    except (ValueError, UnicodeError):
-        return None
-    prefix, _, organization_id = text.partition(":")
-    # An id PostgreSQL cannot take (NUL) is no cursor of ours either: the bad-cursor error.
-    valid = prefix == "org" and organization_id and is_storable_text(organization_id)
-    return organization_id if valid else None
+    return cursors.decode("org", cursor)
 
 
 async def children_pages(

@@ -604,9 +604,6 @@ class IdempotencyKey(Base):
 # ---------------------------------------------------------------- history
 
 
-HISTORY_KINDS = ("organization", "site_properties", "address", "member", "contract")
-
-
 class OrganizationHistory(Base):
     """One row written in a tracked table, recorded by a trigger in the writing transaction
     (migration 0010 explains the columns). Read-only for the application."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from enum import Enum
 from typing import Any, cast
@@ -10,7 +9,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core import history
+from orgql.core import cursors, history
 from orgql.core.errors import Codes, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -117,17 +116,14 @@ class OrganizationChangeConnection:
 
 
 def _encode(change_id: int) -> str:
-    return base64.urlsafe_b64encode(f"change:{change_id}".encode()).decode()
+    return cursors.encode("change", str(change_id))
 
 
 def _decode(cursor: str) -> int:
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition(":")
-        # A change id is a bigint: ASCII digits below 2**63 (a larger one overflows the driver).
-        if prefix == "change" and value.isascii() and value.isdigit() and int(value) < 2**63:
-            return int(value)
-    except (ValueError, UnicodeError):
-        pass
+    value = cursors.decode("change", cursor)
+    # A change id is a bigint: ASCII digits below 2**63 (a larger one overflows the driver).
+    if value is not None and value.isascii() and value.isdigit() and int(value) < 2**63:
+        return int(value)
     raise public_error(OrgqlError(Codes.INVALID_INPUT, "not a cursor of this API", "after"))
 
 
