@@ -124,3 +124,35 @@ def derive_site_values(
                 values[column] = Inherited(value, org_id)
                 break
     return values
+
+
+def derive_forest(
+    paths: Mapping[str, Sequence[str]],
+    own: Mapping[str, Sequence[object | None]],
+    width: int,
+) -> dict[str, tuple[list[object | None], list[str | None]]]:
+    """:func:`derive` (or :func:`derive_site_values`) of ``width`` columns for many
+    organizations whose chains overlap, each organization's values computed once: its own
+    where set, else those of the nearest organization of its path that ``paths`` holds.
+
+    ``paths`` maps every organization to its stored path (root first); ``own`` maps an
+    organization to its own values, in column order (absent: none set, as an organization
+    without a row on a site). Returns, per organization, the derived values and the ids of
+    the organizations that set them. Organizations sharing a parent without own values share
+    its lists: they are read-only."""
+    unset: tuple[list[object | None], list[str | None]] = ([None] * width, [None] * width)
+    derived: dict[str, tuple[list[object | None], list[str | None]]] = {}
+    for org_id in sorted(paths, key=lambda key: len(paths[key])):  # ancestors first
+        path = paths[org_id]
+        nearest = next((derived[a] for a in reversed(path) if a in derived), unset)
+        values = own.get(org_id)
+        if values is None or all(value is None for value in values):
+            derived[org_id] = nearest
+            continue
+        inherited, owners = list(nearest[0]), list(nearest[1])
+        for position, value in enumerate(values):
+            if value is not None:
+                inherited[position] = value
+                owners[position] = org_id
+        derived[org_id] = (inherited, owners)
+    return derived

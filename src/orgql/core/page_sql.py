@@ -1,24 +1,34 @@
-"""A page of organizations written as JSON by PostgreSQL: one statement for the page, its
-hierarchy, derived and effective per-site values (the GraphQL gateway's SQL plans).
+"""A page of organizations, with its hierarchy, derived and effective per-site values, from
+at most three statements (the GraphQL gateway's SQL plans).
 
-The rules are those of :mod:`orgql.core.inheritance` (DOMAIN.md, "Derived values"), in SQL as
-in :mod:`orgql.core.effective_filter`: a derived column is the organization's own value when
-not null, else the nearest ancestor's along the stored ``path`` (root first, parent last);
-a per-site value the same within one site, each column on its own, with the id of the
-organization that set it. ``tests/graphql/test_sql_plans.py`` holds the SQL to the resolvers'
-answers.
+A selection is described with :class:`Key` (the GraphQL layer translates its documents into
+them) and compiled once into a :class:`PagePlan`: the statements that read the rows it needs
+and the functions that compose its JSON-ready answer from them. Per request:
 
-A selection is described with the small classes below (the GraphQL layer translates its
-documents into them); :func:`page_statement` writes the statement, whose one row holds
-whether every named site exists and the connection's JSON text. Keys come out in the
-selection's order; ``orderPriceLimit`` is written as Python writes the float of the stored
-decimal (``2500.0``, ``1234.5``).
+1. the page and every ancestor of its organizations, by the stored ``path`` (one
+   ``UNION ALL``), only the columns the selection names;
+2. when the selection has effective per-site values: the site rows of all those
+   organizations on every site it names (and the default site when one is unnamed), with
+   the contracts they name, and which of those sites exist;
+3. when it asks for ``totalCount``: the count.
+
+Derived and effective values follow :mod:`orgql.core.inheritance` (DOMAIN.md, "Derived
+values"), computed once per organization of the page and its chains
+(:func:`inheritance.derive_forest`), so an ancestor shared by the whole page costs once.
+``tests/graphql/test_sql_plans.py`` holds the answers to the resolvers'.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import count
+from typing import Any, cast
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orgql.core import cursors, inheritance
 from orgql.core.inheritance import DERIVED_COLUMNS
 from orgql.core.organization_views import SITE_COLUMNS
 
@@ -54,8 +64,6 @@ DERIVED = frozenset(DERIVED_COLUMNS) - {
     "shipping_address_id",
 }
 CONTRACT_COLUMNS = frozenset({"id", "display_name", "description", "external_contract_reference"})
-#: json_build_object takes at most 100 arguments.
-MAX_KEYS = 50
 
 
 @dataclass(frozen=True)
@@ -69,240 +77,398 @@ class Key:
     kind: str
     what: str | None = None
     keys: tuple[Key, ...] = ()
-    #: "effective": the bind parameter naming the site (null: the default site).
+    #: "effective": the name of the site argument (its value null: the default site).
     site_param: str = ""
 
 
+Row = Sequence[Any]
+#: A value of an organization's object, from its row.
+Value = Callable[[Row, "_Read"], Any]
+#: A value of an effective-site-values object, from the derived values and their owners.
+SiteValue = Callable[[list[Any], list[str | None], "_Read"], Any]
+
+
 @dataclass
-class _Writer:
-    depth: int = 0
-    sites: list[str] = field(default_factory=list)
+class _Read:
+    """One request's rows and what is derived from them."""
+
+    by_id: dict[str, Row]
+    #: Derived values of every organization read, in the plan's derived-column order.
+    derived: dict[str, tuple[list[Any], list[str | None]]]
+    #: Per site argument: its effective values per organization (site-column order), or
+    #: None when the argument names no site (no default site).
+    effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None]
+    contracts: dict[str, Row]
+    #: Nested objects already composed, by (composer, organization id): an ancestor shared
+    #: by the page is composed once.
+    composed: dict[tuple[int, str], Any] = field(default_factory=dict)
 
 
-def _object(pairs: list[tuple[str, str]]) -> str:
-    if len(pairs) > MAX_KEYS:
-        raise ValueError("too many keys for one json_build_object")
-    if not pairs:
-        return "json_build_object()"
-    return "json_build_object(" + ", ".join(f"{_text(k)}, {v}" for k, v in pairs) + ")"
+#: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
+#: logs and statistics (and to the tests, which check that a plan answered).
+MARK = "/* orgql page plan */ "
+_TOTAL = text(MARK + "SELECT count(*) FROM organizations")
+
+#: Positions in an organization row: every row starts with these.
+_ID, _PATH, _POSITION = 0, 1, 2
 
 
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+class PagePlan:
+    """The statements and composers of one selection (a connection's keys)."""
+
+    def __init__(self, keys: tuple[Key, ...]) -> None:
+        #: The organization columns read; a row is (id, path, position on the page or
+        #: null for an ancestor, *the rest).
+        self.columns: list[str] = ["id", "path", "position"]
+        self.derived_columns: list[str] = []
+        self.site_columns: list[str] = []
+        self.contract_columns: list[str] = []
+        #: The site arguments, in the order of the selection.
+        self.site_params: list[str] = []
+        self.total = False
+        self.hierarchy = False  # does anything need the ancestors?
+        self._tokens = count()
+        self._compose = self._connection(keys)
+        self.derived_at = [self._column(c) for c in self.derived_columns]
+        self.page_statement = text(MARK + self._page_sql())
+        self.sites_statement = text(MARK + self._sites_sql()) if self.site_params else None
+
+    # -- reading
+
+    async def read(
+        self,
+        connection: AsyncConnection,
+        first: int,
+        after: str | None,
+        sites: Mapping[str, str | None],
+    ) -> dict[str, Any] | None:
+        """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
+        value per site argument; None: the default site) does not exist."""
+        result = await connection.execute(self.page_statement, {"first": first, "after": after})
+        rows = cast(list[Row], result.all())
+        by_id = {row[_ID]: row for row in rows}
+        effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None] = {}
+        contracts: dict[str, Row] = {}
+        if self.sites_statement is not None:
+            found = await self._read_sites(connection, by_id, sites, effective, contracts)
+            if not found:
+                return None
+        total = None
+        if self.total:
+            total = (await connection.execute(_TOTAL)).scalar()
+        derived: dict[str, tuple[list[Any], list[str | None]]] = {}
+        if self.derived_at:
+            at = self.derived_at
+            derived = inheritance.derive_forest(
+                {org_id: row[_PATH] for org_id, row in by_id.items()},
+                {org_id: [row[p] for p in at] for org_id, row in by_id.items()},
+                len(at),
+            )
+        read = _Read(by_id, derived, effective, contracts)
+        page = sorted((row for row in rows if row[_POSITION] is not None), key=_position)
+        return self._compose(page, first, total, read)
+
+    async def _read_sites(
+        self,
+        connection: AsyncConnection,
+        by_id: dict[str, Row],
+        sites: Mapping[str, str | None],
+        effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None],
+        contracts: dict[str, Row],
+    ) -> bool:
+        assert self.sites_statement is not None
+        named = sorted({site for site in sites.values() if site is not None})
+        wants_default = any(sites.get(param) is None for param in self.site_params)
+        result = await connection.execute(
+            self.sites_statement,
+            {"ids": list(by_id), "sites": named, "default": wants_default},
+        )
+        width = len(self.site_columns)
+        own: dict[str, dict[str, Row]] = {}
+        default = None
+        for row in result:
+            site_id, is_default, organization_id = row[0], row[1], row[2]
+            values = own.setdefault(site_id, {})
+            if is_default:
+                default = site_id
+            if organization_id is not None:
+                values[organization_id] = row[3 : 3 + width]
+                if self.contract_columns and row[3 + width] is not None:
+                    contracts[row[3 + width]] = row[3 + width :]
+        if any(site not in own for site in named):
+            return False
+        paths = {org_id: row[_PATH] for org_id, row in by_id.items()}
+        derived_by_site: dict[str, dict[str, tuple[list[Any], list[str | None]]]] = {}
+        for param in self.site_params:
+            named_site = sites.get(param)
+            site = named_site if named_site is not None else default
+            if site is None:
+                effective[param] = None
+                continue
+            if site not in derived_by_site:
+                derived_by_site[site] = inheritance.derive_forest(paths, own[site], width)
+            effective[param] = derived_by_site[site]
+        return True
+
+    def _page_sql(self) -> str:
+        def select(position: str) -> str:
+            return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
+
+        page = (
+            f"SELECT {select('row_number() OVER (ORDER BY o.id)')} FROM organizations o"
+            " WHERE CAST(:after AS varchar) IS NULL OR o.id > CAST(:after AS varchar)"
+            " ORDER BY o.id LIMIT CAST(:first AS integer) + 1"
+        )
+        if not self.hierarchy:
+            return page
+        return (
+            f"WITH page AS MATERIALIZED ({page}) SELECT * FROM page UNION ALL"
+            f" SELECT {select('NULL')} FROM organizations o"
+            " WHERE o.id = ANY(ARRAY(SELECT DISTINCT unnest(path) FROM page))"
+        )
+
+    def _sites_sql(self) -> str:
+        contracts = ""
+        if self.contract_columns:
+            contracts = " LEFT JOIN contracts c ON c.id = s.contract_id"
+        return (
+            "SELECT w.id, w.is_default, s.organization_id"
+            + "".join(f", s.{c}" for c in self.site_columns)
+            + "".join(f", c.{c}" for c in self.contract_columns)
+            + " FROM sites w LEFT JOIN site_organization_properties s"
+            " ON s.site_id = w.id AND s.organization_id = ANY(CAST(:ids AS varchar[]))"
+            + contracts
+            + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
+            " OR (w.is_default AND CAST(:default AS boolean))"
+        )
+
+    # -- composing
+
+    def _column(self, column: str) -> int:
+        assert column in COLUMNS
+        if column not in self.columns:
+            self.columns.append(column)
+        return self.columns.index(column)
+
+    def _derived(self, column: str) -> int:
+        """The column's position among the derived values (the statement reads it too)."""
+        assert column in DERIVED
+        if column not in self.derived_columns:
+            self.derived_columns.append(column)
+        return self.derived_columns.index(column)
+
+    def _site(self, column: str) -> int:
+        assert column in SITE_COLUMNS
+        if column not in self.site_columns:
+            self.site_columns.append(column)
+        return self.site_columns.index(column)
+
+    def _connection(
+        self, keys: tuple[Key, ...]
+    ) -> Callable[[list[Row], int, int | None, _Read], dict[str, Any]]:
+        parts: list[tuple[str, Callable[[list[Row], bool, int | None, _Read], Any]]] = []
+        for key in keys:
+            if key.kind == "const":
+                parts.append((key.name, _const(key.what)))
+            elif key.kind == "total":
+                self.total = True
+                parts.append((key.name, lambda page, more, total, read: total))
+            elif key.kind == "page_info":
+                parts.append((key.name, _page_info(key.keys)))
+            elif key.kind == "edges":
+                parts.append((key.name, self._edges(key.keys)))
+            else:
+                raise ValueError(f"not a connection key: {key.kind}")
+
+        def compose(rows: list[Row], first: int, total: int | None, read: _Read) -> dict[str, Any]:
+            page, more = rows[:first], len(rows) > first
+            return {name: value(page, more, total, read) for name, value in parts}
+
+        return compose
+
+    def _edges(self, keys: tuple[Key, ...]) -> Callable[[list[Row], bool, int | None, _Read], Any]:
+        parts: list[tuple[str, Value]] = []
+        for key in keys:
+            if key.kind == "const":
+                parts.append((key.name, _const(key.what)))
+            elif key.kind == "cursor":
+                parts.append((key.name, lambda row, read: _cursor(row)))
+            elif key.kind == "node":
+                parts.append((key.name, self._node(key.keys)))
+            else:
+                raise ValueError(f"not an edge key: {key.kind}")
+
+        def edges(page: list[Row], more: bool, total: int | None, read: _Read) -> Any:
+            return [{name: value(row, read) for name, value in parts} for row in page]
+
+        return edges
+
+    def _node(self, keys: tuple[Key, ...]) -> Value:
+        """The object of an organization row."""
+        parts: list[tuple[str, Value]] = []
+        for key in keys:
+            if key.kind == "const":
+                parts.append((key.name, _const(key.what)))
+            elif key.kind == "column":
+                parts.append((key.name, _item(self._column(key.what or ""))))
+            elif key.kind == "derived":
+                parts.append((key.name, _derived(self._derived(key.what or ""))))
+            elif key.kind == "parent":
+                self.hierarchy = True
+                parts.append((key.name, _parent(self._shared(self._node(key.keys)))))
+            elif key.kind == "ancestors":
+                self.hierarchy = True
+                parts.append((key.name, _ancestors(self._shared(self._node(key.keys)))))
+            elif key.kind == "effective":
+                self.hierarchy = True
+                parts.append((key.name, self._effective(key)))
+            else:
+                raise ValueError(f"not a node key: {key.kind}")
+        if any(key.kind == "derived" for key in keys):
+            self.hierarchy = True
+
+        def node(row: Row, read: _Read) -> dict[str, Any]:
+            return {name: value(row, read) for name, value in parts}
+
+        return node
+
+    def _shared(self, compose: Value) -> Value:
+        """``compose``, once per organization and request."""
+        token = next(self._tokens)
+
+        def shared(row: Row, read: _Read) -> Any:
+            key = (token, row[_ID])
+            try:
+                return read.composed[key]
+            except KeyError:
+                value = read.composed[key] = compose(row, read)
+                return value
+
+        return shared
+
+    def _effective(self, key: Key) -> Value:
+        """The values in effect on the key's site for an organization row."""
+        param = key.site_param
+        if param not in self.site_params:
+            self.site_params.append(param)
+        parts: list[tuple[str, SiteValue]] = []
+        for item in key.keys:
+            if item.kind == "const":
+                parts.append((item.name, _const(item.what)))
+            elif item.kind == "value":
+                parts.append((item.name, _site_value(self._site(item.what or ""), item.what)))
+            elif item.kind == "contract":
+                parts.append((item.name, self._contract(item.keys)))
+            elif item.kind == "sources":
+                parts.append((item.name, self._sources(item.keys)))
+            else:
+                raise ValueError(f"not an effective key: {item.kind}")
+
+        def effective(row: Row, read: _Read) -> Any:
+            site = read.effective[param]
+            if site is None:
+                return None
+            values, sources = site[row[_ID]]
+            return {name: value(values, sources, read) for name, value in parts}
+
+        return effective
+
+    def _contract(self, keys: tuple[Key, ...]) -> SiteValue:
+        at = self._site("contract_id")
+        if "id" not in self.contract_columns:
+            self.contract_columns.insert(0, "id")
+        parts: list[tuple[str, Any]] = []
+        for key in keys:
+            if key.kind == "const":
+                parts.append((key.name, key.what))
+            else:
+                assert key.kind == "column"
+                assert key.what in CONTRACT_COLUMNS
+                if key.what not in self.contract_columns:
+                    self.contract_columns.append(key.what)
+                parts.append((key.name, self.contract_columns.index(key.what)))
+
+        def contract(values: list[Any], sources: list[str | None], read: _Read) -> Any:
+            row = read.contracts.get(values[at]) if values[at] is not None else None
+            if row is None:
+                return None
+            return {name: row[p] if isinstance(p, int) else p for name, p in parts}
+
+        return contract
+
+    def _sources(self, keys: tuple[Key, ...]) -> SiteValue:
+        parts: list[tuple[str, str | int | None]] = []
+        for key in keys:
+            if key.kind == "const":
+                parts.append((key.name, key.what))
+            else:
+                assert key.kind == "source"
+                parts.append((key.name, self._site(key.what or "")))
+
+        def sources(values: list[Any], owners: list[str | None], read: _Read) -> Any:
+            return {name: owners[p] if isinstance(p, int) else p for name, p in parts}
+
+        return sources
 
 
-def _cursor(column: str) -> str:
-    # repository.encode_cursor: urlsafe base64 of "org:<id>" (PostgreSQL's base64 wraps
-    # lines at 76 characters: the newlines go).
-    return f"translate(encode(convert_to('org:' || {column}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+def _position(row: Row) -> int:
+    return int(row[_POSITION])
 
 
-def _price(value: str) -> str:
-    """The JSON of a stored decimal as Python writes ``float(value)``: integral floats with
-    ``.0``; the rest in the shortest exact form, which PostgreSQL's float8 output shares for
-    numeric(19, 4) values (no exponents below 1e15)."""
-    f = f"({value})::float8"
-    return (
-        f"CASE WHEN {value} IS NULL THEN NULL WHEN {f} = trunc({f})"
-        f" THEN (trunc({f})::numeric::text || '.0')::json ELSE ({f})::text::json END"
-    )
+def _cursor(row: Row) -> str:
+    return cursors.encode("org", row[_ID])
 
 
-def _node(alias: str, keys: tuple[Key, ...], writer: _Writer) -> str:
-    """The JSON object of the organization row ``alias``. Its derived values, ancestors and
-    parent come from one walk of its chain (``path``: root first, so the larger the
-    position, the nearer), each a filtered aggregate over the walk's rows ``o<depth>``."""
-    pairs: list[tuple[str, str]] = []
-    writer.depth += 1
-    depth = writer.depth
-    row = f"o{depth}"  # an ancestor in the walk
-    walked: list[str] = []  # the walk's aggregates, named w<depth>_<i>
+def _const(value: str | None) -> Any:
+    return lambda *_: value
 
-    def walk(aggregate: str) -> str:
-        walked.append(f"{aggregate} AS w{depth}_{len(walked)}")
-        return f"d{depth}.w{depth}_{len(walked) - 1}"
 
+def _item(at: int) -> Value:
+    return lambda row, read: row[at]
+
+
+def _derived(at: int) -> Value:
+    return lambda row, read: read.derived[row[_ID]][0][at]
+
+
+def _parent(compose: Value) -> Value:
+    """The chain's nearest organization, when it is the parent (inheritance.chain_of)."""
+
+    def parent(row: Row, read: _Read) -> Any:
+        path = row[_PATH]
+        nearest = read.by_id.get(path[-1]) if path else None
+        return compose(nearest, read) if nearest is not None else None
+
+    return parent
+
+
+def _ancestors(compose: Value) -> Value:
+    def ancestors(row: Row, read: _Read) -> Any:
+        by_id = read.by_id
+        return [compose(by_id[a], read) for a in row[_PATH] if a in by_id]
+
+    return ancestors
+
+
+def _site_value(at: int, column: str | None) -> SiteValue:
+    if column == "order_price_limit":  # a decimal, answered as the float the resolvers give
+        return lambda values, sources, read: None if values[at] is None else float(values[at])
+    return lambda values, sources, read: values[at]
+
+
+def _page_info(keys: tuple[Key, ...]) -> Callable[[list[Row], bool, int | None, _Read], Any]:
+    parts: list[tuple[str, Callable[[list[Row], bool], Any]]] = []
     for key in keys:
         if key.kind == "const":
-            pairs.append((key.name, _text(key.what or "")))
-        elif key.kind == "column":
-            pairs.append((key.name, f"{alias}.{key.what}"))
-        elif key.kind == "derived" and key.what == "payment_methods":
-            # An array: array_agg cannot collect arrays of different lengths.
-            pairs.append(
-                (
-                    key.name,
-                    f"COALESCE({alias}.payment_methods, (SELECT a.payment_methods"
-                    f" FROM unnest({alias}.path)"
-                    f" WITH ORDINALITY t(id, n) JOIN organizations a ON a.id = t.id"
-                    " WHERE a.payment_methods IS NOT NULL ORDER BY t.n DESC LIMIT 1))",
-                )
-            )
-        elif key.kind == "derived":
-            column = key.what or ""
-            nearest = walk(
-                f"(array_agg({row}.{column} ORDER BY t{depth}.n DESC)"
-                f" FILTER (WHERE {row}.{column} IS NOT NULL))[1]"
-            )
-            pairs.append((key.name, f"COALESCE({alias}.{column}, {nearest})"))
-        elif key.kind == "parent":
-            # The chain's nearest, when it is the parent (inheritance.chain_of's chain[1]).
-            node = _node(row, key.keys, writer)
-            pairs.append(
-                (
-                    key.name,
-                    walk(
-                        f"(array_agg({node} ORDER BY t{depth}.n DESC)"
-                        f" FILTER (WHERE {row}.id = {alias}.parent_id))[1]"
-                    ),
-                )
-            )
-        elif key.kind == "ancestors":
-            node = _node(row, key.keys, writer)
-            ancestors = walk(f"json_agg({node} ORDER BY t{depth}.n)")
-            pairs.append((key.name, f"COALESCE({ancestors}, '[]'::json)"))
-        elif key.kind == "effective":
-            pairs.append((key.name, _effective(alias, key, writer)))
+            parts.append((key.name, _const(key.what)))
+        elif key.kind == "has_next":
+            parts.append((key.name, lambda page, more: more))
+        elif key.kind == "end_cursor":
+            parts.append((key.name, lambda page, more: _cursor(page[-1]) if page else None))
         else:
-            raise ValueError(f"not a node key: {key.kind}")
-    if not walked:
-        return _object(pairs)
-    return (
-        f"(SELECT {_object(pairs)} FROM (SELECT {', '.join(walked)} FROM unnest({alias}.path)"
-        f" WITH ORDINALITY t{depth}(id, n) JOIN organizations {row} ON {row}.id = t{depth}.id)"
-        f" d{depth})"
-    )
+            raise ValueError(f"not a page-info key: {key.kind}")
 
+    def info(page: list[Row], more: bool, total: int | None, read: _Read) -> Any:
+        return {name: value(page, more) for name, value in parts}
 
-def _effective(alias: str, key: Key, writer: _Writer) -> str:
-    """The values in effect on the site for the organization ``alias``: one walk of its
-    chain (itself last: the larger the position, the nearer) over its rows on the site,
-    each column's first non-null value and its owner taken by a filtered aggregate."""
-    writer.depth += 1
-    depth = writer.depth
-    site = (
-        f"COALESCE(CAST(:{key.site_param} AS varchar),"
-        " (SELECT id FROM sites WHERE is_default LIMIT 1))"
-    )
-    writer.sites.append(key.site_param)
-    wanted: list[str] = []
-
-    def probe(column: str) -> str:
-        if column not in wanted:
-            wanted.append(column)
-        return f"e{depth}.{column}"
-
-    pairs: list[tuple[str, str]] = []
-    for item in key.keys:
-        if item.kind == "const":
-            pairs.append((item.name, _text(item.what or "")))
-        elif item.kind == "value":
-            assert item.what in SITE_COLUMNS
-            value = probe(item.what)
-            pairs.append((item.name, _price(value) if item.what == "order_price_limit" else value))
-        elif item.kind == "contract":
-            contract = _contract(item.keys)
-            pairs.append(
-                (
-                    item.name,
-                    f"(SELECT {contract} FROM contracts c WHERE c.id = {probe('contract_id')})",
-                )
-            )
-        elif item.kind == "sources":
-            sources: list[tuple[str, str]] = []
-            for source in item.keys:
-                if source.kind == "const":
-                    sources.append((source.name, _text(source.what or "")))
-                else:
-                    assert source.kind == "source"
-                    assert source.what in SITE_COLUMNS
-                    sources.append((source.name, f"{probe(source.what)}_src"))
-            pairs.append((item.name, _object(sources)))
-        else:
-            raise ValueError(f"not an effective key: {item.kind}")
-    aggregates = ", ".join(
-        f"(array_agg(s.{c} ORDER BY t.n DESC) FILTER (WHERE s.{c} IS NOT NULL))[1] AS {c},"
-        f" (array_agg(s.organization_id ORDER BY t.n DESC) FILTER (WHERE s.{c} IS NOT NULL))[1]"
-        f" AS {c}_src"
-        for c in wanted
-    )
-    walk = (
-        f" CROSS JOIN LATERAL (SELECT {aggregates}"
-        f" FROM unnest(array_append({alias}.path, {alias}.id))"
-        f" WITH ORDINALITY t(id, n) JOIN site_organization_properties s"
-        f" ON s.organization_id = t.id AND s.site_id = st{depth}.id) e{depth}"
-        if wanted
-        else ""
-    )
-    return (
-        f"(SELECT CASE WHEN st{depth}.id IS NULL THEN NULL ELSE {_object(pairs)} END"
-        f" FROM (SELECT {site} AS id) st{depth}{walk})"
-    )
-
-
-def _contract(keys: tuple[Key, ...]) -> str:
-    pairs: list[tuple[str, str]] = []
-    for key in keys:
-        if key.kind == "const":
-            pairs.append((key.name, _text(key.what or "")))
-        else:
-            assert key.kind == "column"
-            assert key.what in CONTRACT_COLUMNS
-            pairs.append((key.name, f"c.{key.what}"))
-    return _object(pairs)
-
-
-def page_statement(keys: tuple[Key, ...]) -> tuple[str, tuple[str, ...]]:
-    """The statement answering a connection of organizations ordered by id, with the bind
-    parameters ``after`` (an id or null), ``first`` and ``sites`` (every site named, whose
-    existence the first column reports), and the names of the site parameters. ``keys``
-    are the connection's keys ("edges", "page_info", "total", "const")."""
-    writer = _Writer()
-    pairs: list[tuple[str, str]] = []
-    for key in keys:
-        if key.kind == "const":
-            pairs.append((key.name, _text(key.what or "")))
-        elif key.kind == "total":
-            pairs.append((key.name, "(SELECT count(*) FROM organizations)"))
-        elif key.kind == "page_info":
-            info: list[tuple[str, str]] = []
-            for item in key.keys:
-                if item.kind == "const":
-                    info.append((item.name, _text(item.what or "")))
-                elif item.kind == "has_next":
-                    info.append(
-                        (item.name, "(SELECT count(*) FROM page) > CAST(:first AS integer)")
-                    )
-                else:
-                    assert item.kind == "end_cursor"
-                    info.append((item.name, f"(SELECT {_cursor('max(id)')} FROM shown)"))
-            pairs.append((key.name, _object(info)))
-        elif key.kind == "edges":
-            edge: list[tuple[str, str]] = []
-            for item in key.keys:
-                if item.kind == "const":
-                    edge.append((item.name, _text(item.what or "")))
-                elif item.kind == "cursor":
-                    edge.append((item.name, _cursor("o0.id")))
-                else:
-                    assert item.kind == "node"
-                    edge.append((item.name, _node("o0", item.keys, writer)))
-            pairs.append(
-                (
-                    key.name,
-                    f"COALESCE((SELECT json_agg({_object(edge)} ORDER BY o0.id)"
-                    " FROM shown o0), '[]'::json)",
-                )
-            )
-        else:
-            raise ValueError(f"not a connection key: {key.kind}")
-    statement = (
-        "WITH page AS MATERIALIZED (SELECT * FROM organizations"
-        " WHERE CAST(:after AS varchar) IS NULL OR id > CAST(:after AS varchar)"
-        " ORDER BY id LIMIT CAST(:first AS integer) + 1),"
-        " shown AS (SELECT * FROM page ORDER BY id LIMIT CAST(:first AS integer))"
-        " SELECT NOT EXISTS (SELECT FROM unnest(CAST(:sites AS varchar[])) x"
-        " WHERE NOT EXISTS (SELECT FROM sites WHERE sites.id = x)),"
-        f" {_object(pairs)}::text"
-    )
-    return statement, tuple(dict.fromkeys(writer.sites))
+    return info

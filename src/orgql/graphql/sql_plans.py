@@ -1,14 +1,16 @@
-"""SQL plans: ``organizations(first, after)`` pages whose whole answer PostgreSQL writes.
+"""SQL plans: ``organizations(first, after)`` pages read with a fixed number of statements
+and composed without per-field resolution.
 
 A compiled plan (graphql.compiled.plan: fragments inlined, directives decided, aliases
 merged) whose only root field is ``organizations`` without ``filter`` and whose selection
 stays within the connection, plain and derived columns, ``parentOrganization``,
 ``ancestorOrganizations`` and ``effectiveSiteProperties`` (values, contract, sources) is
-translated once into one statement (core.page_sql). At each request, for an admin only (the
+translated once into a :class:`core.page_sql.PagePlan`: at most three statements and the
+functions composing the answer from their rows. At each request, for an admin only (the
 hierarchy fields are theirs; a shopper's page is narrowed by the core), the arguments are
 checked as the resolvers check them; anything else (a bad cursor or page size, an unknown
 site, a statement failure) runs the compiled plan instead, which answers or reports it as
-before. The statement's JSON text goes into the response as it is (``orjson.Fragment``).
+before.
 """
 
 from __future__ import annotations
@@ -17,10 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from graphql.execution.values import get_argument_values
-from sqlalchemy import text
-from sqlalchemy.sql.elements import TextClause
 
 from orgql.core import page_sql, repository
 from orgql.graphql.compiled.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
@@ -59,7 +58,7 @@ class _Unsupported(Exception):
 class SqlPlan:
     key: str  # the root field's response key
     root: FieldPlan
-    statement: TextClause
+    page: page_sql.PagePlan
     #: Site parameters and the effectiveSiteProperties field each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
 
@@ -79,16 +78,11 @@ class SqlPlan:
         after_id = repository.decode_cursor(after) if after is not None else None
         if after is not None and after_id is None:
             return None
-        values: dict[str, Any] = {"first": size, "after": after_id}
-        named: list[str] = []
+        sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
             site = self._arguments(executor, field).get("site")
-            value = str(site) if site is not None else context.site_header
-            values[parameter] = value
-            if value is not None:
-                named.append(value)
-        values["sites"] = named
-        return values
+            sites[parameter] = str(site) if site is not None else context.site_header
+        return {"first": size, "after": after_id, "sites": sites}
 
     @staticmethod
     def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
@@ -105,17 +99,18 @@ class SqlPlan:
     async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | None:
         """The response's data, or None when the compiled plan must answer instead."""
 
-        async def execute(session: Any) -> Any:
-            return (await session.execute(self.statement, parameters)).one()
+        async def execute(session: Any) -> dict[str, Any] | None:
+            connection = await session.connection()
+            return await self.page.read(connection, **parameters)
 
         try:
-            sites_exist, answer = await context.run(execute)
+            answer = await context.run(execute)
         except Exception:  # the compiled plan answers, or reports the failure as it does
             log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
             return None
-        if not sites_exist:
+        if answer is None:  # a site it names does not exist
             return None
-        return {self.key: orjson.Fragment(answer)}
+        return {self.key: answer}
 
 
 def sql_plan(plan: Plan) -> SqlPlan | None:
@@ -132,10 +127,9 @@ def sql_plan(plan: Plan) -> SqlPlan | None:
     sites: list[tuple[str, FieldPlan]] = []
     try:
         keys = _connection(_object(root.completion), sites)
-        statement, _ = page_sql.page_statement(keys)
-    except (_Unsupported, ValueError):
+    except _Unsupported:
         return None
-    return SqlPlan(key=root.name, root=root, statement=text(statement), sites=tuple(sites))
+    return SqlPlan(key=root.name, root=root, page=page_sql.PagePlan(keys), sites=tuple(sites))
 
 
 def _field(type_: Any, name: str) -> Any:
