@@ -121,11 +121,11 @@ async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
     }
     assert max(depths) == 14
     assert hundred == ten
-    # Two: the SQL plan's page with its ancestors, then the site values of them all with
-    # their contracts (graphql.sql_plans); without it (shoppers,
+    # One: the SQL plan reads the page, its ancestors and the site values of them all with
+    # their contracts in one statement (core.page_sql); without it (shoppers,
     # ORGQL_GRAPHQL_SQL_PLANS=false) three: the page with its ancestors, the default site,
     # the site values with their contracts.
-    assert hundred == 2
+    assert hundred == 1
 
 
 async def test_one_organization_at_depth_15_costs_the_statements_of_one_at_depth_2(

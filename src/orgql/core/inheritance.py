@@ -129,30 +129,41 @@ def derive_site_values(
 def derive_forest(
     paths: Mapping[str, Sequence[str]],
     own: Mapping[str, Sequence[object | None]],
-    width: int,
+    positions: Sequence[int],
 ) -> dict[str, tuple[list[object | None], list[str | None]]]:
-    """:func:`derive` (or :func:`derive_site_values`) of ``width`` columns for many
+    """:func:`derive` (or :func:`derive_site_values`) of several columns for many
     organizations whose chains overlap, each organization's values computed once: its own
     where set, else those of the nearest organization of its path that ``paths`` holds.
 
     ``paths`` maps every organization to its stored path (root first); ``own`` maps an
-    organization to its own values, in column order (absent: none set, as an organization
-    without a row on a site). Returns, per organization, the derived values and the ids of
-    the organizations that set them. Organizations sharing a parent without own values share
-    its lists: they are read-only."""
-    unset: tuple[list[object | None], list[str | None]] = ([None] * width, [None] * width)
+    organization to its row, whose ``positions`` hold its own values of the columns (absent:
+    none set, as an organization without a row on a site). Returns, per organization, the
+    derived values and the ids of the organizations that set them, in ``positions`` order.
+    Organizations that set none of the columns share their nearest's lists: read-only."""
+    unset: tuple[list[object | None], list[str | None]] = (
+        [None] * len(positions),
+        [None] * len(positions),
+    )
     derived: dict[str, tuple[list[object | None], list[str | None]]] = {}
+    # Loops rather than generators: a page derives a few hundred organizations per request.
     for org_id in sorted(paths, key=lambda key: len(paths[key])):  # ancestors first
-        path = paths[org_id]
-        nearest = next((derived[a] for a in reversed(path) if a in derived), unset)
-        values = own.get(org_id)
-        if values is None or all(value is None for value in values):
+        nearest = unset
+        for ancestor in reversed(paths[org_id]):
+            if ancestor in derived:
+                nearest = derived[ancestor]
+                break
+        row = own.get(org_id)
+        if row is None:
             derived[org_id] = nearest
             continue
-        inherited, owners = list(nearest[0]), list(nearest[1])
-        for position, value in enumerate(values):
+        values: list[object | None] | None = None
+        owners = nearest[1]
+        for index, position in enumerate(positions):
+            value = row[position]
             if value is not None:
-                inherited[position] = value
-                owners[position] = org_id
-        derived[org_id] = (inherited, owners)
+                if values is None:
+                    values, owners = list(nearest[0]), list(nearest[1])
+                values[index] = value
+                owners[index] = org_id
+        derived[org_id] = nearest if values is None else (values, owners)
     return derived

@@ -1,16 +1,17 @@
 """A page of organizations, with its hierarchy, derived and effective per-site values, from
-at most three statements (the GraphQL gateway's SQL plans).
+one statement (two with ``totalCount``): the GraphQL gateway's SQL plans.
 
 A selection is described with :class:`Key` (the GraphQL layer translates its documents into
-them) and compiled once into a :class:`PagePlan`: the statements that read the rows it needs
-and the functions that compose its JSON-ready answer from them. Per request:
+them) and compiled once into a :class:`PagePlan`: the statement that reads the rows it needs
+and the functions that compose its JSON-ready answer from them. The statement's rows are:
 
-1. the page and every ancestor of its organizations, by the stored ``path`` (one
-   ``UNION ALL``), only the columns the selection names;
-2. when the selection has effective per-site values: the site rows of all those
+1. the page and every ancestor of its organizations, by the stored ``path``, with only the
+   columns the selection names;
+2. when the selection has effective per-site values, after them: the site rows of all those
    organizations on every site it names (and the default site when one is unnamed), with
-   the contracts they name, and which of those sites exist;
-3. when it asks for ``totalCount``: the count.
+   the contracts they name; and at least one row per such site that exists.
+
+``totalCount`` is a second statement.
 
 Derived and effective values follow :mod:`orgql.core.inheritance` (DOMAIN.md, "Derived
 values"), computed once per organization of the page and its chains
@@ -114,7 +115,7 @@ _ID, _PATH, _POSITION = 0, 1, 2
 
 
 class PagePlan:
-    """The statements and composers of one selection (a connection's keys)."""
+    """The statement and composers of one selection (a connection's keys)."""
 
     def __init__(self, keys: tuple[Key, ...]) -> None:
         #: The organization columns read; a row is (id, path, position on the page or
@@ -130,8 +131,7 @@ class PagePlan:
         self._tokens = count()
         self._compose = self._connection(keys)
         self.derived_at = [self._column(c) for c in self.derived_columns]
-        self.page_statement = text(MARK + self._page_sql())
-        self.sites_statement = text(MARK + self._sites_sql()) if self.site_params else None
+        self.statement = text(MARK + self._sql())
 
     # -- reading
 
@@ -144,57 +144,59 @@ class PagePlan:
     ) -> dict[str, Any] | None:
         """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
         value per site argument; None: the default site) does not exist."""
-        result = await connection.execute(self.page_statement, {"first": first, "after": after})
-        rows = cast(list[Row], result.all())
-        by_id = {row[_ID]: row for row in rows}
+        named = sorted({site for site in sites.values() if site is not None})
+        parameters: dict[str, Any] = {"first": first, "after": after}
+        if self.site_params:
+            parameters["sites"] = named
+            parameters["default"] = any(sites.get(p) is None for p in self.site_params)
+        rows = cast(list[Row], (await connection.execute(self.statement, parameters)).all())
+        by_id = {row[_ID]: row for row in rows if row[_ID] is not None}
         effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None] = {}
         contracts: dict[str, Row] = {}
-        if self.sites_statement is not None:
-            found = await self._read_sites(connection, by_id, sites, effective, contracts)
-            if not found:
-                return None
+        if self.site_params and not self._effective_values(
+            rows, by_id, sites, named, effective, contracts
+        ):
+            return None
         total = None
         if self.total:
             total = (await connection.execute(_TOTAL)).scalar()
         derived: dict[str, tuple[list[Any], list[str | None]]] = {}
         if self.derived_at:
-            at = self.derived_at
-            derived = inheritance.derive_forest(
-                {org_id: row[_PATH] for org_id, row in by_id.items()},
-                {org_id: [row[p] for p in at] for org_id, row in by_id.items()},
-                len(at),
-            )
+            paths = {org_id: row[_PATH] for org_id, row in by_id.items()}
+            derived = inheritance.derive_forest(paths, by_id, self.derived_at)
         read = _Read(by_id, derived, effective, contracts)
+        # From the rows, not by_id: an organization of the page may be another's ancestor.
         page = sorted((row for row in rows if row[_POSITION] is not None), key=_position)
         return self._compose(page, first, total, read)
 
-    async def _read_sites(
+    def _effective_values(
         self,
-        connection: AsyncConnection,
+        rows: list[Row],
         by_id: dict[str, Row],
         sites: Mapping[str, str | None],
+        named: list[str],
         effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None],
         contracts: dict[str, Row],
     ) -> bool:
-        assert self.sites_statement is not None
-        named = sorted({site for site in sites.values() if site is not None})
-        wants_default = any(sites.get(param) is None for param in self.site_params)
-        result = await connection.execute(
-            self.sites_statement,
-            {"ids": list(by_id), "sites": named, "default": wants_default},
-        )
+        """Fill ``effective`` (per site argument) and ``contracts`` from the site rows of
+        the statement; False when a named site does not exist."""
+        start = len(self.columns)  # a site row: (site id, is default, organization id, ...)
         width = len(self.site_columns)
+        positions = range(start + 3, start + 3 + width)  # the site columns in a row
+        contract_at = start + 3 + width
         own: dict[str, dict[str, Row]] = {}
         default = None
-        for row in result:
-            site_id, is_default, organization_id = row[0], row[1], row[2]
+        for row in rows:
+            site_id = row[start]
+            if site_id is None:  # an organization row
+                continue
             values = own.setdefault(site_id, {})
-            if is_default:
+            if row[start + 1]:
                 default = site_id
-            if organization_id is not None:
-                values[organization_id] = row[3 : 3 + width]
-                if self.contract_columns and row[3 + width] is not None:
-                    contracts[row[3 + width]] = row[3 + width :]
+            if row[start + 2] is not None:
+                values[row[start + 2]] = row
+                if self.contract_columns and row[contract_at] is not None:
+                    contracts[row[contract_at]] = row[contract_at:]
         if any(site not in own for site in named):
             return False
         paths = {org_id: row[_PATH] for org_id, row in by_id.items()}
@@ -206,11 +208,15 @@ class PagePlan:
                 effective[param] = None
                 continue
             if site not in derived_by_site:
-                derived_by_site[site] = inheritance.derive_forest(paths, own[site], width)
+                derived_by_site[site] = inheritance.derive_forest(paths, own[site], positions)
             effective[param] = derived_by_site[site]
         return True
 
-    def _page_sql(self) -> str:
+    def _sql(self) -> str:
+        """The statement: the page (its position set), its organizations' ancestors (no
+        position), then, when it has effective values, the site rows of them all (the
+        organization columns null), one row at least per site asked for."""
+
         def select(position: str) -> str:
             return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
 
@@ -221,22 +227,26 @@ class PagePlan:
         )
         if not self.hierarchy:
             return page
-        return (
-            f"WITH page AS MATERIALIZED ({page}) SELECT * FROM page UNION ALL"
+        chain = (
+            f"WITH page AS MATERIALIZED ({page}),"
+            " chain AS MATERIALIZED (SELECT * FROM page UNION ALL"
             f" SELECT {select('NULL')} FROM organizations o"
-            " WHERE o.id = ANY(ARRAY(SELECT DISTINCT unnest(path) FROM page))"
+            " WHERE o.id = ANY(ARRAY(SELECT DISTINCT unnest(path) FROM page)))"
         )
-
-    def _sites_sql(self) -> str:
+        if not self.site_params:
+            return chain + " SELECT * FROM chain"
+        site_width = 3 + len(self.site_columns) + len(self.contract_columns)
         contracts = ""
         if self.contract_columns:
             contracts = " LEFT JOIN contracts c ON c.id = s.contract_id"
         return (
-            "SELECT w.id, w.is_default, s.organization_id"
+            f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
+            f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
+            " s.organization_id"
             + "".join(f", s.{c}" for c in self.site_columns)
             + "".join(f", c.{c}" for c in self.contract_columns)
             + " FROM sites w LEFT JOIN site_organization_properties s"
-            " ON s.site_id = w.id AND s.organization_id = ANY(CAST(:ids AS varchar[]))"
+            " ON s.site_id = w.id AND s.organization_id IN (SELECT id FROM chain)"
             + contracts
             + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
             " OR (w.is_default AND CAST(:default AS boolean))"
@@ -318,7 +328,7 @@ class PagePlan:
                 parts.append((key.name, _parent(self._shared(self._node(key.keys)))))
             elif key.kind == "ancestors":
                 self.hierarchy = True
-                parts.append((key.name, _ancestors(self._shared(self._node(key.keys)))))
+                parts.append((key.name, _ancestors(self._node(key.keys), next(self._tokens))))
             elif key.kind == "effective":
                 self.hierarchy = True
                 parts.append((key.name, self._effective(key)))
@@ -442,10 +452,22 @@ def _parent(compose: Value) -> Value:
     return parent
 
 
-def _ancestors(compose: Value) -> Value:
+def _ancestors(compose: Value, token: int) -> Value:
+    """The composed ancestors, root first (inheritance.ancestors_root_first). The list of an
+    organization's ancestors and itself is built once per request, from its parent's:
+    siblings share theirs (a page of 100 has about 50 distinct chains)."""
+
     def ancestors(row: Row, read: _Read) -> Any:
-        by_id = read.by_id
-        return [compose(by_id[a], read) for a in row[_PATH] if a in by_id]
+        by_id, built = read.by_id, read.composed
+        down_to: list[Any] = []  # the chain so far, down to the last ancestor seen
+        for ancestor in row[_PATH]:
+            if ancestor in by_id:
+                key = (token, ancestor)
+                chain = built.get(key)
+                if chain is None:
+                    chain = built[key] = [*down_to, compose(by_id[ancestor], read)]
+                down_to = chain
+        return down_to
 
     return ancestors
 
