@@ -246,7 +246,7 @@ class PagePlan:
             + "".join(f", s.{c}" for c in self.site_columns)
             + "".join(f", c.{c}" for c in self.contract_columns)
             + " FROM sites w LEFT JOIN site_organization_properties s"
-            " ON s.site_id = w.id AND s.organization_id IN (SELECT id FROM chain)"
+            " ON s.site_id = w.id AND s.organization_id = ANY(ARRAY(SELECT id FROM chain))"
             + contracts
             + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
             " OR (w.is_default AND CAST(:default AS boolean))"
