@@ -3,7 +3,8 @@ one statement (two with ``totalCount``): the GraphQL gateway's SQL plans.
 
 A selection is described with :class:`Key` (the GraphQL layer translates its documents into
 them) and compiled once into a :class:`PagePlan`: the statement that reads the rows it needs
-and the functions that compose its JSON-ready answer from them. The statement's rows are:
+and the functions that compose its JSON-ready answer from them (:mod:`orgql.core.page_compose`).
+The statement's rows are:
 
 1. the page and every ancestor of its organizations, by the stored ``path``, with only the
    columns the selection names;
@@ -21,50 +22,15 @@ values"), computed once per organization of the page and its chains
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import count
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orgql.core import cursors, inheritance
-from orgql.core.inheritance import DERIVED_COLUMNS
-from orgql.core.organization_views import SITE_COLUMNS
-
-#: Organization columns a node may ask for (the GraphQL plain columns).
-COLUMNS = frozenset(
-    {
-        "id",
-        "name",
-        "description",
-        "type",
-        "customer_type",
-        "active",
-        "version",
-        "duns_number",
-        "tax_reference_number",
-        "vat_reference_number",
-        "tax_exemption_code",
-        "unique_id",
-        "external_organization_id",
-        "party_id",
-        "party_number",
-        "organization_logo",
-        "payment_methods",
-        "use_all_payment_methods_from_site",
-        "use_all_shipping_methods_from_site",
-    }
-)
-#: Derived (inherited) columns a node may ask for: inheritance.DERIVED_COLUMNS with a plain
-#: value (not the address and shipping-method references).
-DERIVED = frozenset(DERIVED_COLUMNS) - {
-    "shipping_methods",
-    "billing_address_id",
-    "shipping_address_id",
-}
-CONTRACT_COLUMNS = frozenset({"id", "display_name", "description", "external_contract_reference"})
+from orgql.core import inheritance
+from orgql.core.page_compose import ID, PATH, POSITION, Composer, Derived, PageRows, Row
 
 
 @dataclass(frozen=True)
@@ -82,55 +48,24 @@ class Key:
     site_param: str = ""
 
 
-Row = Sequence[Any]
-#: A value of an organization's object, from its row.
-Value = Callable[[Row, "_Read"], Any]
-#: A value of an effective-site-values object, from the derived values and their owners.
-SiteValue = Callable[[list[Any], list[str | None], "_Read"], Any]
-
-
-@dataclass
-class _Read:
-    """One request's rows and what is derived from them."""
-
-    by_id: dict[str, Row]
-    #: Derived values of every organization read, in the plan's derived-column order.
-    derived: dict[str, tuple[list[Any], list[str | None]]]
-    #: Per site argument: its effective values per organization (site-column order), or
-    #: None when the argument names no site (no default site).
-    effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None]
-    contracts: dict[str, Row]
-    #: Nested objects already composed, by (composer, organization id): an ancestor shared
-    #: by the page is composed once.
-    composed: dict[tuple[int, str], Any] = field(default_factory=dict)
-
-
 #: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
 #: logs and statistics (and to the tests, which check that a plan answered).
 MARK = "/* orgql page plan */ "
 _TOTAL = text(MARK + "SELECT count(*) FROM organizations")
-
-#: Positions in an organization row: every row starts with these.
-_ID, _PATH, _POSITION = 0, 1, 2
 
 
 class PagePlan:
     """The statement and composers of one selection (a connection's keys)."""
 
     def __init__(self, keys: tuple[Key, ...]) -> None:
-        #: The organization columns read; a row is (id, path, position on the page or
-        #: null for an ancestor, *the rest).
-        self.columns: list[str] = ["id", "path", "position"]
-        self.derived_columns: list[str] = []
-        self.site_columns: list[str] = []
-        self.contract_columns: list[str] = []
+        self.composer = composer = Composer(keys)
+        self.columns = composer.columns
+        self.site_columns = composer.site_columns
+        self.contract_columns = composer.contract_columns
         #: The site arguments, in the order of the selection.
-        self.site_params: list[str] = []
-        self.total = False
-        self.hierarchy = False  # does anything need the ancestors?
-        self._tokens = count()
-        self._compose = self._connection(keys)
-        self.derived_at = [self._column(c) for c in self.derived_columns]
+        self.site_params = composer.site_params
+        #: The positions of the derived columns' own values in a row.
+        self.derived_at = [composer.column(c) for c in composer.derived_columns]
         self.statement = text(MARK + self._sql())
 
     # -- reading
@@ -150,24 +85,26 @@ class PagePlan:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
         rows = cast(list[Row], (await connection.execute(self.statement, parameters)).all())
-        by_id = {row[_ID]: row for row in rows if row[_ID] is not None}
-        effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None] = {}
+        by_id = {row[ID]: row for row in rows if row[ID] is not None}
+        effective: dict[str, dict[str, Derived] | None] = {}
         contracts: dict[str, Row] = {}
         if self.site_params and not self._effective_values(
             rows, by_id, sites, named, effective, contracts
         ):
             return None
         total = None
-        if self.total:
+        if self.composer.total:
             total = (await connection.execute(_TOTAL)).scalar()
-        derived: dict[str, tuple[list[Any], list[str | None]]] = {}
+        derived: dict[str, Derived] = {}
         if self.derived_at:
-            paths = {org_id: row[_PATH] for org_id, row in by_id.items()}
+            paths = {org_id: row[PATH] for org_id, row in by_id.items()}
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
-        read = _Read(by_id, derived, effective, contracts)
+        read = PageRows(by_id, derived, effective, contracts)
         # From the rows, not by_id: an organization of the page may be another's ancestor.
-        page = sorted((row for row in rows if row[_POSITION] is not None), key=_position)
-        return self._compose(page, first, total, read)
+        page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
+        return cast(
+            dict[str, Any], self.composer.compose(page[:first], len(page) > first, total, read)
+        )
 
     def _effective_values(
         self,
@@ -175,7 +112,7 @@ class PagePlan:
         by_id: dict[str, Row],
         sites: Mapping[str, str | None],
         named: list[str],
-        effective: dict[str, dict[str, tuple[list[Any], list[str | None]]] | None],
+        effective: dict[str, dict[str, Derived] | None],
         contracts: dict[str, Row],
     ) -> bool:
         """Fill ``effective`` (per site argument) and ``contracts`` from the site rows of
@@ -199,8 +136,8 @@ class PagePlan:
                     contracts[row[contract_at]] = row[contract_at:]
         if any(site not in own for site in named):
             return False
-        paths = {org_id: row[_PATH] for org_id, row in by_id.items()}
-        derived_by_site: dict[str, dict[str, tuple[list[Any], list[str | None]]]] = {}
+        paths = {org_id: row[PATH] for org_id, row in by_id.items()}
+        derived_by_site: dict[str, dict[str, Derived]] = {}
         for param in self.site_params:
             named_site = sites.get(param)
             site = named_site if named_site is not None else default
@@ -225,7 +162,7 @@ class PagePlan:
             " WHERE CAST(:after AS varchar) IS NULL OR o.id > CAST(:after AS varchar)"
             " ORDER BY o.id LIMIT CAST(:first AS integer) + 1"
         )
-        if not self.hierarchy:
+        if not self.composer.hierarchy:
             return page
         chain = (
             f"WITH page AS MATERIALIZED ({page}),"
@@ -252,245 +189,6 @@ class PagePlan:
             " OR (w.is_default AND CAST(:default AS boolean))"
         )
 
-    # -- composing
-
-    def _column(self, column: str) -> int:
-        assert column in COLUMNS
-        if column not in self.columns:
-            self.columns.append(column)
-        return self.columns.index(column)
-
-    def _derived(self, column: str) -> int:
-        """The column's position among the derived values (the statement reads it too)."""
-        assert column in DERIVED
-        if column not in self.derived_columns:
-            self.derived_columns.append(column)
-        return self.derived_columns.index(column)
-
-    def _site(self, column: str) -> int:
-        assert column in SITE_COLUMNS
-        if column not in self.site_columns:
-            self.site_columns.append(column)
-        return self.site_columns.index(column)
-
-    def _connection(
-        self, keys: tuple[Key, ...]
-    ) -> Callable[[list[Row], int, int | None, _Read], dict[str, Any]]:
-        parts: list[tuple[str, Callable[[list[Row], bool, int | None, _Read], Any]]] = []
-        for key in keys:
-            if key.kind == "const":
-                parts.append((key.name, _const(key.what)))
-            elif key.kind == "total":
-                self.total = True
-                parts.append((key.name, lambda page, more, total, read: total))
-            elif key.kind == "page_info":
-                parts.append((key.name, _page_info(key.keys)))
-            elif key.kind == "edges":
-                parts.append((key.name, self._edges(key.keys)))
-            else:
-                raise ValueError(f"not a connection key: {key.kind}")
-
-        def compose(rows: list[Row], first: int, total: int | None, read: _Read) -> dict[str, Any]:
-            page, more = rows[:first], len(rows) > first
-            return {name: value(page, more, total, read) for name, value in parts}
-
-        return compose
-
-    def _edges(self, keys: tuple[Key, ...]) -> Callable[[list[Row], bool, int | None, _Read], Any]:
-        parts: list[tuple[str, Value]] = []
-        for key in keys:
-            if key.kind == "const":
-                parts.append((key.name, _const(key.what)))
-            elif key.kind == "cursor":
-                parts.append((key.name, lambda row, read: _cursor(row)))
-            elif key.kind == "node":
-                parts.append((key.name, self._node(key.keys)))
-            else:
-                raise ValueError(f"not an edge key: {key.kind}")
-
-        def edges(page: list[Row], more: bool, total: int | None, read: _Read) -> Any:
-            return [{name: value(row, read) for name, value in parts} for row in page]
-
-        return edges
-
-    def _node(self, keys: tuple[Key, ...]) -> Value:
-        """The object of an organization row."""
-        parts: list[tuple[str, Value]] = []
-        for key in keys:
-            if key.kind == "const":
-                parts.append((key.name, _const(key.what)))
-            elif key.kind == "column":
-                parts.append((key.name, _item(self._column(key.what or ""))))
-            elif key.kind == "derived":
-                parts.append((key.name, _derived(self._derived(key.what or ""))))
-            elif key.kind == "parent":
-                self.hierarchy = True
-                parts.append((key.name, _parent(self._shared(self._node(key.keys)))))
-            elif key.kind == "ancestors":
-                self.hierarchy = True
-                parts.append((key.name, _ancestors(self._node(key.keys), next(self._tokens))))
-            elif key.kind == "effective":
-                self.hierarchy = True
-                parts.append((key.name, self._effective(key)))
-            else:
-                raise ValueError(f"not a node key: {key.kind}")
-        if any(key.kind == "derived" for key in keys):
-            self.hierarchy = True
-
-        def node(row: Row, read: _Read) -> dict[str, Any]:
-            return {name: value(row, read) for name, value in parts}
-
-        return node
-
-    def _shared(self, compose: Value) -> Value:
-        """``compose``, once per organization and request."""
-        token = next(self._tokens)
-
-        def shared(row: Row, read: _Read) -> Any:
-            key = (token, row[_ID])
-            try:
-                return read.composed[key]
-            except KeyError:
-                value = read.composed[key] = compose(row, read)
-                return value
-
-        return shared
-
-    def _effective(self, key: Key) -> Value:
-        """The values in effect on the key's site for an organization row."""
-        param = key.site_param
-        if param not in self.site_params:
-            self.site_params.append(param)
-        parts: list[tuple[str, SiteValue]] = []
-        for item in key.keys:
-            if item.kind == "const":
-                parts.append((item.name, _const(item.what)))
-            elif item.kind == "value":
-                parts.append((item.name, _site_value(self._site(item.what or ""), item.what)))
-            elif item.kind == "contract":
-                parts.append((item.name, self._contract(item.keys)))
-            elif item.kind == "sources":
-                parts.append((item.name, self._sources(item.keys)))
-            else:
-                raise ValueError(f"not an effective key: {item.kind}")
-
-        def effective(row: Row, read: _Read) -> Any:
-            site = read.effective[param]
-            if site is None:
-                return None
-            values, sources = site[row[_ID]]
-            return {name: value(values, sources, read) for name, value in parts}
-
-        return effective
-
-    def _contract(self, keys: tuple[Key, ...]) -> SiteValue:
-        at = self._site("contract_id")
-        if "id" not in self.contract_columns:
-            self.contract_columns.insert(0, "id")
-        parts: list[tuple[str, Any]] = []
-        for key in keys:
-            if key.kind == "const":
-                parts.append((key.name, key.what))
-            else:
-                assert key.kind == "column"
-                assert key.what in CONTRACT_COLUMNS
-                if key.what not in self.contract_columns:
-                    self.contract_columns.append(key.what)
-                parts.append((key.name, self.contract_columns.index(key.what)))
-
-        def contract(values: list[Any], sources: list[str | None], read: _Read) -> Any:
-            row = read.contracts.get(values[at]) if values[at] is not None else None
-            if row is None:
-                return None
-            return {name: row[p] if isinstance(p, int) else p for name, p in parts}
-
-        return contract
-
-    def _sources(self, keys: tuple[Key, ...]) -> SiteValue:
-        parts: list[tuple[str, str | int | None]] = []
-        for key in keys:
-            if key.kind == "const":
-                parts.append((key.name, key.what))
-            else:
-                assert key.kind == "source"
-                parts.append((key.name, self._site(key.what or "")))
-
-        def sources(values: list[Any], owners: list[str | None], read: _Read) -> Any:
-            return {name: owners[p] if isinstance(p, int) else p for name, p in parts}
-
-        return sources
-
 
 def _position(row: Row) -> int:
-    return int(row[_POSITION])
-
-
-def _cursor(row: Row) -> str:
-    return cursors.encode("org", row[_ID])
-
-
-def _const(value: str | None) -> Any:
-    return lambda *_: value
-
-
-def _item(at: int) -> Value:
-    return lambda row, read: row[at]
-
-
-def _derived(at: int) -> Value:
-    return lambda row, read: read.derived[row[_ID]][0][at]
-
-
-def _parent(compose: Value) -> Value:
-    """The chain's nearest organization, when it is the parent (inheritance.chain_of)."""
-
-    def parent(row: Row, read: _Read) -> Any:
-        path = row[_PATH]
-        nearest = read.by_id.get(path[-1]) if path else None
-        return compose(nearest, read) if nearest is not None else None
-
-    return parent
-
-
-def _ancestors(compose: Value, token: int) -> Value:
-    """The composed ancestors, root first (inheritance.ancestors_root_first). The list of an
-    organization's ancestors and itself is built once per request, from its parent's:
-    siblings share theirs (a page of 100 has about 50 distinct chains)."""
-
-    def ancestors(row: Row, read: _Read) -> Any:
-        by_id, built = read.by_id, read.composed
-        down_to: list[Any] = []  # the chain so far, down to the last ancestor seen
-        for ancestor in row[_PATH]:
-            if ancestor in by_id:
-                key = (token, ancestor)
-                chain = built.get(key)
-                if chain is None:
-                    chain = built[key] = [*down_to, compose(by_id[ancestor], read)]
-                down_to = chain
-        return down_to
-
-    return ancestors
-
-
-def _site_value(at: int, column: str | None) -> SiteValue:
-    if column == "order_price_limit":  # a decimal, answered as the float the resolvers give
-        return lambda values, sources, read: None if values[at] is None else float(values[at])
-    return lambda values, sources, read: values[at]
-
-
-def _page_info(keys: tuple[Key, ...]) -> Callable[[list[Row], bool, int | None, _Read], Any]:
-    parts: list[tuple[str, Callable[[list[Row], bool], Any]]] = []
-    for key in keys:
-        if key.kind == "const":
-            parts.append((key.name, _const(key.what)))
-        elif key.kind == "has_next":
-            parts.append((key.name, lambda page, more: more))
-        elif key.kind == "end_cursor":
-            parts.append((key.name, lambda page, more: _cursor(page[-1]) if page else None))
-        else:
-            raise ValueError(f"not a page-info key: {key.kind}")
-
-    def info(page: list[Row], more: bool, total: int | None, read: _Read) -> Any:
-        return {name: value(page, more) for name, value in parts}
-
-    return info
+    return int(row[POSITION])

@@ -21,7 +21,7 @@ from typing import Any
 
 from graphql.execution.values import get_argument_values
 
-from orgql.core import page_sql, repository
+from orgql.core import page_compose, page_sql, repository
 from orgql.graphql.compiled.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
 from orgql.graphql.connections import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -33,8 +33,8 @@ def _camel(column: str) -> str:
     return first + "".join(part.title() for part in rest)
 
 
-_ORGANIZATION = {"repositoryId": "id"} | {_camel(c): c for c in page_sql.COLUMNS}
-_DERIVED = {"derived" + _camel(c)[0].upper() + _camel(c)[1:]: c for c in page_sql.DERIVED}
+_ORGANIZATION = {"repositoryId": "id"} | {_camel(c): c for c in page_compose.COLUMNS}
+_DERIVED = {"derived" + _camel(c)[0].upper() + _camel(c)[1:]: c for c in page_compose.DERIVED}
 _SITE_VALUES = {
     "approvalRequired": "approval_required",
     "orderPriceLimit": "order_price_limit",
