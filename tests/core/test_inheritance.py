@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from orgql.core.inheritance import (
     chain_of,
     derive,
     derive_all,
+    derive_forest,
     derive_site_value,
 )
 from orgql.db import models
@@ -224,3 +226,68 @@ def test_ancestors_of_a_root_are_empty() -> None:
     root = organization("root", [])
 
     assert ancestors_root_first(root, {"root": root}) == []
+
+
+def _random_forest(seed: int) -> dict[str, models.Organization]:
+    """About 60 organizations in a few trees up to depth 7, each column set (sometimes to a
+    falsy value) or not at random; some ancestors left out, as a page can miss one that a
+    concurrent transaction removed."""
+    rng = random.Random(seed)
+    orgs: dict[str, models.Organization] = {}
+    for index in range(60):
+        parents = [org for org in orgs.values() if len(org.path) < 7]
+        parent = rng.choice(parents) if parents and rng.random() < 0.85 else None
+        path = [*parent.path, parent.id] if parent is not None else []
+        columns = {
+            column: rng.choice(values)
+            for column, values in (
+                ("description", [f"d{index}", ""]),
+                ("customer_type", ["OEM", "Enterprise"]),
+                ("use_all_payment_methods_from_site", [True, False]),
+                ("payment_methods", [["card"], []]),
+            )
+            if rng.random() < 0.3
+        }
+        orgs[f"o{index}"] = organization(f"o{index}", path, **columns)
+    for missing in rng.sample(sorted(orgs), 3):
+        del orgs[missing]
+    return orgs
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_derive_forest_derives_what_derive_derives_along_each_chain(seed: int) -> None:
+    orgs = _random_forest(seed)
+    columns = ["description", "customer_type", "use_all_payment_methods_from_site"]
+    columns.append("payment_methods")
+    rows = {org_id: [getattr(org, c) for c in columns] for org_id, org in orgs.items()}
+    paths = {org_id: org.path for org_id, org in orgs.items()}
+
+    forest = derive_forest(paths, rows, range(len(columns)))
+
+    assert set(forest) == set(orgs)
+    for org_id, org in orgs.items():
+        chain = chain_of(org, orgs)
+        values, owners = forest[org_id]
+        for position, column in enumerate(columns):
+            assert Inherited(values[position], owners[position]) == derive(chain, column)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_derive_forest_derives_site_values_as_derive_site_value(seed: int) -> None:
+    orgs = _random_forest(seed)
+    rng = random.Random(seed)
+    # A site row for about a third of the organizations, its value set or null.
+    site_rows = {
+        org_id: ("row", rng.choice([None, 0, Decimal("12.5"), False]))
+        for org_id in orgs
+        if rng.random() < 0.35
+    }
+    paths = {org_id: org.path for org_id, org in orgs.items()}
+
+    forest = derive_forest(paths, site_rows, [1])
+
+    for org_id, org in orgs.items():
+        chain_ids = [o.id for o in chain_of(org, orgs)]
+        own = {i: row[1] for i, row in site_rows.items()}
+        values, owners = forest[org_id]
+        assert Inherited(values[0], owners[0]) == derive_site_value(chain_ids, own)

@@ -130,25 +130,25 @@ class Composer:
 
     def column(self, column: str) -> int:
         """The position of an organization column in a row."""
-        assert column in COLUMNS
+        _known(column, COLUMNS)
         if column not in self.columns:
             self.columns.append(column)
         return self.columns.index(column)
 
     def _derived(self, column: str) -> int:
-        assert column in DERIVED
+        _known(column, DERIVED)
         if column not in self.derived_columns:
             self.derived_columns.append(column)
         return self.derived_columns.index(column)
 
     def _site(self, column: str) -> int:
-        assert column in SITE_COLUMNS
+        _known(column, SITE_COLUMNS)
         if column not in self.site_columns:
             self.site_columns.append(column)
         return self.site_columns.index(column)
 
     def _contract(self, column: str) -> int:
-        assert column in CONTRACT_COLUMNS
+        _known(column, CONTRACT_COLUMNS)
         if "id" not in self.contract_columns:
             self.contract_columns.insert(0, "id")
         if column not in self.contract_columns:
@@ -264,6 +264,12 @@ class Composer:
             return key.name, repr(key.what)
         assert key.kind == "source"
         return key.name, f"owners[{self._site(key.what or '')}]"
+
+
+def _known(column: str, columns: frozenset[str] | tuple[str, ...]) -> None:
+    """Column names go into the statement's text: only those listed here."""
+    if column not in columns:
+        raise ValueError(f"not a column a page reads: {column!r}")
 
 
 def _page_info(key: Key) -> tuple[str, str]:

@@ -126,10 +126,10 @@ def sql_plan(plan: Plan) -> SqlPlan | None:
         return None
     sites: list[tuple[str, FieldPlan]] = []
     try:
-        keys = _connection(_object(root.completion), sites)
-    except _Unsupported:
+        page = page_sql.PagePlan(_connection(_object(root.completion), sites))
+    except (_Unsupported, ValueError):
         return None
-    return SqlPlan(key=root.name, root=root, page=page_sql.PagePlan(keys), sites=tuple(sites))
+    return SqlPlan(key=root.name, root=root, page=page, sites=tuple(sites))
 
 
 def _field(type_: Any, name: str) -> Any:
