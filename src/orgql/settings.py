@@ -137,12 +137,12 @@ class Settings(BaseSettings):
     graphql_compiled_executor: bool = Field(
         default=True,
         description="Run queries on plans compiled once per document (README"
-        ' "Performance"); false: graphql-core\'s executor for everything.',
+        ' "Benchmarks"); false: graphql-core\'s executor for everything.',
     )
     graphql_sql_plans: bool = Field(
         default=True,
-        description="With the compiled executor: organizations pages whose whole answer"
-        ' PostgreSQL writes in one statement (README "Performance").',
+        description="With the compiled executor: organizations pages read in one statement"
+        ' and composed without resolvers (README "Benchmarks").',
     )
     db_statement_timeout_seconds: float | None = Field(
         default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."

@@ -2,8 +2,7 @@
 connection (organizations ``org``, organization requests ``request``, history ``change``).
 
 A cursor that is not base64, not of the expected kind, or whose value PostgreSQL could not
-take (NUL) decodes to None: the caller's bad-cursor error, never the driver's. The SQL plans
-write ``org`` cursors in SQL the same way (core/page_sql.py)."""
+take (NUL) decodes to None: the caller's bad-cursor error, never the driver's. """
 
 from __future__ import annotations
 

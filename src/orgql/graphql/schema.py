@@ -71,7 +71,7 @@ def build_schema(
 ) -> strawberry.Schema:
     """The schema with ``limits`` enforced (one per distinct limits, shared by apps);
     ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR);
-    ``sql_plans``: with ``compiled``, pages PostgreSQL writes (ORGQL_GRAPHQL_SQL_PLANS)."""
+    ``sql_plans``: with ``compiled``, pages read in one statement (ORGQL_GRAPHQL_SQL_PLANS)."""
     executor = (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else None
     return strawberry.Schema(
         query=Query,

@@ -40,7 +40,8 @@ def clear_cache() -> None:
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
-    #: Pages that PostgreSQL writes whole (graphql.sql_plans; ORGQL_GRAPHQL_SQL_PLANS).
+    #: Pages read in one statement and composed whole (graphql.sql_plans;
+    #: ORGQL_GRAPHQL_SQL_PLANS).
     sql_plans = False
 
     def execute_operation(self, serially: bool | None = None) -> Any:
