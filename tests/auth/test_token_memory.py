@@ -1,9 +1,10 @@
 """Verified tokens are remembered until they expire (auth.tokens.Authenticator): a remembered
-token is refused from its ``exp`` on, a refused one is never remembered, and the memory is
-bounded."""
+token is refused from its ``exp`` on (read as PyJWT reads it) and checked again after
+REMEMBER_SECONDS, a refused one is never remembered, and the memory is bounded."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -64,3 +65,40 @@ async def test_the_memory_forgets_the_oldest_token_beyond_its_bound(
     authenticator.clock = lambda: float(admin_claims()["exp"] + 1)
     answers = [(await authenticator.authenticate(h)).role for h in reversed(headers)]
     assert answers == [Role.ANONYMOUS, Role.ANONYMOUS, Role.ANONYMOUS, Role.ADMIN, Role.ADMIN]
+
+
+async def test_a_remembered_token_is_checked_again_after_remember_seconds(
+    authenticator: Authenticator, admin_claims: Callable[..., dict[str, Any]]
+) -> None:
+    claims = admin_claims(exp=int(time.time()) + 3600)
+    header = _bearer(authenticator, claims)
+    assert (await authenticator.authenticate(header)).role is Role.ADMIN
+    authenticator.key = "another-signing-key-" + "1" * 32  # the key is withdrawn
+    assert (await authenticator.authenticate(header)).role is Role.ADMIN  # remembered
+    later = time.time() + tokens.REMEMBER_SECONDS + 1
+    authenticator.clock = lambda: later
+    refused = await authenticator.authenticate(header)
+    assert refused.role is Role.ANONYMOUS
+    assert refused.problem == "the access token is not valid"
+
+
+async def test_a_fractional_exp_is_read_as_pyjwt_reads_it(
+    authenticator: Authenticator, admin_claims: Callable[..., dict[str, Any]]
+) -> None:
+    exp = int(time.time()) + 60
+    header = _bearer(authenticator, admin_claims(exp=exp + 0.9))
+    assert (await authenticator.authenticate(header)).role is Role.ADMIN
+    authenticator.clock = lambda: exp + 0.5  # PyJWT: int(exp) <= now, expired
+    assert (await authenticator.authenticate(header)).problem == "the access token has expired"
+
+
+@pytest.mark.parametrize(("exp", "role"), [(10**400, Role.ADMIN), (float("inf"), Role.ANONYMOUS)])
+async def test_an_exp_beyond_any_clock_is_an_answer_not_an_error(
+    authenticator: Authenticator,
+    admin_claims: Callable[..., dict[str, Any]],
+    exp: float,
+    role: Role,
+) -> None:
+    header = _bearer(authenticator, admin_claims(exp=exp))
+    for _ in range(2):  # checked, then remembered (or refused again)
+        assert (await authenticator.authenticate(header)).role is role

@@ -24,10 +24,14 @@ ADMIN_ALGORITHMS = ["HS256"]
 ADMIN_SCOPE = "admin"
 #: Tokens longer than this are refused unread.
 MAX_TOKEN_CHARS = 8192
-#: Verified tokens remembered until they expire (the oldest forgotten first): a client
-#: sends the same token with every request, and checking its signature and claims again
-#: cost about as much as serving ``{ __typename }``.
+#: Verified tokens remembered (the oldest forgotten first): a client sends the same token
+#: with every request, and checking its signature and claims again cost about as much as
+#: serving ``{ __typename }``.
 MAX_VERIFIED_TOKENS = 4096
+#: How long a token is remembered at most, then checked again: as long as the JWKS client
+#: keeps a shopper signing key, so that a key the identity provider withdraws stops being
+#: honoured as soon as it did before tokens were remembered.
+REMEMBER_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,8 @@ class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.key = signing_key(settings)
-        #: token -> (principal, expiry as a Unix time), in the order first verified.
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        #: token -> (principal, its ``exp``, when to check it again), in the order verified.
+        self._verified: dict[str, tuple[Principal, int, float]] = {}
         #: The clock remembered tokens expire by (a test moves it).
         self.clock = time.time
         self._jwks: jwt.PyJWKClient | None = None
@@ -127,10 +131,14 @@ class Authenticator:
             return _refused("the access token is too long")
         remembered = self._verified.get(token)
         if remembered is not None:
-            if self.clock() < remembered[1]:  # as PyJWT checks ``exp`` (no leeway)
-                return remembered[0]
-            del self._verified[token]
-            return _refused("the access token has expired")
+            principal, expires, until = remembered
+            now = self.clock()
+            if now >= expires:  # PyJWT: refused from ``int(exp)`` on, no leeway
+                del self._verified[token]
+                return _refused("the access token has expired")
+            if now < until:
+                return principal
+            del self._verified[token]  # checked again below
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
             if issuer == self.settings.auth_issuer:
@@ -143,13 +151,22 @@ class Authenticator:
             return _refused("the access token has expired")
         except jwt.InvalidAudienceError:
             return _refused("the access token is for another audience")
-        except (jwt.PyJWTError, ValueError, TypeError, AttributeError):
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError, OverflowError):
             return _refused("the access token is not valid")
-        if principal.role is not Role.ANONYMOUS and isinstance(expires, int | float):
-            if len(self._verified) >= MAX_VERIFIED_TOKENS:
-                del self._verified[next(iter(self._verified))]
-            self._verified[token] = (principal, float(expires))
+        if principal.role is not Role.ANONYMOUS:
+            self._remember(token, principal, expires)
         return principal
+
+    def _remember(self, token: str, principal: Principal, expires: Any) -> None:
+        """Remember a verified token until its ``exp`` as PyJWT reads it (``int(exp)``), for
+        REMEMBER_SECONDS at most."""
+        try:
+            deadline = int(expires)
+        except (TypeError, ValueError, OverflowError):
+            return
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, deadline, self.clock() + REMEMBER_SECONDS)
 
 
 def _refused(problem: str) -> Principal:

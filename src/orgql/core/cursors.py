@@ -2,7 +2,7 @@
 connection (organizations ``org``, organization requests ``request``, history ``change``).
 
 A cursor that is not base64, not of the expected kind, or whose value PostgreSQL could not
-take (NUL) decodes to None: the caller's bad-cursor error, never the driver's. """
+take (NUL) decodes to None: the caller's bad-cursor error, never the driver's."""
 
 from __future__ import annotations
 

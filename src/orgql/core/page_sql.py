@@ -22,8 +22,10 @@ values"), computed once per organization of the page and its chains
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import count
 from typing import Any, cast
 
 from sqlalchemy import text
@@ -52,8 +54,12 @@ class Key:
 #: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
 #: logs and statistics (and to the tests, which check that a plan answered).
 MARK = "/* orgql page plan */ "
-#: Statements kept per plan (page sizes x first page or not; GraphQL allows 0-100).
-MAX_STATEMENTS = 256
+#: Page statements kept, of all plans (about 2 KB each), the least recently used
+#: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
+#: each) and each may ask for 202 (page sizes 0-100, first page or not).
+MAX_STATEMENTS = 512
+_STATEMENTS: OrderedDict[tuple[int, int, bool], TextClause] = OrderedDict()
+_plans = count()
 _TOTAL = text(MARK + "SELECT count(*) FROM organizations")
 
 
@@ -69,12 +75,7 @@ class PagePlan:
         self.site_params = composer.site_params
         #: The positions of the derived columns' own values in a row.
         self.derived_at = [composer.column(c) for c in composer.derived_columns]
-        #: The statement of each page size, first pages apart from pages after a cursor
-        #: (made when first asked; at most MAX_STATEMENTS): with the size written
-        #: in and no condition that depends on a parameter (``:after IS NULL OR ...``),
-        #: PostgreSQL plans each prepared statement once (a generic plan) instead of at
-        #: every execution; with a parameter it did not (0.25 of its 1.1 ms per page of 100).
-        self._statements: dict[tuple[int, bool], TextClause] = {}
+        self._serial = next(_plans)  # this plan's statements in _STATEMENTS
 
     # -- reading
 
@@ -159,13 +160,21 @@ class PagePlan:
         return True
 
     def statement(self, first: int, after: bool) -> TextClause:
-        """The statement of a page of ``first`` organizations, after a cursor or not."""
-        key = (first, after)
-        statement = self._statements.get(key)
+        """The statement of a page of ``first`` organizations, after a cursor or not.
+
+        One statement per page size, first pages apart from pages after a cursor, made when
+        first asked: with the size written in and no condition that depends on a parameter
+        (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
+        generic plan) instead of at every execution; with a parameter it did not (0.25 of
+        its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
+        key = (self._serial, first, after)
+        statement = _STATEMENTS.get(key)
         if statement is None:
-            if len(self._statements) >= MAX_STATEMENTS:
-                self._statements.clear()
-            statement = self._statements[key] = text(MARK + self._sql(first, after))
+            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after))
+            if len(_STATEMENTS) > MAX_STATEMENTS:
+                _STATEMENTS.popitem(last=False)
+        else:
+            _STATEMENTS.move_to_end(key)
         return statement
 
     def _sql(self, first: int, after: bool) -> str:
