@@ -26,7 +26,7 @@ position. :class:`PageRows` is what a function reads; :func:`_parent` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
@@ -130,30 +130,18 @@ class Composer:
 
     def column(self, column: str) -> int:
         """The position of an organization column in a row."""
-        _known(column, COLUMNS)
-        if column not in self.columns:
-            self.columns.append(column)
-        return self.columns.index(column)
+        return _position(self.columns, column, COLUMNS)
 
     def _derived(self, column: str) -> int:
-        _known(column, DERIVED)
-        if column not in self.derived_columns:
-            self.derived_columns.append(column)
-        return self.derived_columns.index(column)
+        return _position(self.derived_columns, column, DERIVED)
 
     def _site(self, column: str) -> int:
-        _known(column, SITE_COLUMNS)
-        if column not in self.site_columns:
-            self.site_columns.append(column)
-        return self.site_columns.index(column)
+        return _position(self.site_columns, column, SITE_COLUMNS)
 
     def _contract(self, column: str) -> int:
-        _known(column, CONTRACT_COLUMNS)
-        if "id" not in self.contract_columns:
-            self.contract_columns.insert(0, "id")
-        if column not in self.contract_columns:
-            self.contract_columns.append(column)
-        return self.contract_columns.index(column)
+        """The position in a contract row, which starts with the contract's id."""
+        _position(self.contract_columns, "id", CONTRACT_COLUMNS)
+        return _position(self.contract_columns, column, CONTRACT_COLUMNS)
 
     # -- the functions
 
@@ -266,10 +254,14 @@ class Composer:
         return key.name, f"owners[{self._site(key.what or '')}]"
 
 
-def _known(column: str, columns: frozenset[str] | tuple[str, ...]) -> None:
-    """Column names go into the statement's text: only those listed here."""
-    if column not in columns:
+def _position(columns: list[str], column: str, known: Collection[str]) -> int:
+    """The position of ``column`` in ``columns``, appended when new. Column names go into
+    the statement's text: only those ``known`` lists."""
+    if column not in known:
         raise ValueError(f"not a column a page reads: {column!r}")
+    if column not in columns:
+        columns.append(column)
+    return columns.index(column)
 
 
 def _page_info(key: Key) -> tuple[str, str]:
