@@ -147,3 +147,28 @@ async def test_a_body_that_is_not_json_is_a_400(client: httpx.AsyncClient) -> No
             }
         ],
     }
+
+
+async def test_an_error_the_caller_caused_is_answered_not_logged(
+    graphql: GraphQL, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = """{ organizations(first: 2) { edges { node { id
+                   effectiveSiteProperties(site: "nosuch") { approvalRequired } } } } }"""
+    with caplog.at_level(logging.DEBUG):
+        result = await graphql.post(query)
+
+    assert {e["extensions"]["code"] for e in result["errors"]} == {"100002"}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert not any("nosuch" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_unexpected_error_is_logged_once(
+    graphql: GraphQL, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _drop_table(engine, "relative_roles")
+
+    with caplog.at_level(logging.DEBUG):
+        await graphql.post(ROLES)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["orgql.graphql"]

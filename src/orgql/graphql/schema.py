@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from orgql.graphql.compiled.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.errors import MaskUnexpectedErrors
@@ -65,6 +67,19 @@ _EXTENSIONS: list[Any] = [
 ]
 
 
+class Schema(strawberry.Schema):
+    """strawberry's schema without its error log: strawberry logs every error of every
+    answer with its traceback, as plain text, including those the caller caused (an unknown
+    site, a bad cursor), once per field. Unexpected errors are logged by
+    MaskUnexpectedErrors, in the JSON log, under the reference the caller gets; an error
+    the caller caused is answered, not logged."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
 @functools.cache
 def build_schema(
     limits: Limits, compiled: bool = True, sql_plans: bool = True
@@ -73,7 +88,7 @@ def build_schema(
     ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR);
     ``sql_plans``: with ``compiled``, pages read in one statement (ORGQL_GRAPHQL_SQL_PLANS)."""
     executor = (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else None
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
