@@ -5,13 +5,20 @@ the same request (method, path, query, body) gets that answer again and changes 
 the same key with a different request is refused (422). While the first still runs, a
 retry gets 409. A 5xx answer is not kept, so the retry runs anew. Keys belong to the caller
 (role and subject): one caller's key never answers another's request.
+
+A key answers for ``ttl_seconds`` (ORGQL_IDEMPOTENCY_TTL_SECONDS, a day by default): after
+that it is forgotten, and a request with it runs anew and takes the key over (in the one
+statement that claims keys, so that of two such requests one runs and the other gets 409).
+Each claim also deletes a few expired keys of any caller (PRUNE_BATCH), by the index on
+their age (migration 0013): the table holds about a day of keys, not all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
@@ -29,6 +36,13 @@ METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
 #: Answer headers kept and replayed (the rest describe the transfer, not the answer).
 KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate", "allow"})
+#: Expired keys deleted with each claim: more than are claimed, so that they never pile up.
+PRUNE_BATCH = 20
+_PRUNE = text(
+    "DELETE FROM idempotency_keys WHERE (owner, key) IN (SELECT owner, key"
+    " FROM idempotency_keys WHERE created_at < now() - make_interval(secs => :ttl)"
+    " ORDER BY created_at LIMIT :batch FOR UPDATE SKIP LOCKED)"
+)
 
 
 def _refusal(status: int, message: str) -> Response:
@@ -37,8 +51,9 @@ def _refusal(status: int, message: str) -> Response:
 
 
 class Idempotency:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, ttl_seconds: int) -> None:
         self.app = app
+        self.ttl_seconds = ttl_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
@@ -61,12 +76,8 @@ class Idempotency:
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
         async with sessionmaker() as session, session.begin():
-            claimed = await session.scalar(
-                insert(models.IdempotencyKey)
-                .values(owner=owner, key=key, request_hash=request_hash)
-                .on_conflict_do_nothing()
-                .returning(models.IdempotencyKey.key)
-            )
+            claimed = await session.scalar(self._claim(owner, key, request_hash))
+            await session.execute(_PRUNE, {"ttl": self.ttl_seconds, "batch": PRUNE_BATCH})
             first = None
             if claimed is None:
                 first = await session.scalar(
@@ -91,6 +102,25 @@ class Idempotency:
                     .values(status=status, headers=kept, body=answer)
                 )
         await _send(send, status, headers, answer)
+
+    def _claim(self, owner: str, key: str, request_hash: str) -> Any:
+        """INSERT the key, or take over an expired one; RETURNING the key when claimed."""
+        table = models.IdempotencyKey
+        claim = insert(table).values(owner=owner, key=key, request_hash=request_hash)
+        expired = table.created_at < func.now() - func.make_interval(
+            0, 0, 0, 0, 0, 0, self.ttl_seconds
+        )
+        return claim.on_conflict_do_update(
+            index_elements=[table.owner, table.key],
+            set_={
+                "request_hash": claim.excluded.request_hash,
+                "status": None,
+                "headers": None,
+                "body": None,
+                "created_at": func.now(),
+            },
+            where=expired,
+        ).returning(table.key)
 
 
 def _answer_again(first: models.IdempotencyKey, request_hash: str) -> Response:

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body, on every route (413)."
     )
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=1,
+        description="How long an Idempotency-Key answers its retries; an older key is"
+        " forgotten (a request with it runs anew) and deleted.",
+    )
 
     # Change events (README "Change events (webhooks)"): the dispatcher in every worker.
     webhook_dispatcher: bool = Field(

@@ -1,13 +1,15 @@
 """Mutations with an Idempotency-Key: a retry with the same key and body answers the first
-answer and changes nothing; the same key with another body is 422."""
+answer and changes nothing; the same key with another body is 422; a key older than
+ORGQL_IDEMPOTENCY_TTL_SECONDS is forgotten, and expired keys are deleted."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db import models
@@ -99,3 +101,83 @@ async def test_an_unprintable_or_long_key_is_400(client: httpx.AsyncClient) -> N
     )
 
     assert response.status_code == 400
+
+
+async def _age(engine: AsyncEngine, key: str, seconds: int) -> None:
+    """Make the key ``seconds`` old."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE idempotency_keys SET created_at = now() - make_interval(secs => :age)"
+                " WHERE key = :key"
+            ),
+            {"age": seconds, "key": key},
+        )
+
+
+async def test_an_expired_key_is_forgotten_and_a_request_with_it_runs_anew(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "create-expiring"}
+    first = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    await _age(engine, "create-expiring", 24 * 3600 + 1)  # ORGQL_IDEMPOTENCY_TTL_SECONDS
+
+    # Another body: not 422 but a new request, which takes the key over.
+    other = await client.post(ORGANIZATIONS, json={"name": "Other"}, headers=headers)
+    retry = await client.post(ORGANIZATIONS, json={"name": "Other"}, headers=headers)
+
+    assert first.status_code < 300
+    assert other.status_code < 300
+    assert "idempotency-replayed" not in other.headers
+    assert (retry.content, retry.headers["idempotency-replayed"]) == (other.content, "true")
+    assert (await _count(engine, "Acme"), await _count(engine, "Other")) == (1, 1)
+
+
+async def test_a_key_just_younger_than_its_ttl_still_answers(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "create-young"}
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    await _age(engine, "create-young", 24 * 3600 - 60)
+
+    other = await client.post(ORGANIZATIONS, json={"name": "Other"}, headers=headers)
+
+    assert other.status_code == 422
+    assert await _count(engine, "Other") == 0
+
+
+async def test_each_claim_deletes_expired_keys_of_any_caller(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO idempotency_keys (owner, key, request_hash, created_at)"
+                " SELECT 'shopper:p' || n, 'old-' || n, 'x', now() - interval '2 days'"
+                " FROM generate_series(1, 5) n"
+                " UNION ALL SELECT 'shopper:p9', 'recent', 'x', now() - interval '1 hour'"
+            )
+        )
+
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers={"Idempotency-Key": "k"})
+
+    async with engine.connect() as connection:
+        left = await connection.scalars(text("SELECT key FROM idempotency_keys ORDER BY key"))
+        assert list(left) == ["k", "recent"]
+
+
+async def test_two_requests_with_one_expired_key_run_once(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "create-race"}
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    await _age(engine, "create-race", 2 * 24 * 3600)
+
+    answers = await asyncio.gather(
+        *(client.post(ORGANIZATIONS, json={"name": "Other"}, headers=headers) for _ in range(4))
+    )
+
+    ran = [a for a in answers if a.status_code < 300 and "idempotency-replayed" not in a.headers]
+    assert len(ran) == 1
+    assert all(a in ran or a.status_code == 409 or a.content == ran[0].content for a in answers)
+    assert await _count(engine, "Other") == 1

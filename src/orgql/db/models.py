@@ -600,6 +600,8 @@ class IdempotencyKey(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = _created_at()
 
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
 
 # ---------------------------------------------------------------- history
 
