@@ -182,6 +182,12 @@ class Settings(BaseSettings):
     webhook_batch_size: int = Field(
         default=20, ge=1, le=500, description="Deliveries one dispatcher sends at once."
     )
+    webhook_retention_seconds: float = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="How long delivered and given-up deliveries, and events with no delivery"
+        " left, are kept; the dispatcher deletes older ones every 10 minutes.",
+    )
 
     @field_validator("shopper_algorithms")
     @classmethod

@@ -10,6 +10,11 @@ organization waits while an earlier one is being sent or waits for its retry.
 Delivery is at-least-once: if the process dies, or the commit fails, after a receiver
 answered 2xx, the claim rolls back and the delivery is sent again. Receivers dedupe by the
 event id (``Orgql-Event-Id``).
+
+Retention: every ``prune_interval`` the loop deletes deliveries delivered or given up more
+than ``retention`` ago, then events older than that with no delivery left (every change
+writes its event, subscribers or not), in batches of their own transactions
+(:meth:`Dispatcher.prune`). Pending deliveries and their events stay, whatever their age.
 """
 
 from __future__ import annotations
@@ -63,6 +68,37 @@ _CLAIM = text(
     """
 )
 
+#: Retention (see the module's docstring): one batch of each, oldest first. A delivery's
+#: ``last_attempt_at`` is when it was delivered or given up (index of migration 0014).
+_PRUNE_DELIVERIES = text(
+    """
+    DELETE FROM webhook_deliveries
+    WHERE (subscription_id, event_id) IN (
+        SELECT subscription_id, event_id FROM webhook_deliveries
+        WHERE status <> 'pending'
+          AND last_attempt_at < coalesce(CAST(:now AS timestamptz), now())
+                                - make_interval(secs => CAST(:keep AS double precision))
+        ORDER BY last_attempt_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    """
+)
+_PRUNE_EVENTS = text(
+    """
+    DELETE FROM outbox_events
+    WHERE id IN (
+        SELECT o.id FROM outbox_events AS o
+        WHERE o.occurred_at < coalesce(CAST(:now AS timestamptz), now())
+                              - make_interval(secs => CAST(:keep AS double precision))
+          AND NOT EXISTS (SELECT FROM webhook_deliveries AS d WHERE d.event_id = o.id)
+        ORDER BY o.id
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    """
+)
+
 _RECORD = text(
     """
     UPDATE webhook_deliveries
@@ -91,6 +127,11 @@ class DispatchPolicy:
     jitter: float = 0.2
     max_attempts: int = 12
     batch_size: int = 20
+    #: Seconds finished deliveries and delivered events are kept.
+    retention: float = 7 * 24 * 3600
+    #: Seconds between two prunes of a dispatcher (the first right after it starts).
+    prune_interval: float = 600.0
+    prune_batch: int = 1000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DispatchPolicy:
@@ -102,6 +143,7 @@ class DispatchPolicy:
             jitter=settings.webhook_backoff_jitter,
             max_attempts=settings.webhook_max_attempts,
             batch_size=settings.webhook_batch_size,
+            retention=settings.webhook_retention_seconds,
         )
 
 
@@ -156,6 +198,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._listener: Listener | None = None
         self._stopping = False
+        self._next_prune = 0.0  # time.monotonic() of the next prune
 
     def wake(self) -> None:
         """Ask :meth:`run` to look now rather than at the end of its poll interval."""
@@ -197,6 +240,32 @@ class Dispatcher:
             total += attempted
         raise RuntimeError(f"deliveries still due after {max_rounds} rounds")
 
+    async def prune(self, *, max_batches: int = 100) -> tuple[int, int]:
+        """Delete what retention lets go (the module's docstring), a batch per
+        transaction, until a batch comes back short; the deliveries and events deleted."""
+        now = self.clock() if self.clock is not None else None
+        parameters = {"now": now, "keep": self.policy.retention, "limit": self.policy.prune_batch}
+        deleted = [0, 0]
+        for index, statement in enumerate((_PRUNE_DELIVERIES, _PRUNE_EVENTS)):
+            for _ in range(max_batches):
+                async with self.sessionmaker() as session, session.begin():
+                    result = await session.execute(statement, parameters)
+                count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+                deleted[index] += count
+                if count < self.policy.prune_batch:
+                    break
+        return deleted[0], deleted[1]
+
+    async def _prune_when_due(self) -> None:
+        if time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + self.policy.prune_interval
+        deliveries, events = await self.prune()
+        if deliveries or events:
+            logger.info(
+                "webhook retention: deleted %d deliveries and %d events", deliveries, events
+            )
+
     async def run(self) -> None:
         """Dispatch until cancelled; idle, wait for the poll interval, a notification or
         :meth:`wake`."""
@@ -223,6 +292,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 attempted = await self.dispatch_once()
+                await self._prune_when_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a lost database or a bug: log, keep the loop alive
