@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orgql.auth.asgi import PRINCIPAL
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.principals import ANONYMOUS, Principal
-from orgql.db import models
+from orgql.db import access_models
 from orgql.rest.errors import error_response
 
 HEADER = "idempotency-key"
@@ -81,8 +81,9 @@ class Idempotency:
             first = None
             if claimed is None:
                 first = await session.scalar(
-                    select(models.IdempotencyKey).where(
-                        models.IdempotencyKey.owner == owner, models.IdempotencyKey.key == key
+                    select(access_models.IdempotencyKey).where(
+                        access_models.IdempotencyKey.owner == owner,
+                        access_models.IdempotencyKey.key == key,
                     )
                 )
         if first is not None:
@@ -90,14 +91,17 @@ class Idempotency:
             return
 
         status, headers, answer = await _run(self.app, scope, body)
-        where = (models.IdempotencyKey.owner == owner, models.IdempotencyKey.key == key)
+        where = (
+            access_models.IdempotencyKey.owner == owner,
+            access_models.IdempotencyKey.key == key,
+        )
         async with sessionmaker() as session, session.begin():
             if status >= 500:  # not an answer to keep: the retry runs anew
-                await session.execute(delete(models.IdempotencyKey).where(*where))
+                await session.execute(delete(access_models.IdempotencyKey).where(*where))
             else:
                 kept = {name: value for name, value in headers if name in KEPT_HEADERS}
                 await session.execute(
-                    update(models.IdempotencyKey)
+                    update(access_models.IdempotencyKey)
                     .where(*where)
                     .values(status=status, headers=kept, body=answer)
                 )
@@ -105,7 +109,7 @@ class Idempotency:
 
     def _claim(self, owner: str, key: str, request_hash: str) -> Any:
         """INSERT the key, or take over an expired one; RETURNING the key when claimed."""
-        table = models.IdempotencyKey
+        table = access_models.IdempotencyKey
         claim = insert(table).values(owner=owner, key=key, request_hash=request_hash)
         expired = table.created_at < func.now() - func.make_interval(
             0, 0, 0, 0, 0, 0, self.ttl_seconds
@@ -123,7 +127,7 @@ class Idempotency:
         ).returning(table.key)
 
 
-def _answer_again(first: models.IdempotencyKey, request_hash: str) -> Response:
+def _answer_again(first: access_models.IdempotencyKey, request_hash: str) -> Response:
     if first.request_hash != request_hash:
         return _refusal(422, "this Idempotency-Key was used for a different request")
     if first.status is None:

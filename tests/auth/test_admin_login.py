@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orgql.auth.signing import SigningKeyError, development_key, signing_key
 from orgql.cli import main
 from orgql.core import app_keys
-from orgql.db import models
+from orgql.db import access_models
 from orgql.db.engine import make_sessionmaker
 from orgql.settings import Settings
 
@@ -136,7 +136,9 @@ async def test_keys_are_stored_as_sha256_of_the_secret_only(
     key_id, key = await new_key()
 
     async with make_sessionmaker(engine)() as session:
-        row = await session.scalar(select(models.AppKey).where(models.AppKey.id == key_id))
+        row = await session.scalar(
+            select(access_models.AppKey).where(access_models.AppKey.id == key_id)
+        )
 
     assert row is not None
     assert row.secret_hash == hashlib.sha256(key.split(".", 1)[1].encode()).hexdigest()

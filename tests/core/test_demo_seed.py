@@ -7,12 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.demo import seed_demo
 from orgql.core.financial.demo import DEMO_PARTY_ID
-from orgql.db import models
+from orgql.db import financial_models, models
 
 
 async def _source_accounts(session: AsyncSession) -> int:
     return int(
-        await session.scalar(select(func.count()).select_from(models.FinancialSourceAccount)) or 0
+        await session.scalar(
+            select(func.count()).select_from(financial_models.FinancialSourceAccount)
+        )
+        or 0
     )
 
 
@@ -20,8 +23,8 @@ async def test_seeding_again_adds_the_financial_demo_records_an_older_seed_lacke
     session: AsyncSession,
 ) -> None:
     # What a database seeded before the financial sync existed looks like.
-    await session.execute(delete(models.FinancialSourceSite))
-    await session.execute(delete(models.FinancialSourceAccount))
+    await session.execute(delete(financial_models.FinancialSourceSite))
+    await session.execute(delete(financial_models.FinancialSourceAccount))
     await session.execute(
         update(models.Organization).where(models.Organization.id == "100001").values(party_id=None)
     )

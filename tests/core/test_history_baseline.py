@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core import point_in_time
 from orgql.core.demo import seed_demo
 from orgql.core.inheritance import chain_of, derive, derive_site_value
-from orgql.db import models
+from orgql.db import history_models, models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 
@@ -46,7 +46,7 @@ async def test_existing_rows_get_a_baseline_dated_by_their_creation(
     seeded_before_history: AsyncSession,
 ) -> None:
     session = seeded_before_history
-    history = models.OrganizationHistory
+    history = history_models.OrganizationHistory
     rows = list(await session.scalars(select(history).order_by(history.id)))
     created = {org.id: org.created_at for org in await session.scalars(select(models.Organization))}
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orgql.core import organization_requests
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_requests import EMAIL_CHECK_MESSAGE
-from orgql.db import models
+from orgql.db import models, request_models
 from orgql.db.engine import make_sessionmaker
 
 WAIT_LIMIT_SECONDS = 10
@@ -54,8 +54,8 @@ async def submit(session: AsyncSession, doc: dict[str, Any] | None = None) -> st
     return submitted.id
 
 
-async def request(session: AsyncSession, request_id: str) -> models.OrganizationRequest:
-    row = await session.get(models.OrganizationRequest, request_id, populate_existing=True)
+async def request(session: AsyncSession, request_id: str) -> request_models.OrganizationRequest:
+    row = await session.get(request_models.OrganizationRequest, request_id, populate_existing=True)
     assert row is not None
     return row
 
@@ -146,7 +146,7 @@ async def test_with_the_email_check_on_submission_answers_only_the_message(
     submitted = await organization_requests.submit(session, document())
 
     assert (submitted.id, submitted.message) == (None, EMAIL_CHECK_MESSAGE)
-    stored = await session.scalar(select(models.OrganizationRequest.name))
+    stored = await session.scalar(select(request_models.OrganizationRequest.name))
     assert stored == "Acme request"
 
 
@@ -275,9 +275,10 @@ async def test_approved_addresses_keep_their_external_ids_and_address_types(
         )
     ).all()
     links = await session.execute(
-        select(models.AddressTypeLink.address_id, models.AddressTypeLink.address_type_id).order_by(
-            models.AddressTypeLink.address_type_id
-        )
+        select(
+            request_models.AddressTypeLink.address_id,
+            request_models.AddressTypeLink.address_type_id,
+        ).order_by(request_models.AddressTypeLink.address_type_id)
     )
     assert organization is not None
     assert (organization.name, organization.party_number) == ("Acme request", "P-1")
@@ -292,7 +293,9 @@ async def test_approved_addresses_keep_their_external_ids_and_address_types(
 async def test_approval_rechecks_the_address_types(session: AsyncSession) -> None:
     request_id = await submit(session, document(secondaryAddresses=[address("HQ", "ss-10001")]))
     await session.execute(
-        update(models.AddressType).where(models.AddressType.id == "ss-10001").values(id="gone")
+        update(request_models.AddressType)
+        .where(request_models.AddressType.id == "ss-10001")
+        .values(id="gone")
     )
 
     with pytest.raises(OrgqlError) as caught:
@@ -313,8 +316,8 @@ async def test_the_database_refuses_to_change_a_decided_request(
 
     with pytest.raises(IntegrityError) as caught:
         await session.execute(
-            update(models.OrganizationRequest)
-            .where(models.OrganizationRequest.id == request_id)
+            update(request_models.OrganizationRequest)
+            .where(request_models.OrganizationRequest.id == request_id)
             .values(status="review")
         )
 
@@ -371,7 +374,7 @@ async def test_an_approval_waits_for_a_concurrent_one_and_then_is_refused(
         second_pid = await backend_pid(second)
         await organization_requests.approve(first, request_id, {})
 
-        async def late_approval() -> models.OrganizationRequest:
+        async def late_approval() -> request_models.OrganizationRequest:
             return await organization_requests.approve(second, request_id, {})
 
         late = asyncio.create_task(late_approval())
@@ -399,7 +402,7 @@ async def test_concurrent_approvals_of_two_requests_with_one_email_share_one_pro
         second_pid = await backend_pid(second)
         approved_first = await organization_requests.approve(first, first_id, {})
 
-        async def second_approval() -> models.OrganizationRequest:
+        async def second_approval() -> request_models.OrganizationRequest:
             # Its profile insert meets the first's uncommitted profile and waits for it.
             row = await organization_requests.approve(second, second_id, {})
             await second.commit()

@@ -12,7 +12,7 @@ from orgql.core import repository
 from orgql.core.demo import demo_reference_document
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.reference import import_reference_data, parse_reference_data
-from orgql.db import models
+from orgql.db import models, request_models
 
 REFERENCE_MODELS: tuple[type[models.Base], ...] = (
     models.Site,
@@ -20,7 +20,7 @@ REFERENCE_MODELS: tuple[type[models.Base], ...] = (
     models.PriceListGroup,
     models.PaymentMethod,
     models.ShippingMethod,
-    models.AddressType,
+    request_models.AddressType,
     models.MediaFile,
     models.DynamicPropertyDefinition,
 )

@@ -25,7 +25,7 @@ from orgql.core.reference import import_reference_data, parse_reference_data
 from orgql.core.site_approvals import Actor, ActorKind
 from orgql.core.site_properties import SiteResult
 from orgql.core.site_property_views import SiteValues, site_values
-from orgql.db import models
+from orgql.db import history_models, models
 from orgql.db.engine import make_sessionmaker
 
 ROOT, EAST, PURCHASING = "100001", "100002", "100003"
@@ -828,7 +828,7 @@ async def test_a_value_sent_again_unchanged_keeps_the_version_and_records_nothin
     east = await session.get(models.Organization, EAST)
     assert east is not None
     version = east.version
-    history = select(func.count()).select_from(models.OrganizationHistory)
+    history = select(func.count()).select_from(history_models.OrganizationHistory)
     recorded = await session.scalar(history)
 
     await update(EAST, entry("site2", orderPriceLimit="10.00"))

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from upstream import Upstream
 
 from orgql.core.financial.demo import DEMO_PARTY_ID
-from orgql.db import models
+from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 
 
@@ -86,7 +86,9 @@ def set_portal(engine: AsyncEngine) -> Callable[[bool], Awaitable[None]]:
     async def set_enabled(enabled: bool) -> None:
         async with make_sessionmaker(engine)() as session, session.begin():
             await session.execute(
-                update(models.FinancialSettings).values(self_service_portal_enabled=enabled)
+                update(financial_models.FinancialSettings).values(
+                    self_service_portal_enabled=enabled
+                )
             )
 
     return set_enabled
@@ -97,7 +99,7 @@ def configure_business_unit(engine: AsyncEngine) -> Callable[[str, int], Awaitab
     async def configure(organization_id: str, business_unit_id: int) -> None:
         async with make_sessionmaker(engine)() as session, session.begin():
             session.add(
-                models.OrganizationFinancialSettings(
+                financial_models.OrganizationFinancialSettings(
                     organization_id=organization_id, business_unit_id=business_unit_id
                 )
             )

@@ -14,7 +14,7 @@ from orgql.core.errors import OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.plan import FailedAddress
 from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
-from orgql.db import models
+from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 from orgql.financial_sources import BuiltinFinancialSource
 
@@ -100,7 +100,9 @@ async def test_the_builtin_source_lists_an_account_without_sites(
     builtin: BuiltinFinancialSource, engine: AsyncEngine
 ) -> None:
     async with make_sessionmaker(engine)() as session, session.begin():
-        session.add(models.FinancialSourceAccount(account_id="lonely", party_id="P-lonely"))
+        session.add(
+            financial_models.FinancialSourceAccount(account_id="lonely", party_id="P-lonely")
+        )
 
     assert await builtin.customer_accounts("P-lonely", None) == [SourceAccount(account_id="lonely")]
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db import models
+from orgql.db import financial_models
 from orgql.db.engine import make_sessionmaker
 
 SYNC = """
@@ -216,7 +216,7 @@ async def synced_organizations(client: httpx.AsyncClient, engine: AsyncEngine) -
             party = f"ledger-party-{n}"
             for a in range(2):
                 session.add(
-                    models.FinancialSourceAccount(
+                    financial_models.FinancialSourceAccount(
                         account_id=f"{party}-{a}",
                         party_id=party,
                         account_number=f"{n}{a}",
@@ -227,7 +227,7 @@ async def synced_organizations(client: httpx.AsyncClient, engine: AsyncEngine) -
             for a in range(2):
                 for s in range(2):
                     session.add(
-                        models.FinancialSourceSite(
+                        financial_models.FinancialSourceSite(
                             site_id=f"{party}-{a}-{s}",
                             account_id=f"{party}-{a}",
                             external_address_id=f"{party}-{a}-{s}",

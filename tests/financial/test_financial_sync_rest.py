@@ -12,7 +12,7 @@ from financial_support import SYNC, Snapshot
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db import models
+from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 
 DEMO = SYNC.format("100001")
@@ -28,13 +28,13 @@ async def synced_accounts(engine: AsyncEngine, organization_id: str) -> list[tup
     async with make_sessionmaker(engine)() as session:
         rows = await session.execute(
             select(
-                models.CustomerAccount.id,
-                models.CustomerAccount.external_account_id,
-                models.CustomerAccount.account_number,
-                models.CustomerAccount.business_unit_id,
+                financial_models.CustomerAccount.id,
+                financial_models.CustomerAccount.external_account_id,
+                financial_models.CustomerAccount.account_number,
+                financial_models.CustomerAccount.business_unit_id,
             )
-            .where(models.CustomerAccount.organization_id == organization_id)
-            .order_by(models.CustomerAccount.id)
+            .where(financial_models.CustomerAccount.organization_id == organization_id)
+            .order_by(financial_models.CustomerAccount.id)
         )
         return [tuple(row) for row in rows]
 

@@ -25,7 +25,7 @@ from upstream import (
     site,
 )
 
-from orgql.db import models
+from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 from orgql.settings import Settings
 
@@ -65,9 +65,9 @@ async def external_ids(engine: AsyncEngine) -> tuple[list[str], list[str]]:
     """(external account ids, external address ids) of 100001's synced data."""
     async with make_sessionmaker(engine)() as session:
         accounts = await session.scalars(
-            select(models.CustomerAccount.external_account_id)
-            .where(models.CustomerAccount.organization_id == "100001")
-            .order_by(models.CustomerAccount.external_account_id)
+            select(financial_models.CustomerAccount.external_account_id)
+            .where(financial_models.CustomerAccount.organization_id == "100001")
+            .order_by(financial_models.CustomerAccount.external_account_id)
         )
         addresses = await session.scalars(
             select(models.Address.external_address_id)
@@ -252,8 +252,8 @@ async def test_two_concurrent_syncs_serialize(
     winner = responses[0] if stored == outcomes["east last"] else responses[1]
     async with make_sessionmaker(engine)() as session:
         ids = await session.scalars(
-            select(models.CustomerAccount.id).where(
-                models.CustomerAccount.organization_id == "100001"
+            select(financial_models.CustomerAccount.id).where(
+                financial_models.CustomerAccount.organization_id == "100001"
             )
         )
         assert sorted(ids) == sorted(winner.json()["customerAccountIds"])

@@ -14,7 +14,7 @@ from graphql_client import GraphQL, address_input, contract_input
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.db import models
+from orgql.db import history_models
 
 ADMIN_ACTOR = "admin:test-suite"  # the admin token of tests/conftest.py
 
@@ -194,7 +194,9 @@ async def test_a_cursor_past_the_change_ids_is_the_callers_error(
 
 async def test_a_failed_mutation_records_nothing(graphql: GraphQL, session: AsyncSession) -> None:
     async def recorded() -> int:
-        count = await session.scalar(select(func.count()).select_from(models.OrganizationHistory))
+        count = await session.scalar(
+            select(func.count()).select_from(history_models.OrganizationHistory)
+        )
         await session.commit()
         return int(count or 0)
 
@@ -219,10 +221,10 @@ async def test_a_failed_mutation_records_nothing(graphql: GraphQL, session: Asyn
 
     contracts = await session.scalar(
         select(func.count())
-        .select_from(models.OrganizationHistory)
+        .select_from(history_models.OrganizationHistory)
         .where(
-            models.OrganizationHistory.entity_kind == "contract",
-            models.OrganizationHistory.after["display_name"].astext == "Twice Contract",
+            history_models.OrganizationHistory.entity_kind == "contract",
+            history_models.OrganizationHistory.after["display_name"].astext == "Twice Contract",
         )
     )
     assert contracts == 1
@@ -235,14 +237,14 @@ async def test_a_rolled_back_write_leaves_no_history(session: AsyncSession) -> N
     )
     inside = await session.scalar(
         select(func.count())
-        .select_from(models.OrganizationHistory)
-        .where(models.OrganizationHistory.after["description"].astext == "never")
+        .select_from(history_models.OrganizationHistory)
+        .where(history_models.OrganizationHistory.after["description"].astext == "never")
     )
     await session.rollback()
     after = await session.scalar(
         select(func.count())
-        .select_from(models.OrganizationHistory)
-        .where(models.OrganizationHistory.after["description"].astext == "never")
+        .select_from(history_models.OrganizationHistory)
+        .where(history_models.OrganizationHistory.after["description"].astext == "never")
     )
 
     assert (inside, after) == (1, 0)

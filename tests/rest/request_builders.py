@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.db import models
+from orgql.db import models, request_models
 from rest.builders import secondary_address
 
 DATA = Path(__file__).parent / "data"
@@ -83,7 +83,7 @@ async def set_site(session: AsyncSession, site_id: str, **values: Any) -> None:
 APPROVAL_TABLES = (
     models.Organization,
     models.Address,
-    models.AddressTypeLink,
+    request_models.AddressTypeLink,
     models.RelativeRole,
     models.OrganizationMember,
     models.Profile,
@@ -99,7 +99,7 @@ async def snapshot(session: AsyncSession) -> dict[str, Any]:
         for model in APPROVAL_TABLES:
             statement = select(func.count()).select_from(model)
             state[model.__tablename__] = int(await session.scalar(statement) or 0)
-        table = models.OrganizationRequest.__table__
+        table = request_models.OrganizationRequest.__table__
         rows = await session.execute(select(table).order_by(table.c.id))
         state["organization_requests"] = [tuple(row) for row in rows]
     return state

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
-from orgql.db import models
+from orgql.db import access_models
 
 MAX_NAME = 254
 
@@ -33,7 +33,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _info(row: models.AppKey) -> AppKeyInfo:
+def _info(row: access_models.AppKey) -> AppKeyInfo:
     return AppKeyInfo(row.id, row.name, row.created_at, row.revoked_at)
 
 
@@ -44,7 +44,7 @@ async def create_app_key(session: AsyncSession, name: str) -> tuple[AppKeyInfo, 
         raise OrgqlError(Codes.INVALID_INPUT, f"a key name has 1 to {MAX_NAME} characters", "name")
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    row = models.AppKey(id=key_id, name=name, secret_hash=_hash(secret))
+    row = access_models.AppKey(id=key_id, name=name, secret_hash=_hash(secret))
     session.add(row)
     await session.flush()
     await session.refresh(row)
@@ -52,17 +52,19 @@ async def create_app_key(session: AsyncSession, name: str) -> tuple[AppKeyInfo, 
 
 
 async def list_app_keys(session: AsyncSession) -> list[AppKeyInfo]:
-    rows = await session.scalars(select(models.AppKey).order_by(models.AppKey.created_at))
+    rows = await session.scalars(
+        select(access_models.AppKey).order_by(access_models.AppKey.created_at)
+    )
     return [_info(row) for row in rows]
 
 
 async def revoke_app_key(session: AsyncSession, key_id: str) -> AppKeyInfo:
     """Revoke a key (harmless twice); tokens already issued live until they expire."""
     row = await session.scalar(
-        update(models.AppKey)
-        .where(models.AppKey.id == key_id)
-        .values(revoked_at=func.coalesce(models.AppKey.revoked_at, func.now()))
-        .returning(models.AppKey)
+        update(access_models.AppKey)
+        .where(access_models.AppKey.id == key_id)
+        .values(revoked_at=func.coalesce(access_models.AppKey.revoked_at, func.now()))
+        .returning(access_models.AppKey)
     )
     if row is None:
         raise OrgqlError(
@@ -76,12 +78,12 @@ async def check_app_key(session: AsyncSession, key: str) -> str | None:
     key_id, dot, secret = key.strip().partition(".")
     if not dot or not key_id or len(key_id) > 32 or not secret:
         return None
-    row = await session.get(models.AppKey, key_id)
+    row = await session.get(access_models.AppKey, key_id)
     if row is None or row.revoked_at is not None:
         return None
     return key_id if hmac.compare_digest(row.secret_hash, _hash(secret)) else None
 
 
 async def is_active(session: AsyncSession, key_id: str) -> bool:
-    row = await session.get(models.AppKey, key_id)
+    row = await session.get(access_models.AppKey, key_id)
     return row is not None and row.revoked_at is None

@@ -14,7 +14,7 @@ from orgql.core import history
 from orgql.core.financial.demo import DEMO_PARTY_ID, demo_accounts, demo_sites
 from orgql.core.ids import next_ids
 from orgql.core.reference import import_reference_data, parse_reference_data
-from orgql.db import models
+from orgql.db import financial_models, models
 
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
@@ -144,8 +144,8 @@ async def _seed_financial_source(session: AsyncSession) -> None:
         root.party_id = DEMO_PARTY_ID
     known = await session.scalar(
         select(func.count())
-        .select_from(models.FinancialSourceAccount)
-        .where(models.FinancialSourceAccount.party_id == DEMO_PARTY_ID)
+        .select_from(financial_models.FinancialSourceAccount)
+        .where(financial_models.FinancialSourceAccount.party_id == DEMO_PARTY_ID)
     )
     if known:
         return

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.principals import Principal
-from orgql.db import models
+from orgql.db import history_models
 
 #: Columns of a row image that say nothing a caller asked for (computed from others).
 _COMPUTED = frozenset({"name_key"})
@@ -50,7 +50,7 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Change:
-    row: models.OrganizationHistory
+    row: history_models.OrganizationHistory
 
     @property
     def changes(self) -> list[FieldChange]:
@@ -83,7 +83,7 @@ async def organization_history(
     """The changes to an organization, its site properties, addresses and memberships,
     newest first (by recording order); ``before_id`` continues a page, ``as_of`` stops at
     that instant. One statement."""
-    table = models.OrganizationHistory
+    table = history_models.OrganizationHistory
     query = select(table).where(table.organization_id == organization_id)
     if before_id is not None:
         query = query.where(table.id < before_id)

@@ -21,7 +21,7 @@ from orgql.core.organization_input import (
 )
 from orgql.core.organization_request_codes import RequestCodes
 from orgql.core.validation import Problems, column_length, is_storable_text, join, read_str
-from orgql.db import models
+from orgql.db import models, request_models
 
 #: The draft organization's keys: those of the vendor's request schema. Parent, members,
 #: contracts, payment methods and the like are the merchant's to set after approval.
@@ -42,7 +42,7 @@ DRAFT_KEYS = frozenset(
     ]
 )
 _ADDRESS_EXTRAS = ("types", "externalAddressId")
-_ADDRESS_TYPE_ID_LENGTH = column_length(models.AddressType.__table__, "id")
+_ADDRESS_TYPE_ID_LENGTH = column_length(request_models.AddressType.__table__, "id")
 
 
 @dataclass(frozen=True)

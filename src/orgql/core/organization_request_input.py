@@ -18,7 +18,7 @@ from orgql.core.validation import (
     read_bool,
     read_str,
 )
-from orgql.db import models
+from orgql.db import models, request_models
 
 _PROFILE_FIELDS = {
     "email": "profile_email",
@@ -41,8 +41,8 @@ SUBMIT_KEYS = frozenset(
 UPDATE_KEYS = SUBMIT_KEYS | {"approverComments", "status"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-_REQUEST = models.OrganizationRequest.__table__
-_ADDRESS_TYPE_ID_LENGTH = column_length(models.AddressType.__table__, "id")
+_REQUEST = request_models.OrganizationRequest.__table__
+_ADDRESS_TYPE_ID_LENGTH = column_length(request_models.AddressType.__table__, "id")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from orgql.core import cursors
 from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
 from orgql.core.validation import MAX_OFFSET, Problems
-from orgql.db import models
+from orgql.db import models, request_models
 
 MAX_PAGE_SIZE = 250
 _CURSOR_KIND = "request"
@@ -22,7 +22,7 @@ _CURSOR_KIND = "request"
 
 @dataclass(frozen=True)
 class RequestPage:
-    items: list[models.OrganizationRequest]
+    items: list[request_models.OrganizationRequest]
     has_next: bool
 
 
@@ -35,7 +35,7 @@ def not_found(request_id: str) -> OrgqlError:
     )
 
 
-async def get(session: AsyncSession, request_id: str) -> models.OrganizationRequest:
+async def get(session: AsyncSession, request_id: str) -> request_models.OrganizationRequest:
     found = await requests_by_id(session, [request_id])
     row = found.get(request_id)
     if row is None:
@@ -50,11 +50,11 @@ def _keys(ids: Iterable[str]) -> list[str]:
 
 async def requests_by_id(
     session: AsyncSession, ids: Iterable[str]
-) -> dict[str, models.OrganizationRequest]:
+) -> dict[str, request_models.OrganizationRequest]:
     keys = _keys(ids)
     if not keys:
         return {}
-    table = models.OrganizationRequest
+    table = request_models.OrganizationRequest
     rows = await session.scalars(select(table).where(table.id.in_(keys)))
     return {row.id: row for row in rows}
 
@@ -69,15 +69,17 @@ async def profiles_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str,
 
 async def address_types_by_id(
     session: AsyncSession, ids: Iterable[str]
-) -> dict[str, models.AddressType]:
+) -> dict[str, request_models.AddressType]:
     keys = _keys(ids)
     if not keys:
         return {}
-    rows = await session.scalars(select(models.AddressType).where(models.AddressType.id.in_(keys)))
+    rows = await session.scalars(
+        select(request_models.AddressType).where(request_models.AddressType.id.in_(keys))
+    )
     return {row.id: row for row in rows}
 
 
-def draft_address_type_ids(rows: Iterable[models.OrganizationRequest]) -> list[str]:
+def draft_address_type_ids(rows: Iterable[request_models.OrganizationRequest]) -> list[str]:
     """Every address type id the drafts of ``rows`` name (for one batch read)."""
     ids: list[str] = []
     for row in rows:
@@ -87,14 +89,14 @@ def draft_address_type_ids(rows: Iterable[models.OrganizationRequest]) -> list[s
 
 
 def _status_filter(status: str | None) -> list[ColumnElement[bool]]:
-    return [models.OrganizationRequest.status == status] if status is not None else []
+    return [request_models.OrganizationRequest.status == status] if status is not None else []
 
 
 def _check_page(status: str | None, limit: int, offset: int, problems: Problems) -> None:
-    if status is not None and status not in models.REQUEST_STATUSES:
+    if status is not None and status not in request_models.REQUEST_STATUSES:
         problems.add(
             RequestCodes.INVALID_INPUT,
-            f"status must be one of {', '.join(models.REQUEST_STATUSES)}",
+            f"status must be one of {', '.join(request_models.REQUEST_STATUSES)}",
             "status",
         )
     if not 0 <= limit <= MAX_PAGE_SIZE:
@@ -121,7 +123,7 @@ async def list_page(
     if after is not None and position is None:
         problems.add(RequestCodes.INVALID_INPUT, "not a cursor of this API", "after")
     problems.raise_if_any()
-    table = models.OrganizationRequest
+    table = request_models.OrganizationRequest
     statement = (
         select(table)
         .where(*_status_filter(status))
@@ -137,12 +139,14 @@ async def list_page(
 
 async def count(session: AsyncSession, *, status: str | None) -> int:
     statement = (
-        select(func.count()).select_from(models.OrganizationRequest).where(*_status_filter(status))
+        select(func.count())
+        .select_from(request_models.OrganizationRequest)
+        .where(*_status_filter(status))
     )
     return int(await session.scalar(statement) or 0)
 
 
-def encode_cursor(row: models.OrganizationRequest) -> str:
+def encode_cursor(row: request_models.OrganizationRequest) -> str:
     return cursors.encode(_CURSOR_KIND, f"{row.created_at.isoformat()}|{row.id}")
 
 

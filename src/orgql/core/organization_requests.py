@@ -29,7 +29,7 @@ from orgql.core.organization_request_draft import (
 from orgql.core.organization_request_input import parse_changes, parse_decision, parse_submission
 from orgql.core.organization_request_reads import not_found
 from orgql.core.validation import Problems
-from orgql.db import models
+from orgql.db import models, request_models
 
 #: What the storefront is told when the site hides whether an email is registered.
 EMAIL_CHECK_MESSAGE = (
@@ -74,7 +74,7 @@ async def submit(
     assert isinstance(email, str)
     profile_id = await _profile_id_by_email(session, email)
     (request_id,) = await next_ids(session, 1)
-    row = models.OrganizationRequest(
+    row = request_models.OrganizationRequest(
         id=request_id,
         site_id=site.id,
         organization_draft=submission.draft,
@@ -97,7 +97,7 @@ async def submit(
 
 async def update(
     session: AsyncSession, request_id: str, document: Mapping[str, object]
-) -> models.OrganizationRequest:
+) -> request_models.OrganizationRequest:
     """An admin's change while the request is in review or moreInfoNeeded (101008 once
     approved or rejected). If the requester's profile was deleted, only rejection remains:
     a status change is 101014, any other change 101017. A changed email links the profile
@@ -140,7 +140,7 @@ async def update(
 
 async def approve(
     session: AsyncSession, request_id: str, document: Mapping[str, object]
-) -> models.OrganizationRequest:
+) -> request_models.OrganizationRequest:
     """Create the organization from the draft (createOrganization's rules and path, with its
     addresses and their types; ``partyNumber`` if given), create the profile or link the one
     with the request's email, make it a member with the admin and buyer roles, record both
@@ -188,7 +188,7 @@ async def approve(
 
 async def reject(
     session: AsyncSession, request_id: str, document: Mapping[str, object]
-) -> models.OrganizationRequest:
+) -> request_models.OrganizationRequest:
     """Status ``rejected`` with approverComments, final. Possible whatever became of the
     requester's profile."""
     row = await _locked_open(session, request_id)
@@ -222,9 +222,11 @@ async def _site(session: AsyncSession, site_id: str | None) -> models.Site:
     return site
 
 
-async def _locked_open(session: AsyncSession, request_id: str) -> models.OrganizationRequest:
+async def _locked_open(
+    session: AsyncSession, request_id: str
+) -> request_models.OrganizationRequest:
     """The request, locked until the transaction ends; 101000 if none, 101008 if final."""
-    table = models.OrganizationRequest
+    table = request_models.OrganizationRequest
     row = (
         await session.scalars(
             select(table)
@@ -246,12 +248,12 @@ async def _locked_open(session: AsyncSession, request_id: str) -> models.Organiz
     return row
 
 
-def _draft_name(row: models.OrganizationRequest) -> object:
+def _draft_name(row: request_models.OrganizationRequest) -> object:
     draft = row.organization_draft
     return draft.get("name") if isinstance(draft, dict) else None
 
 
-def _profile_gone(row: models.OrganizationRequest) -> bool:
+def _profile_gone(row: request_models.OrganizationRequest) -> bool:
     return row.profile_linked and row.profile_id is None
 
 
@@ -264,7 +266,7 @@ async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
     return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
 
 
-async def _profile_for(session: AsyncSession, row: models.OrganizationRequest) -> str:
+async def _profile_for(session: AsyncSession, row: request_models.OrganizationRequest) -> str:
     """The profile with the request's email (compared case-insensitively), created from the
     draft profile if there is none. Concurrent approvals of two requests with one email
     create one profile: the insert yields to the unique email key."""
@@ -301,7 +303,9 @@ async def _check_address_types(
     """Every address type a draft names must exist (180104)."""
     wanted = draft_type_ids(draft)
     found = await repository.existing_ids(
-        session, models.AddressType.id, list(dict.fromkeys(type_id for type_id, _ in wanted))
+        session,
+        request_models.AddressType.id,
+        list(dict.fromkeys(type_id for type_id, _ in wanted)),
     )
     for type_id, path in wanted:
         if type_id not in found:
@@ -347,7 +351,7 @@ async def _tag_addresses(
         address = by_type[draft.address_type.lower()]
         address.external_address_id = draft.external_address_id
         session.add_all(
-            models.AddressTypeLink(address_id=address.id, address_type_id=type_id)
+            request_models.AddressTypeLink(address_id=address.id, address_type_id=type_id)
             for type_id in draft.type_ids
         )
     await session.flush()

@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, DateTime, Numeric, Select, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.db import models
+from orgql.db import history_models, models
 from orgql.db.models import Base
 
 M = TypeVar("M", bound=Base)
 
-History = models.OrganizationHistory
+History = history_models.OrganizationHistory
 
 
 def from_image(model: type[M], image: dict[str, Any]) -> M:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 from orgql.core.organization_input import KNOWN_KEYS
-from orgql.db import models
+from orgql.db import models, request_models
 
 
 class _Item(BaseModel):
@@ -168,7 +168,7 @@ async def import_reference_data(session: AsyncSession, data: ReferenceData) -> d
         (models.PriceListGroup, data.price_list_groups),
         (models.PaymentMethod, data.payment_methods),
         (models.ShippingMethod, data.shipping_methods),
-        (models.AddressType, data.address_types),
+        (request_models.AddressType, data.address_types),
     ]
     for model, items in named:
         await _upsert(

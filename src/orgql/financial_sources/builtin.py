@@ -15,7 +15,7 @@ from orgql.core.financial.source import (
     SourceAddress,
     SourceSite,
 )
-from orgql.db import models
+from orgql.db import financial_models
 
 
 class BuiltinFinancialSource:
@@ -28,7 +28,10 @@ class BuiltinFinancialSource:
     async def customer_accounts(
         self, party_id: str, business_unit_id: int | None
     ) -> Sequence[SourceAccount]:
-        account, site = models.FinancialSourceAccount, models.FinancialSourceSite
+        account, site = (
+            financial_models.FinancialSourceAccount,
+            financial_models.FinancialSourceSite,
+        )
         statement = (
             select(account, site)
             .outerjoin(site, site.account_id == account.account_id)
@@ -42,7 +45,7 @@ class BuiltinFinancialSource:
                 rows = (await session.execute(statement)).all()
         except SQLAlchemyError as exc:
             raise FinancialSourceError(f"the built-in financial source failed: {exc}") from exc
-        accounts: dict[str, tuple[models.FinancialSourceAccount, list[SourceSite]]] = {}
+        accounts: dict[str, tuple[financial_models.FinancialSourceAccount, list[SourceSite]]] = {}
         for account_row, site_row in rows:
             _, sites = accounts.setdefault(account_row.account_id, (account_row, []))
             if site_row is not None:
@@ -59,7 +62,7 @@ class BuiltinFinancialSource:
         ]
 
 
-def _site(row: models.FinancialSourceSite) -> SourceSite:
+def _site(row: financial_models.FinancialSourceSite) -> SourceSite:
     return SourceSite(
         site_id=row.site_id,
         address=SourceAddress(

@@ -11,7 +11,7 @@ from orgql.core.errors import ErrorKind, OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.financial.source import FinancialSource
-from orgql.db import models
+from orgql.db import financial_models, models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import ADMIN
@@ -69,7 +69,7 @@ class CustomerAccount:
         return [CustomerAccountAddress.from_view(view) for view in views or []]
 
     @classmethod
-    def from_row(cls, row: models.CustomerAccount) -> CustomerAccount:
+    def from_row(cls, row: financial_models.CustomerAccount) -> CustomerAccount:
         unit = row.business_unit_id
         return cls(
             id=strawberry.ID(row.id),

@@ -28,7 +28,7 @@ from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.inheritance import chain_of
 from orgql.core.repository import ContractView
-from orgql.db import models
+from orgql.db import financial_models, models, request_models
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -77,12 +77,14 @@ class Loaders:
     children_count: DataLoader[str, int | None]
     descendant_page: DataLoader[DescendantsKey, repository.OrganizationPage]
     descendant_count: DataLoader[DescendantCountKey, int]
-    customer_accounts_by_organization: DataLoader[str, list[models.CustomerAccount] | None]
+    customer_accounts_by_organization: DataLoader[
+        str, list[financial_models.CustomerAccount] | None
+    ]
     addresses_by_customer_account: DataLoader[str, list[AccountAddress] | None]
     billing_addresses_by_organization: DataLoader[str, list[models.Address] | None]
-    organization_request_by_id: DataLoader[str, models.OrganizationRequest | None]
+    organization_request_by_id: DataLoader[str, request_models.OrganizationRequest | None]
     profile_by_id: DataLoader[str, models.Profile | None]
-    address_type_by_id: DataLoader[str, models.AddressType | None]
+    address_type_by_id: DataLoader[str, request_models.AddressType | None]
     webhook_deliveries: DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]
 
     def clear(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import strawberry
 
-from orgql.db import models
+from orgql.db import request_models
 from orgql.graphql.context import Info
 from orgql.graphql.organization import Organization
 from orgql.graphql.types import Profile, Site
@@ -147,7 +147,7 @@ class ProfileDraft:
 
 @strawberry.type(description="A self-registration request for a B2B account.")
 class OrganizationRequest:
-    row: strawberry.Private[models.OrganizationRequest]
+    row: strawberry.Private[request_models.OrganizationRequest]
     id: strawberry.ID
     name: str
     status: OrganizationRequestStatus
@@ -183,7 +183,7 @@ class OrganizationRequest:
         return Organization.from_row(row, context=info.context) if row is not None else None
 
     @classmethod
-    def from_row(cls, row: models.OrganizationRequest) -> OrganizationRequest:
+    def from_row(cls, row: request_models.OrganizationRequest) -> OrganizationRequest:
         return cls(
             row=row,
             id=strawberry.ID(row.id),

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core import organization_request_reads, organization_requests
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
-from orgql.db import models
+from orgql.db import request_models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.organization_request_types import (
@@ -156,7 +156,9 @@ class OrganizationRequestStoreMutations:
         )
 
 
-Decide = Callable[[AsyncSession, str, Mapping[str, object]], Awaitable[models.OrganizationRequest]]
+Decide = Callable[
+    [AsyncSession, str, Mapping[str, object]], Awaitable[request_models.OrganizationRequest]
+]
 
 
 async def _decide(

@@ -18,7 +18,7 @@ from typing import Any, Literal, cast
 
 from orgql.core.errors import OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.db import models
+from orgql.db import request_models
 from orgql.rest import shapes_organization_requests as shapes
 from orgql.rest.render import self_link, timestamp
 
@@ -50,7 +50,9 @@ def _receive_email(value: bool | None) -> Literal["yes", "no"] | None:
     return None if value is None else ("yes" if value else "no")
 
 
-def _profile(row: models.OrganizationRequest, expand: Collection[str]) -> shapes.RequestProfile:
+def _profile(
+    row: request_models.OrganizationRequest, expand: Collection[str]
+) -> shapes.RequestProfile:
     body: shapes.RequestProfile = {"id": row.profile_id}
     if {"profile", "profileAll"} & set(expand):
         body.update(
@@ -68,7 +70,7 @@ def _profile(row: models.OrganizationRequest, expand: Collection[str]) -> shapes
 
 
 def _address(
-    address: Mapping[str, Any], types: Mapping[str, models.AddressType]
+    address: Mapping[str, Any], types: Mapping[str, request_models.AddressType]
 ) -> shapes.RequestAddress:
     return {
         "companyName": address.get("companyName"),
@@ -98,9 +100,9 @@ def _address(
 
 
 def _organization(
-    row: models.OrganizationRequest,
+    row: request_models.OrganizationRequest,
     expand: Collection[str],
-    types: Mapping[str, models.AddressType],
+    types: Mapping[str, request_models.AddressType],
 ) -> shapes.RequestOrganization:
     draft = row.organization_draft
     body: shapes.RequestOrganization = {"id": row.organization_id}
@@ -129,9 +131,9 @@ def _organization(
 
 
 def organization_request(
-    row: models.OrganizationRequest,
+    row: request_models.OrganizationRequest,
     expand: Collection[str] = (),
-    types: Mapping[str, models.AddressType] | None = None,
+    types: Mapping[str, request_models.AddressType] | None = None,
 ) -> shapes.OrganizationRequest:
     """One request; ``types`` are the address types its draft names (for their names)."""
     body: shapes.OrganizationRequest = {
@@ -152,9 +154,9 @@ def organization_request(
 
 
 def organization_request_list(
-    rows: Sequence[models.OrganizationRequest],
+    rows: Sequence[request_models.OrganizationRequest],
     expand: Collection[str],
-    types: Mapping[str, models.AddressType],
+    types: Mapping[str, request_models.AddressType],
     *,
     total: int,
     offset: int,

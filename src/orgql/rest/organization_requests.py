@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from orgql.core import organization_request_reads, organization_requests
 from orgql.core.errors import Codes, OrgqlError
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.db import models
+from orgql.db import request_models
 from orgql.rest.organization_request_render import (
     organization_request,
     organization_request_list,
@@ -64,8 +64,10 @@ def _page_param(request: Request, name: str, default: int) -> int:
 
 
 async def _address_types(
-    session: AsyncSession, rows: Sequence[models.OrganizationRequest], expand: frozenset[str]
-) -> dict[str, models.AddressType]:
+    session: AsyncSession,
+    rows: Sequence[request_models.OrganizationRequest],
+    expand: frozenset[str],
+) -> dict[str, request_models.AddressType]:
     """The address types the drafts name, when their addresses are expanded (one read)."""
     if "organizationAddresses" not in expand:
         return {}
@@ -74,7 +76,7 @@ async def _address_types(
 
 
 async def _render(
-    session: AsyncSession, row: models.OrganizationRequest, expand: frozenset[str]
+    session: AsyncSession, row: request_models.OrganizationRequest, expand: frozenset[str]
 ) -> OrganizationRequest:
     return organization_request(row, expand, await _address_types(session, [row], expand))
 

@@ -5,7 +5,7 @@ two addresses refused because the system of record has no city for them."""
 
 from __future__ import annotations
 
-from orgql.db import models
+from orgql.db import financial_models
 
 DEMO_PARTY_ID = "300100100001"
 
@@ -13,23 +13,23 @@ EAST_UNIT = 300000001
 EUROPE_UNIT = 300000002
 
 
-def demo_accounts() -> list[models.FinancialSourceAccount]:
+def demo_accounts() -> list[financial_models.FinancialSourceAccount]:
     return [
-        models.FinancialSourceAccount(
+        financial_models.FinancialSourceAccount(
             account_id="300100010002",
             party_id=DEMO_PARTY_ID,
             account_number="10002",
             account_name="Sample East",
             business_unit_id=EAST_UNIT,
         ),
-        models.FinancialSourceAccount(
+        financial_models.FinancialSourceAccount(
             account_id="300100010003",
             party_id=DEMO_PARTY_ID,
             account_number="10003",
             account_name="Sample Midwest",
             business_unit_id=EAST_UNIT,
         ),
-        models.FinancialSourceAccount(
+        financial_models.FinancialSourceAccount(
             account_id="300100020001",
             party_id=DEMO_PARTY_ID,
             account_number="20001",
@@ -39,10 +39,10 @@ def demo_accounts() -> list[models.FinancialSourceAccount]:
     ]
 
 
-def demo_sites() -> list[models.FinancialSourceSite]:
+def demo_sites() -> list[financial_models.FinancialSourceSite]:
     us = {"country": "US"}
     return [
-        models.FinancialSourceSite(
+        financial_models.FinancialSourceSite(
             site_id="300100020101",
             account_id="300100010002",
             external_address_id="300100628304101",
@@ -56,7 +56,7 @@ def demo_sites() -> list[models.FinancialSourceSite]:
             primary_ship_to=True,
             **us,
         ),
-        models.FinancialSourceSite(
+        financial_models.FinancialSourceSite(
             site_id="300100020102",
             account_id="300100010002",
             external_address_id="300100628304102",
@@ -66,7 +66,7 @@ def demo_sites() -> list[models.FinancialSourceSite]:
             ship_to=True,
             **us,
         ),
-        models.FinancialSourceSite(
+        financial_models.FinancialSourceSite(
             site_id="300100020103",
             account_id="300100010003",
             external_address_id="300100628304103",
@@ -78,7 +78,7 @@ def demo_sites() -> list[models.FinancialSourceSite]:
             ship_to=True,
             **us,
         ),
-        models.FinancialSourceSite(
+        financial_models.FinancialSourceSite(
             site_id="17276",
             account_id="300100020001",
             external_address_id="17277",
@@ -87,7 +87,7 @@ def demo_sites() -> list[models.FinancialSourceSite]:
             country="IE",
             bill_to=True,
         ),
-        models.FinancialSourceSite(
+        financial_models.FinancialSourceSite(
             site_id="17278",
             account_id="300100020001",
             external_address_id="17278",

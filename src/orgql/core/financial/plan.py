@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.financial.source import SourceAccount, SourceAddress
 from orgql.core.validation import column_length, is_storable_text
-from orgql.db import models
+from orgql.db import financial_models, models
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ADDRESS = models.Address.__table__
-_ACCOUNT = models.CustomerAccount.__table__
+_ACCOUNT = financial_models.CustomerAccount.__table__
 
 #: Address column -> its name in messages (the OCC address key).
 ADDRESS_KEYS = {
@@ -160,7 +160,9 @@ def _check_account(account: SourceAccount, seen: set[str]) -> None:
     unit = account.business_unit_id
     if unit is not None and not 0 <= unit < 2**63:
         raise contract_broken(f"business unit id {unit} is out of range")
-    site_limit = column_length(models.CustomerAccountAddress.__table__, "external_site_id")
+    site_limit = column_length(
+        financial_models.CustomerAccountAddress.__table__, "external_site_id"
+    )
     for site in account.sites:
         if site.site_id is not None and (
             not is_storable_text(site.site_id)

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.db import models
+from orgql.db import financial_models, models
 
 
 @dataclass(frozen=True)
 class AccountAddress:
     """A synced address of a customer account, with what the account uses it for."""
 
-    link: models.CustomerAccountAddress
+    link: financial_models.CustomerAccountAddress
     address: models.Address
 
 
@@ -26,12 +26,12 @@ def _unique(keys: Iterable[str]) -> list[str]:
 
 async def customer_accounts_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
-) -> dict[str, list[models.CustomerAccount]]:
+) -> dict[str, list[financial_models.CustomerAccount]]:
     """Each organization's synced customer accounts, in the order the sync created them."""
     keys = _unique(organization_ids)
-    result: dict[str, list[models.CustomerAccount]] = defaultdict(list)
+    result: dict[str, list[financial_models.CustomerAccount]] = defaultdict(list)
     if keys:
-        account = models.CustomerAccount
+        account = financial_models.CustomerAccount
         rows = await session.scalars(
             select(account)
             .where(account.organization_id.in_(keys))
@@ -50,7 +50,7 @@ async def addresses_by_customer_account(
     keys = _unique(account_ids)
     result: dict[str, list[AccountAddress]] = defaultdict(list)
     if keys:
-        link, address = models.CustomerAccountAddress, models.Address
+        link, address = financial_models.CustomerAccountAddress, models.Address
         rows = await session.execute(
             select(link, address)
             .join(address, address.id == link.address_id)
@@ -69,7 +69,7 @@ async def billing_addresses_by_organization(
     keys = _unique(organization_ids)
     result: dict[str, list[models.Address]] = defaultdict(list)
     if keys:
-        link, address = models.CustomerAccountAddress, models.Address
+        link, address = financial_models.CustomerAccountAddress, models.Address
         billed = select(link.address_id).where(link.bill_to.is_(True))
         rows = await session.scalars(
             select(address)

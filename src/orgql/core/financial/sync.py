@@ -32,7 +32,7 @@ from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, 
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.ids import next_ids
 from orgql.core.move_lock import hold_off_moves
-from orgql.db import models
+from orgql.db import financial_models, models
 
 logger = logging.getLogger("orgql.financial")
 
@@ -82,7 +82,7 @@ async def sync(
 ) -> SyncResult:
     """Replace the organization's synced billing accounts and addresses (see the module)."""
     business_unit_id = check_business_unit_id(business_unit_id)
-    settings = await session.get(models.FinancialSettings, 1)
+    settings = await session.get(financial_models.FinancialSettings, 1)
     if settings is not None and not settings.self_service_portal_enabled:
         raise OrgqlError(
             Codes.SELF_SERVICE_PORTAL_DISABLED,
@@ -102,7 +102,9 @@ async def sync(
         )
     unit = business_unit_id
     if unit is None:
-        configured = await session.get(models.OrganizationFinancialSettings, organization_id)
+        configured = await session.get(
+            financial_models.OrganizationFinancialSettings, organization_id
+        )
         unit = configured.business_unit_id if configured is not None else None
 
     try:
@@ -165,8 +167,8 @@ async def _replace(
         )
     )
     await session.execute(
-        delete(models.CustomerAccount).where(
-            models.CustomerAccount.organization_id == organization_id
+        delete(financial_models.CustomerAccount).where(
+            financial_models.CustomerAccount.organization_id == organization_id
         )
     )
     account_ids, address_ids = await _create(session, organization_id, plan)
@@ -213,7 +215,7 @@ async def _create(
     )
     if plan.accounts:
         await session.execute(
-            insert(models.CustomerAccount),
+            insert(financial_models.CustomerAccount),
             [
                 {
                     "id": account_id,
@@ -244,7 +246,7 @@ async def _create(
         )
     if plan.links:
         await session.execute(
-            insert(models.CustomerAccountAddress),
+            insert(financial_models.CustomerAccountAddress),
             [
                 {
                     "customer_account_id": account_ids[link.account_index],

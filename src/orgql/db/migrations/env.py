@@ -8,6 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# Importing from orgql.db runs its __init__, which imports every model module: the target
+# metadata holds every table, not only those of orgql.db.models.
 from orgql.db.models import Base
 
 config = context.config

@@ -1,0 +1,45 @@
+"""ORM models of admin access: application keys and the idempotency keys of mutations.
+
+Kept apart from :mod:`orgql.db.models` (one concept per module); migrations own the schema.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Index, LargeBinary, SmallInteger, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from orgql.db.models import Base, _created_at
+
+
+class AppKey(Base):
+    """An admin client's application key; only a hash of its secret part is stored."""
+
+    __tablename__ = "app_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(254))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created_at()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("length(secret_hash) = 64", name="secret_hash_sha256"),)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a mutation sent with an ``Idempotency-Key`` header."""
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    headers: Mapped[Any] = mapped_column(JSONB)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _created_at()
+
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
