@@ -23,7 +23,7 @@ values"), computed once per organization of the page and its chains
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any, cast
@@ -96,10 +96,11 @@ class PagePlan:
         statement = self.statement(first, after is not None)
         rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
+        paths = {org_id: row[PATH] for org_id, row in by_id.items()}
         effective: dict[str, dict[str, Derived] | None] = {}
         contracts: dict[str, Row] = {}
         if self.site_params and not self._effective_values(
-            rows, by_id, sites, named, effective, contracts
+            rows, paths, sites, named, effective, contracts
         ):
             return None
         total = None
@@ -107,7 +108,6 @@ class PagePlan:
             total = (await connection.execute(_TOTAL)).scalar()
         derived: dict[str, Derived] = {}
         if self.derived_at:
-            paths = {org_id: row[PATH] for org_id, row in by_id.items()}
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
         read = PageRows(by_id, derived, effective, contracts)
         # From the rows, not by_id: an organization of the page may be another's ancestor.
@@ -119,7 +119,7 @@ class PagePlan:
     def _effective_values(
         self,
         rows: list[Row],
-        by_id: dict[str, Row],
+        paths: dict[str, Sequence[str]],
         sites: Mapping[str, str | None],
         named: list[str],
         effective: dict[str, dict[str, Derived] | None],
@@ -146,7 +146,6 @@ class PagePlan:
                     contracts[row[contract_at]] = row[contract_at:]
         if any(site not in own for site in named):
             return False
-        paths = {org_id: row[PATH] for org_id, row in by_id.items()}
         derived_by_site: dict[str, dict[str, Derived]] = {}
         for param in self.site_params:
             named_site = sites.get(param)

@@ -100,21 +100,25 @@ async def chain_as_of(
 async def organizations_as_of(
     session: AsyncSession, ids: Iterable[str], as_of: datetime
 ) -> dict[str, models.Organization]:
-    keys = _unique(ids)
-    if not keys:
-        return {}
-    rows = await session.execute(_latest("organization", as_of, History.entity_id.in_(keys)))
-    return {e: from_image(models.Organization, a) for e, _, a in rows if a is not None}
+    return await _by_id_as_of(session, "organization", models.Organization, ids, as_of)
 
 
 async def addresses_as_of(
     session: AsyncSession, ids: Iterable[str], as_of: datetime
 ) -> dict[str, models.Address]:
+    return await _by_id_as_of(session, "address", models.Address, ids, as_of)
+
+
+async def _by_id_as_of(
+    session: AsyncSession, kind: str, model: type[M], ids: Iterable[str], as_of: datetime
+) -> dict[str, M]:
+    """The entities of ``kind`` with these ids as they were at ``as_of`` (absent: they did
+    not exist then)."""
     keys = _unique(ids)
     if not keys:
         return {}
-    rows = await session.execute(_latest("address", as_of, History.entity_id.in_(keys)))
-    return {e: from_image(models.Address, a) for e, _, a in rows if a is not None}
+    rows = await session.execute(_latest(kind, as_of, History.entity_id.in_(keys)))
+    return {e: from_image(model, a) for e, _, a in rows if a is not None}
 
 
 async def _owned_as_of(

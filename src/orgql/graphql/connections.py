@@ -12,7 +12,11 @@ from orgql.core.inheritance import chain_of
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
-from orgql.graphql.filters import DescendantsFilter, EffectiveSitePropertiesFilter
+from orgql.graphql.filters import (
+    DescendantsFilter,
+    EffectiveSitePropertiesFilter,
+    effective_to_core,
+)
 from orgql.graphql.organization import Organization
 from orgql.graphql.types import PageInfo
 
@@ -33,11 +37,7 @@ class OrganizationFilter:
     effective: EffectiveSitePropertiesFilter | None = None
 
     async def to_core(self, info: Info) -> repository.OrganizationFilter:
-        effective = (
-            await self.effective.to_core(info, "filter.effective")
-            if self.effective is not None
-            else None
-        )
+        effective = await effective_to_core(self.effective, info)
         return repository.OrganizationFilter(
             name_contains=self.name_contains,
             parent_id=str(self.parent_id) if self.parent_id is not None else None,

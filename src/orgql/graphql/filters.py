@@ -75,11 +75,7 @@ class DescendantsFilter:
     effective: EffectiveSitePropertiesFilter | None = None
 
     async def to_core(self, info: Info, ancestor_id: str) -> repository.OrganizationFilter:
-        effective = (
-            await self.effective.to_core(info, "filter.effective")
-            if self.effective is not None
-            else None
-        )
+        effective = await effective_to_core(self.effective, info)
         return repository.OrganizationFilter(
             name_contains=self.name_contains,
             active=self.active,
@@ -89,3 +85,10 @@ class DescendantsFilter:
             max_depth=self.max_depth,
             effective=effective,
         )
+
+
+async def effective_to_core(
+    effective: EffectiveSitePropertiesFilter | None, info: Info
+) -> EffectiveSiteFilter | None:
+    """A filter's ``effective`` part for the core (the site resolved), if given."""
+    return await effective.to_core(info, "filter.effective") if effective is not None else None
