@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import orjson
@@ -91,7 +92,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a page of nested results.
-        return orjson.dumps(data)
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:  # an integer past 64 bits in a stored JSON value
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
 from orgql.core.errors import OrgqlError
-from orgql.observability.database import note_failure
+from orgql.observability.database import note_failure, statement_cancelled
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -50,12 +50,17 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         reference = uuid.uuid4().hex[:16]
-        logger.error(
-            "unexpected error (reference %s) at %s",
-            reference,
-            error.path,
-            exc_info=error.original_error,
-        )
+        original = error.original_error
+        cancelled = statement_cancelled(original) if original is not None else None
+        if cancelled is not None:  # not a bug: answered 503 STATEMENT_TIMEOUT, no traceback
+            logger.warning("error (reference %s) at %s: %s", reference, error.path, cancelled)
+        else:
+            logger.error(
+                "unexpected error (reference %s) at %s",
+                reference,
+                error.path,
+                exc_info=original,
+            )
         return GraphQLError(
             message=f"Unexpected error (reference {reference}).",
             nodes=error.nodes,
