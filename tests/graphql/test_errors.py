@@ -172,3 +172,28 @@ async def test_an_unexpected_error_is_logged_once(
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in errors] == ["orgql.graphql"]
+
+
+async def test_a_failure_outside_any_resolver_is_a_json_500_with_a_reference(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from orgql.graphql.asgi import OrgqlGraphQL
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in building the context")
+
+    monkeypatch.setattr(OrgqlGraphQL, "get_context", broken)
+    with caplog.at_level(logging.DEBUG):
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"]
+    [error] = response.json()["errors"]
+    reference = error["extensions"]["reference"]
+    assert error == {
+        "message": f"Unexpected error (reference {reference}).",
+        "extensions": {"code": "internal", "reference": reference},
+    }
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert reference in record.getMessage()
+    assert "bug in building" not in response.text

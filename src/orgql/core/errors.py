@@ -43,8 +43,18 @@ class OrgqlError(Exception):
 
     @classmethod
     def from_details(cls, details: list[ErrorDetail], kind: ErrorKind) -> OrgqlError:
+        """One error for every problem found; past :data:`MAX_DETAILS` of them, the first
+        ones and a count of the rest (an answer stays small however bad the input)."""
         first = details[0]
-        return cls(first.code, first.message, first.field, kind, list(details))
+        shown = list(details[:MAX_DETAILS])
+        if len(details) > MAX_DETAILS:
+            rest = len(details) - MAX_DETAILS
+            shown.append(ErrorDetail(first.code, f"and {rest} more problems", None))
+        return cls(first.code, first.message, first.field, kind, shown)
+
+
+#: The most problems one error lists (:meth:`OrgqlError.from_details`).
+MAX_DETAILS = 50
 
 
 class Codes:
@@ -83,6 +93,9 @@ class Codes:
     #: No OCC code exists (the vendor's PUT has no optimistic locking): like the shim's
     #: routing failures, the HTTP status is the code.
     VERSION_CONFLICT = "412"
+    #: orgql's own (no OCC code): the database cancelled a statement that waited for a lock
+    #: or ran past its statement timeout; answered 503 with Retry-After, on both transports.
+    STATEMENT_TIMEOUT = "STATEMENT_TIMEOUT"
 
 
 def invalid(code: str, message: str, field: str | None = None) -> ErrorDetail:

@@ -21,8 +21,16 @@ from orgql.core.organization_input import (
     KNOWN_KEYS,
     SITE_PROPERTY_KEYS,
     parse_columns,
+    parse_dynamic_properties,
 )
-from orgql.core.validation import Problems, column_length, read_bool, read_reference, read_str
+from orgql.core.validation import (
+    Problems,
+    column_length,
+    read_bool,
+    read_reference,
+    read_str,
+    unknown_keys,
+)
 from orgql.db import models
 
 #: createOrganization keys that an update does not take: addresses and members have
@@ -67,8 +75,7 @@ def parse_changes(
     """Validate the shape of an update document; raises :class:`OrgqlError` listing every
     problem found (the codes of createOrganization)."""
     problems = Problems()
-    for key in sorted(set(doc) - KNOWN_KEYS):
-        problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+    unknown_keys(doc, KNOWN_KEYS, None, problems)
     for key in NOT_UPDATABLE:
         if key in doc:
             problems.add(
@@ -112,12 +119,7 @@ def parse_changes(
         parent = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
         move = Move(parent)
 
-    dynamic: dict[str, object] = {}
-    for key, value in (dynamic_properties or {}).items():
-        if key in KNOWN_KEYS:
-            problems.add(Codes.INVALID_INPUT, f"{key!r} is not a dynamic property", key)
-        else:
-            dynamic[key] = value
+    dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
 
     site_update = _site_update(doc, problems)
     problems.raise_if_any()

@@ -26,6 +26,8 @@ from orgql.core.validation import (
     read_object,
     read_reference,
     read_str,
+    too_many,
+    unknown_keys,
 )
 from orgql.db import models
 
@@ -63,6 +65,10 @@ ADDRESS_FIELDS = {
     "county": "county",
     "phoneNumber": "phone_number",
 }
+#: The keys an address object may hold.
+ADDRESS_KEYS = frozenset(
+    [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]
+)
 REQUIRED_ADDRESS_FIELDS = (
     "address1",
     "city",
@@ -176,9 +182,7 @@ def parse_new_organization(
     :class:`OrgqlError` listing every problem found.
     """
     problems = Problems()
-    unknown = sorted(set(doc) - KNOWN_KEYS)
-    for key in unknown:
-        problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+    unknown_keys(doc, KNOWN_KEYS, None, problems)
 
     name = read_str(
         doc,
@@ -204,14 +208,7 @@ def parse_new_organization(
     addresses = _parse_addresses(doc, problems)
     site_properties = parse_site_properties(doc, None, problems)
 
-    dynamic: dict[str, object] = {}
-    for dynamic_key, dynamic_value in (dynamic_properties or {}).items():
-        if dynamic_key in KNOWN_KEYS:
-            problems.add(
-                Codes.INVALID_INPUT, f"{dynamic_key!r} is not a dynamic property", dynamic_key
-            )
-        else:
-            dynamic[dynamic_key] = dynamic_value
+    dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
 
     problems.raise_if_any()
     assert name is not None
@@ -226,6 +223,20 @@ def parse_new_organization(
         site_properties=site_properties,
         dynamic_properties=dynamic,
     )
+
+
+def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
+    """Dynamic properties by name, at most :data:`MAX_ITEMS` of them (their definitions are
+    checked by the service); a key of the organization itself is not one."""
+    if too_many(values, "dynamicProperties", "dynamicProperties", problems):
+        return {}
+    dynamic: dict[str, object] = {}
+    for key, value in values.items():
+        if key in KNOWN_KEYS:
+            problems.add(Codes.INVALID_INPUT, f"{key!r} is not a dynamic property", key)
+        else:
+            dynamic[key] = value
+    return dynamic
 
 
 def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, object]:
@@ -346,19 +357,7 @@ def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewA
                 max_length=column_length(_ADDRESS, column),
                 required=Codes.INVALID_INPUT if key in REQUIRED_ADDRESS_FIELDS else None,
             )
-        unknown = (
-            set(address)
-            - set(ADDRESS_FIELDS)
-            - {
-                "isDefaultBillingAddress",
-                "isDefaultShippingAddress",
-                "repositoryId",
-            }
-        )
-        for key in sorted(unknown):
-            problems.add(
-                Codes.INVALID_INPUT, f"unknown address property {key!r}", join(address_path, key)
-            )
+        unknown_keys(address, ADDRESS_KEYS, address_path, problems, what="address property")
         billing = read_bool(address, "isDefaultBillingAddress", address_path, problems)
         shipping = read_bool(address, "isDefaultShippingAddress", address_path, problems)
         if billing:

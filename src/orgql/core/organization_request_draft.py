@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from orgql.core import validation
 from orgql.core.errors import Codes, ErrorDetail, OrgqlError
 from orgql.core.organization_input import (
     ADDRESS_FIELDS,
@@ -20,7 +21,14 @@ from orgql.core.organization_input import (
     parse_new_organization,
 )
 from orgql.core.organization_request_codes import RequestCodes
-from orgql.core.validation import Problems, column_length, is_storable_text, join, read_str
+from orgql.core.validation import (
+    Problems,
+    column_length,
+    is_storable_text,
+    join,
+    read_str,
+    too_many,
+)
 from orgql.db import models, request_models
 
 #: The draft organization's keys: those of the vendor's request schema. Parent, members,
@@ -98,10 +106,9 @@ def is_blank(value: object) -> bool:
 
 
 def unknown_keys(
-    doc: Mapping[str, object], allowed: frozenset[str] | set[str], path: str | None, p: Problems
+    doc: Mapping[str, object], allowed: frozenset[str], path: str | None, p: Problems
 ) -> None:
-    for key in sorted(set(doc) - set(allowed), key=str):
-        p.add(RequestCodes.INVALID_INPUT, f"unknown property {key!r}", join(path, str(key)))
+    validation.unknown_keys(doc, allowed, path, p, code=RequestCodes.INVALID_INPUT)
 
 
 def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[str, object] | None:
@@ -115,6 +122,9 @@ def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[
         document["partyId"] = str(party_id)  # a number in the vendor's schema
     addresses = document.get("secondaryAddresses")
     extras: list[tuple[str | None, list[str]]] = []
+    where = "organization.secondaryAddresses"
+    if isinstance(addresses, list) and too_many(addresses, "secondaryAddresses", where, problems):
+        return None
     if isinstance(addresses, list):
         stripped: list[object] = []
         for index, item in enumerate(addresses):
@@ -162,6 +172,8 @@ def _type_ids(value: object, path: str, problems: Problems) -> list[str]:
         problems.add(
             RequestCodes.ADDRESS_TYPE_INVALID, "types must be a list of {id} objects", where
         )
+        return []
+    if too_many(value, "types", where, problems, code=RequestCodes.ADDRESS_TYPE_INVALID):
         return []
     ids: list[str] = []
     for index, item in enumerate(value):

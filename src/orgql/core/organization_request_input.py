@@ -28,6 +28,7 @@ _PROFILE_FIELDS = {
     "partyId": "profile_party_id",
     "partyNumber": "profile_party_number",
 }
+_PROFILE_KEYS = frozenset([*_PROFILE_FIELDS, "receiveEmail"])
 _REQUIRED_PROFILE_FIELDS = ("email", "firstName", "lastName")
 _REQUEST_FIELDS = {
     "name": "name",
@@ -135,7 +136,7 @@ class Decision:
 def parse_decision(doc: Mapping[str, object], *, approving: bool) -> Decision:
     """approve takes approverComments and optionally partyNumber; reject approverComments."""
     problems = Problems()
-    allowed = {"approverComments", "partyNumber"} if approving else {"approverComments"}
+    allowed = frozenset(["approverComments", "partyNumber"] if approving else ["approverComments"])
     unknown_keys(doc, allowed, None, problems)
     comments = _text(doc, "approverComments", None, problems, "approver_comments")
     party_number: str | None = None
@@ -203,7 +204,7 @@ def _profile_columns(
     profile: Mapping[str, object], problems: Problems, *, partial: bool
 ) -> dict[str, object]:
     """The draft profile. Required fields must be given at submit and cannot be cleared."""
-    unknown_keys(profile, set(_PROFILE_FIELDS) | {"receiveEmail"}, "profile", problems)
+    unknown_keys(profile, _PROFILE_KEYS, "profile", problems)
     columns: dict[str, object] = {}
     raw_party_id = profile.get("partyId")
     if isinstance(raw_party_id, int) and not isinstance(raw_party_id, bool):

@@ -26,6 +26,7 @@ from orgql.core.validation import (
     Problems,
     is_storable_text,
     join,
+    too_many,
     unstorable_fields,
 )
 from orgql.db import models
@@ -36,6 +37,8 @@ _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
     "number": (int, float),
     "date": str,
 }
+
+_MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
 
 #: Reference fields holding one id (an error names the field itself, not an index into it).
 _SINGLE_REFERENCES = frozenset({"organizationLogo"})
@@ -354,14 +357,17 @@ async def _check_default_address(
 async def check_dynamic_properties(
     session: AsyncSession, values: Mapping[str, object], problems: Problems
 ) -> None:
-    if not values:
+    """Each value against its property's definition. At most :data:`MAX_ITEMS` of them (the
+    parsers refuse more; this is the service's own guard): their names are one set, looked
+    up in constant time, read in one statement."""
+    if not values or too_many(values, "dynamicProperties", "dynamicProperties", problems):
         return
-    storable = [key for key in values if is_storable_text(key)]
+    storable = {key for key in values if is_storable_text(key)}
     definitions = {
         d.id: d
         for d in await session.scalars(
             select(models.DynamicPropertyDefinition).where(
-                models.DynamicPropertyDefinition.id.in_(storable)
+                models.DynamicPropertyDefinition.id.in_(sorted(storable))
             )
         )
     }
@@ -383,6 +389,10 @@ async def check_dynamic_properties(
             continue
         if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
             problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
+            continue
+        if isinstance(value, int) and not _MIN_INT64 <= value <= _MAX_INT64:
+            # JSON allows any integer, but GraphQL answers (orjson) and most clients hold 64 bits.
+            problems.add(Codes.INVALID_INPUT, f"{key} must be an integer of at most 64 bits", key)
             continue
         if definition.data_type == "date":
             try:

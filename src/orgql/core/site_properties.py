@@ -30,7 +30,15 @@ from orgql.core.site_approvals import (
     active_approver_count,
     check_approval_rules,
 )
-from orgql.core.validation import Problems, is_storable_text, join, read_bool, read_decimal
+from orgql.core.validation import (
+    Problems,
+    is_storable_text,
+    join,
+    read_bool,
+    read_decimal,
+    too_many,
+    unknown_keys,
+)
 from orgql.db import models
 
 #: OCC property key -> column of :class:`models.SiteOrganizationProperties`.
@@ -41,6 +49,8 @@ PROPERTY_COLUMNS = {
     "delegateApprovalManagement": "delegate_approval_management",
     "useExternalApprovalWebhook": "use_external_approval_webhook",
 }
+_PROPERTY_KEYS = frozenset([*PROPERTY_COLUMNS, "op"])
+_ENTRY_KEYS = frozenset(["site", "properties"])
 _LIMIT_PRECISION = Decimal("0.0001")
 ENTRIES = "siteOrganizationProperties"  # the request's list, root of every error path
 
@@ -75,8 +85,7 @@ class SiteResult:
 def parse_request(doc: Mapping[str, object]) -> list[SiteUpdate]:
     """The REST body ``{"siteOrganizationProperties": [...]}`` (spec's request schema)."""
     problems = Problems()
-    for key in sorted(set(doc) - {"siteOrganizationProperties"}):
-        problems.add(Codes.SITE_PROPERTIES_INVALID, f"unknown property {key!r}", key)
+    unknown_keys(doc, frozenset([ENTRIES]), None, problems, code=Codes.SITE_PROPERTIES_INVALID)
     problems.raise_if_any()
     return parse_site_updates(doc.get("siteOrganizationProperties"))
 
@@ -90,6 +99,8 @@ def parse_site_updates(entries: object) -> list[SiteUpdate]:
         problems.add(invalid, "siteOrganizationProperties must be a non-empty list", ENTRIES)
         problems.raise_if_any()
     assert isinstance(entries, Sequence)
+    if too_many(entries, ENTRIES, ENTRIES, problems, code=invalid):
+        problems.raise_if_any()
     updates: list[SiteUpdate] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
@@ -97,8 +108,7 @@ def parse_site_updates(entries: object) -> list[SiteUpdate]:
         if not isinstance(entry, Mapping):
             problems.add(invalid, "each entry must be an object", path)
             continue
-        for key in sorted(set(entry) - {"site", "properties"}):
-            problems.add(invalid, f"unknown property {key!r}", join(path, key))
+        unknown_keys(entry, _ENTRY_KEYS, path, problems, code=invalid)
         site = entry.get("site")
         site_id = site.get("id") if isinstance(site, Mapping) else None
         if not isinstance(site_id, str) or not site_id.strip():
@@ -123,8 +133,7 @@ def _parse_properties(
 ) -> SiteUpdate:
     invalid = Codes.SITE_PROPERTIES_INVALID
     path = join(entry_path, "properties")
-    for key in sorted(set(properties) - set(PROPERTY_COLUMNS) - {"op"}):
-        problems.add(invalid, f"unknown site property {key!r}", join(path, key))
+    unknown_keys(properties, _PROPERTY_KEYS, path, problems, code=invalid, what="site property")
     op = properties.get("op")
     if op is not None:
         if op != "remove":

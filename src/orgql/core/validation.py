@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Sized
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -18,6 +18,13 @@ from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 
 #: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
 MAX_OFFSET = 2**63 - 1
+
+#: The most items one list of a request may hold (members, paymentMethods, secondaryAddresses,
+#: siteOrganizationProperties, eventTypes, address types, ...) and the most properties one
+#: object may (dynamic properties included). Far above any real request, far below the 32,767
+#: bind parameters asyncpg takes in one statement; and it bounds the work spent per key or
+#: item before the request is refused (100002, or the list's own code).
+MAX_ITEMS = 1000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -65,6 +72,39 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.details)
+
+
+def too_many(
+    value: Sized,
+    what: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+) -> bool:
+    """Records a problem and answers True when ``value`` holds more than :data:`MAX_ITEMS`
+    items (keys of an object); the caller then skips its per-item work."""
+    if len(value) <= MAX_ITEMS:
+        return False
+    problems.add(code, f"{what} holds {len(value)} items; at most {MAX_ITEMS} are allowed", path)
+    return True
+
+
+def unknown_keys(
+    doc: Mapping[str, object],
+    allowed: frozenset[str],
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+    what: str = "property",
+) -> None:
+    """Each key of ``doc`` that ``allowed`` does not hold, as a problem ("unknown property").
+    An object with more than :data:`MAX_ITEMS` keys is one problem, before any per-key work."""
+    if too_many(doc, path or "the request body", path, problems, code=code):
+        return
+    for key in sorted((key for key in doc if key not in allowed), key=str):
+        problems.add(code, f"unknown {what} {key!r}", join(path, str(key)))
 
 
 def join(path: str | None, key: str | int) -> str:
@@ -202,8 +242,11 @@ def read_list(
     value = doc.get(key)
     if value is None:
         return None
+    where = join(path, key)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        problems.add(code, f"{key} must be a list", join(path, key))
+        problems.add(code, f"{key} must be a list", where)
+        return None
+    if too_many(value, key, where, problems):
         return None
     return value
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.events import EVENT_TYPES
-from orgql.core.validation import Problems, is_storable_text, join
+from orgql.core.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 #: orgql's own code (OCC has no webhooks): the subscription addressed does not exist.
@@ -30,6 +30,7 @@ MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 254
 MAX_DELIVERIES_PAGE = 100
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+_NEW_KEYS = frozenset(["url", "eventTypes", "description", "active"])
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,7 @@ class DeliveryView:
 def parse_new(document: Mapping[str, object]) -> NewSubscription:
     """A REST body: ``{"url", "eventTypes"?, "description"?, "active"?}`` (100002)."""
     problems = Problems()
-    for key in sorted(set(document) - {"url", "eventTypes", "description", "active"}):
-        problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+    unknown_keys(document, _NEW_KEYS, None, problems)
     url = document.get("url")
     if not isinstance(url, str):
         problems.add(Codes.INVALID_INPUT, "url is required and must be a string", "url")
@@ -85,13 +85,14 @@ def _check(new: NewSubscription) -> list[str]:
     problem = url_problem(new.url)
     if problem is not None:
         problems.add(Codes.INVALID_INPUT, problem, "url")
-    for index, name in enumerate(new.event_types):
-        if name not in EVENT_TYPES:
-            problems.add(
-                Codes.INVALID_INPUT,
-                f"unknown event type {name!r}; known: {', '.join(sorted(EVENT_TYPES))}",
-                join("eventTypes", index),
-            )
+    if not too_many(new.event_types, "eventTypes", "eventTypes", problems):
+        for index, name in enumerate(new.event_types):
+            if name not in EVENT_TYPES:
+                problems.add(
+                    Codes.INVALID_INPUT,
+                    f"unknown event type {name!r}; known: {', '.join(sorted(EVENT_TYPES))}",
+                    join("eventTypes", index),
+                )
     if new.description is not None and (
         len(new.description) > MAX_DESCRIPTION_LENGTH or not is_storable_text(new.description)
     ):
@@ -207,8 +208,7 @@ async def set_active(
 def parse_change(document: Mapping[str, object]) -> bool:
     """A REST PATCH body: ``{"active": true|false}`` (100002 otherwise)."""
     problems = Problems()
-    for key in sorted(set(document) - {"active"}):
-        problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+    unknown_keys(document, frozenset(["active"]), None, problems)
     active = document.get("active")
     if not isinstance(active, bool):
         problems.add(Codes.INVALID_INPUT, "active is required: true or false", "active")

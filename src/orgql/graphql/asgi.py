@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import orjson
@@ -12,10 +13,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.types import QueryParams
 
 from orgql import graphiql
 from orgql.auth.asgi import authenticator_of, principal_of
+from orgql.graphql import request_body
 from orgql.graphql.context import Context
+from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.limits import Limits
 from orgql.graphql.schema import build_schema
 from orgql.settings import Settings
@@ -38,7 +42,23 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             # strawberry answers these in plain text; a GraphQL client expects JSON errors.
             response = http_error_response(error)
+        except Exception:  # a bug outside any resolver: still JSON, logged, no traceback out
+            response = unexpected_error_response()
         await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The POST body: JSON holding an operation or a batch of them, else a 400."""
+        document = request_body.decode(data)
+        request_body.check_document(document)
+        return document
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        # GET: ``variables`` and ``extensions`` are JSON values of their own, not bodies.
+        parsed: dict[str, Any] = dict(params)
+        for name in ("variables", "extensions"):
+            if parsed.get(name):
+                parsed[name] = request_body.decode(parsed[name])
+        return parsed
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -72,7 +92,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a page of nested results.
-        return orjson.dumps(data)
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:  # an integer past 64 bits in a stored JSON value
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -5,12 +5,16 @@ reference the caller can quote to find the log line."""
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 
+import orjson
 from graphql import GraphQLError
+from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
 from orgql.core.errors import OrgqlError
+from orgql.observability.database import note_failure, statement_cancelled
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -18,6 +22,21 @@ logger = logging.getLogger("orgql.graphql")
 def public_error(error: OrgqlError) -> GraphQLError:
     """A core error for the top-level ``errors`` list (queries; mutations use userErrors)."""
     return GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
+
+
+def unexpected_error_response() -> Response:
+    """The exception being handled, raised outside any resolver (so no masking saw it): logged
+    under a reference, answered as a GraphQL error body with that reference. A lost database
+    is marked, so that the answer becomes a 503."""
+    error = sys.exc_info()[1]
+    if error is not None:
+        note_failure(error)
+    reference = uuid.uuid4().hex[:16]
+    logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
+    message = f"Unexpected error (reference {reference})."
+    extensions = {"code": "internal", "reference": reference}
+    body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
+    return Response(orjson.dumps(body), status_code=500, media_type="application/json")
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -31,12 +50,17 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         reference = uuid.uuid4().hex[:16]
-        logger.error(
-            "unexpected error (reference %s) at %s",
-            reference,
-            error.path,
-            exc_info=error.original_error,
-        )
+        original = error.original_error
+        cancelled = statement_cancelled(original) if original is not None else None
+        if cancelled is not None:  # not a bug: answered 503 STATEMENT_TIMEOUT, no traceback
+            logger.warning("error (reference %s) at %s: %s", reference, error.path, cancelled)
+        else:
+            logger.error(
+                "unexpected error (reference %s) at %s",
+                reference,
+                error.path,
+                exc_info=original,
+            )
         return GraphQLError(
             message=f"Unexpected error (reference {reference}).",
             nodes=error.nodes,

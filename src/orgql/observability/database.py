@@ -1,4 +1,5 @@
-"""When the database is unavailable: which failures mean it, and who gets told.
+"""When the database is unavailable, or cancelled a statement that waited or ran too long:
+which failures mean it, and who gets told.
 
 An engine listener (``handle_error``) marks the current request as having lost the
 database; the request middleware then answers 503 instead of the transport's generic 500
@@ -30,13 +31,19 @@ class Observation:
     error_codes: list[str] = field(default_factory=list)
     #: Set when a database operation failed because the server was unreachable.
     database_unavailable: str | None = None
+    #: Set when the server cancelled a statement of the request (statement or lock timeout).
+    statement_cancelled: str | None = None
 
 
 current_observation: ContextVar[Observation | None] = ContextVar("orgql_observation", default=None)
 
 
 def unavailability(error: BaseException) -> str | None:
-    """A short reason when ``error`` means the database is unreachable, else None."""
+    """A short reason when ``error`` means the database is unreachable, else None.
+
+    Precise on purpose: a statement the driver refused (asyncpg's InterfaceError for more
+    than 32,767 parameters, say) or the server rejected is our bug or the caller's, not an
+    outage, and must not be answered "retry later"."""
     if isinstance(error, PoolTimeoutError):
         return "no database connection became free in time"
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
@@ -46,25 +53,38 @@ def unavailability(error: BaseException) -> str | None:
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, OSError | ConnectionError):
         return "the database refused or dropped the connection"
-    name = type(original).__name__
-    if name in _ASYNCPG_UNAVAILABLE:
+    state = _sqlstate(original)
+    if state is not None and (state.startswith("08") or state in _UNAVAILABLE_STATES):
         return "the database is not accepting connections"
+    if type(original).__name__ == "InterfaceError" and "connection is closed" in str(original):
+        return "the connection to the database was lost"  # SQLAlchemy's asyncpg rule
     cause = error.__cause__
     return unavailability(cause) if cause is not None and cause is not error else None
 
 
-# asyncpg's names (matched by name: the dialect wraps them in its own adapter classes).
-_ASYNCPG_UNAVAILABLE = frozenset(
-    {
-        "CannotConnectNowError",
-        "ConnectionDoesNotExistError",
-        "ConnectionFailureError",
-        "InterfaceError",
-        "AdminShutdownError",
-        "CrashShutdownError",
-        "TooManyConnectionsError",
-    }
-)
+#: SQLSTATEs of a server that is going away or full (class 08, connection exceptions, too):
+#: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def statement_cancelled(error: BaseException) -> str | None:
+    """A short reason when the server cancelled the statement for waiting or running too
+    long (statement_timeout, lock_timeout: SQLSTATE 57014, 55P03), else None. The database
+    is up; the request may succeed when retried, once the lock holder is done."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    state = _sqlstate(original)
+    if state == "57014":
+        return "a statement ran longer than the database's statement timeout"
+    if state == "55P03":
+        return "a lock the request needs was held by another transaction for too long"
+    cause = error.__cause__
+    return statement_cancelled(cause) if cause is not None and cause is not error else None
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of an asyncpg error or of SQLAlchemy's adapter of one."""
+    state = getattr(error, "sqlstate", None)
+    return state if isinstance(state, str) else None
 
 
 def _on_error(context: ExceptionContext) -> None:
@@ -79,6 +99,9 @@ def _on_error(context: ExceptionContext) -> None:
     reason = reason or unavailability(context.original_exception)
     if reason is not None and observation.database_unavailable is None:
         observation.database_unavailable = reason
+    cancelled = statement_cancelled(context.original_exception)
+    if cancelled is not None and observation.statement_cancelled is None:
+        observation.statement_cancelled = cancelled
 
 
 def watch(engine: AsyncEngine) -> None:
@@ -96,6 +119,9 @@ def note_failure(error: BaseException) -> None:
     """Transports call this with the unexpected errors they mask: connection failures that
     never reached the engine's events (refused connects, pool timeouts) mark the request."""
     observation = current_observation.get()
-    if observation is None or observation.database_unavailable is not None:
+    if observation is None:
         return
-    observation.database_unavailable = unavailability(error)
+    if observation.database_unavailable is None:
+        observation.database_unavailable = unavailability(error)
+    if observation.statement_cancelled is None:
+        observation.statement_cancelled = statement_cancelled(error)

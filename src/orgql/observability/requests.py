@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics
@@ -51,7 +51,7 @@ def rest_operation(scope: Scope) -> str | None:
 
 
 def outcome_of(status: int, observation: Observation) -> str:
-    if observation.database_unavailable is not None:
+    if observation.database_unavailable is not None or observation.statement_cancelled:
         return "unavailable"
     if status >= 500 or "internal" in observation.error_codes:
         return "server_error"
@@ -62,11 +62,25 @@ def outcome_of(status: int, observation: Observation) -> str:
 
 def unavailable_response(transport: str, reason: str) -> JSONResponse:
     message = f"The database is unavailable ({reason}); retry later."
+    return _retry_later(transport, message, rest_code="503", graphql_code="unavailable")
+
+
+def timed_out_response(transport: str, reason: str) -> JSONResponse:
+    """The database cancelled a statement (another transaction held a lock too long, or the
+    statement ran past ORGQL_DB_STATEMENT_TIMEOUT_SECONDS): nothing was changed."""
+    message = f"The database cancelled the request's work ({reason}); retry later."
+    code = Codes.STATEMENT_TIMEOUT
+    return _retry_later(transport, message, rest_code=code, graphql_code=code)
+
+
+def _retry_later(
+    transport: str, message: str, *, rest_code: str, graphql_code: str
+) -> JSONResponse:
     headers = {"Retry-After": RETRY_AFTER}
     if transport == "rest":
-        error = OrgqlError("503", message, None, ErrorKind.INTERNAL)
+        error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
         return error_response(error, 503, headers)
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": "unavailable"}}]}
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": graphql_code}}]}
     return JSONResponse(body, status_code=503, headers=headers)
 
 
@@ -109,11 +123,10 @@ class ObserveRequests:
             if replaced:
                 return
             if message["type"] == "http.response.start":
-                reason = observation.database_unavailable
-                if reason is not None and transport in ("graphql", "rest"):
+                response = _replacement(transport, observation)
+                if response is not None:
                     replaced = True
                     status = 503
-                    response = unavailable_response(transport, reason)
                     response.headers[REQUEST_ID_HEADER] = request_id
                     await response({"type": "http"}, _no_body, send)
                     return
@@ -137,7 +150,8 @@ class ObserveRequests:
                 if error_body and not replaced:
                     observation.error_codes.extend(rest_error_codes(b"".join(error_body)))
             if replaced:
-                observation.error_codes = ["unavailable"]
+                lost = observation.database_unavailable is not None
+                observation.error_codes = ["unavailable" if lost else Codes.STATEMENT_TIMEOUT]
             outcome = outcome_of(status, observation)
             self.metrics.observe(
                 transport, observation.operation, outcome, seconds, observation.error_codes
@@ -159,6 +173,17 @@ class ObserveRequests:
                 },
             )
             current_observation.reset(token)
+
+
+def _replacement(transport: str, observation: Observation) -> JSONResponse | None:
+    """The 503 that replaces a GraphQL or REST answer when the database failed it."""
+    if transport not in ("graphql", "rest"):
+        return None
+    if observation.database_unavailable is not None:
+        return unavailable_response(transport, observation.database_unavailable)
+    if observation.statement_cancelled is not None:
+        return timed_out_response(transport, observation.statement_cancelled)
+    return None
 
 
 async def _no_body() -> Message:

@@ -75,10 +75,18 @@ def http_error_response(status: int, headers: Mapping[str, str] | None = None) -
     return error_response(OrgqlError(code, message, None, kind), status, headers)
 
 
-def internal_error_response(where: str, code: str = INTERNAL_ERROR) -> JSONResponse:
-    """Log the exception being handled under a fresh id; answer with the id only."""
+def internal_error_response(
+    where: str, code: str = INTERNAL_ERROR, *, expected: str | None = None
+) -> JSONResponse:
+    """Log the exception being handled under a fresh id; answer with the id only.
+
+    ``expected``: why it is not a bug (the database cancelled a statement that waited too
+    long): logged as a warning with that reason, without the traceback."""
     error_id = uuid.uuid4().hex
-    logger.exception("unhandled error %s in %s", error_id, where)
+    if expected is not None:
+        logger.warning("error %s in %s: %s", error_id, where, expected)
+    else:
+        logger.exception("unhandled error %s in %s", error_id, where)
     err = OrgqlError(
         code,
         f"An internal error occurred; quote error id {error_id} when reporting it",

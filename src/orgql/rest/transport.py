@@ -19,7 +19,7 @@ from starlette.responses import Response
 from orgql.auth.asgi import principal_of
 from orgql.core import history
 from orgql.core.errors import Codes, OrgqlError
-from orgql.observability.database import note_failure
+from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (
     INTERNAL_ERROR,
     bad_request,
@@ -55,9 +55,13 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
             except OrgqlError as err:
                 return error_response(err)
             except Exception as error:  # allow-list: only OrgqlError may speak to the caller
-                note_failure(error)  # a lost database becomes a 503 (README "Health")
+                # A lost database, or a statement it cancelled, becomes a 503 (README
+                # "Health"), answered by the request middleware.
+                note_failure(error)
                 return internal_error_response(
-                    f"{request.method} {request.url.path}", internal_code
+                    f"{request.method} {request.url.path}",
+                    internal_code,
+                    expected=statement_cancelled(error),
                 )
 
         return run

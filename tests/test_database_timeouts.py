@@ -1,0 +1,146 @@
+"""A statement PostgreSQL cancels for waiting or running too long (statement_timeout,
+lock_timeout) is not our bug and not an outage: 503 with Retry-After and code
+STATEMENT_TIMEOUT on both transports, a warning without traceback in the log. And a statement
+the driver refuses (asyncpg's 32,767 bind parameters) is not an outage either
+(observability/database.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import column, select, table, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from orgql.app import create_app
+from orgql.db.engine import make_engine
+from orgql.observability.database import statement_cancelled, unavailability
+from orgql.settings import Settings
+
+UPDATE = """
+mutation { updateOrganization(id: "100001", input: {description: "later"}) {
+  organization { id } userErrors { code } } }
+"""
+ORGANIZATION = "/ccadmin/v1/organizations/100001"
+
+
+@pytest.fixture
+async def gateway(
+    database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on its own engine, whose statements the server cancels after 200 ms."""
+    app = create_app(Settings(database_url=database_url, db_statement_timeout_seconds=0.2))
+    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
+        yield client
+
+
+@pytest.fixture
+async def row_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """Organization 100001 locked by another transaction until the test ends."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1 FROM organizations WHERE id = '100001' FOR UPDATE"))
+        yield connection
+        await connection.rollback()
+
+
+def _assert_statement_timeout(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["x-request-id"]
+    assert "cancelled" in response.text
+
+
+async def test_rest_waiting_on_a_lock_past_the_statement_timeout_is_a_503(
+    gateway: httpx.AsyncClient, row_lock: AsyncConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = await gateway.put(ORGANIZATION, json={"description": "later"})
+
+    _assert_statement_timeout(response)
+    body = response.json()
+    assert (body["errorCode"], body["status"]) == ("STATEMENT_TIMEOUT", "503")
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+async def test_graphql_waiting_on_a_lock_past_the_statement_timeout_is_a_503(
+    gateway: httpx.AsyncClient, row_lock: AsyncConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        response = await gateway.post("/graphql", json={"query": UPDATE})
+
+    _assert_statement_timeout(response)
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["STATEMENT_TIMEOUT"]
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+async def test_the_change_goes_through_once_the_lock_is_released(
+    gateway: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    async with engine.connect() as holder:
+        await holder.execute(text("SELECT 1 FROM organizations WHERE id = '100001' FOR UPDATE"))
+        refused = await gateway.put(ORGANIZATION, json={"description": "later"})
+        await holder.rollback()
+    retried = await gateway.put(ORGANIZATION, json={"description": "later"})
+
+    assert refused.status_code == 503
+    assert retried.status_code == 200
+    assert retried.json()["description"] == "later"
+
+
+async def test_a_lock_timeout_is_a_503_too(
+    database_url: str,
+    engine: AsyncEngine,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+) -> None:
+    async with engine.connect() as connection:
+        name = await connection.scalar(text("SELECT current_database()"))
+        await connection.execute(text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '100ms'"))
+        await connection.commit()
+    app = create_app(Settings(database_url=database_url, db_statement_timeout_seconds=30))
+    async with (
+        app.router.lifespan_context(app) as state,
+        client_for(app, state or {}) as client,
+        engine.connect() as holder,
+    ):
+        await holder.execute(text("SELECT 1 FROM organizations WHERE id = '100001' FOR UPDATE"))
+        rest = await client.put(ORGANIZATION, json={"description": "later"})
+        graphql = await client.post("/graphql", json={"query": UPDATE})
+        await holder.rollback()
+
+    _assert_statement_timeout(rest)
+    assert rest.json()["errorCode"] == "STATEMENT_TIMEOUT"
+    _assert_statement_timeout(graphql)
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "STATEMENT_TIMEOUT"
+
+
+async def test_too_many_bind_parameters_are_not_an_outage(engine: AsyncEngine) -> None:
+    ids = table("organizations", column("id"))
+    statement = select(ids.c.id).where(ids.c.id.in_([str(n) for n in range(40_000)]))
+
+    async with engine.connect() as connection:
+        with pytest.raises(DBAPIError, match="32767") as raised:
+            await connection.execute(statement)
+
+    assert unavailability(raised.value) is None
+    assert statement_cancelled(raised.value) is None
+
+
+async def test_a_cancelled_statement_is_classed_as_such(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=1, statement_timeout=0.05)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError, match="statement timeout") as raised:
+                await connection.execute(text("SELECT pg_sleep(5)"))
+    finally:
+        await engine.dispose()
+
+    assert statement_cancelled(raised.value) == (
+        "a statement ran longer than the database's statement timeout"
+    )
+    assert unavailability(raised.value) is None
