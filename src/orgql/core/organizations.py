@@ -42,6 +42,10 @@ _SINGLE_REFERENCES = frozenset({"organizationLogo"})
 
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
+#: Levels of the deepest organization chain (a root is level 1): an organization has at
+#: most MAX_HIERARCHY_DEPTH - 1 ancestors, which bounds ``ancestorOrganizations``.
+MAX_HIERARCHY_DEPTH = 64
+
 
 async def resolve_site(
     session: AsyncSession, site_id: str | None, *, field: str = "site"

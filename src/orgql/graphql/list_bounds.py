@@ -1,0 +1,119 @@
+"""How many items each list field of the schema may hold: the cost rule multiplies a list's
+selection by this bound, so that the cost of a document bounds the size of its answer.
+
+A connection (a field with a ``first`` argument) is bounded by ``first``; every other list
+whose items have fields is declared here, once. The numbers come from the core where the
+core bounds the list; the others are declared maxima (``DECLARED_``), counted as the worst
+case a caller may ask for. ``tests/auth/test_graphql_list_bounds.py`` walks the schema: a
+list field with neither ``first`` nor an entry here fails it.
+
+Introspection lists are bounded by the schema itself (:func:`introspection_bounds`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+)
+
+from orgql.core.history import MAX_FIELD_CHANGES
+from orgql.core.organizations import MAX_HIERARCHY_DEPTH, ROLE_FUNCTIONS
+
+#: ``first`` when a connection is asked for without it, and its largest value.
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+
+#: A list counted by the connection above it: the connection multiplies its whole
+#: selection by ``first`` already.
+PAGED = 1
+
+#: Declared maxima of lists the core does not bound (reference data, memberships,
+#: addresses, synced accounts): the worst case counted for one such list.
+DECLARED_SITES = 20
+DECLARED_REFERENCE_ITEMS = 50
+DECLARED_MEMBERS = 50
+DECLARED_ADDRESSES = 50
+DECLARED_ACCOUNTS = 20
+DECLARED_PROBLEMS = 50
+DECLARED_SUBSCRIPTIONS = 50
+#: A dry run's effects: organizations of a subtree times derived values; counted as one
+#: page of organizations with a few values each.
+DECLARED_EFFECTS = MAX_FIRST * 10
+
+LIST_BOUNDS: dict[tuple[str, str], int] = {
+    # Connections' edges: multiplied by `first` at the connection.
+    ("OrganizationConnection", "edges"): PAGED,
+    ("OrganizationChangeConnection", "edges"): PAGED,
+    ("OrganizationRequestConnection", "edges"): PAGED,
+    # Bounded by the core.
+    ("Organization", "ancestorOrganizations"): MAX_HIERARCHY_DEPTH - 1,
+    ("Organization", "relativeRoles"): len(ROLE_FUNCTIONS),
+    ("OrganizationChange", "changes"): MAX_FIELD_CHANGES,
+    # Declared.
+    ("Query", "sites"): DECLARED_SITES,
+    ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,
+    ("Organization", "siteOrganizationProperties"): DECLARED_SITES,
+    ("Organization", "shippingMethods"): DECLARED_REFERENCE_ITEMS,
+    ("Organization", "derivedShippingMethods"): DECLARED_REFERENCE_ITEMS,
+    ("Organization", "secondaryAddresses"): DECLARED_ADDRESSES,
+    ("Organization", "billingAddresses"): DECLARED_ADDRESSES,
+    ("Organization", "customerAccounts"): DECLARED_ACCOUNTS,
+    ("Organization", "members"): DECLARED_MEMBERS,
+    ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,
+    ("OrganizationDraft", "secondaryAddresses"): DECLARED_ADDRESSES,
+    ("DraftAddress", "types"): DECLARED_REFERENCE_ITEMS,
+    ("UpdateSiteOrganizationPropertiesPayload", "siteOrganizationProperties"): DECLARED_SITES,
+    ("UpdateOrganizationPayload", "effects"): DECLARED_EFFECTS,
+    ("SyncFinancialDataPayload", "failedAddressItems"): DECLARED_ADDRESSES,
+}
+
+#: Every payload's userErrors: one per problem found in the input.
+USER_ERRORS_BOUND = DECLARED_PROBLEMS
+
+#: A list the declarations miss (the schema test forbids it): counted as a full page.
+UNDECLARED = MAX_FIRST
+
+
+def list_bound(type_name: str, field_name: str) -> int:
+    """The most items the list ``type_name.field_name`` may hold."""
+    if field_name == "userErrors":
+        return USER_ERRORS_BOUND
+    return LIST_BOUNDS.get((type_name, field_name), UNDECLARED)
+
+
+@functools.cache
+def introspection_bounds(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
+    """The lists of introspection, bounded by what this schema actually holds."""
+    types = list(schema.type_map.values())
+    field_counts = [
+        len(t.fields) for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+    ]
+    input_counts = [len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)]
+    args = [
+        len(field.args)
+        for t in types
+        if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+        for field in t.fields.values()
+    ]
+    args += [len(directive.args) for directive in schema.directives]
+    interfaces = [
+        len(t.interfaces) for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+    ]
+    enum_values = [len(t.values) for t in types if isinstance(t, GraphQLEnumType)]
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(schema.directives),
+        ("__Type", "fields"): max(field_counts, default=0),
+        ("__Type", "inputFields"): max(input_counts, default=0),
+        ("__Type", "interfaces"): max(interfaces, default=0),
+        ("__Type", "possibleTypes"): len(types),
+        ("__Type", "enumValues"): max(enum_values, default=0),
+        ("__Field", "args"): max(args, default=0),
+        ("__Directive", "args"): max(args, default=0),
+    }
