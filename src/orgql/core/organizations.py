@@ -42,8 +42,9 @@ _SINGLE_REFERENCES = frozenset({"organizationLogo"})
 
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
-#: Levels of the deepest organization chain (a root is level 1): an organization has at
-#: most MAX_HIERARCHY_DEPTH - 1 ancestors, which bounds ``ancestorOrganizations``.
+#: Levels of the deepest organization chain the gateway is sized for (a root is level 1):
+#: ``ancestorOrganizations`` is costed as MAX_HIERARCHY_DEPTH - 1 items. Declared, not yet
+#: enforced by create and move.
 MAX_HIERARCHY_DEPTH = 64
 
 

@@ -27,6 +27,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from orgql.graphql.analysis import DocumentLimits, analyse
+from orgql.graphql.suggestions import HideSchemaNames
 from orgql.settings import Settings
 
 #: Codes of the refusals that mean "this document asks too much" (HTTP 400).
@@ -149,4 +150,6 @@ def limit_extensions(limits: Limits) -> list[Any]:
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
+    if not limits.field_suggestions:
+        extensions.append(HideSchemaNames)
     return extensions
