@@ -221,10 +221,14 @@ PROBES: list[tuple[str, dict[str, Any] | None]] = [
     ('{ organizations(filter: {nameContain: "a"}) { totalCount } }', None),  # input field
     ("{ organizations(filter: 1) { totalCount } }", None),  # input type
     ("{ organizationRequests(status: REVIEWW) { totalCount } }", None),  # enum value
-    ("query Q($s: OrganizationRequestStatu) { organizationRequests(status: $s) { totalCount } }", None),
+    (
+        "query Q($s: OrganizationRequestStatu) { organizationRequests(status: $s) { totalCount } }",
+        None,
+    ),
     ("query Q($s: Int) { organizationRequests(status: $s) { totalCount } }", None),
     (
-        "query Q($s: OrganizationRequestStatus) { organizationRequests(status: $s) { totalCount } }",
+        "query Q($s: OrganizationRequestStatus)"
+        " { organizationRequests(status: $s) { totalCount } }",
         {"s": "REVIEWW"},
     ),
     (
@@ -232,7 +236,8 @@ PROBES: list[tuple[str, dict[str, Any] | None]] = [
         {"f": {"nameContain": "a"}},
     ),
     (
-        "mutation M($i: CreateOrganizationInput!) { createOrganization(input: $i) { userErrors { code } } }",
+        "mutation M($i: CreateOrganizationInput!)"
+        " { createOrganization(input: $i) { userErrors { code } } }",
         {"i": {}},
     ),
     ("{ sites { id ... on Organizaton { id } } }", None),  # type

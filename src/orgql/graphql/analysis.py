@@ -162,7 +162,7 @@ def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
 
 
 def _first(node: FieldNode) -> int:
-    for argument in node.arguments:
+    for argument in node.arguments or ():
         if argument.name.value == "first":
             if isinstance(argument.value, IntValueNode):
                 return max(0, min(int(argument.value.value), MAX_FIRST))
@@ -184,7 +184,9 @@ class _Analysis:
         parent = self.schema.get_type(fragment.type_condition.name.value)
         self.summaries[name] = self.of(fragment.selection_set, parent)
 
-    def check_operations(self, document: DocumentNode, limits: DocumentLimits) -> list[GraphQLError]:
+    def check_operations(
+        self, document: DocumentNode, limits: DocumentLimits
+    ) -> list[GraphQLError]:
         errors: list[GraphQLError] = []
         aliases = 0
         roots = {

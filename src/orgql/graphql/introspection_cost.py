@@ -40,14 +40,18 @@ def _type_children(schema: GraphQLSchema, type_: Any, field: str) -> tuple[str, 
     """(kind, value) of field ``field`` of the ``__Type`` object ``type_``: ``value`` is an
     object, a list of objects, or None."""
     if field == "fields":
-        fields = type_.fields if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) else None
+        fields = (
+            type_.fields if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) else None
+        )
         return "__Field", None if fields is None else list(fields.values())
     if field == "inputFields":
         inputs = type_.fields if isinstance(type_, GraphQLInputObjectType) else None
         return "__InputValue", None if inputs is None else list(inputs.values())
     if field == "interfaces":
         interfaces = (
-            type_.interfaces if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) else None
+            type_.interfaces
+            if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+            else None
         )
         return "__Type", interfaces
     if field == "possibleTypes":
@@ -102,7 +106,7 @@ class IntrospectionCost:
             return 0
         if node.name.value == "__schema":
             return self.of(node.selection_set, "__Schema", self.schema)
-        name = next((a.value for a in node.arguments if a.name.value == "name"), None)
+        name = next((a.value for a in node.arguments or () if a.name.value == "name"), None)
         if isinstance(name, StringValueNode):
             type_ = self.schema.get_type(name.value)
             return 0 if type_ is None else self.of(node.selection_set, "__Type", type_)

@@ -31,7 +31,9 @@ from orgql.graphql.suggestions import HideSchemaNames
 from orgql.settings import Settings
 
 #: Codes of the refusals that mean "this document asks too much" (HTTP 400).
-LIMIT_CODES = frozenset({"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"})
+LIMIT_CODES = frozenset(
+    {"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"}
+)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def limit_extensions(limits: Limits) -> list[Any]:
 
     The rule classes are made once here: the validation cache is keyed by them, so a new
     class per request would make every request miss it."""
-    rules = [directives_rule(limits.max_directives)]
+    rules: list[type[ASTValidationRule]] = [directives_rule(limits.max_directives)]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
         # Counted while parsing: a document over the limit is never fully parsed.
