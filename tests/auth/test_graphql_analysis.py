@@ -152,6 +152,21 @@ async def test_nested_lists_without_first_are_costed_by_their_bound(limited: Lim
     assert "errors" not in two.json()
 
 
+async def test_a_first_variable_is_costed_by_its_value(limited: Limited) -> None:
+    # organizations (1) + first * (edges 1 + node 1 + id 1), as with a literal first.
+    query = "query Q($n: Int) { organizations(first: $n) { edges { node { id } } } }"
+    async with limited(graphql_max_cost=31) as client:
+        answers = [
+            await client.post("/graphql", json={"query": query, "variables": variables})
+            for variables in ({"n": 10}, {"n": 11}, {}, {"n": None}, {"n": "x"})
+        ]
+
+    assert "errors" not in answers[0].json()
+    costs = [answer.json()["errors"][0]["extensions"].get("cost") for answer in answers[1:4]]
+    assert costs == [34, 61, 61]  # 11; left out or null: the default page of 20
+    assert answers[4].json()["errors"][0]["extensions"]["cost"] == 301  # not a number: 100
+
+
 def test_every_list_field_with_a_selection_has_a_bound_or_a_first() -> None:
     unbounded = []
     for type_ in schema._schema.type_map.values():

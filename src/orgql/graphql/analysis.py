@@ -16,6 +16,7 @@ Every list being bounded, the cost bounds the number of fields in the answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     get_nullable_type,
 )
@@ -66,9 +68,14 @@ _EMPTY = _Summary()
 
 
 def analyse(
-    schema: GraphQLSchema, document: DocumentNode, limits: DocumentLimits
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    firsts: Mapping[str, int] | None = None,
 ) -> list[GraphQLError]:
-    """The errors of ``document`` against ``limits``; none: the document may be validated."""
+    """The errors of ``document`` against ``limits``; none: the document may be validated.
+    ``firsts``: the values of the variables given as ``first`` (:func:`first_values`); a
+    variable missing there counts as the largest page."""
     fragments: dict[str, FragmentDefinitionNode] = {}
     for definition in document.definitions:
         if isinstance(definition, FragmentDefinitionNode):
@@ -78,7 +85,7 @@ def analyse(
     order, cycle = _fragment_order(spreads)
     if cycle is not None:
         return [_cycle_error(cycle)]
-    analysis = _Analysis(schema, fragments, limits.max_cost)
+    analysis = _Analysis(schema, fragments, limits.max_cost, firsts or {})
     try:
         for name in order:
             analysis.add_fragment(name)
@@ -161,20 +168,58 @@ def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
     )
 
 
-def _first(node: FieldNode) -> int:
-    for argument in node.arguments or ():
-        if argument.name.value == "first":
-            if isinstance(argument.value, IntValueNode):
-                return max(0, min(int(argument.value.value), MAX_FIRST))
-            return MAX_FIRST  # a variable: count the worst case
-    return DEFAULT_FIRST
+def first_variables(document: DocumentNode) -> frozenset[str]:
+    """The variables given as a ``first`` argument anywhere in ``document``."""
+    names: set[str] = set()
+    stack = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            if isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                stack.append(selection.selection_set)
+    return frozenset(names)
+
+
+def first_values(
+    document: DocumentNode, names: frozenset[str], variables: Mapping[str, Any] | None
+) -> tuple[tuple[str, int], ...]:
+    """The page each ``first`` variable asks for: its value, else its default, else the
+    default page (null, or an argument left out); a value that is not a whole number counts as the
+    largest page (coercion refuses it later)."""
+    variables = variables or {}
+    defaults: dict[str, Any] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for variable in definition.variable_definitions or ():
+                if isinstance(variable.default_value, IntValueNode):
+                    defaults[variable.variable.name.value] = int(variable.default_value.value)
+    pages = []
+    for name in sorted(names):
+        value = variables[name] if name in variables else defaults.get(name)
+        if value is None:  # null or left out: the argument's default page
+            value = DEFAULT_FIRST
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        pages.append((name, max(0, min(value, MAX_FIRST)) if is_int else MAX_FIRST))
+    return tuple(pages)
 
 
 class _Analysis:
     def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], budget: int
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        budget: int,
+        firsts: Mapping[str, int],
     ) -> None:
         self.schema = schema
+        self.firsts = firsts
         self.fragments = fragments
         self.summaries: dict[str, _Summary] = {}
         self.introspection = IntrospectionCost(schema, fragments, budget)
@@ -239,6 +284,16 @@ class _Analysis:
             cost = min(cost + part.cost, CAP)
         return _Summary(depth, aliases, cost)
 
+    def _first(self, node: FieldNode) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    return max(0, min(int(argument.value.value), MAX_FIRST))
+                if isinstance(argument.value, VariableNode):
+                    return self.firsts.get(argument.value.name.value, MAX_FIRST)
+                return MAX_FIRST  # not a number: coercion refuses it
+        return DEFAULT_FIRST
+
     def _field(self, node: FieldNode, parent: Any) -> _Summary:
         definition = None
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
@@ -253,7 +308,7 @@ class _Analysis:
         multiplier = 1
         if definition is not None and node.selection_set is not None:
             if "first" in definition.args:
-                multiplier = _first(node)
+                multiplier = self._first(node)
             elif isinstance(get_nullable_type(definition.type), GraphQLList):
                 multiplier = list_bound(parent.name, node.name.value)
         cost = 1 + multiplier * inner.cost

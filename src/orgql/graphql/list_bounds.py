@@ -34,14 +34,16 @@ MAX_FIRST = 100
 PAGED = 1
 
 #: Declared maxima of lists the core does not bound (reference data, memberships,
-#: addresses, synced accounts): the worst case counted for one such list.
-DECLARED_SITES = 20
-DECLARED_REFERENCE_ITEMS = 50
-DECLARED_MEMBERS = 50
-DECLARED_ADDRESSES = 50
-DECLARED_ACCOUNTS = 20
-DECLARED_PROBLEMS = 50
-DECLARED_SUBSCRIPTIONS = 50
+#: addresses, synced accounts): the number of items counted for one such list, sized for
+#: the data a B2B storefront holds. A list longer than its maximum is still answered in
+#: full: for it the cost is an estimate, not a bound (README "Limits").
+DECLARED_SITES = 10
+DECLARED_REFERENCE_ITEMS = 10
+DECLARED_MEMBERS = 20
+DECLARED_ADDRESSES = 10
+DECLARED_ACCOUNTS = 10
+DECLARED_PROBLEMS = 20
+DECLARED_SUBSCRIPTIONS = 20
 #: A dry run's effects: organizations of a subtree times derived values; counted as one
 #: page of organizations with a few values each.
 DECLARED_EFFECTS = MAX_FIRST * 10
