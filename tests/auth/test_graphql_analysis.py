@@ -17,6 +17,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
+    get_introspection_query,
     get_named_type,
     get_nullable_type,
     is_leaf_type,
@@ -210,6 +211,19 @@ async def test_introspection_is_costed_by_the_fields_it_answers(limited: Limited
     assert over.json()["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": expected}
     assert "errors" not in at.json()
     assert aliases == (400, ["QUERY_TOO_COSTLY"])
+
+
+async def test_graphiqls_introspection_query_is_allowed_by_the_default_limits(
+    limited: Limited,
+) -> None:
+    # GraphiQL 3 sends graphql-js 16's query: 7 levels of ofType (graphql-core's has 9).
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True, type_depth=7)
+    async with limited() as client:
+        response = await client.post("/graphql", json={"query": query})
+
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+    assert response.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
 async def test_depth_counts_introspection_fields(limited: Limited) -> None:
