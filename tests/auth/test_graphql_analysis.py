@@ -213,6 +213,17 @@ async def test_introspection_is_costed_by_the_fields_it_answers(limited: Limited
     assert aliases == (400, ["QUERY_TOO_COSTLY"])
 
 
+async def test_a_long_chain_of_introspection_fragments_is_refused_not_crashed(
+    limited: Limited,
+) -> None:
+    chain = " ".join(f"fragment F{i} on __Type {{ ...F{i + 1} }}" for i in range(200))
+    query = "{ __schema { queryType { ...F0 } } } " + chain + " fragment F200 on __Type { name }"
+    async with limited() as client:
+        refused = await _refused(client, query)
+
+    assert refused == (400, ["QUERY_TOO_COSTLY"])
+
+
 async def test_graphiqls_introspection_query_is_allowed_by_the_default_limits(
     limited: Limited,
 ) -> None:

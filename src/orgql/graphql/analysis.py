@@ -193,7 +193,8 @@ def first_values(
     """The page each ``first`` variable asks for: its value, else its default, else the
     default page (null, or an argument left out); a value that is not a whole number counts as the
     largest page (coercion refuses it later)."""
-    variables = variables or {}
+    if not isinstance(variables, Mapping):
+        variables = {}
     defaults: dict[str, Any] = {}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):

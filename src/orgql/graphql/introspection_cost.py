@@ -33,7 +33,13 @@ from graphql import (
 
 
 class OverBudget(Exception):
-    """The walk took more steps than the cost limit: the document is refused."""
+    """The walk took more steps than the cost limit, or nested deeper than any
+    introspection answer does: the document is refused."""
+
+
+#: Selection sets nested in one walk, fragments' included (GraphiQL's query: about 15); a
+#: chain of spreads deeper than this would otherwise exhaust Python's stack.
+MAX_NESTING = 100
 
 
 def _type_children(schema: GraphQLSchema, type_: Any, field: str) -> tuple[str, Any]:
@@ -98,6 +104,7 @@ class IntrospectionCost:
         self.fragments = fragments
         self.budget = budget
         self.steps = 0
+        self.nesting = 0
         self._memo: dict[tuple[str, int], int] = {}
 
     def root(self, node: FieldNode) -> int:
@@ -115,6 +122,15 @@ class IntrospectionCost:
         return max((self.of(node.selection_set, "__Type", t) for t in types), default=0)
 
     def of(self, selection_set: SelectionSetNode, kind: str, value: Any) -> int:
+        self.nesting += 1
+        try:
+            return self._of(selection_set, kind, value)
+        finally:
+            self.nesting -= 1
+
+    def _of(self, selection_set: SelectionSetNode, kind: str, value: Any) -> int:
+        if self.nesting > MAX_NESTING:
+            raise OverBudget
         total = 0
         for selection in selection_set.selections:
             self.steps += 1

@@ -1,26 +1,15 @@
-"""How many items each list field of the schema may hold: the cost rule multiplies a list's
-selection by this bound, so that the cost of a document bounds the size of its answer.
+"""How many items each list field of the schema may hold: the cost (:mod:`analysis`)
+multiplies a list's selection by this bound, so that the cost of a document bounds the size
+of its answer.
 
 A connection (a field with a ``first`` argument) is bounded by ``first``; every other list
 whose items have fields is declared here, once. The numbers come from the core where the
-core bounds the list; the others are declared maxima (``DECLARED_``), counted as the worst
-case a caller may ask for. ``tests/auth/test_graphql_list_bounds.py`` walks the schema: a
-list field with neither ``first`` nor an entry here fails it.
-
-Introspection lists are bounded by the schema itself (:func:`introspection_bounds`).
+core bounds the list; the others are declared maxima (``DECLARED_*``). A test walks the
+schema (``tests/auth/test_graphql_analysis.py``): a list field with neither ``first`` nor an
+entry here fails it. Introspection is costed by its answer (:mod:`introspection_cost`).
 """
 
 from __future__ import annotations
-
-import functools
-
-from graphql import (
-    GraphQLEnumType,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
-    GraphQLSchema,
-)
 
 from orgql.core.history import MAX_FIELD_CHANGES
 from orgql.core.organizations import MAX_HIERARCHY_DEPTH, ROLE_FUNCTIONS
@@ -87,35 +76,3 @@ def list_bound(type_name: str, field_name: str) -> int:
     if field_name == "userErrors":
         return USER_ERRORS_BOUND
     return LIST_BOUNDS.get((type_name, field_name), UNDECLARED)
-
-
-@functools.cache
-def introspection_bounds(schema: GraphQLSchema) -> dict[tuple[str, str], int]:
-    """The lists of introspection, bounded by what this schema actually holds."""
-    types = list(schema.type_map.values())
-    field_counts = [
-        len(t.fields) for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
-    ]
-    input_counts = [len(t.fields) for t in types if isinstance(t, GraphQLInputObjectType)]
-    args = [
-        len(field.args)
-        for t in types
-        if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
-        for field in t.fields.values()
-    ]
-    args += [len(directive.args) for directive in schema.directives]
-    interfaces = [
-        len(t.interfaces) for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
-    ]
-    enum_values = [len(t.values) for t in types if isinstance(t, GraphQLEnumType)]
-    return {
-        ("__Schema", "types"): len(types),
-        ("__Schema", "directives"): len(schema.directives),
-        ("__Type", "fields"): max(field_counts, default=0),
-        ("__Type", "inputFields"): max(input_counts, default=0),
-        ("__Type", "interfaces"): max(interfaces, default=0),
-        ("__Type", "possibleTypes"): len(types),
-        ("__Type", "enumValues"): max(enum_values, default=0),
-        ("__Field", "args"): max(args, default=0),
-        ("__Directive", "args"): max(args, default=0),
-    }

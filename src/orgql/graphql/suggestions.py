@@ -7,7 +7,7 @@ with such messages recovers the schema with introspection off. With suggestions 
 (production), graphql-core leaves the suggestions out (``hide_suggestions``, passed to
 validation and execution), and this extension removes what remains: any "Did you mean"
 sentence, and every quoted name of a message that does not occur in the request (its
-document or its variables). Messages of our own errors (the core's) are left as written.
+document or its variables). Our own messages (those with a code) are left as written.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def hide_schema_names(message: str, request_names: set[str]) -> str:
 
 
 def _is_graphql_message(error: GraphQLError) -> bool:
-    return not isinstance(error.original_error, OrgqlError)
+    """graphql-core's own messages (validation, coercion): ours carry a code."""
+    has_code = bool((error.extensions or {}).get("code"))
+    return not has_code and not isinstance(error.original_error, OrgqlError)
 
 
 class HideSchemaNames(SchemaExtension):
