@@ -125,6 +125,39 @@ async def test_moving_under_itself_or_a_descendant_is_refused(
     assert (await row(session, "100003")).path == ["100001", "100002"]
 
 
+async def test_no_organization_is_created_below_the_deepest_level(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(organizations, "MAX_HIERARCHY_DEPTH", 4)  # the demo chain has 3
+    fourth = await create(session, {"name": "Level 4", "parentOrganization": {"id": "100003"}})
+
+    with pytest.raises(OrgqlError) as refused:
+        await create(session, {"name": "Level 5", "parentOrganization": {"id": fourth.id}})
+    assert (refused.value.code, refused.value.field) == (
+        Codes.INVALID_INPUT,
+        "parentOrganization.id",
+    )
+    assert refused.value.message == (
+        "the organization would be at level 5 of its hierarchy; a hierarchy has at most 4 levels"
+    )
+
+
+async def test_a_move_that_would_take_its_subtree_below_the_deepest_level_is_refused(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(organizations, "MAX_HIERARCHY_DEPTH", 4)
+    top = await create(session, {"name": "Top"})
+    child = await create(session, {"name": "Child", "parentOrganization": {"id": top.id}})
+
+    with pytest.raises(OrgqlError) as refused:  # top at level 4, its child at 5
+        await change(session, top.id, {"parentOrganization": {"id": "100003"}})
+    assert "would be at level 5" in refused.value.message
+    assert (await row(session, child.id)).path == [top.id]
+
+    await change(session, top.id, {"parentOrganization": {"id": "100002"}})  # 3 and 4
+    assert (await row(session, child.id)).path == ["100001", "100002", top.id]
+
+
 async def test_a_deactivated_organization_takes_no_new_children(session: AsyncSession) -> None:
     other = await create(session, {"name": "Other"})
     await organization_updates.set_active(session, "100002", False)

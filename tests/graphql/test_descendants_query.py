@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import httpx
 import pytest
 from graphql_client import GraphQL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,14 +163,18 @@ async def test_bad_descendant_arguments_are_errors_with_code(
 
 
 async def test_nested_descendant_connections_count_toward_the_cost_limit(
-    graphql: GraphQL,
+    client: httpx.AsyncClient,
 ) -> None:
-    body = await graphql.post(
-        "{ organizations(first: 100) { edges { node {"
-        " descendants(first: 100) { edges { node { id name } } } } } } }"
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "{ organizations(first: 100) { edges { node {"
+            " descendants(first: 100) { edges { node { id name } } } } } } }"
+        },
     )
 
-    [error] = body["errors"]
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
 
 

@@ -16,9 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.principals import Principal
 from orgql.db import history_models
+from orgql.db.models import Base
 
 #: Columns of a row image that say nothing a caller asked for (computed from others).
 _COMPUTED = frozenset({"name_key"})
+
+#: The most field changes one change can list: a row image holds one table's columns.
+MAX_FIELD_CHANGES = max(len(table.columns) for table in Base.metadata.tables.values())
 
 
 def actor_of(principal: Principal) -> str:

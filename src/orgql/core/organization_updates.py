@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -270,6 +270,17 @@ async def _check_move(
         )
     elif not parent.active and parent.id != organization.parent_id:
         problems.add(Codes.INVALID_INPUT, organizations.inactive_parent(parent.id), field)
+    else:
+        # The subtree's deepest organization, at its new level (moves are serialized by
+        # the move lock, and creates under the subtree wait for it: no race deepens it).
+        org = models.Organization
+        deepest = await session.scalar(
+            select(func.max(func.cardinality(org.path))).where(org.path.contains([organization.id]))
+        )
+        below = (deepest or len(organization.path)) - len(organization.path)
+        level = len(parent.path) + 2 + below
+        if level > organizations.MAX_HIERARCHY_DEPTH:
+            problems.add(Codes.INVALID_INPUT, organizations.too_deep(level), field)
     return [*parent.path, parent.id]
 
 

@@ -45,6 +45,11 @@ _SINGLE_REFERENCES = frozenset({"organizationLogo"})
 
 ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
+#: Levels of the deepest organization chain (a root is level 1): create and move refuse an
+#: organization below it, so an organization has at most MAX_HIERARCHY_DEPTH - 1 ancestors
+#: (GraphQL's cost counts ``ancestorOrganizations`` as that many).
+MAX_HIERARCHY_DEPTH = 64
+
 
 async def resolve_site(
     session: AsyncSession, site_id: str | None, *, field: str = "site"
@@ -203,6 +208,13 @@ async def check_name_free(session: AsyncSession, name: str) -> None:
         raise name_taken_error(name)
 
 
+def too_deep(level: int) -> str:
+    return (
+        f"the organization would be at level {level} of its hierarchy; a hierarchy has at most"
+        f" {MAX_HIERARCHY_DEPTH} levels"
+    )
+
+
 def inactive_parent(parent_id: str) -> str:
     """The message refusing a new child under a deactivated organization (README, "Changing
     accounts": a deactivated organization takes no new children)."""
@@ -266,6 +278,9 @@ async def check_references(session: AsyncSession, new: NewOrganization, problems
             )
         elif not parent.active:
             problems.add(Codes.INVALID_INPUT, inactive_parent(parent.id), "parentOrganization.id")
+        elif len(parent.path) + 2 > MAX_HIERARCHY_DEPTH:
+            level = len(parent.path) + 2
+            problems.add(Codes.INVALID_INPUT, too_deep(level), "parentOrganization.id")
 
     checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
         (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),

@@ -20,7 +20,7 @@ from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
-from orgql.graphql.limits import Limits
+from orgql.graphql.limits import LIMIT_CODES, Limits
 from orgql.graphql.schema import build_schema
 from orgql.settings import Settings
 
@@ -65,7 +65,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             async with asyncio.timeout(self.timeout_seconds):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
-                    return await super().execute_operation(*args, **kwargs)
+                    result = await super().execute_operation(*args, **kwargs)
+                    if refused_by_limits(result):
+                        kwargs["sub_response"].status_code = 400
+                    return result
                 # One after the other (strawberry runs them concurrently): the operations
                 # share the request's context, whose session each one closes at its end.
                 single = {
@@ -109,6 +112,16 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             site_header=request.headers.get("x-ccsite") or None,
             principal=principal_of(request),
         )
+
+
+def refused_by_limits(result: object) -> bool:
+    """Whether the document was refused for asking too much (a fragment cycle, depth,
+    aliases, cost): 400, like a body too large, rather than the 200 of other validation
+    errors (GraphQL over HTTP, application/json)."""
+    errors = getattr(result, "errors", None) or ()
+    return getattr(result, "data", None) is None and any(
+        (error.extensions or {}).get("code") in LIMIT_CODES for error in errors
+    )
 
 
 def http_error_response(error: HTTPException) -> Response:

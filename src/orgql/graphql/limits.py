@@ -1,44 +1,39 @@
 """Limits on what one GraphQL request may ask (settings ``ORGQL_GRAPHQL_*``).
 
-Depth, aliases and tokens use strawberry's limiters; the cost rule below counts every field
-once per object it may be resolved on, a connection multiplying its selection by ``first``
-(default page size when absent, the maximum when given as a variable). All refuse the
-document before anything runs.
+Fragment cycles, depth, aliases and cost are checked by one analysis of the document
+(:mod:`analysis`), linear in its size, before graphql-core's rules run; directives per field
+by a rule; tokens while parsing. All refuse the document before anything runs.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLObjectType,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationContext,
+    GraphQLSchema,
     ValidationRule,
-    get_named_type,
+    validate,
 )
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
+from orgql.graphql.suggestions import HideSchemaNames
 from orgql.settings import Settings
 
-#: ``first`` when a connection is asked for without it, and its largest value.
-DEFAULT_FIRST = 20
-MAX_FIRST = 100
+#: Codes of the refusals that mean "this document asks too much" (HTTP 400).
+LIMIT_CODES = frozenset(
+    {"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"}
+)
 
 
 @dataclass(frozen=True)
@@ -71,77 +66,57 @@ class Limits:
         )
 
 
-def _first(node: FieldNode) -> int:
-    for argument in node.arguments or ():
-        if argument.name.value == "first":
-            if isinstance(argument.value, IntValueNode):
-                return max(0, min(int(argument.value.value), MAX_FIRST))
-            return MAX_FIRST  # a variable: count the worst case
-    return DEFAULT_FIRST
+@functools.lru_cache(maxsize=256)
+def _first_variables(document: DocumentNode) -> frozenset[str]:
+    return first_variables(document)
 
 
-class _Cost:
-    def __init__(self, context: ValidationContext) -> None:
-        self.context = context
-        self.fragments = {
-            definition.name.value: definition
-            for definition in context.document.definitions
-            if isinstance(definition, FragmentDefinitionNode)
-        }
-
-    def of(self, selection_set: SelectionSetNode | None, parent: Any, depth: int = 0) -> int:
-        if selection_set is None or depth > 64:  # the depth limit refuses deeper documents
-            return 0
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += self._field(selection, parent, depth)
-            elif isinstance(selection, InlineFragmentNode):
-                total += self.of(selection.selection_set, self._type(selection, parent), depth + 1)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
-                    parent_type = self._type(fragment, parent)
-                    total += self.of(fragment.selection_set, parent_type, depth + 1)
-        return total
-
-    def _type(self, node: Any, parent: Any) -> Any:
-        condition = getattr(node, "type_condition", None)
-        if condition is None:
-            return parent
-        return self.context.schema.get_type(condition.name.value)
-
-    def _field(self, node: FieldNode, parent: Any, depth: int) -> int:
-        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return 1
-        definition = parent.fields.get(node.name.value)
-        if definition is None or node.selection_set is None:
-            return 1
-        child = get_named_type(definition.type)
-        multiplier = _first(node) if "first" in definition.args else 1
-        return 1 + multiplier * self.of(node.selection_set, child, depth + 1)
+@functools.lru_cache(maxsize=256)
+def _analyse(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    firsts: tuple[tuple[str, int], ...],
+) -> list[GraphQLError]:
+    return analyse(schema, document, limits, dict(firsts))
 
 
-def cost_rule(max_cost: int) -> type[ValidationRule]:
-    class QueryCost(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            schema = self.context.schema
-            root = {
-                "query": schema.query_type,
-                "mutation": schema.mutation_type,
-                "subscription": schema.subscription_type,
-            }[node.operation.value]
-            cost = _Cost(self.context).of(node.selection_set, root)
-            if cost > max_cost:
-                self.report_error(
-                    GraphQLError(
-                        f"the query costs {cost}, more than the limit of {max_cost}",
-                        node,
-                        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost},
-                    )
-                )
+@functools.lru_cache(maxsize=256)
+def _validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    """graphql-core's rules (and strawberry's two), cached like strawberry's ValidationCache
+    (same key: the parsed document and the rules), which this replaces."""
+    all_rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    return validate(schema, document, all_rules, hide_suggestions=hide_suggestions)
 
-    return QueryCost
+
+def validation_extension(limits: Limits) -> type[SchemaExtension]:
+    document_limits = DocumentLimits(limits.max_depth, limits.max_aliases, limits.max_cost)
+    hide_suggestions = not limits.field_suggestions
+
+    class ValidateDocument(SchemaExtension):
+        """The analysis first: graphql-core's rules run side by side and several walk
+        fragment spreads, so a document must be known free of cycles and within the limits
+        before they run. Sets the errors (none: valid), so strawberry's validation is
+        skipped. The analysis is cached by document and the values of its ``first``
+        variables (a page of 10 costs a tenth of a page of 100)."""
+
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            schema, document = context.schema._schema, context.graphql_document
+            assert document is not None
+            firsts = first_values(document, _first_variables(document), context.variables)
+            errors = _analyse(schema, document, document_limits, firsts)
+            if not errors:
+                errors = _validate(schema, document, context.validation_rules, hide_suggestions)
+            context.pre_execution_errors = errors
+            yield
+
+    return ValidateDocument
 
 
 def directives_rule(max_directives: int) -> type[ValidationRule]:
@@ -175,20 +150,17 @@ def directives_rule(max_directives: int) -> type[ValidationRule]:
 def limit_extensions(limits: Limits) -> list[Any]:
     """Per-request extension factories enforcing ``limits``.
 
-    The rule classes are made once here: strawberry's validation cache is keyed by them, so
-    a new class per request would make every request miss it."""
-    limiters = [
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-    ]
-    rules = [rule for limiter in limiters for rule in limiter.validation_rules]
-    rules.append(cost_rule(limits.max_cost))
-    rules.append(directives_rule(limits.max_directives))
+    The rule classes are made once here: the validation cache is keyed by them, so a new
+    class per request would make every request miss it."""
+    rules: list[type[ASTValidationRule]] = [directives_rule(limits.max_directives)]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
         # Counted while parsing: a document over the limit is never fully parsed.
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        validation_extension(limits),
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
+    if not limits.field_suggestions:
+        extensions.append(HideSchemaNames)
     return extensions

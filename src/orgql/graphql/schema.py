@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -56,14 +56,13 @@ class CloseSession(SchemaExtension):
 
 # Classes and factories: strawberry builds the extensions anew for each request. A shared
 # instance holds the execution context of whichever request started last, so a request
-# ending while another runs had its errors left unmasked. (The parser and validation
-# caches live at module level, keyed by maxsize, so new instances share them.)
+# ending while another runs had its errors left unmasked. (The parser cache lives at module
+# level, keyed by maxsize, so new instances share it; validation is cached by limits.py.)
 _EXTENSIONS: list[Any] = [
     CloseSession,
     MaskUnexpectedErrors,
     ObserveOperation,  # after the masking: it sees the errors before they are masked
     lambda: ParserCache(maxsize=256),
-    lambda: ValidationCache(maxsize=256),
 ]
 
 
@@ -78,6 +77,15 @@ class Schema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         return None
+
+    def _get_custom_context_kwargs(
+        self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False
+    ) -> dict[str, Any]:
+        # Suggestions off (production) also in the errors of execution: variable and
+        # argument coercion ("Did you mean 'REVIEW'?"), which strawberry does not pass on.
+        kwargs = super()._get_custom_context_kwargs(operation_extensions, sync=sync)
+        kwargs["hide_suggestions"] = self.config.disable_field_suggestions
+        return kwargs
 
 
 @functools.cache

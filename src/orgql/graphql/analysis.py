@@ -1,0 +1,316 @@
+"""One pass over a document, before any validation rule walks it: fragment cycles, depth,
+aliases and cost (settings ``ORGQL_GRAPHQL_MAX_*``), in time linear in the document's size.
+
+Walking an operation spread by spread is exponential: ``fragment A on Query { ...B ...B }``
+doubles the work at each level, and a cycle (``fragment A on Query { ...A ...A }``) never
+ends. So the cycle check comes first, and each fragment's depth, aliases and cost are then
+computed once, from those of the fragments it spreads (in an order where they come first),
+and added up wherever it is spread. graphql-core's own rules run only on a document that
+passed (they run side by side, so their NoFragmentCyclesRule could not come first).
+
+Cost: every field counts 1, once per object it may be resolved on: a list multiplies its
+selection by its bound (:mod:`list_bounds`: a connection's ``first``, a declared maximum
+otherwise), introspection counts the fields of its answer (:mod:`introspection_cost`).
+Every list being bounded, the cost bounds the number of fields in the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+)
+
+from orgql.graphql.introspection_cost import IntrospectionCost, OverBudget
+from orgql.graphql.list_bounds import DEFAULT_FIRST, MAX_FIRST, list_bound
+
+#: Counts stop growing here: a document's cost may be astronomically large (2^1000), and
+#: the refusal reports it as a JSON number.
+CAP = 2**53
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    max_depth: int
+    max_aliases: int
+    max_cost: int
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """Of a selection set, fragments expanded: the longest chain of fields in it, the
+    aliases in it, and its cost."""
+
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+
+
+_EMPTY = _Summary()
+
+
+def analyse(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    firsts: Mapping[str, int] | None = None,
+) -> list[GraphQLError]:
+    """The errors of ``document`` against ``limits``; none: the document may be validated.
+    ``firsts``: the values of the variables given as ``first`` (:func:`first_values`); a
+    variable missing there counts as the largest page."""
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            # A name defined twice is graphql-core's error; count the first definition.
+            fragments.setdefault(definition.name.value, definition)
+    spreads = {name: _spreads_in(fragment.selection_set) for name, fragment in fragments.items()}
+    order, cycle = _fragment_order(spreads)
+    if cycle is not None:
+        return [_cycle_error(cycle)]
+    analysis = _Analysis(schema, fragments, limits.max_cost, firsts or {})
+    try:
+        for name in order:
+            analysis.add_fragment(name)
+        return analysis.check_operations(document, limits)
+    except OverBudget:
+        return [_too_costly(None, limits.max_cost, None)]
+
+
+def _spreads_in(selection_set: SelectionSetNode) -> list[FragmentSpreadNode]:
+    """The spreads written in a selection set and the ones nested in it (not following
+    them into their fragments)."""
+    found: list[FragmentSpreadNode] = []
+    stack = [selection_set]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FragmentSpreadNode):
+                found.append(selection)
+            elif selection.selection_set is not None:  # type: ignore[attr-defined]
+                stack.append(selection.selection_set)  # type: ignore[attr-defined]
+    return found
+
+
+def _fragment_order(
+    spreads: dict[str, list[FragmentSpreadNode]],
+) -> tuple[list[str], list[FragmentSpreadNode] | None]:
+    """The fragments, each after those it spreads; or the spreads of a cycle. Depth-first
+    without recursion; each fragment and each spread is visited once."""
+    order: list[str] = []
+    done: set[str] = set()
+    for root in spreads:
+        if root in done:
+            continue
+        path: list[FragmentSpreadNode] = []  # the spreads that led to each fragment below
+        stack = [(root, iter(spreads[root]))]
+        on_path = {root}
+        while stack:
+            name, pending = stack[-1]
+            for spread in pending:
+                target = spread.name.value
+                if target in on_path:
+                    # path[i] leads to stack[i + 1]: the cycle starts after the spread
+                    # into ``target`` (none when ``target`` is the root).
+                    start = next((i + 1 for i, s in enumerate(path) if s.name.value == target), 0)
+                    return order, [*path[start:], spread]
+                if target in spreads and target not in done:
+                    path.append(spread)
+                    stack.append((target, iter(spreads[target])))
+                    on_path.add(target)
+                    break
+            else:
+                stack.pop()
+                on_path.discard(name)
+                if path and stack:
+                    path.pop()
+                done.add(name)
+                order.append(name)
+    return order, None
+
+
+def _cycle_error(cycle: list[FragmentSpreadNode]) -> GraphQLError:
+    """graphql-core's NoFragmentCyclesRule message, with a code."""
+    name = cycle[-1].name.value
+    via = ", ".join("'" + spread.name.value + "'" for spread in cycle[:-1])
+    message = f"Cannot spread fragment '{name}' within itself"
+    message += f" via {via}." if via else "."
+    return GraphQLError(message, cycle, extensions={"code": "FRAGMENT_CYCLE"})
+
+
+def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
+    if cost is None:  # the introspection walk stopped at the budget
+        return GraphQLError(
+            f"the query costs more than the limit of {max_cost}",
+            node,
+            extensions={"code": "QUERY_TOO_COSTLY"},
+        )
+    return GraphQLError(
+        f"the query costs {cost}, more than the limit of {max_cost}",
+        node,
+        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost},
+    )
+
+
+def first_variables(document: DocumentNode) -> frozenset[str]:
+    """The variables given as a ``first`` argument anywhere in ``document``."""
+    names: set[str] = set()
+    stack = [
+        d.selection_set
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while stack:
+        for selection in stack.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            if isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                stack.append(selection.selection_set)
+    return frozenset(names)
+
+
+def first_values(
+    document: DocumentNode, names: frozenset[str], variables: Mapping[str, Any] | None
+) -> tuple[tuple[str, int], ...]:
+    """The page each ``first`` variable asks for: its value, else its default, else the
+    default page (null, or an argument left out); a value that is not a whole number counts as the
+    largest page (coercion refuses it later)."""
+    if not isinstance(variables, Mapping):
+        variables = {}
+    defaults: dict[str, Any] = {}
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for variable in definition.variable_definitions or ():
+                if isinstance(variable.default_value, IntValueNode):
+                    defaults[variable.variable.name.value] = int(variable.default_value.value)
+    pages = []
+    for name in sorted(names):
+        value = variables[name] if name in variables else defaults.get(name)
+        if value is None:  # null or left out: the argument's default page
+            value = DEFAULT_FIRST
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        pages.append((name, max(0, min(value, MAX_FIRST)) if is_int else MAX_FIRST))
+    return tuple(pages)
+
+
+class _Analysis:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        budget: int,
+        firsts: Mapping[str, int],
+    ) -> None:
+        self.schema = schema
+        self.firsts = firsts
+        self.fragments = fragments
+        self.summaries: dict[str, _Summary] = {}
+        self.introspection = IntrospectionCost(schema, fragments, budget)
+
+    def add_fragment(self, name: str) -> None:
+        fragment = self.fragments[name]
+        parent = self.schema.get_type(fragment.type_condition.name.value)
+        self.summaries[name] = self.of(fragment.selection_set, parent)
+
+    def check_operations(
+        self, document: DocumentNode, limits: DocumentLimits
+    ) -> list[GraphQLError]:
+        errors: list[GraphQLError] = []
+        aliases = 0
+        roots = {
+            "query": self.schema.query_type,
+            "mutation": self.schema.mutation_type,
+            "subscription": self.schema.subscription_type,
+        }
+        for operation in document.definitions:
+            if not isinstance(operation, OperationDefinitionNode):
+                continue
+            summary = self.of(operation.selection_set, roots[operation.operation.value])
+            aliases = min(aliases + summary.aliases, CAP)
+            name = operation.name.value if operation.name else "anonymous"
+            # strawberry's QueryDepthLimiter counted the root fields as depth 0: same here.
+            if summary.depth - 1 > limits.max_depth:
+                errors.append(
+                    GraphQLError(
+                        f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                        operation,
+                        extensions={"code": "QUERY_TOO_DEEP"},
+                    )
+                )
+            if summary.cost > limits.max_cost:
+                errors.append(_too_costly(summary.cost, limits.max_cost, operation))
+        if aliases > limits.max_aliases:
+            errors.append(
+                GraphQLError(
+                    f"{aliases} aliases found. Allowed: {limits.max_aliases}",
+                    extensions={"code": "TOO_MANY_ALIASES"},
+                )
+            )
+        return errors
+
+    def of(self, selection_set: SelectionSetNode | None, parent: Any) -> _Summary:
+        if selection_set is None:
+            return _EMPTY
+        depth = aliases = cost = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                part = self._field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = parent if condition is None else self.schema.get_type(condition.name.value)
+                part = self.of(selection.selection_set, inner)
+            elif isinstance(selection, FragmentSpreadNode):
+                # Unknown fragments are graphql-core's error; they add nothing here.
+                part = self.summaries.get(selection.name.value, _EMPTY)
+            depth = max(depth, part.depth)
+            aliases = min(aliases + part.aliases, CAP)
+            cost = min(cost + part.cost, CAP)
+        return _Summary(depth, aliases, cost)
+
+    def _first(self, node: FieldNode) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value == "first":
+                if isinstance(argument.value, IntValueNode):
+                    return max(0, min(int(argument.value.value), MAX_FIRST))
+                if isinstance(argument.value, VariableNode):
+                    return self.firsts.get(argument.value.name.value, MAX_FIRST)
+                return MAX_FIRST  # not a number: coercion refuses it
+        return DEFAULT_FIRST
+
+    def _field(self, node: FieldNode, parent: Any) -> _Summary:
+        definition = None
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            definition = parent.fields.get(node.name.value)
+        child_type = None if definition is None else get_named_type(definition.type)
+        inner = self.of(node.selection_set, child_type)
+        alias = 1 if node.alias else 0
+        depth = 1 + inner.depth
+        if node.name.value in ("__schema", "__type") and parent is self.schema.query_type:
+            cost = 1 + self.introspection.root(node)
+            return _Summary(depth, inner.aliases + alias, min(cost, CAP))
+        multiplier = 1
+        if definition is not None and node.selection_set is not None:
+            if "first" in definition.args:
+                multiplier = self._first(node)
+            elif isinstance(get_nullable_type(definition.type), GraphQLList):
+                multiplier = list_bound(parent.name, node.name.value)
+        cost = 1 + multiplier * inner.cost
+        return _Summary(depth, min(inner.aliases + alias, CAP), min(cost, CAP))

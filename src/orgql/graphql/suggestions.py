@@ -1,0 +1,75 @@
+"""Production answers reveal no part of the schema the caller did not write.
+
+graphql-core's messages name what the caller got wrong and, helpfully, what exists: "Did
+you mean 'filter'?", "argument 'id' of type 'ID!' is required", "Field
+'CreateOrganizationInput.name' of required type 'String!' was not provided". A caller probing
+with such messages recovers the schema with introspection off. With suggestions off
+(production), graphql-core leaves the suggestions out (``hide_suggestions``, passed to
+validation and execution), and this extension removes what remains: any "Did you mean"
+sentence, and every quoted name of a message that does not occur in the request (its
+document or its variables). Our own messages (those with a code) are left as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import orjson
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from orgql.core.errors import OrgqlError
+
+_DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
+_QUOTED = re.compile(r"'([^']*)'")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+HIDDEN = "'…'"
+
+
+def hide_schema_names(message: str, request_names: set[str]) -> str:
+    """``message`` without suggestions, and with each quoted part naming something the
+    request does not (a type, a field, an argument) replaced by ``'…'``."""
+
+    def quoted(match: re.Match[str]) -> str:
+        names = _NAME.findall(match.group(1))
+        return match.group(0) if set(names) <= request_names else HIDDEN
+
+    return _QUOTED.sub(quoted, _DID_YOU_MEAN.sub("", message))
+
+
+def _is_graphql_message(error: GraphQLError) -> bool:
+    """graphql-core's own messages (validation, coercion): ours carry a code."""
+    has_code = bool((error.extensions or {}).get("code"))
+    return not has_code and not isinstance(error.original_error, OrgqlError)
+
+
+class HideSchemaNames(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        result = context.result
+        if result is None or not result.errors:
+            return
+        names = set(_NAME.findall(context.query or ""))
+        if context.variables:
+            names |= set(_NAME.findall(orjson.dumps(context.variables, default=str).decode()))
+        result.errors = [_hidden(error, names) for error in result.errors]
+
+
+def _hidden(error: GraphQLError, names: set[str]) -> GraphQLError:
+    if not _is_graphql_message(error):
+        return error
+    message = hide_schema_names(error.message, names)
+    if message == error.message:
+        return error
+    # A copy: validation errors are cached and shared by requests of the same document.
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
