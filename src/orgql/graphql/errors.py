@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from orgql.core.errors import OrgqlError
+from orgql.idempotency import claims as idempotency_claims
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -30,6 +31,9 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request = getattr(self.execution_context.context, "request", None)
+        if request is not None:  # not an answer an Idempotency-Key keeps
+            idempotency_claims.note_unexpected(request.scope)
         reference = uuid.uuid4().hex[:16]
         logger.error(
             "unexpected error (reference %s) at %s",
