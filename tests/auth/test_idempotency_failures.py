@@ -392,3 +392,22 @@ async def test_a_body_cut_short_is_not_run_and_claims_no_key(
     assert sent[0]["status"] == 400
     assert retry.status_code == 200
     assert await _count(engine, "Acme") == 1
+
+
+async def test_a_key_that_cannot_be_claimed_in_time_is_503_and_runs_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "locked-1"}
+    await _dead_claim(engine, "locked-1", -1)
+    async with engine.begin() as connection:  # the app's next connections wait 0.1 s at most
+        name = await connection.scalar(text("SELECT current_database()"))
+        await connection.execute(text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '100ms'"))
+    await engine.dispose()
+    async with engine.connect() as holder:
+        await holder.execute(text("SELECT 1 FROM idempotency_keys FOR UPDATE"))
+        response = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+        await holder.rollback()
+
+    assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    assert response.json()["errorCode"] == "503"
+    assert await _count(engine, "Acme") == 0

@@ -31,6 +31,10 @@ MAX_OWNER = 80
 KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate", "allow"})
 #: Headers that make another request of the same method, path, query and body.
 HASHED_HEADERS = ("x-ccsite",)
+#: Larger answers are not kept (a key is for a mutation; a big query answer is run again).
+MAX_KEPT_BYTES = 1024 * 1024
+#: Seconds to wait before retrying when the key could not be claimed.
+RETRY_AFTER = "5"
 
 
 def _refusal(status: int, message: str) -> Response:
@@ -71,7 +75,19 @@ class Idempotency:
         claim = claims.Claim(_owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash), key)
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
-        refusal = await self._claim(sessionmaker, claim, request_hash)
+        try:
+            refusal = await self._claim(sessionmaker, claim, request_hash)
+        except Exception as error:  # e.g. a lock wait past statement_timeout: nothing ran
+            logger.warning("an Idempotency-Key could not be claimed: %s", type(error).__name__)
+            refusal = error_response(
+                OrgqlError(
+                    "503",
+                    "the Idempotency-Key could not be claimed; retry later",
+                    kind=ErrorKind.INTERNAL,
+                ),
+                503,
+                {"Retry-After": RETRY_AFTER},
+            )
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -111,7 +127,8 @@ async def _settle(
     """Keep the run's answer, or release its key (its own short transaction)."""
     try:
         async with sessionmaker() as session, session.begin():
-            if answer is None or answer.status >= 500:  # no answer to keep: a retry runs anew
+            if answer is None or answer.status >= 500 or len(answer.body) > MAX_KEPT_BYTES:
+                # No answer to keep: a retry runs anew (unless the run committed).
                 await claims.abandon(session, claim)
                 return
             kept = {name: value for name, value in answer.headers if name in KEPT_HEADERS}
