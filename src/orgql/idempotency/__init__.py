@@ -25,6 +25,9 @@ A key cannot stick or lie:
   again, which is safe because nothing of it was committed. Every statement after the
   claim names the claim's own token, so that a run whose key was taken over (it outlived
   its lease) changes nothing: its commit is refused (409) and rolls back.
+- A process cancelled while it claims (between the claim's commit and the run) leaves its
+  key to the lease, as a killed one does: the claim commits before anything runs.
+- A key that cannot be claimed (a database error or lock wait) is 503 with Retry-After.
 - A body cut short (the client left before its end, or not the length of its
   Content-Length) is never run and claims nothing: 400, and the retry runs.
 - Keys belong to their caller: the admin application key, or the shopper. Anonymous

@@ -38,6 +38,8 @@ class Claim:
 
     owner: str
     key: str
+    #: Seconds the claim holds the key (renewed when the run commits).
+    lease: float
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     unexpected: bool = False
 
@@ -53,14 +55,12 @@ def _seconds(seconds: float) -> Any:
     return func.make_interval(0, 0, 0, 0, 0, 0, seconds)
 
 
-async def take(
-    session: AsyncSession, claim: Claim, request_hash: str, *, lease: float, ttl: float
-) -> bool:
+async def take(session: AsyncSession, claim: Claim, request_hash: str, *, ttl: float) -> bool:
     """INSERT the key, or take it over in the same statement (so that of two takers one
     wins): when it is older than ``ttl``, or when its run is dead (no answer, nothing
     committed, lease passed). Deletes a few expired keys of anyone. True: claimed."""
     table = IdempotencyKey
-    lease_until = func.now() + _seconds(lease)
+    lease_until = func.now() + _seconds(claim.lease)
     new = insert(table).values(
         owner=claim.owner,
         key=claim.key,
@@ -109,15 +109,16 @@ async def first(session: AsyncSession, owner: str, key: str) -> tuple[Idempotenc
 async def confirm(session: AsyncSession, scope: MutableMapping[str, Any]) -> None:
     """Called by a transport's unit of work just before it commits: records, in the same
     transaction, that the run's changes are committed, so that no retry runs them again
-    (even if this process dies before the answer is kept). A run whose key was taken over
-    meanwhile is refused here, and its transaction rolls back."""
+    (even if this process dies before the answer is kept), and renews the lease for the
+    little left to do. A run whose key was taken over meanwhile is refused here, and its
+    transaction rolls back. (Both units of work call it: no request commits elsewhere.)"""
     claim: Claim | None = scope.get(CLAIM)
     if claim is None:
         return
     confirmed = await session.scalar(
         update(IdempotencyKey)
         .where(*claim.row())
-        .values(committed_at=func.now())
+        .values(committed_at=func.now(), lease_until=func.clock_timestamp() + _seconds(claim.lease))
         .returning(IdempotencyKey.key)
     )
     if confirmed is None:

@@ -72,7 +72,8 @@ class Idempotency:
             )
             return
         request_hash = _request_hash(scope, body)
-        claim = claims.Claim(_owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash), key)
+        owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash)
+        claim = claims.Claim(owner, key, self.lease_seconds)
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
         try:
@@ -110,9 +111,7 @@ class Idempotency:
         """Claim the key; None when claimed, else the answer to give instead of running."""
         for _ in range(3):  # the key's row may go between the two statements (released)
             async with sessionmaker() as session, session.begin():
-                taken = await claims.take(
-                    session, claim, request_hash, lease=self.lease_seconds, ttl=self.ttl_seconds
-                )
+                taken = await claims.take(session, claim, request_hash, ttl=self.ttl_seconds)
                 if taken:
                     return None
                 earlier = await claims.first(session, claim.owner, claim.key)
