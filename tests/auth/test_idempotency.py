@@ -84,6 +84,10 @@ async def test_a_graphql_mutation_retry_answers_the_first_answer(
 
     assert first.json()["data"]["createOrganization"]["userErrors"] == []
     assert (retry.content, other.status_code) == (first.content, 422)
+    assert other.json()["errors"][0]["extensions"] == {  # a GraphQL error, not an errorModel
+        "code": "BAD_REQUEST",
+        "field": "Idempotency-Key",
+    }
     assert (await _count(engine, "Acme"), await _count(engine, "Other")) == (1, 0)
 
 

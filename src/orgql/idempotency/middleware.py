@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.auth.asgi import PRINCIPAL
@@ -23,6 +23,7 @@ from orgql.rest.errors import error_response
 logger = logging.getLogger("orgql.idempotency")
 
 HEADER = "idempotency-key"
+GRAPHQL_PATH = "/graphql"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
 #: Length of the ``owner`` column.
@@ -37,9 +38,37 @@ MAX_KEPT_BYTES = 1024 * 1024
 RETRY_AFTER = "5"
 
 
-def _refusal(status: int, message: str) -> Response:
-    kind = ErrorKind.CONFLICT if status == 409 else ErrorKind.INVALID
-    return error_response(OrgqlError(Codes.INVALID_INPUT, message, "Idempotency-Key", kind), status)
+#: GraphQL error codes of the refusals on /graphql (its clients expect GraphQL errors).
+GRAPHQL_CODES = {400: "BAD_REQUEST", 409: "CONFLICT", 410: "GONE", 422: "BAD_REQUEST"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal of the key, in the shape of the transport asked: an errorModel (REST,
+    ``errorCode`` 100002, or 503) or a GraphQL error body on ``/graphql``."""
+
+    status: int
+    message: str
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"Retry-After": RETRY_AFTER} if self.status == 503 else None
+        response: Response
+        if scope["path"] == GRAPHQL_PATH:
+            code = GRAPHQL_CODES.get(self.status, "UNAVAILABLE")
+            error = {
+                "message": self.message,
+                "extensions": {"code": code, "field": "Idempotency-Key"},
+            }
+            body = {"data": None, "errors": [error]}
+            response = JSONResponse(body, status_code=self.status, headers=headers)
+        elif self.status == 503:
+            err = OrgqlError("503", self.message, None, ErrorKind.INTERNAL)
+            response = error_response(err, self.status, headers)
+        else:
+            kind = ErrorKind.CONFLICT if self.status == 409 else ErrorKind.INVALID
+            err = OrgqlError(Codes.INVALID_INPUT, self.message, "Idempotency-Key", kind)
+            response = error_response(err, self.status)
+        await response(scope, receive, send)
 
 
 @dataclass(frozen=True)
@@ -61,13 +90,13 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         if not 0 < len(key) <= MAX_KEY or not key.isprintable():
-            await _refusal(400, f"an Idempotency-Key has 1 to {MAX_KEY} printable characters")(
+            await Refusal(400, f"an Idempotency-Key has 1 to {MAX_KEY} printable characters")(
                 scope, receive, send
             )
             return
         body = await _read_whole_body(scope, receive)
         if body is None:  # never run a part of a request, nor claim its key with it
-            await _refusal(400, "the request body ended before its end; send it again whole")(
+            await Refusal(400, "the request body ended before its end; send it again whole")(
                 scope, receive, send
             )
             return
@@ -80,15 +109,7 @@ class Idempotency:
             refusal = await self._claim(sessionmaker, claim, request_hash)
         except Exception as error:  # e.g. a lock wait past statement_timeout: nothing ran
             logger.warning("an Idempotency-Key could not be claimed: %s", type(error).__name__)
-            refusal = error_response(
-                OrgqlError(
-                    "503",
-                    "the Idempotency-Key could not be claimed; retry later",
-                    kind=ErrorKind.INTERNAL,
-                ),
-                503,
-                {"Retry-After": RETRY_AFTER},
-            )
+            refusal = Refusal(503, "the Idempotency-Key could not be claimed; retry later")
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -107,7 +128,7 @@ class Idempotency:
         sessionmaker: async_sessionmaker[AsyncSession],
         claim: claims.Claim,
         request_hash: str,
-    ) -> Response | None:
+    ) -> ASGIApp | None:
         """Claim the key; None when claimed, else the answer to give instead of running."""
         for _ in range(3):  # the key's row may go between the two statements (released)
             async with sessionmaker() as session, session.begin():
@@ -117,7 +138,7 @@ class Idempotency:
                 earlier = await claims.first(session, claim.owner, claim.key)
             if earlier is not None:
                 return _answer_again(*earlier, request_hash)
-        return _refusal(409, "the first request with this Idempotency-Key is still running")
+        return Refusal(409, "the first request with this Idempotency-Key is still running")
 
 
 async def _settle(
@@ -173,13 +194,13 @@ def _request_hash(scope: Scope, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _answer_again(first: IdempotencyKey, running: bool, request_hash: str) -> Response:
+def _answer_again(first: IdempotencyKey, running: bool, request_hash: str) -> ASGIApp:
     if first.request_hash != request_hash:
-        return _refusal(422, "this Idempotency-Key was used for a different request")
+        return Refusal(422, "this Idempotency-Key was used for a different request")
     if first.status is None and (running or first.committed_at is None):
-        return _refusal(409, "the first request with this Idempotency-Key is still running")
+        return Refusal(409, "the first request with this Idempotency-Key is still running")
     if first.status is None:
-        return _refusal(
+        return Refusal(
             410,
             "the first request with this Idempotency-Key made its changes but its answer was"
             " lost; read the resource to see them",
