@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
@@ -83,6 +84,7 @@ class Idempotency:
         self.app = app
         self.ttl_seconds = ttl_seconds
         self.lease_seconds = lease_seconds
+        self._settling: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
@@ -118,10 +120,18 @@ class Idempotency:
         except BaseException:
             # It raised, or was cancelled (client gone, timeout, shutdown): release the key,
             # shielded from the cancellation, in a transaction of its own.
-            await _shielded(_settle(sessionmaker, claim, None))
+            await self._shielded(_settle(sessionmaker, claim, None))
             raise
-        await _shielded(_settle(sessionmaker, claim, answer))
+        await self._shielded(_settle(sessionmaker, claim, answer))
         await _send(send, answer)
+
+    async def _shielded(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` to its end even if this task is cancelled meanwhile (the task is
+        held until then: the event loop keeps only weak references to tasks)."""
+        task = asyncio.ensure_future(work)
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+        await asyncio.shield(task)
 
     async def _claim(
         self,
@@ -159,11 +169,6 @@ async def _settle(
                 await claims.abandon(session, claim)
     except Exception as error:  # the answer still goes out; the lease frees the key later
         logger.warning("an Idempotency-Key was not settled: %s", type(error).__name__)
-
-
-async def _shielded(work: Awaitable[None]) -> None:
-    """Run ``work`` to its end even if this task is cancelled meanwhile."""
-    await asyncio.shield(asyncio.ensure_future(work))
 
 
 def _owner(principal: Principal, request_hash: str) -> str:
@@ -223,8 +228,8 @@ async def _read_whole_body(scope: Scope, receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    declared = Headers(scope=scope).get("content-length")
-    if declared is not None and declared != str(len(body)):
+    declared = Headers(scope=scope).get("content-length", "").strip()
+    if declared.isdigit() and int(declared) != len(body):
         return None
     return body
 
