@@ -178,7 +178,9 @@ def _owner(principal: Principal, request_hash: str) -> str:
     client address is shared behind proxies and NATs): its keys are scoped by the request
     itself, so a key answers only the very same request (method, path, query, body, site),
     and the same key with another request is simply another key, never 422 nor another
-    caller's answer. Seeing an answer again then needs the whole request and its key."""
+    caller's answer: one visitor can neither read nor block another's key, and seeing an
+    answer again needs the whole request and its key. Refusing anonymous keys instead
+    would leave the storefront's retries open to double submission."""
     if principal.role is Role.ANONYMOUS or not principal.subject:
         return f"{Role.ANONYMOUS.value}:{request_hash}"
     owner = f"{principal.role.value}:{principal.subject}"
