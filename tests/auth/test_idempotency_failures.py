@@ -309,16 +309,18 @@ async def test_a_run_that_outlived_its_lease_and_was_taken_over_does_not_commit(
 
 
 async def _until_waiting_on_a_lock(engine: AsyncEngine, sessions: int) -> None:
-    """Until ``sessions`` sessions of this database wait for a lock."""
+    """Until ``sessions`` sessions of this database wait for a lock (a minute at most: a
+    safety net against a hang, not a time budget)."""
     query = text(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    while True:
+    for _ in range(6000):
         async with engine.connect() as connection:
             if await connection.scalar(query) >= sessions:
                 return
         await asyncio.sleep(0.01)
+    raise AssertionError(f"{sessions} sessions never waited for a lock")
 
 
 async def _post_raw(
