@@ -100,7 +100,7 @@ async def test_a_cancelled_run_releases_its_key_and_the_retry_runs(
     headers = {"Idempotency-Key": "flaky-2"}
 
     first = asyncio.ensure_future(client.post(FLAKY, json={}, headers=headers))
-    await route.entered.wait()
+    await asyncio.wait_for(route.entered.wait(), 60)  # a safety net against a hang
     first.cancel()  # the client left, a timeout, a shutdown
     with pytest.raises(asyncio.CancelledError):
         await first
