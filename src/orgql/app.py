@@ -105,7 +105,11 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app = Starlette(routes=routes, lifespan=lifespan)
     # Resolved now: a missing production signing key stops the start, not the first login.
     # Innermost first: idempotency needs the caller, authentication a bounded body.
-    app.add_middleware(Idempotency, ttl_seconds=settings.idempotency_ttl_seconds)
+    app.add_middleware(
+        Idempotency,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        lease_seconds=settings.idempotency_lease_seconds,
+    )
     app.add_middleware(Authenticate, authenticator=Authenticator(settings))
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     # Outermost: request ids, access logs and metrics cover every response.

@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         description="How long an Idempotency-Key answers its retries; an older key is"
         " forgotten (a request with it runs anew) and deleted.",
     )
+    idempotency_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a running Idempotency-Key is held; a key still running after"
+        " it (its process died) is taken over by the next request with it.",
+    )
 
     # Change events (README "Change events (webhooks)"): the dispatcher in every worker.
     webhook_dispatcher: bool = Field(

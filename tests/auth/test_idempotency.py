@@ -1,6 +1,8 @@
 """Mutations with an Idempotency-Key: a retry with the same key and body answers the first
-answer and changes nothing; the same key with another body is 422; a key older than
-ORGQL_IDEMPOTENCY_TTL_SECONDS is forgotten, and expired keys are deleted."""
+answer and changes nothing; the same key with another body (or site) is 422; keys belong to
+their caller, an anonymous one's to the request itself; a key older than
+ORGQL_IDEMPOTENCY_TTL_SECONDS is forgotten, and expired keys are deleted. Failures, leases
+and bodies cut short: test_idempotency_failures.py."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db import models
+from orgql.db import models, request_models
 from orgql.db.engine import make_sessionmaker
+from rest.request_builders import STORE_REQUESTS, request_document
 
 ORGANIZATIONS = "/ccadmin/v1/organizations"
 CREATE = """mutation($name: String!) { createOrganization(input: {name: $name}) {
@@ -80,6 +84,10 @@ async def test_a_graphql_mutation_retry_answers_the_first_answer(
 
     assert first.json()["data"]["createOrganization"]["userErrors"] == []
     assert (retry.content, other.status_code) == (first.content, 422)
+    assert other.json()["errors"][0]["extensions"] == {  # a GraphQL error, not an errorModel
+        "code": "BAD_REQUEST",
+        "field": "Idempotency-Key",
+    }
     assert (await _count(engine, "Acme"), await _count(engine, "Other")) == (1, 0)
 
 
@@ -181,3 +189,84 @@ async def test_two_requests_with_one_expired_key_run_once(
     assert len(ran) == 1
     assert all(a in ran or a.status_code == 409 or a.content == ran[0].content for a in answers)
     assert await _count(engine, "Other") == 1
+
+
+async def _requests_named(engine: AsyncEngine, name: str) -> int:
+    async with make_sessionmaker(engine)() as session:
+        statement = select(func.count()).where(request_models.OrganizationRequest.name == name)
+        return int(await session.scalar(statement) or 0)
+
+
+async def test_anonymous_callers_do_not_share_a_key(
+    anonymous_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Two storefront visitors who happen to send one key: each request runs, neither gets
+    a 422 nor the other's answer (anonymous keys are scoped by the request itself)."""
+    headers = {"Idempotency-Key": "registration-1"}
+    first = await anonymous_client.post(
+        STORE_REQUESTS, json=request_document("First Co", "first@example.com"), headers=headers
+    )
+    second = await anonymous_client.post(
+        STORE_REQUESTS, json=request_document("Second Co", "second@example.com"), headers=headers
+    )
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "idempotency-replayed" not in second.headers
+    assert await _requests_named(engine, "First Co") == 1
+    assert await _requests_named(engine, "Second Co") == 1
+
+
+async def test_an_anonymous_retry_answers_the_first_answer_and_submits_once(
+    anonymous_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    headers = {"Idempotency-Key": "registration-2"}
+    document = request_document("Retried Co", "retried@example.com")
+    first = await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+    retry = await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+
+    assert (retry.status_code, retry.content) == (first.status_code, first.content)
+    assert retry.headers["idempotency-replayed"] == "true"
+    assert await _requests_named(engine, "Retried Co") == 1
+
+
+@pytest.mark.parametrize(
+    "key",
+    [b"k" * 255, b'\xc3\xa9t\xc3\xa9 "quoted" ;,=/\\ {}[]<>', b"%00%0a' OR 1=1 --"],
+    ids=["longest", "latin-1-and-punctuation", "encoded-and-sql"],
+)
+async def test_any_printable_key_up_to_the_longest_answers_its_retry(
+    client: httpx.AsyncClient, engine: AsyncEngine, key: bytes
+) -> None:
+    headers = {"Idempotency-Key": key}
+    first = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+    retry = await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers=headers)
+
+    assert (first.status_code, retry.headers["idempotency-replayed"]) == (200, "true")
+    assert await _count(engine, "Acme") == 1
+
+
+@pytest.mark.parametrize("key", [b"tab\there", b"del\x7f", b"nbsp\xa0"])
+async def test_a_key_with_a_control_character_is_400(
+    client: httpx.AsyncClient, engine: AsyncEngine, key: bytes
+) -> None:
+    response = await client.post(
+        ORGANIZATIONS, json={"name": "Acme"}, headers={"Idempotency-Key": key}
+    )
+
+    assert (response.status_code, response.json()["o:errorPath"]) == (400, "Idempotency-Key")
+    assert await _count(engine, "Acme") == 0
+
+
+async def test_the_same_key_and_body_for_another_site_is_422(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """x-ccsite chooses where site-specific values go: another site, another request."""
+    await client.post(ORGANIZATIONS, json={"name": "Acme"}, headers={"Idempotency-Key": "s-1"})
+    other = await client.post(
+        ORGANIZATIONS,
+        json={"name": "Acme"},
+        headers={"Idempotency-Key": "s-1", "x-ccsite": "siteUS"},
+    )
+
+    assert (other.status_code, other.json()["o:errorPath"]) == (422, "Idempotency-Key")
+    assert await _count(engine, "Acme") == 1

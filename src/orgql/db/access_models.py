@@ -30,7 +30,8 @@ class AppKey(Base):
 
 
 class IdempotencyKey(Base):
-    """The first answer to a mutation sent with an ``Idempotency-Key`` header."""
+    """The first answer to a mutation sent with an ``Idempotency-Key`` header, or the claim
+    of the run still computing it (status NULL); see :mod:`orgql.idempotency`."""
 
     __tablename__ = "idempotency_keys"
 
@@ -41,5 +42,11 @@ class IdempotencyKey(Base):
     headers: Mapped[Any] = mapped_column(JSONB)
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = _created_at()
+    #: The running claim's own token: a run taken over (lease passed) touches nothing after.
+    claim: Mapped[str | None] = mapped_column(String(32))
+    #: Until when the running claim holds the key; after it, its process is taken for dead.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set by the run's own write transaction: its changes are committed (never run again).
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)

@@ -18,6 +18,7 @@ from orgql.core import history, repository
 from orgql.core.principals import ANONYMOUS, Principal
 from orgql.db import models
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
+from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
 
 T = TypeVar("T")
@@ -106,6 +107,9 @@ class Context:
             try:
                 await history.set_actor(session, history.actor_of(self.principal))
                 yield session
+                # Last before the commit, in its transaction: an Idempotency-Key's run
+                # committed (refused if a retry took the key over).
+                await idempotency_claims.confirm(session, self.request.scope)
             except BaseException:
                 await session.rollback()
                 raise

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
 from orgql.core.errors import OrgqlError
+from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 
 logger = logging.getLogger("orgql.graphql")
@@ -49,6 +50,9 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request = getattr(self.execution_context.context, "request", None)
+        if request is not None:  # not an answer an Idempotency-Key keeps
+            idempotency_claims.note_unexpected(request.scope)
         reference = uuid.uuid4().hex[:16]
         original = error.original_error
         cancelled = statement_cancelled(original) if original is not None else None

@@ -115,7 +115,7 @@ def _operation(
     if operation.body is not None:
         errors.add(413)
     if mutation:
-        errors |= {400, 409, 422}
+        errors |= {400, 409, 410, 422}
     for status in sorted(errors):
         responses[str(status)] = {
             "description": f"{HTTPStatus(status).phrase}: an errorModel",
@@ -135,5 +135,6 @@ def _idempotency_key() -> dict[str, object]:
         "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY},
         "description": "Runs the mutation once: a retry with the same key and request answers the "
         "first answer again (Idempotency-Replayed: true); the same key with another request is "
-        "422, while the first still runs 409.",
+        "422, while the first still runs 409; 410 when the first made its changes but its answer "
+        "was lost.",
     }

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from orgql.auth.asgi import principal_of
 from orgql.core import history
 from orgql.core.errors import Codes, OrgqlError
+from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (
     INTERNAL_ERROR,
@@ -80,6 +81,8 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
         if request.method not in _READS:
             await history.set_actor(session, history.actor_of(principal_of(request)))
         yield session
+        # Last before the commit, in its transaction: an Idempotency-Key's run committed.
+        await idempotency_claims.confirm(session, request.scope)
 
 
 def site_id(request: Request) -> str | None:

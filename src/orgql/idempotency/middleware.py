@@ -1,0 +1,271 @@
+"""The ASGI middleware of ``Idempotency-Key`` (the rules: :mod:`orgql.idempotency`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgql.auth.asgi import PRINCIPAL
+from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.principals import ANONYMOUS, Principal, Role
+from orgql.db.access_models import IdempotencyKey
+from orgql.idempotency import claims
+from orgql.rest.errors import error_response
+
+logger = logging.getLogger("orgql.idempotency")
+
+HEADER = "idempotency-key"
+GRAPHQL_PATH = "/graphql"
+METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_KEY = 255
+#: Length of the ``owner`` column.
+MAX_OWNER = 80
+#: Answer headers kept and replayed (the rest describe the transfer, not the answer).
+KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate", "allow"})
+#: Headers that make another request of the same method, path, query and body.
+HASHED_HEADERS = ("x-ccsite",)
+#: Larger answers are not kept (a key is for a mutation; a big query answer is run again).
+MAX_KEPT_BYTES = 1024 * 1024
+#: Seconds to wait before retrying when the key could not be claimed.
+RETRY_AFTER = "5"
+
+
+#: GraphQL error codes of the refusals on /graphql (its clients expect GraphQL errors).
+GRAPHQL_CODES = {400: "BAD_REQUEST", 409: "CONFLICT", 410: "GONE", 422: "BAD_REQUEST"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal of the key, in the shape of the transport asked: an errorModel (REST,
+    ``errorCode`` 100002, or 503) or a GraphQL error body on ``/graphql``."""
+
+    status: int
+    message: str
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"Retry-After": RETRY_AFTER} if self.status == 503 else None
+        response: Response
+        if scope["path"] == GRAPHQL_PATH:
+            code = GRAPHQL_CODES.get(self.status, "UNAVAILABLE")
+            error = {
+                "message": self.message,
+                "extensions": {"code": code, "field": "Idempotency-Key"},
+            }
+            body = {"data": None, "errors": [error]}
+            response = JSONResponse(body, status_code=self.status, headers=headers)
+        elif self.status == 503:
+            err = OrgqlError("503", self.message, None, ErrorKind.INTERNAL)
+            response = error_response(err, self.status, headers)
+        else:
+            kind = ErrorKind.CONFLICT if self.status == 409 else ErrorKind.INVALID
+            err = OrgqlError(Codes.INVALID_INPUT, self.message, "Idempotency-Key", kind)
+            response = error_response(err, self.status)
+        await response(scope, receive, send)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class Idempotency:
+    def __init__(self, app: ASGIApp, ttl_seconds: float, lease_seconds: float) -> None:
+        self.app = app
+        self.ttl_seconds = ttl_seconds
+        self.lease_seconds = lease_seconds
+        self._settling: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
+        if key is None or scope["method"] not in METHODS:
+            await self.app(scope, receive, send)
+            return
+        if not 0 < len(key) <= MAX_KEY or not key.isprintable():
+            await Refusal(400, f"an Idempotency-Key has 1 to {MAX_KEY} printable characters")(
+                scope, receive, send
+            )
+            return
+        body = await _read_whole_body(scope, receive)
+        if body is None:  # never run a part of a request, nor claim its key with it
+            await Refusal(400, "the request body ended before its end; send it again whole")(
+                scope, receive, send
+            )
+            return
+        request_hash = _request_hash(scope, body)
+        owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash)
+        claim = claims.Claim(owner, key, self.lease_seconds)
+        sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
+
+        try:
+            refusal = await self._claim(sessionmaker, claim, request_hash)
+        except Exception as error:  # e.g. a lock wait past statement_timeout: nothing ran
+            logger.warning("an Idempotency-Key could not be claimed: %s", type(error).__name__)
+            refusal = Refusal(503, "the Idempotency-Key could not be claimed; retry later")
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        try:
+            answer = await _run(self.app, {**scope, claims.CLAIM: claim}, receive, body)
+        except BaseException:
+            # It raised, or was cancelled (client gone, timeout, shutdown): release the key,
+            # shielded from the cancellation, in a transaction of its own.
+            await self._shielded(_settle(sessionmaker, claim, None))
+            raise
+        await self._shielded(_settle(sessionmaker, claim, answer))
+        await _send(send, answer)
+
+    async def _shielded(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` to its end even if this task is cancelled meanwhile (the task is
+        held until then: the event loop keeps only weak references to tasks)."""
+        task = asyncio.ensure_future(work)
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+        await asyncio.shield(task)
+
+    async def _claim(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        claim: claims.Claim,
+        request_hash: str,
+    ) -> ASGIApp | None:
+        """Claim the key; None when claimed, else the answer to give instead of running."""
+        for _ in range(3):  # the key's row may go between the two statements (released)
+            async with sessionmaker() as session, session.begin():
+                taken = await claims.take(session, claim, request_hash, ttl=self.ttl_seconds)
+                if taken:
+                    return None
+                earlier = await claims.first(session, claim.owner, claim.key)
+            if earlier is not None:
+                return _answer_again(*earlier, request_hash)
+        return Refusal(409, "the first request with this Idempotency-Key is still running")
+
+
+async def _settle(
+    sessionmaker: async_sessionmaker[AsyncSession], claim: claims.Claim, answer: Answer | None
+) -> None:
+    """Keep the run's answer, or release its key (its own short transaction)."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            if answer is None or answer.status >= 500 or len(answer.body) > MAX_KEPT_BYTES:
+                # No answer to keep: a retry runs anew (unless the run committed).
+                await claims.abandon(session, claim)
+                return
+            kept = {name: value for name, value in answer.headers if name in KEPT_HEADERS}
+            await claims.finish(
+                session, claim, answer.status, kept, answer.body, if_committed=claim.unexpected
+            )
+            if claim.unexpected:  # kept only if its changes were committed
+                await claims.abandon(session, claim)
+    except Exception as error:  # the answer still goes out; the lease frees the key later
+        logger.warning("an Idempotency-Key was not settled: %s", type(error).__name__)
+
+
+def _owner(principal: Principal, request_hash: str) -> str:
+    """Whose key it is: the admin application key or the shopper.
+
+    An anonymous caller (the storefront's registration) has no identity to scope by (a
+    client address is shared behind proxies and NATs): its keys are scoped by the request
+    itself, so a key answers only the very same request (method, path, query, body, site),
+    and the same key with another request is simply another key, never 422 nor another
+    caller's answer: one visitor can neither read nor block another's key, and seeing an
+    answer again needs the whole request and its key. Refusing anonymous keys instead
+    would leave the storefront's retries open to double submission."""
+    if principal.role is Role.ANONYMOUS or not principal.subject:
+        return f"{Role.ANONYMOUS.value}:{request_hash}"
+    owner = f"{principal.role.value}:{principal.subject}"
+    if len(owner) > MAX_OWNER:  # never cut: two long subjects would share their keys
+        subject = hashlib.sha256(principal.subject.encode("utf-8", "replace")).hexdigest()
+        owner = f"{principal.role.value}#{subject}"
+    return owner
+
+
+def _request_hash(scope: Scope, body: bytes) -> str:
+    headers = Headers(scope=scope)
+    digest = hashlib.sha256()
+    parts = [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1")]
+    parts.extend(headers.get(name, "") for name in HASHED_HEADERS)
+    for part in parts:
+        digest.update(part.encode("utf-8", "replace") + b"\0")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _answer_again(first: IdempotencyKey, running: bool, request_hash: str) -> ASGIApp:
+    if first.request_hash != request_hash:
+        return Refusal(422, "this Idempotency-Key was used for a different request")
+    if first.status is None and (running or first.committed_at is None):
+        return Refusal(409, "the first request with this Idempotency-Key is still running")
+    if first.status is None:
+        return Refusal(
+            410,
+            "the first request with this Idempotency-Key made its changes but its answer was"
+            " lost; read the resource to see them",
+        )
+    headers = dict(first.headers or {})
+    headers["idempotency-replayed"] = "true"
+    return Response(first.body or b"", status_code=first.status, headers=headers)
+
+
+async def _read_whole_body(scope: Scope, receive: Receive) -> bytes | None:
+    """The request body; None when it was cut short: the client left before its last part
+    (a retry with the same key then runs, not as "a different request"), or it is not the
+    length its Content-Length says."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    declared = Headers(scope=scope).get("content-length", "").strip()
+    if declared.isdigit() and int(declared) != len(body):
+        return None
+    return body
+
+
+async def _run(app: ASGIApp, scope: Scope, receive: Receive, body: bytes) -> Answer:
+    """Run ``app`` on the buffered request; its whole answer, buffered."""
+    sent = False
+    status = 500
+    headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:  # after the body: what the client does next (it may leave)
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def capture(message: Message) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = [
+                (name.decode("latin-1").lower(), value.decode("latin-1"))
+                for name, value in message.get("headers", [])
+            ]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, replay, capture)
+    return Answer(status, headers, b"".join(chunks))
+
+
+async def _send(send: Send, answer: Answer) -> None:
+    raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+    await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+    await send({"type": "http.response.body", "body": answer.body, "more_body": False})
