@@ -247,6 +247,29 @@ async def members_by_organization(
     return result
 
 
+def _memberships(profile_id: str) -> Select[str]:
+    """The organizations ``profile_id`` is a member of, if that profile is active (an
+    inactive contact counts for nothing: DOMAIN.md, "The people of an account")."""
+    member = models.OrganizationMember
+    return (
+        select(member.organization_id)
+        .join(models.Profile, models.Profile.id == member.profile_id)
+        .where(member.profile_id == profile_id, models.Profile.active.is_(True))
+    )
+
+
+async def member_organization_paths(session: AsyncSession, profile_id: str) -> dict[str, list[str]]:
+    """The organizations an active profile is a member of, each with its path (its
+    ancestors' ids, root first): one statement."""
+    if "\x00" in profile_id:  # cannot be stored, so is no profile
+        return {}
+    org = models.Organization
+    rows = await session.execute(
+        select(org.id, org.path).where(org.id.in_(_memberships(profile_id)))
+    )
+    return {organization_id: list(path) for organization_id, path in rows}
+
+
 async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:
     keys = _unique(ids)
     if not keys:
@@ -299,12 +322,7 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.effective is not None:
         conditions.append(effective_condition(org, where.effective))
     if where.member_profile_id is not None:
-        member = models.OrganizationMember
-        conditions.append(
-            org.id.in_(
-                select(member.organization_id).where(member.profile_id == where.member_profile_id)
-            )
-        )
+        conditions.append(org.id.in_(_memberships(where.member_profile_id)))
     return statement.where(and_(*conditions)) if conditions else statement
 
 
