@@ -496,3 +496,91 @@ async def test_a_shoppers_access_is_read_once_per_request(
     ]
     # access, the organization, its chain; a page: the page with its ancestors, access.
     assert (single, paged) == (3, 2)
+
+
+# ---------------------------------------------------------------- a deactivated account
+
+WITHHELD = """
+  contract { repositoryId } derivedContract { repositoryId }
+  paymentMethods derivedPaymentMethods
+  useAllPaymentMethodsFromSite derivedUseAllPaymentMethodsFromSite
+  effectiveSiteProperties { contract { repositoryId } inheritedFrom { contract } }
+  siteOrganizationProperties { contract { repositoryId } }
+"""
+WITHHELD_KEYS = [
+    "contract",
+    "derivedContract",
+    "paymentMethods",
+    "derivedPaymentMethods",
+    "useAllPaymentMethodsFromSite",
+    "derivedUseAllPaymentMethodsFromSite",
+]
+
+
+@pytest.fixture
+async def deactivated(session: AsyncSession) -> None:
+    organization = await session.get(models.Organization, OWN)
+    assert organization is not None
+    organization.active = False
+    await session.commit()
+
+
+@pytest.mark.usefixtures("deactivated")
+async def test_a_deactivated_account_shows_its_shoppers_no_contract_or_payment_values(
+    shopper_client: Callable[[str], httpx.AsyncClient], client: httpx.AsyncClient
+) -> None:
+    query = UP % f"active {WITHHELD}"
+    page = f"{{ organizations {{ edges {{ node {{ id active {WITHHELD} }} }} }} }}"
+    async with shopper_client(SHOPPER) as shopper:
+        one = await _graphql(shopper, query, id=OWN)
+        listed = await _graphql(shopper, page)
+        rest = (await shopper.get(f"/ccstore/v1/organizations/{OWN}")).json()
+    admin = await _graphql(client, query, id=OWN)
+    admin_rest = (await client.get(f"/ccstore/v1/organizations/{OWN}")).json()
+
+    nothing = {
+        "id": OWN,
+        "active": False,
+        "contract": None,
+        "derivedContract": None,
+        "paymentMethods": None,
+        "derivedPaymentMethods": None,
+        "useAllPaymentMethodsFromSite": None,
+        "derivedUseAllPaymentMethodsFromSite": None,
+        "effectiveSiteProperties": {"contract": None, "inheritedFrom": {"contract": None}},
+        "siteOrganizationProperties": [{"contract": None}],
+    }
+    assert one == {"data": {"organization": nothing}}
+    assert listed == {"data": {"organizations": {"edges": [{"node": nothing}]}}}
+    assert rest["active"] is False
+    assert {key: rest[key] for key in WITHHELD_KEYS} == dict.fromkeys(WITHHELD_KEYS)
+    # The admin still sees them all (on both transports).
+    seen = admin["data"]["organization"]
+    assert seen["derivedContract"] == {"repositoryId": "100010"}
+    assert seen["effectiveSiteProperties"]["inheritedFrom"] == {"contract": OWN}
+    assert (seen["paymentMethods"], seen["useAllPaymentMethodsFromSite"]) == (["card"], False)
+    assert admin_rest["derivedContract"]["repositoryId"] == "100010"
+    assert admin_rest["paymentMethods"] == ["card"]
+
+
+@pytest.mark.usefixtures("shoppers", "deactivated")
+async def test_a_deactivated_ancestor_is_still_a_breadcrumb_and_its_values_still_inherit(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    query = UP % "ancestorOrganizations { id name } derivedContract { repositoryId }"
+    async with shopper_client(DEEP) as client:
+        body = await _graphql(client, query, id="100003")
+        rest = (await client.get("/ccstore/v1/organizations/100003")).json()
+
+    # README, "Deactivate": descendants still inherit a deactivated organization's values.
+    assert body == {
+        "data": {
+            "organization": {
+                "id": "100003",
+                "ancestorOrganizations": BREADCRUMBS,
+                "derivedContract": {"repositoryId": "100010"},
+            }
+        }
+    }
+    assert _crumbs(rest["ancestorOrganizations"]) == BREADCRUMBS
+    assert rest["derivedContract"]["repositoryId"] == "100010"

@@ -33,6 +33,13 @@ from orgql.core import organizations, repository
 from orgql.core.principals import Principal
 from orgql.db import models
 
+#: Of a deactivated account, what its shoppers are not shown (DOMAIN.md, "with no effective
+#: contract or payment values"): these columns (of models.Organization and
+#: models.SiteOrganizationProperties), own, inherited and in effect on any site.
+WITHHELD_WHEN_INACTIVE = frozenset(
+    {"contract_id", "payment_methods", "use_all_payment_methods_from_site"}
+)
+
 #: Matches no organization id (ids are never empty): the filter of a caller who may read none.
 _NOTHING = ""
 
@@ -63,10 +70,26 @@ class Access:
         if self.everything:
             return View.FULL
         if organization.id in self.members:
-            return View.FULL if organization.active else View.INACTIVE
+            return _member_view(organization)
         if organization.id in self.ancestors:
             return View.BREADCRUMB
         return View.NONE
+
+
+def _member_view(organization: models.Organization) -> View:
+    return View.FULL if organization.active else View.INACTIVE
+
+
+def listed_view(principal: Principal, organization: models.Organization) -> View:
+    """The view of an organization listed under :func:`scoped_filter` (for a shopper: one of
+    their accounts, known without reading their access)."""
+    return View.FULL if principal.is_admin else _member_view(organization)
+
+
+def withheld(view: View) -> frozenset[str]:
+    """The columns whose values (own, inherited, in effect) the transports answer as absent
+    in ``view`` (see WITHHELD_WHEN_INACTIVE)."""
+    return WITHHELD_WHEN_INACTIVE if view is View.INACTIVE else frozenset()
 
 
 #: The access of admins (and of in-process work).

@@ -84,7 +84,7 @@ def _from_chain(
                 cast(models.Organization, BreadcrumbRow(row)), context=context, as_of=as_of
             )
             if view is access.View.BREADCRUMB
-            else Organization.from_row(row, chain[index:], context=context, as_of=as_of)
+            else Organization.from_row(row, chain[index:], context=context, as_of=as_of, view=view)
         )
     return cast(Organization, organization)
 
@@ -107,8 +107,12 @@ class Organization(OrganizationColumns):
         *,
         context: Context,
         as_of: datetime | None = None,
+        view: access.View = access.View.FULL,
     ) -> Organization:
-        return cls(row=row, chain=chain, context=context, as_of=as_of)
+        """The organization as a caller with ``view`` of it sees it (core.access; a
+        breadcrumb's row is a graphql.breadcrumbs.BreadcrumbRow)."""
+        withheld = access.withheld(view)
+        return cls(row=row, chain=chain, context=context, as_of=as_of, withheld=withheld)
 
     @strawberry.field
     def shipping_methods(self) -> list[ShippingMethodRef] | None:
@@ -334,7 +338,7 @@ class Organization(OrganizationColumns):
     async def derived_contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
         refuse_breadcrumb(self.row)
         site_id = await site_id_of(info, site)
-        if site_id is None:
+        if site_id is None or "contract_id" in self.withheld:
             return None
         contract_id = (await effective_site_value(self, site_id, "contract_id")).value
         if contract_id is None:
@@ -354,7 +358,7 @@ class Organization(OrganizationColumns):
 
         rows = await loaders_of(self).site_properties_by_organization.load(self.row.id) or []
         return [
-            SiteOrganizationProperties.own(row)
+            SiteOrganizationProperties.own(row, self.withheld)
             for row in rows
             if site is None or row.site_id == str(site)
         ]
@@ -376,7 +380,7 @@ class Organization(OrganizationColumns):
             return None
         ids, rows = await site_rows(self, site_id)
         values = derive_site_values(ids, rows, SITE_COLUMNS)
-        return SiteOrganizationProperties.effective(site_id, values)
+        return SiteOrganizationProperties.effective(site_id, values, self.withheld)
 
     @strawberry.field
     async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:

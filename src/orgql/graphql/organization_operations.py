@@ -90,10 +90,13 @@ class OrganizationQueries:
             return await _organization_as_of(info, str(id), as_of)
         # An ancestor of the shopper's accounts is not read by id: its breadcrumb (id, name)
         # comes with the account below it (core.access).
-        if not (await info.context.access()).may_read(str(id)):
+        seen = await info.context.access()
+        if not seen.may_read(str(id)):
             return None
         row = await info.context.loaders.organization_by_id.load(str(id))
-        return Organization.from_row(row, context=info.context) if row else None
+        if row is None:
+            return None
+        return Organization.from_row(row, context=info.context, view=seen.view(row))
 
     @strawberry.field(
         description="Organizations ordered by id, filtered, a page at a time (for a shopper:"

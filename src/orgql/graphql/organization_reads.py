@@ -71,6 +71,8 @@ async def derived_async(organization: OrganizationColumns, column: str) -> Any:
 
 
 def derived(organization: OrganizationColumns, column: str) -> Any:
+    if column in organization.withheld:
+        return None
     return with_chain(organization, lambda found: derive(found, column).value)
 
 
@@ -115,7 +117,7 @@ async def own_site_value(
 ) -> Any:
     refuse_breadcrumb(organization.row)
     site_id = await site_id_of(info, site)
-    if site_id is None:
+    if site_id is None or column in organization.withheld:
         return None
     # Read along the chain like the inherited value (the extra keys cost nothing: one batch),
     # so that own and inherited values of a page share one batch of site properties and

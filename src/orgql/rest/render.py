@@ -145,6 +145,17 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+#: The keys answering each column of core.access.WITHHELD_WHEN_INACTIVE (own, in effect).
+_WITHHELD_KEYS: dict[str, tuple[str, ...]] = {
+    "contract_id": ("contract", "derivedContract"),
+    "payment_methods": ("paymentMethods", "derivedPaymentMethods"),
+    "use_all_payment_methods_from_site": (
+        "useAllPaymentMethodsFromSite",
+        "derivedUseAllPaymentMethodsFromSite",
+    ),
+}
+
+
 def organization(
     view: OrganizationView, urls: Urls, self_href: str, seen: access.Access = access.EVERYTHING
 ) -> shapes.Organization:
@@ -215,6 +226,9 @@ def organization(
         "billingAddress": optional_address(view.address(org.billing_address_id)),
         "derivedDescription": _text(derived["description"]),
     }
+    for column in access.withheld(seen.view(org)):  # a shopper's deactivated account
+        for key in _WITHHELD_KEYS[column]:
+            body[key] = None  # type: ignore[literal-required]
     # Dynamic properties are top-level keys, as in the sample ("dynamicProperty1"): the one
     # open part of the shape (additionalProperties in the OpenAPI document). A definition
     # whose name collides with a standard key cannot shadow it.
