@@ -584,3 +584,23 @@ async def test_a_deactivated_ancestor_is_still_a_breadcrumb_and_its_values_still
     }
     assert _crumbs(rest["ancestorOrganizations"]) == BREADCRUMBS
     assert rest["derivedContract"]["repositoryId"] == "100010"
+
+
+@pytest.mark.parametrize(
+    "subject", ["a\x00b", "\ud800", "x" * 41], ids=["nul", "lone surrogate", "too long"]
+)
+async def test_a_subject_no_profile_can_have_is_refused_as_not_a_profile_id(
+    app: Any,
+    app_state: Any,
+    client_for: Callable[..., httpx.AsyncClient],
+    identity_provider: Any,
+    subject: str,
+) -> None:
+    token = identity_provider.token(subject)
+    async with client_for(app, app_state, token=token) as client:
+        body = await _graphql(client, UP % "ancestorOrganizations { id }", id=OWN)
+        rest = await client.get(f"/ccstore/v1/organizations/{OWN}")
+
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["UNAUTHENTICATED"]
+    assert body["errors"][0]["message"] == "the token's subject is not a profile id"
+    assert rest.status_code == 401
