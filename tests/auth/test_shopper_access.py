@@ -604,3 +604,36 @@ async def test_a_subject_no_profile_can_have_is_refused_as_not_a_profile_id(
     assert [error["extensions"]["code"] for error in body["errors"]] == ["UNAUTHENTICATED"]
     assert body["errors"][0]["message"] == "the token's subject is not a profile id"
     assert rest.status_code == 401
+
+
+@pytest.mark.usefixtures("deactivated")
+@pytest.mark.parametrize(
+    ("condition", "shopper_finds"),
+    [
+        ('contractId: "100010"', []),
+        ("hasContract: true", []),
+        ("hasContract: false", [OWN]),
+        ("hasContract: false, approvalRequired: true", []),
+        ("hasContract: false, approvalRequired: false", [OWN]),
+    ],
+)
+async def test_no_filter_reveals_a_deactivated_accounts_contract_to_its_shoppers(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    client: httpx.AsyncClient,
+    condition: str,
+    shopper_finds: list[str],
+) -> None:
+    query = (
+        f'{{ organizations(filter: {{effective: {{site: "siteUS", {condition}}}}})'
+        " { totalCount edges { node { id } } } }"
+    )
+    async with shopper_client(SHOPPER) as shopper:
+        body = await _graphql(shopper, query)
+    admin = await _graphql(client, query)
+
+    found = body["data"]["organizations"]
+    assert [edge["node"]["id"] for edge in found["edges"]] == shopper_finds
+    assert found["totalCount"] == len(shopper_finds)
+    # The admin filters on the values as they are: 100001 sets contract 100010 on siteUS.
+    admin_finds = [e["node"]["id"] for e in admin["data"]["organizations"]["edges"]]
+    assert (OWN in admin_finds) is (condition in ('contractId: "100010"', "hasContract: true"))

@@ -122,7 +122,9 @@ def scoped_filter(
     subject = principal.subject if principal.is_shopper else None
     # A NUL cannot be stored, so names no profile (and PostgreSQL refuses it as a parameter).
     member = subject if subject and "\x00" not in subject else _NOTHING
-    return dataclasses.replace(where, member_profile_id=member)
+    return dataclasses.replace(
+        where, member_profile_id=member, withheld_when_inactive=WITHHELD_WHEN_INACTIVE
+    )
 
 
 async def get_organization(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVarTuple
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -94,6 +95,9 @@ class OrganizationFilter:
     effective: EffectiveSiteFilter | None = None
     #: Only organizations this profile is a member of (a shopper's reads; see core.access).
     member_profile_id: str | None = None
+    #: Values an inactive organization is filtered as not having (a shopper's reads: a
+    #: deactivated account shows them none, so no filter may reveal them; core.access).
+    withheld_when_inactive: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -320,10 +324,23 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.type is not None:
         conditions.append(org.type == where.type)
     if where.effective is not None:
-        conditions.append(effective_condition(org, where.effective))
+        conditions.append(_effective(where.effective, where.withheld_when_inactive))
     if where.member_profile_id is not None:
         conditions.append(org.id.in_(_memberships(where.member_profile_id)))
     return statement.where(and_(*conditions)) if conditions else statement
+
+
+def _effective(where: EffectiveSiteFilter, withheld: frozenset[str]) -> ColumnElement[bool]:
+    """``where``'s condition on effective values; an inactive organization is tested as
+    having no contract when the contract is ``withheld`` from the caller."""
+    org = models.Organization
+    if "contract_id" not in withheld or (where.contract_id is None and where.has_contract is None):
+        return effective_condition(org, where)
+    active = and_(org.active.is_(True), effective_condition(org, where))
+    if where.contract_id is not None or where.has_contract:
+        return active  # "no contract" matches neither a given contract nor "some contract"
+    others = replace(where, has_contract=None)
+    return or_(active, and_(org.active.is_(False), effective_condition(org, others)))
 
 
 def descendant_conditions(
