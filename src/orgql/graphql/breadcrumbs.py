@@ -36,10 +36,6 @@ class BreadcrumbRow:
         raise forbidden()
 
 
-def is_breadcrumb(row: object) -> bool:
-    return type(row) is BreadcrumbRow
-
-
 def refuse_breadcrumb(row: object) -> None:
     """Refuses (FORBIDDEN) a field that loads anything of the organization, on a breadcrumb."""
     if type(row) is BreadcrumbRow:
