@@ -637,3 +637,43 @@ async def test_no_filter_reveals_a_deactivated_accounts_contract_to_its_shoppers
     # The admin filters on the values as they are: 100001 sets contract 100010 on siteUS.
     admin_finds = [e["node"]["id"] for e in admin["data"]["organizations"]["edges"]]
     assert (OWN in admin_finds) is (condition in ('contractId: "100010"', "hasContract: true"))
+
+
+@pytest.mark.usefixtures("shoppers")
+async def test_breadcrumbs_are_answered_alike_by_graphql_cores_executor(
+    settings: Any,
+    engine: Any,
+    client_for: Callable[..., httpx.AsyncClient],
+    identity_provider: Any,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    from orgql.app import create_app
+
+    query = UP % (
+        "parentOrganization { id name description version }"
+        " ancestorOrganizations { id repositoryId name }"
+    )
+    plain = create_app(
+        settings.model_copy(update={"graphql_compiled_executor": False}), engine=engine
+    )
+    token = identity_provider.token(DEEP)
+    async with (
+        plain.router.lifespan_context(plain) as state,
+        client_for(plain, state, token=token) as client,
+    ):
+        reference = await _graphql(client, query, id="100003")
+    async with shopper_client(DEEP) as client:
+        compiled = await _graphql(client, query, id="100003")
+
+    assert compiled == reference
+    assert reference["data"] == {
+        "organization": {
+            "id": "100003",
+            "parentOrganization": None,
+            "ancestorOrganizations": [
+                {"id": "100001", "repositoryId": "100001", "name": "Sample"},
+                {"id": "100002", "repositoryId": "100002", "name": "Sample East"},
+            ],
+        }
+    }
+    assert {e["extensions"]["code"] for e in reference["errors"]} == {"FORBIDDEN"}
