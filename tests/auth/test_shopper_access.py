@@ -1,7 +1,8 @@
 """A shopper (a bearer token of the merchant's identity provider, ``sub`` = profile id)
-reads only the organizations they are a member of; every other account is answered as a
-missing id. Demo data: profile 110000 is a member of 100001 only (100002 is its child,
-100003 its grandchild)."""
+reads the organizations they are a member of, and of their ancestors only id and name;
+every other account is answered as a missing id; an inactive profile reads nothing. The
+rule is core.access; GraphQL and REST are checked side by side. Demo data: profile 110000
+is a member of 100001 only (100002 is its child, 100003 its grandchild)."""
 
 from __future__ import annotations
 
