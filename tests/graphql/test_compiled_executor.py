@@ -216,7 +216,13 @@ ADMIN_CASES: list[Case] = [
 
 # What a shopper (member of 100001) and an anonymous caller may and may not read.
 REFUSALS: list[Case] = [
-    (scenarios.PAGE, {"first": 10}, None),  # hierarchy fields are for admins: non-null list
+    # Navigating down is for admins: a non-null connection refused.
+    (
+        '{ organization(id: "100001") { id childOrganizations { edges { node { id } } } } }',
+        None,
+        None,
+    ),
+    (scenarios.PAGE, {"first": 10}, None),  # a shopper's breadcrumbs; anonymous: refused
     ('{ organization(id: "100001") { id name parentOrganization { id } } }', None, None),
     (
         """{ organization(id: "100001") { id derivedCustomerType derivedPaymentMethods

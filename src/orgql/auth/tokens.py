@@ -112,7 +112,7 @@ class Authenticator:
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
         subject = claims["sub"]
-        if not isinstance(subject, str) or not subject or len(subject) > 40:
+        if not isinstance(subject, str) or not _storable(subject) or len(subject) > 40:
             return _refused("the token's subject is not a profile id"), None
         return Principal(Role.SHOPPER, subject), claims["exp"]
 
@@ -171,3 +171,15 @@ class Authenticator:
 
 def _refused(problem: str) -> Principal:
     return Principal(Role.ANONYMOUS, problem=problem)
+
+
+def _storable(subject: str) -> bool:
+    """Whether PostgreSQL could hold ``subject`` as a profile id: not empty, no NUL, no lone
+    surrogate (JSON allows both; the driver refuses them, which would be a 500)."""
+    if not subject or "\x00" in subject:
+        return False
+    try:
+        subject.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVarTuple
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -98,6 +99,9 @@ class OrganizationFilter:
     effective: EffectiveSiteFilter | None = None
     #: Only organizations this profile is a member of (a shopper's reads; see core.access).
     member_profile_id: str | None = None
+    #: Values an inactive organization is filtered as not having (a shopper's reads: a
+    #: deactivated account shows them none, so no filter may reveal them; core.access).
+    withheld_when_inactive: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,29 @@ async def members_by_organization(
     return result
 
 
+def _memberships(profile_id: str) -> Select[str]:
+    """The organizations ``profile_id`` is a member of, if that profile is active (an
+    inactive contact counts for nothing: DOMAIN.md, "The people of an account")."""
+    member = models.OrganizationMember
+    return (
+        select(member.organization_id)
+        .join(models.Profile, models.Profile.id == member.profile_id)
+        .where(member.profile_id == profile_id, models.Profile.active.is_(True))
+    )
+
+
+async def member_organization_paths(session: AsyncSession, profile_id: str) -> dict[str, list[str]]:
+    """The organizations an active profile is a member of, each with its path (its
+    ancestors' ids, root first): one statement."""
+    if "\x00" in profile_id:  # cannot be stored, so is no profile
+        return {}
+    org = models.Organization
+    rows = await session.execute(
+        select(org.id, org.path).where(org.id.in_(_memberships(profile_id)))
+    )
+    return {organization_id: list(path) for organization_id, path in rows}
+
+
 async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:
     keys = _unique(ids)
     if not keys:
@@ -304,15 +331,23 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.type is not None:
         conditions.append(org.type == where.type)
     if where.effective is not None:
-        conditions.append(effective_condition(org, where.effective))
+        conditions.append(_effective(where.effective, where.withheld_when_inactive))
     if where.member_profile_id is not None:
-        member = models.OrganizationMember
-        conditions.append(
-            org.id.in_(
-                select(member.organization_id).where(member.profile_id == where.member_profile_id)
-            )
-        )
+        conditions.append(org.id.in_(_memberships(where.member_profile_id)))
     return statement.where(and_(*conditions)) if conditions else statement
+
+
+def _effective(where: EffectiveSiteFilter, withheld: frozenset[str]) -> ColumnElement[bool]:
+    """``where``'s condition on effective values; an inactive organization is tested as
+    having no contract when the contract is ``withheld`` from the caller."""
+    org = models.Organization
+    if "contract_id" not in withheld or (where.contract_id is None and where.has_contract is None):
+        return effective_condition(org, where)
+    active = and_(org.active.is_(True), effective_condition(org, where))
+    if where.contract_id is not None or where.has_contract:
+        return active  # "no contract" matches neither a given contract nor "some contract"
+    others = replace(where, has_contract=None)
+    return or_(active, and_(org.active.is_(False), effective_condition(org, others)))
 
 
 def descendant_conditions(

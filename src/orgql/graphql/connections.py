@@ -93,6 +93,7 @@ async def _connection(
     with_chains: bool,
 ) -> OrganizationConnection:
     loaders = info.context.loaders
+    principal = info.context.principal
     for row in (*page.items, *page.ancestors):
         loaders.organization_by_id.prime(row.id, row)
     # The chains of the whole page now (its ancestors came with it, by their stored paths),
@@ -107,7 +108,9 @@ async def _connection(
     edges = [
         OrganizationEdge(
             cursor=repository.encode_cursor(row.id),
-            node=Organization.from_row(row, chain, context=info.context),
+            node=Organization.from_row(
+                row, chain, context=info.context, view=access.listed_view(principal, row)
+            ),
         )
         for row, chain in zip(page.items, chains, strict=True)
     ]

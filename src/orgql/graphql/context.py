@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
-from orgql.core import history, repository
+from orgql.core import access, history, repository
 from orgql.core.principals import ANONYMOUS, Principal
 from orgql.db import models
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
@@ -42,6 +42,8 @@ class Context:
     _in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
+    # What the caller may see, read once per request and shared the same way (see access).
+    _access: asyncio.Future[access.Access] | None = None
     loaders: Loaders = field(init=False)
     # Point-in-time reads: one set of loaders per instant asked for in the request.
     _loaders_as_of: dict[datetime, Loaders] = field(default_factory=dict)
@@ -127,6 +129,20 @@ class Context:
         # shield: a resolver cancelled while waiting must not cancel its siblings' read.
         return await asyncio.shield(self._default_site)
 
+    async def access(self) -> access.Access:
+        """What the caller may see (core.access): read once per request, no statement for
+        an admin, one for a shopper, shared by every resolver that asks."""
+        if self.principal.is_admin:
+            return access.EVERYTHING
+        if self._access is None:
+            principal = self.principal
+            self._access = asyncio.ensure_future(
+                self.run(lambda session: access.load(session, principal))
+            )
+        elif self._access.done():
+            return self._access.result()
+        return await asyncio.shield(self._access)
+
     async def close(self, *, abandon: bool = False) -> None:
         """Give the connection back and drop what the request read.
 
@@ -150,6 +166,7 @@ class Context:
         self._loaders_as_of.clear()
         self.organizations.clear()
         self._default_site = None
+        self._access = None
 
     async def _close_session(self) -> None:
         if self._session is not None:

@@ -5,16 +5,18 @@ through the request's loaders, or those of the instant of a point-in-time read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar, cast
 
 import strawberry
 
+from orgql.core import access
 from orgql.core.inheritance import derive, derive_site_values
 from orgql.core.organization_views import SITE_COLUMNS
 from orgql.db import models
+from orgql.graphql.breadcrumbs import BreadcrumbRow, refuse_breadcrumb
 from orgql.graphql.context import Context, Info
 from orgql.graphql.organization_columns import OrganizationColumns
 from orgql.graphql.organization_reads import (
@@ -31,7 +33,7 @@ from orgql.graphql.organization_reads import (
     with_chain,
 )
 from orgql.graphql.organization_reads import chain as load_chain
-from orgql.graphql.permissions import ADMIN
+from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import (
     Address,
     Contract,
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
     from orgql.graphql.history import OrganizationChangeConnection
     from orgql.graphql.site_properties import SiteOrganizationProperties
 
+T = TypeVar("T")
+
 SiteArgument = Annotated[
     strawberry.ID | None,
     strawberry.argument(
@@ -58,17 +62,29 @@ SiteArgument = Annotated[
 
 
 def _from_chain(
-    context: Context, chain: list[models.Organization], index: int, as_of: datetime | None
-) -> Organization:
-    """The organization ``chain[index]`` with its own chain (the tail): built once per
-    request and instant, since the organizations of a page share most of their ancestors
-    (and an ancestor read at an instant is not the live one)."""
+    context: Context,
+    chain: list[models.Organization],
+    index: int,
+    as_of: datetime | None,
+    seen: access.Access = access.EVERYTHING,
+) -> Organization | None:
+    """The organization ``chain[index]`` with its own chain (the tail), as the caller sees
+    it (``seen``: core.access; None where they see nothing of it): built once per request
+    and instant, since the organizations of a page share most of their ancestors (and an
+    ancestor read at an instant is not the live one)."""
     built = context.organizations
     row = chain[index]
     organization = built.get((as_of, row.id))
     if organization is None:
-        organization = built[as_of, row.id] = Organization.from_row(
-            row, chain[index:], context=context, as_of=as_of
+        view = seen.view(row)
+        if view is access.View.NONE:  # only if moved since the caller's access was read
+            return None
+        organization = built[as_of, row.id] = (
+            Organization.from_row(
+                cast(models.Organization, BreadcrumbRow(row)), context=context, as_of=as_of
+            )
+            if view is access.View.BREADCRUMB
+            else Organization.from_row(row, chain[index:], context=context, as_of=as_of, view=view)
         )
     return cast(Organization, organization)
 
@@ -91,8 +107,12 @@ class Organization(OrganizationColumns):
         *,
         context: Context,
         as_of: datetime | None = None,
+        view: access.View = access.View.FULL,
     ) -> Organization:
-        return cls(row=row, chain=chain, context=context, as_of=as_of)
+        """The organization as a caller with ``view`` of it sees it (core.access; a
+        breadcrumb's row is a graphql.breadcrumbs.BreadcrumbRow)."""
+        withheld = access.withheld(view)
+        return cls(row=row, chain=chain, context=context, as_of=as_of, withheld=withheld)
 
     @strawberry.field
     def shipping_methods(self) -> list[ShippingMethodRef] | None:
@@ -109,32 +129,48 @@ class Organization(OrganizationColumns):
 
     # ------------------------------------------------------------ hierarchy
 
-    # Hierarchy navigation is for admins: a shopper sees ancestors' values only through the
-    # derived fields of their own organization (README "Authentication").
-    @strawberry.field(graphql_type=Optional["Organization"], permission_classes=ADMIN)
+    # A shopper navigates up from their accounts to breadcrumbs: the ancestors' id and name
+    # (core.access, graphql.breadcrumbs); down (children, descendants) is for admins.
+    @strawberry.field(graphql_type=Optional["Organization"], permission_classes=SIGNED_IN)
     def parent_organization(self) -> Any:
-        def parent(chain: list[models.Organization]) -> Organization | None:
+        def parent(chain: list[models.Organization], seen: access.Access) -> Organization | None:
             # Through the chain, so that the parent costs no batch of its own; an ancestor's
             # chain is the tail of this one.
             if len(chain) < 2 or chain[1].id != self.row.parent_id:
                 return None
-            return _from_chain(self.context, chain, 1, self.as_of)
+            return _from_chain(self.context, chain, 1, self.as_of, seen)
 
-        return None if self.row.parent_id is None else with_chain(self, parent)
+        return None if self.row.parent_id is None else self._up(parent)
 
     @strawberry.field(
-        description="The ancestors, from the root down to the direct parent.",
+        description="The ancestors, from the root down to the direct parent (for a shopper:"
+        " their id and name only, other fields answer FORBIDDEN).",
         graphql_type=list["Organization"],
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     def ancestor_organizations(self) -> Any:
-        def ancestors(chain: list[models.Organization]) -> list[Organization]:
-            return [
-                _from_chain(self.context, chain, i, self.as_of)
+        def ancestors(chain: list[models.Organization], seen: access.Access) -> list[Organization]:
+            built = (
+                _from_chain(self.context, chain, i, self.as_of, seen)
                 for i in range(len(chain) - 1, 0, -1)
-            ]
+            )
+            return [organization for organization in built if organization is not None]
 
-        return with_chain(self, ancestors)
+        return self._up(ancestors)
+
+    def _up(self, compute: Callable[[list[models.Organization], access.Access], T]) -> Any:
+        """``compute`` over the chain and what the caller sees: at once for an admin (a sync
+        resolver where the chain came with the row), after the caller's access (read once
+        per request) for a shopper."""
+        if self.context.principal.is_admin:
+            return with_chain(self, lambda chain: compute(chain, access.EVERYTHING))
+        refuse_breadcrumb(self.row)
+
+        async def for_shopper() -> T:
+            seen = await self.context.access()
+            return compute(self.chain or await load_chain(self), seen)
+
+        return for_shopper()
 
     @strawberry.field(description="The direct children, as a connection.", permission_classes=ADMIN)
     async def child_organizations(
@@ -192,6 +228,7 @@ class Organization(OrganizationColumns):
     ) -> list[Annotated[CustomerAccount, strawberry.lazy("orgql.graphql.financial")]]:
         from orgql.graphql.financial import customer_accounts
 
+        refuse_breadcrumb(self.row)
         not_historical(self, "customerAccounts")
         return await customer_accounts(info, self.row.id)
 
@@ -199,6 +236,7 @@ class Organization(OrganizationColumns):
     async def billing_addresses(self, info: Info) -> list[Address]:
         from orgql.graphql.financial import billing_addresses
 
+        refuse_breadcrumb(self.row)
         not_historical(self, "billingAddresses")
         return await billing_addresses(info, self.row.id)
 
@@ -298,8 +336,9 @@ class Organization(OrganizationColumns):
 
     @strawberry.field(description="The contract in effect on the site, inherited if not own.")
     async def derived_contract(self, info: Info, site: SiteArgument = None) -> Contract | None:
+        refuse_breadcrumb(self.row)
         site_id = await site_id_of(info, site)
-        if site_id is None:
+        if site_id is None or "contract_id" in self.withheld:
             return None
         contract_id = (await effective_site_value(self, site_id, "contract_id")).value
         if contract_id is None:
@@ -319,7 +358,7 @@ class Organization(OrganizationColumns):
 
         rows = await loaders_of(self).site_properties_by_organization.load(self.row.id) or []
         return [
-            SiteOrganizationProperties.own(row)
+            SiteOrganizationProperties.own(row, self.withheld)
             for row in rows
             if site is None or row.site_id == str(site)
         ]
@@ -335,12 +374,13 @@ class Organization(OrganizationColumns):
     ):
         from orgql.graphql.site_properties import SiteOrganizationProperties
 
+        refuse_breadcrumb(self.row)
         site_id = await site_id_of(info, site)
         if site_id is None:
             return None
         ids, rows = await site_rows(self, site_id)
         values = derive_site_values(ids, rows, SITE_COLUMNS)
-        return SiteOrganizationProperties.effective(site_id, values)
+        return SiteOrganizationProperties.effective(site_id, values, self.withheld)
 
     @strawberry.field
     async def approval_required(self, info: Info, site: SiteArgument = None) -> bool | None:

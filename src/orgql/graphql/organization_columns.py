@@ -27,6 +27,9 @@ class OrganizationColumns:
     #: Set in a point-in-time read: the instant whose values the fields answer (the row is
     #: its image then, and the fields that load read through the loaders of that instant).
     as_of: strawberry.Private[datetime | None]
+    #: Columns whose values this caller is not shown (a shopper's deactivated account:
+    #: core.access.withheld); their own, derived and per-site fields answer null.
+    withheld: strawberry.Private[frozenset[str]] = frozenset()
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -101,10 +104,14 @@ class OrganizationColumns:
 
     @strawberry.field
     def payment_methods(self) -> list[str] | None:
+        if "payment_methods" in self.withheld:
+            return None
         return self.row.payment_methods
 
     @strawberry.field
     def use_all_payment_methods_from_site(self) -> bool | None:
+        if "use_all_payment_methods_from_site" in self.withheld:
+            return None
         return self.row.use_all_payment_methods_from_site
 
     @strawberry.field

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
-from orgql.core import access, organizations, point_in_time, repository
+from orgql.core import organizations, point_in_time, repository
 from orgql.core.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.organization_input import parse_new_organization
 from orgql.graphql.connections import (
@@ -49,7 +49,7 @@ async def _organization_as_of(
 class OrganizationQueries:
     @strawberry.field(
         description="One organization by id; null if there is none (for a shopper: also"
-        " when they are not a member of it).",
+        " when they are not a member of it, ancestors of their accounts included).",
         permission_classes=SIGNED_IN,
     )
     async def organization(
@@ -88,13 +88,15 @@ class OrganizationQueries:
                     extensions={"code": "FORBIDDEN"},
                 )
             return await _organization_as_of(info, str(id), as_of)
-        readable = await info.context.run(
-            lambda session: access.readable_ids(session, principal, [str(id)])
-        )
-        if not readable:
+        # An ancestor of the shopper's accounts is not read by id: its breadcrumb (id, name)
+        # comes with the account below it (core.access).
+        seen = await info.context.access()
+        if not seen.may_read(str(id)):
             return None
         row = await info.context.loaders.organization_by_id.load(str(id))
-        return Organization.from_row(row, context=info.context) if row else None
+        if row is None:
+            return None
+        return Organization.from_row(row, context=info.context, view=seen.view(row))
 
     @strawberry.field(
         description="Organizations ordered by id, filtered, a page at a time (for a shopper:"

@@ -11,6 +11,7 @@ import strawberry
 from orgql.core.errors import Codes, OrgqlError
 from orgql.core.inheritance import Inherited, derive, derive_site_value
 from orgql.db import models
+from orgql.graphql.breadcrumbs import refuse_breadcrumb
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.loaders import Loaders
@@ -21,7 +22,9 @@ T = TypeVar("T")
 
 
 def loaders_of(organization: OrganizationColumns) -> Loaders:
-    """Live loaders, or those of the instant of a point-in-time read."""
+    """Live loaders, or those of the instant of a point-in-time read (not for a shopper's
+    breadcrumb: what loads is refused on it)."""
+    refuse_breadcrumb(organization.row)
     return organization.context.loaders_at(organization.as_of)
 
 
@@ -40,6 +43,7 @@ def not_historical(organization: OrganizationColumns, field: str) -> None:
 
 async def chain(organization: OrganizationColumns) -> list[models.Organization]:
     """The organization's row and its ancestors, nearest first: one batched load for a page."""
+    refuse_breadcrumb(organization.row)
     row = organization.row
     found = await loaders_of(organization).chain_by_id.load(row.id)
     # The row itself is always loaded (primed by pages, or read by id) before its fields.
@@ -54,6 +58,7 @@ def with_chain(
     load. graphql-core awaits a resolver's result only when it is awaitable."""
     if organization.chain is not None:
         return compute(organization.chain)
+    refuse_breadcrumb(organization.row)  # a breadcrumb comes without its chain
 
     async def later() -> T:
         return compute(await chain(organization))
@@ -66,6 +71,8 @@ async def derived_async(organization: OrganizationColumns, column: str) -> Any:
 
 
 def derived(organization: OrganizationColumns, column: str) -> Any:
+    if column in organization.withheld:
+        return None
     return with_chain(organization, lambda found: derive(found, column).value)
 
 
@@ -108,8 +115,9 @@ async def effective_site_value(
 async def own_site_value(
     info: Info, organization: OrganizationColumns, site: strawberry.ID | None, column: str
 ) -> Any:
+    refuse_breadcrumb(organization.row)
     site_id = await site_id_of(info, site)
-    if site_id is None:
+    if site_id is None or column in organization.withheld:
         return None
     # Read along the chain like the inherited value (the extra keys cost nothing: one batch),
     # so that own and inherited values of a page share one batch of site properties and

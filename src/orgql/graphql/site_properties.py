@@ -62,10 +62,13 @@ class SiteOrganizationProperties:
         return later()
 
     @classmethod
-    def own(cls, row: models.SiteOrganizationProperties) -> SiteOrganizationProperties:
+    def own(
+        cls, row: models.SiteOrganizationProperties, withheld: frozenset[str] = frozenset()
+    ) -> SiteOrganizationProperties:
+        """``withheld``: columns answered as unset (core.access.withheld)."""
         return cls(
             site_id=row.site_id,
-            contract_id=row.contract_id,
+            contract_id=None if "contract_id" in withheld else row.contract_id,
             approval_required=row.approval_required,
             order_price_limit=_float(row.order_price_limit),
             delegate_approval_management=row.delegate_approval_management,
@@ -87,8 +90,15 @@ class SiteOrganizationProperties:
 
     @classmethod
     def effective(
-        cls, site_id: str, values: dict[str, Inherited[Any]]
+        cls, site_id: str, values: dict[str, Inherited[Any]], withheld: frozenset[str] = frozenset()
     ) -> SiteOrganizationProperties:
+        """``withheld``: columns answered as unset, with no source (core.access.withheld)."""
+        if withheld:
+            values = {
+                column: Inherited(None, None) if column in withheld else value
+                for column, value in values.items()
+            }
+
         def source(column: str) -> strawberry.ID | None:
             owner = values[column].source_id
             return strawberry.ID(owner) if owner is not None else None

@@ -7,7 +7,7 @@ stays within the connection, plain and derived columns, ``parentOrganization``,
 ``ancestorOrganizations`` and ``effectiveSiteProperties`` (values, contract, sources) is
 translated once into a :class:`core.page_sql.PagePlan`: one statement (two with
 ``totalCount``) and the functions composing the answer from its rows. At each request, for
-an admin only (the hierarchy fields are theirs; a shopper's page is narrowed by the core),
+an admin only (a shopper's page is narrowed, and its ancestors made breadcrumbs, by the core),
 the arguments are checked as the resolvers check them; anything else (a bad cursor or page
 size, an unknown site, a statement failure) runs the compiled plan instead, which answers
 or reports it as before.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import cast
 
+from orgql.core import access
 from orgql.core.organization_views import OrganizationView
 from orgql.core.organizations import ROLE_FUNCTIONS
 from orgql.core.repository import ContractView
@@ -77,7 +78,16 @@ def optional_address(row: models.Address | None) -> shapes.Address | None:
     return address(row) if row is not None else None
 
 
-def organization_summary(row: models.Organization) -> shapes.OrganizationSummary:
+def organization_summary(
+    row: models.Organization, seen: access.Access = access.EVERYTHING
+) -> shapes.OrganizationSummary | None:
+    """An ancestor as ``seen`` sees it (core.access): a shopper's breadcrumb is its id and
+    name; None if they see nothing of it (moved since their access was read)."""
+    view = seen.view(row)
+    if view is access.View.NONE:
+        return None
+    if view is access.View.BREADCRUMB:
+        return {"name": row.name, "repositoryId": row.id, "id": row.id}
     return {"name": row.name, "repositoryId": row.id, "active": row.active, "id": row.id}
 
 
@@ -135,8 +145,22 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def organization(view: OrganizationView, urls: Urls, self_href: str) -> shapes.Organization:
-    """One organization: its own values, derived values and the site's values of ``view``."""
+#: The keys answering each column of core.access.WITHHELD_WHEN_INACTIVE (own, in effect).
+_WITHHELD_KEYS: dict[str, tuple[str, ...]] = {
+    "contract_id": ("contract", "derivedContract"),
+    "payment_methods": ("paymentMethods", "derivedPaymentMethods"),
+    "use_all_payment_methods_from_site": (
+        "useAllPaymentMethodsFromSite",
+        "derivedUseAllPaymentMethodsFromSite",
+    ),
+}
+
+
+def organization(
+    view: OrganizationView, urls: Urls, self_href: str, seen: access.Access = access.EVERYTHING
+) -> shapes.Organization:
+    """One organization: its own values, derived values and the site's values of ``view``;
+    its parent and ancestors as the caller (``seen``) sees them."""
     org = view.organization
     derived = {column: inherited.value for column, inherited in view.derived.items()}
     own_site = view.own_site_properties
@@ -150,7 +174,7 @@ def organization(view: OrganizationView, urls: Urls, self_href: str) -> shapes.O
             {"address": address(row), "addressType": row.address_type} for row in view.addresses
         ],
         "type": org.type,
-        "parentOrganization": organization_summary(view.parent) if view.parent else None,
+        "parentOrganization": organization_summary(view.parent, seen) if view.parent else None,
         "customerType": org.customer_type,
         "derivedShippingMethods": _shipping_methods(derived["shipping_methods"]),
         "derivedBillingAddressType": _address_type(billing),
@@ -175,7 +199,9 @@ def organization(view: OrganizationView, urls: Urls, self_href: str) -> shapes.O
         "derivedTaxExemptionCode": _text(derived["tax_exemption_code"]),
         "derivedVatReferenceNumber": _text(derived["vat_reference_number"]),
         "name": org.name,
-        "ancestorOrganizations": [organization_summary(row) for row in view.ancestors],
+        "ancestorOrganizations": [
+            summary for row in view.ancestors if (summary := organization_summary(row, seen))
+        ],
         "uniqueId": org.unique_id,
         "description": org.description,
         "derivedBillingAddress": optional_address(billing),
@@ -200,6 +226,9 @@ def organization(view: OrganizationView, urls: Urls, self_href: str) -> shapes.O
         "billingAddress": optional_address(view.address(org.billing_address_id)),
         "derivedDescription": _text(derived["description"]),
     }
+    for column in access.withheld(seen.view(org)):  # a shopper's deactivated account
+        for key in _WITHHELD_KEYS[column]:
+            body[key] = None  # type: ignore[literal-required]
     # Dynamic properties are top-level keys, as in the sample ("dynamicProperty1"): the one
     # open part of the shape (additionalProperties in the OpenAPI document). A definition
     # whose name collides with a standard key cannot shadow it.

@@ -22,7 +22,15 @@ class Address(TypedDict):
 class OrganizationSummary(TypedDict):
     name: str
     repositoryId: str
-    active: bool
+    active: NotRequired[
+        Annotated[
+            bool,
+            Schema(
+                description="absent in a shopper's breadcrumb: of an ancestor of their"
+                " accounts a shopper sees only id and name"
+            ),
+        ]
+    ]
     id: str
 
 

@@ -1,7 +1,8 @@
 """Storefront reads of organizations: a shopper reads the accounts they are a member of.
 
-``GET /ccstore/v1/organizations/{id}`` answers another account exactly as a missing id
-(404, 100001); the check is the core's (``core.access``).
+``GET /ccstore/v1/organizations/{id}`` answers another account, an ancestor of theirs
+included, exactly as a missing id (404, 100001); its parent and ancestors are breadcrumbs
+(``id``, ``repositoryId``, ``name``). What a caller sees is the core's rule (``core.access``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ async def get_organization(request: Request) -> Response:
     organization_id = path_id(request)
     async with unit_of_work(request) as session:
         site = await organizations.resolve_site(session, site_id(request), field="x-ccsite")
-        organization = await access.get_organization(session, principal, organization_id)
+        seen = await access.load(session, principal)
+        organization = await access.get_organization(session, seen, organization_id)
         (view,) = await load_views(session, [organization], site)
-    return JSONResponse(render.organization(view, urls(request), request_href(request)))
+    body = render.organization(view, urls(request), request_href(request), seen)
+    return JSONResponse(body)
