@@ -415,5 +415,5 @@ async def test_a_key_that_cannot_be_claimed_in_time_is_503_and_runs_nothing(
         await holder.rollback()
 
     assert (response.status_code, response.headers["retry-after"]) == (503, "5")
-    assert response.json()["errorCode"] == "503"
+    assert response.json()["errorCode"] == "STATEMENT_TIMEOUT"
     assert await _count(engine, "Acme") == 0
