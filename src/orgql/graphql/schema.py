@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from orgql.graphql.answer_budget import BudgetedExecutor, with_limit
 from orgql.graphql.compiled.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.financial import FinancialMutations
@@ -95,12 +96,14 @@ def build_schema(
     """The schema with ``limits`` enforced (one per distinct limits, shared by apps);
     ``compiled``: queries run on compiled plans (ORGQL_GRAPHQL_COMPILED_EXECUTOR);
     ``sql_plans``: with ``compiled``, pages read in one statement (ORGQL_GRAPHQL_SQL_PLANS)."""
-    executor = (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else None
+    executor = (
+        (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else BudgetedExecutor
+    )
     return Schema(
         query=Query,
         mutation=Mutation,
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
-        execution_context_class=executor,
+        execution_context_class=with_limit(executor, limits.max_cost),
         config=StrawberryConfig(
             disable_field_suggestions=not limits.field_suggestions,
             batching_config={"max_operations": limits.max_batch},

@@ -54,6 +54,7 @@ class PlanRun:
         self.executor = executor
         self.is_awaitable = is_awaitable
         self.errors = executor.collected_errors
+        self.budget = executor.answer_budget
         self.propagate = executor.error_propagation
         self.schema = strawberry_schema
         self.info_class = strawberry_schema.config.info_class
@@ -71,6 +72,7 @@ class PlanRun:
         is_awaitable = self.is_awaitable
         plain = PLAIN
         awaitable_fields: list[str] = []
+        self.budget.spend(len(fields))
         try:
             for plan in fields:
                 result = self.execute_field(plan, source, path)

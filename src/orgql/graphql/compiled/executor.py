@@ -13,8 +13,8 @@ from collections import OrderedDict
 from typing import Any, cast
 
 from graphql import GraphQLError, OperationType
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from orgql.graphql.answer_budget import BudgetedExecutor
 from orgql.graphql.compiled.execute import PlanRun
 from orgql.graphql.compiled.plan import Plan, compile_operation, directive_variables
 from orgql.graphql.sql_plans import SqlPlan, sql_plan
@@ -39,7 +39,7 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+class CompiledExecutor(BudgetedExecutor):
     #: Pages read in one statement and composed whole (graphql.sql_plans;
     #: ORGQL_GRAPHQL_SQL_PLANS).
     sql_plans = False

@@ -1,0 +1,82 @@
+"""The answer budget: what the document analysis cannot see, bounded while executing.
+
+The cost (``graphql/analysis.py``) bounds an answer by the declared maximum of every list
+(``graphql/list_bounds.py``), but data can outgrow a declared maximum: an organization with
+more members than ``members`` declares is answered whole. So every object completed spends
+its selected fields from the request's budget, the same number the cost is held to
+(``ORGQL_GRAPHQL_MAX_COST``). Past it the operation stops with ``ANSWER_TOO_LARGE``: the
+field being completed and its non-null ancestors answer null, as for any field error, and
+no further object is built, instead of the event loop being held while an answer far larger
+than anything the cost allowed is composed.
+
+Both executors spend from it: graphql-core's (:class:`BudgetedExecutor`) and the compiled
+plans' (``compiled/execute.py``). SQL page plans need none: the only list they compose,
+``ancestorOrganizations``, is bounded by the core (``MAX_HIERARCHY_DEPTH``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+#: The error's ``extensions.code``.
+CODE = "ANSWER_TOO_LARGE"
+
+
+class AnswerTooLarge(GraphQLError):
+    """The answer outgrew the request's budget of fields."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the answer would hold more than {limit} fields, the limit of one operation"
+            " (ORGQL_GRAPHQL_MAX_COST): ask for fewer fields or smaller pages",
+            extensions={"code": CODE, "limit": limit},
+        )
+
+
+class AnswerBudget:
+    """The fields one operation's answer may still hold."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, fields: int) -> None:
+        """Account for an object of ``fields`` fields; AnswerTooLarge once past the limit
+        (and for every object after that)."""
+        self.left -= fields
+        if self.left < 0:
+            raise AnswerTooLarge(self.limit)
+
+
+class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, every object it completes spending from the budget."""
+
+    #: Fields of one operation's answer; build_schema sets it from the limits.
+    answer_limit: int = 20_000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answer_budget = AnswerBudget(self.answer_limit)
+
+    def execute_fields(
+        self,
+        parent_type: Any,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        self.answer_budget.spend(len(grouped_field_set))
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+
+def with_limit(executor: type[BudgetedExecutor], limit: int) -> type[BudgetedExecutor]:
+    """``executor`` whose operations may answer at most ``limit`` fields."""
+    return type(executor.__name__, (executor,), {"answer_limit": limit})
