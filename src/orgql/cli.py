@@ -125,6 +125,8 @@ async def seed(engine: AsyncEngine) -> bool:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from orgql.slow_clients import PROTOCOLS
+
     host: str = args.host or settings.host
     port: int = args.port or settings.port
     embedded = settings.database_url is None
@@ -167,6 +169,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
                 # then the lifespan closes the pool.
                 timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+                # Bounds on slow clients' headers and bodies (README "Limits"); no WebSocket.
+                http=PROTOCOLS["httptools"],
+                ws="none",
             )
         finally:
             signal.signal(signal.SIGTERM, previous)

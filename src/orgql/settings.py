@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
     )
+    # Slow clients (README "Limits"): a request trickled in never holds its connection long.
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's headers must arrive this soon after its first byte (408).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request's whole body must arrive this soon after its headers (408).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description='json: one JSON object per line (README "Logs").'
     )
