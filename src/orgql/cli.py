@@ -122,6 +122,25 @@ async def seed(engine: AsyncEngine) -> bool:
 # ---------------------------------------------------------------- commands
 
 
+def check_serving(settings: Settings, host: str) -> None:
+    """Refuse to serve what would be unsafe, before anything starts: the development profile
+    (admin tokens handed out, introspection) on a host other machines reach, and production
+    without a usable signing key."""
+    from orgql.auth.signing import SigningKeyError, signing_key
+    from orgql.loopback import is_loopback
+
+    if settings.environment == "development" and not is_loopback(host):
+        raise CommandError(
+            f"the development profile listens on loopback only (127.0.0.1, ::1, localhost),"
+            f" not {host!r}: it hands out admin tokens. To serve other machines set"
+            ' ORGQL_ENVIRONMENT=production with a signing key (README "Running in production")'
+        )
+    try:
+        signing_key(settings)
+    except SigningKeyError as err:
+        raise CommandError(str(err)) from None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -129,6 +148,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host: str = args.host or settings.host
     port: int = args.port or settings.port
+    check_serving(settings, host)
     embedded = settings.database_url is None
 
     async def prepare(url: str) -> bool | None:

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         description="HS256 key of admin access tokens (32+ bytes); unset in development: "
         "a generated key kept in data_dir/auth-signing-key.",
     )
+    auth_signing_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the signing key instead (a Docker secret, e.g."
+        " /run/secrets/orgql_signing_key); surrounding whitespace is ignored.",
+    )
     auth_issuer: str = Field(default="orgql", description="iss of the admin access tokens.")
     auth_audience: str = Field(default="orgql-admin", description="aud of admin access tokens.")
     auth_token_ttl_seconds: int = Field(
