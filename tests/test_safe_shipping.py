@@ -161,3 +161,12 @@ async def test_graphiql_has_no_token_for_anyone_else(
     page = await graphiql_page(app, app_state, peer, **headers)
 
     assert "Bearer" not in page
+
+
+def test_an_empty_key_variable_counts_as_unset(tmp_path: Path) -> None:
+    path = tmp_path / "orgql-signing-key"
+    path.write_text(KEY)
+
+    assert signing_key(Settings(auth_signing_key="", auth_signing_key_file=path)) == KEY
+    with pytest.raises(SigningKeyError, match="required in production"):
+        signing_key(Settings(environment="production", auth_signing_key=""))

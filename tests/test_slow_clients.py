@@ -80,8 +80,21 @@ def parse(raw: bytes) -> Answer:
 
 
 async def until_closed(reader: asyncio.StreamReader) -> bytes:
-    """Everything the server sends until it closes the connection (within the guard)."""
-    return await asyncio.wait_for(reader.read(), GUARD)
+    """Everything the server sends until it closes the connection (within the guard). A
+    close while bytes we trickled are still unread on its side is a reset: closed too."""
+
+    async def read_all() -> bytes:
+        received = b""
+        while True:
+            try:
+                chunk = await reader.read(65536)
+            except ConnectionResetError:
+                return received
+            if not chunk:
+                return received
+            received += chunk
+
+    return await asyncio.wait_for(read_all(), GUARD)
 
 
 async def read_answer(reader: asyncio.StreamReader) -> Answer:

@@ -34,11 +34,11 @@ def configured_key(settings: Settings) -> tuple[str, str] | None:
     """The key given in the settings, itself or in a file (a Docker secret), and where it
     was found (for messages; never the key)."""
     path = settings.auth_signing_key_file
+    # An empty variable (`ORGQL_AUTH_SIGNING_KEY=`) is no key, as if unset.
+    given = settings.auth_signing_key.get_secret_value() if settings.auth_signing_key else ""
     if path is None:
-        if settings.auth_signing_key is None:
-            return None
-        return settings.auth_signing_key.get_secret_value(), "ORGQL_AUTH_SIGNING_KEY"
-    if settings.auth_signing_key is not None:
+        return (given, "ORGQL_AUTH_SIGNING_KEY") if given else None
+    if given:
         raise SigningKeyError("set ORGQL_AUTH_SIGNING_KEY or ORGQL_AUTH_SIGNING_KEY_FILE, not both")
     origin = f"the key in ORGQL_AUTH_SIGNING_KEY_FILE ({path})"
     try:
