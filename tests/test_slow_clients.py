@@ -23,6 +23,7 @@ from orgql.slow_clients import PROTOCOLS
 BOUND = 0.5
 #: Far above BOUND: only a connection held for ever (the bug) reaches it.
 GUARD = 10.0
+MAX_HEADER_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,16 @@ class Answer:
 
 
 @pytest.fixture(params=sorted(PROTOCOLS))
-async def port(
+async def uvicorn_server(
     request: pytest.FixtureRequest, settings: Settings, engine: AsyncEngine
-) -> AsyncIterator[int]:
+) -> AsyncIterator[tuple[str, int]]:
     """A uvicorn server running the app with the parser of the test's parameter."""
     bounded = settings.model_copy(
-        update={"header_timeout_seconds": BOUND, "body_timeout_seconds": BOUND}
+        update={
+            "header_timeout_seconds": BOUND,
+            "body_timeout_seconds": BOUND,
+            "max_header_bytes": MAX_HEADER_BYTES,
+        }
     )
     config = uvicorn.Config(
         create_app(bounded, engine=engine),
@@ -59,10 +64,15 @@ async def port(
         assert not serving.done(), serving.result()
         await asyncio.sleep(0.01)
     try:
-        yield server.servers[0].sockets[0].getsockname()[1]
+        yield request.param, server.servers[0].sockets[0].getsockname()[1]
     finally:
         server.should_exit = True
         await serving
+
+
+@pytest.fixture
+def port(uvicorn_server: tuple[str, int]) -> int:
+    return uvicorn_server[1]
 
 
 async def connect(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -222,4 +232,27 @@ async def test_normal_requests_keep_their_keep_alive_connection(port: int) -> No
     assert [answer.status for answer in answers] == [200, 200, 200]
     assert [answer.json() for answer in answers] == [{"data": {"__typename": "Query"}}] * 3
     assert all("connection" not in answer.headers for answer in answers)
+    writer.close()
+
+
+async def test_headers_past_their_size_limit_are_refused_and_the_connection_closes(
+    uvicorn_server: tuple[str, int],
+) -> None:
+    parser, port = uvicorn_server
+    reader, writer = await connect(port)
+    writer.write(HEAD + b"X-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
+
+    answer = parse(await until_closed(reader))
+
+    if parser == "httptools":  # uvicorn alone kept 10 MB of headers
+        assert answer.status == 431
+        body = answer.json()
+        assert isinstance(body, dict)
+        assert (body["errorCode"], body["message"]) == (
+            "431",
+            f"the request line and headers are larger than {MAX_HEADER_BYTES} bytes",
+        )
+    else:  # h11's own limit (16 KiB) answers first
+        assert answer.status == 400
+    assert answer.headers["connection"].lower() == "close"
     writer.close()

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.observability.requests import transport_of
-from orgql.slow_clients import request_timeout_body
+from orgql.slow_clients import error_body
 
 BODY_TOO_SLOW = "the request body did not arrive within {seconds:g} seconds"
 #: The GraphQL error code of the 408 (HTTP-level refusals of /graphql have codes in capitals).
@@ -31,7 +31,7 @@ def request_timeout(transport: str, message: str) -> Response:
     if transport == "graphql":
         error = {"message": message, "extensions": {"code": GRAPHQL_CODE}}
         return JSONResponse({"data": None, "errors": [error]}, 408, headers)
-    return Response(request_timeout_body(message), 408, headers, "application/json")
+    return Response(error_body(408, message), 408, headers, "application/json")
 
 
 class BodyDeadline:

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         gt=0,
         description="A request's whole body must arrive this soon after its headers (408).",
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=4096,
+        description="Largest request line and headers (431); h11 keeps its own 16 KiB (400).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description='json: one JSON object per line (README "Logs").'
     )

@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 import h11
@@ -38,12 +39,14 @@ from orgql.settings import Settings
 logger = logging.getLogger("orgql.http")
 
 HEADERS_TOO_SLOW = "the request headers did not arrive within {seconds:g} seconds"
+HEADERS_TOO_LARGE = "the request line and headers are larger than {limit} bytes"
 
 
-def request_timeout_body(message: str) -> bytes:
-    """The errorModel of a 408 (no OCC code: the status is the code, as for routing errors)."""
-    error = OrgqlError("408", message, None, ErrorKind.INVALID)
-    return json.dumps(error_model(error, 408)).encode()
+def error_body(status: int, message: str) -> bytes:
+    """The errorModel of a transport refusal (no OCC code: the status is the code, as for
+    routing errors)."""
+    error = OrgqlError(str(status), message, None, ErrorKind.INVALID)
+    return json.dumps(error_model(error, status)).encode()
 
 
 class _SlowClientBounds:
@@ -69,6 +72,11 @@ class _SlowClientBounds:
             settings.body_timeout_seconds
             if isinstance(settings, Settings)
             else defaults["body_timeout_seconds"].default
+        )
+        self.max_header_bytes: int = (
+            settings.max_header_bytes
+            if isinstance(settings, Settings)
+            else defaults["max_header_bytes"].default
         )
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
@@ -109,10 +117,7 @@ class _SlowClientBounds:
             cycle.keep_alive = False
             return
         if self._request_pending():
-            message = HEADERS_TOO_SLOW.format(seconds=self.header_timeout)
-            request_id = uuid.uuid4().hex
-            self.transport.write(self._raw_408(message, request_id))
-            logger.info("408: %s", message, extra={"request_id": request_id, "status": 408})
+            self._refuse(408, HEADERS_TOO_SLOW.format(seconds=self.header_timeout))
         self.transport.close()
 
     def _body_late(self) -> None:
@@ -127,9 +132,11 @@ class _SlowClientBounds:
             # The application answers (408 if it waits for the body): the connection then ends.
             cycle.keep_alive = False
 
-    def _raw_408(self, message: str, request_id: str) -> bytes:
-        """A whole 408 response, written straight to the transport: no request was parsed."""
-        body = request_timeout_body(message)
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer a request that was never parsed whole, straight on the transport, and close."""
+        self._stop_clocks()
+        request_id = uuid.uuid4().hex
+        body = error_body(status, message)
         headers = [
             *self.server_state.default_headers,
             (b"content-type", b"application/json"),
@@ -137,9 +144,11 @@ class _SlowClientBounds:
             (b"connection", b"close"),
             (b"x-request-id", request_id.encode()),
         ]
-        lines = [b"HTTP/1.1 408 Request Timeout"]
+        lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()]
         lines.extend(name + b": " + value for name, value in headers)
-        return b"\r\n".join(lines) + b"\r\n\r\n" + body
+        self.transport.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        self.transport.close()
+        logger.info("%s: %s", status, message, extra={"request_id": request_id, "status": status})
 
 
 class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
@@ -149,6 +158,26 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._init_bounds()
         self._pending = False
+        #: Bytes of the pending request's head in the chunks after the one it began in.
+        self._head_bytes = 0
+
+    def data_received(self, data: bytes) -> None:
+        # httptools keeps a request's line and headers, however long, until they end. The
+        # chunk a request begins in is not counted (it may end another request's body): a
+        # head is bounded by the limit plus one read (256 KiB).
+        pending_before = self._pending
+        super().data_received(data)
+        if not (pending_before and self._pending):
+            self._head_bytes = 0
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self.max_header_bytes and not self.transport.is_closing():
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete:
+                cycle.keep_alive = False  # behind a request being answered: end after it
+                self.flow.pause_reading()
+                return
+            self._refuse(431, HEADERS_TOO_LARGE.format(limit=self.max_header_bytes))
 
     def _request_pending(self) -> bool:
         return self._pending
