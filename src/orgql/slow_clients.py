@@ -152,35 +152,46 @@ class _SlowClientBounds:
 
 
 class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
-    """httptools calls back at each step: message begin, headers complete, message complete."""
+    """httptools calls back at each step (message begin, headers complete, message
+    complete); after each read, the clocks run for what is still incomplete. A request that
+    arrives whole in one read, the common case, arms no clock at all."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._init_bounds()
+        #: A request has begun and its headers are not complete.
         self._pending = False
-        #: Bytes of the pending request's head in the chunks after the one it began in.
+        #: A request's headers are complete and its body is not.
+        self._in_body = False
+        #: Bytes of the pending request's head in the reads after the one it began in.
         self._head_bytes = 0
 
+    def _request_pending(self) -> bool:
+        return self._pending
+
     def data_received(self, data: bytes) -> None:
-        # httptools keeps a request's line and headers, however long, until they end. The
-        # chunk a request begins in is not counted (it may end another request's body): a
-        # head is bounded by the limit plus one read (256 KiB).
         pending_before = self._pending
         super().data_received(data)
-        if not (pending_before and self._pending):
+        if self.transport.is_closing():
+            return
+        if self._in_body:
+            self._start_body_clock()
+        if not self._pending:
             self._head_bytes = 0
             return
-        self._head_bytes += len(data)
-        if self._head_bytes > self.max_header_bytes and not self.transport.is_closing():
+        self._start_header_clock()
+        # httptools keeps a request's line and headers, however long, until they end. The
+        # read a request begins in is not counted (it may end another request's body): a
+        # head is bounded by the limit plus one read (256 KiB).
+        if pending_before:
+            self._head_bytes += len(data)
+        if self._head_bytes > self.max_header_bytes:
             cycle = self.cycle
             if cycle is not None and not cycle.response_complete:
                 cycle.keep_alive = False  # behind a request being answered: end after it
                 self.flow.pause_reading()
                 return
             self._refuse(431, HEADERS_TOO_LARGE.format(limit=self.max_header_bytes))
-
-    def _request_pending(self) -> bool:
-        return self._pending
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -193,15 +204,15 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._pending = True
-        self._start_header_clock()
 
     def on_headers_complete(self) -> None:
         self._pending = False
+        self._in_body = True
         self._stop_header_clock()
         super().on_headers_complete()
-        self._start_body_clock()
 
     def on_message_complete(self) -> None:
+        self._in_body = False
         self._stop_body_clock()
         super().on_message_complete()
 
