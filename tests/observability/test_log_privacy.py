@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import logging.config
 from collections.abc import Iterator
 
 import httpx
@@ -53,23 +54,22 @@ FAILURES = {
 
 @pytest.fixture(params=["json", "text"])
 def log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
-    """Every logger (orgql, uvicorn, sqlalchemy, the root) as `orgql serve` configures them,
-    written into a string."""
+    """Every logger (orgql, uvicorn, the root: sqlalchemy and the rest) as `orgql serve`
+    configures them, written into a string; the previous configuration restored after."""
     stream = io.StringIO()
     config = logging_config(request.param, "info")
     config["handlers"]["main"]["stream"] = stream
     config["root"] = {"handlers": ["main"], "level": "INFO"}
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
+    loggers = [logging.getLogger(name) for name in ("", "orgql", "uvicorn", "uvicorn.access")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     logging.config.dictConfig(config)
     try:
         yield stream
     finally:
-        for name in ("orgql", "uvicorn", "uvicorn.access"):
-            logging.getLogger(name).handlers.clear()
-            logging.getLogger(name).propagate = True
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
+        for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 @pytest.fixture(params=sorted(FAILURES))
