@@ -9,6 +9,8 @@ connection (and a slot of the server) for ever. Here:
   408 with ``Connection: close`` and the connection closes. A connection that opened but sent
   nothing is closed without an answer, as uvicorn ends an idle keep-alive connection (a 408
   there could be read as the answer to a request the client sends just then).
+- **header size**: a request line and headers larger than ``ORGQL_MAX_HEADER_BYTES`` answer
+  431 and the connection closes (httptools alone keeps any amount; h11 has its own limit).
 - **body**: a request's body must be complete ``ORGQL_BODY_TIMEOUT_SECONDS`` after its
   headers. The application answers 408 while it waits for the body
   (:mod:`orgql.body_deadline`); here the connection ends after the answer, and one whose
@@ -62,22 +64,11 @@ class _SlowClientBounds:
 
     def _init_bounds(self) -> None:
         settings = self.app_state.get("settings")
-        defaults = Settings.model_fields
-        self.header_timeout: float = (
-            settings.header_timeout_seconds
-            if isinstance(settings, Settings)
-            else defaults["header_timeout_seconds"].default
-        )
-        self.body_timeout: float = (
-            settings.body_timeout_seconds
-            if isinstance(settings, Settings)
-            else defaults["body_timeout_seconds"].default
-        )
-        self.max_header_bytes: int = (
-            settings.max_header_bytes
-            if isinstance(settings, Settings)
-            else defaults["max_header_bytes"].default
-        )
+        if not isinstance(settings, Settings):  # an app without our lifespan: the defaults
+            settings = Settings.model_construct()
+        self.header_timeout = settings.header_timeout_seconds
+        self.body_timeout = settings.body_timeout_seconds
+        self.max_header_bytes = settings.max_header_bytes
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
 
