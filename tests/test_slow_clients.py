@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import Receive, Scope, Send
 
 from orgql.app import create_app
 from orgql.settings import Settings
@@ -58,13 +61,26 @@ async def uvicorn_server(
         log_config=None,
         timeout_graceful_shutdown=5,
     )
+    async with running(config) as server:
+        yield request.param, server.servers[0].sockets[0].getsockname()[1]
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` (uvicorn signals none of these moments)."""
+    while True:
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def running(config: uvicorn.Config) -> AsyncIterator[uvicorn.Server]:
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), serving.result()
-        await asyncio.sleep(0.01)
     try:
-        yield request.param, server.servers[0].sockets[0].getsockname()[1]
+        await asyncio.wait_for(until(lambda: server.started or serving.done()), GUARD)
+        assert server.started, serving.result()
+        yield server
     finally:
         server.should_exit = True
         await serving
@@ -256,3 +272,51 @@ async def test_headers_past_their_size_limit_are_refused_and_the_connection_clos
         assert answer.status == 400
     assert answer.headers["connection"].lower() == "close"
     writer.close()
+
+
+# ---------------------------------------------------------------- a client that stops reading
+
+LARGE = b"x" * 65536
+LARGE_CHUNKS = 128  # 8 MB: more than the kernel's buffers on both sides hold
+
+
+async def large_answer(scope: Scope, receive: Receive, send: Send) -> None:
+    """8 MB to every request; its lifespan state holds settings with small bounds."""
+    if scope["type"] == "lifespan":
+        await receive()
+        scope["state"]["settings"] = Settings.model_construct(write_timeout_seconds=BOUND)
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    headers = [(b"content-length", str(len(LARGE) * LARGE_CHUNKS).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for index in range(LARGE_CHUNKS):
+        more = index < LARGE_CHUNKS - 1
+        await send({"type": "http.response.body", "body": LARGE, "more_body": more})
+
+
+@pytest.mark.parametrize("parser", sorted(PROTOCOLS))
+async def test_a_client_that_reads_none_of_its_answer_is_disconnected(parser: str) -> None:
+    config = uvicorn.Config(
+        large_answer,
+        host="127.0.0.1",
+        port=0,
+        http=PROTOCOLS[parser],
+        lifespan="on",
+        log_config=None,
+        timeout_graceful_shutdown=5,
+    )
+    loop = asyncio.get_running_loop()
+    async with running(config) as server:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        with socket.socket() as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            client.setblocking(False)
+            await loop.sock_connect(client, ("127.0.0.1", port))
+            await loop.sock_sendall(client, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            connections = server.server_state.connections
+            await asyncio.wait_for(until(lambda: bool(connections)), GUARD)
+
+            # The client reads nothing: only the bound ends the connection (uvicorn kept it).
+            await asyncio.wait_for(until(lambda: not connections), GUARD)

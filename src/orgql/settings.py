@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         gt=0,
         description="A request's whole body must arrive this soon after its headers (408).",
     )
+    write_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A client that reads none of its answer for this long is disconnected.",
+    )
     max_header_bytes: int = Field(
         default=64 * 1024,
         ge=4096,

@@ -11,6 +11,8 @@ connection (and a slot of the server) for ever. Here:
   there could be read as the answer to a request the client sends just then).
 - **header size**: a request line and headers larger than ``ORGQL_MAX_HEADER_BYTES`` answer
   431 and the connection closes (httptools alone keeps any amount; h11 has its own limit).
+- **reading the answer**: a client whose unread answer keeps the send buffer full for
+  ``ORGQL_WRITE_TIMEOUT_SECONDS`` is disconnected (uvicorn waits for it for ever).
 - **body**: a request's body must be complete ``ORGQL_BODY_TIMEOUT_SECONDS`` after its
   headers. The application answers 408 while it waits for the body
   (:mod:`orgql.body_deadline`); here the connection ends after the answer, and one whose
@@ -69,6 +71,8 @@ class _SlowClientBounds:
         self.header_timeout = settings.header_timeout_seconds
         self.body_timeout = settings.body_timeout_seconds
         self.max_header_bytes = settings.max_header_bytes
+        self.write_timeout = settings.write_timeout_seconds
+        self._write_clock: asyncio.TimerHandle | None = None
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
 
@@ -97,6 +101,29 @@ class _SlowClientBounds:
     def _stop_clocks(self) -> None:
         self._stop_header_clock()
         self._stop_body_clock()
+        if self._write_clock is not None:
+            self._write_clock.cancel()
+            self._write_clock = None
+
+    # The transport calls these when its buffer passes its high and low water marks.
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[misc]
+        if self._write_clock is None:
+            self._write_clock = self.loop.call_later(self.write_timeout, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        if self._write_clock is not None:
+            self._write_clock.cancel()
+            self._write_clock = None
+        super().resume_writing()  # type: ignore[misc]
+
+    def _write_stalled(self) -> None:
+        """The client has read nothing of its answer for the bound: drop the connection.
+        abort, not close: close would wait for a buffer this client never drains."""
+        self._write_clock = None
+        message = f"the client read none of its answer for {self.write_timeout:g} seconds"
+        logger.info("connection dropped: %s", message)
+        self.transport.abort()
 
     def _headers_late(self) -> None:
         self._header_clock = None
