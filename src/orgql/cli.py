@@ -189,7 +189,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
                 # then the lifespan closes the pool.
                 timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
-                # Bounds on slow clients' headers and bodies (README "Limits"); no WebSocket.
+                # Slow clients bounded: headers, their size, bodies, unread answers (README
+                # "Limits"); no WebSocket (the app has no WebSocket route).
                 http=PROTOCOLS["httptools"],
                 ws="none",
             )

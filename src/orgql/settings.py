@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
     )
-    # Slow clients (README "Limits"): a request trickled in never holds its connection long.
+    # Slow clients (README "Limits"): trickled requests and unread answers hold no connection.
     header_timeout_seconds: float = Field(
         default=10.0,
         gt=0,
