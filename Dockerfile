@@ -15,8 +15,11 @@ RUN /opt/orgql/bin/python -m orgql.graphiql.build
 FROM python:3.11-slim AS runtime
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home orgql
 COPY --from=build /opt/orgql /opt/orgql
+# Production by default: it needs a signing key (ORGQL_AUTH_SIGNING_KEY_FILE, a secret) and
+# refuses to start without one; the development profile would refuse 0.0.0.0 anyway.
 ENV PATH=/opt/orgql/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    ORGQL_ENVIRONMENT=production \
     ORGQL_HOST=0.0.0.0 \
     ORGQL_PORT=8080 \
     ORGQL_LOG_FORMAT=json

@@ -4,6 +4,7 @@ engine runs here: the files are parsed and checked against ``Settings`` and the 
 from __future__ import annotations
 
 import re
+import secrets
 import shlex
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 from starlette.routing import Route
 
 from orgql.app import create_app
+from orgql.auth.signing import signing_key
+from orgql.cli import main
 from orgql.settings import Settings
 from orgql.settings_display import environment_name
 
@@ -111,6 +114,31 @@ def test_the_gateway_listens_on_all_interfaces_at_the_published_port(
     assert host_port == container_port
 
 
+def test_the_gateway_runs_the_production_profile_with_its_key_from_a_secret(
+    compose: dict[str, Any],
+    services: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    gateway = services["gateway"]
+    environment = gateway["environment"]
+    [secret] = gateway["secrets"]
+    key_file = tmp_path / "orgql-signing-key"
+    key_file.write_text(secrets.token_urlsafe(48) + "\n")  # as the README makes it
+
+    assert environment["ORGQL_ENVIRONMENT"] == "production"
+    assert "ORGQL_AUTH_SIGNING_KEY" not in environment  # never in the environment
+    assert environment["ORGQL_AUTH_SIGNING_KEY_FILE"] == f"/run/secrets/{secret}"
+    assert compose["secrets"][secret] == {"file": "./orgql-signing-key"}
+    assert "orgql-signing-key" in (ROOT / ".gitignore").read_text("utf-8").splitlines()
+    assert "orgql-signing-key" in (ROOT / ".dockerignore").read_text("utf-8").splitlines()
+    # With the secret mounted where the variable says, the gateway has its key.
+    settings = settings_from(
+        {**environment, "ORGQL_AUTH_SIGNING_KEY_FILE": str(key_file)}, monkeypatch
+    )
+    assert signing_key(settings) == key_file.read_text().strip()
+
+
 def test_the_gateway_stops_after_its_shutdown_timeout_has_passed(
     services: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,20 +171,38 @@ def test_the_dockerfile_is_multi_stage_slim_and_runs_as_a_non_root_user() -> Non
     assert runtime[-1] == 'CMD ["orgql", "serve"]'
 
 
-def test_the_dockerfile_defaults_agree_with_the_settings_and_the_exposed_port() -> None:
-    runtime = dockerfile_stages()[-1]
+def dockerfile_settings() -> dict[str, str]:
+    """The ``ORGQL_*`` variables the runtime image sets."""
     env = dict(
         pair.split("=", 1)
-        for line in runtime
+        for line in dockerfile_stages()[-1]
         if line.startswith("ENV ")
         for pair in shlex.split(line[4:])
     )
-    orgql = {name: value for name, value in env.items() if name.startswith("ORGQL_")}
+    return {name: value for name, value in env.items() if name.startswith("ORGQL_")}
+
+
+def test_the_dockerfile_defaults_agree_with_the_settings_and_the_exposed_port() -> None:
+    runtime = dockerfile_stages()[-1]
+    orgql = dockerfile_settings()
     [exposed] = [line.split()[1] for line in runtime if line.startswith("EXPOSE ")]
 
     assert set(orgql) <= SETTING_NAMES
     assert orgql["ORGQL_PORT"] == exposed
     Settings.model_validate({name.removeprefix("ORGQL_").lower(): v for name, v in orgql.items()})
+
+
+def test_the_image_runs_production_and_refuses_to_start_without_a_signing_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    orgql = dockerfile_settings()
+    settings_from(orgql, monkeypatch)
+
+    status = main(["serve"])
+
+    assert orgql["ORGQL_ENVIRONMENT"] == "production"
+    assert status == 2
+    assert "ORGQL_AUTH_SIGNING_KEY_FILE is required in production" in capsys.readouterr().err
 
 
 def test_the_image_carries_graphiql_assets_fetched_at_build_time() -> None:

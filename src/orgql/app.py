@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from orgql.auth.asgi import Authenticate
 from orgql.auth.tokens import Authenticator
+from orgql.body_deadline import BodyDeadline
 from orgql.body_limit import LimitBody
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
@@ -112,6 +113,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     )
     app.add_middleware(Authenticate, authenticator=Authenticator(settings))
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     # Outermost: request ids, access logs and metrics cover every response.
     app.add_middleware(ObserveRequests, metrics=metrics)
     return app

@@ -122,11 +122,33 @@ async def seed(engine: AsyncEngine) -> bool:
 # ---------------------------------------------------------------- commands
 
 
+def check_serving(settings: Settings, host: str) -> None:
+    """Refuse to serve what would be unsafe, before anything starts: the development profile
+    (admin tokens handed out, introspection) on a host other machines reach, and production
+    without a usable signing key."""
+    from orgql.auth.signing import SigningKeyError, signing_key
+    from orgql.loopback import is_loopback
+
+    if settings.environment == "development" and not is_loopback(host):
+        raise CommandError(
+            f"the development profile listens on loopback only (127.0.0.1, ::1, localhost),"
+            f" not {host!r}: it hands out admin tokens. To serve other machines set"
+            ' ORGQL_ENVIRONMENT=production with a signing key (README "Running in production")'
+        )
+    try:
+        signing_key(settings)
+    except SigningKeyError as err:
+        raise CommandError(str(err)) from None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from orgql.slow_clients import PROTOCOLS
+
     host: str = args.host or settings.host
     port: int = args.port or settings.port
+    check_serving(settings, host)
     embedded = settings.database_url is None
 
     async def prepare(url: str) -> bool | None:
@@ -167,6 +189,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
                 # then the lifespan closes the pool.
                 timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+                # Slow clients bounded: headers, their size, bodies, unread answers (README
+                # "Limits"); no WebSocket (the app has no WebSocket route).
+                http=PROTOCOLS["httptools"],
+                ws="none",
             )
         finally:
             signal.signal(signal.SIGTERM, previous)

@@ -50,6 +50,27 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
     )
+    # Slow clients (README "Limits"): trickled requests and unread answers hold no connection.
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's headers must arrive this soon after its first byte (408).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request's whole body must arrive this soon after its headers (408).",
+    )
+    write_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A client that reads none of its answer for this long is disconnected.",
+    )
+    max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=4096,
+        description="Largest request line and headers (431); h11 keeps its own 16 KiB (400).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description='json: one JSON object per line (README "Logs").'
     )
@@ -95,6 +116,11 @@ class Settings(BaseSettings):
         default=None,
         description="HS256 key of admin access tokens (32+ bytes); unset in development: "
         "a generated key kept in data_dir/auth-signing-key.",
+    )
+    auth_signing_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the signing key instead (a Docker secret, e.g."
+        " /run/secrets/orgql_signing_key); surrounding whitespace is ignored.",
     )
     auth_issuer: str = Field(default="orgql", description="iss of the admin access tokens.")
     auth_audience: str = Field(default="orgql-admin", description="aud of admin access tokens.")

@@ -13,18 +13,44 @@ MIN_KEY_BYTES = 32
 
 
 class SigningKeyError(Exception):
-    """No usable signing key (production without ORGQL_AUTH_SIGNING_KEY, a short key)."""
+    """No usable signing key (production without one, a short key, an unreadable file)."""
 
 
 def signing_key(settings: Settings) -> str:
-    if settings.auth_signing_key is not None:
-        key = settings.auth_signing_key.get_secret_value()
+    configured = configured_key(settings)
+    if configured is not None:
+        key, origin = configured
         if len(key.encode("utf-8")) < MIN_KEY_BYTES:
-            raise SigningKeyError(f"ORGQL_AUTH_SIGNING_KEY must be {MIN_KEY_BYTES}+ bytes long")
+            raise SigningKeyError(f"{origin} must be {MIN_KEY_BYTES}+ bytes long")
         return key
     if settings.environment == "production":
-        raise SigningKeyError("ORGQL_AUTH_SIGNING_KEY is required in production")
+        raise SigningKeyError(
+            "ORGQL_AUTH_SIGNING_KEY or ORGQL_AUTH_SIGNING_KEY_FILE is required in production"
+        )
     return development_key(settings.data_dir / KEY_FILE)
+
+
+def configured_key(settings: Settings) -> tuple[str, str] | None:
+    """The key given in the settings, itself or in a file (a Docker secret), and where it
+    was found (for messages; never the key)."""
+    path = settings.auth_signing_key_file
+    # An empty variable (`ORGQL_AUTH_SIGNING_KEY=`) is no key, as if unset.
+    given = settings.auth_signing_key.get_secret_value() if settings.auth_signing_key else ""
+    if path is None:
+        return (given, "ORGQL_AUTH_SIGNING_KEY") if given else None
+    if given:
+        raise SigningKeyError("set ORGQL_AUTH_SIGNING_KEY or ORGQL_AUTH_SIGNING_KEY_FILE, not both")
+    origin = f"the key in ORGQL_AUTH_SIGNING_KEY_FILE ({path})"
+    try:
+        # The newline `echo` or `print` ends the file with is not part of the key.
+        return path.read_text("utf-8").strip(), origin
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SigningKeyError(
+            f"cannot read ORGQL_AUTH_SIGNING_KEY_FILE ({path}): {reason}"
+        ) from None
+    except UnicodeDecodeError:
+        raise SigningKeyError(f"{origin} is not UTF-8 text") from None
 
 
 def development_key(path: Path) -> str:

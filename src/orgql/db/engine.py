@@ -43,6 +43,8 @@ def make_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
+        # Bind parameters (emails, names) never reach an error message or a log line.
+        hide_parameters=True,
         pool_timeout=pool_timeout,
         connect_args=connect_args,
     )

@@ -22,6 +22,7 @@ from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.limits import LIMIT_CODES, Limits
 from orgql.graphql.schema import build_schema
+from orgql.loopback import is_local_request
 from orgql.settings import Settings
 
 
@@ -145,9 +146,10 @@ def http_error_response(error: HTTPException) -> Response:
 
 def development_headers(request: Request) -> dict[str, str] | None:
     """In development GraphiQL opens with an admin token in its headers: the first query
-    works without a login. Never in production."""
+    works without a login. Never in production, and only for a browser on this machine
+    (:func:`orgql.loopback.is_local_request`: no proxy, no rebound name)."""
     settings: Settings = request.state.settings
-    if settings.environment != "development":
+    if settings.environment != "development" or not is_local_request(request):
         return None
     token = authenticator_of(request).issue_admin("graphiql").access_token
     return {"Authorization": f"Bearer {token}"}
