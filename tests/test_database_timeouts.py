@@ -93,16 +93,15 @@ async def test_the_change_goes_through_once_the_lock_is_released(
     assert retried.json()["description"] == "later"
 
 
-async def test_a_lock_timeout_is_a_503_too(
+async def test_a_lock_wait_past_the_lock_timeout_is_a_503_too(
     database_url: str,
     engine: AsyncEngine,
     client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
 ) -> None:
-    async with engine.connect() as connection:
-        name = await connection.scalar(text("SELECT current_database()"))
-        await connection.execute(text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '100ms'"))
-        await connection.commit()
-    app = create_app(Settings(database_url=database_url, db_statement_timeout_seconds=30))
+    settings = Settings(
+        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
+    )
+    app = create_app(settings)
     async with (
         app.router.lifespan_context(app) as state,
         client_for(app, state or {}) as client,

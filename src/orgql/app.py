@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
             command_timeout=settings.db_command_timeout_seconds,
             pool_timeout=settings.db_pool_timeout_seconds,
             statement_timeout=settings.db_statement_timeout_seconds,
+            lock_timeout=settings.db_lock_timeout_seconds,
         )
         sessionmaker = make_sessionmaker(active)
         database_watch.watch(active)

@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: float | None = Field(
         default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."
     )
+    db_lock_timeout_seconds: float | None = Field(
+        default=1.0,
+        gt=0,
+        description="PostgreSQL lock_timeout of the app's connections: a write waiting longer"
+        " for a row another transaction holds answers 503 STATEMENT_TIMEOUT with Retry-After.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body, on every route (413)."
     )

@@ -20,6 +20,7 @@ def make_engine(
     command_timeout: float | None = 30.0,
     pool_timeout: float = 10.0,
     statement_timeout: float | None = None,
+    lock_timeout: float | None = None,
 ) -> AsyncEngine:
     """An engine whose every wait is bounded: a database that is gone or silent gives an
     error within the timeouts (the gateway answers 503), never a request that hangs.
@@ -30,9 +31,9 @@ def make_engine(
     # filter) inflate cost estimates past jit_above_cost, so that PostgreSQL spent ~270 ms
     # compiling a 2 ms query (descendants of 20 organizations, 100,000 in all).
     server_settings = {"jit": "off"}
-    if statement_timeout is not None:
-        milliseconds = max(1, round(statement_timeout * 1000))
-        server_settings["statement_timeout"] = str(milliseconds)
+    for name, seconds in (("statement_timeout", statement_timeout), ("lock_timeout", lock_timeout)):
+        if seconds is not None:
+            server_settings[name] = str(max(1, round(seconds * 1000)))  # milliseconds
     connect_args: dict[str, object] = {
         "timeout": connect_timeout,
         "command_timeout": command_timeout,
