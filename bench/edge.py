@@ -198,7 +198,7 @@ def build_chain(base: str, token: str) -> str:
 def truncated_body(base: str, token: str, key: str) -> Answer:
     """Announce 400 bytes, send 40, hang up: the write must not run (checked afterwards)."""
     host, port = base.removeprefix("http://").split(":")
-    body = json.dumps({"name": "edge truncated " + "x" * 300}).encode()
+    body = json.dumps({"name": "edge truncated " + "x" * 100}).encode()
     request = (
         f"POST /ccadmin/v1/organizations HTTP/1.1\r\nHost: {host}\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
@@ -336,7 +336,7 @@ def run_cases(edge: Edge, deepest: str, database_url: str) -> None:
         edge.rest(
             "POST",
             "/ccadmin/v1/organizations",
-            {"name": "edge truncated " + "x" * 300},
+            {"name": "edge truncated " + "x" * 100},
             **{"Idempotency-Key": key},
         ),
     )

@@ -164,7 +164,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         database = describe(settings, url)
         if seeded is not None:
             database += " (demo data loaded)" if seeded else " (demo data kept)"
-        print(f"orgql: GraphiQL at http://{host}:{port}/graphql, database: {database}")
+        from orgql.graphql.limits import Limits  # strawberry: only for the commands that serve
+
+        # GraphiQL only where it is served (never in production, README "Limits").
+        what = "GraphiQL" if Limits.from_settings(settings).graphiql else "GraphQL"
+        print(f"orgql: {what} at http://{host}:{port}/graphql, database: {database}")
         if settings.environment == "development":
             # The first look needs no login: a ready admin token, for development only.
             from orgql.auth.tokens import Authenticator
