@@ -75,10 +75,13 @@ async def test_aliases_over_the_limit_are_refused(limited: Limited) -> None:
 async def test_tokens_over_the_limit_are_refused(limited: Limited) -> None:
     # "{ sites { id } }" is 6 tokens; each "id" more is one.
     async with limited(graphql_max_tokens=9) as client:
-        over = await _post(client, "{ sites { id id id id id } }")
+        refused = await client.post("/graphql", json={"query": "{ sites { id id id id id } }"})
         at = await _post(client, "{ sites { id id id id } }")
 
+    over = refused.json()
+    assert refused.status_code == 400, over
     assert "Document contains more than 9 tokens" in over["errors"][0]["message"]
+    assert over["errors"][0]["extensions"] == {"code": "TOO_MANY_TOKENS"}
     assert "errors" not in at
 
 

@@ -20,7 +20,7 @@ from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
-from orgql.graphql.limits import LIMIT_CODES, Limits
+from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.schema import build_schema
 from orgql.loopback import is_local_request
 from orgql.settings import Settings
@@ -67,6 +67,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)
+                    code_token_refusal(getattr(result, "errors", None))
                     if refused_by_limits(result):
                         kwargs["sub_response"].status_code = 400
                     return result
@@ -117,7 +118,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
 def refused_by_limits(result: object) -> bool:
     """Whether the document was refused for asking too much (a fragment cycle, depth,
-    aliases, cost): 400, like a body too large, rather than the 200 of other validation
+    aliases, cost, tokens): 400, like a body too large, rather than the 200 of other validation
     errors (GraphQL over HTTP, application/json)."""
     errors = getattr(result, "errors", None) or ()
     return getattr(result, "data", None) is None and any(

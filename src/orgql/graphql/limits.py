@@ -8,7 +8,7 @@ by a rule; tokens while parsing. All refuse the document before anything runs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from orgql.settings import Settings
 
 #: Codes of the refusals that mean "this document asks too much" (HTTP 400).
 LIMIT_CODES = frozenset(
-    {"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY"}
+    {"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY", "TOO_MANY_TOKENS"}
 )
 
 
@@ -145,6 +145,19 @@ def directives_rule(max_directives: int) -> type[ValidationRule]:
             self._check(node)
 
     return DirectivesPerField
+
+
+def code_token_refusal(errors: Iterable[GraphQLError] | None) -> None:
+    """Give the token limit's refusal its code, ``TOO_MANY_TOKENS``, like the other limits.
+
+    strawberry's MaxTokensLimiter has graphql-core's parser count tokens (a document over the
+    limit is never fully parsed); the parser's syntax error is the refusal, and says only
+    "Syntax Error: Document contains more than N tokens. Parsing aborted."."""
+    for error in errors or ():
+        if "Document contains more than" in error.message and error.message.endswith(
+            "tokens. Parsing aborted."
+        ):
+            error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
 
 
 def limit_extensions(limits: Limits) -> list[Any]:
