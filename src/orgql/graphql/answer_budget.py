@@ -79,4 +79,6 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
 
 def with_limit(executor: type[BudgetedExecutor], limit: int) -> type[BudgetedExecutor]:
     """``executor`` whose operations may answer at most ``limit`` fields."""
-    return type(executor.__name__, (executor,), {"answer_limit": limit})
+    return type(
+        executor.__name__, (executor,), {"answer_limit": limit, "__module__": executor.__module__}
+    )
