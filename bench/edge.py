@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from orgql.core.demo import seed_demo
+from orgql.core.reference.demo import seed_demo
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 from orgql.settings import to_asyncpg_url

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from orgql.app import create_app
-from orgql.core.demo import seed_demo
+from orgql.core.reference.demo import seed_demo
 from orgql.db import models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade

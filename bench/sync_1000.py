@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from orgql.app import create_app
-from orgql.core.demo import seed_demo
+from orgql.core.reference.demo import seed_demo
 from orgql.db import models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade

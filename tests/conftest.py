@@ -28,12 +28,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgql.app import create_app
 from orgql.auth.tokens import Authenticator
-from orgql.core import webhooks
-from orgql.core.demo import seed_demo
+from orgql.core.events import webhooks
+from orgql.core.reference.demo import seed_demo
 from orgql.db.embedded import EmbeddedPostgres
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 from orgql.settings import Settings, to_asyncpg_url
+
+# Fixtures every domain's tests use: the GraphQL client and input builders, the REST samples.
+pytest_plugins = ["graphql_fixtures", "rest.fixtures"]
 
 # One fixed admin signing key for the run: no development key file written by the tests.
 os.environ.setdefault("ORGQL_AUTH_SIGNING_KEY", "test-signing-key-" + "0" * 32)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.core.errors import Codes, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.core.errors import OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import alembic_config, upgrade
 from orgql.observability.logs import logging_config
@@ -113,7 +113,7 @@ async def require_current_schema(engine: AsyncEngine) -> None:
 
 
 async def seed(engine: AsyncEngine) -> bool:
-    from orgql.core.demo import seed_demo
+    from orgql.core.reference.demo import seed_demo
 
     async with make_sessionmaker(engine)() as session, session.begin():
         return await seed_demo(session)
@@ -241,7 +241,7 @@ def read_json(path: Path) -> object:
 
 
 def cmd_import_reference(args: argparse.Namespace, settings: Settings) -> int:
-    from orgql.core.reference import import_reference_data, parse_reference_data
+    from orgql.core.reference.data import import_reference_data, parse_reference_data
 
     # Validate before touching the database: bad input fails fast and changes nothing.
     data = parse_reference_data(read_json(args.file))
@@ -272,7 +272,7 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_app_key(args: argparse.Namespace, settings: Settings) -> int:
-    from orgql.core import app_keys
+    from orgql.core.access import app_keys
 
     async def run(url: str) -> list[str]:
         async with open_engine(url) as engine:

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from typing import Any
 
-from orgql.core import webhooks
+from orgql.core.events import webhooks
 from orgql.db.engine import make_sessionmaker
 from orgql.db.event_models import WebhookSubscription
 from orgql.settings import Settings

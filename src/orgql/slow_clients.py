@@ -36,7 +36,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_model
 from orgql.settings import Settings
 

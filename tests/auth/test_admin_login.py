@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.auth.signing import SigningKeyError, development_key, signing_key
 from orgql.cli import main
-from orgql.core import app_keys
+from orgql.core.access import app_keys
 from orgql.db import access_models
 from orgql.db.engine import make_sessionmaker
 from orgql.settings import Settings

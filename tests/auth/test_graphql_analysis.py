@@ -25,7 +25,7 @@ from graphql import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.app import create_app
-from orgql.core.organizations import MAX_HIERARCHY_DEPTH
+from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 from orgql.graphql.list_bounds import LIST_BOUNDS, USER_ERRORS_BOUND
 from orgql.graphql.schema import schema
 from orgql.settings import Settings

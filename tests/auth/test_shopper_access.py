@@ -1,7 +1,7 @@
 """A shopper (a bearer token of the merchant's identity provider, ``sub`` = profile id)
 reads the organizations they are a member of, and of their ancestors only id and name;
 every other account is answered as a missing id; an inactive profile reads nothing. The
-rule is core.access; GraphQL and REST are checked side by side. Demo data: profile 110000
+rule is core.access.checks; GraphQL and REST are checked side by side. Demo data: profile 110000
 is a member of 100001 only (100002 is its child, 100003 its grandchild)."""
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ async def test_shopper_tokens_are_checked_against_a_jwks_url(
 
 
 # ---------------------------------------------------------------- one rule on both transports
-# core.access: a shopper sees their accounts; of their ancestors only id and name; nothing of
+# core.access.checks: a shopper sees their accounts; of their ancestors only id and name; nothing of
 # any other account (answered as a missing id); an inactive profile sees nothing.
 
 DEEP = "120000"  # a member of 100003 only: its ancestors are 100002 and 100001

@@ -13,7 +13,7 @@ import pytest
 
 from orgql.auth import tokens
 from orgql.auth.tokens import Authenticator
-from orgql.core.principals import Role
+from orgql.core.access.principals import Role
 
 
 def _bearer(authenticator: Authenticator, claims: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.financial.plan import FailedAddress, plan_sync
 from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orgql.core.errors import OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.plan import FailedAddress
 from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import pytest
-from graphql_client import GraphQL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations
-from orgql.core.organization_input import parse_new_organization
+from graphql_client import GraphQL
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations.input import parse_new_organization
 
 # bench/scenarios.py's page document: ancestors, parent, five derived fields, effective site
 # values with their contract and sources.
@@ -122,7 +122,7 @@ async def test_a_page_of_100_costs_the_statements_of_a_page_of_10(
     assert max(depths) == 14
     assert hundred == ten
     # One: the SQL plan reads the page, its ancestors and the site values of them all with
-    # their contracts in one statement (core.page_sql); without it (shoppers,
+    # their contracts in one statement (graphql.execution.page_sql); without it (shoppers,
     # ORGQL_GRAPHQL_SQL_PLANS=false) three: the page with its ancestors, the default site,
     # the site values with their contracts.
     assert hundred == 1

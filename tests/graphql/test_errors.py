@@ -9,9 +9,10 @@ import re
 
 import httpx
 import pytest
-from graphql_client import GraphQL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from graphql_client import GraphQL
 
 ROLES = '{ organization(id: "100001") { name relativeRoles { function } } }'
 

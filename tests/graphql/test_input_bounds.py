@@ -1,4 +1,4 @@
-"""GraphQL inputs share the core's bounds on lists and key sets (core/validation.py
+"""GraphQL inputs share the core's bounds on lists and key sets (core/common/validation.py
 MAX_ITEMS): past them, a user error naming the field, never a 503 from the driver's limit of
 32,767 bind parameters. A stored integer past 64 bits cannot poison later answers."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphql_client import CREATE_ORGANIZATION, GraphQL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.core.validation import MAX_ITEMS
+from graphql_client import CREATE_ORGANIZATION, GraphQL
+from orgql.core.common.validation import MAX_ITEMS
 
 OVER_DRIVER_LIMIT = 32_768
 

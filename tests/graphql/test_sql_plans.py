@@ -14,14 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql_client import GraphQL, contract_input
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 
+from graphql_client import GraphQL, contract_input
 from orgql.app import create_app
-from orgql.core import page_sql
-from orgql.graphql.compiled import executor as compiled
+from orgql.graphql.execution import executor as compiled
+from orgql.graphql.execution import page_sql
 from orgql.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

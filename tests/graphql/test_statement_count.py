@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import pytest
-from graphql_client import GraphQL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import organizations
-from orgql.core.organization_input import parse_new_organization
+from graphql_client import GraphQL
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations.input import parse_new_organization
 from orgql.settings import Settings
 
 TREES = 21

@@ -1,4 +1,4 @@
-"""Every list and every set of keys in a request is bounded (core/validation.py MAX_ITEMS):
+"""Every list and every set of keys in a request is bounded (core/common/validation.py MAX_ITEMS):
 more is a 400 naming the field, refused before any per-item work, far below the 32,767 bind
 parameters asyncpg takes in one statement (past which a request was answered 503 "the
 database is not accepting connections")."""
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.errors import MAX_DETAILS
-from orgql.core.validation import MAX_ITEMS
+from orgql.core.common.errors import MAX_DETAILS
+from orgql.core.common.validation import MAX_ITEMS
 from orgql.db import models
 from rest.builders import ORGANIZATIONS, secondary_address
 from rest.request_builders import STORE_REQUESTS, request_document, typed_address

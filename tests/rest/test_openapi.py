@@ -11,16 +11,17 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from orgql.core import organization_changes, organization_input
-from orgql.core import organization_request_draft as request_draft
-from orgql.core import organization_request_input as request_input
 from orgql.core.financial import sync as financial_sync
-from orgql.rest import shapes_financial as financial_shapes
-from orgql.rest import shapes_organization_requests as request_shapes
-from orgql.rest import shapes_organization_updates as update_shapes
-from orgql.rest import shapes_organizations as organization_shapes
-from orgql.rest import shapes_site_properties as site_shapes
+from orgql.core.organizations import changes as organization_changes
+from orgql.core.organizations import input as organization_input
+from orgql.core.requests import draft as request_draft
+from orgql.core.requests import input as request_input
+from orgql.rest.financial import shapes as financial_shapes
 from orgql.rest.json_schema import Components, Schema
+from orgql.rest.organizations import shapes as organization_shapes
+from orgql.rest.organizations import update_shapes
+from orgql.rest.requests import shapes as request_shapes
+from orgql.rest.sites import shapes as site_shapes
 
 OPENAPI = "/ccadmin/v1/openapi.json"
 

@@ -1,5 +1,5 @@
 """Real answers of every REST route, successes and errors, conform to the OpenAPI document
-that is generated from the shapes the renderers build (``rest/shapes*.py``)."""
+that is generated from the shapes the renderers build (``rest/**/*shapes.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orgql.core import app_keys
+from orgql.core.access import app_keys
 from orgql.db.engine import make_sessionmaker
 from rest.conformance import Conformance
 from rest.request_builders import ADMIN_REQUESTS, STORE_REQUESTS, request_document, set_site

@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_receiver import Receiver
 from webhook_support import Clock, deliver_everything, outbox, subscribe
 
-from orgql.core import organization_updates, organizations, site_properties
-from orgql.core.organization_changes import parse_changes
-from orgql.core.organization_input import parse_new_organization
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations import updates as organization_updates
+from orgql.core.organizations.changes import parse_changes
+from orgql.core.organizations.input import parse_new_organization
+from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.db.event_models import OutboxEvent, WebhookSubscription
 from orgql.webhooks.dispatcher import Dispatcher

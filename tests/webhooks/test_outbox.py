@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_support import deliveries_of, outbox, subscribe
 
-from orgql.core import events
+from orgql.core.events import outbox as events
 from orgql.db.engine import make_sessionmaker
 from rest.request_builders import ADMIN_REQUESTS, STORE_REQUESTS, request_document
 

@@ -22,7 +22,7 @@ from webhook_support import (
     subscribe,
 )
 
-from orgql.core.events import EventType
+from orgql.core.events.outbox import EventType
 from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
 from orgql.webhooks.signing import verify
 

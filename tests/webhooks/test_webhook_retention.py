@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from webhook_receiver import Receiver
 from webhook_support import Clock, emit_committed, subscribe
 
-from orgql.core import webhooks
-from orgql.core.events import EventType
+from orgql.core.events import webhooks
+from orgql.core.events.outbox import EventType
 from orgql.db.engine import make_sessionmaker
 from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from webhook_receiver import Receiver
 from webhook_support import emit_committed
 
-from orgql.core.events import EventType
+from orgql.core.events.outbox import EventType
 from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
 
 SUBSCRIPTIONS = "/ccadmin/v1/webhookSubscriptions"

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orgql.core import events, webhooks
+from orgql.core.events import outbox as events
+from orgql.core.events import webhooks
 from orgql.db.engine import make_sessionmaker
 from orgql.db.event_models import OutboxEvent, WebhookDelivery
 from orgql.webhooks.dispatcher import Dispatcher

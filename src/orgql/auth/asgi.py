@@ -7,7 +7,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orgql.auth.tokens import Authenticator
-from orgql.core.principals import ANONYMOUS, Principal
+from orgql.core.access.principals import ANONYMOUS, Principal
 
 PRINCIPAL = "orgql.principal"
 AUTHENTICATOR = "orgql.authenticator"

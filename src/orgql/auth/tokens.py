@@ -17,7 +17,7 @@ from typing import Any, Literal
 import jwt
 
 from orgql.auth.signing import signing_key
-from orgql.core.principals import ANONYMOUS, Principal, Role
+from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.settings import Settings
 
 ADMIN_ALGORITHMS = ["HS256"]

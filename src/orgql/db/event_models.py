@@ -18,7 +18,7 @@ from orgql.db.models import Base
 
 
 class OutboxEvent(Base):
-    """One change, written in the transaction that made it (see core/events.py)."""
+    """One change, written in the transaction that made it (see core/events/outbox.py)."""
 
     __tablename__ = "outbox_events"
 

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.types import Info as StrawberryInfo
 
-from orgql.core import access, history, repository
-from orgql.core.principals import ANONYMOUS, Principal
+from orgql.core.access import checks as access
+from orgql.core.access.principals import ANONYMOUS, Principal
+from orgql.core.history import service as history
+from orgql.core.organizations import repository
 from orgql.db import models
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
@@ -47,7 +49,7 @@ class Context:
     loaders: Loaders = field(init=False)
     # Point-in-time reads: one set of loaders per instant asked for in the request.
     _loaders_as_of: dict[datetime, Loaders] = field(default_factory=dict)
-    #: Organization objects of ancestors by (instant, id) (graphql.organization; the instant
+    #: Organization objects of ancestors by (instant, id) (graphql.organizations.types; the instant
     #: is None for live reads): a page's organizations share most of their ancestors, each
     #: is built once per request, and an ancestor read at an instant is not today's.
     organizations: dict[tuple[datetime | None, str], object] = field(default_factory=dict)
@@ -100,7 +102,7 @@ class Context:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A mutation's transaction: committed on success, rolled back on any exception.
-        The history it records names the caller (core.history)."""
+        The history it records names the caller (core.history.service)."""
         async with self._lock:
             if self._reading:  # reads came first: the writes get a transactional session
                 # No read runs now (we hold the lock): close the session, keep the caches.
@@ -130,7 +132,7 @@ class Context:
         return await asyncio.shield(self._default_site)
 
     async def access(self) -> access.Access:
-        """What the caller may see (core.access): read once per request, no statement for
+        """What the caller may see (core.access.checks): read once per request, no statement for
         an admin, one for a shopper, shared by every resolver that asks."""
         if self.principal.is_admin:
             return access.EVERYTHING

@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
-from orgql.core.errors import OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 

@@ -16,18 +16,15 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from orgql.core import (
-    descendants,
-    organization_request_reads,
-    point_in_time,
-    repository,
-    site_property_views,
-    webhooks,
-)
+from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
-from orgql.core.inheritance import chain_of
-from orgql.core.repository import ContractView
+from orgql.core.history import point_in_time
+from orgql.core.inheritance.rules import chain_of
+from orgql.core.organizations import descendants, repository
+from orgql.core.organizations.repository import ContractView
+from orgql.core.requests import reads as organization_request_reads
+from orgql.core.sites import views as site_property_views
 from orgql.db import financial_models, models, request_models
 
 K = TypeVar("K", bound=Hashable)
@@ -306,7 +303,7 @@ def make_loaders(run: SessionRunner) -> Loaders:
 
 def make_loaders_as_of(run: SessionRunner, current: Loaders, as_of: datetime) -> Loaders:
     """Loaders reading organizations, addresses, site values and memberships as they were at
-    ``as_of`` (core.point_in_time). Contracts (a change writes a new one), sites, roles and
+    ``as_of`` (core.history.point_in_time). Contracts (a change writes a new one), sites, roles and
     profiles are read as they are now, through the ``current`` loaders."""
 
     def at(

@@ -16,7 +16,7 @@ from orgql.graphql.context import Info
 class IsAdmin(BasePermission):
     message = "an admin access token is required"
     #: has_permission reads only ``info.context`` (not the object or the arguments): the
-    #: compiled executor asks once per field and request (graphql/compiled/plan.py).
+    #: compiled executor asks once per field and request (graphql/execution/plan.py).
     context_only = True
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -37,7 +37,7 @@ ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
 class IsSignedIn(BasePermission):
-    """Admins and shoppers; what a shopper then reads, the core decides (core.access)."""
+    """Admins and shoppers; what a shopper then reads, the core decides (core.access.checks)."""
 
     message = "an access token is required"
     error_extensions = {"code": "UNAUTHENTICATED"}

@@ -13,20 +13,20 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from orgql.graphql.answer_budget import BudgetedExecutor, with_limit
-from orgql.graphql.compiled.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.errors import MaskUnexpectedErrors
-from orgql.graphql.financial import FinancialMutations
+from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
+from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
+from orgql.graphql.execution.executor import CompiledExecutor, SqlPlanExecutor
+from orgql.graphql.financial.operations import FinancialMutations
 from orgql.graphql.limits import Limits, limit_extensions
-from orgql.graphql.organization_operations import OrganizationMutations, OrganizationQueries
-from orgql.graphql.organization_requests import (
+from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
+from orgql.graphql.organizations.updates import OrganizationUpdateMutations
+from orgql.graphql.requests.operations import (
     OrganizationRequestMutations,
     OrganizationRequestQueries,
     OrganizationRequestStoreMutations,
 )
-from orgql.graphql.organization_updates import OrganizationUpdateMutations
-from orgql.graphql.site_properties import SitePropertiesMutations
-from orgql.graphql.webhooks import WebhookMutations, WebhookQueries
+from orgql.graphql.sites.operations import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 

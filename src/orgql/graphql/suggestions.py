@@ -19,7 +19,7 @@ import orjson
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from orgql.core.errors import OrgqlError
+from orgql.core.common.errors import OrgqlError
 
 _DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
 _QUOTED = re.compile(r"'([^']*)'")

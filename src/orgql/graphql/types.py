@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from orgql.core.errors import ErrorDetail
-from orgql.core.repository import ContractView
+from orgql.core.common.errors import ErrorDetail
+from orgql.core.organizations.repository import ContractView
 from orgql.db import models
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
 
 #: Where the running claim travels in the ASGI scope, for the transports' units of work.

@@ -15,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.auth.asgi import PRINCIPAL
-from orgql.core.errors import Codes, ErrorKind, OrgqlError
-from orgql.core.principals import ANONYMOUS, Principal, Role
+from orgql.core.access.principals import ANONYMOUS, Principal, Role
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
 from orgql.idempotency import claims
 from orgql.rest.errors import error_response

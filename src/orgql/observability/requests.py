@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics

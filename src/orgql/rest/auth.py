@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.auth.tokens import IssuedToken
-from orgql.core import app_keys
-from orgql.core.errors import ErrorKind, OrgqlError
+from orgql.core.access import app_keys
+from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_response
 from orgql.rest.shapes import AccessToken
 from orgql.rest.transport import endpoint, read_body, unit_of_work

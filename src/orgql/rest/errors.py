@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
 
-from orgql.core.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 from orgql.rest.shapes import ErrorEntry, ErrorModel
 
 logger = logging.getLogger("orgql.rest")

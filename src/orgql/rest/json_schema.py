@@ -1,4 +1,4 @@
-"""JSON Schema (the OpenAPI 3.1 dialect) from the ``TypedDict`` shapes of ``rest/shapes*.py``.
+"""JSON Schema (the OpenAPI 3.1 dialect) from the ``TypedDict`` shapes of ``rest/**/*shapes.py``.
 
 The renderers build those shapes (mypy checks every key and type), and the OpenAPI document
 is generated from them here, so a key is declared once. Supported: ``str``, ``int``,

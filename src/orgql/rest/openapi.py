@@ -2,7 +2,7 @@
 
 Generated, not written: paths, methods and parameters come from the route table
 (``rest/routes.py``), request and response schemas from the ``TypedDict`` shapes the
-renderers build (``rest/shapes*.py``, through ``rest/json_schema.py``). What every route
+renderers build (``rest/**/*shapes.py``, through ``rest/json_schema.py``). What every route
 shares is added here once: the errorModel answers (401 when secured, 413 when a body is read,
 Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key header.
 """
@@ -16,9 +16,9 @@ from http import HTTPStatus
 from orgql import idempotency
 from orgql.rest.json_schema import Components, JSONSchema, ref
 from orgql.rest.operation import Operation, Resource
+from orgql.rest.organizations.shapes import OPEN_SHAPES
+from orgql.rest.organizations.update_shapes import UpdateOrganization
 from orgql.rest.shapes import ErrorModel
-from orgql.rest.shapes_organization_updates import UpdateOrganization
-from orgql.rest.shapes_organizations import OPEN_SHAPES
 
 INFO = {
     "title": "orgql OCC-compatible REST shim",

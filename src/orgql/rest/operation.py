@@ -23,7 +23,7 @@ class Operation:
 
     handler: Endpoint
     operation_id: str
-    #: The success body's shape (a TypedDict of ``rest/shapes*.py``); None: any JSON object,
+    #: The success body's shape (a TypedDict of ``rest/**/*shapes.py``); None: any JSON object,
     #: or no body when ``ok_status`` is 204.
     ok: type | None
     ok_description: str

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import cast
 
-from orgql.core import access
-from orgql.core.organization_views import OrganizationView
-from orgql.core.organizations import ROLE_FUNCTIONS
-from orgql.core.repository import ContractView
+from orgql.core.access import checks as access
+from orgql.core.organizations.repository import ContractView
+from orgql.core.organizations.service import ROLE_FUNCTIONS
+from orgql.core.organizations.views import OrganizationView
 from orgql.db import models
-from orgql.rest import shapes_organizations as shapes
+from orgql.rest.organizations import shapes
 from orgql.rest.shapes import Link
 
 JSON = dict[str, object]
@@ -81,7 +81,7 @@ def optional_address(row: models.Address | None) -> shapes.Address | None:
 def organization_summary(
     row: models.Organization, seen: access.Access = access.EVERYTHING
 ) -> shapes.OrganizationSummary | None:
-    """An ancestor as ``seen`` sees it (core.access): a shopper's breadcrumb is its id and
+    """An ancestor as ``seen`` sees it (core.access.checks): a shopper's breadcrumb is its id and
     name; None if they see nothing of it (moved since their access was read)."""
     view = seen.view(row)
     if view is access.View.NONE:
@@ -145,7 +145,7 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-#: The keys answering each column of core.access.WITHHELD_WHEN_INACTIVE (own, in effect).
+#: The keys answering each column of core.access.checks.WITHHELD_WHEN_INACTIVE (own, in effect).
 _WITHHELD_KEYS: dict[str, tuple[str, ...]] = {
     "contract_id": ("contract", "derivedContract"),
     "payment_methods": ("paymentMethods", "derivedPaymentMethods"),

@@ -19,27 +19,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.core import organization_request_reads, organizations
-from orgql.core.validation import MAX_OFFSET
-from orgql.rest import (
-    auth,
-    financial,
-    openapi,
-    organization_updates,
-    site_properties,
-    store_organizations,
-    webhooks,
-)
-from orgql.rest import organization_requests as requests
-from orgql.rest import organizations as organization_routes
-from orgql.rest import shapes_financial as financial_shapes
-from orgql.rest import shapes_organization_requests as request_shapes
-from orgql.rest import shapes_organizations as organization_shapes
-from orgql.rest import shapes_site_properties as site_shapes
+from orgql.core.common.validation import MAX_OFFSET
+from orgql.core.organizations import service as organizations
+from orgql.core.requests import reads as organization_request_reads
+from orgql.rest import auth, openapi
 from orgql.rest.errors import http_error_response
+from orgql.rest.events import handlers as webhooks
+from orgql.rest.financial import handlers as financial
+from orgql.rest.financial import shapes as financial_shapes
 from orgql.rest.operation import Operation, Resource, header, query
-from orgql.rest.organization_request_render import EXPAND_VALUES
+from orgql.rest.organizations import handlers as organization_routes
+from orgql.rest.organizations import shapes as organization_shapes
+from orgql.rest.organizations import store as store_organizations
+from orgql.rest.organizations import updates as organization_updates
+from orgql.rest.requests import handlers as requests
+from orgql.rest.requests import shapes as request_shapes
+from orgql.rest.requests.render import EXPAND_VALUES
 from orgql.rest.shapes import AccessToken, LoginForm
+from orgql.rest.sites import handlers as site_properties
+from orgql.rest.sites import shapes as site_shapes
 from orgql.rest.transport import SITE_HEADER, endpoint
 
 

@@ -1,8 +1,8 @@
 """The REST shim's JSON shapes shared by every route: links, the errorModel, access tokens.
 
 Each request and response body is declared once, as a ``TypedDict`` in this module family
-(``shapes_*.py``). The renderers return these types, so mypy holds them to every key and
-type; the OpenAPI document's schemas are generated from them (``rest/json_schema.py``).
+(``rest/<domain>/*shapes.py``). The renderers return these types, so mypy holds them to every key
+and type; the OpenAPI document's schemas are generated from them (``rest/json_schema.py``).
 Keys and their order are the vendor's (``/work/shared/spec``); no ``from __future__ import
 annotations`` here, so ``NotRequired`` is seen at runtime.
 """

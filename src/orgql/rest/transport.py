@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from orgql.auth.asgi import principal_of
-from orgql.core import history
-from orgql.core.errors import Codes, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (

@@ -1,7 +1,7 @@
 """LISTEN for the outbox's notifications, so an idle dispatcher wakes when an event with a
 delivery commits instead of at its next poll.
 
-:func:`orgql.core.events.emit_many` sends ``NOTIFY orgql_webhooks`` when it wrote a delivery;
+:func:`orgql.core.events.outbox.emit_many` sends ``NOTIFY orgql_webhooks`` when it wrote a delivery;
 PostgreSQL delivers it at commit, and never for a transaction that rolled back. Polling stays
 the safety net: a lost listening connection is opened again on the next wake-up, and until
 then the poll interval bounds the delay.
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from orgql.core.events import NOTIFY_CHANNEL
+from orgql.core.events.outbox import NOTIFY_CHANNEL
 
 logger = logging.getLogger("orgql.webhooks")
 

@@ -19,9 +19,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.validation import column_length, is_storable_text
 from orgql.core.financial.source import SourceAccount, SourceAddress
-from orgql.core.validation import column_length, is_storable_text
 from orgql.db import financial_models, models
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -26,12 +26,15 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core import change_events, effects, events, organizations
-from orgql.core.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.ids import next_ids
+from orgql.core.events import lifecycle as change_events
+from orgql.core.events import outbox as events
 from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
-from orgql.core.ids import next_ids
-from orgql.core.move_lock import hold_off_moves
+from orgql.core.inheritance import effects
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.db import financial_models, models
 
 logger = logging.getLogger("orgql.financial")

@@ -20,7 +20,8 @@ def upgrade() -> None:
     op.create_table(
         "outbox_events",
         # The global order: per organization, emits are serialized until commit (an
-        # advisory lock, core/events.py), so within one organization id order is commit order.
+        # advisory lock, core/events/outbox.py), so within one organization id order is commit
+        # order.
         sa.Column("id", sa.BigInteger, sa.Identity(always=True), nullable=False),
         sa.Column("event_id", postgresql.UUID(as_uuid=True), nullable=False),
         sa.Column("type", sa.String(80), nullable=False),

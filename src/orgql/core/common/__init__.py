@@ -1,0 +1,1 @@
+"""What every domain shares: errors and codes, input validation, ids, opaque cursors."""

@@ -1,0 +1,301 @@
+"""Small typed readers for untrusted JSON-like documents.
+
+Each reader takes the document, a key and the error path, returns a typed value or records
+an :class:`ErrorDetail` and returns ``None``; the caller raises once with every problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence, Sized
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import FromClause, String
+
+from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+
+#: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
+MAX_OFFSET = 2**63 - 1
+
+#: The most items one list of a request may hold (members, paymentMethods, secondaryAddresses,
+#: siteOrganizationProperties, eventTypes, address types, ...) and the most properties one
+#: object may (dynamic properties included). Far above any real request, far below the 32,767
+#: bind parameters asyncpg takes in one statement; and it bounds the work spent per key or
+#: item before the request is refused (100002, or the list's own code).
+MAX_ITEMS = 1000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_storable_text(value: str) -> bool:
+    """PostgreSQL text holds no NUL and only valid UTF-8 (no lone surrogates)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_fields(value: object, path: str) -> list[str]:
+    """The paths (camelCase, as callers spell them) of the strings in a dataclass, nested ones
+    included, that PostgreSQL cannot take as a parameter: a query filter on such a string
+    must be refused as input, not fail in the driver."""
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return []
+    found: list[str] = []
+    for item in dataclasses.fields(value):
+        head, *rest = item.name.split("_")
+        name = f"{path}.{head}{''.join(part.title() for part in rest)}"
+        field_value = getattr(value, item.name)
+        if isinstance(field_value, str) and not is_storable_text(field_value):
+            found.append(name)
+        found += unstorable_fields(field_value, name)
+    return found
+
+
+class Problems:
+    """Collects validation problems; :meth:`raise_if_any` raises them as one error."""
+
+    def __init__(self) -> None:
+        self.details: list[ErrorDetail] = []
+
+    def add(self, code: str, message: str, path: str | None) -> None:
+        self.details.append(ErrorDetail(code, message, path))
+
+    def raise_if_any(self, kind: ErrorKind = ErrorKind.INVALID) -> None:
+        if self.details:
+            raise OrgqlError.from_details(self.details, kind)
+
+    def __bool__(self) -> bool:
+        return bool(self.details)
+
+
+def too_many(
+    value: Sized,
+    what: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+) -> bool:
+    """Records a problem and answers True when ``value`` holds more than :data:`MAX_ITEMS`
+    items (keys of an object); the caller then skips its per-item work."""
+    if len(value) <= MAX_ITEMS:
+        return False
+    problems.add(code, f"{what} holds {len(value)} items; at most {MAX_ITEMS} are allowed", path)
+    return True
+
+
+def unknown_keys(
+    doc: Mapping[str, object],
+    allowed: frozenset[str],
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+    what: str = "property",
+) -> None:
+    """Each key of ``doc`` that ``allowed`` does not hold, as a problem ("unknown property").
+    An object with more than :data:`MAX_ITEMS` keys is one problem, before any per-key work."""
+    if too_many(doc, path or "the request body", path, problems, code=code):
+        return
+    for key in sorted((key for key in doc if key not in allowed), key=str):
+        problems.add(code, f"unknown {what} {key!r}", join(path, str(key)))
+
+
+def join(path: str | None, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def column_length(table: FromClause, column: str) -> int | None:
+    column_type = table.c[column].type
+    return column_type.length if isinstance(column_type, String) else None
+
+
+def read_str(
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    max_length: int | None = None,
+    code: str = Codes.INVALID_INPUT,
+    required: str | None = None,
+) -> str | None:
+    """A string, trimmed; empty becomes None. Too long: 00004.
+
+    With ``required`` (an error code), a missing or blank value is reported with that code.
+    """
+    value = doc.get(key)
+    where = join(path, key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.add(required, f"{key} is required", where)
+        return None
+    if not isinstance(value, str):
+        problems.add(code, f"{key} must be a string", where)
+        return None
+    if _CONTROL.search(value) or not is_storable_text(value):
+        problems.add(code, f"{key} contains control characters", where)
+        return None
+    value = value.strip()
+    if max_length is not None and len(value) > max_length:
+        problems.add(
+            Codes.VALUE_TOO_LONG,
+            f"{key} is {len(value)} characters long; at most {max_length} are allowed",
+            where,
+        )
+        return None
+    return value or None
+
+
+def read_bool(
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+) -> bool | None:
+    """A boolean; the strings "true" and "false" are accepted as OCC clients send them."""
+    value = doc.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    problems.add(code, f"{key} must be true or false", join(path, key))
+    return None
+
+
+def read_decimal(
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+) -> Decimal | None:
+    """A non-negative number that fits NUMERIC(19, 4)."""
+    value = doc.get(key)
+    if value is None:
+        return None
+    where = join(path, key)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        problems.add(code, f"{key} must be a number", where)
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        problems.add(code, f"{key} must be a number", where)
+        return None
+    if not number.is_finite() or number < 0 or number >= Decimal("1e15"):
+        problems.add(code, f"{key} must be a number from 0 to 999999999999999", where)
+        return None
+    return number
+
+
+def read_datetime(
+    doc: Mapping[str, object], key: str, path: str | None, problems: Problems
+) -> datetime | None:
+    """An ISO 8601 timestamp ("2016-10-10T11:44:26.000Z"); without a zone it is UTC."""
+    raw = doc.get(key)
+    if raw is None:
+        return None
+    where = join(path, key)
+    if not isinstance(raw, str):
+        problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 timestamp", where)
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        problems.add(Codes.INVALID_INPUT, f"{key} is not an ISO 8601 timestamp: {raw!r}", where)
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def read_object(
+    doc: Mapping[str, object], key: str, path: str | None, problems: Problems
+) -> Mapping[str, object] | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        problems.add(Codes.INVALID_INPUT, f"{key} must be an object", join(path, key))
+        return None
+    return value
+
+
+def read_list(
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str = Codes.INVALID_INPUT,
+) -> Sequence[object] | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    where = join(path, key)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        problems.add(code, f"{key} must be a list", where)
+        return None
+    if too_many(value, key, where, problems):
+        return None
+    return value
+
+
+def read_ids(
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str,
+) -> list[str] | None:
+    """A list of ids, each a string or an object with ``id`` or ``repositoryId``."""
+    items = read_list(doc, key, path, problems, code=code)
+    if items is None:
+        return None
+    ids: list[str] = []
+    for index, item in enumerate(items):
+        value: object = item
+        if isinstance(item, Mapping):
+            value = item.get("id", item.get("repositoryId"))
+        if not isinstance(value, str) or not value.strip() or len(value) > 254:
+            problems.add(
+                code, f"{key} holds an invalid id: {value!r}", join(join(path, key), index)
+            )
+            continue
+        if not is_storable_text(value):
+            where = join(join(path, key), index)
+            problems.add(Codes.INVALID_INPUT, f"{key} holds an id that is not valid text", where)
+            continue
+        ids.append(value.strip())
+    return list(dict.fromkeys(ids))
+
+
+def read_reference(
+    doc: Mapping[str, object], key: str, path: str | None, problems: Problems, *, code: str
+) -> str | None:
+    """``{"id": "..."}`` or ``{"repositoryId": "..."}``; returns the id."""
+    value = doc.get(key)
+    if value is None:
+        return None
+    where = join(path, key)
+    ref = value.get("id", value.get("repositoryId")) if isinstance(value, Mapping) else value
+    if ref is None and isinstance(value, Mapping) and not value:
+        return None
+    if not isinstance(ref, str) or not ref.strip() or len(ref) > 254:
+        problems.add(code, f"{key} must be an object with an id", where)
+        return None
+    if not is_storable_text(ref):
+        problems.add(Codes.INVALID_INPUT, f"{key} names an id that is not valid text", where)
+        return None
+    return ref.strip()

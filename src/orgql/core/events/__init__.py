@@ -1,0 +1,1 @@
+"""Change events: the transactional outbox, lifecycle events, webhook subscriptions."""

@@ -1,0 +1,1 @@
+"""Organization history: who changed what and when, and point-in-time reads."""

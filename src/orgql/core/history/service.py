@@ -1,0 +1,97 @@
+"""Organization history: who changed what, and when.
+
+The database records every row written in the tracked tables (migration 0010), in the
+writing transaction: a failed mutation rolls its history back with it. The application only
+says who is writing (:func:`set_actor`, once per writing transaction) and reads the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.access.principals import Principal
+from orgql.db import history_models
+from orgql.db.models import Base
+
+#: Columns of a row image that say nothing a caller asked for (computed from others).
+_COMPUTED = frozenset({"name_key"})
+
+#: The most field changes one change can list: a row image holds one table's columns.
+MAX_FIELD_CHANGES = max(len(table.columns) for table in Base.metadata.tables.values())
+
+
+def actor_of(principal: Principal) -> str:
+    """How history names the caller: ``admin:<application key>``, ``shopper:<profile>``,
+    ``anonymous``."""
+    if principal.subject is None:
+        return principal.role.value
+    return f"{principal.role.value}:{principal.subject}"
+
+
+async def set_actor(session: AsyncSession, actor: str) -> None:
+    """Name the writer of the session's current transaction in the history it records.
+
+    Local to the transaction (``set_config(..., true)``): a pooled connection carries no actor
+    over to the next request. Call it at the start of each writing transaction."""
+    await session.execute(
+        text("SELECT set_config('orgql.actor', :actor, true)"), {"actor": actor[:200]}
+    )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One column of a row image: its value before and after the change."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Change:
+    row: history_models.OrganizationHistory
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        """The columns whose value differs (every column set, for an insert or a baseline;
+        every column, for a delete)."""
+        before = self.row.before or {}
+        after = self.row.after or {}
+        names = [name for name in {**before, **after} if name not in _COMPUTED]
+        return [
+            FieldChange(name, before.get(name), after.get(name))
+            for name in names
+            if before.get(name) != after.get(name)
+        ]
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    items: list[Change]
+    has_next: bool
+
+
+async def organization_history(
+    session: AsyncSession,
+    organization_id: str,
+    *,
+    limit: int,
+    before_id: int | None = None,
+    as_of: datetime | None = None,
+) -> ChangePage:
+    """The changes to an organization, its site properties, addresses and memberships,
+    newest first (by recording order); ``before_id`` continues a page, ``as_of`` stops at
+    that instant. One statement."""
+    table = history_models.OrganizationHistory
+    query = select(table).where(table.organization_id == organization_id)
+    if before_id is not None:
+        query = query.where(table.id < before_id)
+    if as_of is not None:
+        query = query.where(table.changed_at <= as_of)
+    rows = list(await session.scalars(query.order_by(table.id.desc()).limit(limit + 1)))
+    return ChangePage([Change(row) for row in rows[:limit]], has_next=len(rows) > limit)

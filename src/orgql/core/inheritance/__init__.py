@@ -1,0 +1,2 @@
+"""Derived (inherited) values: the rules, their SQL twin (the effective filter), the effects of
+a change."""

@@ -1,0 +1,475 @@
+"""Parse an untrusted createOrganization document into typed inputs.
+
+The document uses the OCC field names of ``spec/createOrganization.txt``; REST passes the
+request body, GraphQL translates its input type into the same names. Every shape rule and
+its error code lives here; rules that need the database live in :mod:`organizations`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import (
+    Problems,
+    column_length,
+    join,
+    read_bool,
+    read_datetime,
+    read_decimal,
+    read_ids,
+    read_list,
+    read_object,
+    read_reference,
+    read_str,
+    too_many,
+    unknown_keys,
+)
+from orgql.db import models
+
+ORGANIZATION_TYPES = ("none", "company", "division", "department", "group")
+CUSTOMER_TYPES = ("Standard", "Preferred", "Enterprise", "OEM", "Distributor", "Supplier")
+_TAX_EXEMPTION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-. ]{0,39}$")
+_EXTERNAL_REFERENCE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,252}[\x21-\x7e])?$")
+
+_ORG = models.Organization.__table__
+_ADDRESS = models.Address.__table__
+_CONTRACT = models.Contract.__table__
+
+#: OCC key -> (column, max length) for the plain string fields of an organization.
+ORGANIZATION_STRINGS = {
+    "description": "description",
+    "taxReferenceNumber": "tax_reference_number",
+    "vatReferenceNumber": "vat_reference_number",
+    "uniqueId": "unique_id",
+    "externalOrganizationId": "external_organization_id",
+    "partyId": "party_id",
+    "partyNumber": "party_number",
+}
+
+ADDRESS_FIELDS = {
+    "companyName": "company_name",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "address1": "address1",
+    "address2": "address2",
+    "address3": "address3",
+    "city": "city",
+    "state": "state",
+    "postalCode": "postal_code",
+    "country": "country",
+    "county": "county",
+    "phoneNumber": "phone_number",
+}
+#: The keys an address object may hold.
+ADDRESS_KEYS = frozenset(
+    [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]
+)
+REQUIRED_ADDRESS_FIELDS = (
+    "address1",
+    "city",
+    "companyName",
+    "country",
+    "phoneNumber",
+    "postalCode",
+    "state",
+)
+
+SITE_PROPERTY_KEYS = (
+    "contract",
+    "approvalRequired",
+    "orderPriceLimit",
+    "delegateApprovalManagement",
+    "useExternalApprovalWebhook",
+)
+
+KNOWN_KEYS = frozenset(
+    [
+        "name",
+        "type",
+        "customerType",
+        "active",
+        "dunsNumber",
+        "taxExemptionCode",
+        "organizationLogo",
+        "parentOrganization",
+        "members",
+        "paymentMethods",
+        "shippingMethods",
+        "useAllPaymentMethodsFromSite",
+        "useAllShippingMethodsFromSite",
+        "secondaryAddresses",
+        "billingAddress",
+        "shippingAddress",
+        *ORGANIZATION_STRINGS,
+        *SITE_PROPERTY_KEYS,
+    ]
+)
+
+
+#: OCC key -> column of the plain organization values (:func:`parse_columns`).
+COLUMN_KEYS = {
+    **ORGANIZATION_STRINGS,
+    "type": "type",
+    "customerType": "customer_type",
+    "dunsNumber": "duns_number",
+    "taxExemptionCode": "tax_exemption_code",
+    "organizationLogo": "organization_logo",
+    "paymentMethods": "payment_methods",
+    "shippingMethods": "shipping_methods",
+    "useAllPaymentMethodsFromSite": "use_all_payment_methods_from_site",
+    "useAllShippingMethodsFromSite": "use_all_shipping_methods_from_site",
+}
+
+
+@dataclass(frozen=True)
+class NewAddress:
+    address_type: str
+    fields: dict[str, str | None]
+    default_billing: bool = False
+    default_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class NewContract:
+    display_name: str
+    catalog_id: str
+    price_list_group_id: str
+    description: str | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    external_contract_reference: str | None = None
+    terms: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteProperties:
+    """Values for one (organization, site); ``None`` means "not set here"."""
+
+    contract: NewContract | None = None
+    approval_required: bool | None = None
+    order_price_limit: Decimal | None = None
+    delegate_approval_management: bool | None = None
+    use_external_approval_webhook: bool | None = None
+
+    def is_empty(self) -> bool:
+        return self == SiteProperties()
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    name: str
+    columns: dict[str, object]
+    parent_id: str | None = None
+    member_ids: list[str] = field(default_factory=list)
+    addresses: list[NewAddress] = field(default_factory=list)
+    billing_address_id: str | None = None
+    shipping_address_id: str | None = None
+    site_properties: SiteProperties = field(default_factory=SiteProperties)
+    dynamic_properties: dict[str, object] = field(default_factory=dict)
+
+
+def parse_new_organization(
+    doc: Mapping[str, object], dynamic_properties: Mapping[str, object] | None = None
+) -> NewOrganization:
+    """Validate the shape of a createOrganization document (rules of createOrganization.txt).
+
+    ``dynamic_properties`` are checked against their definitions by the service. Raises
+    :class:`OrgqlError` listing every problem found.
+    """
+    problems = Problems()
+    unknown_keys(doc, KNOWN_KEYS, None, problems)
+
+    name = read_str(
+        doc,
+        "name",
+        None,
+        problems,
+        max_length=column_length(_ORG, "name"),
+        required=Codes.NAME_EMPTY,
+    )
+
+    columns = parse_columns(doc, problems)
+    active = read_bool(doc, "active", None, problems)
+    columns["active"] = True if active is None else active
+
+    parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
+    member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []
+    billing_id = read_reference(
+        doc, "billingAddress", None, problems, code=Codes.INVALID_BILLING_ADDRESS
+    )
+    shipping_id = read_reference(
+        doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
+    )
+    addresses = _parse_addresses(doc, problems)
+    site_properties = parse_site_properties(doc, None, problems)
+
+    dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
+
+    problems.raise_if_any()
+    assert name is not None
+    return NewOrganization(
+        name=name,
+        columns=columns,
+        parent_id=parent_id,
+        member_ids=member_ids,
+        addresses=addresses,
+        billing_address_id=billing_id,
+        shipping_address_id=shipping_id,
+        site_properties=site_properties,
+        dynamic_properties=dynamic,
+    )
+
+
+def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
+    """Dynamic properties by name, at most :data:`MAX_ITEMS` of them (their definitions are
+    checked by the service); a key of the organization itself is not one."""
+    if too_many(values, "dynamicProperties", "dynamicProperties", problems):
+        return {}
+    dynamic: dict[str, object] = {}
+    for key, value in values.items():
+        if key in KNOWN_KEYS:
+            problems.add(Codes.INVALID_INPUT, f"{key!r} is not a dynamic property", key)
+        else:
+            dynamic[key] = value
+    return dynamic
+
+
+def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, object]:
+    """The plain organization values of a document (every key of :data:`COLUMN_KEYS` that
+    holds a value), by column. Absent, null and blank values are left out: on create they
+    mean "not set"; an update maps them to "clear" itself."""
+    columns: dict[str, object] = {}
+    for key, column in ORGANIZATION_STRINGS.items():
+        value = read_str(doc, key, None, problems, max_length=column_length(_ORG, column))
+        if value is not None:
+            columns[column] = value
+
+    for key, column, allowed in (
+        ("type", "type", ORGANIZATION_TYPES),
+        ("customerType", "customer_type", CUSTOMER_TYPES),
+    ):
+        value = read_str(doc, key, None, problems, max_length=254)
+        if value is None:
+            continue
+        if value not in allowed:
+            problems.add(
+                Codes.INVALID_INPUT, f"{key} must be one of {', '.join(allowed)}: {value!r}", key
+            )
+        else:
+            columns[column] = value
+
+    duns = doc.get("dunsNumber")
+    if isinstance(duns, int) and not isinstance(duns, bool):
+        duns = str(duns)
+    if duns is not None:
+        if not isinstance(duns, str) or not re.fullmatch(r"[0-9]{9}", duns.strip()):
+            problems.add(Codes.INVALID_INPUT, "dunsNumber must be exactly 9 digits", "dunsNumber")
+        else:
+            columns["duns_number"] = duns.strip()
+
+    tax_code = read_str(
+        doc, "taxExemptionCode", None, problems, code=Codes.TAX_EXEMPTION_CODE_INVALID
+    )
+    if tax_code is not None:
+        if not _TAX_EXEMPTION_CODE.fullmatch(tax_code):
+            problems.add(
+                Codes.TAX_EXEMPTION_CODE_INVALID,
+                "taxExemptionCode must be 1 to 40 letters, digits, spaces or '-', '_', '.'",
+                "taxExemptionCode",
+            )
+        else:
+            columns["tax_exemption_code"] = tax_code
+
+    logo = read_str(
+        doc,
+        "organizationLogo",
+        None,
+        problems,
+        max_length=column_length(models.MediaFile.__table__, "path"),
+        code=Codes.LOGO_NOT_FOUND,
+    )
+    if logo is not None:
+        columns["organization_logo"] = logo
+
+    payment = read_ids(doc, "paymentMethods", None, problems, code=Codes.PAYMENT_METHODS_INVALID)
+    if payment:
+        columns["payment_methods"] = payment
+    shipping = read_ids(doc, "shippingMethods", None, problems, code=Codes.SHIPPING_METHODS_INVALID)
+    if shipping:
+        columns["shipping_methods"] = shipping
+    for key, column, code in (
+        (
+            "useAllPaymentMethodsFromSite",
+            "use_all_payment_methods_from_site",
+            Codes.USE_ALL_PAYMENT_METHODS_INVALID,
+        ),
+        (
+            "useAllShippingMethodsFromSite",
+            "use_all_shipping_methods_from_site",
+            Codes.USE_ALL_SHIPPING_METHODS_INVALID,
+        ),
+    ):
+        flag = read_bool(doc, key, None, problems, code=code)
+        if flag is not None:
+            columns[column] = flag
+    return columns
+
+
+def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewAddress]:
+    items = read_list(doc, "secondaryAddresses", None, problems)
+    if items is None:
+        return []
+    addresses: list[NewAddress] = []
+    seen_types: dict[str, int] = {}
+    billing_defaults: list[int] = []
+    shipping_defaults: list[int] = []
+    for index, item in enumerate(items):
+        path = join("secondaryAddresses", index)
+        if not isinstance(item, Mapping):
+            problems.add(Codes.INVALID_INPUT, "each secondary address must be an object", path)
+            continue
+        address_type = read_str(
+            item,
+            "addressType",
+            path,
+            problems,
+            max_length=column_length(_ADDRESS, "address_type"),
+            required=Codes.INVALID_INPUT,
+        )
+        address = read_object(item, "address", path, problems)
+        if address is None:
+            if item.get("address") is None:
+                problems.add(Codes.INVALID_INPUT, "address is required", join(path, "address"))
+            continue
+        address_path = join(path, "address")
+        values: dict[str, str | None] = {}
+        for key, column in ADDRESS_FIELDS.items():
+            values[column] = read_str(
+                address,
+                key,
+                address_path,
+                problems,
+                max_length=column_length(_ADDRESS, column),
+                required=Codes.INVALID_INPUT if key in REQUIRED_ADDRESS_FIELDS else None,
+            )
+        unknown_keys(address, ADDRESS_KEYS, address_path, problems, what="address property")
+        billing = read_bool(address, "isDefaultBillingAddress", address_path, problems)
+        shipping = read_bool(address, "isDefaultShippingAddress", address_path, problems)
+        if billing:
+            billing_defaults.append(index)
+        if shipping:
+            shipping_defaults.append(index)
+        if address_type is not None:
+            key = address_type.lower()
+            if key in seen_types:
+                problems.add(
+                    Codes.INVALID_INPUT,
+                    f"addressType {address_type!r} is used by secondaryAddresses"
+                    f"[{seen_types[key]}] already",
+                    join(path, "addressType"),
+                )
+            seen_types[key] = index
+            addresses.append(NewAddress(address_type, values, bool(billing), bool(shipping)))
+    if len(billing_defaults) > 1:
+        problems.add(
+            Codes.INVALID_BILLING_ADDRESS,
+            "only one address can be the default billing address",
+            "secondaryAddresses",
+        )
+    if len(shipping_defaults) > 1:
+        problems.add(
+            Codes.INVALID_SHIPPING_ADDRESS,
+            "only one address can be the default shipping address",
+            "secondaryAddresses",
+        )
+    return addresses
+
+
+def parse_site_properties(
+    doc: Mapping[str, object], path: str | None, problems: Problems
+) -> SiteProperties:
+    """The site-specific values of a document (contract, approval settings, order limit)."""
+    contract_doc = read_object(doc, "contract", path, problems)
+    contract = (
+        parse_contract(contract_doc, join(path, "contract"), problems)
+        if contract_doc is not None
+        else None
+    )
+    return SiteProperties(
+        contract=contract,
+        approval_required=read_bool(doc, "approvalRequired", path, problems),
+        order_price_limit=read_decimal(doc, "orderPriceLimit", path, problems),
+        delegate_approval_management=read_bool(doc, "delegateApprovalManagement", path, problems),
+        use_external_approval_webhook=read_bool(doc, "useExternalApprovalWebhook", path, problems),
+    )
+
+
+def parse_contract(doc: Mapping[str, object], path: str, problems: Problems) -> NewContract | None:
+    before = len(problems.details)
+    display_name = read_str(
+        doc,
+        "displayName",
+        path,
+        problems,
+        max_length=column_length(_CONTRACT, "display_name"),
+        required=Codes.INVALID_INPUT,
+    )
+    catalog_id = read_str(
+        doc,
+        "catalogId",
+        path,
+        problems,
+        max_length=254,
+        code=Codes.CATALOG_INVALID,
+        required=Codes.CATALOG_REQUIRED,
+    )
+    price_list_group_id = read_str(
+        doc,
+        "priceListGroupId",
+        path,
+        problems,
+        max_length=254,
+        code=Codes.PRICE_LIST_GROUP_INVALID,
+        required=Codes.PRICE_LIST_GROUP_REQUIRED,
+    )
+    reference = doc.get("externalContractReference")
+    external_reference: str | None = None
+    if reference is not None:
+        if not isinstance(reference, str) or not _EXTERNAL_REFERENCE.fullmatch(reference):
+            problems.add(
+                Codes.EXTERNAL_REFERENCE_INVALID,
+                "externalContractReference must be 1 to 254 printable ASCII characters",
+                join(path, "externalContractReference"),
+            )
+        else:
+            external_reference = reference
+    description = read_str(
+        doc, "description", path, problems, max_length=column_length(_CONTRACT, "description")
+    )
+    start = read_datetime(doc, "startDate", path, problems)
+    end = read_datetime(doc, "endDate", path, problems)
+    if start and end and end < start:
+        problems.add(Codes.INVALID_INPUT, "endDate is before startDate", join(path, "endDate"))
+    terms: str | None = None
+    terms_doc = read_object(doc, "contract_terms", path, problems)
+    if terms_doc is not None:
+        terms = read_str(
+            terms_doc, "terms", join(path, "contract_terms"), problems, max_length=10000
+        )
+    if len(problems.details) > before or not (display_name and catalog_id and price_list_group_id):
+        return None
+    return NewContract(
+        display_name=display_name,
+        catalog_id=catalog_id,
+        price_list_group_id=price_list_group_id,
+        description=description,
+        start_date=start,
+        end_date=end,
+        external_contract_reference=external_reference,
+        terms=terms,
+    )

@@ -1,0 +1,471 @@
+"""Organizations: create, read one, list. Rules of createOrganization.txt and DOMAIN.md.
+
+Services flush and never commit: the transport owns the unit of work, so a failed call
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.ids import next_ids
+from orgql.core.common.validation import (
+    MAX_OFFSET,
+    Problems,
+    is_storable_text,
+    join,
+    too_many,
+    unstorable_fields,
+)
+from orgql.core.events import outbox as events
+from orgql.core.organizations import repository
+from orgql.core.organizations.input import NewOrganization, SiteProperties
+from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.sites import contracts
+from orgql.db import models
+
+_DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "boolean": bool,
+    "number": (int, float),
+    "date": str,
+}
+
+_MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
+
+#: Reference fields holding one id (an error names the field itself, not an index into it).
+_SINGLE_REFERENCES = frozenset({"organizationLogo"})
+
+ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
+
+#: Levels of the deepest organization chain (a root is level 1): create and move refuse an
+#: organization below it, so an organization has at most MAX_HIERARCHY_DEPTH - 1 ancestors
+#: (GraphQL's cost counts ``ancestorOrganizations`` as that many).
+MAX_HIERARCHY_DEPTH = 64
+
+
+async def resolve_site(
+    session: AsyncSession, site_id: str | None, *, field: str = "site"
+) -> models.Site | None:
+    """The named site, or the default site when ``site_id`` is None (None if there is none).
+
+    An unknown ``site_id`` is the caller's error (100002)."""
+    if site_id is None:
+        return await repository.default_site(session)
+    site = await session.get(models.Site, site_id)
+    if site is None:
+        raise OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
+    return site
+
+
+def not_found(organization_id: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.ORGANIZATION_NOT_FOUND,
+        f"Organization {organization_id!r} does not exist",
+        "id",
+        ErrorKind.NOT_FOUND,
+    )
+
+
+async def get(session: AsyncSession, organization_id: str) -> models.Organization:
+    found = await repository.organizations_by_id(session, [organization_id])
+    organization = found.get(organization_id)
+    if organization is None:
+        raise not_found(organization_id)
+    return organization
+
+
+async def create(
+    session: AsyncSession, new: NewOrganization, *, site_id: str | None = None
+) -> models.Organization:
+    """Create an organization with its addresses, roles, members and site properties.
+
+    Site-specific values go to ``site_id`` (the ``x-ccsite`` header) or the default site.
+    Every reference is checked; the database enforces the name's uniqueness as well, so of
+    two concurrent creates of one name exactly one succeeds (100005 for the other). No
+    move runs meanwhile (:mod:`move_lock`): the new organization's path, copied from its
+    parent's, cannot be left behind by a concurrent move of an ancestor.
+    """
+    if new.parent_id is not None:
+        await hold_off_moves(session)
+    site = await resolve_site(session, site_id, field="x-ccsite")
+    problems = Problems()
+    await check_references(session, new, problems)
+    if not new.site_properties.is_empty() and site is None:
+        problems.add(
+            Codes.INVALID_INPUT,
+            "no site to store site-specific properties on: name one or configure a default site",
+            "x-ccsite",
+        )
+    problems.raise_if_any()
+    await check_name_free(session, new.name)
+
+    ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses))
+    organization_id, role_ids = ids[0], ids[1 : 1 + len(ROLE_FUNCTIONS)]
+    address_ids = ids[1 + len(ROLE_FUNCTIONS) :]
+
+    billing_id = new.billing_address_id
+    shipping_id = new.shipping_address_id
+    for address, address_id in zip(new.addresses, address_ids, strict=True):
+        if address.default_billing:
+            billing_id = address_id
+        if address.default_shipping:
+            shipping_id = address_id
+
+    organization = models.Organization(
+        id=organization_id,
+        name=new.name,
+        parent_id=new.parent_id,
+        billing_address_id=billing_id,
+        shipping_address_id=shipping_id,
+        dynamic_properties=new.dynamic_properties,
+        **new.columns,
+    )
+    session.add(organization)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise integrity_error(exc, new.name) from None
+
+    session.add_all(
+        models.Address(
+            id=address_id,
+            organization_id=organization_id,
+            address_type=address.address_type,
+            **address.fields,
+        )
+        for address, address_id in zip(new.addresses, address_ids, strict=True)
+    )
+    session.add_all(
+        models.RelativeRole(id=role_id, organization_id=organization_id, function=function)
+        for role_id, function in zip(role_ids, ROLE_FUNCTIONS, strict=True)
+    )
+    session.add_all(
+        models.OrganizationMember(organization_id=organization_id, profile_id=profile_id)
+        for profile_id in new.member_ids
+    )
+    try:
+        # _write_site_properties flushes too (contract terms before the contract).
+        if site is not None and not new.site_properties.is_empty():
+            await _write_site_properties(session, organization_id, site.id, new.site_properties)
+        await session.flush()
+    except IntegrityError as exc:
+        raise integrity_error(exc, new.name) from None
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_CREATED,
+        organization_id=organization_id,
+        data={
+            "id": organization_id,
+            "name": organization.name,
+            "parentOrganizationId": new.parent_id,
+            "siteId": site.id if site is not None else None,
+        },
+    )
+    return organization
+
+
+async def _write_site_properties(
+    session: AsyncSession,
+    organization_id: str,
+    site_id: str,
+    values: SiteProperties,
+) -> None:
+    contract_id = None
+    if values.contract is not None:
+        contract_id = await contracts.insert(session, values.contract)
+    session.add(
+        models.SiteOrganizationProperties(
+            organization_id=organization_id,
+            site_id=site_id,
+            contract_id=contract_id,
+            approval_required=values.approval_required,
+            order_price_limit=values.order_price_limit,
+            delegate_approval_management=values.delegate_approval_management,
+            use_external_approval_webhook=values.use_external_approval_webhook,
+        )
+    )
+
+
+async def name_taken(session: AsyncSession, name: str) -> bool:
+    """Whether an organization has ``name`` already: names compare case-insensitively after
+    trimming (DOMAIN.md), as the unique index on ``name_key`` does."""
+    taken = await session.scalar(
+        select(models.Organization.id).where(models.Organization.name_key == name.strip().lower())
+    )
+    return taken is not None
+
+
+async def check_name_free(session: AsyncSession, name: str) -> None:
+    if await name_taken(session, name):
+        raise name_taken_error(name)
+
+
+def too_deep(level: int) -> str:
+    return (
+        f"the organization would be at level {level} of its hierarchy; a hierarchy has at most"
+        f" {MAX_HIERARCHY_DEPTH} levels"
+    )
+
+
+def inactive_parent(parent_id: str) -> str:
+    """The message refusing a new child under a deactivated organization (README, "Changing
+    accounts": a deactivated organization takes no new children)."""
+    return f"Parent organization {parent_id!r} is deactivated: it takes no new children"
+
+
+def name_taken_error(name: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.NAME_EXISTS,
+        f"An organization named {name!r} already exists",
+        "name",
+        ErrorKind.CONFLICT,
+    )
+
+
+def integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
+    """Map a constraint the database enforced to the error the caller can act on."""
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    if constraint is None:
+        match = re.search(r'constraint "([^"]+)"', str(exc.orig))
+        constraint = match.group(1) if match else None
+    if constraint == "uq_organizations_name_key":
+        return name_taken_error(name)
+    if constraint == "uq_addresses_org_type":
+        # The database folds case a little differently from Python (e.g. "İ").
+        return OrgqlError(
+            Codes.INVALID_INPUT,
+            "two secondary addresses have the same addressType",
+            "secondaryAddresses",
+        )
+    if constraint == "ck_organizations_no_cycle":
+        return OrgqlError(
+            Codes.INVALID_INPUT, "An organization cannot be its own ancestor", "parentOrganization"
+        )
+    if constraint and constraint.startswith("fk_"):
+        # A referenced row vanished between our check and the insert (a concurrent change).
+        return OrgqlError(
+            Codes.INVALID_INPUT, "A referenced item no longer exists; retry the request", None
+        )
+    return OrgqlError(
+        Codes.CREATE_FAILED,
+        "The organization could not be created",
+        None,
+        ErrorKind.INTERNAL,
+    )
+
+
+async def check_references(session: AsyncSession, new: NewOrganization, problems: Problems) -> None:
+    """Every id the input names must exist (one statement per kind of reference)."""
+    parent: models.Organization | None = None
+    if new.parent_id is not None:
+        # FOR SHARE: a concurrent deactivation of the parent commits first or waits.
+        parent = await session.get(
+            models.Organization, new.parent_id, with_for_update={"read": True}
+        )
+        if parent is None:
+            problems.add(
+                Codes.INVALID_INPUT,
+                f"Parent organization {new.parent_id!r} does not exist",
+                "parentOrganization.id",
+            )
+        elif not parent.active:
+            problems.add(Codes.INVALID_INPUT, inactive_parent(parent.id), "parentOrganization.id")
+        elif len(parent.path) + 2 > MAX_HIERARCHY_DEPTH:
+            level = len(parent.path) + 2
+            problems.add(Codes.INVALID_INPUT, too_deep(level), "parentOrganization.id")
+
+    checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
+        (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),
+        (
+            models.PaymentMethod.id,
+            _as_list(new.columns.get("payment_methods")),
+            Codes.PAYMENT_METHODS_INVALID,
+            "paymentMethods",
+            "payment method",
+        ),
+        (
+            models.ShippingMethod.id,
+            _as_list(new.columns.get("shipping_methods")),
+            Codes.SHIPPING_METHODS_INVALID,
+            "shippingMethods",
+            "shipping method",
+        ),
+    ]
+    logo = new.columns.get("organization_logo")
+    if isinstance(logo, str):
+        checks.append(
+            (models.MediaFile.path, [logo], Codes.LOGO_NOT_FOUND, "organizationLogo", "logo")
+        )
+    for column, wanted, code, field, noun in checks:
+        found = await repository.existing_ids(session, column, wanted)
+        for index, item in enumerate(wanted):
+            if item not in found:
+                path = field if field in _SINGLE_REFERENCES else join(field, index)
+                problems.add(code, f"Unknown {noun} {item!r}", path)
+    if new.site_properties.contract is not None:
+        await contracts.check_references(
+            session, [("contract", new.site_properties.contract)], problems
+        )
+
+    await _check_default_address(
+        session,
+        new.billing_address_id,
+        parent,
+        Codes.INVALID_BILLING_ADDRESS,
+        "billingAddress",
+        problems,
+    )
+    await _check_default_address(
+        session,
+        new.shipping_address_id,
+        parent,
+        Codes.INVALID_SHIPPING_ADDRESS,
+        "shippingAddress",
+        problems,
+    )
+    if new.billing_address_id and any(a.default_billing for a in new.addresses):
+        problems.add(
+            Codes.INVALID_BILLING_ADDRESS,
+            "billingAddress and an address marked isDefaultBillingAddress name different defaults",
+            "billingAddress",
+        )
+    if new.shipping_address_id and any(a.default_shipping for a in new.addresses):
+        problems.add(
+            Codes.INVALID_SHIPPING_ADDRESS,
+            "shippingAddress and an address marked isDefaultShippingAddress name different"
+            " defaults",
+            "shippingAddress",
+        )
+    await check_dynamic_properties(session, new.dynamic_properties, problems)
+
+
+async def _check_default_address(
+    session: AsyncSession,
+    address_id: str | None,
+    parent: models.Organization | None,
+    code: str,
+    field: str,
+    problems: Problems,
+) -> None:
+    """A default address given by id must belong to one of the new organization's ancestors
+    (a new organization has no addresses of its own yet except its secondaryAddresses)."""
+    if address_id is None:
+        return
+    address = await session.get(models.Address, address_id)
+    ancestors = set(parent.path) | {parent.id} if parent is not None else set()
+    if address is None or address.organization_id not in ancestors:
+        problems.add(
+            code,
+            f"Address {address_id!r} is not an address of this organization's ancestors",
+            join(field, "repositoryId"),
+        )
+
+
+async def check_dynamic_properties(
+    session: AsyncSession, values: Mapping[str, object], problems: Problems
+) -> None:
+    """Each value against its property's definition. At most :data:`MAX_ITEMS` of them (the
+    parsers refuse more; this is the service's own guard): their names are one set, looked
+    up in constant time, read in one statement."""
+    if not values or too_many(values, "dynamicProperties", "dynamicProperties", problems):
+        return
+    storable = {key for key in values if is_storable_text(key)}
+    definitions = {
+        d.id: d
+        for d in await session.scalars(
+            select(models.DynamicPropertyDefinition).where(
+                models.DynamicPropertyDefinition.id.in_(sorted(storable))
+            )
+        )
+    }
+    for key, value in values.items():
+        if key not in storable:
+            problems.add(Codes.INVALID_INPUT, "a property name is not valid text", key)
+            continue
+        definition = definitions.get(key)
+        if definition is None:
+            problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+            continue
+        if value is None:
+            continue
+        expected: type | tuple[type, ...] = _DYNAMIC_TYPES[definition.data_type]
+        if not isinstance(value, expected) or (
+            definition.data_type == "number" and isinstance(value, bool)
+        ):
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a {definition.data_type}", key)
+            continue
+        if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
+            continue
+        if isinstance(value, int) and not _MIN_INT64 <= value <= _MAX_INT64:
+            # JSON allows any integer, but GraphQL answers (orjson) and most clients hold 64 bits.
+            problems.add(Codes.INVALID_INPUT, f"{key} must be an integer of at most 64 bits", key)
+            continue
+        if definition.data_type == "date":
+            try:
+                datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 date", key)
+                continue
+        if isinstance(value, str) and not is_storable_text(value):
+            problems.add(
+                Codes.INVALID_INPUT, f"{key} contains characters that cannot be stored", key
+            )
+            continue
+        if (
+            isinstance(value, str)
+            and definition.max_length is not None
+            and len(value) > definition.max_length
+        ):
+            problems.add(
+                Codes.VALUE_TOO_LONG,
+                f"{key} is {len(value)} characters long;"
+                f" at most {definition.max_length} are allowed",
+                key,
+            )
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+MAX_PAGE_SIZE = 250
+
+
+async def list_page(
+    session: AsyncSession,
+    where: repository.OrganizationFilter,
+    *,
+    limit: int,
+    after: str | None = None,
+    offset: int = 0,
+    with_ancestors: bool = False,
+) -> repository.OrganizationPage:
+    """A page of organizations ordered by id; ``after`` is an opaque cursor from a page.
+    ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
+    problems = Problems()
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
+    if offset < 0:
+        problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
+    elif offset > MAX_OFFSET:
+        problems.add(Codes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
+    after_id = repository.decode_cursor(after) if after is not None else None
+    if after is not None and after_id is None:
+        problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
+    for field in unstorable_fields(where, "filter"):
+        problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
+    problems.raise_if_any()
+    return await repository.organization_page(
+        session, where, limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors
+    )

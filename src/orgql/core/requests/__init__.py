@@ -1,0 +1,1 @@
+"""Organization requests (self-registration): submit, update, approve, reject, and their reads."""

@@ -1,0 +1,164 @@
+"""Reads of organization requests: one by id, pages (keyset for GraphQL, offset for REST),
+and the batch reads that loaders and the REST renderer share (one statement each)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.common import cursors
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.validation import MAX_OFFSET, Problems
+from orgql.core.requests.codes import RequestCodes
+from orgql.db import models, request_models
+
+MAX_PAGE_SIZE = 250
+_CURSOR_KIND = "request"
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    items: list[request_models.OrganizationRequest]
+    has_next: bool
+
+
+def not_found(request_id: str) -> OrgqlError:
+    return OrgqlError(
+        RequestCodes.NOT_FOUND,
+        f"Invalid Organization Request ID: {request_id[:80]!r}",
+        "id",
+        ErrorKind.NOT_FOUND,
+    )
+
+
+async def get(session: AsyncSession, request_id: str) -> request_models.OrganizationRequest:
+    found = await requests_by_id(session, [request_id])
+    row = found.get(request_id)
+    if row is None:
+        raise not_found(request_id)
+    return row
+
+
+def _keys(ids: Iterable[str]) -> list[str]:
+    # PostgreSQL text cannot hold NUL: such a key names nothing.
+    return [key for key in dict.fromkeys(ids) if "\x00" not in key]
+
+
+async def requests_by_id(
+    session: AsyncSession, ids: Iterable[str]
+) -> dict[str, request_models.OrganizationRequest]:
+    keys = _keys(ids)
+    if not keys:
+        return {}
+    table = request_models.OrganizationRequest
+    rows = await session.scalars(select(table).where(table.id.in_(keys)))
+    return {row.id: row for row in rows}
+
+
+async def profiles_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Profile]:
+    keys = _keys(ids)
+    if not keys:
+        return {}
+    rows = await session.scalars(select(models.Profile).where(models.Profile.id.in_(keys)))
+    return {row.id: row for row in rows}
+
+
+async def address_types_by_id(
+    session: AsyncSession, ids: Iterable[str]
+) -> dict[str, request_models.AddressType]:
+    keys = _keys(ids)
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(request_models.AddressType).where(request_models.AddressType.id.in_(keys))
+    )
+    return {row.id: row for row in rows}
+
+
+def draft_address_type_ids(rows: Iterable[request_models.OrganizationRequest]) -> list[str]:
+    """Every address type id the drafts of ``rows`` name (for one batch read)."""
+    ids: list[str] = []
+    for row in rows:
+        for item in row.organization_draft.get("secondaryAddresses") or []:
+            ids.extend(t["id"] for t in item["address"].get("types") or [])
+    return list(dict.fromkeys(ids))
+
+
+def _status_filter(status: str | None) -> list[ColumnElement[bool]]:
+    return [request_models.OrganizationRequest.status == status] if status is not None else []
+
+
+def _check_page(status: str | None, limit: int, offset: int, problems: Problems) -> None:
+    if status is not None and status not in request_models.REQUEST_STATUSES:
+        problems.add(
+            RequestCodes.INVALID_INPUT,
+            f"status must be one of {', '.join(request_models.REQUEST_STATUSES)}",
+            "status",
+        )
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        problems.add(RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
+    if offset < 0:
+        problems.add(RequestCodes.INVALID_INPUT, "offset must not be negative", "offset")
+    elif offset > MAX_OFFSET:
+        problems.add(RequestCodes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    limit: int,
+    after: str | None = None,
+    offset: int = 0,
+) -> RequestPage:
+    """Requests oldest first (the review queue's order), optionally of one status; ``after``
+    is an opaque cursor of a previous page."""
+    problems = Problems()
+    _check_page(status, limit, offset, problems)
+    position = decode_cursor(after) if after is not None else None
+    if after is not None and position is None:
+        problems.add(RequestCodes.INVALID_INPUT, "not a cursor of this API", "after")
+    problems.raise_if_any()
+    table = request_models.OrganizationRequest
+    statement = (
+        select(table)
+        .where(*_status_filter(status))
+        .order_by(table.created_at, table.id)
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    if position is not None:
+        statement = statement.where(tuple_(table.created_at, table.id) > tuple_(*position))
+    rows = list(await session.scalars(statement))
+    return RequestPage(items=rows[:limit], has_next=len(rows) > limit)
+
+
+async def count(session: AsyncSession, *, status: str | None) -> int:
+    statement = (
+        select(func.count())
+        .select_from(request_models.OrganizationRequest)
+        .where(*_status_filter(status))
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+def encode_cursor(row: request_models.OrganizationRequest) -> str:
+    return cursors.encode(_CURSOR_KIND, f"{row.created_at.isoformat()}|{row.id}")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    value = cursors.decode(_CURSOR_KIND, cursor)
+    if value is None:
+        return None
+    stamp, _, request_id = value.partition("|")
+    try:
+        created = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if not request_id or created.tzinfo is None:
+        return None
+    return created, request_id

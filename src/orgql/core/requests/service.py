@@ -1,0 +1,354 @@
+"""Organization requests (self-registration): submit, update, approve, reject.
+
+Rules of createOrganizationRequest.txt, updateOrganizationRequests.txt and DOMAIN.md
+("Registration requests"). Services flush and never commit. Update, approve and reject lock
+the request row first (``SELECT ... FOR UPDATE``): concurrent decisions on one request run one
+after the other, and each sees the status the previous one committed, so a request is approved
+at most once and approved / rejected stay final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.ids import next_ids
+from orgql.core.common.validation import Problems
+from orgql.core.events import outbox as events
+from orgql.core.organizations import repository
+from orgql.core.organizations import service as organizations
+from orgql.core.requests.codes import FINAL_STATUSES, RequestCodes
+from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
+from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
+from orgql.core.requests.reads import not_found
+from orgql.db import models, request_models
+
+#: What the storefront is told when the site hides whether an email is registered.
+EMAIL_CHECK_MESSAGE = (
+    "Once registration has successfully completed, you'll receive account activation details"
+    " in your registration email's inbox."
+)
+
+#: The relative roles the requester gets in the organization their request creates.
+REQUESTER_ROLES = ("admin", "buyer")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The answer to a submission: the id, or with the email check on only the message."""
+
+    id: str | None
+    message: str | None
+
+
+async def submit(
+    session: AsyncSession, document: Mapping[str, object], *, site_id: str | None = None
+) -> Submitted:
+    """A storefront registration: status ``review`` on the ``x-ccsite`` site (else the default
+    site). 101013 when the site takes no registration requests (disabled, or not B2B).
+
+    A profile with the request's email is linked now, but the answer and the statements run
+    are the same whether or not one exists; with ``enableProfileRegistrationEmailCheck`` on,
+    the answer is only a message, so it cannot reveal whether the email is registered."""
+    site = await _site(session, site_id)
+    if not site.registration_requests_enabled or not site.b2b:
+        raise OrgqlError(
+            RequestCodes.REGISTRATION_DISABLED,
+            "Registration request cannot be processed because the ability to submit"
+            " registration requests for business accounts is disabled.",
+            None,
+        )
+    submission = parse_submission(document)
+    problems = Problems()
+    await _check_address_types(session, submission.draft, problems)
+    problems.raise_if_any()
+    email = submission.columns["profile_email"]
+    assert isinstance(email, str)
+    profile_id = await _profile_id_by_email(session, email)
+    (request_id,) = await next_ids(session, 1)
+    row = request_models.OrganizationRequest(
+        id=request_id,
+        site_id=site.id,
+        organization_draft=submission.draft,
+        profile_id=profile_id,
+        profile_linked=profile_id is not None,
+        **submission.columns,
+    )
+    session.add(row)
+    await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_SUBMITTED,
+        organization_id=None,
+        data={"requestId": request_id, "siteId": site.id, "organizationName": _draft_name(row)},
+    )
+    if site.enable_profile_registration_email_check:
+        return Submitted(id=None, message=EMAIL_CHECK_MESSAGE)
+    return Submitted(id=request_id, message=None)
+
+
+async def update(
+    session: AsyncSession, request_id: str, document: Mapping[str, object]
+) -> request_models.OrganizationRequest:
+    """An admin's change while the request is in review or moreInfoNeeded (101008 once
+    approved or rejected). If the requester's profile was deleted, only rejection remains:
+    a status change is 101014, any other change 101017. A changed email links the profile
+    with that email, if any. A new draft organization name must be free (100014)."""
+    row = await _locked_open(session, request_id)
+    if _profile_gone(row):
+        if "status" in document:
+            raise _profile_gone_error(
+                RequestCodes.PROFILE_GONE_STATUS,
+                "Cannot update the status of this registration request to any value except"
+                ' "Rejected", because the requester\'s profile no longer exists',
+            )
+        raise _profile_gone_error(
+            RequestCodes.PROFILE_GONE,
+            "This operation is not allowed as requester's profile no longer exists.",
+        )
+    changes = parse_changes(document, row.organization_draft)
+    problems = Problems()
+    if changes.draft is not None:
+        await _check_address_types(session, changes.draft, problems)
+    problems.raise_if_any()
+    if changes.draft is not None and changes.organization_name_changed:
+        name = changes.draft["name"]
+        assert isinstance(name, str)
+        await _check_organization_name_free(session, name)
+    if changes.email is not None and changes.email.strip().lower() != row.profile_email_key:
+        profile_id = await _profile_id_by_email(session, changes.email)
+        row.profile_id, row.profile_linked = profile_id, profile_id is not None
+    for column, value in changes.columns.items():
+        setattr(row, column, value)
+    if changes.draft is not None:
+        row.organization_draft = changes.draft
+    if changes.status is not None:
+        row.status = changes.status
+    row.updated_at = func.now()
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def approve(
+    session: AsyncSession, request_id: str, document: Mapping[str, object]
+) -> request_models.OrganizationRequest:
+    """Create the organization from the draft (createOrganization's rules and path, with its
+    addresses and their types; ``partyNumber`` if given), create the profile or link the one
+    with the request's email, make it a member with the admin and buyer roles, record both
+    ids and approverComments: status ``approved``, final."""
+    row = await _locked_open(session, request_id)
+    decision = parse_decision(document, approving=True)
+    if _profile_gone(row):
+        raise _profile_gone_error(
+            RequestCodes.PROFILE_GONE,
+            "This operation is not allowed as requester's profile no longer exists.",
+        )
+    new, draft_addresses = new_organization(row.organization_draft, decision.party_number)
+    problems = Problems()
+    await _check_address_types(session, row.organization_draft, problems)
+    problems.raise_if_any()
+    profile_id = row.profile_id or await _profile_for(session, row)
+    try:
+        organization = await organizations.create(
+            session, replace(new, member_ids=[profile_id]), site_id=row.site_id
+        )
+    except OrgqlError as error:
+        raise _organization_error(error, new.name) from None
+    await _tag_addresses(session, organization.id, draft_addresses)
+    roles = await repository.roles_by_organization(session, [organization.id])
+    session.add_all(
+        models.ProfileRole(profile_id=profile_id, role_id=role.id)
+        for role in roles[organization.id]
+        if role.function in REQUESTER_ROLES
+    )
+    row.status = "approved"
+    row.organization_id = organization.id
+    row.profile_id, row.profile_linked = profile_id, True
+    row.approver_comments = decision.approver_comments
+    row.updated_at = func.now()
+    await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_APPROVED,
+        organization_id=organization.id,
+        data={"requestId": row.id, "organizationId": organization.id, "profileId": profile_id},
+    )
+    await session.refresh(row)
+    return row
+
+
+async def reject(
+    session: AsyncSession, request_id: str, document: Mapping[str, object]
+) -> request_models.OrganizationRequest:
+    """Status ``rejected`` with approverComments, final. Possible whatever became of the
+    requester's profile."""
+    row = await _locked_open(session, request_id)
+    decision = parse_decision(document, approving=False)
+    row.status = "rejected"
+    row.approver_comments = decision.approver_comments
+    row.updated_at = func.now()
+    await session.flush()
+    await events.emit(
+        session,
+        type=events.EventType.ORGANIZATION_REQUEST_REJECTED,
+        organization_id=None,
+        data={"requestId": row.id, "organizationName": _draft_name(row)},
+    )
+    await session.refresh(row)
+    return row
+
+
+# ---------------------------------------------------------------- pieces
+
+
+async def _site(session: AsyncSession, site_id: str | None) -> models.Site:
+    try:
+        site = await organizations.resolve_site(session, site_id, field="x-ccsite")
+    except OrgqlError as error:
+        raise OrgqlError(RequestCodes.INVALID_INPUT, error.message, error.field) from None
+    if site is None:
+        raise OrgqlError(
+            RequestCodes.INVALID_INPUT, "no site: name one in x-ccsite or configure a default"
+        )
+    return site
+
+
+async def _locked_open(
+    session: AsyncSession, request_id: str
+) -> request_models.OrganizationRequest:
+    """The request, locked until the transaction ends; 101000 if none, 101008 if final."""
+    table = request_models.OrganizationRequest
+    row = (
+        await session.scalars(
+            select(table)
+            .where(table.id == request_id.replace("\x00", "\ufffd"))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_found(request_id)
+    if row.status in FINAL_STATUSES:
+        raise OrgqlError(
+            RequestCodes.FINAL,
+            "This operation is not allowed as registration request is already in"
+            f" {row.status} state.",
+            "status",
+            ErrorKind.CONFLICT,
+        )
+    return row
+
+
+def _draft_name(row: request_models.OrganizationRequest) -> object:
+    draft = row.organization_draft
+    return draft.get("name") if isinstance(draft, dict) else None
+
+
+def _profile_gone(row: request_models.OrganizationRequest) -> bool:
+    return row.profile_linked and row.profile_id is None
+
+
+def _profile_gone_error(code: str, message: str) -> OrgqlError:
+    return OrgqlError(code, message, "profile", ErrorKind.CONFLICT)
+
+
+async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
+    key = email.strip().lower()
+    return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
+
+
+async def _profile_for(session: AsyncSession, row: request_models.OrganizationRequest) -> str:
+    """The profile with the request's email (compared case-insensitively), created from the
+    draft profile if there is none. Concurrent approvals of two requests with one email
+    create one profile: the insert yields to the unique email key."""
+    profile_id = await _profile_id_by_email(session, row.profile_email)
+    if profile_id is not None:
+        return profile_id
+    (new_id,) = await next_ids(session, 1)
+    inserted: str | None = await session.scalar(
+        insert(models.Profile)
+        .values(
+            id=new_id,
+            email=row.profile_email,
+            first_name=row.profile_first_name,
+            last_name=row.profile_last_name,
+            customer_contact_id=row.profile_customer_contact_id,
+            party_id=row.profile_party_id,
+            party_number=row.profile_party_number,
+            receive_email=bool(row.profile_receive_email),
+            active=True,
+        )
+        .on_conflict_do_nothing(constraint="uq_profiles_email_key")
+        .returning(models.Profile.id)
+    )
+    if inserted is not None:
+        return inserted
+    existing = await _profile_id_by_email(session, row.profile_email)
+    assert existing is not None  # the conflicting row is committed and never deleted here
+    return existing
+
+
+async def _check_address_types(
+    session: AsyncSession, draft: Mapping[str, object], problems: Problems
+) -> None:
+    """Every address type a draft names must exist (180104)."""
+    wanted = draft_type_ids(draft)
+    found = await repository.existing_ids(
+        session,
+        request_models.AddressType.id,
+        list(dict.fromkeys(type_id for type_id, _ in wanted)),
+    )
+    for type_id, path in wanted:
+        if type_id not in found:
+            problems.add(
+                RequestCodes.ADDRESS_TYPE_UNKNOWN, f"Invalid address type ID {type_id}", path
+            )
+
+
+async def _check_organization_name_free(session: AsyncSession, name: str) -> None:
+    if await organizations.name_taken(session, name):
+        raise _name_taken(name)
+
+
+def _name_taken(name: str) -> OrgqlError:
+    return OrgqlError(
+        RequestCodes.ORGANIZATION_NAME_EXISTS,
+        f"An organization named {name!r} already exists",
+        "organization.name",
+        ErrorKind.CONFLICT,
+    )
+
+
+def _organization_error(error: OrgqlError, name: str) -> OrgqlError:
+    """The organization service's refusal in the request API's words."""
+    if error.code == Codes.NAME_EXISTS:
+        return _name_taken(name)
+    if error.kind is ErrorKind.INTERNAL:
+        return error
+    details = [request_detail(detail) for detail in error.details]
+    return OrgqlError.from_details(details, error.kind)
+
+
+async def _tag_addresses(
+    session: AsyncSession, organization_id: str, draft_addresses: list[DraftAddress]
+) -> None:
+    """Give the created addresses what createOrganization does not carry: their external ids
+    and address types. Address types (nicknames) are unique within the organization."""
+    if not any(a.external_address_id or a.type_ids for a in draft_addresses):
+        return
+    created = await repository.addresses_by_organization(session, [organization_id])
+    by_type = {(row.address_type or "").lower(): row for row in created[organization_id]}
+    for draft in draft_addresses:
+        address = by_type[draft.address_type.lower()]
+        address.external_address_id = draft.external_address_id
+        session.add_all(
+            request_models.AddressTypeLink(address_id=address.id, address_type_id=type_id)
+            for type_id in draft.type_ids
+        )
+    await session.flush()

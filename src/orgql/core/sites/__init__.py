@@ -1,0 +1,2 @@
+"""Per-site values of an organization: site properties, contracts, approval rules, effective
+reads."""

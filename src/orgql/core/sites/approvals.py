@@ -1,0 +1,105 @@
+"""Who may change approval settings on a site, and when (updateSiteOrganizationProperties).
+
+DOMAIN.md, "Site properties update": enabling approvalRequired needs an active approver
+(100083); under delegated approval management the merchant admin may not change approval
+settings (100086), and a delegated admin may only when delegation is on (100082).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import Problems, join
+from orgql.core.inheritance.rules import derive_site_value
+from orgql.db import models
+
+APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
+
+
+class ActorKind(Enum):
+    MERCHANT_ADMIN = "merchant_admin"
+    #: An account's own administrator, acting under delegated approval management.
+    DELEGATED_ADMIN = "delegated_admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    profile_id: str | None = None
+
+
+MERCHANT_ADMIN = Actor(ActorKind.MERCHANT_ADMIN)
+
+
+def check_approval_rules(
+    path: str,
+    site_id: str,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+    chain: Sequence[str],
+    own_rows: Mapping[tuple[str, str], models.SiteOrganizationProperties],
+    actor: Actor,
+    approvers: int,
+    problems: Problems,
+) -> None:
+    """The approval rules of one entry (module docstring); ``path`` names the entry."""
+    changes_approval = any(before[c] != after[c] for c in APPROVAL_SETTINGS)
+    ancestors_delegate = {
+        org_id: row.delegate_approval_management
+        for org_id in chain[1:]
+        if (row := own_rows.get((org_id, site_id))) is not None
+    }
+    delegated = derive_site_value(
+        chain,
+        {chain[0]: after["delegate_approval_management"], **ancestors_delegate},
+    ).value
+    if actor.kind is ActorKind.MERCHANT_ADMIN and changes_approval and delegated is True:
+        problems.add(
+            Codes.APPROVAL_DELEGATED,
+            "Merchant admin is not allowed to do approval management with delegate approval"
+            " management set to true",
+            join(path, "properties"),
+        )
+    if actor.kind is ActorKind.DELEGATED_ADMIN:
+        changes_delegation = (
+            before["delegate_approval_management"] != after["delegate_approval_management"]
+        )
+        if changes_delegation or (changes_approval and delegated is not True):
+            problems.add(
+                Codes.DELEGATION_NOT_ENABLED,
+                "The account does not have the delegate approval management option enabled;"
+                " requiring order approvals or changing purchase limits cannot be done",
+                join(path, "properties"),
+            )
+    enables_approval = (
+        after["approval_required"] is True and before["approval_required"] is not True
+    )
+    if enables_approval and approvers == 0:
+        problems.add(
+            Codes.NO_ACTIVE_APPROVER,
+            "You must create at least one active approver for the account before you can"
+            " enable the approval required option",
+            join(path, "properties.approvalRequired"),
+        )
+
+
+async def active_approver_count(session: AsyncSession, organization_id: str) -> int:
+    role, holder, profile = models.RelativeRole, models.ProfileRole, models.Profile
+    count = await session.scalar(
+        select(func.count())
+        .select_from(holder)
+        .join(role, role.id == holder.role_id)
+        .join(profile, profile.id == holder.profile_id)
+        .where(
+            role.organization_id == organization_id,
+            role.function == "approver",
+            profile.active.is_(True),
+        )
+    )
+    return int(count or 0)

@@ -1,0 +1,1 @@
+"""Webhook subscriptions: queries and mutations."""

@@ -1,0 +1,132 @@
+"""The executor class given to strawberry: compiled plans for queries, graphql-core for the
+rest (mutations, subscriptions, introspection, anything a plan does not cover).
+
+Parsing, validation (with the limits' rules), variable coercion and the choice of operation
+stay graphql-core's: this class is built by graphql-core's ``Executor.build`` after all of
+them and only replaces ``execute_operation``. The schema extensions (closing the session,
+masking unexpected errors, observation, the timeout) wrap it as they wrap graphql-core's.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, cast
+
+from graphql import GraphQLError, OperationType
+
+from orgql.graphql.execution.answer_budget import BudgetedExecutor
+from orgql.graphql.execution.execute import PlanRun
+from orgql.graphql.execution.plan import Plan, compile_operation, directive_variables
+from orgql.graphql.execution.sql_plans import SqlPlan, sql_plan
+
+#: Distinct (document, operation) pairs kept; each holds its plans by directive values.
+MAX_DOCUMENTS = 256
+MAX_PLANS_PER_DOCUMENT = 16
+
+
+class _Document:
+    __slots__ = ("directive_variables", "plans")
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.directive_variables = variables
+        self.plans: dict[tuple[Any, ...], Plan | None] = {}
+
+
+_cache: OrderedDict[tuple[Any, str, str | None], _Document] = OrderedDict()
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+class CompiledExecutor(BudgetedExecutor):
+    #: Pages read in one statement and composed whole (graphql.execution.sql_plans;
+    #: ORGQL_GRAPHQL_SQL_PLANS).
+    sql_plans = False
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        plan = self._plan() if serially is None else None
+        if plan is None:
+            return super().execute_operation(serially)
+        if self.sql_plans:
+            if not plan.sql_compiled:
+                plan.sql, plan.sql_compiled = sql_plan(plan), True
+            if plan.sql is not None:
+                parameters = plan.sql.parameters(self)
+                if parameters is not None:
+                    return self._execute_sql(plan, plan.sql, parameters)
+        return self._execute_plan(plan)
+
+    async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
+        data = await sql.run(self.context_value, parameters)
+        if data is not None:
+            return self.build_response(data)
+        result = self._execute_plan(plan)
+        return await result if self.is_awaitable(result) else result
+
+    def _execute_plan(self, plan: Plan) -> Any:
+        run = PlanRun(self, self.schema._strawberry_schema)  # type: ignore[attr-defined]
+        try:
+            result = run.execute_fields(plan.root, self.root_value, None)
+            if self.is_awaitable(result):
+
+                async def await_result() -> Any:
+                    try:
+                        data = await result
+                    except GraphQLError as error:
+                        self.collected_errors.add(error, None)
+                        return self.build_response(None)
+                    return self.build_response(data)
+
+                return await_result()
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.build_response(None)
+        return self.build_response(cast(dict[str, Any], result))
+
+    def _plan(self) -> Plan | None:
+        operation = self.operation
+        if (
+            operation.operation != OperationType.QUERY
+            or (self.middleware_manager is not None and self.middleware_manager.middlewares)
+            or self.abort_signal is not None
+            or not self.error_propagation
+        ):
+            return None
+        location = self.operation.loc
+        if location is None:
+            return None
+        name = operation.name.value if operation.name else None
+        # The schema too: apps with different limits have schemas of their own, and a plan
+        # holds its schema's field definitions.
+        key = (self.schema, location.source.body, name)
+        document = _cache.get(key)
+        if document is None:
+            document = _Document(directive_variables(operation, self.fragments))
+            _cache[key] = document
+            if len(_cache) > MAX_DOCUMENTS:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(key)
+        coerced = self.variable_values.coerced
+        values = tuple(coerced.get(variable) for variable in document.directive_variables)
+        try:
+            return document.plans[values]
+        except KeyError:
+            pass
+        try:
+            plan = compile_operation(
+                self.schema, self.fragments, self.variable_values, operation, self.hide_suggestions
+            )
+        except Exception:  # whatever fails to plan fails the same way in graphql-core's hands
+            plan = None
+        if len(document.plans) >= MAX_PLANS_PER_DOCUMENT:
+            document.plans.clear()
+        document.plans[values] = plan
+        return plan
+
+
+class SqlPlanExecutor(CompiledExecutor):
+    """The compiled executor with SQL plans for the pages they cover."""
+
+    sql_plans = True

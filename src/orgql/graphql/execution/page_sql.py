@@ -1,0 +1,229 @@
+"""A page of organizations, with its hierarchy, derived and effective per-site values, from
+one statement (two with ``totalCount``): the GraphQL gateway's SQL plans.
+
+A selection is described with :class:`Key` (the GraphQL layer translates its documents into
+them) and compiled once into a :class:`PagePlan`: the statement that reads the rows it needs
+and the functions that compose its JSON-ready answer from them
+(:mod:`orgql.graphql.execution.page_compose`). The statement's rows are:
+
+1. the page and every ancestor of its organizations, by the stored ``path``, with only the
+   columns the selection names;
+2. when the selection has effective per-site values, after them: the site rows of all those
+   organizations on every site it names (and the default site when one is unnamed), with
+   the contracts they name; and at least one row per such site that exists.
+
+``totalCount`` is a second statement.
+
+Derived and effective values follow :mod:`orgql.core.inheritance.rules` (DOMAIN.md, "Derived
+values"), computed once per organization of the page and its chains
+(:func:`inheritance.derive_forest`), so an ancestor shared by the whole page costs once.
+``tests/graphql/test_sql_plans.py`` holds the answers to the resolvers'.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import count
+from typing import Any, cast
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
+
+from orgql.core.inheritance import rules as inheritance
+from orgql.graphql.execution.page_compose import (
+    ID,
+    PATH,
+    POSITION,
+    Composer,
+    Derived,
+    PageRows,
+    Row,
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a JSON object: ``kind`` says what its value is, ``what`` which one."""
+
+    name: str
+    #: "const" (a string: __typename), "column", "derived", "parent", "ancestors",
+    #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
+    #: "page_info", "has_next", "end_cursor", "total".
+    kind: str
+    what: str | None = None
+    keys: tuple[Key, ...] = ()
+    #: "effective": the name of the site argument (its value null: the default site).
+    site_param: str = ""
+
+
+#: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
+#: logs and statistics (and to the tests, which check that a plan answered).
+MARK = "/* orgql page plan */ "
+#: Page statements kept, of all plans (about 2 KB each), the least recently used
+#: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
+#: each) and each may ask for 202 (page sizes 0-100, first page or not).
+MAX_STATEMENTS = 512
+_STATEMENTS: OrderedDict[tuple[int, int, bool], TextClause] = OrderedDict()
+_plans = count()
+_TOTAL = text(MARK + "SELECT count(*) FROM organizations")
+
+
+class PagePlan:
+    """The statement and composers of one selection (a connection's keys)."""
+
+    def __init__(self, keys: tuple[Key, ...]) -> None:
+        self.composer = composer = Composer(keys)
+        self.columns = composer.columns
+        self.site_columns = composer.site_columns
+        self.contract_columns = composer.contract_columns
+        #: The site arguments, in the order of the selection.
+        self.site_params = composer.site_params
+        #: The positions of the derived columns' own values in a row.
+        self.derived_at = [composer.column(c) for c in composer.derived_columns]
+        self._serial = next(_plans)  # this plan's statements in _STATEMENTS
+
+    # -- reading
+
+    async def read(
+        self,
+        connection: AsyncConnection,
+        first: int,
+        after: str | None,
+        sites: Mapping[str, str | None],
+    ) -> dict[str, Any] | None:
+        """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
+        value per site argument; None: the default site) does not exist."""
+        named = sorted({site for site in sites.values() if site is not None})
+        parameters: dict[str, Any] = {} if after is None else {"after": after}
+        if self.site_params:
+            parameters["sites"] = named
+            parameters["default"] = any(sites.get(p) is None for p in self.site_params)
+        statement = self.statement(first, after is not None)
+        rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
+        by_id = {row[ID]: row for row in rows if row[ID] is not None}
+        paths = {org_id: row[PATH] for org_id, row in by_id.items()}
+        effective: dict[str, dict[str, Derived] | None] = {}
+        contracts: dict[str, Row] = {}
+        if self.site_params and not self._effective_values(
+            rows, paths, sites, named, effective, contracts
+        ):
+            return None
+        total = None
+        if self.composer.total:
+            total = (await connection.execute(_TOTAL)).scalar()
+        derived: dict[str, Derived] = {}
+        if self.derived_at:
+            derived = inheritance.derive_forest(paths, by_id, self.derived_at)
+        read = PageRows(by_id, derived, effective, contracts)
+        # From the rows, not by_id: an organization of the page may be another's ancestor.
+        page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
+        return cast(
+            dict[str, Any], self.composer.compose(page[:first], len(page) > first, total, read)
+        )
+
+    def _effective_values(
+        self,
+        rows: list[Row],
+        paths: dict[str, Sequence[str]],
+        sites: Mapping[str, str | None],
+        named: list[str],
+        effective: dict[str, dict[str, Derived] | None],
+        contracts: dict[str, Row],
+    ) -> bool:
+        """Fill ``effective`` (per site argument) and ``contracts`` from the site rows of
+        the statement; False when a named site does not exist."""
+        start = len(self.columns)  # a site row: (site id, is default, organization id, ...)
+        width = len(self.site_columns)
+        positions = range(start + 3, start + 3 + width)  # the site columns in a row
+        contract_at = start + 3 + width
+        own: dict[str, dict[str, Row]] = {}
+        default = None
+        for row in rows:
+            site_id = row[start]
+            if site_id is None:  # an organization row
+                continue
+            values = own.setdefault(site_id, {})
+            if row[start + 1]:
+                default = site_id
+            if row[start + 2] is not None:
+                values[row[start + 2]] = row
+                if self.contract_columns and row[contract_at] is not None:
+                    contracts[row[contract_at]] = row[contract_at:]
+        if any(site not in own for site in named):
+            return False
+        derived_by_site: dict[str, dict[str, Derived]] = {}
+        for param in self.site_params:
+            named_site = sites.get(param)
+            site = named_site if named_site is not None else default
+            if site is None:
+                effective[param] = None
+                continue
+            if site not in derived_by_site:
+                derived_by_site[site] = inheritance.derive_forest(paths, own[site], positions)
+            effective[param] = derived_by_site[site]
+        return True
+
+    def statement(self, first: int, after: bool) -> TextClause:
+        """The statement of a page of ``first`` organizations, after a cursor or not.
+
+        One statement per page size, first pages apart from pages after a cursor, made when
+        first asked: with the size written in and no condition that depends on a parameter
+        (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
+        generic plan) instead of at every execution; with a parameter it did not (0.25 of
+        its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
+        key = (self._serial, first, after)
+        statement = _STATEMENTS.get(key)
+        if statement is None:
+            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after))
+            if len(_STATEMENTS) > MAX_STATEMENTS:
+                _STATEMENTS.popitem(last=False)
+        else:
+            _STATEMENTS.move_to_end(key)
+        return statement
+
+    def _sql(self, first: int, after: bool) -> str:
+        """The statement: the page (its position set), its organizations' ancestors (no
+        position), then, when it has effective values, the site rows of them all (the
+        organization columns null), one row at least per site asked for."""
+
+        def select(position: str) -> str:
+            return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
+
+        page = (
+            f"SELECT {select('row_number() OVER (ORDER BY o.id)')} FROM organizations o"
+            + (" WHERE o.id > CAST(:after AS varchar)" if after else "")
+            + f" ORDER BY o.id LIMIT {int(first) + 1}"
+        )
+        if not self.composer.hierarchy:
+            return page
+        chain = (
+            f"WITH page AS MATERIALIZED ({page}),"
+            " chain AS MATERIALIZED (SELECT * FROM page UNION ALL"
+            f" SELECT {select('NULL')} FROM organizations o"
+            " WHERE o.id = ANY(ARRAY(SELECT DISTINCT unnest(path) FROM page)))"
+        )
+        if not self.site_params:
+            return chain + " SELECT * FROM chain"
+        site_width = 3 + len(self.site_columns) + len(self.contract_columns)
+        contracts = ""
+        if self.contract_columns:
+            contracts = " LEFT JOIN contracts c ON c.id = s.contract_id"
+        return (
+            f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
+            f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
+            " s.organization_id"
+            + "".join(f", s.{c}" for c in self.site_columns)
+            + "".join(f", c.{c}" for c in self.contract_columns)
+            + " FROM sites w LEFT JOIN site_organization_properties s"
+            " ON s.site_id = w.id AND s.organization_id = ANY(ARRAY(SELECT id FROM chain))"
+            + contracts
+            + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
+            " OR (w.is_default AND CAST(:default AS boolean))"
+        )
+
+
+def _position(row: Row) -> int:
+    return int(row[POSITION])

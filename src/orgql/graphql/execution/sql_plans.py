@@ -1,0 +1,268 @@
+"""SQL plans: ``organizations(first, after)`` pages read with a fixed number of statements
+and composed without per-field resolution.
+
+A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
+merged) whose only root field is ``organizations`` without ``filter`` and whose selection
+stays within the connection, plain and derived columns, ``parentOrganization``,
+``ancestorOrganizations`` and ``effectiveSiteProperties`` (values, contract, sources) is
+translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
+``totalCount``) and the functions composing the answer from its rows. At each request, for
+an admin only (a shopper's page is narrowed, and its ancestors made breadcrumbs, by the core),
+the arguments are checked as the resolvers check them; anything else (a bad cursor or page
+size, an unknown site, a statement failure) runs the compiled plan instead, which answers
+or reports it as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from graphql.execution.values import get_argument_values
+
+from orgql.core.organizations import repository
+from orgql.graphql.execution import page_compose, page_sql
+from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
+from orgql.graphql.organizations.connections import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+log = logging.getLogger(__name__)
+
+
+def _camel(column: str) -> str:
+    first, *rest = column.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+_ORGANIZATION = {"repositoryId": "id"} | {_camel(c): c for c in page_compose.COLUMNS}
+_DERIVED = {"derived" + _camel(c)[0].upper() + _camel(c)[1:]: c for c in page_compose.DERIVED}
+_SITE_VALUES = {
+    "approvalRequired": "approval_required",
+    "orderPriceLimit": "order_price_limit",
+    "delegateApprovalManagement": "delegate_approval_management",
+    "useExternalApprovalWebhook": "use_external_approval_webhook",
+}
+_SOURCES = _SITE_VALUES | {"contract": "contract_id"}
+_CONTRACT = {
+    "repositoryId": "id",
+    "displayName": "display_name",
+    "description": "description",
+    "externalContractReference": "external_contract_reference",
+}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SqlPlan:
+    key: str  # the root field's response key
+    root: FieldPlan
+    page: page_sql.PagePlan
+    #: Site parameters and the effectiveSiteProperties field each belongs to.
+    sites: tuple[tuple[str, FieldPlan], ...]
+
+    def parameters(self, executor: Any) -> dict[str, Any] | None:
+        """The statement's parameters for this request, or None when the compiled plan must
+        answer (not an admin, arguments the resolvers would refuse)."""
+        context = executor.context_value
+        principal = getattr(context, "principal", None)
+        if principal is None or not principal.is_admin:
+            return None
+        arguments = self._arguments(executor, self.root)
+        first = arguments.get("first")
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= size <= MAX_PAGE_SIZE or arguments.get("filter") is not None:
+            return None
+        after = arguments.get("after")
+        after_id = repository.decode_cursor(after) if after is not None else None
+        if after is not None and after_id is None:
+            return None
+        sites: dict[str, str | None] = {}
+        for parameter, field in self.sites:
+            site = self._arguments(executor, field).get("site")
+            sites[parameter] = str(site) if site is not None else context.site_header
+        return {"first": size, "after": after_id, "sites": sites}
+
+    @staticmethod
+    def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
+        if not field.nodes[0].arguments:
+            return {}
+        return get_argument_values(
+            field.definition,
+            field.nodes[0],
+            executor.variable_values,
+            None,
+            executor.hide_suggestions,
+        )
+
+    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | None:
+        """The response's data, or None when the compiled plan must answer instead."""
+
+        async def execute(session: Any) -> dict[str, Any] | None:
+            connection = await session.connection()
+            return await self.page.read(connection, **parameters)
+
+        try:
+            answer = await context.run(execute)
+        except Exception:  # the compiled plan answers, or reports the failure as it does
+            log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
+            return None
+        if answer is None:  # a site it names does not exist
+            return None
+        return {self.key: answer}
+
+
+def sql_plan(plan: Plan) -> SqlPlan | None:
+    """The SQL plan of a compiled plan, or None when it has to run as compiled."""
+    if len(plan.root) != 1:
+        return None
+    root = plan.root[0]
+    if root.parent_type is not plan.root_type or root.definition is not _field(
+        plan.root_type, "organizations"
+    ):
+        return None
+    if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
+        return None
+    sites: list[tuple[str, FieldPlan]] = []
+    try:
+        page = page_sql.PagePlan(_connection(_object(root.completion), sites))
+    except (_Unsupported, ValueError):
+        return None
+    return SqlPlan(key=root.name, root=root, page=page, sites=tuple(sites))
+
+
+def _field(type_: Any, name: str) -> Any:
+    return type_.fields.get(name)
+
+
+def _object(completion: Completion) -> list[FieldPlan]:
+    """The fields of a non-null object."""
+    if completion.kind != NON_NULL or completion.inner is None:
+        raise _Unsupported
+    return _nullable_object(completion.inner)
+
+
+def _nullable_object(completion: Completion) -> list[FieldPlan]:
+    if completion.kind != OBJECT or completion.fields is None:
+        raise _Unsupported
+    return completion.fields
+
+
+def _list_of_objects(completion: Completion) -> list[FieldPlan]:
+    """The fields of the items of ``[T!]!``."""
+    if completion.kind != NON_NULL or completion.inner is None or completion.inner.kind != LIST:
+        raise _Unsupported
+    assert completion.inner.inner is not None
+    return _object(completion.inner.inner)
+
+
+def _name(field: FieldPlan) -> str:
+    return field.nodes[0].name.value
+
+
+def _typename(field: FieldPlan) -> page_sql.Key | None:
+    if _name(field) == "__typename":
+        return page_sql.Key(field.name, "const", field.parent_type.name)
+    return None
+
+
+def _connection(
+    fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]
+) -> tuple[page_sql.Key, ...]:
+    keys: list[page_sql.Key] = []
+    for field in fields:
+        name = _name(field)
+        if (typename := _typename(field)) is not None:
+            keys.append(typename)
+        elif name == "totalCount":
+            keys.append(page_sql.Key(field.name, "total"))
+        elif name == "pageInfo":
+            info = []
+            for item in _object(field.completion):
+                kind = {"hasNextPage": "has_next", "endCursor": "end_cursor"}.get(_name(item))
+                info.append(_typename(item) or page_sql.Key(item.name, _known(kind)))
+            keys.append(page_sql.Key(field.name, "page_info", keys=tuple(info)))
+        elif name == "edges":
+            edge = []
+            for item in _list_of_objects(field.completion):
+                if (typename := _typename(item)) is not None:
+                    edge.append(typename)
+                elif _name(item) == "cursor":
+                    edge.append(page_sql.Key(item.name, "cursor"))
+                elif _name(item) == "node":
+                    node = _node(_object(item.completion), sites)
+                    edge.append(page_sql.Key(item.name, "node", keys=node))
+                else:
+                    raise _Unsupported
+            keys.append(page_sql.Key(field.name, "edges", keys=tuple(edge)))
+        else:
+            raise _Unsupported
+    return tuple(keys)
+
+
+def _known(kind: str | None) -> str:
+    if kind is None:
+        raise _Unsupported
+    return kind
+
+
+def _node(fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]) -> tuple[page_sql.Key, ...]:
+    keys: list[page_sql.Key] = []
+    for field in fields:
+        name = _name(field)
+        if (typename := _typename(field)) is not None:
+            keys.append(typename)
+        elif field.nodes[0].arguments and name != "effectiveSiteProperties":
+            raise _Unsupported
+        elif name in _ORGANIZATION:
+            keys.append(page_sql.Key(field.name, "column", _ORGANIZATION[name]))
+        elif name in _DERIVED:
+            keys.append(page_sql.Key(field.name, "derived", _DERIVED[name]))
+        elif name == "parentOrganization":
+            inner = _node(_nullable_object(field.completion), sites)
+            keys.append(page_sql.Key(field.name, "parent", keys=inner))
+        elif name == "ancestorOrganizations":
+            inner = _node(_list_of_objects(field.completion), sites)
+            keys.append(page_sql.Key(field.name, "ancestors", keys=inner))
+        elif name == "effectiveSiteProperties":
+            parameter = f"site{len(sites)}"
+            sites.append((parameter, field))
+            inner = _effective(_nullable_object(field.completion))
+            keys.append(page_sql.Key(field.name, "effective", keys=inner, site_param=parameter))
+        else:
+            raise _Unsupported
+    return tuple(keys)
+
+
+def _effective(fields: list[FieldPlan]) -> tuple[page_sql.Key, ...]:
+    keys: list[page_sql.Key] = []
+    for field in fields:
+        name = _name(field)
+        if (typename := _typename(field)) is not None:
+            keys.append(typename)
+        elif name in _SITE_VALUES:
+            keys.append(page_sql.Key(field.name, "value", _SITE_VALUES[name]))
+        elif name == "contract":
+            contract = [
+                _typename(item) or page_sql.Key(item.name, "column", _mapped(_CONTRACT, item))
+                for item in _nullable_object(field.completion)
+            ]
+            keys.append(page_sql.Key(field.name, "contract", keys=tuple(contract)))
+        elif name == "inheritedFrom":
+            sources = [
+                _typename(item) or page_sql.Key(item.name, "source", _mapped(_SOURCES, item))
+                for item in _nullable_object(field.completion)
+            ]
+            keys.append(page_sql.Key(field.name, "sources", keys=tuple(sources)))
+        else:
+            raise _Unsupported
+    return tuple(keys)
+
+
+def _mapped(names: dict[str, str], field: FieldPlan) -> str:
+    try:
+        return names[_name(field)]
+    except KeyError:
+        raise _Unsupported from None

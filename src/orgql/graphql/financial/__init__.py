@@ -1,0 +1,1 @@
+"""Customer accounts, their addresses, and the syncFinancialData mutation."""

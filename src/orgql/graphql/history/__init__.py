@@ -1,0 +1,1 @@
+"""Organization.history: recorded changes as a connection."""

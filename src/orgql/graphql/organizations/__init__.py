@@ -1,0 +1,2 @@
+"""The Organization type, its connections, filters and inputs; organization queries and
+mutations."""

@@ -1,0 +1,1 @@
+"""Organization request types, queries and mutations."""

@@ -1,0 +1,1 @@
+"""Site organization properties: types, input and the update mutation."""

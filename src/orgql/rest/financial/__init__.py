@@ -1,0 +1,1 @@
+"""syncFinancialData: handler and JSON shapes."""

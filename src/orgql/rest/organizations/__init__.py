@@ -1,0 +1,1 @@
+"""/ccadmin/v1/organizations and the storefront read: handlers and JSON shapes."""

@@ -1,0 +1,116 @@
+"""``/ccadmin/v1/organizations``: create, read one, list (OCC createOrganization and kin).
+
+Each handler parses the transport's input, makes one core call and renders the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from orgql.core.common.errors import Codes
+from orgql.core.organizations import input as organization_input
+from orgql.core.organizations import repository
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations.views import load_views
+from orgql.db import models
+from orgql.rest import render
+from orgql.rest.errors import bad_request
+from orgql.rest.organizations.shapes import Organization
+from orgql.rest.transport import (
+    endpoint,
+    int_param,
+    path_id,
+    read_json_object,
+    request_href,
+    site_id,
+    unit_of_work,
+    urls,
+)
+
+#: The createOrganization keys the core knows; every other top-level key of the body is a
+#: dynamic property ("dynamicProperty1" in the vendor's sample).
+KNOWN_KEYS = organization_input.KNOWN_KEYS
+
+DEFAULT_LIMIT = organizations.MAX_PAGE_SIZE
+
+# SCIM-style filter on the name: name co "x" | name eq "x" | name sw "x" ("\" escapes).
+_FILTER = re.compile(r'^\s*name\s+(co|eq|sw)\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
+_BARE_WORD = re.compile(r"^\s*([^\s\"\\]+)\s*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_name_filter(q: str | None) -> repository.OrganizationFilter:
+    """The ``q`` parameter as a filter; a bare word means "name contains"."""
+    if q is None or not q.strip():
+        return repository.OrganizationFilter()
+    if not _CONTROL.search(q):
+        if match := _FILTER.match(q):
+            operator, value = match.group(1).lower(), re.sub(r"\\(.)", r"\1", match.group(2))
+            if operator == "eq":
+                return repository.OrganizationFilter(name_equals=value)
+            if operator == "sw":
+                return repository.OrganizationFilter(name_starts_with=value)
+            return repository.OrganizationFilter(name_contains=value)
+        if match := _BARE_WORD.match(q):
+            return repository.OrganizationFilter(name_contains=match.group(1))
+    raise bad_request('q must be name co "text", name eq "text", name sw "text" or one word', "q")
+
+
+async def _render(
+    session: AsyncSession,
+    request: Request,
+    items: Sequence[models.Organization],
+    site: models.Site | None,
+) -> list[Organization]:
+    views = await load_views(session, items, site)
+    links = urls(request)
+    return [render.organization(view, links, request_href(request)) for view in views]
+
+
+@endpoint(internal_code=Codes.CREATE_FAILED)
+async def create_organization(request: Request) -> Response:
+    doc = await read_json_object(request)
+    known = {key: value for key, value in doc.items() if key in KNOWN_KEYS}
+    dynamic = {key: value for key, value in doc.items() if key not in KNOWN_KEYS}
+    new = organization_input.parse_new_organization(known, dynamic)
+    site = site_id(request)
+    async with unit_of_work(request) as session:
+        organization = await organizations.create(session, new, site_id=site)
+        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
+        (body,) = await _render(session, request, [organization], resolved)
+    return JSONResponse(body)
+
+
+@endpoint()
+async def get_organization(request: Request) -> Response:
+    organization_id = path_id(request)
+    site = site_id(request)
+    async with unit_of_work(request) as session:
+        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
+        organization = await organizations.get(session, organization_id)
+        (body,) = await _render(session, request, [organization], resolved)
+    # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
+    return JSONResponse(body, headers={"ETag": f'"{organization.version}"'})
+
+
+@endpoint()
+async def list_organizations(request: Request) -> Response:
+    limit = int_param(request, "limit", DEFAULT_LIMIT)
+    offset = int_param(request, "offset", 0)
+    where = parse_name_filter(request.query_params.get("q"))
+    site = site_id(request)
+    links = urls(request)
+    async with unit_of_work(request) as session:
+        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
+        page = await organizations.list_page(session, where, limit=limit, offset=offset)
+        total = await repository.count_organizations(session, where)
+        views = await load_views(session, page.items, resolved)
+    body = render.organization_list(
+        views, links, total=total, offset=offset, limit=limit, self_href=request_href(request)
+    )
+    return JSONResponse(body)

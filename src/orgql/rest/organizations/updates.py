@@ -1,0 +1,157 @@
+"""``PUT /ccadmin/v1/organizations/{id}``: updateOrganization, with versions.
+
+The body has createOrganization's keys (a key left out is unchanged, ``null`` clears the own
+value so it is inherited again, ``parentOrganization`` moves, ``active`` deactivates or
+reactivates). ``If-Match`` carries the version read from ``GET``'s ``ETag``; a stale one is
+412. ``?dryRun=true`` writes nothing and answers the values the change would alter.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from orgql.core.inheritance.effects import ValueChange
+from orgql.core.organizations import input as organization_input
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations import updates as organization_updates
+from orgql.core.organizations.changes import parse_changes
+from orgql.core.organizations.views import load_views
+from orgql.rest import render
+from orgql.rest.errors import bad_request
+from orgql.rest.operation import Operation, header, query
+from orgql.rest.organizations.shapes import Organization
+from orgql.rest.organizations.update_shapes import (
+    EffectiveValueChange,
+    UpdateOrganization,
+    UpdateOrganizationDryRun,
+)
+from orgql.rest.transport import (
+    SITE_HEADER,
+    endpoint,
+    path_id,
+    read_json_object,
+    request_href,
+    site_id,
+    unit_of_work,
+    urls,
+)
+
+_ENTITY_TAG = re.compile(r'^(?:W/)?"([0-9]{1,9})"$')
+
+
+def etag(version: int) -> dict[str, str]:
+    """The ``ETag`` header of an organization: its version, as a strong tag."""
+    return {"ETag": f'"{version}"'}
+
+
+def expected_version(request: Request) -> int | None:
+    """The version ``If-Match`` names: ``"3"`` (or ``W/"3"``); absent or ``*``: no check.
+    One tag only: a list of versions cannot all be current."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = _ENTITY_TAG.match(raw.strip())
+    if match is None:
+        raise bad_request(
+            'If-Match must be one entity tag from the ETag header, such as "3", or *',
+            "If-Match",
+        )
+    return int(match.group(1))
+
+
+def _dry_run(request: Request) -> bool:
+    raw = (request.query_params.get("dryRun") or "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise bad_request(f"dryRun must be true or false: {raw[:40]!r}", "dryRun")
+    return raw == "true"
+
+
+def change(item: ValueChange) -> EffectiveValueChange:
+    return {
+        "organizationId": item.organization_id,
+        "field": item.field,
+        "siteId": item.site_id,
+        "before": _json(item.before),
+        "after": _json(item.after),
+    }
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Decimal):
+        return render.number(value)
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+@endpoint()
+async def update_organization(request: Request) -> Response:
+    organization_id = path_id(request)
+    expected = expected_version(request)
+    dry_run = _dry_run(request)
+    doc = await read_json_object(request)
+    known = {key: value for key, value in doc.items() if key in organization_input.KNOWN_KEYS}
+    dynamic = {key: value for key, value in doc.items() if key not in known}
+    changes = parse_changes(known, dynamic)
+    site = site_id(request)
+    async with unit_of_work(request) as session:
+        result = await organization_updates.update(
+            session,
+            organization_id,
+            changes,
+            expected_version=expected,
+            site_id=site,
+            dry_run=dry_run,
+        )
+        organization = result.organization
+        body: UpdateOrganizationDryRun | Organization
+        if result.effects is not None:
+            body = {
+                "dryRun": True,
+                "id": organization.id,
+                "version": organization.version,
+                "changes": [change(item) for item in result.effects],
+            }
+        else:
+            resolved = await organizations.resolve_site(session, site, field="x-ccsite")
+            (view,) = await load_views(session, [organization], resolved)
+            body = render.organization(view, urls(request), request_href(request))
+    return JSONResponse(body, headers=etag(organization.version))
+
+
+#: The ``ETag`` answer header of GET and PUT, as the OpenAPI document states it.
+ETAG_HEADER = {
+    "ETag": {
+        "description": 'The organization\'s version as an entity tag ("3"): send it back in'
+        " If-Match.",
+        "schema": {"type": "string"},
+    }
+}
+
+#: The route table's entry for ``PUT /ccadmin/v1/organizations/{id}``.
+PUT = Operation(
+    update_organization,
+    "updateOrganization",
+    Organization | UpdateOrganizationDryRun,  # type: ignore[arg-type]
+    "The organization after the update (as GET answers it), or with dryRun the changes it"
+    " would make",
+    (400, 404, 409, 412),
+    body=UpdateOrganization,
+    parameters=(
+        header("If-Match", 'The ETag of the version read ("3"); absent or *: no check.'),
+        query(
+            "dryRun",
+            {"type": "boolean", "default": False},
+            "true: write nothing; answer the derived and effective values of the subtree that"
+            " the change would alter.",
+        ),
+        header(SITE_HEADER, "Site of the site-specific values (default: the default site)."),
+    ),
+    ok_headers=ETAG_HEADER,
+    summary="Change an organization: any createOrganization value, a move"
+    " (parentOrganization, with the subtree), or active (deactivate, reactivate).",
+    description="Moving under itself or a descendant, or under a deactivated organization: 400"
+    " (100002). A stale If-Match: 412 (errorCode 412).",
+)

@@ -1,0 +1,1 @@
+"""Organization requests (/ccstore and /ccadmin): handlers, rendering, JSON shapes."""

@@ -1,0 +1,151 @@
+"""Organization requests: ``POST /ccstore/v1/organizationRequests`` (storefront) and
+``/ccadmin/v1/organizationRequests[/{id}[/approve|/reject]]`` (admin).
+
+Each handler parses the transport's input, makes one core call and renders the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.requests import reads as organization_request_reads
+from orgql.core.requests import service as organization_requests
+from orgql.core.requests.codes import RequestCodes
+from orgql.db import request_models
+from orgql.rest.render import self_link
+from orgql.rest.requests.render import organization_request, organization_request_list, parse_expand
+from orgql.rest.requests.shapes import OrganizationRequest, OrganizationRequestSubmitted
+from orgql.rest.transport import (
+    BodyTooLarge,
+    endpoint,
+    int_param,
+    path_id,
+    read_json_object,
+    request_href,
+    site_id,
+    unit_of_work,
+)
+
+DEFAULT_LIMIT = organization_request_reads.MAX_PAGE_SIZE
+
+
+async def _body(request: Request, *, optional: bool = False) -> dict[str, object]:
+    """The JSON body; a malformed one is this API's invalid input (101001)."""
+    try:
+        return await read_json_object(request, optional=optional)
+    except BodyTooLarge:
+        raise
+    except OrgqlError as error:
+        if error.code != Codes.INVALID_INPUT:
+            raise
+        raise OrgqlError(RequestCodes.INVALID_INPUT, error.message, error.field) from None
+
+
+def _expand(request: Request) -> frozenset[str]:
+    return parse_expand(request.query_params.getlist("expand"))
+
+
+def _page_param(request: Request, name: str, default: int) -> int:
+    try:
+        return int_param(request, name, default)
+    except OrgqlError as error:
+        raise OrgqlError(RequestCodes.INVALID_INPUT, error.message, error.field) from None
+
+
+async def _address_types(
+    session: AsyncSession,
+    rows: Sequence[request_models.OrganizationRequest],
+    expand: frozenset[str],
+) -> dict[str, request_models.AddressType]:
+    """The address types the drafts name, when their addresses are expanded (one read)."""
+    if "organizationAddresses" not in expand:
+        return {}
+    wanted = organization_request_reads.draft_address_type_ids(rows)
+    return await organization_request_reads.address_types_by_id(session, wanted)
+
+
+async def _render(
+    session: AsyncSession, row: request_models.OrganizationRequest, expand: frozenset[str]
+) -> OrganizationRequest:
+    return organization_request(row, expand, await _address_types(session, [row], expand))
+
+
+@endpoint(internal_code=RequestCodes.SUBMIT_FAILED)
+async def submit_organization_request(request: Request) -> Response:
+    document = await _body(request)
+    async with unit_of_work(request) as session:
+        submitted = await organization_requests.submit(session, document, site_id=site_id(request))
+    body: OrganizationRequestSubmitted = {"links": self_link(request_href(request))}
+    if submitted.id is not None:  # the core sets exactly one of the two
+        body["id"] = submitted.id
+    if submitted.message is not None:
+        body["message"] = submitted.message
+    return JSONResponse(body)
+
+
+@endpoint()
+async def get_organization_request(request: Request) -> Response:
+    expand = _expand(request)
+    async with unit_of_work(request) as session:
+        row = await organization_request_reads.get(session, path_id(request))
+        body = await _render(session, row, expand)
+    return JSONResponse(body)
+
+
+@endpoint()
+async def list_organization_requests(request: Request) -> Response:
+    expand = _expand(request)
+    limit = _page_param(request, "limit", DEFAULT_LIMIT)
+    offset = _page_param(request, "offset", 0)
+    status = request.query_params.get("status") or None
+    async with unit_of_work(request) as session:
+        page = await organization_request_reads.list_page(
+            session, status=status, limit=limit, offset=offset
+        )
+        total = await organization_request_reads.count(session, status=status)
+        types = await _address_types(session, page.items, expand)
+    body = organization_request_list(
+        page.items,
+        expand,
+        types,
+        total=total,
+        offset=offset,
+        limit=limit,
+        self_href=request_href(request),
+    )
+    return JSONResponse(body)
+
+
+@endpoint()
+async def update_organization_request(request: Request) -> Response:
+    expand = _expand(request)
+    document = await _body(request)
+    async with unit_of_work(request) as session:
+        row = await organization_requests.update(session, path_id(request), document)
+        body = await _render(session, row, expand)
+    return JSONResponse(body)
+
+
+@endpoint()
+async def approve_organization_request(request: Request) -> Response:
+    expand = _expand(request)
+    document = await _body(request, optional=True)
+    async with unit_of_work(request) as session:
+        row = await organization_requests.approve(session, path_id(request), document)
+        body = await _render(session, row, expand)
+    return JSONResponse(body)
+
+
+@endpoint()
+async def reject_organization_request(request: Request) -> Response:
+    expand = _expand(request)
+    document = await _body(request, optional=True)
+    async with unit_of_work(request) as session:
+        row = await organization_requests.reject(session, path_id(request), document)
+        body = await _render(session, row, expand)
+    return JSONResponse(body)

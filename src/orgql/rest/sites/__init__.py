@@ -1,0 +1,1 @@
+"""Site organization properties: handlers and JSON shapes."""

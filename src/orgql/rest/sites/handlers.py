@@ -1,0 +1,105 @@
+"""``/ccadmin/v1/organizations/{id}/updateSiteOrganizationProperties`` and the matching read
+``/ccadmin/v1/organizations/{id}/siteOrganizationProperties``.
+
+The wire shape is the vendor's (``spec/updateSiteOrganizationProperties.txt``): a list of
+``{"site": {...}, "properties": {...}}`` entries, the contract as in the request (catalogId,
+priceListGroupId, contract_terms) plus its repositoryId.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from orgql.core.common.errors import Codes
+from orgql.core.organizations.repository import ContractView
+from orgql.core.sites import service as site_properties
+from orgql.core.sites.views import site_values
+from orgql.db import models
+from orgql.rest.errors import bad_request
+from orgql.rest.render import number
+from orgql.rest.sites import shapes
+from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
+
+#: A site's values: the column of :class:`models.SiteOrganizationProperties` -> value.
+Values = Callable[[str], object]
+
+
+def site(row: models.Site) -> shapes.Site:
+    return {
+        "productionURL": row.production_url,
+        "name": row.name,
+        "id": row.id,
+        "enabled": row.enabled,
+    }
+
+
+def contract(view: ContractView | None) -> shapes.SiteContract | None:
+    if view is None:
+        return None
+    return {
+        "catalogId": view.catalog_id,
+        "priceListGroupId": view.price_list_group_id,
+        "displayName": view.display_name,
+        # A string like every repository id of this API (the vendor's sample shows a number).
+        "repositoryId": view.id,
+        "description": view.description,
+        "contract_terms": {"terms": view.terms} if view.terms_id is not None else None,
+        "externalContractReference": view.external_contract_reference,
+    }
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def entry(
+    row: models.Site, value: Values, contract_view: ContractView | None
+) -> shapes.SiteOrganizationPropertiesEntry:
+    limit = value("order_price_limit")
+    return {
+        "site": site(row),
+        "properties": {
+            "approvalRequired": _flag(value("approval_required")),
+            "contract": contract(contract_view),
+            "delegateApprovalManagement": _flag(value("delegate_approval_management")),
+            "useExternalApprovalWebhook": _flag(value("use_external_approval_webhook")),
+            "orderPriceLimit": number(limit) if isinstance(limit, Decimal) else None,
+        },
+    }
+
+
+def body(
+    entries: Sequence[shapes.SiteOrganizationPropertiesEntry],
+) -> shapes.SiteOrganizationPropertiesList:
+    return {"siteOrganizationProperties": list(entries)}
+
+
+@endpoint(internal_code=Codes.SITE_PROPERTIES_UPDATE_FAILED)
+async def update_site_organization_properties(request: Request) -> Response:
+    organization_id = path_id(request)
+    updates = site_properties.parse_request(await read_json_object(request))
+    async with unit_of_work(request) as session:
+        results = await site_properties.update(session, organization_id, updates)
+    return JSONResponse(body([entry(r.site, r.value, r.contract) for r in results]))
+
+
+def _all_sites(request: Request) -> bool:
+    raw = request.query_params.get("allSites")
+    if raw is None or not raw.strip():
+        return True
+    if raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise bad_request(f"allSites must be true or false: {raw[:40]!r}", "allSites")
+
+
+@endpoint(internal_code=Codes.SITE_PROPERTIES_READ_FAILED)
+async def get_site_organization_properties(request: Request) -> Response:
+    organization_id = path_id(request)
+    inherited = not _all_sites(request)
+    async with unit_of_work(request) as session:
+        found = await site_values(session, organization_id, inherited=inherited)
+    return JSONResponse(body([entry(v.site, v.value, v.contract) for v in found]))

@@ -1,0 +1,103 @@
+"""A GraphQL client over the app and input builders for the GraphQL tests (imported by
+tests/graphql_fixtures.py, which turns them into fixtures)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+CREATE_ORGANIZATION = """
+mutation Create($input: CreateOrganizationInput!, $site: ID) {
+  createOrganization(input: $input, site: $site) {
+    organization { id }
+    userErrors { code message field }
+  }
+}
+"""
+
+
+@dataclass
+class GraphQL:
+    """POSTs GraphQL documents to the app, as a client over HTTP would."""
+
+    client: httpx.AsyncClient
+
+    async def post(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The whole response body (``data`` and ``errors``); the HTTP status must be 200."""
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = dict(variables)
+        response = await self.client.post("/graphql", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def data(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """``data`` of a response that must have no errors."""
+        result = await self.post(query, variables, headers=headers)
+        assert "errors" not in result, result["errors"]
+        data: dict[str, Any] = result["data"]
+        return data
+
+    async def create_organization(
+        self,
+        name: str,
+        *,
+        site: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **fields: Any,
+    ) -> str:
+        """Create an organization through the mutation; returns its id. ``fields`` are
+        CreateOrganizationInput fields by their GraphQL names."""
+        data = await self.data(
+            CREATE_ORGANIZATION,
+            {"input": {"name": name, **fields}, "site": site},
+            headers=headers,
+        )
+        payload = data["createOrganization"]
+        assert payload["userErrors"] == [], payload["userErrors"]
+        organization_id: str = payload["organization"]["id"]
+        return organization_id
+
+
+def address_input(address_type: str, city: str = "Boston", **flags: bool) -> dict[str, Any]:
+    """A SecondaryAddressInput with every required field; ``flags`` are
+    isDefaultBillingAddress / isDefaultShippingAddress."""
+    return {
+        "addressType": address_type,
+        "address": {
+            "companyName": f"{address_type} Inc.",
+            "address1": f"1 {address_type} Street",
+            "city": city,
+            "state": "MA",
+            "postalCode": "02110",
+            "country": "US",
+            "phoneNumber": "617-555-0100",
+            **flags,
+        },
+    }
+
+
+def contract_input(display_name: str, **overrides: Any) -> dict[str, Any]:
+    """A ContractInput naming the demo catalog and price list group."""
+    return {
+        "displayName": display_name,
+        "catalogId": "cloudCatalog",
+        "priceListGroupId": "defaultPriceGroup",
+        **overrides,
+    }
