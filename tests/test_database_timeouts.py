@@ -143,3 +143,32 @@ async def test_a_cancelled_statement_is_classed_as_such(database_url: str) -> No
         "a statement ran longer than the database's statement timeout"
     )
     assert unavailability(raised.value) is None
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"], ids=["deadlock", "serialization"])
+async def test_a_transaction_the_database_aborts_for_a_conflict_is_a_503(
+    gateway: httpx.AsyncClient, engine: AsyncEngine, sqlstate: str
+) -> None:
+    """A deadlock or a serialization failure (here raised by a trigger with that SQLSTATE,
+    as PostgreSQL raises them) is the concurrent traffic's, not the caller's or a bug."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "CREATE FUNCTION conflict() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                f" RAISE EXCEPTION 'conflict' USING ERRCODE = '{sqlstate}'; END $$"
+            )
+        )
+        await connection.execute(
+            text(
+                "CREATE TRIGGER conflict BEFORE UPDATE ON organizations"
+                " FOR EACH ROW EXECUTE FUNCTION conflict()"
+            )
+        )
+
+    rest = await gateway.put(ORGANIZATION, json={"description": "later"})
+    graphql = await gateway.post("/graphql", json={"query": UPDATE})
+
+    _assert_statement_timeout(rest)
+    assert rest.json()["errorCode"] == "STATEMENT_TIMEOUT"
+    _assert_statement_timeout(graphql)
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "STATEMENT_TIMEOUT"

@@ -69,14 +69,20 @@ _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 def statement_cancelled(error: BaseException) -> str | None:
     """A short reason when the server cancelled the statement for waiting or running too
-    long (statement_timeout, lock_timeout: SQLSTATE 57014, 55P03), else None. The database
-    is up; the request may succeed when retried, once the lock holder is done."""
+    long (statement_timeout, lock_timeout: SQLSTATE 57014, 55P03) or to resolve a conflict
+    with a concurrent transaction (a deadlock, a serialization failure: 40P01, 40001), else
+    None. The database is up; the request may succeed when retried, once the other
+    transaction is done."""
     original = error.orig if isinstance(error, DBAPIError) else error
     state = _sqlstate(original)
     if state == "57014":
         return "a statement ran longer than the database's statement timeout"
     if state == "55P03":
         return "a lock the request needs was held by another transaction for too long"
+    if state == "40P01":
+        return "the database broke a deadlock with a concurrent transaction"
+    if state == "40001":
+        return "a concurrent transaction changed what the request read"
     cause = error.__cause__
     return statement_cancelled(cause) if cause is not None and cause is not error else None
 
