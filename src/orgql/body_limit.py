@@ -9,6 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
 
+#: The answer to a body whose client hung up before its end: nothing of it runs (the client
+#: is gone and reads no answer; it is not the gateway's error either).
+BODY_CUT_SHORT = "the request body ended before its end; send it again whole"
+
 
 class _TooLarge(BaseException):
     """BaseException: no handler's `except Exception` turns it into a 500 on its way out."""

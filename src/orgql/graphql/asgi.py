@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -17,6 +17,7 @@ from strawberry.http.types import QueryParams
 
 from orgql import graphiql
 from orgql.auth.asgi import authenticator_of, principal_of
+from orgql.body_limit import BODY_CUT_SHORT
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -43,6 +44,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             # strawberry answers these in plain text; a GraphQL client expects JSON errors.
             response = http_error_response(error)
+        except ClientDisconnect:  # the client left mid-body: nothing ran, nobody reads this
+            response = http_error_response(HTTPException(400, BODY_CUT_SHORT))
         except Exception:  # a bug outside any resolver: still JSON, logged, no traceback out
             response = unexpected_error_response()
         await response(scope, receive, send)

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.auth.asgi import PRINCIPAL
+from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
@@ -98,9 +99,7 @@ class Idempotency:
             return
         body = await _read_whole_body(scope, receive)
         if body is None:  # never run a part of a request, nor claim its key with it
-            await Refusal(400, "the request body ended before its end; send it again whole")(
-                scope, receive, send
-            )
+            await Refusal(400, BODY_CUT_SHORT)(scope, receive, send)
             return
         request_hash = _request_hash(scope, body)
         owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash)

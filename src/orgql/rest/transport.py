@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from orgql.auth.asgi import principal_of
+from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
@@ -129,11 +130,14 @@ async def _read_body(request: Request) -> bytes:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client left mid-body: run nothing of a part of a request
+        raise bad_request(BODY_CUT_SHORT) from None
     return b"".join(chunks)
 
 
