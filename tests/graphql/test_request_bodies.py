@@ -4,6 +4,7 @@ logged traceback (graphql/request_body.py)."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import httpx
@@ -107,3 +108,38 @@ async def test_get_variables_that_are_not_json_are_a_400(
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+
+
+SUBMIT = (
+    'mutation($site: ID) { submitOrganizationRequest(input: {name: "Acme",'
+    ' profile: {email: "a@example.com", firstName: "A", lastName: "B"}}, site: $site)'
+    " { userErrors { code } } }"
+)
+
+
+@pytest.mark.parametrize("site", ["site\u0000US", "\ud800"], ids=["nul", "lone-surrogate"])
+async def test_a_variable_postgresql_cannot_store_is_a_400(
+    anonymous_client: httpx.AsyncClient, site: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps({"query": SUBMIT, "variables": {"site": site}})
+    with caplog.at_level(logging.INFO):
+        response = await anonymous_client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\u{0}"], ids=["u0000", "braced"])
+async def test_a_literal_postgresql_cannot_store_is_refused_before_execution(
+    anonymous_client: httpx.AsyncClient, escape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = SUBMIT.replace("site: $site", f'site: "x{escape}"').replace("($site: ID)", "")
+    with caplog.at_level(logging.INFO):
+        response = await anonymous_client.post("/graphql", json={"query": query})
+
+    errors = response.json()["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["BAD_REQUEST"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
@@ -156,23 +157,10 @@ def _reject_constant(name: str) -> object:
 
 
 def _check_text(value: object) -> None:
-    """Strings must be storable: valid Unicode (no lone surrogates) and no NUL characters,
-    which PostgreSQL cannot hold in text or JSONB."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise bad_request("the request body holds a NUL character")
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                raise bad_request("the request body holds invalid Unicode") from None
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    """Strings must be storable: no NUL characters and valid Unicode (PostgreSQL text)."""
+    problem = unstorable_text_in(value)
+    if problem is not None:
+        raise bad_request(f"the request body holds {problem}")
 
 
 async def read_json_object(request: Request, *, optional: bool = False) -> dict[str, object]:

@@ -40,6 +40,26 @@ def is_storable_text(value: str) -> bool:
     return True
 
 
+def unstorable_text_in(value: object) -> str | None:
+    """What a JSON value (a request body, GraphQL variables) holds that PostgreSQL text
+    cannot ("a NUL character", "invalid Unicode": a lone surrogate), in any string, keys
+    included; None when every string is storable. Iterative: any nesting depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "a NUL character"
+            if not is_storable_text(item):
+                return "invalid Unicode"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 def unstorable_fields(value: object, path: str) -> list[str]:
     """The paths (camelCase, as callers spell them) of the strings in a dataclass, nested ones
     included, that PostgreSQL cannot take as a parameter: a query filter on such a string
