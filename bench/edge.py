@@ -27,7 +27,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -399,9 +399,21 @@ def judge(outcome: Outcome, budget: float, health_budget: float) -> bool:
     return fits and outcome.seconds <= budget and outcome.health_worst <= health_budget
 
 
-def main(args: argparse.Namespace) -> int:
-    server_url = to_asyncpg_url(args.server)
-    name = f"orgql_edge_{os.getpid()}_{secrets.token_hex(3)}"
+@dataclass
+class Gateway:
+    """A production-profile ``orgql serve`` on a scratch database, with an admin token."""
+
+    base: str
+    token: str
+    database_url: str
+
+
+@contextlib.contextmanager
+def production_gateway(server: str, prefix: str, **env: str) -> Iterator[Gateway]:
+    """A scratch database on ``server`` (migrated, demo-seeded, dropped at the end) served by
+    ``orgql serve`` in the production profile with ``env`` added; stopped at the end."""
+    server_url = to_asyncpg_url(server)
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
@@ -413,32 +425,38 @@ def main(args: argparse.Namespace) -> int:
     gateway = None
     try:
         asyncio.run(prepare(database_url))
-        env = {
+        environment = {
             **os.environ,
             "ORGQL_DATABASE_URL": database_url,
             "ORGQL_ENVIRONMENT": "production",
             "ORGQL_AUTH_SIGNING_KEY": secrets.token_urlsafe(48),
             "ORGQL_LOG_LEVEL": "warning",
             "ORGQL_WEBHOOK_DISPATCHER": "false",
+            **env,
         }
-        token = token_for(env)
+        token = token_for(environment)
         if token is None:
             raise SystemExit("orgql token failed")
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         gateway = start(
             [sys.executable, "-m", "orgql", "serve", "--port", str(port)],
-            env,
+            environment,
             f"{base}/healthz",
         )
-        deepest = build_chain(base, token)
-        edge = Edge(base, token)
-        run_cases(edge, deepest, database_url)
-        slow = {what: slow_client(base, what) for what in ("headers", "body")}
+        yield Gateway(base, token, database_url)
     finally:
         if gateway is not None:
             stop(gateway)
         asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def main(args: argparse.Namespace) -> int:
+    with production_gateway(args.server, "orgql_edge") as gateway:
+        deepest = build_chain(gateway.base, gateway.token)
+        edge = Edge(gateway.base, gateway.token)
+        run_cases(edge, deepest, gateway.database_url)
+        slow = {what: slow_client(gateway.base, what) for what in ("headers", "body")}
 
     failed = 0
     print("| case | expected | status | seconds | worst /healthz ms | polls | verdict |")

@@ -15,9 +15,6 @@ traceback. Exit status 1 when any is found.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import secrets
 import sys
 import time
 from collections import Counter
@@ -26,17 +23,11 @@ from typing import Any
 
 import httpx
 import schemathesis
-from edge import prepare
+from edge import production_gateway
 from hypothesis import HealthCheck, given, settings
-from run import free_port, start, stop, token_for
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from orgql.graphql.schema import schema as graphql_schema
 from orgql.rest.routes import openapi_json
-from orgql.settings import to_asyncpg_url
 
 #: What must never reach a caller (as in tests/auth/test_fuzz.py).
 LEAKS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "sqlalchemy", "asyncpg", "Traceback")
@@ -127,46 +118,19 @@ def fuzz_graphql(client: httpx.Client, token: str, wanted: int, slow: float) -> 
 
 
 def main(args: argparse.Namespace) -> int:
-    server_url = to_asyncpg_url(args.server)
-    name = f"orgql_fuzz_{os.getpid()}_{secrets.token_hex(3)}"
-    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-
-    async def admin_sql(sql: str) -> None:
-        async with admin.connect() as connection:
-            await connection.execute(text(sql))
-
-    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
-    gateway = None
-    try:
-        asyncio.run(prepare(database_url))
-        env = {
-            **os.environ,
-            "ORGQL_DATABASE_URL": database_url,
-            "ORGQL_ENVIRONMENT": "production",
-            "ORGQL_AUTH_SIGNING_KEY": secrets.token_urlsafe(48),
-            # An hour: the run outlives the default five minutes of one admin token.
-            "ORGQL_AUTH_TOKEN_TTL_SECONDS": "3600",
-            "ORGQL_LOG_LEVEL": "warning",
-            "ORGQL_WEBHOOK_DISPATCHER": "false",
+    # An hour: the run outlives the default five minutes of one admin token.
+    with (
+        production_gateway(
+            args.server,
+            "orgql_fuzz",
+            ORGQL_AUTH_TOKEN_TTL_SECONDS="3600",  # noqa: S106 (a TTL)
+        ) as gateway,
+        httpx.Client(base_url=gateway.base, timeout=60) as client,
+    ):
+        tallies = {
+            "REST": fuzz_rest(client, gateway.token, args.rest, args.slow),
+            "GraphQL": fuzz_graphql(client, gateway.token, args.graphql, args.slow),
         }
-        token = token_for(env)
-        if token is None:
-            raise SystemExit("orgql token failed")
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        gateway = start(
-            [sys.executable, "-m", "orgql", "serve", "--port", str(port)], env, f"{base}/healthz"
-        )
-        with httpx.Client(base_url=base, timeout=60) as client:
-            tallies = {
-                "REST": fuzz_rest(client, token, args.rest, args.slow),
-                "GraphQL": fuzz_graphql(client, token, args.graphql, args.slow),
-            }
-    finally:
-        if gateway is not None:
-            stop(gateway)
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     failed = False
     for transport, tally in tallies.items():

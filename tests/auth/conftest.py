@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orgql.app import create_app
 from orgql.auth.tokens import Authenticator
 from orgql.settings import Settings
+
+
+@pytest.fixture
+def limited(
+    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> Callable[..., Any]:
+    """``async with limited(graphql_max_depth=3) as client``: an app of its own with those
+    settings, on the test's database, and an admin client of it."""
+
+    @asynccontextmanager
+    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings.model_copy(update=overrides), engine=engine)
+        async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+            yield client
+
+    return open_client
 
 
 @pytest.fixture

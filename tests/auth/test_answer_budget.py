@@ -4,17 +4,13 @@ the operation stops with ANSWER_TOO_LARGE, on both executors."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.app import create_app
 from orgql.graphql.list_bounds import DECLARED_ADDRESSES
-from orgql.settings import Settings
 from rest.builders import secondary_address
 
 ADDRESSES = DECLARED_ADDRESSES * 3
@@ -27,18 +23,8 @@ QUERY = (
 DECLARED_COST = 1 + 1 + DECLARED_ADDRESSES * (2 + 1)
 ANSWERED_FIELDS = 1 + 1 + ADDRESSES * (2 + 1)
 
-
-@pytest.fixture
-def app_with(
-    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
-) -> Callable[..., Any]:
-    @asynccontextmanager
-    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides), engine=engine)
-        async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
-            yield client
-
-    return open_client
+#: The ``limited`` fixture (tests/auth/conftest.py).
+Limited = Callable[..., Any]
 
 
 async def _organization_with_many_addresses(client: httpx.AsyncClient) -> str:
@@ -55,10 +41,10 @@ async def _organization_with_many_addresses(client: httpx.AsyncClient) -> str:
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
 async def test_an_answer_past_the_cost_limit_stops_with_answer_too_large(
-    app_with: Callable[..., Any], compiled: bool
+    limited: Limited, compiled: bool
 ) -> None:
     limit = DECLARED_COST + 10  # the document passes analysis, its data does not fit
-    async with app_with(graphql_max_cost=limit, graphql_compiled_executor=compiled) as client:
+    async with limited(graphql_max_cost=limit, graphql_compiled_executor=compiled) as client:
         organization = await _organization_with_many_addresses(client)
         response = await client.post(
             "/graphql", json={"query": QUERY, "variables": {"id": organization}}
@@ -73,10 +59,8 @@ async def test_an_answer_past_the_cost_limit_stops_with_answer_too_large(
 
 
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "graphql-core"])
-async def test_an_answer_within_the_limit_is_whole(
-    app_with: Callable[..., Any], compiled: bool
-) -> None:
-    async with app_with(
+async def test_an_answer_within_the_limit_is_whole(limited: Limited, compiled: bool) -> None:
+    async with limited(
         graphql_max_cost=ANSWERED_FIELDS, graphql_compiled_executor=compiled
     ) as client:
         organization = await _organization_with_many_addresses(client)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -22,28 +22,13 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.app import create_app
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 from orgql.graphql.list_bounds import LIST_BOUNDS, USER_ERRORS_BOUND
 from orgql.graphql.schema import schema
-from orgql.settings import Settings
 
+#: The ``limited`` fixture (tests/auth/conftest.py).
 Limited = Callable[..., Any]
-
-
-@pytest.fixture
-def limited(
-    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
-) -> Limited:
-    @asynccontextmanager
-    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides), engine=engine)
-        async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
-            yield client
-
-    return open_client
 
 
 class TooMuchWork(Exception):

@@ -4,32 +4,13 @@ size limit holds on every route; production turns the developer aids off."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.app import create_app
-from orgql.settings import Settings
-
+#: The ``limited`` fixture (tests/auth/conftest.py).
 Limited = Callable[..., Any]
-
-
-@pytest.fixture
-def limited(
-    settings: Settings, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
-) -> Limited:
-    """``async with limited(graphql_max_depth=3) as client``: an app with those settings."""
-
-    @asynccontextmanager
-    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides), engine=engine)
-        async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
-            yield client
-
-    return open_client
 
 
 async def _post(client: httpx.AsyncClient, query: str) -> dict[str, Any]:
