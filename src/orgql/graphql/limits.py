@@ -18,7 +18,6 @@ from graphql import (
     FieldNode,
     GraphQLError,
     GraphQLSchema,
-    StringValueNode,
     ValidationRule,
     validate,
 )
@@ -27,7 +26,6 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from orgql.core.common.validation import is_storable_text
 from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
 from orgql.graphql.suggestions import HideSchemaNames
 from orgql.settings import Settings
@@ -149,22 +147,6 @@ def directives_rule(max_directives: int) -> type[ValidationRule]:
     return DirectivesPerField
 
 
-class StorableStrings(ValidationRule):
-    """A string literal PostgreSQL text cannot hold (a NUL or a lone surrogate, written as
-    ``\\u0000`` or ``\\ud800`` escapes) is refused here, not by the driver (a masked
-    error); variables are checked with the body (graphql/request_body.py)."""
-
-    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        if not is_storable_text(node.value):
-            self.report_error(
-                GraphQLError(
-                    "a string holds a NUL character or invalid Unicode",
-                    node,
-                    extensions={"code": "BAD_REQUEST"},
-                )
-            )
-
-
 def code_token_refusal(errors: Iterable[GraphQLError] | None) -> None:
     """Give the token limit's refusal its code, ``TOO_MANY_TOKENS``, like the other limits.
 
@@ -183,7 +165,7 @@ def limit_extensions(limits: Limits) -> list[Any]:
 
     The rule classes are made once here: the validation cache is keyed by them, so a new
     class per request would make every request miss it."""
-    rules: list[type[ASTValidationRule]] = [directives_rule(limits.max_directives), StorableStrings]
+    rules: list[type[ASTValidationRule]] = [directives_rule(limits.max_directives)]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
         # Counted while parsing: a document over the limit is never fully parsed.

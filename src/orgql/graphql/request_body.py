@@ -10,8 +10,6 @@ from collections.abc import Mapping
 
 from cross_web import HTTPException
 
-from orgql.core.common.validation import unstorable_text_in
-
 #: The message of a body that does not decode (strawberry's own wording, kept for clients).
 NOT_JSON = "Unable to parse request body as JSON"
 
@@ -39,15 +37,7 @@ def decode(body: str | bytes) -> object:
 
 
 def check_document(document: object) -> None:
-    """An operation object, or a non-empty list of them, whose strings PostgreSQL can store;
-    400 naming what is wrong."""
-    _check_structure(document)
-    problem = unstorable_text_in(document)  # in variables above all: they reach the database
-    if problem is not None:
-        raise HTTPException(400, f"the request body holds {problem}")
-
-
-def _check_structure(document: object) -> None:
+    """An operation object, or a non-empty list of them; 400 naming what is wrong."""
     if isinstance(document, dict):
         _check_operation(document, "the request body")
         return

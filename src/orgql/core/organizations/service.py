@@ -58,10 +58,11 @@ async def resolve_site(
 ) -> models.Site | None:
     """The named site, or the default site when ``site_id`` is None (None if there is none).
 
-    An unknown ``site_id`` is the caller's error (100002)."""
+    An unknown ``site_id`` is the caller's error (100002); so is one PostgreSQL text cannot
+    hold (a NUL, a lone surrogate), which names no site."""
     if site_id is None:
         return await repository.default_site(session)
-    site = await session.get(models.Site, site_id)
+    site = await session.get(models.Site, site_id) if is_storable_text(site_id) else None
     if site is None:
         raise OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
     return site
