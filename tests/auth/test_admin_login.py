@@ -259,3 +259,29 @@ async def test_orgql_token_prints_a_token_the_admin_api_accepts(
     )
 
     assert response.status_code == 200
+
+
+async def test_a_login_answer_is_never_replayed_by_idempotency_key(
+    anonymous_client: httpx.AsyncClient, new_key: Callable[[], Awaitable[tuple[str, str]]]
+) -> None:
+    """The token is the caller's secret (Cache-Control: no-store): an Idempotency-Key keeps
+    no login answer, and the same key and form without the application key is no replay."""
+    _, key = await new_key()
+    idempotency = {"Idempotency-Key": "login-1"}
+    first = await anonymous_client.post(
+        LOGIN, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
+    )
+    without_key = await anonymous_client.post(LOGIN, data=FORM, headers=idempotency)
+    wrong_key = await anonymous_client.post(
+        LOGIN, data=FORM, headers={"Authorization": "Bearer not-a-key", **idempotency}
+    )
+    again = await anonymous_client.post(
+        LOGIN, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
+    )
+
+    assert first.status_code == 200
+    assert (without_key.status_code, wrong_key.status_code) == (401, 401)
+    assert "idempotency-replayed" not in {**without_key.headers, **wrong_key.headers}
+    assert again.status_code == 200
+    assert "idempotency-replayed" not in again.headers
+    assert again.json()["access_token"] != first.json()["access_token"]

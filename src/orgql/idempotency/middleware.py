@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.auth.asgi import PRINCIPAL
+from orgql.auth.endpoints import TOKEN_URL_PATHS
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
@@ -34,6 +35,8 @@ MAX_OWNER = 80
 KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate", "allow"})
 #: Headers that make another request of the same method, path, query and body.
 HASHED_HEADERS = ("x-ccsite",)
+#: What an anonymous caller may authenticate with: part of its keys' scope.
+CREDENTIAL_HEADERS = ("authorization", "cookie")
 #: Larger answers are not kept (a key is for a mutation; a big query answer is run again).
 MAX_KEPT_BYTES = 1024 * 1024
 #: Seconds to wait before retrying when the key could not be claimed.
@@ -89,7 +92,9 @@ class Idempotency:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
-        if key is None or scope["method"] not in METHODS:
+        # The token endpoints are exempt: issuing a token again is harmless, and a token is a
+        # secret no table keeps (a replay would hand it to whoever sends the key again).
+        if key is None or scope["method"] not in METHODS or scope["path"] in TOKEN_URL_PATHS:
             await self.app(scope, receive, send)
             return
         if not 0 < len(key) <= MAX_KEY or not key.isprintable():
@@ -102,7 +107,7 @@ class Idempotency:
             await Refusal(400, BODY_CUT_SHORT)(scope, receive, send)
             return
         request_hash = _request_hash(scope, body)
-        owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash)
+        owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash, scope)
         claim = claims.Claim(owner, key, self.lease_seconds)
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
@@ -156,7 +161,7 @@ async def _settle(
     """Keep the run's answer, or release its key (its own short transaction)."""
     try:
         async with sessionmaker() as session, session.begin():
-            if answer is None or answer.status >= 500 or len(answer.body) > MAX_KEPT_BYTES:
+            if answer is None or not _keepable(answer):
                 # No answer to keep: a retry runs anew (unless the run committed).
                 await claims.abandon(session, claim)
                 return
@@ -170,7 +175,17 @@ async def _settle(
         logger.warning("an Idempotency-Key was not settled: %s", type(error).__name__)
 
 
-def _owner(principal: Principal, request_hash: str) -> str:
+def _keepable(answer: Answer) -> bool:
+    """An answer a retry may get again: not a failure (5xx), not too large, and not one
+    that must never be stored (``Cache-Control: no-store``: the login's access token; a
+    replay would hand the token to whoever sends the key again)."""
+    if answer.status >= 500 or len(answer.body) > MAX_KEPT_BYTES:
+        return False
+    cache_control = ",".join(value for name, value in answer.headers if name == "cache-control")
+    return "no-store" not in cache_control.lower()
+
+
+def _owner(principal: Principal, request_hash: str, scope: Scope) -> str:
     """Whose key it is: the admin application key or the shopper.
 
     An anonymous caller (the storefront's registration) has no identity to scope by (a
@@ -181,7 +196,13 @@ def _owner(principal: Principal, request_hash: str) -> str:
     answer again needs the whole request and its key. Refusing anonymous keys instead
     would leave the storefront's retries open to double submission."""
     if principal.role is Role.ANONYMOUS or not principal.subject:
-        return f"{Role.ANONYMOUS.value}:{request_hash}"
+        # The credentials it sent (an application key to the login, cookies) are part of
+        # the request: never shared by a caller who does not hold them.
+        headers = Headers(scope=scope)
+        digest = hashlib.sha256(request_hash.encode())
+        for name in CREDENTIAL_HEADERS:
+            digest.update(b"\0" + headers.get(name, "").encode("utf-8", "replace"))
+        return f"{Role.ANONYMOUS.value}:{digest.hexdigest()}"
     owner = f"{principal.role.value}:{principal.subject}"
     if len(owner) > MAX_OWNER:  # never cut: two long subjects would share their keys
         subject = hashlib.sha256(principal.subject.encode("utf-8", "replace")).hexdigest()

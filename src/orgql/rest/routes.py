@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
+from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.validation import MAX_OFFSET
 from orgql.core.organizations import service as organizations
 from orgql.core.requests import reads as organization_request_reads
@@ -269,7 +270,7 @@ ADMIN: list[Resource] = [
         },
     ),
     Resource(
-        "/v1/login",
+        LOGIN_PATH,
         {
             "POST": Operation(
                 auth.login,
@@ -286,7 +287,7 @@ ADMIN: list[Resource] = [
         },
     ),
     Resource(
-        "/v1/refresh",
+        REFRESH_PATH,
         {
             "POST": Operation(
                 auth.refresh,
@@ -300,7 +301,7 @@ ADMIN: list[Resource] = [
 ]
 
 #: The admin paths open without an admin access token; every other one needs it.
-PUBLIC_ADMIN_PATHS = frozenset({"/v1/login", "/v1/refresh", "/v1/openapi.json"})
+PUBLIC_ADMIN_PATHS = TOKEN_PATHS | {"/v1/openapi.json"}
 
 STORE: list[Resource] = [
     Resource(
@@ -387,6 +388,6 @@ def _mount(path: str, app: ErrorModelRouter) -> Mount:
 
 def rest_routes() -> list[BaseRoute]:
     return [
-        _mount("/ccadmin", ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
+        _mount(ADMIN_PREFIX, ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
         _mount("/ccstore", ErrorModelRouter(STORE_ROUTES)),
     ]
