@@ -153,6 +153,24 @@ async def test_a_first_variable_is_costed_by_its_value(limited: Limited) -> None
     assert answers[4].json()["errors"][0]["extensions"]["cost"] == 301  # not a number: 100
 
 
+@pytest.mark.parametrize("other_default", ["= 1", ""], ids=["small-default", "no-default"])
+async def test_another_operation_s_default_does_not_cheapen_the_one_that_runs(
+    limited: Limited, other_default: str
+) -> None:
+    """Found by review: defaults were gathered from every operation, the last one winning."""
+    runs = "query A($n: Int = 100) { organizations(first: $n) { edges { node { id name } } } }"
+    other = f"query B($n: Int {other_default}) {{ organizations(first: $n) {{ totalCount }} }}"
+    async with limited(graphql_max_cost=100) as client:
+        alone = await client.post("/graphql", json={"query": runs})
+        beside = await client.post(
+            "/graphql", json={"query": f"{runs} {other}", "operationName": "A"}
+        )
+
+    for answer in (alone, beside):
+        assert answer.status_code == 400
+        assert answer.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
 def test_every_list_field_with_a_selection_has_a_bound_or_a_first() -> None:
     unbounded = []
     for type_ in schema._schema.type_map.values():

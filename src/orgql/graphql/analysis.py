@@ -195,12 +195,17 @@ def first_values(
     largest page (coercion refuses it later)."""
     if not isinstance(variables, Mapping):
         variables = {}
-    defaults: dict[str, Any] = {}
+    # Every operation of the document is costed with the same pages, whichever runs: a
+    # variable defined by several operations counts its largest implied page, so that a
+    # small default in one operation cannot cheapen another that runs with its own.
+    defaults: dict[str, int] = {}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             for variable in definition.variable_definitions or ():
-                if isinstance(variable.default_value, IntValueNode):
-                    defaults[variable.variable.name.value] = int(variable.default_value.value)
+                name = variable.variable.name.value
+                default = variable.default_value
+                page = int(default.value) if isinstance(default, IntValueNode) else DEFAULT_FIRST
+                defaults[name] = max(defaults.get(name, page), page)
     pages = []
     for name in sorted(names):
         value = variables[name] if name in variables else defaults.get(name)
