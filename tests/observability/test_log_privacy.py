@@ -59,7 +59,6 @@ def log(request: pytest.FixtureRequest) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     config = logging_config(request.param, "info")
     config["handlers"]["main"]["stream"] = stream
-    config["root"] = {"handlers": ["main"], "level": "INFO"}
     loggers = [logging.getLogger(name) for name in ("", "orgql", "uvicorn", "uvicorn.access")]
     saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
     logging.config.dictConfig(config)
@@ -158,3 +157,15 @@ def test_messages_about_code_are_kept() -> None:
     written = formatted("unexpected", exc=error)
 
     assert "AttributeError: 'NoneType' object has no attribute 'name'" in written
+
+
+def test_other_libraries_errors_go_through_the_same_formatter(log: io.StringIO) -> None:
+    """Found by review: the root logger was not configured, so asyncio's "Task exception was
+    never retrieved" and the like were printed by Python's fallback, messages and all."""
+    logging.getLogger("asyncio").error(
+        "Task exception was never retrieved", exc_info=raised(LookupError(f"Key (email)=({EMAIL})"))
+    )
+
+    written = log.getvalue()
+    assert "Task exception was never retrieved" in written
+    assert EMAIL not in written

@@ -175,6 +175,9 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             # Our access line replaces uvicorn's, which logs query strings.
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
+        # Everyone else (asyncio's "Task exception was never retrieved", sqlalchemy, httpx):
+        # through the same formatter, which withholds exception messages about data.
+        "root": {"handlers": ["main"], "level": "WARNING"},
     }
 
 
