@@ -73,6 +73,7 @@ class _SlowClientBounds:
         self.max_header_bytes = settings.max_header_bytes
         self.write_timeout = settings.write_timeout_seconds
         self._write_clock: asyncio.TimerHandle | None = None
+        self._write_buffered = 0  # bytes buffered when the write clock was last armed
         self._header_clock: asyncio.TimerHandle | None = None
         self._body_clock: asyncio.TimerHandle | None = None
 
@@ -109,7 +110,11 @@ class _SlowClientBounds:
     def pause_writing(self) -> None:
         super().pause_writing()  # type: ignore[misc]
         if self._write_clock is None:
-            self._write_clock = self.loop.call_later(self.write_timeout, self._write_stalled)
+            self._arm_write_clock()
+
+    def _arm_write_clock(self) -> None:
+        self._write_buffered = self.transport.get_write_buffer_size()
+        self._write_clock = self.loop.call_later(self.write_timeout, self._write_stalled)
 
     def resume_writing(self) -> None:
         if self._write_clock is not None:
@@ -119,8 +124,13 @@ class _SlowClientBounds:
 
     def _write_stalled(self) -> None:
         """The client has read nothing of its answer for the bound: drop the connection.
-        abort, not close: close would wait for a buffer this client never drains."""
+        abort, not close: close would wait for a buffer this client never drains. A client
+        that read some of it meanwhile (the buffer shrank) is slow, not stalled: the clock
+        starts again (a large answer goes to the transport in one write)."""
         self._write_clock = None
+        if self.transport.get_write_buffer_size() < self._write_buffered:
+            self._arm_write_clock()
+            return
         message = f"the client read none of its answer for {self.write_timeout:g} seconds"
         logger.info("connection dropped: %s", message)
         self.transport.abort()
