@@ -26,7 +26,7 @@ import schemathesis
 from edge import production_gateway
 from hypothesis import HealthCheck, given, settings
 
-from orgql.graphql.schema import schema as graphql_schema
+from orgql.graphql.schema import default_schema
 from orgql.rest.routes import openapi_json
 
 #: What must never reach a caller (as in tests/auth/test_fuzz.py).
@@ -108,7 +108,7 @@ def fuzz_rest(client: httpx.Client, token: str, wanted: int, slow: float) -> Tal
 
 def fuzz_graphql(client: httpx.Client, token: str, wanted: int, slow: float) -> Tally:
     tally = Tally()
-    cases = draw(schemathesis.graphql.from_file(graphql_schema.as_str()), wanted, seed=2)
+    cases = draw(schemathesis.graphql.from_file(default_schema().as_str()), wanted, seed=2)
     for index, case in enumerate(cases):
         headers = {"Authorization": f"Bearer {token}"} if index % 2 == 0 else {}
         started = time.perf_counter()

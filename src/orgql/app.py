@@ -27,7 +27,7 @@ from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
-from orgql.rest import rest_routes
+from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
 from orgql.webhooks import dispatcher as webhooks
 

@@ -262,7 +262,7 @@ def cmd_import_reference(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     # Imported by name so the other commands work without the GraphQL layer loaded.
     module = importlib.import_module("orgql.graphql.schema")
-    sdl: str = module.schema.as_str().rstrip("\n") + "\n"
+    sdl: str = module.default_schema().as_str().rstrip("\n") + "\n"
     if args.output is None:
         sys.stdout.write(sdl)
     else:

@@ -22,9 +22,11 @@ from graphql import (
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from orgql.graphql.schema import schema
+from orgql.graphql.schema import default_schema
 from orgql.rest.routes import ADMIN_ROUTES, PUBLIC_ADMIN_PATHS
 
+#: The parameters below come from the schema's root fields.
+SCHEMA = default_schema()._schema
 SIGNING_KEY = "test-signing-key-" + "0" * 32
 
 ADMIN_OPERATIONS = [
@@ -61,7 +63,7 @@ def _value(type_: Any) -> str:
 
 
 def _document(kind: str, name: str) -> str:
-    root = schema._schema.query_type if kind == "query" else schema._schema.mutation_type
+    root = SCHEMA.query_type if kind == "query" else SCHEMA.mutation_type
     assert root is not None
     field = root.fields[name]
     arguments = ", ".join(
@@ -77,8 +79,8 @@ def _document(kind: str, name: str) -> str:
 ADMIN_FIELDS = [
     (kind, name)
     for kind, root in (
-        ("query", schema._schema.query_type),
-        ("mutation", schema._schema.mutation_type),
+        ("query", SCHEMA.query_type),
+        ("mutation", SCHEMA.mutation_type),
     )
     if root is not None
     for name in root.fields

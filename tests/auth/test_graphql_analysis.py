@@ -25,7 +25,7 @@ from graphql import (
 
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 from orgql.graphql.list_bounds import LIST_BOUNDS, USER_ERRORS_BOUND
-from orgql.graphql.schema import schema
+from orgql.graphql.schema import default_schema
 
 #: The ``limited`` fixture (tests/auth/conftest.py).
 Limited = Callable[..., Any]
@@ -173,7 +173,7 @@ async def test_another_operation_s_default_does_not_cheapen_the_one_that_runs(
 
 def test_every_list_field_with_a_selection_has_a_bound_or_a_first() -> None:
     unbounded = []
-    for type_ in schema._schema.type_map.values():
+    for type_ in default_schema()._schema.type_map.values():
         if type_.name.startswith("__") or not isinstance(
             type_, GraphQLObjectType | GraphQLInterfaceType
         ):
@@ -198,7 +198,7 @@ INTROSPECTION_ALIASES = (
 
 
 async def test_introspection_is_costed_by_the_fields_it_answers(limited: Limited) -> None:
-    types = schema._schema.type_map.values()
+    types = default_schema()._schema.type_map.values()
     fields = sum(
         len(t.fields) for t in types if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
     )

@@ -322,9 +322,9 @@ def _organization_fields() -> list[str]:
     selection of its own (``__typename`` below an object)."""
     from graphql import GraphQLObjectType, get_named_type
 
-    from orgql.graphql.schema import schema
+    from orgql.graphql.schema import default_schema
 
-    organization = schema._schema.get_type("Organization")
+    organization = default_schema()._schema.get_type("Organization")
     assert isinstance(organization, GraphQLObjectType)
     return [
         f"{name} {{ __typename }}"

@@ -111,5 +111,7 @@ def build_schema(
     )
 
 
-#: The schema with the default limits (export-schema, tests of the schema's shape).
-schema = build_schema(Limits.from_settings(Settings.model_construct()))
+def default_schema() -> strawberry.Schema:
+    """The schema with the default limits (export-schema, tests of the schema's shape), built
+    on first use like every other: importing a module builds nothing."""
+    return build_schema(Limits.from_settings(Settings.model_construct()))

@@ -1,6 +1,35 @@
-"""How a query is answered, one of three ways. With ORGQL_GRAPHQL_COMPILED_EXECUTOR off:
-graphql-core's executor. Else the compiled plan (plan, execute, values; executor is the
-class given to strawberry), and with ORGQL_GRAPHQL_SQL_PLANS on too, a page of organizations
-the SQL plans cover is read in one statement and composed without resolvers (sql_plans,
-page_sql, page_compose). Mutations, subscriptions and introspection always run on
-graphql-core."""
+"""How an operation is executed: by one of three paths, chosen per request.
+
+Parsing, validation (with the limits' rules), variable coercion and the choice of operation
+are graphql-core's on every path; the schema extensions (closing the session, masking
+unexpected errors, observation) and the request's timeout (``graphql/asgi.py``) wrap every
+path alike. Only the execution of the validated operation differs. ``build_schema``
+(``graphql/schema.py``) gives strawberry one executor class from two settings:
+
+- ORGQL_GRAPHQL_COMPILED_EXECUTOR off: :class:`answer_budget.BudgetedExecutor`, graphql-core's
+  executor, for everything (ORGQL_GRAPHQL_SQL_PLANS then changes nothing).
+- on, ORGQL_GRAPHQL_SQL_PLANS off: :class:`executor.CompiledExecutor`.
+- both on (the default): :class:`executor.SqlPlanExecutor`.
+
+The compiled executor answers in the first of these that applies:
+
+1. **graphql-core** (``BudgetedExecutor``): a mutation or a subscription; a query run with
+   middleware, an abort signal or error propagation off; or a query no plan can express
+   (``plan.compile_operation`` returns None: introspection, abstract types, ``@defer``,
+   fragment variables, among others).
+2. **SQL page plan** (``sql_plans``, ``page_sql``, ``page_compose``; SqlPlanExecutor only): the
+   query's only root field is ``organizations`` without ``filter``, its selection stays
+   within what ``sql_plans.sql_plan`` translates, and at this request the caller is an admin,
+   the page size and cursor are ones the resolver accepts, every site named exists and the
+   statement succeeds. The page is read in one statement (two with ``totalCount``) and its
+   answer composed without resolvers.
+3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
+   SQL page plan declined at run time (a caller not an admin, a bad cursor or page size, an
+   unknown site, a failed statement): the plan, compiled once per document and directive
+   values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
+   graphql-core would.
+
+The answer budget (``answer_budget``: at most ORGQL_GRAPHQL_MAX_COST fields per answer,
+``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 spends
+none: the only list it composes, ``ancestorOrganizations``, is bounded by the core.
+"""

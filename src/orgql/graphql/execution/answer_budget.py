@@ -10,7 +10,7 @@ no further object is built, instead of the event loop being held while an answer
 than anything the cost allowed is composed.
 
 Both executors spend from it: graphql-core's (:class:`BudgetedExecutor`) and the compiled
-plans' (``compiled/execute.py``). SQL page plans need none: the only list they compose,
+plans' (``execution/execute.py``). SQL page plans need none: the only list they compose,
 ``ancestorOrganizations``, is bounded by the core (``MAX_HIERARCHY_DEPTH``).
 """
 

@@ -4,7 +4,8 @@ rest (mutations, subscriptions, introspection, anything a plan does not cover).
 Parsing, validation (with the limits' rules), variable coercion and the choice of operation
 stay graphql-core's: this class is built by graphql-core's ``Executor.build`` after all of
 them and only replaces ``execute_operation``. The schema extensions (closing the session,
-masking unexpected errors, observation, the timeout) wrap it as they wrap graphql-core's.
+masking unexpected errors, observation) and the request's timeout wrap it as they wrap
+graphql-core's. Which path answers when: the package's docstring.
 """
 
 from __future__ import annotations
