@@ -11,8 +11,10 @@ other concepts have modules of their own (``event_models``, ``financial_models``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -36,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from orgql.core.organizations.roles import RoleFunction
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -55,6 +59,14 @@ class Base(DeclarativeBase):
 
 def _created_at() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+def one_of(column: str, vocabulary: Iterable[StrEnum]) -> str:
+    """The CHECK that holds ``column`` to a vocabulary of the core, in the text the
+    migrations wrote (``status IN ('review', ...)``); the values are identifiers, never
+    quotes."""
+    values = ", ".join(f"'{value}'" for value in vocabulary)
+    return f"{column} IN ({values})"
 
 
 # ---------------------------------------------------------------- reference data
@@ -332,11 +344,7 @@ class RelativeRole(Base):
 
     __table_args__ = (
         UniqueConstraint("organization_id", "function", name="uq_relative_roles_org_function"),
-        CheckConstraint(
-            "function IN ('admin', 'buyer', 'approver', 'accountAddressManager',"
-            " 'profileAddressManager')",
-            name="function_known",
-        ),
+        CheckConstraint(one_of("function", RoleFunction), name="function_known"),
     )
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import Boolean, CheckConstraint, Computed, ForeignKey, Index, St
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orgql.db.models import Base, _created_at
+from orgql.core.requests.statuses import RequestStatus
+from orgql.db.models import Base, _created_at, one_of
 
 
 class AddressType(Base):
@@ -38,9 +39,6 @@ class AddressTypeLink(Base):
     __table_args__ = (Index("ix_address_type_links_address_type_id", "address_type_id"),)
 
 
-REQUEST_STATUSES = ("review", "moreInfoNeeded", "approved", "rejected")
-
-
 class OrganizationRequest(Base):
     """A self-registration request (migration 0003 explains the draft's representation)."""
 
@@ -48,7 +46,9 @@ class OrganizationRequest(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(16), server_default=text("'review'"))
+    status: Mapped[str] = mapped_column(
+        String(16), server_default=text(f"'{RequestStatus.REVIEW}'")
+    )
     requester_comments: Mapped[str | None] = mapped_column(String(1000))
     approver_comments: Mapped[str | None] = mapped_column(String(1000))
     related_organization_name: Mapped[str | None] = mapped_column(String(254))
@@ -78,9 +78,7 @@ class OrganizationRequest(Base):
     __mapper_args__ = {"eager_defaults": True}
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('review', 'moreInfoNeeded', 'approved', 'rejected')", name="status_known"
-        ),
+        CheckConstraint(one_of("status", RequestStatus), name="status_known"),
         CheckConstraint(
             "(status = 'approved') = (organization_id IS NOT NULL)",
             name="organization_iff_approved",

@@ -12,7 +12,8 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 from __future__ import annotations
 
 from orgql.core.history.service import MAX_FIELD_CHANGES
-from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH, ROLE_FUNCTIONS
+from orgql.core.organizations.roles import ROLE_FUNCTIONS
+from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 
 #: ``first`` when a connection is asked for without it, and its largest value.
 DEFAULT_FIRST = 20

@@ -2,7 +2,8 @@
 
 The renderers build those shapes (mypy checks every key and type), and the OpenAPI document
 is generated from them here, so a key is declared once. Supported: ``str``, ``int``,
-``float``, ``bool``, ``None``, unions (``X | None`` is nullable), ``Literal`` (an enum),
+``float``, ``bool``, ``None``, unions (``X | None`` is nullable), ``Literal`` (an enum; its
+members may be a core ``StrEnum``'s), a core ``StrEnum`` (the enum of its values),
 ``list[X]``, ``dict[str, X]``, ``object``, nested shapes (``$ref`` to a component),
 ``NotRequired`` (left out of ``required``) and ``Annotated[X, Schema(...)]`` for keywords a
 type cannot say (format, pattern, bounds, descriptions). A shape's docstring is its
@@ -12,6 +13,7 @@ description. Shapes are closed (``additionalProperties: false``) unless listed a
 import inspect
 import types
 from collections.abc import Collection
+from enum import StrEnum
 from typing import (
     Annotated,
     Any,
@@ -70,11 +72,13 @@ class Components:
         if origin in (Union, types.UnionType):
             return self._union(args)
         if origin is Literal:
-            return {"enum": list(args)}
+            return {"enum": [_plain(arg) for arg in args]}
         if origin is list:
             return {"type": "array", "items": self.of(args[0])}
         if origin is dict:
             return {"type": "object", "additionalProperties": self.of(args[1])}
+        if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+            return {"enum": [member.value for member in annotation]}
         if is_typeddict(annotation):
             return self.ref(annotation)
         if annotation in _PRIMITIVES:
@@ -117,6 +121,11 @@ class Components:
                 names.remove("integer")
             return {"type": [*names, "null"] if nullable else names}
         return {"anyOf": [*parts, {"type": "null"}] if nullable else parts}
+
+
+def _plain(value: object) -> object:
+    """A ``Literal`` argument as JSON: a vocabulary's member is its value."""
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def _nullable(schema: JSONSchema) -> JSONSchema:

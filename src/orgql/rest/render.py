@@ -15,7 +15,7 @@ from typing import cast
 
 from orgql.core.access import checks as access
 from orgql.core.organizations.repository import ContractView
-from orgql.core.organizations.service import ROLE_FUNCTIONS
+from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.views import OrganizationView
 from orgql.db import models
 from orgql.rest.organizations import shapes

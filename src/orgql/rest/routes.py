@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import get_args
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_P
 from orgql.core.common.validation import MAX_OFFSET
 from orgql.core.organizations import service as organizations
 from orgql.core.requests import reads as organization_request_reads
+from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
 from orgql.rest.errors import http_error_response
 from orgql.rest.events import handlers as webhooks
@@ -202,7 +202,7 @@ ADMIN: list[Resource] = [
                 (400,),
                 parameters=(
                     *_REQUEST_PAGE,
-                    query("status", {"enum": list(get_args(request_shapes.Status))}),
+                    query("status", {"enum": [status.value for status in RequestStatus]}),
                     _EXPAND,
                 ),
             )

@@ -30,6 +30,7 @@ from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations.input import NewOrganization, SiteProperties
 from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.sites import contracts
 from orgql.db import models
 
@@ -44,8 +45,6 @@ _MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
 
 #: Reference fields holding one id (an error names the field itself, not an index into it).
 _SINGLE_REFERENCES = frozenset({"organizationLogo"})
-
-ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
 #: Levels of the deepest organization chain (a root is level 1): create and move refuse an
 #: organization below it, so an organization has at most MAX_HIERARCHY_DEPTH - 1 ancestors

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.ids import next_ids
 from orgql.core.financial.demo import DEMO_PARTY_ID, demo_accounts, demo_sites
 from orgql.core.history import service as history
+from orgql.core.organizations.roles import ROLE_FUNCTIONS, RoleFunction
 from orgql.core.reference.data import import_reference_data, parse_reference_data
 from orgql.db import financial_models, models
-
-ROLE_FUNCTIONS = ("admin", "buyer", "approver", "accountAddressManager", "profileAddressManager")
 
 
 def demo_reference_document() -> object:
@@ -129,7 +128,9 @@ async def seed_demo(session: AsyncSession) -> bool:
     session.add_all(roles)
     session.add(models.OrganizationMember(organization_id="100001", profile_id="110000"))
     await session.flush()
-    admin_role = next(r for r in roles if r.organization_id == "100001" and r.function == "admin")
+    admin_role = next(
+        r for r in roles if r.organization_id == "100001" and r.function == RoleFunction.ADMIN
+    )
     session.add(models.ProfileRole(profile_id="110000", role_id=admin_role.id))
     await session.flush()
     await _seed_financial_source(session)

@@ -1,4 +1,4 @@
-"""OCC error codes and statuses of the organization request endpoints."""
+"""OCC error codes of the organization request endpoints (statuses: :mod:`.statuses`)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,3 @@ class RequestCodes:
     ADDRESS_TYPE_UNKNOWN = "180104"  # Invalid address type ID {0}
     ADDRESS_TYPE_INVALID = "180120"  # Invalid address type value
     ADDRESS_TYPE_ID_REQUIRED = "100204"  # Id is required for types
-
-
-OPEN_STATUSES = ("review", "moreInfoNeeded")
-FINAL_STATUSES = ("approved", "rejected")

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orgql.core.common.validation import Problems, column_length, read_bool, read_str
-from orgql.core.requests.codes import OPEN_STATUSES, RequestCodes
+from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import is_blank, parse_draft, unknown_keys
+from orgql.core.requests.statuses import OPEN_STATUSES, RequestStatus
 from orgql.db import models, request_models
 
 _PROFILE_FIELDS = {
@@ -55,7 +56,7 @@ class Changes:
 
     columns: dict[str, object] = field(default_factory=dict)
     draft: dict[str, object] | None = None
-    status: str | None = None
+    status: RequestStatus | None = None
     organization_name_changed: bool = False
 
     @property
@@ -92,7 +93,7 @@ def parse_changes(doc: Mapping[str, object], current_draft: Mapping[str, object]
     problems = Problems()
     unknown_keys(doc, UPDATE_KEYS, None, problems)
     columns = _request_columns(doc, problems, require_name="name" in doc)
-    status: str | None = None
+    status: RequestStatus | None = None
     if "status" in doc:
         raw = doc["status"]
         if not isinstance(raw, str) or raw not in OPEN_STATUSES:
@@ -103,7 +104,7 @@ def parse_changes(doc: Mapping[str, object], current_draft: Mapping[str, object]
                 "status",
             )
         else:
-            status = raw
+            status = RequestStatus(raw)
     profile = _object(doc, "profile", problems)
     if profile is not None:
         columns.update(_profile_columns(profile, problems, partial=True))

@@ -14,6 +14,7 @@ from orgql.core.common import cursors
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.validation import MAX_OFFSET, Problems
 from orgql.core.requests.codes import RequestCodes
+from orgql.core.requests.statuses import RequestStatus
 from orgql.db import models, request_models
 
 MAX_PAGE_SIZE = 250
@@ -93,10 +94,10 @@ def _status_filter(status: str | None) -> list[ColumnElement[bool]]:
 
 
 def _check_page(status: str | None, limit: int, offset: int, problems: Problems) -> None:
-    if status is not None and status not in request_models.REQUEST_STATUSES:
+    if status is not None and status not in tuple(RequestStatus):
         problems.add(
             RequestCodes.INVALID_INPUT,
-            f"status must be one of {', '.join(request_models.REQUEST_STATUSES)}",
+            f"status must be one of {', '.join(RequestStatus)}",
             "status",
         )
     if not 0 <= limit <= MAX_PAGE_SIZE:

@@ -22,10 +22,12 @@ from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
-from orgql.core.requests.codes import FINAL_STATUSES, RequestCodes
+from orgql.core.organizations.roles import RoleFunction
+from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
 from orgql.core.requests.reads import not_found
+from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
 from orgql.db import models, request_models
 
 #: What the storefront is told when the site hides whether an email is registered.
@@ -35,7 +37,7 @@ EMAIL_CHECK_MESSAGE = (
 )
 
 #: The relative roles the requester gets in the organization their request creates.
-REQUESTER_ROLES = ("admin", "buyer")
+REQUESTER_ROLES = (RoleFunction.ADMIN, RoleFunction.BUYER)
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ async def approve(
         for role in roles[organization.id]
         if role.function in REQUESTER_ROLES
     )
-    row.status = "approved"
+    row.status = RequestStatus.APPROVED
     row.organization_id = organization.id
     row.profile_id, row.profile_linked = profile_id, True
     row.approver_comments = decision.approver_comments
@@ -190,7 +192,7 @@ async def reject(
     requester's profile."""
     row = await _locked_open(session, request_id)
     decision = parse_decision(document, approving=False)
-    row.status = "rejected"
+    row.status = RequestStatus.REJECTED
     row.approver_comments = decision.approver_comments
     row.updated_at = func.now()
     await session.flush()

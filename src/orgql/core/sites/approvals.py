@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import Problems, join
 from orgql.core.inheritance.rules import derive_site_value
+from orgql.core.organizations.roles import RoleFunction
 from orgql.db import models
 
 APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
@@ -98,7 +99,7 @@ async def active_approver_count(session: AsyncSession, organization_id: str) -> 
         .join(profile, profile.id == holder.profile_id)
         .where(
             role.organization_id == organization_id,
-            role.function == "approver",
+            role.function == RoleFunction.APPROVER,
             profile.active.is_(True),
         )
     )

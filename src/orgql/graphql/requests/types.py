@@ -10,20 +10,20 @@ from typing import Any
 
 import strawberry
 
+from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
 from orgql.graphql.context import Info
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.types import Profile, Site
 
-
-@strawberry.enum(
-    description="Where a registration request stands; approved and rejected are final."
+#: The GraphQL enum is the core's vocabulary itself: member names are the GraphQL values
+#: (REVIEW, MORE_INFO_NEEDED, ...), member values the OCC words the core stores.
+OrganizationRequestStatus = RequestStatus
+strawberry.enum(
+    RequestStatus,
+    name="OrganizationRequestStatus",
+    description="Where a registration request stands; approved and rejected are final.",
 )
-class OrganizationRequestStatus(Enum):
-    REVIEW = "review"
-    MORE_INFO_NEEDED = "moreInfoNeeded"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @strawberry.type(description="A kind of address (Billing, Shipping, ...), reference data.")

@@ -14,10 +14,11 @@ profile is linked or the organization created). ``expand`` adds:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from orgql.core.common.errors import OrgqlError
 from orgql.core.requests.codes import RequestCodes
+from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
 from orgql.rest.render import self_link, timestamp
 from orgql.rest.requests import shapes
@@ -145,7 +146,7 @@ def organization_request(
         "siteId": row.site_id,
         "id": row.id,
         "requesterComments": row.requester_comments,
-        "status": cast(shapes.Status, row.status),  # the table's check constraint
+        "status": RequestStatus(row.status),
     }
     if "requestAll" in expand:
         body["creationDate"] = timestamp(row.created_at)

@@ -9,10 +9,10 @@ organization's fields (organization, organizationAll), its secondaryAddresses
 from typing import Annotated, Literal, NotRequired, TypedDict
 
 from orgql.core.requests.service import EMAIL_CHECK_MESSAGE
+from orgql.core.requests.statuses import RequestStatus
 from orgql.rest.json_schema import Schema
 from orgql.rest.shapes import Link, Page, Timestamp
 
-Status = Literal["review", "moreInfoNeeded", "approved", "rejected"]
 _LINKED_ID = Annotated[str | None, Schema(description="Null until linked or created")]
 
 
@@ -82,7 +82,7 @@ class OrganizationRequest(TypedDict):
     siteId: str
     id: str
     requesterComments: str | None
-    status: Status
+    status: RequestStatus
     creationDate: NotRequired[Timestamp]
     lastModifiedDate: NotRequired[Timestamp]
 
@@ -179,7 +179,7 @@ class UpdateOrganizationRequest(TypedDict):
     relatedOrganizationName: NotRequired[str | None]
     requesterComments: NotRequired[str | None]
     approverComments: NotRequired[str | None]
-    status: NotRequired[Literal["review", "moreInfoNeeded"]]
+    status: NotRequired[Literal[RequestStatus.REVIEW, RequestStatus.MORE_INFO_NEEDED]]
 
 
 class ApproveOrganizationRequest(TypedDict):
