@@ -16,9 +16,6 @@ from sqlalchemy import FromClause, String
 
 from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 
-#: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
-MAX_OFFSET = 2**63 - 1
-
 #: The most items one list of a request may hold (members, paymentMethods, secondaryAddresses,
 #: siteOrganizationProperties, eventTypes, address types, ...) and the most properties one
 #: object may (dynamic properties included). Far above any real request, far below the 32,767

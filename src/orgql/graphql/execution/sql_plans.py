@@ -21,10 +21,10 @@ from typing import Any
 
 from graphql.execution.values import get_argument_values
 
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.organizations import repository
 from orgql.graphql.execution import page_compose, page_sql
 from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
-from orgql.graphql.organizations.connections import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger(__name__)
 

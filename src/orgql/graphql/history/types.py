@@ -11,13 +11,11 @@ from strawberry.scalars import JSON
 
 from orgql.core.common import cursors
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.history import service as history
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.types import PageInfo
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @strawberry.enum(description="What kind of record changed.")
