@@ -1,2 +1,2 @@
 """What every domain shares: errors and codes, input validation, ids, opaque cursors,
-page-size limits."""
+camelCase names, page-size limits."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 
+from orgql.core.common.names import camel
 from orgql.db import request_models
 from orgql.graphql.context import Info
 from orgql.graphql.organizations.types import Organization
@@ -318,11 +319,6 @@ class RejectOrganizationRequestInput:
     approver_comments: str | None = strawberry.UNSET
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def occ_document(value: object) -> Any:
     """An input as the OCC document the core parses: camelCase keys, UNSET fields left out,
     nulls kept, enums as their OCC values."""
@@ -332,7 +328,7 @@ def occ_document(value: object) -> Any:
         return [occ_document(item) for item in value]
     if hasattr(value, "__strawberry_definition__"):
         return {
-            _camel(key): occ_document(item)
+            camel(key): occ_document(item)
             for key, item in vars(value).items()
             if item is not strawberry.UNSET
         }
