@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.common.names import camel
 from orgql.db import request_models
 from orgql.graphql.context import Info
@@ -72,18 +73,7 @@ class DraftAddress:
     def from_draft(cls, raw: Mapping[str, Any]) -> DraftAddress:
         return cls(
             raw=raw,
-            company_name=raw.get("companyName"),
-            first_name=raw.get("firstName"),
-            last_name=raw.get("lastName"),
-            address1=raw.get("address1"),
-            address2=raw.get("address2"),
-            address3=raw.get("address3"),
-            city=raw.get("city"),
-            state=raw.get("state"),
-            postal_code=raw.get("postalCode"),
-            country=raw.get("country"),
-            county=raw.get("county"),
-            phone_number=raw.get("phoneNumber"),
+            **{column: raw.get(key) for column, key in address_fields.ADDRESS_KEYS.items()},
             external_address_id=raw.get("externalAddressId"),
             is_default_billing_address=bool(raw.get("isDefaultBillingAddress")),
             is_default_shipping_address=bool(raw.get("isDefaultShippingAddress")),
