@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.financial.source import (
     FinancialSourceError,
     SourceAccount,
@@ -66,15 +67,8 @@ def _site(row: financial_models.FinancialSourceSite) -> SourceSite:
     return SourceSite(
         site_id=row.site_id,
         address=SourceAddress(
-            external_id=row.external_address_id,
-            address1=row.address1,
-            address2=row.address2,
-            address3=row.address3,
-            city=row.city,
-            state=row.state,
-            postal_code=row.postal_code,
-            country=row.country,
-            county=row.county,
+            row.external_address_id,
+            **{column: getattr(row, column) for column in address_fields.POSTAL_COLUMNS},
         ),
         bill_to=row.bill_to,
         ship_to=row.ship_to,

@@ -26,6 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.financial.source import (
     FinancialSourceError,
     SourceAccount,
@@ -33,16 +34,7 @@ from orgql.core.financial.source import (
     SourceSite,
 )
 
-ADDRESS_KEYS = (
-    "address1",
-    "address2",
-    "address3",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "county",
-)
+ADDRESS_KEYS = tuple(address_fields.POSTAL_KEYS.values())
 BILL_TO = "BILL_TO"
 SHIP_TO = "SHIP_TO"
 
@@ -124,15 +116,8 @@ def _site(item: object, where: str) -> SourceSite:
     assert external_id is not None
     values = {key: _text(address_doc, key, f"{where}.address") for key in ADDRESS_KEYS}
     address = SourceAddress(
-        external_id=external_id,
-        address1=values["address1"],
-        address2=values["address2"],
-        address3=values["address3"],
-        city=values["city"],
-        state=values["state"],
-        postal_code=values["postalCode"],
-        country=values["country"],
-        county=values["county"],
+        external_id,
+        **{column: values[key] for column, key in address_fields.POSTAL_KEYS.items()},
     )
     uses = doc.get("uses", [])
     if not isinstance(uses, list):

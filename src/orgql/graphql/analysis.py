@@ -39,8 +39,9 @@ from graphql import (
     get_nullable_type,
 )
 
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.graphql.introspection_cost import IntrospectionCost, OverBudget
-from orgql.graphql.list_bounds import DEFAULT_FIRST, MAX_FIRST, list_bound
+from orgql.graphql.list_bounds import list_bound
 
 #: Counts stop growing here: a document's cost may be astronomically large (2^1000), and
 #: the refusal reports it as a JSON number.
@@ -204,15 +205,17 @@ def first_values(
             for variable in definition.variable_definitions or ():
                 name = variable.variable.name.value
                 default = variable.default_value
-                page = int(default.value) if isinstance(default, IntValueNode) else DEFAULT_FIRST
+                page = (
+                    int(default.value) if isinstance(default, IntValueNode) else DEFAULT_PAGE_SIZE
+                )
                 defaults[name] = max(defaults.get(name, page), page)
     pages = []
     for name in sorted(names):
         value = variables[name] if name in variables else defaults.get(name)
         if value is None:  # null or left out: the argument's default page
-            value = DEFAULT_FIRST
+            value = DEFAULT_PAGE_SIZE
         is_int = isinstance(value, int) and not isinstance(value, bool)
-        pages.append((name, max(0, min(value, MAX_FIRST)) if is_int else MAX_FIRST))
+        pages.append((name, max(0, min(value, MAX_PAGE_SIZE)) if is_int else MAX_PAGE_SIZE))
     return tuple(pages)
 
 
@@ -294,11 +297,11 @@ class _Analysis:
         for argument in node.arguments or ():
             if argument.name.value == "first":
                 if isinstance(argument.value, IntValueNode):
-                    return max(0, min(int(argument.value.value), MAX_FIRST))
+                    return max(0, min(int(argument.value.value), MAX_PAGE_SIZE))
                 if isinstance(argument.value, VariableNode):
-                    return self.firsts.get(argument.value.name.value, MAX_FIRST)
-                return MAX_FIRST  # not a number: coercion refuses it
-        return DEFAULT_FIRST
+                    return self.firsts.get(argument.value.name.value, MAX_PAGE_SIZE)
+                return MAX_PAGE_SIZE  # not a number: coercion refuses it
+        return DEFAULT_PAGE_SIZE
 
     def _field(self, node: FieldNode, parent: Any) -> _Summary:
         definition = None

@@ -11,13 +11,10 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 
 from __future__ import annotations
 
+from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
-
-#: ``first`` when a connection is asked for without it, and its largest value.
-DEFAULT_FIRST = 20
-MAX_FIRST = 100
 
 #: A list counted by the connection above it: the connection multiplies its whole
 #: selection by ``first`` already.
@@ -36,7 +33,7 @@ DECLARED_PROBLEMS = 20
 DECLARED_SUBSCRIPTIONS = 20
 #: A dry run's effects: organizations of a subtree times derived values; counted as one
 #: page of organizations with a few values each.
-DECLARED_EFFECTS = MAX_FIRST * 10
+DECLARED_EFFECTS = MAX_PAGE_SIZE * 10
 
 LIST_BOUNDS: dict[tuple[str, str], int] = {
     # Connections' edges: multiplied by `first` at the connection.
@@ -69,7 +66,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
 USER_ERRORS_BOUND = DECLARED_PROBLEMS
 
 #: A list the declarations miss (the schema test forbids it): counted as a full page.
-UNDECLARED = MAX_FIRST
+UNDECLARED = MAX_PAGE_SIZE
 
 
 def list_bound(type_name: str, field_name: str) -> int:

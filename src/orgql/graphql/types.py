@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import ErrorDetail
 from orgql.core.organizations.repository import ContractView
 from orgql.db import models
@@ -36,18 +37,7 @@ class Address:
             return None
         return cls(
             repository_id=strawberry.ID(row.id),
-            company_name=row.company_name,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            address1=row.address1,
-            address2=row.address2,
-            address3=row.address3,
-            city=row.city,
-            state=row.state,
-            postal_code=row.postal_code,
-            country=row.country,
-            county=row.county,
-            phone_number=row.phone_number,
+            **{column: getattr(row, column) for column in address_fields.ADDRESS_COLUMNS},
             external_address_id=row.external_address_id,
         )
 

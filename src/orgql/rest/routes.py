@@ -19,9 +19,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
 from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
-from orgql.core.common.validation import MAX_OFFSET
-from orgql.core.organizations import service as organizations
-from orgql.core.requests import reads as organization_request_reads
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
 from orgql.rest.errors import http_error_response
@@ -59,8 +57,8 @@ _PAGE = (
         {
             "type": "integer",
             "minimum": 0,
-            "maximum": organizations.MAX_PAGE_SIZE,
-            "default": organizations.MAX_PAGE_SIZE,
+            "maximum": MAX_LIST_LIMIT,
+            "default": DEFAULT_LIST_LIMIT,
         },
     ),
     query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
@@ -77,7 +75,7 @@ _EXPAND = query(
 _REQUEST_PAGE = (
     query(
         "limit",
-        {"type": "integer", "minimum": 0, "maximum": organization_request_reads.MAX_PAGE_SIZE},
+        {"type": "integer", "minimum": 0, "maximum": MAX_LIST_LIMIT},
     ),
     query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
 )

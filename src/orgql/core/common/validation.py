@@ -15,9 +15,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import FromClause, String
 
 from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
-
-#: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
-MAX_OFFSET = 2**63 - 1
+from orgql.core.common.names import camel
 
 #: The most items one list of a request may hold (members, paymentMethods, secondaryAddresses,
 #: siteOrganizationProperties, eventTypes, address types, ...) and the most properties one
@@ -68,8 +66,7 @@ def unstorable_fields(value: object, path: str) -> list[str]:
         return []
     found: list[str] = []
     for item in dataclasses.fields(value):
-        head, *rest = item.name.split("_")
-        name = f"{path}.{head}{''.join(part.title() for part in rest)}"
+        name = f"{path}.{camel(item.name)}"
         field_value = getattr(value, item.name)
         if isinstance(field_value, str) and not is_storable_text(field_value):
             found.append(name)

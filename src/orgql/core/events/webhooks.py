@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.outbox import EVENT_TYPES
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -28,7 +29,6 @@ SUBSCRIPTION_NOT_FOUND = "190001"
 
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 254
-MAX_DELIVERIES_PAGE = 100
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _NEW_KEYS = frozenset(["url", "eventTypes", "description", "active"])
 
@@ -232,7 +232,7 @@ async def deliveries(
     subscription_ids: Sequence[uuid.UUID],
     *,
     status: str | None = None,
-    limit: int = 20,
+    limit: int = DEFAULT_PAGE_SIZE,
 ) -> dict[uuid.UUID, list[DeliveryView]]:
     """The latest ``limit`` deliveries of each subscription (newest event first), in one
     statement for all of them."""
@@ -241,8 +241,8 @@ async def deliveries(
         problems.add(
             Codes.INVALID_INPUT, f"status must be one of {', '.join(DELIVERY_STATUSES)}", "status"
         )
-    if not 0 <= limit <= MAX_DELIVERIES_PAGE:
-        problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_DELIVERIES_PAGE}", "first")
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
     problems.raise_if_any()
     result: dict[uuid.UUID, list[DeliveryView]] = {key: [] for key in subscription_ids}
     if not subscription_ids or limit == 0:

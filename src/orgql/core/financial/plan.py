@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.validation import column_length, is_storable_text
 from orgql.core.financial.source import SourceAccount, SourceAddress
@@ -29,16 +30,7 @@ _ADDRESS = models.Address.__table__
 _ACCOUNT = financial_models.CustomerAccount.__table__
 
 #: Address column -> its name in messages (the OCC address key).
-ADDRESS_KEYS = {
-    "address1": "address1",
-    "address2": "address2",
-    "address3": "address3",
-    "city": "city",
-    "state": "state",
-    "postal_code": "postalCode",
-    "country": "country",
-    "county": "county",
-}
+ADDRESS_KEYS = address_fields.POSTAL_KEYS
 REQUIRED_MESSAGES = {
     "address1": "Address line 1 is not specified",
     "city": "City is not specified",

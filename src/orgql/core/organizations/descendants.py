@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from orgql.core.common.errors import Codes
+from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, unstorable_fields
 from orgql.core.organizations.repository import (
     OrganizationFilter,
@@ -29,8 +30,6 @@ from orgql.core.organizations.repository import (
     filtered,
 )
 from orgql.db import models
-
-MAX_PAGE_SIZE = 100
 
 
 def check_page(limit: int, after: str | None, where: OrganizationFilter) -> str | None:

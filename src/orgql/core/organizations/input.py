@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
     Problems,
@@ -51,20 +52,8 @@ ORGANIZATION_STRINGS = {
     "partyNumber": "party_number",
 }
 
-ADDRESS_FIELDS = {
-    "companyName": "company_name",
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "address1": "address1",
-    "address2": "address2",
-    "address3": "address3",
-    "city": "city",
-    "state": "state",
-    "postalCode": "postal_code",
-    "country": "country",
-    "county": "county",
-    "phoneNumber": "phone_number",
-}
+#: OCC address key -> column (core/common/addresses.py).
+ADDRESS_FIELDS = {key: column for column, key in address_fields.ADDRESS_KEYS.items()}
 #: The keys an address object may hold.
 ADDRESS_KEYS = frozenset(
     [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]

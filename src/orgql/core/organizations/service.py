@@ -18,8 +18,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
+from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.common.validation import (
-    MAX_OFFSET,
     Problems,
     is_storable_text,
     join,
@@ -439,9 +439,6 @@ def _as_list(value: object) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-MAX_PAGE_SIZE = 250
-
-
 async def list_page(
     session: AsyncSession,
     where: repository.OrganizationFilter,
@@ -454,8 +451,8 @@ async def list_page(
     """A page of organizations ordered by id; ``after`` is an opaque cursor from a page.
     ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
     problems = Problems()
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
+    if not 0 <= limit <= MAX_LIST_LIMIT:
+        problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit")
     if offset < 0:
         problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
     elif offset > MAX_OFFSET:

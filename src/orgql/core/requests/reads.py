@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common import cursors
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.core.common.validation import MAX_OFFSET, Problems
+from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import models, request_models
 
-MAX_PAGE_SIZE = 250
 _CURSOR_KIND = "request"
 
 
@@ -100,8 +100,10 @@ def _check_page(status: str | None, limit: int, offset: int, problems: Problems)
             f"status must be one of {', '.join(RequestStatus)}",
             "status",
         )
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        problems.add(RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_PAGE_SIZE}", "limit")
+    if not 0 <= limit <= MAX_LIST_LIMIT:
+        problems.add(
+            RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit"
+        )
     if offset < 0:
         problems.add(RequestCodes.INVALID_INPUT, "offset must not be negative", "offset")
     elif offset > MAX_OFFSET:

@@ -13,6 +13,7 @@ from enum import Enum
 import strawberry
 
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.events import webhooks
 from orgql.core.events.outbox import EventType
 from orgql.db.event_models import WebhookSubscription as SubscriptionRow
@@ -84,13 +85,13 @@ class WebhookSubscription:
         self,
         info: Info,
         status: WebhookDeliveryStatus | None = None,
-        first: int = 20,
+        first: int = DEFAULT_PAGE_SIZE,
     ) -> list[WebhookDelivery]:
-        if not 0 <= first <= webhooks.MAX_DELIVERIES_PAGE:
+        if not 0 <= first <= MAX_PAGE_SIZE:
             raise public_error(
                 OrgqlError(
                     Codes.INVALID_INPUT,
-                    f"first must be 0 to {webhooks.MAX_DELIVERIES_PAGE}",
+                    f"first must be 0 to {MAX_PAGE_SIZE}",
                     "first",
                 )
             )

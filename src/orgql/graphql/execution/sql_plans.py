@@ -21,21 +21,17 @@ from typing import Any
 
 from graphql.execution.values import get_argument_values
 
+from orgql.core.common.names import camel
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.organizations import repository
 from orgql.graphql.execution import page_compose, page_sql
 from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
-from orgql.graphql.organizations.connections import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
 
-def _camel(column: str) -> str:
-    first, *rest = column.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
-_ORGANIZATION = {"repositoryId": "id"} | {_camel(c): c for c in page_compose.COLUMNS}
-_DERIVED = {"derived" + _camel(c)[0].upper() + _camel(c)[1:]: c for c in page_compose.DERIVED}
+_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS}
+_DERIVED = {camel(f"derived_{c}"): c for c in page_compose.DERIVED}
 _SITE_VALUES = {
     "approvalRequired": "approval_required",
     "orderPriceLimit": "order_price_limit",

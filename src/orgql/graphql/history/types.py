@@ -11,13 +11,12 @@ from strawberry.scalars import JSON
 
 from orgql.core.common import cursors
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.names import camel
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.history import service as history
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.types import PageInfo
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @strawberry.enum(description="What kind of record changed.")
@@ -39,15 +38,10 @@ class HistoryOperation(Enum):
     DELETE = "delete"
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _image(values: dict[str, Any] | None) -> JSON | None:
     if values is None:
         return None
-    return cast(JSON, {_camel(key): value for key, value in values.items() if key != "name_key"})
+    return cast(JSON, {camel(key): value for key, value in values.items() if key != "name_key"})
 
 
 @strawberry.type(description="One field of a changed record, before and after the change.")
@@ -81,7 +75,7 @@ class OrganizationChange:
     def changes(self) -> list[FieldChange]:
         return [
             FieldChange(
-                field=_camel(item.field),
+                field=camel(item.field),
                 before=cast(JSON, item.before),
                 after=cast(JSON, item.after),
             )

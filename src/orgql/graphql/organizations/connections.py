@@ -8,6 +8,7 @@ import strawberry
 
 from orgql.core.access import checks as access
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.inheritance.rules import chain_of
 from orgql.core.organizations import descendants, repository
 from orgql.core.organizations import service as organizations
@@ -21,9 +22,6 @@ from orgql.graphql.organizations.filters import (
 )
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.types import PageInfo
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @strawberry.input(description="Conditions an organization must meet; all given ones apply.")

@@ -13,6 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from orgql.core.common.errors import ErrorDetail
+from orgql.core.common.names import camel
 
 
 @strawberry.input
@@ -86,18 +87,13 @@ class CreateOrganizationInput:
     )
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list):
         return [_plain(item) for item in value]
     if hasattr(value, "__strawberry_definition__"):
-        return {_camel(key): _plain(item) for key, item in vars(value).items() if item is not None}
+        return {camel(key): _plain(item) for key, item in vars(value).items() if item is not None}
     return value
 
 

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.names import camel
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import OrganizationChanges, parse_changes
@@ -72,11 +73,6 @@ _REFERENCES = {
 }
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def update_document(data: UpdateOrganizationInput) -> tuple[dict[str, object], dict[str, object]]:
     """The OCC update document (explicit nulls kept) and the dynamic properties."""
     document: dict[str, object] = {}
@@ -91,7 +87,7 @@ def update_document(data: UpdateOrganizationInput) -> tuple[dict[str, object], d
         elif name == "contract":
             document["contract"] = contract_document(value) if value is not None else None
         else:
-            document[_camel(name)] = value
+            document[camel(name)] = value
     return document, dynamic
 
 

@@ -13,6 +13,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.requests import reads as organization_request_reads
 from orgql.core.requests import service as organization_requests
 from orgql.db import request_models
@@ -29,9 +30,6 @@ from orgql.graphql.requests.types import (
     occ_document,
 )
 from orgql.graphql.types import PageInfo, UserError
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @strawberry.type

@@ -10,6 +10,8 @@ from typing import Any
 
 import strawberry
 
+from orgql.core.common import addresses as address_fields
+from orgql.core.common.names import camel
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
 from orgql.graphql.context import Info
@@ -71,18 +73,7 @@ class DraftAddress:
     def from_draft(cls, raw: Mapping[str, Any]) -> DraftAddress:
         return cls(
             raw=raw,
-            company_name=raw.get("companyName"),
-            first_name=raw.get("firstName"),
-            last_name=raw.get("lastName"),
-            address1=raw.get("address1"),
-            address2=raw.get("address2"),
-            address3=raw.get("address3"),
-            city=raw.get("city"),
-            state=raw.get("state"),
-            postal_code=raw.get("postalCode"),
-            country=raw.get("country"),
-            county=raw.get("county"),
-            phone_number=raw.get("phoneNumber"),
+            **{column: raw.get(key) for column, key in address_fields.ADDRESS_KEYS.items()},
             external_address_id=raw.get("externalAddressId"),
             is_default_billing_address=bool(raw.get("isDefaultBillingAddress")),
             is_default_shipping_address=bool(raw.get("isDefaultShippingAddress")),
@@ -318,11 +309,6 @@ class RejectOrganizationRequestInput:
     approver_comments: str | None = strawberry.UNSET
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def occ_document(value: object) -> Any:
     """An input as the OCC document the core parses: camelCase keys, UNSET fields left out,
     nulls kept, enums as their OCC values."""
@@ -332,7 +318,7 @@ def occ_document(value: object) -> Any:
         return [occ_document(item) for item in value]
     if hasattr(value, "__strawberry_definition__"):
         return {
-            _camel(key): occ_document(item)
+            camel(key): occ_document(item)
             for key, item in vars(value).items()
             if item is not strawberry.UNSET
         }

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.core.common.errors import Codes
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.organizations import input as organization_input
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
@@ -35,8 +36,6 @@ from orgql.rest.transport import (
 #: The createOrganization keys the core knows; every other top-level key of the body is a
 #: dynamic property ("dynamicProperty1" in the vendor's sample).
 KNOWN_KEYS = organization_input.KNOWN_KEYS
-
-DEFAULT_LIMIT = organizations.MAX_PAGE_SIZE
 
 # SCIM-style filter on the name: name co "x" | name eq "x" | name sw "x" ("\" escapes).
 _FILTER = re.compile(r'^\s*name\s+(co|eq|sw)\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
@@ -100,7 +99,7 @@ async def get_organization(request: Request) -> Response:
 
 @endpoint()
 async def list_organizations(request: Request) -> Response:
-    limit = int_param(request, "limit", DEFAULT_LIMIT)
+    limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
     where = parse_name_filter(request.query_params.get("q"))
     site = site_id(request)

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.requests import reads as organization_request_reads
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
@@ -30,8 +31,6 @@ from orgql.rest.transport import (
     site_id,
     unit_of_work,
 )
-
-DEFAULT_LIMIT = organization_request_reads.MAX_PAGE_SIZE
 
 
 async def _body(request: Request, *, optional: bool = False) -> dict[str, object]:
@@ -100,7 +99,7 @@ async def get_organization_request(request: Request) -> Response:
 @endpoint()
 async def list_organization_requests(request: Request) -> Response:
     expand = _expand(request)
-    limit = _page_param(request, "limit", DEFAULT_LIMIT)
+    limit = _page_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = _page_param(request, "offset", 0)
     status = request.query_params.get("status") or None
     async with unit_of_work(request) as session:

@@ -14,8 +14,9 @@ profile is linked or the organization created). ``expand`` adds:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import OrgqlError
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.statuses import RequestStatus
@@ -73,31 +74,26 @@ def _profile(
 def _address(
     address: Mapping[str, Any], types: Mapping[str, request_models.AddressType]
 ) -> shapes.RequestAddress:
-    return {
-        "companyName": address.get("companyName"),
-        "firstName": address.get("firstName"),
-        "lastName": address.get("lastName"),
-        "address1": address.get("address1"),
-        "address2": address.get("address2"),
-        "address3": address.get("address3"),
-        "city": address.get("city"),
-        "state": address.get("state"),
-        "postalCode": address.get("postalCode"),
-        "country": address.get("country"),
-        "county": address.get("county"),
-        "phoneNumber": address.get("phoneNumber"),
-        "externalAddressId": address.get("externalAddressId"),
-        "isDefaultBillingAddress": bool(address.get("isDefaultBillingAddress")),
-        "isDefaultShippingAddress": bool(address.get("isDefaultShippingAddress")),
-        "types": [
-            {
-                "displayName": types[item["id"]].display_name if item["id"] in types else None,
-                "repositoryId": item["id"],
-                "id": item["id"],
-            }
-            for item in address.get("types") or []
-        ],
+    fields: dict[str, object] = {
+        key: address.get(key) for key in address_fields.ADDRESS_KEYS.values()
     }
+    return cast(
+        shapes.RequestAddress,
+        fields
+        | {
+            "externalAddressId": address.get("externalAddressId"),
+            "isDefaultBillingAddress": bool(address.get("isDefaultBillingAddress")),
+            "isDefaultShippingAddress": bool(address.get("isDefaultShippingAddress")),
+            "types": [
+                {
+                    "displayName": types[item["id"]].display_name if item["id"] in types else None,
+                    "repositoryId": item["id"],
+                    "id": item["id"],
+                }
+                for item in address.get("types") or []
+            ],
+        },
+    )
 
 
 def _organization(

@@ -1,0 +1,11 @@
+"""Names as callers spell them: OCC documents, GraphQL fields and error paths are camelCase,
+Python attributes and columns snake_case."""
+
+from __future__ import annotations
+
+
+def camel(name: str) -> str:
+    """``billing_address_id`` -> ``billingAddressId``: the first word as it is, each next
+    word with its first letter upper-cased (the rest kept, so ``x_ccSite`` -> ``xCcSite``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)

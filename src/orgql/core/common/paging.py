@@ -1,0 +1,24 @@
+"""Page-size limits: the one home of every bound on how much one page may hold.
+
+They are business limits the core enforces (a list page, a descendants page, a page of
+deliveries); each transport imports them from here and never writes the numbers again:
+GraphQL checks ``first`` against them and its cost analysis (``graphql/analysis.py``,
+``graphql/list_bounds.py``) counts a connection by them, REST declares ``limit`` and
+``offset`` with them in its OpenAPI document.
+"""
+
+from __future__ import annotations
+
+#: A page walked with cursors (GraphQL connections: organizations, children, descendants,
+#: requests, history; a subscription's deliveries): its size when none is asked for, and
+#: the most one page may hold.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+#: An OCC list (REST ``limit`` of organizations and of organization requests): the most
+#: one page may hold, and its size when none is asked for (OCC answers a full page).
+MAX_LIST_LIMIT = 250
+DEFAULT_LIST_LIMIT = MAX_LIST_LIMIT
+
+#: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
+MAX_OFFSET = 2**63 - 1
