@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from orgql.core.common.errors import ErrorDetail
-from orgql.core.organizations.repository import ContractView
+from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 
