@@ -1,5 +1,5 @@
-"""The ``orgql`` command: serve, migrate, seed-demo, import-reference, export-schema,
-app-key, token, webhook."""
+"""The ``orgql`` command: serve (cli_serve.py), migrate, seed-demo, import-reference,
+export-schema, app-key, token, webhook (cli_webhooks.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import argparse
 import asyncio
 import importlib
 import json
-import math
-import os
 import signal
 import sys
 import warnings
@@ -28,15 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orgql.core.common.errors import OrgqlError
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import alembic_config, upgrade
-from orgql.observability.logs import logging_config
 from orgql.settings import Settings
 
 #: Exit status for input the caller has to fix (bad file, invalid document, unmigrated schema).
 EXIT_BAD_INPUT = 2
 #: Exit status when the work could not be done (database unreachable, unwritable file).
 EXIT_FAILURE = 1
-#: Lifetime of the admin token `orgql serve` prints in development.
-DEV_TOKEN_TTL = 8 * 3600
 
 
 class CommandError(Exception):
@@ -75,10 +70,6 @@ def database_url(settings: Settings) -> Iterator[str]:
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
-
-
-def _ignore_signal(signum: int, frame: FrameType | None) -> None:
-    pass
 
 
 @asynccontextmanager
@@ -120,87 +111,6 @@ async def seed(engine: AsyncEngine) -> bool:
 
 
 # ---------------------------------------------------------------- commands
-
-
-def check_serving(settings: Settings, host: str) -> None:
-    """Refuse to serve what would be unsafe, before anything starts: the development profile
-    (admin tokens handed out, introspection) on a host other machines reach, and production
-    without a usable signing key."""
-    from orgql.auth.signing import SigningKeyError, signing_key
-    from orgql.loopback import is_loopback
-
-    if settings.environment == "development" and not is_loopback(host):
-        raise CommandError(
-            f"the development profile listens on loopback only (127.0.0.1, ::1, localhost),"
-            f" not {host!r}: it hands out admin tokens. To serve other machines set"
-            ' ORGQL_ENVIRONMENT=production with a signing key (README "Running in production")'
-        )
-    try:
-        signing_key(settings)
-    except SigningKeyError as err:
-        raise CommandError(str(err)) from None
-
-
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from orgql.slow_clients import PROTOCOLS
-
-    host: str = args.host or settings.host
-    port: int = args.port or settings.port
-    check_serving(settings, host)
-    embedded = settings.database_url is None
-
-    async def prepare(url: str) -> bool | None:
-        async with open_engine(url) as engine:
-            await upgrade(engine)
-            # An embedded database exists for trying things out: give it the demo data.
-            return await seed(engine) if (args.seed_demo or embedded) else None
-
-    with database_url(settings) as url:
-        seeded = asyncio.run(prepare(url))
-        # Workers are separate processes that build their settings from the environment.
-        os.environ["ORGQL_DATABASE_URL"] = url
-        database = describe(settings, url)
-        if seeded is not None:
-            database += " (demo data loaded)" if seeded else " (demo data kept)"
-        from orgql.graphql.limits import Limits  # strawberry: only for the commands that serve
-
-        # GraphiQL only where it is served (never in production, README "Limits").
-        what = "GraphiQL" if Limits.from_settings(settings).graphiql else "GraphQL"
-        print(f"orgql: {what} at http://{host}:{port}/graphql, database: {database}")
-        if settings.environment == "development":
-            # The first look needs no login: a ready admin token, for development only.
-            from orgql.auth.tokens import Authenticator
-
-            token = Authenticator(settings).issue_admin("operator", ttl=DEV_TOKEN_TTL)
-            print(f"orgql: admin token (valid 8 hours): {token.access_token}")
-        sys.stdout.flush()
-        # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
-        # it was clean (requests finished, pool closed): the command ends with status 0.
-        previous = signal.signal(signal.SIGTERM, _ignore_signal)
-        try:
-            uvicorn.run(
-                "orgql.app:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=args.workers,
-                log_level=settings.log_level,
-                # JSON lines (README "Logs"); our access line replaces uvicorn's.
-                log_config=logging_config(settings.log_format, settings.log_level),
-                access_log=False,
-                # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
-                # then the lifespan closes the pool.
-                timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
-                # Slow clients bounded: headers, their size, bodies, unread answers (README
-                # "Limits"); no WebSocket (the app has no WebSocket route).
-                http=PROTOCOLS["httptools"],
-                ws="none",
-            )
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-    return 0
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -337,6 +247,8 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from orgql import cli_serve, cli_webhooks  # they import this module's helpers
+
     parser = argparse.ArgumentParser(
         prog="orgql",
         description="GraphQL gateway and OCC-compatible REST shim over PostgreSQL. "
@@ -351,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--seed-demo", action="store_true", help="load the demo data (always done when embedded)"
     )
-    serve.set_defaults(handler=cmd_serve)
+    serve.set_defaults(handler=cli_serve.cmd_serve)
 
     commands.add_parser("migrate", help="bring the schema to the latest revision").set_defaults(
         handler=cmd_migrate
@@ -393,8 +305,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="lifetime (default: ORGQL_AUTH_TOKEN_TTL_SECONDS)",
     )
     token.set_defaults(handler=cmd_token)
-
-    from orgql import cli_webhooks  # it imports this module's helpers
 
     cli_webhooks.add_parser(commands)
     return parser

@@ -12,6 +12,7 @@ from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.organizations import repository
 from orgql.core.reference.data import import_reference_data, parse_reference_data
 from orgql.core.reference.demo import demo_reference_document
+from orgql.core.sites import repository as site_reads
 from orgql.db import models, request_models
 
 REFERENCE_MODELS: tuple[type[models.Base], ...] = (
@@ -190,7 +191,7 @@ async def test_document_naming_no_default_keeps_the_current_default(
 ) -> None:
     await load(session, {"sites": [{"id": "siteEU", "name": "EU Store"}]})
 
-    default = await repository.default_site(session)
+    default = await site_reads.default_site(session)
     assert default is not None
     assert default.id == "siteUS"
 

@@ -205,9 +205,9 @@ def first_values(
             for variable in definition.variable_definitions or ():
                 name = variable.variable.name.value
                 default = variable.default_value
-                page = (
-                    int(default.value) if isinstance(default, IntValueNode) else DEFAULT_PAGE_SIZE
-                )
+                page = DEFAULT_PAGE_SIZE
+                if isinstance(default, IntValueNode):
+                    page = int(default.value)
                 defaults[name] = max(defaults.get(name, page), page)
     pages = []
     for name in sorted(names):

@@ -17,7 +17,7 @@ from strawberry.types import Info as StrawberryInfo
 from orgql.core.access import checks as access
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
-from orgql.core.organizations import repository
+from orgql.core.sites import repository as site_reads
 from orgql.db import models
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
@@ -125,7 +125,7 @@ class Context:
         The resolvers of a whole page ask at once: they must share one read, else each
         issues its own and, resuming one at a time, splits the loaders' batches too."""
         if self._default_site is None:
-            self._default_site = asyncio.ensure_future(self.run(repository.default_site))
+            self._default_site = asyncio.ensure_future(self.run(site_reads.default_site))
         elif self._default_site.done():  # read already: no shield, no extra turn of the loop
             return self._default_site.result()
         # shield: a resolver cancelled while waiting must not cancel its siblings' read.

@@ -22,9 +22,10 @@ from orgql.core.financial.repository import AccountAddress
 from orgql.core.history import point_in_time
 from orgql.core.inheritance.rules import chain_of
 from orgql.core.organizations import descendants, repository
-from orgql.core.organizations.repository import ContractView
 from orgql.core.requests import reads as organization_request_reads
+from orgql.core.sites import repository as site_reads
 from orgql.core.sites import views as site_property_views
+from orgql.core.sites.repository import ContractView
 from orgql.db import financial_models, models, request_models
 
 K = TypeVar("K", bound=Hashable)
@@ -265,7 +266,7 @@ def _webhook_deliveries(
 def make_loaders(run: SessionRunner) -> Loaders:
     r = run  # the same runner serves every loader; each batch is one statement
     organization_by_id = _mapped(r, repository.organizations_by_id)
-    contract_by_id = _mapped(r, repository.contracts_by_id)
+    contract_by_id = _mapped(r, site_reads.contracts_by_id)
     return Loaders(
         organization_by_id=organization_by_id,
         chain_by_id=_chains(organization_by_id),
@@ -274,13 +275,13 @@ def make_loaders(run: SessionRunner) -> Loaders:
         site_properties_of_chain=_site_properties(r, contract_by_id),
         site_properties_by_organization=_mapped(
             r,
-            repository.site_properties_by_organization,
+            site_reads.site_properties_by_organization,
             list,
         ),
         contract_by_id=contract_by_id,
         roles_by_organization=_mapped(r, repository.roles_by_organization, list),
         members_by_organization=_mapped(r, repository.members_by_organization, list),
-        site_by_id=_mapped(r, repository.sites_by_id),
+        site_by_id=_mapped(r, site_reads.sites_by_id),
         children_page=_children_pages(r),
         children_count=_mapped(r, repository.children_counts),
         descendant_page=_descendant_pages(r),

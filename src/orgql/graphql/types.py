@@ -8,7 +8,7 @@ import strawberry
 
 from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import ErrorDetail
-from orgql.core.organizations.repository import ContractView
+from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 

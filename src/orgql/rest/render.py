@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import cast
 
 from orgql.core.access import checks as access
-from orgql.core.organizations.repository import ContractView
 from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.views import OrganizationView
+from orgql.core.sites.repository import ContractView
 from orgql.db import models
 from orgql.rest.organizations import shapes
 from orgql.rest.shapes import Link

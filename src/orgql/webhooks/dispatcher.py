@@ -33,87 +33,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orgql.db.engine import make_sessionmaker
 from orgql.settings import Settings
+from orgql.webhooks.queue import CLAIM, PRUNE_DELIVERIES, PRUNE_EVENTS, RECORD
 from orgql.webhooks.signing import backoff_delay, signature_header
 from orgql.webhooks.wakeup import Listener
 
 logger = logging.getLogger("orgql.webhooks")
 
 USER_AGENT = "orgql-webhooks/1"
-
-_CLAIM = text(
-    """
-    SELECT d.subscription_id, d.event_id, d.attempts, s.url, s.secret,
-           e.event_id AS public_id, e.type, e.organization_id, e.occurred_at, e.payload
-    FROM webhook_deliveries AS d
-    JOIN webhook_subscriptions AS s ON s.id = d.subscription_id
-    JOIN outbox_events AS e ON e.id = d.event_id
-    WHERE d.status = 'pending'
-      AND d.next_attempt_at <= coalesce(CAST(:now AS timestamptz), now())
-      AND s.active
-      AND NOT EXISTS (
-          SELECT 1 FROM webhook_deliveries AS earlier
-          WHERE earlier.subscription_id = d.subscription_id
-            AND earlier.ordering_key = d.ordering_key
-            AND earlier.status = 'pending'
-            AND earlier.event_id < d.event_id
-      )
-    ORDER BY d.event_id
-    LIMIT :limit
-    FOR UPDATE OF d SKIP LOCKED
-    """
-)
-
-#: Retention (see the module's docstring): one batch of each, oldest first. A delivery's
-#: ``last_attempt_at`` is when it was delivered or given up (index of migration 0014).
-_PRUNE_DELIVERIES = text(
-    """
-    DELETE FROM webhook_deliveries
-    WHERE (subscription_id, event_id) IN (
-        SELECT subscription_id, event_id FROM webhook_deliveries
-        WHERE status <> 'pending'
-          AND last_attempt_at < coalesce(CAST(:now AS timestamptz), now())
-                                - make_interval(secs => CAST(:keep AS double precision))
-        ORDER BY last_attempt_at
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    """
-)
-_PRUNE_EVENTS = text(
-    """
-    DELETE FROM outbox_events
-    WHERE id IN (
-        SELECT o.id FROM outbox_events AS o
-        WHERE o.occurred_at < coalesce(CAST(:now AS timestamptz), now())
-                              - make_interval(secs => CAST(:keep AS double precision))
-          AND NOT EXISTS (SELECT FROM webhook_deliveries AS d WHERE d.event_id = o.id)
-        ORDER BY o.id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    )
-    """
-)
-
-_RECORD = text(
-    """
-    UPDATE webhook_deliveries
-    SET status = CAST(:status AS varchar),
-        attempts = attempts + 1,
-        last_attempt_at = coalesce(CAST(:now AS timestamptz), now()),
-        next_attempt_at = coalesce(CAST(:now AS timestamptz), now())
-                          + make_interval(secs => CAST(:delay AS double precision)),
-        last_status_code = CAST(:status_code AS integer),
-        last_error = CAST(:error AS varchar),
-        delivered_at = CASE WHEN CAST(:status AS varchar) = 'delivered'
-                            THEN coalesce(CAST(:now AS timestamptz), now()) END
-    WHERE subscription_id = :subscription_id AND event_id = :event_id
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -218,13 +148,13 @@ class Dispatcher:
         now = self.clock() if self.clock is not None else None
         async with self.sessionmaker() as session, session.begin():
             claimed = list(
-                await session.execute(_CLAIM, {"now": now, "limit": self.policy.batch_size})
+                await session.execute(CLAIM, {"now": now, "limit": self.policy.batch_size})
             )
             if not claimed:
                 return 0
             outcomes = await asyncio.gather(*(self._post(row) for row in claimed))
             records = [self._record(row, o, now) for row, o in zip(claimed, outcomes, strict=True)]
-            await session.execute(_RECORD, [params for params, _ in records])
+            await session.execute(RECORD, [params for params, _ in records])
         if self.on_outcome is not None:  # counted once committed
             for _, result in records:
                 self.on_outcome(result)
@@ -246,7 +176,7 @@ class Dispatcher:
         now = self.clock() if self.clock is not None else None
         parameters = {"now": now, "keep": self.policy.retention, "limit": self.policy.prune_batch}
         deleted = [0, 0]
-        for index, statement in enumerate((_PRUNE_DELIVERIES, _PRUNE_EVENTS)):
+        for index, statement in enumerate((PRUNE_DELIVERIES, PRUNE_EVENTS)):
             for _ in range(max_batches):
                 async with self.sessionmaker() as session, session.begin():
                     result = await session.execute(statement, parameters)

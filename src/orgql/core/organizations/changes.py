@@ -26,10 +26,10 @@ from orgql.core.common.validation import (
 from orgql.core.organizations.input import (
     COLUMN_KEYS,
     KNOWN_KEYS,
-    SITE_PROPERTY_KEYS,
     parse_columns,
     parse_dynamic_properties,
 )
+from orgql.core.organizations.site_input import SITE_PROPERTY_KEYS
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 

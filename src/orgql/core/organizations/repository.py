@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TypeVarTuple
 
 from sqlalchemy import (
@@ -37,48 +36,6 @@ from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effecti
 from orgql.db import models
 
 Ts = TypeVarTuple("Ts")
-
-
-@dataclass(frozen=True)
-class ContractView:
-    id: str
-    display_name: str
-    description: str | None
-    catalog_id: str
-    catalog_name: str
-    price_list_group_id: str
-    price_list_group_name: str
-    start_date: datetime | None
-    end_date: datetime | None
-    external_contract_reference: str | None
-    terms_id: str | None
-    terms: str | None
-    creation_date: datetime
-
-    @classmethod
-    def of(
-        cls,
-        row: models.Contract,
-        catalog_name: str,
-        group_name: str,
-        terms_text: str | None,
-    ) -> ContractView:
-        """A contract row with the names it refers to (joined by the caller's query)."""
-        return cls(
-            id=row.id,
-            display_name=row.display_name,
-            description=row.description,
-            catalog_id=row.catalog_id,
-            catalog_name=catalog_name,
-            price_list_group_id=row.price_list_group_id,
-            price_list_group_name=group_name,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            external_contract_reference=row.external_contract_reference,
-            terms_id=row.terms_id,
-            terms=terms_text,
-            creation_date=row.creation_date,
-        )
 
 
 @dataclass(frozen=True)
@@ -155,72 +112,6 @@ async def addresses_by_organization(
     return result
 
 
-async def site_properties(
-    session: AsyncSession, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], models.SiteOrganizationProperties]:
-    """Own per-site values for (organization id, site id) pairs."""
-    pairs = list(dict.fromkeys(keys))
-    if not pairs:
-        return {}
-    table = models.SiteOrganizationProperties
-    organization_ids = _unique(org for org, _ in pairs)
-    site_ids = _unique(site for _, site in pairs)
-    rows = await session.scalars(
-        select(table).where(
-            table.organization_id.in_(organization_ids), table.site_id.in_(site_ids)
-        )
-    )
-    wanted = set(pairs)
-    return {
-        (row.organization_id, row.site_id): row
-        for row in rows
-        if (row.organization_id, row.site_id) in wanted
-    }
-
-
-async def site_properties_by_organization(
-    session: AsyncSession, organization_ids: Iterable[str]
-) -> dict[str, list[models.SiteOrganizationProperties]]:
-    keys = _unique(organization_ids)
-    result: dict[str, list[models.SiteOrganizationProperties]] = defaultdict(list)
-    if keys:
-        table = models.SiteOrganizationProperties
-        rows = await session.scalars(
-            select(table).where(table.organization_id.in_(keys)).order_by(table.site_id)
-        )
-        for row in rows:
-            result[row.organization_id].append(row)
-    return result
-
-
-async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, ContractView]:
-    keys = _unique(ids)
-    if not keys:
-        return {}
-    contract, catalog, group, terms = (
-        models.Contract,
-        models.Catalog,
-        models.PriceListGroup,
-        models.ContractTerms,
-    )
-    rows = await session.execute(
-        select(
-            contract,
-            catalog.display_name,
-            group.display_name,
-            terms.terms,
-        )
-        .join(catalog, catalog.id == contract.catalog_id)
-        .join(group, group.id == contract.price_list_group_id)
-        .outerjoin(terms, terms.id == contract.terms_id)
-        .where(contract.id.in_(keys))
-    )
-    return {
-        row.id: ContractView.of(row, catalog_name, group_name, terms_text)
-        for row, catalog_name, group_name, terms_text in rows
-    }
-
-
 async def roles_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.RelativeRole]]:
@@ -276,22 +167,6 @@ async def member_organization_paths(session: AsyncSession, profile_id: str) -> d
         select(org.id, org.path).where(org.id.in_(_memberships(profile_id)))
     )
     return {organization_id: list(path) for organization_id, path in rows}
-
-
-async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:
-    keys = _unique(ids)
-    if not keys:
-        return {}
-    rows = await session.scalars(select(models.Site).where(models.Site.id.in_(keys)))
-    return {row.id: row for row in rows}
-
-
-async def default_site(session: AsyncSession) -> models.Site | None:
-    return await session.scalar(select(models.Site).where(models.Site.is_default.is_(True)))
-
-
-async def all_sites(session: AsyncSession) -> list[models.Site]:
-    return list(await session.scalars(select(models.Site).order_by(models.Site.id)))
 
 
 async def existing_ids(

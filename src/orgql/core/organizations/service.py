@@ -6,10 +6,7 @@ changes nothing.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,25 +20,18 @@ from orgql.core.common.validation import (
     Problems,
     is_storable_text,
     join,
-    too_many,
     unstorable_fields,
 )
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
-from orgql.core.organizations.input import NewOrganization, SiteProperties
+from orgql.core.organizations.dynamic_properties import check_dynamic_properties
+from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.roles import ROLE_FUNCTIONS
+from orgql.core.organizations.site_input import SiteProperties
 from orgql.core.sites import contracts
+from orgql.core.sites import repository as site_reads
 from orgql.db import models
-
-_DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
-    "string": str,
-    "boolean": bool,
-    "number": (int, float),
-    "date": str,
-}
-
-_MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
 
 #: Reference fields holding one id (an error names the field itself, not an index into it).
 _SINGLE_REFERENCES = frozenset({"organizationLogo"})
@@ -60,7 +50,7 @@ async def resolve_site(
     An unknown ``site_id`` is the caller's error (100002); so is one PostgreSQL text cannot
     hold (a NUL, a lone surrogate), which names no site."""
     if site_id is None:
-        return await repository.default_site(session)
+        return await site_reads.default_site(session)
     site = await session.get(models.Site, site_id) if is_storable_text(site_id) else None
     if site is None:
         raise OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
@@ -369,70 +359,6 @@ async def _check_default_address(
             f"Address {address_id!r} is not an address of this organization's ancestors",
             join(field, "repositoryId"),
         )
-
-
-async def check_dynamic_properties(
-    session: AsyncSession, values: Mapping[str, object], problems: Problems
-) -> None:
-    """Each value against its property's definition. At most :data:`MAX_ITEMS` of them (the
-    parsers refuse more; this is the service's own guard): their names are one set, looked
-    up in constant time, read in one statement."""
-    if not values or too_many(values, "dynamicProperties", "dynamicProperties", problems):
-        return
-    storable = {key for key in values if is_storable_text(key)}
-    definitions = {
-        d.id: d
-        for d in await session.scalars(
-            select(models.DynamicPropertyDefinition).where(
-                models.DynamicPropertyDefinition.id.in_(sorted(storable))
-            )
-        )
-    }
-    for key, value in values.items():
-        if key not in storable:
-            problems.add(Codes.INVALID_INPUT, "a property name is not valid text", key)
-            continue
-        definition = definitions.get(key)
-        if definition is None:
-            problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
-            continue
-        if value is None:
-            continue
-        expected: type | tuple[type, ...] = _DYNAMIC_TYPES[definition.data_type]
-        if not isinstance(value, expected) or (
-            definition.data_type == "number" and isinstance(value, bool)
-        ):
-            problems.add(Codes.INVALID_INPUT, f"{key} must be a {definition.data_type}", key)
-            continue
-        if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
-            problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
-            continue
-        if isinstance(value, int) and not _MIN_INT64 <= value <= _MAX_INT64:
-            # JSON allows any integer, but GraphQL answers (orjson) and most clients hold 64 bits.
-            problems.add(Codes.INVALID_INPUT, f"{key} must be an integer of at most 64 bits", key)
-            continue
-        if definition.data_type == "date":
-            try:
-                datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-            except ValueError:
-                problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 date", key)
-                continue
-        if isinstance(value, str) and not is_storable_text(value):
-            problems.add(
-                Codes.INVALID_INPUT, f"{key} contains characters that cannot be stored", key
-            )
-            continue
-        if (
-            isinstance(value, str)
-            and definition.max_length is not None
-            and len(value) > definition.max_length
-        ):
-            problems.add(
-                Codes.VALUE_TOO_LONG,
-                f"{key} is {len(value)} characters long;"
-                f" at most {definition.max_length} are allowed",
-                key,
-            )
 
 
 def _as_list(value: object) -> list[str]:

@@ -20,7 +20,8 @@ from orgql.core.inheritance.rules import (
     derive_site_value,
 )
 from orgql.core.organizations import repository
-from orgql.core.organizations.repository import ContractView
+from orgql.core.sites import repository as site_reads
+from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 #: The per-site values, by attribute of :class:`models.SiteOrganizationProperties`.
@@ -94,7 +95,7 @@ async def load_views(
 
     site_rows: dict[tuple[str, str], models.SiteOrganizationProperties] = {}
     if site is not None:
-        site_rows = await repository.site_properties(
+        site_rows = await site_reads.site_properties(
             session, [(org_id, site.id) for chain in chains.values() for org_id in _ids(chain)]
         )
     effective: dict[str, dict[str, Inherited[object]]] = {}
@@ -121,7 +122,7 @@ async def load_views(
         )
         if isinstance(value, str)
     }
-    contracts = await repository.contracts_by_id(session, contract_ids)
+    contracts = await site_reads.contracts_by_id(session, contract_ids)
     roles = await repository.roles_by_organization(session, own_ids)
     members = await repository.members_by_organization(session, own_ids)
     return [

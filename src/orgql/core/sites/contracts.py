@@ -13,7 +13,7 @@ from orgql.core.common.errors import Codes
 from orgql.core.common.ids import next_ids
 from orgql.core.common.validation import Problems, join
 from orgql.core.organizations import repository
-from orgql.core.organizations.input import NewContract
+from orgql.core.organizations.site_input import NewContract
 from orgql.db import models
 
 

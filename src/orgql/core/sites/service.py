@@ -32,17 +32,17 @@ from orgql.core.common.validation import (
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
-from orgql.core.organizations import repository
-from orgql.core.organizations.input import NewContract, parse_contract
 from orgql.core.organizations.move_lock import hold_off_moves
-from orgql.core.organizations.repository import ContractView
+from orgql.core.organizations.site_input import NewContract, parse_contract
 from orgql.core.sites import contracts
+from orgql.core.sites import repository as site_reads
 from orgql.core.sites.approvals import (
     MERCHANT_ADMIN,
     Actor,
     active_approver_count,
     check_approval_rules,
 )
+from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 #: OCC property key -> column of :class:`models.SiteOrganizationProperties`.
@@ -252,7 +252,7 @@ async def prepare(
     """Lock the organization and check ``updates`` against every rule; writes nothing."""
     organization = await _locked_organization(session, organization_id)
     problems = Problems()
-    sites = await repository.sites_by_id(session, [u.site_id for u in updates])
+    sites = await site_reads.sites_by_id(session, [u.site_id for u in updates])
     for u in updates:
         site = sites.get(u.site_id)
         if site is None or not site.b2b:
@@ -266,7 +266,7 @@ async def prepare(
     problems.raise_if_any()
 
     chain = [organization.id, *reversed(organization.path)]
-    own_rows = await repository.site_properties(
+    own_rows = await site_reads.site_properties(
         session, [(org_id, u.site_id) for u in updates for org_id in chain]
     )
     approvers = await active_approver_count(session, organization.id)
@@ -306,7 +306,7 @@ async def write(session: AsyncSession, plan: Plan) -> list[SiteResult]:
     if changed:
         await bump_version(session, organization)
     contract_ids = [row.contract_id for _, row in written if row and row.contract_id]
-    contract_views = await repository.contracts_by_id(session, contract_ids)
+    contract_views = await site_reads.contracts_by_id(session, contract_ids)
     return [
         SiteResult(
             site, row, contract_views.get(row.contract_id) if row and row.contract_id else None

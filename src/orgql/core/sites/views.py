@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.inheritance.rules import Inherited, derive_site_value
 from orgql.core.organizations import repository
-from orgql.core.organizations.repository import ContractView
 from orgql.core.organizations.views import SITE_COLUMNS
+from orgql.core.sites import repository as site_reads
+from orgql.core.sites.repository import ContractView
 from orgql.core.sites.service import not_found
 from orgql.db import models
 
@@ -51,12 +52,12 @@ async def site_values(
     if organization is None:
         raise not_found(organization_id)
     chain = [organization.id, *reversed(organization.path)] if inherited else [organization.id]
-    by_organization = await repository.site_properties_by_organization(session, chain)
+    by_organization = await site_reads.site_properties_by_organization(session, chain)
     own = {
         (row.organization_id, row.site_id): row for rows in by_organization.values() for row in rows
     }
     site_ids = sorted({site_id for _, site_id in own})
-    sites = await repository.sites_by_id(session, site_ids)
+    sites = await site_reads.sites_by_id(session, site_ids)
     values = {
         site_id: {
             column: derive_site_value(
@@ -76,7 +77,7 @@ async def site_values(
         for by_column in values.values()
         if isinstance(contract_id := by_column["contract_id"].value, str)
     ]
-    contracts = await repository.contracts_by_id(session, contract_ids)
+    contracts = await site_reads.contracts_by_id(session, contract_ids)
     return [
         SiteValues(
             site=sites[site_id],
@@ -97,7 +98,7 @@ def _contract(
 async def site_properties_with_contracts(
     session: AsyncSession, keys: Iterable[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], models.SiteOrganizationProperties], dict[str, ContractView]]:
-    """:func:`repository.site_properties` and the views of the contracts they name, in one
+    """:func:`site_reads.site_properties` and the views of the contracts they name, in one
     statement: a page that shows effective values and their contract costs one read, not two."""
     pairs = list(dict.fromkeys(keys))
     organization_ids = list({org for org, _ in pairs if "\x00" not in org})

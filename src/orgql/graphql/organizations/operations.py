@@ -10,9 +10,9 @@ from graphql import GraphQLError
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.history import point_in_time
-from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
+from orgql.core.sites import repository as site_reads
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.organizations.connections import (
@@ -116,7 +116,7 @@ class OrganizationQueries:
 
     @strawberry.field(description="The storefront sites.")
     async def sites(self, info: Info) -> list[Site]:
-        return [Site.from_row(row) for row in await info.context.run(repository.all_sites)]
+        return [Site.from_row(row) for row in await info.context.run(site_reads.all_sites)]
 
 
 @strawberry.type

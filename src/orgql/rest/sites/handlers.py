@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.core.common.errors import Codes
-from orgql.core.organizations.repository import ContractView
 from orgql.core.sites import service as site_properties
+from orgql.core.sites.repository import ContractView
 from orgql.core.sites.views import site_values
 from orgql.db import models
 from orgql.rest.errors import bad_request

@@ -1,0 +1,89 @@
+"""Dynamic properties: an organization's free-form values, each checked against its
+property's definition (type, finite number, 64-bit integer, ISO date, storable text,
+maximum length)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import Problems, is_storable_text, too_many
+from orgql.db import models
+
+_DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "boolean": bool,
+    "number": (int, float),
+    "date": str,
+}
+
+_MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
+
+
+async def check_dynamic_properties(
+    session: AsyncSession, values: Mapping[str, object], problems: Problems
+) -> None:
+    """Each value against its property's definition. At most :data:`MAX_ITEMS` of them (the
+    parsers refuse more; this is the service's own guard): their names are one set, looked
+    up in constant time, read in one statement."""
+    if not values or too_many(values, "dynamicProperties", "dynamicProperties", problems):
+        return
+    storable = {key for key in values if is_storable_text(key)}
+    definitions = {
+        d.id: d
+        for d in await session.scalars(
+            select(models.DynamicPropertyDefinition).where(
+                models.DynamicPropertyDefinition.id.in_(sorted(storable))
+            )
+        )
+    }
+    for key, value in values.items():
+        if key not in storable:
+            problems.add(Codes.INVALID_INPUT, "a property name is not valid text", key)
+            continue
+        definition = definitions.get(key)
+        if definition is None:
+            problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+            continue
+        if value is None:
+            continue
+        expected: type | tuple[type, ...] = _DYNAMIC_TYPES[definition.data_type]
+        if not isinstance(value, expected) or (
+            definition.data_type == "number" and isinstance(value, bool)
+        ):
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a {definition.data_type}", key)
+            continue
+        if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
+            problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
+            continue
+        if isinstance(value, int) and not _MIN_INT64 <= value <= _MAX_INT64:
+            # JSON allows any integer, but GraphQL answers (orjson) and most clients hold 64 bits.
+            problems.add(Codes.INVALID_INPUT, f"{key} must be an integer of at most 64 bits", key)
+            continue
+        if definition.data_type == "date":
+            try:
+                datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                problems.add(Codes.INVALID_INPUT, f"{key} must be an ISO 8601 date", key)
+                continue
+        if isinstance(value, str) and not is_storable_text(value):
+            problems.add(
+                Codes.INVALID_INPUT, f"{key} contains characters that cannot be stored", key
+            )
+            continue
+        if (
+            isinstance(value, str)
+            and definition.max_length is not None
+            and len(value) > definition.max_length
+        ):
+            problems.add(
+                Codes.VALUE_TOO_LONG,
+                f"{key} is {len(value)} characters long;"
+                f" at most {definition.max_length} are allowed",
+                key,
+            )
