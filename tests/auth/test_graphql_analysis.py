@@ -301,3 +301,35 @@ async def test_production_names_nothing_the_request_did_not(
         assert "Did you mean" not in message
         for quoted in message.split("'")[1::2]:
             assert set(NAME.findall(quoted)) <= written, message
+
+
+async def test_production_confirms_no_name_guessed_in_a_variable_value(limited: Limited) -> None:
+    """Found by review: names were taken from every variable value (and comments), so one
+    variable full of guesses had production confirm the schema's names in bulk."""
+    guesses = {"guess": "Foo OrganizationConnection Bar"}
+    async with limited(environment="production") as client:
+        plain = await client.post("/graphql", json={"query": "{ organizations }"})
+        guessed = await client.post(
+            "/graphql",
+            json={"query": "{ organizations } # OrganizationConnection", "variables": guesses},
+        )
+
+    assert "OrganizationConnection" not in plain.text
+    assert "OrganizationConnection" not in guessed.text
+    assert guessed.json()["errors"][0]["message"] == plain.json()["errors"][0]["message"]
+
+
+async def test_production_answers_the_real_error_beside_deep_variables(limited: Limited) -> None:
+    """Found by review: the names of the variables were read by serialising them, which
+    fails past 254 levels; the answer became the serialiser's error."""
+    deep: Any = []
+    for _ in range(300):
+        deep = [deep]
+    async with limited(environment="production") as client:
+        response = await client.post(
+            "/graphql", json={"query": "{ nope }", "variables": {"x": deep}}
+        )
+
+    message = response.json()["errors"][0]["message"]
+    assert "Recursion" not in message
+    assert message.startswith("Cannot query field 'nope'")

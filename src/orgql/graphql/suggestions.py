@@ -6,8 +6,10 @@ you mean 'filter'?", "argument 'id' of type 'ID!' is required", "Field
 with such messages recovers the schema with introspection off. With suggestions off
 (production), graphql-core leaves the suggestions out (``hide_suggestions``, passed to
 validation and execution), and this extension removes what remains: any "Did you mean"
-sentence, and every quoted name of a message that does not occur in the request (its
-document or its variables). Our own messages (those with a code) are left as written.
+sentence, and every quoted name of a message that the request did not write as a name: a
+name token of its document (not a comment, not a string) or the name of a variable or of a
+key inside one (not a value: a value can hold any list of guesses). Our own messages (those
+with a code) are left as written.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, Source, TokenKind
+from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
 from orgql.core.common.errors import OrgqlError
@@ -51,10 +53,37 @@ class HideSchemaNames(SchemaExtension):
         result = context.result
         if result is None or not result.errors:
             return
-        names = set(_NAME.findall(context.query or ""))
-        if context.variables:
-            names |= set(_NAME.findall(orjson.dumps(context.variables, default=str).decode()))
+        names = _document_names(context.query or "") | _variable_names(context.variables)
         result.errors = [_hidden(error, names) for error in result.errors]
+
+
+def _document_names(query: str) -> set[str]:
+    """The name tokens of the document (a document that does not lex names nothing more)."""
+    names: set[str] = set()
+    lexer = Lexer(Source(query))
+    try:
+        token = lexer.advance()
+        while token.kind is not TokenKind.EOF:
+            if token.kind is TokenKind.NAME and token.value is not None:
+                names.add(token.value)
+            token = lexer.advance()
+    except GraphQLSyntaxError:
+        pass
+    return names
+
+
+def _variable_names(variables: object) -> set[str]:
+    """The names of the variables and of the keys inside them, at any depth (iteratively)."""
+    names: set[str] = set()
+    stack = [variables]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            names.update(key for key in item if isinstance(key, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return names
 
 
 def _hidden(error: GraphQLError, names: set[str]) -> GraphQLError:
