@@ -13,7 +13,7 @@ from strawberry.types.enum import StrawberryEnumDefinition
 from database_checks import check_values
 from orgql.core.requests.statuses import FINAL_STATUSES, OPEN_STATUSES, RequestStatus
 from orgql.db import models
-from orgql.graphql.schema import schema
+from orgql.graphql.schema import default_schema
 from orgql.rest.routes import openapi_json
 
 STATUS_CHECK = "ck_organization_requests_status_known"
@@ -39,7 +39,7 @@ def test_the_orm_declares_the_check_from_the_statuses() -> None:
 
 
 def test_the_graphql_enum_is_the_core_vocabulary() -> None:
-    enum = schema.get_type_by_name("OrganizationRequestStatus")
+    enum = default_schema().get_type_by_name("OrganizationRequestStatus")
     assert isinstance(enum, StrawberryEnumDefinition)
     assert enum.wrapped_cls is RequestStatus
     values = {value.name: value.value for value in enum.values}
