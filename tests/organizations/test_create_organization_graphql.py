@@ -337,3 +337,21 @@ async def test_a_missing_name_is_a_graphql_validation_error(graphql: GraphQL) ->
         "Variable '$input' has invalid value: Expected value of type"
         " 'CreateOrganizationInput' to include required field 'name', found: {'type': 'division'}."
     ]
+
+
+@pytest.mark.parametrize("value", [[1, 2], "text", 7], ids=["list", "string", "number"])
+async def test_dynamic_properties_that_are_not_an_object_are_a_user_error(
+    graphql: GraphQL, value: object
+) -> None:
+    """They were ignored: the organization was created without them and nothing said so."""
+    created = await _create(graphql, {"name": "Dynamic", "dynamicProperties": value})
+    updated = await graphql.post(
+        'mutation($input: UpdateOrganizationInput!) { updateOrganization(id: "100001",'
+        " input: $input) { organization { id } userErrors { code field } } }",
+        {"input": {"description": "changed", "dynamicProperties": value}},
+    )
+
+    expected = {"code": "100002", "field": "dynamicProperties"}
+    assert created["organization"] is None
+    assert [{k: e[k] for k in expected} for e in created["userErrors"]] == [expected]
+    assert updated["data"]["updateOrganization"] == {"organization": None, "userErrors": [expected]}

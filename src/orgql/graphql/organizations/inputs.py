@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.common.errors import ErrorDetail
+from orgql.core.common.errors import Codes, ErrorDetail, OrgqlError
 from orgql.core.common.names import camel
 
 
@@ -112,7 +112,20 @@ def create_organization_document(
             document[theirs] = {"id": document.pop(ours)}
     if data.contract is not None:
         document["contract"] = contract_document(data.contract)
-    return document, dict(dynamic) if isinstance(dynamic, dict) else {}
+    return document, dynamic_properties(dynamic)
+
+
+def dynamic_properties(value: object) -> dict[str, object]:
+    """The ``dynamicProperties`` argument: a JSON object of names and values, or null."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise OrgqlError(
+            Codes.INVALID_INPUT,
+            "dynamicProperties must be an object of property names and values",
+            "dynamicProperties",
+        )
+    return dict(value)
 
 
 def contract_document(contract: ContractInput) -> dict[str, object]:

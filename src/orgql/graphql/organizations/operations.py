@@ -135,9 +135,9 @@ class OrganizationMutations:
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput, site: strawberry.ID | None = None
     ) -> CreateOrganizationPayload:
-        document, dynamic = create_organization_document(input)
         site_id = str(site) if site is not None else info.context.site_header
         try:
+            document, dynamic = create_organization_document(input)
             async with info.context.unit_of_work() as session:
                 new = parse_new_organization(document, dynamic)
                 row = await organizations.create(session, new, site_id=site_id)

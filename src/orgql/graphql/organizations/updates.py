@@ -19,7 +19,12 @@ from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import OrganizationChanges, parse_changes
 from orgql.graphql.context import Info
-from orgql.graphql.organizations.inputs import ContractInput, contract_document, input_field
+from orgql.graphql.organizations.inputs import (
+    ContractInput,
+    contract_document,
+    dynamic_properties,
+    input_field,
+)
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import UserError
@@ -81,7 +86,7 @@ def update_document(data: UpdateOrganizationInput) -> tuple[dict[str, object], d
         if value is UNSET:
             continue
         if name == "dynamic_properties":
-            dynamic = dict(value) if isinstance(value, dict) else {}
+            dynamic = dynamic_properties(value)
         elif name in _REFERENCES:
             document[_REFERENCES[name]] = {"id": str(value)} if value is not None else None
         elif name == "contract":
@@ -194,11 +199,10 @@ class OrganizationUpdateMutations:
         site: strawberry.ID | None = None,
         dry_run: bool = False,
     ) -> UpdateOrganizationPayload:
-        document, dynamic = update_document(input)
         return await _update(
             info,
             id,
-            lambda: parse_changes(document, dynamic),
+            lambda: parse_changes(*update_document(input)),
             expected_version=expected_version,
             site=site,
             dry_run=dry_run,
