@@ -22,6 +22,7 @@ from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
 from orgql.core.common.errors import OrgqlError
+from orgql.core.common.validation import json_values
 
 _DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -73,17 +74,14 @@ def _document_names(query: str) -> set[str]:
 
 
 def _variable_names(variables: object) -> set[str]:
-    """The names of the variables and of the keys inside them, at any depth (iteratively)."""
-    names: set[str] = set()
-    stack = [variables]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            names.update(key for key in item if isinstance(key, str))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return names
+    """The names of the variables and of the keys inside them, at any depth."""
+    return {
+        key
+        for item in json_values(variables)
+        if isinstance(item, dict)
+        for key in item
+        if isinstance(key, str)
+    }
 
 
 def _hidden(error: GraphQLError, names: set[str]) -> GraphQLError:

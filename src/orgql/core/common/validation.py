@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence, Sized
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -38,23 +38,32 @@ def is_storable_text(value: str) -> bool:
     return True
 
 
-def unstorable_text_in(value: object) -> str | None:
-    """What a JSON value (a request body, GraphQL variables) holds that PostgreSQL text
-    cannot ("a NUL character", "invalid Unicode": a lone surrogate), in any string, keys
-    included; None when every string is storable. Iterative: any nesting depth."""
+def json_values(value: object) -> Iterator[object]:
+    """Every value inside a JSON value, itself included, containers before their items;
+    iterative, so any nesting depth is walked without recursion."""
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return "a NUL character"
-            if not is_storable_text(item):
-                return "invalid Unicode"
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
+        yield item
+        if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def unstorable_text_in(value: object) -> str | None:
+    """What a JSON value (a request body, GraphQL variables) holds that PostgreSQL text
+    cannot ("a NUL character", "invalid Unicode": a lone surrogate), in any string, keys
+    included; None when every string is storable."""
+    for item in json_values(value):
+        strings = [item] if isinstance(item, str) else item if isinstance(item, dict) else ()
+        for text in strings:
+            if not isinstance(text, str):
+                continue
+            if "\x00" in text:
+                return "a NUL character"
+            if not is_storable_text(text):
+                return "invalid Unicode"
     return None
 
 
