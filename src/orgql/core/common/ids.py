@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,3 +17,9 @@ async def next_ids(session: AsyncSession, count: int) -> list[str]:
         {"n": count},
     )
     return list(result.scalars())
+
+
+def distinct_keys(keys: Iterable[str]) -> list[str]:
+    """Distinct keys in order, for a batch read by ``= ANY``; a key PostgreSQL cannot store
+    (NUL) cannot exist, so it is dropped rather than sent."""
+    return [key for key in dict.fromkeys(keys) if "\x00" not in key]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.ids import distinct_keys
 from orgql.db import financial_models, models
 
 
@@ -20,15 +21,11 @@ class AccountAddress:
     address: models.Address
 
 
-def _unique(keys: Iterable[str]) -> list[str]:
-    return [key for key in dict.fromkeys(keys) if "\x00" not in key]
-
-
 async def customer_accounts_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[financial_models.CustomerAccount]]:
     """Each organization's synced customer accounts, in the order the sync created them."""
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[financial_models.CustomerAccount]] = defaultdict(list)
     if keys:
         account = financial_models.CustomerAccount
@@ -47,7 +44,7 @@ async def addresses_by_customer_account(
     session: AsyncSession, account_ids: Iterable[str]
 ) -> dict[str, list[AccountAddress]]:
     """Each account's addresses with their uses, in creation order."""
-    keys = _unique(account_ids)
+    keys = distinct_keys(account_ids)
     result: dict[str, list[AccountAddress]] = defaultdict(list)
     if keys:
         link, address = financial_models.CustomerAccountAddress, models.Address
@@ -66,7 +63,7 @@ async def billing_addresses_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.Address]]:
     """Each organization's synced addresses that some account bills to, in creation order."""
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.Address]] = defaultdict(list)
     if keys:
         link, address = financial_models.CustomerAccountAddress, models.Address

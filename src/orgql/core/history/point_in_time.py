@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, DateTime, Numeric, Select, String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.ids import distinct_keys
 from orgql.db import history_models, models
 from orgql.db.models import Base
 
@@ -58,10 +59,6 @@ def _latest(
     )
 
 
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in ids if "\x00" not in i))
-
-
 async def chain_as_of(
     session: AsyncSession, organization_id: str, as_of: datetime
 ) -> list[models.Organization] | None:
@@ -69,7 +66,7 @@ async def chain_as_of(
     ``as_of`` — the ancestors named by its path *then* — or None if it did not exist then.
     One statement, whatever the depth."""
     if "\x00" in organization_id:
-        return None  # no id PostgreSQL can take is an id of ours (as :func:`_unique` drops)
+        return None  # no id PostgreSQL can take is an id of ours (as :func:`distinct_keys` drops)
     target = (
         select(History.after)
         .where(
@@ -114,7 +111,7 @@ async def _by_id_as_of(
 ) -> dict[str, M]:
     """The entities of ``kind`` with these ids as they were at ``as_of`` (absent: they did
     not exist then)."""
-    keys = _unique(ids)
+    keys = distinct_keys(ids)
     if not keys:
         return {}
     rows = await session.execute(_latest(kind, as_of, History.entity_id.in_(keys)))
@@ -129,7 +126,7 @@ async def _owned_as_of(
     as_of: datetime,
 ) -> dict[str, list[M]]:
     """The entities of ``kind`` that each organization owned at ``as_of``, by entity id."""
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[M]] = defaultdict(list)
     if keys:
         rows = await session.execute(_latest(kind, as_of, History.organization_id.in_(keys)))
@@ -149,7 +146,7 @@ async def site_properties_as_of(
     session: AsyncSession, keys: Iterable[tuple[str, str]], as_of: datetime
 ) -> dict[tuple[str, str], models.SiteOrganizationProperties]:
     """Own per-site values for (organization id, site id) pairs at ``as_of``."""
-    entity_ids = _unique(f"{org}:{site}" for org, site in keys)
+    entity_ids = distinct_keys(f"{org}:{site}" for org, site in keys)
     if not entity_ids:
         return {}
     rows = await session.execute(
@@ -173,7 +170,7 @@ async def members_by_organization_as_of(
 ) -> dict[str, list[models.Profile]]:
     """Who was a member at ``as_of``; the profiles themselves as they are now (profiles
     have no history)."""
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.Profile]] = defaultdict(list)
     if not keys:
         return result

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common import cursors
+from orgql.core.common.ids import distinct_keys
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
 from orgql.db import models
 
@@ -69,16 +70,10 @@ class OrganizationPage:
     ancestors: list[models.Organization] = field(default_factory=list)
 
 
-def _unique(keys: Iterable[str]) -> list[str]:
-    """Distinct keys in order; a key PostgreSQL cannot store (NUL) cannot exist, so it is
-    dropped rather than sent."""
-    return [key for key in dict.fromkeys(keys) if "\x00" not in key]
-
-
 async def organizations_by_id(
     session: AsyncSession, ids: Iterable[str]
 ) -> dict[str, models.Organization]:
-    keys = _unique(ids)
+    keys = distinct_keys(ids)
     if not keys:
         return {}
     rows = await session.scalars(
@@ -88,7 +83,7 @@ async def organizations_by_id(
 
 
 async def addresses_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Address]:
-    keys = _unique(ids)
+    keys = distinct_keys(ids)
     if not keys:
         return {}
     rows = await session.scalars(select(models.Address).where(models.Address.id.in_(keys)))
@@ -98,7 +93,7 @@ async def addresses_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str
 async def addresses_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.Address]]:
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.Address]] = defaultdict(list)
     if keys:
         rows = await session.scalars(
@@ -115,7 +110,7 @@ async def addresses_by_organization(
 async def roles_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.RelativeRole]]:
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.RelativeRole]] = defaultdict(list)
     if keys:
         rows = await session.scalars(
@@ -131,7 +126,7 @@ async def roles_by_organization(
 async def members_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.Profile]]:
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.Profile]] = defaultdict(list)
     if keys:
         member = models.OrganizationMember
@@ -315,7 +310,7 @@ async def children_pages(
 ) -> dict[str, OrganizationPage]:
     """A page of children (ordered by id, after ``after_id``) for each parent, one statement:
     row_number() per parent keeps at most ``limit + 1`` rows of each."""
-    keys = _unique(parent_ids)
+    keys = distinct_keys(parent_ids)
     if not keys:
         return {}
     org = models.Organization
@@ -345,7 +340,7 @@ async def children_pages(
 
 
 async def children_counts(session: AsyncSession, parent_ids: Iterable[str]) -> dict[str, int]:
-    keys = _unique(parent_ids)
+    keys = distinct_keys(parent_ids)
     if not keys:
         return {}
     org = models.Organization

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Distinct keys without those PostgreSQL cannot store: one rule for every batch read.
-from orgql.core.organizations.repository import _unique
+from orgql.core.common.ids import distinct_keys
 from orgql.db import models
 
 
@@ -67,8 +67,8 @@ async def site_properties(
     if not pairs:
         return {}
     table = models.SiteOrganizationProperties
-    organization_ids = _unique(org for org, _ in pairs)
-    site_ids = _unique(site for _, site in pairs)
+    organization_ids = distinct_keys(org for org, _ in pairs)
+    site_ids = distinct_keys(site for _, site in pairs)
     rows = await session.scalars(
         select(table).where(
             table.organization_id.in_(organization_ids), table.site_id.in_(site_ids)
@@ -85,7 +85,7 @@ async def site_properties(
 async def site_properties_by_organization(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> dict[str, list[models.SiteOrganizationProperties]]:
-    keys = _unique(organization_ids)
+    keys = distinct_keys(organization_ids)
     result: dict[str, list[models.SiteOrganizationProperties]] = defaultdict(list)
     if keys:
         table = models.SiteOrganizationProperties
@@ -98,7 +98,7 @@ async def site_properties_by_organization(
 
 
 async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, ContractView]:
-    keys = _unique(ids)
+    keys = distinct_keys(ids)
     if not keys:
         return {}
     contract, catalog, group, terms = (
@@ -126,7 +126,7 @@ async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str
 
 
 async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:
-    keys = _unique(ids)
+    keys = distinct_keys(ids)
     if not keys:
         return {}
     rows = await session.scalars(select(models.Site).where(models.Site.id.in_(keys)))
