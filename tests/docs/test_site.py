@@ -23,7 +23,8 @@ def test_the_site_builds_without_a_warning(tmp_path: Path) -> None:
         check=False,
     )
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
-    assert result.returncode == 0 and not warnings, result.stderr
+    assert not warnings, result.stderr
+    assert result.returncode == 0, result.stderr
     assert (tmp_path / "index.html").is_file()
 
 
