@@ -104,7 +104,7 @@ def _blocks(text: str) -> Iterator[tuple[int, str, str]]:
 
 def parse_page(path: Path) -> list[Example]:
     """The examples of a page, in page order."""
-    page = path.relative_to(ROOT).as_posix()
+    page = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     blocks = list(_blocks(path.read_text("utf-8")))
     examples = []
     for position, (line, info, content) in enumerate(blocks):
