@@ -1,5 +1,5 @@
 """The ``orgql`` command: serve (cli_serve.py), migrate, seed-demo, import-reference,
-export-schema, app-key, token, webhook (cli_webhooks.py)."""
+export-schema, app-key, token, webhook (cli_webhooks.py), reset-demo (cli_reset.py)."""
 
 from __future__ import annotations
 
@@ -247,7 +247,7 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from orgql import cli_serve, cli_webhooks  # they import this module's helpers
+    from orgql import cli_reset, cli_serve, cli_webhooks  # they import this module's helpers
 
     parser = argparse.ArgumentParser(
         prog="orgql",
@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(handler=cmd_token)
 
     cli_webhooks.add_parser(commands)
+    cli_reset.add_parser(commands)
     return parser
 
 
