@@ -24,6 +24,13 @@ def _ignore_signal(signum: int, frame: FrameType | None) -> None:
     pass
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGHUP (the terminal closed) while serving: the graceful stop of SIGTERM, which uvicorn
+    handles (it knows nothing of SIGHUP, whose default would end the process on the spot and
+    leave an embedded PostgreSQL running)."""
+    signal.raise_signal(signal.SIGTERM)
+
+
 def check_serving(settings: Settings, host: str) -> None:
     """Refuse to serve what would be unsafe, before anything starts: the development profile
     (admin tokens handed out, introspection) on a host other machines reach, and production
@@ -81,6 +88,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
         # it was clean (requests finished, pool closed): the command ends with status 0.
         previous = signal.signal(signal.SIGTERM, _ignore_signal)
+        hangup = signal.signal(signal.SIGHUP, _terminate) if hasattr(signal, "SIGHUP") else None
         try:
             uvicorn.run(
                 "orgql.app:app_from_env",
@@ -102,4 +110,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if hangup is not None:
+                signal.signal(signal.SIGHUP, hangup)
     return 0
