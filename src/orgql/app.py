@@ -27,6 +27,7 @@ from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
+from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
 from orgql.webhooks import dispatcher as webhooks
@@ -116,7 +117,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     # Outermost: request ids, access logs and metrics cover every response.
-    app.add_middleware(ObserveRequests, metrics=metrics)
+    app.add_middleware(ObserveRequests, metrics=metrics, rest_operation=operation_id)
     return app
 
 
