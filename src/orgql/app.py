@@ -20,8 +20,8 @@ from orgql.body_limit import LimitBody
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import open_source
-from orgql.graphiql import ASSET_DIR, ASSET_PATH
-from orgql.graphql.asgi import graphql_app
+from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
+from orgql.graphql.asgi import graphiql_token, graphql_app
 from orgql.idempotency import Idempotency
 from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
@@ -102,6 +102,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        Route(TOKEN_PATH, graphiql_token),
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
