@@ -96,3 +96,33 @@ def test_serve_without_the_embedded_extra_nor_a_database_url_says_how_to_get_one
     assert "Traceback" not in captured.err
     assert captured.err.startswith("orgql: no database: ORGQL_DATABASE_URL is not set")
     assert "pip install 'orgql[embedded]'" in captured.err
+
+
+def test_serve_warns_when_graphiqls_assets_are_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgql.cli_serve import warn_without_graphiql_assets
+
+    warn_without_graphiql_assets(tmp_path)
+
+    err = capsys.readouterr().err
+    assert err.startswith("orgql: warning: GraphiQL's scripts and styles are not installed")
+    assert "graphiql.min.js" in err
+    assert "python -m orgql.graphiql.build" in err
+
+
+def test_a_wheel_build_without_the_registry_fails_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orgql.graphiql import build
+
+    monkeypatch.delenv(build.SKIP_VARIABLE, raising=False)
+    monkeypatch.setattr(build, "REGISTRY", "https://127.0.0.1:9")  # nothing listens there
+
+    with pytest.raises(SystemExit) as stopped:
+        build.ensure_for_wheel(tmp_path)
+
+    message = str(stopped.value)
+    assert message.startswith("orgql: cannot build a wheel with GraphiQL's scripts and styles:")
+    assert "react@18.2.0 from https://127.0.0.1:9" in message
+    assert f"{build.SKIP_VARIABLE}=1" in message

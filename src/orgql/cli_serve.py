@@ -9,10 +9,12 @@ import math
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from orgql.cli import CommandError, database_url, describe, open_engine, seed
 from orgql.db.migrate import upgrade
+from orgql.graphiql import ASSET_DIR
 from orgql.observability.logs import logging_config
 from orgql.settings import Settings
 
@@ -50,6 +52,22 @@ def check_serving(settings: Settings, host: str) -> None:
         raise CommandError(str(err)) from None
 
 
+def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
+    """GraphiQL's scripts and styles are not installed (a source tree where they were never
+    fetched, a wheel built without them): the page then needs the unpkg.com CDN."""
+    from orgql.graphiql.build import missing
+
+    absent = missing(directory)
+    if absent:
+        print(
+            f"orgql: warning: GraphiQL's scripts and styles are not installed ({directory} lacks"
+            f" {', '.join(absent)}): the page will load them from unpkg.com and stay on"
+            ' "Loading GraphiQL…" without internet access. Fetch them with'
+            " `python -m orgql.graphiql.build`, or install a wheel built with them.",
+            file=sys.stderr,
+        )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -76,8 +94,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from orgql.graphql.limits import Limits  # strawberry: only for the commands that serve
 
         # GraphiQL only where it is served (never in production, README "Limits").
-        what = "GraphiQL" if Limits.from_settings(settings).graphiql else "GraphQL"
+        graphiql = Limits.from_settings(settings).graphiql
+        what = "GraphiQL" if graphiql else "GraphQL"
         print(f"orgql: {what} at http://{host}:{port}/graphql, database: {database}")
+        if graphiql:
+            warn_without_graphiql_assets()
         if settings.environment == "development":
             # The first look needs no login: a ready admin token, for development only.
             from orgql.auth.tokens import Authenticator

@@ -1,9 +1,10 @@
 """GraphiQL served by the gateway itself, for networks without access to public CDNs.
 
-The scripts and styles are fetched from the npm registry at build time
-(``python -m orgql.graphiql.build``, run by the Dockerfile and ``dev.py``) into ``assets/``,
-which is not committed. The page loads them from ``/graphiql/assets/``; a browser that cannot
-get one there (assets never built) falls back to the same version on unpkg.
+The scripts and styles (and their MIT licences) are fetched from the npm registry into
+``assets/``, which is not committed: by every wheel build (``setup.py``), and by ``dev.py``
+in a clone (``python -m orgql.graphiql.build``). The page loads them from
+``/graphiql/assets/``; a browser that cannot get one there (assets never built: ``orgql
+serve`` warns) falls back to the same version on unpkg.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ query Example {
   }
 }
 """
+
+#: Each package's licence, next to its files under assets/ (from the tarball's LICENSE).
+LICENCE_FILE = "LICENSE.{package}.txt"
 
 #: npm package -> (version, {file in the package tarball: name under assets/}).
 PACKAGES: dict[str, tuple[str, dict[str, str]]] = {
