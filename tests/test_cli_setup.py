@@ -126,3 +126,20 @@ def test_a_wheel_build_without_the_registry_fails_saying_why(
     assert message.startswith("orgql: cannot build a wheel with GraphiQL's scripts and styles:")
     assert "react@18.2.0 from https://127.0.0.1:9" in message
     assert f"{build.SKIP_VARIABLE}=1" in message
+
+
+def test_serve_points_at_the_new_data_directory_when_an_old_one_is_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgql.cli_serve import note_an_older_data_directory
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".orgql" / "pgdata").mkdir(parents=True)
+
+    note_an_older_data_directory(Settings(data_dir=tmp_path / "new", database_url=None))
+    note_an_older_data_directory(Settings(data_dir=tmp_path / ".orgql", database_url=None))
+
+    assert capsys.readouterr().err == (
+        f"orgql: note: {tmp_path / '.orgql'} holds the data of an earlier orgql; the data"
+        f" directory is now {tmp_path / 'new'} (ORGQL_DATA_DIR=.orgql uses the old one)\n"
+    )

@@ -68,6 +68,19 @@ def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
         )
 
 
+def note_an_older_data_directory(settings: Settings) -> None:
+    """Before one data directory per user, the embedded database lived in ./.orgql: say where
+    the data now is, so nobody thinks theirs was lost."""
+    older = Path(".orgql")
+    embedded = settings.database_url is None
+    if embedded and (older / "pgdata").is_dir() and older.resolve() != settings.data_dir.resolve():
+        print(
+            f"orgql: note: {older.resolve()} holds the data of an earlier orgql; the data"
+            f" directory is now {settings.data_dir} (ORGQL_DATA_DIR=.orgql uses the old one)",
+            file=sys.stderr,
+        )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -76,6 +89,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host: str = args.host or settings.host
     port: int = args.port or settings.port
     check_serving(settings, host)
+    note_an_older_data_directory(settings)
     embedded = settings.database_url is None
 
     async def prepare(url: str) -> bool | None:
