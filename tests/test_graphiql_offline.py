@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,10 @@ def command(request: pytest.FixtureRequest) -> list[str]:
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     ).stdout
     assert where.startswith(str(venv)), where  # the wheel's orgql, not this tree's
+    printed = subprocess.run(  # noqa: S603
+        [str(venv / "bin" / "orgql"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert printed == f"orgql {version('orgql')}\n"
     return [str(venv / "bin" / "orgql")]
 
 
