@@ -10,6 +10,7 @@ Names carry the process id, so parallel runs against one server do not collide.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import secrets
 import shutil
@@ -42,6 +43,9 @@ pytest_plugins = ["graphql_fixtures", "rest.fixtures"]
 
 # One fixed admin signing key for the run: no development key file written by the tests.
 os.environ.setdefault("ORGQL_AUTH_SIGNING_KEY", "test-signing-key-" + "0" * 32)
+# Nothing written to the user's own data folder (the default ORGQL_DATA_DIR): one of the run's.
+os.environ["ORGQL_DATA_DIR"] = tempfile.mkdtemp(prefix="orgql-test-data-")
+atexit.register(shutil.rmtree, os.environ["ORGQL_DATA_DIR"], ignore_errors=True)
 # No webhook dispatcher polling behind the tests' backs (statement counts, timing): the
 # webhook tests run one explicitly, or turn it on for their app.
 os.environ.setdefault("ORGQL_WEBHOOK_DISPATCHER", "false")

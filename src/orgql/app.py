@@ -20,13 +20,14 @@ from orgql.body_limit import LimitBody
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import open_source
-from orgql.graphiql import ASSET_DIR, ASSET_PATH
-from orgql.graphql.asgi import graphql_app
+from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
+from orgql.graphql.asgi import graphiql_token, graphql_app
 from orgql.idempotency import Idempotency
 from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
+from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
 from orgql.webhooks import dispatcher as webhooks
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        Route(TOKEN_PATH, graphiql_token),
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
@@ -116,7 +118,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     # Outermost: request ids, access logs and metrics cover every response.
-    app.add_middleware(ObserveRequests, metrics=metrics)
+    app.add_middleware(ObserveRequests, metrics=metrics, rest_operation=operation_id)
     return app
 
 

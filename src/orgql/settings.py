@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The user's own data folder (``~/.local/share/orgql`` on Linux, ``~/Library/Application
+    Support/orgql`` on macOS, ``%LOCALAPPDATA%\\orgql`` on Windows): every ``orgql`` command
+    finds the same embedded database and development signing key, whatever folder it runs in."""
+    return Path(platformdirs.user_data_dir("orgql", appauthor=False))
 
 
 def to_asyncpg_url(url: str) -> str:
@@ -25,7 +33,9 @@ class Settings(BaseSettings):
         description="PostgreSQL server; unset means an embedded server under data_dir.",
     )
     data_dir: Path = Field(
-        default=Path(".orgql"), description="Where the embedded PostgreSQL keeps its data."
+        default_factory=default_data_dir,
+        description="The embedded PostgreSQL's data and the development signing key; default:"
+        " the user's data folder (~/.local/share/orgql on Linux), the same for every command.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -235,6 +245,11 @@ class Settings(BaseSettings):
         if wrong or not value:
             raise ValueError(f"shopper algorithms must be among {sorted(allowed)}: {wrong}")
         return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @field_validator("database_url")
     @classmethod

@@ -304,7 +304,9 @@ async def test_a_receiver_that_drips_its_answer_fails_at_the_timeout_not_its_bat
         slow = await subscribe(engine, dripping.url)
         working = await subscribe(engine, receiver.url)
         await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
-        dispatcher = make_dispatcher(policy=DispatchPolicy(timeout=0.5, max_attempts=5))
+        # Long enough for the working receiver's answer on a loaded machine; the drip (20 s)
+        # outlasts it and the bound below.
+        dispatcher = make_dispatcher(policy=DispatchPolicy(timeout=3, max_attempts=5))
 
         async with asyncio.timeout(10):  # without the bound the drip outlasts this
             assert await dispatcher.dispatch_once() == 2

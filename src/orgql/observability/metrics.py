@@ -95,7 +95,7 @@ class Metrics:
             return "none"
         if operation in self._operations:
             return operation
-        # REST operations are our route templates; GraphQL's are whatever the caller named.
+        # REST operations are our operationIds; GraphQL's are whatever the caller named.
         named_by_caller = transport == "graphql"
         if (named_by_caller and not _OPERATION_NAME.fullmatch(operation)) or len(
             self._operations
