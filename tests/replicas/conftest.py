@@ -1,4 +1,4 @@
-"""A primary and its streaming replica, started once for the module that asks (they take a
+"""A primary and its streaming replica, started once for this folder's tests (they take a
 few seconds), holding the migrated demo database; an app reading from the replica."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def _prepare(cluster: Cluster) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def cluster() -> Iterator[Cluster]:
     with running_cluster() as started:
         asyncio.run(_prepare(started))
