@@ -21,6 +21,8 @@ from orgql.db.replicas import format_lsn, parse_lsn
 from orgql.rest.errors import error_response
 
 HEADER = "x-consistency-token"
+#: The header as documented (HTTP header names are case-insensitive).
+HEADER_NAME = "X-Consistency-Token"
 #: The GraphQL response extension carrying the token.
 EXTENSION = "consistencyToken"
 _STATE_KEY = "consistency"
@@ -60,7 +62,7 @@ def consistency_of(state: Any) -> Consistency:
 
 def _refusal(path: str, raw: str) -> JSONResponse:
     message = (
-        f"the {HEADER} header must be a token from an earlier answer's {HEADER} header,"
+        f"{HEADER_NAME} must be the value of an earlier answer's {HEADER_NAME} header,"
         f" e.g. 0/16B3748 (got {raw[:40]!r})"
     )
     if path == "/graphql":
@@ -68,7 +70,7 @@ def _refusal(path: str, raw: str) -> JSONResponse:
             {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
             status_code=400,
         )
-    return error_response(OrgqlError(Codes.INVALID_INPUT, message, HEADER), 400)
+    return error_response(OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400)
 
 
 class ReadConsistency:

@@ -12,7 +12,7 @@ from replica_cluster import Cluster, wait_for_replay
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.consistency import EXTENSION, HEADER
+from orgql.consistency import EXTENSION, HEADER, HEADER_NAME
 from orgql.db.replicas import Databases, parse_lsn
 
 PAGE = "{ organizations(first: 5) { edges { node { id name } } } }"
@@ -136,10 +136,10 @@ async def test_a_malformed_token_is_a_400_with_a_code_on_both_transports(
 
         assert graphql_answer.status_code == 400, bad
         assert graphql_answer.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-        assert HEADER in graphql_answer.json()["errors"][0]["message"]
+        assert HEADER_NAME in graphql_answer.json()["errors"][0]["message"]
         assert rest_answer.status_code == 400, bad
         assert rest_answer.json()["errorCode"] == "100002"
-        assert rest_answer.json()["o:errorPath"] == HEADER
+        assert rest_answer.json()["o:errorPath"] == HEADER_NAME
 
 
 async def test_a_replica_behind_the_allowed_lag_is_skipped(
