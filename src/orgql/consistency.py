@@ -12,12 +12,13 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.db.replicas import format_lsn, parse_lsn
+from orgql.db.replicas import Databases, format_lsn, parse_lsn
 from orgql.rest.errors import error_response
 
 HEADER = "x-consistency-token"
@@ -58,6 +59,28 @@ def consistency_of(state: Any) -> Consistency:
     with contextlib.suppress(AttributeError):
         setattr(state, _STATE_KEY, created)
     return created
+
+
+def _replicated(state: Any) -> Databases | None:
+    found = getattr(state, "databases", None)
+    return found if isinstance(found, Databases) and found.has_replicas else None
+
+
+async def reads_from(state: Any, *, writes: bool) -> AsyncEngine | None:
+    """Where a request reads, decided here for both transports: None for the primary (one
+    database, or a request that writes: its reads see its writes), else what
+    Databases.reader picks for the caller's token (a replica, or the primary)."""
+    databases = _replicated(state)
+    if databases is None or writes:
+        return None
+    return await databases.reader(after=consistency_of(state).after)
+
+
+async def committed(state: Any) -> None:
+    """After a request's commit on the primary: its answer carries the token of it."""
+    databases = _replicated(state)
+    if databases is not None:
+        consistency_of(state).wrote(await databases.written())
 
 
 def _refusal(path: str, raw: str) -> JSONResponse:

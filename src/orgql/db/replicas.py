@@ -135,16 +135,6 @@ class Databases:
                 return self.primary
             await asyncio.sleep(_POLL_SECONDS)
 
-    def autocommit(self, engine: AsyncEngine) -> AsyncEngine:
-        """The autocommit variant of one of these engines (same pool)."""
-        if engine is self.primary:
-            assert self._primary_autocommit is not None
-            return self._primary_autocommit
-        for replica in self.replicas:
-            if engine is replica.engine:
-                return replica.autocommit
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-
     def _rotation(self) -> list[Replica]:
         count = len(self.replicas)
         if count == 0:

@@ -16,13 +16,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.graphql import OperationType
 
-from orgql.consistency import EXTENSION, consistency_of
+from orgql.consistency import EXTENSION, committed, consistency_of, reads_from
 from orgql.core.access import checks as access
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
-from orgql.db.replicas import Databases
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
@@ -101,13 +100,11 @@ class Context:
             return await work(self._session)
 
     async def _reading_engine(self) -> AsyncEngine:
-        """Where the request's reads go (orgql.db.replicas): a query's to a replica that
-        has replayed the caller's consistency token, a mutation's to the primary."""
-        databases: Databases | None = getattr(self.request.state, "databases", None)
-        if databases is None or not databases.has_replicas or self.writes:
-            return _autocommit(self.sessionmaker)
-        after = consistency_of(self.request.state).after
-        return databases.autocommit(await databases.reader(after=after))
+        """Where the request's reads go (orgql.consistency.reads_from): a query's to a
+        replica that has replayed the caller's consistency token, a mutation's to the
+        primary; without a transaction either way."""
+        engine = await reads_from(self.request.state, writes=self.writes)
+        return _autocommit(engine or self.sessionmaker.kw["bind"])
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.discard(task)
@@ -133,9 +130,7 @@ class Context:
                 await session.rollback()
                 raise
             await session.commit()
-            databases: Databases | None = getattr(self.request.state, "databases", None)
-            if databases is not None and databases.has_replicas:
-                consistency_of(self.request.state).wrote(await databases.written())
+            await committed(self.request.state)
 
     async def default_site(self) -> models.Site | None:
         """The default site, read once per request.
@@ -198,9 +193,8 @@ class Context:
 _autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
 
 
-def _autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The sessionmaker's engine with AUTOCOMMIT (same pool and event listeners), made once."""
-    engine: AsyncEngine = sessionmaker.kw["bind"]
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine with AUTOCOMMIT (same pool and event listeners), made once."""
     found = _autocommit_engines.get(engine)
     if found is None:
         found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")

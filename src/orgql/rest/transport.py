@@ -18,11 +18,10 @@ from starlette.responses import Response
 
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
-from orgql.consistency import consistency_of
+from orgql.consistency import committed, reads_from
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
-from orgql.db.replicas import Databases
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (
@@ -83,23 +82,16 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction: on a read replica for a GET (docs/scaling.md), else on
     the primary, whose commit position then answers as the consistency token."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    databases: Databases | None = getattr(request.state, "databases", None)
-    replicated = databases is not None and databases.has_replicas
     reads = request.method in _READS
-    bind = {}
-    if replicated and reads:
-        assert databases is not None
-        after = consistency_of(request.state).after
-        bind = {"bind": await databases.reader(after=after)}
-    async with sessionmaker(**bind) as session, session.begin():
+    engine = await reads_from(request.state, writes=not reads)
+    async with sessionmaker(**({"bind": engine} if engine else {})) as session, session.begin():
         if not reads:
             await history.set_actor(session, history.actor_of(principal_of(request)))
         yield session
         # Last before the commit, in its transaction: an Idempotency-Key's run committed.
         await idempotency_claims.confirm(session, request.scope)
-    if replicated and not reads:
-        assert databases is not None
-        consistency_of(request.state).wrote(await databases.written())
+    if not reads:
+        await committed(request.state)
 
 
 def site_id(request: Request) -> str | None:
