@@ -90,6 +90,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                     webhook_dispatcher=dispatcher,
                 )
         finally:
+            metrics.worker_stopped()
             database_watch.unwatch(active)
             for replica in databases.replicas:
                 await replica.engine.dispose()

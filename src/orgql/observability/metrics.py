@@ -15,7 +15,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -151,6 +151,12 @@ class Metrics:
         self.pool.engine = engine
         if self.pool_gauges is not None:
             self.pool_gauges.watch(engine)
+
+    def worker_stopped(self) -> None:
+        """A worker that stops takes its live gauges (in progress, pool) with it; its
+        counters and histograms still count."""
+        if self.multiprocess_directory is not None:
+            mark_process_dead(os.getpid(), self.multiprocess_directory)  # type: ignore[no-untyped-call]
 
     def count_statement(self, database: str) -> None:
         self.statements.labels(database).inc()
