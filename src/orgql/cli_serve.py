@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -81,6 +85,29 @@ def note_an_older_data_directory(settings: Settings) -> None:
         )
 
 
+@contextlib.contextmanager
+def worker_metrics(workers: int) -> Iterator[None]:
+    """Several workers add their metrics up (prometheus_client's multiprocess mode): each
+    writes its values under PROMETHEUS_MULTIPROC_DIR, emptied here first (values of an
+    earlier run would count again). Unset, a temporary folder, removed at the end. Set
+    before the workers start: prometheus_client reads it once, when imported."""
+    if workers <= 1:
+        yield
+        return
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="orgql-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if not configured:
+            shutil.rmtree(folder, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -98,7 +125,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # An embedded database exists for trying things out: give it the demo data.
             return await seed(engine) if (args.seed_demo or embedded) else None
 
-    with database_url(settings) as url:
+    with database_url(settings) as url, worker_metrics(args.workers):
         seeded = asyncio.run(prepare(url))
         # Workers are separate processes that build their settings from the environment.
         os.environ["ORGQL_DATABASE_URL"] = url

@@ -32,6 +32,24 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL server; unset means an embedded server under data_dir.",
     )
+    database_replica_urls: str = Field(
+        default="",
+        description="Streaming replicas of the primary, comma-separated PostgreSQL URLs:"
+        " queries and REST GETs read from them (docs/scaling.md).",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0, gt=0, description="A replica replaying further behind is skipped."
+    )
+    replica_wait_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="A read presenting a consistency token waits this long at most for a"
+        " replica to replay it, then reads from the primary.",
+    )
+    replica_check_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often each worker checks its replicas."
+    )
     data_dir: Path = Field(
         default_factory=default_data_dir,
         description="The embedded PostgreSQL's data and the development signing key; default:"
@@ -255,3 +273,13 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:
         return to_asyncpg_url(value) if value else None
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _check_replica_urls(cls, value: str) -> str:
+        return ",".join(to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip())
+
+    @property
+    def replica_urls(self) -> list[str]:
+        """ORGQL_DATABASE_REPLICA_URLS as a list (asyncpg URLs)."""
+        return [url for url in self.database_replica_urls.split(",") if url]
