@@ -137,13 +137,6 @@ async def test_an_unknown_asset_is_404(client: httpx.AsyncClient) -> None:
     assert response.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found while testing issue 20, left to the owner of the limits: GraphiQL 3.8.3"
-    " bundles graphql-js 16.9+, whose introspection query has 9 levels of ofType (depth 14),"
-    " over the default ORGQL_GRAPHQL_MAX_DEPTH of 12: GraphiQL opens with QUERY_TOO_DEEP and"
-    " no schema (tests/auth assumes 7 levels)",
-)
 async def test_graphiqls_own_introspection_query_passes_the_default_limits(
     client: httpx.AsyncClient,
 ) -> None:
