@@ -57,15 +57,7 @@ ADDRESS_FIELDS = {key: column for column, key in address_fields.ADDRESS_KEYS.ite
 ADDRESS_KEYS = frozenset(
     [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]
 )
-REQUIRED_ADDRESS_FIELDS = (
-    "address1",
-    "city",
-    "companyName",
-    "country",
-    "phoneNumber",
-    "postalCode",
-    "state",
-)
+REQUIRED_ADDRESS_FIELDS = address_fields.REQUIRED_KEYS
 
 
 KNOWN_KEYS = frozenset(
