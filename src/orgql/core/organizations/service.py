@@ -178,10 +178,7 @@ async def _write_site_properties(
             organization_id=organization_id,
             site_id=site_id,
             contract_id=contract_id,
-            approval_required=values.approval_required,
-            order_price_limit=values.order_price_limit,
-            delegate_approval_management=values.delegate_approval_management,
-            use_external_approval_webhook=values.use_external_approval_webhook,
+            **values.values,
         )
     )
 
