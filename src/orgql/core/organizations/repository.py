@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from orgql.core.common import cursors
+from orgql.graphql import cursors
 from orgql.core.common.ids import distinct_keys
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
 from orgql.db import models

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common import cursors
+from orgql.graphql import cursors
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.common.validation import Problems

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from orgql.core.common import cursors
+from orgql.graphql import cursors
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.common import cursors
+from orgql.graphql import cursors
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.names import camel
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
