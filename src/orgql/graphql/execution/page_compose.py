@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from orgql.graphql import cursors
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
+from orgql.graphql import cursors
 
 if TYPE_CHECKING:
     from orgql.graphql.execution.page_sql import Key
@@ -289,7 +289,7 @@ def _object(pairs: Any) -> str:
 
 
 def _cursor(row: Row) -> str:
-    return cursors.encode("org", row[ID])
+    return cursors.organization_cursor(row[ID])
 
 
 def _float(value: Any) -> float | None:

@@ -23,9 +23,9 @@ from typing import Any
 from graphql.execution.values import get_argument_values
 
 from orgql.core.common.names import camel
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_FIELDS
-from orgql.core.organizations import repository
+from orgql.graphql import cursors
 from orgql.graphql.execution import page_compose, page_sql
 from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
 
@@ -73,8 +73,8 @@ class SqlPlan:
         if not 0 <= size <= MAX_PAGE_SIZE or arguments.get("filter") is not None:
             return None
         after = arguments.get("after")
-        after_id = repository.decode_cursor(after) if after is not None else None
-        if after is not None and after_id is None:
+        after_id = cursors.organization_after(after)
+        if isinstance(after_id, Unreadable):
             return None
         sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
