@@ -73,3 +73,10 @@ def test_rest_address_shapes_hold_the_declared_keys() -> None:
         assert _typed_dict_keys(cls) == OCC_KEYS, cls.__name__
     # The organization's address as answered: the vendor's sample, a subset in its order.
     assert set(_typed_dict_keys(organization_shapes.Address)) <= set(OCC_KEYS)
+
+
+def test_the_rest_address_input_requires_the_required_fields() -> None:
+    shape = organization_shapes.AddressInput
+    required = {key for key in shape.__required_keys__ if key in OCC_KEYS}
+
+    assert required == addresses.REQUIRED_KEYS

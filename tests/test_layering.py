@@ -99,10 +99,6 @@ def test_the_import_check_sees_every_import_form(
 #: The keys of Relay connections: what a GraphQL answer looks like, not what the core returns.
 GRAPHQL_SHAPES = {"edges", "node", "pageInfo", "hasNextPage", "endCursor", "startCursor"}
 
-#: Core modules that still encode opaque page cursors (issue 19: the core builds cursors; they
-#: belong with the connections in graphql/). Shrink this list, never grow it.
-CURSOR_DEBT = {"organizations/repository.py", "requests/reads.py"}
-
 
 @pytest.mark.parametrize("path", _core_files(), ids=lambda p: str(p.relative_to(CORE)))
 def test_core_module_builds_no_graphql_shape(path: Path) -> None:
@@ -121,14 +117,14 @@ def test_core_module_builds_no_graphql_shape(path: Path) -> None:
     assert (keys, classes) == (set(), set()), f"{path.relative_to(CORE)} builds GraphQL shapes"
 
 
-def test_only_the_known_core_modules_encode_cursors() -> None:
-    users = {
-        str(path.relative_to(CORE))
-        for path in _core_files()
-        if "orgql.core.common.cursors" in _imports_of(path)
-    }
+@pytest.mark.parametrize("path", _core_files(), ids=lambda p: str(p.relative_to(CORE)))
+def test_core_module_makes_no_cursor(path: Path) -> None:
+    """Cursors are how GraphQL spells a page position (graphql/cursors.py): the core pages
+    by keyset positions and never encodes or decodes one."""
+    imported = set(_imports_of(path))
 
-    assert users == CURSOR_DEBT
+    assert path.stem != "cursors"
+    assert not imported & {"base64", "orgql.graphql.cursors"}, path.relative_to(CORE)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """SQL plans (ORGQL_GRAPHQL_SQL_PLANS) answer what the compiled executor answers: the same
 JSON (numbers compared as written, keys in order) for pages of the demo data and of a built
-hierarchy with overrides at several levels on several sites, cursors, the last page, subsets,
-aliases, fragments, the default site (and none), the x-ccsite header and explicit sites;
-what they do not cover falls back and is still answered the same. Two apps, one database."""
+hierarchy with overrides at several levels on several sites (values and their sources),
+cursors, the last page, subsets, aliases, fragments, the default site (and none), the
+x-ccsite header and explicit sites; what they do not cover falls back and is still answered
+the same. Two apps, one database."""
 
 from __future__ import annotations
 
@@ -37,7 +38,13 @@ query($first: Int, $after: String) {
                    useAllPaymentMethodsFromSite useAllShippingMethodsFromSite
                    derivedVatReferenceNumber derivedTaxExemptionCode derivedUniqueId
                    derivedOrganizationLogo derivedPaymentMethods
-                   derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite } }
+                   derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite
+                   inheritedFrom { derivedDescription derivedType derivedCustomerType
+                     derivedDunsNumber derivedTaxReferenceNumber derivedVatReferenceNumber
+                     derivedTaxExemptionCode derivedUniqueId derivedOrganizationLogo
+                     derivedPaymentMethods derivedShippingMethods
+                     derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite
+                     derivedBillingAddress derivedShippingAddress } } }
     pageInfo { endCursor }
   }
 }
@@ -52,9 +59,10 @@ query($first: Int, $after: String, $site: ID) {
       __typename
       node {
         ...Names
-        up: parentOrganization { ...Names derivedDescription
+        up: parentOrganization { ...Names derivedDescription inheritedFrom { derivedType }
                                  effectiveSiteProperties { orderPriceLimit } }
         chain: ancestorOrganizations { key: id derivedCustomerType }
+        inheritedFrom { __typename derivedDescription type: derivedType }
         here: effectiveSiteProperties(site: $site) {
           __typename limit: orderPriceLimit approvalRequired
           contract { __typename repositoryId displayName description externalContractReference }

@@ -287,3 +287,53 @@ async def test_the_demo_department_derives_from_both_ancestors(graphql: GraphQL)
         "derivedShippingAddress": {"repositoryId": "150001"},
         "derivedContract": {"repositoryId": "100010", "displayName": "Sample Master Contract"},
     }
+
+
+SOURCES = """
+query Sources($id: ID!) {
+  organization(id: $id) {
+    inheritedFrom {
+      derivedDescription derivedType derivedCustomerType derivedDunsNumber
+      derivedTaxReferenceNumber derivedVatReferenceNumber derivedTaxExemptionCode
+      derivedUniqueId derivedOrganizationLogo derivedPaymentMethods derivedShippingMethods
+      derivedUseAllPaymentMethodsFromSite derivedUseAllShippingMethodsFromSite
+      derivedBillingAddress derivedShippingAddress
+    }
+  }
+}
+"""
+
+
+async def test_every_derived_value_says_which_organization_set_it(
+    graphql: GraphQL, hierarchy: Hierarchy
+) -> None:
+    data = await graphql.data(SOURCES, {"id": hierarchy.team})
+    root, division, team = hierarchy.root, hierarchy.division, hierarchy.team
+
+    assert data["organization"]["inheritedFrom"] == {
+        "derivedDescription": division,
+        "derivedType": team,
+        "derivedCustomerType": root,
+        "derivedDunsNumber": root,
+        "derivedTaxReferenceNumber": division,
+        "derivedVatReferenceNumber": team,
+        "derivedTaxExemptionCode": root,
+        "derivedUniqueId": root,
+        "derivedOrganizationLogo": root,
+        "derivedPaymentMethods": division,
+        "derivedShippingMethods": root,
+        "derivedUseAllPaymentMethodsFromSite": team,
+        "derivedUseAllShippingMethodsFromSite": division,
+        "derivedBillingAddress": root,
+        "derivedShippingAddress": division,
+    }
+
+
+async def test_a_value_nothing_sets_has_no_source(graphql: GraphQL) -> None:
+    alone = await graphql.create_organization("Sets nothing")
+
+    data = await graphql.data(SOURCES, {"id": alone})
+
+    sources = data["organization"]["inheritedFrom"]
+    assert sources["derivedDescription"] is None
+    assert sources["derivedBillingAddress"] is None

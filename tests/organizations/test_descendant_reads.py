@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from effective_tree import K1, K2, Tree, build_tree
 from orgql.core.common.errors import OrgqlError
+from orgql.core.common.paging import UNREADABLE
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter
 from orgql.core.organizations import descendants, repository
 from orgql.core.organizations.repository import OrganizationFilter
@@ -150,7 +151,7 @@ async def test_effective_filter_on_descendants(session: AsyncSession, tree: Tree
 
 async def test_bad_page_requests_are_refused_with_100002(tree: Tree) -> None:
     with pytest.raises(OrgqlError) as refused:
-        descendants.check_page(101, "not a cursor", OrganizationFilter(max_depth=0))
+        descendants.check_page(101, UNREADABLE, OrganizationFilter(max_depth=0))
 
     assert [(d.code, d.field) for d in refused.value.details] == [
         ("100002", "first"),

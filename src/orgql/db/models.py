@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from orgql.core.organizations.roles import RoleFunction
+from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -227,14 +228,8 @@ class Organization(Base):
         Index("ix_organizations_parent_id", "parent_id"),
         CheckConstraint("NOT (id = ANY(path))", name="no_cycle"),
         CheckConstraint("duns_number ~ '^[0-9]{9}$'", name="duns_nine_digits"),
-        CheckConstraint(
-            "type IN ('none', 'company', 'division', 'department', 'group')", name="type_known"
-        ),
-        CheckConstraint(
-            "customer_type IN ('Standard', 'Preferred', 'Enterprise', 'OEM', 'Distributor',"
-            " 'Supplier')",
-            name="customer_type_known",
-        ),
+        CheckConstraint(one_of("type", OrganizationType), name="type_known"),
+        CheckConstraint(one_of("customer_type", CustomerType), name="customer_type_known"),
     )
 
 

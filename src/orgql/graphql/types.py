@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import ErrorDetail
+from orgql.core.common.names import snake
+from orgql.core.inheritance.fields import InheritedField
+from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
@@ -172,3 +177,47 @@ class UserError:
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+
+# ---------------------------------------------------------------- inheritedFrom
+# One field per inherited field (core/inheritance/fields.py), named as the field whose value
+# it explains: tests/inheritance/test_fields.py holds them to the declaration.
+
+
+@strawberry.type(
+    description="The id of the organization that set each derived value of an organization"
+    " (itself or an ancestor); null when nothing on its path sets it."
+)
+class DerivedValueSources:
+    derived_description: strawberry.ID | None
+    derived_type: strawberry.ID | None
+    derived_customer_type: strawberry.ID | None
+    derived_duns_number: strawberry.ID | None
+    derived_tax_reference_number: strawberry.ID | None
+    derived_vat_reference_number: strawberry.ID | None
+    derived_tax_exemption_code: strawberry.ID | None
+    derived_unique_id: strawberry.ID | None
+    derived_organization_logo: strawberry.ID | None
+    derived_payment_methods: strawberry.ID | None
+    derived_shipping_methods: strawberry.ID | None
+    derived_use_all_payment_methods_from_site: strawberry.ID | None
+    derived_use_all_shipping_methods_from_site: strawberry.ID | None
+    derived_billing_address: strawberry.ID | None = strawberry.field(
+        description="Also the source of derivedBillingAddressType."
+    )
+    derived_shipping_address: strawberry.ID | None = strawberry.field(
+        description="Also the source of derivedShippingAddressType."
+    )
+
+
+def sources(
+    declared: Iterable[InheritedField], values: Mapping[str, Inherited[Any]]
+) -> dict[str, strawberry.ID | None]:
+    """The arguments of an ``inheritedFrom`` object: by attribute (its field's name in
+    snake_case), the id of the organization that set each value of ``declared`` (by column
+    in ``values``), None when none does."""
+    found: dict[str, strawberry.ID | None] = {}
+    for inherited in declared:
+        owner = values[inherited.column].source_id
+        found[snake(inherited.source)] = None if owner is None else strawberry.ID(owner)
+    return found

@@ -28,6 +28,20 @@ POSTAL_COLUMNS = (
 #: Every field of an address a caller writes: the contact around the postal lines.
 ADDRESS_COLUMNS = ("company_name", "first_name", "last_name", *POSTAL_COLUMNS, "phone_number")
 
+#: The fields an address of an organization must have (createOrganization, address updates):
+#: the REST AddressInput shape's required keys.
+REQUIRED_COLUMNS = (
+    "address1",
+    "city",
+    "company_name",
+    "country",
+    "phone_number",
+    "postal_code",
+    "state",
+)
+
 #: Column -> OCC key.
 POSTAL_KEYS = {column: camel(column) for column in POSTAL_COLUMNS}
 ADDRESS_KEYS = {column: camel(column) for column in ADDRESS_COLUMNS}
+#: The OCC keys of :data:`REQUIRED_COLUMNS`.
+REQUIRED_KEYS = frozenset(ADDRESS_KEYS[column] for column in REQUIRED_COLUMNS)

@@ -9,3 +9,9 @@ def camel(name: str) -> str:
     word with its first letter upper-cased (the rest kept, so ``x_ccSite`` -> ``xCcSite``)."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    """``derivedBillingAddress`` -> ``derived_billing_address``: the inverse of :func:`camel`
+    for names whose words start with a lower-case letter."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)

@@ -22,3 +22,15 @@ DEFAULT_LIST_LIMIT = MAX_LIST_LIMIT
 
 #: The largest page offset: PostgreSQL's OFFSET is a bigint (a larger one is a driver error).
 MAX_OFFSET = 2**63 - 1
+
+
+class Unreadable:
+    """Where a page continues when the caller's cursor could not be read: the transport
+    decodes its cursors (GraphQL's are in ``graphql/cursors.py``) and passes this instead of
+    a position, so that the core reports it with the page's other problems."""
+
+    def __repr__(self) -> str:
+        return "UNREADABLE"
+
+
+UNREADABLE = Unreadable()

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
+from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.outbox import EVENT_TYPES
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
@@ -29,7 +30,7 @@ SUBSCRIPTION_NOT_FOUND = "190001"
 
 MAX_URL_LENGTH = 2048
 MAX_DESCRIPTION_LENGTH = 254
-DELIVERY_STATUSES = ("pending", "delivered", "failed")
+DELIVERY_STATUSES = tuple(status.value for status in DeliveryStatus)
 _NEW_KEYS = frozenset(["url", "eventTypes", "description", "active"])
 
 

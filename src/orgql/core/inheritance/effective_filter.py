@@ -19,7 +19,11 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select, t
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from orgql.core.inheritance.fields import SITE_FIELDS
 from orgql.db import models
+
+#: The values a filter may ask an equal value in effect of (EffectiveSiteFilter's attributes).
+FILTERABLE = tuple(f for f in SITE_FIELDS if f.filterable)
 
 
 @dataclass(frozen=True)
@@ -63,16 +67,11 @@ def effective_value(
 
 
 def _equalities(where: EffectiveSiteFilter) -> list[tuple[InstrumentedAttribute[object], object]]:
+    """(column, wanted value) of every filterable value the filter gives: the attributes of
+    :class:`EffectiveSiteFilter` are the columns of the filterable fields."""
     table = models.SiteOrganizationProperties
-    names = ("approval_required", "delegate_approval_management", "use_external_approval_webhook")
-    equal: list[tuple[InstrumentedAttribute[object], object]] = [
-        (getattr(table, name), getattr(where, name))
-        for name in names
-        if getattr(where, name) is not None
-    ]
-    if where.contract_id is not None:
-        equal.append((table.contract_id, where.contract_id))
-    return equal
+    given = ((f.column, getattr(where, f.column)) for f in FILTERABLE)
+    return [(getattr(table, column), wanted) for column, wanted in given if wanted is not None]
 
 
 def _exact(

@@ -20,38 +20,15 @@ from dataclasses import dataclass
 from sqlalchemy import Row, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.inheritance.rules import DERIVED_COLUMNS, derive_site_value, first_set
-from orgql.core.organizations.views import SITE_COLUMNS
+from orgql.core.inheritance import fields
+from orgql.core.inheritance.fields import DERIVED_COLUMNS, SITE_COLUMNS
+from orgql.core.inheritance.rules import derive_site_value, first_set
 from orgql.db import models
 
 #: Column -> OCC field name of the derived value (createOrganization's response).
-DERIVED_FIELDS = {
-    "description": "derivedDescription",
-    "type": "derivedType",
-    "customer_type": "derivedCustomerType",
-    "duns_number": "derivedDunsNumber",
-    "tax_reference_number": "derivedTaxReferenceNumber",
-    "vat_reference_number": "derivedVatReferenceNumber",
-    "tax_exemption_code": "derivedTaxExemptionCode",
-    "unique_id": "derivedUniqueId",
-    "organization_logo": "derivedOrganizationLogo",
-    "payment_methods": "derivedPaymentMethods",
-    "shipping_methods": "derivedShippingMethods",
-    "use_all_payment_methods_from_site": "derivedUseAllPaymentMethodsFromSite",
-    "use_all_shipping_methods_from_site": "derivedUseAllShippingMethodsFromSite",
-    "billing_address_id": "derivedBillingAddress",
-    "shipping_address_id": "derivedShippingAddress",
-}
+DERIVED_FIELDS = {f.column: f.name for f in fields.ORGANIZATION_FIELDS}
 #: Column -> OCC field name of the value in effect on a site (own, else inherited).
-SITE_FIELDS = {
-    "contract_id": "derivedContract",
-    "approval_required": "approvalRequired",
-    "order_price_limit": "orderPriceLimit",
-    "delegate_approval_management": "delegateApprovalManagement",
-    "use_external_approval_webhook": "useExternalApprovalWebhook",
-}
-assert set(DERIVED_FIELDS) == set(DERIVED_COLUMNS)
-assert set(SITE_FIELDS) == set(SITE_COLUMNS)
+SITE_FIELDS = {f.column: f.name for f in fields.SITE_FIELDS}
 
 
 @dataclass(frozen=True)

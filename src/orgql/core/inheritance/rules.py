@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from orgql.core.inheritance import fields
 from orgql.db.models import Organization
 
 T = TypeVar("T")
@@ -19,23 +20,7 @@ S = TypeVar("S")
 
 #: Organization columns that sub-organizations inherit (the createOrganization response's
 #: ``derived*`` fields; billing/shipping addresses by id, their types follow the address).
-DERIVED_COLUMNS = (
-    "description",
-    "type",
-    "customer_type",
-    "duns_number",
-    "tax_reference_number",
-    "vat_reference_number",
-    "tax_exemption_code",
-    "unique_id",
-    "organization_logo",
-    "payment_methods",
-    "shipping_methods",
-    "use_all_payment_methods_from_site",
-    "use_all_shipping_methods_from_site",
-    "billing_address_id",
-    "shipping_address_id",
-)
+DERIVED_COLUMNS = fields.DERIVED_COLUMNS
 
 
 @dataclass(frozen=True)

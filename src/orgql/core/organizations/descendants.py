@@ -20,35 +20,34 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from orgql.core.common.errors import Codes
-from orgql.core.common.paging import MAX_PAGE_SIZE
+from orgql.core.common.paging import MAX_PAGE_SIZE, Unreadable
 from orgql.core.common.validation import Problems, unstorable_fields
 from orgql.core.organizations.repository import (
     OrganizationFilter,
     OrganizationPage,
-    decode_cursor,
     descendant_conditions,
     filtered,
 )
 from orgql.db import models
 
 
-def check_page(limit: int, after: str | None, where: OrganizationFilter) -> str | None:
-    """Validate a descendants page request; returns the id to continue after.
+def check_page(limit: int, after: str | Unreadable | None, where: OrganizationFilter) -> str | None:
+    """Validate a descendants page request (``after``: the id it continues after, UNREADABLE
+    when the caller's cursor could not be read); returns the id to continue after.
 
     Page size 0 to 100, a cursor of this API, a maxDepth of at least 1, filter strings that
     PostgreSQL can take: else 100002."""
     problems = Problems()
     if not 0 <= limit <= MAX_PAGE_SIZE:
         problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
-    after_id = decode_cursor(after) if after is not None else None
-    if after is not None and after_id is None:
+    if isinstance(after, Unreadable):
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
     if where.max_depth is not None and where.max_depth < 1:
         problems.add(Codes.INVALID_INPUT, "maxDepth must be at least 1", "filter.maxDepth")
     for field in unstorable_fields(where, "filter"):
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
-    return after_id
+    return None if isinstance(after, Unreadable) else after
 
 
 def _ancestors(ancestor_ids: Iterable[str]) -> list[str]:

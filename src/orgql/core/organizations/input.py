@@ -31,10 +31,11 @@ from orgql.core.organizations.site_input import (
     SiteProperties,
     parse_site_properties,
 )
+from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 from orgql.db import models
 
-ORGANIZATION_TYPES = ("none", "company", "division", "department", "group")
-CUSTOMER_TYPES = ("Standard", "Preferred", "Enterprise", "OEM", "Distributor", "Supplier")
+ORGANIZATION_TYPES = tuple(member.value for member in OrganizationType)
+CUSTOMER_TYPES = tuple(member.value for member in CustomerType)
 _TAX_EXEMPTION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-. ]{0,39}$")
 
 _ORG = models.Organization.__table__
@@ -57,15 +58,7 @@ ADDRESS_FIELDS = {key: column for column, key in address_fields.ADDRESS_KEYS.ite
 ADDRESS_KEYS = frozenset(
     [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]
 )
-REQUIRED_ADDRESS_FIELDS = (
-    "address1",
-    "city",
-    "companyName",
-    "country",
-    "phoneNumber",
-    "postalCode",
-    "state",
-)
+REQUIRED_ADDRESS_FIELDS = address_fields.REQUIRED_KEYS
 
 
 KNOWN_KEYS = frozenset(

@@ -31,7 +31,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from orgql.core.common import cursors
 from orgql.core.common.ids import distinct_keys
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
 from orgql.db import models
@@ -295,14 +294,6 @@ async def count_organizations(session: AsyncSession, where: OrganizationFilter) 
     org = models.Organization
     statement = filtered(select(func.count()).select_from(org), where)
     return int(await session.scalar(statement) or 0)
-
-
-def encode_cursor(organization_id: str) -> str:
-    return cursors.encode("org", organization_id)
-
-
-def decode_cursor(cursor: str) -> str | None:
-    return cursors.decode("org", cursor)
 
 
 async def children_pages(

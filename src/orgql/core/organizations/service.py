@@ -15,7 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
-from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import (
     Problems,
     is_storable_text,
@@ -178,10 +178,7 @@ async def _write_site_properties(
             organization_id=organization_id,
             site_id=site_id,
             contract_id=contract_id,
-            approval_required=values.approval_required,
-            order_price_limit=values.order_price_limit,
-            delegate_approval_management=values.delegate_approval_management,
-            use_external_approval_webhook=values.use_external_approval_webhook,
+            **values.values,
         )
     )
 
@@ -370,11 +367,12 @@ async def list_page(
     where: repository.OrganizationFilter,
     *,
     limit: int,
-    after: str | None = None,
+    after: str | Unreadable | None = None,
     offset: int = 0,
     with_ancestors: bool = False,
 ) -> repository.OrganizationPage:
-    """A page of organizations ordered by id; ``after`` is an opaque cursor from a page.
+    """A page of organizations ordered by id, after the id ``after`` (UNREADABLE: the
+    caller's cursor could not be read, refused with the other problems).
     ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
     problems = Problems()
     if not 0 <= limit <= MAX_LIST_LIMIT:
@@ -383,12 +381,12 @@ async def list_page(
         problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
     elif offset > MAX_OFFSET:
         problems.add(Codes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
-    after_id = repository.decode_cursor(after) if after is not None else None
-    if after is not None and after_id is None:
+    if isinstance(after, Unreadable):
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
     for field in unstorable_fields(where, "filter"):
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
+    after_id = None if isinstance(after, Unreadable) else after
     return await repository.organization_page(
         session, where, limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors
     )

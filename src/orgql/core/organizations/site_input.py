@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
@@ -21,19 +20,20 @@ from orgql.core.common.validation import (
     read_object,
     read_str,
 )
+from orgql.core.inheritance.fields import (
+    SITE_FIELDS,
+    SITE_PROPERTY_COLUMNS,
+    InheritedField,
+    Wire,
+)
 from orgql.db import models
 
 _EXTERNAL_REFERENCE = re.compile(r"^[\x21-\x7e](?:[\x20-\x7e]{0,252}[\x21-\x7e])?$")
 
 _CONTRACT = models.Contract.__table__
 
-SITE_PROPERTY_KEYS = (
-    "contract",
-    "approvalRequired",
-    "orderPriceLimit",
-    "delegateApprovalManagement",
-    "useExternalApprovalWebhook",
-)
+#: The site property keys a document may hold (the site-scope inherited fields).
+SITE_PROPERTY_KEYS = tuple(SITE_PROPERTY_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,30 @@ class NewContract:
 
 @dataclass(frozen=True)
 class SiteProperties:
-    """Values for one (organization, site); ``None`` means "not set here"."""
+    """Values for one (organization, site): ``values`` by column of
+    ``site_organization_properties`` (only those set: a value left out or null is "not set
+    here"), the contract apart (it is created, then its id stored)."""
 
     contract: NewContract | None = None
-    approval_required: bool | None = None
-    order_price_limit: Decimal | None = None
-    delegate_approval_management: bool | None = None
-    use_external_approval_webhook: bool | None = None
+    values: Mapping[str, object] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return self == SiteProperties()
+        return self.contract is None and not self.values
+
+
+def read_site_value(
+    inherited: InheritedField,
+    doc: Mapping[str, object],
+    path: str | None,
+    problems: Problems,
+    code: str = Codes.INVALID_INPUT,
+) -> object:
+    """The own value of a site-scope field that is not the contract, read from its key."""
+    if inherited.wire is Wire.FLAG:
+        return read_bool(doc, inherited.own, path, problems, code=code)
+    if inherited.wire is Wire.DECIMAL:
+        return read_decimal(doc, inherited.own, path, problems, code=code)
+    raise AssertionError(f"no reader for {inherited.wire} ({inherited.own})")
 
 
 def parse_site_properties(
@@ -72,13 +86,13 @@ def parse_site_properties(
         if contract_doc is not None
         else None
     )
-    return SiteProperties(
-        contract=contract,
-        approval_required=read_bool(doc, "approvalRequired", path, problems),
-        order_price_limit=read_decimal(doc, "orderPriceLimit", path, problems),
-        delegate_approval_management=read_bool(doc, "delegateApprovalManagement", path, problems),
-        use_external_approval_webhook=read_bool(doc, "useExternalApprovalWebhook", path, problems),
-    )
+    values = {
+        f.column: value
+        for f in SITE_FIELDS
+        if f.wire is not Wire.CONTRACT
+        and (value := read_site_value(f, doc, path, problems)) is not None
+    }
+    return SiteProperties(contract=contract, values=values)
 
 
 def parse_contract(doc: Mapping[str, object], path: str, problems: Problems) -> NewContract | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.inheritance import fields
 from orgql.core.inheritance.rules import (
     Inherited,
     ancestors_root_first,
@@ -25,13 +26,7 @@ from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 #: The per-site values, by attribute of :class:`models.SiteOrganizationProperties`.
-SITE_COLUMNS = (
-    "contract_id",
-    "approval_required",
-    "order_price_limit",
-    "delegate_approval_management",
-    "use_external_approval_webhook",
-)
+SITE_COLUMNS = fields.SITE_COLUMNS
 
 
 @dataclass

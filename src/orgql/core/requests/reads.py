@@ -10,15 +10,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common import cursors
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import models, request_models
-
-_CURSOR_KIND = "request"
 
 
 @dataclass(frozen=True)
@@ -115,17 +112,17 @@ async def list_page(
     *,
     status: str | None,
     limit: int,
-    after: str | None = None,
+    after: tuple[datetime, str] | Unreadable | None = None,
     offset: int = 0,
 ) -> RequestPage:
     """Requests oldest first (the review queue's order), optionally of one status; ``after``
-    is an opaque cursor of a previous page."""
+    is the (creation time, id) of the last request of a previous page."""
     problems = Problems()
     _check_page(status, limit, offset, problems)
-    position = decode_cursor(after) if after is not None else None
-    if after is not None and position is None:
+    if isinstance(after, Unreadable):
         problems.add(RequestCodes.INVALID_INPUT, "not a cursor of this API", "after")
     problems.raise_if_any()
+    position = None if isinstance(after, Unreadable) else after
     table = request_models.OrganizationRequest
     statement = (
         select(table)
@@ -147,21 +144,3 @@ async def count(session: AsyncSession, *, status: str | None) -> int:
         .where(*_status_filter(status))
     )
     return int(await session.scalar(statement) or 0)
-
-
-def encode_cursor(row: request_models.OrganizationRequest) -> str:
-    return cursors.encode(_CURSOR_KIND, f"{row.created_at.isoformat()}|{row.id}")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
-    value = cursors.decode(_CURSOR_KIND, cursor)
-    if value is None:
-        return None
-    stamp, _, request_id = value.partition("|")
-    try:
-        created = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if not request_id or created.tzinfo is None:
-        return None
-    return created, request_id

@@ -24,16 +24,15 @@ from orgql.core.common.validation import (
     Problems,
     is_storable_text,
     join,
-    read_bool,
-    read_decimal,
     too_many,
     unknown_keys,
 )
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
+from orgql.core.inheritance.fields import SITE_FIELDS, SITE_PROPERTY_COLUMNS, Wire
 from orgql.core.organizations.move_lock import hold_off_moves
-from orgql.core.organizations.site_input import NewContract, parse_contract
+from orgql.core.organizations.site_input import NewContract, parse_contract, read_site_value
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
 from orgql.core.sites.approvals import (
@@ -46,13 +45,7 @@ from orgql.core.sites.repository import ContractView
 from orgql.db import models
 
 #: OCC property key -> column of :class:`models.SiteOrganizationProperties`.
-PROPERTY_COLUMNS = {
-    "contract": "contract_id",
-    "approvalRequired": "approval_required",
-    "orderPriceLimit": "order_price_limit",
-    "delegateApprovalManagement": "delegate_approval_management",
-    "useExternalApprovalWebhook": "use_external_approval_webhook",
-}
+PROPERTY_COLUMNS = SITE_PROPERTY_COLUMNS
 _PROPERTY_KEYS = frozenset([*PROPERTY_COLUMNS, "op"])
 _ENTRY_KEYS = frozenset(["site", "properties"])
 _LIMIT_PRECISION = Decimal("0.0001")
@@ -157,16 +150,15 @@ def _parse_properties(
             problems.add(invalid, "contract must be an object or null", join(path, "contract"))
         else:
             contract = _parse_contract(contract_doc, join(path, "contract"), problems)
-    for key in ("approvalRequired", "delegateApprovalManagement", "useExternalApprovalWebhook"):
-        if key in properties:
-            values[PROPERTY_COLUMNS[key]] = read_bool(properties, key, path, problems, code=invalid)
-    if "orderPriceLimit" in properties:
-        limit = read_decimal(properties, "orderPriceLimit", path, problems, code=invalid)
-        # Rounded as the NUMERIC(19, 4) column will store it, so the response shows the
-        # stored value (PostgreSQL rounds half away from zero; the limit is not negative).
-        values["order_price_limit"] = (
-            limit.quantize(_LIMIT_PRECISION, ROUND_HALF_UP) if limit is not None else None
-        )
+    for inherited in SITE_FIELDS:
+        if inherited.own not in properties or inherited.wire is Wire.CONTRACT:
+            continue
+        value = read_site_value(inherited, properties, path, problems, code=invalid)
+        if isinstance(value, Decimal):
+            # Rounded as the NUMERIC(19, 4) column will store it, so the response shows the
+            # stored value (PostgreSQL rounds half away from zero; the value is not negative).
+            value = value.quantize(_LIMIT_PRECISION, ROUND_HALF_UP)
+        values[inherited.column] = value
     return SiteUpdate(site_id, entry_path, values=values, contract=contract)
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.inheritance.fields import SITE_COLUMNS
 from orgql.core.inheritance.rules import Inherited, derive_site_value
 from orgql.core.organizations import repository
-from orgql.core.organizations.views import SITE_COLUMNS
 from orgql.core.sites import repository as site_reads
 from orgql.core.sites.repository import ContractView
 from orgql.core.sites.service import not_found

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.events import webhooks
+from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.outbox import EventType
 from orgql.db.event_models import WebhookSubscription as SubscriptionRow
 from orgql.graphql.context import Info
@@ -22,12 +22,12 @@ from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import UserError
 
-
-@strawberry.enum(description="Where a delivery stands.")
-class WebhookDeliveryStatus(Enum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
+#: The GraphQL enum is the core's vocabulary itself: member names are the GraphQL values
+#: (PENDING, ...), member values the words the database stores.
+WebhookDeliveryStatus = DeliveryStatus
+strawberry.enum(
+    DeliveryStatus, name="WebhookDeliveryStatus", description="Where a delivery stands."
+)
 
 
 @strawberry.type(description="One event's delivery to one subscription.")

@@ -12,7 +12,7 @@ source reads (``Composer.source``)::
         return {'edges': [{'node': node_0(row, read)} for row in page]}
 
     def node_0(row, read):
-        derived = read.derived[row[0]][0]
+        derived, owners = read.derived[row[0]]
         return {'id': row[0], 'derivedDescription': derived[0],
                 'parentOrganization': _parent(row, read, node_1, 1)}
 
@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
-from orgql.core.common import cursors
-from orgql.core.inheritance.rules import DERIVED_COLUMNS
-from orgql.core.organizations.views import SITE_COLUMNS
+from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
+from orgql.graphql import cursors
 
 if TYPE_CHECKING:
     from orgql.graphql.execution.page_sql import Key
@@ -62,13 +61,10 @@ COLUMNS = frozenset(
         "use_all_shipping_methods_from_site",
     }
 )
-#: Derived (inherited) columns a node may ask for: inheritance.DERIVED_COLUMNS with a plain
-#: value (not the address and shipping-method references).
-DERIVED = frozenset(DERIVED_COLUMNS) - {
-    "shipping_methods",
-    "billing_address_id",
-    "shipping_address_id",
-}
+#: Derived (inherited) columns a node may ask the value of: those answered as stored (not the
+#: address and shipping-method references); and those it may ask the source of: all.
+DERIVED = frozenset(f.column for f in ORGANIZATION_FIELDS if f.wire.plain)
+SOURCED = frozenset(f.column for f in ORGANIZATION_FIELDS)
 CONTRACT_COLUMNS = frozenset({"id", "display_name", "description", "external_contract_reference"})
 
 Row = Sequence[Any]
@@ -114,7 +110,7 @@ class Composer:
         self._functions: list[str] = []
         self._connection(keys)
         for column in self.derived_columns:  # a derived value starts as the own column
-            self.column(column)
+            _position(self.columns, column, SOURCED)
         #: The source of the functions (for reading; the tests print it on a failure).
         self.source = "\n\n".join(self._functions)
         namespace: dict[str, Any] = {
@@ -132,8 +128,8 @@ class Composer:
         """The position of an organization column in a row."""
         return _position(self.columns, column, COLUMNS)
 
-    def _derived(self, column: str) -> int:
-        return _position(self.derived_columns, column, DERIVED)
+    def _derived(self, column: str, known: Collection[str] = DERIVED) -> int:
+        return _position(self.derived_columns, column, known)
 
     def _site(self, column: str) -> int:
         return _position(self.site_columns, column, SITE_COLUMNS)
@@ -191,6 +187,9 @@ class Composer:
             elif key.kind == "derived":
                 derived = self.hierarchy = True
                 pairs.append((key.name, f"derived[{self._derived(key.what or '')}]"))
+            elif key.kind == "derived_sources":
+                derived = self.hierarchy = True
+                pairs.append((key.name, _object(self._derived_source(k) for k in key.keys)))
             elif key.kind in ("parent", "ancestors"):
                 self.hierarchy = True
                 node = self._node(key.keys)
@@ -201,8 +200,15 @@ class Composer:
                 pairs.append((key.name, f"{self._effective(key)}(row, read)"))
             else:
                 raise ValueError(f"not a node key: {key.kind}")
-        lines = ["derived = read.derived[row[0]][0]"] if derived else []
+        lines = ["derived, owners = read.derived[row[0]]"] if derived else []
         return self._function("node", "row, read", [*lines, f"return {_object(pairs)}"])
+
+    def _derived_source(self, key: Key) -> tuple[str, str]:
+        """Which organization set a derived value (``owners``: derive_forest's ids)."""
+        if key.kind == "const":
+            return key.name, repr(key.what)
+        assert key.kind == "derived_source"
+        return key.name, f"owners[{self._derived(key.what or '', SOURCED)}]"
 
     def _effective(self, key: Key) -> str:
         """The function composing the values in effect on the key's site."""
@@ -215,7 +221,7 @@ class Composer:
                 pairs.append((item.name, repr(item.what)))
             elif item.kind == "value":
                 value = f"values[{self._site(item.what or '')}]"
-                if item.what == "order_price_limit":  # a decimal: the resolvers' float
+                if site_field(item.what or "").wire is Wire.DECIMAL:  # the resolvers' float
                     value = f"_float({value})"
                 pairs.append((item.name, value))
             elif item.kind == "contract":
@@ -283,7 +289,7 @@ def _object(pairs: Any) -> str:
 
 
 def _cursor(row: Row) -> str:
-    return cursors.encode("org", row[ID])
+    return cursors.organization_cursor(row[ID])
 
 
 def _float(value: Any) -> float | None:

@@ -49,7 +49,8 @@ class Key:
     """One key of a JSON object: ``kind`` says what its value is, ``what`` which one."""
 
     name: str
-    #: "const" (a string: __typename), "column", "derived", "parent", "ancestors",
+    #: "const" (a string: __typename), "column", "derived", "derived_sources",
+    #: "derived_source", "parent", "ancestors",
     #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
     #: "page_info", "has_next", "end_cursor", "total".
     kind: str
@@ -82,7 +83,7 @@ class PagePlan:
         #: The site arguments, in the order of the selection.
         self.site_params = composer.site_params
         #: The positions of the derived columns' own values in a row.
-        self.derived_at = [composer.column(c) for c in composer.derived_columns]
+        self.derived_at = [composer.columns.index(c) for c in composer.derived_columns]
         self._serial = next(_plans)  # this plan's statements in _STATEMENTS
 
     # -- reading

@@ -4,7 +4,8 @@ and composed without per-field resolution.
 A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
 merged) whose only root field is ``organizations`` without ``filter`` and whose selection
 stays within the connection, plain and derived columns, ``parentOrganization``,
-``ancestorOrganizations`` and ``effectiveSiteProperties`` (values, contract, sources) is
+``ancestorOrganizations``, ``inheritedFrom`` and ``effectiveSiteProperties`` (values,
+contract, sources) is
 translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
 ``totalCount``) and the functions composing the answer from its rows. At each request, for
 an admin only (a shopper's page is narrowed, and its ancestors made breadcrumbs, by the core),
@@ -22,8 +23,9 @@ from typing import Any
 from graphql.execution.values import get_argument_values
 
 from orgql.core.common.names import camel
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from orgql.core.organizations import repository
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
+from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_FIELDS
+from orgql.graphql import cursors
 from orgql.graphql.execution import page_compose, page_sql
 from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
 
@@ -31,14 +33,13 @@ log = logging.getLogger(__name__)
 
 
 _ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS}
-_DERIVED = {camel(f"derived_{c}"): c for c in page_compose.DERIVED}
-_SITE_VALUES = {
-    "approvalRequired": "approval_required",
-    "orderPriceLimit": "order_price_limit",
-    "delegateApprovalManagement": "delegate_approval_management",
-    "useExternalApprovalWebhook": "use_external_approval_webhook",
-}
-_SOURCES = _SITE_VALUES | {"contract": "contract_id"}
+#: GraphQL field -> column, from the declaration of the inherited fields: the derived values
+#: answered as stored, the values in effect on a site (the contract apart), and the fields of
+#: the inheritedFrom objects (derived values and site values).
+_DERIVED = {f.name: f.column for f in ORGANIZATION_FIELDS if f.wire.plain}
+_SITE_VALUES = {f.own: f.column for f in SITE_FIELDS if f.wire.plain}
+_DERIVED_SOURCES = {f.source: f.column for f in ORGANIZATION_FIELDS}
+_SOURCES = {f.source: f.column for f in SITE_FIELDS}
 _CONTRACT = {
     "repositoryId": "id",
     "displayName": "display_name",
@@ -72,8 +73,8 @@ class SqlPlan:
         if not 0 <= size <= MAX_PAGE_SIZE or arguments.get("filter") is not None:
             return None
         after = arguments.get("after")
-        after_id = repository.decode_cursor(after) if after is not None else None
-        if after is not None and after_id is None:
+        after_id = cursors.organization_after(after)
+        if isinstance(after_id, Unreadable):
             return None
         sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
@@ -216,6 +217,13 @@ def _node(fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]) -> tuple[
             keys.append(page_sql.Key(field.name, "column", _ORGANIZATION[name]))
         elif name in _DERIVED:
             keys.append(page_sql.Key(field.name, "derived", _DERIVED[name]))
+        elif name == "inheritedFrom":
+            sources = [
+                _typename(item)
+                or page_sql.Key(item.name, "derived_source", _mapped(_DERIVED_SOURCES, item))
+                for item in _object(field.completion)
+            ]
+            keys.append(page_sql.Key(field.name, "derived_sources", keys=tuple(sources)))
         elif name == "parentOrganization":
             inner = _node(_nullable_object(field.completion), sites)
             keys.append(page_sql.Key(field.name, "parent", keys=inner))

@@ -9,11 +9,11 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.common import cursors
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.names import camel
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.history import service as history
+from orgql.graphql import cursors
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.types import PageInfo

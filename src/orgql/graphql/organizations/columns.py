@@ -12,6 +12,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from orgql.core.organizations.vocabularies import CustomerType, OrganizationType, spelled
 from orgql.db import models
 from orgql.graphql.context import Context
 
@@ -47,11 +48,11 @@ class OrganizationColumns:
     def description(self) -> str | None:
         return self.row.description
 
-    @strawberry.field(description="none, company, division, department or group")
+    @strawberry.field(description=spelled(OrganizationType))
     def type(self) -> str | None:
         return self.row.type
 
-    @strawberry.field(description="Standard, Preferred, Enterprise, OEM, Distributor or Supplier")
+    @strawberry.field(description=spelled(CustomerType))
     def customer_type(self) -> str | None:
         return self.row.customer_type
 

@@ -8,11 +8,12 @@ import strawberry
 
 from orgql.core.access import checks as access
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
 from orgql.core.inheritance.rules import chain_of
 from orgql.core.organizations import descendants, repository
 from orgql.core.organizations import service as organizations
 from orgql.db import models
+from orgql.graphql import cursors
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.organizations.filters import (
@@ -107,7 +108,7 @@ async def _connection(
             loaders.chain_by_id.prime(row.id, chain)
     edges = [
         OrganizationEdge(
-            cursor=repository.encode_cursor(row.id),
+            cursor=cursors.organization_cursor(row.id),
             node=Organization.from_row(
                 row, chain, context=info.context, view=access.listed_view(principal, row)
             ),
@@ -128,8 +129,8 @@ async def child_connection(
 ) -> OrganizationConnection:
     """The children of one organization; the children of a whole page load in one batch."""
     size = _page_size(first)
-    after_id = repository.decode_cursor(after) if after is not None else None
-    if after is not None and after_id is None:
+    after_id = cursors.organization_after(after)
+    if isinstance(after_id, Unreadable):
         raise public_error(OrgqlError(Codes.INVALID_INPUT, "not a cursor of this API", "after"))
     page = await info.context.loaders.children_page.load((parent_id, size, after_id))
     return await _connection(
@@ -148,7 +149,11 @@ async def organization_connection(
     try:
         page = await info.context.run(
             lambda session: organizations.list_page(
-                session, core_filter, limit=size, after=after, with_ancestors=True
+                session,
+                core_filter,
+                limit=size,
+                after=cursors.organization_after(after),
+                with_ancestors=True,
             )
         )
     except OrgqlError as error:
@@ -172,7 +177,7 @@ async def descendant_connection(
         else repository.OrganizationFilter(ancestor_id=ancestor_id)
     )
     try:
-        after_id = descendants.check_page(size, after, core_filter)
+        after_id = descendants.check_page(size, cursors.organization_after(after), core_filter)
     except OrgqlError as error:
         raise public_error(error) from None
     key = (ancestor_id, size, after_id, dataclasses.replace(core_filter, ancestor_id=None))

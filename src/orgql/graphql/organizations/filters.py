@@ -3,10 +3,12 @@ and the descendants filter. They translate to :class:`repository.OrganizationFil
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.core.inheritance.effective_filter import EffectiveSiteFilter
+from orgql.core.inheritance.effective_filter import FILTERABLE, EffectiveSiteFilter
 from orgql.core.organizations import repository
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -50,14 +52,11 @@ class EffectiveSitePropertiesFilter:
                     OrgqlError(Codes.INVALID_INPUT, "No site given and none is the default", field)
                 )
             site_id = found
-        return EffectiveSiteFilter(
-            site_id=site_id,
-            contract_id=str(self.contract_id) if self.contract_id is not None else None,
-            has_contract=self.has_contract,
-            approval_required=self.approval_required,
-            delegate_approval_management=self.delegate_approval_management,
-            use_external_approval_webhook=self.use_external_approval_webhook,
-        )
+        # The filter's fields are those of the core's: the filterable columns.
+        equal: dict[str, Any] = {f.column: getattr(self, f.column) for f in FILTERABLE}
+        if self.contract_id is not None:
+            equal["contract_id"] = str(self.contract_id)
+        return EffectiveSiteFilter(site_id=site_id, has_contract=self.has_contract, **equal)
 
 
 @strawberry.input(description="Conditions a descendant must meet; all given ones apply.")

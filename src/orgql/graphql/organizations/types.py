@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 
 from orgql.core.access import checks as access
-from orgql.core.inheritance.rules import derive, derive_site_values
-from orgql.core.organizations.views import SITE_COLUMNS
+from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS
+from orgql.core.inheritance.rules import Inherited, derive, derive_site_values
 from orgql.db import models
 from orgql.graphql.context import Context, Info
 from orgql.graphql.organizations.breadcrumbs import refuse_breadcrumb
@@ -35,7 +35,9 @@ from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import (
     Address,
     Contract,
+    DerivedValueSources,
     ShippingMethodRef,
+    sources,
 )
 
 if TYPE_CHECKING:
@@ -50,6 +52,9 @@ SiteArgument = Annotated[
         " default site."
     ),
 ]
+
+
+_UNSET: Inherited[object] = Inherited(None, None)
 
 
 def _as_float(value: Decimal | None) -> float | None:
@@ -147,6 +152,23 @@ class Organization(OrganizationLinks):
     @strawberry.field(description="addressType of the derived shipping address.")
     async def derived_shipping_address_type(self, info: Info) -> str | None:
         return await address_type(self, await derived_async(self, "shipping_address_id"))
+
+    @strawberry.field(
+        graphql_type=DerivedValueSources,
+        description="Which organization (this one or an ancestor) set each derived value;"
+        " the per-site values' are in effectiveSiteProperties.inheritedFrom.",
+    )
+    def inherited_from(self) -> Any:
+        withheld = self.withheld
+
+        def compute(chain: list[models.Organization]) -> DerivedValueSources:
+            values = {
+                f.column: _UNSET if f.column in withheld else derive(chain, f.column)
+                for f in ORGANIZATION_FIELDS
+            }
+            return DerivedValueSources(**sources(ORGANIZATION_FIELDS, values))
+
+        return with_chain(self, compute)
 
     # ------------------------------------------------------------ site-specific values
 

@@ -17,6 +17,7 @@ from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.requests import reads as organization_request_reads
 from orgql.core.requests import service as organization_requests
 from orgql.db import request_models
+from orgql.graphql import cursors
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import ADMIN
@@ -84,7 +85,7 @@ class OrganizationRequestQueries:
         try:
             page = await info.context.run(
                 lambda session: organization_request_reads.list_page(
-                    session, status=wanted, limit=size, after=after
+                    session, status=wanted, limit=size, after=cursors.request_after(after)
                 )
             )
         except OrgqlError as error:
@@ -94,7 +95,7 @@ class OrganizationRequestQueries:
             loader.prime(row.id, row)
         edges = [
             OrganizationRequestEdge(
-                cursor=organization_request_reads.encode_cursor(row),
+                cursor=cursors.request_cursor(row.created_at, row.id),
                 node=OrganizationRequest.from_row(row),
             )
             for row in page.items

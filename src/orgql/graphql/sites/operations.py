@@ -10,15 +10,18 @@ from typing import Any
 import strawberry
 
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.common.names import snake
+from orgql.core.inheritance.fields import SITE_COLUMNS, SITE_FIELDS, InheritedField, Wire
 from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.organizations.inputs import ContractInput, contract_document
 from orgql.graphql.permissions import ADMIN
-from orgql.graphql.types import Contract, Site, UserError
+from orgql.graphql.types import Contract, Site, UserError, sources
 
 
+# One field per site-scope inherited field (core/inheritance/fields.py).
 @strawberry.type(description="The id of the organization that set each effective value.")
 class SitePropertySources:
     contract: strawberry.ID | None
@@ -68,25 +71,16 @@ class SiteOrganizationProperties:
         """``withheld``: columns answered as unset (core.access.checks.withheld)."""
         return cls(
             site_id=row.site_id,
-            contract_id=None if "contract_id" in withheld else row.contract_id,
-            approval_required=row.approval_required,
-            order_price_limit=_float(row.order_price_limit),
-            delegate_approval_management=row.delegate_approval_management,
-            use_external_approval_webhook=row.use_external_approval_webhook,
+            **{
+                f.column: None if f.column in withheld else _wire(f, getattr(row, f.column))
+                for f in SITE_FIELDS
+            },
             inherited_from=None,
         )
 
     @classmethod
     def nothing_set(cls, site_id: str) -> SiteOrganizationProperties:
-        return cls(
-            site_id=site_id,
-            contract_id=None,
-            approval_required=None,
-            order_price_limit=None,
-            delegate_approval_management=None,
-            use_external_approval_webhook=None,
-            inherited_from=None,
-        )
+        return cls(site_id=site_id, **dict.fromkeys(SITE_COLUMNS), inherited_from=None)
 
     @classmethod
     def effective(
@@ -98,26 +92,16 @@ class SiteOrganizationProperties:
                 column: Inherited(None, None) if column in withheld else value
                 for column, value in values.items()
             }
-
-        def source(column: str) -> strawberry.ID | None:
-            owner = values[column].source_id
-            return strawberry.ID(owner) if owner is not None else None
-
         return cls(
             site_id=site_id,
-            contract_id=values["contract_id"].value,
-            approval_required=values["approval_required"].value,
-            order_price_limit=_float(values["order_price_limit"].value),
-            delegate_approval_management=values["delegate_approval_management"].value,
-            use_external_approval_webhook=values["use_external_approval_webhook"].value,
-            inherited_from=SitePropertySources(
-                contract=source("contract_id"),
-                approval_required=source("approval_required"),
-                order_price_limit=source("order_price_limit"),
-                delegate_approval_management=source("delegate_approval_management"),
-                use_external_approval_webhook=source("use_external_approval_webhook"),
-            ),
+            **{f.column: _wire(f, values[f.column].value) for f in SITE_FIELDS},
+            inherited_from=SitePropertySources(**sources(SITE_FIELDS, values)),
         )
+
+
+def _wire(inherited: InheritedField, value: Any) -> Any:
+    """A stored value as its GraphQL field answers it (a NUMERIC as a Float)."""
+    return _float(value) if inherited.wire is Wire.DECIMAL else value
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -146,16 +130,12 @@ class SiteOrganizationPropertiesInput:
 def _entry_document(entry: SiteOrganizationPropertiesInput) -> dict[str, object]:
     given = entry.properties
     properties: dict[str, object] = {}
-    for name, key in (
-        ("op", "op"),
-        ("approval_required", "approvalRequired"),
-        ("order_price_limit", "orderPriceLimit"),
-        ("delegate_approval_management", "delegateApprovalManagement"),
-        ("use_external_approval_webhook", "useExternalApprovalWebhook"),
-    ):
-        value = getattr(given, name)
-        if value is not strawberry.UNSET:
-            properties[key] = value
+    if given.op is not strawberry.UNSET:
+        properties["op"] = given.op
+    for inherited in SITE_FIELDS:
+        value = getattr(given, snake(inherited.own))
+        if inherited.wire is not Wire.CONTRACT and value is not strawberry.UNSET:
+            properties[inherited.own] = value
     if given.contract is not strawberry.UNSET:
         properties["contract"] = (
             contract_document(given.contract) if given.contract is not None else None

@@ -1,8 +1,9 @@
 """Organization shapes: the createOrganization body and the organization as answered
 (``spec/createOrganization.txt``, sample request and response; see ``rest/shapes.py``)."""
 
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
+from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 from orgql.rest.json_schema import Schema
 from orgql.rest.shapes import Link, Page, Timestamp
 
@@ -194,10 +195,8 @@ class CreateOrganization(TypedDict):
 
     name: str
     description: NotRequired[str]
-    type: NotRequired[Literal["none", "company", "division", "department", "group"]]
-    customerType: NotRequired[
-        Literal["Standard", "Preferred", "Enterprise", "OEM", "Distributor", "Supplier"]
-    ]
+    type: NotRequired[OrganizationType]
+    customerType: NotRequired[CustomerType]
     active: NotRequired[bool]
     dunsNumber: NotRequired[Annotated[str, Schema(pattern="^[0-9]{9}$")]]
     taxReferenceNumber: NotRequired[str]

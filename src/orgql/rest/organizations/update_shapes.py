@@ -4,6 +4,7 @@ read at runtime."""
 
 from typing import Annotated, Literal, TypedDict
 
+from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 from orgql.rest.json_schema import Schema
 from orgql.rest.organizations.shapes import ContractInput, OrganizationReference, ShippingMethod
 
@@ -16,10 +17,8 @@ class UpdateOrganization(TypedDict, total=False):
 
     name: str
     description: str | None
-    type: Literal["none", "company", "division", "department", "group"] | None
-    customerType: (
-        Literal["Standard", "Preferred", "Enterprise", "OEM", "Distributor", "Supplier"] | None
-    )
+    type: OrganizationType | None
+    customerType: CustomerType | None
     active: bool | None
     dunsNumber: Annotated[str, Schema(pattern="^[0-9]{9}$")] | None
     taxReferenceNumber: str | None

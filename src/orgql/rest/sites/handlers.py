@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.core.common.errors import Codes
+from orgql.core.inheritance.fields import SITE_PROPERTY_COLUMNS, Wire, site_field
 from orgql.core.sites import service as site_properties
 from orgql.core.sites.repository import ContractView
 from orgql.core.sites.views import site_values
@@ -59,17 +61,19 @@ def _flag(value: object) -> bool | None:
 def entry(
     row: models.Site, value: Values, contract_view: ContractView | None
 ) -> shapes.SiteOrganizationPropertiesEntry:
-    limit = value("order_price_limit")
-    return {
-        "site": site(row),
-        "properties": {
-            "approvalRequired": _flag(value("approval_required")),
-            "contract": contract(contract_view),
-            "delegateApprovalManagement": _flag(value("delegate_approval_management")),
-            "useExternalApprovalWebhook": _flag(value("use_external_approval_webhook")),
-            "orderPriceLimit": number(limit) if isinstance(limit, Decimal) else None,
-        },
-    }
+    """One site's values, in the order of the vendor's sample (``shapes.SiteProperties``)."""
+    properties: dict[str, object] = {}
+    for key in shapes.SiteProperties.__annotations__:
+        inherited = site_field(SITE_PROPERTY_COLUMNS[key])
+        own = value(inherited.column)
+        if inherited.wire is Wire.CONTRACT:
+            properties[key] = contract(contract_view)
+        elif inherited.wire is Wire.DECIMAL:
+            properties[key] = number(own) if isinstance(own, Decimal) else None
+        else:
+            assert inherited.wire is Wire.FLAG
+            properties[key] = _flag(own)
+    return {"site": site(row), "properties": cast(shapes.SiteProperties, properties)}
 
 
 def body(
