@@ -12,7 +12,7 @@ import httpx
 CREATE_ORGANIZATION = """
 mutation Create($input: CreateOrganizationInput!, $site: ID) {
   createOrganization(input: $input, site: $site) {
-    organization { id }
+    organization { repositoryId }
     userErrors { code message field }
   }
 }
@@ -62,7 +62,7 @@ class GraphQL:
         headers: Mapping[str, str] | None = None,
         **fields: Any,
     ) -> str:
-        """Create an organization through the mutation; returns its id. ``fields`` are
+        """Create an organization through the mutation; returns its (vendor) id. ``fields`` are
         CreateOrganizationInput fields by their GraphQL names."""
         data = await self.data(
             CREATE_ORGANIZATION,
@@ -71,7 +71,7 @@ class GraphQL:
         )
         payload = data["createOrganization"]
         assert payload["userErrors"] == [], payload["userErrors"]
-        organization_id: str = payload["organization"]["id"]
+        organization_id: str = payload["organization"]["repositoryId"]
         return organization_id
 
 
@@ -101,3 +101,10 @@ def contract_input(display_name: str, **overrides: Any) -> dict[str, Any]:
         "priceListGroupId": "defaultPriceGroup",
         **overrides,
     }
+
+
+def gid(vendor_id: str, type_name: str = "Organization") -> str:
+    """The global id (``id`` of a Node type) of the object with the vendor id given."""
+    from orgql.graphql.global_ids import encode
+
+    return encode(type_name, vendor_id)

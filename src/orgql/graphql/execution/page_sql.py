@@ -49,9 +49,9 @@ class Key:
     """One key of a JSON object: ``kind`` says what its value is, ``what`` which one."""
 
     name: str
-    #: "const" (a string: __typename), "column", "derived", "parent", "ancestors",
-    #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
-    #: "page_info", "has_next", "end_cursor", "total".
+    #: "const" (a string: __typename), "column", "global_id" (the organization's id),
+    #: "derived", "parent", "ancestors", "effective", "value", "contract", "sources",
+    #: "source", "cursor", "node", "edges", "page_info", "has_next", "end_cursor", "total".
     kind: str
     what: str | None = None
     keys: tuple[Key, ...] = ()

@@ -30,7 +30,8 @@ from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, Fie
 log = logging.getLogger(__name__)
 
 
-_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS}
+#: Organization fields read from a column (``id`` is the global id: a "global_id" key).
+_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS - {"id"}}
 _DERIVED = {camel(f"derived_{c}"): c for c in page_compose.DERIVED}
 _SITE_VALUES = {
     "approvalRequired": "approval_required",
@@ -212,6 +213,8 @@ def _node(fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]) -> tuple[
             keys.append(typename)
         elif field.nodes[0].arguments and name != "effectiveSiteProperties":
             raise _Unsupported
+        elif name == "id":
+            keys.append(page_sql.Key(field.name, "global_id"))
         elif name in _ORGANIZATION:
             keys.append(page_sql.Key(field.name, "column", _ORGANIZATION[name]))
         elif name in _DERIVED:
