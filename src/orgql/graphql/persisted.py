@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http import GraphQLRequestData
 
 from orgql.graphql.persisted_store import DocumentStore
@@ -45,6 +47,7 @@ MAX_MANIFEST_DOCUMENTS = 100_000
 #: The Cache-Control of a refusal, so that no cache keeps it (Apollo Server's).
 NOT_CACHEABLE = "private, no-cache, must-revalidate"
 
+logger = logging.getLogger("orgql.graphql")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _APOLLO_FORMAT = "apollo-persisted-query-manifest"
 
@@ -153,7 +156,13 @@ class PersistedDocuments:
         return Prepared(replace(data, query=document))
 
     async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
-        await self.store.register(sessionmaker, sha256, document)
+        """Keep the document that just ran. A failure to keep it does not fail the answer
+        (the operation ran): it is logged, and the client's next hash-only request is
+        answered not found, then registers it again."""
+        try:
+            await self.store.register(sessionmaker, sha256, document)
+        except SQLAlchemyError as error:
+            logger.warning("persisted document %s not registered: %s", sha256, type(error).__name__)
 
     def _trusted(self, data: GraphQLRequestData, reference: str | None) -> Prepared | Refusal:
         assert self.trusted is not None

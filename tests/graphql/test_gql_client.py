@@ -1,0 +1,54 @@
+"""A real client: the ``gql`` Python client reads the schema by introspection, validates the
+documents against it on its side (the Node interface, its fragments), and refetches objects
+by global id, as a Relay-style client does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from gql import Client, GraphQLRequest, gql
+from gql.transport.httpx import HTTPXAsyncTransport
+from starlette.applications import Starlette
+
+from conftest import LifespanState, admin_token
+
+REFETCH = """
+    query Refetch($ids: [ID!]!) {
+      nodes(ids: $ids) {
+        __typename
+        id
+        ... on Organization { repositoryId name parentOrganization { id } }
+        ... on Site { repositoryId }
+      }
+    }
+"""
+
+
+async def test_gql_refetches_nodes_after_reading_their_ids(
+    app: Starlette, app_state: Mapping[str, Any]
+) -> None:
+    transport = HTTPXAsyncTransport(
+        url="http://localhost/graphql",
+        transport=httpx.ASGITransport(app=LifespanState(app, app_state)),
+        headers={"Authorization": f"Bearer {admin_token(app_state['settings'])}"},
+    )
+    async with Client(transport=transport, fetch_schema_from_transport=True) as session:
+        listed = await session.execute(
+            gql('{ organization(id: "100002") { id } sites { id repositoryId } }')
+        )
+        site = next(s for s in listed["sites"] if s["repositoryId"] == "siteUS")
+        ids = [listed["organization"]["id"], site["id"]]
+        refetched = await session.execute(GraphQLRequest(REFETCH, variable_values={"ids": ids}))
+
+    assert refetched["nodes"] == [
+        {
+            "__typename": "Organization",
+            "id": ids[0],
+            "repositoryId": "100002",
+            "name": "Sample East",
+            "parentOrganization": {"id": "T3JnYW5pemF0aW9uOjEwMDAwMQ"},
+        },
+        {"__typename": "Site", "id": ids[1], "repositoryId": "siteUS"},
+    ]
