@@ -12,7 +12,8 @@ from gql import Client, GraphQLRequest, gql
 from gql.transport.httpx import HTTPXAsyncTransport
 from starlette.applications import Starlette
 
-from conftest import LifespanState, admin_token
+from orgql.auth.tokens import Authenticator
+from orgql.settings import Settings
 
 REFETCH = """
     query Refetch($ids: [ID!]!) {
@@ -27,12 +28,16 @@ REFETCH = """
 
 
 async def test_gql_refetches_nodes_after_reading_their_ids(
-    app: Starlette, app_state: Mapping[str, Any]
+    app: Starlette, app_state: Mapping[str, Any], settings: Settings
 ) -> None:
+    async def with_state(scope: Any, receive: Any, send: Any) -> None:  # as a server would
+        await app({**scope, "state": dict(app_state)}, receive, send)
+
+    token = Authenticator(settings).issue_admin("gql").access_token
     transport = HTTPXAsyncTransport(
         url="http://localhost/graphql",
-        transport=httpx.ASGITransport(app=LifespanState(app, app_state)),
-        headers={"Authorization": f"Bearer {admin_token(app_state['settings'])}"},
+        transport=httpx.ASGITransport(app=with_state),
+        headers={"Authorization": f"Bearer {token}"},
     )
     async with Client(transport=transport, fetch_schema_from_transport=True) as session:
         listed = await session.execute(
