@@ -60,6 +60,12 @@ def _cursor(organization_id: str) -> str:
     return base64.urlsafe_b64encode(f"org:{organization_id}".encode()).decode()
 
 
+def _global_id(organization_id: str) -> str:
+    """An organization's ``id`` as the gateway answers it (graphql/global_ids.py)."""
+    raw = f"Organization:{organization_id}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 def _after(cursor: str | None) -> str:
     if not cursor:
         return ""
@@ -80,10 +86,14 @@ async def page(first: int, after: str | None) -> bytes:
         chain = [row, *(by_id[a] for a in reversed(row["path"]) if a in by_id)]
         parent = chain[1] if len(chain) > 1 else None
         node: dict[str, Any] = {
-            "id": row["id"],
+            "id": _global_id(row["id"]),
             "name": row["name"],
-            "parentOrganization": {"id": parent["id"], "name": parent["name"]} if parent else None,
-            "ancestorOrganizations": [{"id": a["id"], "name": a["name"]} for a in chain[:0:-1]],
+            "parentOrganization": (
+                {"id": _global_id(parent["id"]), "name": parent["name"]} if parent else None
+            ),
+            "ancestorOrganizations": [
+                {"id": _global_id(a["id"]), "name": a["name"]} for a in chain[:0:-1]
+            ],
         }
         for field, column in DERIVED:
             node[field] = next((o[column] for o in chain if o[column] is not None), None)

@@ -12,7 +12,7 @@ import httpx
 CREATE_ORGANIZATION = """
 mutation Create($input: CreateOrganizationInput!, $site: ID) {
   createOrganization(input: $input, site: $site) {
-    organization { id }
+    organization { repositoryId }
     userErrors { code message field }
   }
 }
@@ -24,6 +24,8 @@ class GraphQL:
     """POSTs GraphQL documents to the app, as a client over HTTP would."""
 
     client: httpx.AsyncClient
+    #: Answers read with :func:`vendor_ids` (tests about other things than the id format).
+    vendor_ids: bool = False
 
     async def post(
         self,
@@ -39,7 +41,7 @@ class GraphQL:
         response = await self.client.post("/graphql", json=body, headers=headers)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
-        return result
+        return vendor_ids(result) if self.vendor_ids else result
 
     async def data(
         self,
@@ -62,7 +64,7 @@ class GraphQL:
         headers: Mapping[str, str] | None = None,
         **fields: Any,
     ) -> str:
-        """Create an organization through the mutation; returns its id. ``fields`` are
+        """Create an organization through the mutation; returns its (vendor) id. ``fields`` are
         CreateOrganizationInput fields by their GraphQL names."""
         data = await self.data(
             CREATE_ORGANIZATION,
@@ -71,7 +73,7 @@ class GraphQL:
         )
         payload = data["createOrganization"]
         assert payload["userErrors"] == [], payload["userErrors"]
-        organization_id: str = payload["organization"]["id"]
+        organization_id: str = payload["organization"]["repositoryId"]
         return organization_id
 
 
@@ -101,3 +103,27 @@ def contract_input(display_name: str, **overrides: Any) -> dict[str, Any]:
         "priceListGroupId": "defaultPriceGroup",
         **overrides,
     }
+
+
+def gid(vendor_id: str, type_name: str = "Organization") -> str:
+    """The global id (``id`` of a Node type) of the object with the vendor id given."""
+    from orgql.graphql.global_ids import encode
+
+    return encode(type_name, vendor_id)
+
+
+def vendor_ids(value: Any) -> Any:
+    """A GraphQL answer with every ``id`` that is a global id read back as its vendor id:
+    the ``repositoryId`` of the same object. For tests written about other things than the
+    id format (access, history, inheritance), which compare ``id`` with vendor ids."""
+    from orgql.graphql.global_ids import decode
+
+    if isinstance(value, list):
+        return [vendor_ids(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    answer = {key: vendor_ids(item) for key, item in value.items()}
+    found = decode(answer["id"]) if isinstance(answer.get("id"), str) else None
+    if found is not None:
+        answer["id"] = found.vendor_id
+    return answer

@@ -13,8 +13,12 @@ from graphql_client import GraphQL, address_input, contract_input
 
 
 @pytest.fixture
-def graphql(client: httpx.AsyncClient) -> GraphQL:
-    return GraphQL(client)
+def graphql(client: httpx.AsyncClient, request: pytest.FixtureRequest) -> GraphQL:
+    """The client; in a test marked ``read_vendor_ids``, its answers' ids read as vendor ids
+    (``graphql_client.vendor_ids``)."""
+    return GraphQL(
+        client, vendor_ids=request.node.get_closest_marker("read_vendor_ids") is not None
+    )
 
 
 @pytest.fixture

@@ -198,6 +198,31 @@ class Settings(BaseSettings):
         description="With the compiled executor: organizations pages read in one statement"
         ' and composed without resolvers (README "Benchmarks").',
     )
+    # Persisted documents and queries over GET (docs/spa-clients.md).
+    graphql_persisted_queries: bool = Field(
+        default=True,
+        description="Automatic persisted queries (Apollo's protocol): documents registered"
+        " by hash, kept in the database.",
+    )
+    graphql_persisted_max_documents: int = Field(
+        default=10_000, ge=1, description="Persisted documents kept; the oldest go first."
+    )
+    graphql_persisted_max_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        le=262_144,  # the table's CHECK (db.document_models.MAX_DOCUMENT_BYTES)
+        description="Longest document registered (a longer one runs, unregistered).",
+    )
+    graphql_trusted_documents: Path | None = Field(
+        default=None,
+        description="Manifest of trusted documents (Relay's or GraphQL Code Generator's"
+        " persisted output, or Apollo's manifest): only those run.",
+    )
+    graphql_get_max_url_bytes: int = Field(
+        default=8192,
+        ge=256,
+        description="Longest path and query string of a GraphQL GET (414 beyond).",
+    )
     db_statement_timeout_seconds: float | None = Field(
         default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."
     )

@@ -38,7 +38,13 @@ ADMIN_OPERATIONS = [
 ]
 
 #: Root fields open to anyone (storefront reads and self-registration).
-PUBLIC_FIELDS = {("query", "sites"), ("mutation", "submitOrganizationRequest")}
+PUBLIC_FIELDS = {
+    ("query", "sites"),
+    ("mutation", "submitOrganizationRequest"),
+    # Open: each type's own rule applies to what they refetch (tests/graphql/test_node.py).
+    ("query", "node"),
+    ("query", "nodes"),
+}
 #: Root fields a shopper may ask for; the core narrows what they read (test_shopper_access).
 SHOPPER_FIELDS = {("query", "organization"), ("query", "organizations")}
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graphql_client import vendor_ids
 from orgql.db import models
 
 SHOPPER = "110000"
@@ -23,7 +24,8 @@ ORGANIZATION = "query($id: ID!) { organization(id: $id) { id name derivedDescrip
 async def _graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200
-    body: dict[str, Any] = response.json()
+    # The id format is tests/graphql/test_node.py's; these compare ids with REST's.
+    body: dict[str, Any] = vendor_ids(response.json())
     return body
 
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from graphql_client import vendor_ids
 from orgql.db import financial_models
 from orgql.db.engine import make_sessionmaker
 
@@ -47,7 +48,7 @@ query Accounts($id: ID!) {
 async def post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = vendor_ids(response.json())  # ids compared with vendor ids
     assert "errors" not in body, body["errors"]
     return body["data"]
 

@@ -21,8 +21,8 @@ from orgql.app import create_app
 from orgql.graphql.asgi import OrgqlGraphQL
 from orgql.settings import Settings
 
-SITES = [{"id": "site1"}, {"id": "site2"}, {"id": "siteUS"}]
-PAGE = "organizations(first: 5) { edges { node { id } } }"
+SITES = [{"repositoryId": "site1"}, {"repositoryId": "site2"}, {"repositoryId": "siteUS"}]
+PAGE = "organizations(first: 5) { edges { node { repositoryId } } }"
 
 
 def _refusal(message: str, code: str, **extensions: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _refusal(message: str, code: str, **extensions: str) -> dict[str, Any]:
 
 async def _sites(client: httpx.AsyncClient) -> None:
     """Every caller may read the sites (and the pool still serves)."""
-    response = await client.post("/graphql", json={"query": "{ sites { id } }"})
+    response = await client.post("/graphql", json={"query": "{ sites { repositoryId } }"})
     assert response.json() == {"data": {"sites": SITES}}
 
 
@@ -62,7 +62,7 @@ async def _answer(client: httpx.AsyncClient, engine: AsyncEngine, query: str) ->
 async def test_anonymous_refusal_beside_a_read(
     anonymous_client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    response = await _answer(anonymous_client, engine, "{ " + PAGE + " sites { id } }")
+    response = await _answer(anonymous_client, engine, "{ " + PAGE + " sites { repositoryId } }")
     assert response.status_code == 200, response.text
     assert response.json() == {
         "data": None,
@@ -73,7 +73,9 @@ async def test_anonymous_refusal_beside_a_read(
 async def test_admin_refused_argument_beside_a_read(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    query = "{ organizations(first: 1000) { edges { node { id } } } sites { id } }"
+    query = (
+        "{ organizations(first: 1000) { edges { node { repositoryId } } } sites { repositoryId } }"
+    )
     response = await _answer(client, engine, query)
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -87,13 +89,18 @@ async def test_shopper_beside_a_read(
 ) -> None:
     async with shopper_client("110000") as shopper:
         # Permitted: both fields answer.
-        response = await _answer(shopper, engine, "{ " + PAGE + " sites { id } }")
+        response = await _answer(shopper, engine, "{ " + PAGE + " sites { repositoryId } }")
         assert response.status_code == 200, response.text
         assert response.json() == {
-            "data": {"organizations": {"edges": [{"node": {"id": "100001"}}]}, "sites": SITES}
+            "data": {
+                "organizations": {"edges": [{"node": {"repositoryId": "100001"}}]},
+                "sites": SITES,
+            }
         }
         # Refused (admins only) beside the read.
-        response = await _answer(shopper, engine, "{ webhookSubscriptions { id } sites { id } }")
+        response = await _answer(
+            shopper, engine, "{ webhookSubscriptions { repositoryId } sites { repositoryId } }"
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["data"] is None
@@ -123,7 +130,9 @@ async def test_a_timed_out_request_does_not_wait_for_its_stuck_read(
                 # Bounded only so that a regression (close() waiting on the lock we hold)
                 # fails instead of hanging the suite.
                 async with asyncio.timeout(30):
-                    response = await client.post("/graphql", json={"query": "{ sites { id } }"})
+                    response = await client.post(
+                        "/graphql", json={"query": "{ sites { repositoryId } }"}
+                    )
             finally:
                 graphql.timeout_seconds = usual
             await locker.rollback()

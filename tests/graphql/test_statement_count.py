@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_client import GraphQL
+from graphql_client import GraphQL, gid
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
 from orgql.settings import Settings
@@ -174,14 +174,11 @@ async def test_the_counted_page_resolves_every_field(
 
     leaf = data["organizations"]["edges"][DEPTH - 1]["node"]
     tree = bulk_organizations[:DEPTH]
-    assert leaf["id"] == tree[-1]
+    assert leaf["id"] == gid(tree[-1])
     assert [a["id"] for a in leaf["ancestorOrganizations"]] == [
-        "100001",
-        "100002",
-        "100003",
-        *tree[:-1],
+        gid(i) for i in ("100001", "100002", "100003", *tree[:-1])
     ]
-    assert leaf["parentOrganization"] == {"id": tree[-2], "name": "Bulk 00-4"}
+    assert leaf["parentOrganization"] == {"id": gid(tree[-2]), "name": "Bulk 00-4"}
     assert [r["function"] for r in leaf["relativeRoles"]] == [
         "admin",
         "buyer",
@@ -207,7 +204,9 @@ async def test_the_counted_page_resolves_every_field(
     assert leaf["derivedBillingAddressType"] == "Office"
     assert leaf["derivedShippingAddressType"] == "Dock"
     root = data["organizations"]["edges"][0]["node"]
-    assert root["members"] == [{"id": "110000", "email": "shelly.smith@example.com"}]
+    assert root["members"] == [
+        {"id": gid("110000", "Profile"), "email": "shelly.smith@example.com"}
+    ]
     assert [a["addressType"] for a in root["secondaryAddresses"]] == ["Office"]
 
 

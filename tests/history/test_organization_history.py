@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graphql_client import GraphQL, address_input, contract_input
 from orgql.db import history_models
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 ADMIN_ACTOR = "admin:test-suite"  # the admin token of tests/conftest.py
 
 HISTORY = """

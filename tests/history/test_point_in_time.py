@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_client import GraphQL, address_input, contract_input
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 AS_OF = """
 query AsOf($id: ID!, $asOf: DateTime) {
   organization(id: $id, asOf: $asOf) {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from graphql_client import GraphQL
+from graphql_client import GraphQL, gid
 
 CREATE = """
 mutation Create($input: CreateOrganizationInput!, $site: ID) {
@@ -85,10 +85,10 @@ async def test_a_created_organization_comes_back_in_the_payload(
         "name": "Sample West",
         "type": "division",
         "active": True,
-        "parentOrganization": {"id": "100001"},
-        "ancestorOrganizations": [{"id": "100001"}],
+        "parentOrganization": {"id": gid("100001")},
+        "ancestorOrganizations": [{"id": gid("100001")}],
         "paymentMethods": ["cash"],
-        "members": [{"id": "110000"}],
+        "members": [{"id": gid("110000", "Profile")}],
         "relativeRoles": [
             {"function": "admin"},
             {"function": "buyer"},
@@ -121,7 +121,7 @@ async def test_a_created_organization_can_be_read_back(graphql: GraphQL) -> None
 
     assert data["organization"] == {
         "name": "Sample West",
-        "ancestorOrganizations": [{"id": "100001"}, {"id": "100002"}],
+        "ancestorOrganizations": [{"id": gid("100001")}, {"id": gid("100002")}],
     }
 
 

@@ -19,7 +19,7 @@ query Descendants($id: ID!, $first: Int, $after: String, $filter: DescendantsFil
   organization(id: $id) {
     descendants(first: $first, after: $after, filter: $filter) {
       totalCount
-      edges { cursor node { id } }
+      edges { cursor node { repositoryId } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -28,7 +28,7 @@ query Descendants($id: ID!, $first: Int, $after: String, $filter: DescendantsFil
 
 ORGANIZATIONS = """
 query Organizations($filter: OrganizationFilter) {
-  organizations(first: 100, filter: $filter) { totalCount edges { node { id } } }
+  organizations(first: 100, filter: $filter) { totalCount edges { node { repositoryId } } }
 }
 """
 
@@ -44,7 +44,7 @@ async def _descendants(graphql: GraphQL, organization_id: str, **variables: Any)
 
 
 def _ids(connection: Any) -> list[str]:
-    return [edge["node"]["id"] for edge in connection["edges"]]
+    return [edge["node"]["repositoryId"] for edge in connection["edges"]]
 
 
 async def _organizations(graphql: GraphQL, where: dict[str, Any]) -> list[str]:
@@ -169,7 +169,7 @@ async def test_nested_descendant_connections_count_toward_the_cost_limit(
         "/graphql",
         json={
             "query": "{ organizations(first: 100) { edges { node {"
-            " descendants(first: 100) { edges { node { id name } } } } } } }"
+            " descendants(first: 100) { edges { node { repositoryId name } } } } } } }"
         },
     )
 
@@ -181,7 +181,7 @@ async def test_nested_descendant_connections_count_toward_the_cost_limit(
 EFFECTIVE = """
 query Effective($site: ID) {
   organizations(first: 100) {
-    edges { node { id effectiveSiteProperties(site: $site) {
+    edges { node { repositoryId effectiveSiteProperties(site: $site) {
       contract { repositoryId } approvalRequired delegateApprovalManagement
       useExternalApprovalWebhook
     } } }
@@ -198,7 +198,7 @@ async def test_the_filter_agrees_with_effective_site_properties(
     what the filter selects, for each value seen and each flag, top level and descendants."""
     data = await graphql.data(EFFECTIVE, {"site": site})
     shown = {
-        edge["node"]["id"]: edge["node"]["effectiveSiteProperties"]
+        edge["node"]["repositoryId"]: edge["node"]["effectiveSiteProperties"]
         for edge in data["organizations"]["edges"]
     }
     ids = list(shown)
@@ -246,7 +246,7 @@ query Fan($first: Int!) {
       descendants(first: 10, filter: {effective: {site: "site2", hasContract: false}}) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        edges { cursor node { id name derivedType } }
+        edges { cursor node { repositoryId name derivedType } }
       }
     } }
   }
@@ -305,11 +305,11 @@ README_EXAMPLE = """
     descendants(first: 10,
                 filter: {maxDepth: 2, effective: {site: "siteUS", contractId: "100010"}}) {
       totalCount
-      edges { node { id name } }
+      edges { node { repositoryId name } }
     }
   }
   organizations(filter: {effective: {site: "site2", hasContract: false}}) {
-    edges { node { id } }
+    edges { node { repositoryId } }
   }
 }
 """
@@ -321,16 +321,16 @@ async def test_the_readme_example_answers_as_documented(graphql: GraphQL) -> Non
             "descendants": {
                 "totalCount": 2,
                 "edges": [
-                    {"node": {"id": "100002", "name": "Sample East"}},
-                    {"node": {"id": "100003", "name": "Sample East Purchasing"}},
+                    {"node": {"repositoryId": "100002", "name": "Sample East"}},
+                    {"node": {"repositoryId": "100003", "name": "Sample East Purchasing"}},
                 ],
             }
         },
         "organizations": {
             "edges": [
-                {"node": {"id": "100001"}},
-                {"node": {"id": "100002"}},
-                {"node": {"id": "100003"}},
+                {"node": {"repositoryId": "100001"}},
+                {"node": {"repositoryId": "100002"}},
+                {"node": {"repositoryId": "100003"}},
             ]
         },
     }
@@ -359,10 +359,10 @@ async def test_filter_text_postgresql_cannot_take_is_an_input_error(
     "query",
     [
         '{ organization(id: "100001") { descendants(first: 5, after: "b3JnOgA=") {'
-        " edges { node { id } } } } }",
+        " edges { node { repositoryId } } } } }",
         '{ organization(id: "100001") { childOrganizations(first: 5, after: "b3JnOgA=") {'
-        " edges { node { id } } } } }",
-        '{ organizations(first: 5, after: "b3JnOgA=") { edges { node { id } } } }',
+        " edges { node { repositoryId } } } } }",
+        '{ organizations(first: 5, after: "b3JnOgA=") { edges { node { repositoryId } } } }',
     ],
 )
 async def test_a_cursor_naming_text_with_nul_is_a_bad_cursor(graphql: GraphQL, query: str) -> None:

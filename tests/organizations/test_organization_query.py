@@ -3,7 +3,12 @@ ancestorOrganizations lists the ancestors from the root down to the direct paren
 
 from __future__ import annotations
 
+import pytest
+
 from graphql_client import GraphQL
+
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
 
 HIERARCHY = """
 query Hierarchy($id: ID!) {

@@ -9,6 +9,9 @@ import pytest
 
 from graphql_client import GraphQL
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 PAGE = """
 query Page($first: Int, $after: String, $filter: OrganizationFilter) {
   organizations(first: $first, after: $after, filter: $filter) {

@@ -11,6 +11,9 @@ import pytest
 
 from graphql_client import GraphQL
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 UPDATE = """
 mutation Update($id: ID!, $input: UpdateOrganizationInput!, $version: Int, $site: ID,
                 $dryRun: Boolean! = false) {

@@ -13,6 +13,9 @@ from graphql_client import GraphQL, address_input
 from orgql.core.requests.service import EMAIL_CHECK_MESSAGE
 from orgql.db import models
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 SUBMIT = """
 mutation Submit($input: SubmitOrganizationRequestInput!, $site: ID) {
   submitOrganizationRequest(input: $input, site: $site) {

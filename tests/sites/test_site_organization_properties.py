@@ -12,6 +12,9 @@ import pytest
 
 from graphql_client import GraphQL
 
+#: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
+pytestmark = pytest.mark.read_vendor_ids
+
 ROOT, EAST, PURCHASING = "100001", "100002", "100003"
 
 UPDATE = """

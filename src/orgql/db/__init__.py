@@ -7,6 +7,7 @@ index, whichever models the caller happens to use.
 
 from orgql.db import (
     access_models,
+    document_models,
     event_models,
     financial_models,
     history_models,
@@ -16,6 +17,7 @@ from orgql.db import (
 
 __all__ = [
     "access_models",
+    "document_models",
     "event_models",
     "financial_models",
     "history_models",

@@ -1,4 +1,5 @@
-"""Mounts the schema on Starlette: GraphiQL on GET from a browser, queries on POST."""
+"""Mounts the schema on Starlette: GraphiQL on GET from a browser, queries on GET
+(graphql.http_get) and POST, persisted documents (graphql.persisted)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,31 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.http.types import QueryParams
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from orgql import graphiql
 from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.body_limit import BODY_CUT_SHORT
-from orgql.graphql import request_body
+from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
+from orgql.graphql.persisted import (
+    DOCUMENT_ID_KEYS,
+    NOT_CACHEABLE,
+    PersistedDocuments,
+    Prepared,
+    move_document_id,
+)
 from orgql.graphql.schema import build_schema
 from orgql.loopback import is_local_request
 from orgql.settings import Settings
@@ -34,13 +46,21 @@ class RequestTimedOut(HTTPException):
 class OrgqlGraphQL(GraphQL[Context, None]):
     #: Upper bound of one request's execution (ORGQL_GRAPHQL_TIMEOUT_SECONDS).
     timeout_seconds: float = 15.0
+    #: Longest URL of a GET (ORGQL_GRAPHQL_GET_MAX_URL_BYTES).
+    max_url_bytes: int = 8192
+    persisted: PersistedDocuments
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            if request.method == "GET":
+                http_get.check_url(request, self.max_url_bytes)
+            response = await self.run(request)
+            if request.method == "GET":
+                response = http_get.finish(request, response)
         except HTTPException as error:
             # strawberry answers these in plain text; a GraphQL client expects JSON errors.
             response = http_error_response(error)
@@ -54,6 +74,9 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         """The POST body: JSON holding an operation or a batch of them, else a 400."""
         document = request_body.decode(data)
         request_body.check_document(document)
+        for operation in document if isinstance(document, list) else [document]:
+            if isinstance(operation, dict):  # always, once checked
+                move_document_id(operation)
         return document
 
     def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
@@ -62,6 +85,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         for name in ("variables", "extensions"):
             if parsed.get(name):
                 parsed[name] = request_body.decode(parsed[name])
+        move_document_id(parsed)
+        request_body.check_document(parsed)
         return parsed
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -93,6 +118,37 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
             ) from None
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        """One operation, its document found first if persisted (graphql.persisted)."""
+        request: Request = kwargs["request"]
+        data: GraphQLRequestData = kwargs["request_data"]
+        prepared = await self.persisted.prepare(request.state.sessionmaker, data)
+        if not isinstance(prepared, Prepared):
+            sub_response = kwargs["sub_response"]
+            sub_response.status_code = prepared.status
+            sub_response.headers["Cache-Control"] = NOT_CACHEABLE
+            error = GraphQLError(prepared.message, extensions={"code": prepared.code})
+            return ExecutionResult(data=None, errors=[error])
+        kwargs["request_data"] = prepared.data
+        try:
+            result = await super().execute_single(*args, **kwargs)
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                raise http_get.refuse_mutation(error.reason) from None
+            raise
+        if prepared.register is not None and getattr(result, "data", None) is not None:
+            query = prepared.data.query
+            assert query is not None
+            await self.persisted.register(request.state.sessionmaker, prepared.register, query)
+        return result
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # Not for a GET naming a persisted document without a query (strawberry's test
+        # looks at ``query`` alone).
+        params = request.query_params
+        named = any(params.get(key) for key in ("extensions", *DOCUMENT_ID_KEYS))
+        return not named and super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our page: scripts and styles from the gateway itself, the CDN only as a fallback.
@@ -132,14 +188,19 @@ def refused_by_limits(result: object) -> bool:
 def http_error_response(error: HTTPException) -> Response:
     """A transport-level refusal (timeout, too many batched operations, bad content type,
     malformed JSON) as a GraphQL error body with a code."""
+    headers: dict[str, str] = {}
     if isinstance(error, RequestTimedOut):
         code = "TIMEOUT"
+    elif isinstance(error, http_get.MutationOverGet):
+        code = "METHOD_NOT_ALLOWED"
+        headers["Allow"] = "POST"
     elif 400 <= error.status_code < 500:
         code = "BAD_REQUEST"
     else:
         code = "UNAVAILABLE"
     body = {"data": None, "errors": [{"message": error.reason, "extensions": {"code": code}}]}
-    headers = {"Retry-After": "5"} if error.status_code == 503 else None
+    if error.status_code == 503:
+        headers["Retry-After"] = "5"
     return Response(
         orjson.dumps(body),
         status_code=error.status_code,
@@ -179,7 +240,9 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
     app = OrgqlGraphQL(
         build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans),
         graphql_ide="graphiql" if limits.graphiql else None,
-        allow_queries_via_get=False,
+        allow_queries_via_get=True,
     )
     app.timeout_seconds = limits.timeout_seconds
+    app.max_url_bytes = settings.graphql_get_max_url_bytes
+    app.persisted = PersistedDocuments(settings)
     return app

@@ -15,6 +15,7 @@ from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
+from orgql.graphql.global_ids import MAX_NODES
 
 #: A list counted by the connection above it: the connection multiplies its whole
 #: selection by ``first`` already.
@@ -44,6 +45,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "ancestorOrganizations"): MAX_HIERARCHY_DEPTH - 1,
     ("Organization", "relativeRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationChange", "changes"): MAX_FIELD_CHANGES,
+    ("Query", "nodes"): MAX_NODES,  # refused beyond (graphql.node)
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,

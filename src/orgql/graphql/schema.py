@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -19,7 +19,9 @@ from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
 from orgql.graphql.execution.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.financial.operations import FinancialMutations
+from orgql.graphql.global_ids import ID_SCALAR, Node
 from orgql.graphql.limits import Limits, limit_extensions
+from orgql.graphql.node import NodeQueries
 from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organizations.updates import OrganizationUpdateMutations
 from orgql.graphql.requests.operations import (
@@ -31,7 +33,9 @@ from orgql.graphql.sites.operations import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
-Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries))
+Query = merge_types(
+    "Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries, NodeQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -101,9 +105,10 @@ def build_schema(
     executor = (
         (SqlPlanExecutor if sql_plans else CompiledExecutor) if compiled else BudgetedExecutor
     )
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
+        scalar_overrides={strawberry.ID: ID_SCALAR},
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
         execution_context_class=with_limit(executor, limits.max_cost),
         config=StrawberryConfig(
@@ -111,6 +116,21 @@ def build_schema(
             batching_config={"max_operations": limits.max_batch},
         ),
     )
+    _resolve_nodes_by_class(schema)
+    return schema
+
+
+def _resolve_nodes_by_class(schema: strawberry.Schema) -> None:
+    """Node's types without ``is_type_of``: strawberry gives one to every type implementing
+    an interface (an isinstance check graphql-core runs on every object completed), and the
+    compiled executor (graphql.execution.plan) leaves a type that has one to graphql-core.
+    Each Node type's objects are instances of its class, so Node's ``resolve_type`` (the
+    class's type name) is all an abstract field needs."""
+    for type_ in schema._schema.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and any(
+            interface.name == Node.__name__ for interface in type_.interfaces
+        ):
+            type_.is_type_of = None
 
 
 def default_schema() -> strawberry.Schema:

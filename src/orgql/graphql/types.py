@@ -15,6 +15,7 @@ from orgql.core.inheritance.fields import InheritedField
 from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
+from orgql.graphql.global_ids import Node
 
 
 @strawberry.type(description="A postal address.")
@@ -118,8 +119,7 @@ class RelativeRole:
 
 
 @strawberry.type(description="A contact (profile) that is a member of an organization.")
-class Profile:
-    id: strawberry.ID
+class Profile(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     first_name: str | None
     last_name: str | None
@@ -128,7 +128,6 @@ class Profile:
     @classmethod
     def from_row(cls, row: models.Profile) -> Profile:
         return cls(
-            id=strawberry.ID(row.id),
             repository_id=strawberry.ID(row.id),
             first_name=row.first_name,
             last_name=row.last_name,
@@ -142,8 +141,8 @@ class ShippingMethodRef:
 
 
 @strawberry.type(description="A storefront site.")
-class Site:
-    id: strawberry.ID
+class Site(Node):
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     name: str
     production_url: str | None = strawberry.field(name="productionURL")
     enabled: bool
@@ -153,7 +152,7 @@ class Site:
     @classmethod
     def from_row(cls, row: models.Site) -> Site:
         return cls(
-            id=strawberry.ID(row.id),
+            repository_id=strawberry.ID(row.id),
             name=row.name,
             production_url=row.production_url,
             enabled=row.enabled,

@@ -77,3 +77,15 @@ async def billing_addresses_by_organization(
             assert row.organization_id is not None
             result[row.organization_id].append(row)
     return result
+
+
+async def customer_accounts_by_id(
+    session: AsyncSession, ids: Iterable[str]
+) -> dict[str, financial_models.CustomerAccount]:
+    """Customer accounts by their ids (a refetch by global id), one statement."""
+    keys = distinct_keys(ids)
+    if not keys:
+        return {}
+    account = financial_models.CustomerAccount
+    rows = await session.scalars(select(account).where(account.id.in_(keys)))
+    return {row.id: row for row in rows}

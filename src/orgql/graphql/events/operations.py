@@ -19,6 +19,7 @@ from orgql.core.events.outbox import EventType
 from orgql.db.event_models import WebhookSubscription as SubscriptionRow
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.global_ids import Node
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import UserError
 
@@ -72,8 +73,8 @@ class WebhookDelivery:
     description="A webhook: change events of the listed types are POSTed to its URL, signed"
     " with its secret (shown once, when it is created)."
 )
-class WebhookSubscription:
-    id: strawberry.ID
+class WebhookSubscription(Node):
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     url: str
     event_types: list[str] = strawberry.field(description="Empty: every event type.")
     active: bool
@@ -95,14 +96,14 @@ class WebhookSubscription:
                     "first",
                 )
             )
-        key = (uuid.UUID(str(self.id)), status.value if status else None, first)
+        key = (uuid.UUID(str(self.repository_id)), status.value if status else None, first)
         views = await info.context.loaders.webhook_deliveries.load(key)
         return [WebhookDelivery.from_view(view) for view in views]
 
     @classmethod
     def from_row(cls, row: SubscriptionRow) -> WebhookSubscription:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            repository_id=strawberry.ID(str(row.id)),
             url=row.url,
             event_types=list(row.event_types),
             active=row.active,

@@ -32,7 +32,7 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
-from orgql.graphql import cursors
+from orgql.graphql import cursors, global_ids
 
 if TYPE_CHECKING:
     from orgql.graphql.execution.page_sql import Key
@@ -118,6 +118,7 @@ class Composer:
             "_ancestors": _ancestors,
             "_cursor": _cursor,
             "_float": _float,
+            "_global_id": _global_id,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]
@@ -184,6 +185,8 @@ class Composer:
                 pairs.append((key.name, repr(key.what)))
             elif key.kind == "column":
                 pairs.append((key.name, f"row[{self.column(key.what or '')}]"))
+            elif key.kind == "global_id":
+                pairs.append((key.name, "_global_id(row[0])"))
             elif key.kind == "derived":
                 derived = self.hierarchy = True
                 pairs.append((key.name, f"derived[{self._derived(key.what or '')}]"))
@@ -290,6 +293,10 @@ def _object(pairs: Any) -> str:
 
 def _cursor(row: Row) -> str:
     return cursors.organization_cursor(row[ID])
+
+
+def _global_id(organization_id: str) -> str:
+    return global_ids.encode("Organization", organization_id)
 
 
 def _float(value: Any) -> float | None:

@@ -49,7 +49,8 @@ class Key:
     """One key of a JSON object: ``kind`` says what its value is, ``what`` which one."""
 
     name: str
-    #: "const" (a string: __typename), "column", "derived", "derived_sources",
+    #: "const" (a string: __typename), "column", "global_id" (the organization's id),
+    #: "derived", "derived_sources",
     #: "derived_source", "parent", "ancestors",
     #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
     #: "page_info", "has_next", "end_cursor", "total".

@@ -32,7 +32,8 @@ from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, Fie
 log = logging.getLogger(__name__)
 
 
-_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS}
+#: Organization fields read from a column (``id`` is the global id: a "global_id" key).
+_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS - {"id"}}
 #: GraphQL field -> column, from the declaration of the inherited fields: the derived values
 #: answered as stored, the values in effect on a site (the contract apart), and the fields of
 #: the inheritedFrom objects (derived values and site values).
@@ -213,6 +214,8 @@ def _node(fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]) -> tuple[
             keys.append(typename)
         elif field.nodes[0].arguments and name != "effectiveSiteProperties":
             raise _Unsupported
+        elif name == "id":
+            keys.append(page_sql.Key(field.name, "global_id"))
         elif name in _ORGANIZATION:
             keys.append(page_sql.Key(field.name, "column", _ORGANIZATION[name]))
         elif name in _DERIVED:

@@ -14,6 +14,7 @@ from orgql.core.financial.source import FinancialSource
 from orgql.db import financial_models, models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
+from orgql.graphql.global_ids import Node
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import Address, UserError
 
@@ -50,8 +51,7 @@ class CustomerAccountAddress:
     description="A billing account of an organization, as last synced from the financial"
     " system of record (syncFinancialData)."
 )
-class CustomerAccount:
-    id: strawberry.ID
+class CustomerAccount(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     external_account_id: str = strawberry.field(
         description="The account's id in the financial system."
@@ -65,14 +65,15 @@ class CustomerAccount:
 
     @strawberry.field(description="The account's addresses, with their bill-to / ship-to uses.")
     async def addresses(self, info: Info) -> list[CustomerAccountAddress]:
-        views = await info.context.loaders.addresses_by_customer_account.load(str(self.id))
+        views = await info.context.loaders.addresses_by_customer_account.load(
+            str(self.repository_id)
+        )
         return [CustomerAccountAddress.from_view(view) for view in views or []]
 
     @classmethod
     def from_row(cls, row: financial_models.CustomerAccount) -> CustomerAccount:
         unit = row.business_unit_id
         return cls(
-            id=strawberry.ID(row.id),
             repository_id=strawberry.ID(row.id),
             external_account_id=row.external_account_id,
             account_number=row.account_number,

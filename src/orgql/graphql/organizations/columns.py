@@ -15,10 +15,11 @@ from strawberry.scalars import JSON
 from orgql.core.organizations.vocabularies import CustomerType, OrganizationType, spelled
 from orgql.db import models
 from orgql.graphql.context import Context
+from orgql.graphql.global_ids import ID_DESCRIPTION, Node, encode
 
 
 @strawberry.type
-class OrganizationColumns:
+class OrganizationColumns(Node):
     row: strawberry.Private[models.Organization]
     #: The row and its ancestors, nearest first, when read with the row (else loaded lazily).
     chain: strawberry.Private[list[models.Organization] | None]
@@ -32,9 +33,9 @@ class OrganizationColumns:
     #: core.access.checks.withheld); their own, derived and per-site fields answer null.
     withheld: strawberry.Private[frozenset[str]] = frozenset()
 
-    @strawberry.field
+    @strawberry.field(description=ID_DESCRIPTION)
     def id(self) -> strawberry.ID:
-        return strawberry.ID(self.row.id)
+        return encode("Organization", self.row.id)
 
     @strawberry.field(name="repositoryId")
     def repository_id(self) -> strawberry.ID:

@@ -15,6 +15,7 @@ from orgql.core.common.names import camel
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
 from orgql.graphql.context import Info
+from orgql.graphql.global_ids import Node
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.types import Profile, Site
 
@@ -29,8 +30,7 @@ strawberry.enum(
 
 
 @strawberry.type(description="A kind of address (Billing, Shipping, ...), reference data.")
-class AddressType:
-    id: strawberry.ID
+class AddressType(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     display_name: str | None = strawberry.field(
         description="Null if the address type no longer exists."
@@ -62,7 +62,6 @@ class DraftAddress:
         rows = await info.context.loaders.address_type_by_id.load_many(ids)
         return [
             AddressType(
-                id=strawberry.ID(type_id),
                 repository_id=strawberry.ID(type_id),
                 display_name=row.display_name if row is not None else None,
             )
@@ -137,9 +136,9 @@ class ProfileDraft:
 
 
 @strawberry.type(description="A self-registration request for a B2B account.")
-class OrganizationRequest:
+class OrganizationRequest(Node):
     row: strawberry.Private[request_models.OrganizationRequest]
-    id: strawberry.ID
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     name: str
     status: OrganizationRequestStatus
     requester_comments: str | None
@@ -177,7 +176,7 @@ class OrganizationRequest:
     def from_row(cls, row: request_models.OrganizationRequest) -> OrganizationRequest:
         return cls(
             row=row,
-            id=strawberry.ID(row.id),
+            repository_id=strawberry.ID(row.id),
             name=row.name,
             status=OrganizationRequestStatus(row.status),
             requester_comments=row.requester_comments,

@@ -1,0 +1,206 @@
+"""Persisted documents: Apollo's automatic persisted queries, and trusted documents.
+
+**Automatic persisted queries** (Apollo Client's ``createPersistedQueryLink``, version 1):
+an operation names its document by ``extensions.persistedQuery.sha256Hash`` (the lowercase
+hex SHA-256 of the text). With the hash alone, a registered document runs; an unknown one is
+answered ``PersistedQueryNotFound`` (code PERSISTED_QUERY_NOT_FOUND, HTTP 200, not cacheable),
+and the client sends the hash with the text: the hash must be the text's
+(PERSISTED_QUERY_HASH_MISMATCH, 400), the document runs, and once it has run (it parsed and
+validated) it is registered (graphql.persisted_store), unless longer than
+ORGQL_GRAPHQL_PERSISTED_MAX_BYTES. ORGQL_GRAPHQL_PERSISTED_QUERIES=false turns it off
+(PERSISTED_QUERY_NOT_SUPPORTED). The GraphQL-over-HTTP draft's ``documentId`` (in the body,
+the URL or the extensions; ``sha256:<hex>``) is read as the same hash.
+
+**Trusted documents** (ORGQL_GRAPHQL_TRUSTED_DOCUMENTS, a manifest file): only the documents a
+client was built with run. The manifest is the JSON object of ids to document texts that
+Relay's persisted output and GraphQL Code Generator's ``persisted-documents.json`` write, or
+Apollo's persisted query manifest (``{"format": "apollo-persisted-query-manifest", ...}``).
+An operation names its document by ``documentId`` (codegen, the GraphQL-over-HTTP draft),
+``doc_id`` (Relay's example network layer) or ``extensions.persistedQuery.sha256Hash``;
+a full text runs only if it is one of the manifest's. Anything else is refused with code
+PERSISTED_DOCUMENT_NOT_TRUSTED (400), and nothing is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from strawberry.http import GraphQLRequestData
+
+from orgql.graphql.persisted_store import DocumentStore
+from orgql.settings import Settings
+
+#: Names an operation may carry its document id under, at the top level of a body or URL.
+DOCUMENT_ID_KEYS = ("documentId", "doc_id")
+#: Longest document id read (a manifest's ids: hashes, possibly prefixed).
+MAX_DOCUMENT_ID_LENGTH = 200
+#: Most documents a trusted-documents manifest may list.
+MAX_MANIFEST_DOCUMENTS = 100_000
+#: The Cache-Control of a refusal, so that no cache keeps it (Apollo Server's).
+NOT_CACHEABLE = "private, no-cache, must-revalidate"
+
+logger = logging.getLogger("orgql.graphql")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_APOLLO_FORMAT = "apollo-persisted-query-manifest"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An operation refused before it runs: its error's message and code, the HTTP status."""
+
+    message: str
+    code: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The operation with its document; ``register``: the hash to keep the document under
+    once it has run."""
+
+    data: GraphQLRequestData
+    register: str | None = None
+
+
+def _refusal(message: str, code: str, status: int = 400) -> Refusal:
+    return Refusal(message, code, status)
+
+
+NOT_FOUND = _refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
+NOT_SUPPORTED = _refusal("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED", 200)
+HASH_MISMATCH = _refusal("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
+NOT_TRUSTED = _refusal(
+    "only the documents of the trusted-documents manifest run here: send a documentId of it",
+    "PERSISTED_DOCUMENT_NOT_TRUSTED",
+)
+
+
+def load_manifest(path: Path) -> dict[str, str]:
+    """The manifest's documents by id; a ValueError naming the problem if it is none."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"trusted documents manifest {path}: {error}") from None
+    if isinstance(raw, dict) and raw.get("format") == _APOLLO_FORMAT:
+        operations = raw.get("operations")
+        if raw.get("version") != 1 or not isinstance(operations, list):
+            raise ValueError(f"trusted documents manifest {path}: not an Apollo manifest v1")
+        raw = {op.get("id"): op.get("body") for op in operations if isinstance(op, dict)}
+    if not isinstance(raw, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in raw.items()
+    ):
+        raise ValueError(
+            f"trusted documents manifest {path}: not a JSON object of ids to document texts"
+        )
+    if len(raw) > MAX_MANIFEST_DOCUMENTS:
+        raise ValueError(
+            f"trusted documents manifest {path}: more than {MAX_MANIFEST_DOCUMENTS} documents"
+        )
+    return raw
+
+
+def move_document_id(operation: dict[str, Any]) -> None:
+    """A top-level ``documentId`` / ``doc_id`` of a body or URL, moved into the operation's
+    extensions (strawberry passes on only query, variables, operationName and extensions)."""
+    for key in DOCUMENT_ID_KEYS:
+        if key in operation:
+            value = operation.pop(key)
+            extensions = operation.get("extensions")
+            if extensions is None:
+                extensions = operation["extensions"] = {}
+            if isinstance(extensions, dict):
+                extensions.setdefault("documentId", value)
+
+
+class PersistedDocuments:
+    """The persisted-documents rules of one app (its settings and manifest)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.automatic = settings.graphql_persisted_queries
+        self.max_bytes = settings.graphql_persisted_max_bytes
+        self.store = DocumentStore(settings.graphql_persisted_max_documents)
+        path = settings.graphql_trusted_documents
+        self.trusted = load_manifest(path) if path is not None else None
+        self._trusted_texts = frozenset(self.trusted.values()) if self.trusted else frozenset()
+
+    async def prepare(self, sessionmaker: Any, data: GraphQLRequestData) -> Prepared | Refusal:
+        """The operation with its document found, or why it does not run."""
+        reference = _reference(data.extensions or {})
+        if isinstance(reference, Refusal):
+            return reference
+        if self.trusted is not None:
+            return self._trusted(data, reference)
+        if reference is None:
+            return Prepared(data)
+        if not self.automatic:
+            return NOT_SUPPORTED
+        sha256 = reference.removeprefix("sha256:")
+        if not _SHA256.fullmatch(sha256):
+            return NOT_FOUND  # a custom id: only a manifest knows those
+        if data.query is not None:
+            if hashlib.sha256(data.query.encode()).hexdigest() != sha256:
+                return HASH_MISMATCH
+            fits = len(data.query.encode()) <= self.max_bytes
+            return Prepared(data, register=sha256 if fits else None)
+        document = await self.store.find(sessionmaker, sha256)
+        if document is None:
+            return NOT_FOUND
+        return Prepared(replace(data, query=document))
+
+    async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
+        """Keep the document that just ran. A failure to keep it does not fail the answer
+        (the operation ran): it is logged, and the client's next hash-only request is
+        answered not found, then registers it again."""
+        try:
+            await self.store.register(sessionmaker, sha256, document)
+        except SQLAlchemyError as error:
+            logger.warning("persisted document %s not registered: %s", sha256, type(error).__name__)
+
+    def _trusted(self, data: GraphQLRequestData, reference: str | None) -> Prepared | Refusal:
+        assert self.trusted is not None
+        if reference is None:
+            return Prepared(data) if data.query in self._trusted_texts else NOT_TRUSTED
+        document = self.trusted.get(reference)
+        if document is None:  # a manifest keyed by bare hashes, asked with a prefix, or back
+            bare = reference.removeprefix("sha256:")
+            document = self.trusted.get(bare) or self.trusted.get(f"sha256:{bare}")
+        if document is None or (data.query is not None and data.query != document):
+            return NOT_TRUSTED
+        return Prepared(replace(data, query=document))
+
+
+def _reference(extensions: Mapping[str, Any]) -> str | Refusal | None:
+    """The document id an operation names (lowercase for a hash), None if none, or why
+    its persisted-query extension is malformed."""
+    persisted = extensions.get("persistedQuery")
+    if persisted is not None:
+        if not isinstance(persisted, dict):
+            return _refusal("extensions.persistedQuery must be an object", "BAD_REQUEST")
+        if persisted.get("version") != 1:
+            return _refusal(
+                "extensions.persistedQuery.version must be 1",
+                "PERSISTED_QUERY_VERSION_UNSUPPORTED",
+            )
+        sha256 = persisted.get("sha256Hash")
+        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256.lower()):
+            return _refusal(
+                "extensions.persistedQuery.sha256Hash must be a SHA-256 in hex", "BAD_REQUEST"
+            )
+        return sha256.lower()
+    document_id = extensions.get("documentId")
+    if document_id is None:
+        return None
+    if not isinstance(document_id, str) or not 0 < len(document_id) <= MAX_DOCUMENT_ID_LENGTH:
+        return _refusal(
+            f"documentId must be a string of 1 to {MAX_DOCUMENT_ID_LENGTH} characters",
+            "BAD_REQUEST",
+        )
+    return document_id
