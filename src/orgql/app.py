@@ -147,6 +147,7 @@ def _databases(settings: Settings, primary: AsyncEngine) -> Databases:
         max_lag_seconds=settings.replica_max_lag_seconds,
         wait_seconds=settings.replica_wait_seconds,
         check_interval_seconds=settings.replica_check_interval_seconds,
+        ask_timeout_seconds=settings.db_connect_timeout_seconds,
     )
 
 

@@ -62,6 +62,8 @@ class Replica:
     #: The WAL position it had replayed when last asked.
     replayed: int = 0
     lag_seconds: float | None = None
+    #: The question "how far have you replayed" in flight (Databases._asked).
+    asking: asyncio.Future[None] | None = field(default=None, repr=False)
 
 
 def replica_name(url: str) -> str:
@@ -78,6 +80,8 @@ class Databases:
     max_lag_seconds: float = 5.0
     wait_seconds: float = 0.5
     check_interval_seconds: float = 1.0
+    #: How long a replica may take to say how far it replayed (else it is down).
+    ask_timeout_seconds: float = 5.0
     #: Called with "primary" or "replica" for every statement sent (metrics).
     on_statement: Callable[[str], None] | None = None
     _next: int = 0
@@ -112,7 +116,8 @@ class Databases:
 
     async def reader(self, *, after: int | None = None) -> AsyncEngine:
         """The engine a read-only request reads from: a healthy replica (round robin) that
-        has replayed ``after`` when given, else the primary. Never raises for a replica."""
+        has replayed ``after`` when given, else the primary. Never raises for a replica, and
+        waits ``wait_seconds`` at most for one to replay ``after``."""
         candidates = [replica for replica in self._rotation() if replica.healthy]
         if not candidates:
             return self.primary
@@ -121,17 +126,26 @@ class Databases:
                 if await self._reachable(replica):
                     return replica.engine
             return self.primary
-        deadline = time.monotonic() + self.wait_seconds
+        for replica in candidates:
+            if replica.replayed >= after and await self._reachable(replica):
+                return replica.engine
+        try:
+            # However long a replica takes to answer (one that accepts TCP and says nothing).
+            async with asyncio.timeout(self.wait_seconds):
+                return await self._replaying(candidates, after)
+        except TimeoutError:
+            return self.primary
+
+    async def _replaying(self, candidates: list[Replica], after: int) -> AsyncEngine:
+        """Ask the candidates again and again until one has replayed ``after`` (reader
+        bounds the wait); the primary when none is left healthy."""
         while True:
+            await asyncio.gather(*(self._asked(replica) for replica in candidates))
             for replica in candidates:
-                if replica.replayed >= after and await self._reachable(replica):
-                    return replica.engine
-            for replica in candidates:
-                await self._ask(replica)
                 if replica.healthy and replica.replayed >= after:
                     return replica.engine
             candidates = [replica for replica in candidates if replica.healthy]
-            if not candidates or time.monotonic() + _POLL_SECONDS > deadline:
+            if not candidates:
                 return self.primary
             await asyncio.sleep(_POLL_SECONDS)
 
@@ -182,9 +196,10 @@ class Databases:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            asking = [replica.asking for replica in self.replicas if replica.asking]
+            for running in (task, *asking):
+                running.cancel()
+            await asyncio.gather(task, *asking, return_exceptions=True)
 
     async def _check_forever(self) -> None:
         while True:
@@ -203,11 +218,26 @@ class Databases:
             self._samples.append((time.monotonic(), parse_lsn(str(position))))
         except _FAILURES:
             pass  # the primary's own health is /readyz's business; lags stay as they were
-        await asyncio.gather(*(self._ask(replica) for replica in self.replicas))
+        await asyncio.gather(*(self._asked(replica) for replica in self.replicas))
+
+    async def _asked(self, replica: Replica) -> None:
+        """Ask ``replica`` how far it replayed, one question at a time: the requests waiting
+        for it and the health check share the one in flight (one connection, not one each)."""
+        if replica.asking is None:
+            task = asyncio.ensure_future(self._ask(replica))
+            replica.asking = task
+            task.add_done_callback(lambda _: setattr(replica, "asking", None))
+        # Shielded: a request that stops waiting does not cancel the others' question.
+        await asyncio.shield(replica.asking)
 
     async def _ask(self, replica: Replica) -> None:
         try:
-            async with replica.autocommit.connect() as connection:
+            # A replica that cannot say this much in a connection's time is down, however
+            # long a request's statements may take (ORGQL_DB_COMMAND_TIMEOUT_SECONDS).
+            async with (
+                asyncio.timeout(self.ask_timeout_seconds),
+                replica.autocommit.connect() as connection,
+            ):
                 row = (
                     await connection.execute(
                         text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
