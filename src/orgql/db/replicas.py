@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.settings import server_name
 
 logger = logging.getLogger("orgql.db.replicas")
 
@@ -66,9 +67,8 @@ class Replica:
     asking: asyncio.Future[None] | None = field(default=None, repr=False)
 
 
-def replica_name(url: str) -> str:
-    parsed = make_url(url)
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+#: host:port/database of a replica's URL (no user or password).
+replica_name = server_name
 
 
 @dataclass
