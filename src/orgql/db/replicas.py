@@ -171,7 +171,8 @@ class Databases:
 
     async def written(self) -> int | None:
         """After a commit on the primary: a WAL position at or past that commit (the
-        consistency token), or None when there are no replicas to be consistent with.
+        consistency token), or None when there are no replicas to be consistent with, or
+        when the primary cannot say (no connection free in time, gone a moment).
 
         ``pg_current_wal_insert_lsn`` and not ``pg_current_wal_lsn``: the latter is where
         WAL has been written to, which with ``synchronous_commit = off`` may still be short
@@ -179,8 +180,18 @@ class Databases:
         if not self.replicas:
             return None
         assert self._primary_autocommit is not None
-        async with self._primary_autocommit.connect() as connection:
-            value = await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        try:
+            async with self._primary_autocommit.connect() as connection:
+                value = await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        except _FAILURES as error:
+            # The write is committed: answered as done (an error would have it retried and
+            # made twice), without a token (its next reads may be a replica's, a little old).
+            logger.warning(
+                "a committed write's consistency token could not be read (%s): answered"
+                " without one",
+                type(error).__name__,
+            )
+            return None
         return parse_lsn(str(value))
 
     # ------------------------------------------------------------------ health
