@@ -67,10 +67,6 @@ class Replica:
     asking: asyncio.Future[None] | None = field(default=None, repr=False)
 
 
-#: host:port/database of a replica's URL (no user or password).
-replica_name = server_name
-
-
 @dataclass
 class Databases:
     """The primary and the replicas of one process; the health check runs in ``checking``."""
@@ -82,8 +78,6 @@ class Databases:
     check_interval_seconds: float = 1.0
     #: How long a replica may take to say how far it replayed (else it is down).
     ask_timeout_seconds: float = 5.0
-    #: Called with "primary" or "replica" for every statement sent (metrics).
-    on_statement: Callable[[str], None] | None = None
     _next: int = 0
     #: (monotonic time, the primary's WAL position then), newest last: how old a replica's
     #: replayed position is (its lag) without trusting either server's clock.
@@ -103,7 +97,6 @@ class Databases:
         """Call ``callback("primary" | "replica")`` for each statement sent (metrics)."""
         if not self.replicas:
             return  # one database: nothing to split
-        self.on_statement = callback
         engines = [(self.primary, "primary")] + [(r.engine, "replica") for r in self.replicas]
         for engine, role in engines:
 
@@ -306,7 +299,7 @@ def open_replicas(urls: Sequence[str], make: Callable[[str], AsyncEngine]) -> li
         engine = make(url)
         replicas.append(
             Replica(
-                replica_name(url), engine, engine.execution_options(isolation_level="AUTOCOMMIT")
+                server_name(url), engine, engine.execution_options(isolation_level="AUTOCOMMIT")
             )
         )
     return replicas
