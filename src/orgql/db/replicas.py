@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.settings import server_name
@@ -56,15 +57,22 @@ def format_lsn(lsn: int) -> str:
 class Replica:
     #: host:port/database, no user or password (log lines, metric labels).
     name: str
+    #: The requests' reads.
     engine: AsyncEngine
-    #: The same pool in autocommit: a query's statements without BEGIN and ROLLBACK.
-    autocommit: AsyncEngine
+    #: A pool of its own for the health check and the token polls: a replica whose request
+    #: pool is busy is still asked (and is busy, not down).
+    checks: AsyncEngine
     healthy: bool = False
     #: The WAL position it had replayed when last asked.
     replayed: int = 0
     lag_seconds: float | None = None
     #: The question "how far have you replayed" in flight (Databases._asked).
     asking: asyncio.Future[None] | None = field(default=None, repr=False)
+    #: ``checks`` in autocommit: the question without BEGIN and ROLLBACK.
+    asks: AsyncEngine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.asks = self.checks.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @dataclass
@@ -87,7 +95,8 @@ class Databases:
     def __post_init__(self) -> None:
         self._primary_autocommit = self.primary.execution_options(isolation_level="AUTOCOMMIT")
         for replica in self.replicas:
-            event.listen(replica.engine.sync_engine, "checkout", _refuse_closed)
+            for engine in (replica.engine, replica.checks):
+                event.listen(engine.sync_engine, "checkout", _refuse_closed)
 
     @property
     def has_replicas(self) -> bool:
@@ -156,6 +165,8 @@ class Databases:
         try:
             async with replica.engine.connect():
                 return True
+        except PoolTimeout:  # every connection busy with reads: busy, not down
+            return False
         except _FAILURES as error:
             self._down(replica, error)
             return False
@@ -186,6 +197,12 @@ class Databases:
             )
             return None
         return parse_lsn(str(value))
+
+    async def dispose(self) -> None:
+        """Close the replicas' pools (the primary's belongs to whoever made it)."""
+        for replica in self.replicas:
+            for engine in (replica.engine, replica.checks):
+                await engine.dispose()
 
     # ------------------------------------------------------------------ health
 
@@ -240,7 +257,7 @@ class Databases:
             # long a request's statements may take (ORGQL_DB_COMMAND_TIMEOUT_SECONDS).
             async with (
                 asyncio.timeout(self.ask_timeout_seconds),
-                replica.autocommit.connect() as connection,
+                replica.asks.connect() as connection,
             ):
                 row = (
                     await connection.execute(
@@ -293,13 +310,9 @@ def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError("the replica closed this connection")
 
 
-def open_replicas(urls: Sequence[str], make: Callable[[str], AsyncEngine]) -> list[Replica]:
-    replicas = []
-    for url in urls:
-        engine = make(url)
-        replicas.append(
-            Replica(
-                server_name(url), engine, engine.execution_options(isolation_level="AUTOCOMMIT")
-            )
-        )
-    return replicas
+def open_replicas(
+    urls: Sequence[str], make: Callable[[str, int | None], AsyncEngine]
+) -> list[Replica]:
+    """The replicas of ``urls``; ``make(url, pool_size)`` makes an engine (None: the
+    requests' pool size)."""
+    return [Replica(server_name(url), make(url, None), make(url, 1)) for url in urls]
