@@ -93,8 +93,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         finally:
             metrics.worker_stopped()
             database_watch.unwatch(active)
-            for replica in databases.replicas:
-                await replica.engine.dispose()
+            await databases.dispose()
             if owned:
                 await active.dispose()
                 logger.info("database pool closed")
@@ -127,10 +126,10 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     return app
 
 
-def _engine(settings: Settings, url: str) -> AsyncEngine:
+def _engine(settings: Settings, url: str, pool_size: int | None = None) -> AsyncEngine:
     return make_engine(
         url,
-        pool_size=settings.db_pool_size,
+        pool_size=pool_size or settings.db_pool_size,
         connect_timeout=settings.db_connect_timeout_seconds,
         command_timeout=settings.db_command_timeout_seconds,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -143,10 +142,11 @@ def _databases(settings: Settings, primary: AsyncEngine) -> Databases:
     """The primary and the replicas of ORGQL_DATABASE_REPLICA_URLS (docs/scaling.md)."""
     return Databases(
         primary,
-        open_replicas(settings.replica_urls, lambda url: _engine(settings, url)),
+        open_replicas(settings.replica_urls, lambda url, size: _engine(settings, url, size)),
         max_lag_seconds=settings.replica_max_lag_seconds,
         wait_seconds=settings.replica_wait_seconds,
         check_interval_seconds=settings.replica_check_interval_seconds,
+        ask_timeout_seconds=settings.db_connect_timeout_seconds,
     )
 
 

@@ -90,11 +90,12 @@ def worker_metrics(workers: int) -> Iterator[None]:
     """Several workers add their metrics up (prometheus_client's multiprocess mode): each
     writes its values under PROMETHEUS_MULTIPROC_DIR, emptied here first (values of an
     earlier run would count again). Unset, a temporary folder, removed at the end. Set
-    before the workers start: prometheus_client reads it once, when imported."""
-    if workers <= 1:
+    before the workers start: prometheus_client reads it once, when imported. Set by the
+    operator, it is used (and emptied) with one worker too: the app then sums its files."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if workers <= 1 and not configured:
         yield
         return
-    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="orgql-metrics-"))
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):

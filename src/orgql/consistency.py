@@ -37,6 +37,9 @@ class Consistency:
     after: int | None = None
     #: The request's last commit is at or before this WAL position.
     written: int | None = None
+    #: A read of this request waited for ``after`` in vain: its other reads (the next
+    #: operations of a batch) go to the primary at once, so the request waits once.
+    on_primary: bool = False
 
     def wrote(self, position: int | None) -> None:
         if position is not None:
@@ -71,9 +74,13 @@ async def reads_from(state: Any, *, writes: bool) -> AsyncEngine | None:
     database, or a request that writes: its reads see its writes), else what
     Databases.reader picks for the caller's token (a replica, or the primary)."""
     databases = _replicated(state)
-    if databases is None or writes:
+    consistency = consistency_of(state)
+    if databases is None or writes or consistency.on_primary:
         return None
-    return await databases.reader(after=consistency_of(state).after)
+    engine = await databases.reader(after=consistency.after)
+    if consistency.after is not None and engine is databases.primary:
+        consistency.on_primary = True
+    return engine
 
 
 async def committed(state: Any) -> None:

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 def default_data_dir() -> Path:
@@ -22,11 +24,27 @@ def to_asyncpg_url(url: str) -> str:
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
-    raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    # Its scheme only: the rest may hold a password (and the refusal is printed at start).
+    scheme = url.split("://", 1)[0][:20] if "://" in url else "none"
+    raise ValueError(f"not a PostgreSQL URL (scheme {scheme!r}, expected postgresql://)")
+
+
+def server_name(url: str) -> str:
+    """``host:port/database`` of a PostgreSQL URL, no user or password (log lines, metric
+    labels, telling two URLs of one server apart); ValueError for a URL that has none."""
+    try:
+        parsed = make_url(url)
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise ValueError("a PostgreSQL URL that cannot be read (is its port a number?)") from None
+    return f"{parsed.host or 'localhost'}:{port or 5432}/{parsed.database or ''}"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ORGQL_", extra="ignore")
+    # hide_input_in_errors: a refused URL's password is not printed with the refusal.
+    model_config = SettingsConfigDict(
+        env_prefix="ORGQL_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -302,7 +320,27 @@ class Settings(BaseSettings):
     @field_validator("database_replica_urls")
     @classmethod
     def _check_replica_urls(cls, value: str) -> str:
-        return ",".join(to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip())
+        urls = [to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip()]
+        for url in urls:
+            server_name(url)  # readable now, not at the app's start
+        return ",".join(urls)
+
+    @model_validator(mode="after")
+    def _distinct_servers(self) -> Settings:
+        """Each replica once, and never the primary: a server named twice would take twice
+        the reads, and a primary is not replaying (docs/scaling.md)."""
+        primary = server_name(self.database_url) if self.database_url else None
+        seen: set[str] = set()
+        for name in map(server_name, self.replica_urls):
+            if name == primary:
+                raise ValueError(
+                    f"ORGQL_DATABASE_REPLICA_URLS names the primary {name}"
+                    " (ORGQL_DATABASE_URL) as a replica"
+                )
+            if name in seen:
+                raise ValueError(f"ORGQL_DATABASE_REPLICA_URLS names {name} twice")
+            seen.add(name)
+        return self
 
     @property
     def replica_urls(self) -> list[str]:

@@ -56,7 +56,10 @@ async def primary(cluster: Cluster) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="module")
 async def replica(cluster: Cluster) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(cluster.replica_url, isolation_level="AUTOCOMMIT", pool_size=1)
+    # pre_ping: a test restarts the replica, closing the pooled connection under the next test.
+    engine = create_async_engine(
+        cluster.replica_url, isolation_level="AUTOCOMMIT", pool_size=1, pool_pre_ping=True
+    )
     yield engine
     await engine.dispose()
 

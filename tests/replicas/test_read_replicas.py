@@ -188,3 +188,23 @@ async def test_a_stopped_replica_falls_back_to_the_primary_without_an_error(
     assert (await graphql(replica_client, NAME)).status_code == 200
     assert databases.replicas[0].healthy is True
     assert reads_organizations(logs.new("replica"))
+
+
+async def test_a_replayed_answer_carries_a_token_that_sees_the_write(
+    cluster: Cluster, replica_client: httpx.AsyncClient, replica: AsyncEngine
+) -> None:
+    """A retry with the same Idempotency-Key (the first answer was lost) is answered from
+    the key's store: its token must still lead the caller's next read to the write."""
+    async with replica.connect() as connection:
+        await connection.execute(text("SELECT pg_wal_replay_pause()"))
+    key = {"Idempotency-Key": "replayed-token-test"}
+    body = {"name": "Kept by its key"}
+    first = await replica_client.put(ORGANIZATION, json=body, headers=key)
+    retry = await replica_client.put(ORGANIZATION, json=body, headers=key)
+
+    assert first.status_code == retry.status_code == 200, retry.text
+    assert retry.headers["idempotency-replayed"] == "true"
+    token = retry.headers[HEADER]
+    assert parse_lsn(token) >= parse_lsn(first.headers[HEADER])
+    read = await replica_client.get(ORGANIZATION, headers={HEADER: token})
+    assert read.json()["name"] == "Kept by its key"

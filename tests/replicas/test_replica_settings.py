@@ -55,3 +55,33 @@ def test_anything_else_is_not_a_log_sequence_number(text: str) -> None:
 
 def test_positions_compare_as_numbers() -> None:
     assert parse_lsn("1/0") > parse_lsn("0/FFFFFFFF") > parse_lsn("0/16B3748")
+
+
+@pytest.mark.parametrize(
+    "urls",
+    [
+        "postgresql://r1/orgql,postgres://other@r1:5432/orgql",  # the same server twice
+        "postgresql://127.0.0.1:5432/orgql",  # the primary itself
+        "postgresql://127.0.0.1/orgql",  # the primary itself, on the default port
+    ],
+)
+def test_a_replica_named_twice_or_the_primary_as_a_replica_is_refused(urls: str) -> None:
+    with pytest.raises(ValidationError, match="ORGQL_DATABASE_REPLICA_URLS names"):
+        Settings(database_url="postgresql://u@127.0.0.1:5432/orgql", database_replica_urls=urls)
+
+
+def test_a_replica_url_with_a_port_that_is_not_a_number_is_refused_at_once() -> None:
+    """Refused by the settings, not by the app's start with a traceback."""
+    with pytest.raises(ValidationError, match="port"):
+        Settings(database_replica_urls="postgresql://r1:5432/orgql,postgresql://r2:fivefour/o")
+
+
+@pytest.mark.parametrize(
+    "field", ["database_url", "database_replica_urls"], ids=["primary", "replica"]
+)
+def test_a_refused_url_does_not_show_its_password(field: str) -> None:
+    with pytest.raises(ValidationError) as refusal:
+        Settings(**{field: "mysql://admin:hunter2@r2/orgql"})
+
+    assert "hunter2" not in str(refusal.value)
+    assert "not a PostgreSQL URL" in str(refusal.value)

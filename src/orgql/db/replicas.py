@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.settings import server_name
 
 logger = logging.getLogger("orgql.db.replicas")
 
@@ -55,18 +57,22 @@ def format_lsn(lsn: int) -> str:
 class Replica:
     #: host:port/database, no user or password (log lines, metric labels).
     name: str
+    #: The requests' reads.
     engine: AsyncEngine
-    #: The same pool in autocommit: a query's statements without BEGIN and ROLLBACK.
-    autocommit: AsyncEngine
+    #: A pool of its own for the health check and the token polls: a replica whose request
+    #: pool is busy is still asked (and is busy, not down).
+    checks: AsyncEngine
     healthy: bool = False
     #: The WAL position it had replayed when last asked.
     replayed: int = 0
     lag_seconds: float | None = None
+    #: The question "how far have you replayed" in flight (Databases._asked).
+    asking: asyncio.Future[None] | None = field(default=None, repr=False)
+    #: ``checks`` in autocommit: the question without BEGIN and ROLLBACK.
+    asks: AsyncEngine = field(init=False, repr=False)
 
-
-def replica_name(url: str) -> str:
-    parsed = make_url(url)
-    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+    def __post_init__(self) -> None:
+        self.asks = self.checks.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @dataclass
@@ -78,8 +84,8 @@ class Databases:
     max_lag_seconds: float = 5.0
     wait_seconds: float = 0.5
     check_interval_seconds: float = 1.0
-    #: Called with "primary" or "replica" for every statement sent (metrics).
-    on_statement: Callable[[str], None] | None = None
+    #: How long a replica may take to say how far it replayed (else it is down).
+    ask_timeout_seconds: float = 5.0
     _next: int = 0
     #: (monotonic time, the primary's WAL position then), newest last: how old a replica's
     #: replayed position is (its lag) without trusting either server's clock.
@@ -89,7 +95,8 @@ class Databases:
     def __post_init__(self) -> None:
         self._primary_autocommit = self.primary.execution_options(isolation_level="AUTOCOMMIT")
         for replica in self.replicas:
-            event.listen(replica.engine.sync_engine, "checkout", _refuse_closed)
+            for engine in (replica.engine, replica.checks):
+                event.listen(engine.sync_engine, "checkout", _refuse_closed)
 
     @property
     def has_replicas(self) -> bool:
@@ -99,7 +106,6 @@ class Databases:
         """Call ``callback("primary" | "replica")`` for each statement sent (metrics)."""
         if not self.replicas:
             return  # one database: nothing to split
-        self.on_statement = callback
         engines = [(self.primary, "primary")] + [(r.engine, "replica") for r in self.replicas]
         for engine, role in engines:
 
@@ -112,7 +118,8 @@ class Databases:
 
     async def reader(self, *, after: int | None = None) -> AsyncEngine:
         """The engine a read-only request reads from: a healthy replica (round robin) that
-        has replayed ``after`` when given, else the primary. Never raises for a replica."""
+        has replayed ``after`` when given, else the primary. Never raises for a replica, and
+        waits ``wait_seconds`` at most for one to replay ``after``."""
         candidates = [replica for replica in self._rotation() if replica.healthy]
         if not candidates:
             return self.primary
@@ -121,17 +128,26 @@ class Databases:
                 if await self._reachable(replica):
                     return replica.engine
             return self.primary
-        deadline = time.monotonic() + self.wait_seconds
+        for replica in candidates:
+            if replica.replayed >= after and await self._reachable(replica):
+                return replica.engine
+        try:
+            # However long a replica takes to answer (one that accepts TCP and says nothing).
+            async with asyncio.timeout(self.wait_seconds):
+                return await self._replaying(candidates, after)
+        except TimeoutError:
+            return self.primary
+
+    async def _replaying(self, candidates: list[Replica], after: int) -> AsyncEngine:
+        """Ask the candidates again and again until one has replayed ``after`` (reader
+        bounds the wait); the primary when none is left healthy."""
         while True:
+            await asyncio.gather(*(self._asked(replica) for replica in candidates))
             for replica in candidates:
-                if replica.replayed >= after and await self._reachable(replica):
-                    return replica.engine
-            for replica in candidates:
-                await self._ask(replica)
                 if replica.healthy and replica.replayed >= after:
                     return replica.engine
             candidates = [replica for replica in candidates if replica.healthy]
-            if not candidates or time.monotonic() + _POLL_SECONDS > deadline:
+            if not candidates:
                 return self.primary
             await asyncio.sleep(_POLL_SECONDS)
 
@@ -149,6 +165,8 @@ class Databases:
         try:
             async with replica.engine.connect():
                 return True
+        except PoolTimeout:  # every connection busy with reads: busy, not down
+            return False
         except _FAILURES as error:
             self._down(replica, error)
             return False
@@ -157,7 +175,8 @@ class Databases:
 
     async def written(self) -> int | None:
         """After a commit on the primary: a WAL position at or past that commit (the
-        consistency token), or None when there are no replicas to be consistent with.
+        consistency token), or None when there are no replicas to be consistent with, or
+        when the primary cannot say (no connection free in time, gone a moment).
 
         ``pg_current_wal_insert_lsn`` and not ``pg_current_wal_lsn``: the latter is where
         WAL has been written to, which with ``synchronous_commit = off`` may still be short
@@ -165,9 +184,25 @@ class Databases:
         if not self.replicas:
             return None
         assert self._primary_autocommit is not None
-        async with self._primary_autocommit.connect() as connection:
-            value = await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        try:
+            async with self._primary_autocommit.connect() as connection:
+                value = await connection.scalar(text("SELECT pg_current_wal_insert_lsn()::text"))
+        except _FAILURES as error:
+            # The write is committed: answered as done (an error would have it retried and
+            # made twice), without a token (its next reads may be a replica's, a little old).
+            logger.warning(
+                "a committed write's consistency token could not be read (%s): answered"
+                " without one",
+                type(error).__name__,
+            )
+            return None
         return parse_lsn(str(value))
+
+    async def dispose(self) -> None:
+        """Close the replicas' pools (the primary's belongs to whoever made it)."""
+        for replica in self.replicas:
+            for engine in (replica.engine, replica.checks):
+                await engine.dispose()
 
     # ------------------------------------------------------------------ health
 
@@ -182,9 +217,10 @@ class Databases:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            asking = [replica.asking for replica in self.replicas if replica.asking]
+            for running in (task, *asking):
+                running.cancel()
+            await asyncio.gather(task, *asking, return_exceptions=True)
 
     async def _check_forever(self) -> None:
         while True:
@@ -203,11 +239,26 @@ class Databases:
             self._samples.append((time.monotonic(), parse_lsn(str(position))))
         except _FAILURES:
             pass  # the primary's own health is /readyz's business; lags stay as they were
-        await asyncio.gather(*(self._ask(replica) for replica in self.replicas))
+        await asyncio.gather(*(self._asked(replica) for replica in self.replicas))
+
+    async def _asked(self, replica: Replica) -> None:
+        """Ask ``replica`` how far it replayed, one question at a time: the requests waiting
+        for it and the health check share the one in flight (one connection, not one each)."""
+        if replica.asking is None:
+            task = asyncio.ensure_future(self._ask(replica))
+            replica.asking = task
+            task.add_done_callback(lambda _: setattr(replica, "asking", None))
+        # Shielded: a request that stops waiting does not cancel the others' question.
+        await asyncio.shield(replica.asking)
 
     async def _ask(self, replica: Replica) -> None:
         try:
-            async with replica.autocommit.connect() as connection:
+            # A replica that cannot say this much in a connection's time is down, however
+            # long a request's statements may take (ORGQL_DB_COMMAND_TIMEOUT_SECONDS).
+            async with (
+                asyncio.timeout(self.ask_timeout_seconds),
+                replica.asks.connect() as connection,
+            ):
                 row = (
                     await connection.execute(
                         text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
@@ -259,13 +310,9 @@ def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError("the replica closed this connection")
 
 
-def open_replicas(urls: Sequence[str], make: Callable[[str], AsyncEngine]) -> list[Replica]:
-    replicas = []
-    for url in urls:
-        engine = make(url)
-        replicas.append(
-            Replica(
-                replica_name(url), engine, engine.execution_options(isolation_level="AUTOCOMMIT")
-            )
-        )
-    return replicas
+def open_replicas(
+    urls: Sequence[str], make: Callable[[str, int | None], AsyncEngine]
+) -> list[Replica]:
+    """The replicas of ``urls``; ``make(url, pool_size)`` makes an engine (None: the
+    requests' pool size)."""
+    return [Replica(server_name(url), make(url, None), make(url, 1)) for url in urls]

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, State
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.auth.asgi import PRINCIPAL
 from orgql.auth.endpoints import TOKEN_URL_PATHS
 from orgql.body_limit import BODY_CUT_SHORT
+from orgql.consistency import committed
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
@@ -117,6 +118,11 @@ class Idempotency:
             logger.warning("an Idempotency-Key could not be claimed: %s", type(error).__name__)
             refusal = Refusal(503, "the Idempotency-Key could not be claimed; retry later")
         if refusal is not None:
+            if _tells_of_a_commit(refusal):
+                # The first run committed: the answer carries a consistency token at or past
+                # its commit (the first answer's token went with it), so that the caller's
+                # next read sees the change on a replica too (docs/scaling.md).
+                await committed(State(scope["state"]))
             await refusal(scope, receive, send)
             return
         try:
@@ -219,6 +225,11 @@ def _request_hash(scope: Scope, body: bytes) -> str:
         digest.update(part.encode("utf-8", "replace") + b"\0")
     digest.update(body)
     return digest.hexdigest()
+
+
+def _tells_of_a_commit(answer: ASGIApp) -> bool:
+    """The first run's answer again, or the 410 saying its changes were made."""
+    return isinstance(answer, Response) or (isinstance(answer, Refusal) and answer.status == 410)
 
 
 def _answer_again(first: IdempotencyKey, running: bool, request_hash: str) -> ASGIApp:
