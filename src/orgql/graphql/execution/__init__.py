@@ -29,6 +29,10 @@ The compiled executor answers in the first of these that applies:
    values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
    graphql-core would.
 
+Which path answered, and why not a faster one when it fell back, is told to the request's
+observation (``paths``): the access log line's ``execution_path`` and ``fallback_reason``,
+and the ``path`` and ``fallback_reason`` labels of ``orgql_requests``.
+
 The answer budget (``answer_budget``: at most ORGQL_GRAPHQL_MAX_COST fields per answer,
 ``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 spends
 none: the only list it composes, ``ancestorOrganizations``, is bounded by the core.

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from orgql.graphql.execution import paths
 
 #: The error's ``extensions.code``.
 CODE = "ANSWER_TOO_LARGE"
@@ -66,6 +68,15 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self.answer_budget = AnswerBudget(self.answer_limit)
 
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        paths.note(paths.RESOLVERS, self.resolvers_reason())
+        return super().execute_operation(serially)
+
+    def resolvers_reason(self) -> str:
+        """Why graphql-core's executor answers (paths.REASONS): here, because the compiled
+        executor is off; the compiled executor says why it passed the operation on."""
+        return operation_reason(self.operation.operation) or "compiled_executor_off"
+
     def execute_fields(
         self,
         parent_type: Any,
@@ -78,6 +89,15 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
+
+
+def operation_reason(operation: OperationType) -> str | None:
+    """The reason of an operation that never runs on a plan, by its kind."""
+    if operation == OperationType.MUTATION:
+        return "mutation"
+    if operation == OperationType.SUBSCRIPTION:
+        return "subscription"
+    return None
 
 
 def with_limit(executor: type[BudgetedExecutor], limit: int) -> type[BudgetedExecutor]:

@@ -59,22 +59,24 @@ class SqlPlan:
     #: Site parameters and the effectiveSiteProperties field each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
 
-    def parameters(self, executor: Any) -> dict[str, Any] | None:
-        """The statement's parameters for this request, or None when the compiled plan must
-        answer (not an admin, arguments the resolvers would refuse)."""
+    def parameters(self, executor: Any) -> dict[str, Any] | str:
+        """The statement's parameters for this request, or why the compiled plan must answer
+        (graphql.execution.paths.REASONS: not an admin, arguments the resolvers refuse)."""
         context = executor.context_value
         principal = getattr(context, "principal", None)
         if principal is None or not principal.is_admin:
-            return None
+            return "caller"
         arguments = self._arguments(executor, self.root)
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= size <= MAX_PAGE_SIZE or arguments.get("filter") is not None:
-            return None
+        if arguments.get("filter") is not None:
+            return "selection"
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            return "arguments"
         after = arguments.get("after")
         after_id = repository.decode_cursor(after) if after is not None else None
         if after is not None and after_id is None:
-            return None
+            return "arguments"
         sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
             site = self._arguments(executor, field).get("site")
@@ -93,8 +95,9 @@ class SqlPlan:
             executor.hide_suggestions,
         )
 
-    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | None:
-        """The response's data, or None when the compiled plan must answer instead."""
+    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | str:
+        """The response's data, or why the compiled plan must answer instead
+        (graphql.execution.paths.REASONS)."""
 
         async def execute(session: Any) -> dict[str, Any] | None:
             connection = await session.connection()
@@ -104,28 +107,29 @@ class SqlPlan:
             answer = await context.run(execute)
         except Exception:  # the compiled plan answers, or reports the failure as it does
             log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
-            return None
+            return "statement_failed"
         if answer is None:  # a site it names does not exist
-            return None
+            return "unknown_site"
         return {self.key: answer}
 
 
-def sql_plan(plan: Plan) -> SqlPlan | None:
-    """The SQL plan of a compiled plan, or None when it has to run as compiled."""
+def sql_plan(plan: Plan) -> SqlPlan | str:
+    """The SQL plan of a compiled plan, or why it has to run as compiled
+    (graphql.execution.paths.REASONS)."""
     if len(plan.root) != 1:
-        return None
+        return "root_fields"
     root = plan.root[0]
     if root.parent_type is not plan.root_type or root.definition is not _field(
         plan.root_type, "organizations"
     ):
-        return None
+        return "root_fields"
     if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
-        return None
+        return "selection"
     sites: list[tuple[str, FieldPlan]] = []
     try:
         page = page_sql.PagePlan(_connection(_object(root.completion), sites))
     except (_Unsupported, ValueError):
-        return None
+        return "selection"
     return SqlPlan(key=root.name, root=root, page=page, sites=tuple(sites))
 
 
