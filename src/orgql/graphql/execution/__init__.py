@@ -20,11 +20,12 @@ The compiled executor answers in the first of these that applies:
 2. **SQL page plan** (``sql_plans``, ``page_sql``, ``page_compose``; SqlPlanExecutor only): the
    query's only root field is ``organizations`` without ``filter``, its selection stays
    within what ``sql_plans.sql_plan`` translates, and at this request the caller is an admin,
-   the page size and cursor are ones the resolver accepts, every site named exists and the
-   statement succeeds. The page is read in one statement (two with ``totalCount``) and its
-   answer composed without resolvers.
+   or a shopper whose selection asks the ancestors only for id and name (the page narrowed to
+   their memberships in the statement), the page size and cursor are ones the resolver
+   accepts, every site named exists and the statement succeeds. The page is read in one
+   statement (two with ``totalCount``) and its answer composed without resolvers.
 3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
-   SQL page plan declined at run time (a caller not an admin, a bad cursor or page size, an
+   SQL page plan declined at run time (an anonymous caller, a bad cursor or page size, an
    unknown site, a failed statement): the plan, compiled once per document and directive
    values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
    graphql-core would.

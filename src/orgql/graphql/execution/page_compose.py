@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
+from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.common import cursors
 from orgql.core.inheritance.rules import DERIVED_COLUMNS
 from orgql.core.organizations.views import SITE_COLUMNS
@@ -94,6 +95,9 @@ class PageRows:
     contracts: dict[str, Row]
     #: Ancestors already composed, by (selection, organization id).
     composed: dict[tuple[int, str], Any] = field(default_factory=dict)
+    #: A shopper's page: of an inactive organization, the values WITHHELD_WHEN_INACTIVE
+    #: answer null (core.access.checks: own, derived and in effect, with no source).
+    withholding: bool = False
 
 
 class Composer:
@@ -122,6 +126,7 @@ class Composer:
             "_ancestors": _ancestors,
             "_cursor": _cursor,
             "_float": _float,
+            "_withhold": _withhold,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]
@@ -187,10 +192,12 @@ class Composer:
             if key.kind == "const":
                 pairs.append((key.name, repr(key.what)))
             elif key.kind == "column":
-                pairs.append((key.name, f"row[{self.column(key.what or '')}]"))
+                value = f"row[{self.column(key.what or '')}]"
+                pairs.append((key.name, self._withheld(key.what, value)))
             elif key.kind == "derived":
                 derived = self.hierarchy = True
-                pairs.append((key.name, f"derived[{self._derived(key.what or '')}]"))
+                value = f"derived[{self._derived(key.what or '')}]"
+                pairs.append((key.name, self._withheld(key.what, value)))
             elif key.kind in ("parent", "ancestors"):
                 self.hierarchy = True
                 node = self._node(key.keys)
@@ -233,12 +240,27 @@ class Composer:
             "values, owners = site[row[0]]",
         ]
         if contract:
+            self._site("contract_id")
+        withheld = tuple(i for i, c in enumerate(self.site_columns) if c in WITHHELD_WHEN_INACTIVE)
+        if withheld:
+            lines += [
+                f"if read.withholding and not row[{self.column('active')}]:",
+                f"    values, owners = _withhold(values, owners, {withheld!r})",
+            ]
+        if contract:
             at = self._site("contract_id")
             self._contract("id")
             lines.append(
                 f"contract = None if values[{at}] is None else read.contracts.get(values[{at}])"
             )
         return self._function("effective", "row, read", [*lines, f"return {_object(pairs)}"])
+
+    def _withheld(self, column: str | None, value: str) -> str:
+        """``value``, or null on a shopper's page for an inactive organization when
+        ``column`` is withheld from them (PageRows.withholding)."""
+        if column not in WITHHELD_WHEN_INACTIVE:
+            return value
+        return f"(None if read.withholding and not row[{self.column('active')}] else {value})"
 
     def _contract_key(self, key: Key) -> tuple[str, str]:
         if key.kind == "const":
@@ -288,6 +310,15 @@ def _cursor(row: Row) -> str:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _withhold(values: list[Any], owners: list[Any], positions: tuple[int, ...]) -> Any:
+    """Copies of effective values and their sources with those at ``positions`` unset (the
+    lists are shared between organizations: read-only)."""
+    values, owners = list(values), list(owners)
+    for position in positions:
+        values[position] = owners[position] = None
+    return values, owners
 
 
 def _parent(row: Row, read: PageRows, compose: Any, selection: int) -> Any:

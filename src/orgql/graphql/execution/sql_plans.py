@@ -7,10 +7,16 @@ stays within the connection, plain and derived columns, ``parentOrganization``,
 ``ancestorOrganizations`` and ``effectiveSiteProperties`` (values, contract, sources) is
 translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
 ``totalCount``) and the functions composing the answer from its rows. At each request, for
-an admin only (a shopper's page is narrowed, and its ancestors made breadcrumbs, by the core),
-the arguments are checked as the resolvers check them; anything else (a bad cursor or page
-size, an unknown site, a statement failure) runs the compiled plan instead, which answers
-or reports it as before.
+an admin or a shopper, the arguments are checked as the resolvers check them; anything else
+(an anonymous caller, a bad cursor or page size, an unknown site, a statement failure) runs
+the compiled plan instead, which answers or reports it as before (graphql.execution.paths
+says which and why).
+
+A shopper's page is narrowed to their memberships inside the statement (the core's rule,
+``repository.memberships``), an inactive account answered without the values withheld from
+its shoppers (``core.access.checks``), as the resolvers answer it; a selection asking the
+ancestors for more than their id and name (which the resolvers refuse a shopper, FORBIDDEN)
+is answered by the compiled plan.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 
 from graphql.execution.values import get_argument_values
 
+from orgql.core.access import checks as access
 from orgql.core.common.names import camel
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.organizations import repository
@@ -58,14 +65,25 @@ class SqlPlan:
     page: page_sql.PagePlan
     #: Site parameters and the effectiveSiteProperties field each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
+    #: Whether a shopper's page reads as an admin's (narrowed to their memberships): the
+    #: ancestors (parentOrganization, ancestorOrganizations) asked only for what a shopper
+    #: sees of them, id and name (core.access.checks, BREADCRUMB); else the resolvers
+    #: answer the FORBIDDEN errors of the other fields.
+    for_shoppers: bool
 
     def parameters(self, executor: Any) -> dict[str, Any] | str:
         """The statement's parameters for this request, or why the compiled plan must answer
         (graphql.execution.paths.REASONS: not an admin, arguments the resolvers refuse)."""
         context = executor.context_value
         principal = getattr(context, "principal", None)
-        if principal is None or not principal.is_admin:
+        if principal is None or not (principal.is_admin or principal.is_shopper):
             return "caller"
+        member = None
+        if not principal.is_admin:
+            if not self.for_shoppers:
+                return "breadcrumbs"
+            scoped = access.scoped_filter(principal, repository.OrganizationFilter())
+            member = scoped.member_profile_id
         arguments = self._arguments(executor, self.root)
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
@@ -81,7 +99,7 @@ class SqlPlan:
         for parameter, field in self.sites:
             site = self._arguments(executor, field).get("site")
             sites[parameter] = str(site) if site is not None else context.site_header
-        return {"first": size, "after": after_id, "sites": sites}
+        return {"first": size, "after": after_id, "sites": sites, "member": member}
 
     @staticmethod
     def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
@@ -127,10 +145,32 @@ def sql_plan(plan: Plan) -> SqlPlan | str:
         return "selection"
     sites: list[tuple[str, FieldPlan]] = []
     try:
-        page = page_sql.PagePlan(_connection(_object(root.completion), sites))
+        keys = _connection(_object(root.completion), sites)
+        page = page_sql.PagePlan(keys)
     except (_Unsupported, ValueError):
         return "selection"
-    return SqlPlan(key=root.name, root=root, page=page, sites=tuple(sites))
+    return SqlPlan(
+        key=root.name, root=root, page=page, sites=tuple(sites), for_shoppers=_breadcrumbs(keys)
+    )
+
+
+#: What a shopper sees of an ancestor of their accounts (graphql.organizations.breadcrumbs).
+_BREADCRUMB = frozenset({"id", "name"})
+
+
+def _breadcrumbs(keys: tuple[page_sql.Key, ...], above: bool = False) -> bool:
+    """Whether every ancestor in ``keys`` is asked only for its id and name."""
+    for key in keys:
+        if key.kind in ("parent", "ancestors"):
+            # A breadcrumb's own ancestors are FORBIDDEN, a member ancestor's are not.
+            allowed = not above and _breadcrumbs(key.keys, above=True)
+        elif above:
+            allowed = key.kind == "const" or (key.kind == "column" and key.what in _BREADCRUMB)
+        else:
+            allowed = _breadcrumbs(key.keys)
+        if not allowed:
+            return False
+    return True
 
 
 def _field(type_: Any, name: str) -> Any:
