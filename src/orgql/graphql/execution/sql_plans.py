@@ -70,6 +70,8 @@ class SqlPlan:
     #: sees of them, id and name (core.access.checks, BREADCRUMB); else the resolvers
     #: answer the FORBIDDEN errors of the other fields.
     for_shoppers: bool
+    #: ``organization(id)``: the page of that one organization, answered as its node or null.
+    single: bool = False
 
     def parameters(self, executor: Any) -> dict[str, Any] | str:
         """The statement's parameters for this request, or why the compiled plan must answer
@@ -85,6 +87,17 @@ class SqlPlan:
             scoped = access.scoped_filter(principal, repository.OrganizationFilter())
             member = scoped.member_profile_id
         arguments = self._arguments(executor, self.root)
+        if self.single:
+            organization_id = str(arguments["id"])
+            if "\x00" in organization_id:  # cannot be stored: the resolvers answer null
+                return "arguments"
+            return {
+                "first": 1,
+                "after": None,
+                "sites": self._sites(executor, context),
+                "member": member,
+                "organization_id": organization_id,
+            }
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
         if arguments.get("filter") is not None:
@@ -95,11 +108,15 @@ class SqlPlan:
         after_id = repository.decode_cursor(after) if after is not None else None
         if after is not None and after_id is None:
             return "arguments"
+        sites = self._sites(executor, context)
+        return {"first": size, "after": after_id, "sites": sites, "member": member}
+
+    def _sites(self, executor: Any, context: Any) -> dict[str, str | None]:
         sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
             site = self._arguments(executor, field).get("site")
             sites[parameter] = str(site) if site is not None else context.site_header
-        return {"first": size, "after": after_id, "sites": sites, "member": member}
+        return sites
 
     @staticmethod
     def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
@@ -128,6 +145,9 @@ class SqlPlan:
             return "statement_failed"
         if answer is None:  # a site it names does not exist
             return "unknown_site"
+        if self.single:
+            edges = answer["edges"]
+            return {self.key: edges[0]["node"] if edges else None}
         return {self.key: answer}
 
 
@@ -137,9 +157,11 @@ def sql_plan(plan: Plan) -> SqlPlan | str:
     if len(plan.root) != 1:
         return "root_fields"
     root = plan.root[0]
-    if root.parent_type is not plan.root_type or root.definition is not _field(
-        plan.root_type, "organizations"
-    ):
+    if root.parent_type is not plan.root_type:
+        return "root_fields"
+    if root.definition is _field(plan.root_type, "organization"):
+        return _single(root)
+    if root.definition is not _field(plan.root_type, "organizations"):
         return "root_fields"
     if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
         return "selection"
@@ -171,6 +193,27 @@ def _breadcrumbs(keys: tuple[page_sql.Key, ...], above: bool = False) -> bool:
         if not allowed:
             return False
     return True
+
+
+def _single(root: FieldPlan) -> SqlPlan | str:
+    """``organization(id)``: a page of that organization alone, its node the answer."""
+    if any(a.name.value != "id" for a in root.nodes[0].arguments or ()):
+        return "selection"  # asOf: a point-in-time read
+    sites: list[tuple[str, FieldPlan]] = []
+    try:
+        node = _node(_nullable_object(root.completion), sites)
+        keys = (page_sql.Key("edges", "edges", keys=(page_sql.Key("node", "node", keys=node),)),)
+        page = page_sql.PagePlan(keys)
+    except (_Unsupported, ValueError):
+        return "selection"
+    return SqlPlan(
+        key=root.name,
+        root=root,
+        page=page,
+        sites=tuple(sites),
+        for_shoppers=_breadcrumbs(keys),
+        single=True,
+    )
 
 
 def _field(type_: Any, name: str) -> Any:
