@@ -18,7 +18,8 @@ The compiled executor answers in the first of these that applies:
    (``plan.compile_operation`` returns None: introspection, abstract types, ``@defer``,
    fragment variables, among others).
 2. **SQL page plan** (``sql_plans``, ``page_sql``, ``page_compose``; SqlPlanExecutor only): the
-   query's only root field is ``organizations`` without ``filter``, its selection stays
+   query's only root field is ``organizations`` without ``filter`` (or ``organization(id)``
+   without ``asOf``: a page of that one id, its node the answer), its selection stays
    within what ``sql_plans.sql_plan`` translates, and at this request the caller is an admin,
    or a shopper whose selection asks the ancestors only for id and name (the page narrowed to
    their memberships in the statement), the page size and cursor are ones the resolver

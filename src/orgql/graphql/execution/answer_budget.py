@@ -11,8 +11,9 @@ than anything the cost allowed is composed.
 
 Both executors spend from it: graphql-core's (:class:`BudgetedExecutor`) and the compiled
 plans' (``execution/execute.py``). SQL page plans need none: they answer a document of one
-root field, ``organizations``, whose page is at most MAX_PAGE_SIZE and whose only inner list,
-``ancestorOrganizations``, the core bounds (``MAX_HIERARCHY_DEPTH``), so the cost computed
+root field, ``organizations`` (or ``organization(id)``), whose page is at most MAX_PAGE_SIZE
+(one) and whose only inner list, ``ancestorOrganizations``, the core bounds
+(``MAX_HIERARCHY_DEPTH``), so the cost computed
 before execution is exact for them (with a ``first`` variable costed at the largest page any
 operation of the document implies, ``analysis.first_values``).
 """

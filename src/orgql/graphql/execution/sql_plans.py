@@ -1,5 +1,5 @@
-"""SQL plans: ``organizations(first, after)`` pages read with a fixed number of statements
-and composed without per-field resolution.
+"""SQL plans: ``organizations(first, after)`` pages (and ``organization(id)``, a page of one
+id) read with a fixed number of statements and composed without per-field resolution.
 
 A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
 merged) whose only root field is ``organizations`` without ``filter`` and whose selection
