@@ -55,7 +55,7 @@ async def test_graphql_requests_are_counted_by_operation_name_and_outcome(
     mutation = ("resolvers", "mutation")
     assert metrics[requests_total("graphql", "Create", "ok", *mutation)] == 1
     assert metrics[requests_total("graphql", "Create", "client_error", *mutation)] == 1
-    assert metrics[requests_total("graphql", "Root", "ok", "compiled", "root_fields")] == 1
+    assert metrics[requests_total("graphql", "Root", "ok", "sql_plan")] == 1
     # The second createOrganization met the first's name: 100005 in its userErrors.
     assert metrics[("orgql_errors_total", (("code", "100005"), ("transport", "graphql")))] == 1
 
@@ -112,4 +112,4 @@ async def test_graphql_operation_names_longer_than_64_characters_share_one_label
 
     metrics = await scrape(client)
 
-    assert metrics[requests_total("graphql", "other", "ok", "compiled", "root_fields")] == 1
+    assert metrics[requests_total("graphql", "other", "ok", "sql_plan")] == 1

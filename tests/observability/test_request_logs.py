@@ -115,6 +115,7 @@ async def test_the_access_line_and_the_metrics_say_which_path_answered_and_why(
     requests: list[tuple[str, dict[str, object]]] = [
         ("Page", {"query": PAGE}),
         ("Root", {"query": QUERY}),
+        ("Sites", {"query": "query Sites { sites { id } }"}),
         ("Big", {"query": "query Big { organizations(first: 500) { edges { node { id } } } }"}),
         ("Schema", {"query": "query Schema { __schema { queryType { name } } }"}),
         ("Write", {"query": WRITE}),
@@ -134,7 +135,8 @@ async def test_the_access_line_and_the_metrics_say_which_path_answered_and_why(
     seen = [(line["operation"], line["execution_path"], line["fallback_reason"]) for line in lines]
     assert seen == [
         ("Page", "sql_plan", None),
-        ("Root", "compiled", "root_fields"),
+        ("Root", "sql_plan", None),
+        ("Sites", "compiled", "root_fields"),
         ("Big", "compiled", "arguments"),
         ("Schema", "resolvers", "not_compilable"),
         ("Write", "resolvers", "mutation"),
