@@ -7,11 +7,12 @@ app without SQL plans (tests/graphql/test_sql_plans.py), on the same database.""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
-from scenarios import PAGE, cursor
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
@@ -20,6 +21,9 @@ from test_sql_plans import ALIASED, SUBSET, _answer, _hierarchy, reference  # no
 from graphql_client import GraphQL
 from orgql.graphql.execution import executor as compiled
 from orgql.graphql.execution import page_sql
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from scenarios import PAGE, cursor
 
 SHOPPER = "110000"  # the demo's shopper: a member of 100001
 
