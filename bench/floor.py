@@ -3,8 +3,14 @@
 No GraphQL, no ORM, no framework: a bare ASGI callable that reads ``first`` and ``after``
 from the posted variables and answers what the gateway answers for ``bench/run.py``'s page
 document. Two statements: the page with its ancestors (by the materialised path), then the
-default site's properties of every organization on the chains, contracts joined. Run with
-the gateway's number of workers:
+default site's properties of every organization on the chains, contracts joined.
+
+``POST /shopper``: the same page of a shopper (``shopperPage``): the bearer token checked
+(RS256, the gateway's ORGQL_SHOPPER_* settings) and the page narrowed to the organizations
+its profile is a member of, if the profile is active. (The dataset's organizations are all
+active, so nothing is withheld; the ancestors' id and name are what a shopper sees.)
+
+Run with the gateway's number of workers:
 
     FLOOR_DATABASE_URL=postgresql://... .venv/bin/uvicorn --app-dir bench floor:app --workers 2
 """
@@ -16,13 +22,14 @@ import os
 from typing import Any
 
 import asyncpg
+import jwt
 import orjson
 
 PAGE_AND_ANCESTORS = """
 WITH page AS (
     SELECT id, name, parent_id, path, description, type, customer_type, duns_number,
            tax_reference_number
-      FROM organizations WHERE id > $1 ORDER BY id LIMIT $2
+      FROM organizations WHERE id > $1 {member} ORDER BY id LIMIT $2
 )
 SELECT true AS on_page, * FROM page
 UNION ALL
@@ -72,10 +79,37 @@ def _after(cursor: str | None) -> str:
     return base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")[2]
 
 
-async def page(first: int, after: str | None) -> bytes:
+MEMBER = """AND id IN (SELECT m.organization_id FROM organization_members m
+                   JOIN profiles p ON p.id = m.profile_id WHERE m.profile_id = $3 AND p.active)"""
+ADMIN_PAGE = PAGE_AND_ANCESTORS.format(member="")
+SHOPPER_PAGE = PAGE_AND_ANCESTORS.format(member=MEMBER)
+
+
+def _profile(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The shopper's profile id from a valid bearer token, else None."""
+    for name, value in headers:
+        if name == b"authorization" and value.startswith(b"Bearer "):
+            try:
+                claims = jwt.decode(
+                    value[7:].decode(),
+                    os.environ["ORGQL_SHOPPER_PUBLIC_KEY"],
+                    algorithms=["RS256"],
+                    audience=os.environ["ORGQL_SHOPPER_AUDIENCE"],
+                    issuer=os.environ["ORGQL_SHOPPER_ISSUER"],
+                )
+            except jwt.InvalidTokenError:
+                return None
+            return str(claims["sub"])
+    return None
+
+
+async def page(first: int, after: str | None, member: str | None = None) -> bytes:
     assert _pool is not None
     async with _pool.acquire() as connection:
-        rows = await connection.fetch(PAGE_AND_ANCESTORS, _after(after), first + 1)
+        if member is None:
+            rows = await connection.fetch(ADMIN_PAGE, _after(after), first + 1)
+        else:
+            rows = await connection.fetch(SHOPPER_PAGE, _after(after), first + 1, member)
         on_page = sorted((r for r in rows if r["on_page"]), key=lambda r: r["id"])
         by_id = {r["id"]: r for r in rows}
         chain_ids = list(by_id)
@@ -168,7 +202,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         more = message.get("more_body", False)
     variables = orjson.loads(body).get("variables") or {}
-    payload = await page(int(variables.get("first", 20)), variables.get("after"))
+    member = None
+    if scope["path"] == "/shopper":
+        member = _profile(scope["headers"])
+        if member is None:
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+    payload = await page(int(variables.get("first", 20)), variables.get("after"), member)
     await send(
         {
             "type": "http.response.start",

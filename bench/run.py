@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 import psutil
 import scenarios
+import shoppers
 import sync_1000
 from dataset import generate, load
 from sqlalchemy import event, text
@@ -63,17 +64,32 @@ class Scenario:
     variables: dict[str, Any]
     connections: int | None = None  # None: the --connections default
     unique_name: bool = False  # createOrganization: a fresh name per request
+    shopper: bool = False  # with scenarios.SHOPPER's token instead of the admin's
+    rest: str | None = None  # a REST GET of this path instead of a GraphQL POST
+
+    def url(self, base: str) -> str:
+        """The URL of the scenario on a server at ``base`` (http://host:port)."""
+        return base + (self.rest or "/graphql")
 
 
 SCENARIOS = [
     Scenario("page", scenarios.PAGE, {"first": 100, "after": scenarios.PAGE_AFTER}),
     Scenario("page10", scenarios.PAGE, {"first": 10, "after": scenarios.PAGE_AFTER}),
+    Scenario(
+        "shopperPage", scenarios.PAGE, {"first": 100, "after": scenarios.PAGE_AFTER}, shopper=True
+    ),
     Scenario("depth15", scenarios.EVERYTHING, {"id": scenarios.DEPTH_15}),
+    Scenario("restGet", "", {}, rest=scenarios.REST_GET),
+    Scenario("restList", "", {}, rest=scenarios.REST_LIST),
     Scenario("typename", scenarios.TYPENAME, {}),
     Scenario("create", scenarios.CREATE, {"name": "NAME"}, unique_name=True),
     Scenario("updateSite", scenarios.UPDATE_SITE, {}, connections=1),
     Scenario("sync1000", scenarios.SYNC, {}, connections=1),
 ]
+
+
+#: The scenarios that have a floor, and its path on the floor's server (bench/floor.py).
+FLOORS = {"page": "/", "page10": "/", "shopperPage": "/shopper"}
 
 
 def free_port() -> int:
@@ -126,11 +142,12 @@ def lua_script(
         headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     for name, value in (extra_headers or {}).items():
         headers += f'wrk.headers["{name}"] = "{value}"\n'
+    method, request_body = ("GET", "nil") if scenario.rest else ("POST", "template")
     common = f"""
-wrk.method = "POST"
+wrk.method = "{method}"
 {headers}
 template = [==[{body}]==]
-wrk.body = template
+wrk.body = {request_body}
 bad = 0
 local threads = {{}}
 function setup(thread)
@@ -261,7 +278,9 @@ def run_wrk(
     }
 
 
-async def count_statements(settings: Settings, token: str | None) -> dict[str, int]:
+async def count_statements(
+    settings: Settings, token: str | None, shopper_token: str
+) -> dict[str, int]:
     """SQL statements of one request of each scenario, through the same app in-process."""
     engine = make_engine(str(settings.database_url), pool_size=2)
     statements: list[str] = []
@@ -284,9 +303,7 @@ async def count_statements(settings: Settings, token: str | None) -> dict[str, i
                     if scenario.unique_name:
                         variables["name"] = f"Statement probe {secrets.token_hex(3)}"
                     statements.clear()
-                    response = await client.post(
-                        "/graphql", json={"query": scenario.document, "variables": variables}
-                    )
+                    response = await request(client, scenario, variables, shopper_token)
                     body = response.json()
                     assert response.status_code == 200, body
                     assert "errors" not in body, body
@@ -295,6 +312,19 @@ async def count_statements(settings: Settings, token: str | None) -> dict[str, i
     finally:
         await engine.dispose()
     return counts
+
+
+async def request(
+    client: httpx.AsyncClient,
+    scenario: Scenario,
+    variables: dict[str, Any],
+    shopper_token: str,
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {shopper_token}"} if scenario.shopper else {}
+    if scenario.rest:
+        return await client.get(scenario.rest, headers=headers)
+    body = {"query": scenario.document, "variables": variables}
+    return await client.post("/graphql", json=body, headers=headers)
 
 
 async def prepare(database_url: str) -> None:
@@ -314,6 +344,7 @@ async def prepare(database_url: str) -> None:
     data = generate()
     plain = make_url(database_url).set(drivername="postgresql")
     await load(plain.render_as_string(hide_password=False), data)
+    await shoppers.add_shopper(plain.render_as_string(hide_password=False))
     print(
         f"dataset: {len(data.organizations)} organizations, {len(data.addresses)} addresses"
         f" in {time.perf_counter() - started:.1f} s"
@@ -374,6 +405,11 @@ def main(args: argparse.Namespace) -> None:
         async with admin.connect() as connection:
             await connection.execute(text(sql))
 
+    identity = shoppers.IdentityProvider.generate()
+
+    def credential(scenario: Scenario) -> str | None:
+        return shopper_token if scenario.shopper else token
+
     asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -388,19 +424,25 @@ def main(args: argparse.Namespace) -> None:
             "FLOOR_DATABASE_URL": make_url(database_url)
             .set(drivername="postgresql")
             .render_as_string(hide_password=False),
+            **identity.environment(),
         }
         token = token_for(env)
+        shopper_token = identity.token(scenarios.SHOPPER)
         # Counted in-process without the webhook dispatcher: its polls are no request's.
         settings = Settings(
-            database_url=database_url, financial_base_url=upstream, webhook_dispatcher=False
+            database_url=database_url,
+            financial_base_url=upstream,
+            webhook_dispatcher=False,
+            **identity.settings(),
         )
         wanted = set(args.only.split(",")) if args.only else None
         chosen = [s for s in SCENARIOS if wanted is None or s.name in wanted]
-        counts = asyncio.run(count_statements(settings, token))
+        counts = asyncio.run(count_statements(settings, token, shopper_token))
 
         gateway_port, floor_port = free_port(), free_port()
-        gateway_url = f"http://127.0.0.1:{gateway_port}/graphql"
-        floor_url = f"http://127.0.0.1:{floor_port}/"
+        gateway_base = f"http://127.0.0.1:{gateway_port}"
+        floor_base = f"http://127.0.0.1:{floor_port}"
+        gateway_url, floor_url = f"{gateway_base}/graphql", f"{floor_base}/"
         gateway = start(
             [
                 sys.executable,
@@ -439,7 +481,10 @@ def main(args: argparse.Namespace) -> None:
         page = {"query": scenarios.PAGE, "variables": SCENARIOS[0].variables}
         same = post(gateway_url, page, token) == post(floor_url, page, token)
         print(f"floor and gateway answer the page scenario identically: {same}")
-        if not same:
+        shopper_page = post(gateway_url, page, shopper_token)
+        same_shopper = shopper_page == post(f"{floor_base}/shopper", page, shopper_token)
+        print(f"... and the shopper's page identically: {same_shopper}")
+        if not (same and same_shopper):
             raise SystemExit("the floor's answer differs from the gateway's")
 
         print(
@@ -450,25 +495,27 @@ def main(args: argparse.Namespace) -> None:
         results: dict[str, float] = {}
         for scenario in chosen:
             with Sampler(gateway.pid) as sampler:
-                result = run_wrk(gateway_url, scenario, args, token)
+                result = run_wrk(scenario.url(gateway_base), scenario, args, credential(scenario))
             results[scenario.name] = result["rps"]
             print(
                 report(scenario.name, result, counts[scenario.name], sampler.used_cpu, sampler.peak)
             )
-            if scenario.name in ("page", "page10"):
+            floor_path = FLOORS.get(scenario.name)
+            if floor_path is not None:
                 floor_scenario = Scenario(
                     f"{scenario.name} (floor)", scenario.document, scenario.variables
                 )
                 with Sampler(floor.pid) as sampler:
-                    result = run_wrk(floor_url, floor_scenario, args, None)
+                    result = run_wrk(
+                        floor_base + floor_path, floor_scenario, args, credential(scenario)
+                    )
                 results[floor_scenario.name] = result["rps"]
                 print(report(floor_scenario.name, result, 2, sampler.used_cpu, sampler.peak))
             sys.stdout.flush()
-        if "page" in results and "page (floor)" in results:
-            print(
-                "\nheadline: gateway/floor for the page scenario ="
-                f" {results['page'] / results['page (floor)']:.2f}"
-            )
+        print()
+        for name in FLOORS:
+            if name in results and f"{name} (floor)" in results:
+                print(f"{name}: gateway/floor = {results[name] / results[f'{name} (floor)']:.2f}")
     finally:
         for process in processes:
             stop(process)

@@ -109,6 +109,13 @@ def cursor(organization_id: str) -> str:
 
 
 #: A page in the middle of the forest: organizations of depths 1 to 6.
-PAGE_AFTER = cursor("b0050000")
+PAGE_AFTER_ID = "b0050000"
+PAGE_AFTER = cursor(PAGE_AFTER_ID)
+#: The shopper of ``shopperPage``: a member of the 100 organizations of that page (the run
+#: adds the profile and its memberships), so their page answers what the admin's does.
+SHOPPER = "bench-shopper"
+#: REST reads: one organization (the depth-15 one) and a list of 100.
+REST_GET = "/ccadmin/v1/organizations/b0000015"
+REST_LIST = "/ccadmin/v1/organizations?limit=100"
 #: The deepest organization of the first depth-15 chain (dataset.py makes chains first).
 DEPTH_15 = "b0000015"

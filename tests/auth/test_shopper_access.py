@@ -497,8 +497,10 @@ async def test_a_shoppers_access_is_read_once_per_request(
         OWN,
         "100003",
     ]
-    # access, the organization, its chain; a page: the page with its ancestors, access.
-    assert (single, paged) == (3, 2)
+    # One each: the SQL plans read the organization (or the page) narrowed to the shopper's
+    # memberships, with its ancestors as breadcrumbs, in one statement (the resolvers: access,
+    # the organization, its chain; a page: the page with its ancestors, access).
+    assert (single, paged) == (1, 1)
 
 
 # ---------------------------------------------------------------- a deactivated account

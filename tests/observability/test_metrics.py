@@ -29,9 +29,15 @@ async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, tuple[tuple[str, 
 
 
 def requests_total(
-    transport: str, operation: str, outcome: str
+    transport: str, operation: str, outcome: str, path: str = "none", reason: str = "none"
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
-    labels = {"transport": transport, "operation": operation, "outcome": outcome}
+    labels = {
+        "transport": transport,
+        "operation": operation,
+        "outcome": outcome,
+        "path": path,
+        "fallback_reason": reason,
+    }
     return ("orgql_requests_total", tuple(sorted(labels.items())))
 
 
@@ -46,9 +52,10 @@ async def test_graphql_requests_are_counted_by_operation_name_and_outcome(
 
     metrics = await scrape(client)
 
-    assert metrics[requests_total("graphql", "Create", "ok")] == 1
-    assert metrics[requests_total("graphql", "Create", "client_error")] == 1
-    assert metrics[requests_total("graphql", "Root", "ok")] == 1
+    mutation = ("resolvers", "mutation")
+    assert metrics[requests_total("graphql", "Create", "ok", *mutation)] == 1
+    assert metrics[requests_total("graphql", "Create", "client_error", *mutation)] == 1
+    assert metrics[requests_total("graphql", "Root", "ok", "sql_plan")] == 1
     # The second createOrganization met the first's name: 100005 in its userErrors.
     assert metrics[("orgql_errors_total", (("code", "100005"), ("transport", "graphql")))] == 1
 
@@ -74,7 +81,7 @@ async def test_latency_is_a_histogram_per_transport_and_operation(
 
     metrics = await scrape(client)
 
-    labels = (("operation", "getOrganization"), ("transport", "rest"))
+    labels = (("operation", "getOrganization"), ("path", "none"), ("transport", "rest"))
     assert metrics[("orgql_request_duration_seconds_count", labels)] == 1
     assert metrics[("orgql_request_duration_seconds_bucket", (("le", "+Inf"), *labels))] == 1
     assert metrics[("orgql_request_duration_seconds_sum", labels)] > 0
@@ -134,4 +141,4 @@ async def test_graphql_operation_names_longer_than_64_characters_share_one_label
 
     metrics = await scrape(client)
 
-    assert metrics[requests_total("graphql", "other", "ok")] == 1
+    assert metrics[requests_total("graphql", "other", "ok", "sql_plan")] == 1

@@ -101,3 +101,51 @@ async def test_tokens_and_personal_data_never_reach_the_log(
     assert "Bearer" not in written
     assert EMAIL not in written
     assert "example.com" not in written
+
+
+WRITE = 'mutation Write { updateOrganization(id: "1", input: {}) { organization { id } } }'
+PAGE = "query Page { organizations(first: 2) { edges { node { id name } } } }"
+
+
+async def test_the_access_line_and_the_metrics_say_which_path_answered_and_why(
+    client: httpx.AsyncClient, log: io.StringIO
+) -> None:
+    """graphql.execution.paths: the SQL plan, the compiled plan (with the reason it was not
+    the SQL plan) or graphql-core's executor (with the reason it was not a plan)."""
+    requests: list[tuple[str, dict[str, object]]] = [
+        ("Page", {"query": PAGE}),
+        ("Root", {"query": QUERY}),
+        ("Sites", {"query": "query Sites { sites { id } }"}),
+        ("Big", {"query": "query Big { organizations(first: 500) { edges { node { id } } } }"}),
+        ("Schema", {"query": "query Schema { __schema { queryType { name } } }"}),
+        ("Write", {"query": WRITE}),
+        (
+            "Site",
+            {
+                "query": "query Site { organizations(first: 1) { edges { node {"
+                ' effectiveSiteProperties(site: "nope") { approvalRequired } } } } }'
+            },
+        ),
+    ]
+    for _, body in requests:
+        await client.post("/graphql", json=body)
+    await client.get("/ccadmin/v1/organizations/100001")
+
+    lines = access_lines(log)
+    seen = [(line["operation"], line["execution_path"], line["fallback_reason"]) for line in lines]
+    assert seen == [
+        ("Page", "sql_plan", None),
+        ("Root", "sql_plan", None),
+        ("Sites", "compiled", "root_fields"),
+        ("Big", "compiled", "arguments"),
+        ("Schema", "resolvers", "not_compilable"),
+        ("Write", "resolvers", "mutation"),
+        ("Site", "compiled", "unknown_site"),
+        ("getOrganization", None, None),
+    ]
+    scrape = (await client.get("/metrics")).text
+    assert (
+        'orgql_requests_total{fallback_reason="none",operation="Page",outcome="ok",'
+        'path="sql_plan",transport="graphql"} 1.0'
+    ) in scrape
+    assert 'operation="Big",outcome="client_error",path="compiled"' in scrape

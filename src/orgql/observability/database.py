@@ -33,6 +33,10 @@ class Observation:
     database_unavailable: str | None = None
     #: Set when the server cancelled a statement of the request (statement or lock timeout).
     statement_cancelled: str | None = None
+    #: Which execution path answered a GraphQL operation ("sql_plan", "compiled",
+    #: "resolvers"; graphql.execution.paths), and why not a faster one when it fell back.
+    execution_path: str | None = None
+    fallback_reason: str | None = None
 
 
 current_observation: ContextVar[Observation | None] = ContextVar("orgql_observation", default=None)

@@ -102,14 +102,16 @@ class Metrics:
         self.multiprocess_directory = multiprocess_directory()
         self.requests = Counter(
             "orgql_requests",
-            "Requests answered, by transport, operation and outcome.",
-            ["transport", "operation", "outcome"],
+            "Requests answered, by transport, operation, outcome, the execution path that"
+            " answered (GraphQL: sql_plan, compiled, resolvers; else none) and why not a"
+            " faster one (none when it did not fall back).",
+            ["transport", "operation", "outcome", "path", "fallback_reason"],
             registry=self.registry,
         )
         self.duration = Histogram(
             "orgql_request_duration_seconds",
             "Time from the request's arrival to its last response byte.",
-            ["transport", "operation"],
+            ["transport", "operation", "path"],
             buckets=_BUCKETS,
             registry=self.registry,
         )
@@ -185,10 +187,15 @@ class Metrics:
         outcome: str,
         seconds: float,
         error_codes: list[str],
+        path: str | None = None,
+        fallback_reason: str | None = None,
     ) -> None:
+        """``path`` and ``fallback_reason`` come from a fixed vocabulary
+        (graphql.execution.paths), never from the caller."""
         label = self.operation_label(transport, operation)
-        self.requests.labels(transport, label, outcome).inc()
-        self.duration.labels(transport, label).observe(seconds)
+        path_label = path or "none"
+        self.requests.labels(transport, label, outcome, path_label, fallback_reason or "none").inc()
+        self.duration.labels(transport, label, path_label).observe(seconds)
         for code in error_codes:
             self.errors.labels(
                 transport, code if _OPERATION_NAME.fullmatch(f"_{code}") else "other"

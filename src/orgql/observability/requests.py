@@ -155,7 +155,13 @@ class ObserveRequests:
                 observation.error_codes = ["unavailable" if lost else Codes.STATEMENT_TIMEOUT]
             outcome = outcome_of(status, observation)
             self.metrics.observe(
-                transport, observation.operation, outcome, seconds, observation.error_codes
+                transport,
+                observation.operation,
+                outcome,
+                seconds,
+                observation.error_codes,
+                observation.execution_path,
+                observation.fallback_reason,
             )
             logger.info(
                 "%s %s %s",
@@ -171,6 +177,8 @@ class ObserveRequests:
                     "outcome": outcome,
                     "duration_ms": round(seconds * 1000, 3),
                     "error_codes": observation.error_codes,
+                    "execution_path": observation.execution_path,
+                    "fallback_reason": observation.fallback_reason,
                 },
             )
             current_observation.reset(token)

@@ -157,9 +157,10 @@ async def memberships_by_profile(
     return result
 
 
-def _memberships(profile_id: str) -> Select[str]:
+def memberships(profile_id: str | ColumnElement[str]) -> Select[str]:
     """The organizations ``profile_id`` is a member of, if that profile is active (an
-    inactive contact counts for nothing: DOMAIN.md, "The people of an account")."""
+    inactive contact counts for nothing: DOMAIN.md, "The people of an account"). A bound
+    parameter as ``profile_id``: the GraphQL page plans write this into their statements."""
     member = models.OrganizationMember
     return (
         select(member.organization_id)
@@ -175,7 +176,7 @@ async def member_organization_paths(session: AsyncSession, profile_id: str) -> d
         return {}
     org = models.Organization
     rows = await session.execute(
-        select(org.id, org.path).where(org.id.in_(_memberships(profile_id)))
+        select(org.id, org.path).where(org.id.in_(memberships(profile_id)))
     )
     return {organization_id: list(path) for organization_id, path in rows}
 
@@ -219,7 +220,7 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.effective is not None:
         conditions.append(_effective(where.effective, where.withheld_when_inactive))
     if where.member_profile_id is not None:
-        conditions.append(org.id.in_(_memberships(where.member_profile_id)))
+        conditions.append(org.id.in_(memberships(where.member_profile_id)))
     return statement.where(and_(*conditions)) if conditions else statement
 
 

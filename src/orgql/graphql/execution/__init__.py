@@ -18,16 +18,22 @@ The compiled executor answers in the first of these that applies:
    (``plan.compile_operation`` returns None: introspection, abstract types, ``@defer``,
    fragment variables, among others).
 2. **SQL page plan** (``sql_plans``, ``page_sql``, ``page_compose``; SqlPlanExecutor only): the
-   query's only root field is ``organizations`` without ``filter``, its selection stays
+   query's only root field is ``organizations`` without ``filter`` (or ``organization(id)``
+   without ``asOf``: a page of that one id, its node the answer), its selection stays
    within what ``sql_plans.sql_plan`` translates, and at this request the caller is an admin,
-   the page size and cursor are ones the resolver accepts, every site named exists and the
-   statement succeeds. The page is read in one statement (two with ``totalCount``) and its
-   answer composed without resolvers.
+   or a shopper whose selection asks the ancestors only for id and name (the page narrowed to
+   their memberships in the statement), the page size and cursor are ones the resolver
+   accepts, every site named exists and the statement succeeds. The page is read in one
+   statement (two with ``totalCount``) and its answer composed without resolvers.
 3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
-   SQL page plan declined at run time (a caller not an admin, a bad cursor or page size, an
+   SQL page plan declined at run time (an anonymous caller, a bad cursor or page size, an
    unknown site, a failed statement): the plan, compiled once per document and directive
    values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
    graphql-core would.
+
+Which path answered, and why not a faster one when it fell back, is told to the request's
+observation (``paths``): the access log line's ``execution_path`` and ``fallback_reason``,
+and the ``path`` and ``fallback_reason`` labels of ``orgql_requests``.
 
 The answer budget (``answer_budget``: at most ORGQL_GRAPHQL_MAX_COST fields per answer,
 ``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 spends

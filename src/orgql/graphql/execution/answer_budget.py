@@ -11,8 +11,9 @@ than anything the cost allowed is composed.
 
 Both executors spend from it: graphql-core's (:class:`BudgetedExecutor`) and the compiled
 plans' (``execution/execute.py``). SQL page plans need none: they answer a document of one
-root field, ``organizations``, whose page is at most MAX_PAGE_SIZE and whose only inner list,
-``ancestorOrganizations``, the core bounds (``MAX_HIERARCHY_DEPTH``), so the cost computed
+root field, ``organizations`` (or ``organization(id)``), whose page is at most MAX_PAGE_SIZE
+(one) and whose only inner list, ``ancestorOrganizations``, the core bounds
+(``MAX_HIERARCHY_DEPTH``), so the cost computed
 before execution is exact for them (with a ``first`` variable costed at the largest page any
 operation of the document implies, ``analysis.first_values``).
 """
@@ -21,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from orgql.graphql.execution import paths
 
 #: The error's ``extensions.code``.
 CODE = "ANSWER_TOO_LARGE"
@@ -66,6 +69,15 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self.answer_budget = AnswerBudget(self.answer_limit)
 
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        paths.note(paths.RESOLVERS, self.resolvers_reason())
+        return super().execute_operation(serially)
+
+    def resolvers_reason(self) -> str:
+        """Why graphql-core's executor answers (paths.REASONS): here, because the compiled
+        executor is off; the compiled executor says why it passed the operation on."""
+        return operation_reason(self.operation.operation) or "compiled_executor_off"
+
     def execute_fields(
         self,
         parent_type: Any,
@@ -78,6 +90,15 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
+
+
+def operation_reason(operation: OperationType) -> str | None:
+    """The reason of an operation that never runs on a plan, by its kind."""
+    if operation == OperationType.MUTATION:
+        return "mutation"
+    if operation == OperationType.SUBSCRIPTION:
+        return "subscription"
+    return None
 
 
 def with_limit(executor: type[BudgetedExecutor], limit: int) -> type[BudgetedExecutor]:

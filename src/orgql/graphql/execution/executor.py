@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, cast
 
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError
 
-from orgql.graphql.execution.answer_budget import BudgetedExecutor
+from orgql.graphql.execution import paths
+from orgql.graphql.execution.answer_budget import BudgetedExecutor, operation_reason
 from orgql.graphql.execution.execute import PlanRun
 from orgql.graphql.execution.plan import Plan, compile_operation, directive_variables
 from orgql.graphql.execution.sql_plans import SqlPlan, sql_plan
@@ -44,24 +45,41 @@ class CompiledExecutor(BudgetedExecutor):
     #: Pages read in one statement and composed whole (graphql.execution.sql_plans;
     #: ORGQL_GRAPHQL_SQL_PLANS).
     sql_plans = False
+    #: Why graphql-core's executor answers (paths.REASONS), when it does.
+    _resolvers_reason = "executor_options"
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
         if plan is None:
-            return super().execute_operation(serially)
-        if self.sql_plans:
-            if not plan.sql_compiled:
-                plan.sql, plan.sql_compiled = sql_plan(plan), True
-            if plan.sql is not None:
-                parameters = plan.sql.parameters(self)
-                if parameters is not None:
-                    return self._execute_sql(plan, plan.sql, parameters)
-        return self._execute_plan(plan)
+            return super().execute_operation(serially)  # tells paths why
+        if not self.sql_plans:
+            paths.note(paths.COMPILED, "sql_plans_off")
+            return self._execute_plan(plan)
+        if not plan.sql_compiled:
+            found = sql_plan(plan)
+            if isinstance(found, SqlPlan):
+                plan.sql = found
+            else:
+                plan.sql_reason = found
+            plan.sql_compiled = True
+        if plan.sql is None:
+            paths.note(paths.COMPILED, plan.sql_reason)
+            return self._execute_plan(plan)
+        parameters = plan.sql.parameters(self)
+        if isinstance(parameters, str):
+            paths.note(paths.COMPILED, parameters)
+            return self._execute_plan(plan)
+        return self._execute_sql(plan, plan.sql, parameters)
+
+    def resolvers_reason(self) -> str:
+        return self._resolvers_reason
 
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
         data = await sql.run(self.context_value, parameters)
-        if data is not None:
+        if not isinstance(data, str):
+            paths.note(paths.SQL_PLAN)
             return self.build_response(data)
+        paths.note(paths.COMPILED, data)
         result = self._execute_plan(plan)
         return await result if self.is_awaitable(result) else result
 
@@ -87,13 +105,17 @@ class CompiledExecutor(BudgetedExecutor):
 
     def _plan(self) -> Plan | None:
         operation = self.operation
+        kind = operation_reason(operation.operation)
+        if kind is not None:
+            self._resolvers_reason = kind
+            return None
         if (
-            operation.operation != OperationType.QUERY
-            or (self.middleware_manager is not None and self.middleware_manager.middlewares)
+            (self.middleware_manager is not None and self.middleware_manager.middlewares)
             or self.abort_signal is not None
             or not self.error_propagation
         ):
             return None
+        self._resolvers_reason = "not_compilable"
         location = self.operation.loc
         if location is None:
             return None

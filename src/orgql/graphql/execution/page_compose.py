@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
+from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
 from orgql.graphql import cursors, global_ids
 
@@ -90,6 +91,9 @@ class PageRows:
     contracts: dict[str, Row]
     #: Ancestors already composed, by (selection, organization id).
     composed: dict[tuple[int, str], Any] = field(default_factory=dict)
+    #: A shopper's page: of an inactive organization, the values WITHHELD_WHEN_INACTIVE
+    #: answer null (core.access.checks: own, derived and in effect, with no source).
+    withholding: bool = False
 
 
 class Composer:
@@ -119,6 +123,7 @@ class Composer:
             "_cursor": _cursor,
             "_float": _float,
             "_global_id": _global_id,
+            "_withhold": _withhold,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]
@@ -184,12 +189,14 @@ class Composer:
             if key.kind == "const":
                 pairs.append((key.name, repr(key.what)))
             elif key.kind == "column":
-                pairs.append((key.name, f"row[{self.column(key.what or '')}]"))
+                value = f"row[{self.column(key.what or '')}]"
+                pairs.append((key.name, self._withheld(key.what, value)))
             elif key.kind == "global_id":
                 pairs.append((key.name, "_global_id(row[0])"))
             elif key.kind == "derived":
                 derived = self.hierarchy = True
-                pairs.append((key.name, f"derived[{self._derived(key.what or '')}]"))
+                value = f"derived[{self._derived(key.what or '')}]"
+                pairs.append((key.name, self._withheld(key.what, value)))
             elif key.kind == "derived_sources":
                 derived = self.hierarchy = True
                 pairs.append((key.name, _object(self._derived_source(k) for k in key.keys)))
@@ -211,7 +218,8 @@ class Composer:
         if key.kind == "const":
             return key.name, repr(key.what)
         assert key.kind == "derived_source"
-        return key.name, f"owners[{self._derived(key.what or '', SOURCED)}]"
+        value = f"owners[{self._derived(key.what or '', SOURCED)}]"
+        return key.name, self._withheld(key.what, value)
 
     def _effective(self, key: Key) -> str:
         """The function composing the values in effect on the key's site."""
@@ -242,12 +250,27 @@ class Composer:
             "values, owners = site[row[0]]",
         ]
         if contract:
+            self._site("contract_id")
+        withheld = tuple(i for i, c in enumerate(self.site_columns) if c in WITHHELD_WHEN_INACTIVE)
+        if withheld:
+            lines += [
+                f"if read.withholding and not row[{self.column('active')}]:",
+                f"    values, owners = _withhold(values, owners, {withheld!r})",
+            ]
+        if contract:
             at = self._site("contract_id")
             self._contract("id")
             lines.append(
                 f"contract = None if values[{at}] is None else read.contracts.get(values[{at}])"
             )
         return self._function("effective", "row, read", [*lines, f"return {_object(pairs)}"])
+
+    def _withheld(self, column: str | None, value: str) -> str:
+        """``value``, or null on a shopper's page for an inactive organization when
+        ``column`` is withheld from them (PageRows.withholding)."""
+        if column not in WITHHELD_WHEN_INACTIVE:
+            return value
+        return f"(None if read.withholding and not row[{self.column('active')}] else {value})"
 
     def _contract_key(self, key: Key) -> tuple[str, str]:
         if key.kind == "const":
@@ -301,6 +324,15 @@ def _global_id(organization_id: str) -> str:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _withhold(values: list[Any], owners: list[Any], positions: tuple[int, ...]) -> Any:
+    """Copies of effective values and their sources with those at ``positions`` unset (the
+    lists are shared between organizations: read-only)."""
+    values, owners = list(values), list(owners)
+    for position in positions:
+        values[position] = owners[position] = None
+    return values, owners
 
 
 def _parent(row: Row, read: PageRows, compose: Any, selection: int) -> Any:

@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import literal_column, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
 from orgql.core.inheritance import rules as inheritance
+from orgql.core.organizations import repository
 from orgql.graphql.execution.page_compose import (
     ID,
     PATH,
@@ -68,9 +70,17 @@ MARK = "/* orgql page plan */ "
 #: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
 #: each) and each may ask for 202 (page sizes 0-100, first page or not).
 MAX_STATEMENTS = 512
-_STATEMENTS: OrderedDict[tuple[int, int, bool], TextClause] = OrderedDict()
+_STATEMENTS: OrderedDict[tuple[int, int, bool, bool, bool], TextClause] = OrderedDict()
 _plans = count()
+#: A shopper's page: the organizations their active profile is a member of (the core's
+#: rule, repository.memberships, written into the statement with a ``:member`` parameter).
+_MEMBERS = str(
+    repository.memberships(literal_column("CAST(:member AS varchar)")).compile(
+        dialect=postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+    )
+).replace("\n", " ")
 _TOTAL = text(MARK + "SELECT count(*) FROM organizations")
+_MEMBERS_TOTAL = text(MARK + f"SELECT count(*) FROM organizations WHERE id IN ({_MEMBERS})")
 
 
 class PagePlan:
@@ -95,15 +105,29 @@ class PagePlan:
         first: int,
         after: str | None,
         sites: Mapping[str, str | None],
+        member: str | None = None,
+        organization_id: str | None = None,
     ) -> dict[str, Any] | None:
         """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
-        value per site argument; None: the default site) does not exist."""
+        value per site argument; None: the default site) does not exist.
+
+        ``member``: a shopper's page, the organizations this profile is a member of, as the
+        shopper sees them (core.access.checks: an inactive one without its withheld values;
+        the translation of the selection keeps their ancestors to id and name).
+        ``organization_id``: only that organization (``organization(id)``: a page of it
+        alone, or of none)."""
         named = sorted({site for site in sites.values() if site is not None})
         parameters: dict[str, Any] = {} if after is None else {"after": after}
+        if member is not None:
+            parameters["member"] = member
+        if organization_id is not None:
+            parameters["id"] = organization_id
         if self.site_params:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
-        statement = self.statement(first, after is not None)
+        statement = self.statement(
+            first, after is not None, member is not None, organization_id is not None
+        )
         rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
         paths = {org_id: row[PATH] for org_id, row in by_id.items()}
@@ -115,11 +139,15 @@ class PagePlan:
             return None
         total = None
         if self.composer.total:
-            total = (await connection.execute(_TOTAL)).scalar()
+            if member is None:
+                total = (await connection.execute(_TOTAL)).scalar()
+            else:
+                count = _MEMBERS_TOTAL, {"member": member}
+                total = (await connection.execute(*count)).scalar()
         derived: dict[str, Derived] = {}
         if self.derived_at:
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
-        read = PageRows(by_id, derived, effective, contracts)
+        read = PageRows(by_id, derived, effective, contracts, withholding=member is not None)
         # From the rows, not by_id: an organization of the page may be another's ancestor.
         page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
         return cast(
@@ -168,25 +196,28 @@ class PagePlan:
             effective[param] = derived_by_site[site]
         return True
 
-    def statement(self, first: int, after: bool) -> TextClause:
-        """The statement of a page of ``first`` organizations, after a cursor or not.
+    def statement(
+        self, first: int, after: bool, member: bool = False, by_id: bool = False
+    ) -> TextClause:
+        """The statement of a page of ``first`` organizations, after a cursor or not, of a
+        shopper's memberships (``member``) or not, of one id (``by_id``) or not.
 
         One statement per page size, first pages apart from pages after a cursor, made when
         first asked: with the size written in and no condition that depends on a parameter
         (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
         generic plan) instead of at every execution; with a parameter it did not (0.25 of
         its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
-        key = (self._serial, first, after)
+        key = (self._serial, first, after, member, by_id)
         statement = _STATEMENTS.get(key)
         if statement is None:
-            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after))
+            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after, member, by_id))
             if len(_STATEMENTS) > MAX_STATEMENTS:
                 _STATEMENTS.popitem(last=False)
         else:
             _STATEMENTS.move_to_end(key)
         return statement
 
-    def _sql(self, first: int, after: bool) -> str:
+    def _sql(self, first: int, after: bool, member: bool = False, by_id: bool = False) -> str:
         """The statement: the page (its position set), its organizations' ancestors (no
         position), then, when it has effective values, the site rows of them all (the
         organization columns null), one row at least per site asked for."""
@@ -194,9 +225,14 @@ class PagePlan:
         def select(position: str) -> str:
             return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
 
+        conditions = ["o.id > CAST(:after AS varchar)"] if after else []
+        if by_id:
+            conditions.append("o.id = CAST(:id AS varchar)")
+        if member:
+            conditions.append(f"o.id IN ({_MEMBERS})")
         page = (
             f"SELECT {select('row_number() OVER (ORDER BY o.id)')} FROM organizations o"
-            + (" WHERE o.id > CAST(:after AS varchar)" if after else "")
+            + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
             + f" ORDER BY o.id LIMIT {int(first) + 1}"
         )
         if not self.composer.hierarchy:

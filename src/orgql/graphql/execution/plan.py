@@ -117,6 +117,8 @@ class Plan:
     #: The SQL plan (graphql.execution.sql_plans), once asked for: None when the plan has none.
     sql: Any = None
     sql_compiled: bool = False
+    #: Why it has no SQL plan (graphql.execution.paths.REASONS), once asked for.
+    sql_reason: str | None = None
 
 
 @dataclass(slots=True)

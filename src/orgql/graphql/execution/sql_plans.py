@@ -1,5 +1,5 @@
-"""SQL plans: ``organizations(first, after)`` pages read with a fixed number of statements
-and composed without per-field resolution.
+"""SQL plans: ``organizations(first, after)`` pages (and ``organization(id)``, a page of one
+id) read with a fixed number of statements and composed without per-field resolution.
 
 A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
 merged) whose only root field is ``organizations`` without ``filter`` and whose selection
@@ -8,10 +8,16 @@ stays within the connection, plain and derived columns, ``parentOrganization``,
 contract, sources) is
 translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
 ``totalCount``) and the functions composing the answer from its rows. At each request, for
-an admin only (a shopper's page is narrowed, and its ancestors made breadcrumbs, by the core),
-the arguments are checked as the resolvers check them; anything else (a bad cursor or page
-size, an unknown site, a statement failure) runs the compiled plan instead, which answers
-or reports it as before.
+an admin or a shopper, the arguments are checked as the resolvers check them; anything else
+(an anonymous caller, a bad cursor or page size, an unknown site, a statement failure) runs
+the compiled plan instead, which answers or reports it as before (graphql.execution.paths
+says which and why).
+
+A shopper's page is narrowed to their memberships inside the statement (the core's rule,
+``repository.memberships``), an inactive account answered without the values withheld from
+its shoppers (``core.access.checks``), as the resolvers answer it; a selection asking the
+ancestors for more than their id and name (which the resolvers refuse a shopper, FORBIDDEN)
+is answered by the compiled plan.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from typing import Any
 
 from graphql.execution.values import get_argument_values
 
+from orgql.core.access import checks as access
 from orgql.core.common.names import camel
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_FIELDS
+from orgql.core.organizations import repository
 from orgql.graphql import cursors
 from orgql.graphql.execution import page_compose, page_sql
 from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
@@ -60,28 +68,58 @@ class SqlPlan:
     page: page_sql.PagePlan
     #: Site parameters and the effectiveSiteProperties field each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
+    #: Whether a shopper's page reads as an admin's (narrowed to their memberships): the
+    #: ancestors (parentOrganization, ancestorOrganizations) asked only for what a shopper
+    #: sees of them, id and name (core.access.checks, BREADCRUMB); else the resolvers
+    #: answer the FORBIDDEN errors of the other fields.
+    for_shoppers: bool
+    #: ``organization(id)``: the page of that one organization, answered as its node or null.
+    single: bool = False
 
-    def parameters(self, executor: Any) -> dict[str, Any] | None:
-        """The statement's parameters for this request, or None when the compiled plan must
-        answer (not an admin, arguments the resolvers would refuse)."""
+    def parameters(self, executor: Any) -> dict[str, Any] | str:
+        """The statement's parameters for this request, or why the compiled plan must answer
+        (graphql.execution.paths.REASONS: not an admin, arguments the resolvers refuse)."""
         context = executor.context_value
         principal = getattr(context, "principal", None)
-        if principal is None or not principal.is_admin:
-            return None
+        if principal is None or not (principal.is_admin or principal.is_shopper):
+            return "caller"
+        member = None
+        if not principal.is_admin:
+            if not self.for_shoppers:
+                return "breadcrumbs"
+            scoped = access.scoped_filter(principal, repository.OrganizationFilter())
+            member = scoped.member_profile_id
         arguments = self._arguments(executor, self.root)
+        if self.single:
+            organization_id = str(arguments["id"])
+            if "\x00" in organization_id:  # cannot be stored: the resolvers answer null
+                return "arguments"
+            return {
+                "first": 1,
+                "after": None,
+                "sites": self._sites(executor, context),
+                "member": member,
+                "organization_id": organization_id,
+            }
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= size <= MAX_PAGE_SIZE or arguments.get("filter") is not None:
-            return None
+        if arguments.get("filter") is not None:
+            return "selection"
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            return "arguments"
         after = arguments.get("after")
         after_id = cursors.organization_after(after)
         if isinstance(after_id, Unreadable):
-            return None
+            return "arguments"
+        sites = self._sites(executor, context)
+        return {"first": size, "after": after_id, "sites": sites, "member": member}
+
+    def _sites(self, executor: Any, context: Any) -> dict[str, str | None]:
         sites: dict[str, str | None] = {}
         for parameter, field in self.sites:
             site = self._arguments(executor, field).get("site")
             sites[parameter] = str(site) if site is not None else context.site_header
-        return {"first": size, "after": after_id, "sites": sites}
+        return sites
 
     @staticmethod
     def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
@@ -95,8 +133,9 @@ class SqlPlan:
             executor.hide_suggestions,
         )
 
-    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | None:
-        """The response's data, or None when the compiled plan must answer instead."""
+    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | str:
+        """The response's data, or why the compiled plan must answer instead
+        (graphql.execution.paths.REASONS)."""
 
         async def execute(session: Any) -> dict[str, Any] | None:
             connection = await session.connection()
@@ -106,29 +145,81 @@ class SqlPlan:
             answer = await context.run(execute)
         except Exception:  # the compiled plan answers, or reports the failure as it does
             log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
-            return None
+            return "statement_failed"
         if answer is None:  # a site it names does not exist
-            return None
+            return "unknown_site"
+        if self.single:
+            edges = answer["edges"]
+            return {self.key: edges[0]["node"] if edges else None}
         return {self.key: answer}
 
 
-def sql_plan(plan: Plan) -> SqlPlan | None:
-    """The SQL plan of a compiled plan, or None when it has to run as compiled."""
+def sql_plan(plan: Plan) -> SqlPlan | str:
+    """The SQL plan of a compiled plan, or why it has to run as compiled
+    (graphql.execution.paths.REASONS)."""
     if len(plan.root) != 1:
-        return None
+        return "root_fields"
     root = plan.root[0]
-    if root.parent_type is not plan.root_type or root.definition is not _field(
-        plan.root_type, "organizations"
-    ):
-        return None
+    if root.parent_type is not plan.root_type:
+        return "root_fields"
+    if root.definition is _field(plan.root_type, "organization"):
+        return _single(root)
+    if root.definition is not _field(plan.root_type, "organizations"):
+        return "root_fields"
     if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
-        return None
+        return "selection"
     sites: list[tuple[str, FieldPlan]] = []
     try:
-        page = page_sql.PagePlan(_connection(_object(root.completion), sites))
+        keys = _connection(_object(root.completion), sites)
+        page = page_sql.PagePlan(keys)
     except (_Unsupported, ValueError):
-        return None
-    return SqlPlan(key=root.name, root=root, page=page, sites=tuple(sites))
+        return "selection"
+    return SqlPlan(
+        key=root.name, root=root, page=page, sites=tuple(sites), for_shoppers=_breadcrumbs(keys)
+    )
+
+
+#: What a shopper sees of an ancestor of their accounts (graphql.organizations.breadcrumbs).
+#: The columns of a breadcrumb (its ``id``, the global id, is a "global_id" key).
+_BREADCRUMB = frozenset({"id", "name"})
+
+
+def _breadcrumbs(keys: tuple[page_sql.Key, ...], above: bool = False) -> bool:
+    """Whether every ancestor in ``keys`` is asked only for its id and name."""
+    for key in keys:
+        if key.kind in ("parent", "ancestors"):
+            # A breadcrumb's own ancestors are FORBIDDEN, a member ancestor's are not.
+            allowed = not above and _breadcrumbs(key.keys, above=True)
+        elif above:
+            allowed = key.kind in ("const", "global_id") or (
+                key.kind == "column" and key.what in _BREADCRUMB
+            )
+        else:
+            allowed = _breadcrumbs(key.keys)
+        if not allowed:
+            return False
+    return True
+
+
+def _single(root: FieldPlan) -> SqlPlan | str:
+    """``organization(id)``: a page of that organization alone, its node the answer."""
+    if any(a.name.value != "id" for a in root.nodes[0].arguments or ()):
+        return "selection"  # asOf: a point-in-time read
+    sites: list[tuple[str, FieldPlan]] = []
+    try:
+        node = _node(_nullable_object(root.completion), sites)
+        keys = (page_sql.Key("edges", "edges", keys=(page_sql.Key("node", "node", keys=node),)),)
+        page = page_sql.PagePlan(keys)
+    except (_Unsupported, ValueError):
+        return "selection"
+    return SqlPlan(
+        key=root.name,
+        root=root,
+        page=page,
+        sites=tuple(sites),
+        for_shoppers=_breadcrumbs(keys),
+        single=True,
+    )
 
 
 def _field(type_: Any, name: str) -> Any:

@@ -148,6 +148,9 @@ class OrganizationMutations:
                 organization=None,
                 user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
             )
+        # The row as written (its path and version returned by the insert): the payload's
+        # fields need not read it again.
+        info.context.loaders.organization_by_id.prime(row.id, row)
         return CreateOrganizationPayload(
             organization=Organization.from_row(row, context=info.context), user_errors=[]
         )
