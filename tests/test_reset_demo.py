@@ -76,3 +76,46 @@ def test_reset_demo_refuses_production(
     assert main(["reset-demo", "--yes"]) == 2
 
     assert "production" in capsys.readouterr().err
+
+
+async def _fail_every_create_table(url: str, *, on: bool) -> None:
+    """An event trigger (outside the public schema reset-demo drops) that makes the migrations
+    fail half-way: a real database failure, after the drop."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            if not on:
+                await connection.execute(text("DROP EVENT TRIGGER IF EXISTS refuse_tables"))
+                await connection.execute(text("DROP SCHEMA IF EXISTS trap CASCADE"))
+                return
+            await connection.execute(text("CREATE SCHEMA trap"))
+            await connection.execute(
+                text(
+                    "CREATE FUNCTION trap.refuse() RETURNS event_trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN RAISE EXCEPTION 'no new tables today'; END $$"
+                )
+            )
+            await connection.execute(
+                text(
+                    "CREATE EVENT TRIGGER refuse_tables ON ddl_command_start"
+                    " WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION trap.refuse()"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+def test_a_reset_that_fails_half_way_changes_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORGQL_DATABASE_URL", database_url)
+    asyncio.run(_change(database_url))
+    asyncio.run(_fail_every_create_table(database_url, on=True))
+    try:
+        assert main(["reset-demo", "--yes"]) == 1
+    finally:
+        asyncio.run(_fail_every_create_table(database_url, on=False))
+
+    assert "no new tables today" in capsys.readouterr().err
+    # The drop was undone with the failed migration: the data is as it was, not gone.
+    assert asyncio.run(_count_and_name(database_url)) == (4, "Renamed")
