@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from orgql.core.reference.demo import DEMO_ROOT_ID
 from orgql.settings import Settings
 
 
@@ -34,6 +35,12 @@ def cmd_reset_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(url: str) -> None:
         async with open_engine(url) as engine, engine.begin() as connection:
+            if not await is_a_demo_database(connection):
+                raise CommandError(
+                    f"{describe(settings, url)} holds tables but not orgql's demo data (no"
+                    f" organization {DEMO_ROOT_ID}): reset-demo empties only a demo database."
+                    " Nothing was changed; check ORGQL_DATABASE_URL"
+                )
             await reset(connection)
 
     with database_url(settings) as url:
@@ -44,6 +51,24 @@ def cmd_reset_demo(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(run(url))
         print(f"orgql: {describe(settings, url)} holds the demo data alone again")
     return 0
+
+
+async def is_a_demo_database(connection: AsyncConnection) -> bool:
+    """Whether reset-demo may empty this database: it has no tables at all, or it holds the
+    demo data. "Production" is not only ORGQL_ENVIRONMENT: a shell with another database's
+    URL (a real orgql, another application) and the default profile must not lose it."""
+    tables = await connection.scalar(
+        text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+    )
+    if not tables:
+        return True
+    if await connection.scalar(text("SELECT to_regclass('public.organizations')")) is None:
+        return False
+    found = await connection.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM public.organizations WHERE id = :id)"),
+        {"id": DEMO_ROOT_ID},
+    )
+    return bool(found)
 
 
 async def reset(connection: AsyncConnection) -> None:
