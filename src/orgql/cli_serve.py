@@ -88,7 +88,7 @@ def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
     if absent:
         print(
             f"orgql: warning: GraphiQL's scripts and styles are not installed ({directory} lacks"
-            f" {', '.join(absent)}): the page will load them from unpkg.com and stay on"
+            f" the pinned {', '.join(absent)}): the page will load them from unpkg.com and stay on"
             ' "Loading GraphiQL…" without internet access. Fetch them with'
             " `python -m orgql.graphiql.build`, or install a wheel built with them.",
             file=sys.stderr,
