@@ -170,3 +170,41 @@ def test_an_empty_key_variable_counts_as_unset(tmp_path: Path) -> None:
     assert signing_key(Settings(auth_signing_key="", auth_signing_key_file=path)) == KEY
     with pytest.raises(SigningKeyError, match="required in production"):
         signing_key(Settings(environment="production", auth_signing_key=""))
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+async def test_no_token_for_a_page_of_another_site(
+    app: Starlette, app_state: Mapping[str, Any], site: str
+) -> None:
+    """A page elsewhere (another site, or another port of this machine) fetching or framing
+    GraphiQL: the browser says so in Sec-Fetch-Site, and no token is minted for it."""
+    page = await graphiql_page(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site})
+    async with graphiql_client(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site}) as client:
+        token = await client.get("/graphiql/token")
+
+    assert "Bearer" not in page
+    assert token.status_code == 404
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none"])
+async def test_the_page_and_its_renewal_from_this_origin_get_a_token(
+    app: Starlette, app_state: Mapping[str, Any], site: str
+) -> None:
+    async with graphiql_client(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site}) as client:
+        page = await client.get("/graphql")
+        token = await client.get("/graphiql/token")
+
+    assert "Bearer ey" in page.text
+    assert token.status_code == 200
+
+
+async def test_a_page_carrying_a_token_is_neither_stored_nor_framed(
+    app: Starlette, app_state: Mapping[str, Any]
+) -> None:
+    async with graphiql_client(app, app_state, "127.0.0.1") as client:
+        response = await client.get("/graphql")
+
+    assert "Bearer ey" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
