@@ -3,6 +3,8 @@ machine, and production reads its signing key from the environment or from a fil
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -208,3 +210,43 @@ async def test_a_page_carrying_a_token_is_neither_stored_nor_framed(
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+# ---------------------------------------------------------------- the development key
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_data_directory_and_the_development_key_are_the_users_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "new" / "orgql"
+    monkeypatch.setenv("ORGQL_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("ORGQL_AUTH_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("ORGQL_ENVIRONMENT", raising=False)
+
+    assert main(["token"]) == 0
+
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data_dir / "auth-signing-key").stat().st_mode) == 0o600
+    assert capsys.readouterr().out.startswith("ey")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_development_key_others_can_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key file someone else could read (or put there, in a shared folder such as /tmp):
+    whoever reads it signs admin tokens for this gateway."""
+    key = tmp_path / "auth-signing-key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o644)
+    monkeypatch.setenv("ORGQL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ORGQL_AUTH_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("ORGQL_ENVIRONMENT", raising=False)
+
+    assert main(["token"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{key} can be read by other users" in captured.err
+    assert KEY not in captured.err
