@@ -154,6 +154,8 @@ async def test_graphiql_opens_with_a_token_for_a_browser_on_this_machine(
         ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1"}),  # ... whatever it says
         ("127.0.0.1", {"Forwarded": "for=127.0.0.1"}),
         ("127.0.0.1", {"X-Real-IP": "127.0.0.1"}),
+        ("127.0.0.1", {"Via": "1.1 squid"}),  # a proxy that sends only what RFC 9110 asks
+        ("127.0.0.1", {"X-Forwarded-Proto": "https"}),
         ("127.0.0.1", {"Host": "attacker.example:8080"}),  # a name rebound to 127.0.0.1
     ],
 )

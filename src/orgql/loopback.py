@@ -19,8 +19,16 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost
 #: ``Sec-Fetch-Site`` values of a request made by a page of another origin's site, or of
 #: this machine's other ports ("same-site"); GraphiQL's own are "same-origin" and "none".
 OTHER_SITES = frozenset({"cross-site", "same-site"})
-#: Headers a proxy sets for the client it forwards.
-FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+#: Headers a proxy sets for the client it forwards (``Via``: RFC 9110 has every HTTP proxy
+#: send it; Apache, Squid, Varnish and CDNs do, some with no X-Forwarded-For).
+FORWARDING_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+)
 
 
 def is_loopback(host: str) -> bool:
