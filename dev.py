@@ -2,7 +2,7 @@
 """Developer entry point; needs only Python 3.11+ (standard library).
 
     python3 dev.py serve [orgql serve options]   run the server (embedded PostgreSQL, demo data)
-    python3 dev.py test [pytest options]         run the test suite (in parallel; -n 0 for one process)
+    python3 dev.py test [pytest options]         the test suite (in parallel; -n 0: one process)
     python3 dev.py lint                          ruff check, ruff format --check, mypy
 
 The first run creates .venv and installs the project into it (pip install -e '.[dev]'); it
