@@ -2,7 +2,7 @@
 """Developer entry point; needs only Python 3.11+ (standard library).
 
     python3 dev.py serve [orgql serve options]   run the server (embedded PostgreSQL, demo data)
-    python3 dev.py test [pytest options]         run the test suite (in parallel; -n 0 for one process)
+    python3 dev.py test [pytest options]         the test suite (in parallel; -n 0: one process)
     python3 dev.py lint                          ruff check, ruff format --check, mypy
 
 The first run creates .venv and installs the project into it (pip install -e '.[dev]'); it
@@ -62,12 +62,9 @@ def ensure_venv() -> None:
 
 
 def ensure_graphiql_assets() -> None:
-    """GraphiQL's scripts and styles, fetched once from the npm registry (not committed).
-    Without them (offline first run) the page falls back to the CDN."""
-    assets = ROOT / "src" / "orgql" / "graphiql" / "assets"
-    if assets.is_dir() and any(assets.iterdir()):
-        return
-    say("fetching GraphiQL's scripts and styles from the npm registry")
+    """GraphiQL's scripts and styles, fetched from the npm registry (not committed) when one
+    is missing or not the pinned version (an interrupted fetch, a version bump); a no-op
+    otherwise. Without them (offline first run) the page falls back to the CDN."""
     build = [str(PYTHON), "-m", "orgql.graphiql.build"]
     if subprocess.call(build, cwd=ROOT) != 0:  # noqa: S603 (fixed command)
         say("could not fetch them; GraphiQL will load them from the CDN instead")

@@ -143,3 +143,59 @@ def test_serve_points_at_the_new_data_directory_when_an_old_one_is_here(
         f"orgql: note: {tmp_path / '.orgql'} holds the data of an earlier orgql; the data"
         f" directory is now {tmp_path / 'new'} (ORGQL_DATA_DIR=.orgql uses the old one)\n"
     )
+
+
+def test_a_wheel_build_refetches_assets_that_are_not_the_pinned_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Present is not enough: a file cut short by an interrupted fetch, or left by an earlier
+    version of the pinned packages, is fetched again (here the registry is unreachable, so
+    the build stops) rather than shipped in the wheel."""
+    from orgql.graphiql import build
+
+    for name in build.expected_files():
+        (tmp_path / name).write_text("/* an older or truncated file */")
+    monkeypatch.delenv(build.SKIP_VARIABLE, raising=False)
+    monkeypatch.setattr(build, "REGISTRY", "https://127.0.0.1:9")  # nothing listens there
+
+    assert sorted(build.missing(tmp_path)) == sorted(build.expected_files())
+    with pytest.raises(SystemExit, match="cannot build a wheel"):
+        build.ensure_for_wheel(tmp_path)
+
+
+def test_a_tarball_is_refused_unless_it_is_the_pinned_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry (or anything answering in its name) serving another tarball together with
+    metadata whose integrity matches it: the pinned sha512 refuses it, nothing is written."""
+    import base64
+    import hashlib
+    import io
+    import json
+    import tarfile
+
+    from orgql.graphiql import PACKAGES, build
+
+    package = "react"
+    version_, files = PACKAGES[package]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for inside in (*files, "package/LICENSE"):
+            data = b"alert('tampered')"
+            member = tarfile.TarInfo(inside)
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    tarball = buffer.getvalue()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    answers = {
+        f"{build.REGISTRY}/{package}/{version_}": json.dumps(
+            {"dist": {"tarball": "https://registry.example/react.tgz", "integrity": integrity}}
+        ).encode(),
+        "https://registry.example/react.tgz": tarball,
+    }
+    monkeypatch.setattr(build, "_get", answers.__getitem__)
+
+    with pytest.raises(build.AssetError, match="pinned"):
+        build.fetch(package, version_, files, tmp_path)
+
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,8 @@ machine, and production reads its signing key from the environment or from a fil
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,8 @@ async def test_graphiql_opens_with_a_token_for_a_browser_on_this_machine(
         ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1"}),  # ... whatever it says
         ("127.0.0.1", {"Forwarded": "for=127.0.0.1"}),
         ("127.0.0.1", {"X-Real-IP": "127.0.0.1"}),
+        ("127.0.0.1", {"Via": "1.1 squid"}),  # a proxy that sends only what RFC 9110 asks
+        ("127.0.0.1", {"X-Forwarded-Proto": "https"}),
         ("127.0.0.1", {"Host": "attacker.example:8080"}),  # a name rebound to 127.0.0.1
     ],
 )
@@ -170,3 +174,81 @@ def test_an_empty_key_variable_counts_as_unset(tmp_path: Path) -> None:
     assert signing_key(Settings(auth_signing_key="", auth_signing_key_file=path)) == KEY
     with pytest.raises(SigningKeyError, match="required in production"):
         signing_key(Settings(environment="production", auth_signing_key=""))
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+async def test_no_token_for_a_page_of_another_site(
+    app: Starlette, app_state: Mapping[str, Any], site: str
+) -> None:
+    """A page elsewhere (another site, or another port of this machine) fetching or framing
+    GraphiQL: the browser says so in Sec-Fetch-Site, and no token is minted for it."""
+    page = await graphiql_page(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site})
+    async with graphiql_client(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site}) as client:
+        token = await client.get("/graphiql/token")
+
+    assert "Bearer" not in page
+    assert token.status_code == 404
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none"])
+async def test_the_page_and_its_renewal_from_this_origin_get_a_token(
+    app: Starlette, app_state: Mapping[str, Any], site: str
+) -> None:
+    async with graphiql_client(app, app_state, "127.0.0.1", **{"Sec-Fetch-Site": site}) as client:
+        page = await client.get("/graphql")
+        token = await client.get("/graphiql/token")
+
+    assert "Bearer ey" in page.text
+    assert token.status_code == 200
+
+
+async def test_a_page_carrying_a_token_is_neither_stored_nor_framed(
+    app: Starlette, app_state: Mapping[str, Any]
+) -> None:
+    async with graphiql_client(app, app_state, "127.0.0.1") as client:
+        response = await client.get("/graphql")
+
+    assert "Bearer ey" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+# ---------------------------------------------------------------- the development key
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_data_directory_and_the_development_key_are_the_users_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "new" / "orgql"
+    monkeypatch.setenv("ORGQL_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("ORGQL_AUTH_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("ORGQL_ENVIRONMENT", raising=False)
+
+    assert main(["token"]) == 0
+
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data_dir / "auth-signing-key").stat().st_mode) == 0o600
+    assert capsys.readouterr().out.startswith("ey")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_development_key_others_can_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key file someone else could read (or put there, in a shared folder such as /tmp):
+    whoever reads it signs admin tokens for this gateway."""
+    key = tmp_path / "auth-signing-key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o644)
+    monkeypatch.setenv("ORGQL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ORGQL_AUTH_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("ORGQL_ENVIRONMENT", raising=False)
+
+    assert main(["token"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{key} can be read by other users" in captured.err
+    assert KEY not in captured.err

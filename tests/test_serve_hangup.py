@@ -89,3 +89,53 @@ def test_sighup_stops_serve_and_its_embedded_postgresql(data_dir: Path) -> None:
     while is_running(postmaster):
         assert time.monotonic() < deadline, "the embedded PostgreSQL is still running"
         time.sleep(0.05)
+
+
+def test_closing_the_terminal_stops_serve_with_workers_and_its_embedded_postgresql(
+    data_dir: Path,
+) -> None:
+    """The terminal closing sends SIGHUP to the whole process group, workers included: the
+    server stops like on SIGTERM (each worker finishes gracefully), rather than restarting its
+    workers and outliving the terminal with the embedded PostgreSQL."""
+    pytest.importorskip("pgserver", reason="needs the embedded extra")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "ORGQL_DATABASE_URL"}
+    env.update(ORGQL_DATA_DIR=str(data_dir), PYTHONPATH=os.pathsep.join(sys.path))
+    command = [sys.executable, "-m", "orgql", "serve", "--port", str(port), "--workers", "2"]
+    log = data_dir / "serve.log"
+    with log.open("w") as stderr_file:
+        process = subprocess.Popen(  # noqa: S603 (our own command)
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_file,
+            start_new_session=True,  # its own process group, as a terminal's job is
+        )
+    try:
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        # Both workers serving (their lifespans started), not just the first one.
+        while log.read_text().count("Application startup complete") < 2:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "orgql serve did not start its workers"
+            time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        pid_file = data_dir / "pgdata" / "postmaster.pid"
+        postmaster = int(pid_file.read_text().split()[0])
+
+        os.killpg(process.pid, signal.SIGHUP)
+        process.wait(timeout=DEADLINE_SECONDS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    stderr = log.read_text()
+
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "restarting processes" not in stderr
+    assert stderr.count("database pool closed") == 2, stderr  # both workers, gracefully
+    assert not pid_file.exists(), "the embedded PostgreSQL was left running"
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while is_running(postmaster):
+        assert time.monotonic() < deadline, "the embedded PostgreSQL is still running"
+        time.sleep(0.05)

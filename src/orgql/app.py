@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -153,6 +155,11 @@ def _databases(settings: Settings, primary: AsyncEngine) -> Databases:
 def app_from_env() -> Starlette:
     """Factory for ``uvicorn --factory``: settings from the environment (workers use this)."""
     app = create_app(Settings())
+    if multiprocessing.parent_process() is not None and hasattr(signal, "SIGHUP"):
+        # A worker of `orgql serve --workers N`: the terminal closing sends SIGHUP to the whole
+        # process group, whose default would end this worker on the spot, requests and all.
+        # The supervisor handles it and stops the workers gracefully (cli_serve.run_workers).
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     # What exists now (modules, the schema, the app) lives as long as the worker: frozen, the
     # cyclic garbage collector stops scanning it again and again while requests allocate
     # (about a quarter of the CPU of a page of 100 organizations, bench/README.md).

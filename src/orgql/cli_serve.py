@@ -15,12 +15,16 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from orgql.cli import CommandError, database_url, describe, open_engine, seed
 from orgql.db.migrate import upgrade
 from orgql.graphiql import ASSET_DIR
 from orgql.observability.logs import logging_config
 from orgql.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 #: Lifetime of the admin token `orgql serve` prints in development.
 DEV_TOKEN_TTL = 8 * 3600
@@ -35,6 +39,25 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     handles (it knows nothing of SIGHUP, whose default would end the process on the spot and
     leave an embedded PostgreSQL running)."""
     signal.raise_signal(signal.SIGTERM)
+
+
+def run_workers(config: uvicorn.Config) -> None:
+    """``uvicorn.run`` with ``--workers N``, but SIGHUP stops the server like SIGTERM rather
+    than restarting its workers: the terminal closing sends SIGHUP to the whole process group,
+    and uvicorn's restart left the server (and the embedded PostgreSQL) running with no
+    terminal. The workers ignore SIGHUP themselves (``orgql.app.app_from_env``): the
+    supervisor stops them gracefully with SIGTERM."""
+    from uvicorn.supervisors import Multiprocess
+
+    class StopOnHangup(Multiprocess):
+        def handle_hup(self) -> None:
+            self.handle_term()
+
+    socket = config.bind_socket()
+    try:
+        StopOnHangup(config, sockets=[socket]).run()
+    finally:
+        socket.close()
 
 
 def check_serving(settings: Settings, host: str) -> None:
@@ -65,7 +88,7 @@ def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
     if absent:
         print(
             f"orgql: warning: GraphiQL's scripts and styles are not installed ({directory} lacks"
-            f" {', '.join(absent)}): the page will load them from unpkg.com and stay on"
+            f" the pinned {', '.join(absent)}): the page will load them from unpkg.com and stay on"
             ' "Loading GraphiQL…" without internet access. Fetch them with'
             " `python -m orgql.graphiql.build`, or install a wheel built with them.",
             file=sys.stderr,
@@ -152,25 +175,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # it was clean (requests finished, pool closed): the command ends with status 0.
         previous = signal.signal(signal.SIGTERM, _ignore_signal)
         hangup = signal.signal(signal.SIGHUP, _terminate) if hasattr(signal, "SIGHUP") else None
+        options = {
+            "factory": True,
+            "host": host,
+            "port": port,
+            "workers": args.workers,
+            "log_level": settings.log_level,
+            # JSON lines (README "Logs"); our access line replaces uvicorn's.
+            "log_config": logging_config(settings.log_format, settings.log_level),
+            "access_log": False,
+            # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
+            # then the lifespan closes the pool.
+            "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout_seconds),
+            # Slow clients bounded: headers, their size, bodies, unread answers (README
+            # "Limits"); no WebSocket (the app has no WebSocket route).
+            "http": PROTOCOLS["httptools"],
+            "ws": "none",
+        }
         try:
-            uvicorn.run(
-                "orgql.app:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=args.workers,
-                log_level=settings.log_level,
-                # JSON lines (README "Logs"); our access line replaces uvicorn's.
-                log_config=logging_config(settings.log_format, settings.log_level),
-                access_log=False,
-                # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
-                # then the lifespan closes the pool.
-                timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
-                # Slow clients bounded: headers, their size, bodies, unread answers (README
-                # "Limits"); no WebSocket (the app has no WebSocket route).
-                http=PROTOCOLS["httptools"],
-                ws="none",
-            )
+            if args.workers > 1:
+                run_workers(uvicorn.Config("orgql.app:app_from_env", **options))
+            else:
+                uvicorn.run("orgql.app:app_from_env", **options)
         finally:
             signal.signal(signal.SIGTERM, previous)
             if hangup is not None:

@@ -10,6 +10,8 @@ from orgql.settings import Settings
 
 KEY_FILE = "auth-signing-key"
 MIN_KEY_BYTES = 32
+#: Mode of a data directory orgql creates: its key and embedded database are the user's alone.
+PRIVATE_DIRECTORY = 0o700
 
 
 class SigningKeyError(Exception):
@@ -54,12 +56,16 @@ def configured_key(settings: Settings) -> tuple[str, str] | None:
 
 
 def development_key(path: Path) -> str:
-    """Read the key at ``path``, creating it (owner-only, exclusively) on first use."""
+    """Read the key at ``path``, creating it (owner-only, exclusively) on first use, in a data
+    directory of the user's alone; a key file others can read is refused."""
     try:
-        return path.read_text("ascii").strip()
+        key = path.read_text("ascii").strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        _check_private(path)
+        return key
+    path.parent.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # Written whole under a private name, then linked into place: a concurrent reader sees
     # no file or the whole key, and of two concurrent creators the first one wins.
@@ -74,3 +80,17 @@ def development_key(path: Path) -> str:
     finally:
         draft.unlink()
     return key
+
+
+def _check_private(path: Path) -> None:
+    """Whoever can read the development key signs admin tokens: refuse a key file other users
+    can read or write, or that another user owns (a shared folder such as /tmp)."""
+    if os.name != "posix":
+        return
+    status = path.stat()
+    if status.st_mode & 0o077 or status.st_uid != os.getuid():
+        raise SigningKeyError(
+            f"{path} can be read by other users or is not yours: anyone who reads it can sign"
+            f" admin tokens. Delete it (a new key is made; earlier tokens are then refused),"
+            f" or make it yours alone (chmod 600)"
+        )

@@ -45,7 +45,8 @@ class EmbeddedPostgres:
         except ImportError:
             raise EmbeddedPostgresMissing from None
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The user's alone (a directory it creates): its signing key, its database.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         pgdata = self.data_dir / "pgdata"
         _forget_dead_users(pgdata)
         logger.info("starting embedded PostgreSQL in %s", self.data_dir)

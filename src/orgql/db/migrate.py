@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orgql.settings import to_asyncpg_url
 
@@ -24,7 +24,12 @@ def alembic_config(url: str | None = None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Bring the database behind ``engine`` to ``revision`` in one transaction."""
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade_sync, revision)
+        await upgrade_within(connection, revision)
+
+
+async def upgrade_within(connection: AsyncConnection, revision: str = "heads") -> None:
+    """Bring the database to ``revision`` inside the caller's transaction (it commits)."""
+    await connection.run_sync(_upgrade_sync, revision)
 
 
 def _upgrade_sync(connection: object, revision: str) -> None:

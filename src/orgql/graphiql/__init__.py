@@ -57,6 +57,39 @@ PACKAGES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+#: The npm registry's integrity of each package's tarball, pinned here: the build refuses any
+#: other tarball, whatever the registry's metadata says (``build.py``).
+INTEGRITY = {
+    "react": (
+        "sha512-/3IjMdb2L9QbBdWiW5e3P2/npwMBaU9mHCSCUzNl"
+        "n0ZCYbcfTsGbTJrU/kGemdH2IWmB2ioZ+zkxtmq6g09fGQ=="
+    ),
+    "react-dom": (
+        "sha512-6IMTriUmvsjHUjNtEDudZfuDQUoWXVxKHhlEGSk8"
+        "1n4YFS+r/Kl99wXiwlVXtPBtJenozv2P+hxDsw9eA7Xo6g=="
+    ),
+    "graphiql": (
+        "sha512-cuPDYtXVKV86Pu5PHBX642Odi/uVEE2y1Jxq5rGO"
+        "/Qy1G2lRp7ZZ7a/T30RzxhuLSWo9zUbzq0P3U49//H0Ugw=="
+    ),
+}
+
+#: sha256 of every file under assets/ as extracted from those tarballs: a file present but
+#: different (cut short by an interrupted fetch, left by an earlier pinned version) is
+#: fetched again rather than served or shipped in a wheel. Change with :data:`PACKAGES`.
+DIGESTS = {
+    "react.production.min.js": "4b4969fa4ef3594324da2c6d78ce8766fbbc2fd121fff395aedf997db0a99a06",
+    "react-dom.production.min.js": (
+        "21758ed084cd0e37e735722ee4f3957ea960628a29dfa6c3ce1a1d47a2d6e4f7"
+    ),
+    "graphiql.min.js": "22faab94067b695e5f7959619fbe686ebcc8955002a0c97d986bcbba4ad4bc2c",
+    "graphiql.min.css": "b1868247f8e0502cd869e581f5f3cb55b334862e7f51b1d6cbace11059b9adc2",
+    "LICENSE.react.txt": "52412d7bc7ce4157ea628bbaacb8829e0a9cb3c58f57f99176126bc8cf2bfc85",
+    "LICENSE.react-dom.txt": "52412d7bc7ce4157ea628bbaacb8829e0a9cb3c58f57f99176126bc8cf2bfc85",
+    "LICENSE.graphiql.txt": "4b18fbe55c4e8f9169cb702be138f4d858a2dad920c39857204ffdc9c1c9fdc4",
+}
+
+
 def cdn_url(asset: str) -> str:
     for package, (version, files) in PACKAGES.items():
         for inside, name in files.items():

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from orgql.graphiql import ASSET_DIR, LICENCE_FILE, PACKAGES
+from orgql.graphiql import ASSET_DIR, DIGESTS, INTEGRITY, LICENCE_FILE, PACKAGES
 
 REGISTRY = "https://registry.npmjs.org"
 TIMEOUT_SECONDS = 60
@@ -41,18 +41,35 @@ def _get(url: str) -> bytes:
 
 def fetch(package: str, version: str, files: dict[str, str], into: Path) -> None:
     meta = json.loads(_get(f"{REGISTRY}/{package}/{version}"))
+    pinned = INTEGRITY[package]
+    if meta["dist"]["integrity"] != pinned:
+        raise AssetError(
+            f"{package}@{version}: the registry names another integrity than the pinned {pinned}"
+        )
     tarball = _get(meta["dist"]["tarball"])
-    algorithm, _, expected = meta["dist"]["integrity"].partition("-")
-    digest = base64.b64encode(hashlib.new(algorithm, tarball).digest()).decode()
-    if digest != expected:
-        raise AssetError(f"{package}@{version}: the tarball does not match its integrity")
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    if digest != pinned:
+        raise AssetError(f"{package}@{version}: the tarball does not match the pinned {pinned}")
     wanted = {**files, "package/LICENSE": LICENCE_FILE.format(package=package)}
+    contents = {}
     with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
         for inside, name in wanted.items():
             member = archive.extractfile(inside)
             if member is None:
                 raise AssetError(f"{package}@{version} has no {inside}")
-            (into / name).write_bytes(member.read())
+            contents[name] = member.read()
+    for name, content in contents.items():
+        if _sha256(content) != DIGESTS[name]:
+            raise AssetError(f"{package}@{version}: its {name} is not the pinned one")
+    for name, content in contents.items():
+        # Written whole, then renamed: an interrupted fetch leaves no file cut short.
+        draft = into / f".{name}.part"
+        draft.write_bytes(content)
+        draft.replace(into / name)
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def expected_files() -> list[str]:
@@ -65,11 +82,21 @@ def expected_files() -> list[str]:
 
 
 def missing(into: Path = ASSET_DIR) -> list[str]:
-    return [name for name in expected_files() if not (into / name).is_file()]
+    """The files of a complete ``assets/`` that are absent or not the pinned ones."""
+    return [name for name in expected_files() if not _is_pinned(into / name)]
+
+
+def _is_pinned(path: Path) -> bool:
+    try:
+        return _sha256(path.read_bytes()) == DIGESTS[path.name]
+    except OSError:
+        return False
 
 
 def build(into: Path = ASSET_DIR) -> None:
     into.mkdir(exist_ok=True)
+    for draft in into.glob(".*.part"):  # left by an interrupted fetch
+        draft.unlink()
     for package, (version, files) in PACKAGES.items():
         try:
             fetch(package, version, files, into)
@@ -98,6 +125,9 @@ def ensure_for_wheel(into: Path = ASSET_DIR) -> None:
 
 
 def main() -> int:
+    """Fetch the assets unless every file is there and the pinned one (dev.py runs this)."""
+    if not missing():
+        return 0
     try:
         build()
     except AssetError as exc:

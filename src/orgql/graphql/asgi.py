@@ -38,6 +38,13 @@ from orgql.graphql.schema import build_schema
 from orgql.loopback import is_local_request
 from orgql.settings import Settings
 
+#: Headers of a GraphiQL page that carries a development admin token.
+TOKEN_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
+
 
 class RequestTimedOut(HTTPException):
     """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
@@ -152,7 +159,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our page: scripts and styles from the gateway itself, the CDN only as a fallback.
-        return HTMLResponse(graphiql.page(development_token(request)))
+        token = development_token(request)
+        # A page holding an admin token: kept in no cache, shown in no other site's frame.
+        headers = TOKEN_PAGE_HEADERS if token else None
+        return HTMLResponse(graphiql.page(token), headers=headers)
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a page of nested results.

@@ -17,6 +17,9 @@ from orgql.core.organizations.roles import ROLE_FUNCTIONS, RoleFunction
 from orgql.core.reference.data import import_reference_data, parse_reference_data
 from orgql.db import financial_models, models
 
+#: The demo hierarchy's root: a database holding it holds the demo data (``orgql reset-demo``).
+DEMO_ROOT_ID = "100001"
+
 
 def demo_reference_document() -> object:
     text = resources.files("orgql.demo").joinpath("reference.json").read_text("utf-8")
@@ -30,7 +33,7 @@ async def seed_demo(session: AsyncSession) -> bool:
     gains what later versions added (the financial source records, for one)."""
     await history.set_actor(session, "system:seed")
     await import_reference_data(session, parse_reference_data(demo_reference_document()))
-    if await session.get(models.Organization, "100001") is not None:
+    if await session.get(models.Organization, DEMO_ROOT_ID) is not None:
         await _seed_financial_source(session)
         return False
 
