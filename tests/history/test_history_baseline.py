@@ -10,36 +10,84 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.schema import sort_tables
 
 from orgql.core.history import point_in_time
 from orgql.core.inheritance.rules import chain_of, derive, derive_site_value
-from orgql.core.reference.demo import seed_demo
 from orgql.db import history_models, models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 
+#: The last revisions before history (0010): versions (0009) and change events (0011).
+BEFORE_HISTORY = ("0009", "0011")
+
 
 @pytest.fixture
-async def seeded_before_history(server: Any) -> AsyncIterator[AsyncSession]:
-    """A database seeded before revision 0010 (no history yet), then migrated to the head
-    (``server``: tests/conftest.py's Server)."""
+async def seeded_before_history(server: Any, database_url: str) -> AsyncIterator[AsyncSession]:
+    """A database at the revisions before 0010 (no history yet) holding the demo data, then
+    migrated to the head (``server``: tests/conftest.py's Server).
+
+    The demo data is copied from a database at the head (``database_url``), each table as it
+    was at those revisions (reflected): today's ORM knows columns added since, which that
+    database does not have, so it cannot write there."""
     name = f"orgql_history_baseline_{secrets.token_hex(4)}"
     await server.create_database(name)
     engine = make_engine(server.database_url(name), pool_size=1)
+    source = make_engine(database_url, pool_size=1)
     try:
-        # Every branch but history's (0010): the seed writes versions (0009) and events (0011).
-        for revision in ("0009", "0011"):
+        for revision in BEFORE_HISTORY:
             await upgrade(engine, revision)
-        async with make_sessionmaker(engine)() as session, session.begin():
-            await seed_demo(session)
+        await copy_rows(source, engine)
         await upgrade(engine)
         async with make_sessionmaker(engine)() as session:
             yield session
     finally:
+        await source.dispose()
         await engine.dispose()
         await server.drop_database(name)
+
+
+async def copy_rows(source: AsyncEngine, target: AsyncEngine) -> None:
+    """Every row of the target's tables from the source, only the columns the target has
+    (computed columns and identities are the target's own), parents before children. A row
+    the migrations wrote (the financial settings) stays as they wrote it."""
+    metadata = MetaData()
+    async with target.connect() as connection:
+        await connection.run_sync(metadata.reflect)
+    # Deferrable keys (an organization's default addresses) are checked at commit.
+    tables = sort_tables(metadata.tables.values(), skip_fn=lambda key: bool(key.deferrable))
+    async with source.connect() as read, target.begin() as write:
+        for table in tables:
+            if table.name == "alembic_version":
+                continue
+            columns = [c for c in table.columns if c.computed is None and c.identity is None]
+            rows = [dict(row) for row in (await read.execute(select(*columns))).mappings()]
+            if rows:
+                await write.execute(
+                    insert(table).on_conflict_do_nothing(), _parents_first(table, rows)
+                )
+
+
+def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a table that refers to itself (organizations' parent), each after its parent."""
+    to_itself = [key for key in table.foreign_keys if key.column.table is table]
+    if not to_itself:
+        return rows
+    (key,) = to_itself
+    refers, own = key.parent.name, key.column.name
+    placed: set[object] = set()
+    ordered: list[dict[str, Any]] = []
+    pending = rows
+    while pending:
+        ready = [row for row in pending if row[refers] is None or row[refers] in placed]
+        assert ready, f"{table.name}: a cycle of {refers}"
+        ordered.extend(ready)
+        placed.update(row[own] for row in ready)
+        pending = [row for row in pending if row[own] not in placed]
+    return ordered
 
 
 async def test_existing_rows_get_a_baseline_dated_by_their_creation(

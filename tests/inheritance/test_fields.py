@@ -15,8 +15,10 @@ from orgql.core.inheritance.effective_filter import EffectiveSiteFilter
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_FIELDS, Scope
 from orgql.db import models
 from orgql.graphql.schema import default_schema
+from orgql.rest.json_schema import Components
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.sites import shapes as site_shapes
+from orgql.rest.sites.declared_keys import FURTHER_KEYS
 
 #: Organization fields named derived* that are not inherited fields of their own: the types
 #: of the derived addresses follow the address.
@@ -37,7 +39,10 @@ def _fields(schema: GraphQLSchema, name: str) -> set[str]:
 
 
 def _keys(shape: type) -> set[str]:
-    return set(typing.get_type_hints(shape))
+    """The keys of a REST shape's OpenAPI schema: its own, and any added from the declaration."""
+    components = Components(further_keys=FURTHER_KEYS)
+    components.of(shape)
+    return set(components.schemas[shape.__name__]["properties"])
 
 
 def test_names_are_unique_and_scopes_are_split() -> None:

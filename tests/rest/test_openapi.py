@@ -4,7 +4,7 @@ request shapes agree with the keys the core accepts.
 No ``from __future__ import annotations``: the shapes below are read at runtime."""
 
 from collections.abc import Collection
-from typing import Annotated, Literal, NotRequired, TypedDict, get_type_hints
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 import httpx
 import pytest
@@ -12,17 +12,19 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from orgql.core.financial import sync as financial_sync
+from orgql.core.inheritance.fields import SITE_FIELDS, InheritedField, Scope, Wire
 from orgql.core.organizations import changes as organization_changes
 from orgql.core.organizations import input as organization_input
 from orgql.core.organizations import site_input
 from orgql.core.requests import draft as request_draft
 from orgql.core.requests import input as request_input
 from orgql.rest.financial import shapes as financial_shapes
-from orgql.rest.json_schema import Components, Schema
+from orgql.rest.json_schema import Components, FurtherKeys, Schema
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.organizations import update_shapes
 from orgql.rest.requests import shapes as request_shapes
 from orgql.rest.sites import shapes as site_shapes
+from orgql.rest.sites.declared_keys import FURTHER_KEYS, SITE_PROPERTY_KEYS, further_keys
 
 OPENAPI = "/ccadmin/v1/openapi.json"
 
@@ -153,4 +155,42 @@ def test_an_open_shape_allows_further_keys() -> None:
 def test_request_shapes_declare_the_keys_the_core_accepts(
     shape: type, accepted: Collection[str]
 ) -> None:
-    assert set(get_type_hints(shape)) == set(accepted)
+    components = Components(further_keys=FURTHER_KEYS)
+    components.of(shape)
+
+    assert set(components.schemas[shape.__name__]["properties"]) == set(accepted)
+
+
+def test_further_keys_follow_the_shape_s_own() -> None:
+    components = Components(further_keys={_Inner: FurtherKeys({"extra": bool | None}, True)})
+    components.of(_Inner)
+
+    schema = components.schemas["_Inner"]
+    assert list(schema["properties"]) == ["id", "extra"]
+    assert schema["properties"]["extra"] == {"type": ["boolean", "null"]}
+    assert schema["required"] == ["id", "extra"]
+
+
+def test_a_declared_site_value_is_in_every_body_with_site_values() -> None:
+    """A per-site value the vendor's shapes do not write is added from its declaration."""
+    punchout = InheritedField("punchout_enabled", Scope.SITE, "punchoutEnabled", "p", Wire.FLAG)
+    limit = InheritedField("budget", Scope.SITE, "budget", "budget", Wire.DECIMAL)
+    for shape, required in [
+        (site_shapes.SiteProperties, True),
+        (site_shapes.SitePropertiesInput, False),
+        (organization_shapes.CreateOrganization, False),
+        (update_shapes.UpdateOrganization, False),
+    ]:
+        further = further_keys(shape, required=required, fields=(*SITE_FIELDS, punchout, limit))
+        components = Components(further_keys={shape: further})
+        components.of(shape)
+
+        schema = components.schemas[shape.__name__]
+        assert list(schema["properties"])[-2:] == ["punchoutEnabled", "budget"]
+        assert schema["properties"]["punchoutEnabled"] == {"type": ["boolean", "null"]}
+        assert schema["properties"]["budget"] == {"type": ["number", "null"]}
+        assert ("budget" in schema.get("required", ())) is required
+
+
+def test_the_site_values_answered_are_the_declared_ones() -> None:
+    assert set(SITE_PROPERTY_KEYS) == {f.own for f in SITE_FIELDS}

@@ -8,11 +8,18 @@ members may be a core ``StrEnum``'s), a core ``StrEnum`` (the enum of its values
 ``NotRequired`` (left out of ``required``) and ``Annotated[X, Schema(...)]`` for keywords a
 type cannot say (format, pattern, bounds, descriptions). A shape's docstring is its
 description. Shapes are closed (``additionalProperties: false``) unless listed as open.
+
+A shape may have :class:`FurtherKeys`: keys its schema declares after the ``TypedDict``'s own,
+built at run time from a declaration (the per-site inherited values of
+``core/inheritance/fields.py``: ``rest/sites/declared_keys.py``), so that adding one to the
+declaration needs no edit of the shapes. mypy does not see them: their renderer builds them
+from the same declaration.
 """
 
 import inspect
 import types
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import (
     Annotated,
@@ -38,6 +45,15 @@ _PRIMITIVES: dict[object, str] = {
 }
 
 
+@dataclass(frozen=True)
+class FurtherKeys:
+    """Keys of a shape's schema besides the ``TypedDict``'s: key -> type, in order."""
+
+    types: Mapping[str, object]
+    #: Whether every one is in ``required`` (as a ``TypedDict`` key without ``NotRequired``).
+    required: bool
+
+
 class Schema:
     """JSON Schema keywords for a field: ``Annotated[str, Schema(format="date-time")]``."""
 
@@ -52,9 +68,14 @@ def ref(name: str) -> JSONSchema:
 class Components:
     """The ``components/schemas`` of a document: every shape reached, by its class name."""
 
-    def __init__(self, open_shapes: Collection[type] = ()) -> None:
+    def __init__(
+        self,
+        open_shapes: Collection[type] = (),
+        further_keys: Mapping[type, FurtherKeys] | None = None,
+    ) -> None:
         self.schemas: dict[str, JSONSchema] = {}
         self._open = set(open_shapes)
+        self._further = dict(further_keys or {})
         self._shapes: dict[str, object] = {}
 
     def of(self, annotation: object) -> JSONSchema:
@@ -105,6 +126,14 @@ class Components:
             schema["description"] = inspect.cleandoc(shape.__doc__)
         schema["properties"] = {key: self.of(hint) for key, hint in hints.items()}
         required = [key for key in hints if key in shape.__required_keys__]
+        further = self._further.get(shape)
+        if further is not None:
+            for key, hint in further.types.items():
+                if key in hints:
+                    raise TypeError(f"{shape.__name__} already has the key {key}")
+                schema["properties"][key] = self.of(hint)
+                if further.required:
+                    required.append(key)
         if required:
             schema["required"] = required
         schema["additionalProperties"] = shape in self._open

@@ -2,9 +2,10 @@
 
 Generated, not written: paths, methods and parameters come from the route table
 (``rest/routes.py``), request and response schemas from the ``TypedDict`` shapes the
-renderers build (``rest/**/*shapes.py``, through ``rest/json_schema.py``). What every route
-shares is added here once: the errorModel answers (401 when secured, 413 when a body is read,
-Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key header.
+renderers build (``rest/**/*shapes.py``, through ``rest/json_schema.py``; the per-site
+values besides the vendor's from their declaration, ``rest/sites/declared_keys.py``). What
+every route shares is added here once: the errorModel answers (401 when secured, 413 when a
+body is read, Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key header.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from orgql.rest.operation import Operation, Resource
 from orgql.rest.organizations.shapes import OPEN_SHAPES
 from orgql.rest.organizations.update_shapes import UpdateOrganization
 from orgql.rest.shapes import ErrorModel
+from orgql.rest.sites.declared_keys import FURTHER_KEYS
 
 INFO = {
     "title": "orgql OCC-compatible REST shim",
@@ -55,7 +57,9 @@ _PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 def document(mounts: Mapping[str, Sequence[Resource]]) -> dict[str, object]:
     """The document of the resources mounted under each prefix ("/ccadmin": [...])."""
-    components = Components(open_shapes=(*OPEN_SHAPES, UpdateOrganization))
+    components = Components(
+        open_shapes=(*OPEN_SHAPES, UpdateOrganization), further_keys=FURTHER_KEYS
+    )
     components.ref(ErrorModel)
     paths: dict[str, dict[str, object]] = {}
     for prefix, resources in mounts.items():

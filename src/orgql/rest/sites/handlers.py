@@ -24,6 +24,7 @@ from orgql.db import models
 from orgql.rest.errors import bad_request
 from orgql.rest.render import number
 from orgql.rest.sites import shapes
+from orgql.rest.sites.declared_keys import SITE_PROPERTY_KEYS
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
 
 #: A site's values: the column of :class:`models.SiteOrganizationProperties` -> value.
@@ -61,9 +62,10 @@ def _flag(value: object) -> bool | None:
 def entry(
     row: models.Site, value: Values, contract_view: ContractView | None
 ) -> shapes.SiteOrganizationPropertiesEntry:
-    """One site's values, in the order of the vendor's sample (``shapes.SiteProperties``)."""
+    """One site's values, in the order of the vendor's sample (``shapes.SiteProperties``), then
+    the other declared ones."""
     properties: dict[str, object] = {}
-    for key in shapes.SiteProperties.__annotations__:
+    for key in SITE_PROPERTY_KEYS:
         inherited = site_field(SITE_PROPERTY_COLUMNS[key])
         own = value(inherited.column)
         if inherited.wire is Wire.CONTRACT:
