@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from orgql.core.organizations.roles import RoleFunction
+from orgql.core.people.roles import RoleFunction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
-from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
+from orgql.core.people.roles import ROLE_FUNCTIONS
 
 #: A list counted by the connection above it: the connection multiplies its whole
 #: selection by ``first`` already.

@@ -27,8 +27,8 @@ from orgql.core.organizations import repository
 from orgql.core.organizations.dynamic_properties import check_dynamic_properties
 from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves
-from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.site_input import SiteProperties
+from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
 from orgql.db import models

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.ids import next_ids
 from orgql.core.financial.demo import DEMO_PARTY_ID, demo_accounts, demo_sites
 from orgql.core.history import service as history
-from orgql.core.organizations.roles import ROLE_FUNCTIONS, RoleFunction
+from orgql.core.people.roles import ROLE_FUNCTIONS, RoleFunction
 from orgql.core.reference.data import import_reference_data, parse_reference_data
 from orgql.db import financial_models, models
 

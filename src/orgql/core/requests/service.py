@@ -22,7 +22,7 @@ from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.roles import RoleFunction
+from orgql.core.people.roles import RoleFunction
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import Problems, join
 from orgql.core.inheritance.rules import derive_site_value
-from orgql.core.organizations.roles import RoleFunction
+from orgql.core.people.roles import RoleFunction
 from orgql.db import models
 
 APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
