@@ -27,6 +27,8 @@ PAGED = 1
 DECLARED_SITES = 10
 DECLARED_REFERENCE_ITEMS = 10
 DECLARED_MEMBERS = 20
+#: The organizations one contact is a member of.
+DECLARED_MEMBERSHIPS = 10
 DECLARED_ADDRESSES = 10
 DECLARED_ACCOUNTS = 10
 DECLARED_PROBLEMS = 20
@@ -54,6 +56,12 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "billingAddresses"): DECLARED_ADDRESSES,
     ("Organization", "customerAccounts"): DECLARED_ACCOUNTS,
     ("Organization", "members"): DECLARED_MEMBERS,
+    ("Query", "contactsByCustomerContactId"): MAX_PAGE_SIZE,
+    ("Query", "organizationalRoles"): len(ROLE_FUNCTIONS),
+    ("OrganizationalRole", "contacts"): DECLARED_MEMBERS,
+    ("Contact", "secondaryOrganizations"): DECLARED_MEMBERSHIPS,
+    ("Contact", "roles"): DECLARED_MEMBERSHIPS * len(ROLE_FUNCTIONS),
+    ("UpdateOrganizationMembersPayload", "members"): DECLARED_MEMBERS,
     ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,
     ("OrganizationDraft", "secondaryAddresses"): DECLARED_ADDRESSES,
     ("DraftAddress", "types"): DECLARED_REFERENCE_ITEMS,

@@ -21,6 +21,8 @@ from orgql.graphql.financial.operations import FinancialMutations
 from orgql.graphql.limits import Limits, limit_extensions
 from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organizations.updates import OrganizationUpdateMutations
+from orgql.graphql.people.mutations import PeopleMutations
+from orgql.graphql.people.operations import PeopleQueries
 from orgql.graphql.requests.operations import (
     OrganizationRequestMutations,
     OrganizationRequestQueries,
@@ -30,13 +32,16 @@ from orgql.graphql.sites.operations import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
-Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries))
+Query = merge_types(
+    "Query", (OrganizationQueries, PeopleQueries, OrganizationRequestQueries, WebhookQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
         OrganizationUpdateMutations,
         SitePropertiesMutations,
+        PeopleMutations,
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,
         FinancialMutations,
