@@ -43,7 +43,10 @@ async def add(session: AsyncSession, pairs: Iterable[Pair]) -> list[events.Event
         .on_conflict_do_nothing()
         .returning(_MEMBER.organization_id, _MEMBER.profile_id)
     )
-    return [membership(True, org, profile) for org, profile in sorted(added.tuples())]
+    return [
+        membership(True, org, profile)
+        for org, profile in sorted((org, profile) for org, profile in added)
+    ]
 
 
 async def remove(
@@ -80,7 +83,10 @@ async def remove(
     )
     return [
         *(role(False, r.organization_id, r.profile_id, r.function, r.role_id) for r in held),
-        *(membership(False, org, profile) for org, profile in sorted(removed.tuples())),
+        *(
+            membership(False, org, profile)
+            for org, profile in sorted((org, profile) for org, profile in removed)
+        ),
     ]
 
 

@@ -101,7 +101,7 @@ async def organization_names(session: AsyncSession, ids: Sequence[str]) -> dict[
         return {}
     org = models.Organization
     rows = await session.execute(select(org.id, org.name).where(org.id.in_(wanted)))
-    return dict(rows.tuples())
+    return {row[0]: row[1] for row in rows}
 
 
 async def roles_of(
