@@ -168,3 +168,45 @@ async def test_only_an_admin_may_change_a_contacts_organizations(
                 json={"parentOrganization": {"id": EAST}},
             )
             assert parent.status_code == 401
+
+
+async def test_an_organizations_members_are_replaced_by_its_update(
+    client: httpx.AsyncClient,
+) -> None:
+    contact = await create_contact(client, "gil@example.com", parent=EAST)
+    url = f"/ccadmin/v1/organizations/{SAMPLE}"
+    version = (await client.get(url)).headers["etag"]
+
+    response = await client.put(url, json={"members": [contact["id"]]})
+
+    assert response.status_code == 200
+    assert response.json()["members"] == [{"repositoryId": contact["id"]}]
+    assert response.headers["etag"] != version
+    shelly = (await client.get(f"{PROFILES}/{SHELLY}")).json()
+    assert (shelly["parentOrganization"], shelly["roles"]) == (None, [])
+
+
+async def test_bad_members_change_nothing(client: httpx.AsyncClient) -> None:
+    url = f"/ccadmin/v1/organizations/{SAMPLE}"
+    contact = await create_contact(client, "hex@example.com")
+    await grant(client, contact["id"], role("approver"))
+    await client.post(
+        f"{url}/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"approvalRequired": True}}
+            ]
+        },
+    )
+
+    unknown = await client.put(url, json={"members": ["nobody"], "description": "Changed"})
+    last_approver = await client.put(url, json={"members": [SHELLY]})
+    dry_run = await client.put(f"{url}?dryRun=true", json={"members": [SHELLY]})
+
+    assert (unknown.status_code, unknown.json()["errorCode"]) == (400, "22002")
+    assert unknown.json()["o:errorPath"] == "members[0]"
+    assert (last_approver.status_code, last_approver.json()["errorCode"]) == (409, "100083")
+    assert (dry_run.status_code, dry_run.json()["errorCode"]) == (400, "100002")
+    after = (await client.get(url)).json()
+    assert after["description"] is None
+    assert {m["repositoryId"] for m in after["members"]} == {SHELLY, contact["id"]}

@@ -169,7 +169,8 @@ async def replace_members(
 ) -> list[str]:
     """Make ``profile_ids`` the organization's members (an organization's ``members``): the
     others' memberships end, with their roles here (100083 for the last approver); a contact
-    whose parent it was has no parent afterwards. Unknown profiles: 22002."""
+    whose parent it was has no parent afterwards. Unknown profiles: 22002. A change makes a
+    new version of the organization."""
     names = await repository.organization_names(session, [organization_id])
     if organization_id not in names:
         raise OrgqlError(
@@ -207,5 +208,14 @@ async def replace_members(
         kind = events.EventType.CONTACT_PARENT_ORGANIZATION_CHANGED
         found.append(events.Event(kind, organization_id, data))
     found += await add(session, [(organization_id, p) for p in profile_ids if p not in current])
+    if found:
+        # The members are part of what the organization shows: a new version (ETag).
+        org = models.Organization
+        await session.execute(
+            update(org)
+            .where(org.id == organization_id)
+            .values(version=org.version + 1)
+            .execution_options(synchronize_session=False)
+        )
     await events.emit_many(session, found)
     return profile_ids
