@@ -90,6 +90,34 @@ async def remove(
     ]
 
 
+async def joined(
+    session: AsyncSession, organization_id: str, profile_ids: Sequence[str]
+) -> list[events.Event]:
+    """The events of contacts made members of a new organization (createOrganization's
+    ``members``, an approved request's requester); a contact without a parent organization
+    gets this one as its parent."""
+    profile = models.Profile
+    adopted = await session.scalars(
+        update(profile)
+        .where(profile.id.in_(profile_ids), profile.parent_organization_id.is_(None))
+        .values(parent_organization_id=organization_id)
+        .returning(profile.id)
+        .execution_options(synchronize_session=False)
+    )
+    kind = events.EventType.CONTACT_PARENT_ORGANIZATION_CHANGED
+    return [
+        *(membership(True, organization_id, profile_id) for profile_id in profile_ids),
+        *(
+            events.Event(
+                kind,
+                organization_id,
+                {"id": p, "fromOrganizationId": None, "toOrganizationId": organization_id},
+            )
+            for p in sorted(adopted)
+        ),
+    ]
+
+
 async def _secondary(session: AsyncSession, profile: models.Profile) -> list[str]:
     members = await repository.memberships(session, [profile.id])
     return [org for org in members.get(profile.id, []) if org != profile.parent_organization_id]
