@@ -143,6 +143,7 @@ async def test_a_contacts_organizations_change(graphql: GraphQL) -> None:
     )
     assert replaced["replaceSecondaryOrganizations"]["contact"]["secondaryOrganizations"] == []
     assert refused["removeSecondaryOrganizations"]["userErrors"][0]["code"] == "100002"
+    assert refused["removeSecondaryOrganizations"]["userErrors"][0]["field"] == "organizationIds[0]"
 
 
 async def test_roles_are_granted_and_the_last_approver_kept(graphql: GraphQL) -> None:
@@ -164,6 +165,7 @@ async def test_roles_are_granted_and_the_last_approver_kept(graphql: GraphQL) ->
     assert revoked["revokeRoles"]["contact"] is None
     assert revoked["revokeRoles"]["userErrors"][0]["code"] == "100083"
     assert stranger["grantRoles"]["userErrors"][0]["code"] == "100002"
+    assert stranger["grantRoles"]["userErrors"][0]["field"] == "roles[0].organizationId"
     by_function = {r["function"]: r["contacts"] for r in roles["organizationalRoles"]}
     assert by_function["approver"] == [{"id": created["id"]}]
     unknown = await graphql.post('{ organizationalRoles(organizationId: "nowhere") { function } }')

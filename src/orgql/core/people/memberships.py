@@ -222,6 +222,14 @@ async def replace_members(
         )
     )
     gone = sorted(current - set(profile_ids))
+    # The leaving contacts' rows first, in id order, as every write of one contact locks its
+    # row before any organization's (no deadlock with a concurrent revocation).
+    await session.execute(
+        select(models.Profile.id)
+        .where(models.Profile.id.in_(gone))
+        .order_by(models.Profile.id)
+        .with_for_update()
+    )
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)

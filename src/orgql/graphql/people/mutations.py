@@ -94,13 +94,19 @@ class UpdateOrganizationMembersPayload:
     user_errors: list[UserError]
 
 
+def _field(field: str | None) -> str | None:
+    """The vendor's error path as the GraphQL input names it."""
+    if field is None or field in _FIELDS:
+        return _FIELDS.get(field or "", field)
+    if field.startswith("secondaryOrganizations["):
+        return field.replace("secondaryOrganizations", "organizationIds", 1).removesuffix(".id")
+    return field.replace(".relativeTo.id", ".organizationId")
+
+
 def _user_errors(error: OrgqlError) -> list[UserError]:
     if error.kind is ErrorKind.INTERNAL:
         raise error
-    return [
-        UserError(code=d.code, message=d.message, field=_FIELDS.get(d.field or "", d.field))
-        for d in error.details
-    ]
+    return [UserError(code=d.code, message=d.message, field=_field(d.field)) for d in error.details]
 
 
 async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -> ContactPayload:
