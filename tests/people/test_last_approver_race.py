@@ -19,26 +19,13 @@ from people_support import (
     require_approval,
     revoke,
     role,
+    wait_until_waiting_on_locks,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
-
-WAIT_LIMIT_SECONDS = 30
-
-
-async def wait_until_waiting_on_locks(engine: AsyncEngine, count: int) -> None:
-    """Return once ``count`` backends of this database wait for a lock."""
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while (await observer.scalar(query) or 0) < count:
-            await observer.rollback()  # a fresh snapshot of pg_stat_activity
-            await asyncio.sleep(0.005)
 
 
 async def test_two_concurrent_revocations_leave_one_approver(
