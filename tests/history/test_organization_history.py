@@ -309,10 +309,14 @@ async def test_approving_a_request_records_the_organization_and_its_member(
 
     nodes = await history(graphql, organization)
 
+    # The new contact's parent (0016: filed under it) and the two roles it was given.
     assert sorted((n["entityKind"], n["operation"], n["actor"]) for n in nodes) == [
         ("ADDRESS", "INSERT", ADMIN_ACTOR),
         ("MEMBER", "INSERT", ADMIN_ACTOR),
         ("ORGANIZATION", "INSERT", ADMIN_ACTOR),
+        ("PROFILE", "UPDATE", ADMIN_ACTOR),
+        ("PROFILE_ROLE", "INSERT", ADMIN_ACTOR),
+        ("PROFILE_ROLE", "INSERT", ADMIN_ACTOR),
     ]
     member = next(n for n in nodes if n["entityKind"] == "MEMBER")
     assert member["entityId"] == f"{organization}:{profile}"

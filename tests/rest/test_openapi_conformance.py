@@ -203,6 +203,72 @@ async def webhook_subscriptions(send: Send, anonymous: Send) -> None:
     await send("DELETE", one)  # 404
 
 
+async def people(send: Send) -> None:
+    """Profiles created, read, listed, updated, their organizations and roles changed, an
+    organization's roles listed; and their refusals (400, 404, 409)."""
+    profiles = "/ccadmin/v1/profiles"
+    approver = {"roles": [{"function": "approver", "relativeTo": {"id": "100001"}}]}
+    created = await send(
+        "POST",
+        profiles,
+        json={"email": "conform@example.com", "parentOrganization": {"id": "100001"}},
+    )
+    one = f"{profiles}/{created.json()['id']}"
+    await send("POST", profiles, json={"email": "CONFORM@example.com"})  # 409
+    await send("POST", profiles, json={"email": "nope"})  # 400
+    await send("GET", profiles, params={"email": "conform@example.com"})
+    await send("GET", profiles, params={"limit": -1})  # 400
+    await send("GET", one)
+    await send("GET", f"{profiles}/nobody")  # 404
+    await send("PUT", one, json={"firstName": "Con"})
+    await send("PUT", one, json={"colour": "red"})  # 400
+    await send("PUT", f"{profiles}/nobody", json={"firstName": "x"})  # 404
+    await send("PUT", one, json={"email": "shelly.smith@example.com"})  # 409
+    secondary = {"secondaryOrganizations": [{"id": "100002"}]}
+    for operation in ("append", "replace", "remove"):
+        url = f"{one}/{operation}SecondaryOrganizations"
+        await send("POST", url, json=secondary)
+        await send("POST", url, json={})  # 400
+        await send("POST", f"{profiles}/nobody/{operation}SecondaryOrganizations", json=secondary)
+    parent = f"{one}/updateParentOrganization"
+    await send("POST", parent, json={"parentOrganization": {"id": "100001"}})
+    await send("POST", parent, json={"parentOrganization": {"id": "nowhere"}})  # 400
+    await send(
+        "POST",
+        f"{profiles}/nobody/updateParentOrganization",
+        json={"parentOrganization": {"id": "100001"}},
+    )
+    await send("POST", f"{one}/addRoles", json=approver)
+    await send("POST", f"{one}/addRoles", json={"roles": [{"function": "boss"}]})  # 400
+    await send("POST", f"{profiles}/nobody/addRoles", json=approver)  # 404
+    await send(
+        "POST",
+        f"{ORGANIZATIONS}/100001/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"approvalRequired": True}}
+            ]
+        },
+    )
+    await send("POST", f"{one}/removeRoles", json=approver)  # the last approver: 409
+    await send("PUT", one, json={"active": False})  # the last approver: 409
+    await send(
+        "POST",
+        f"{one}/removeSecondaryOrganizations",
+        json={"secondaryOrganizations": [{"id": "100001"}]},
+    )
+    await send("POST", f"{one}/removeRoles", json={"roles": []})
+    await send("POST", f"{one}/removeRoles", json={})  # 400
+    await send("POST", f"{profiles}/nobody/removeRoles", json=approver)  # 404
+    await send("GET", f"{ORGANIZATIONS}/100001/organizationalRoles")
+    await send("GET", f"{ORGANIZATIONS}/nowhere/organizationalRoles")  # 404
+
+
+async def test_people_answers_conform(client: httpx.AsyncClient, conformance: Conformance) -> None:
+    await people(checked(client, conformance))
+    assert conformance.checked.total() == 35
+
+
 async def test_organization_answers_conform(
     client: httpx.AsyncClient,
     anonymous_client: httpx.AsyncClient,
@@ -275,6 +341,7 @@ async def test_every_operation_is_checked_with_a_success_and_an_error(
     await login_refresh_idempotency_and_document(send, anonymous, app_key)
     await webhook_subscriptions(send, anonymous)
     await organization_updates(send)
+    await people(send)
 
     statuses: dict[tuple[str, str], set[str]] = {}
     for path, method, status in conformance.checked:

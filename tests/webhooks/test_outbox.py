@@ -94,7 +94,13 @@ async def test_site_properties_requests_and_syncs_each_write_their_event(
         ("organization.effectiveValueChanged", "100003"),
         ("organizationRequest.submitted", None),
         ("organizationRequest.submitted", None),
+        # the requester: a new contact, a member with the admin and buyer roles
+        ("contact.created", None),
         ("organization.created", new_organization),
+        ("membership.added", new_organization),
+        ("contact.parentOrganizationChanged", new_organization),
+        ("role.granted", new_organization),
+        ("role.granted", new_organization),
         ("organizationRequest.approved", new_organization),
         ("organizationRequest.rejected", None),
         ("financialData.synced", "100001"),

@@ -26,10 +26,11 @@ class OrganizationHistory(Base):
     transaction_id: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(Text)
-    #: organization, site_properties, address, member or contract.
+    #: organization, site_properties, address, member, contract, profile or profile_role
+    #: (migration 0016).
     entity_kind: Mapped[str] = mapped_column(String(32))
     #: The entity's id; ``organization:site`` for site properties, ``organization:profile``
-    #: for members.
+    #: for members, ``role:profile`` for a held role.
     entity_id: Mapped[str] = mapped_column(String(100))
     organization_id: Mapped[str | None] = mapped_column(String(40))
     #: baseline (the row as it was when history was installed), insert, update or delete.

@@ -38,8 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from orgql.core.organizations.roles import RoleFunction
 from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
+from orgql.core.people.roles import RoleFunction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -311,8 +311,16 @@ class Profile(Base):
     #: An inactive profile keeps its memberships but counts for nothing (e.g. as approver).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = _created_at()
+    #: The contact's parent organization (it is a member of it too); None: no organization.
+    parent_organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
 
-    __table_args__ = (UniqueConstraint("email_key", name="uq_profiles_email_key"),)
+    __table_args__ = (
+        # Email is unique compared case-insensitively after trimming: the database enforces
+        # it, so of two concurrent creates with one email exactly one succeeds.
+        UniqueConstraint("email_key", name="uq_profiles_email_key"),
+        Index("ix_profiles_parent_organization_id", "parent_organization_id"),
+        Index("ix_profiles_customer_contact_id", "customer_contact_id"),
+    )
 
 
 class OrganizationMember(Base):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
-from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
+from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.graphql.global_ids import MAX_NODES
 
 #: A list counted by the connection above it: the connection multiplies its whole
@@ -28,6 +28,8 @@ PAGED = 1
 DECLARED_SITES = 10
 DECLARED_REFERENCE_ITEMS = 10
 DECLARED_MEMBERS = 20
+#: The organizations one contact is a member of.
+DECLARED_MEMBERSHIPS = 10
 DECLARED_ADDRESSES = 10
 DECLARED_ACCOUNTS = 10
 DECLARED_PROBLEMS = 20
@@ -56,6 +58,12 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "billingAddresses"): DECLARED_ADDRESSES,
     ("Organization", "customerAccounts"): DECLARED_ACCOUNTS,
     ("Organization", "members"): DECLARED_MEMBERS,
+    ("Query", "contactsByCustomerContactId"): MAX_PAGE_SIZE,
+    ("Query", "organizationalRoles"): len(ROLE_FUNCTIONS),
+    ("OrganizationalRole", "contacts"): DECLARED_MEMBERS,
+    ("Contact", "secondaryOrganizations"): DECLARED_MEMBERSHIPS,
+    ("Contact", "roles"): DECLARED_MEMBERSHIPS * len(ROLE_FUNCTIONS),
+    ("UpdateOrganizationMembersPayload", "members"): DECLARED_MEMBERS,
     ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,
     ("OrganizationDraft", "secondaryAddresses"): DECLARED_ADDRESSES,
     ("DraftAddress", "types"): DECLARED_REFERENCE_ITEMS,

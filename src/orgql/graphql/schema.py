@@ -24,6 +24,8 @@ from orgql.graphql.limits import Limits, limit_extensions
 from orgql.graphql.node import NodeQueries
 from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organizations.updates import OrganizationUpdateMutations
+from orgql.graphql.people.mutations import PeopleMutations
+from orgql.graphql.people.operations import PeopleQueries
 from orgql.graphql.requests.operations import (
     OrganizationRequestMutations,
     OrganizationRequestQueries,
@@ -34,7 +36,8 @@ from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
 Query = merge_types(
-    "Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries, NodeQueries)
+    "Query",
+    (OrganizationQueries, PeopleQueries, OrganizationRequestQueries, WebhookQueries, NodeQueries),
 )
 Mutation = merge_types(
     "Mutation",
@@ -42,6 +45,7 @@ Mutation = merge_types(
         OrganizationMutations,
         OrganizationUpdateMutations,
         SitePropertiesMutations,
+        PeopleMutations,
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,
         FinancialMutations,

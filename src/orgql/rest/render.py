@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import cast
 
 from orgql.core.access import checks as access
-from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.views import OrganizationView
+from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
 from orgql.rest.organizations import shapes

@@ -31,6 +31,7 @@ from orgql.rest.organizations import handlers as organization_routes
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.organizations import store as store_organizations
 from orgql.rest.organizations import updates as organization_updates
+from orgql.rest.people import routes as people
 from orgql.rest.requests import handlers as requests
 from orgql.rest.requests import shapes as request_shapes
 from orgql.rest.requests.render import EXPAND_VALUES
@@ -258,6 +259,7 @@ ADMIN: list[Resource] = [
             )
         },
     ),
+    *people.RESOURCES,
     *webhooks.RESOURCES,
     Resource(
         "/v1/openapi.json",

@@ -42,6 +42,16 @@ class EventType(StrEnum):
     ORGANIZATION_REQUEST_APPROVED = "organizationRequest.approved"
     ORGANIZATION_REQUEST_REJECTED = "organizationRequest.rejected"
     FINANCIAL_DATA_SYNCED = "financialData.synced"
+    #: The people of an account (core/people/events.py says what each carries).
+    CONTACT_CREATED = "contact.created"
+    CONTACT_UPDATED = "contact.updated"
+    CONTACT_DEACTIVATED = "contact.deactivated"
+    CONTACT_REACTIVATED = "contact.reactivated"
+    CONTACT_PARENT_ORGANIZATION_CHANGED = "contact.parentOrganizationChanged"
+    MEMBERSHIP_ADDED = "membership.added"
+    MEMBERSHIP_REMOVED = "membership.removed"
+    ROLE_GRANTED = "role.granted"
+    ROLE_REVOKED = "role.revoked"
 
 
 EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)

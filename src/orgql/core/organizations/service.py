@@ -27,8 +27,9 @@ from orgql.core.organizations import repository
 from orgql.core.organizations.dynamic_properties import check_dynamic_properties
 from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves
-from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.site_input import SiteProperties
+from orgql.core.people import memberships
+from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
@@ -150,17 +151,15 @@ async def create(
         await session.flush()
     except IntegrityError as exc:
         raise integrity_error(exc, new.name) from None
-    await events.emit(
-        session,
-        type=events.EventType.ORGANIZATION_CREATED,
-        organization_id=organization_id,
-        data={
-            "id": organization_id,
-            "name": organization.name,
-            "parentOrganizationId": new.parent_id,
-            "siteId": site.id if site is not None else None,
-        },
-    )
+    data = {
+        "id": organization_id,
+        "name": organization.name,
+        "parentOrganizationId": new.parent_id,
+        "siteId": site.id if site is not None else None,
+    }
+    created = events.Event(events.EventType.ORGANIZATION_CREATED, organization_id, data)
+    members = await memberships.joined(session, organization_id, new.member_ids)
+    await events.emit_many(session, [created, *members])
     return organization
 
 

@@ -22,7 +22,8 @@ from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.roles import RoleFunction
+from orgql.core.people.events import role as role_event
+from orgql.core.people.roles import RoleFunction
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
@@ -155,7 +156,14 @@ async def approve(
     problems = Problems()
     await _check_address_types(session, row.organization_draft, problems)
     problems.raise_if_any()
-    profile_id = row.profile_id or await _profile_for(session, row)
+    profile_id, created = (
+        (row.profile_id, False) if row.profile_id else await _profile_for(session, row)
+    )
+    if created:  # told before the membership and parent events organizations.create emits
+        contact = {"id": profile_id, "parentOrganizationId": None}
+        await events.emit_many(
+            session, [events.Event(events.EventType.CONTACT_CREATED, None, contact)]
+        )
     try:
         organization = await organizations.create(
             session, replace(new, member_ids=[profile_id]), site_id=row.site_id
@@ -164,22 +172,21 @@ async def approve(
         raise _organization_error(error, new.name) from None
     await _tag_addresses(session, organization.id, draft_addresses)
     roles = await repository.roles_by_organization(session, [organization.id])
-    session.add_all(
-        models.ProfileRole(profile_id=profile_id, role_id=role.id)
-        for role in roles[organization.id]
-        if role.function in REQUESTER_ROLES
-    )
+    granted = [role for role in roles[organization.id] if role.function in REQUESTER_ROLES]
+    session.add_all(models.ProfileRole(profile_id=profile_id, role_id=r.id) for r in granted)
     row.status = RequestStatus.APPROVED
     row.organization_id = organization.id
     row.profile_id, row.profile_linked = profile_id, True
     row.approver_comments = decision.approver_comments
     row.updated_at = func.now()
     await session.flush()
-    await events.emit(
+    data = {"requestId": row.id, "organizationId": organization.id, "profileId": profile_id}
+    await events.emit_many(
         session,
-        type=events.EventType.ORGANIZATION_REQUEST_APPROVED,
-        organization_id=organization.id,
-        data={"requestId": row.id, "organizationId": organization.id, "profileId": profile_id},
+        [
+            *(role_event(True, organization.id, profile_id, r.function, r.id) for r in granted),
+            events.Event(events.EventType.ORGANIZATION_REQUEST_APPROVED, organization.id, data),
+        ],
     )
     await session.refresh(row)
     return row
@@ -265,13 +272,15 @@ async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
     return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
 
 
-async def _profile_for(session: AsyncSession, row: request_models.OrganizationRequest) -> str:
+async def _profile_for(
+    session: AsyncSession, row: request_models.OrganizationRequest
+) -> tuple[str, bool]:
     """The profile with the request's email (compared case-insensitively), created from the
-    draft profile if there is none. Concurrent approvals of two requests with one email
+    draft profile if there is none (then True). Concurrent approvals of two requests with one email
     create one profile: the insert yields to the unique email key."""
     profile_id = await _profile_id_by_email(session, row.profile_email)
     if profile_id is not None:
-        return profile_id
+        return profile_id, False
     (new_id,) = await next_ids(session, 1)
     inserted: str | None = await session.scalar(
         insert(models.Profile)
@@ -290,10 +299,10 @@ async def _profile_for(session: AsyncSession, row: request_models.OrganizationRe
         .returning(models.Profile.id)
     )
     if inserted is not None:
-        return inserted
+        return inserted, True
     existing = await _profile_id_by_email(session, row.profile_email)
     assert existing is not None  # the conflicting row is committed and never deleted here
-    return existing
+    return existing, False
 
 
 async def _check_address_types(

@@ -11,13 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import Problems, join
 from orgql.core.inheritance.rules import derive_site_value
-from orgql.core.organizations.roles import RoleFunction
 from orgql.db import models
 
 APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
@@ -88,19 +84,3 @@ def check_approval_rules(
             " enable the approval required option",
             join(path, "properties.approvalRequired"),
         )
-
-
-async def active_approver_count(session: AsyncSession, organization_id: str) -> int:
-    role, holder, profile = models.RelativeRole, models.ProfileRole, models.Profile
-    count = await session.scalar(
-        select(func.count())
-        .select_from(holder)
-        .join(role, role.id == holder.role_id)
-        .join(profile, profile.id == holder.profile_id)
-        .where(
-            role.organization_id == organization_id,
-            role.function == RoleFunction.APPROVER,
-            profile.active.is_(True),
-        )
-    )
-    return int(count or 0)

@@ -33,14 +33,10 @@ from orgql.core.inheritance import effects
 from orgql.core.inheritance.fields import SITE_FIELDS, SITE_PROPERTY_COLUMNS, Wire
 from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.site_input import NewContract, parse_contract, read_site_value
+from orgql.core.people.approvers import active_approver_count
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
-from orgql.core.sites.approvals import (
-    MERCHANT_ADMIN,
-    Actor,
-    active_approver_count,
-    check_approval_rules,
-)
+from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, check_approval_rules
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
 

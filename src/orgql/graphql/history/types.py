@@ -26,6 +26,8 @@ class HistoryEntityKind(Enum):
     ADDRESS = "address"
     MEMBER = "member"
     CONTRACT = "contract"
+    PROFILE = "profile"
+    PROFILE_ROLE = "profile_role"
 
 
 @strawberry.enum

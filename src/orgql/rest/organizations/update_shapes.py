@@ -12,8 +12,9 @@ from orgql.rest.organizations.shapes import ContractInput, OrganizationReference
 class UpdateOrganization(TypedDict, total=False):
     """createOrganization's keys: a key left out is unchanged; null clears the organization's
     own value so that it is inherited again (parentOrganization: null moves it to the root;
-    active: null changes nothing). members and secondaryAddresses cannot be changed here
-    (100002). Any other key is a dynamic property (null removes it)."""
+    active: null changes nothing). members (profile ids) replaces the members;
+    secondaryAddresses cannot be changed here (100002). Any other key is a dynamic property
+    (null removes it)."""
 
     name: str
     description: str | None
@@ -37,6 +38,7 @@ class UpdateOrganization(TypedDict, total=False):
     billingAddress: dict[str, object] | None
     shippingAddress: dict[str, object] | None
     contract: ContractInput | None
+    members: list[str]
     approvalRequired: bool | None
     orderPriceLimit: float | None
     delegateApprovalManagement: bool | None

@@ -2,8 +2,9 @@
 
 The body has createOrganization's keys (a key left out is unchanged, ``null`` clears the own
 value so it is inherited again, ``parentOrganization`` moves, ``active`` deactivates or
-reactivates). ``If-Match`` carries the version read from ``GET``'s ``ETag``; a stale one is
-412. ``?dryRun=true`` writes nothing and answers the values the change would alter.
+reactivates, ``members`` replaces the members: core/people/memberships.py). ``If-Match``
+carries the version read from ``GET``'s ``ETag``; a stale one is 412. ``?dryRun=true``
+writes nothing and answers the values the change would alter.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
 from orgql.core.organizations.views import load_views
+from orgql.core.people import memberships
+from orgql.core.people.input import parse_organization_ids
 from orgql.rest import render
 from orgql.rest.errors import bad_request
 from orgql.rest.operation import Operation, header, query
@@ -86,12 +89,24 @@ def _json(value: object) -> object:
     return list(value) if isinstance(value, list | tuple) else value
 
 
+def _members(doc: dict[str, object], dry_run: bool) -> list[str] | None:
+    """``members`` taken out of the body: the profile ids the organization's members become
+    (core/people/memberships.replace_members), after the organization's own update."""
+    if "members" not in doc:
+        return None
+    members = parse_organization_ids({"members": doc.pop("members")}, "members")
+    if dry_run:
+        raise bad_request("members cannot be changed in a dry run", "members")
+    return members
+
+
 @endpoint()
 async def update_organization(request: Request) -> Response:
     organization_id = path_id(request)
     expected = expected_version(request)
     dry_run = _dry_run(request)
     doc = await read_json_object(request)
+    members = _members(doc, dry_run)
     known = {key: value for key, value in doc.items() if key in organization_input.KNOWN_KEYS}
     dynamic = {key: value for key, value in doc.items() if key not in known}
     changes = parse_changes(known, dynamic)
@@ -106,6 +121,9 @@ async def update_organization(request: Request) -> Response:
             dry_run=dry_run,
         )
         organization = result.organization
+        if members is not None:
+            await memberships.replace_members(session, organization.id, members)
+            await session.refresh(organization, ["version"])
         body: UpdateOrganizationDryRun | Organization
         if result.effects is not None:
             body = {
@@ -153,5 +171,7 @@ PUT = Operation(
     summary="Change an organization: any createOrganization value, a move"
     " (parentOrganization, with the subtree), or active (deactivate, reactivate).",
     description="Moving under itself or a descendant, or under a deactivated organization: 400"
-    " (100002). A stale If-Match: 412 (errorCode 412).",
+    " (100002). A stale If-Match: 412 (errorCode 412). members (profile ids) replaces the"
+    " members: an unknown profile is 22002 (400); the last active approver of an organization"
+    " that requires approval cannot leave (100083, 409).",
 )

@@ -1,4 +1,4 @@
-"""One vocabulary of relative role functions (core/organizations/roles.py): the database's
+"""One vocabulary of relative role functions (core/people/roles.py): the database's
 CHECK as Alembic left it and the ORM's hold exactly its values, and a new organization owns
 one role of each."""
 
@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from database_checks import check_values
-from orgql.core.organizations.roles import ROLE_FUNCTIONS, RoleFunction
+from orgql.core.people.roles import ROLE_FUNCTIONS, RoleFunction
 from orgql.db import models
 
 FUNCTION_CHECK = "ck_relative_roles_function_known"

@@ -1,0 +1,1 @@
+"""The people of an account: contacts (profiles), their organizations and their roles."""

@@ -1,0 +1,171 @@
+"""Contacts (profiles): create, read, look up, update, deactivate.
+
+DOMAIN.md, "The people of an account": a contact has one parent organization and any number
+of secondary organizations, and is a member of each; email is unique compared
+case-insensitively (the database's unique key on ``lower(btrim(email))``, so of two
+concurrent creates with one email exactly one succeeds); an inactive contact counts for
+nothing, so deactivating the last active approver of an organization that requires approval
+is refused (100083, :mod:`approvers`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.ids import next_ids
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.common.validation import Problems, is_storable_text
+from orgql.core.events import outbox as events
+from orgql.core.people import approvers, repository
+from orgql.core.people.codes import PeopleCodes
+from orgql.core.people.events import membership
+from orgql.core.people.input import CONTACT_COLUMNS, NewContact
+from orgql.core.people.roles import RoleFunction
+from orgql.db import models
+
+_KEYS = {column: key for key, column in CONTACT_COLUMNS.items()} | {"receive_email": "receiveEmail"}
+
+
+def not_found(profile_id: str) -> OrgqlError:
+    return OrgqlError(
+        PeopleCodes.PROFILE_NOT_FOUND,
+        f"Profile {profile_id!r} does not exist",
+        "id",
+        ErrorKind.NOT_FOUND,
+    )
+
+
+def email_taken() -> OrgqlError:
+    return OrgqlError(
+        PeopleCodes.EMAIL_EXISTS,
+        "Another profile has this email address",
+        "email",
+        ErrorKind.CONFLICT,
+    )
+
+
+async def get(session: AsyncSession, profile_id: str, *, lock: bool = False) -> models.Profile:
+    found = await repository.profile(session, profile_id, lock=lock)
+    if found is None:
+        raise not_found(profile_id)
+    return found
+
+
+async def check_organizations(session: AsyncSession, ids: list[str], fields: list[str]) -> None:
+    """Every id names an organization (100001, 400: the body names them); ``fields`` are
+    the ids' places in the body."""
+    names = await repository.organization_names(session, ids)
+    problems = Problems()
+    for org, field in zip(ids, fields, strict=True):
+        if org not in names:
+            problems.add(
+                PeopleCodes.ORGANIZATION_NOT_FOUND, f"Organization {org!r} does not exist", field
+            )
+    problems.raise_if_any()
+
+
+async def create(session: AsyncSession, new: NewContact) -> models.Profile:
+    """Create a contact, a member of its parent and secondary organizations."""
+    organizations = [*([new.parent_id] if new.parent_id else []), *new.secondary_ids]
+    fields = [
+        *(["parentOrganization.id"] if new.parent_id else []),
+        *(f"secondaryOrganizations[{i}].id" for i in range(len(new.secondary_ids))),
+    ]
+    await check_organizations(session, organizations, fields)
+    (profile_id,) = await next_ids(session, 1)
+    values = {"receive_email": False, **new.columns}
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(models.Profile).values(
+                    id=profile_id, active=True, parent_organization_id=new.parent_id, **values
+                )
+            )
+    except IntegrityError:
+        raise email_taken() from None
+    session.add_all(
+        models.OrganizationMember(organization_id=org, profile_id=profile_id)
+        for org in organizations
+    )
+    found = await get(session, profile_id)
+    await events.emit_many(
+        session,
+        [
+            events.Event(
+                events.EventType.CONTACT_CREATED,
+                new.parent_id,
+                {"id": profile_id, "parentOrganizationId": new.parent_id},
+            ),
+            *(membership(True, org, profile_id) for org in organizations),
+        ],
+    )
+    return found
+
+
+async def update_contact(
+    session: AsyncSession, profile_id: str, columns: dict[str, object]
+) -> models.Profile:
+    """Change the contact's values; ``active`` false deactivates it (refused for the last
+    active approver of an organization that requires approval), true reactivates it."""
+    profile = await get(session, profile_id, lock=True)
+    changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
+    if changed.get("active") is False:
+        held = await repository.held_roles(session, [profile.id])
+        leaving = {
+            r.organization_id: {profile.id} for r in held if r.function == RoleFunction.APPROVER
+        }
+        await approvers.keep_an_approver(session, leaving, "active")
+    if not changed:
+        return profile
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                update(models.Profile).where(models.Profile.id == profile.id).values(**changed)
+            )
+    except IntegrityError:
+        raise email_taken() from None
+    for column, value in changed.items():
+        set_committed_value(profile, column, value)
+    organization = profile.parent_organization_id
+    found: list[events.Event] = []
+    keys = sorted(_KEYS[c] for c in changed if c in _KEYS)
+    if keys:
+        data = {"id": profile.id, "changed": keys}
+        found.append(events.Event(events.EventType.CONTACT_UPDATED, organization, data))
+    if "active" in changed:
+        kind = (
+            events.EventType.CONTACT_REACTIVATED
+            if changed["active"]
+            else events.EventType.CONTACT_DEACTIVATED
+        )
+        found.append(events.Event(kind, organization, {"id": profile.id}))
+    await events.emit_many(session, found)
+    return profile
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    email: str | None = None,
+    customer_contact_id: str | None = None,
+    limit: int = DEFAULT_LIST_LIMIT,
+    offset: int = 0,
+) -> tuple[list[models.Profile], int]:
+    """A page of contacts ordered by id, looked up by email (compared case-insensitively) or
+    external contact id or both; and how many match. Bounds: 100002."""
+    problems = Problems()
+    if not 0 <= limit <= MAX_LIST_LIMIT:
+        problems.add(PeopleCodes.INVALID_INPUT, f"limit must be 0 to {MAX_LIST_LIMIT}", "limit")
+    if not 0 <= offset <= MAX_OFFSET:
+        problems.add(PeopleCodes.INVALID_INPUT, "offset must not be negative", "offset")
+    for name, value in (("email", email), ("customerContactId", customer_contact_id)):
+        if value is not None and (len(value) > 254 or not is_storable_text(value)):
+            problems.add(PeopleCodes.INVALID_INPUT, f"{name} is not a valid {name}", name)
+    problems.raise_if_any()
+    return await repository.profiles(
+        session, email=email, customer_contact_id=customer_contact_id, limit=limit, offset=offset
+    )

@@ -1,0 +1,166 @@
+"""Contact input, as the REST body and the GraphQL input both spell it (OCC keys).
+
+``firstName``, ``lastName``, ``email`` (required on create; unique, compared
+case-insensitively after trimming), ``customerContactId`` (the external contact id),
+``partyId``, ``partyNumber``, ``receiveEmail`` (a boolean, or the vendor's "yes" / "no"),
+``active`` (update only: false deactivates), ``parentOrganization`` ``{id}`` and
+``secondaryOrganizations`` ``[{id}]`` (create only; afterwards their own operations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from orgql.core.common.validation import (
+    Problems,
+    column_length,
+    join,
+    read_bool,
+    read_ids,
+    read_list,
+    read_reference,
+    read_str,
+    unknown_keys,
+)
+from orgql.core.people.codes import PeopleCodes
+from orgql.core.people.roles import RoleFunction
+from orgql.db import models
+
+#: OCC key -> profile column of the contact's own values.
+CONTACT_COLUMNS = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "customerContactId": "customer_contact_id",
+    "partyId": "party_id",
+    "partyNumber": "party_number",
+}
+_CREATE_KEYS = frozenset(
+    [*CONTACT_COLUMNS, "receiveEmail", "parentOrganization", "secondaryOrganizations"]
+)
+_UPDATE_KEYS = frozenset([*CONTACT_COLUMNS, "receiveEmail", "active"])
+#: One "@" with something on each side and a dot in the domain; nothing more is promised.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TABLE = models.Profile.__table__
+
+
+@dataclass(frozen=True)
+class NewContact:
+    columns: dict[str, object]
+    parent_id: str | None = None
+    secondary_ids: list[str] = field(default_factory=list)
+
+
+def _columns(doc: Mapping[str, object], problems: Problems, *, creating: bool) -> dict[str, object]:
+    columns: dict[str, object] = {}
+    for key, column in CONTACT_COLUMNS.items():
+        if key not in doc:
+            continue
+        required = PeopleCodes.INVALID_INPUT if key == "email" else None
+        value = read_str(
+            doc, key, None, problems, max_length=column_length(_TABLE, column), required=required
+        )
+        if key == "email" and value is not None and not _EMAIL.match(value):
+            problems.add(PeopleCodes.INVALID_INPUT, "email is not an email address", key)
+        columns[column] = value
+    if creating and "email" not in doc:
+        problems.add(PeopleCodes.INVALID_INPUT, "email is required", "email")
+    if "receiveEmail" in doc:
+        columns["receive_email"] = read_receive_email(doc, problems)
+    return columns
+
+
+def read_receive_email(doc: Mapping[str, object], problems: Problems) -> bool:
+    """``receiveEmail``: a boolean, or the vendor's "yes" / "no"; null is no."""
+    value = doc.get("receiveEmail")
+    if isinstance(value, str) and value.strip().lower() in ("yes", "no"):
+        return value.strip().lower() == "yes"
+    return bool(read_bool(doc, "receiveEmail", None, problems))
+
+
+def parse_new_contact(doc: Mapping[str, object]) -> NewContact:
+    """A createProfile body; every problem at once (100002, 00004)."""
+    problems = Problems()
+    unknown_keys(doc, _CREATE_KEYS, None, problems)
+    columns = _columns(doc, problems, creating=True)
+    code = PeopleCodes.INVALID_INPUT
+    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
+    secondary = read_ids(doc, "secondaryOrganizations", None, problems, code=code) or []
+    problems.raise_if_any()
+    return NewContact(columns, parent, [org for org in secondary if org != parent])
+
+
+def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
+    """An updateProfile body: the columns to change (a key left out is unchanged)."""
+    problems = Problems()
+    unknown_keys(doc, _UPDATE_KEYS, None, problems)
+    columns = _columns(doc, problems, creating=False)
+    if "active" in doc:
+        active = read_bool(doc, "active", None, problems)
+        if active is None:
+            problems.add(PeopleCodes.INVALID_INPUT, "active must be true or false", "active")
+        columns["active"] = active
+    problems.raise_if_any()
+    return columns
+
+
+def parse_organization_ids(doc: Mapping[str, object], key: str) -> list[str]:
+    """``{key: [{"id": ...}, ...]}`` (the secondary organizations operations, members)."""
+    problems = Problems()
+    unknown_keys(doc, frozenset([key]), None, problems)
+    if doc.get(key) is None:
+        problems.add(PeopleCodes.INVALID_INPUT, f"{key} is required", key)
+    ids = read_ids(doc, key, None, problems, code=PeopleCodes.INVALID_INPUT) or []
+    problems.raise_if_any()
+    return ids
+
+
+def parse_parent(doc: Mapping[str, object]) -> str:
+    """``{"parentOrganization": {"id": ...}}`` (updateParentOrganization)."""
+    problems = Problems()
+    unknown_keys(doc, frozenset(["parentOrganization"]), None, problems)
+    code = PeopleCodes.INVALID_INPUT
+    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
+    if parent is None and not problems:
+        problems.add(code, "parentOrganization is required", "parentOrganization")
+    problems.raise_if_any()
+    assert parent is not None
+    return parent
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    """One role of one organization: ``{"function": "approver", "relativeTo": {"id": ...}}``."""
+
+    function: RoleFunction
+    organization_id: str
+
+
+def parse_roles(doc: Mapping[str, object]) -> list[RoleRef]:
+    """``{"roles": [{"function", "relativeTo": {"id"}}]}`` (addRoles, removeRoles)."""
+    problems = Problems()
+    code = PeopleCodes.INVALID_INPUT
+    unknown_keys(doc, frozenset(["roles"]), None, problems)
+    items = read_list(doc, "roles", None, problems) or []
+    if doc.get("roles") is None:
+        problems.add(code, "roles is required", "roles")
+    found: list[RoleRef] = []
+    functions = ", ".join(RoleFunction)
+    for index, item in enumerate(items):
+        where = join("roles", index)
+        if not isinstance(item, Mapping):
+            problems.add(code, "a role must be an object", where)
+            continue
+        unknown_keys(item, frozenset(["function", "relativeTo"]), where, problems)
+        function = item.get("function")
+        if function not in set(RoleFunction):
+            problems.add(code, f"function must be one of {functions}", join(where, "function"))
+        organization = read_reference(item, "relativeTo", where, problems, code=code)
+        if organization is None and item.get("relativeTo") is None:
+            problems.add(code, "relativeTo is required", join(where, "relativeTo"))
+        if isinstance(function, str) and function in set(RoleFunction) and organization:
+            found.append(RoleRef(RoleFunction(function), organization))
+    problems.raise_if_any()
+    return list(dict.fromkeys(found))

@@ -1,0 +1,1 @@
+"""The people of an account in GraphQL: contacts, their organizations and roles."""

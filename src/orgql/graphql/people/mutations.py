@@ -1,0 +1,299 @@
+"""Contacts, their organizations and roles: the mutations (admin only).
+
+Each builds the vendor's document from its input and calls the core
+(:mod:`orgql.core.people`), so both transports validate alike; problems come back as
+``userErrors`` (codes as in REST) and change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.people import contacts, grants, memberships, repository
+from orgql.core.people import input as people_input
+from orgql.core.people.input import RoleRef
+from orgql.core.people.roles import RoleFunction
+from orgql.core.people.views import load_view
+from orgql.graphql.context import Info
+from orgql.graphql.people.types import Contact
+from orgql.graphql.permissions import ADMIN
+from orgql.graphql.types import Profile, UserError
+
+UNSET: Any = strawberry.UNSET
+
+
+@strawberry.input(description="A new contact; email is required and unique (any case).")
+class CreateContactInput:
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    customer_contact_id: str | None = None
+    party_id: str | None = None
+    party_number: str | None = None
+    receive_email: bool | None = None
+    parent_organization_id: strawberry.ID | None = None
+    secondary_organization_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input(description="The values to change: a field left out is unchanged.")
+class UpdateContactInput:
+    email: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    customer_contact_id: str | None = UNSET
+    party_id: str | None = UNSET
+    party_number: str | None = UNSET
+    receive_email: bool | None = UNSET
+
+
+@strawberry.input(description="A role of an organization the contact is a member of.")
+class RoleInput:
+    function: RoleFunction
+    organization_id: strawberry.ID
+
+
+_KEYS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "customer_contact_id": "customerContactId",
+    "party_id": "partyId",
+    "party_number": "partyNumber",
+    "receive_email": "receiveEmail",
+    "email": "email",
+}
+#: The vendor's error paths -> the GraphQL input's names.
+_FIELDS = {
+    "parentOrganization.id": "parentOrganizationId",
+    "parentOrganization": "parentOrganizationId",
+}
+
+
+def _document(data: object) -> dict[str, object]:
+    doc: dict[str, object] = {}
+    for name, value in vars(data).items():
+        if value is UNSET or name not in _KEYS:
+            continue
+        doc[_KEYS[name]] = value
+    return doc
+
+
+@strawberry.type
+class ContactPayload:
+    contact: Contact | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateOrganizationMembersPayload:
+    members: list[Profile] | None
+    user_errors: list[UserError]
+
+
+def _field(field: str | None) -> str | None:
+    """The vendor's error path as the GraphQL input names it."""
+    if field is None or field in _FIELDS:
+        return _FIELDS.get(field or "", field)
+    if field.startswith("secondaryOrganizations["):
+        return field.replace("secondaryOrganizations", "organizationIds", 1).removesuffix(".id")
+    return field.replace(".relativeTo.id", ".organizationId")
+
+
+def _user_errors(error: OrgqlError) -> list[UserError]:
+    if error.kind is ErrorKind.INTERNAL:
+        raise error
+    return [UserError(code=d.code, message=d.message, field=_field(d.field)) for d in error.details]
+
+
+async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -> ContactPayload:
+    """Run ``work`` (answering the contact's id) in the request's transaction."""
+    try:
+        async with info.context.unit_of_work() as session:
+            profile_id = await work(session)
+            view = await load_view(session, await contacts.get(session, profile_id))
+    except OrgqlError as error:
+        return ContactPayload(contact=None, user_errors=_user_errors(error))
+    return ContactPayload(contact=Contact.of(view), user_errors=[])
+
+
+def _refs(roles: list[RoleInput]) -> list[RoleRef]:
+    document = {
+        "roles": [
+            {"function": r.function.value, "relativeTo": {"id": str(r.organization_id)}}
+            for r in roles
+        ]
+    }
+    return people_input.parse_roles(document)
+
+
+def _secondary(ids: list[strawberry.ID]) -> list[str]:
+    return people_input.parse_organization_ids(
+        {"secondaryOrganizations": [{"id": str(value)} for value in ids]},
+        "secondaryOrganizations",
+    )
+
+
+def _active(active: bool) -> Callable[[AsyncSession, str], Awaitable[str]]:
+    async def work(session: AsyncSession, contact_id: str) -> str:
+        return (await contacts.update_contact(session, contact_id, {"active": active})).id
+
+    return work
+
+
+@strawberry.type
+class PeopleMutations:
+    @strawberry.mutation(
+        description="Create a contact, a member of its parent and secondary organizations.",
+        permission_classes=ADMIN,
+    )
+    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            document: dict[str, object] = _document(input)
+            if input.parent_organization_id is not None:
+                document["parentOrganization"] = {"id": str(input.parent_organization_id)}
+            if input.secondary_organization_ids is not None:
+                document["secondaryOrganizations"] = [
+                    {"id": str(org)} for org in input.secondary_organization_ids
+                ]
+            new = people_input.parse_new_contact(document)
+            return (await contacts.create(session, new)).id
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(description="Change a contact's values.", permission_classes=ADMIN)
+    async def update_contact(
+        self, info: Info, id: strawberry.ID, input: UpdateContactInput
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            changes = people_input.parse_contact_changes(_document(input))
+            return (await contacts.update_contact(session, str(id), changes)).id
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Deactivate a contact: it counts for nothing (no access, no role); refused"
+        " (100083) for the last active approver of an organization that requires approval.",
+        permission_classes=ADMIN,
+    )
+    async def deactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload:
+        return await _contact(info, lambda session: _active(False)(session, str(id)))
+
+    @strawberry.mutation(description="Reactivate a contact.", permission_classes=ADMIN)
+    async def reactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload:
+        return await _contact(info, lambda session: _active(True)(session, str(id)))
+
+    @strawberry.mutation(
+        description="Make the contact a member of these organizations.", permission_classes=ADMIN
+    )
+    async def append_secondary_organizations(
+        self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            await memberships.append_secondary(
+                session, str(contact_id), _secondary(organization_ids)
+            )
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="End the contact's membership of these secondary organizations, with the"
+        " roles held in them (100083 for an organization's last active approver).",
+        permission_classes=ADMIN,
+    )
+    async def remove_secondary_organizations(
+        self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            await memberships.remove_secondary(
+                session, str(contact_id), _secondary(organization_ids)
+            )
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Make these the contact's secondary organizations (the others'"
+        " memberships end, with their roles).",
+        permission_classes=ADMIN,
+    )
+    async def replace_secondary_organizations(
+        self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            await memberships.replace_secondary(
+                session, str(contact_id), _secondary(organization_ids)
+            )
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Change the contact's parent organization; the old parent stays a"
+        " secondary organization with its roles.",
+        permission_classes=ADMIN,
+    )
+    async def update_parent_organization(
+        self, info: Info, contact_id: strawberry.ID, organization_id: strawberry.ID
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            parent = people_input.parse_parent({"parentOrganization": {"id": str(organization_id)}})
+            await memberships.update_parent(session, str(contact_id), parent)
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Grant roles of organizations the contact is a member of.",
+        permission_classes=ADMIN,
+    )
+    async def grant_roles(
+        self, info: Info, contact_id: strawberry.ID, roles: list[RoleInput]
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            await grants.grant(session, str(contact_id), _refs(roles))
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Revoke roles (one not held is no change); 100083 for the last active"
+        " approver of an organization that requires approval.",
+        permission_classes=ADMIN,
+    )
+    async def revoke_roles(
+        self, info: Info, contact_id: strawberry.ID, roles: list[RoleInput]
+    ) -> ContactPayload:
+        async def work(session: AsyncSession) -> str:
+            await grants.revoke(session, str(contact_id), _refs(roles))
+            return str(contact_id)
+
+        return await _contact(info, work)
+
+    @strawberry.mutation(
+        description="Make these contacts the organization's members: the others' memberships"
+        " end, with their roles here (100083 for the last active approver).",
+        permission_classes=ADMIN,
+    )
+    async def update_organization_members(
+        self, info: Info, id: strawberry.ID, profile_ids: list[strawberry.ID]
+    ) -> UpdateOrganizationMembersPayload:
+        try:
+            async with info.context.unit_of_work() as session:
+                ids = people_input.parse_organization_ids(
+                    {"members": [str(p) for p in profile_ids]}, "members"
+                )
+                await memberships.replace_members(session, str(id), ids)
+                views = await load_views_of(session, ids)
+        except OrgqlError as error:
+            return UpdateOrganizationMembersPayload(members=None, user_errors=_user_errors(error))
+        return UpdateOrganizationMembersPayload(members=views, user_errors=[])
+
+
+async def load_views_of(session: AsyncSession, ids: list[str]) -> list[Profile]:
+    rows = await repository.profiles_by_id(session, ids)
+    return [Profile.from_row(rows[profile_id]) for profile_id in ids if profile_id in rows]
