@@ -7,9 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from people_support import EAST, SAMPLE, SHELLY
 
 from graphql_client import GraphQL
+
+# These tests compare contacts' ids with vendor ids (the id format is tests/graphql/test_node.py's).
+pytestmark = pytest.mark.read_vendor_ids
 
 CONTACT = """
   contact { id email active firstName customerContactId receiveEmail
