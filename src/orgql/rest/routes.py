@@ -22,6 +22,7 @@ from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_P
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
+from orgql.rest.addresses import handlers as organization_addresses
 from orgql.rest.errors import http_error_response
 from orgql.rest.events import handlers as webhooks
 from orgql.rest.financial import handlers as financial
@@ -130,6 +131,7 @@ ADMIN: list[Resource] = [
             "PUT": organization_updates.PUT,
         },
     ),
+    *organization_addresses.RESOURCES,
     Resource(
         "/v1/organizations/{id}/updateSiteOrganizationProperties",
         {
