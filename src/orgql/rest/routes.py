@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.organizations import query_filter, sorting
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
@@ -92,15 +93,26 @@ ADMIN: list[Resource] = [
                 organization_routes.list_organizations,
                 "listOrganizations",
                 organization_shapes.OrganizationList,
-                "A page of organizations ordered by id",
+                "A page of organizations, ordered by sort (default: by id)",
                 (400,),
                 parameters=(
                     *_PAGE,
                     query(
                         "q",
+                        {"type": "string", "maxLength": query_filter.MAX_LENGTH},
+                        "SCIM-style filter: comparisons `attribute op value` (op: eq, ne, co,"
+                        " sw, ew; `attribute pr`: set) joined by and / or, with not and"
+                        " parentheses; or one bare word (name contains). Attributes: "
+                        + ", ".join(query_filter.ATTRIBUTES)
+                        + f". At most {query_filter.MAX_TERMS} comparisons and"
+                        f" {query_filter.MAX_DEPTH} levels; anything else is 400 (100002).",
+                    ),
+                    query(
+                        "sort",
                         {"type": "string"},
-                        'SCIM-style name filter: name co "x", name eq "x" (case-insensitive),'
-                        ' name sw "x", or one bare word (contains).',
+                        "Comma-separated `key[:asc|desc]` (then by id): "
+                        + ", ".join(sorting.SORT_KEYS)
+                        + f"; at most {sorting.MAX_SORT_KEYS}. An unknown key is 400 (100002).",
                     ),
                     _SITE,
                 ),

@@ -7,6 +7,7 @@ changes nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,7 @@ from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.roles import ROLE_FUNCTIONS
 from orgql.core.organizations.site_input import SiteProperties
+from orgql.core.organizations.sorting import SortKey
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
@@ -373,6 +375,7 @@ async def list_page(
     after: str | None = None,
     offset: int = 0,
     with_ancestors: bool = False,
+    sort: Sequence[SortKey] = (),
 ) -> repository.OrganizationPage:
     """A page of organizations ordered by id; ``after`` is an opaque cursor from a page.
     ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
@@ -390,5 +393,11 @@ async def list_page(
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
     return await repository.organization_page(
-        session, where, limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors
+        session,
+        where,
+        limit=limit,
+        after_id=after_id,
+        offset=offset,
+        with_ancestors=with_ancestors,
+        sort=sort,
     )

@@ -13,16 +13,16 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.addresses import service as addresses
 from orgql.core.addresses.input import parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
-from orgql.rest.addresses.shapes import Address, AddressDocument, SecondaryAddress
+from orgql.rest.addresses.shapes import AddressLines, AddressInputDocument, OrganizationAddress
 from orgql.rest.operation import Operation, Resource
 from orgql.rest.render import ORGANIZATIONS_PATH, self_link
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work, urls
 
 
-def render(view: addresses.AddressView, href: str) -> SecondaryAddress:
+def render(view: addresses.AddressView, href: str) -> OrganizationAddress:
     row = view.address
     body = {key: getattr(row, column) for column, key in ADDRESS_KEYS.items()}
-    address: Address = {
+    address: AddressLines = {
         **body,  # type: ignore[typeddict-item]
         "repositoryId": row.id,
         "isDefaultBillingAddress": view.default_billing,
@@ -95,10 +95,10 @@ RESOURCES = [
             "POST": Operation(
                 add_organization_address,
                 "addOrganizationAddress",
-                SecondaryAddress,
+                OrganizationAddress,
                 "The address added",
                 (400, 404),
-                body=AddressDocument,
+                body=AddressInputDocument,
                 ok_status=201,
                 summary="Add a secondary address to the organization.",
                 description="isDefaultBillingAddress / isDefaultShippingAddress true make it"
@@ -112,7 +112,7 @@ RESOURCES = [
             "GET": Operation(
                 get_organization_address,
                 "getOrganizationAddress",
-                SecondaryAddress,
+                OrganizationAddress,
                 "The address",
                 (404,),
                 description="100001 (404): no such organization." + _NOT_FOUND,
@@ -120,10 +120,10 @@ RESOURCES = [
             "PUT": Operation(
                 update_organization_address,
                 "updateOrganizationAddress",
-                SecondaryAddress,
+                OrganizationAddress,
                 "The address after the update",
                 (400, 404),
-                body=AddressDocument,
+                body=AddressInputDocument,
                 summary="Change the keys given; null clears an optional field; a default flag"
                 " false on the current default clears it (inherited again).",
                 description=_ERRORS + _NOT_FOUND,

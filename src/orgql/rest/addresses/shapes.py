@@ -1,4 +1,4 @@
-"""Address shapes: one item of createOrganization's ``secondaryAddresses``
+"""AddressLines shapes: one item of createOrganization's ``secondaryAddresses``
 (``spec/createOrganization.txt``) with the address's types, as the address operations take
 and answer it."""
 
@@ -8,17 +8,17 @@ from orgql.rest.json_schema import Schema
 from orgql.rest.shapes import Link
 
 
-class AddressTypeReference(TypedDict):
+class AddressTypeView(TypedDict):
     id: str
     repositoryId: str
     displayName: str | None
 
 
-class AddressTypeInput(TypedDict):
+class AddressTypeId(TypedDict):
     id: Annotated[str, Schema(description="An address type id (reference data)")]
 
 
-class AddressFields(TypedDict):
+class AddressLinesInput(TypedDict):
     companyName: NotRequired[str | None]
     firstName: NotRequired[str | None]
     lastName: NotRequired[str | None]
@@ -41,19 +41,19 @@ class AddressFields(TypedDict):
         ]
     ]
     isDefaultShippingAddress: NotRequired[bool]
-    types: NotRequired[list[AddressTypeInput]]
+    types: NotRequired[list[AddressTypeId]]
 
 
-class AddressDocument(TypedDict):
+class AddressInputDocument(TypedDict):
     """addOrganizationAddress: addressType and address with companyName, address1, city,
     state, postalCode, country and phoneNumber are required. updateOrganizationAddress: every
     key is optional (left out: unchanged; null: an optional field cleared)."""
 
     addressType: NotRequired[Annotated[str, Schema(description="The address's nickname")]]
-    address: NotRequired[AddressFields]
+    address: NotRequired[AddressLinesInput]
 
 
-class Address(TypedDict):
+class AddressLines(TypedDict):
     companyName: str | None
     firstName: str | None
     lastName: str | None
@@ -69,11 +69,11 @@ class Address(TypedDict):
     repositoryId: str
     isDefaultBillingAddress: bool
     isDefaultShippingAddress: bool
-    types: list[AddressTypeReference]
+    types: list[AddressTypeView]
 
 
-class SecondaryAddress(TypedDict):
+class OrganizationAddress(TypedDict):
     addressType: str | None
-    address: Address
+    address: AddressLines
     repositoryId: str
     links: list[Link]
