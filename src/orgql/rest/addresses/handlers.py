@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.addresses import service as addresses
 from orgql.core.addresses.input import parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
-from orgql.rest.addresses.shapes import AddressLines, AddressInputDocument, OrganizationAddress
+from orgql.rest.addresses.shapes import AddressInputDocument, AddressLines, OrganizationAddress
 from orgql.rest.operation import Operation, Resource
 from orgql.rest.render import ORGANIZATIONS_PATH, self_link
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work, urls
