@@ -177,6 +177,11 @@ async def organization_requests(send: Send, anonymous: Send, session: AsyncSessi
     await send("POST", f"{other}/reject")
     await send("POST", f"{ADMIN_REQUESTS}/nothing/reject")
     await send("POST", f"{other}/reject", content=TOO_LARGE)
+    await set_site(session, "siteUS", enable_profile_registration_email_check=False)
+    doomed = (await anonymous("POST", STORE_REQUESTS, json=draft("Doomed"))).json()
+    await send("DELETE", f"{ADMIN_REQUESTS}/{doomed['id']}")
+    await send("DELETE", f"{ADMIN_REQUESTS}/{doomed['id']}")  # gone: 404
+    await send("DELETE", other)  # rejected: 409
 
 
 async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, app_key: str) -> None:

@@ -240,6 +240,17 @@ ADMIN: list[Resource] = [
                 body=request_shapes.UpdateOrganizationRequest,
                 parameters=(_EXPAND,),
             ),
+            "DELETE": Operation(
+                requests.delete_organization_request,
+                "deleteOrganizationRequest",
+                None,
+                "Deleted",
+                (404, 409),
+                ok_status=204,
+                summary="Delete a request that is in review.",
+                description="101000 (404): no such request. 101007 (409): in moreInfoNeeded"
+                " (waiting on the requester). 101008 (409): approved or rejected.",
+            ),
         },
     ),
     Resource(

@@ -45,6 +45,8 @@ class EventType(StrEnum):
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
     ORGANIZATION_REQUEST_APPROVED = "organizationRequest.approved"
     ORGANIZATION_REQUEST_REJECTED = "organizationRequest.rejected"
+    #: deleteOrganizationRequest (core/requests/removal.py).
+    ORGANIZATION_REQUEST_DELETED = "organizationRequest.deleted"
     FINANCIAL_DATA_SYNCED = "financialData.synced"
 
 

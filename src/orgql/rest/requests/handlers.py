@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.requests import reads as organization_request_reads
+from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
 from orgql.db import request_models
@@ -148,3 +149,10 @@ async def reject_organization_request(request: Request) -> Response:
         row = await organization_requests.reject(session, path_id(request), document)
         body = await _render(session, row, expand)
     return JSONResponse(body)
+
+
+@endpoint()
+async def delete_organization_request(request: Request) -> Response:
+    async with unit_of_work(request) as session:
+        await request_removal.delete(session, path_id(request))
+    return Response(status_code=204)
