@@ -199,6 +199,8 @@ async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, ap
     await anonymous("POST", "/ccadmin/v1/refresh", headers=admin)
     await send("POST", "/ccadmin/v1/refresh")  # the suite's token has no application key: 401
     await anonymous("POST", "/ccadmin/v1/refresh")
+    await anonymous("POST", "/ccadmin/v1/logout", headers=admin)
+    await anonymous("POST", "/ccadmin/v1/logout", headers=admin)  # revoked: 401
     await anonymous("GET", "/ccadmin/v1/openapi.json")
     key = {"Idempotency-Key": "conformance-1"}
     await send("POST", ORGANIZATIONS, json={"name": "Once"}, headers=key)

@@ -18,7 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
+from orgql.auth.endpoints import (
+    ADMIN_PREFIX,
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    REFRESH_PATH,
+    TOKEN_PATHS,
+)
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.organizations import query_filter, sorting
 from orgql.core.requests.statuses import RequestStatus
@@ -36,7 +42,7 @@ from orgql.rest.organizations import updates as organization_updates
 from orgql.rest.requests import handlers as requests
 from orgql.rest.requests import shapes as request_shapes
 from orgql.rest.requests.render import EXPAND_VALUES
-from orgql.rest.shapes import AccessToken, LoginForm
+from orgql.rest.shapes import AccessToken, LoginForm, LogoutResult
 from orgql.rest.sites import handlers as site_properties
 from orgql.rest.sites import shapes as site_shapes
 from orgql.rest.transport import SITE_HEADER, endpoint
@@ -318,6 +324,21 @@ ADMIN: list[Resource] = [
                 AccessToken,
                 _ISSUED,
                 summary="A new admin access token for a valid one.",
+            )
+        },
+    ),
+    Resource(
+        LOGOUT_PATH,
+        {
+            "POST": Operation(
+                auth.logout,
+                "logout",
+                LogoutResult,
+                "The access token is revoked",
+                (503,),
+                body_required=False,
+                summary="Revoke the admin access token of the request: from now on it is"
+                " refused (401) until it expires.",
             )
         },
     ),
