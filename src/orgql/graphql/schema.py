@@ -13,12 +13,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from orgql.graphql.addresses.operations import AddressMutations
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
 from orgql.graphql.execution.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.financial.operations import FinancialMutations
 from orgql.graphql.limits import Limits, limit_extensions
+from orgql.graphql.organizations.lookups import OrganizationLookupQueries
 from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organizations.updates import OrganizationUpdateMutations
 from orgql.graphql.requests.operations import (
@@ -30,12 +32,16 @@ from orgql.graphql.sites.operations import SitePropertiesMutations
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
-Query = merge_types("Query", (OrganizationQueries, OrganizationRequestQueries, WebhookQueries))
+Query = merge_types(
+    "Query",
+    (OrganizationQueries, OrganizationLookupQueries, OrganizationRequestQueries, WebhookQueries),
+)
 Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
         OrganizationUpdateMutations,
+        AddressMutations,
         SitePropertiesMutations,
         OrganizationRequestStoreMutations,
         OrganizationRequestMutations,

@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import authenticator_of, principal_of
+from orgql.auth.endpoints import LOGOUT_PATH
 from orgql.auth.tokens import IssuedToken, RevocationsFull
 from orgql.core.access import app_keys
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_response
+from orgql.rest.operation import Operation, Resource
 from orgql.rest.shapes import AccessToken, LogoutResult
 from orgql.rest.transport import endpoint, read_body, unit_of_work
 
@@ -96,3 +98,21 @@ async def logout(request: Request) -> Response:
         return error_response(err, 503, {"Retry-After": "60"})
     body: LogoutResult = {"result": True}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+#: The route table's entry for ``POST /ccadmin/v1/logout``.
+LOGOUT = Resource(
+    LOGOUT_PATH,
+    {
+        "POST": Operation(
+            logout,
+            "logout",
+            LogoutResult,
+            "The access token is revoked",
+            (503,),
+            body_required=False,
+            summary="Revoke the admin access token of the request: from now on it is refused"
+            " (401) until it expires.",
+        )
+    },
+)

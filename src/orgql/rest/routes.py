@@ -18,15 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
-from orgql.auth.endpoints import (
-    ADMIN_PREFIX,
-    LOGIN_PATH,
-    LOGOUT_PATH,
-    REFRESH_PATH,
-    TOKEN_PATHS,
-)
+from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
-from orgql.core.organizations import query_filter, sorting
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
@@ -39,10 +32,11 @@ from orgql.rest.organizations import handlers as organization_routes
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.organizations import store as store_organizations
 from orgql.rest.organizations import updates as organization_updates
+from orgql.rest.organizations.list_params import LIST_PARAMETERS
 from orgql.rest.requests import handlers as requests
 from orgql.rest.requests import shapes as request_shapes
 from orgql.rest.requests.render import EXPAND_VALUES
-from orgql.rest.shapes import AccessToken, LoginForm, LogoutResult
+from orgql.rest.shapes import AccessToken, LoginForm
 from orgql.rest.sites import handlers as site_properties
 from orgql.rest.sites import shapes as site_shapes
 from orgql.rest.transport import SITE_HEADER, endpoint
@@ -103,23 +97,7 @@ ADMIN: list[Resource] = [
                 (400,),
                 parameters=(
                     *_PAGE,
-                    query(
-                        "q",
-                        {"type": "string", "maxLength": query_filter.MAX_LENGTH},
-                        "SCIM-style filter: comparisons `attribute op value` (op: eq, ne, co,"
-                        " sw, ew; `attribute pr`: set) joined by and / or, with not and"
-                        " parentheses; or one bare word (name contains). Attributes: "
-                        + ", ".join(query_filter.ATTRIBUTES)
-                        + f". At most {query_filter.MAX_TERMS} comparisons and"
-                        f" {query_filter.MAX_DEPTH} levels; anything else is 400 (100002).",
-                    ),
-                    query(
-                        "sort",
-                        {"type": "string"},
-                        "Comma-separated `key[:asc|desc]` (then by id): "
-                        + ", ".join(sorting.SORT_KEYS)
-                        + f"; at most {sorting.MAX_SORT_KEYS}. An unknown key is 400 (100002).",
-                    ),
+                    *LIST_PARAMETERS,
                     _SITE,
                 ),
             ),
@@ -246,17 +224,7 @@ ADMIN: list[Resource] = [
                 body=request_shapes.UpdateOrganizationRequest,
                 parameters=(_EXPAND,),
             ),
-            "DELETE": Operation(
-                requests.delete_organization_request,
-                "deleteOrganizationRequest",
-                None,
-                "Deleted",
-                (404, 409),
-                ok_status=204,
-                summary="Delete a request that is in review.",
-                description="101000 (404): no such request. 101007 (409): in moreInfoNeeded"
-                " (waiting on the requester). 101008 (409): approved or rejected.",
-            ),
+            "DELETE": requests.DELETE,
         },
     ),
     Resource(
@@ -327,21 +295,7 @@ ADMIN: list[Resource] = [
             )
         },
     ),
-    Resource(
-        LOGOUT_PATH,
-        {
-            "POST": Operation(
-                auth.logout,
-                "logout",
-                LogoutResult,
-                "The access token is revoked",
-                (503,),
-                body_required=False,
-                summary="Revoke the admin access token of the request: from now on it is"
-                " refused (401) until it expires.",
-            )
-        },
-    ),
+    auth.LOGOUT,
 ]
 
 #: The admin paths open without an admin access token; every other one needs it.

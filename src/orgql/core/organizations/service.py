@@ -6,6 +6,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -392,12 +393,5 @@ async def list_page(
     for field in unstorable_fields(where, "filter"):
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
-    return await repository.organization_page(
-        session,
-        where,
-        limit=limit,
-        after_id=after_id,
-        offset=offset,
-        with_ancestors=with_ancestors,
-        sort=sort,
-    )
+    page = functools.partial(repository.organization_page, session, where, sort=sort)
+    return await page(limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from orgql.core.organizations import repository
+from orgql.core.organizations import query_filter, repository, sorting
 from orgql.core.organizations.query_filter import parse_q
 from orgql.core.organizations.sorting import SortKey, parse_sort
+from orgql.rest.operation import query
 from orgql.rest.organizations.shapes import SortOrder
 
 
@@ -37,3 +38,25 @@ def list_parameters(request: Request) -> ListParameters:
         where=repository.OrganizationFilter(expression=expression),
         sort=parse_sort(params.get("sort")),
     )
+
+
+#: The OpenAPI parameters ``q`` and ``sort`` of listOrganizations (``rest/routes.py``).
+LIST_PARAMETERS = (
+    query(
+        "q",
+        {"type": "string", "maxLength": query_filter.MAX_LENGTH},
+        "SCIM-style filter: comparisons `attribute op value` (op: eq, ne, co, sw, ew;"
+        " `attribute pr`: set) joined by and / or, with not and parentheses; or one bare word"
+        " (name contains). Attributes: "
+        + ", ".join(query_filter.ATTRIBUTES)
+        + f". At most {query_filter.MAX_TERMS} comparisons and {query_filter.MAX_DEPTH}"
+        " levels; anything else is 400 (100002).",
+    ),
+    query(
+        "sort",
+        {"type": "string"},
+        "Comma-separated `key[:asc|desc]` (then by id): "
+        + ", ".join(sorting.SORT_KEYS)
+        + f"; at most {sorting.MAX_SORT_KEYS}. An unknown key is 400 (100002).",
+    ),
+)
