@@ -341,3 +341,14 @@ async def test_descendants_inheriting_the_address_are_told_of_each_change(
         ("organization.address.updated", "derivedBillingAddress", address_id, address_id),
         ("organization.address.deleted", "derivedBillingAddress", address_id, inherited),
     ]
+
+
+async def test_put_of_the_organization_points_to_the_address_operations(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.put(f"{ORGANIZATIONS}/100002", json={"secondaryAddresses": [office()]})
+
+    assert answer.status_code == 400
+    body = answer.json()
+    assert (body["errorCode"], body["o:errorPath"]) == ("100002", "secondaryAddresses")
+    assert "/ccadmin/v1/organizations/{id}/secondaryAddresses" in body["message"]

@@ -158,10 +158,9 @@ ADMIN: list[Resource] = [
                     query(
                         "allSites",
                         {"type": "boolean", "default": True},
-                        "true (default): the organization's own values, one entry per site on"
-                        " which it sets any. false: the values in effect (own, else inherited"
-                        " within the site), one entry per site on which the organization or an"
-                        " ancestor sets any.",
+                        "The values in effect (own, else inherited within the site). true"
+                        " (default): one entry per B2B site (null where nothing is set). false:"
+                        " one entry per site on which the organization or an ancestor sets any.",
                     ),
                 ),
             )
