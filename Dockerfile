@@ -5,12 +5,12 @@
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
+# A wheel build: it fetches GraphiQL's scripts and styles from the npm registry into the
+# package (setup.py), so the page works on networks without access to public CDNs. Without
+# the `embedded` extra: the image uses ORGQL_DATABASE_URL, never an embedded PostgreSQL.
 RUN python -m venv /opt/orgql && /opt/orgql/bin/pip install .
-# GraphiQL's scripts and styles from the npm registry, into the installed package: the page
-# then works on networks without access to public CDNs.
-RUN /opt/orgql/bin/python -m orgql.graphiql.build
 
 FROM python:3.11-slim AS runtime
 RUN useradd --system --uid 10001 --user-group --home-dir /app --create-home orgql

@@ -2,7 +2,7 @@
 """Developer entry point; needs only Python 3.11+ (standard library).
 
     python3 dev.py serve [orgql serve options]   run the server (embedded PostgreSQL, demo data)
-    python3 dev.py test [pytest options]         run the test suite
+    python3 dev.py test [pytest options]         run the test suite (in parallel; -n 0 for one process)
     python3 dev.py lint                          ruff check, ruff format --check, mypy
 
 The first run creates .venv and installs the project into it (pip install -e '.[dev]'); it
@@ -73,6 +73,17 @@ def ensure_graphiql_assets() -> None:
         say("could not fetch them; GraphiQL will load them from the CDN instead")
 
 
+def parallel(pytest_args: Sequence[str]) -> list[str]:
+    """pytest-xdist's options: one process per core (at most 4; each makes its own template
+    database), a test file's tests in one process (module fixtures are set up once). None
+    when the caller chose (``-n``, ``-p no:xdist``) or debugs one process (``--pdb``)."""
+    chosen = ("-n", "--numprocesses", "-p", "--pdb", "--trace")
+    if any(arg.split("=")[0] in chosen or arg.startswith("-n") for arg in pytest_args):
+        return []
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def run(command: Sequence[str]) -> int:
     say("$ " + " ".join(command))
     return subprocess.call(command, cwd=ROOT)  # noqa: S603 (our own commands)
@@ -106,7 +117,7 @@ def main(argv: Sequence[str]) -> None:
     if task == "serve":
         replace_process([str(BIN / f"orgql{EXE}"), "serve", "--seed-demo", *extra])
     elif task == "test":
-        replace_process([str(PYTHON), "-m", "pytest", *extra])
+        replace_process([str(PYTHON), "-m", "pytest", *parallel(extra), *extra])
     else:
         ruff, mypy = str(BIN / f"ruff{EXE}"), str(BIN / f"mypy{EXE}")
         checks = {

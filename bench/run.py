@@ -117,11 +117,15 @@ def token_for(env: dict[str, str]) -> str | None:
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 
-def lua_script(scenario: Scenario, token: str | None) -> str:
+def lua_script(
+    scenario: Scenario, token: str | None, extra_headers: dict[str, str] | None = None
+) -> str:
     body = json.dumps({"query": scenario.document, "variables": scenario.variables})
     headers = 'wrk.headers["Content-Type"] = "application/json"\n'
     if token:
         headers += f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    for name, value in (extra_headers or {}).items():
+        headers += f'wrk.headers["{name}"] = "{value}"\n'
     common = f"""
 wrk.method = "POST"
 {headers}
@@ -209,12 +213,16 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def run_wrk(
-    url: str, scenario: Scenario, args: argparse.Namespace, token: str | None
+    url: str,
+    scenario: Scenario,
+    args: argparse.Namespace,
+    token: str | None,
+    extra_headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     connections = scenario.connections or args.connections
     threads = min(connections, 2)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_script(scenario, token))
+        script.write(lua_script(scenario, token, extra_headers))
     try:
         out = subprocess.run(
             [  # noqa: S607 (wrk from the PATH, as installed by apt)

@@ -2,12 +2,15 @@
 
 The server is ``ORGQL_TEST_DATABASE_URL`` when set (CI), else an embedded pgserver in a
 temporary folder. One template database per run is migrated and seeded with the demo data;
-each test that asks for the database gets ``CREATE DATABASE ... TEMPLATE`` of it, dropped after.
+each test that asks for the database gets a ``CREATE DATABASE ... TEMPLATE`` copy of it, made
+ahead and dropped behind the tests in the background (:class:`DatabaseCopies`).
 Names carry the process id, so parallel runs against one server do not collide.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
 import secrets
 import shutil
@@ -40,6 +43,9 @@ pytest_plugins = ["graphql_fixtures", "rest.fixtures"]
 
 # One fixed admin signing key for the run: no development key file written by the tests.
 os.environ.setdefault("ORGQL_AUTH_SIGNING_KEY", "test-signing-key-" + "0" * 32)
+# Nothing written to the user's own data folder (the default ORGQL_DATA_DIR): one of the run's.
+os.environ["ORGQL_DATA_DIR"] = tempfile.mkdtemp(prefix="orgql-test-data-")
+atexit.register(shutil.rmtree, os.environ["ORGQL_DATA_DIR"], ignore_errors=True)
 # No webhook dispatcher polling behind the tests' backs (statement counts, timing): the
 # webhook tests run one explicitly, or turn it on for their app.
 os.environ.setdefault("ORGQL_WEBHOOK_DISPATCHER", "false")
@@ -64,10 +70,74 @@ class Server:
             await connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
 
     async def drop_database(self, name: str) -> None:
-        # FORCE (PostgreSQL 13+) ends sessions a failed test left open.
-        force = " WITH (FORCE)" if self.version >= 130000 else ""
-        async with self.admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+        await drop_database(self.admin, self.version, name)
+
+
+async def drop_database(admin: AsyncEngine, version: int, name: str) -> None:
+    # FORCE (PostgreSQL 13+) ends sessions a failed test left open.
+    force = " WITH (FORCE)" if version >= 130000 else ""
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+
+
+class DatabaseCopies:
+    """Copies of the template database, made ahead and dropped behind the tests.
+
+    A CREATE DATABASE costs a few tenths of a second and a DROP DATABASE waits for a checkpoint
+    (one to two seconds on a busy machine). Two background tasks, each on a connection of its
+    own, keep ``ahead`` copies ready and drop used ones, so a test waits for neither. At most
+    ``backlog`` used databases wait for their drop: a slow server slows the tests down rather
+    than filling its disk. :meth:`close` drops every copy, used or not."""
+
+    def __init__(self, server: Server, template: str, *, ahead: int = 2, backlog: int = 8) -> None:
+        self._server = server
+        self._template = template
+        self._engine = create_async_engine(server.url, isolation_level="AUTOCOMMIT", pool_size=2)
+        self._ready: asyncio.Queue[str] = asyncio.Queue(maxsize=ahead)
+        self._used: asyncio.Queue[str] = asyncio.Queue(maxsize=backlog)
+        self._maker = asyncio.create_task(self._make_each())
+        self._tasks = [self._maker, asyncio.create_task(self._drop_each())]
+
+    async def take(self) -> str:
+        """The name of a fresh copy of the template, this caller's alone."""
+        ready = asyncio.ensure_future(self._ready.get())
+        await asyncio.wait({ready, self._maker}, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done():
+            return ready.result()
+        ready.cancel()
+        self._maker.result()  # the CREATE DATABASE's error, if it failed
+        raise RuntimeError("the test databases' maker stopped")
+
+    async def give_back(self, name: str) -> None:
+        await self._used.put(name)  # waits while the backlog is full
+
+    async def close(self) -> None:
+        await self._used.join()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while not self._ready.empty():
+            await drop_database(self._engine, self._server.version, self._ready.get_nowait())
+        await self._engine.dispose()
+
+    async def _make_each(self) -> None:
+        while True:
+            name = f"{self._template}_{secrets.token_hex(4)}"
+            async with self._engine.connect() as connection:
+                await connection.execute(
+                    text(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+                )
+            await self._ready.put(name)  # waits while ``ahead`` copies are ready
+
+    async def _drop_each(self) -> None:
+        while True:
+            name = await self._used.get()
+            try:
+                await drop_database(self._engine, self._server.version, name)
+            except Exception as exc:
+                warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=1)
+            finally:
+                self._used.task_done()
 
 
 @pytest.fixture(scope="session")
@@ -119,15 +189,23 @@ async def template_database(server: Server) -> AsyncIterator[str]:
         await server.drop_database(name)
 
 
+@pytest.fixture(scope="session")
+async def database_copies(server: Server, template_database: str) -> AsyncIterator[DatabaseCopies]:
+    databases = DatabaseCopies(server, template_database)
+    try:
+        yield databases
+    finally:
+        await databases.close()
+
+
 @pytest.fixture
-async def database_url(server: Server, template_database: str) -> AsyncIterator[str]:
+async def database_url(server: Server, database_copies: DatabaseCopies) -> AsyncIterator[str]:
     """An asyncpg URL to a database of this test's own: migrated, with the demo data."""
-    name = f"{template_database}_{secrets.token_hex(4)}"
-    await server.create_database(name, template=template_database)
+    name = await database_copies.take()
     try:
         yield server.database_url(name)
     finally:
-        await server.drop_database(name)
+        await database_copies.give_back(name)
 
 
 @pytest.fixture

@@ -32,8 +32,22 @@ ORGANIZATION = "/ccadmin/v1/organizations/100001"
 async def gateway(
     database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on its own engine, whose statements the server cancels after 200 ms."""
-    app = create_app(Settings(database_url=database_url, db_statement_timeout_seconds=0.2))
+    """The app on its own engine, whose statements the server cancels after 1 s (not less:
+    the connection's own first statements run under it too, on a loaded machine)."""
+    app = create_app(Settings(database_url=database_url, db_statement_timeout_seconds=1))
+    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
+        yield client
+
+
+@pytest.fixture
+async def lock_timeout_gateway(
+    database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on its own engine, whose statements wait 100 ms at most for a lock."""
+    settings = Settings(
+        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
+    )
+    app = create_app(settings)
     async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
         yield client
 
@@ -80,8 +94,11 @@ async def test_graphql_waiting_on_a_lock_past_the_statement_timeout_is_a_503(
 
 
 async def test_the_change_goes_through_once_the_lock_is_released(
-    gateway: httpx.AsyncClient, engine: AsyncEngine
+    lock_timeout_gateway: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
+    # The lock timeout refuses only what waits for a lock: the retry cannot run out of a
+    # short budget on a loaded machine (a 200 ms statement timeout could cancel it).
+    gateway = lock_timeout_gateway
     async with engine.connect() as holder:
         await holder.execute(text("SELECT 1 FROM organizations WHERE id = '100001' FOR UPDATE"))
         refused = await gateway.put(ORGANIZATION, json={"description": "later"})
@@ -131,7 +148,8 @@ async def test_too_many_bind_parameters_are_not_an_outage(engine: AsyncEngine) -
 
 
 async def test_a_cancelled_statement_is_classed_as_such(database_url: str) -> None:
-    engine = make_engine(database_url, pool_size=1, statement_timeout=0.05)
+    # 1 s, not less: the connection's own first statements run under it too (loaded machine).
+    engine = make_engine(database_url, pool_size=1, statement_timeout=1)
     try:
         async with engine.connect() as connection:
             with pytest.raises(DBAPIError, match="statement timeout") as raised:

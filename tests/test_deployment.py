@@ -205,7 +205,11 @@ def test_the_image_runs_production_and_refuses_to_start_without_a_signing_key(
     assert "ORGQL_AUTH_SIGNING_KEY_FILE is required in production" in capsys.readouterr().err
 
 
-def test_the_image_carries_graphiql_assets_fetched_at_build_time() -> None:
+def test_the_image_installs_a_wheel_build_without_the_embedded_postgresql() -> None:
+    """``pip install .`` builds a wheel, which fetches GraphiQL's assets (setup.py, so it is
+    copied in); no extra, so no pgserver in the image."""
     build = dockerfile_stages()[0]
 
-    assert "RUN /opt/orgql/bin/python -m orgql.graphiql.build" in build
+    assert "COPY pyproject.toml setup.py README.md ./" in build
+    assert "RUN python -m venv /opt/orgql && /opt/orgql/bin/pip install ." in build
+    assert not [line for line in build if "embedded" in line or "pgserver" in line]

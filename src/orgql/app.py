@@ -17,16 +17,19 @@ from orgql.auth.asgi import Authenticate
 from orgql.auth.tokens import Authenticator
 from orgql.body_deadline import BodyDeadline
 from orgql.body_limit import LimitBody
+from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.db.replicas import Databases, open_replicas
 from orgql.financial_sources import open_source
-from orgql.graphiql import ASSET_DIR, ASSET_PATH
-from orgql.graphql.asgi import graphql_app
+from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
+from orgql.graphql.asgi import graphiql_token, graphql_app
 from orgql.idempotency import Idempotency
 from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
+from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
 from orgql.webhooks import dispatcher as webhooks
@@ -40,6 +43,8 @@ class State(TypedDict):
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    #: The primary and its read replicas: where each request reads (orgql.db.replicas).
+    databases: Databases
     #: Where syncFinancialData reads billing accounts (upstream service or built-in).
     financial_source: FinancialSource
     #: The webhook dispatcher running in this process (None: ORGQL_WEBHOOK_DISPATCHER off).
@@ -63,20 +68,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         owned = engine is None
-        active = engine or make_engine(
-            str(settings.database_url),
-            pool_size=settings.db_pool_size,
-            connect_timeout=settings.db_connect_timeout_seconds,
-            command_timeout=settings.db_command_timeout_seconds,
-            pool_timeout=settings.db_pool_timeout_seconds,
-            statement_timeout=settings.db_statement_timeout_seconds,
-            lock_timeout=settings.db_lock_timeout_seconds,
-        )
+        active = engine or _engine(settings, str(settings.database_url))
+        databases = _databases(settings, active)
+        databases.count_statements(metrics.count_statement)
         sessionmaker = make_sessionmaker(active)
         database_watch.watch(active)
-        metrics.pool.engine = active
+        metrics.watch_pool(active)
         try:
             async with (
+                databases.checking(),
                 open_source(settings, sessionmaker) as financial_source,
                 webhooks.running(
                     settings, active, on_outcome=metrics.count_webhook_delivery
@@ -86,11 +86,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                     settings=settings,
                     engine=active,
                     sessionmaker=sessionmaker,
+                    databases=databases,
                     financial_source=financial_source,
                     webhook_dispatcher=dispatcher,
                 )
         finally:
+            metrics.worker_stopped()
             database_watch.unwatch(active)
+            for replica in databases.replicas:
+                await replica.engine.dispose()
             if owned:
                 await active.dispose()
                 logger.info("database pool closed")
@@ -101,6 +105,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        Route(TOKEN_PATH, graphiql_token),
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
@@ -115,9 +120,34 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app.add_middleware(Authenticate, authenticator=Authenticator(settings))
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
+    # A malformed consistency token is refused before anything runs (observed all the same).
+    app.add_middleware(ReadConsistency)
     # Outermost: request ids, access logs and metrics cover every response.
-    app.add_middleware(ObserveRequests, metrics=metrics)
+    app.add_middleware(ObserveRequests, metrics=metrics, rest_operation=operation_id)
     return app
+
+
+def _engine(settings: Settings, url: str) -> AsyncEngine:
+    return make_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        connect_timeout=settings.db_connect_timeout_seconds,
+        command_timeout=settings.db_command_timeout_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        statement_timeout=settings.db_statement_timeout_seconds,
+        lock_timeout=settings.db_lock_timeout_seconds,
+    )
+
+
+def _databases(settings: Settings, primary: AsyncEngine) -> Databases:
+    """The primary and the replicas of ORGQL_DATABASE_REPLICA_URLS (docs/scaling.md)."""
+    return Databases(
+        primary,
+        open_replicas(settings.replica_urls, lambda url: _engine(settings, url)),
+        max_lag_seconds=settings.replica_max_lag_seconds,
+        wait_seconds=settings.replica_wait_seconds,
+        check_interval_seconds=settings.replica_check_interval_seconds,
+    )
 
 
 def app_from_env() -> Starlette:

@@ -1,5 +1,5 @@
 """The ``orgql`` command: serve (cli_serve.py), migrate, seed-demo, import-reference,
-export-schema, app-key, token, webhook (cli_webhooks.py)."""
+export-schema, app-key, token, webhook (cli_webhooks.py), reset-demo (cli_reset.py)."""
 
 from __future__ import annotations
 
@@ -51,21 +51,31 @@ def database_url(settings: Settings) -> Iterator[str]:
     if settings.database_url is not None:
         yield settings.database_url
         return
-    from orgql.db.embedded import EmbeddedPostgres  # pgserver is only needed here
+    from orgql.db.embedded import EmbeddedPostgres, EmbeddedPostgresMissing
 
     server = EmbeddedPostgres(settings.data_dir)
-    # SIGTERM becomes SystemExit so the `finally` below stops the server. uvicorn re-raises
-    # the signal it shut down for, which by default would end the process on the spot.
-    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    # SIGTERM and SIGHUP (the terminal closed) become SystemExit so the `finally` below stops
+    # the server. uvicorn re-raises the signal it shut down for, which by default would end
+    # the process on the spot.
+    previous = {number: signal.signal(number, _exit_on_signal) for number in STOP_SIGNALS}
     try:
         with warnings.catch_warnings():
             # platformdirs warns that it picks a runtime dir under /tmp; that is what we want.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
             url = server.start()
         yield url
+    except EmbeddedPostgresMissing as missing:
+        raise CommandError(str(missing)) from None
     finally:
         server.stop()
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+#: The signals that stop a command: SIGTERM (service managers), SIGHUP (terminal closed).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -246,14 +256,27 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 # ---------------------------------------------------------------- entry point
 
 
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("orgql")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed: version unknown)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from orgql import cli_serve, cli_webhooks  # they import this module's helpers
+    from orgql import cli_reset, cli_serve, cli_webhooks  # they import this module's helpers
 
     parser = argparse.ArgumentParser(
         prog="orgql",
         description="GraphQL gateway and OCC-compatible REST shim over PostgreSQL. "
-        "Without ORGQL_DATABASE_URL, an embedded PostgreSQL under ORGQL_DATA_DIR is used.",
+        "Without ORGQL_DATABASE_URL, an embedded PostgreSQL (the orgql[embedded] extra) under"
+        " ORGQL_DATA_DIR is used; its default is the user's data folder, the same wherever"
+        " orgql runs (`orgql settings` shows it).",
     )
+    parser.add_argument("--version", action="version", version=f"orgql {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="migrate, then run the HTTP server")
@@ -307,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(handler=cmd_token)
 
     cli_webhooks.add_parser(commands)
+    cli_reset.add_parser(commands)
     return parser
 
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 from orgql.cli import CommandError, database_url, describe, open_engine, seed
 from orgql.db.migrate import upgrade
+from orgql.graphiql import ASSET_DIR
 from orgql.observability.logs import logging_config
 from orgql.settings import Settings
 
@@ -22,6 +28,13 @@ DEV_TOKEN_TTL = 8 * 3600
 
 def _ignore_signal(signum: int, frame: FrameType | None) -> None:
     pass
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGHUP (the terminal closed) while serving: the graceful stop of SIGTERM, which uvicorn
+    handles (it knows nothing of SIGHUP, whose default would end the process on the spot and
+    leave an embedded PostgreSQL running)."""
+    signal.raise_signal(signal.SIGTERM)
 
 
 def check_serving(settings: Settings, host: str) -> None:
@@ -43,6 +56,58 @@ def check_serving(settings: Settings, host: str) -> None:
         raise CommandError(str(err)) from None
 
 
+def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
+    """GraphiQL's scripts and styles are not installed (a source tree where they were never
+    fetched, a wheel built without them): the page then needs the unpkg.com CDN."""
+    from orgql.graphiql.build import missing
+
+    absent = missing(directory)
+    if absent:
+        print(
+            f"orgql: warning: GraphiQL's scripts and styles are not installed ({directory} lacks"
+            f" {', '.join(absent)}): the page will load them from unpkg.com and stay on"
+            ' "Loading GraphiQL…" without internet access. Fetch them with'
+            " `python -m orgql.graphiql.build`, or install a wheel built with them.",
+            file=sys.stderr,
+        )
+
+
+def note_an_older_data_directory(settings: Settings) -> None:
+    """Before one data directory per user, the embedded database lived in ./.orgql: say where
+    the data now is, so nobody thinks theirs was lost."""
+    older = Path(".orgql")
+    embedded = settings.database_url is None
+    if embedded and (older / "pgdata").is_dir() and older.resolve() != settings.data_dir.resolve():
+        print(
+            f"orgql: note: {older.resolve()} holds the data of an earlier orgql; the data"
+            f" directory is now {settings.data_dir} (ORGQL_DATA_DIR=.orgql uses the old one)",
+            file=sys.stderr,
+        )
+
+
+@contextlib.contextmanager
+def worker_metrics(workers: int) -> Iterator[None]:
+    """Several workers add their metrics up (prometheus_client's multiprocess mode): each
+    writes its values under PROMETHEUS_MULTIPROC_DIR, emptied here first (values of an
+    earlier run would count again). Unset, a temporary folder, removed at the end. Set
+    before the workers start: prometheus_client reads it once, when imported."""
+    if workers <= 1:
+        yield
+        return
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="orgql-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if not configured:
+            shutil.rmtree(folder, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -51,6 +116,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host: str = args.host or settings.host
     port: int = args.port or settings.port
     check_serving(settings, host)
+    note_an_older_data_directory(settings)
     embedded = settings.database_url is None
 
     async def prepare(url: str) -> bool | None:
@@ -59,7 +125,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # An embedded database exists for trying things out: give it the demo data.
             return await seed(engine) if (args.seed_demo or embedded) else None
 
-    with database_url(settings) as url:
+    with database_url(settings) as url, worker_metrics(args.workers):
         seeded = asyncio.run(prepare(url))
         # Workers are separate processes that build their settings from the environment.
         os.environ["ORGQL_DATABASE_URL"] = url
@@ -69,8 +135,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         from orgql.graphql.limits import Limits  # strawberry: only for the commands that serve
 
         # GraphiQL only where it is served (never in production, README "Limits").
-        what = "GraphiQL" if Limits.from_settings(settings).graphiql else "GraphQL"
+        graphiql = Limits.from_settings(settings).graphiql
+        what = "GraphiQL" if graphiql else "GraphQL"
         print(f"orgql: {what} at http://{host}:{port}/graphql, database: {database}")
+        if graphiql:
+            warn_without_graphiql_assets()
         if settings.environment == "development":
             # The first look needs no login: a ready admin token, for development only.
             from orgql.auth.tokens import Authenticator
@@ -81,6 +150,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
         # it was clean (requests finished, pool closed): the command ends with status 0.
         previous = signal.signal(signal.SIGTERM, _ignore_signal)
+        hangup = signal.signal(signal.SIGHUP, _terminate) if hasattr(signal, "SIGHUP") else None
         try:
             uvicorn.run(
                 "orgql.app:app_from_env",
@@ -102,4 +172,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if hangup is not None:
+                signal.signal(signal.SIGHUP, hangup)
     return 0

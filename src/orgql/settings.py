@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """The user's own data folder (``~/.local/share/orgql`` on Linux, ``~/Library/Application
+    Support/orgql`` on macOS, ``%LOCALAPPDATA%\\orgql`` on Windows): every ``orgql`` command
+    finds the same embedded database and development signing key, whatever folder it runs in."""
+    return Path(platformdirs.user_data_dir("orgql", appauthor=False))
 
 
 def to_asyncpg_url(url: str) -> str:
@@ -24,8 +32,28 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL server; unset means an embedded server under data_dir.",
     )
+    database_replica_urls: str = Field(
+        default="",
+        description="Streaming replicas of the primary, comma-separated PostgreSQL URLs:"
+        " queries and REST GETs read from them (docs/scaling.md).",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0, gt=0, description="A replica replaying further behind is skipped."
+    )
+    replica_wait_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="A read presenting a consistency token waits this long at most for a"
+        " replica to replay it, then reads from the primary.",
+    )
+    replica_check_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often each worker checks its replicas."
+    )
     data_dir: Path = Field(
-        default=Path(".orgql"), description="Where the embedded PostgreSQL keeps its data."
+        default_factory=default_data_dir,
+        description="The embedded PostgreSQL's data and the development signing key; default:"
+        " the user's data folder (~/.local/share/orgql on Linux), the same for every command.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -236,7 +264,22 @@ class Settings(BaseSettings):
             raise ValueError(f"shopper algorithms must be among {sorted(allowed)}: {wrong}")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:
         return to_asyncpg_url(value) if value else None
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _check_replica_urls(cls, value: str) -> str:
+        return ",".join(to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip())
+
+    @property
+    def replica_urls(self) -> list[str]:
+        """ORGQL_DATABASE_REPLICA_URLS as a list (asyncpg URLs)."""
+        return [url for url in self.database_replica_urls.split(",") if url]

@@ -48,6 +48,8 @@ def effective_settings(settings: Settings) -> list[str]:
         text = _render(value)
         if name.endswith("_url") and isinstance(value, str):
             text = _mask_url(value)
+        elif name.endswith("_urls") and isinstance(value, str):
+            text = ",".join(_mask_url(url) for url in value.split(",") if url)
         origin = "" if name in settings.model_fields_set else "  # default"
         lines.append(f"{environment_name(name)}={text}{origin}")
     return lines

@@ -230,8 +230,8 @@ async def test_a_long_chain_of_introspection_fragments_is_refused_not_crashed(
 async def test_graphiqls_introspection_query_is_allowed_by_the_default_limits(
     limited: Limited,
 ) -> None:
-    # GraphiQL 3 sends graphql-js 16's query: 7 levels of ofType (graphql-core's has 9).
-    query = get_introspection_query(descriptions=True, input_value_deprecation=True, type_depth=7)
+    # GraphiQL 3.8 bundles graphql-js 16.9, whose query nests ofType 9 levels (depth 14).
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True, type_depth=9)
     async with limited() as client:
         response = await client.post("/graphql", json={"query": query})
 
@@ -240,15 +240,27 @@ async def test_graphiqls_introspection_query_is_allowed_by_the_default_limits(
     assert response.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
-async def test_depth_counts_introspection_fields(limited: Limited) -> None:
+async def test_introspection_is_bounded_by_its_cost_not_its_depth(limited: Limited) -> None:
     query = "{ __schema { types { fields { type { ofType { ofType { name } } } } } } }"
-    async with limited(graphql_max_depth=5) as client:
+    async with limited(graphql_max_depth=2) as client:
+        shallow_limit = await client.post("/graphql", json={"query": query})
+    async with limited(graphql_max_depth=2, graphql_max_cost=100) as client:
+        cheap_limit = await client.post("/graphql", json={"query": query})
+
+    assert "errors" not in shallow_limit.json()
+    assert cheap_limit.status_code == 400
+    assert cheap_limit.json()["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY"}
+
+
+async def test_depth_still_counts_a_data_field_beside_introspection(limited: Limited) -> None:
+    query = (
+        '{ __schema { queryType { name } } organization(id: "100003")'
+        " { parentOrganization { parentOrganization { id } } } }"
+    )
+    async with limited(graphql_max_depth=2) as client:
         over = await client.post("/graphql", json={"query": query})
-    async with limited(graphql_max_depth=6) as client:
-        at = await client.post("/graphql", json={"query": query})
 
     assert over.json()["errors"][0]["extensions"] == {"code": "QUERY_TOO_DEEP"}
-    assert "errors" not in at.json()
 
 
 # ---------------------------------------------------------------- no suggestions in production

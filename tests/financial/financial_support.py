@@ -9,14 +9,20 @@ from orgql.settings import Settings
 SYNC = "/ccadmin/v1/organizations/{}/syncFinancialData"
 
 
+#: The upstream's timeout where a test makes it hang (the timeout is what the test expects).
+HANG_TIMEOUT_SECONDS = 0.5
+#: Elsewhere: a loopback upstream answers well within it, however loaded the machine.
+TIMEOUT_SECONDS = 10.0
+
+
 def upstream_settings(database_url: str, base_url: str, **overrides: Any) -> Settings:
-    """An app reading financial data from ``base_url``: a short timeout and quick retries,
-    so that failing upstreams fail the test run quickly too."""
+    """An app reading financial data from ``base_url``, with quick retries so that failing
+    upstreams fail the test run quickly too (a hanging one: pass HANG_TIMEOUT_SECONDS)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "financial_base_url": base_url,
         "financial_token": "secret-token",
-        "financial_timeout_seconds": 0.5,
+        "financial_timeout_seconds": TIMEOUT_SECONDS,
         "financial_retries": 2,
         "financial_backoff_seconds": 0.01,
         "financial_backoff_max_seconds": 0.02,

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from financial_support import HANG_TIMEOUT_SECONDS, TIMEOUT_SECONDS
 from upstream import (
     PRIMARY_BILL_TO,
     PRIMARY_SHIP_TO,
@@ -69,7 +70,7 @@ def make_source(upstream: Upstream, sleeps: Sleeps, clients: list[httpx.AsyncCli
     ) -> HttpFinancialSource:
         values: dict[str, Any] = {
             "financial_base_url": base_url or upstream.url,
-            "financial_timeout_seconds": 0.3,
+            "financial_timeout_seconds": TIMEOUT_SECONDS,
         }
         values.update(settings)
         client = make_client(Settings(**values))
@@ -239,7 +240,9 @@ async def test_a_timeout_is_retried_then_fails(upstream: Upstream, make_source: 
     upstream.behave = lambda request: "hang"
 
     with pytest.raises(FinancialSourceError, match=r"timed out \(ReadTimeout\) \(3 attempts\)"):
-        await make_source(retries=2).customer_accounts(PARTY, None)
+        await make_source(
+            retries=2, financial_timeout_seconds=HANG_TIMEOUT_SECONDS
+        ).customer_accounts(PARTY, None)
 
     assert len(upstream.requests) == 3
 

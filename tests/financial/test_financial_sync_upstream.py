@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from financial_support import SYNC, Snapshot, upstream_settings
+from financial_support import (
+    HANG_TIMEOUT_SECONDS,
+    SYNC,
+    TIMEOUT_SECONDS,
+    Snapshot,
+    upstream_settings,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from upstream import (
@@ -33,8 +39,14 @@ DEMO = SYNC.format("100001")
 
 
 @pytest.fixture
-def settings(database_url: str, upstream: Upstream) -> Settings:
-    return upstream_settings(database_url, upstream.url)
+def timeout_seconds() -> float:
+    """The upstream's timeout; the tests where it hangs parametrize a short one."""
+    return TIMEOUT_SECONDS
+
+
+@pytest.fixture
+def settings(database_url: str, upstream: Upstream, timeout_seconds: float) -> Settings:
+    return upstream_settings(database_url, upstream.url, financial_timeout_seconds=timeout_seconds)
 
 
 def sample_accounts() -> list[dict[str, Any]]:
@@ -152,6 +164,8 @@ FAILURES: dict[str, Callable[[Recorded], Behaviour]] = {
 
 @pytest.mark.usefixtures("sample")
 @pytest.mark.parametrize("failure", list(FAILURES))
+# Failures only: a timeout, even of a healthy page on a loaded machine, ends the same way.
+@pytest.mark.parametrize("timeout_seconds", [HANG_TIMEOUT_SECONDS])
 async def test_a_failing_upstream_is_100193_and_leaves_the_previous_data(
     client: httpx.AsyncClient,
     upstream: Upstream,
@@ -187,6 +201,7 @@ async def test_a_dead_upstream_is_100193_and_leaves_the_previous_data(
 
 
 @pytest.mark.usefixtures("sample")
+@pytest.mark.parametrize("timeout_seconds", [HANG_TIMEOUT_SECONDS])
 async def test_a_timeout_message_names_the_attempts(
     client: httpx.AsyncClient, upstream: Upstream
 ) -> None:

@@ -53,7 +53,7 @@ async def test_graphql_requests_are_counted_by_operation_name_and_outcome(
     assert metrics[("orgql_errors_total", (("code", "100005"), ("transport", "graphql")))] == 1
 
 
-async def test_rest_requests_are_counted_by_route_template_and_errors_by_occ_code(
+async def test_rest_requests_are_counted_by_operation_id_and_errors_by_occ_code(
     client: httpx.AsyncClient,
 ) -> None:
     await client.get("/ccadmin/v1/organizations/100001")
@@ -62,9 +62,8 @@ async def test_rest_requests_are_counted_by_route_template_and_errors_by_occ_cod
 
     metrics = await scrape(client)
 
-    operation = "GET /ccadmin/v1/organizations/{id}"
-    assert metrics[requests_total("rest", operation, "ok")] == 1
-    assert metrics[requests_total("rest", operation, "client_error")] == 2
+    assert metrics[requests_total("rest", "getOrganization", "ok")] == 1
+    assert metrics[requests_total("rest", "getOrganization", "client_error")] == 2
     assert metrics[("orgql_errors_total", (("code", "100001"), ("transport", "rest")))] == 2
 
 
@@ -75,10 +74,44 @@ async def test_latency_is_a_histogram_per_transport_and_operation(
 
     metrics = await scrape(client)
 
-    labels = (("operation", "GET /ccadmin/v1/organizations/{id}"), ("transport", "rest"))
+    labels = (("operation", "getOrganization"), ("transport", "rest"))
     assert metrics[("orgql_request_duration_seconds_count", labels)] == 1
     assert metrics[("orgql_request_duration_seconds_bucket", (("le", "+Inf"), *labels))] == 1
     assert metrics[("orgql_request_duration_seconds_sum", labels)] > 0
+
+
+async def test_a_refused_rest_request_is_counted_by_its_operation_id(
+    anonymous_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """A 401 is answered before routing: it is still named by the operation asked for."""
+    assert (await anonymous_client.get("/ccadmin/v1/organizations/100001")).status_code == 401
+    assert (await anonymous_client.put("/ccadmin/v1/organizations/100001")).status_code == 401
+    assert (await anonymous_client.head("/ccstore/v1/organizations/100001")).status_code == 401
+
+    metrics = await scrape(client)
+
+    assert metrics[requests_total("rest", "getOrganization", "client_error")] == 1
+    assert metrics[requests_total("rest", "updateOrganization", "client_error")] == 1
+    assert metrics[requests_total("rest", "getStoreOrganization", "client_error")] == 1
+
+
+async def test_unknown_rest_paths_and_methods_share_one_label(
+    anonymous_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    for number in range(30):
+        await anonymous_client.get(f"/ccadmin/v1/probe{number}/../etc/passwd")
+        await client.get(f"/ccstore/v1/nothing/{number}")
+    assert (await client.delete("/ccadmin/v1/organizations/100001")).status_code == 405
+
+    metrics = await scrape(client)
+
+    rest = {
+        dict(labels)["operation"]
+        for name, labels in metrics
+        if name == "orgql_requests_total" and dict(labels)["transport"] == "rest"
+    }
+    assert rest == {"unknown"}
+    assert metrics[requests_total("rest", "unknown", "client_error")] == 61
 
 
 async def test_pool_usage_is_reported(client: httpx.AsyncClient) -> None:

@@ -79,7 +79,7 @@ async def test_the_access_line_names_operation_status_outcome_and_duration(
     assert (graphql["status"], graphql["outcome"], graphql["error_codes"]) == (200, "ok", [])
     assert isinstance(graphql["duration_ms"], float)
     assert (rest["operation"], rest["status"], rest["outcome"], rest["error_codes"]) == (
-        "GET /ccadmin/v1/organizations/{id}",
+        "getOrganization",
         404,
         "client_error",
         ["100001"],

@@ -1,4 +1,7 @@
-"""An embedded PostgreSQL server (the ``pgserver`` package) for runs without a server URL."""
+"""An embedded PostgreSQL server (the ``pgserver`` package) for runs without a server URL.
+
+pgserver is the optional extra ``orgql[embedded]`` (about 34 MB of server binaries): a
+deployment with ORGQL_DATABASE_URL does not need it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,21 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+#: How to get the embedded server, or do without it (shown when pgserver is missing).
+MISSING = (
+    "no database: ORGQL_DATABASE_URL is not set and the embedded PostgreSQL is not installed."
+    " Either install it with `pip install 'orgql[embedded]'` (`python3 dev.py` does so in a"
+    " clone), or point orgql at a PostgreSQL server with"
+    " ORGQL_DATABASE_URL=postgresql://user:password@host:5432/database"
+)
+
+
+class EmbeddedPostgresMissing(RuntimeError):
+    """pgserver, the ``embedded`` extra, is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(MISSING)
+
 
 class EmbeddedPostgres:
     """A PostgreSQL server whose data lives under ``data_dir``; stopped by :meth:`stop`."""
@@ -22,7 +40,10 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return its ``postgresql://`` URL."""
-        import pgserver  # imported lazily: only runs without ORGQL_DATABASE_URL need it
+        try:  # imported lazily: only runs without ORGQL_DATABASE_URL need it
+            import pgserver
+        except ImportError:
+            raise EmbeddedPostgresMissing from None
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = self.data_dir / "pgdata"

@@ -10,7 +10,8 @@ passed (they run side by side, so their NoFragmentCyclesRule could not come firs
 
 Cost: every field counts 1, once per object it may be resolved on: a list multiplies its
 selection by its bound (:mod:`list_bounds`: a connection's ``first``, a declared maximum
-otherwise), introspection counts the fields of its answer (:mod:`introspection_cost`).
+otherwise), introspection counts the fields of its answer (:mod:`introspection_cost`), and
+only that: its depth is not counted.
 Every list being bounded, the cost bounds the number of fields in the answer.
 """
 
@@ -310,10 +311,13 @@ class _Analysis:
         child_type = None if definition is None else get_named_type(definition.type)
         inner = self.of(node.selection_set, child_type)
         alias = 1 if node.alias else 0
-        depth = 1 + inner.depth
         if node.name.value in ("__schema", "__type") and parent is self.schema.query_type:
+            # Introspection is answered from the schema in memory and bounded by its exact
+            # cost; its depth is not counted: a client's own introspection query nests ofType
+            # nine levels deep (depth 14), past any depth a data query needs.
             cost = 1 + self.introspection.root(node)
-            return _Summary(depth, inner.aliases + alias, min(cost, CAP))
+            return _Summary(1, inner.aliases + alias, min(cost, CAP))
+        depth = 1 + inner.depth
         multiplier = 1
         if definition is not None and node.selection_set is not None:
             if "first" in definition.args:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -96,7 +96,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our page: scripts and styles from the gateway itself, the CDN only as a fallback.
-        return HTMLResponse(graphiql.page(development_headers(request)))
+        return HTMLResponse(graphiql.page(development_token(request)))
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on a page of nested results.
@@ -148,15 +148,30 @@ def http_error_response(error: HTTPException) -> Response:
     )
 
 
-def development_headers(request: Request) -> dict[str, str] | None:
+def development_token(request: Request) -> tuple[str, int] | None:
     """In development GraphiQL opens with an admin token in its headers: the first query
     works without a login. Never in production, and only for a browser on this machine
     (:func:`orgql.loopback.is_local_request`: no proxy, no rebound name)."""
     settings: Settings = request.state.settings
     if settings.environment != "development" or not is_local_request(request):
         return None
-    token = authenticator_of(request).issue_admin("graphiql").access_token
-    return {"Authorization": f"Bearer {token}"}
+    issued = authenticator_of(request).issue_admin("graphiql")
+    return issued.access_token, issued.expires_in
+
+
+async def graphiql_token(request: Request) -> Response:
+    """``GET /graphiql/token``: a fresh development token for the GraphiQL page, which renews
+    its own before it expires; 404 where the page would carry none (production, GraphiQL
+    off, a browser elsewhere)."""
+    settings: Settings = request.state.settings
+    issued = development_token(request) if Limits.from_settings(settings).graphiql else None
+    if issued is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    token, expires_in = issued
+    body = {"access_token": token, "token_type": "bearer", "expires_in": expires_in}
+    return JSONResponse(
+        body, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    )
 
 
 def graphql_app(settings: Settings) -> OrgqlGraphQL:

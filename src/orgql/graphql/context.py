@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,8 +12,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
+from strawberry.types.graphql import OperationType
 
+from orgql.consistency import EXTENSION, committed, consistency_of, reads_from
 from orgql.core.access import checks as access
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
@@ -38,6 +41,8 @@ class Context:
     _session: AsyncSession | None = None
     #: The session was made by a read (no transaction); a unit of work replaces it.
     _reading: bool = False
+    #: A mutation runs (or ran) in this request: its reads go to the primary (RouteReads).
+    writes: bool = False
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Reads still running for a resolver that was cancelled (see run); close() awaits them.
@@ -90,9 +95,16 @@ class Context:
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:
             if self._session is None:
-                self._session = self.sessionmaker(bind=_autocommit(self.sessionmaker))
+                self._session = self.sessionmaker(bind=await self._reading_engine())
                 self._reading = True
             return await work(self._session)
+
+    async def _reading_engine(self) -> AsyncEngine:
+        """Where the request's reads go (orgql.consistency.reads_from): a query's to a
+        replica that has replayed the caller's consistency token, a mutation's to the
+        primary; without a transaction either way."""
+        engine = await reads_from(self.request.state, writes=self.writes)
+        return _autocommit(engine or self.sessionmaker.kw["bind"])
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.discard(task)
@@ -118,6 +130,7 @@ class Context:
                 await session.rollback()
                 raise
             await session.commit()
+            await committed(self.request.state)
 
     async def default_site(self) -> models.Site | None:
         """The default site, read once per request.
@@ -180,13 +193,32 @@ class Context:
 _autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
 
 
-def _autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The sessionmaker's engine with AUTOCOMMIT (same pool and event listeners), made once."""
-    engine: AsyncEngine = sessionmaker.kw["bind"]
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine with AUTOCOMMIT (same pool and event listeners), made once."""
     found = _autocommit_engines.get(engine)
     if found is None:
         found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     return found
+
+
+class RouteReads(SchemaExtension):
+    """A mutation's reads go to the primary, as do those of the operations after it in a
+    batch; its answer carries the consistency token (orgql.consistency)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if self.execution_context.operation_type is not OperationType.QUERY and isinstance(
+            context, Context
+        ):
+            context.writes = True
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        if not isinstance(context, Context) or not context.writes:
+            return {}
+        token = consistency_of(context.request.state).token
+        return {EXTENSION: token} if token is not None else {}
 
 
 Info = StrawberryInfo[Context, None]

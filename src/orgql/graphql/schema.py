@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from orgql.graphql.addresses.operations import AddressMutations
+from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
@@ -67,6 +68,7 @@ class CloseSession(SchemaExtension):
 # level, keyed by maxsize, so new instances share it; validation is cached by limits.py.)
 _EXTENSIONS: list[Any] = [
     CloseSession,
+    RouteReads,  # read replicas: a mutation reads the primary (docs/scaling.md)
     MaskUnexpectedErrors,
     ObserveOperation,  # after the masking: it sees the errors before they are masked
     lambda: ParserCache(maxsize=256),

@@ -1,17 +1,23 @@
 """Prometheus metrics, one registry per app (no process globals: tests build many apps).
 
-With ``orgql serve --workers N`` each worker process keeps its own registry: a scrape sees
-the worker that answered it. Scrape each worker, or run one worker per container.
+With ``orgql serve --workers N`` (N > 1) the workers share prometheus_client's multiprocess
+mode: ``PROMETHEUS_MULTIPROC_DIR``, set (and emptied at start) by ``orgql serve``, holds each
+worker's values, and a scrape answered by any worker adds up all of them. Connection pool
+gauges are per worker there (a ``pid`` label). Several machines: scrape each (docs/scaling.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
@@ -49,9 +55,51 @@ class PoolCollector(Collector):
         yield connections
 
 
+def multiprocess_directory() -> str | None:
+    """Where the workers of ``orgql serve --workers N`` keep their values (None: one process).
+    prometheus_client reads the same variable once, when first imported."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+class PoolGauges:
+    """The pool's gauges in multiprocess mode: set by this worker on every checkout and
+    checkin (a scrape answered by another worker cannot read this one's pool)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.size = Gauge(
+            "orgql_db_pool_size",
+            "Connections the pool keeps open.",
+            registry=registry,
+            multiprocess_mode="liveall",
+        )
+        self.connections = Gauge(
+            "orgql_db_pool_connections",
+            "Database connections by state.",
+            ["state"],
+            registry=registry,
+            multiprocess_mode="liveall",
+        )
+
+    def watch(self, engine: AsyncEngine) -> None:
+        pool = engine.sync_engine.pool
+        if not isinstance(pool, QueuePool):
+            return
+
+        def update(*args: Any) -> None:
+            self.size.set(pool.size())
+            self.connections.labels("checked_out").set(pool.checkedout())
+            self.connections.labels("idle").set(pool.checkedin())
+            self.connections.labels("overflow").set(max(pool.overflow(), 0))
+
+        event.listen(engine.sync_engine, "checkout", update)
+        event.listen(engine.sync_engine, "checkin", update)
+        update()
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess_directory = multiprocess_directory()
         self.requests = Counter(
             "orgql_requests",
             "Requests answered, by transport, operation and outcome.",
@@ -75,6 +123,13 @@ class Metrics:
             "orgql_requests_in_progress",
             "Requests being handled now.",
             registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.statements = Counter(
+            "orgql_db_statements",
+            "SQL statements sent, by database (primary, replica); with read replicas only.",
+            ["database"],
+            registry=self.registry,
         )
         self.webhook_deliveries = Counter(
             "orgql_webhook_deliveries",
@@ -84,8 +139,27 @@ class Metrics:
             registry=self.registry,
         )
         self.pool = PoolCollector()
-        self.registry.register(self.pool)
+        self.pool_gauges: PoolGauges | None = None
+        if self.multiprocess_directory is None:
+            self.registry.register(self.pool)
+        else:
+            self.pool_gauges = PoolGauges(self.registry)
         self._operations: set[str] = set()
+
+    def watch_pool(self, engine: AsyncEngine) -> None:
+        """Report ``engine``'s connection pool."""
+        self.pool.engine = engine
+        if self.pool_gauges is not None:
+            self.pool_gauges.watch(engine)
+
+    def worker_stopped(self) -> None:
+        """A worker that stops takes its live gauges (in progress, pool) with it; its
+        counters and histograms still count."""
+        if self.multiprocess_directory is not None:
+            mark_process_dead(os.getpid(), self.multiprocess_directory)  # type: ignore[no-untyped-call]
+
+    def count_statement(self, database: str) -> None:
+        self.statements.labels(database).inc()
 
     def count_webhook_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()
@@ -95,7 +169,7 @@ class Metrics:
             return "none"
         if operation in self._operations:
             return operation
-        # REST operations are our route templates; GraphQL's are whatever the caller named.
+        # REST operations are our operationIds; GraphQL's are whatever the caller named.
         named_by_caller = transport == "graphql"
         if (named_by_caller and not _OPERATION_NAME.fullmatch(operation)) or len(
             self._operations
@@ -121,4 +195,9 @@ class Metrics:
             ).inc()
 
     async def endpoint(self, request: Request) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)
+        if self.multiprocess_directory is None:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)
+        # Every worker's values, added up (gauges as their modes say), whoever answers.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, self.multiprocess_directory)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE)

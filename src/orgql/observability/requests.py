@@ -41,15 +41,6 @@ def transport_of(path: str) -> str:
     return "other"
 
 
-def rest_operation(scope: Scope) -> str | None:
-    """``GET /ccadmin/v1/organizations/{id}``: the route template, never the raw path."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    if path is None:
-        return None
-    return f"{scope['method']} {scope.get('root_path', '')}{path}"
-
-
 def outcome_of(status: int, observation: Observation) -> str:
     if observation.database_unavailable is not None or observation.statement_cancelled:
         return "unavailable"
@@ -98,9 +89,19 @@ def rest_error_codes(body: bytes) -> list[str]:
 
 
 class ObserveRequests:
-    def __init__(self, app: ASGIApp, metrics: Metrics, clock: Callable[[], float] | None = None):
+    """``rest_operation(method, path)`` names a REST request in metrics and logs: its
+    operationId, or one bounded label for paths that are not routes (never the raw path)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        rest_operation: Callable[[str, str], str],
+        clock: Callable[[], float] | None = None,
+    ):
         self.app = app
         self.metrics = metrics
+        self.rest_operation = rest_operation
         self.clock = clock or time.perf_counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -146,7 +147,7 @@ class ObserveRequests:
             self.metrics.in_progress.dec()
             seconds = self.clock() - started
             if transport == "rest":
-                observation.operation = rest_operation(scope)
+                observation.operation = self.rest_operation(scope["method"], scope["path"])
                 if error_body and not replaced:
                     observation.error_codes.extend(rest_error_codes(b"".join(error_body)))
             if replaced:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
+from orgql.consistency import committed, reads_from
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
@@ -78,13 +79,19 @@ _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @asynccontextmanager
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction: on a read replica for a GET (docs/scaling.md), else on
+    the primary, whose commit position then answers as the consistency token."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    async with sessionmaker() as session, session.begin():
-        if request.method not in _READS:
+    reads = request.method in _READS
+    engine = await reads_from(request.state, writes=not reads)
+    async with sessionmaker(**({"bind": engine} if engine else {})) as session, session.begin():
+        if not reads:
             await history.set_actor(session, history.actor_of(principal_of(request)))
         yield session
         # Last before the commit, in its transaction: an Idempotency-Key's run committed.
         await idempotency_claims.confirm(session, request.scope)
+    if not reads:
+        await committed(request.state)
 
 
 def site_id(request: Request) -> str | None:

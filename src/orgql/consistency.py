@@ -1,0 +1,126 @@
+"""Read-your-writes across replicas (docs/scaling.md): the consistency token.
+
+A request that committed a write answers ``X-Consistency-Token`` (and a GraphQL answer the
+``consistencyToken`` extension): the primary's WAL position at or past its commit. A request
+presenting the header is read where that position has been replayed (orgql.db.replicas).
+A malformed token is the caller's error, answered 400 before anything runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgql.core.common.errors import Codes, OrgqlError
+from orgql.db.replicas import Databases, format_lsn, parse_lsn
+from orgql.rest.errors import error_response
+
+HEADER = "x-consistency-token"
+#: The header as documented (HTTP header names are case-insensitive).
+HEADER_NAME = "X-Consistency-Token"
+#: The GraphQL response extension carrying the token.
+EXTENSION = "consistencyToken"
+_STATE_KEY = "consistency"
+
+
+@dataclass
+class Consistency:
+    """One request's token: the one it presented, and the one its writes produced."""
+
+    #: Reads must see the primary's state at least as of this WAL position.
+    after: int | None = None
+    #: The request's last commit is at or before this WAL position.
+    written: int | None = None
+
+    def wrote(self, position: int | None) -> None:
+        if position is not None:
+            self.written = max(self.written or 0, position)
+            # What the request reads next includes its own writes.
+            self.after = max(self.after or 0, position)
+
+    @property
+    def token(self) -> str | None:
+        return None if self.written is None else format_lsn(self.written)
+
+
+def consistency_of(state: Any) -> Consistency:
+    """The request's Consistency from ``request.state`` (a fresh one outside the middleware:
+    tests that call an app without it)."""
+    found = getattr(state, _STATE_KEY, None)
+    if isinstance(found, Consistency):
+        return found
+    created = Consistency()
+    with contextlib.suppress(AttributeError):
+        setattr(state, _STATE_KEY, created)
+    return created
+
+
+def _replicated(state: Any) -> Databases | None:
+    found = getattr(state, "databases", None)
+    return found if isinstance(found, Databases) and found.has_replicas else None
+
+
+async def reads_from(state: Any, *, writes: bool) -> AsyncEngine | None:
+    """Where a request reads, decided here for both transports: None for the primary (one
+    database, or a request that writes: its reads see its writes), else what
+    Databases.reader picks for the caller's token (a replica, or the primary)."""
+    databases = _replicated(state)
+    if databases is None or writes:
+        return None
+    return await databases.reader(after=consistency_of(state).after)
+
+
+async def committed(state: Any) -> None:
+    """After a request's commit on the primary: its answer carries the token of it."""
+    databases = _replicated(state)
+    if databases is not None:
+        consistency_of(state).wrote(await databases.written())
+
+
+def _refusal(path: str, raw: str) -> JSONResponse:
+    message = (
+        f"{HEADER_NAME} must be the value of an earlier answer's {HEADER_NAME} header,"
+        f" e.g. 0/16B3748 (got {raw[:40]!r})"
+    )
+    if path == "/graphql":
+        return JSONResponse(
+            {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
+            status_code=400,
+        )
+    return error_response(OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400)
+
+
+class ReadConsistency:
+    """Reads the caller's token into the request's state, refuses a malformed one, and adds
+    the token of the request's writes to its answer's headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        consistency = Consistency()
+        raw = Headers(scope=scope).get(HEADER)
+        if raw is not None:
+            try:
+                consistency.after = parse_lsn(raw)
+            except ValueError:
+                await _refusal(scope["path"], raw)(scope, receive, send)
+                return
+        scope.setdefault("state", {})[_STATE_KEY] = consistency
+
+        async def send_token(message: Message) -> None:
+            if message["type"] == "http.response.start" and consistency.written is not None:
+                headers = MutableHeaders(scope=message)
+                headers[HEADER] = format_lsn(consistency.written)
+            await send(message)
+
+        await self.app(scope, receive, send_token)
