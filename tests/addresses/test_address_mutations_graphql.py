@@ -149,3 +149,25 @@ async def test_shoppers_and_anonymous_callers_cannot_change_addresses(
             body = await run(caller, ADD, **variables)
             assert body["data"] is None
             assert body["errors"][0]["extensions"]["code"] in ("UNAUTHENTICATED", "FORBIDDEN")
+
+
+async def test_the_history_shows_the_address_and_its_types(client: httpx.AsyncClient) -> None:
+    added = await run(
+        client,
+        ADD,
+        org="100002",
+        input={"addressType": "Office", "address": {**LINES, "typeIds": ["ss-10002"]}},
+    )
+    address_id = added["data"]["addOrganizationAddress"]["address"]["address"]["repositoryId"]
+
+    body = await run(
+        client,
+        """{ organization(id: "100002") {
+               history(first: 5) { edges { node { entityKind entityId operation } } } } }""",
+    )
+
+    nodes = [edge["node"] for edge in body["data"]["organization"]["history"]["edges"]]
+    assert nodes[:2] == [
+        {"entityKind": "ADDRESS_TYPE", "entityId": f"{address_id}:ss-10002", "operation": "INSERT"},
+        {"entityKind": "ADDRESS", "entityId": address_id, "operation": "INSERT"},
+    ]

@@ -352,3 +352,27 @@ async def test_put_of_the_organization_points_to_the_address_operations(
     body = answer.json()
     assert (body["errorCode"], body["o:errorPath"]) == ("100002", "secondaryAddresses")
     assert "/ccadmin/v1/organizations/{id}/secondaryAddresses" in body["message"]
+
+
+async def test_a_change_of_types_is_recorded_in_history(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    address_id = await add(client, "100002", office(types=[{"id": "ss-10001"}]))
+    await client.put(
+        f"{ADDRESSES.format('100002')}/{address_id}",
+        json={"address": {"types": [{"id": "ss-10002"}]}},
+    )
+
+    recorded = await session.execute(
+        select(OrganizationHistory.entity_id, OrganizationHistory.operation)
+        .where(
+            OrganizationHistory.entity_kind == "address_type",
+            OrganizationHistory.organization_id == "100002",
+        )
+        .order_by(OrganizationHistory.id)
+    )
+    assert list(recorded) == [
+        (f"{address_id}:ss-10001", "insert"),
+        (f"{address_id}:ss-10001", "delete"),
+        (f"{address_id}:ss-10002", "insert"),
+    ]
