@@ -85,3 +85,35 @@ async def test_anonymous_callers_and_shoppers_cannot_delete(
 
     assert [a.status_code for a in answers] == [401, 401]
     assert (await client.get(f"{ADMIN_REQUESTS}/{request_id}")).status_code == 200
+
+
+DELETE = """
+mutation Delete($id: ID!) {
+  deleteOrganizationRequest(id: $id) { deletedId userErrors { code field } }
+}
+"""
+
+
+async def test_graphql_deletes_a_request_in_review_and_refuses_the_others(
+    client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient
+) -> None:
+    in_review = await submit(anonymous_client, request_document("In review", "a@example.com"))
+    rejected = await submit(anonymous_client, request_document("Refused", "b@example.com"))
+    await client.post(f"{ADMIN_REQUESTS}/{rejected}/reject", json={})
+
+    answers = []
+    for request_id in (in_review, rejected, "nothing"):
+        body = (
+            await client.post("/graphql", json={"query": DELETE, "variables": {"id": request_id}})
+        ).json()
+        answers.append(body["data"]["deleteOrganizationRequest"])
+
+    assert answers == [
+        {"deletedId": in_review, "userErrors": []},
+        {"deletedId": None, "userErrors": [{"code": "101008", "field": "status"}]},
+        {"deletedId": None, "userErrors": [{"code": "101000", "field": "id"}]},
+    ]
+    anonymous = await anonymous_client.post(
+        "/graphql", json={"query": DELETE, "variables": {"id": rejected}}
+    )
+    assert anonymous.json()["data"] is None
