@@ -376,3 +376,24 @@ async def test_a_change_of_types_is_recorded_in_history(
         (f"{address_id}:ss-10001", "delete"),
         (f"{address_id}:ss-10002", "insert"),
     ]
+
+
+async def test_an_update_that_changes_nothing_emits_nothing(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    address_id = await add(client, "100002", office(types=[{"id": "ss-10001"}]))
+    url = f"{ADDRESSES.format('100002')}/{address_id}"
+
+    same = await client.put(
+        url,
+        json={
+            "addressType": "Office",
+            "address": {"city": "Montgomery", "types": [{"id": "ss-10001"}]},
+        },
+    )
+
+    assert same.status_code == 200
+    emitted = await session.scalars(
+        select(OutboxEvent.type).where(OutboxEvent.type == "organization.address.updated")
+    )
+    assert list(emitted) == []

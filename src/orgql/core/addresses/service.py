@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.addresses import events as address_events
 from orgql.core.addresses.input import AddressInput
+from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.validation import Problems, is_storable_text, join
@@ -147,32 +148,28 @@ async def update(
     problems.raise_if_any()
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
+    lines_before = _lines(address)
     if changes.address_type is not None:
         address.address_type = changes.address_type
     for column, value in changes.fields.items():
         setattr(address, column, value)
     await _flush(session, changes)
-    if changes.type_ids is not None:
-        await session.execute(
-            delete(request_models.AddressTypeLink).where(
-                request_models.AddressTypeLink.address_id == address.id
-            )
-        )
-        await _write_types(session, address.id, changes.type_ids)
+    changed = [ADDRESS_LINE_KEYS[c] for c, v in lines_before.items() if v != getattr(address, c)]
+    if changes.type_ids is not None and await _replace_types(session, address.id, changes.type_ids):
+        changed.append("types")
     _set_defaults(organization, address.id, changes)
     await _flush(session, changes)
-    await _emit(
-        session,
-        address_events.Done(
+    if changed or own_before != _own_defaults(organization):  # a no-op tells nothing
+        done = address_events.Done(
             events.EventType.ORGANIZATION_ADDRESS_UPDATED,
             organization,
             address,
-            changes.changed_keys(),
+            sorted(changed),
             own_before,
             before,
-            content_changed=bool(changes.fields) or changes.address_type is not None,
-        ),
-    )
+            content_changed=any(key != "types" for key in changed),
+        )
+        await _emit(session, done)
     return (await views(session, organization, [address]))[0]
 
 
@@ -289,6 +286,27 @@ async def _write_types(session: AsyncSession, address_id: str, type_ids: list[st
     )
     if type_ids:
         await session.flush()
+
+
+#: The columns an update compares, with their OCC keys (addressType and the lines).
+ADDRESS_LINE_KEYS = {"address_type": "addressType", **ADDRESS_KEYS}
+
+
+def _lines(address: models.Address) -> dict[str, str | None]:
+    return {column: getattr(address, column) for column in ADDRESS_LINE_KEYS}
+
+
+async def _replace_types(session: AsyncSession, address_id: str, type_ids: list[str]) -> bool:
+    """Set the address's types to ``type_ids``; False (nothing written) if they are those."""
+    links = request_models.AddressTypeLink
+    current = set(
+        await session.scalars(select(links.address_type_id).where(links.address_id == address_id))
+    )
+    if current == set(type_ids):
+        return False
+    await session.execute(delete(links).where(links.address_id == address_id))
+    await _write_types(session, address_id, type_ids)
+    return True
 
 
 def _own_defaults(organization: models.Organization) -> dict[str, str | None]:
