@@ -186,9 +186,11 @@ async def test_an_update_cannot_clear_a_required_field_or_the_nickname(
 
     cleared = await client.put(url, json={"address": {"city": None}})
     nameless = await client.put(url, json={"addressType": " "})
+    lineless = await client.put(url, json={"address": None})
 
     assert (cleared.status_code, cleared.json()["o:errorPath"]) == (400, "address.city")
     assert (nameless.status_code, nameless.json()["o:errorPath"]) == (400, "addressType")
+    assert (lineless.status_code, lineless.json()["o:errorPath"]) == (400, "address")
 
 
 async def test_an_unknown_organization_or_address_is_404(client: httpx.AsyncClient) -> None:

@@ -61,7 +61,7 @@ class AddressInput:
     type_ids: list[str] | None = None
 
     def changed_keys(self) -> list[str]:
-        """The OCC keys this input names (for an event's ``changed``), sorted."""
+        """The OCC keys this input sets (an add's event's ``changed``), sorted."""
         keys = [key for key, column in ADDRESS_FIELDS.items() if column in self.fields]
         if self.address_type is not None:
             keys.append("addressType")
@@ -87,8 +87,12 @@ def parse_address(doc: Mapping[str, object], *, partial: bool) -> AddressInput:
     if partial and "addressType" in doc and (given is None or str(given).strip() == ""):
         problems.add(Codes.INVALID_INPUT, "addressType cannot be cleared", "addressType")
     address = read_object(doc, "address", None, problems)
-    if address is None and not partial and doc.get("address") is None:
-        problems.add(Codes.INVALID_INPUT, "address is required", "address")
+    if address is None and doc.get("address") is None and (not partial or "address" in doc):
+        problems.add(
+            Codes.INVALID_INPUT,
+            "address cannot be cleared" if partial else "address is required",
+            "address",
+        )
     fields: dict[str, str | None] = {}
     billing = shipping = None
     type_ids = None
