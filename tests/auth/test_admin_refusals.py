@@ -40,7 +40,11 @@ ADMIN_OPERATIONS = [
 #: Root fields open to anyone (storefront reads and self-registration).
 PUBLIC_FIELDS = {("query", "sites"), ("mutation", "submitOrganizationRequest")}
 #: Root fields a shopper may ask for; the core narrows what they read (test_shopper_access).
-SHOPPER_FIELDS = {("query", "organization"), ("query", "organizations")}
+SHOPPER_FIELDS = {
+    ("query", "organization"),
+    ("query", "organizations"),
+    ("query", "organizationByKey"),
+}
 
 
 def _value(type_: Any) -> str:
