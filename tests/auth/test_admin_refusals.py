@@ -46,7 +46,11 @@ PUBLIC_FIELDS = {
     ("query", "nodes"),
 }
 #: Root fields a shopper may ask for; the core narrows what they read (test_shopper_access).
-SHOPPER_FIELDS = {("query", "organization"), ("query", "organizations")}
+SHOPPER_FIELDS = {
+    ("query", "organization"),
+    ("query", "organizations"),
+    ("query", "organizationByKey"),
+}
 
 
 def _value(type_: Any) -> str:

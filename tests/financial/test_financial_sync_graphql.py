@@ -15,7 +15,7 @@ from orgql.db import financial_models
 from orgql.db.engine import make_sessionmaker
 
 SYNC = """
-mutation Sync($id: ID!, $unit: Int) {
+mutation Sync($id: ID!, $unit: ID) {
   syncFinancialData(id: $id, businessUnitId: $unit) {
     customerAccountIds
     failedAddressItems { externalId errorMessage }
@@ -53,7 +53,7 @@ async def post(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[
     return body["data"]
 
 
-async def sync(client: httpx.AsyncClient, organization_id: str, unit: int | None = None) -> Any:
+async def sync(client: httpx.AsyncClient, organization_id: str, unit: object = None) -> Any:
     data = await post(client, SYNC, id=organization_id, unit=unit)
     return data["syncFinancialData"]
 
@@ -177,6 +177,26 @@ async def test_a_negative_business_unit_is_a_user_error_100002(client: httpx.Asy
             "message": "businessUnitId must be a whole number from 0 to 9223372036854775807",
             "field": "businessUnitId",
         }
+    ]
+
+
+@pytest.mark.parametrize("unit", ["300000000000001", 300000000000001])
+async def test_a_fifteen_digit_business_unit_is_taken_as_a_number_or_a_string(
+    client: httpx.AsyncClient, unit: object
+) -> None:
+    payload = await sync(client, "100001", unit)
+
+    assert payload["userErrors"] == []
+
+
+@pytest.mark.parametrize("unit", ["3e5", "12a", "9" * 20, " "])
+async def test_a_business_unit_that_is_not_a_whole_number_is_a_user_error(
+    client: httpx.AsyncClient, unit: str
+) -> None:
+    payload = await sync(client, "100001", unit)
+
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("100002", "businessUnitId")
     ]
 
 

@@ -68,6 +68,9 @@ async def organizations(send: Send, anonymous: Send, sample_request: dict[str, A
     await send("GET", ORGANIZATIONS)
     await send("GET", ORGANIZATIONS, params={"limit": 2, "offset": 1, "q": 'name sw "A"'})
     await send("GET", ORGANIZATIONS, params={"q": 'name xx "A"'})
+    await send("GET", ORGANIZATIONS, params={"q": 'type eq "division" or active eq false'})
+    await send("GET", ORGANIZATIONS, params={"sort": "name:desc,type"})
+    await send("GET", ORGANIZATIONS, params={"sort": "colour"})
     for organization_id in (created["id"], "100001", "100002"):
         await send("GET", f"{ORGANIZATIONS}/{organization_id}")
         await send("GET", f"{ORGANIZATIONS}/{organization_id}", headers={"x-ccsite": "site2"})
@@ -79,6 +82,34 @@ async def organizations(send: Send, anonymous: Send, sample_request: dict[str, A
     await anonymous("GET", f"{ORGANIZATIONS}/100001")
 
     assert created["dynamicProperty1"] is not None  # the open part of the shape is exercised
+
+
+async def organization_addresses(send: Send, anonymous: Send) -> None:
+    """An address added, read, updated and deleted; each refused (400, 401, 404)."""
+    addresses = f"{ORGANIZATIONS}/100002/secondaryAddresses"
+    address = {
+        "companyName": "Sample",
+        "address1": "1 Main Street",
+        "city": "Boston",
+        "state": "MA",
+        "postalCode": "02110",
+        "country": "US",
+        "phoneNumber": "617-555-0100",
+        "types": [{"id": "ss-10002"}],
+        "isDefaultBillingAddress": True,
+    }
+    added = (await send("POST", addresses, json={"addressType": "HQ", "address": address})).json()
+    one = f"{addresses}/{added['repositoryId']}"
+    await send("POST", addresses, json={"addressType": "HQ"})
+    await send("POST", f"{ORGANIZATIONS}/nobody/secondaryAddresses", json={})
+    await anonymous("POST", addresses, json={"addressType": "HQ", "address": address})
+    await send("GET", one)
+    await send("GET", f"{addresses}/nothing")
+    await send("PUT", one, json={"address": {"city": "Salem", "isDefaultBillingAddress": False}})
+    await send("PUT", one, json={"address": {"city": None}})
+    await send("PUT", f"{addresses}/nothing", json={})
+    await send("DELETE", one)
+    await send("DELETE", one)
 
 
 async def site_properties_and_financial(send: Send) -> None:
@@ -146,6 +177,11 @@ async def organization_requests(send: Send, anonymous: Send, session: AsyncSessi
     await send("POST", f"{other}/reject")
     await send("POST", f"{ADMIN_REQUESTS}/nothing/reject")
     await send("POST", f"{other}/reject", content=TOO_LARGE)
+    await set_site(session, "siteUS", enable_profile_registration_email_check=False)
+    doomed = (await anonymous("POST", STORE_REQUESTS, json=draft("Doomed"))).json()
+    await send("DELETE", f"{ADMIN_REQUESTS}/{doomed['id']}")
+    await send("DELETE", f"{ADMIN_REQUESTS}/{doomed['id']}")  # gone: 404
+    await send("DELETE", other)  # rejected: 409
 
 
 async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, app_key: str) -> None:
@@ -163,6 +199,8 @@ async def login_refresh_idempotency_and_document(send: Send, anonymous: Send, ap
     await anonymous("POST", "/ccadmin/v1/refresh", headers=admin)
     await send("POST", "/ccadmin/v1/refresh")  # the suite's token has no application key: 401
     await anonymous("POST", "/ccadmin/v1/refresh")
+    await anonymous("POST", "/ccadmin/v1/logout", headers=admin)
+    await anonymous("POST", "/ccadmin/v1/logout", headers=admin)  # revoked: 401
     await anonymous("GET", "/ccadmin/v1/openapi.json")
     key = {"Idempotency-Key": "conformance-1"}
     await send("POST", ORGANIZATIONS, json={"name": "Once"}, headers=key)
@@ -317,6 +355,14 @@ async def test_webhook_subscription_answers_conform(
     assert conformance.checked.total() == 12
 
 
+async def test_organization_address_answers_conform(
+    client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient, conformance: Conformance
+) -> None:
+    send, anonymous = checked(client, conformance), checked(anonymous_client, conformance)
+    await organization_addresses(send, anonymous)
+    assert conformance.checked.total() == 11
+
+
 async def test_organization_update_answers_conform(
     client: httpx.AsyncClient, conformance: Conformance
 ) -> None:
@@ -336,6 +382,7 @@ async def test_every_operation_is_checked_with_a_success_and_an_error(
     at least one errorModel answer (the document's own route has no error answer)."""
     send, anonymous = checked(client, conformance), checked(anonymous_client, conformance)
     await organizations(send, anonymous, sample_request)
+    await organization_addresses(send, anonymous)
     await site_properties_and_financial(send)
     await organization_requests(send, anonymous, session)
     await login_refresh_idempotency_and_document(send, anonymous, app_key)

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.inheritance.fields import SITE_FIELDS
+from orgql.db import models
 from rest.builders import ORGANIZATIONS, contract
 
 EAST, PURCHASING = "100002", "100003"
@@ -133,7 +135,7 @@ async def test_after_the_sample_site1_inherits_and_site2_has_the_new_contract(
     )
 
 
-async def test_after_the_sample_the_own_values_list_only_site2(
+async def test_after_the_sample_site2_reads_as_set_and_site1_no_longer_has_its_contract(
     client: httpx.AsyncClient, sample_request: dict[str, Any], sample_response: dict[str, Any]
 ) -> None:
     await set_ok(client, EAST, entry("site1", contract=contract(displayName="East Site 1")))
@@ -142,7 +144,9 @@ async def test_after_the_sample_the_own_values_list_only_site2(
     response = await client.get(read_url(EAST))
 
     assert response.status_code == 200
-    assert response.json() == updated
+    entries = {e["site"]["id"]: e for e in response.json()["siteOrganizationProperties"]}
+    assert [entries["site2"]] == updated["siteOrganizationProperties"]
+    assert entries["site1"]["properties"]["contract"] is None  # removed by the sample
 
 
 async def test_sample_sent_to_an_unknown_organization_is_404_with_code_100108(
@@ -225,9 +229,12 @@ async def test_sub_organization_derives_the_contract_set_for_the_x_ccsite_site(
 # ---------------------------------------------------------------- GET siteOrganizationProperties
 
 
-async def test_read_lists_own_values_of_each_site_the_organization_sets(
+async def test_read_lists_every_b2b_site_with_the_values_in_effect(
     client: httpx.AsyncClient,
 ) -> None:
+    """allSites=true (the default), as the vendor documents it: every B2B site, each with
+    the organization's values in effect there (own, else inherited within the site), null
+    where nothing on its path sets one. EAST inherits the root's siteUS values."""
     await set_ok(
         client,
         EAST,
@@ -236,33 +243,37 @@ async def test_read_lists_own_values_of_each_site_the_organization_sets(
     )
 
     body = (await client.get(read_url(EAST))).json()
+    explicit = (await client.get(read_url(EAST), params={"allSites": "true"})).json()
 
-    assert body == {
-        "siteOrganizationProperties": [
-            {
-                "site": {"productionURL": None, "name": "Site 1", "id": "site1", "enabled": True},
-                "properties": {
-                    **UNSET,
-                    "approvalRequired": False,
-                    "contract": None,
-                    "delegateApprovalManagement": None,
-                    "useExternalApprovalWebhook": None,
-                    "orderPriceLimit": None,
-                },
-            },
-            {
-                "site": {"productionURL": None, "name": "Site 2", "id": "site2", "enabled": False},
-                "properties": {
-                    **UNSET,
-                    "approvalRequired": None,
-                    "contract": None,
-                    "delegateApprovalManagement": None,
-                    "useExternalApprovalWebhook": None,
-                    "orderPriceLimit": 10,
-                },
-            },
-        ]
+    assert body == explicit
+    entries = {
+        item["site"]["id"]: item["properties"] for item in body["siteOrganizationProperties"]
     }
+    assert list(entries) == ["site1", "site2", "siteUS"]
+    assert entries["site1"] == {
+        "approvalRequired": False,
+        "contract": None,
+        "delegateApprovalManagement": None,
+        "useExternalApprovalWebhook": None,
+        "orderPriceLimit": None,
+    }
+    assert entries["site2"]["orderPriceLimit"] == 10
+    assert entries["siteUS"]["contract"]["repositoryId"] == "100010"  # the root's, inherited
+
+
+async def test_read_with_all_sites_lists_no_b2c_site(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    session.add(models.Site(id="siteB2C", name="Consumer store", b2b=False))
+    await session.commit()
+
+    body = (await client.get(read_url(PURCHASING))).json()
+
+    assert [item["site"]["id"] for item in body["siteOrganizationProperties"]] == [
+        "site1",
+        "site2",
+        "siteUS",
+    ]
 
 
 async def test_read_with_all_sites_false_lists_effective_values_of_ancestors_sites_too(
@@ -300,10 +311,13 @@ async def test_read_with_all_sites_false_lists_effective_values_of_ancestors_sit
     }
 
 
-async def test_read_of_an_organization_setting_nothing_is_an_empty_list(
+async def test_read_with_all_sites_false_of_a_tree_setting_nothing_is_an_empty_list(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get(read_url(PURCHASING), params={"allSites": "true"})
+    created = await client.post(ORGANIZATIONS, json={"name": "Sets nothing"})
+    read = read_url(created.json()["id"])
+
+    response = await client.get(read, params={"allSites": "false"})
 
     assert (response.status_code, response.json()) == (200, {"siteOrganizationProperties": []})
 

@@ -32,6 +32,14 @@ MAX_VERIFIED_TOKENS = 4096
 #: keeps a shopper signing key, so that a key the identity provider withdraws stops being
 #: honoured as soon as it did before tokens were remembered.
 REMEMBER_SECONDS = 300
+#: Revoked (logged out) admin tokens remembered at most: each is forgotten when it expires,
+#: so only the tokens of the last ``auth_token_ttl_seconds`` count. Past this many live ones
+#: a logout is refused (503) rather than a revocation forgotten early.
+MAX_REVOKED_TOKENS = 100_000
+
+
+class RevocationsFull(Exception):
+    """:data:`MAX_REVOKED_TOKENS` unexpired revocations are held: none can be added."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class Authenticator:
         self.key = signing_key(settings)
         #: token -> (principal, its ``exp``, when to check it again), in the order verified.
         self._verified: dict[str, tuple[Principal, int, float]] = {}
+        #: Revoked admin tokens: ``jti`` -> ``exp``, in the order revoked (see :meth:`revoke`).
+        self._revoked: dict[str, int] = {}
         #: The clock remembered tokens expire by (a test moves it).
         self.clock = time.time
         self._jwks: jwt.PyJWKClient | None = None
@@ -83,7 +93,32 @@ class Authenticator:
         )
         if claims.get("scope") != ADMIN_SCOPE or not isinstance(claims["sub"], str):
             return _refused("the access token does not grant the admin scope"), None
+        if claims.get("jti") in self._revoked:
+            return _refused("the access token has been revoked (logged out)"), None
         return Principal(Role.ADMIN, claims["sub"]), claims["exp"]
+
+    def revoke(self, token: str) -> None:
+        """Log out: refuse the admin access token ``token`` (already verified by the caller)
+        from now on, until it expires, when it is forgotten. Kept in this process's memory,
+        bounded by :data:`MAX_REVOKED_TOKENS` live entries (:class:`RevocationsFull` past
+        them); a token is identified by its ``jti``."""
+        claims = jwt.decode(token, options={"verify_signature": False})
+        token_id, expires = claims.get("jti"), claims.get("exp")
+        self._verified.pop(token, None)
+        if not isinstance(token_id, str) or not isinstance(expires, int):
+            return  # not one of ours (every admin token has both): nothing to remember
+        now = self.clock()
+        # Tokens are revoked in about the order they expire (one lifetime for all): the
+        # expired ones are at the front.
+        for revoked, until in list(self._revoked.items()):
+            if until > now:
+                break
+            del self._revoked[revoked]
+        if len(self._revoked) >= MAX_REVOKED_TOKENS:
+            self._revoked = {key: until for key, until in self._revoked.items() if until > now}
+            if len(self._revoked) >= MAX_REVOKED_TOKENS:
+                raise RevocationsFull
+        self._revoked[token_id] = expires
 
     # ------------------------------------------------------------ shopper tokens
 

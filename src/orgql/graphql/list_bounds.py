@@ -67,6 +67,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,
     ("OrganizationDraft", "secondaryAddresses"): DECLARED_ADDRESSES,
     ("DraftAddress", "types"): DECLARED_REFERENCE_ITEMS,
+    ("OrganizationAddress", "types"): DECLARED_REFERENCE_ITEMS,
     ("UpdateSiteOrganizationPropertiesPayload", "siteOrganizationProperties"): DECLARED_SITES,
     ("UpdateOrganizationPayload", "effects"): DECLARED_EFFECTS,
     ("SyncFinancialDataPayload", "failedAddressItems"): DECLARED_ADDRESSES,

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from orgql.graphql.addresses.operations import AddressMutations
 from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
@@ -22,6 +23,7 @@ from orgql.graphql.financial.operations import FinancialMutations
 from orgql.graphql.global_ids import ID_SCALAR, Node
 from orgql.graphql.limits import Limits, limit_extensions
 from orgql.graphql.node import NodeQueries
+from orgql.graphql.organizations.lookups import OrganizationLookupQueries
 from orgql.graphql.organizations.operations import OrganizationMutations, OrganizationQueries
 from orgql.graphql.organizations.updates import OrganizationUpdateMutations
 from orgql.graphql.people.mutations import PeopleMutations
@@ -37,13 +39,21 @@ from orgql.settings import Settings
 
 Query = merge_types(
     "Query",
-    (OrganizationQueries, PeopleQueries, OrganizationRequestQueries, WebhookQueries, NodeQueries),
+    (
+        OrganizationQueries,
+        OrganizationLookupQueries,
+        PeopleQueries,
+        OrganizationRequestQueries,
+        WebhookQueries,
+        NodeQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
     (
         OrganizationMutations,
         OrganizationUpdateMutations,
+        AddressMutations,
         SitePropertiesMutations,
         PeopleMutations,
         OrganizationRequestStoreMutations,

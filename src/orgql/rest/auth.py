@@ -13,11 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import authenticator_of, principal_of
-from orgql.auth.tokens import IssuedToken
+from orgql.auth.endpoints import LOGOUT_PATH
+from orgql.auth.tokens import IssuedToken, RevocationsFull
 from orgql.core.access import app_keys
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_response
-from orgql.rest.shapes import AccessToken
+from orgql.rest.operation import Operation, Resource
+from orgql.rest.shapes import AccessToken, LogoutResult
 from orgql.rest.transport import endpoint, read_body, unit_of_work
 
 #: Transport failures that no OCC code names carry their HTTP status as ``errorCode``.
@@ -79,3 +81,38 @@ async def refresh(request: Request) -> Response:
     if not active:
         return unauthorized("the application key of this token has been revoked")
     return _token_body(authenticator_of(request).issue_admin(subject))
+
+
+@endpoint()
+async def logout(request: Request) -> Response:
+    """Revoke the admin access token the request carries (the router admitted it): every
+    later request with it is 401, on REST and GraphQL alike."""
+    token = _bearer(request)
+    assert token is not None  # the admin guard of the routes admitted a bearer token
+    try:
+        authenticator_of(request).revoke(token)
+    except RevocationsFull:
+        err = OrgqlError(
+            "503", "too many tokens are revoked now; retry later", None, ErrorKind.INTERNAL
+        )
+        return error_response(err, 503, {"Retry-After": "60"})
+    body: LogoutResult = {"result": True}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+#: The route table's entry for ``POST /ccadmin/v1/logout``.
+LOGOUT = Resource(
+    LOGOUT_PATH,
+    {
+        "POST": Operation(
+            logout,
+            "logout",
+            LogoutResult,
+            "The access token is revoked",
+            (503,),
+            body_required=False,
+            summary="Revoke the admin access token of the request: from now on it is refused"
+            " (401) until it expires.",
+        )
+    },
+)

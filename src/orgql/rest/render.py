@@ -246,12 +246,15 @@ def organization_list(
     offset: int,
     limit: int,
     self_href: str,
+    sort: Sequence[shapes.SortOrder] = ({"property": "id", "order": "asc"},),
 ) -> shapes.OrganizationList:
     return {
         "items": [
             organization(view, urls, urls.organization(view.organization.id)) for view in views
         ],
         "totalResults": total,
+        "total": total,
+        "sort": list(sort),
         "offset": offset,
         "limit": limit,
         "links": self_link(self_href),

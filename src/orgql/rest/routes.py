@@ -22,6 +22,7 @@ from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_P
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
+from orgql.rest.addresses import handlers as organization_addresses
 from orgql.rest.errors import http_error_response
 from orgql.rest.events import handlers as webhooks
 from orgql.rest.financial import handlers as financial
@@ -31,6 +32,7 @@ from orgql.rest.organizations import handlers as organization_routes
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.organizations import store as store_organizations
 from orgql.rest.organizations import updates as organization_updates
+from orgql.rest.organizations.list_params import LIST_PARAMETERS
 from orgql.rest.people import routes as people
 from orgql.rest.requests import handlers as requests
 from orgql.rest.requests import shapes as request_shapes
@@ -92,16 +94,11 @@ ADMIN: list[Resource] = [
                 organization_routes.list_organizations,
                 "listOrganizations",
                 organization_shapes.OrganizationList,
-                "A page of organizations ordered by id",
+                "A page of organizations, ordered by sort (default: by id)",
                 (400,),
                 parameters=(
                     *_PAGE,
-                    query(
-                        "q",
-                        {"type": "string"},
-                        'SCIM-style name filter: name co "x", name eq "x" (case-insensitive),'
-                        ' name sw "x", or one bare word (contains).',
-                    ),
+                    *LIST_PARAMETERS,
                     _SITE,
                 ),
             ),
@@ -131,6 +128,7 @@ ADMIN: list[Resource] = [
             "PUT": organization_updates.PUT,
         },
     ),
+    *organization_addresses.RESOURCES,
     Resource(
         "/v1/organizations/{id}/updateSiteOrganizationProperties",
         {
@@ -161,10 +159,9 @@ ADMIN: list[Resource] = [
                     query(
                         "allSites",
                         {"type": "boolean", "default": True},
-                        "true (default): the organization's own values, one entry per site on"
-                        " which it sets any. false: the values in effect (own, else inherited"
-                        " within the site), one entry per site on which the organization or an"
-                        " ancestor sets any.",
+                        "The values in effect (own, else inherited within the site). true"
+                        " (default): one entry per B2B site (null where nothing is set). false:"
+                        " one entry per site on which the organization or an ancestor sets any.",
                     ),
                 ),
             )
@@ -227,6 +224,7 @@ ADMIN: list[Resource] = [
                 body=request_shapes.UpdateOrganizationRequest,
                 parameters=(_EXPAND,),
             ),
+            "DELETE": requests.DELETE,
         },
     ),
     Resource(
@@ -298,6 +296,7 @@ ADMIN: list[Resource] = [
             )
         },
     ),
+    auth.LOGOUT,
 ]
 
 #: The admin paths open without an admin access token; every other one needs it.

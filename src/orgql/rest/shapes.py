@@ -48,6 +48,10 @@ class AccessToken(TypedDict):
     expires_in: Annotated[int, Schema(description="Seconds")]
 
 
+class LogoutResult(TypedDict):
+    result: Annotated[bool, Schema(description="true: the access token is revoked")]
+
+
 class LoginForm(TypedDict):
     """The form of ``POST /ccadmin/v1/login`` (application/x-www-form-urlencoded)."""
 

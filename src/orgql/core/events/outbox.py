@@ -38,9 +38,15 @@ class EventType(StrEnum):
     #: effective values a change altered (core/events/lifecycle.py).
     ORGANIZATION_EFFECTIVE_VALUE_CHANGED = "organization.effectiveValueChanged"
     ORGANIZATION_SITE_PROPERTIES_UPDATED = "organization.siteProperties.updated"
+    #: An organization's secondary addresses (core/addresses/events.py).
+    ORGANIZATION_ADDRESS_CREATED = "organization.address.created"
+    ORGANIZATION_ADDRESS_UPDATED = "organization.address.updated"
+    ORGANIZATION_ADDRESS_DELETED = "organization.address.deleted"
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
     ORGANIZATION_REQUEST_APPROVED = "organizationRequest.approved"
     ORGANIZATION_REQUEST_REJECTED = "organizationRequest.rejected"
+    #: deleteOrganizationRequest (core/requests/removal.py).
+    ORGANIZATION_REQUEST_DELETED = "organizationRequest.deleted"
     FINANCIAL_DATA_SYNCED = "financialData.synced"
     #: The people of an account (core/people/events.py says what each carries).
     CONTACT_CREATED = "contact.created"

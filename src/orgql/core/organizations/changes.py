@@ -34,8 +34,19 @@ from orgql.core.sites import service as site_properties
 from orgql.db import models
 
 #: createOrganization keys that an update does not take: addresses and members have
-#: resources of their own in the vendor's API (secondaryAddresses, profiles).
+#: resources of their own in the vendor's API (secondaryAddresses, profiles). The registry
+#: (spec/occ-organization-endpoints.md) gives addresses four operations of their own and the
+#: vendor documents no shape for them in updateOrganization, so PUT keeps refusing the list
+#: (replacing it wholesale would silently delete addresses other organizations inherit).
 NOT_UPDATABLE = ("secondaryAddresses", "members")
+
+#: Where a key an update does not take is changed instead (appended to the refusal).
+_CHANGED_ELSEWHERE = {
+    "secondaryAddresses": ": add, change and delete addresses with"
+    " /ccadmin/v1/organizations/{id}/secondaryAddresses (GraphQL: addOrganizationAddress,"
+    " updateOrganizationAddress, deleteOrganizationAddress); billingAddress and"
+    " shippingAddress name the defaults",
+}
 
 _SITE_PREFIX = "siteOrganizationProperties[0].properties."
 
@@ -78,8 +89,11 @@ def parse_changes(
     unknown_keys(doc, KNOWN_KEYS, None, problems)
     for key in NOT_UPDATABLE:
         if key in doc:
+            where = _CHANGED_ELSEWHERE.get(key, "")
             problems.add(
-                Codes.INVALID_INPUT, f"{key} cannot be changed by updating the organization", key
+                Codes.INVALID_INPUT,
+                f"{key} cannot be changed by updating the organization{where}",
+                key,
             )
 
     name = None

@@ -33,6 +33,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.ids import distinct_keys
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
+from orgql.core.organizations import query_sql
+from orgql.core.organizations.query_filter import Expression
+from orgql.core.organizations.sorting import SortKey
 from orgql.db import models
 
 Ts = TypeVarTuple("Ts")
@@ -59,6 +62,13 @@ class OrganizationFilter:
     #: Values an inactive organization is filtered as not having (a shopper's reads: a
     #: deactivated account shows them none, so no filter may reveal them; core.access.checks).
     withheld_when_inactive: frozenset[str] = frozenset()
+    #: Exact look-ups by the account's keys in other systems (GraphQL filters, REST ``q``).
+    external_organization_id: str | None = None
+    unique_id: str | None = None
+    duns_number: str | None = None
+    party_number: str | None = None
+    #: The REST list's ``q`` (core.organizations.query_filter), as parsed.
+    expression: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,11 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
         conditions.append(_effective(where.effective, where.withheld_when_inactive))
     if where.member_profile_id is not None:
         conditions.append(org.id.in_(memberships(where.member_profile_id)))
+    for column in ("external_organization_id", "unique_id", "duns_number", "party_number"):
+        if (value := getattr(where, column)) is not None:
+            conditions.append(getattr(org, column) == value)
+    if where.expression is not None:
+        conditions.append(query_sql.condition(where.expression))
     return statement.where(and_(*conditions)) if conditions else statement
 
 
@@ -263,15 +278,18 @@ async def organization_page(
     after_id: str | None = None,
     offset: int = 0,
     with_ancestors: bool = False,
+    sort: Sequence[SortKey] = (),
 ) -> OrganizationPage:
     """Organizations ordered by id: keyset after ``after_id`` (GraphQL) or ``offset`` (REST).
 
     ``with_ancestors``: their ancestors too, in the same statement (by the stored paths), so
-    that a page's hierarchy and derived values cost no statement of their own."""
+    that a page's hierarchy and derived values cost no statement of their own. ``sort``
+    (REST, with ``offset``): ordered by those keys, then by id."""
     org = models.Organization
     if with_ancestors:
         return await _page_with_ancestors(session, where, limit, after_id, offset)
-    statement = filtered(select(org), where).order_by(org.id).limit(limit + 1)
+    order = query_sql.order_by(list(sort)) if sort else [org.id]
+    statement = filtered(select(org), where).order_by(*order).limit(limit + 1)
     if after_id is not None:
         statement = statement.where(org.id > after_id)
     if offset:

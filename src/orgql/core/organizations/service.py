@@ -6,7 +6,9 @@ changes nothing.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +30,7 @@ from orgql.core.organizations.dynamic_properties import check_dynamic_properties
 from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.site_input import SiteProperties
+from orgql.core.organizations.sorting import SortKey
 from orgql.core.people import memberships
 from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites import contracts
@@ -369,6 +372,7 @@ async def list_page(
     after: str | Unreadable | None = None,
     offset: int = 0,
     with_ancestors: bool = False,
+    sort: Sequence[SortKey] = (),
 ) -> repository.OrganizationPage:
     """A page of organizations ordered by id, after the id ``after`` (UNREADABLE: the
     caller's cursor could not be read, refused with the other problems).
@@ -386,6 +390,5 @@ async def list_page(
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
     after_id = None if isinstance(after, Unreadable) else after
-    return await repository.organization_page(
-        session, where, limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors
-    )
+    page = functools.partial(repository.organization_page, session, where, sort=sort)
+    return await page(limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors)

@@ -148,7 +148,7 @@ def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[
                 max_length=column_length(models.Address.__table__, "external_address_id"),
                 code=RequestCodes.INVALID_INPUT,
             )
-            extras.append((external_id, _type_ids(address.get("types"), path, problems)))
+            extras.append((external_id, parse_type_ids(address.get("types"), path, problems)))
             plain = {k: v for k, v in address.items() if k not in _ADDRESS_EXTRAS}
             stripped.append({**item, "address": plain})
         document["secondaryAddresses"] = stripped
@@ -162,7 +162,7 @@ def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[
     return _canonical(new, extras)
 
 
-def _type_ids(value: object, path: str, problems: Problems) -> list[str]:
+def parse_type_ids(value: object, path: str, problems: Problems) -> list[str]:
     """``types``: a list of ``{"id": ...}`` (180120 for a malformed value, 100204 for an item
     without an id)."""
     where = join(path, "types")

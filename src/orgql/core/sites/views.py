@@ -38,13 +38,19 @@ class SiteValues:
 
 
 async def site_values(
-    session: AsyncSession, organization_id: str, *, inherited: bool = False
+    session: AsyncSession,
+    organization_id: str,
+    *,
+    inherited: bool = False,
+    every_b2b_site: bool = False,
 ) -> list[SiteValues]:
     """The organization's values per site, ordered by site id.
 
     ``inherited=False``: its own values, one entry per site on which it sets any.
     ``inherited=True``: the values in effect, one entry per site on which it or an ancestor
     sets any (the vendor's ``allSites=false``: the sites of the current and parent accounts).
+    ``every_b2b_site`` (with ``inherited``): one entry per B2B site, whether or not anything
+    on the path sets a value there (the vendor's ``allSites=true``; null where nothing does).
     Unknown organization: 100108.
     """
     found = await repository.organizations_by_id(session, [organization_id])
@@ -57,6 +63,9 @@ async def site_values(
         (row.organization_id, row.site_id): row for rows in by_organization.values() for row in rows
     }
     site_ids = sorted({site_id for _, site_id in own})
+    if every_b2b_site:
+        b2b = [site for site in await site_reads.all_sites(session) if site.b2b]
+        site_ids = sorted({*site_ids, *(site.id for site in b2b)})
     sites = await site_reads.sites_by_id(session, site_ids)
     values = {
         site_id: {
@@ -85,7 +94,7 @@ async def site_values(
             contract=_contract(values[site_id]["contract_id"], contracts),
         )
         for site_id in site_ids
-        if site_id in sites
+        if site_id in sites and (sites[site_id].b2b or not every_b2b_site)
     ]
 
 

@@ -109,6 +109,17 @@ class SyncFinancialDataPayload:
     user_errors: list[UserError]
 
 
+def _business_unit(value: strawberry.ID | None) -> int | None:
+    """The argument as the core's number; what is not digits goes to the core as it is, so
+    that its check refuses it (100002, businessUnitId)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 19:
+        return int(text)
+    return financial_sync.check_business_unit_id(text)
+
+
 def _source(info: Info) -> FinancialSource:
     source: FinancialSource = info.context.request.state.financial_source
     return source
@@ -125,14 +136,23 @@ class FinancialMutations:
         permission_classes=ADMIN,
     )
     async def sync_financial_data(
-        self, info: Info, id: strawberry.ID, business_unit_id: int | None = None
+        self,
+        info: Info,
+        id: strawberry.ID,
+        business_unit_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The business unit: a whole number from 0 to 2^63 - 1, written as"
+                " a number or a string (the vendor's ids have 15 digits, past GraphQL's Int)."
+            ),
+        ] = None,
     ) -> SyncFinancialDataPayload:
         from orgql.graphql.organizations.types import Organization
 
         try:
             async with info.context.unit_of_work() as session:
                 result = await financial_sync.sync(
-                    session, _source(info), str(id), business_unit_id
+                    session, _source(info), str(id), _business_unit(business_unit_id)
                 )
                 organization = await session.get(models.Organization, str(id))
         except OrgqlError as error:

@@ -24,6 +24,9 @@ class HistoryEntityKind(Enum):
     ORGANIZATION = "organization"
     SITE_PROPERTIES = "site_properties"
     ADDRESS = "address"
+    ADDRESS_TYPE = strawberry.enum_value(
+        "address_type", description="An address type tagged on an address (its types)."
+    )
     MEMBER = "member"
     CONTRACT = "contract"
     PROFILE = "profile"

@@ -36,6 +36,14 @@ class OrganizationFilter:
     type: str | None = None
     customer_type: str | None = None
     effective: EffectiveSitePropertiesFilter | None = None
+    external_organization_id: str | None = strawberry.field(
+        default=None, description="Equal to the account's id in an external system."
+    )
+    unique_id: str | None = strawberry.field(default=None, description="Equal (own value).")
+    duns_number: str | None = strawberry.field(default=None, description="Equal (own value).")
+    party_number: str | None = strawberry.field(
+        default=None, description="Equal: the account's party in customer data management."
+    )
 
     async def to_core(self, info: Info) -> repository.OrganizationFilter:
         effective = await effective_to_core(self.effective, info)
@@ -47,6 +55,10 @@ class OrganizationFilter:
             type=self.type,
             customer_type=self.customer_type,
             effective=effective,
+            external_organization_id=self.external_organization_id,
+            unique_id=self.unique_id,
+            duns_number=self.duns_number,
+            party_number=self.party_number,
         )
 
 

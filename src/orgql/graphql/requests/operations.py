@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.requests import reads as organization_request_reads
+from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.db import request_models
 from orgql.graphql import cursors
@@ -120,6 +121,12 @@ class SubmitOrganizationRequestPayload:
 
 
 @strawberry.type
+class DeleteOrganizationRequestPayload:
+    deleted_id: strawberry.ID | None = strawberry.field(description="Null on userErrors.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class OrganizationRequestPayload:
     organization_request: OrganizationRequest | None
     user_errors: list[UserError]
@@ -207,3 +214,20 @@ class OrganizationRequestMutations:
     ) -> OrganizationRequestPayload:
         document = occ_document(input) if input is not None else {}
         return await _decide(info, organization_requests.reject, id, document)
+
+    @strawberry.mutation(
+        description="Delete a request in review (moreInfoNeeded: 101007; approved or rejected:"
+        " 101008; unknown: 101000).",
+        permission_classes=ADMIN,
+    )
+    async def delete_organization_request(
+        self, info: Info, id: strawberry.ID
+    ) -> DeleteOrganizationRequestPayload:
+        try:
+            async with info.context.unit_of_work() as session:
+                await request_removal.delete(session, str(id))
+        except OrgqlError as error:
+            return DeleteOrganizationRequestPayload(
+                deleted_id=None, user_errors=_user_errors(error)
+            )
+        return DeleteOrganizationRequestPayload(deleted_id=id, user_errors=[])

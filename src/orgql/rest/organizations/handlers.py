@@ -5,7 +5,6 @@ Each handler parses the transport's input, makes one core call and renders the r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,7 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations.views import load_views
 from orgql.db import models
 from orgql.rest import render
-from orgql.rest.errors import bad_request
+from orgql.rest.organizations.list_params import list_parameters
 from orgql.rest.organizations.shapes import Organization
 from orgql.rest.transport import (
     endpoint,
@@ -36,28 +35,6 @@ from orgql.rest.transport import (
 #: The createOrganization keys the core knows; every other top-level key of the body is a
 #: dynamic property ("dynamicProperty1" in the vendor's sample).
 KNOWN_KEYS = organization_input.KNOWN_KEYS
-
-# SCIM-style filter on the name: name co "x" | name eq "x" | name sw "x" ("\" escapes).
-_FILTER = re.compile(r'^\s*name\s+(co|eq|sw)\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
-_BARE_WORD = re.compile(r"^\s*([^\s\"\\]+)\s*$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def parse_name_filter(q: str | None) -> repository.OrganizationFilter:
-    """The ``q`` parameter as a filter; a bare word means "name contains"."""
-    if q is None or not q.strip():
-        return repository.OrganizationFilter()
-    if not _CONTROL.search(q):
-        if match := _FILTER.match(q):
-            operator, value = match.group(1).lower(), re.sub(r"\\(.)", r"\1", match.group(2))
-            if operator == "eq":
-                return repository.OrganizationFilter(name_equals=value)
-            if operator == "sw":
-                return repository.OrganizationFilter(name_starts_with=value)
-            return repository.OrganizationFilter(name_contains=value)
-        if match := _BARE_WORD.match(q):
-            return repository.OrganizationFilter(name_contains=match.group(1))
-    raise bad_request('q must be name co "text", name eq "text", name sw "text" or one word', "q")
 
 
 async def _render(
@@ -101,15 +78,24 @@ async def get_organization(request: Request) -> Response:
 async def list_organizations(request: Request) -> Response:
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
-    where = parse_name_filter(request.query_params.get("q"))
+    parameters = list_parameters(request)
+    where = parameters.where
     site = site_id(request)
     links = urls(request)
     async with unit_of_work(request) as session:
         resolved = await organizations.resolve_site(session, site, field="x-ccsite")
-        page = await organizations.list_page(session, where, limit=limit, offset=offset)
+        page = await organizations.list_page(
+            session, where, limit=limit, offset=offset, sort=parameters.sort
+        )
         total = await repository.count_organizations(session, where)
         views = await load_views(session, page.items, resolved)
     body = render.organization_list(
-        views, links, total=total, offset=offset, limit=limit, self_href=request_href(request)
+        views,
+        links,
+        total=total,
+        offset=offset,
+        limit=limit,
+        self_href=request_href(request),
+        sort=parameters.sort_echo(),
     )
     return JSONResponse(body)

@@ -136,10 +136,17 @@ class Organization(TypedDict):
     derivedDescription: str | None
 
 
+class SortOrder(TypedDict):
+    property: str
+    order: Literal["asc", "desc"]
+
+
 class OrganizationList(Page):
-    """A page of organizations ordered by id."""
+    """A page of organizations, in the order of ``sort`` (by id when none is given)."""
 
     items: list[Organization]
+    total: Annotated[int, Schema(description="The same as totalResults (the vendor sends both)")]
+    sort: list[SortOrder]
 
 
 # createOrganization's body --------------------------------------------------------------

@@ -15,9 +15,11 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.requests import reads as organization_request_reads
+from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
 from orgql.db import request_models
+from orgql.rest.operation import Operation
 from orgql.rest.render import self_link
 from orgql.rest.requests.render import organization_request, organization_request_list, parse_expand
 from orgql.rest.requests.shapes import OrganizationRequest, OrganizationRequestSubmitted
@@ -148,3 +150,24 @@ async def reject_organization_request(request: Request) -> Response:
         row = await organization_requests.reject(session, path_id(request), document)
         body = await _render(session, row, expand)
     return JSONResponse(body)
+
+
+@endpoint()
+async def delete_organization_request(request: Request) -> Response:
+    async with unit_of_work(request) as session:
+        await request_removal.delete(session, path_id(request))
+    return Response(status_code=204)
+
+
+#: The route table's entry for ``DELETE /ccadmin/v1/organizationRequests/{id}``.
+DELETE = Operation(
+    delete_organization_request,
+    "deleteOrganizationRequest",
+    None,
+    "Deleted",
+    (404, 409),
+    ok_status=204,
+    summary="Delete a request that is in review.",
+    description="101000 (404): no such request. 101007 (409): in moreInfoNeeded (waiting on"
+    " the requester). 101008 (409): approved or rejected.",
+)

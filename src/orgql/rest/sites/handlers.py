@@ -105,7 +105,9 @@ def _all_sites(request: Request) -> bool:
 @endpoint(internal_code=Codes.SITE_PROPERTIES_READ_FAILED)
 async def get_site_organization_properties(request: Request) -> Response:
     organization_id = path_id(request)
-    inherited = not _all_sites(request)
+    every_b2b_site = _all_sites(request)
     async with unit_of_work(request) as session:
-        found = await site_values(session, organization_id, inherited=inherited)
+        found = await site_values(
+            session, organization_id, inherited=True, every_b2b_site=every_b2b_site
+        )
     return JSONResponse(body([entry(v.site, v.value, v.contract) for v in found]))

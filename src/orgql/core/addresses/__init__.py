@@ -1,0 +1,1 @@
+"""An organization's secondary addresses: add, read, update, delete, and their events."""

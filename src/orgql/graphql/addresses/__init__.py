@@ -1,0 +1,1 @@
+"""Address mutations: add, update and delete an organization's secondary addresses."""

@@ -1,0 +1,214 @@
+"""addOrganizationAddress, updateOrganizationAddress, deleteOrganizationAddress.
+
+The input carries the REST document's names (``addressType``, ``address.city``, the default
+flags); ``typeIds`` stands for the document's ``types: [{id}]``. A field left out is unchanged
+by an update; ``null`` clears an optional field. The rules are the core's
+(:mod:`orgql.core.addresses.service`); a refusal is a userError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import strawberry
+
+from orgql.core.addresses import service as addresses
+from orgql.core.addresses.input import parse_address
+from orgql.core.common.addresses import ADDRESS_KEYS
+from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
+from orgql.graphql.permissions import ADMIN
+from orgql.graphql.requests.types import AddressType
+from orgql.graphql.types import Address, UserError
+
+UNSET: Any = strawberry.UNSET
+_TYPES_FIELD = re.compile(r"^address\.types\[(\d+)\](?:\.id)?$")
+
+
+@strawberry.input(description="The lines of an address and its default flags.")
+class AddressLinesInput:
+    company_name: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    address1: str | None = UNSET
+    address2: str | None = UNSET
+    address3: str | None = UNSET
+    city: str | None = UNSET
+    state: str | None = UNSET
+    postal_code: str | None = UNSET
+    country: str | None = UNSET
+    county: str | None = UNSET
+    phone_number: str | None = UNSET
+    is_default_billing_address: bool | None = strawberry.field(
+        default=UNSET,
+        description="true: the organization's default billing address; false on the current"
+        " default: cleared, so it is inherited again.",
+    )
+    is_default_shipping_address: bool | None = UNSET
+    type_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description="Address types (reference data); replaces the list."
+    )
+
+
+@strawberry.input(
+    description="An organization's address. Adding needs addressType and the address's"
+    " companyName, address1, city, state, postalCode, country and phoneNumber; an update"
+    " changes only the fields given."
+)
+class OrganizationAddressInput:
+    address_type: str | None = strawberry.field(
+        default=UNSET, description="The address's nickname, unique in its organization."
+    )
+    address: AddressLinesInput | None = UNSET
+
+
+@strawberry.type(description="An organization's address, its types and whether it is a default.")
+class OrganizationAddress:
+    address_type: str | None
+    address: Address
+    is_default_billing_address: bool
+    is_default_shipping_address: bool
+    types: list[AddressType]
+
+    @classmethod
+    def from_view(cls, view: addresses.AddressView) -> OrganizationAddress:
+        address = Address.from_row(view.address)
+        assert address is not None
+        return cls(
+            address_type=view.address.address_type,
+            address=address,
+            is_default_billing_address=view.default_billing,
+            is_default_shipping_address=view.default_shipping,
+            types=[
+                AddressType(
+                    id=strawberry.ID(row.id),
+                    repository_id=strawberry.ID(row.id),
+                    display_name=row.display_name,
+                )
+                for row in view.types
+            ],
+        )
+
+
+@strawberry.type
+class OrganizationAddressPayload:
+    address: OrganizationAddress | None = strawberry.field(description="Null on userErrors.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteOrganizationAddressPayload:
+    deleted_address_id: strawberry.ID | None = strawberry.field(description="Null on userErrors.")
+    user_errors: list[UserError]
+
+
+def _document(input: OrganizationAddressInput) -> dict[str, object]:
+    """The input as the REST document the core parses (fields left out stay out)."""
+    document: dict[str, object] = {}
+    if input.address_type is not UNSET:
+        document["addressType"] = input.address_type
+    lines = input.address
+    if lines is None:
+        document["address"] = None
+    elif lines is not UNSET:
+        address: dict[str, object] = {
+            key: getattr(lines, column)
+            for column, key in ADDRESS_KEYS.items()
+            if getattr(lines, column) is not UNSET
+        }
+        for flag in ("is_default_billing_address", "is_default_shipping_address"):
+            if getattr(lines, flag) is not UNSET:
+                name = (
+                    "isDefaultBillingAddress" if "billing" in flag else "isDefaultShippingAddress"
+                )
+                address[name] = getattr(lines, flag)
+        if lines.type_ids is not UNSET:
+            type_ids = lines.type_ids
+            address["types"] = None if type_ids is None else [{"id": str(i)} for i in type_ids]
+        document["address"] = address
+    return document
+
+
+def _user_errors(error: OrgqlError) -> list[UserError]:
+    """The error's details, ``address.types[i].id`` named as the input does (typeIds)."""
+    found = []
+    for detail in error.details:
+        field = detail.field
+        if field is not None and (match := _TYPES_FIELD.match(field)):
+            field = f"address.typeIds[{match.group(1)}]"
+        elif field == "address.types":
+            field = "address.typeIds"
+        found.append(UserError.from_detail(ErrorDetail(detail.code, detail.message, field)))
+    return found
+
+
+def _refused(error: OrgqlError) -> list[UserError]:
+    if error.kind is ErrorKind.INTERNAL:
+        raise public_error(error) from None
+    return _user_errors(error)
+
+
+@strawberry.type
+class AddressMutations:
+    @strawberry.mutation(
+        description="Add an address to the organization (100001: no such organization).",
+        permission_classes=ADMIN,
+    )
+    async def add_organization_address(
+        self, info: Info, organization_id: strawberry.ID, input: OrganizationAddressInput
+    ) -> OrganizationAddressPayload:
+        try:
+            new = parse_address(_document(input), partial=False)
+            async with info.context.unit_of_work() as session:
+                view = await addresses.add(session, str(organization_id), new)
+        except OrgqlError as error:
+            return OrganizationAddressPayload(address=None, user_errors=_refused(error))
+        return OrganizationAddressPayload(
+            address=OrganizationAddress.from_view(view), user_errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Change the fields given of the organization's address (190101: not an"
+        " address of this organization).",
+        permission_classes=ADMIN,
+    )
+    async def update_organization_address(
+        self,
+        info: Info,
+        organization_id: strawberry.ID,
+        address_id: strawberry.ID,
+        input: OrganizationAddressInput,
+    ) -> OrganizationAddressPayload:
+        try:
+            changes = parse_address(_document(input), partial=True)
+            async with info.context.unit_of_work() as session:
+                view = await addresses.update(
+                    session, str(organization_id), str(address_id), changes
+                )
+        except OrgqlError as error:
+            return OrganizationAddressPayload(address=None, user_errors=_refused(error))
+        return OrganizationAddressPayload(
+            address=OrganizationAddress.from_view(view), user_errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Delete the organization's address; where it was a default (here or"
+        " below) the default is cleared and inherited again.",
+        permission_classes=ADMIN,
+    )
+    async def delete_organization_address(
+        self,
+        info: Info,
+        organization_id: strawberry.ID,
+        address_id: Annotated[strawberry.ID, strawberry.argument(description="The address.")],
+    ) -> DeleteOrganizationAddressPayload:
+        try:
+            async with info.context.unit_of_work() as session:
+                await addresses.remove(session, str(organization_id), str(address_id))
+        except OrgqlError as error:
+            return DeleteOrganizationAddressPayload(
+                deleted_address_id=None, user_errors=_refused(error)
+            )
+        return DeleteOrganizationAddressPayload(deleted_address_id=address_id, user_errors=[])

@@ -1,0 +1,1 @@
+"""``/ccadmin/v1/organizations/{id}/secondaryAddresses``: the vendor's address operations."""

@@ -1,0 +1,62 @@
+"""The organizations list's query parameters: ``q`` (a SCIM-style filter,
+core.organizations.query_filter) and ``sort`` (core.organizations.sorting), read from the
+request and echoed in the answer. Kept apart from the handler, which only calls them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from orgql.core.organizations import query_filter, repository, sorting
+from orgql.core.organizations.query_filter import parse_q
+from orgql.core.organizations.sorting import SortKey, parse_sort
+from orgql.rest.operation import query
+from orgql.rest.organizations.shapes import SortOrder
+
+
+@dataclass(frozen=True)
+class ListParameters:
+    where: repository.OrganizationFilter
+    sort: list[SortKey]
+
+    def sort_echo(self) -> list[SortOrder]:
+        """The answer's ``sort``: the keys it is ordered by (id last, always)."""
+        echo: list[SortOrder] = [
+            {"property": key.key, "order": "desc" if key.descending else "asc"} for key in self.sort
+        ]
+        if not any(key.column == "id" for key in self.sort):
+            echo.append({"property": "id", "order": "asc"})
+        return echo
+
+
+def list_parameters(request: Request) -> ListParameters:
+    """``q`` and ``sort`` of the request (100002, field ``q`` / ``sort``, when malformed)."""
+    params = request.query_params
+    expression = parse_q(params.get("q"))
+    return ListParameters(
+        where=repository.OrganizationFilter(expression=expression),
+        sort=parse_sort(params.get("sort")),
+    )
+
+
+#: The OpenAPI parameters ``q`` and ``sort`` of listOrganizations (``rest/routes.py``).
+LIST_PARAMETERS = (
+    query(
+        "q",
+        {"type": "string", "maxLength": query_filter.MAX_LENGTH},
+        "SCIM-style filter: comparisons `attribute op value` (op: eq, ne, co, sw, ew;"
+        " `attribute pr`: set) joined by and / or, with not and parentheses; or one bare word"
+        " (name contains). Attributes: "
+        + ", ".join(query_filter.ATTRIBUTES)
+        + f". At most {query_filter.MAX_TERMS} comparisons and {query_filter.MAX_DEPTH}"
+        " levels; anything else is 400 (100002).",
+    ),
+    query(
+        "sort",
+        {"type": "string"},
+        "Comma-separated `key[:asc|desc]` (then by id): "
+        + ", ".join(sorting.SORT_KEYS)
+        + f"; at most {sorting.MAX_SORT_KEYS}. An unknown key is 400 (100002).",
+    ),
+)
