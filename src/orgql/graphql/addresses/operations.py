@@ -83,7 +83,6 @@ class OrganizationAddress:
             is_default_shipping_address=view.default_shipping,
             types=[
                 AddressType(
-                    id=strawberry.ID(row.id),
                     repository_id=strawberry.ID(row.id),
                     display_name=row.display_name,
                 )

@@ -1,7 +1,7 @@
 """Organization shapes: the createOrganization body and the organization as answered
 (``spec/createOrganization.txt``, sample request and response; see ``rest/shapes.py``)."""
 
-from typing import Annotated, NotRequired, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 from orgql.rest.json_schema import Schema
