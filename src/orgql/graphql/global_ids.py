@@ -17,8 +17,11 @@ type), any other value unchanged. So a caller that passes an object's ``id`` bac
 when ``id`` was the vendor's id (Relay clients pass global ids to mutations), and one that
 passes the vendor's id works too. A vendor id is never mistaken for a global id: vendor ids
 are sequence numbers, site names and UUIDs, none the exact base64url spelling of
-``Type:id``. ``node`` and ``nodes`` take global ids only. ID fields other than a Node's
-``id`` (``deletedId``, ``organizationId``, ...) answer vendor ids, as REST does.
+``Type:id``. ``node`` and ``nodes`` take global ids only. A global id of another type than
+the argument's (an OrganizationRequest's given to ``organization(id:)``) refuses the
+operation (graphql.global_id_arguments): vendor ids of different types overlap. ID fields
+other than a Node's ``id`` (``deletedId``, ``organizationId``, ...) answer vendor ids, as
+REST does.
 """
 
 from __future__ import annotations

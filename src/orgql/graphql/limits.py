@@ -18,6 +18,7 @@ from graphql import (
     FieldNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     ValidationRule,
     validate,
 )
@@ -113,10 +114,30 @@ def validation_extension(limits: Limits) -> type[SchemaExtension]:
             errors = _analyse(schema, document, document_limits, firsts)
             if not errors:
                 errors = _validate(schema, document, context.validation_rules, hide_suggestions)
+            if not errors:
+                errors = _operation_chosen(document, context._provided_operation_name)
             context.pre_execution_errors = errors
             yield
 
     return ValidateDocument
+
+
+def _operation_chosen(document: DocumentNode, operation_name: str | None) -> list[GraphQLError]:
+    """The GraphQL specification's GetOperation: a document of several operations needs the
+    request's operationName. strawberry runs the first one instead (its ExecutionContext
+    answers the first operation's name when none was given), so a client that forgot the
+    name got an operation it did not choose (a mutation, if it came first)."""
+    if operation_name is not None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return []
+    return [
+        GraphQLError(
+            "Must provide operation name if query contains multiple operations.",
+            extensions={"code": "OPERATION_NAME_REQUIRED"},
+        )
+    ]
 
 
 def directives_rule(max_directives: int) -> type[ValidationRule]:

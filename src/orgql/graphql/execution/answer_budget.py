@@ -25,6 +25,7 @@ from typing import Any
 from graphql import GraphQLError, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from orgql.graphql import global_id_arguments
 from orgql.graphql.execution import paths
 
 #: The error's ``extensions.code``.
@@ -68,6 +69,15 @@ class BudgetedExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.answer_budget = AnswerBudget(self.answer_limit)
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        """graphql-core's, and an operation naming an object by the global id of another
+        type refused before it runs, on every path (graphql.global_id_arguments)."""
+        built = super().build(*args, **kwargs)
+        if isinstance(built, list):
+            return built
+        return global_id_arguments.refusals(built) or built
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         paths.note(paths.RESOLVERS, self.resolvers_reason())
