@@ -64,6 +64,9 @@ BY_NAME: Mapping[str, str | None] = {
     "shippingMethods": None,
     "billingAddressId": None,
     "shippingAddressId": None,
+    "addressId": None,  # an organization's address: a part of it, not a Node
+    "businessUnitId": None,  # the financial system's business unit
+    "typeIds": "AddressType",
 }
 #: The Node type an argument or input field named ``id`` (or ``ids``) names, by the field
 #: or the input type it belongs to.
@@ -85,6 +88,7 @@ ID_BY_OWNER: Mapping[str, str] = {
     "updateOrganizationRequest": "OrganizationRequest",
     "approveOrganizationRequest": "OrganizationRequest",
     "rejectOrganizationRequest": "OrganizationRequest",
+    "deleteOrganizationRequest": "OrganizationRequest",
     "setWebhookSubscriptionActive": "WebhookSubscription",
     "deleteWebhookSubscription": "WebhookSubscription",
     "AddressTypeRefInput": "AddressType",
