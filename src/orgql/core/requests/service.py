@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
+from orgql.core.common.names import text_key
 from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
@@ -268,7 +269,7 @@ def _profile_gone_error(code: str, message: str) -> OrgqlError:
 
 
 async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
-    key = email.strip().lower()
+    key = text_key(email)
     return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
 
 
