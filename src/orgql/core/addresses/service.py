@@ -18,7 +18,9 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
   ``organization.updated`` when the organization's own defaults changed; then one
   ``organization.effectiveValueChanged`` per organization of the subtree whose derived
   default addresses changed, or, for an update of an address in effect as a derived default,
-  whose derived address now reads differently (same id, before and after).
+  whose derived address now reads differently (same id, before and after); for a deletion,
+  then ``organization.updated`` of each organization below that chose the address as its own
+  default (the foreign key cleared it and its version advanced).
 - History: the ``addresses`` rows are recorded by the database (migration 0010).
 """
 
@@ -186,7 +188,6 @@ async def remove(session: AsyncSession, organization_id: str, address_id: str) -
     await session.flush()
     # ON DELETE SET NULL cleared the references in the database: read them afresh.
     await session.refresh(organization)
-    await events.emit_many(session, await _choosers_updated(session, choosers))
     await _emit(
         session,
         address_events.Done(
@@ -198,6 +199,7 @@ async def remove(session: AsyncSession, organization_id: str, address_id: str) -
             before,
         ),
     )
+    await events.emit_many(session, await _choosers_updated(session, choosers))
 
 
 # ------------------------------------------------------------------ helpers
