@@ -399,3 +399,31 @@ async def test_an_update_that_changes_nothing_emits_nothing(
         select(OutboxEvent.type).where(OutboxEvent.type == "organization.address.updated")
     )
     assert list(emitted) == []
+
+
+async def test_deleting_an_address_a_descendant_chose_tells_of_the_descendants_change(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # 100003 chooses 100002's address as its own default billing address; deleting the
+    # address clears 100003's reference too (a new version): organization.updated says so.
+    address_id = await add(client, "100002", office())
+    chose = await client.put(f"{ORGANIZATIONS}/100003", json={"billingAddress": {"id": address_id}})
+    assert chose.status_code == 200, chose.text
+    version = int(chose.headers["etag"].strip('W/"'))
+
+    deleted = await client.delete(f"{ADDRESSES.format('100002')}/{address_id}")
+
+    assert deleted.status_code == 204
+    child = await client.get(f"{ORGANIZATIONS}/100003")
+    assert child.json()["billingAddress"] is None
+    emitted = await session.scalars(
+        select(OutboxEvent.payload)
+        .where(
+            OutboxEvent.type == "organization.updated",
+            OutboxEvent.organization_id == "100003",
+        )
+        .order_by(OutboxEvent.id)
+    )
+    now = int(child.headers["etag"].strip('W/"'))
+    assert now > version
+    assert list(emitted)[-1] == {"id": "100003", "version": now, "changed": ["billingAddress"]}

@@ -142,3 +142,18 @@ async def test_shoppers_and_anonymous_callers_cannot_list(
         ]
 
     assert [answer.status_code for answer in answers] == [401, 401]
+
+
+async def test_name_eq_finds_a_name_with_letters_python_lowers_differently(
+    client: httpx.AsyncClient,
+) -> None:
+    # A final sigma: Python's lower() and PostgreSQL's (the unique name key's) differ.
+    created = await client.post(ORGANIZATIONS, json={"name": "ΟΔΟΣ"})
+    assert created.status_code == 200, created.text
+    organization_id = created.json()["id"]
+
+    found = await _list(client, q='name eq "ΟΔΟΣ"')
+    renamed = await client.put(f"{ORGANIZATIONS}/{organization_id}", json={"name": "ΟΔΟΣ"})
+
+    assert _ids(found) == [organization_id]
+    assert renamed.status_code == 200, renamed.text

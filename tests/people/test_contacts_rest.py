@@ -194,3 +194,16 @@ async def test_only_an_admin_may_read_or_change_contacts(
             ):
                 assert response.status_code == 401
                 assert response.json()["errorCode"] == "401"
+
+
+async def test_an_email_is_found_as_it_was_stored_whatever_its_letters(
+    client: httpx.AsyncClient,
+) -> None:
+    # Python's and PostgreSQL's lower() differ on some letters (a final sigma, a dotted
+    # capital I): the look-up's key must be the database's, as the unique key is.
+    for email in ("ΣΟΦΙΑΣ@example.gr", "İNCİ@example.com"):
+        created = await create_contact(client, email)
+
+        found = (await client.get(PROFILES, params={"email": email})).json()
+
+        assert [item["id"] for item in found["items"]] == [created["id"]], email

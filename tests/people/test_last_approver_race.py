@@ -55,3 +55,35 @@ async def test_two_concurrent_revocations_leave_one_approver(
     roles = (await client.get(f"{ORGANIZATIONS}/{SAMPLE}/organizationalRoles")).json()["items"]
     approvers = next(item for item in roles if item["function"] == "approver")
     assert len(approvers["profiles"]) == 1
+
+
+async def test_an_organizations_members_update_and_a_revocation_do_not_deadlock(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    # A revocation locks its contact's row, then the organization's. An update of the
+    # organization's members that ends that contact's membership must take the locks in the
+    # same order; holding the organization's first, the two deadlocked (one answered 503).
+    leaving = await create_contact(client, "leaving.approver@example.com")
+    staying = await create_contact(client, "staying.approver@example.com")
+    for contact in (leaving, staying):
+        assert (await grant(client, contact["id"], role("approver"))).status_code == 200
+    assert (await require_approval(client)).status_code == 200
+    url = f"{ORGANIZATIONS}/{SAMPLE}"
+    members = [m["repositoryId"] for m in (await client.get(url)).json()["members"]]
+    kept = [member for member in members if member != leaving["id"]]
+
+    async with make_sessionmaker(engine)() as revocation, revocation.begin():
+        profile = models.Profile
+        await revocation.execute(
+            select(profile.id).where(profile.id == leaving["id"]).with_for_update()
+        )
+        update = asyncio.create_task(client.put(url, json={"members": kept}))
+        await wait_until_waiting_on_locks(engine, 1)
+        await revocation.execute(
+            select(models.Organization.id).where(models.Organization.id == SAMPLE).with_for_update()
+        )
+        await revocation.rollback()
+    answer = await update
+
+    assert answer.status_code == 200, answer.text
+    assert leaving["id"] not in [m["repositoryId"] for m in answer.json()["members"]]

@@ -232,6 +232,19 @@ async def test_approval_links_a_profile_registered_after_submission(
     assert row.profile_id == "PX1"
 
 
+async def test_approval_links_a_profile_whose_email_python_lowers_differently(
+    session: AsyncSession,
+) -> None:
+    # A final sigma: Python's lower() and PostgreSQL's (the unique email key's) differ.
+    request_id = await submit(session, document(email="ΣΟΦΙΑΣ@acme.example"))
+    session.add(models.Profile(id="PX2", email="ΣΟΦΙΑΣ@acme.example", receive_email=False))
+    await session.flush()
+
+    row = await organization_requests.approve(session, request_id, {})
+
+    assert row.profile_id == "PX2"
+
+
 async def test_approval_makes_the_profile_a_member_with_the_admin_and_buyer_roles(
     session: AsyncSession,
 ) -> None:

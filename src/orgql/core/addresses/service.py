@@ -18,7 +18,9 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
   ``organization.updated`` when the organization's own defaults changed; then one
   ``organization.effectiveValueChanged`` per organization of the subtree whose derived
   default addresses changed, or, for an update of an address in effect as a derived default,
-  whose derived address now reads differently (same id, before and after).
+  whose derived address now reads differently (same id, before and after); for a deletion,
+  then ``organization.updated`` of each organization below that chose the address as its own
+  default (the foreign key cleared it and its version advanced).
 - History: the ``addresses`` rows are recorded by the database (migration 0010).
 """
 
@@ -181,6 +183,7 @@ async def remove(session: AsyncSession, organization_id: str, address_id: str) -
     address = await _owned(session, organization.id, address_id)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
+    choosers = await _choosers(session, organization.id, address.id)
     await session.delete(address)
     await session.flush()
     # ON DELETE SET NULL cleared the references in the database: read them afresh.
@@ -196,9 +199,52 @@ async def remove(session: AsyncSession, organization_id: str, address_id: str) -
             before,
         ),
     )
+    await events.emit_many(session, await _choosers_updated(session, choosers))
 
 
 # ------------------------------------------------------------------ helpers
+
+
+async def _choosers(
+    session: AsyncSession, organization_id: str, address_id: str
+) -> dict[str, list[str]]:
+    """The other organizations (descendants) that chose the address as their own default:
+    id -> the OCC keys of the defaults it is."""
+    org = models.Organization
+    rows = await session.execute(
+        select(org.id, org.billing_address_id, org.shipping_address_id)
+        .where(
+            org.id != organization_id,
+            (org.billing_address_id == address_id) | (org.shipping_address_id == address_id),
+        )
+        .order_by(org.id)
+    )
+    return {
+        chooser: [
+            key for (_, key), value in zip(_DEFAULTS, values, strict=True) if value == address_id
+        ]
+        for chooser, *values in rows
+    }
+
+
+async def _choosers_updated(
+    session: AsyncSession, choosers: dict[str, list[str]]
+) -> list[events.Event]:
+    """``organization.updated`` of each organization whose own default the deletion cleared,
+    with its new version (the database's foreign key cleared the reference)."""
+    if not choosers:
+        return []
+    org = models.Organization
+    rows = await session.execute(select(org.id, org.version).where(org.id.in_(choosers)))
+    versions = dict(rows.tuples().all())
+    return [
+        events.Event(
+            events.EventType.ORGANIZATION_UPDATED,
+            chooser,
+            {"id": chooser, "version": versions[chooser], "changed": keys},
+        )
+        for chooser, keys in choosers.items()
+    ]
 
 
 async def _compare_wanted(session: AsyncSession) -> bool:

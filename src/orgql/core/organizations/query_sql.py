@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, not_, or_
 
+from orgql.core.common.names import text_key
 from orgql.core.organizations.query_filter import (
     BOOLEAN_ATTRIBUTES,
     EXACT_ATTRIBUTES,
@@ -68,7 +69,7 @@ def _comparison(item: Comparison) -> ColumnElement[bool]:
     assert isinstance(value, str)
     if item.operator in (Operator.EQ, Operator.NE):
         if item.attribute == "name":
-            equal = org.name_key == value.strip().lower()
+            equal = org.name_key == text_key(value)
         elif item.attribute in EXACT_ATTRIBUTES:
             equal = column == value
         else:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.ids import distinct_keys
+from orgql.core.common.names import text_key
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
 from orgql.core.organizations import query_sql
 from orgql.core.organizations.query_filter import Expression
@@ -216,7 +217,7 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.name_starts_with:
         conditions.append(org.name.ilike(f"{_escape_like(where.name_starts_with)}%", escape="\\"))
     if where.name_equals is not None:
-        conditions.append(org.name_key == where.name_equals.strip().lower())
+        conditions.append(org.name_key == text_key(where.name_equals))
     if where.parent_id is not None:
         conditions.append(org.parent_id == where.parent_id)
     if where.roots_only:

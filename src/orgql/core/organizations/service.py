@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
+from orgql.core.common.names import text_key
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import (
     Problems,
@@ -185,17 +186,20 @@ async def _write_site_properties(
     )
 
 
-async def name_taken(session: AsyncSession, name: str) -> bool:
-    """Whether an organization has ``name`` already: names compare case-insensitively after
-    trimming (DOMAIN.md), as the unique index on ``name_key`` does."""
-    taken = await session.scalar(
-        select(models.Organization.id).where(models.Organization.name_key == name.strip().lower())
-    )
+async def name_taken(session: AsyncSession, name: str, other_than: str | None = None) -> bool:
+    """Whether an organization (other than ``other_than``) has ``name`` already: names
+    compare case-insensitively after trimming (DOMAIN.md), as the unique index on
+    ``name_key`` does."""
+    org = models.Organization
+    query = select(org.id).where(org.name_key == text_key(name))
+    if other_than is not None:
+        query = query.where(org.id != other_than)
+    taken = await session.scalar(query.limit(1))
     return taken is not None
 
 
-async def check_name_free(session: AsyncSession, name: str) -> None:
-    if await name_taken(session, name):
+async def check_name_free(session: AsyncSession, name: str, other_than: str | None = None) -> None:
+    if await name_taken(session, name, other_than):
         raise name_taken_error(name)
 
 

@@ -233,8 +233,8 @@ async def _check(
             site_update = dataclasses.replace(changes.site_update, site_id=site.id, path="")
     problems.raise_if_any()
 
-    if changes.name is not None and changes.name.strip().lower() != organization.name_key:
-        await organizations.check_name_free(session, changes.name)
+    if changes.name is not None:
+        await organizations.check_name_free(session, changes.name, other_than=organization.id)
     return site_update
 
 

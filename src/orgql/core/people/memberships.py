@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.core.common.validation import Problems
+from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, contacts, repository
 from orgql.core.people.codes import PeopleCodes
@@ -192,6 +192,37 @@ async def update_parent(session: AsyncSession, profile_id: str, organization_id:
     return organization_id
 
 
+async def lock_leaving(
+    session: AsyncSession, organization_id: str, profile_ids: Sequence[str]
+) -> None:
+    """Lock the rows of the organization's members that ``profile_ids`` leaves out, in id
+    order. Every write of one contact locks its row before any organization's, so a caller
+    that locks the organization's row before :func:`replace_members` (an update of the
+    organization with its ``members``) calls this first: else it and a concurrent
+    revocation of a leaving contact's role each wait for the other's lock (a deadlock)."""
+    if is_storable_text(organization_id):
+        await _lock_leaving(session, organization_id, profile_ids)
+
+
+async def _lock_leaving(
+    session: AsyncSession, organization_id: str, profile_ids: Sequence[str]
+) -> tuple[set[str], list[str]]:
+    """The organization's members, and those of them ``profile_ids`` leaves out, locked."""
+    current = set(
+        await session.scalars(
+            select(_MEMBER.profile_id).where(_MEMBER.organization_id == organization_id)
+        )
+    )
+    gone = sorted(current - set(profile_ids))
+    await session.execute(
+        select(models.Profile.id)
+        .where(models.Profile.id.in_(gone))
+        .order_by(models.Profile.id)
+        .with_for_update()
+    )
+    return current, gone
+
+
 async def replace_members(
     session: AsyncSession, organization_id: str, profile_ids: list[str]
 ) -> list[str]:
@@ -216,20 +247,7 @@ async def replace_members(
             message = f"Profile {profile_id!r} does not exist"
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
-    current = set(
-        await session.scalars(
-            select(_MEMBER.profile_id).where(_MEMBER.organization_id == organization_id)
-        )
-    )
-    gone = sorted(current - set(profile_ids))
-    # The leaving contacts' rows first, in id order, as every write of one contact locks its
-    # row before any organization's (no deadlock with a concurrent revocation).
-    await session.execute(
-        select(models.Profile.id)
-        .where(models.Profile.id.in_(gone))
-        .order_by(models.Profile.id)
-        .with_for_update()
-    )
+    current, gone = await _lock_leaving(session, organization_id, profile_ids)
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.names import text_key
 from orgql.core.common.validation import is_storable_text
 from orgql.core.people.roles import RoleFunction
 from orgql.db import models
@@ -49,7 +50,7 @@ async def profiles(
     external contact id; and how many match."""
     conditions = []
     if email is not None:
-        conditions.append(_PROFILE.email_key == email.strip().lower())
+        conditions.append(_PROFILE.email_key == text_key(email))
     if customer_contact_id is not None:
         conditions.append(_PROFILE.customer_contact_id == customer_contact_id)
     rows = list(

@@ -14,7 +14,7 @@ from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
-from orgql.core.requests.statuses import RequestStatus
+from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
 from orgql.db import models, request_models
 
 
@@ -144,3 +144,28 @@ async def count(session: AsyncSession, *, status: str | None) -> int:
         .where(*_status_filter(status))
     )
     return int(await session.scalar(statement) or 0)
+
+
+async def locked_open(session: AsyncSession, request_id: str) -> request_models.OrganizationRequest:
+    """The request, locked until the transaction ends (a decision, an update and a deletion
+    of one request run one after the other); 101000 if none, 101008 if final."""
+    table = request_models.OrganizationRequest
+    row = (
+        await session.scalars(
+            select(table)
+            .where(table.id == request_id.replace("\x00", "\ufffd"))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_found(request_id)
+    if row.status in FINAL_STATUSES:
+        raise OrgqlError(
+            RequestCodes.FINAL,
+            "This operation is not allowed as registration request is already in"
+            f" {row.status} state.",
+            "status",
+            ErrorKind.CONFLICT,
+        )
+    return row

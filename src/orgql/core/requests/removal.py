@@ -7,38 +7,18 @@ decision run one after the other and the loser sees the winner's status. Emits
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.events import outbox as events
 from orgql.core.requests.codes import RequestCodes
-from orgql.core.requests.reads import not_found
-from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
-from orgql.db import request_models
+from orgql.core.requests.reads import locked_open
+from orgql.core.requests.statuses import RequestStatus
 
 
 async def delete(session: AsyncSession, request_id: str) -> None:
     """Delete the request (module rules): 101000 none, 101007 / 101008 not in review."""
-    table = request_models.OrganizationRequest
-    row = (
-        await session.scalars(
-            select(table)
-            .where(table.id == request_id.replace("\x00", "\ufffd"))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one_or_none()
-    if row is None:
-        raise not_found(request_id)
-    if row.status in FINAL_STATUSES:
-        raise OrgqlError(
-            RequestCodes.FINAL,
-            "This operation is not allowed as registration request is already in"
-            f" {row.status} state.",
-            "status",
-            ErrorKind.CONFLICT,
-        )
+    row = await locked_open(session, request_id)
     if row.status != RequestStatus.REVIEW:
         raise OrgqlError(
             RequestCodes.INVALID_STATUS,

@@ -18,17 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
+from orgql.core.common.names import text_key
 from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
 from orgql.core.people.events import role as role_event
 from orgql.core.people.roles import RoleFunction
+from orgql.core.requests import reads
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
-from orgql.core.requests.reads import not_found
-from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
+from orgql.core.requests.statuses import RequestStatus
 from orgql.db import models, request_models
 
 #: What the storefront is told when the site hides whether an email is registered.
@@ -102,7 +103,7 @@ async def update(
     approved or rejected). If the requester's profile was deleted, only rejection remains:
     a status change is 101014, any other change 101017. A changed email links the profile
     with that email, if any. A new draft organization name must be free (100014)."""
-    row = await _locked_open(session, request_id)
+    row = await reads.locked_open(session, request_id)
     if _profile_gone(row):
         if "status" in document:
             raise _profile_gone_error(
@@ -145,7 +146,7 @@ async def approve(
     addresses and their types; ``partyNumber`` if given), create the profile or link the one
     with the request's email, make it a member with the admin and buyer roles, record both
     ids and approverComments: status ``approved``, final."""
-    row = await _locked_open(session, request_id)
+    row = await reads.locked_open(session, request_id)
     decision = parse_decision(document, approving=True)
     if _profile_gone(row):
         raise _profile_gone_error(
@@ -197,7 +198,7 @@ async def reject(
 ) -> request_models.OrganizationRequest:
     """Status ``rejected`` with approverComments, final. Possible whatever became of the
     requester's profile."""
-    row = await _locked_open(session, request_id)
+    row = await reads.locked_open(session, request_id)
     decision = parse_decision(document, approving=False)
     row.status = RequestStatus.REJECTED
     row.approver_comments = decision.approver_comments
@@ -228,32 +229,6 @@ async def _site(session: AsyncSession, site_id: str | None) -> models.Site:
     return site
 
 
-async def _locked_open(
-    session: AsyncSession, request_id: str
-) -> request_models.OrganizationRequest:
-    """The request, locked until the transaction ends; 101000 if none, 101008 if final."""
-    table = request_models.OrganizationRequest
-    row = (
-        await session.scalars(
-            select(table)
-            .where(table.id == request_id.replace("\x00", "\ufffd"))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).one_or_none()
-    if row is None:
-        raise not_found(request_id)
-    if row.status in FINAL_STATUSES:
-        raise OrgqlError(
-            RequestCodes.FINAL,
-            "This operation is not allowed as registration request is already in"
-            f" {row.status} state.",
-            "status",
-            ErrorKind.CONFLICT,
-        )
-    return row
-
-
 def _draft_name(row: request_models.OrganizationRequest) -> object:
     draft = row.organization_draft
     return draft.get("name") if isinstance(draft, dict) else None
@@ -268,7 +243,7 @@ def _profile_gone_error(code: str, message: str) -> OrgqlError:
 
 
 async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
-    key = email.strip().lower()
+    key = text_key(email)
     return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
 
 

@@ -112,6 +112,8 @@ async def update_organization(request: Request) -> Response:
     changes = parse_changes(known, dynamic)
     site = site_id(request)
     async with unit_of_work(request) as session:
+        if members is not None:  # the leaving contacts' rows before the organization's
+            await memberships.lock_leaving(session, organization_id, members)
         result = await organization_updates.update(
             session,
             organization_id,
