@@ -3,8 +3,9 @@
 Changing an address's ``types`` (``address_type_links``) is a change of the address
 (updateOrganizationAddress): history records it as entity kind ``address_type`` (entity id
 ``address_id:address_type_id``, the organization the address's). The trigger function of
-migration 0010 is replaced by the same function with this one case more; its other cases are
-copied as 0010 wrote them (a migration is a snapshot, not an import of another).
+migrations 0010 and 0016 is replaced by the same function with this one case more; its other
+cases are copied as 0010 and 0016 wrote them (a migration is a snapshot, not an import of
+another).
 
 Revision ID: 0017
 Revises: 0016
@@ -34,6 +35,13 @@ TRACKED_BEFORE = {
         "r->>'organization_id'",
     ),
     "contracts": ("contract", "r->>'id'", "NULL"),
+    # 0016's: the people of an account.
+    "profiles": ("profile", "r->>'id'", "r->>'parent_organization_id'"),
+    "profile_roles": (
+        "profile_role",
+        "(r->>'role_id') || ':' || (r->>'profile_id')",
+        "(SELECT organization_id FROM relative_roles WHERE id = r->>'role_id')",
+    ),
 }
 #: A link's organization is its address's (NULL once the address is gone: its deletion is
 #: recorded as the address's own).
@@ -45,7 +53,15 @@ TRACKED = {
         "(SELECT a.organization_id FROM addresses a WHERE a.id = r->>'address_id')",
     ),
 }
-_KINDS_BEFORE = ("organization", "site_properties", "address", "member", "contract")
+_KINDS_BEFORE = (
+    "organization",
+    "site_properties",
+    "address",
+    "member",
+    "contract",
+    "profile",
+    "profile_role",
+)
 _CHECK = "ck_organization_history_entity_kind_known"
 
 
