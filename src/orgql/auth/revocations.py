@@ -9,7 +9,8 @@ the two, is in the set either way.
 
 Between a logout's commit and another process's set holding it there is the notification's
 delivery: PostgreSQL signals the listeners at commit, so it is the network's latency
-(milliseconds). The process that served the logout holds it before it answers.
+(milliseconds). The process that served the logout holds it before it answers. Were a
+notification lost, the table is read again every :data:`CHECK_SECONDS` anyway.
 
 While the connection is down (a database outage, a failover) the process keeps the set it
 has and reconnects with backoff (:data:`RETRY_SECONDS` doubling to :data:`MAX_RETRY_SECONDS`);
@@ -37,8 +38,9 @@ logger = logging.getLogger("orgql.auth.revocations")
 #: The first wait before connecting again; doubled after each failure, up to the next.
 RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0
-#: How often an idle listening connection is checked (a connection that died silently, a
-#: server that went away without closing it) and the expired revocations forgotten.
+#: How often the table is read again although notifications arrive: the safety net for a
+#: notification lost (a connection that died silently; a pooler in transaction mode, which
+#: delivers none) and the check of the connection; expired revocations are forgotten then.
 CHECK_SECONDS = 15.0
 
 _FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -133,21 +135,21 @@ class _Listener:
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
     async def _load(self, connection: Any) -> None:
-        rows = await connection.fetch(revocations.UNEXPIRED_SQL)
+        rows = await connection.fetch(revocations.UNEXPIRED_SQL, timeout=self.timeout)
         for token_id, expires in rows:
             self.revoked.add(token_id, int(expires))
         self.revoked.forget_expired()
         self.loaded.set()
 
     async def _watch(self, connection: Any, lost: asyncio.Event) -> None:
-        """Until the connection is lost: check it every CHECK_SECONDS."""
+        """Until the connection is lost: read the table again every CHECK_SECONDS (which
+        also finds a connection that died silently)."""
         while not lost.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CHECK_SECONDS):
                     await lost.wait()
-            self.revoked.forget_expired()
             if not lost.is_set():
-                await connection.fetchval("SELECT 1", timeout=self.timeout)
+                await self._load(connection)
         raise ConnectionResetError("the listening connection was closed")
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
