@@ -73,14 +73,15 @@ class RevokedTokens:
 async def listening(
     revoked: RevokedTokens, primary: AsyncEngine, *, connect_timeout: float
 ) -> AsyncIterator[None]:
-    """Keep ``revoked`` current while in use. The first load is waited for (as long as a
-    connection may take, and no longer: a database that is down does not stop the start)."""
+    """Keep ``revoked`` current while in use. The first attempt to connect and load is
+    waited for (as long as a connection and a read may take, and no longer: a database that is
+    down, or not migrated yet, does not stop the start)."""
     listener = _Listener(revoked, primary, connect_timeout)
     task = asyncio.create_task(listener.run(), name="orgql-revocations")
     try:
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2 * connect_timeout):
-                await asyncio.shield(listener.loaded.wait())
+            async with asyncio.timeout(3 * connect_timeout):
+                await listener.tried.wait()
         yield
     finally:
         task.cancel()
@@ -95,8 +96,8 @@ class _Listener:
         for sqlalchemy_only in ("prepared_statement_cache_size", "prepared_statement_name_func"):
             options.pop(sqlalchemy_only, None)
         self.options: dict[str, Any] = dict(options)
-        #: Set once the table has been read (at least once).
-        self.loaded = asyncio.Event()
+        #: Set once the first attempt to connect and read the table has ended, either way.
+        self.tried = asyncio.Event()
 
     async def run(self) -> None:
         delay = RETRY_SECONDS
@@ -129,6 +130,7 @@ class _Listener:
                         len(self.revoked),
                     )
             finally:
+                self.tried.set()
                 if connection is not None:
                     await _close(connection)
             await asyncio.sleep(delay)
@@ -139,7 +141,7 @@ class _Listener:
         for token_id, expires in rows:
             self.revoked.add(token_id, int(expires))
         self.revoked.forget_expired()
-        self.loaded.set()
+        self.tried.set()
 
     async def _watch(self, connection: Any, lost: asyncio.Event) -> None:
         """Until the connection is lost: read the table again every CHECK_SECONDS (which
