@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from orgql.auth.asgi import Authenticate
+from orgql.auth.revocations import listening as revocations_listening
 from orgql.auth.tokens import Authenticator
 from orgql.body_deadline import BodyDeadline
 from orgql.body_limit import LimitBody
@@ -78,6 +79,13 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         metrics.watch_pool(active)
         try:
             async with (
+                # The logged-out tokens of every process, read and LISTENed for on the
+                # primary (never a replica: a revocation is refused as soon as committed).
+                revocations_listening(
+                    authenticator.revoked,
+                    active,
+                    connect_timeout=settings.db_connect_timeout_seconds,
+                ),
                 databases.checking(),
                 open_source(settings, sessionmaker) as financial_source,
                 webhooks.running(
@@ -101,6 +109,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 logger.info("database pool closed")
 
     metrics = Metrics()
+    # Resolved now: a missing production signing key stops the start, not the first login.
+    authenticator = Authenticator(settings)
     routes = [
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),
@@ -111,14 +121,13 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         *rest_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    # Resolved now: a missing production signing key stops the start, not the first login.
     # Innermost first: idempotency needs the caller, authentication a bounded body.
     app.add_middleware(
         Idempotency,
         ttl_seconds=settings.idempotency_ttl_seconds,
         lease_seconds=settings.idempotency_lease_seconds,
     )
-    app.add_middleware(Authenticate, authenticator=Authenticator(settings))
+    app.add_middleware(Authenticate, authenticator=authenticator)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     # A malformed consistency token is refused before anything runs (observed all the same).

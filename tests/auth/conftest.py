@@ -41,6 +41,7 @@ def admin_claims(settings: Settings) -> Callable[..., dict[str, Any]]:
     """Claims of a valid admin token, with ``overrides``; ``None`` drops a claim."""
 
     def claims(**overrides: Any) -> dict[str, Any]:
+        import secrets
         import time
 
         now = int(time.time())
@@ -51,6 +52,7 @@ def admin_claims(settings: Settings) -> Callable[..., dict[str, Any]]:
             "scope": "admin",
             "iat": now,
             "exp": now + 300,
+            "jti": secrets.token_hex(8),
         }
         values.update(overrides)
         return {key: value for key, value in values.items() if value is not None}

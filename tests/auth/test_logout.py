@@ -1,6 +1,6 @@
 """POST /ccadmin/v1/logout revokes the admin access token it carries: every later request
-with it is refused, on REST and GraphQL; other tokens are untouched; revocations are
-forgotten when their token expires, and their number is bounded."""
+with it is refused, on REST and GraphQL; other tokens are untouched. Across processes,
+expiry and the bound: test_logout_processes.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import jwt
-import pytest
 from starlette.applications import Starlette
 
-from orgql.auth import tokens
-from orgql.auth.tokens import Authenticator, RevocationsFull
+from orgql.auth.tokens import Authenticator
 from orgql.settings import Settings
 
 LOGOUT = "/ccadmin/v1/logout"
@@ -57,26 +54,3 @@ async def test_anonymous_callers_and_shoppers_cannot_log_out(
         answers = [await anonymous_client.post(LOGOUT), await shopper.post(LOGOUT)]
 
     assert [answer.status_code for answer in answers] == [401, 401]
-
-
-def test_a_revocation_is_forgotten_once_its_token_has_expired(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tokens, "MAX_REVOKED_TOKENS", 1)
-    authenticator = Authenticator(settings)
-    first = authenticator.issue_admin("a").access_token
-    expires = jwt.decode(first, options={"verify_signature": False})["exp"]
-    authenticator.revoke(first)
-    authenticator.clock = lambda: float(expires + 1)
-
-    authenticator.revoke(authenticator.issue_admin("b").access_token)  # room again: no error
-
-
-def test_revocations_are_bounded(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tokens, "MAX_REVOKED_TOKENS", 3)
-    authenticator = Authenticator(settings)
-    for subject in "abc":
-        authenticator.revoke(authenticator.issue_admin(subject).access_token)
-
-    with pytest.raises(RevocationsFull):
-        authenticator.revoke(authenticator.issue_admin("d").access_token)

@@ -9,6 +9,7 @@ algorithm allow-list; their ``sub`` is a profile id. Which kind a token is, its 
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from typing import Any, Literal
 
 import jwt
 
+from orgql.auth.revocations import RevokedTokens
 from orgql.auth.signing import signing_key
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
+from orgql.core.access.revocations import valid_token_id
 from orgql.settings import Settings
 
 ADMIN_ALGORITHMS = ["HS256"]
@@ -32,14 +35,8 @@ MAX_VERIFIED_TOKENS = 4096
 #: keeps a shopper signing key, so that a key the identity provider withdraws stops being
 #: honoured as soon as it did before tokens were remembered.
 REMEMBER_SECONDS = 300
-#: Revoked (logged out) admin tokens remembered at most: each is forgotten when it expires,
-#: so only the tokens of the last ``auth_token_ttl_seconds`` count. Past this many live ones
-#: a logout is refused (503) rather than a revocation forgotten early.
-MAX_REVOKED_TOKENS = 100_000
-
-
-class RevocationsFull(Exception):
-    """:data:`MAX_REVOKED_TOKENS` unexpired revocations are held: none can be added."""
+#: Why a logged-out admin token is refused.
+REVOKED = "the access token has been revoked (logged out)"
 
 
 @dataclass(frozen=True)
@@ -55,10 +52,12 @@ class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.key = signing_key(settings)
-        #: token -> (principal, its ``exp``, when to check it again), in the order verified.
-        self._verified: dict[str, tuple[Principal, int, float]] = {}
-        #: Revoked admin tokens: ``jti`` -> ``exp``, in the order revoked (see :meth:`revoke`).
-        self._revoked: dict[str, int] = {}
+        #: token -> (principal, its ``jti`` (admin tokens), its ``exp``, when to check it
+        #: again), in the order verified.
+        self._verified: dict[str, tuple[Principal, str | None, int, float]] = {}
+        #: The logged-out admin tokens of every process (kept current by the app's lifespan:
+        #: orgql.auth.revocations.listening), consulted by every request, remembered or not.
+        self.revoked = RevokedTokens()
         #: The clock remembered tokens expire by (a test moves it).
         self.clock = time.time
         self._jwks: jwt.PyJWKClient | None = None
@@ -82,43 +81,36 @@ class Authenticator:
         token = jwt.encode(claims, self.key, algorithm=ADMIN_ALGORITHMS[0])
         return IssuedToken(token, ttl)
 
-    def _admin(self, token: str) -> tuple[Principal, Any]:
+    def _admin(self, token: str) -> tuple[Principal, Any, str | None]:
         claims = jwt.decode(
             token,
             self.key,
             algorithms=ADMIN_ALGORITHMS,
             audience=self.settings.auth_audience,
             issuer=self.settings.auth_issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            # Every admin token carries a jti, so that every one can be logged out.
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
         )
         if claims.get("scope") != ADMIN_SCOPE or not isinstance(claims["sub"], str):
-            return _refused("the access token does not grant the admin scope"), None
-        if claims.get("jti") in self._revoked:
-            return _refused("the access token has been revoked (logged out)"), None
-        return Principal(Role.ADMIN, claims["sub"]), claims["exp"]
+            return _refused("the access token does not grant the admin scope"), None, None
+        token_id = claims["jti"]
+        if not valid_token_id(token_id):
+            return _refused("the access token is not valid"), None, None
+        if token_id in self.revoked:
+            return _refused(REVOKED), None, None
+        return Principal(Role.ADMIN, claims["sub"]), claims["exp"], token_id
 
-    def revoke(self, token: str) -> None:
-        """Log out: refuse the admin access token ``token`` (already verified by the caller)
-        from now on, until it expires, when it is forgotten. Kept in this process's memory,
-        bounded by :data:`MAX_REVOKED_TOKENS` live entries (:class:`RevocationsFull` past
-        them); a token is identified by its ``jti``."""
+    @staticmethod
+    def revocation(token: str) -> tuple[str, int]:
+        """``(jti, exp)`` of an admin access token this authenticator accepted (the caller
+        checked it): what a logout records."""
         claims = jwt.decode(token, options={"verify_signature": False})
-        token_id, expires = claims.get("jti"), claims.get("exp")
+        return claims["jti"], math.ceil(claims["exp"])
+
+    def revoked_here(self, token: str, token_id: str, expires: int) -> None:
+        """A logout of this process committed: refused here at once, before the answer."""
         self._verified.pop(token, None)
-        if not isinstance(token_id, str) or not isinstance(expires, int):
-            return  # not one of ours (every admin token has both): nothing to remember
-        now = self.clock()
-        # Tokens are revoked in about the order they expire (one lifetime for all): the
-        # expired ones are at the front.
-        for revoked, until in list(self._revoked.items()):
-            if until > now:
-                break
-            del self._revoked[revoked]
-        if len(self._revoked) >= MAX_REVOKED_TOKENS:
-            self._revoked = {key: until for key, until in self._revoked.items() if until > now}
-            if len(self._revoked) >= MAX_REVOKED_TOKENS:
-                raise RevocationsFull
-        self._revoked[token_id] = expires
+        self.revoked.add(token_id, expires)
 
     # ------------------------------------------------------------ shopper tokens
 
@@ -166,18 +158,22 @@ class Authenticator:
             return _refused("the access token is too long")
         remembered = self._verified.get(token)
         if remembered is not None:
-            principal, expires, until = remembered
+            principal, token_id, expires, until = remembered
             now = self.clock()
             if now >= expires:  # PyJWT: refused from ``int(exp)`` on, no leeway
                 del self._verified[token]
                 return _refused("the access token has expired")
+            if token_id is not None and token_id in self.revoked:  # logged out meanwhile
+                del self._verified[token]
+                return _refused(REVOKED)
             if now < until:
                 return principal
             del self._verified[token]  # checked again below
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            token_id = None
             if issuer == self.settings.auth_issuer:
-                principal, expires = self._admin(token)
+                principal, expires, token_id = self._admin(token)
             elif self.shoppers_configured and issuer == self.settings.shopper_issuer:
                 principal, expires = await self._shopper(token)
             else:
@@ -189,10 +185,12 @@ class Authenticator:
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError, OverflowError):
             return _refused("the access token is not valid")
         if principal.role is not Role.ANONYMOUS:
-            self._remember(token, principal, expires)
+            self._remember(token, principal, token_id, expires)
         return principal
 
-    def _remember(self, token: str, principal: Principal, expires: Any) -> None:
+    def _remember(
+        self, token: str, principal: Principal, token_id: str | None, expires: Any
+    ) -> None:
         """Remember a verified token until its ``exp`` as PyJWT reads it (``int(exp)``), for
         REMEMBER_SECONDS at most."""
         try:
@@ -201,7 +199,7 @@ class Authenticator:
             return
         if len(self._verified) >= MAX_VERIFIED_TOKENS:
             del self._verified[next(iter(self._verified))]
-        self._verified[token] = (principal, deadline, self.clock() + REMEMBER_SECONDS)
+        self._verified[token] = (principal, token_id, deadline, self.clock() + REMEMBER_SECONDS)
 
 
 def _refused(problem: str) -> Principal:

@@ -50,3 +50,18 @@ class IdempotencyKey(Base):
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+
+class RevokedToken(Base):
+    """An admin access token logged out, by its ``jti``, refused until ``expires_at`` (its
+    ``exp``), after which the row is deleted (:mod:`orgql.core.access.revocations`)."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("length(jti) BETWEEN 1 AND 64", name="jti_bounded"),
+        Index("ix_revoked_tokens_expires_at", "expires_at"),
+    )

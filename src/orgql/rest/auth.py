@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.auth.endpoints import LOGOUT_PATH
-from orgql.auth.tokens import IssuedToken, RevocationsFull
-from orgql.core.access import app_keys
+from orgql.auth.tokens import IssuedToken
+from orgql.core.access import app_keys, revocations
+from orgql.core.access.revocations import RevocationsFull
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.rest.errors import error_response
 from orgql.rest.operation import Operation, Resource
@@ -86,16 +87,21 @@ async def refresh(request: Request) -> Response:
 @endpoint()
 async def logout(request: Request) -> Response:
     """Revoke the admin access token the request carries (the router admitted it): every
-    later request with it is 401, on REST and GraphQL alike."""
+    later request with it is 401, on REST and GraphQL alike, in every process (recorded on
+    the primary and notified in one transaction: orgql.core.access.revocations)."""
     token = _bearer(request)
     assert token is not None  # the admin guard of the routes admitted a bearer token
+    authenticator = authenticator_of(request)
+    token_id, expires = authenticator.revocation(token)
     try:
-        authenticator_of(request).revoke(token)
+        async with unit_of_work(request) as session:
+            await revocations.revoke(session, token_id, expires)
     except RevocationsFull:
         err = OrgqlError(
             "503", "too many tokens are revoked now; retry later", None, ErrorKind.INTERNAL
         )
         return error_response(err, 503, {"Retry-After": "60"})
+    authenticator.revoked_here(token, token_id, expires)
     body: LogoutResult = {"result": True}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
