@@ -22,8 +22,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.db import event_models
 
 
 class EventType(StrEnum):
@@ -117,14 +119,17 @@ _EMIT = text(
 )
 
 
-_WANTED = text(
-    """
-    SELECT EXISTS (
-        SELECT FROM webhook_subscriptions AS s
-        WHERE s.active AND (cardinality(s.event_types) = 0 OR :type = ANY(s.event_types))
+def wanting(type: EventType) -> ColumnElement[bool]:
+    """Whether an active subscription takes events of ``type``, as a column (:func:`wanted`)
+    for a statement that reads it on its way."""
+    subscription = event_models.WebhookSubscription
+    return exists().where(
+        subscription.active,
+        or_(
+            func.cardinality(subscription.event_types) == 0,
+            literal(str(type)) == func.any(subscription.event_types),
+        ),
     )
-    """
-)
 
 
 async def wanted(session: AsyncSession, type: EventType) -> bool:
@@ -133,7 +138,7 @@ async def wanted(session: AsyncSession, type: EventType) -> bool:
     For events that are costly to compute (``organization.effectiveValueChanged`` compares a
     whole subtree before and after a change): with no subscriber for them they would only
     fill the outbox, since a subscription gets the events emitted after it was created."""
-    return bool(await session.scalar(_WANTED, {"type": str(type)}))
+    return bool(await session.scalar(select(wanting(type))))
 
 
 async def emit(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from orgql.core.access.principals import Principal
 from orgql.db import history_models
@@ -33,14 +34,49 @@ def actor_of(principal: Principal) -> str:
     return f"{principal.role.value}:{principal.subject}"
 
 
+#: ``session.info`` key of an actor named but not yet sent (:func:`set_actor`).
+_PENDING_ACTOR = "orgql.pending_actor"
+_SET_ACTOR = text("SELECT set_config('orgql.actor', :actor, true)")
+
+
 async def set_actor(session: AsyncSession, actor: str) -> None:
     """Name the writer of the session's current transaction in the history it records.
 
     Local to the transaction (``set_config(..., true)``): a pooled connection carries no actor
-    over to the next request. Call it at the start of each writing transaction."""
-    await session.execute(
-        text("SELECT set_config('orgql.actor', :actor, true)"), {"actor": actor[:200]}
-    )
+    over to the next request. Call it at the start of each writing transaction.
+
+    Sent with the transaction's first statement rather than as one of its own: a writer's
+    first statement may carry it (:func:`take_actor`, e.g. createOrganization's first read);
+    else it goes just before whatever statement comes first (an execute or a flush)."""
+    sync = session.sync_session
+    sync.info[_PENDING_ACTOR] = actor[:200]
+    if not event.contains(sync, "do_orm_execute", _send_pending_actor):
+        event.listen(sync, "do_orm_execute", _send_pending_actor)
+        event.listen(sync, "before_flush", _send_pending_actor_before_flush)
+
+
+def take_actor(session: AsyncSession) -> ColumnElement[Any] | None:
+    """The ``set_config`` naming the writer, for a statement that carries it (then nothing
+    else sends it); None when it was sent already or none was named. The statement must run
+    before any write of the transaction."""
+    actor = session.sync_session.info.pop(_PENDING_ACTOR, None)
+    if actor is None:
+        return None
+    return func.set_config("orgql.actor", actor, True)
+
+
+def _send_pending_actor(state: ORMExecuteState) -> None:
+    _send(state.session)
+
+
+def _send_pending_actor_before_flush(session: Session, *_: object) -> None:
+    _send(session)
+
+
+def _send(session: Session) -> None:
+    actor = session.info.pop(_PENDING_ACTOR, None)
+    if actor is not None:
+        session.execute(_SET_ACTOR, {"actor": actor})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ run one at a time and never alongside those writers, which still run alongside e
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 #: Key of the advisory lock (any 64-bit constant unique to this purpose; "orgmove" in ASCII).
@@ -27,3 +29,9 @@ async def hold_off_moves(session: AsyncSession) -> None:
     """Shared until the transaction ends: no move commits (or runs) meanwhile; taken before
     any row lock, as a move takes its lock first, so the two orders cannot deadlock."""
     await session.execute(select(func.pg_advisory_xact_lock_shared(MOVE_LOCK_KEY)))
+
+
+def holding_off_moves() -> ColumnElement[Any]:
+    """:func:`hold_off_moves` as a column, for a statement that takes the lock on its way
+    (it must run before the transaction takes any row lock)."""
+    return func.pg_advisory_xact_lock_shared(MOVE_LOCK_KEY)

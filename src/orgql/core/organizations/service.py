@@ -9,27 +9,23 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.core.common.ids import next_ids
 from orgql.core.common.names import text_key
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import (
     Problems,
     is_storable_text,
-    join,
     unstorable_fields,
 )
 from orgql.core.events import outbox as events
-from orgql.core.organizations import repository
-from orgql.core.organizations.dynamic_properties import check_dynamic_properties
+from orgql.core.organizations import create_reads, references, repository
 from orgql.core.organizations.input import NewOrganization
-from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.site_input import SiteProperties
 from orgql.core.organizations.sorting import SortKey
 from orgql.core.people import memberships
@@ -37,9 +33,6 @@ from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites import contracts
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
-
-#: Reference fields holding one id (an error names the field itself, not an index into it).
-_SINGLE_REFERENCES = frozenset({"organizationLogo"})
 
 #: Levels of the deepest organization chain (a root is level 1): create and move refuse an
 #: organization below it, so an organization has at most MAX_HIERARCHY_DEPTH - 1 ancestors
@@ -58,8 +51,12 @@ async def resolve_site(
         return await site_reads.default_site(session)
     site = await session.get(models.Site, site_id) if is_storable_text(site_id) else None
     if site is None:
-        raise OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
+        raise unknown_site(site_id, field)
     return site
+
+
+def unknown_site(site_id: str, field: str) -> OrgqlError:
+    return OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
 
 
 def not_found(organization_id: str) -> OrgqlError:
@@ -82,6 +79,21 @@ async def get(session: AsyncSession, organization_id: str) -> models.Organizatio
 async def create(
     session: AsyncSession, new: NewOrganization, *, site_id: str | None = None
 ) -> models.Organization:
+    """:func:`create_with_chain`'s organization."""
+    return (await create_with_chain(session, new, site_id=site_id)).organization
+
+
+@dataclass(frozen=True)
+class Created:
+    organization: models.Organization
+    #: The organization and its ancestors, nearest first (read on the way: the reply's
+    #: derived values and ancestors need not read them again).
+    chain: list[models.Organization]
+
+
+async def create_with_chain(
+    session: AsyncSession, new: NewOrganization, *, site_id: str | None = None
+) -> Created:
     """Create an organization with its addresses, roles, members and site properties.
 
     Site-specific values go to ``site_id`` (the ``x-ccsite`` header) or the default site.
@@ -90,21 +102,30 @@ async def create(
     move runs meanwhile (:mod:`move_lock`): the new organization's path, copied from its
     parent's, cannot be left behind by a concurrent move of an ancestor.
     """
-    if new.parent_id is not None:
-        await hold_off_moves(session)
-    site = await resolve_site(session, site_id, field="x-ccsite")
+    if site_id is not None and not is_storable_text(site_id):
+        raise unknown_site(site_id, "x-ccsite")
+    begun = await create_reads.begin(
+        session,
+        site_id=site_id,
+        hold_off_moves=new.parent_id is not None,
+        id_count=1 + len(ROLE_FUNCTIONS) + len(new.addresses),
+    )
+    if site_id is not None and begun.site_id is None:
+        raise unknown_site(site_id, "x-ccsite")
+    chain = await create_reads.parent_chain(session, new.parent_id) if new.parent_id else []
     problems = Problems()
-    await check_references(session, new, problems)
-    if not new.site_properties.is_empty() and site is None:
+    await check_references(session, new, problems, parent_chain=chain)
+    if not new.site_properties.is_empty() and begun.site_id is None:
         problems.add(
             Codes.INVALID_INPUT,
             "no site to store site-specific properties on: name one or configure a default site",
             "x-ccsite",
         )
     problems.raise_if_any()
-    await check_name_free(session, new.name)
+    # The name's uniqueness: the insert's unique index answers (integrity_error), as for two
+    # concurrent creates of one name.
 
-    ids = await next_ids(session, 1 + len(ROLE_FUNCTIONS) + len(new.addresses))
+    ids = begun.ids
     organization_id, role_ids = ids[0], ids[1 : 1 + len(ROLE_FUNCTIONS)]
     address_ids = ids[1 + len(ROLE_FUNCTIONS) :]
 
@@ -150,8 +171,10 @@ async def create(
     )
     try:
         # _write_site_properties flushes too (contract terms before the contract).
-        if site is not None and not new.site_properties.is_empty():
-            await _write_site_properties(session, organization_id, site.id, new.site_properties)
+        if begun.site_id is not None and not new.site_properties.is_empty():
+            await _write_site_properties(
+                session, organization_id, begun.site_id, new.site_properties
+            )
         await session.flush()
     except IntegrityError as exc:
         raise integrity_error(exc, new.name) from None
@@ -159,12 +182,14 @@ async def create(
         "id": organization_id,
         "name": organization.name,
         "parentOrganizationId": new.parent_id,
-        "siteId": site.id if site is not None else None,
+        "siteId": begun.site_id,
     }
     created = events.Event(events.EventType.ORGANIZATION_CREATED, organization_id, data)
-    members = await memberships.joined(session, organization_id, new.member_ids)
+    members = (
+        await memberships.joined(session, organization_id, new.member_ids) if new.member_ids else []
+    )
     await events.emit_many(session, [created, *members])
-    return organization
+    return Created(organization, [organization, *chain])
 
 
 async def _write_site_properties(
@@ -257,14 +282,18 @@ def integrity_error(exc: IntegrityError, name: str) -> OrgqlError:
     )
 
 
-async def check_references(session: AsyncSession, new: NewOrganization, problems: Problems) -> None:
-    """Every id the input names must exist (one statement per kind of reference)."""
+async def check_references(
+    session: AsyncSession,
+    new: NewOrganization,
+    problems: Problems,
+    *,
+    parent_chain: list[models.Organization] | None = None,
+) -> None:
+    """Every id the input names must exist (one statement per kind of reference); the
+    parent's from ``parent_chain``, read by the caller (:func:`create_reads.parent_chain`)."""
     parent: models.Organization | None = None
     if new.parent_id is not None:
-        # FOR SHARE: a concurrent deactivation of the parent commits first or waits.
-        parent = await session.get(
-            models.Organization, new.parent_id, with_for_update={"read": True}
-        )
+        parent = parent_chain[0] if parent_chain else None
         if parent is None:
             problems.add(
                 Codes.INVALID_INPUT,
@@ -277,95 +306,7 @@ async def check_references(session: AsyncSession, new: NewOrganization, problems
             level = len(parent.path) + 2
             problems.add(Codes.INVALID_INPUT, too_deep(level), "parentOrganization.id")
 
-    checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
-        (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),
-        (
-            models.PaymentMethod.id,
-            _as_list(new.columns.get("payment_methods")),
-            Codes.PAYMENT_METHODS_INVALID,
-            "paymentMethods",
-            "payment method",
-        ),
-        (
-            models.ShippingMethod.id,
-            _as_list(new.columns.get("shipping_methods")),
-            Codes.SHIPPING_METHODS_INVALID,
-            "shippingMethods",
-            "shipping method",
-        ),
-    ]
-    logo = new.columns.get("organization_logo")
-    if isinstance(logo, str):
-        checks.append(
-            (models.MediaFile.path, [logo], Codes.LOGO_NOT_FOUND, "organizationLogo", "logo")
-        )
-    for column, wanted, code, field, noun in checks:
-        found = await repository.existing_ids(session, column, wanted)
-        for index, item in enumerate(wanted):
-            if item not in found:
-                path = field if field in _SINGLE_REFERENCES else join(field, index)
-                problems.add(code, f"Unknown {noun} {item!r}", path)
-    if new.site_properties.contract is not None:
-        await contracts.check_references(
-            session, [("contract", new.site_properties.contract)], problems
-        )
-
-    await _check_default_address(
-        session,
-        new.billing_address_id,
-        parent,
-        Codes.INVALID_BILLING_ADDRESS,
-        "billingAddress",
-        problems,
-    )
-    await _check_default_address(
-        session,
-        new.shipping_address_id,
-        parent,
-        Codes.INVALID_SHIPPING_ADDRESS,
-        "shippingAddress",
-        problems,
-    )
-    if new.billing_address_id and any(a.default_billing for a in new.addresses):
-        problems.add(
-            Codes.INVALID_BILLING_ADDRESS,
-            "billingAddress and an address marked isDefaultBillingAddress name different defaults",
-            "billingAddress",
-        )
-    if new.shipping_address_id and any(a.default_shipping for a in new.addresses):
-        problems.add(
-            Codes.INVALID_SHIPPING_ADDRESS,
-            "shippingAddress and an address marked isDefaultShippingAddress name different"
-            " defaults",
-            "shippingAddress",
-        )
-    await check_dynamic_properties(session, new.dynamic_properties, problems)
-
-
-async def _check_default_address(
-    session: AsyncSession,
-    address_id: str | None,
-    parent: models.Organization | None,
-    code: str,
-    field: str,
-    problems: Problems,
-) -> None:
-    """A default address given by id must belong to one of the new organization's ancestors
-    (a new organization has no addresses of its own yet except its secondaryAddresses)."""
-    if address_id is None:
-        return
-    address = await session.get(models.Address, address_id)
-    ancestors = set(parent.path) | {parent.id} if parent is not None else set()
-    if address is None or address.organization_id not in ancestors:
-        problems.add(
-            code,
-            f"Address {address_id!r} is not an address of this organization's ancestors",
-            join(field, "repositoryId"),
-        )
-
-
-def _as_list(value: object) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []
+    await references.check_named_references(session, new, parent, problems)
 
 
 async def list_page(

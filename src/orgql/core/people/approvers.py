@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
@@ -48,8 +48,13 @@ async def keep_an_approver(
 
 async def active_approver_count(session: AsyncSession, organization_id: str) -> int:
     """How many active contacts hold the organization's approver role."""
+    return int(await session.scalar(active_approvers(organization_id)) or 0)
+
+
+def active_approvers(organization_id: str) -> Select[int]:
+    """:func:`active_approver_count`'s query, for a statement that reads it on its way."""
     role, holder, profile = models.RelativeRole, models.ProfileRole, models.Profile
-    count = await session.scalar(
+    return (
         select(func.count())
         .select_from(holder)
         .join(role, role.id == holder.role_id)
@@ -60,4 +65,3 @@ async def active_approver_count(session: AsyncSession, organization_id: str) -> 
             profile.active.is_(True),
         )
     )
-    return int(count or 0)

@@ -5,15 +5,16 @@ many keys and costs one SQL statement."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Distinct keys without those PostgreSQL cannot store: one rule for every batch read.
 from orgql.core.common.ids import distinct_keys
+from orgql.core.people.approvers import active_approvers
 from orgql.db import models
 
 
@@ -123,6 +124,36 @@ async def contracts_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str
         row.id: ContractView.of(row, catalog_name, group_name, terms_text)
         for row, catalog_name, group_name, terms_text in rows
     }
+
+
+async def sites_with_values(
+    session: AsyncSession, site_ids: Iterable[str], organization_ids: Sequence[str]
+) -> tuple[dict[str, models.Site], dict[tuple[str, str], models.SiteOrganizationProperties], int]:
+    """In one statement: the sites of ``site_ids`` that exist, the own values of
+    ``organization_ids`` on them (by organization and site), and how many active approvers
+    the first of ``organization_ids`` has (0 when no site exists)."""
+    keys = distinct_keys(site_ids)
+    if not keys:
+        return {}, {}, 0
+    site, own = models.Site, models.SiteOrganizationProperties
+    approvers = active_approvers(organization_ids[0]).scalar_subquery()
+    rows = await session.execute(
+        select(site, own, approvers)
+        .outerjoin(
+            own,
+            and_(own.site_id == site.id, own.organization_id.in_(distinct_keys(organization_ids))),
+        )
+        .where(site.id.in_(keys))
+    )
+    sites: dict[str, models.Site] = {}
+    values: dict[tuple[str, str], models.SiteOrganizationProperties] = {}
+    count = 0
+    for found, value, approver_count in rows:
+        sites[found.id] = found
+        count = int(approver_count or 0)
+        if value is not None:
+            values[(value.organization_id, value.site_id)] = value
+    return sites, values, count
 
 
 async def sites_by_id(session: AsyncSession, ids: Iterable[str]) -> dict[str, models.Site]:

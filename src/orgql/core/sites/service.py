@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
 from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,7 +21,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.validation import (
     Problems,
-    is_storable_text,
     join,
     too_many,
     unknown_keys,
@@ -31,10 +29,8 @@ from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
 from orgql.core.inheritance.fields import SITE_FIELDS, SITE_PROPERTY_COLUMNS, Wire
-from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.organizations.site_input import NewContract, parse_contract, read_site_value
-from orgql.core.people.approvers import active_approver_count
-from orgql.core.sites import contracts
+from orgql.core.sites import contracts, locks
 from orgql.core.sites import repository as site_reads
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, check_approval_rules
 from orgql.core.sites.repository import ContractView
@@ -205,11 +201,13 @@ async def update(
     Emits ``organization.siteProperties.updated``, then ``organization.effectiveValueChanged``
     for each organization of the subtree (itself included) whose effective values changed
     (:mod:`change_events`; the two subtree snapshots cost four statements, and are taken only
-    when a webhook subscription takes those events)."""
-    compare = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
-    if compare:
-        await hold_off_moves(session)  # no move commits between the two snapshots
-    plan = await prepare(session, organization_id, updates, actor=actor)
+    when a webhook subscription takes those events).
+
+    Five statements when nobody takes those events and no contract is given: the locked
+    organization (with the writer's name and whether the events are wanted), the sites with
+    the chain's own values and the approver count, the write, the version, the events."""
+    organization, compare = await _begin(session, organization_id)
+    plan = await prepare(session, organization_id, updates, actor=actor, locked=organization)
     organization = plan.organization
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     results = await write(session, plan)
@@ -236,11 +234,17 @@ async def prepare(
     updates: Sequence[SiteUpdate],
     *,
     actor: Actor = MERCHANT_ADMIN,
+    locked: models.Organization | None = None,
 ) -> Plan:
-    """Lock the organization and check ``updates`` against every rule; writes nothing."""
-    organization = await _locked_organization(session, organization_id)
+    """Lock the organization (unless the caller did: ``locked``) and check ``updates``
+    against every rule; writes nothing."""
+    organization = locked or await _locked_organization(session, organization_id)
     problems = Problems()
-    sites = await site_reads.sites_by_id(session, [u.site_id for u in updates])
+    chain = [organization.id, *reversed(organization.path)]
+    # After the lock (its own statement): the values the previous update committed.
+    sites, own_rows, approvers = await site_reads.sites_with_values(
+        session, [u.site_id for u in updates], chain
+    )
     for u in updates:
         site = sites.get(u.site_id)
         if site is None or not site.b2b:
@@ -253,11 +257,6 @@ async def prepare(
     )
     problems.raise_if_any()
 
-    chain = [organization.id, *reversed(organization.path)]
-    own_rows = await site_reads.site_properties(
-        session, [(org_id, u.site_id) for u in updates for org_id in chain]
-    )
-    approvers = await active_approver_count(session, organization.id)
     entries: list[tuple[SiteUpdate, Mapping[str, object], dict[str, object]]] = []
     for u in updates:
         current = own_rows.get((organization.id, u.site_id))
@@ -327,16 +326,15 @@ def _changed(update: SiteUpdate) -> dict[str, object]:
     }
 
 
+async def _begin(session: AsyncSession, organization_id: str) -> tuple[models.Organization, bool]:
+    found = await locks.begin_update(session, organization_id)
+    if found is None:
+        raise not_found(organization_id)
+    return found
+
+
 async def _locked_organization(session: AsyncSession, organization_id: str) -> models.Organization:
-    """The organization, locked: updates of one organization's site values serialize, so
-    that each reads the values the previous one committed (no lost write)."""
-    organization = None
-    if is_storable_text(organization_id):  # an id PostgreSQL cannot hold names nothing
-        organization = await session.scalar(
-            select(models.Organization)
-            .where(models.Organization.id == organization_id)
-            .with_for_update()
-        )
+    organization = await locks.locked_organization(session, organization_id)
     if organization is None:
         raise not_found(organization_id)
     return organization

@@ -140,7 +140,7 @@ class OrganizationMutations:
             document, dynamic = create_organization_document(input)
             async with info.context.unit_of_work() as session:
                 new = parse_new_organization(document, dynamic)
-                row = await organizations.create(session, new, site_id=site_id)
+                created = await organizations.create_with_chain(session, new, site_id=site_id)
         except OrgqlError as error:
             if error.kind is ErrorKind.INTERNAL:
                 raise
@@ -148,9 +148,11 @@ class OrganizationMutations:
                 organization=None,
                 user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
             )
-        # The row as written (its path and version returned by the insert): the payload's
-        # fields need not read it again.
+        # The row as written (its path and version returned by the insert) and its chain
+        # (the parent's, read by the create): the payload's fields need not read them again.
+        row = created.organization
         info.context.loaders.organization_by_id.prime(row.id, row)
+        info.context.loaders.chain_by_id.prime(row.id, created.chain)
         return CreateOrganizationPayload(
             organization=Organization.from_row(row, context=info.context), user_errors=[]
         )

@@ -1,0 +1,117 @@
+"""The references a new organization's input names (createOrganization.txt): members,
+payment and shipping methods, logo, contract, default addresses, dynamic properties."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import Problems, join
+from orgql.core.organizations import repository
+from orgql.core.organizations.dynamic_properties import check_dynamic_properties
+from orgql.core.organizations.input import NewOrganization
+from orgql.core.sites import contracts
+from orgql.db import models
+
+#: Reference fields holding one id (an error names the field itself, not an index into it).
+_SINGLE_REFERENCES = frozenset({"organizationLogo"})
+
+
+async def check_named_references(
+    session: AsyncSession,
+    new: NewOrganization,
+    parent: models.Organization | None,
+    problems: Problems,
+) -> None:
+    """Every id the input names, but the parent's (checked by the caller), must exist: one
+    statement per kind of reference named."""
+    checks: list[tuple[InstrumentedAttribute[str], list[str], str, str, str]] = [
+        (models.Profile.id, new.member_ids, Codes.PROFILE_INVALID, "members", "profile"),
+        (
+            models.PaymentMethod.id,
+            _as_list(new.columns.get("payment_methods")),
+            Codes.PAYMENT_METHODS_INVALID,
+            "paymentMethods",
+            "payment method",
+        ),
+        (
+            models.ShippingMethod.id,
+            _as_list(new.columns.get("shipping_methods")),
+            Codes.SHIPPING_METHODS_INVALID,
+            "shippingMethods",
+            "shipping method",
+        ),
+    ]
+    logo = new.columns.get("organization_logo")
+    if isinstance(logo, str):
+        checks.append(
+            (models.MediaFile.path, [logo], Codes.LOGO_NOT_FOUND, "organizationLogo", "logo")
+        )
+    for column, wanted, code, field, noun in checks:
+        found = await repository.existing_ids(session, column, wanted)
+        for index, item in enumerate(wanted):
+            if item not in found:
+                path = field if field in _SINGLE_REFERENCES else join(field, index)
+                problems.add(code, f"Unknown {noun} {item!r}", path)
+    if new.site_properties.contract is not None:
+        await contracts.check_references(
+            session, [("contract", new.site_properties.contract)], problems
+        )
+
+    await _check_default_address(
+        session,
+        new.billing_address_id,
+        parent,
+        Codes.INVALID_BILLING_ADDRESS,
+        "billingAddress",
+        problems,
+    )
+    await _check_default_address(
+        session,
+        new.shipping_address_id,
+        parent,
+        Codes.INVALID_SHIPPING_ADDRESS,
+        "shippingAddress",
+        problems,
+    )
+    if new.billing_address_id and any(a.default_billing for a in new.addresses):
+        problems.add(
+            Codes.INVALID_BILLING_ADDRESS,
+            "billingAddress and an address marked isDefaultBillingAddress name different defaults",
+            "billingAddress",
+        )
+    if new.shipping_address_id and any(a.default_shipping for a in new.addresses):
+        problems.add(
+            Codes.INVALID_SHIPPING_ADDRESS,
+            "shippingAddress and an address marked isDefaultShippingAddress name different"
+            " defaults",
+            "shippingAddress",
+        )
+    await check_dynamic_properties(session, new.dynamic_properties, problems)
+
+
+async def _check_default_address(
+    session: AsyncSession,
+    address_id: str | None,
+    parent: models.Organization | None,
+    code: str,
+    field: str,
+    problems: Problems,
+) -> None:
+    """A default address given by id must belong to one of the new organization's ancestors
+    (a new organization has no addresses of its own yet except its secondaryAddresses)."""
+    if address_id is None:
+        return
+    address = await session.get(models.Address, address_id)
+    ancestors = set(parent.path) | {parent.id} if parent is not None else set()
+    if address is None or address.organization_id not in ancestors:
+        problems.add(
+            code,
+            f"Address {address_id!r} is not an address of this organization's ancestors",
+            join(field, "repositoryId"),
+        )
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
