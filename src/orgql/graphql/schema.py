@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
+from orgql.graphql.events.subscriptions import LiveSubscriptions
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
 from orgql.graphql.execution.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.financial.operations import FinancialMutations
@@ -112,6 +113,7 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=LiveSubscriptions,
         scalar_overrides={strawberry.ID: ID_SCALAR},
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
         execution_context_class=with_limit(executor, limits.max_cost),
