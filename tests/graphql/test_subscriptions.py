@@ -17,13 +17,16 @@ import httpx
 import pytest
 import uvicorn
 import websockets
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
+from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conftest import IdentityProvider, admin_token
 from orgql.app import create_app
 from orgql.core.events import outbox
+from orgql.core.requests import service as organization_requests
+from orgql.core.requests.codes import RequestCodes
 from orgql.db.engine import make_sessionmaker
 from orgql.live.feed import Feed
 from orgql.settings import Settings
@@ -317,3 +320,51 @@ async def test_shutdown_closes_subscribers(settings: Settings, engine: AsyncEngi
         server.server.should_exit = True
         code, _ = await _closed(connection)
         assert code in (1001, 1012)  # ours, or uvicorn's "service restart" when it is first
+
+
+async def _submit(engine: AsyncEngine, email: str) -> str:
+    document = {
+        "name": f"Request of {email}",
+        "profile": {"email": email, "firstName": "Shelly", "lastName": "Smith"},
+        "organization": {},
+    }
+    async with make_sessionmaker(engine)() as session, session.begin():
+        submitted = await organization_requests.submit(session, document)
+    assert submitted.id is not None
+    return submitted.id
+
+
+async def test_a_shopper_follows_their_registration_request_to_its_approval(
+    live: LiveServer, engine: AsyncEngine, identity_provider: IdentityProvider
+) -> None:
+    mine = await _submit(engine, "shelly.smith@example.com")  # linked to the shopper's profile
+    theirs = await _submit(engine, "someone@example.com")
+    document = (
+        "subscription($id: ID!) { organizationRequestStatus(id: $id)"
+        " { requestId status organizationId } }"
+    )
+    async with _client(live, identity_provider.token(SHOPPER)) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(
+                GraphQLRequest(document, variable_values={"id": theirs})
+            ):
+                pass
+        assert refused.value.errors is not None
+        assert refused.value.errors[0]["extensions"]["code"] == RequestCodes.NOT_FOUND
+
+        seen: list[dict[str, Any]] = []
+
+        async def follow() -> None:
+            async for result in session.subscribe(
+                GraphQLRequest(document, variable_values={"id": mine})
+            ):
+                seen.append(result["organizationRequestStatus"])
+                if len(seen) == 1:
+                    async with make_sessionmaker(engine)() as db, db.begin():
+                        await organization_requests.approve(db, mine, {})
+
+        await asyncio.wait_for(follow(), GUARD)  # it completes after the approval
+    assert seen[0] == {"requestId": mine, "status": "REVIEW", "organizationId": None}
+    assert seen[1]["status"] == "APPROVED"
+    assert seen[1]["organizationId"]
+    assert len(seen) == 2
