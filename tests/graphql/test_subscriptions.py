@@ -368,3 +368,13 @@ async def test_a_shopper_follows_their_registration_request_to_its_approval(
     assert seen[1]["status"] == "APPROVED"
     assert seen[1]["organizationId"]
     assert len(seen) == 2
+
+
+async def test_a_subscription_over_http_is_refused_clearly(client: httpx.AsyncClient) -> None:
+    document = {"query": "subscription { accountChanges { type } }"}
+    for answer in (
+        await client.post("/graphql", json=document),
+        await client.get("/graphql", params=document, headers={"accept": "application/json"}),
+    ):
+        assert answer.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
+        assert answer.json()["data"] is None

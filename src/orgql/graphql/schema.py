@@ -33,6 +33,7 @@ from orgql.graphql.requests.operations import (
     OrganizationRequestStoreMutations,
 )
 from orgql.graphql.sites.operations import SitePropertiesMutations
+from orgql.graphql.websocket import SubscriptionsOverWebSocket
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
@@ -72,6 +73,7 @@ class CloseSession(SchemaExtension):
 _EXTENSIONS: list[Any] = [
     CloseSession,
     RouteReads,  # read replicas: a mutation reads the primary (docs/scaling.md)
+    SubscriptionsOverWebSocket,
     MaskUnexpectedErrors,
     ObserveOperation,  # after the masking: it sees the errors before they are masked
     lambda: ParserCache(maxsize=256),

@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -34,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.graphql import OperationType
 
 from orgql.graphql.context import Context
 
@@ -44,6 +46,23 @@ TRY_AGAIN_LATER = 1013
 GOING_AWAY = 1001
 SLOW_CONSUMER = 4008
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+
+
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """A subscription sent over HTTP (POST, GET) is refused with a clear error before it
+    runs: it is served over WebSocket only."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if execution.operation_type is OperationType.SUBSCRIPTION and (
+            not isinstance(context, Context) or context.live is None
+        ):
+            raise GraphQLError(
+                "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        yield
 
 
 class Connections:

@@ -105,6 +105,7 @@ class Feed:
         self._presence: AsyncConnection | None = None
         self._driver: Any = None
         self._stopping = False
+        self._warned = False  # one warning per outage, not one per poll
         #: Subscribers dropped for being slow since the start (a metric, tests).
         self.dropped_count = 0
 
@@ -115,7 +116,7 @@ class Feed:
         async with self._lock:
             if self._stopping:
                 raise RuntimeError("the live feed is stopping")
-            if not self.subscribers or not self._present():
+            if not self.subscribers:  # idle until now: from the latest event on
                 await self._open_presence()
                 async with self.engine.connect() as connection:
                     self._after = int((await connection.scalar(_MAX_ID)) or 0)
@@ -155,8 +156,12 @@ class Feed:
             space, key = outbox.live_lock_keys()
             await self._driver.execute("SELECT pg_advisory_lock_shared($1, $2)", space, key)
         except Exception as exc:  # the database is away: polling still delivers
-            logger.warning("live feed cannot LISTEN (polling only): %s", exc)
+            if not self._warned:
+                logger.warning("live feed cannot LISTEN (polling only): %s", exc)
+                self._warned = True
             await self._close_presence()
+            return
+        self._warned = False
 
     async def _close_presence(self) -> None:
         connection, self._presence, self._driver = self._presence, None, None

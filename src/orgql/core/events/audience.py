@@ -89,6 +89,9 @@ class Audience:
     members: set[str] = field(default_factory=set)
     #: Those of them that are deactivated.
     inactive: set[str] = field(default_factory=set)
+    #: Counts the narrowings (:meth:`follow`): a read of the audience begun before one is
+    #: stale (it may still hold a membership since removed) and is read again.
+    narrowed: int = 0
 
     def receives(self, event: LiveEvent) -> LiveEvent | None:
         """``event`` as this subscriber may see it, or None: not theirs to see."""
@@ -118,8 +121,10 @@ class Audience:
             self.inactive.discard(organization_id or "")
         elif event.type == EventType.MEMBERSHIP_REMOVED and data.get("profileId") == subject:
             self.members.discard(str(data.get("organizationId")))
+            self.narrowed += 1
         elif event.type == EventType.CONTACT_DEACTIVATED and data.get("id") == subject:
             self.members.clear()
+            self.narrowed += 1
         else:
             added = event.type == EventType.MEMBERSHIP_ADDED and data.get("profileId") == subject
             back = event.type == EventType.CONTACT_REACTIVATED and data.get("id") == subject

@@ -72,11 +72,14 @@ LOCK_BUCKETS = 256
 #: orgql.live) holds while it has subscribers: its presence makes emits NOTIFY
 #: :data:`LIVE_CHANNEL` and makes :func:`wanted` true, like an active webhook subscription.
 LIVE_KEY = 1_000_000
-#: Whether some process's live feed holds its lock (the lock table, one small read).
+#: Whether some process's live feed on this database holds its lock (one read of the lock
+#: table).
 _LIVE_PRESENT = """
     EXISTS (
         SELECT FROM pg_locks
         WHERE locktype = 'advisory' AND classid = :space AND objid = :live AND objsubid = 2
+          -- the lock table is the server's: this database's feeds only
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     )
 """
 

@@ -120,9 +120,13 @@ class LiveSubscriptions:
         reloads: set[asyncio.Task[None]] = set()
 
         async def reload() -> None:
-            fresh = await _audience(context)
-            if fresh is not None:
+            for _ in range(5):  # read again while a narrowing overtakes the read
+                narrowed = audience.narrowed
+                fresh = await _audience(context)
+                if fresh is None or audience.narrowed != narrowed:
+                    continue
                 audience.members, audience.inactive = fresh.members, fresh.inactive
+                return
 
         def select(event: LiveEvent) -> LiveEvent | None:
             if audience.follow(event):
