@@ -378,3 +378,19 @@ async def test_a_subscription_over_http_is_refused_clearly(client: httpx.AsyncCl
     ):
         assert answer.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
         assert answer.json()["data"] is None
+
+
+async def test_a_page_of_another_origin_may_connect(live: LiveServer) -> None:
+    """The storefront is served from elsewhere; its token is in connection_init, never a
+    cookie, so its origin is no reason to refuse it."""
+    connection = await websockets.connect(
+        live.url,
+        subprotocols=[PROTOCOL],  # type: ignore[list-item]
+        origin="https://shop.example.com",  # type: ignore[arg-type]
+    )
+    token = {"Authorization": f"Bearer {admin_token(live.settings)}"}
+    await connection.send(json.dumps({"type": "connection_init", "payload": token}))
+    assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {
+        "type": "connection_ack"
+    }
+    await connection.close()

@@ -300,6 +300,10 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
         subscription_protocols=PROTOCOLS,
         connection_init_wait_timeout=timedelta(seconds=settings.graphql_ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.graphql_ws_max_subscriptions,
+        # A page of any origin may open a WebSocket: the caller is only ever the token of
+        # connection_init's payload, never a cookie or other ambient credential a foreign
+        # page could borrow (what strawberry's same-origin check guards against).
+        allowed_origins=["*"],
     )
     app.connections = Connections(settings.graphql_ws_max_connections)
     app.timeout_seconds = limits.timeout_seconds

@@ -138,7 +138,7 @@ class LiveSubscriptions:
                 return None
             return chosen
 
-        queue_size = context.settings.graphql_ws_queue_events
+        queue_size = _feed(context).policy.queue_size  # ORGQL_GRAPHQL_WS_QUEUE_EVENTS
         async with _subscribed(context, select, queue_size) as subscriber:
             while True:
                 yield AccountChange.of(await subscriber.queue.get())
@@ -160,6 +160,7 @@ class LiveSubscriptions:
             return event if mine and event.type in audiences.REQUEST_STATUS_EVENT_TYPES else None
 
         # Subscribed before the status is read: a decision in between is not missed.
+        # A decision is final: at most one event is ever queued.
         async with _subscribed(context, select, 4) as subscriber:
             async with context.sessionmaker() as session:
                 found = (await request_reads.requests_by_id(session, [request_id])).get(request_id)
