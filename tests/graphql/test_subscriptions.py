@@ -22,8 +22,8 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from conftest import IdentityProvider, admin_token
 from orgql.app import create_app
+from orgql.auth.tokens import Authenticator
 from orgql.core.events import outbox
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
@@ -35,6 +35,10 @@ SHOPPER = "110000"  # the demo's shopper: a member of 100001 only
 GUARD = 15.0  # far above the second a change takes to arrive: only a bug reaches it
 PROTOCOL = "graphql-transport-ws"
 CHANGES = gql("subscription { accountChanges { eventId type organizationId occurredAt data } }")
+
+
+def admin_token(settings: Settings) -> str:
+    return Authenticator(settings).issue_admin("test-suite").access_token
 
 
 @dataclass
@@ -127,7 +131,7 @@ async def _until_updates(queue: asyncio.Queue[dict[str, Any]], count: int) -> li
 
 
 async def test_changes_arrive_in_commit_order_and_a_shopper_sees_only_their_account(
-    live: LiveServer, identity_provider: IdentityProvider
+    live: LiveServer, identity_provider: Any
 ) -> None:
     admin_events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     shopper_events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -199,7 +203,7 @@ async def test_anonymous_and_bad_tokens_are_refused_at_connection_init(live: Liv
 
 
 async def test_subscription_documents_meet_the_query_limits(
-    live: LiveServer, identity_provider: IdentityProvider
+    live: LiveServer, identity_provider: Any
 ) -> None:
     connection = await _init(live, {"Authorization": f"Bearer {identity_provider.token(SHOPPER)}"})
     assert json.loads(await connection.recv()) == {"type": "connection_ack"}
@@ -218,7 +222,11 @@ async def test_subscription_documents_meet_the_query_limits(
 @pytest.fixture
 async def small_live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
     bounded = settings.model_copy(
-        update={"graphql_ws_max_connections": 3, "graphql_ws_queue_events": 50}
+        update={
+            "graphql_ws_max_connections": 3,
+            "graphql_ws_queue_events": 50,
+            "graphql_ws_max_subscriptions": 2,
+        }
     )
     async for server in _serve(bounded, engine):
         yield server
@@ -335,7 +343,7 @@ async def _submit(engine: AsyncEngine, email: str) -> str:
 
 
 async def test_a_shopper_follows_their_registration_request_to_its_approval(
-    live: LiveServer, engine: AsyncEngine, identity_provider: IdentityProvider
+    live: LiveServer, engine: AsyncEngine, identity_provider: Any
 ) -> None:
     mine = await _submit(engine, "shelly.smith@example.com")  # linked to the shopper's profile
     theirs = await _submit(engine, "someone@example.com")
@@ -393,4 +401,19 @@ async def test_a_page_of_another_origin_may_connect(live: LiveServer) -> None:
     assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {
         "type": "connection_ack"
     }
+    await connection.close()
+
+
+async def test_subscriptions_per_connection_are_bounded(small_live: LiveServer) -> None:
+    connection = await _init(
+        small_live, {"Authorization": f"Bearer {admin_token(small_live.settings)}"}
+    )
+    assert json.loads(await connection.recv()) == {"type": "connection_ack"}
+    query = {"query": "subscription { accountChanges { type } }"}
+    for n in range(3):
+        await connection.send(json.dumps({"id": str(n), "type": "subscribe", "payload": query}))
+    answer = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
+    assert (answer["id"], answer["type"]) == ("2", "error")
+    assert answer["payload"][0]["message"] == "Subscription limit reached"
+    await asyncio.wait_for(small_live.feed.wait_for_subscribers(2), GUARD)
     await connection.close()
