@@ -111,6 +111,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
 
     metrics = Metrics()
     graphql = graphql_app(settings)
+    graphql.connections.on_event = metrics.websocket_event
     routes = [
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),

@@ -56,6 +56,10 @@ class LiveServer:
         feed: Feed = self.server.lifespan.state["live_feed"]  # type: ignore[attr-defined]
         return feed
 
+    async def metrics(self) -> str:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as http:
+            return (await http.get("/metrics")).text
+
     async def update(self, organization_id: str, description: str) -> None:
         """A change committed through GraphQL over HTTP, as an admin."""
         query = (
@@ -239,6 +243,9 @@ async def test_connections_are_bounded(small_live: LiveServer) -> None:
         assert json.loads(await connection.recv()) == {"type": "connection_ack"}
     refused = await websockets.connect(small_live.url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
     assert await _closed(refused) == (1013, [])
+    metrics = await small_live.metrics()
+    assert 'orgql_graphql_websocket_closes_total{reason="too_many"} 1.0' in metrics
+    assert "orgql_graphql_websockets 3.0" in metrics
     await kept[0].close()
     again = await _init(small_live, token)  # a place came free
     assert json.loads(await asyncio.wait_for(again.recv(), GUARD)) == {"type": "connection_ack"}
@@ -307,6 +314,8 @@ async def test_a_slow_consumer_is_dropped_without_holding_up_another(
 
     code, _ = await _closed(slow)  # it reads again: what was sent, then the close
     assert code == 4008
+    metrics = await small_live.metrics()
+    assert 'orgql_graphql_websocket_closes_total{reason="slow_consumer"} 1.0' in metrics
     await fast.close()
 
 

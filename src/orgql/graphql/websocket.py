@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from graphql import GraphQLError
@@ -72,15 +72,20 @@ class Connections:
         self.limit = limit
         self.open: set[LiveHandler] = set()
         self.count = 0  # accepted and not yet closed (handlers register a moment later)
+        #: Told ``opened``, ``closed``, ``too_many``, ``slow_consumer`` (the metrics).
+        self.on_event: Callable[[str], None] = lambda kind: None
 
     def claim(self) -> bool:
         if self.count >= self.limit:
+            self.on_event("too_many")
             return False
         self.count += 1
+        self.on_event("opened")
         return True
 
     def release(self) -> None:
         self.count -= 1
+        self.on_event("closed")
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -140,6 +145,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         """Close the connection (from the feed: never waits). Its operations are cancelled
         first: one may be stuck sending to a client that does not read."""
         if self._closing is None:
+            if code == SLOW_CONSUMER:
+                self.view.connections.on_event("slow_consumer")  # type: ignore[attr-defined]
             self._closing = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
