@@ -12,7 +12,7 @@ from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from orgql.auth.asgi import Authenticate
@@ -27,7 +27,9 @@ from orgql.db.replicas import Databases, open_replicas
 from orgql.financial_sources import open_source
 from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
 from orgql.graphql.asgi import graphiql_token, graphql_app
+from orgql.graphql.websocket import close_all
 from orgql.idempotency import Idempotency
+from orgql.live import feed as live
 from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
@@ -52,6 +54,8 @@ class State(TypedDict):
     financial_source: FinancialSource
     #: The webhook dispatcher running in this process (None: ORGQL_WEBHOOK_DISPATCHER off).
     webhook_dispatcher: webhooks.Dispatcher | None
+    #: The outbox read for this process's GraphQL subscriptions (orgql.live.feed).
+    live_feed: live.Feed
 
 
 class GraphiqlAssets(StaticFiles):
@@ -91,15 +95,20 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 webhooks.running(
                     settings, active, on_outcome=metrics.count_webhook_delivery
                 ) as dispatcher,
+                live.running(active, _feed_policy(settings)) as live_feed,
             ):
-                yield State(
-                    settings=settings,
-                    engine=active,
-                    sessionmaker=sessionmaker,
-                    databases=databases,
-                    financial_source=financial_source,
-                    webhook_dispatcher=dispatcher,
-                )
+                try:
+                    yield State(
+                        settings=settings,
+                        engine=active,
+                        sessionmaker=sessionmaker,
+                        databases=databases,
+                        financial_source=financial_source,
+                        webhook_dispatcher=dispatcher,
+                        live_feed=live_feed,
+                    )
+                finally:  # subscribers first: their connections close with 1001
+                    await close_all(graphql.connections)
         finally:
             metrics.worker_stopped()
             database_watch.unwatch(active)
@@ -111,11 +120,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     metrics = Metrics()
     # Resolved now: a missing production signing key stops the start, not the first login.
     authenticator = Authenticator(settings)
+    graphql = graphql_app(settings)
+    graphql.connections.on_event = metrics.websocket_event
     routes = [
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
-        Route("/graphql", graphql_app(settings), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Subscriptions: graphql-transport-ws (graphql.websocket).
+        WebSocketRoute("/graphql", graphql),
         Route(TOKEN_PATH, graphiql_token),
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
@@ -146,6 +159,13 @@ def _engine(settings: Settings, url: str, pool_size: int | None = None) -> Async
         pool_timeout=settings.db_pool_timeout_seconds,
         statement_timeout=settings.db_statement_timeout_seconds,
         lock_timeout=settings.db_lock_timeout_seconds,
+    )
+
+
+def _feed_policy(settings: Settings) -> live.FeedPolicy:
+    return live.FeedPolicy(
+        poll_interval=settings.graphql_ws_poll_interval_seconds,
+        queue_size=settings.graphql_ws_queue_events,
     )
 
 

@@ -188,9 +188,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             # then the lifespan closes the pool.
             "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout_seconds),
             # Slow clients bounded: headers, their size, bodies, unread answers (README
-            # "Limits"); no WebSocket (the app has no WebSocket route).
+            # "Limits").
             "http": PROTOCOLS["httptools"],
-            "ws": "none",
+            # Subscriptions (graphql-transport-ws at /graphql, docs/spa-clients.md): the
+            # `websockets` library's protocol, messages bounded, a ping every 20 s closing
+            # a connection whose peer is gone.
+            "ws": "websockets-sansio",
+            "ws_max_size": settings.graphql_ws_max_message_bytes,
+            "ws_ping_interval": 20.0,
+            "ws_ping_timeout": 20.0,
         }
         try:
             if args.workers > 1:

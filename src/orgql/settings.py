@@ -241,6 +241,29 @@ class Settings(BaseSettings):
         ge=256,
         description="Longest path and query string of a GraphQL GET (414 beyond).",
     )
+    # Subscriptions over WebSocket (graphql-transport-ws, docs/spa-clients.md).
+    graphql_ws_max_connections: int = Field(
+        default=1000,
+        ge=0,
+        description="Open WebSocket connections per process (close 1013 beyond).",
+    )
+    graphql_ws_max_subscriptions: int = Field(
+        default=20, ge=1, le=1000, description="Subscriptions running on one connection."
+    )
+    graphql_ws_queue_events: int = Field(
+        default=1000,
+        ge=1,
+        description="Events a subscriber may fall behind; beyond, it is dropped (close 4008).",
+    )
+    graphql_ws_poll_interval_seconds: float = Field(
+        default=0.5, gt=0, description="The live feed's poll, besides its LISTEN wake-ups."
+    )
+    graphql_ws_init_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="From the WebSocket's opening to connection_init."
+    )
+    graphql_ws_max_message_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest WebSocket message a client may send."
+    )
     db_statement_timeout_seconds: float | None = Field(
         default=10.0, gt=0, description="PostgreSQL statement_timeout of the app's connections."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -15,14 +16,17 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from orgql import graphiql
 from orgql.auth.asgi import authenticator_of, principal_of
 from orgql.body_limit import BODY_CUT_SHORT
+from orgql.core.access.principals import ANONYMOUS
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -35,6 +39,14 @@ from orgql.graphql.persisted import (
     move_document_id,
 )
 from orgql.graphql.schema import build_schema
+from orgql.graphql.websocket import (
+    PROTOCOLS,
+    TRY_AGAIN_LATER,
+    Connections,
+    LiveHandler,
+    TextFrames,
+    refuse_connection,
+)
 from orgql.loopback import is_local_request
 from orgql.settings import Settings
 
@@ -56,8 +68,15 @@ class OrgqlGraphQL(GraphQL[Context, None]):
     #: Longest URL of a GET (ORGQL_GRAPHQL_GET_MAX_URL_BYTES).
     max_url_bytes: int = 8192
     persisted: PersistedDocuments
+    #: The open WebSocket connections (graphql.websocket).
+    connections: Connections
+    graphql_transport_ws_handler_class = LiveHandler
+    websocket_adapter_class = TextFrames
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.serve_websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -76,6 +95,33 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         except Exception:  # a bug outside any resolver: still JSON, logged, no traceback out
             response = unexpected_error_response()
         await response(scope, receive, send)
+
+    async def serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket at /graphql (graphql.websocket): within the connection limit."""
+        if not self.connections.claim():
+            websocket = WebSocket(scope, receive=receive, send=send)
+            await refuse_connection(websocket, TRY_AGAIN_LATER, "too many connections")
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.connections.release()
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """connection_init: the caller is the payload's ``Authorization``; anonymous callers
+        and tokens not accepted are refused (4403)."""
+        params = context.connection_params or {}
+        header = next(
+            (value for key, value in params.items() if key.lower() == "authorization"), None
+        )
+        if not isinstance(header, str):
+            raise ConnectionRejectionError()
+        principal = await authenticator_of(context.request).authenticate(header)
+        if not (principal.is_admin or principal.is_shopper):
+            raise ConnectionRejectionError()
+        context.principal = principal
+        acknowledged: UnsetType = UNSET  # connection_ack without a payload
+        return acknowledged
 
     def parse_json(self, data: str | bytes) -> Any:
         """The POST body: JSON holding an operation or a batch of them, else a 400."""
@@ -174,14 +220,14 @@ class OrgqlGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        assert isinstance(request, Request)
         state = request.state
         return Context(
             request=request,
             settings=state.settings,
             sessionmaker=state.sessionmaker,
             site_header=request.headers.get("x-ccsite") or None,
-            principal=principal_of(request),
+            # Over WebSocket the caller is told by connection_init (on_ws_connect).
+            principal=principal_of(request) if isinstance(request, Request) else ANONYMOUS,
         )
 
 
@@ -251,7 +297,15 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
         build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans),
         graphql_ide="graphiql" if limits.graphiql else None,
         allow_queries_via_get=True,
+        subscription_protocols=PROTOCOLS,
+        connection_init_wait_timeout=timedelta(seconds=settings.graphql_ws_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.graphql_ws_max_subscriptions,
+        # A page of any origin may open a WebSocket: the caller is only ever the token of
+        # connection_init's payload, never a cookie or other ambient credential a foreign
+        # page could borrow (what strawberry's same-origin check guards against).
+        allowed_origins=["*"],
     )
+    app.connections = Connections(settings.graphql_ws_max_connections)
     app.timeout_seconds = limits.timeout_seconds
     app.max_url_bytes = settings.graphql_get_max_url_bytes
     app.persisted = PersistedDocuments(settings)

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.graphql import OperationType
@@ -26,18 +26,25 @@ from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
 
+if TYPE_CHECKING:
+    from orgql.graphql.websocket import LiveHandler
+
 T = TypeVar("T")
 
 
 @dataclass
 class Context:
-    request: Request
+    request: HTTPConnection
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     #: The ``x-ccsite`` header: the site of site-specific fields without a ``site`` argument.
     site_header: str | None
-    #: The caller (admin, shopper, anonymous), authenticated by the ASGI middleware.
+    #: The caller (admin, shopper, anonymous), authenticated by the ASGI middleware (over
+    #: WebSocket: by connection_init, graphql.websocket).
     principal: Principal = ANONYMOUS
+    #: Over WebSocket: connection_init's payload (strawberry sets it), and the connection.
+    connection_params: dict[str, Any] | None = None
+    live: LiveHandler | None = None
     _session: AsyncSession | None = None
     #: The session was made by a read (no transaction); a unit of work replaces it.
     _reading: bool = False

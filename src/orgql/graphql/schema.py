@@ -17,6 +17,7 @@ from orgql.graphql.addresses.operations import AddressMutations
 from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
+from orgql.graphql.events.subscriptions import LiveSubscriptions
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, with_limit
 from orgql.graphql.execution.executor import CompiledExecutor, SqlPlanExecutor
 from orgql.graphql.financial.operations import FinancialMutations
@@ -34,6 +35,7 @@ from orgql.graphql.requests.operations import (
     OrganizationRequestStoreMutations,
 )
 from orgql.graphql.sites.operations import SitePropertiesMutations
+from orgql.graphql.websocket import SubscriptionsOverWebSocket
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
 
@@ -81,6 +83,7 @@ class CloseSession(SchemaExtension):
 _EXTENSIONS: list[Any] = [
     CloseSession,
     RouteReads,  # read replicas: a mutation reads the primary (docs/scaling.md)
+    SubscriptionsOverWebSocket,
     MaskUnexpectedErrors,
     ObserveOperation,  # after the masking: it sees the errors before they are masked
     lambda: ParserCache(maxsize=256),
@@ -122,6 +125,7 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=LiveSubscriptions,
         scalar_overrides={strawberry.ID: ID_SCALAR},
         extensions=[*limit_extensions(limits), *_EXTENSIONS],
         execution_context_class=with_limit(executor, limits.max_cost),

@@ -140,6 +140,19 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.websockets = Gauge(
+            "orgql_graphql_websockets",
+            "GraphQL WebSocket connections open (subscriptions).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.websocket_closes = Counter(
+            "orgql_graphql_websocket_closes",
+            "GraphQL WebSocket connections closed by the gateway for a bound: too_many"
+            " (1013), slow_consumer (4008).",
+            ["reason"],
+            registry=self.registry,
+        )
         self.pool = PoolCollector()
         self.pool_gauges: PoolGauges | None = None
         if self.multiprocess_directory is None:
@@ -165,6 +178,15 @@ class Metrics:
 
     def count_webhook_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()
+
+    def websocket_event(self, kind: str) -> None:
+        """``opened``, ``closed``, or a close for a bound (``too_many``, ``slow_consumer``)."""
+        if kind == "opened":
+            self.websockets.inc()
+        elif kind == "closed":
+            self.websockets.dec()
+        else:
+            self.websocket_closes.labels(kind).inc()
 
     def operation_label(self, transport: str, operation: str | None) -> str:
         if operation is None:

@@ -66,6 +66,8 @@ EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)
 
 #: Notified (at commit) when an emit wrote a delivery: idle dispatchers wake up.
 NOTIFY_CHANNEL = "orgql_webhooks"
+#: Notified (at commit) by every emit while a live feed is present (see LIVE_KEY).
+LIVE_CHANNEL = "orgql_live"
 
 #: First key of the outbox's advisory locks (ASCII "orgq"), apart from any other lock space.
 _LOCK_SPACE = 0x6F726771
@@ -74,6 +76,20 @@ _LOCK_SPACE = 0x6F726771
 #: exhaust PostgreSQL's shared lock table (``max_locks_per_transaction``). Two emits of
 #: unrelated organizations in one bucket merely wait for each other's commit.
 LOCK_BUCKETS = 256
+#: Second key of the shared advisory lock a process's live feed (GraphQL subscriptions,
+#: orgql.live) holds while it has subscribers: its presence makes emits NOTIFY
+#: :data:`LIVE_CHANNEL` and makes :func:`wanted` true, like an active webhook subscription.
+LIVE_KEY = 1_000_000
+#: Whether some process's live feed on this database holds its lock (one read of the lock
+#: table).
+_LIVE_PRESENT = """
+    EXISTS (
+        SELECT FROM pg_locks
+        WHERE locktype = 'advisory' AND classid = :space AND objid = :live AND objsubid = 2
+          -- the lock table is the server's: this database's feeds only
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    )
+"""
 
 
 @dataclass(frozen=True)
@@ -114,26 +130,41 @@ _EMIT = text(
           ON s.active AND (cardinality(s.event_types) = 0 OR i.type = ANY(s.event_types))
         RETURNING 1
     )
-    SELECT pg_notify(:channel, '') WHERE EXISTS (SELECT FROM fanned_out)
+    SELECT
+        CASE WHEN EXISTS (SELECT FROM fanned_out) THEN pg_notify(:channel, '')::text END,
+        CASE WHEN """
+    + _LIVE_PRESENT
+    + """ THEN pg_notify(:live_channel, '')::text END
     """
 )
 
 
 def wanting(type: EventType) -> ColumnElement[bool]:
-    """Whether an active subscription takes events of ``type``, as a column (:func:`wanted`)
-    for a statement that reads it on its way."""
+    """Whether an active subscription takes events of ``type``, or a live feed (GraphQL
+    subscriptions) is present, as a column (:func:`wanted`) for a statement that reads it on
+    its way."""
     subscription = event_models.WebhookSubscription
-    return exists().where(
-        subscription.active,
-        or_(
-            func.cardinality(subscription.event_types) == 0,
-            literal(str(type)) == func.any(subscription.event_types),
+    live = text(_LIVE_PRESENT).bindparams(space=_LOCK_SPACE, live=LIVE_KEY)
+    return or_(
+        exists().where(
+            subscription.active,
+            or_(
+                func.cardinality(subscription.event_types) == 0,
+                literal(str(type)) == func.any(subscription.event_types),
+            ),
         ),
+        live,
     )
 
 
+def live_lock_keys() -> tuple[int, int]:
+    """The two keys of the live feed's shared advisory lock (:data:`LIVE_KEY`)."""
+    return _LOCK_SPACE, LIVE_KEY
+
+
 async def wanted(session: AsyncSession, type: EventType) -> bool:
-    """Whether an active subscription takes events of ``type`` (one statement).
+    """Whether an active subscription takes events of ``type``, or a live feed (GraphQL
+    subscriptions) is present anywhere (one statement).
 
     For events that are costly to compute (``organization.effectiveValueChanged`` compares a
     whole subtree before and after a change): with no subscriber for them they would only
@@ -181,5 +212,7 @@ async def emit_many(session: AsyncSession, events: Sequence[Event]) -> None:
             "keys": keys,
             "rows": json.dumps(rows, default=str),
             "channel": NOTIFY_CHANNEL,
+            "live_channel": LIVE_CHANNEL,
+            "live": LIVE_KEY,
         },
     )

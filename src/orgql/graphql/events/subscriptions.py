@@ -1,0 +1,191 @@
+"""GraphQL subscriptions (graphql-transport-ws, graphql.websocket): live account changes and
+a registration request's status, fed by the process's live feed (orgql.live.feed) and
+filtered by the rule of the queries (core.events.audience)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+
+from orgql.core.events import audience as audiences
+from orgql.core.events.audience import Audience, LiveEvent
+from orgql.core.events.outbox import EventType
+from orgql.core.requests import reads as request_reads
+from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
+from orgql.graphql.context import Context, Info
+from orgql.graphql.permissions import SIGNED_IN
+from orgql.graphql.requests.types import OrganizationRequestStatus
+from orgql.graphql.websocket import GOING_AWAY, SLOW_CONSUMER
+from orgql.live.feed import SHUTTING_DOWN, Feed, Subscriber
+
+#: Most organization ids one accountChanges may name.
+MAX_ORGANIZATION_IDS = 100
+
+
+@strawberry.type(description="A change to an account (the event catalogue: docs/change-events.md).")
+class AccountChange:
+    event_id: strawberry.ID = strawberry.field(
+        description="The event's id, the same as its webhook's (`Orgql-Event-Id`)."
+    )
+    type: str = strawberry.field(description="The event type, e.g. `organization.updated`.")
+    organization_id: strawberry.ID = strawberry.field(description="The account (vendor id).")
+    occurred_at: datetime
+    data: JSON = strawberry.field(description="The event's data, as a webhook carries it.")
+
+    @classmethod
+    def of(cls, event: LiveEvent) -> AccountChange:
+        return cls(
+            event_id=strawberry.ID(event.event_id),
+            type=event.type,
+            organization_id=strawberry.ID(event.organization_id or ""),
+            occurred_at=event.occurred_at,
+            data=JSON(dict(event.data)),
+        )
+
+
+@strawberry.type(description="Where a registration request stands, now and at each decision.")
+class OrganizationRequestStatusChange:
+    request_id: strawberry.ID
+    status: OrganizationRequestStatus
+    organization_id: strawberry.ID | None = strawberry.field(
+        description="The organization an approval created (vendor id)."
+    )
+
+
+def _feed(context: Context) -> Feed:
+    feed: Feed | None = getattr(context.request.state, "live_feed", None)
+    if feed is None or context.live is None:
+        raise GraphQLError(
+            "subscriptions are served over WebSocket (graphql-transport-ws) only",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    return feed
+
+
+def _dropper(context: Context) -> Callable[[str], None]:
+    def dropped(reason: str) -> None:
+        if context.live is not None:
+            code = GOING_AWAY if reason == SHUTTING_DOWN else SLOW_CONSUMER
+            context.live.close_soon(code, reason)
+
+    return dropped
+
+
+async def _audience(context: Context) -> Audience | None:
+    async with context.sessionmaker() as session:
+        return await audiences.load(session, context.principal)
+
+
+@asynccontextmanager
+async def _subscribed(
+    context: Context, select: Callable[[LiveEvent], LiveEvent | None], queue_size: int
+) -> AsyncIterator[Subscriber]:
+    """A subscriber registered with the feed: it receives what commits from now on."""
+    feed = _feed(context)
+    subscriber = Subscriber(select, queue_size, _dropper(context))
+    await feed.subscribe(subscriber)
+    try:
+        yield subscriber
+    finally:
+        await asyncio.shield(feed.unsubscribe(subscriber))
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(
+        description="Changes to the accounts the caller may see, in commit order per account:"
+        " lifecycle, site properties, effective values, financial syncs (a shopper: their own"
+        " accounts only). `organizationIds` narrows them (at most 100).",
+        permission_classes=SIGNED_IN,
+    )
+    async def account_changes(
+        self, info: Info, organization_ids: list[strawberry.ID] | None = None
+    ) -> AsyncGenerator[AccountChange, None]:
+        context = info.context
+        if organization_ids is not None and len(organization_ids) > MAX_ORGANIZATION_IDS:
+            raise GraphQLError(
+                f"at most {MAX_ORGANIZATION_IDS} organizationIds",
+                extensions={"code": "BAD_USER_INPUT", "field": "organizationIds"},
+            )
+        wanted = None if organization_ids is None else {str(i) for i in organization_ids}
+        audience = await _audience(context)
+        if audience is None:
+            return
+        reloads: set[asyncio.Task[None]] = set()
+
+        async def reload() -> None:
+            for _ in range(5):  # read again while a narrowing overtakes the read
+                narrowed = audience.narrowed
+                fresh = await _audience(context)
+                if fresh is None or audience.narrowed != narrowed:
+                    continue
+                audience.members, audience.inactive = fresh.members, fresh.inactive
+                return
+
+        def select(event: LiveEvent) -> LiveEvent | None:
+            if audience.follow(event):
+                task = asyncio.create_task(reload())
+                reloads.add(task)
+                task.add_done_callback(reloads.discard)
+            chosen = audience.receives(event)
+            if chosen is None or (wanted is not None and chosen.organization_id not in wanted):
+                return None
+            return chosen
+
+        queue_size = _feed(context).policy.queue_size  # ORGQL_GRAPHQL_WS_QUEUE_EVENTS
+        async with _subscribed(context, select, queue_size) as subscriber:
+            while True:
+                yield AccountChange.of(await subscriber.queue.get())
+
+    @strawberry.subscription(
+        description="A registration request's status: now, then at its approval or rejection"
+        " (then the subscription completes). An admin may follow any request; a shopper the"
+        " requests linked to their profile. Any other id: 160001, as for an unknown request.",
+        permission_classes=SIGNED_IN,
+    )
+    async def organization_request_status(
+        self, info: Info, id: strawberry.ID
+    ) -> AsyncGenerator[OrganizationRequestStatusChange, None]:
+        context = info.context
+        request_id = str(id)
+
+        def select(event: LiveEvent) -> LiveEvent | None:
+            mine = event.data.get("requestId") == request_id
+            return event if mine and event.type in audiences.REQUEST_STATUS_EVENT_TYPES else None
+
+        # Subscribed before the status is read: a decision in between is not missed.
+        # A decision is final: at most one event is ever queued.
+        async with _subscribed(context, select, 4) as subscriber:
+            async with context.sessionmaker() as session:
+                found = (await request_reads.requests_by_id(session, [request_id])).get(request_id)
+            principal = context.principal
+            if found is None or not (
+                principal.is_admin or (principal.subject and found.profile_id == principal.subject)
+            ):
+                error = request_reads.not_found(request_id)
+                raise GraphQLError(error.message, extensions={"code": error.code, "field": "id"})
+            status = RequestStatus(found.status)
+            organization = found.organization_id
+            yield _status_change(request_id, status, organization)
+            while status not in FINAL_STATUSES:
+                event = await subscriber.queue.get()
+                approved = event.type == EventType.ORGANIZATION_REQUEST_APPROVED
+                status = RequestStatus.APPROVED if approved else RequestStatus.REJECTED
+                organization = str(event.data.get("organizationId") or "") if approved else None
+                yield _status_change(request_id, status, organization)
+
+
+def _status_change(
+    request_id: str, status: RequestStatus, organization_id: str | None
+) -> OrganizationRequestStatusChange:
+    return OrganizationRequestStatusChange(
+        request_id=strawberry.ID(request_id),
+        status=status,
+        organization_id=strawberry.ID(organization_id) if organization_id else None,
+    )

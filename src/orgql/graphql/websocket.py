@@ -1,0 +1,177 @@
+"""GraphQL over WebSocket: the ``graphql-transport-ws`` protocol at ``/graphql``.
+
+- The caller is authenticated by ``connection_init``: its payload's ``Authorization``
+  (``{"Authorization": "Bearer …"}``), as the HTTP header would be. No token, or one not
+  accepted: closed with 4403 Forbidden (anonymous callers receive nothing live).
+- Documents go through the same parsing limits and validation as over HTTP (the schema's
+  extensions), and through persisted / trusted documents (graphql.persisted).
+- Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections per process (one more is
+  accepted and closed at once with 1013 Try Again Later), ``ORGQL_GRAPHQL_WS_MAX_SUBSCRIPTIONS``
+  subscriptions per connection (one more is answered an ``error``), connection_init within
+  ``ORGQL_GRAPHQL_WS_INIT_TIMEOUT_SECONDS`` (4408). A subscriber that falls
+  ``ORGQL_GRAPHQL_WS_QUEUE_EVENTS`` events behind is dropped by the feed, and its
+  connection closed with :data:`SLOW_CONSUMER` (4008); at shutdown every connection is
+  closed with 1001 Going Away.
+
+Only ``graphql-transport-ws`` is spoken (the legacy ``graphql-ws`` is refused with 4406).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.extensions import SchemaExtension
+from strawberry.http import GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.types.graphql import OperationType
+
+from orgql.graphql.context import Context
+
+logger = logging.getLogger("orgql.graphql")
+
+#: Close codes (1000-2999 are the WebSocket protocol's; 4400-4499 graphql-transport-ws's).
+TRY_AGAIN_LATER = 1013
+GOING_AWAY = 1001
+SLOW_CONSUMER = 4008
+PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+
+
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """A subscription sent over HTTP (POST, GET) is refused with a clear error before it
+    runs: it is served over WebSocket only."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if execution.operation_type is OperationType.SUBSCRIPTION and (
+            not isinstance(context, Context) or context.live is None
+        ):
+            raise GraphQLError(
+                "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        yield
+
+
+class Connections:
+    """The open WebSocket connections of this process, at most ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open: set[LiveHandler] = set()
+        self.count = 0  # accepted and not yet closed (handlers register a moment later)
+        #: Told ``opened``, ``closed``, ``too_many``, ``slow_consumer`` (the metrics).
+        self.on_event: Callable[[str], None] = lambda kind: None
+
+    def claim(self) -> bool:
+        if self.count >= self.limit:
+            self.on_event("too_many")
+            return False
+        self.count += 1
+        self.on_event("opened")
+        return True
+
+    def release(self) -> None:
+        self.count -= 1
+        self.on_event("closed")
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Messages as text frames, as graphql-transport-ws requires (the view's JSON encoder
+    gives bytes, which strawberry would send as binary frames)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        text = encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's protocol handler, with the gateway's checks and the close codes above."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context.live = self
+        self._closing: asyncio.Task[None] | None = None
+
+    async def handle(self) -> None:
+        connections: Connections = self.view.connections  # type: ignore[attr-defined]
+        connections.open.add(self)
+        try:
+            await super().handle()
+        finally:
+            connections.open.discard(self)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if not isinstance(payload, dict) or not self.connection_acknowledged:
+            await super().handle_subscribe(message)  # strawberry's refusals (4400, 4401)
+            return
+        context = self.context
+        data = GraphQLRequestData(
+            query=payload.get("query"),
+            variables=payload.get("variables"),
+            operation_name=payload.get("operationName"),
+            extensions=payload.get("extensions") or {},
+        )
+        persisted = self.view.persisted  # type: ignore[attr-defined]
+        prepared = await persisted.prepare(context.sessionmaker, data)
+        message_id = message.get("id")
+        if not hasattr(prepared, "data"):  # a Refusal: the operation's error, not a close
+            error = GraphQLError(prepared.message, extensions={"code": prepared.code})
+            await self.send_message(
+                {"id": message_id, "type": "error", "payload": [error.formatted]}
+            )
+            return
+        payload = {**payload, "query": prepared.data.query}
+        await super().handle_subscribe({**message, "payload": payload})
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close the connection (from the feed: never waits). Its operations are cancelled
+        first: one may be stuck sending to a client that does not read."""
+        if self._closing is None:
+            if code == SLOW_CONSUMER:
+                self.view.connections.on_event("slow_consumer")  # type: ignore[attr-defined]
+            self._closing = asyncio.create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        try:
+            async with asyncio.timeout(5):
+                await self.websocket.close(code=code, reason=reason)
+        except Exception:  # gone already, or unable to take the close frame in time
+            logger.debug("closing a WebSocket failed", exc_info=True)
+
+
+async def refuse_connection(websocket: Any, code: int, reason: str) -> None:
+    """Accept the handshake (with the protocol the client asked for), then close with
+    ``code``: a client reads a close code; a refused handshake it cannot tell apart."""
+    subprotocols = websocket.scope.get("subprotocols") or []
+    chosen = (
+        GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in subprotocols else None
+    )
+    with contextlib.suppress(Exception):
+        await websocket.accept(subprotocol=chosen)
+        await websocket.close(code=code, reason=reason)
+
+
+async def close_all(connections: Connections) -> None:
+    """Shutdown: close every connection with 1001 Going Away."""
+    for handler in list(connections.open):
+        handler.close_soon(GOING_AWAY, "the server is shutting down")

@@ -1,0 +1,1 @@
+"""Live updates: the outbox read once per process and fanned out (GraphQL subscriptions)."""
