@@ -89,6 +89,7 @@ ID_BY_OWNER: Mapping[str, str] = {
     "approveOrganizationRequest": "OrganizationRequest",
     "rejectOrganizationRequest": "OrganizationRequest",
     "deleteOrganizationRequest": "OrganizationRequest",
+    "organizationRequestStatus": "OrganizationRequest",
     "setWebhookSubscriptionActive": "WebhookSubscription",
     "deleteWebhookSubscription": "WebhookSubscription",
     "AddressTypeRefInput": "AddressType",
