@@ -1,4 +1,5 @@
-"""The REST shim's JSON shapes shared by every route: links, the errorModel, access tokens.
+"""The REST shim's JSON shapes shared by every route: links, the errorModel, access tokens,
+an address's keys.
 
 Each request and response body is declared once, as a ``TypedDict`` in this module family
 (``rest/<domain>/*shapes.py``). The renderers return these types, so mypy holds them to every key
@@ -56,6 +57,25 @@ class LoginForm(TypedDict):
     """The form of ``POST /ccadmin/v1/login`` (application/x-www-form-urlencoded)."""
 
     grant_type: Literal["client_credentials"]
+
+
+class AddressFields(TypedDict):
+    """The contact and postal keys of an address as answered, in OCC order
+    (``core/common/addresses.py``); the address shapes add their own keys after them. Not a
+    component of its own: a shape that extends it holds its keys."""
+
+    companyName: str | None
+    firstName: str | None
+    lastName: str | None
+    address1: str | None
+    address2: str | None
+    address3: str | None
+    city: str | None
+    state: str | None
+    postalCode: str | None
+    country: str | None
+    county: str | None
+    phoneNumber: str | None
 
 
 class Page(TypedDict):

@@ -106,7 +106,7 @@ async def views(
 async def add(session: AsyncSession, organization_id: str, new: AddressInput) -> AddressView:
     """Add an address to the organization (module rules)."""
     compare = await _compare_wanted(session)
-    organization = await _locked(session, organization_id)
+    organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
     problems = Problems()
     await _check(session, organization.id, None, new, problems)
@@ -143,7 +143,7 @@ async def update(
 ) -> AddressView:
     """Change the organization's address: the keys given (module rules)."""
     compare = await _compare_wanted(session)
-    organization = await _locked(session, organization_id)
+    organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
     problems = Problems()
     await _check(session, organization.id, address.id, changes, problems)
@@ -179,7 +179,7 @@ async def remove(session: AsyncSession, organization_id: str, address_id: str) -
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules)."""
     compare = await _compare_wanted(session)
-    organization = await _locked(session, organization_id)
+    organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
@@ -254,20 +254,6 @@ async def _compare_wanted(session: AsyncSession) -> bool:
     if wanted:
         await hold_off_moves(session)
     return wanted
-
-
-async def _locked(session: AsyncSession, organization_id: str) -> models.Organization:
-    organization = None
-    if is_storable_text(organization_id):
-        organization = await session.scalar(
-            select(models.Organization)
-            .where(models.Organization.id == organization_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    if organization is None:
-        raise organizations.not_found(organization_id)
-    return organization
 
 
 async def _owned(session: AsyncSession, organization_id: str, address_id: str) -> models.Address:

@@ -76,6 +76,22 @@ async def get(session: AsyncSession, organization_id: str) -> models.Organizatio
     return organization
 
 
+async def locked(session: AsyncSession, organization_id: str) -> models.Organization:
+    """The organization, its row locked until the transaction ends, read afresh (the lock
+    may have waited for another writer's commit)."""
+    organization = None
+    if is_storable_text(organization_id):
+        organization = await session.scalar(
+            select(models.Organization)
+            .where(models.Organization.id == organization_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    if organization is None:
+        raise not_found(organization_id)
+    return organization
+
+
 async def create(
     session: AsyncSession, new: NewOrganization, *, site_id: str | None = None
 ) -> models.Organization:

@@ -85,7 +85,7 @@ async def update(
         await lock_moves(session)
     elif compare:
         await hold_off_moves(session)  # no move commits between the two snapshots
-    organization = await _locked(session, organization_id)
+    organization = await organizations.locked(session, organization_id)
     if expected_version is not None and organization.version != expected_version:
         raise OrgqlError(
             Codes.VERSION_CONFLICT,
@@ -168,22 +168,6 @@ async def set_active(
     changes = OrganizationChanges(columns={"active": active})
     result = await update(session, organization_id, changes, expected_version=expected_version)
     return result.organization
-
-
-async def _locked(session: AsyncSession, organization_id: str) -> models.Organization:
-    """The organization, its row locked until the transaction ends, read afresh (the lock
-    may have waited for another writer's commit)."""
-    organization = None
-    if is_storable_text(organization_id):
-        organization = await session.scalar(
-            select(models.Organization)
-            .where(models.Organization.id == organization_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    if organization is None:
-        raise organizations.not_found(organization_id)
-    return organization
 
 
 async def _check(

@@ -68,6 +68,18 @@ async def check_organizations(session: AsyncSession, ids: list[str], fields: lis
     problems.raise_if_any()
 
 
+async def require_organization(session: AsyncSession, organization_id: str) -> None:
+    """The organization an operation addresses exists (100001, 404 on its ``id``)."""
+    names = await repository.organization_names(session, [organization_id])
+    if organization_id not in names:
+        raise OrgqlError(
+            PeopleCodes.ORGANIZATION_NOT_FOUND,
+            f"Organization {organization_id!r} does not exist",
+            "id",
+            ErrorKind.NOT_FOUND,
+        )
+
+
 async def create(session: AsyncSession, new: NewContact) -> models.Profile:
     """Create a contact, a member of its parent and secondary organizations."""
     organizations = [*([new.parent_id] if new.parent_id else []), *new.secondary_ids]

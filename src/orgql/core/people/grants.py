@@ -13,7 +13,6 @@ from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, contacts, repository
@@ -101,12 +100,5 @@ async def organization_roles(
     session: AsyncSession, organization_id: str
 ) -> list[tuple[models.RelativeRole, list[models.Profile]]]:
     """The organization's five roles with their holders (100001 when it does not exist)."""
-    names = await repository.organization_names(session, [organization_id])
-    if organization_id not in names:
-        raise OrgqlError(
-            PeopleCodes.ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
-            "id",
-            ErrorKind.NOT_FOUND,
-        )
+    await contacts.require_organization(session, organization_id)
     return await repository.role_holders(session, organization_id)

@@ -18,7 +18,6 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, contacts, repository
@@ -230,14 +229,7 @@ async def replace_members(
     others' memberships end, with their roles here (100083 for the last approver); a contact
     whose parent it was has no parent afterwards. Unknown profiles: 22002. A change makes a
     new version of the organization."""
-    names = await repository.organization_names(session, [organization_id])
-    if organization_id not in names:
-        raise OrgqlError(
-            PeopleCodes.ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
-            "id",
-            ErrorKind.NOT_FOUND,
-        )
+    await contacts.require_organization(session, organization_id)
     existing = set(
         await session.scalars(select(models.Profile.id).where(models.Profile.id.in_(profile_ids)))
     )

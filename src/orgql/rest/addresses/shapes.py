@@ -5,7 +5,7 @@ and answer it."""
 from typing import Annotated, NotRequired, TypedDict
 
 from orgql.rest.json_schema import Schema
-from orgql.rest.shapes import Link
+from orgql.rest.shapes import AddressFields, Link
 
 
 class AddressTypeView(TypedDict):
@@ -53,19 +53,7 @@ class AddressInputDocument(TypedDict):
     address: NotRequired[AddressLinesInput]
 
 
-class AddressLines(TypedDict):
-    companyName: str | None
-    firstName: str | None
-    lastName: str | None
-    address1: str | None
-    address2: str | None
-    address3: str | None
-    city: str | None
-    state: str | None
-    postalCode: str | None
-    country: str | None
-    county: str | None
-    phoneNumber: str | None
+class AddressLines(AddressFields):
     repositoryId: str
     isDefaultBillingAddress: bool
     isDefaultShippingAddress: bool

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 from orgql.core.requests.service import EMAIL_CHECK_MESSAGE
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest.json_schema import Schema
-from orgql.rest.shapes import Link, Page, Timestamp
+from orgql.rest.shapes import AddressFields, Link, Page, Timestamp
 
 _LINKED_ID = Annotated[str | None, Schema(description="Null until linked or created")]
 
@@ -33,19 +33,7 @@ class AddressTypeReference(TypedDict):
     id: str
 
 
-class RequestAddress(TypedDict):
-    companyName: str | None
-    firstName: str | None
-    lastName: str | None
-    address1: str | None
-    address2: str | None
-    address3: str | None
-    city: str | None
-    state: str | None
-    postalCode: str | None
-    country: str | None
-    county: str | None
-    phoneNumber: str | None
+class RequestAddress(AddressFields):
     externalAddressId: str | None
     isDefaultBillingAddress: bool
     isDefaultShippingAddress: bool
