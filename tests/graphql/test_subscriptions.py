@@ -223,6 +223,19 @@ async def test_subscription_documents_meet_the_query_limits(
     await connection.close()
 
 
+async def test_a_document_nested_too_deeply_is_answered_its_syntax_error(
+    live: LiveServer, identity_provider: Any
+) -> None:
+    connection = await _init(live, {"Authorization": f"Bearer {identity_provider.token(SHOPPER)}"})
+    assert json.loads(await connection.recv()) == {"type": "connection_ack"}
+    deep = "subscription { accountChanges { " + "a { " * 200 + "}" * 201
+    await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": deep}}))
+    answer = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
+    assert answer["type"] == "error"
+    assert "nested too deeply" in answer["payload"][0]["message"]
+    await connection.close()
+
+
 @pytest.fixture
 async def small_live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
     bounded = settings.model_copy(

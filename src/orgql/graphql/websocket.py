@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, parse
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.extensions import SchemaExtension
@@ -138,6 +138,12 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message_id, "type": "error", "payload": [error.formatted]}
             )
             return
+        syntax = _syntax_error(prepared.data.query)
+        if syntax is not None:
+            await self.send_message(
+                {"id": message_id, "type": "error", "payload": [syntax.formatted]}
+            )
+            return
         payload = {**payload, "query": prepared.data.query}
         await super().handle_subscribe({**message, "payload": payload})
 
@@ -157,6 +163,21 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=code, reason=reason)
         except Exception:  # gone already, or unable to take the close frame in time
             logger.debug("closing a WebSocket failed", exc_info=True)
+
+
+def _syntax_error(query: object) -> GraphQLError | None:
+    """The syntax error of a document, answered as the operation's error. strawberry's
+    subscription path lets one raised while parsing (graphql-core's "nested too deeply")
+    escape its worker task: the client got a bare ``complete`` and the log an error, where
+    the HTTP path answers the error. Documents are small here (a message is at most
+    ``ORGQL_GRAPHQL_WS_MAX_MESSAGE_BYTES``), so parsing once more costs little."""
+    if not isinstance(query, str):
+        return None  # strawberry's own refusal
+    try:
+        parse(query)
+    except GraphQLError as error:
+        return error
+    return None
 
 
 async def refuse_connection(websocket: Any, code: int, reason: str) -> None:
