@@ -130,6 +130,21 @@ def _refs(roles: list[RoleInput]) -> list[RoleRef]:
     return people_input.parse_roles(document)
 
 
+async def _secondary_change(
+    info: Info,
+    change: Callable[[AsyncSession, str, list[str]], Awaitable[object]],
+    contact_id: strawberry.ID,
+    organization_ids: list[strawberry.ID],
+) -> ContactPayload:
+    """A change of the contact's secondary organizations (core.people.memberships)."""
+
+    async def work(session: AsyncSession) -> str:
+        await change(session, str(contact_id), _secondary(organization_ids))
+        return str(contact_id)
+
+    return await _contact(info, work)
+
+
 def _secondary(ids: list[strawberry.ID]) -> list[str]:
     return people_input.parse_organization_ids(
         {"secondaryOrganizations": [{"id": str(value)} for value in ids]},
@@ -192,13 +207,9 @@ class PeopleMutations:
     async def append_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
     ) -> ContactPayload:
-        async def work(session: AsyncSession) -> str:
-            await memberships.append_secondary(
-                session, str(contact_id), _secondary(organization_ids)
-            )
-            return str(contact_id)
-
-        return await _contact(info, work)
+        return await _secondary_change(
+            info, memberships.append_secondary, contact_id, organization_ids
+        )
 
     @strawberry.mutation(
         description="End the contact's membership of these secondary organizations, with the"
@@ -208,13 +219,9 @@ class PeopleMutations:
     async def remove_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
     ) -> ContactPayload:
-        async def work(session: AsyncSession) -> str:
-            await memberships.remove_secondary(
-                session, str(contact_id), _secondary(organization_ids)
-            )
-            return str(contact_id)
-
-        return await _contact(info, work)
+        return await _secondary_change(
+            info, memberships.remove_secondary, contact_id, organization_ids
+        )
 
     @strawberry.mutation(
         description="Make these the contact's secondary organizations (the others'"
@@ -224,13 +231,9 @@ class PeopleMutations:
     async def replace_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
     ) -> ContactPayload:
-        async def work(session: AsyncSession) -> str:
-            await memberships.replace_secondary(
-                session, str(contact_id), _secondary(organization_ids)
-            )
-            return str(contact_id)
-
-        return await _contact(info, work)
+        return await _secondary_change(
+            info, memberships.replace_secondary, contact_id, organization_ids
+        )
 
     @strawberry.mutation(
         description="Change the contact's parent organization; the old parent stays a"
