@@ -7,9 +7,10 @@
 
 Makes a scratch database (migrated, demo-seeded, ``dataset.py``'s 100,000 organizations;
 dropped at the end), starts ``orgql serve --workers N`` and ``floor.py`` under uvicorn with
-the same N, checks that both answer the page scenario with the same JSON, then drives each
-scenario with wrk (a Lua POST script) from its own process and prints requests/s, p50/p99
-latency, SQL statements per request, server CPU ms per request and the server's peak RSS.
+the same N, checks that both answer the page scenarios and depth15 with the same JSON, then
+drives each scenario with wrk (a Lua POST script) from its own process and prints
+requests/s, p50/p99 latency, SQL statements per request, server CPU ms per request and the
+server's peak RSS.
 
 Statements per request are counted in-process (the same app, an engine event listener) on
 the same documents before the load, so the served app carries no bench-only code. When the
