@@ -400,6 +400,38 @@ async def test_a_shopper_follows_their_registration_request_to_its_approval(
     assert len(seen) == 2
 
 
+async def test_a_shopper_follows_their_request_to_more_info_needed_and_back(
+    live: LiveServer, engine: AsyncEngine, identity_provider: Any
+) -> None:
+    mine = await _submit(engine, "shelly.smith@example.com")  # linked to the shopper's profile
+    document = (
+        "subscription($id: ID!) { organizationRequestStatus(id: $id)"
+        " { requestId status organizationId } }"
+    )
+    then = iter(
+        [
+            lambda db: organization_requests.update(db, mine, {"status": "moreInfoNeeded"}),
+            lambda db: organization_requests.update(db, mine, {"status": "review"}),
+            lambda db: organization_requests.reject(db, mine, {}),
+        ]
+    )
+    seen: list[str] = []
+    async with _client(live, identity_provider.token(SHOPPER)) as session:
+
+        async def follow() -> None:
+            async for result in session.subscribe(
+                GraphQLRequest(document, variable_values={"id": mine})
+            ):
+                seen.append(result["organizationRequestStatus"]["status"])
+                change = next(then, None)
+                if change is not None:
+                    async with make_sessionmaker(engine)() as db, db.begin():
+                        await change(db)
+
+        await asyncio.wait_for(follow(), GUARD)  # it completes after the rejection
+    assert seen == ["REVIEW", "MORE_INFO_NEEDED", "REVIEW", "REJECTED"]
+
+
 async def test_a_subscription_over_http_is_refused_clearly(client: httpx.AsyncClient) -> None:
     document = {"query": "subscription { accountChanges { type } }"}
     for answer in (
