@@ -46,6 +46,11 @@ NODE_TYPES = frozenset(
         "Site",
         "WebhookSubscription",
         "AddressType",
+        "Address",
+        "Contract",
+        "Catalog",
+        "PriceListGroup",
+        "Contact",
     }
 )
 #: How many ids one ``nodes(ids:)`` may ask for (a page's worth).
