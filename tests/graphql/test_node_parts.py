@@ -43,7 +43,8 @@ READ = """{
 ADD_ADDRESS = """mutation($org: ID!) { addOrganizationAddress(organizationId: $org,
   input: {addressType: "Office", address: {companyName: "Sample", address1: "1 Elm Street",
   city: "Albany", state: "NY", postalCode: "12207", country: "US",
-  phoneNumber: "518-555-0100"}}) { address { address { id repositoryId } } userErrors { code } } }"""
+  phoneNumber: "518-555-0100"}}) {
+  address { address { id repositoryId } } userErrors { code } } }"""
 SET_CONTRACT = """mutation { updateSiteOrganizationProperties(id: "100002", input: [{
   site: "siteUS", properties: {contract: {displayName: "East contract",
   catalogId: "cloudCatalog", priceListGroupId: "defaultPriceGroup"}}}]) {
