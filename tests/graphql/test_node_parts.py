@@ -52,11 +52,7 @@ SET_CONTRACT = """mutation { updateSiteOrganizationProperties(id: "100002", inpu
 
 
 async def _nodes(client: httpx.AsyncClient, ids: list[str]) -> list[Any]:
-    response = await client.post("/graphql", json={"query": NODES, "variables": {"ids": ids}})
-    body: dict[str, Any] = response.json()
-    assert "errors" not in body, body
-    nodes: list[Any] = body["data"]["nodes"]
-    return nodes
+    return await _nodes_of(client, NODES, ids)
 
 
 async def _other_catalog(engine: AsyncEngine) -> None:
@@ -236,3 +232,47 @@ async def test_a_contracts_global_id_is_the_same_on_every_executor(graphql: Grap
     assert contracts == [
         {"id": encode("Contract", "100010"), "repositoryId": "100010"} for _ in range(3)
     ]
+
+
+ROLES = """query($ids: [ID!]!) { nodes(ids: $ids) {
+  __typename id
+  ... on RelativeRole { repositoryId function }
+  ... on OrganizationalRole { repositoryId function contacts { repositoryId } }
+} }"""
+
+
+async def test_an_organizations_roles_are_refetched_as_its_readers_read_them(
+    graphql: GraphQL, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    read = await graphql.data(
+        """{ mine: organization(id: "100001") { relativeRoles { id repositoryId function } }
+             child: organization(id: "100002") { relativeRoles { id } }
+             organizationalRoles(organizationId: "100001") { id repositoryId function } }"""
+    )
+    admin_role = next(r for r in read["mine"]["relativeRoles"] if r["function"] == "admin")
+    held = next(r for r in read["organizationalRoles"] if r["function"] == "admin")
+    ids = [admin_role["id"], read["child"]["relativeRoles"][0]["id"], held["id"]]
+
+    as_admin = (await graphql.data(ROLES, {"ids": ids}))["nodes"]
+    async with shopper_client("110000") as shopper:
+        as_shopper = await _nodes_of(shopper, ROLES, ids)
+
+    assert admin_role["id"] == encode("RelativeRole", admin_role["repositoryId"])
+    assert held["id"] == encode("OrganizationalRole", admin_role["repositoryId"])
+    assert as_admin[0] == {"__typename": "RelativeRole", **admin_role}
+    assert as_admin[1]["__typename"] == "RelativeRole"
+    assert as_admin[2] == {
+        "__typename": "OrganizationalRole",
+        **held,
+        "contacts": [{"repositoryId": "110000"}],
+    }
+    # A shopper: their account's role; not the child's, nor a role's holders (admins only).
+    assert [node and node["__typename"] for node in as_shopper] == ["RelativeRole", None, None]
+
+
+async def _nodes_of(client: httpx.AsyncClient, query: str, ids: list[str]) -> list[Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": {"ids": ids}})
+    body: dict[str, Any] = response.json()
+    assert "errors" not in body, body
+    nodes: list[Any] = body["data"]["nodes"]
+    return nodes

@@ -51,6 +51,8 @@ NODE_TYPES = frozenset(
         "Catalog",
         "PriceListGroup",
         "Contact",
+        "RelativeRole",
+        "OrganizationalRole",
     }
 )
 #: How many ids one ``nodes(ids:)`` may ask for (a page's worth).

@@ -116,7 +116,7 @@ class Contract(Node):
 
 
 @strawberry.type(description="One of the five roles every organization owns.")
-class RelativeRole:
+class RelativeRole(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     function: str
 

@@ -9,6 +9,7 @@ that reading one by id shows no more than reading it through its account.
   deactivated account shows its shoppers no contract).
 - A catalog or a price list group (reference data): admins, any; a shopper, those of the
   contracts they may read.
+- One of an organization's roles (its relativeRoles): through its organization.
 
 What a caller may not read is answered exactly as an id that names nothing.
 """
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access.checks import Access
 from orgql.core.common.ids import distinct_keys
 from orgql.core.organizations import repository
+from orgql.core.people import repository as people_reads
 from orgql.core.sites import repository as site_reads
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
@@ -46,6 +48,14 @@ async def addresses(
         for i, row in rows.items()
         if row.organization_id is not None and access.may_read(row.organization_id)
     }
+
+
+async def roles(
+    session: AsyncSession, access: Access, ids: Iterable[str]
+) -> dict[str, models.RelativeRole]:
+    """The roles with these ids that the caller may read (module rules)."""
+    rows = await people_reads.roles_by_id(session, list(ids))
+    return {row.id: row for row in rows if access.may_read(row.organization_id)}
 
 
 async def contracts(

@@ -82,7 +82,7 @@ class Contact(Node):
 
 
 @strawberry.type(description="One of an organization's roles and the contacts holding it.")
-class OrganizationalRole:
+class OrganizationalRole(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     function: str
     contacts: list[Profile]
