@@ -147,8 +147,8 @@ class LiveSubscriptions:
         description="A registration request's status: now, then at each change (review and"
         " moreInfoNeeded) and at its approval or rejection (then the subscription"
         " completes). An admin may follow any request; a shopper the"
-        " requests linked to their profile. Any other id: 160001, as for an unknown request;"
-        " a request deleted meanwhile ends it with 160001 too.",
+        " requests linked to their profile. Any other id: 101000, as for an unknown request;"
+        " a request deleted meanwhile ends it with 101000 too.",
         permission_classes=SIGNED_IN,
     )
     async def organization_request_status(
