@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orgql.app import create_app
 from orgql.auth.tokens import Authenticator
 from orgql.core.events import outbox
+from orgql.core.requests import reads as request_reads
+from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
 from orgql.db.engine import make_sessionmaker
@@ -35,6 +37,10 @@ from orgql.settings import Settings
 SHOPPER = "110000"  # the demo's shopper: a member of 100001 only
 GUARD = 15.0  # far above the second a change takes to arrive: only a bug reaches it
 PROTOCOL = "graphql-transport-ws"
+STATUS = (
+    "subscription($id: ID!) { organizationRequestStatus(id: $id)"
+    " { requestId status organizationId } }"
+)
 CHANGES = gql("subscription { accountChanges { eventId type organizationId occurredAt data } }")
 
 
@@ -484,6 +490,62 @@ async def test_a_shopper_follows_their_request_to_more_info_needed_and_back(
 
         await asyncio.wait_for(follow(), GUARD)  # it completes after the rejection
     assert seen == ["REVIEW", "MORE_INFO_NEEDED", "REVIEW", "REJECTED"]
+
+
+async def test_a_status_change_committed_while_subscribing_is_told_once(
+    live: LiveServer,
+    engine: AsyncEngine,
+    identity_provider: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The change commits after the subscriber is registered and before the status is read:
+    the status read already tells it, and its event (queued meanwhile) is no second move."""
+    mine = await _submit(engine, "shelly.smith@example.com")
+    read = request_reads.requests_by_id
+
+    async def change_then_read(session: Any, ids: Any) -> Any:
+        async with make_sessionmaker(engine)() as db, db.begin():
+            await organization_requests.update(db, mine, {"status": "moreInfoNeeded"})
+        return await read(session, ids)
+
+    monkeypatch.setattr(request_reads, "requests_by_id", change_then_read)
+    seen: list[str] = []
+    async with _client(live, identity_provider.token(SHOPPER)) as session:
+
+        async def follow() -> None:
+            async for result in session.subscribe(
+                GraphQLRequest(STATUS, variable_values={"id": mine})
+            ):
+                seen.append(result["organizationRequestStatus"]["status"])
+                if len(seen) == 1:
+                    async with make_sessionmaker(engine)() as db, db.begin():
+                        await organization_requests.reject(db, mine, {})
+
+        await asyncio.wait_for(follow(), GUARD)
+    assert seen == ["MORE_INFO_NEEDED", "REJECTED"]
+
+
+async def test_a_deleted_request_ends_its_status_subscription_as_an_unknown_one(
+    live: LiveServer, engine: AsyncEngine, identity_provider: Any
+) -> None:
+    mine = await _submit(engine, "shelly.smith@example.com")
+    seen: list[str] = []
+    async with _client(live, identity_provider.token(SHOPPER)) as session:
+
+        async def follow() -> None:
+            async for result in session.subscribe(
+                GraphQLRequest(STATUS, variable_values={"id": mine})
+            ):
+                seen.append(result["organizationRequestStatus"]["status"])
+                async with make_sessionmaker(engine)() as db, db.begin():
+                    await request_removal.delete(db, mine)
+
+        with pytest.raises(TransportQueryError) as ended:
+            await asyncio.wait_for(follow(), GUARD)
+    assert seen == ["REVIEW"]
+    assert ended.value.errors is not None
+    assert ended.value.errors[0]["extensions"] == {"code": RequestCodes.NOT_FOUND, "field": "id"}
+    await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)
 
 
 async def test_a_subscription_over_http_is_refused_clearly(client: httpx.AsyncClient) -> None:

@@ -53,6 +53,11 @@ REQUEST_STATUS_EVENT_TYPES: frozenset[str] = frozenset(
         EventType.ORGANIZATION_REQUEST_REJECTED,
     }
 )
+#: What a follower of one request's status is told of: its status events, and its deletion
+#: (in review only), which ends the following as for an unknown request.
+REQUEST_FOLLOWED_EVENT_TYPES: frozenset[str] = REQUEST_STATUS_EVENT_TYPES | {
+    EventType.ORGANIZATION_REQUEST_DELETED
+}
 #: Events that change what a shopper may see (their memberships, their profile).
 _PEOPLE_EVENT_TYPES: frozenset[str] = frozenset(
     {
@@ -64,7 +69,7 @@ _PEOPLE_EVENT_TYPES: frozenset[str] = frozenset(
 )
 #: What the feed reads the payload of (the others it only orders).
 LIVE_EVENT_TYPES: frozenset[str] = (
-    ACCOUNT_EVENT_TYPES | REQUEST_STATUS_EVENT_TYPES | _PEOPLE_EVENT_TYPES
+    ACCOUNT_EVENT_TYPES | REQUEST_FOLLOWED_EVENT_TYPES | _PEOPLE_EVENT_TYPES
 )
 #: The effective-value fields a shopper of a deactivated account is not shown.
 WITHHELD_FIELDS: frozenset[str] = frozenset(

@@ -147,7 +147,8 @@ class LiveSubscriptions:
         description="A registration request's status: now, then at each change (review and"
         " moreInfoNeeded) and at its approval or rejection (then the subscription"
         " completes). An admin may follow any request; a shopper the"
-        " requests linked to their profile. Any other id: 160001, as for an unknown request.",
+        " requests linked to their profile. Any other id: 101000, as for an unknown request;"
+        " a request deleted meanwhile ends it with 101000 too.",
         permission_classes=SIGNED_IN,
     )
     async def organization_request_status(
@@ -158,7 +159,7 @@ class LiveSubscriptions:
 
         def select(event: LiveEvent) -> LiveEvent | None:
             mine = event.data.get("requestId") == request_id
-            return event if mine and event.type in audiences.REQUEST_STATUS_EVENT_TYPES else None
+            return event if mine and event.type in audiences.REQUEST_FOLLOWED_EVENT_TYPES else None
 
         # Subscribed before the status is read: a decision in between is not missed.
         # A decision is final; status changes before it are admins' edits, a few: a
@@ -170,15 +171,24 @@ class LiveSubscriptions:
             if found is None or not (
                 principal.is_admin or (principal.subject and found.profile_id == principal.subject)
             ):
-                error = request_reads.not_found(request_id)
-                raise GraphQLError(error.message, extensions={"code": error.code, "field": "id"})
+                raise _unknown_request(request_id)
             status = RequestStatus(found.status)
             organization = found.organization_id
             yield _status_change(request_id, status, organization)
             while status not in FINAL_STATUSES:
                 event = await subscriber.queue.get()
-                status, organization = _status_of(event)
+                if event.type == EventType.ORGANIZATION_REQUEST_DELETED:  # gone: as unknown
+                    raise _unknown_request(request_id)
+                told, organization = _status_of(event)
+                if told == status:  # committed before the read, which told it already
+                    continue
+                status = told
                 yield _status_change(request_id, status, organization)
+
+
+def _unknown_request(request_id: str) -> GraphQLError:
+    error = request_reads.not_found(request_id)
+    return GraphQLError(error.message, extensions={"code": error.code, "field": "id"})
 
 
 def _status_of(event: LiveEvent) -> tuple[RequestStatus, str | None]:
