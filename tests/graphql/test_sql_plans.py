@@ -85,9 +85,13 @@ fragment Names on Organization { id name __typename }
 
 #: Selections SQL plans do not cover: answered by the compiled plan.
 FALLBACKS = [
-    ("{ organizations(first: 5) { edges { node { id billingAddress { city } } } } }", None),
+    ("{ organizations(first: 5) { edges { node { id billingAddresses { city } } } } }", None),
     ("{ organizations(first: 5, filter: {active: true}) { edges { node { id } } } }", None),
-    ("{ organizations(first: 5) { edges { node { id approvalRequired } } } }", None),
+    (
+        "{ organizations(first: 5) { edges { node { id descendants(first: 2)"
+        " { edges { node { id } } } } } } }",
+        None,
+    ),
     (
         "{ organizations(first: 3) { edges { node { effectiveSiteProperties"
         " { site { id } } } } } }",

@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from orgql.core.inheritance import rules as inheritance
 from orgql.core.organizations import repository
+from orgql.graphql.execution import page_links
 from orgql.graphql.execution.page_compose import (
     ID,
     PATH,
@@ -44,6 +45,7 @@ from orgql.graphql.execution.page_compose import (
     PageRows,
     Row,
 )
+from orgql.graphql.execution.page_links import CONTRACT_JOINS, CONTRACT_SQL, LINKS
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,16 @@ class Key:
     #: "derived", "derived_sources",
     #: "derived_source", "parent", "ancestors",
     #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
-    #: "page_info", "has_next", "end_cursor", "total".
+    #: "page_info", "has_next", "end_cursor", "total"; the links (page_links):
+    #: "shipping_refs", "ref", "logo_url", "address", "derived_address",
+    #: "derived_address_type", "addresses", "address_type", "roles", "members",
+    #: "children", "own_value", "own_contract", "derived_contract", "contract_object".
     kind: str
     what: str | None = None
     keys: tuple[Key, ...] = ()
-    #: "effective": the name of the site argument (its value null: the default site).
-    site_param: str = ""
+    #: Site keys: the name of the site argument (its value null: the default site);
+    #: "children": the name of the page's parameters.
+    param: str = ""
 
 
 #: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
@@ -107,6 +113,7 @@ class PagePlan:
         sites: Mapping[str, str | None],
         member: str | None = None,
         organization_id: str | None = None,
+        links: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
         value per site argument; None: the default site) does not exist.
@@ -115,13 +122,18 @@ class PagePlan:
         shopper sees them (core.access.checks: an inactive one without its withheld values;
         the translation of the selection keeps their ancestors to id and name).
         ``organization_id``: only that organization (``organization(id)``: a page of it
-        alone, or of none)."""
+        alone, or of none). ``links``: the children pages' parameters and the logo URLs'
+        prefix (sql_plans.SqlPlan.parameters)."""
         named = sorted({site for site in sites.values() if site is not None})
         parameters: dict[str, Any] = {} if after is None else {"after": after}
         if member is not None:
             parameters["member"] = member
         if organization_id is not None:
             parameters["id"] = organization_id
+        links = dict(links or {})
+        for child in self.composer.children:
+            parameters[f"{child}_limit"] = links[f"{child}_limit"]
+            parameters[f"{child}_after"] = links[f"{child}_after"]
         if self.site_params:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
@@ -147,7 +159,9 @@ class PagePlan:
         derived: dict[str, Derived] = {}
         if self.derived_at:
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
-        read = PageRows(by_id, derived, effective, contracts, withholding=member is not None)
+        read = PageRows(
+            by_id, derived, effective, contracts, withholding=member is not None, links=links
+        )
         # From the rows, not by_id: an organization of the page may be another's ancestor.
         page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
         return cast(
@@ -223,7 +237,9 @@ class PagePlan:
         organization columns null), one row at least per site asked for."""
 
         def select(position: str) -> str:
-            return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
+            return ", ".join(
+                position if c == "position" else self._expression(c) for c in self.columns
+            )
 
         conditions = ["o.id > CAST(:after AS varchar)"] if after else []
         if by_id:
@@ -246,21 +262,27 @@ class PagePlan:
         if not self.site_params:
             return chain + " SELECT * FROM chain"
         site_width = 3 + len(self.site_columns) + len(self.contract_columns)
-        contracts = ""
-        if self.contract_columns:
-            contracts = " LEFT JOIN contracts c ON c.id = s.contract_id"
+        contracts = CONTRACT_JOINS if self.contract_columns else ""
         return (
             f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
             f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
             " s.organization_id"
             + "".join(f", s.{c}" for c in self.site_columns)
-            + "".join(f", c.{c}" for c in self.contract_columns)
+            + "".join(f", {CONTRACT_SQL[c]}" for c in self.contract_columns)
             + " FROM sites w LEFT JOIN site_organization_properties s"
             " ON s.site_id = w.id AND s.organization_id = ANY(ARRAY(SELECT id FROM chain))"
             + contracts
             + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
             " OR (w.is_default AND CAST(:default AS boolean))"
         )
+
+    def _expression(self, column: str) -> str:
+        """A row's column: the organization's, or a link of it (page_links)."""
+        if column in LINKS:
+            return LINKS[column]
+        if column in self.composer.children:
+            return page_links.children_sql(column, self.columns)
+        return f"o.{column}"
 
 
 def _position(row: Row) -> int:

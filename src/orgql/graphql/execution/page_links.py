@@ -1,0 +1,374 @@
+"""An organization's links read with its row by a page plan: its addresses (all, and the
+default billing and shipping ones), roles, members and children pages, each a JSON column of
+the row (a correlated subquery), and the composing code of the fields that read them, of
+the shipping-method references, the logo URL and the values a site's rows give
+(graphql.execution.page_compose's :class:`Composer` has these methods).
+
+The subqueries are SQLAlchemy Core compiled once to the statement's text; the only values
+they take are bound parameters (a children page's size and cursor). Lists come whole and in
+the order the resolvers' loaders read them (core.organizations.repository: by id), which
+bound nothing either (graphql.list_bounds declares their maxima for the cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import ClauseElement
+
+from orgql.core.common.addresses import ADDRESS_COLUMNS
+from orgql.core.inheritance.fields import Wire, site_field
+from orgql.db import models
+from orgql.graphql import global_ids
+
+if TYPE_CHECKING:
+    from orgql.graphql.execution.page_sql import Key
+
+#: An address as a link holds it: a JSON array of these columns.
+ADDRESS = ("id", "address_type", *ADDRESS_COLUMNS, "external_address_id")
+ROLE = ("id", "function")
+PROFILE = ("id", "first_name", "last_name", "email")
+#: Contract columns (page_compose.CONTRACT_COLUMNS) in the site rows' joins.
+CONTRACT_SQL = {
+    "id": "c.id",
+    "display_name": "c.display_name",
+    "description": "c.description",
+    "external_contract_reference": "c.external_contract_reference",
+    "start_date": "c.start_date",
+    "end_date": "c.end_date",
+    "creation_date": "c.creation_date",
+    "catalog_id": "c.catalog_id",
+    "catalog_name": "k.display_name",
+    "price_list_group_id": "c.price_list_group_id",
+    "price_list_group_name": "g.display_name",
+    "terms_id": "c.terms_id",
+    "terms": "t.terms",
+}
+CONTRACT_JOINS = (
+    " LEFT JOIN contracts c ON c.id = s.contract_id"
+    " LEFT JOIN catalogs k ON k.id = c.catalog_id"
+    " LEFT JOIN price_list_groups g ON g.id = c.price_list_group_id"
+    " LEFT JOIN contract_terms t ON t.id = c.terms_id"
+)
+
+_DIALECT = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+#: The organization of the row (the page's and the chain's selects alias it ``o``).
+_OWNER: ColumnElement[str] = literal_column("o.id")
+
+
+def _text(element: ClauseElement) -> str:
+    return str(element.compile(dialect=_DIALECT)).replace("\n", " ")
+
+
+def _array(table: Any, columns: tuple[str, ...]) -> ColumnElement[Any]:
+    return func.json_build_array(*(table.c[c] for c in columns))
+
+
+def _links() -> dict[str, str]:
+    address = models.Address.__table__.alias("link_address")
+    role = models.RelativeRole.__table__.alias("link_role")
+    member = models.OrganizationMember.__table__.alias("link_member")
+    profile = models.Profile.__table__.alias("link_profile")
+    child = models.Organization.__table__.alias("link_child")
+
+    def default(column: str) -> str:
+        return _text(
+            select(_array(address, ADDRESS))
+            .where(address.c.id == literal_column(f"o.{column}"))
+            .scalar_subquery()
+        )
+
+    return {
+        "addresses": _text(
+            select(func.json_agg(aggregate_order_by(_array(address, ADDRESS), address.c.id)))
+            .where(address.c.organization_id == _OWNER)
+            .scalar_subquery()
+        ),
+        "billing_address": default("billing_address_id"),
+        "shipping_address": default("shipping_address_id"),
+        "roles": _text(
+            select(func.json_agg(aggregate_order_by(_array(role, ROLE), role.c.id)))
+            .where(role.c.organization_id == _OWNER)
+            .scalar_subquery()
+        ),
+        "members": _text(
+            select(func.json_agg(aggregate_order_by(_array(profile, PROFILE), profile.c.id)))
+            .select_from(member.join(profile, profile.c.id == member.c.profile_id))
+            .where(member.c.organization_id == _OWNER)
+            .scalar_subquery()
+        ),
+        "child_count": _text(
+            select(func.count())
+            .select_from(child)
+            .where(child.c.parent_id == _OWNER)
+            .scalar_subquery()
+        ),
+    }
+
+
+#: Link columns by name: the SQL of each (correlated to the row's organization, ``o``).
+LINKS = _links()
+
+
+def children_sql(parameter: str, columns: list[str]) -> str:
+    """A page of the row's children (after the ``{parameter}_after`` cursor, at most
+    ``{parameter}_limit`` of them, by id): a JSON array of rows with the page's ``columns``
+    (the position and the links null: a child is asked only for its own columns)."""
+    child = models.Organization.__table__.alias("link_child")
+    values = [child.c[c] if c in child.c and c != "position" else null() for c in columns]
+    after = cast(bindparam(f"{parameter}_after"), String)
+    page = (
+        select(child.c.id.label("child_id"), func.json_build_array(*values).label("item"))
+        .where(child.c.parent_id == _OWNER, or_(after.is_(None), child.c.id > after))
+        .order_by(child.c.id)
+        .limit(bindparam(f"{parameter}_limit"))
+        .subquery("link_children")
+    )
+    aggregate = func.json_agg(aggregate_order_by(page.c.item, page.c.child_id))
+    return _text(select(aggregate).scalar_subquery())
+
+
+class LinkComposer:
+    """The composing code of links and site fields (mixed into page_compose.Composer)."""
+
+    columns: list[str]
+    site_params: list[str]
+    hierarchy: bool
+    #: Whether a logo URL is asked (its prefix is the request's: PageRows.links).
+    logo: bool
+    #: The parameters of the children pages asked.
+    children: list[str]
+
+    if TYPE_CHECKING:  # Composer's
+
+        def column(self, column: str) -> int: ...
+        def _function(self, prefix: str, parameters: str, lines: list[str]) -> str: ...
+        def _derived(self, column: str, known: Collection[str] = ...) -> int: ...
+        def _site(self, column: str) -> int: ...
+        def _contract(self, column: str) -> int: ...
+        def _withheld(self, column: str | None, value: str) -> str: ...
+        def _display(self, keys: tuple[Key, ...], count: str | None) -> str: ...
+
+    def link(self, name: str) -> int:
+        """The position of a link column in a row."""
+        if name not in LINKS and name not in self.children:
+            raise ValueError(f"not a link: {name!r}")
+        if name not in self.columns:
+            self.columns.append(name)
+        return self.columns.index(name)
+
+    def link_key(self, key: Key) -> tuple[str, bool]:
+        """The expression of a node's key, and whether it reads the derived values."""
+        kind = key.kind
+        if kind == "shipping_refs":
+            ref = self._items(key.keys, {"id": 0}, "i", "ref")
+            if key.what == "own":
+                return f"_refs(row[{self.column('shipping_methods')}], {ref})", False
+            return (
+                f"_refs(derived[{self._derived('shipping_methods', {'shipping_methods'})}], {ref})",
+                True,
+            )
+        if kind == "logo_url":
+            self.logo = True
+            return f"_logo(read, row[{self.column('organization_logo')}])", False
+        if kind == "address":
+            address = self._address(key.keys)
+            return f"_maybe(row[{self.link(key.what or '')}], {address})", False
+        if kind == "derived_address":
+            owner = f"owners[{self._derived(key.what or '', {key.what or ''})}]"
+            link = self.link(key.what.removesuffix("_id") if key.what else "")
+            return f"_maybe(_owned(read, {owner}, {link}), {self._address(key.keys)})", True
+        if kind == "derived_address_type":
+            owner = f"owners[{self._derived(key.what or '', {key.what or ''})}]"
+            link = self.link(key.what.removesuffix("_id") if key.what else "")
+            return f"_maybe(_owned(read, {owner}, {link}), _address_type)", True
+        if kind == "addresses":
+            pairs = []
+            for item in key.keys:
+                if item.kind == "const":
+                    pairs.append(f"{item.name!r}: {item.what!r}")
+                elif item.kind == "address_type":
+                    pairs.append(f"{item.name!r}: a[1]")
+                else:
+                    pairs.append(f"{item.name!r}: {self._address(item.keys)}(a)")
+            at = self.link("addresses")
+            return f"[{{{', '.join(pairs)}}} for a in row[{at}] or ()]", False
+        if kind == "roles":
+            role = self._items(key.keys, {c: i for i, c in enumerate(ROLE)}, "r", "role")
+            return f"[{role}(r) for r in row[{self.link('roles')}] or ()]", False
+        if kind == "members":
+            positions: dict[str, int | str] = {c: i for i, c in enumerate(PROFILE)}
+            profile = self._items(key.keys, positions | {"global_id": "g"}, "p", "profile")
+            return f"[{profile}(p) for p in row[{self.link('members')}] or ()]", False
+        if kind == "children":
+            return f"{self._children(key)}(row, read)", False
+        if kind in ("own_value", "own_contract", "derived_contract"):
+            self.hierarchy = True
+            return self._site_key(key), False
+        raise ValueError(f"not a node key: {kind}")
+
+    def _items(
+        self, keys: tuple[Key, ...], positions: dict[str, int | str], name: str, prefix: str
+    ) -> str:
+        """A function composing an object from a JSON array (``positions`` of its fields;
+        "g": the profile's global id)."""
+        pairs = []
+        for key in keys:
+            if key.kind == "const":
+                pairs.append(f"{key.name!r}: {key.what!r}")
+                continue
+            at = positions.get(key.what or "")
+            if at is None:
+                raise ValueError(f"not a field of {prefix}: {key.what!r}")
+            value = f"_profile_id({name}[0])" if at == "g" else f"{name}[{at}]"
+            pairs.append(f"{key.name!r}: {value}")
+        return self._function(prefix, name, [f"return {{{', '.join(pairs)}}}"])
+
+    def _address(self, keys: tuple[Key, ...]) -> str:
+        return self._items(keys, {c: i for i, c in enumerate(ADDRESS)}, "a", "address")
+
+    def _children(self, key: Key) -> str:
+        """The function composing a page of children from the row's link."""
+        self.children.append(key.param)
+        at = self.link(key.param)
+        count = None
+        if any(k.kind == "total" for k in key.keys):
+            count = f"row[{self.link('child_count')}]"
+        display = self._display(key.keys, count)
+        lines = [
+            f"first = read.links[{key.param + '_limit'!r}] - 1",
+            f"rows = row[{at}] or []",
+            "page, more = rows[:first], len(rows) > first",
+            f"return {display}",
+        ]
+        return self._function("children", "row, read", lines)
+
+    def contract_function(self, keys: tuple[Key, ...]) -> str:
+        """A function composing a contract from its row (page_compose.CONTRACT_COLUMNS)."""
+        pairs = []
+        for key in keys:
+            if key.kind == "const":
+                pairs.append(f"{key.name!r}: {key.what!r}")
+            elif key.kind == "column":
+                pairs.append(f"{key.name!r}: {self._contract_value(key.what or '')}")
+            elif key.kind == "contract_object":
+                inner = ", ".join(
+                    f"{k.name!r}: {k.what!r}"
+                    if k.kind == "const"
+                    else f"{k.name!r}: contract[{self._contract(k.what or '')}]"
+                    for k in key.keys
+                )
+                value = f"{{{inner}}}"
+                if key.what == "terms":  # none when the contract has no terms
+                    value = f"None if not contract[{self._contract('terms_id')}] else {value}"
+                pairs.append(f"{key.name!r}: {value}")
+            else:
+                raise ValueError(f"not a contract key: {key.kind}")
+        return self._function("contract", "contract", [f"return {{{', '.join(pairs)}}}"])
+
+    def _contract_value(self, column: str) -> str:
+        value = f"contract[{self._contract(column)}]"
+        if column in ("start_date", "end_date", "creation_date"):
+            return f"_iso({value})"
+        return value
+
+    def _site_key(self, key: Key) -> str:
+        """An own value, own contract or contract in effect on the key's site."""
+        if key.param not in self.site_params:
+            self.site_params.append(key.param)
+        if key.kind == "own_value":
+            column = key.what or ""
+            value = f"_own(read, {key.param!r}, row, {self._site(column)})"
+            if site_field(column).wire is Wire.DECIMAL:  # the resolvers' float
+                value = f"_float({value})"
+            return self._withheld(column, value)
+        at = self._site("contract_id")
+        self._contract("id")
+        compose = self.contract_function(key.keys)
+        if key.kind == "own_contract":
+            contract_id = f"_own(read, {key.param!r}, row, {at})"
+        else:
+            contract_id = f"_effective_value(read, {key.param!r}, row, {at})"
+        return self._withheld("contract_id", f"_contract(read, {contract_id}, {compose})")
+
+
+# -- what the functions call
+
+
+def _refs(ids: list[str] | None, compose: Any) -> list[Any] | None:
+    return None if ids is None else [compose([i]) for i in ids]
+
+
+def _logo(read: Any, logo: str | None) -> str | None:
+    return None if logo is None else f"{read.links['logo_prefix']}{logo}"
+
+
+def _maybe(value: Any, compose: Any) -> Any:
+    return None if value is None else compose(value)
+
+
+def _owned(read: Any, owner: str | None, at: int) -> Any:
+    """The link at ``at`` of the organization ``owner`` (the one that set a derived value)."""
+    row = None if owner is None else read.by_id.get(owner)
+    return None if row is None else row[at]
+
+
+def _address_type(address: list[Any]) -> Any:
+    return address[1]
+
+
+def _profile_id(profile_id: str) -> str:
+    return global_ids.encode("Profile", profile_id)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())
+
+
+def _own(read: Any, param: str, row: Any, at: int) -> Any:
+    """The organization's own value on the site: the one in effect when it set it."""
+    site = read.effective[param]
+    if site is None:
+        return None
+    values, owners = site[row[0]]
+    return values[at] if owners[at] == row[0] else None
+
+
+def _effective_value(read: Any, param: str, row: Any, at: int) -> Any:
+    site = read.effective[param]
+    return None if site is None else site[row[0]][0][at]
+
+
+def _contract(read: Any, contract_id: str | None, compose: Any) -> Any:
+    if contract_id is None:
+        return None
+    contract = read.contracts.get(contract_id)
+    return None if contract is None else compose(contract)
+
+
+NAMESPACE = {
+    "_refs": _refs,
+    "_logo": _logo,
+    "_maybe": _maybe,
+    "_owned": _owned,
+    "_address_type": _address_type,
+    "_profile_id": _profile_id,
+    "_iso": _iso,
+    "_own": _own,
+    "_effective_value": _effective_value,
+    "_contract": _contract,
+}
