@@ -1,9 +1,10 @@
 """SQL plans answer ``organization(id)`` with its links as the resolvers do, in one
 statement: addresses (all, the own and derived defaults and their types), roles, members,
 shipping-method references, the logo URL, dynamic properties, own and derived contracts
-with their catalog, price list group and terms, own values on a site, and a page of
-children; for admins, and for shoppers (their inactive account without its withheld
-values, an ancestor of theirs answered null, breadcrumbs above). Children are for admins
+with their catalog, price list group and terms, own values on a site and on every site
+(siteOrganizationProperties), and a page of children (bench's depth15 document too); for
+admins, and for shoppers (their inactive account without its withheld values, an ancestor
+of theirs answered null, breadcrumbs above). Children are for admins
 only: a shopper asking for them is answered by the compiled plan (FORBIDDEN). The
 reference is the same app without SQL plans (tests/graphql/test_sql_plans.py)."""
 
@@ -26,7 +27,7 @@ from orgql.graphql.execution import executor as compiled
 from orgql.graphql.execution import page_sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from scenarios import cursor
+from scenarios import EVERYTHING, cursor
 
 #: Every link a shopper may ask of their account (no children: admins only).
 LINKS = """
@@ -63,6 +64,14 @@ query($id: ID!, $site: ID) {
       inheritedFrom { contract approvalRequired orderPriceLimit }
     }
     inheritedFrom { derivedBillingAddress derivedShippingAddress derivedShippingMethods }
+    siteOrganizationProperties {
+      __typename
+      site { __typename id repositoryId name productionURL enabled b2b isDefault }
+      contract { repositoryId displayName catalog { displayName } terms { terms } }
+      approvalRequired orderPriceLimit delegateApprovalManagement useExternalApprovalWebhook
+      inheritedFrom { contract }
+    }
+    us: siteOrganizationProperties(site: "siteUS") { site { id } orderPriceLimit }
   }
 }
 """
@@ -158,6 +167,7 @@ async def test_organization_links_answer_what_the_resolvers_answer_in_one_statem
         for first, after in ((None, None), (2, None), (2, cursor(linked[1])), (0, None)):
             variables = {"id": organization_id, "first": first, "after": after}
             cases.append(("admin", CHILDREN, variables, {}))
+        cases.append(("admin", EVERYTHING, {"id": organization_id}, {}))
     for token in ("admin", identity_provider.token(SHOPPER)):
         async with (
             client_for(app, app_state, token=token) as mine,
@@ -186,6 +196,18 @@ async def test_organization_links_answer_what_the_resolvers_answer_in_one_statem
         assert node["derivedContract"]["endDate"] == "2027-06-30T12:30:00+00:00"
         assert [r["function"] for r in node["relativeRoles"]] != []
         assert node["derivedShippingMethods"] == [{"id": "shippingMethodId1"}]
+        top = (await GraphQL(admin).data(LINKS, {"id": linked[0]}))["organization"]
+        [own] = top["siteOrganizationProperties"]
+        assert (own["orderPriceLimit"], own["contract"]["terms"]) == (
+            1500.0,
+            {"terms": "Pay in 30 days"},
+        )
+        assert len(top["members"]) == 1
+        assert [a["addressType"] for a in top["secondaryAddresses"]] == [
+            "Headquarters",
+            "Warehouse",
+            "Annex",
+        ]
         variables = {"id": linked[0], "first": 2}
         page = (await GraphQL(admin).data(CHILDREN, variables))["organization"]
         assert page["childOrganizations"]["totalCount"] == 4

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
 from orgql.graphql import cursors, global_ids
-from orgql.graphql.execution.page_links import CONTRACT_SQL, NAMESPACE, LinkComposer
+from orgql.graphql.execution.page_links import NAMESPACE, LinkComposer
+from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_NAMESPACE, SiteComposer
 
 if TYPE_CHECKING:
     from orgql.graphql.execution.page_sql import Key
@@ -102,7 +103,7 @@ class PageRows:
     links: dict[str, Any] = field(default_factory=dict)
 
 
-class Composer(LinkComposer):
+class Composer(LinkComposer, SiteComposer):
     """The composing functions of one selection, and what they read: the organization,
     derived, site and contract columns, the links (page_links), the site arguments, whether
     the count is asked and whether anything needs the ancestors."""
@@ -133,6 +134,7 @@ class Composer(LinkComposer):
             "_global_id": _global_id,
             "_withhold": _withhold,
             **NAMESPACE,
+            **SITE_NAMESPACE,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]

@@ -31,7 +31,6 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ClauseElement
 
 from orgql.core.common.addresses import ADDRESS_COLUMNS
-from orgql.core.inheritance.fields import Wire, site_field
 from orgql.db import models
 from orgql.graphql import global_ids
 
@@ -42,39 +41,16 @@ if TYPE_CHECKING:
 ADDRESS = ("id", "address_type", *ADDRESS_COLUMNS, "external_address_id")
 ROLE = ("id", "function")
 PROFILE = ("id", "first_name", "last_name", "email")
-#: Contract columns (page_compose.CONTRACT_COLUMNS) in the site rows' joins.
-CONTRACT_SQL = {
-    "id": "c.id",
-    "display_name": "c.display_name",
-    "description": "c.description",
-    "external_contract_reference": "c.external_contract_reference",
-    "start_date": "c.start_date",
-    "end_date": "c.end_date",
-    "creation_date": "c.creation_date",
-    "catalog_id": "c.catalog_id",
-    "catalog_name": "k.display_name",
-    "price_list_group_id": "c.price_list_group_id",
-    "price_list_group_name": "g.display_name",
-    "terms_id": "c.terms_id",
-    "terms": "t.terms",
-}
-CONTRACT_JOINS = (
-    " LEFT JOIN contracts c ON c.id = s.contract_id"
-    " LEFT JOIN catalogs k ON k.id = c.catalog_id"
-    " LEFT JOIN price_list_groups g ON g.id = c.price_list_group_id"
-    " LEFT JOIN contract_terms t ON t.id = c.terms_id"
-)
-
-_DIALECT = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+DIALECT = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
 #: The organization of the row (the page's and the chain's selects alias it ``o``).
-_OWNER: ColumnElement[str] = literal_column("o.id")
+OWNER: ColumnElement[str] = literal_column("o.id")
 
 
-def _text(element: ClauseElement) -> str:
-    return str(element.compile(dialect=_DIALECT)).replace("\n", " ")
+def sql_text(element: ClauseElement) -> str:
+    return str(element.compile(dialect=DIALECT)).replace("\n", " ")
 
 
-def _array(table: Any, columns: tuple[str, ...]) -> ColumnElement[Any]:
+def json_array(table: Any, columns: tuple[str, ...]) -> ColumnElement[Any]:
     return func.json_build_array(*(table.c[c] for c in columns))
 
 
@@ -86,35 +62,35 @@ def _links() -> dict[str, str]:
     child = models.Organization.__table__.alias("link_child")
 
     def default(column: str) -> str:
-        return _text(
-            select(_array(address, ADDRESS))
+        return sql_text(
+            select(json_array(address, ADDRESS))
             .where(address.c.id == literal_column(f"o.{column}"))
             .scalar_subquery()
         )
 
     return {
-        "addresses": _text(
-            select(func.json_agg(aggregate_order_by(_array(address, ADDRESS), address.c.id)))
-            .where(address.c.organization_id == _OWNER)
+        "addresses": sql_text(
+            select(func.json_agg(aggregate_order_by(json_array(address, ADDRESS), address.c.id)))
+            .where(address.c.organization_id == OWNER)
             .scalar_subquery()
         ),
         "billing_address": default("billing_address_id"),
         "shipping_address": default("shipping_address_id"),
-        "roles": _text(
-            select(func.json_agg(aggregate_order_by(_array(role, ROLE), role.c.id)))
-            .where(role.c.organization_id == _OWNER)
+        "roles": sql_text(
+            select(func.json_agg(aggregate_order_by(json_array(role, ROLE), role.c.id)))
+            .where(role.c.organization_id == OWNER)
             .scalar_subquery()
         ),
-        "members": _text(
-            select(func.json_agg(aggregate_order_by(_array(profile, PROFILE), profile.c.id)))
+        "members": sql_text(
+            select(func.json_agg(aggregate_order_by(json_array(profile, PROFILE), profile.c.id)))
             .select_from(member.join(profile, profile.c.id == member.c.profile_id))
-            .where(member.c.organization_id == _OWNER)
+            .where(member.c.organization_id == OWNER)
             .scalar_subquery()
         ),
-        "child_count": _text(
+        "child_count": sql_text(
             select(func.count())
             .select_from(child)
-            .where(child.c.parent_id == _OWNER)
+            .where(child.c.parent_id == OWNER)
             .scalar_subquery()
         ),
     }
@@ -133,13 +109,13 @@ def children_sql(parameter: str, columns: list[str]) -> str:
     after = cast(bindparam(f"{parameter}_after"), String)
     page = (
         select(child.c.id.label("child_id"), func.json_build_array(*values).label("item"))
-        .where(child.c.parent_id == _OWNER, or_(after.is_(None), child.c.id > after))
+        .where(child.c.parent_id == OWNER, or_(after.is_(None), child.c.id > after))
         .order_by(child.c.id)
         .limit(bindparam(f"{parameter}_limit"))
         .subquery("link_children")
     )
     aggregate = func.json_agg(aggregate_order_by(page.c.item, page.c.child_id))
-    return _text(select(aggregate).scalar_subquery())
+    return sql_text(select(aggregate).scalar_subquery())
 
 
 class LinkComposer:
@@ -158,10 +134,8 @@ class LinkComposer:
         def column(self, column: str) -> int: ...
         def _function(self, prefix: str, parameters: str, lines: list[str]) -> str: ...
         def _derived(self, column: str, known: Collection[str] = ...) -> int: ...
-        def _site(self, column: str) -> int: ...
-        def _contract(self, column: str) -> int: ...
-        def _withheld(self, column: str | None, value: str) -> str: ...
         def _display(self, keys: tuple[Key, ...], count: str | None) -> str: ...
+        def site_key(self, key: Key) -> str: ...
 
     def link(self, name: str) -> int:
         """The position of a link column in a row."""
@@ -216,9 +190,8 @@ class LinkComposer:
             return f"[{profile}(p) for p in row[{self.link('members')}] or ()]", False
         if kind == "children":
             return f"{self._children(key)}(row, read)", False
-        if kind in ("own_value", "own_contract", "derived_contract"):
-            self.hierarchy = True
-            return self._site_key(key), False
+        if kind in ("own_value", "own_contract", "derived_contract", "site_properties"):
+            return self.site_key(key), False
         raise ValueError(f"not a node key: {kind}")
 
     def _items(
@@ -257,54 +230,6 @@ class LinkComposer:
         ]
         return self._function("children", "row, read", lines)
 
-    def contract_function(self, keys: tuple[Key, ...]) -> str:
-        """A function composing a contract from its row (page_compose.CONTRACT_COLUMNS)."""
-        pairs = []
-        for key in keys:
-            if key.kind == "const":
-                pairs.append(f"{key.name!r}: {key.what!r}")
-            elif key.kind == "column":
-                pairs.append(f"{key.name!r}: {self._contract_value(key.what or '')}")
-            elif key.kind == "contract_object":
-                inner = ", ".join(
-                    f"{k.name!r}: {k.what!r}"
-                    if k.kind == "const"
-                    else f"{k.name!r}: contract[{self._contract(k.what or '')}]"
-                    for k in key.keys
-                )
-                value = f"{{{inner}}}"
-                if key.what == "terms":  # none when the contract has no terms
-                    value = f"None if not contract[{self._contract('terms_id')}] else {value}"
-                pairs.append(f"{key.name!r}: {value}")
-            else:
-                raise ValueError(f"not a contract key: {key.kind}")
-        return self._function("contract", "contract", [f"return {{{', '.join(pairs)}}}"])
-
-    def _contract_value(self, column: str) -> str:
-        value = f"contract[{self._contract(column)}]"
-        if column in ("start_date", "end_date", "creation_date"):
-            return f"_iso({value})"
-        return value
-
-    def _site_key(self, key: Key) -> str:
-        """An own value, own contract or contract in effect on the key's site."""
-        if key.param not in self.site_params:
-            self.site_params.append(key.param)
-        if key.kind == "own_value":
-            column = key.what or ""
-            value = f"_own(read, {key.param!r}, row, {self._site(column)})"
-            if site_field(column).wire is Wire.DECIMAL:  # the resolvers' float
-                value = f"_float({value})"
-            return self._withheld(column, value)
-        at = self._site("contract_id")
-        self._contract("id")
-        compose = self.contract_function(key.keys)
-        if key.kind == "own_contract":
-            contract_id = f"_own(read, {key.param!r}, row, {at})"
-        else:
-            contract_id = f"_effective_value(read, {key.param!r}, row, {at})"
-        return self._withheld("contract_id", f"_contract(read, {contract_id}, {compose})")
-
 
 # -- what the functions call
 
@@ -335,31 +260,6 @@ def _profile_id(profile_id: str) -> str:
     return global_ids.encode("Profile", profile_id)
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None else str(value.isoformat())
-
-
-def _own(read: Any, param: str, row: Any, at: int) -> Any:
-    """The organization's own value on the site: the one in effect when it set it."""
-    site = read.effective[param]
-    if site is None:
-        return None
-    values, owners = site[row[0]]
-    return values[at] if owners[at] == row[0] else None
-
-
-def _effective_value(read: Any, param: str, row: Any, at: int) -> Any:
-    site = read.effective[param]
-    return None if site is None else site[row[0]][0][at]
-
-
-def _contract(read: Any, contract_id: str | None, compose: Any) -> Any:
-    if contract_id is None:
-        return None
-    contract = read.contracts.get(contract_id)
-    return None if contract is None else compose(contract)
-
-
 NAMESPACE = {
     "_refs": _refs,
     "_logo": _logo,
@@ -367,8 +267,4 @@ NAMESPACE = {
     "_owned": _owned,
     "_address_type": _address_type,
     "_profile_id": _profile_id,
-    "_iso": _iso,
-    "_own": _own,
-    "_effective_value": _effective_value,
-    "_contract": _contract,
 }

@@ -45,7 +45,8 @@ from orgql.graphql.execution.page_compose import (
     PageRows,
     Row,
 )
-from orgql.graphql.execution.page_links import CONTRACT_JOINS, CONTRACT_SQL, LINKS
+from orgql.graphql.execution.page_links import LINKS
+from orgql.graphql.execution.page_sites import CONTRACT_JOINS, CONTRACT_SQL, SITE_LINKS
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,8 @@ class PagePlan:
         """A row's column: the organization's, or a link of it (page_links)."""
         if column in LINKS:
             return LINKS[column]
+        if column in SITE_LINKS:
+            return SITE_LINKS[column]
         if column in self.composer.children:
             return page_links.children_sql(column, self.columns)
         return f"o.{column}"

@@ -86,6 +86,8 @@ class Translation:
 
     sites: list[tuple[str, FieldPlan]] = dataclasses.field(default_factory=list)
     children: list[tuple[str, FieldPlan]] = dataclasses.field(default_factory=list)
+    #: siteOrganizationProperties: its ``site`` argument filters (no header, no default).
+    site_lists: list[tuple[str, FieldPlan]] = dataclasses.field(default_factory=list)
 
 
 def object_fields(completion: Completion) -> list[FieldPlan]:
@@ -184,6 +186,8 @@ def node(fields: list[FieldPlan], found: Translation) -> tuple[Key, ...]:
             keys.append(typename)
         elif name in _SITE_ARGUMENTS:
             keys.append(_site_key(field, name, found))
+        elif name == "siteOrganizationProperties":
+            keys.append(_site_list(field, found))
         elif arguments and name != "childOrganizations":
             raise Unsupported
         elif name == "id":
@@ -264,6 +268,41 @@ def _site_key(field: FieldPlan, name: str, found: Translation) -> Key:
         kind = "own_contract" if name == "contract" else "derived_contract"
         return Key(field.name, kind, keys=contract(field), param=parameter)
     return Key(field.name, "own_value", _SITE_VALUES[name], param=parameter)
+
+
+#: The fields of a Site (its ``id`` the global id).
+_SITE = {
+    "id": "global_id",
+    "repositoryId": "id",
+    "name": "name",
+    "productionURL": "production_url",
+    "enabled": "enabled",
+    "b2b": "b2b",
+    "isDefault": "is_default",
+}
+
+
+def _site_list(field: FieldPlan, found: Translation) -> Key:
+    """``siteOrganizationProperties``: the own values on every site (or the one named)."""
+    parameter = f"sites{len(found.site_lists)}"
+    found.site_lists.append((parameter, field))
+    keys: list[Key] = []
+    for item in _list_of_objects(field.completion):
+        name = _name(item)
+        if (typename := _typename(item)) is not None:
+            keys.append(typename)
+        elif name in _SITE_VALUES:
+            keys.append(Key(item.name, "value", _SITE_VALUES[name]))
+        elif name == "site":
+            site = _plain(object_fields(item.completion), _SITE, "column")
+            keys.append(Key(item.name, "site", keys=site))
+        elif name == "contract":
+            keys.append(Key(item.name, "contract", keys=contract(item)))
+        elif name == "inheritedFrom":  # own values: null
+            keys.append(Key(item.name, "null"))
+        else:
+            raise Unsupported
+    return Key(field.name, "site_properties", keys=tuple(keys), param=parameter)
 
 
 def contract(field: FieldPlan) -> tuple[Key, ...]:

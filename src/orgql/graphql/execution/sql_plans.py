@@ -46,6 +46,8 @@ class SqlPlan:
     sites: tuple[tuple[str, FieldPlan], ...]
     #: Parameters of children pages and the childOrganizations field each belongs to.
     children: tuple[tuple[str, FieldPlan], ...]
+    #: Parameters of the siteOrganizationProperties fields (their ``site`` argument).
+    site_lists: tuple[tuple[str, FieldPlan], ...]
     #: Whether a shopper's page reads as an admin's (narrowed to their memberships): the
     #: ancestors (parentOrganization, ancestorOrganizations) asked only for what a shopper
     #: sees of them, id and name (core.access.checks, BREADCRUMB); else the resolvers
@@ -123,6 +125,9 @@ class SqlPlan:
                 return None
             links[f"{parameter}_limit"] = size + 1
             links[f"{parameter}_after"] = after
+        for parameter, field in self.site_lists:
+            site = self._arguments(executor, field).get("site")
+            links[parameter] = None if site is None else str(site)
         if self.page.composer.logo:
             settings = context.settings
             base = settings.public_base_url or str(context.request.base_url)
@@ -205,6 +210,7 @@ def _sql_plan(
         page=page,
         sites=tuple(found.sites),
         children=tuple(found.children),
+        site_lists=tuple(found.site_lists),
         for_shoppers=_breadcrumbs(keys),
         single=single,
         admin_only=bool(found.children),
