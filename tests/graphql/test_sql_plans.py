@@ -88,8 +88,8 @@ FALLBACKS = [
     ("{ organizations(first: 5) { edges { node { id billingAddresses { city } } } } }", None),
     ("{ organizations(first: 5, filter: {active: true}) { edges { node { id } } } }", None),
     (
-        "{ organizations(first: 5) { edges { node { id descendants(first: 2)"
-        " { edges { node { id } } } } } } }",
+        "{ organizations(first: 5) { edges { node { id descendants(first: 2,"
+        " filter: {active: true}) { edges { node { id } } } } } } }",
         None,
     ),
     (

@@ -2,10 +2,10 @@
 statement: addresses (all, the own and derived defaults and their types), roles, members,
 shipping-method references, the logo URL, dynamic properties, own and derived contracts
 with their catalog, price list group and terms, own values on a site and on every site
-(siteOrganizationProperties), and a page of children (bench's depth15 document too); for
-admins, and for shoppers (their inactive account without its withheld values, an ancestor
-of theirs answered null, breadcrumbs above). Children are for admins
-only: a shopper asking for them is answered by the compiled plan (FORBIDDEN). The
+(siteOrganizationProperties), pages of children and descendants (bench's depth15 document
+too); for admins, and for shoppers (their inactive account without its withheld values,
+an ancestor of theirs answered null, breadcrumbs above). Children and descendants are for
+admins only: a shopper asking for them is answered by the compiled plan (FORBIDDEN). The
 reference is the same app without SQL plans (tests/graphql/test_sql_plans.py)."""
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ query($id: ID!, $site: ID) {
 }
 """
 
-#: Children pages, and the links of an ancestor: for admins.
+#: Children and descendants pages, and the links of an ancestor: for admins.
 CHILDREN = """
 query($id: ID!, $first: Int, $after: String) {
   organization(id: $id) {
@@ -90,6 +90,9 @@ query($id: ID!, $first: Int, $after: String) {
       } }
     }
     few: childOrganizations(first: 1) { edges { node { name } } }
+    descendants(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name active } }
+    }
     parentOrganization {
       name billingAddress { city } relativeRoles { function }
       derivedContract { displayName terms { terms } }
@@ -212,6 +215,7 @@ async def test_organization_links_answer_what_the_resolvers_answer_in_one_statem
         page = (await GraphQL(admin).data(CHILDREN, variables))["organization"]
         assert page["childOrganizations"]["totalCount"] == 4
         assert page["childOrganizations"]["pageInfo"]["hasNextPage"] is True
+        assert page["descendants"]["totalCount"] == 5
     async with client_for(app, app_state, token=identity_provider.token(SHOPPER)) as mine:
         body = {"query": LINKS, "variables": {"id": ids[4], "site": "siteUS"}}
         inactive = (await mine.post("/graphql", json=body)).json()["data"]["organization"]

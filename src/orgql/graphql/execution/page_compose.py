@@ -118,7 +118,7 @@ class Composer(LinkComposer, SiteComposer):
         self.total = False
         self.hierarchy = False
         self.logo = False
-        self.children: list[str] = []
+        self.children: dict[str, bool] = {}
         self._names = count()
         self._functions: list[str] = []
         self._connection(keys)

@@ -93,23 +93,36 @@ def _links() -> dict[str, str]:
             .where(child.c.parent_id == OWNER)
             .scalar_subquery()
         ),
+        "descendant_count": sql_text(
+            select(func.count()).select_from(child).where(_below(child)).scalar_subquery()
+        ),
     }
+
+
+def _below(child: Any) -> ColumnElement[bool]:
+    """``child`` is a descendant of the row's organization (the GIN-indexed path, as
+    core.organizations.repository.descendant_conditions reads it)."""
+    return child.c.path.contains(postgresql.array([OWNER]))  # type: ignore[no-any-return]
 
 
 #: Link columns by name: the SQL of each (correlated to the row's organization, ``o``).
 LINKS = _links()
 
 
-def children_sql(parameter: str, columns: list[str]) -> str:
-    """A page of the row's children (after the ``{parameter}_after`` cursor, at most
-    ``{parameter}_limit`` of them, by id): a JSON array of rows with the page's ``columns``
-    (the position and the links null: a child is asked only for its own columns)."""
+def children_sql(parameter: str, columns: list[str], descendants: bool = False) -> str:
+    """A page of the row's children, or ``descendants`` (after the ``{parameter}_after``
+    cursor, at most ``{parameter}_limit`` of them, by id): a JSON array of rows with the
+    page's ``columns`` (the position and the links null: they are asked only for their own
+    columns)."""
     child = models.Organization.__table__.alias("link_child")
     values = [child.c[c] if c in child.c and c != "position" else null() for c in columns]
     after = cast(bindparam(f"{parameter}_after"), String)
     page = (
         select(child.c.id.label("child_id"), func.json_build_array(*values).label("item"))
-        .where(child.c.parent_id == OWNER, or_(after.is_(None), child.c.id > after))
+        .where(
+            _below(child) if descendants else child.c.parent_id == OWNER,
+            or_(after.is_(None), child.c.id > after),
+        )
         .order_by(child.c.id)
         .limit(bindparam(f"{parameter}_limit"))
         .subquery("link_children")
@@ -126,8 +139,8 @@ class LinkComposer:
     hierarchy: bool
     #: Whether a logo URL is asked (its prefix is the request's: PageRows.links).
     logo: bool
-    #: The parameters of the children pages asked.
-    children: list[str]
+    #: The parameters of the children (and descendants) pages asked: True for descendants.
+    children: dict[str, bool]
 
     if TYPE_CHECKING:  # Composer's
 
@@ -215,12 +228,13 @@ class LinkComposer:
         return self._items(keys, {c: i for i, c in enumerate(ADDRESS)}, "a", "address")
 
     def _children(self, key: Key) -> str:
-        """The function composing a page of children from the row's link."""
-        self.children.append(key.param)
+        """The function composing a page of children (or descendants) from the row's link."""
+        descendants = key.what == "descendants"
+        self.children[key.param] = descendants
         at = self.link(key.param)
         count = None
         if any(k.kind == "total" for k in key.keys):
-            count = f"row[{self.link('child_count')}]"
+            count = f"row[{self.link('descendant_count' if descendants else 'child_count')}]"
         display = self._display(key.keys, count)
         lines = [
             f"first = read.links[{key.param + '_limit'!r}] - 1",

@@ -37,12 +37,24 @@ CONTRACT_SQL = {
     "terms_id": "c.terms_id",
     "terms": "t.terms",
 }
-CONTRACT_JOINS = (
-    " LEFT JOIN contracts c ON c.id = s.contract_id"
-    " LEFT JOIN catalogs k ON k.id = c.catalog_id"
-    " LEFT JOIN price_list_groups g ON g.id = c.price_list_group_id"
-    " LEFT JOIN contract_terms t ON t.id = c.terms_id"
-)
+#: The joins of the contracts' tables, by alias (the catalog's, price list group's and
+#: terms' only when a column of theirs is read).
+CONTRACT_JOINS = {
+    "c": " LEFT JOIN contracts c ON c.id = s.contract_id",
+    "k": " LEFT JOIN catalogs k ON k.id = c.catalog_id",
+    "g": " LEFT JOIN price_list_groups g ON g.id = c.price_list_group_id",
+    "t": " LEFT JOIN contract_terms t ON t.id = c.terms_id",
+}
+
+
+def contract_joins(columns: list[str]) -> str:
+    """The joins reading the contract ``columns`` (none without columns)."""
+    aliases = {CONTRACT_SQL[c].split(".")[0] for c in columns}
+    if aliases:
+        aliases.add("c")
+    return "".join(join for alias, join in CONTRACT_JOINS.items() if alias in aliases)
+
+
 #: A contract embedded in a JSON column: its columns but the dates (JSON writes them in the
 #: session's time zone, the resolvers in Python's isoformat).
 EMBEDDED_CONTRACT = tuple(c for c in CONTRACT_SQL if not c.endswith("_date"))

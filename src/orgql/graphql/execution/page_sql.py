@@ -46,7 +46,7 @@ from orgql.graphql.execution.page_compose import (
     Row,
 )
 from orgql.graphql.execution.page_links import LINKS
-from orgql.graphql.execution.page_sites import CONTRACT_JOINS, CONTRACT_SQL, SITE_LINKS
+from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_LINKS, contract_joins
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class PagePlan:
         if not self.site_params:
             return chain + " SELECT * FROM chain"
         site_width = 3 + len(self.site_columns) + len(self.contract_columns)
-        contracts = CONTRACT_JOINS if self.contract_columns else ""
+        contracts = contract_joins(self.contract_columns)
         return (
             f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
             f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
@@ -284,7 +284,8 @@ class PagePlan:
         if column in SITE_LINKS:
             return SITE_LINKS[column]
         if column in self.composer.children:
-            return page_links.children_sql(column, self.columns)
+            descendants = self.composer.children[column]
+            return page_links.children_sql(column, self.columns, descendants)
         return f"o.{column}"
 
 

@@ -188,7 +188,7 @@ def node(fields: list[FieldPlan], found: Translation) -> tuple[Key, ...]:
             keys.append(_site_key(field, name, found))
         elif name == "siteOrganizationProperties":
             keys.append(_site_list(field, found))
-        elif arguments and name != "childOrganizations":
+        elif arguments and name not in ("childOrganizations", "descendants"):
             raise Unsupported
         elif name == "id":
             keys.append(Key(field.name, "global_id"))
@@ -211,11 +211,14 @@ def node(fields: list[FieldPlan], found: Translation) -> tuple[Key, ...]:
         elif name == "ancestorOrganizations":
             inner = node(_list_of_objects(field.completion), found)
             keys.append(Key(field.name, "ancestors", keys=inner))
-        elif name == "childOrganizations":
+        elif name in ("childOrganizations", "descendants"):
+            if any(a.name.value == "filter" for a in arguments or ()):
+                raise Unsupported
             parameter = f"child{len(found.children)}"
             found.children.append((parameter, field))
             inner = connection(object_fields(field.completion), found, flat=True)
-            keys.append(Key(field.name, "children", keys=inner, param=parameter))
+            what = "children" if name == "childOrganizations" else "descendants"
+            keys.append(Key(field.name, "children", what, keys=inner, param=parameter))
         else:
             keys.append(_link(field, name))
     return tuple(keys)
