@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql import ClauseElement
 
 from orgql.core.common.addresses import ADDRESS_COLUMNS
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 ADDRESS = ("id", "address_type", *ADDRESS_COLUMNS, "external_address_id")
 ROLE = ("id", "function")
 PROFILE = ("id", "first_name", "last_name", "email")
-DIALECT = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+#: PostgreSQL's base dialect: no bind casts (``:x::VARCHAR``), since the text is parsed
+#: again as a ``text()`` statement.
+DIALECT = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]
 #: The organization of the row (the page's and the chain's selects alias it ``o``).
 OWNER: ColumnElement[str] = literal_column("o.id")
 

@@ -7,7 +7,10 @@ and the functions that compose its JSON-ready answer from them
 (:mod:`orgql.graphql.execution.page_compose`). The statement's rows are:
 
 1. the page and every ancestor of its organizations, by the stored ``path``, with only the
-   columns the selection names;
+   columns the selection names, and the links it names (addresses, roles, members,
+   children and descendants pages, own values on every site: JSON columns of correlated
+   subqueries, :mod:`page_links` and :mod:`page_sites`); a filtered page's condition is the
+   core's (:mod:`page_filters`);
 2. when the selection has effective per-site values, after them: the site rows of all those
    organizations on every site it names (and the default site when one is unnamed), with
    the contracts they name; and at least one row per such site that exists.
@@ -45,6 +48,7 @@ from orgql.graphql.execution.page_compose import (
     PageRows,
     Row,
 )
+from orgql.graphql.execution.page_filters import Condition
 from orgql.graphql.execution.page_links import LINKS
 from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_LINKS, contract_joins
 
@@ -77,7 +81,7 @@ MARK = "/* orgql page plan */ "
 #: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
 #: each) and each may ask for 202 (page sizes 0-100, first page or not).
 MAX_STATEMENTS = 512
-_STATEMENTS: OrderedDict[tuple[int, int, bool, bool, bool], TextClause] = OrderedDict()
+_STATEMENTS: OrderedDict[tuple[int, int, bool, bool, bool, str | None], TextClause] = OrderedDict()
 _plans = count()
 #: A shopper's page: the organizations their active profile is a member of (the core's
 #: rule, repository.memberships, written into the statement with a ``:member`` parameter).
@@ -115,6 +119,8 @@ class PagePlan:
         member: str | None = None,
         organization_id: str | None = None,
         links: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
+        withholding: bool = False,
     ) -> dict[str, Any] | None:
         """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
         value per site argument; None: the default site) does not exist.
@@ -124,13 +130,17 @@ class PagePlan:
         the translation of the selection keeps their ancestors to id and name).
         ``organization_id``: only that organization (``organization(id)``: a page of it
         alone, or of none). ``links``: the children pages' parameters and the logo URLs'
-        prefix (sql_plans.SqlPlan.parameters)."""
+        prefix (sql_plans.SqlPlan.parameters). ``condition``: a filter's (page_filters;
+        a shopper's narrows the page to their memberships itself); ``withholding``: a
+        shopper's page (``member`` or a condition of theirs)."""
         named = sorted({site for site in sites.values() if site is not None})
         parameters: dict[str, Any] = {} if after is None else {"after": after}
         if member is not None:
             parameters["member"] = member
         if organization_id is not None:
             parameters["id"] = organization_id
+        if condition is not None:
+            parameters.update(condition.parameters)
         links = dict(links or {})
         for child in self.composer.children:
             parameters[f"{child}_limit"] = links[f"{child}_limit"]
@@ -139,7 +149,11 @@ class PagePlan:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
         statement = self.statement(
-            first, after is not None, member is not None, organization_id is not None
+            first,
+            after is not None,
+            member is not None,
+            organization_id is not None,
+            None if condition is None else condition.sql,
         )
         rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
@@ -152,7 +166,11 @@ class PagePlan:
             return None
         total = None
         if self.composer.total:
-            if member is None:
+            if condition is not None:
+                where = f" WHERE id IN ({condition.sql})"
+                counted = text(MARK + "SELECT count(*) FROM organizations" + where)
+                total = (await connection.execute(counted, condition.parameters)).scalar()
+            elif member is None:
                 total = (await connection.execute(_TOTAL)).scalar()
             else:
                 count = _MEMBERS_TOTAL, {"member": member}
@@ -161,7 +179,12 @@ class PagePlan:
         if self.derived_at:
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
         read = PageRows(
-            by_id, derived, effective, contracts, withholding=member is not None, links=links
+            by_id,
+            derived,
+            effective,
+            contracts,
+            withholding=withholding or member is not None,
+            links=links,
         )
         # From the rows, not by_id: an organization of the page may be another's ancestor.
         page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
@@ -212,27 +235,41 @@ class PagePlan:
         return True
 
     def statement(
-        self, first: int, after: bool, member: bool = False, by_id: bool = False
+        self,
+        first: int,
+        after: bool,
+        member: bool = False,
+        by_id: bool = False,
+        condition: str | None = None,
     ) -> TextClause:
         """The statement of a page of ``first`` organizations, after a cursor or not, of a
-        shopper's memberships (``member``) or not, of one id (``by_id``) or not.
+        shopper's memberships (``member``) or not, of one id (``by_id``) or not, of those a
+        filter's ``condition`` admits (page_filters; its values bound) or all.
 
         One statement per page size, first pages apart from pages after a cursor, made when
         first asked: with the size written in and no condition that depends on a parameter
         (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
         generic plan) instead of at every execution; with a parameter it did not (0.25 of
         its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
-        key = (self._serial, first, after, member, by_id)
+        key = (self._serial, first, after, member, by_id, condition)
         statement = _STATEMENTS.get(key)
         if statement is None:
-            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after, member, by_id))
+            sql = self._sql(first, after, member, by_id, condition)
+            statement = _STATEMENTS[key] = text(MARK + sql)
             if len(_STATEMENTS) > MAX_STATEMENTS:
                 _STATEMENTS.popitem(last=False)
         else:
             _STATEMENTS.move_to_end(key)
         return statement
 
-    def _sql(self, first: int, after: bool, member: bool = False, by_id: bool = False) -> str:
+    def _sql(
+        self,
+        first: int,
+        after: bool,
+        member: bool = False,
+        by_id: bool = False,
+        condition: str | None = None,
+    ) -> str:
         """The statement: the page (its position set), its organizations' ancestors (no
         position), then, when it has effective values, the site rows of them all (the
         organization columns null), one row at least per site asked for."""
@@ -247,6 +284,8 @@ class PagePlan:
             conditions.append("o.id = CAST(:id AS varchar)")
         if member:
             conditions.append(f"o.id IN ({_MEMBERS})")
+        if condition is not None:
+            conditions.append(f"o.id IN ({condition})")
         page = (
             f"SELECT {select('row_number() OVER (ORDER BY o.id)')} FROM organizations o"
             + (f" WHERE {' AND '.join(conditions)}" if conditions else "")

@@ -2,7 +2,8 @@
 id) read with a fixed number of statements and composed without per-field resolution.
 
 A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
-merged) whose only root field is ``organizations`` without ``filter`` and whose selection
+merged) whose only root field is ``organizations`` (with a ``filter`` or not: page_filters
+takes it at each request, but a filter on values in effect) and whose selection
 stays within what graphql.execution.sql_nodes translates (plain and derived columns, the
 hierarchy, values on sites with their contracts, addresses, roles, members, children) is
 translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
@@ -31,7 +32,7 @@ from orgql.core.access import checks as access
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
 from orgql.core.organizations import repository
 from orgql.graphql import cursors
-from orgql.graphql.execution import page_sql, sql_nodes
+from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,12 @@ class SqlPlan:
             }
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
+        condition = None
         if arguments.get("filter") is not None:
-            return "selection"
+            # The filter narrows a shopper's page to their memberships (scoped_filter).
+            condition = page_filters.condition(principal, arguments["filter"])
+            if isinstance(condition, str):
+                return condition
         if not 0 <= size <= MAX_PAGE_SIZE:
             return "arguments"
         after = arguments.get("after")
@@ -108,8 +113,10 @@ class SqlPlan:
             "first": size,
             "after": after_id,
             "sites": sites,
-            "member": member,
+            "member": None if condition is not None else member,
             "links": links,
+            "condition": condition,
+            "withholding": member is not None,
         }
 
     def _links(self, executor: Any, context: Any) -> dict[str, Any] | None:
@@ -186,8 +193,6 @@ def sql_plan(plan: Plan) -> SqlPlan | str:
         return _single(root)
     if root.definition is not _field(plan.root_type, "organizations"):
         return "root_fields"
-    if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
-        return "selection"
     found = sql_nodes.Translation()
     try:
         keys = sql_nodes.connection(sql_nodes.object_fields(root.completion), found)
