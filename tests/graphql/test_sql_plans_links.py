@@ -2,11 +2,12 @@
 statement: addresses (all, the own and derived defaults and their types), roles, members,
 shipping-method references, the logo URL, dynamic properties, own and derived contracts
 with their catalog, price list group and terms, own values on a site and on every site
-(siteOrganizationProperties), pages of children and descendants (bench's depth15 document
-too); for admins, and for shoppers (their inactive account without its withheld values,
-an ancestor of theirs answered null, breadcrumbs above). Children and descendants are for
-admins only: a shopper asking for them is answered by the compiled plan (FORBIDDEN). The
-reference is the same app without SQL plans (tests/graphql/test_sql_plans.py)."""
+(siteOrganizationProperties), pages of children and descendants (filtered too, but on
+values in effect; bench's depth15 document too); for admins, and for shoppers (their
+inactive account without its withheld values, an ancestor of theirs answered null,
+breadcrumbs above). Children and descendants are for admins only: a shopper asking for
+them is answered by the compiled plan (FORBIDDEN). The reference is the same app without
+SQL plans (tests/graphql/test_sql_plans.py)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ query($id: ID!, $site: ID) {
 
 #: Children and descendants pages, and the links of an ancestor: for admins.
 CHILDREN = """
-query($id: ID!, $first: Int, $after: String) {
+query($id: ID!, $first: Int, $after: String, $filter: DescendantsFilter) {
   organization(id: $id) {
     id
     childOrganizations(first: $first, after: $after) {
@@ -93,6 +94,9 @@ query($id: ID!, $first: Int, $after: String) {
     descendants(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name active } }
     }
+    filtered: descendants(first: $first, after: $after, filter: $filter) {
+      totalCount edges { node { repositoryId name type } }
+    }
     parentOrganization {
       name billingAddress { city } relativeRoles { function }
       derivedContract { displayName terms { terms } }
@@ -101,6 +105,17 @@ query($id: ID!, $first: Int, $after: String) {
   }
 }
 """
+
+
+DESCENDANT_FILTERS: list[dict[str, Any]] = [
+    {"nameContains": "sibling"},
+    {"nameContains": "%"},
+    {"maxDepth": 1},
+    {"maxDepth": 2, "active": True},
+    {"active": False},
+    {"type": "division"},
+    {"customerType": "Supplier", "maxDepth": 5},
+]
 
 
 async def _linked(graphql: GraphQL, parent: str) -> list[str]:
@@ -170,6 +185,9 @@ async def test_organization_links_answer_what_the_resolvers_answer_in_one_statem
         for first, after in ((None, None), (2, None), (2, cursor(linked[1])), (0, None)):
             variables = {"id": organization_id, "first": first, "after": after}
             cases.append(("admin", CHILDREN, variables, {}))
+        for where in DESCENDANT_FILTERS:
+            variables = {"id": organization_id, "first": 3, "filter": where}
+            cases.append(("admin", CHILDREN, variables, {}))
         cases.append(("admin", EVERYTHING, {"id": organization_id}, {}))
     for token in ("admin", identity_provider.token(SHOPPER)):
         async with (
@@ -216,6 +234,9 @@ async def test_organization_links_answer_what_the_resolvers_answer_in_one_statem
         assert page["childOrganizations"]["totalCount"] == 4
         assert page["childOrganizations"]["pageInfo"]["hasNextPage"] is True
         assert page["descendants"]["totalCount"] == 5
+        variables = {"id": linked[0], "filter": {"maxDepth": 1, "nameContains": "sibling"}}
+        page = (await GraphQL(admin).data(CHILDREN, variables))["organization"]
+        assert page["filtered"]["totalCount"] == 3
     async with client_for(app, app_state, token=identity_provider.token(SHOPPER)) as mine:
         body = {"query": LINKS, "variables": {"id": ids[4], "site": "siteUS"}}
         inactive = (await mine.post("/graphql", json=body)).json()["data"]["organization"]
@@ -250,3 +271,25 @@ async def test_a_shopper_asking_for_children_is_answered_by_the_compiled_plan(
         body = {"query": CHILDREN, "variables": {"id": "100001"}}
         errors = (await mine.post("/graphql", json=body)).json()["errors"]
         assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
+
+
+async def test_descendants_filters_the_plans_do_not_take_are_answered_by_the_compiled_plan(
+    client_for: Callable[..., httpx.AsyncClient],
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    reference: Starlette,  # noqa: F811
+) -> None:
+    compiled.clear_cache()
+    async with (
+        client_for(app, app_state, token="admin") as mine,
+        client_for(reference, reference.state.lifespan, token="admin") as theirs,
+    ):
+        for where in (
+            {"maxDepth": 0},
+            {"nameContains": "a\x00b"},
+            {"effective": {"approvalRequired": False}},
+            {"effective": {"site": "nope", "hasContract": True}},
+        ):
+            variables = {"id": "100001", "filter": where}
+            answer = await _answer(mine, CHILDREN, variables)
+            assert answer == await _answer(theirs, CHILDREN, variables), where

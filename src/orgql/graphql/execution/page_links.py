@@ -12,7 +12,7 @@ bound nothing either (graphql.list_bounds declares their maxima for the cost).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -118,20 +118,28 @@ def children_sql(parameter: str, columns: list[str], descendants: bool = False) 
     page's ``columns`` (the position and the links null: they are asked only for their own
     columns)."""
     child = models.Organization.__table__.alias("link_child")
-    values = [child.c[c] if c in child.c and c != "position" else null() for c in columns]
+    below = _below(child) if descendants else child.c.parent_id == OWNER
+    return sql_text(page_of(parameter, columns, child, select_rows=lambda s: s.where(below)))
+
+
+def page_of(
+    parameter: str, columns: list[str], table: Any, select_rows: Callable[[Any], Any]
+) -> ColumnElement[Any]:
+    """The JSON array of a page of ``table``'s rows (``columns``: the page's row, its
+    position and links null) that ``select_rows`` selects, after the ``{parameter}_after``
+    cursor, at most ``{parameter}_limit`` of them, by id."""
+    values = [table.c[c] if c in table.c and c != "position" else null() for c in columns]
     after = cast(bindparam(f"{parameter}_after"), String)
+    rows = select(table.c.id.label("child_id"), func.json_build_array(*values).label("item"))
     page = (
-        select(child.c.id.label("child_id"), func.json_build_array(*values).label("item"))
-        .where(
-            _below(child) if descendants else child.c.parent_id == OWNER,
-            or_(after.is_(None), child.c.id > after),
-        )
-        .order_by(child.c.id)
+        select_rows(rows)
+        .where(or_(after.is_(None), table.c.id > after))
+        .order_by(table.c.id)
         .limit(bindparam(f"{parameter}_limit"))
         .subquery("link_children")
     )
     aggregate = func.json_agg(aggregate_order_by(page.c.item, page.c.child_id))
-    return sql_text(select(aggregate).scalar_subquery())
+    return select(aggregate).scalar_subquery()
 
 
 class LinkComposer:
@@ -155,7 +163,7 @@ class LinkComposer:
 
     def link(self, name: str) -> int:
         """The position of a link column in a row."""
-        if name not in LINKS and name not in self.children:
+        if name not in LINKS and name.removesuffix("_count") not in self.children:
             raise ValueError(f"not a link: {name!r}")
         if name not in self.columns:
             self.columns.append(name)
@@ -237,7 +245,7 @@ class LinkComposer:
         at = self.link(key.param)
         count = None
         if any(k.kind == "total" for k in key.keys):
-            count = f"row[{self.link('descendant_count' if descendants else 'child_count')}]"
+            count = f"row[{self.link(key.param + '_count' if descendants else 'child_count')}]"
         display = self._display(key.keys, count)
         lines = [
             f"first = read.links[{key.param + '_limit'!r}] - 1",

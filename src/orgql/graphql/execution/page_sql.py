@@ -48,7 +48,7 @@ from orgql.graphql.execution.page_compose import (
     PageRows,
     Row,
 )
-from orgql.graphql.execution.page_filters import Condition
+from orgql.graphql.execution.page_filters import Condition, Descendants
 from orgql.graphql.execution.page_links import LINKS
 from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_LINKS, contract_joins
 
@@ -81,7 +81,7 @@ MARK = "/* orgql page plan */ "
 #: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
 #: each) and each may ask for 202 (page sizes 0-100, first page or not).
 MAX_STATEMENTS = 512
-_STATEMENTS: OrderedDict[tuple[int, int, bool, bool, bool, str | None], TextClause] = OrderedDict()
+_STATEMENTS: OrderedDict[tuple[Any, ...], TextClause] = OrderedDict()
 _plans = count()
 #: A shopper's page: the organizations their active profile is a member of (the core's
 #: rule, repository.memberships, written into the statement with a ``:member`` parameter).
@@ -142,9 +142,13 @@ class PagePlan:
         if condition is not None:
             parameters.update(condition.parameters)
         links = dict(links or {})
+        filtered: list[tuple[str, Descendants]] = []
         for child in self.composer.children:
             parameters[f"{child}_limit"] = links[f"{child}_limit"]
             parameters[f"{child}_after"] = links[f"{child}_after"]
+            if (found := links.get(f"{child}_filtered")) is not None:
+                filtered.append((child, found))
+                parameters.update(found.parameters)
         if self.site_params:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
@@ -154,6 +158,7 @@ class PagePlan:
             member is not None,
             organization_id is not None,
             None if condition is None else condition.sql,
+            tuple(filtered),
         )
         rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
@@ -241,20 +246,23 @@ class PagePlan:
         member: bool = False,
         by_id: bool = False,
         condition: str | None = None,
+        filtered: tuple[tuple[str, Descendants], ...] = (),
     ) -> TextClause:
         """The statement of a page of ``first`` organizations, after a cursor or not, of a
         shopper's memberships (``member``) or not, of one id (``by_id``) or not, of those a
-        filter's ``condition`` admits (page_filters; its values bound) or all.
+        filter's ``condition`` admits (page_filters; its values bound) or all, with the
+        ``filtered`` descendants pages' links (by the parameter of each).
 
         One statement per page size, first pages apart from pages after a cursor, made when
         first asked: with the size written in and no condition that depends on a parameter
         (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
         generic plan) instead of at every execution; with a parameter it did not (0.25 of
         its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
-        key = (self._serial, first, after, member, by_id, condition)
+        links = tuple((child, d.page, d.count) for child, d in filtered)
+        key = (self._serial, first, after, member, by_id, condition, links)
         statement = _STATEMENTS.get(key)
         if statement is None:
-            sql = self._sql(first, after, member, by_id, condition)
+            sql = self._sql(first, after, member, by_id, condition, dict(filtered))
             statement = _STATEMENTS[key] = text(MARK + sql)
             if len(_STATEMENTS) > MAX_STATEMENTS:
                 _STATEMENTS.popitem(last=False)
@@ -269,6 +277,7 @@ class PagePlan:
         member: bool = False,
         by_id: bool = False,
         condition: str | None = None,
+        filtered: Mapping[str, Descendants] | None = None,
     ) -> str:
         """The statement: the page (its position set), its organizations' ancestors (no
         position), then, when it has effective values, the site rows of them all (the
@@ -276,7 +285,8 @@ class PagePlan:
 
         def select(position: str) -> str:
             return ", ".join(
-                position if c == "position" else self._expression(c) for c in self.columns
+                position if c == "position" else self._expression(c, filtered or {})
+                for c in self.columns
             )
 
         conditions = ["o.id > CAST(:after AS varchar)"] if after else []
@@ -316,15 +326,23 @@ class PagePlan:
             " OR (w.is_default AND CAST(:default AS boolean))"
         )
 
-    def _expression(self, column: str) -> str:
-        """A row's column: the organization's, or a link of it (page_links)."""
+    def _expression(self, column: str, filtered: Mapping[str, Descendants]) -> str:
+        """A row's column: the organization's, or a link of it (page_links; a filtered
+        descendants page's from its filter, page_filters)."""
         if column in LINKS:
             return LINKS[column]
         if column in SITE_LINKS:
             return SITE_LINKS[column]
+        if column in filtered:
+            return filtered[column].page
         if column in self.composer.children:
             descendants = self.composer.children[column]
             return page_links.children_sql(column, self.columns, descendants)
+        counted = column.removesuffix("_count")
+        if counted in filtered:
+            return filtered[counted].count
+        if counted in self.composer.children:
+            return LINKS["descendant_count"]
         return f"o.{column}"
 
 

@@ -1,7 +1,9 @@
 """Translating an organization's selection into the keys of a page plan
 (graphql.execution.page_sql.Key): its columns, derived values and their sources, the
 hierarchy, values on a site (in effect and own) with their contracts, addresses, roles,
-members and its children (a connection whose nodes ask only for their own columns).
+members, its own values on every site, and its children and descendants (connections
+whose nodes ask only for their own columns; a descendants ``filter`` is read at each
+request, graphql.execution.page_filters).
 
 What a selection asks beyond these raises :class:`Unsupported`: the compiled plan answers
 it (graphql.execution.paths, reason "selection")."""
@@ -212,8 +214,6 @@ def node(fields: list[FieldPlan], found: Translation) -> tuple[Key, ...]:
             inner = node(_list_of_objects(field.completion), found)
             keys.append(Key(field.name, "ancestors", keys=inner))
         elif name in ("childOrganizations", "descendants"):
-            if any(a.name.value == "filter" for a in arguments or ()):
-                raise Unsupported
             parameter = f"child{len(found.children)}"
             found.children.append((parameter, field))
             inner = connection(object_fields(field.completion), found, flat=True)

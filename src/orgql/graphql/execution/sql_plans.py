@@ -81,8 +81,8 @@ class SqlPlan:
             if "\x00" in organization_id:  # cannot be stored: the resolvers answer null
                 return "arguments"
             links = self._links(executor, context)
-            if links is None:
-                return "arguments"
+            if isinstance(links, str):
+                return links
             return {
                 "first": 1,
                 "after": None,
@@ -107,8 +107,8 @@ class SqlPlan:
             return "arguments"
         sites = self._sites(executor, context)
         links = self._links(executor, context)
-        if links is None:
-            return "arguments"
+        if isinstance(links, str):
+            return links
         return {
             "first": size,
             "after": after_id,
@@ -119,9 +119,11 @@ class SqlPlan:
             "withholding": member is not None,
         }
 
-    def _links(self, executor: Any, context: Any) -> dict[str, Any] | None:
-        """The parameters of the children pages (their size and cursor, None when the
-        resolvers refuse them) and the logo URLs' prefix (graphql.organizations.links)."""
+    def _links(self, executor: Any, context: Any) -> dict[str, Any] | str:
+        """The parameters of the children and descendants pages (their size, cursor and
+        filter) and the logo URLs' prefix (graphql.organizations.links), or why the
+        compiled plan answers (arguments the resolvers refuse, a filter on values in
+        effect)."""
         links: dict[str, Any] = {}
         for parameter, field in self.children:
             arguments = self._arguments(executor, field)
@@ -129,9 +131,15 @@ class SqlPlan:
             size = DEFAULT_PAGE_SIZE if first is None else first
             after = cursors.organization_after(arguments.get("after"))
             if not 0 <= size <= MAX_PAGE_SIZE or isinstance(after, Unreadable):
-                return None
+                return "arguments"
             links[f"{parameter}_limit"] = size + 1
             links[f"{parameter}_after"] = after
+            if arguments.get("filter") is not None:
+                columns = self.page.columns
+                found = page_filters.descendants(parameter, columns, arguments["filter"])
+                if isinstance(found, str):
+                    return found
+                links[f"{parameter}_filtered"] = found
         for parameter, field in self.site_lists:
             site = self._arguments(executor, field).get("site")
             links[parameter] = None if site is None else str(site)
