@@ -293,3 +293,81 @@ async def test_descendants_filters_the_plans_do_not_take_are_answered_by_the_com
             variables = {"id": "100001", "filter": where}
             answer = await _answer(mine, CHILDREN, variables)
             assert answer == await _answer(theirs, CHILDREN, variables), where
+
+
+#: A page whose organizations (and their parents) are asked for their links.
+PAGE_LINKS = """
+query($first: Int, $after: String) {
+  organizations(first: $first, after: $after) {
+    edges { node {
+      repositoryId name organizationLogoURL shippingMethods { id }
+      secondaryAddresses { addressType address { city } }
+      derivedBillingAddress { city } derivedShippingAddressType
+      relativeRoles { function } members { email }
+      derivedContract { displayName catalog { repositoryId } }
+      siteOrganizationProperties { site { repositoryId } approvalRequired }
+      parentOrganization { name }
+    } }
+  }
+}
+"""
+
+PAGE_CHILDREN = """
+query($first: Int, $after: String) {
+  organizations(first: $first, after: $after) {
+    edges { node {
+      repositoryId
+      childOrganizations(first: 2) { totalCount edges { node { name } } }
+      descendants(first: 3, filter: {maxDepth: 2}) { totalCount edges { node { name } } }
+      parentOrganization { name members { repositoryId } billingAddress { city } }
+    } }
+  }
+}
+"""
+
+
+async def test_pages_of_organizations_with_links_answer_what_the_resolvers_answer(
+    client_for: Callable[..., httpx.AsyncClient],
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    reference: Starlette,  # noqa: F811
+    engine: AsyncEngine,
+    session: AsyncSession,
+    identity_provider: Any,
+) -> None:
+    compiled.clear_cache()
+    async with client_for(app, app_state, token="admin") as admin:
+        graphql = GraphQL(admin)
+        ids = await _hierarchy(graphql)
+        linked = await _linked(graphql, ids[5])
+    await _memberships(session, [*ids, linked[0], linked[1]])
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    pages: list[dict[str, Any]] = [
+        {"first": 100},
+        {"first": 4, "after": cursor(ids[0][:-1])},
+        {"first": 3, "after": cursor(linked[0])},
+    ]
+    for token, documents in (
+        ("admin", (PAGE_LINKS, PAGE_CHILDREN)),
+        (identity_provider.token(SHOPPER), (PAGE_LINKS,)),
+    ):
+        async with (
+            client_for(app, app_state, token=token) as mine,
+            client_for(reference, reference.state.lifespan, token=token) as theirs,
+        ):
+            for document in documents:
+                for variables in pages:
+                    statements.clear()
+                    event.listen(engine.sync_engine, "before_cursor_execute", count)
+                    try:
+                        answer = await _answer(mine, document, variables)
+                    finally:
+                        event.remove(engine.sync_engine, "before_cursor_execute", count)
+                    expected = await _answer(theirs, document, variables)
+                    assert answer == expected, (document[:50], variables, token[:10])
+                    assert len(statements) == 1, [s[:80] for s in statements]
+                    assert statements[0].startswith(page_sql.MARK)
