@@ -92,8 +92,8 @@ FALLBACKS = [
         None,
     ),
     (
-        "{ organizations(first: 5) { edges { node { id descendants(first: 2,"
-        " filter: {active: true}) { edges { node { id } } } } } } }",
+        "{ organizations(first: 5) { edges { node { id history(first: 2)"
+        " { edges { cursor } } } } } }",
         None,
     ),
     (
