@@ -41,34 +41,34 @@ query($id: ID!, $site: ID) {
     ancestorOrganizations { id name }
     secondaryAddresses {
       __typename addressType
-      address { __typename repositoryId companyName firstName lastName address1 address2
+      address { __typename id repositoryId companyName firstName lastName address1 address2
                 address3 city state postalCode country county phoneNumber externalAddressId }
     }
     billingAddress { repositoryId city } shippingAddress { repositoryId address1 }
     derivedBillingAddress { repositoryId city } derivedBillingAddressType
     derivedShippingAddress { repositoryId city } derivedShippingAddressType
-    relativeRoles { __typename repositoryId function }
+    relativeRoles { __typename id repositoryId function }
     members { __typename id repositoryId firstName lastName email }
-    contract(site: $site) { repositoryId displayName }
+    contract(site: $site) { id repositoryId displayName }
     derivedContract(site: $site) {
-      __typename repositoryId displayName description startDate endDate creationDate
+      __typename id repositoryId displayName description startDate endDate creationDate
       externalContractReference
-      catalog { __typename repositoryId displayName }
-      priceListGroup { repositoryId displayName }
+      catalog { __typename id repositoryId displayName }
+      priceListGroup { id repositoryId displayName }
       terms { __typename repositoryId terms }
     }
     approvalRequired(site: $site) orderPriceLimit delegateApprovalManagement
     useExternalApprovalWebhook(site: $site)
     effectiveSiteProperties(site: $site) {
       approvalRequired orderPriceLimit
-      contract { repositoryId catalog { repositoryId } terms { terms } }
+      contract { id repositoryId catalog { repositoryId } terms { terms } }
       inheritedFrom { contract approvalRequired orderPriceLimit }
     }
     inheritedFrom { derivedBillingAddress derivedShippingAddress derivedShippingMethods }
     siteOrganizationProperties {
       __typename
       site { __typename id repositoryId name productionURL enabled b2b isDefault }
-      contract { repositoryId displayName catalog { displayName } terms { terms } }
+      contract { id repositoryId displayName catalog { id displayName } terms { terms } }
       approvalRequired orderPriceLimit delegateApprovalManagement useExternalApprovalWebhook
       inheritedFrom { contract }
     }

@@ -173,7 +173,7 @@ class LinkComposer:
         """The expression of a node's key, and whether it reads the derived values."""
         kind = key.kind
         if kind == "shipping_refs":
-            ref = self._items(key.keys, {"id": 0}, "i", "ref")
+            ref = self._items(key.keys, {"id": 0}, "i", "ShippingMethodRef")
             if key.what == "own":
                 return f"_refs(row[{self.column('shipping_methods')}], {ref})", False
             return (
@@ -206,11 +206,12 @@ class LinkComposer:
             at = self.link("addresses")
             return f"[{{{', '.join(pairs)}}} for a in row[{at}] or ()]", False
         if kind == "roles":
-            role = self._items(key.keys, {c: i for i, c in enumerate(ROLE)}, "r", "role")
+            positions = {c: i for i, c in enumerate(ROLE)}
+            role = self._items(key.keys, positions | {"global_id": "g"}, "r", "RelativeRole")
             return f"[{role}(r) for r in row[{self.link('roles')}] or ()]", False
         if kind == "members":
-            positions: dict[str, int | str] = {c: i for i, c in enumerate(PROFILE)}
-            profile = self._items(key.keys, positions | {"global_id": "g"}, "p", "profile")
+            positions = {c: i for i, c in enumerate(PROFILE)}
+            profile = self._items(key.keys, positions | {"global_id": "g"}, "p", "Profile")
             return f"[{profile}(p) for p in row[{self.link('members')}] or ()]", False
         if kind == "children":
             return f"{self._children(key)}(row, read)", False
@@ -219,10 +220,10 @@ class LinkComposer:
         raise ValueError(f"not a node key: {kind}")
 
     def _items(
-        self, keys: tuple[Key, ...], positions: dict[str, int | str], name: str, prefix: str
+        self, keys: tuple[Key, ...], positions: dict[str, int | str], name: str, node_type: str
     ) -> str:
-        """A function composing an object from a JSON array (``positions`` of its fields;
-        "g": the profile's global id)."""
+        """A function composing an object of ``node_type`` from a JSON array (``positions``
+        of its fields; "g": its global id, of the vendor id first in the array)."""
         pairs = []
         for key in keys:
             if key.kind == "const":
@@ -230,13 +231,14 @@ class LinkComposer:
                 continue
             at = positions.get(key.what or "")
             if at is None:
-                raise ValueError(f"not a field of {prefix}: {key.what!r}")
-            value = f"_profile_id({name}[0])" if at == "g" else f"{name}[{at}]"
+                raise ValueError(f"not a field of {node_type}: {key.what!r}")
+            value = f"_node_id({node_type!r}, {name}[0])" if at == "g" else f"{name}[{at}]"
             pairs.append(f"{key.name!r}: {value}")
-        return self._function(prefix, name, [f"return {{{', '.join(pairs)}}}"])
+        return self._function(node_type.lower(), name, [f"return {{{', '.join(pairs)}}}"])
 
     def _address(self, keys: tuple[Key, ...]) -> str:
-        return self._items(keys, {c: i for i, c in enumerate(ADDRESS)}, "a", "address")
+        positions: dict[str, int | str] = {c: i for i, c in enumerate(ADDRESS)}
+        return self._items(keys, positions | {"global_id": "g"}, "a", "Address")
 
     def _children(self, key: Key) -> str:
         """The function composing a page of children (or descendants) from the row's link."""
@@ -281,8 +283,9 @@ def _address_type(address: list[Any]) -> Any:
     return address[1]
 
 
-def _profile_id(profile_id: str) -> str:
-    return global_ids.encode("Profile", profile_id)
+def _node_id(type_name: str, vendor_id: str) -> str:
+    """A Node's global id (graphql.global_ids: as its ``id`` field answers it)."""
+    return global_ids.encode(type_name, vendor_id)
 
 
 NAMESPACE = {
@@ -291,5 +294,5 @@ NAMESPACE = {
     "_maybe": _maybe,
     "_owned": _owned,
     "_address_type": _address_type,
-    "_profile_id": _profile_id,
+    "_node_id": _node_id,
 }

@@ -131,11 +131,11 @@ class SiteComposer:
                 pairs.append(f"{key.name!r}: {key.what!r}")
             elif key.kind == "column":
                 pairs.append(f"{key.name!r}: {self._contract_value(key.what or '', position)}")
+            elif key.kind == "global_id":
+                pairs.append(f"{key.name!r}: _node_id('Contract', contract[{position('id')}])")
             elif key.kind == "contract_object":
                 inner = ", ".join(
-                    f"{k.name!r}: {k.what!r}"
-                    if k.kind == "const"
-                    else f"{k.name!r}: contract[{position(k.what or '')}]"
+                    f"{k.name!r}: {self._contract_object_value(key.what or '', k, position)}"
                     for k in key.keys
                 )
                 value = f"{{{inner}}}"
@@ -145,6 +145,17 @@ class SiteComposer:
             else:
                 raise ValueError(f"not a contract key: {key.kind}")
         return self._function("contract", "contract", [f"return {{{', '.join(pairs)}}}"])
+
+    @staticmethod
+    def _contract_object_value(name: str, key: Key, position: Callable[[str], int]) -> str:
+        """A field of the contract's catalog, price list group or terms."""
+        if key.kind == "const":
+            return repr(key.what)
+        value = f"contract[{position(key.what or '')}]"
+        if key.kind == "global_id":  # a Catalog's or PriceListGroup's
+            node_type = {"catalog": "Catalog", "priceListGroup": "PriceListGroup"}[name]
+            return f"_node_id({node_type!r}, {value})"
+        return value
 
     @staticmethod
     def _contract_value(column: str, position: Callable[[str], int]) -> str:

@@ -29,7 +29,8 @@ _SITE_VALUES = {f.own: f.column for f in SITE_FIELDS if f.wire.plain}
 _DERIVED_SOURCES = {f.source: f.column for f in ORGANIZATION_FIELDS}
 _SOURCES = {f.source: f.column for f in SITE_FIELDS}
 #: Contract fields read from a column of the contract row (with its catalog's, price list
-#: group's and terms' columns: page_compose.CONTRACT_COLUMNS).
+#: group's and terms' columns: page_compose.CONTRACT_COLUMNS); ``id``s are global ids
+#: ("global_id" keys, ``what`` the column of the vendor id).
 _CONTRACT = {
     "repositoryId": "id",
     "displayName": "display_name",
@@ -48,11 +49,16 @@ _CONTRACT_OBJECTS = {
     },
     "terms": {"repositoryId": "terms_id", "terms": "terms"},
 }
-#: Address fields: their positions' names in an address (page_links.ADDRESS).
-_ADDRESS = {"repositoryId": "id", "externalAddressId": "external_address_id"} | {
-    camel(c): c for c in ADDRESS_COLUMNS
-}
-_ROLE = {"repositoryId": "id", "function": "function"}
+#: The Node types among them: the column of the vendor id their global ``id`` encodes.
+_CONTRACT_IDS = {"catalog": "catalog_id", "priceListGroup": "price_list_group_id"}
+#: Address fields: their positions' names in an address (page_links.ADDRESS; "global_id":
+#: the Node's global id).
+_ADDRESS = {
+    "id": "global_id",
+    "repositoryId": "id",
+    "externalAddressId": "external_address_id",
+} | {camel(c): c for c in ADDRESS_COLUMNS}
+_ROLE = {"id": "global_id", "repositoryId": "id", "function": "function"}
 _PROFILE = {
     "id": "global_id",
     "repositoryId": "id",
@@ -317,8 +323,16 @@ def contract(field: FieldPlan) -> tuple[Key, ...]:
         elif name in _CONTRACT_OBJECTS:
             completion = item.completion
             fields = nullable_object(completion) if name == "terms" else object_fields(completion)
-            inner = _plain(fields, _CONTRACT_OBJECTS[name], "column")
+            names = _CONTRACT_OBJECTS[name]
+            inner = tuple(
+                Key(f.name, "global_id", _CONTRACT_IDS[name])
+                if _name(f) == "id" and name in _CONTRACT_IDS
+                else _typename(f) or Key(f.name, "column", _mapped(names, f))
+                for f in fields
+            )
             keys.append(Key(item.name, "contract_object", name, keys=inner))
+        elif name == "id":
+            keys.append(Key(item.name, "global_id", "id"))
         else:
             keys.append(Key(item.name, "column", _mapped(_CONTRACT, item)))
     return tuple(keys)
