@@ -3,7 +3,7 @@
     apt-get install -y wrk
     .venv/bin/python bench/run.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
                                   [--workers 2] [--duration 10] [--connections 16]
-                                  [--only page,depth15]
+                                  [--only page,depth15] [--count-only]
 
 Makes a scratch database (migrated, demo-seeded, ``dataset.py``'s 100,000 organizations;
 dropped at the end), starts ``orgql serve --workers N`` and ``floor.py`` under uvicorn with
@@ -282,9 +282,10 @@ def run_wrk(
 
 
 async def count_statements(
-    settings: Settings, token: str | None, shopper_token: str
+    settings: Settings, token: str | None, shopper_token: str, chosen: list[Scenario]
 ) -> dict[str, int]:
-    """SQL statements of one request of each scenario, through the same app in-process."""
+    """SQL statements of one request of each ``chosen`` scenario, through the same app
+    in-process."""
     engine = make_engine(str(settings.database_url), pool_size=2)
     statements: list[str] = []
 
@@ -301,7 +302,7 @@ async def count_statements(
                 transport=transport, base_url="http://bench", headers=headers, timeout=60
             ) as client:
                 event.listen(engine.sync_engine, "before_cursor_execute", count)
-                for scenario in SCENARIOS:
+                for scenario in chosen:
                     variables = dict(scenario.variables)
                     if scenario.unique_name:
                         variables["name"] = f"Statement probe {secrets.token_hex(3)}"
@@ -440,7 +441,11 @@ def main(args: argparse.Namespace) -> None:
         )
         wanted = set(args.only.split(",")) if args.only else None
         chosen = [s for s in SCENARIOS if wanted is None or s.name in wanted]
-        counts = asyncio.run(count_statements(settings, token, shopper_token))
+        counts = asyncio.run(count_statements(settings, token, shopper_token, chosen))
+        if args.count_only:
+            for scenario in chosen:
+                print(f"{scenario.name}: {counts[scenario.name]} statements")
+            return
 
         gateway_port, floor_port = free_port(), free_port()
         gateway_base = f"http://127.0.0.1:{gateway_port}"
@@ -547,4 +552,9 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--count-only",
+        action="store_true",
+        help="count the statements of one request of each scenario, then stop (no load)",
+    )
     main(parser.parse_args())

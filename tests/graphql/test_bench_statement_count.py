@@ -19,6 +19,7 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import scenarios
 from scenarios import CREATE, UPDATE_SITE
 
 # bench/scenarios.py's page document: ancestors, parent, five derived fields, effective site
@@ -148,6 +149,23 @@ async def test_one_organization_at_depth_15_costs_the_statements_of_one_at_depth
     assert len(deep_data["organization"]["ancestorOrganizations"]) == 14
     assert deep_data["organization"]["derivedVatReferenceNumber"] == "VAT-15"
     assert deep == shallow
+    # One: the SQL plan reads the organization, its chain, its links (addresses, roles,
+    # members, children and their count, own site rows with their contracts) as JSON
+    # columns of its row, and the site rows of the chain with their contracts
+    # (graphql.execution.page_links, page_sites); the compiled plan took 12.
+    assert deep == 1
+
+
+async def test_bench_depth15_costs_one_statement(
+    graphql: GraphQL, statement_counter: StatementCounter, depth_15: str
+) -> None:
+    """bench's own depth15 document (every field, the financial ones too): one statement."""
+    count, data = await _statements(
+        graphql, statement_counter, scenarios.EVERYTHING, {"id": depth_15}
+    )
+    assert len(data["organization"]["ancestorOrganizations"]) == 14
+    assert len(data["organization"]["relativeRoles"]) == 5
+    assert count == 1
 
 
 async def test_a_shoppers_page_of_100_costs_one_statement(

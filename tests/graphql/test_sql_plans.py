@@ -85,9 +85,17 @@ fragment Names on Organization { id name __typename }
 
 #: Selections SQL plans do not cover: answered by the compiled plan.
 FALLBACKS = [
-    ("{ organizations(first: 5) { edges { node { id billingAddress { city } } } } }", None),
-    ("{ organizations(first: 5, filter: {active: true}) { edges { node { id } } } }", None),
-    ("{ organizations(first: 5) { edges { node { id approvalRequired } } } }", None),
+    ("{ organizations(first: 5) { edges { node { id billingAddresses { city } } } } }", None),
+    (
+        "{ organizations(first: 5, filter: {effective: {approvalRequired: true}})"
+        " { edges { node { id } } } }",
+        None,
+    ),
+    (
+        "{ organizations(first: 5) { edges { node { id history(first: 2)"
+        " { edges { cursor } } } } } }",
+        None,
+    ),
     (
         "{ organizations(first: 3) { edges { node { effectiveSiteProperties"
         " { site { id } } } } } }",
@@ -276,11 +284,12 @@ async def test_what_sql_plans_do_not_cover_is_answered_by_the_compiled_plan(
                 assert await _answer(mine, query, variables) == await _answer(
                     theirs, query, variables
                 ), (query, token)
-    # Only the bench's page had an SQL plan; the others were refused when compiled, or
-    # (first: 500, a bad cursor, an unknown site, a shopper) fell back when run.
+    # Only the bench's page and the filtered page had an SQL plan; the others were refused
+    # when compiled, or (first: 500, a bad cursor, an unknown site, a filter on values in
+    # effect, a shopper) fell back when run.
     plans = [p for d in compiled._cache.values() for p in d.plans.values() if p is not None]
     with_sql = [p for p in plans if p.sql is not None]
-    assert len(with_sql) == 4, [p.root[0].nodes[0].loc for p in with_sql]
+    assert len(with_sql) == 5, [p.root[0].nodes[0].loc for p in with_sql]
 
 
 async def test_without_a_default_site_effective_values_are_null_in_both(

@@ -1,8 +1,10 @@
 """SQL plans answer ``organization(id)`` as the resolvers do, in one statement, for admins
 and shoppers: any id (one of the shopper's accounts, an inactive one, an ancestor of theirs,
 another account, a missing id), every selection the page plans translate, the site
-arguments and header. What they do not translate (asOf, children, addresses) falls back
-to the compiled plan. The reference is the same app without SQL plans."""
+arguments and header. What they do not translate (asOf, filtered descendants, history,
+synced accounts) falls back to the compiled plan (tests/graphql/test_sql_plans_links.py has the
+links: addresses, roles, members, children, contracts). The reference is the same app
+without SQL plans."""
 
 from __future__ import annotations
 
@@ -50,8 +52,9 @@ query($id: ID!) {
 
 FALLBACKS = [
     'query($id: ID!) { organization(id: $id, asOf: "2020-01-01T00:00:00Z") { id } }',
-    "query($id: ID!) { organization(id: $id) { id childOrganizations { totalCount } } }",
-    "query($id: ID!) { organization(id: $id) { id billingAddress { city } } }",
+    "query($id: ID!) { organization(id: $id) { id descendants(filter: {maxDepth: 1})"
+    " { totalCount } } }",
+    "query($id: ID!) { organization(id: $id) { id customerAccounts { repositoryId } } }",
 ]
 
 

@@ -17,14 +17,17 @@ The compiled executor answers in the first of these that applies:
    middleware, an abort signal or error propagation off; or a query no plan can express
    (``plan.compile_operation`` returns None: introspection, abstract types, ``@defer``,
    fragment variables, among others).
-2. **SQL page plan** (``sql_plans``, ``page_sql``, ``page_compose``; SqlPlanExecutor only): the
-   query's only root field is ``organizations`` without ``filter`` (or ``organization(id)``
-   without ``asOf``: a page of that one id, its node the answer), its selection stays
-   within what ``sql_plans.sql_plan`` translates, and at this request the caller is an admin,
-   or a shopper whose selection asks the ancestors only for id and name (the page narrowed to
-   their memberships in the statement), the page size and cursor are ones the resolver
-   accepts, every site named exists and the statement succeeds. The page is read in one
-   statement (two with ``totalCount``) and its answer composed without resolvers.
+2. **SQL page plan** (``sql_plans``, ``sql_nodes``, ``page_sql``, ``page_compose``,
+   ``page_links``, ``page_sites``, ``page_filters``; SqlPlanExecutor only): the query's only
+   root field is ``organizations`` (its ``filter`` without ``effective``) or
+   ``organization(id)`` without ``asOf`` (a page of that one id, its node the answer), its
+   selection stays within what ``sql_nodes`` translates (columns, derived values, the
+   hierarchy, values and contracts on sites, addresses, roles, members, children and
+   descendants pages), and at this request the caller is an admin, or a shopper whose
+   selection asks the ancestors only for id and name and no children (the page narrowed to
+   their memberships in the statement), the page sizes and cursors are ones the resolvers
+   accept, every site named exists and the statement succeeds. The page is read in one
+   statement (two with the page's ``totalCount``) and its answer composed without resolvers.
 3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
    SQL page plan declined at run time (an anonymous caller, a bad cursor or page size, an
    unknown site, a failed statement): the plan, compiled once per document and directive
@@ -37,5 +40,6 @@ and the ``path`` and ``fallback_reason`` labels of ``orgql_requests``.
 
 The answer budget (``answer_budget``: at most ORGQL_GRAPHQL_MAX_COST fields per answer,
 ``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 spends
-none: the only list it composes, ``ancestorOrganizations``, is bounded by the core.
+none: the lists it composes are bounded by the core (ancestors, roles, pages) or answered
+whole as the resolvers answer them (addresses, members, sites: graphql.list_bounds).
 """

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
 from orgql.graphql import cursors, global_ids
+from orgql.graphql.execution.page_links import NAMESPACE, LinkComposer
+from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_NAMESPACE, SiteComposer
 
 if TYPE_CHECKING:
     from orgql.graphql.execution.page_sql import Key
@@ -60,13 +62,16 @@ COLUMNS = frozenset(
         "payment_methods",
         "use_all_payment_methods_from_site",
         "use_all_shipping_methods_from_site",
+        "dynamic_properties",
     }
 )
+#: Columns of the row that no field answers as they are (references, read by links).
+_REFERENCES = frozenset({"shipping_methods"})
 #: Derived (inherited) columns a node may ask the value of: those answered as stored (not the
 #: address and shipping-method references); and those it may ask the source of: all.
 DERIVED = frozenset(f.column for f in ORGANIZATION_FIELDS if f.wire.plain)
 SOURCED = frozenset(f.column for f in ORGANIZATION_FIELDS)
-CONTRACT_COLUMNS = frozenset({"id", "display_name", "description", "external_contract_reference"})
+CONTRACT_COLUMNS = frozenset(CONTRACT_SQL)
 
 Row = Sequence[Any]
 #: Derived or effective values of one organization and the ids of the organizations that
@@ -94,12 +99,14 @@ class PageRows:
     #: A shopper's page: of an inactive organization, the values WITHHELD_WHEN_INACTIVE
     #: answer null (core.access.checks: own, derived and in effect, with no source).
     withholding: bool = False
+    #: The request's values the links read: the children pages' sizes, the logo prefix.
+    links: dict[str, Any] = field(default_factory=dict)
 
 
-class Composer:
+class Composer(LinkComposer, SiteComposer):
     """The composing functions of one selection, and what they read: the organization,
-    derived, site and contract columns, the site arguments, whether the count is asked
-    and whether anything needs the ancestors."""
+    derived, site and contract columns, the links (page_links), the site arguments, whether
+    the count is asked and whether anything needs the ancestors."""
 
     def __init__(self, keys: tuple[Key, ...]) -> None:
         #: A row is (id, path, position on the page or null for an ancestor, *the rest).
@@ -110,6 +117,8 @@ class Composer:
         self.site_params: list[str] = []
         self.total = False
         self.hierarchy = False
+        self.logo = False
+        self.children: dict[str, bool] = {}
         self._names = count()
         self._functions: list[str] = []
         self._connection(keys)
@@ -123,8 +132,9 @@ class Composer:
             "_cursor": _cursor,
             "_float": _float,
             "_global_id": _global_id,
-            "_contract_global_id": _contract_global_id,
             "_withhold": _withhold,
+            **NAMESPACE,
+            **SITE_NAMESPACE,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]
@@ -133,7 +143,7 @@ class Composer:
 
     def column(self, column: str) -> int:
         """The position of an organization column in a row."""
-        return _position(self.columns, column, COLUMNS)
+        return _position(self.columns, column, COLUMNS | _REFERENCES)
 
     def _derived(self, column: str, known: Collection[str] = DERIVED) -> int:
         return _position(self.derived_columns, column, known)
@@ -155,13 +165,20 @@ class Composer:
         return name
 
     def _connection(self, keys: tuple[Key, ...]) -> None:
+        display = self._display(keys, None)
+        self._functions.append(f"def connection(page, more, total, read):\n    return {display}\n")
+
+    def _display(self, keys: tuple[Key, ...], count: str | None) -> str:
+        """A connection's object, from ``page``, ``more``, ``read`` and the count: ``count``,
+        else the page's (a second statement: ``total``)."""
         pairs: list[tuple[str, str]] = []
         for key in keys:
             if key.kind == "const":
                 pairs.append((key.name, repr(key.what)))
             elif key.kind == "total":
-                self.total = True
-                pairs.append((key.name, "total"))
+                if count is None:
+                    self.total = True
+                pairs.append((key.name, count or "total"))
             elif key.kind == "page_info":
                 pairs.append((key.name, _object(_page_info(item) for item in key.keys)))
             elif key.kind == "edges":
@@ -169,9 +186,7 @@ class Composer:
                 pairs.append((key.name, f"[{edge} for row in page]"))
             else:
                 raise ValueError(f"not a connection key: {key.kind}")
-        self._functions.append(
-            f"def connection(page, more, total, read):\n    return {_object(pairs)}\n"
-        )
+        return _object(pairs)
 
     def _edge(self, key: Key) -> tuple[str, str]:
         if key.kind == "const":
@@ -191,6 +206,8 @@ class Composer:
                 pairs.append((key.name, repr(key.what)))
             elif key.kind == "column":
                 value = f"row[{self.column(key.what or '')}]"
+                if key.what == "dynamic_properties":
+                    value = f"dict({value} or {{}})"
                 pairs.append((key.name, self._withheld(key.what, value)))
             elif key.kind == "global_id":
                 pairs.append((key.name, "_global_id(row[0])"))
@@ -210,7 +227,10 @@ class Composer:
                 self.hierarchy = True
                 pairs.append((key.name, f"{self._effective(key)}(row, read)"))
             else:
-                raise ValueError(f"not a node key: {key.kind}")
+                value, reads_derived = self.link_key(key)
+                derived = derived or reads_derived
+                self.hierarchy = self.hierarchy or reads_derived
+                pairs.append((key.name, value))
         lines = ["derived, owners = read.derived[row[0]]"] if derived else []
         return self._function("node", "row, read", [*lines, f"return {_object(pairs)}"])
 
@@ -224,8 +244,8 @@ class Composer:
 
     def _effective(self, key: Key) -> str:
         """The function composing the values in effect on the key's site."""
-        if key.site_param not in self.site_params:
-            self.site_params.append(key.site_param)
+        if key.param not in self.site_params:
+            self.site_params.append(key.param)
         pairs: list[tuple[str, str]] = []
         contract = False
         for item in key.keys:
@@ -238,14 +258,14 @@ class Composer:
                 pairs.append((item.name, value))
             elif item.kind == "contract":
                 contract = True
-                fields = _object(self._contract_key(c) for c in item.keys)
-                pairs.append((item.name, f"None if contract is None else {fields}"))
+                compose = self.contract_function(item.keys)
+                pairs.append((item.name, f"None if contract is None else {compose}(contract)"))
             elif item.kind == "sources":
                 pairs.append((item.name, _object(self._source_key(s) for s in item.keys)))
             else:
                 raise ValueError(f"not an effective key: {item.kind}")
         lines = [
-            f"site = read.effective[{key.site_param!r}]",
+            f"site = read.effective[{key.param!r}]",
             "if site is None:",
             "    return None",
             "values, owners = site[row[0]]",
@@ -272,14 +292,6 @@ class Composer:
         if column not in WITHHELD_WHEN_INACTIVE:
             return value
         return f"(None if read.withholding and not row[{self.column('active')}] else {value})"
-
-    def _contract_key(self, key: Key) -> tuple[str, str]:
-        if key.kind == "const":
-            return key.name, repr(key.what)
-        if key.kind == "global_id":
-            return key.name, f"_contract_global_id(contract[{self._contract('id')}])"
-        assert key.kind == "column"
-        return key.name, f"contract[{self._contract(key.what or '')}]"
 
     def _source_key(self, key: Key) -> tuple[str, str]:
         """Which organization set a value (``owners``: derive_forest's ids)."""
@@ -323,10 +335,6 @@ def _cursor(row: Row) -> str:
 
 def _global_id(organization_id: str) -> str:
     return global_ids.encode("Organization", organization_id)
-
-
-def _contract_global_id(contract_id: str) -> str:
-    return global_ids.encode("Contract", contract_id)
 
 
 def _float(value: Any) -> float | None:

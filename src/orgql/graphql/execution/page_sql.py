@@ -7,7 +7,10 @@ and the functions that compose its JSON-ready answer from them
 (:mod:`orgql.graphql.execution.page_compose`). The statement's rows are:
 
 1. the page and every ancestor of its organizations, by the stored ``path``, with only the
-   columns the selection names;
+   columns the selection names, and the links it names (addresses, roles, members,
+   children and descendants pages, own values on every site: JSON columns of correlated
+   subqueries, :mod:`page_links` and :mod:`page_sites`); a filtered page's condition is the
+   core's (:mod:`page_filters`);
 2. when the selection has effective per-site values, after them: the site rows of all those
    organizations on every site it names (and the default site when one is unnamed), with
    the contracts they name; and at least one row per such site that exists.
@@ -35,6 +38,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from orgql.core.inheritance import rules as inheritance
 from orgql.core.organizations import repository
+from orgql.graphql.execution import page_links
 from orgql.graphql.execution.page_compose import (
     ID,
     PATH,
@@ -44,6 +48,9 @@ from orgql.graphql.execution.page_compose import (
     PageRows,
     Row,
 )
+from orgql.graphql.execution.page_filters import Condition, Descendants
+from orgql.graphql.execution.page_links import LINKS
+from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_LINKS, contract_joins
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,16 @@ class Key:
     #: "derived", "derived_sources",
     #: "derived_source", "parent", "ancestors",
     #: "effective", "value", "contract", "sources", "source", "cursor", "node", "edges",
-    #: "page_info", "has_next", "end_cursor", "total".
+    #: "page_info", "has_next", "end_cursor", "total"; the links (page_links):
+    #: "shipping_refs", "ref", "logo_url", "address", "derived_address",
+    #: "derived_address_type", "addresses", "address_type", "roles", "members",
+    #: "children", "own_value", "own_contract", "derived_contract", "contract_object".
     kind: str
     what: str | None = None
     keys: tuple[Key, ...] = ()
-    #: "effective": the name of the site argument (its value null: the default site).
-    site_param: str = ""
+    #: Site keys: the name of the site argument (its value null: the default site);
+    #: "children": the name of the page's parameters.
+    param: str = ""
 
 
 #: Every statement of a page plan starts with this comment: it names them in PostgreSQL's
@@ -70,7 +81,7 @@ MARK = "/* orgql page plan */ "
 #: forgotten first: plans are many (GraphQL's cache holds 256 documents with up to 16 plans
 #: each) and each may ask for 202 (page sizes 0-100, first page or not).
 MAX_STATEMENTS = 512
-_STATEMENTS: OrderedDict[tuple[int, int, bool, bool, bool], TextClause] = OrderedDict()
+_STATEMENTS: OrderedDict[tuple[Any, ...], TextClause] = OrderedDict()
 _plans = count()
 #: A shopper's page: the organizations their active profile is a member of (the core's
 #: rule, repository.memberships, written into the statement with a ``:member`` parameter).
@@ -107,6 +118,9 @@ class PagePlan:
         sites: Mapping[str, str | None],
         member: str | None = None,
         organization_id: str | None = None,
+        links: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
+        withholding: bool = False,
     ) -> dict[str, Any] | None:
         """The connection's answer (JSON-ready), or None when a site named in ``sites`` (a
         value per site argument; None: the default site) does not exist.
@@ -115,18 +129,36 @@ class PagePlan:
         shopper sees them (core.access.checks: an inactive one without its withheld values;
         the translation of the selection keeps their ancestors to id and name).
         ``organization_id``: only that organization (``organization(id)``: a page of it
-        alone, or of none)."""
+        alone, or of none). ``links``: the children pages' parameters and the logo URLs'
+        prefix (sql_plans.SqlPlan.parameters). ``condition``: a filter's (page_filters;
+        a shopper's narrows the page to their memberships itself); ``withholding``: a
+        shopper's page (``member`` or a condition of theirs)."""
         named = sorted({site for site in sites.values() if site is not None})
         parameters: dict[str, Any] = {} if after is None else {"after": after}
         if member is not None:
             parameters["member"] = member
         if organization_id is not None:
             parameters["id"] = organization_id
+        if condition is not None:
+            parameters.update(condition.parameters)
+        links = dict(links or {})
+        filtered: list[tuple[str, Descendants]] = []
+        for child in self.composer.children:
+            parameters[f"{child}_limit"] = links[f"{child}_limit"]
+            parameters[f"{child}_after"] = links[f"{child}_after"]
+            if (found := links.get(f"{child}_filtered")) is not None:
+                filtered.append((child, found))
+                parameters.update(found.parameters)
         if self.site_params:
             parameters["sites"] = named
             parameters["default"] = any(sites.get(p) is None for p in self.site_params)
         statement = self.statement(
-            first, after is not None, member is not None, organization_id is not None
+            first,
+            after is not None,
+            member is not None,
+            organization_id is not None,
+            None if condition is None else condition.sql,
+            tuple(filtered),
         )
         rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
@@ -139,7 +171,11 @@ class PagePlan:
             return None
         total = None
         if self.composer.total:
-            if member is None:
+            if condition is not None:
+                where = f" WHERE id IN ({condition.sql})"
+                counted = text(MARK + "SELECT count(*) FROM organizations" + where)
+                total = (await connection.execute(counted, condition.parameters)).scalar()
+            elif member is None:
                 total = (await connection.execute(_TOTAL)).scalar()
             else:
                 count = _MEMBERS_TOTAL, {"member": member}
@@ -147,7 +183,14 @@ class PagePlan:
         derived: dict[str, Derived] = {}
         if self.derived_at:
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)
-        read = PageRows(by_id, derived, effective, contracts, withholding=member is not None)
+        read = PageRows(
+            by_id,
+            derived,
+            effective,
+            contracts,
+            withholding=withholding or member is not None,
+            links=links,
+        )
         # From the rows, not by_id: an organization of the page may be another's ancestor.
         page = sorted((row for row in rows if row[POSITION] is not None), key=_position)
         return cast(
@@ -197,39 +240,62 @@ class PagePlan:
         return True
 
     def statement(
-        self, first: int, after: bool, member: bool = False, by_id: bool = False
+        self,
+        first: int,
+        after: bool,
+        member: bool = False,
+        by_id: bool = False,
+        condition: str | None = None,
+        filtered: tuple[tuple[str, Descendants], ...] = (),
     ) -> TextClause:
         """The statement of a page of ``first`` organizations, after a cursor or not, of a
-        shopper's memberships (``member``) or not, of one id (``by_id``) or not.
+        shopper's memberships (``member``) or not, of one id (``by_id``) or not, of those a
+        filter's ``condition`` admits (page_filters; its values bound) or all, with the
+        ``filtered`` descendants pages' links (by the parameter of each).
 
         One statement per page size, first pages apart from pages after a cursor, made when
         first asked: with the size written in and no condition that depends on a parameter
         (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
         generic plan) instead of at every execution; with a parameter it did not (0.25 of
         its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
-        key = (self._serial, first, after, member, by_id)
+        links = tuple((child, d.page, d.count) for child, d in filtered)
+        key = (self._serial, first, after, member, by_id, condition, links)
         statement = _STATEMENTS.get(key)
         if statement is None:
-            statement = _STATEMENTS[key] = text(MARK + self._sql(first, after, member, by_id))
+            sql = self._sql(first, after, member, by_id, condition, dict(filtered))
+            statement = _STATEMENTS[key] = text(MARK + sql)
             if len(_STATEMENTS) > MAX_STATEMENTS:
                 _STATEMENTS.popitem(last=False)
         else:
             _STATEMENTS.move_to_end(key)
         return statement
 
-    def _sql(self, first: int, after: bool, member: bool = False, by_id: bool = False) -> str:
+    def _sql(
+        self,
+        first: int,
+        after: bool,
+        member: bool = False,
+        by_id: bool = False,
+        condition: str | None = None,
+        filtered: Mapping[str, Descendants] | None = None,
+    ) -> str:
         """The statement: the page (its position set), its organizations' ancestors (no
         position), then, when it has effective values, the site rows of them all (the
         organization columns null), one row at least per site asked for."""
 
         def select(position: str) -> str:
-            return ", ".join(position if c == "position" else f"o.{c}" for c in self.columns)
+            return ", ".join(
+                position if c == "position" else self._expression(c, filtered or {})
+                for c in self.columns
+            )
 
         conditions = ["o.id > CAST(:after AS varchar)"] if after else []
         if by_id:
             conditions.append("o.id = CAST(:id AS varchar)")
         if member:
             conditions.append(f"o.id IN ({_MEMBERS})")
+        if condition is not None:
+            conditions.append(f"o.id IN ({condition})")
         page = (
             f"SELECT {select('row_number() OVER (ORDER BY o.id)')} FROM organizations o"
             + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
@@ -246,21 +312,38 @@ class PagePlan:
         if not self.site_params:
             return chain + " SELECT * FROM chain"
         site_width = 3 + len(self.site_columns) + len(self.contract_columns)
-        contracts = ""
-        if self.contract_columns:
-            contracts = " LEFT JOIN contracts c ON c.id = s.contract_id"
+        contracts = contract_joins(self.contract_columns)
         return (
             f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
             f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
             " s.organization_id"
             + "".join(f", s.{c}" for c in self.site_columns)
-            + "".join(f", c.{c}" for c in self.contract_columns)
+            + "".join(f", {CONTRACT_SQL[c]}" for c in self.contract_columns)
             + " FROM sites w LEFT JOIN site_organization_properties s"
             " ON s.site_id = w.id AND s.organization_id = ANY(ARRAY(SELECT id FROM chain))"
             + contracts
             + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
             " OR (w.is_default AND CAST(:default AS boolean))"
         )
+
+    def _expression(self, column: str, filtered: Mapping[str, Descendants]) -> str:
+        """A row's column: the organization's, or a link of it (page_links; a filtered
+        descendants page's from its filter, page_filters)."""
+        if column in LINKS:
+            return LINKS[column]
+        if column in SITE_LINKS:
+            return SITE_LINKS[column]
+        if column in filtered:
+            return filtered[column].page
+        if column in self.composer.children:
+            descendants = self.composer.children[column]
+            return page_links.children_sql(column, self.columns, descendants)
+        counted = column.removesuffix("_count")
+        if counted in filtered:
+            return filtered[counted].count
+        if counted in self.composer.children:
+            return LINKS["descendant_count"]
+        return f"o.{column}"
 
 
 def _position(row: Row) -> int:

@@ -31,7 +31,7 @@ REASONS = frozenset(
         "sql_plans_off",  # ORGQL_GRAPHQL_SQL_PLANS=false
         "root_fields",  # not one root field a SQL plan reads
         "selection",  # a field or argument the SQL plans do not translate
-        "caller",  # a caller the SQL plans do not answer (anonymous)
+        "caller",  # a caller the SQL plans do not answer (anonymous; a shopper's children)
         "breadcrumbs",  # a shopper asking their accounts' ancestors for more than id and name
         "arguments",  # a page size or cursor the resolvers refuse: they answer the error
         "unknown_site",  # a site named that does not exist: the resolvers answer the error

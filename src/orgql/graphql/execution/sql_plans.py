@@ -2,10 +2,10 @@
 id) read with a fixed number of statements and composed without per-field resolution.
 
 A compiled plan (graphql.execution.plan: fragments inlined, directives decided, aliases
-merged) whose only root field is ``organizations`` without ``filter`` and whose selection
-stays within the connection, plain and derived columns, ``parentOrganization``,
-``ancestorOrganizations``, ``inheritedFrom`` and ``effectiveSiteProperties`` (values,
-contract, sources) is
+merged) whose only root field is ``organizations`` (with a ``filter`` or not: page_filters
+takes it at each request, but a filter on values in effect) and whose selection
+stays within what graphql.execution.sql_nodes translates (plain and derived columns, the
+hierarchy, values on sites with their contracts, addresses, roles, members, children) is
 translated once into a :class:`graphql.execution.page_sql.PagePlan`: one statement (two with
 ``totalCount``) and the functions composing the answer from its rows. At each request, for
 an admin or a shopper, the arguments are checked as the resolvers check them; anything else
@@ -17,7 +17,7 @@ A shopper's page is narrowed to their memberships inside the statement (the core
 ``repository.memberships``), an inactive account answered without the values withheld from
 its shoppers (``core.access.checks``), as the resolvers answer it; a selection asking the
 ancestors for more than their id and name (which the resolvers refuse a shopper, FORBIDDEN)
-is answered by the compiled plan.
+is answered by the compiled plan, and so is a selection with children (admins only).
 """
 
 from __future__ import annotations
@@ -29,36 +29,13 @@ from typing import Any
 from graphql.execution.values import get_argument_values
 
 from orgql.core.access import checks as access
-from orgql.core.common.names import camel
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
-from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_FIELDS
 from orgql.core.organizations import repository
 from orgql.graphql import cursors
-from orgql.graphql.execution import page_compose, page_sql
-from orgql.graphql.execution.plan import LIST, NON_NULL, OBJECT, Completion, FieldPlan, Plan
+from orgql.graphql.execution import page_filters, page_sql, sql_nodes
+from orgql.graphql.execution.plan import FieldPlan, Plan
 
 log = logging.getLogger(__name__)
-
-
-#: Organization fields read from a column (``id`` is the global id: a "global_id" key).
-_ORGANIZATION = {"repositoryId": "id"} | {camel(c): c for c in page_compose.COLUMNS - {"id"}}
-#: GraphQL field -> column, from the declaration of the inherited fields: the derived values
-#: answered as stored, the values in effect on a site (the contract apart), and the fields of
-#: the inheritedFrom objects (derived values and site values).
-_DERIVED = {f.name: f.column for f in ORGANIZATION_FIELDS if f.wire.plain}
-_SITE_VALUES = {f.own: f.column for f in SITE_FIELDS if f.wire.plain}
-_DERIVED_SOURCES = {f.source: f.column for f in ORGANIZATION_FIELDS}
-_SOURCES = {f.source: f.column for f in SITE_FIELDS}
-_CONTRACT = {
-    "repositoryId": "id",
-    "displayName": "display_name",
-    "description": "description",
-    "externalContractReference": "external_contract_reference",
-}
-
-
-class _Unsupported(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -66,8 +43,12 @@ class SqlPlan:
     key: str  # the root field's response key
     root: FieldPlan
     page: page_sql.PagePlan
-    #: Site parameters and the effectiveSiteProperties field each belongs to.
+    #: Site parameters and the field (with a ``site`` argument) each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
+    #: Parameters of children pages and the childOrganizations field each belongs to.
+    children: tuple[tuple[str, FieldPlan], ...]
+    #: Parameters of the siteOrganizationProperties fields (their ``site`` argument).
+    site_lists: tuple[tuple[str, FieldPlan], ...]
     #: Whether a shopper's page reads as an admin's (narrowed to their memberships): the
     #: ancestors (parentOrganization, ancestorOrganizations) asked only for what a shopper
     #: sees of them, id and name (core.access.checks, BREADCRUMB); else the resolvers
@@ -75,6 +56,9 @@ class SqlPlan:
     for_shoppers: bool
     #: ``organization(id)``: the page of that one organization, answered as its node or null.
     single: bool = False
+    #: Whether the selection asks for what only admins read (children: FORBIDDEN to a
+    #: shopper, which the resolvers answer).
+    admin_only: bool = False
 
     def parameters(self, executor: Any) -> dict[str, Any] | str:
         """The statement's parameters for this request, or why the compiled plan must answer
@@ -85,6 +69,8 @@ class SqlPlan:
             return "caller"
         member = None
         if not principal.is_admin:
+            if self.admin_only:
+                return "caller"
             if not self.for_shoppers:
                 return "breadcrumbs"
             scoped = access.scoped_filter(principal, repository.OrganizationFilter())
@@ -94,17 +80,25 @@ class SqlPlan:
             organization_id = str(arguments["id"])
             if "\x00" in organization_id:  # cannot be stored: the resolvers answer null
                 return "arguments"
+            links = self._links(executor, context)
+            if isinstance(links, str):
+                return links
             return {
                 "first": 1,
                 "after": None,
                 "sites": self._sites(executor, context),
                 "member": member,
                 "organization_id": organization_id,
+                "links": links,
             }
         first = arguments.get("first")
         size = DEFAULT_PAGE_SIZE if first is None else first
+        condition = None
         if arguments.get("filter") is not None:
-            return "selection"
+            # The filter narrows a shopper's page to their memberships (scoped_filter).
+            condition = page_filters.condition(principal, arguments["filter"])
+            if isinstance(condition, str):
+                return condition
         if not 0 <= size <= MAX_PAGE_SIZE:
             return "arguments"
         after = arguments.get("after")
@@ -112,7 +106,48 @@ class SqlPlan:
         if isinstance(after_id, Unreadable):
             return "arguments"
         sites = self._sites(executor, context)
-        return {"first": size, "after": after_id, "sites": sites, "member": member}
+        links = self._links(executor, context)
+        if isinstance(links, str):
+            return links
+        return {
+            "first": size,
+            "after": after_id,
+            "sites": sites,
+            "member": None if condition is not None else member,
+            "links": links,
+            "condition": condition,
+            "withholding": member is not None,
+        }
+
+    def _links(self, executor: Any, context: Any) -> dict[str, Any] | str:
+        """The parameters of the children and descendants pages (their size, cursor and
+        filter) and the logo URLs' prefix (graphql.organizations.links), or why the
+        compiled plan answers (arguments the resolvers refuse, a filter on values in
+        effect)."""
+        links: dict[str, Any] = {}
+        for parameter, field in self.children:
+            arguments = self._arguments(executor, field)
+            first = arguments.get("first")
+            size = DEFAULT_PAGE_SIZE if first is None else first
+            after = cursors.organization_after(arguments.get("after"))
+            if not 0 <= size <= MAX_PAGE_SIZE or isinstance(after, Unreadable):
+                return "arguments"
+            links[f"{parameter}_limit"] = size + 1
+            links[f"{parameter}_after"] = after
+            if arguments.get("filter") is not None:
+                columns = self.page.columns
+                found = page_filters.descendants(parameter, columns, arguments["filter"])
+                if isinstance(found, str):
+                    return found
+                links[f"{parameter}_filtered"] = found
+        for parameter, field in self.site_lists:
+            site = self._arguments(executor, field).get("site")
+            links[parameter] = None if site is None else str(site)
+        if self.page.composer.logo:
+            settings = context.settings
+            base = settings.public_base_url or str(context.request.base_url)
+            links["logo_prefix"] = f"{base.rstrip('/')}{settings.media_path}"
+        return links
 
     def _sites(self, executor: Any, context: Any) -> dict[str, str | None]:
         sites: dict[str, str | None] = {}
@@ -166,16 +201,32 @@ def sql_plan(plan: Plan) -> SqlPlan | str:
         return _single(root)
     if root.definition is not _field(plan.root_type, "organizations"):
         return "root_fields"
-    if any(a.name.value == "filter" for a in root.nodes[0].arguments or ()):
-        return "selection"
-    sites: list[tuple[str, FieldPlan]] = []
+    found = sql_nodes.Translation()
     try:
-        keys = _connection(_object(root.completion), sites)
+        keys = sql_nodes.connection(sql_nodes.object_fields(root.completion), found)
         page = page_sql.PagePlan(keys)
-    except (_Unsupported, ValueError):
+    except (sql_nodes.Unsupported, ValueError):
         return "selection"
+    return _sql_plan(root, page, keys, found)
+
+
+def _sql_plan(
+    root: FieldPlan,
+    page: page_sql.PagePlan,
+    keys: tuple[page_sql.Key, ...],
+    found: sql_nodes.Translation,
+    single: bool = False,
+) -> SqlPlan:
     return SqlPlan(
-        key=root.name, root=root, page=page, sites=tuple(sites), for_shoppers=_breadcrumbs(keys)
+        key=root.name,
+        root=root,
+        page=page,
+        sites=tuple(found.sites),
+        children=tuple(found.children),
+        site_lists=tuple(found.site_lists),
+        for_shoppers=_breadcrumbs(keys),
+        single=single,
+        admin_only=bool(found.children),
     )
 
 
@@ -205,167 +256,15 @@ def _single(root: FieldPlan) -> SqlPlan | str:
     """``organization(id)``: a page of that organization alone, its node the answer."""
     if any(a.name.value != "id" for a in root.nodes[0].arguments or ()):
         return "selection"  # asOf: a point-in-time read
-    sites: list[tuple[str, FieldPlan]] = []
+    found = sql_nodes.Translation()
     try:
-        node = _node(_nullable_object(root.completion), sites)
+        node = sql_nodes.node(sql_nodes.nullable_object(root.completion), found)
         keys = (page_sql.Key("edges", "edges", keys=(page_sql.Key("node", "node", keys=node),)),)
         page = page_sql.PagePlan(keys)
-    except (_Unsupported, ValueError):
+    except (sql_nodes.Unsupported, ValueError):
         return "selection"
-    return SqlPlan(
-        key=root.name,
-        root=root,
-        page=page,
-        sites=tuple(sites),
-        for_shoppers=_breadcrumbs(keys),
-        single=True,
-    )
+    return _sql_plan(root, page, keys, found, single=True)
 
 
 def _field(type_: Any, name: str) -> Any:
     return type_.fields.get(name)
-
-
-def _object(completion: Completion) -> list[FieldPlan]:
-    """The fields of a non-null object."""
-    if completion.kind != NON_NULL or completion.inner is None:
-        raise _Unsupported
-    return _nullable_object(completion.inner)
-
-
-def _nullable_object(completion: Completion) -> list[FieldPlan]:
-    if completion.kind != OBJECT or completion.fields is None:
-        raise _Unsupported
-    return completion.fields
-
-
-def _list_of_objects(completion: Completion) -> list[FieldPlan]:
-    """The fields of the items of ``[T!]!``."""
-    if completion.kind != NON_NULL or completion.inner is None or completion.inner.kind != LIST:
-        raise _Unsupported
-    assert completion.inner.inner is not None
-    return _object(completion.inner.inner)
-
-
-def _name(field: FieldPlan) -> str:
-    return field.nodes[0].name.value
-
-
-def _typename(field: FieldPlan) -> page_sql.Key | None:
-    if _name(field) == "__typename":
-        return page_sql.Key(field.name, "const", field.parent_type.name)
-    return None
-
-
-def _connection(
-    fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]
-) -> tuple[page_sql.Key, ...]:
-    keys: list[page_sql.Key] = []
-    for field in fields:
-        name = _name(field)
-        if (typename := _typename(field)) is not None:
-            keys.append(typename)
-        elif name == "totalCount":
-            keys.append(page_sql.Key(field.name, "total"))
-        elif name == "pageInfo":
-            info = []
-            for item in _object(field.completion):
-                kind = {"hasNextPage": "has_next", "endCursor": "end_cursor"}.get(_name(item))
-                info.append(_typename(item) or page_sql.Key(item.name, _known(kind)))
-            keys.append(page_sql.Key(field.name, "page_info", keys=tuple(info)))
-        elif name == "edges":
-            edge = []
-            for item in _list_of_objects(field.completion):
-                if (typename := _typename(item)) is not None:
-                    edge.append(typename)
-                elif _name(item) == "cursor":
-                    edge.append(page_sql.Key(item.name, "cursor"))
-                elif _name(item) == "node":
-                    node = _node(_object(item.completion), sites)
-                    edge.append(page_sql.Key(item.name, "node", keys=node))
-                else:
-                    raise _Unsupported
-            keys.append(page_sql.Key(field.name, "edges", keys=tuple(edge)))
-        else:
-            raise _Unsupported
-    return tuple(keys)
-
-
-def _known(kind: str | None) -> str:
-    if kind is None:
-        raise _Unsupported
-    return kind
-
-
-def _node(fields: list[FieldPlan], sites: list[tuple[str, FieldPlan]]) -> tuple[page_sql.Key, ...]:
-    keys: list[page_sql.Key] = []
-    for field in fields:
-        name = _name(field)
-        if (typename := _typename(field)) is not None:
-            keys.append(typename)
-        elif field.nodes[0].arguments and name != "effectiveSiteProperties":
-            raise _Unsupported
-        elif name == "id":
-            keys.append(page_sql.Key(field.name, "global_id"))
-        elif name in _ORGANIZATION:
-            keys.append(page_sql.Key(field.name, "column", _ORGANIZATION[name]))
-        elif name in _DERIVED:
-            keys.append(page_sql.Key(field.name, "derived", _DERIVED[name]))
-        elif name == "inheritedFrom":
-            sources = [
-                _typename(item)
-                or page_sql.Key(item.name, "derived_source", _mapped(_DERIVED_SOURCES, item))
-                for item in _object(field.completion)
-            ]
-            keys.append(page_sql.Key(field.name, "derived_sources", keys=tuple(sources)))
-        elif name == "parentOrganization":
-            inner = _node(_nullable_object(field.completion), sites)
-            keys.append(page_sql.Key(field.name, "parent", keys=inner))
-        elif name == "ancestorOrganizations":
-            inner = _node(_list_of_objects(field.completion), sites)
-            keys.append(page_sql.Key(field.name, "ancestors", keys=inner))
-        elif name == "effectiveSiteProperties":
-            parameter = f"site{len(sites)}"
-            sites.append((parameter, field))
-            inner = _effective(_nullable_object(field.completion))
-            keys.append(page_sql.Key(field.name, "effective", keys=inner, site_param=parameter))
-        else:
-            raise _Unsupported
-    return tuple(keys)
-
-
-def _effective(fields: list[FieldPlan]) -> tuple[page_sql.Key, ...]:
-    keys: list[page_sql.Key] = []
-    for field in fields:
-        name = _name(field)
-        if (typename := _typename(field)) is not None:
-            keys.append(typename)
-        elif name in _SITE_VALUES:
-            keys.append(page_sql.Key(field.name, "value", _SITE_VALUES[name]))
-        elif name == "contract":
-            contract = [
-                _typename(item)
-                or (
-                    page_sql.Key(item.name, "global_id")
-                    if _name(item) == "id"
-                    else page_sql.Key(item.name, "column", _mapped(_CONTRACT, item))
-                )
-                for item in _nullable_object(field.completion)
-            ]
-            keys.append(page_sql.Key(field.name, "contract", keys=tuple(contract)))
-        elif name == "inheritedFrom":
-            sources = [
-                _typename(item) or page_sql.Key(item.name, "source", _mapped(_SOURCES, item))
-                for item in _nullable_object(field.completion)
-            ]
-            keys.append(page_sql.Key(field.name, "sources", keys=tuple(sources)))
-        else:
-            raise _Unsupported
-    return tuple(keys)
-
-
-def _mapped(names: dict[str, str], field: FieldPlan) -> str:
-    try:
-        return names[_name(field)]
-    except KeyError:
-        raise _Unsupported from None
