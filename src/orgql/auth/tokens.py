@@ -223,6 +223,8 @@ class Authenticator:
             return _refused("the access token has expired")
         except jwt.InvalidAudienceError:
             return _refused("the access token is for another audience")
+        except jwt.exceptions.InvalidSubjectError:  # JWT: sub, when present, is a string
+            return _refused("the token's 'sub' claim is not a string")
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError, OverflowError):
             return _refused("the access token is not valid")
         if isinstance(verified, Claimed):

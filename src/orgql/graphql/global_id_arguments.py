@@ -85,6 +85,7 @@ ID_BY_OWNER: Mapping[str, str] = {
     "deactivateContact": "Profile",
     "reactivateContact": "Profile",
     "organizationRequest": "OrganizationRequest",
+    "currentOrganization": "Organization",
     "updateOrganizationRequest": "OrganizationRequest",
     "approveOrganizationRequest": "OrganizationRequest",
     "rejectOrganizationRequest": "OrganizationRequest",

@@ -15,6 +15,7 @@ from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 from orgql.core.people.roles import ROLE_FUNCTIONS
+from orgql.core.viewer.service import MAX_OWN_REQUESTS
 from orgql.graphql.global_ids import MAX_NODES
 
 #: A list counted by the connection above it: the connection multiplies its whole
@@ -48,6 +49,8 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "relativeRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationChange", "changes"): MAX_FIELD_CHANGES,
     ("Query", "nodes"): MAX_NODES,  # refused beyond (graphql.node)
+    ("Viewer", "organizationRequests"): MAX_OWN_REQUESTS,
+    ("ViewerOrganization", "roles"): len(ROLE_FUNCTIONS),
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,
@@ -62,6 +65,8 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Query", "organizationalRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationalRole", "contacts"): DECLARED_MEMBERS,
     ("Contact", "secondaryOrganizations"): DECLARED_MEMBERSHIPS,
+    # At most core.viewer.service.MAX_ACCOUNTS; counted as the memberships a contact has.
+    ("Viewer", "organizations"): DECLARED_MEMBERSHIPS,
     ("Contact", "roles"): DECLARED_MEMBERSHIPS * len(ROLE_FUNCTIONS),
     ("UpdateOrganizationMembersPayload", "members"): DECLARED_MEMBERS,
     ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,
