@@ -23,6 +23,7 @@ SHELLY_SEES = {
         {
             "organization": {"repositoryId": SAMPLE, "name": "Sample", "active": True},
             "roles": ["ADMIN"],
+            "permissions": ["READ_ACCOUNT", "MANAGE_CONTACTS", "MANAGE_APPROVALS"],
         }
     ],
 }
@@ -92,6 +93,7 @@ async def test_an_external_contact_id_names_the_profile_carrying_it(
             {
                 "organization": {"repositoryId": SAMPLE, "name": "Sample", "active": True},
                 "roles": [],
+                "permissions": ["READ_ACCOUNT"],
             }
         ],
     }

@@ -54,6 +54,7 @@ async def test_the_viewer_is_the_shoppers_profile_and_accounts_with_their_roles(
                     {
                         "organization": {"repositoryId": SAMPLE, "name": "Sample", "active": True},
                         "roles": ["ADMIN"],
+                        "permissions": ["READ_ACCOUNT", "MANAGE_CONTACTS", "MANAGE_APPROVALS"],
                     }
                 ],
             }
@@ -87,7 +88,41 @@ async def test_the_viewer_with_accounts_and_roles_is_two_statements(
         answer = await graphql(client, VIEWER)
 
     assert "errors" not in answer
-    assert statement_counter.count == 2  # profile and accounts; the roles
+    assert statement_counter.count == 2  # profile and accounts; roles and permissions
+
+
+@pytest.mark.usefixtures("dana")
+async def test_a_parent_whose_roles_apply_to_divisions_lends_its_members_and_roles_to_them(
+    shopper_client: Callable[[str], httpx.AsyncClient], session: AsyncSession
+) -> None:
+    await session.execute(
+        update(models.Organization)
+        .where(models.Organization.id == SAMPLE)
+        .values(roles_apply_to_divisions=True)
+    )
+    await session.commit()
+    query = "{ viewer { organizations { organization { repositoryId } roles permissions } } }"
+    async with shopper_client(SHELLY) as client:
+        answer = await graphql(client, query)
+    async with shopper_client(DANA) as client:
+        dana = await graphql(client, query)
+
+    admin = ["READ_ACCOUNT", "MANAGE_CONTACTS", "MANAGE_APPROVALS"]
+    assert answer["data"]["viewer"]["organizations"] == [
+        {"organization": {"repositoryId": SAMPLE}, "roles": ["ADMIN"], "permissions": admin},
+        {"organization": {"repositoryId": EAST}, "roles": ["ADMIN"], "permissions": admin},
+        {"organization": {"repositoryId": GRANDCHILD}, "roles": ["ADMIN"], "permissions": admin},
+    ]
+    # Dana: a member of Sample without a role there, a buyer of 100003.
+    assert dana["data"]["viewer"]["organizations"] == [
+        {"organization": {"repositoryId": SAMPLE}, "roles": [], "permissions": ["READ_ACCOUNT"]},
+        {"organization": {"repositoryId": EAST}, "roles": [], "permissions": ["READ_ACCOUNT"]},
+        {
+            "organization": {"repositoryId": GRANDCHILD},
+            "roles": ["BUYER"],
+            "permissions": ["READ_ACCOUNT"],
+        },
+    ]
 
 
 async def test_an_anonymous_caller_has_no_viewer(anonymous_client: httpx.AsyncClient) -> None:
@@ -122,7 +157,7 @@ async def test_a_deactivated_account_is_shown_inactive_without_contract_or_payme
         .values(active=False, payment_methods=["card"])
     )
     await session.commit()
-    query = """{ viewer { organizations { organization {
+    query = """{ viewer { organizations { permissions organization {
         repositoryId active derivedPaymentMethods derivedContract(site: "siteUS") { displayName }
     } } } }"""
     async with shopper_client(SHELLY) as client:
@@ -133,12 +168,13 @@ async def test_a_deactivated_account_is_shown_inactive_without_contract_or_payme
             "viewer": {
                 "organizations": [
                     {
+                        "permissions": ["READ_ACCOUNT"],  # read, never managed
                         "organization": {
                             "repositoryId": SAMPLE,
                             "active": False,
                             "derivedPaymentMethods": None,
                             "derivedContract": None,
-                        }
+                        },
                     }
                 ]
             }

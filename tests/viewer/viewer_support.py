@@ -20,7 +20,7 @@ SAMPLE = "100001"
 VIEWER = """
 { viewer {
     profile { repositoryId email }
-    organizations { organization { repositoryId name active } roles }
+    organizations { organization { repositoryId name active } roles permissions }
 } }
 """
 

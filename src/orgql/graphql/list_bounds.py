@@ -11,6 +11,7 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 
 from __future__ import annotations
 
+from orgql.core.access.permissions import Permission
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
@@ -51,6 +52,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Query", "nodes"): MAX_NODES,  # refused beyond (graphql.node)
     ("Viewer", "organizationRequests"): MAX_OWN_REQUESTS,
     ("ViewerOrganization", "roles"): len(ROLE_FUNCTIONS),
+    ("ViewerOrganization", "permissions"): len(Permission),
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,

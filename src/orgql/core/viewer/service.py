@@ -3,11 +3,12 @@ account").
 
 - **profile**: the active profile their token names (core.access.identities); none when it
   names none, or an inactive one (an inactive contact counts for nothing).
-- **accounts**: the organizations that active profile is a member of, the very rule
-  core.access.checks applies to every read (core.organizations.repository.memberships),
-  ordered by name; each with the shopper's view of it (a deactivated account: INACTIVE, its
-  contract and payment values withheld), at most MAX_ACCOUNTS.
-- **roles** in each account: the role functions the profile holds there.
+- **accounts**: the organizations that active profile is a member of, as the membership
+  rule of core.access.permissions has it (its own memberships, and the organizations below
+  one whose roles apply to divisions), ordered by name; each with the shopper's view of it
+  (a deactivated account: INACTIVE, its contract and payment values withheld), at most
+  MAX_ACCOUNTS.
+- **roles** in each account, and what they allow: core.access.permissions.standings.
 - **the current account** (the one they buy for): the one chosen (by the transport: an
   argument, else a header), else the profile's parent organization; only ever one of their
   accounts, and an account they do not belong to is answered as a missing one (None).
@@ -23,12 +24,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from orgql.core.access import checks
+from orgql.core.access import checks, permissions
+from orgql.core.access.permissions import Standing
 from orgql.core.access.principals import Principal
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.common.validation import is_storable_text
-from orgql.core.people import repository as people
 from orgql.db import models, request_models
 
 #: The most accounts one shopper is shown (a storefront's account switcher).
@@ -70,16 +72,24 @@ NOBODY = Viewer(profile=None, accounts=[])
 
 async def load(session: AsyncSession, principal: Principal) -> Viewer:
     """The shopper's profile and accounts: one statement (none for a token naming no
-    profile)."""
+    profile). Their accounts are those of the membership rule of core.access.permissions:
+    the organizations their active profile is a member of, and every organization below one
+    of those whose roles apply to divisions."""
     subject = principal.subject if principal.is_shopper else None
     if not subject or not is_storable_text(subject):
         return NOBODY
-    profile, member, org = models.Profile, models.OrganizationMember, models.Organization
+    profile, member = models.Profile, models.OrganizationMember
+    org, lender = models.Organization, aliased(models.Organization)
+    direct = select(member.organization_id).where(member.profile_id == subject)
+    lenders = (
+        select(func.array_agg(lender.id))
+        .where(lender.id.in_(direct), lender.roles_apply_to_divisions)
+        .scalar_subquery()
+    )
     rows = (
         await session.execute(
             select(profile, org)
-            .outerjoin(member, member.profile_id == profile.id)
-            .outerjoin(org, org.id == member.organization_id)
+            .outerjoin(org, or_(org.id.in_(direct), org.path.overlap(lenders)))
             .where(profile.id == subject, profile.active.is_(True))
             .order_by(org.name_key, org.id)
             .limit(MAX_ACCOUNTS)
@@ -93,18 +103,14 @@ async def load(session: AsyncSession, principal: Principal) -> Viewer:
     return Viewer(profile=rows[0][0], accounts=accounts)
 
 
-async def roles(session: AsyncSession, viewer: Viewer) -> dict[str, frozenset[str]]:
-    """The role functions the shopper holds in each of their accounts (one statement; none
-    without accounts)."""
+async def standings(session: AsyncSession, viewer: Viewer) -> dict[str, Standing]:
+    """The shopper's standing in each of their accounts: the roles they hold there (their
+    own and those lent from above) and what those allow (core.access.permissions); one
+    statement, none without accounts."""
     if viewer.profile is None or not viewer.accounts:
         return {}
-    held = await people.held_roles(session, [viewer.profile.id])
-    ids = {account.organization.id for account in viewer.accounts}
-    functions: dict[str, set[str]] = {organization_id: set() for organization_id in ids}
-    for role in held:
-        if role.organization_id in ids:
-            functions[role.organization_id].add(role.function)
-    return {organization_id: frozenset(f) for organization_id, f in functions.items()}
+    ids = [account.organization.id for account in viewer.accounts]
+    return await permissions.standings(session, viewer.profile.id, ids)
 
 
 async def organization_requests(

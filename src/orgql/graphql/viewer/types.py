@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from orgql.core.access.permissions import Permission, Standing
 from orgql.core.people.roles import ROLE_FUNCTIONS, RoleFunction
 from orgql.core.viewer import service
 from orgql.db import request_models
@@ -16,6 +17,12 @@ from orgql.graphql.context import Context, Info
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.requests.types import OrganizationRequestStatus
 from orgql.graphql.types import Profile
+
+strawberry.enum(
+    Permission,
+    name="Permission",
+    description="What a shopper may do in an account, by their roles there.",
+)
 
 #: The storefront's header naming the account the shopper buys for (the vendor's
 #: storefront sends it): a vendor id or an Organization's global id.
@@ -30,7 +37,7 @@ class ViewerReads:
     def __init__(self, context: Context) -> None:
         self.context = context
         self._viewer: asyncio.Future[service.Viewer] | None = None
-        self._roles: asyncio.Future[dict[str, frozenset[str]]] | None = None
+        self._standings: asyncio.Future[dict[str, Standing]] | None = None
 
     async def viewer(self) -> service.Viewer:
         if self._viewer is None:
@@ -40,13 +47,14 @@ class ViewerReads:
             )
         return await asyncio.shield(self._viewer)
 
-    async def roles(self) -> dict[str, frozenset[str]]:
+    async def standing(self, organization_id: str) -> Standing | None:
+        """The shopper's roles in one of their accounts and what they allow."""
         viewer = await self.viewer()
-        if self._roles is None:
-            self._roles = asyncio.ensure_future(
-                self.context.run(lambda session: service.roles(session, viewer))
+        if self._standings is None:
+            self._standings = asyncio.ensure_future(
+                self.context.run(lambda session: service.standings(session, viewer))
             )
-        return await asyncio.shield(self._roles)
+        return (await asyncio.shield(self._standings)).get(organization_id)
 
     def organization(self, account: service.Account) -> Organization:
         """The account as the shopper sees it (core.access.checks)."""
@@ -67,10 +75,24 @@ class ViewerOrganization:
     def organization(self) -> Organization:
         return self.reads.organization(self.account)
 
-    @strawberry.field(description="The roles the shopper holds in the account.")
+    @strawberry.field(
+        description="The roles the shopper holds in the account: their own, and those held"
+        " in an ancestor whose roles apply to divisions."
+    )
     async def roles(self) -> list[RoleFunction]:
-        held = (await self.reads.roles()).get(self.account.organization.id, frozenset())
+        standing = await self.reads.standing(self.account.organization.id)
+        held = standing.roles if standing is not None else frozenset()
         return [function for function in ROLE_FUNCTIONS if function.value in held]
+
+    @strawberry.field(
+        description="What those roles allow the shopper in the account (a deactivated account"
+        " is only read). MANAGE_APPROVALS: on the sites where the account delegates approval"
+        " management."
+    )
+    async def permissions(self) -> list[Permission]:
+        standing = await self.reads.standing(self.account.organization.id)
+        allowed = standing.permissions if standing is not None else frozenset()
+        return [permission for permission in Permission if permission in allowed]
 
 
 @strawberry.type(
