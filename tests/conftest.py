@@ -316,8 +316,9 @@ class IdentityProvider:
     private_pem: str
     public_pem: str
 
-    def token(self, subject: str, **overrides: Any) -> str:
-        """A shopper token for profile ``subject``; ``overrides`` change or drop (None) claims."""
+    def token(self, subject: str, *, kid: str | None = None, **overrides: Any) -> str:
+        """A shopper token for profile ``subject``; ``overrides`` change or drop (None) claims;
+        ``kid`` names the signing key in the header (as a JWKS identity provider does)."""
         import time
 
         import jwt
@@ -332,7 +333,8 @@ class IdentityProvider:
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}
-        return jwt.encode(claims, self.private_pem, algorithm="RS256")
+        headers = {"kid": kid} if kid is not None else None
+        return jwt.encode(claims, self.private_pem, algorithm="RS256", headers=headers)
 
 
 @pytest.fixture(scope="session")
@@ -352,6 +354,40 @@ def identity_provider() -> IdentityProvider:
         .decode("ascii")
     )
     return IdentityProvider("https://idp.example.com/", "storefront", private_pem, public_pem)
+
+
+@pytest.fixture
+def jwks_url(identity_provider: IdentityProvider) -> Iterator[str]:
+    """The identity provider's public key served as a JWKS on a loopback port (key id
+    ``k1``): an identity provider of the tests' own, over real HTTP."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from jwt.algorithms import RSAAlgorithm
+
+    public_key = RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(identity_provider.public_pem)
+    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
+    document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

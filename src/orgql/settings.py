@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -185,6 +186,15 @@ class Settings(BaseSettings):
     shopper_algorithms: list[str] = Field(
         default=["RS256"], description="Accepted signature algorithms of shopper tokens."
     )
+    # Which profile a shopper token names (docs/storefront.md): its claim, matched against.
+    shopper_identity_claim: str = Field(
+        default="sub", description="The shopper token's claim (a string) naming the shopper."
+    )
+    shopper_identity_match: Literal["id", "email", "customerContactId"] = Field(
+        default="id",
+        description="The profile field that claim is matched against: id, email (compared"
+        " as the database does, lower(btrim(email))) or customerContactId.",
+    )
 
     # GraphQL limits (README "Limits"). production turns the developer aids off together.
     graphql_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
@@ -328,6 +338,16 @@ class Settings(BaseSettings):
         wrong = [name for name in value if name not in allowed]
         if wrong or not value:
             raise ValueError(f"shopper algorithms must be among {sorted(allowed)}: {wrong}")
+        return value
+
+    @field_validator("shopper_identity_claim")
+    @classmethod
+    def _claim_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.:/-]{1,100}", value):
+            raise ValueError(
+                "ORGQL_SHOPPER_IDENTITY_CLAIM must name a claim: 1 to 100 letters, digits or"
+                " _ . : / -"
+            )
         return value
 
     @field_validator("data_dir")

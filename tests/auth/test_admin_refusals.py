@@ -51,6 +51,8 @@ SHOPPER_FIELDS = {
     ("query", "organizations"),
     ("query", "organizationByKey"),
 }
+#: Root fields for shoppers only, refused to admins (tests/viewer/test_viewer_graphql.py).
+SHOPPER_ONLY_FIELDS = {("query", "viewer")}
 
 
 def _value(type_: Any) -> str:
@@ -94,7 +96,7 @@ ADMIN_FIELDS = [
     )
     if root is not None
     for name in root.fields
-    if (kind, name) not in PUBLIC_FIELDS
+    if (kind, name) not in PUBLIC_FIELDS | SHOPPER_ONLY_FIELDS
 ]
 
 

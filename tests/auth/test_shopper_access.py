@@ -6,7 +6,7 @@ is a member of 100001 only (100002 is its child, 100003 its grandchild)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -194,39 +194,6 @@ async def test_an_anonymous_caller_may_submit_an_organization_request(
 
 
 # ---------------------------------------------------------------- keys from a JWKS URL
-
-
-@pytest.fixture
-def jwks_url(identity_provider: Any) -> Iterator[str]:
-    """The identity provider's public key served as a JWKS on a loopback port."""
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from jwt.algorithms import RSAAlgorithm
-
-    public_key = RSAAlgorithm(RSAAlgorithm.SHA256).prepare_key(identity_provider.public_pem)
-    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
-    document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]})
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(document.encode())
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def test_shopper_tokens_are_checked_against_a_jwks_url(

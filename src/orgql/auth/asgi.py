@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from orgql.auth.tokens import Authenticator
+from orgql.auth.tokens import Authenticator, ProfileFinder, ProfileLookupFailed
+from orgql.core.access import identities
 from orgql.core.access.principals import ANONYMOUS, Principal
+from orgql.observability.database import note_failure, statement_cancelled, unavailability
+from orgql.observability.requests import timed_out_response, transport_of, unavailable_response
 
 PRINCIPAL = "orgql.principal"
 AUTHENTICATOR = "orgql.authenticator"
+#: WebSocket close code "try again later" (RFC 6455 registry).
+TRY_AGAIN_LATER = 1013
 
 
 class Authenticate:
@@ -21,9 +30,48 @@ class Authenticate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             header = Headers(scope=scope).get("authorization")
-            scope[PRINCIPAL] = await self.authenticator.authenticate(header)
+            try:
+                principal = await self.authenticator.authenticate(header, profile_finder(scope))
+            except ProfileLookupFailed as failed:
+                await _lookup_failed(failed.error, scope, receive, send)
+                return
+            scope[PRINCIPAL] = principal
             scope[AUTHENTICATOR] = self.authenticator
         await self.app(scope, receive, send)
+
+
+def profile_finder(scope: Scope) -> ProfileFinder | None:
+    """Looks up the profile a shopper token names on the request's primary database (a
+    session of its own, closed at once); None before the app's lifespan state exists."""
+    state: Mapping[str, Any] = scope.get("state") or {}
+    sessionmaker: async_sessionmaker[AsyncSession] | None = state.get("sessionmaker")
+    if sessionmaker is None:
+        return None
+    maker = sessionmaker
+
+    async def find(match: identities.IdentityMatch, value: str) -> str | None:
+        async with maker() as session:
+            return await identities.matching_profile(session, match, value)
+
+    return find
+
+
+async def _lookup_failed(error: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+    """A database that failed the profile lookup is answered as any outage is (503 with
+    Retry-After; a WebSocket is closed "try again later"); any other failure is a bug."""
+    lost, cancelled = unavailability(error), statement_cancelled(error)
+    if lost is None and cancelled is None:
+        raise error
+    note_failure(error)
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
+        return
+    transport = transport_of(scope["path"])
+    if lost is not None:
+        response = unavailable_response(transport, lost)
+    else:
+        response = timed_out_response(transport, cancelled or "")
+    await response(scope, receive, send)
 
 
 def principal_of(connection: HTTPConnection) -> Principal:

@@ -3,7 +3,9 @@
 Admin access tokens are HS256 JWTs signed with our key (``iss``, ``aud``, ``exp``, ``sub`` =
 the application key id, ``scope`` = ``admin``). Shopper tokens come from the merchant's
 identity provider, checked against its keys (JWKS URL or a static PEM) with an asymmetric
-algorithm allow-list; their ``sub`` is a profile id. Which kind a token is, its ``iss`` says.
+algorithm allow-list; one of their claims (``sub`` by default) names the shopper's profile
+(core.access.identities), looked up when the token is first verified and remembered with
+it. Which kind a token is, its ``iss`` says.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +22,7 @@ import jwt
 
 from orgql.auth.revocations import RevokedTokens
 from orgql.auth.signing import signing_key
+from orgql.core.access.identities import Claimed, IdentityMatch, NotAnIdentity, read_claims
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.access.revocations import valid_token_id
 from orgql.settings import Settings
@@ -37,6 +41,20 @@ MAX_VERIFIED_TOKENS = 4096
 REMEMBER_SECONDS = 300
 #: Why a logged-out admin token is refused.
 REVOKED = "the access token has been revoked (logged out)"
+
+
+#: Looks up the profile a shopper token names: (how it is matched, the claim's value) ->
+#: the profile id, or None (orgql.auth.asgi builds it on the request's database).
+ProfileFinder = Callable[[IdentityMatch, str], Awaitable[str | None]]
+
+
+class ProfileLookupFailed(Exception):
+    """The profile a shopper token names could not be looked up (the database failed):
+    the request is answered as other database outages are, never remembered."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,8 @@ class Authenticator:
         #: The clock remembered tokens expire by (a test moves it).
         self.clock = time.time
         self._jwks: jwt.PyJWKClient | None = None
+        #: Which profile field a shopper token's identity claim names (settings).
+        self.match = IdentityMatch(settings.shopper_identity_match)
         if settings.shopper_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.shopper_jwks_url, cache_keys=True, lifespan=300)
 
@@ -128,7 +148,8 @@ class Authenticator:
             return signing.key
         return self.settings.shopper_public_key
 
-    async def _shopper(self, token: str) -> tuple[Principal, Any]:
+    async def _shopper(self, token: str) -> tuple[Principal | Claimed, Any]:
+        """The shopper, or who the token claims to be when a profile must be looked up."""
         settings = self.settings
         claims = jwt.decode(
             token,
@@ -136,18 +157,37 @@ class Authenticator:
             algorithms=settings.shopper_algorithms,
             audience=settings.shopper_audience,
             issuer=settings.shopper_issuer,
-            options={"require": ["exp", "iss", "aud", "sub"]},
+            options={"require": ["exp", "iss", "aud"]},
         )
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not _storable(subject) or len(subject) > 40:
-            return _refused("the token's subject is not a profile id"), None
-        return Principal(Role.SHOPPER, subject), claims["exp"]
+        try:
+            claimed = read_claims(claims, settings.shopper_identity_claim, self.match)
+        except NotAnIdentity as refusal:
+            return _refused(refusal.problem), None
+        if self.match is IdentityMatch.ID:  # the token names the profile: no lookup
+            return Principal(Role.SHOPPER, claimed.value, email=claimed.email), claims["exp"]
+        return claimed, claims["exp"]
+
+    async def _identify(self, claimed: Claimed, find: ProfileFinder | None) -> Principal:
+        """The shopper whose profile matches ``claimed`` (no profile: subject None)."""
+        subject = None
+        if claimed.matchable:
+            try:
+                if find is None:
+                    raise RuntimeError("no database to look shopper profiles up in")
+                subject = await find(self.match, claimed.value)
+            except Exception as error:
+                raise ProfileLookupFailed(error) from error
+        return Principal(Role.SHOPPER, subject, email=claimed.email)
 
     # ------------------------------------------------------------ any bearer credential
 
-    async def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(
+        self, authorization: str | None, find: ProfileFinder | None = None
+    ) -> Principal:
         """The caller an ``Authorization`` header names; anonymous (with the reason) when the
-        header is missing or its token is not accepted."""
+        header is missing or its token is not accepted. ``find`` looks up the profile a
+        shopper token names (core.access.identities) when the token is first verified; the
+        answer is remembered with the token. ProfileLookupFailed: the lookup failed."""
         if authorization is None:
             return ANONYMOUS
         scheme, _, token = authorization.strip().partition(" ")
@@ -172,18 +212,25 @@ class Authenticator:
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
             token_id = None
+            verified: Principal | Claimed
             if issuer == self.settings.auth_issuer:
-                principal, expires, token_id = self._admin(token)
+                verified, expires, token_id = self._admin(token)
             elif self.shoppers_configured and issuer == self.settings.shopper_issuer:
-                principal, expires = await self._shopper(token)
+                verified, expires = await self._shopper(token)
             else:
                 return _refused("the access token's issuer is not accepted")
         except jwt.ExpiredSignatureError:
             return _refused("the access token has expired")
         except jwt.InvalidAudienceError:
             return _refused("the access token is for another audience")
+        except jwt.exceptions.InvalidSubjectError:  # JWT: sub, when present, is a string
+            return _refused("the token's 'sub' claim is not a string")
         except (jwt.PyJWTError, ValueError, TypeError, AttributeError, OverflowError):
             return _refused("the access token is not valid")
+        if isinstance(verified, Claimed):
+            principal = await self._identify(verified, find)
+        else:
+            principal = verified
         if principal.role is not Role.ANONYMOUS:
             self._remember(token, principal, token_id, expires)
         return principal
@@ -218,15 +265,3 @@ class Authenticator:
 
 def _refused(problem: str) -> Principal:
     return Principal(Role.ANONYMOUS, problem=problem)
-
-
-def _storable(subject: str) -> bool:
-    """Whether PostgreSQL could hold ``subject`` as a profile id: not empty, no NUL, no lone
-    surrogate (JSON allows both; the driver refuses them, which would be a 500)."""
-    if not subject or "\x00" in subject:
-        return False
-    try:
-        subject.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

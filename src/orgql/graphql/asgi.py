@@ -24,7 +24,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from orgql import graphiql
-from orgql.auth.asgi import authenticator_of, principal_of
+from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
+from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
 from orgql.graphql import http_get, request_body
@@ -118,7 +119,12 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         if not isinstance(header, str):
             raise ConnectionRejectionError()
         authenticator = authenticator_of(context.request)
-        principal = await authenticator.authenticate(header)
+        try:
+            principal = await authenticator.authenticate(
+                header, profile_finder(context.request.scope)
+            )
+        except ProfileLookupFailed:  # the database failed: no caller to acknowledge
+            raise ConnectionRejectionError() from None
         if not (principal.is_admin or principal.is_shopper):
             raise ConnectionRejectionError()
         context.principal = principal

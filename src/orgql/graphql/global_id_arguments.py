@@ -90,6 +90,7 @@ ID_BY_OWNER: Mapping[str, Wanted] = {
     "deactivateContact": PROFILE,
     "reactivateContact": PROFILE,
     "organizationRequest": "OrganizationRequest",
+    "currentOrganization": "Organization",
     "updateOrganizationRequest": "OrganizationRequest",
     "approveOrganizationRequest": "OrganizationRequest",
     "rejectOrganizationRequest": "OrganizationRequest",

@@ -11,10 +11,12 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 
 from __future__ import annotations
 
+from orgql.core.access.permissions import Permission
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
 from orgql.core.people.roles import ROLE_FUNCTIONS
+from orgql.core.viewer.service import MAX_OWN_REQUESTS
 from orgql.graphql.global_ids import MAX_NODES
 
 #: A list counted by the connection above it: the connection multiplies its whole
@@ -48,6 +50,9 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "relativeRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationChange", "changes"): MAX_FIELD_CHANGES,
     ("Query", "nodes"): MAX_NODES,  # refused beyond (graphql.node)
+    ("Viewer", "organizationRequests"): MAX_OWN_REQUESTS,
+    ("ViewerOrganization", "roles"): len(ROLE_FUNCTIONS),
+    ("ViewerOrganization", "permissions"): len(Permission),
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,
@@ -62,6 +67,8 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Query", "organizationalRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationalRole", "contacts"): DECLARED_MEMBERS,
     ("Contact", "secondaryOrganizations"): DECLARED_MEMBERSHIPS,
+    # At most core.viewer.service.MAX_ACCOUNTS; counted as the memberships a contact has.
+    ("Viewer", "organizations"): DECLARED_MEMBERSHIPS,
     ("Contact", "roles"): DECLARED_MEMBERSHIPS * len(ROLE_FUNCTIONS),
     ("UpdateOrganizationMembersPayload", "members"): DECLARED_MEMBERS,
     ("CustomerAccount", "addresses"): DECLARED_ADDRESSES,

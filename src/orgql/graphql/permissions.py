@@ -53,3 +53,28 @@ class IsSignedIn(BasePermission):
 
 #: Shorthand for ``permission_classes=SIGNED_IN``: admins and shoppers.
 SIGNED_IN: list[type[BasePermission]] = [IsSignedIn]
+
+
+class IsShopper(BasePermission):
+    """Storefront shoppers only: what is theirs (``viewer``). An admin access token names no
+    profile, so it is refused (FORBIDDEN), not answered with nobody's data."""
+
+    message = "a shopper's access token is required"
+    error_extensions = {"code": "UNAUTHENTICATED"}
+    context_only = True  # as IsAdmin's
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        if principal.is_shopper:
+            return True
+        if principal.is_admin:
+            self.message = "viewer is the signed-in shopper: an admin access token names no profile"
+            self.error_extensions = {"code": "FORBIDDEN"}
+        else:
+            self.message = principal.problem or IsShopper.message
+            self.error_extensions = {"code": "UNAUTHENTICATED"}
+        return False
+
+
+#: Shorthand for ``permission_classes=SHOPPER``: shoppers only.
+SHOPPER: list[type[BasePermission]] = [IsShopper]

@@ -35,6 +35,7 @@ from orgql.graphql.requests.operations import (
     OrganizationRequestStoreMutations,
 )
 from orgql.graphql.sites.operations import SitePropertiesMutations
+from orgql.graphql.viewer.operations import ViewerQueries
 from orgql.graphql.websocket import SubscriptionsOverWebSocket
 from orgql.observability.graphql import ObserveOperation
 from orgql.settings import Settings
@@ -46,6 +47,7 @@ Query = merge_types(
         OrganizationLookupQueries,
         PeopleQueries,
         OrganizationRequestQueries,
+        ViewerQueries,
         WebhookQueries,
         NodeQueries,
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -17,10 +17,15 @@ class Role(Enum):
 @dataclass(frozen=True)
 class Principal:
     role: Role
-    #: The application key id (admin), the profile id (shopper), None (anonymous).
+    #: The application key id (admin), the profile id (shopper; None: their token names no
+    #: profile, core.access.identities), None (anonymous).
     subject: str | None = None
     #: Why a presented credential was not accepted (the caller is then anonymous).
     problem: str | None = None
+    #: A shopper's email as their identity provider verified it (None: the token has none,
+    #: or says it is not verified): their registration requests are theirs before they have
+    #: a profile (core.viewer). Personal data: left out of the repr.
+    email: str | None = field(default=None, repr=False)
 
     @property
     def is_admin(self) -> bool:

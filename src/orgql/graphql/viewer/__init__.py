@@ -1,0 +1,1 @@
+"""``viewer``: the signed-in shopper's profile, accounts, roles and registration requests."""
