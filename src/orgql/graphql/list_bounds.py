@@ -11,6 +11,7 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 
 from __future__ import annotations
 
+from orgql.core.addresses.profile_addresses import MAX_PROFILE_ADDRESSES
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
@@ -48,6 +49,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Organization", "relativeRoles"): len(ROLE_FUNCTIONS),
     ("OrganizationChange", "changes"): MAX_FIELD_CHANGES,
     ("Query", "nodes"): MAX_NODES,  # refused beyond (graphql.node)
+    ("Profile", "addresses"): MAX_PROFILE_ADDRESSES,
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,

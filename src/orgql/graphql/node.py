@@ -4,10 +4,11 @@
 Who may read what is the rule of the type's own query: sites are public; an organization,
 as ``organization(id)`` answers it (a shopper: their accounts, an ancestor never by id); a
 profile or a customer account through an organization the caller may read (a shopper: one
-of their accounts); requests, address types and webhooks, admins only. What the caller may
-not read is null, exactly as an id that names nothing: a shopper learns nothing from it. A
-caller with no valid token gets UNAUTHENTICATED for any type but a site, as from the type's
-own query. A value that is no global id is a top-level error with code 100002 (never a 500).
+of their accounts); a profile's address, an admin any, a shopper their own; requests,
+address types and webhooks, admins only. What the caller may not read is null, exactly as an
+id that names nothing: a shopper learns nothing from it. A caller with no valid token gets
+UNAUTHENTICATED for any type but a site, as from the type's own query. A value that is no
+global id is a top-level error with code 100002 (never a 500).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
+from orgql.core.addresses import profile_addresses
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
@@ -31,7 +33,7 @@ from orgql.graphql.financial.operations import CustomerAccount
 from orgql.graphql.global_ids import MAX_NODES, GlobalRef, Node, decode
 from orgql.graphql.organizations.types import Organization
 from orgql.graphql.requests.types import AddressType, OrganizationRequest
-from orgql.graphql.types import Profile, Site
+from orgql.graphql.types import Profile, ProfileAddress, Site
 
 #: Types anyone may read (``sites`` takes no token).
 PUBLIC_TYPES = frozenset({"Site"})
@@ -95,6 +97,14 @@ async def _profiles(info: Info, ids: list[str]) -> dict[str, Any]:
     return {row.id: Profile.from_row(row) for row in rows if row is not None}
 
 
+async def _profile_addresses(info: Info, ids: list[str]) -> dict[str, Any]:
+    principal = info.context.principal
+    rows = await info.context.run(
+        lambda session: profile_addresses.addresses_by_id(session, principal, ids)
+    )
+    return {i: ProfileAddress.from_row(row) for i, row in rows.items()}
+
+
 async def _customer_accounts(info: Info, ids: list[str]) -> dict[str, Any]:
     rows = await info.context.run(
         lambda session: financial_reads.customer_accounts_by_id(session, ids)
@@ -143,6 +153,7 @@ async def _webhooks(info: Info, ids: list[str]) -> dict[str, Any]:
 _READERS = {
     "Organization": _organizations,
     "Profile": _profiles,
+    "ProfileAddress": _profile_addresses,
     "CustomerAccount": _customer_accounts,
     "Site": _sites,
     "OrganizationRequest": _requests,
