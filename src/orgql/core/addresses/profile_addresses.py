@@ -19,10 +19,11 @@ Rules (DOMAIN.md, "The people of an account": "a profileAddressManager [manages]
   found (190101), like a missing one; a shopper reads only their own.
 - Writes lock the profile's row, so the count and the nickname are decided one write at a
   time per profile.
-- Events: ``profile.address.created|updated|deleted`` ``{profileId, addressId, addressType,
-  changed}`` (``changed``: the OCC keys given to an add, the keys whose values an update
-  changed, sorted; none on a delete), filed under the profile's parent organization as the
-  contact's own events are; an update that changes nothing tells nothing.
+- Events: ``profile.address.created|updated|deleted`` ``{profileId, addressId, changed}``
+  (``changed``: the OCC keys given to an add, the keys whose values an update changed,
+  sorted; none on a delete), filed under the profile's parent organization as the contact's
+  own events are; an update that changes nothing tells nothing. No personal data travels in
+  them (not even the nickname), as in the contact's: a receiver reads the address by id.
 - History: the database records the rows as entity kind ``profile_address`` (migration 0023).
 """
 
@@ -276,11 +277,7 @@ async def _emit(
     address: models.Address,
     changed: list[str] | None,
 ) -> None:
-    data: dict[str, object] = {
-        "profileId": profile.id,
-        "addressId": address.id,
-        "addressType": address.address_type,
-    }
+    data: dict[str, object] = {"profileId": profile.id, "addressId": address.id}
     if changed is not None:
         data["changed"] = changed
     await events.emit_many(session, [events.Event(kind, profile.parent_organization_id, data)])
