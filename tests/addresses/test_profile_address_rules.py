@@ -23,6 +23,7 @@ from profile_address_support import (
     run,
 )
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.core.access.principals import SYSTEM
@@ -260,3 +261,28 @@ async def test_history_records_a_profiles_address_under_its_parent_organization(
     ]
     # An organization's addresses at an instant are its own, never its contacts'.
     assert address_id not in {row.id for row in owned[SAMPLE]}
+
+
+async def test_an_address_has_exactly_one_owner(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    profile = await contact(client, "owner@example.com")
+    async with make_sessionmaker(engine)() as session:
+        for owners in ({"organization_id": SAMPLE, "profile_id": profile}, {}):
+            (address_id,) = await next_ids(session, 1)
+            session.add(models.Address(id=address_id, address_type="Both", **owners))
+            with pytest.raises(IntegrityError, match="ck_addresses_one_owner"):
+                await session.flush()
+            await session.rollback()
+
+
+async def test_a_profiles_address_is_no_organizations_default(client: httpx.AsyncClient) -> None:
+    profile = await contact(client, "not.default@example.com")
+    address_id = await added_id(client, profile)
+
+    response = await client.put(
+        f"/ccadmin/v1/organizations/{SAMPLE}", json={"billingAddress": {"repositoryId": address_id}}
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["errorCode"] == "100053"

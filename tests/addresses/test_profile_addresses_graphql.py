@@ -284,3 +284,22 @@ async def test_the_shoppers_mutations_need_a_shopper_and_the_admins_an_admin(
     assert [error["extensions"]["code"] for error in as_admin["errors"]] == ["FORBIDDEN"]
     assert as_shopper["data"] is None
     assert [error["extensions"]["code"] for error in as_shopper["errors"]] == ["FORBIDDEN"]
+
+
+async def test_an_organizations_members_show_their_addresses_to_the_admin(
+    client: httpx.AsyncClient,
+) -> None:
+    profile = await contact(client, "member@example.com")
+    await run(client, ADD, profile=profile, input=new_address())
+
+    answer = await run(
+        client,
+        "query M($id: ID!) { organization(id: $id) { members { repositoryId"
+        " addresses { addressType } } } }",
+        id=SAMPLE,
+    )
+
+    assert answer["data"]["organization"]["members"] == [
+        {"repositoryId": "110000", "addresses": []},
+        {"repositoryId": profile, "addresses": [{"addressType": "Home"}]},
+    ]

@@ -200,7 +200,7 @@ async def _locked_profile(session: AsyncSession, profile_id: str, field: str) ->
 
 async def _authorize(session: AsyncSession, principal: Principal, profile_id: str) -> None:
     """Return if the caller may manage the profile's addresses, else raise FORBIDDEN
-    (module rules). The shopper's standing is read in one statement over their accounts."""
+    (module rules): a shopper's accounts, then their standing in all of them at once."""
     if principal.is_admin:
         return
     subject = principal.subject if principal.is_shopper else None
@@ -224,9 +224,8 @@ async def _locked(
 ) -> tuple[models.Profile, models.Address]:
     """The profile (locked) and its address named ``address_id``, which the caller may
     manage; 190101 for an id that names no address of a profile the caller may read."""
-    owner = principal.subject if not principal.is_admin else None
-    if not principal.is_admin:
-        await _authorize(session, principal, owner or "")
+    if not principal.is_admin:  # a shopper manages their own profile's only
+        await _authorize(session, principal, principal.subject or "")
     address = None
     if is_storable_text(address_id) and len(address_id) <= 40:
         address = await session.get(models.Address, address_id)

@@ -163,5 +163,5 @@ def downgrade() -> None:
     op.execute("DELETE FROM organization_history WHERE entity_kind = 'profile_address'")
     op.execute(_kinds_check(KINDS_0017))
     op.drop_index("uq_addresses_profile_type", table_name="addresses")
-    op.drop_constraint("ck_addresses_one_owner", "addresses", type_="check")
+    op.drop_constraint(op.f("ck_addresses_one_owner"), "addresses", type_="check")
     op.drop_column("addresses", "profile_id")
