@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.core.access.principals import SYSTEM
 from orgql.core.addresses import profile_addresses
-from orgql.core.addresses.input import parse_address
 from orgql.core.common.errors import OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.history import point_in_time
@@ -106,14 +105,11 @@ async def test_of_two_concurrent_adds_with_one_nickname_one_wins(
     sessions = make_sessionmaker(engine)
     async with sessions() as first, sessions() as second:
         await first.begin()
-        won = await profile_addresses.add(
-            first, SYSTEM, profile, parse_address(new_address("Home"), partial=False)
-        )
+        won = await profile_addresses.add(first, SYSTEM, profile, new_address("Home"))
 
         async def add_second() -> None:
             async with second.begin():
-                new = parse_address(new_address("home "), partial=False)
-                await profile_addresses.add(second, SYSTEM, profile, new)
+                await profile_addresses.add(second, SYSTEM, profile, new_address("home "))
 
         racing = asyncio.create_task(add_second())
         await wait_until_waiting_on_locks(engine, 1)
@@ -202,9 +198,7 @@ async def test_default_flags_and_types_are_an_organizations_only(
 
     async with make_sessionmaker(engine)() as session, session.begin():
         with pytest.raises(OrgqlError) as refused:
-            await profile_addresses.add(
-                session, SYSTEM, profile, parse_address(document, partial=False)
-            )
+            await profile_addresses.add(session, SYSTEM, profile, document)
 
     assert [(d.code, d.field) for d in refused.value.details] == [
         ("100002", "address.isDefaultShippingAddress"),

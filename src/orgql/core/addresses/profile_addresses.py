@@ -15,8 +15,8 @@ Rules (DOMAIN.md, "The people of an account": "a profileAddressManager [manages]
 - Who may: the merchant admin, any profile's; a shopper, only their own profile's, and only
   while they hold ``profileAddressManager`` in at least one active account they are a member
   of (:mod:`orgql.core.access.permissions`; an inactive profile holds nothing): else
-  ``FORBIDDEN``, checked before anything is written. An address of another profile is not
-  found (190101), like a missing one; a shopper reads only their own.
+  ``FORBIDDEN``, decided before the input is read and anything written. An address of
+  another profile is not found (190101), like a missing one; a shopper reads only their own.
 - Writes lock the profile's row, so the count and the nickname are decided one write at a
   time per profile.
 - Events: ``profile.address.created|updated|deleted`` ``{profileId, addressId, changed}``
@@ -30,7 +30,7 @@ Rules (DOMAIN.md, "The people of an account": "a profileAddressManager [manages]
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
-from orgql.core.addresses.input import AddressInput
+from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.addresses.service import ADDRESS_LINE_KEYS, ADDRESS_NOT_FOUND
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import distinct_keys, next_ids
@@ -102,11 +102,12 @@ async def addresses_by_id(
 
 
 async def add(
-    session: AsyncSession, principal: Principal, profile_id: str, new: AddressInput
+    session: AsyncSession, principal: Principal, profile_id: str, document: Mapping[str, object]
 ) -> models.Address:
-    """Add an address to the profile (module rules; 22002: no such profile)."""
-    _check_shape(new)
+    """Add the address ``document`` (as addOrganizationAddress's body) to the profile (module
+    rules; 22002: no such profile). Who may is decided before the input is read."""
     await _authorize(session, principal, profile_id)
+    new = _parse(document, partial=False)
     profile = await _locked_profile(session, profile_id, "profileId")
     assert new.address_type is not None  # parse_address(partial=False) requires it
     count = await session.scalar(
@@ -135,10 +136,12 @@ async def add(
 
 
 async def update(
-    session: AsyncSession, principal: Principal, address_id: str, changes: AddressInput
+    session: AsyncSession, principal: Principal, address_id: str, document: Mapping[str, object]
 ) -> models.Address:
-    """Change the keys given of a profile's address (module rules)."""
-    _check_shape(changes)
+    """Change the keys ``document`` gives (as updateOrganizationAddress's body) of a
+    profile's address (module rules). Who may is decided before the input is read."""
+    await _authorize_own(session, principal)
+    changes = _parse(document, partial=True)
     profile, address = await _locked(session, principal, address_id)
     if changes.address_type is not None:
         await _check_nickname(session, profile.id, address.id, changes.address_type)
@@ -160,6 +163,7 @@ async def update(
 
 async def remove(session: AsyncSession, principal: Principal, address_id: str) -> None:
     """Delete a profile's address (module rules)."""
+    await _authorize_own(session, principal)
     profile, address = await _locked(session, principal, address_id)
     await session.delete(address)
     await session.flush()
@@ -169,8 +173,10 @@ async def remove(session: AsyncSession, principal: Principal, address_id: str) -
 # ------------------------------------------------------------------ helpers
 
 
-def _check_shape(changes: AddressInput) -> None:
-    """What only an organization's address has (module rules)."""
+def _parse(document: Mapping[str, object], *, partial: bool) -> AddressInput:
+    """The document parsed as an organization's address, less what only those have (module
+    rules)."""
+    changes = parse_address(document, partial=partial)
     problems = Problems()
     for flag, given in (
         ("isDefaultBillingAddress", changes.default_billing),
@@ -183,6 +189,7 @@ def _check_shape(changes: AddressInput) -> None:
     if changes.type_ids is not None:
         problems.add(Codes.INVALID_INPUT, "a profile's address has no types", "address.types")
     problems.raise_if_any()
+    return changes
 
 
 async def _locked_profile(session: AsyncSession, profile_id: str, field: str) -> models.Profile:
@@ -219,13 +226,18 @@ async def _authorize(session: AsyncSession, principal: Principal, profile_id: st
     )
 
 
+async def _authorize_own(session: AsyncSession, principal: Principal) -> None:
+    """A shopper changes their own profile's addresses only (:func:`_locked` finds no other)."""
+    if not principal.is_admin:
+        await _authorize(session, principal, principal.subject or "")
+
+
 async def _locked(
     session: AsyncSession, principal: Principal, address_id: str
 ) -> tuple[models.Profile, models.Address]:
     """The profile (locked) and its address named ``address_id``, which the caller may
-    manage; 190101 for an id that names no address of a profile the caller may read."""
-    if not principal.is_admin:  # a shopper manages their own profile's only
-        await _authorize(session, principal, principal.subject or "")
+    manage (:func:`_authorize_own` first); 190101 for an id that names no address of a
+    profile the caller may read."""
     address = None
     if is_storable_text(address_id) and len(address_id) <= 40:
         address = await session.get(models.Address, address_id)

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import profile_addresses
-from orgql.core.addresses.input import parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.graphql.context import Info
@@ -123,7 +122,7 @@ def _subject(info: Info) -> str:
 
 async def _added(info: Info, profile_id: str, input: ProfileAddressInput) -> ProfileAddressPayload:
     try:
-        new = parse_address(_document(input), partial=False)
+        new = _document(input)
         row = await _write(
             info, lambda session, who: profile_addresses.add(session, who, profile_id, new)
         )
@@ -136,7 +135,7 @@ async def _updated(
     info: Info, address_id: str, input: ProfileAddressInput
 ) -> ProfileAddressPayload:
     try:
-        changes = parse_address(_document(input), partial=True)
+        changes = _document(input)
         row = await _write(
             info, lambda session, who: profile_addresses.update(session, who, address_id, changes)
         )
