@@ -7,7 +7,7 @@ Rules (DOMAIN.md, "The people of an account": "a profileAddressManager [manages]
   ``ck_addresses_one_owner``). A profile's address is parsed and validated as an
   organization's (:func:`orgql.core.addresses.input.parse_address`: addressType and the
   required lines), without what only an organization's has: no default flags (a profile has no
-  default address here) and no address types (180104's reference data tags an account's
+  default address here) and no address types (the reference data's types tag an account's
   addresses).
 - Its ``addressType`` (nickname) is unique within the profile, compared case-insensitively
   after trimming (the database's ``uq_addresses_profile_type`` decides a race).
@@ -79,7 +79,9 @@ async def addresses_by_profile(
     if keys:
         address = models.Address
         rows = await session.scalars(
-            select(address).where(address.profile_id.in_(keys)).order_by(address.id)
+            select(address)
+            .where(address.profile_id.in_(keys))
+            .order_by(address.created_at, address.id)
         )
         for row in rows:
             assert row.profile_id is not None
