@@ -9,6 +9,7 @@ import typing
 from orgql.core.common import addresses
 from orgql.core.financial.source import SourceAddress
 from orgql.db import financial_models, models
+from orgql.graphql.addresses.profile_operations import ProfileAddressLinesInput
 from orgql.graphql.organizations.inputs import AddressInput
 from orgql.graphql.requests.types import DraftAddress, DraftAddressInput
 from orgql.graphql.types import Address
@@ -60,7 +61,7 @@ def test_a_financial_source_address_holds_the_postal_lines() -> None:
 
 
 def test_graphql_address_types_and_inputs_hold_the_declared_fields() -> None:
-    for cls in (Address, AddressInput, DraftAddress, DraftAddressInput):
+    for cls in (Address, AddressInput, DraftAddress, DraftAddressInput, ProfileAddressLinesInput):
         assert _strawberry_fields(cls) == list(addresses.ADDRESS_COLUMNS), cls.__name__
 
 

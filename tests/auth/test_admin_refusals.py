@@ -45,6 +45,13 @@ PUBLIC_FIELDS = {
     ("query", "node"),
     ("query", "nodes"),
 }
+#: Root fields for the signed-in shopper's own things: an admin token is refused FORBIDDEN
+#: there too (tests/addresses/test_profile_addresses_graphql.py).
+SHOPPER_OWN_FIELDS = {
+    ("mutation", "addMyAddress"),
+    ("mutation", "updateMyAddress"),
+    ("mutation", "deleteMyAddress"),
+}
 #: Root fields a shopper may ask for; the core narrows what they read (test_shopper_access).
 SHOPPER_FIELDS = {
     ("query", "organization"),
@@ -96,7 +103,7 @@ ADMIN_FIELDS = [
     )
     if root is not None
     for name in root.fields
-    if (kind, name) not in PUBLIC_FIELDS | SHOPPER_ONLY_FIELDS
+    if (kind, name) not in PUBLIC_FIELDS | SHOPPER_ONLY_FIELDS | SHOPPER_OWN_FIELDS
 ]
 
 
@@ -245,3 +252,40 @@ async def test_an_admin_graphql_operation_runs_with_an_admin_token(
     assert [
         e for e in errors if e.get("extensions", {}).get("code") in ("UNAUTHENTICATED", "FORBIDDEN")
     ] == []
+
+
+@pytest.mark.parametrize(
+    ("credential", "kind", "name"),
+    [
+        (credential, kind, name)
+        for kind, name in sorted(SHOPPER_OWN_FIELDS)
+        for credential in BAD_CREDENTIALS
+        if credential != "shopper"
+    ],
+)
+async def test_a_shoppers_own_graphql_operation_is_refused_without_a_valid_token(
+    app: Starlette,
+    app_state: Any,
+    client_for: Callable[..., httpx.AsyncClient],
+    identity_provider: Any,
+    credential: str,
+    kind: str,
+    name: str,
+) -> None:
+    response = await _send(
+        app,
+        app_state,
+        client_for,
+        credential,
+        identity_provider,
+        "POST",
+        "/graphql",
+        json={"query": _document(kind, name)},
+    )
+
+    body = response.json()
+    assert response.status_code == 200
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        ([name], "UNAUTHENTICATED")
+    ]
+    assert body["data"] == {name: None}

@@ -27,7 +27,8 @@ class OrganizationHistory(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str] = mapped_column(Text)
     #: organization, site_properties, address, member, contract, profile or profile_role
-    #: (migration 0016).
+    #: (migration 0016), address_type (0017), profile_address (0023: a profile's own
+    #: address, filed under the profile's parent organization).
     entity_kind: Mapped[str] = mapped_column(String(32))
     #: The entity's id; ``organization:site`` for site properties, ``organization:profile``
     #: for members, ``role:profile`` for a held role.

@@ -250,7 +250,10 @@ class Address(Base):
     organization_id: Mapped[str | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
-    #: The nickname of the address within its organization ("Office Address").
+    #: The profile whose own (shipping) address it is (migration 0023): an address has
+    #: exactly one owner, an organization or a profile.
+    profile_id: Mapped[str | None] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    #: The nickname of the address within its owner ("Office Address").
     address_type: Mapped[str | None] = mapped_column(String(254))
     company_name: Mapped[str | None] = mapped_column(String(254))
     first_name: Mapped[str | None] = mapped_column(String(254))
@@ -278,6 +281,15 @@ class Address(Base):
             text("lower(btrim(address_type))"),
             unique=True,
         ),
+        # And within one profile (partial: also the index of the look-ups by profile).
+        Index(
+            "uq_addresses_profile_type",
+            text("profile_id"),
+            text("lower(btrim(address_type))"),
+            unique=True,
+            postgresql_where=text("profile_id IS NOT NULL"),
+        ),
+        CheckConstraint("num_nonnulls(organization_id, profile_id) = 1", name="one_owner"),
     )
 
 

@@ -42,6 +42,7 @@ NODE_TYPES = frozenset(
         "Organization",
         "OrganizationRequest",
         "Profile",
+        "ProfileAddress",
         "CustomerAccount",
         "Site",
         "WebhookSubscription",

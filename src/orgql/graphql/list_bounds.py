@@ -12,6 +12,7 @@ entry here fails it. Introspection is costed by its answer (:mod:`introspection_
 from __future__ import annotations
 
 from orgql.core.access.permissions import Permission
+from orgql.core.addresses.profile_addresses import MAX_PROFILE_ADDRESSES
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.history.service import MAX_FIELD_CHANGES
 from orgql.core.organizations.service import MAX_HIERARCHY_DEPTH
@@ -53,6 +54,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Viewer", "organizationRequests"): MAX_OWN_REQUESTS,
     ("ViewerOrganization", "roles"): len(ROLE_FUNCTIONS),
     ("ViewerOrganization", "permissions"): len(Permission),
+    ("Profile", "addresses"): MAX_PROFILE_ADDRESSES,
     # Declared.
     ("Query", "sites"): DECLARED_SITES,
     ("Query", "webhookSubscriptions"): DECLARED_SUBSCRIPTIONS,

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from orgql.core.addresses import profile_addresses
 from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
 from orgql.core.financial.repository import AccountAddress
@@ -84,6 +85,8 @@ class Loaders:
     profile_by_id: DataLoader[str, models.Profile | None]
     address_type_by_id: DataLoader[str, request_models.AddressType | None]
     webhook_deliveries: DataLoader[DeliveriesKey, list[webhooks.DeliveryView]]
+    #: A profile's own addresses (readable by whom: core.addresses.profile_addresses).
+    addresses_by_profile: DataLoader[str, list[models.Address] | None]
 
     def clear(self) -> None:
         """Forget every cached value (the request is over)."""
@@ -299,6 +302,7 @@ def make_loaders(run: SessionRunner) -> Loaders:
         profile_by_id=_mapped(r, organization_request_reads.profiles_by_id),
         address_type_by_id=_mapped(r, organization_request_reads.address_types_by_id),
         webhook_deliveries=_webhook_deliveries(r),
+        addresses_by_profile=_mapped(r, profile_addresses.addresses_by_profile, list),
     )
 
 

@@ -3,14 +3,15 @@
 
 Who may read what is the rule of the type's own query: sites are public; an organization,
 as ``organization(id)`` answers it (a shopper: their accounts, an ancestor never by id); a
-profile, a customer account or an address through an organization the caller may read (a
-shopper: one of their accounts), and so an organization's role (RelativeRole); a contract, a
-catalog or a price list group, for a shopper, when in effect on one of their active accounts
-(core.access.refetch); requests, address types, contacts, a role with its holders
-(OrganizationalRole) and webhooks, admins only. What the caller may
-not read is null, exactly as an id that names nothing: a shopper learns nothing from it. A
-caller with no valid token gets UNAUTHENTICATED for any type but a site, as from the type's
-own query. A value that is no global id is a top-level error with code 100002 (never a 500).
+profile or a customer account or an address through an organization the caller may read (a
+shopper: one of their accounts), and so an organization's role (RelativeRole); a profile's
+address, an admin any, a shopper their own; a contract, a catalog or a price list group, for
+a shopper, when in effect on one of their active accounts (core.access.refetch); requests,
+address types, contacts, a role with its holders (OrganizationalRole) and webhooks, admins
+only. What the caller may not read is null, exactly as an id that names nothing: a shopper
+learns nothing from it. A caller with no valid token gets UNAUTHENTICATED for any type but a
+site, as from the type's own query. A value that is no global id is a top-level error with
+code 100002 (never a 500).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import refetch
 from orgql.core.access.checks import EVERYTHING
+from orgql.core.addresses import profile_addresses
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
@@ -46,6 +48,7 @@ from orgql.graphql.types import (
     Contract,
     PriceListGroup,
     Profile,
+    ProfileAddress,
     RelativeRole,
     Site,
 )
@@ -112,6 +115,14 @@ async def _profiles(info: Info, ids: list[str]) -> dict[str, Any]:
         allowed = {i for i in ids if any(map(seen.may_read, memberships.get(i, ())))}
         rows = [row for row in rows if row is not None and row.id in allowed]
     return {row.id: Profile.from_row(row) for row in rows if row is not None}
+
+
+async def _profile_addresses(info: Info, ids: list[str]) -> dict[str, Any]:
+    principal = info.context.principal
+    rows = await info.context.run(
+        lambda session: profile_addresses.addresses_by_id(session, principal, ids)
+    )
+    return {i: ProfileAddress.from_row(row) for i, row in rows.items()}
 
 
 async def _customer_accounts(info: Info, ids: list[str]) -> dict[str, Any]:
@@ -223,6 +234,7 @@ _READERS = {
     "Contact": _contacts,
     "Organization": _organizations,
     "Profile": _profiles,
+    "ProfileAddress": _profile_addresses,
     "CustomerAccount": _customer_accounts,
     "Site": _sites,
     "OrganizationRequest": _requests,

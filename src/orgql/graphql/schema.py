@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from orgql.graphql.addresses.operations import AddressMutations
+from orgql.graphql.addresses.profile_operations import ProfileAddressMutations
 from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
@@ -58,6 +59,7 @@ Mutation = merge_types(
         OrganizationMutations,
         OrganizationUpdateMutations,
         AddressMutations,
+        ProfileAddressMutations,
         SitePropertiesMutations,
         PeopleMutations,
         OrganizationRequestStoreMutations,

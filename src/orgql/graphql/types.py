@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from orgql.core.addresses import profile_addresses
 from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import ErrorDetail
 from orgql.core.common.names import snake
@@ -15,6 +16,7 @@ from orgql.core.inheritance.fields import InheritedField
 from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites.repository import ContractView
 from orgql.db import models
+from orgql.graphql.context import Info
 from orgql.graphql.global_ids import Node
 
 
@@ -121,12 +123,48 @@ class RelativeRole(Node):
     function: str
 
 
+@strawberry.type(
+    description="An address of a profile's own (its shipping addresses), with its nickname."
+)
+class ProfileAddress(Node):
+    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
+    profile_id: strawberry.ID = strawberry.field(description="The profile that owns it.")
+    address_type: str | None = strawberry.field(
+        description="The address's nickname, unique in its profile."
+    )
+    address: Address
+
+    @classmethod
+    def from_row(cls, row: models.Address) -> ProfileAddress:
+        address = Address.from_row(row)
+        assert address is not None
+        assert row.profile_id is not None
+        return cls(
+            repository_id=strawberry.ID(row.id),
+            profile_id=strawberry.ID(row.profile_id),
+            address_type=row.address_type,
+            address=address,
+        )
+
+
 @strawberry.type(description="A contact (profile) that is a member of an organization.")
 class Profile(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     first_name: str | None
     last_name: str | None
     email: str
+
+    @strawberry.field(
+        description="The profile's own addresses, oldest first (at most"
+        f" {profile_addresses.MAX_PROFILE_ADDRESSES}); null when the caller may not read"
+        " them: an admin reads any profile's, a shopper their own."
+    )
+    async def addresses(self, info: Info) -> list[ProfileAddress] | None:
+        profile_id = str(self.repository_id)
+        if not profile_addresses.may_read(info.context.principal, profile_id):
+            return None
+        rows = await info.context.loaders.addresses_by_profile.load(profile_id)
+        return [ProfileAddress.from_row(row) for row in rows or []]
 
     @classmethod
     def from_row(cls, row: models.Profile) -> Profile:

@@ -44,6 +44,10 @@ class EventType(StrEnum):
     ORGANIZATION_ADDRESS_CREATED = "organization.address.created"
     ORGANIZATION_ADDRESS_UPDATED = "organization.address.updated"
     ORGANIZATION_ADDRESS_DELETED = "organization.address.deleted"
+    #: A profile's own addresses (core/addresses/profile_addresses.py).
+    PROFILE_ADDRESS_CREATED = "profile.address.created"
+    PROFILE_ADDRESS_UPDATED = "profile.address.updated"
+    PROFILE_ADDRESS_DELETED = "profile.address.deleted"
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
     ORGANIZATION_REQUEST_APPROVED = "organizationRequest.approved"
     ORGANIZATION_REQUEST_REJECTED = "organizationRequest.rejected"

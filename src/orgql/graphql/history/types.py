@@ -31,6 +31,10 @@ class HistoryEntityKind(Enum):
     CONTRACT = "contract"
     PROFILE = "profile"
     PROFILE_ROLE = "profile_role"
+    PROFILE_ADDRESS = strawberry.enum_value(
+        "profile_address",
+        description="An address of a profile's own, filed under the profile's parent organization.",
+    )
 
 
 @strawberry.enum
