@@ -82,7 +82,7 @@ def _bytes(body: object) -> bytes:
 @pytest.fixture
 async def forest(session: AsyncSession) -> list[str]:
     """A chain of four organizations below 100003 (the third deactivated), each with a
-    dynamic property but the second; and two siblings of the first without anything."""
+    dynamic property; and two siblings of the first."""
     created: list[str] = []
     async with session.begin():
         parent = "100003"
@@ -100,6 +100,16 @@ async def forest(session: AsyncSession) -> list[str]:
         await session.execute(
             text("UPDATE organizations SET active = false WHERE id = :id"), {"id": created[2]}
         )
+        # Stored before values were checked: a float json writes as 1.5e-07 (orjson: 1.5e-7)
+        # and an integer past 64 bits (orjson writes none): such answers are json's bytes.
+        for organization_id, value in ((created[1], "0.00000015"), (created[4], "2" * 25)):
+            await session.execute(
+                text(
+                    "UPDATE organizations SET dynamic_properties = CAST(:value AS jsonb)"
+                    " WHERE id = :id"
+                ),
+                {"id": organization_id, "value": f'{{"legacyNumber": {value}}}'},
+            )
     return created
 
 
@@ -176,6 +186,10 @@ async def test_the_answers_show_values_of_every_level(
     assert len(body["relativeRoles"]) > 0
     top = (await client.get(f"{ORGANIZATIONS}/{forest[0]}", headers={"x-ccsite": "site1"})).json()
     assert top["orderPriceLimit"] == 1234.5678
+    assert b'"legacyNumber":1.5e-07' in (await client.get(f"{ORGANIZATIONS}/{forest[1]}")).content
+    assert (
+        b'"legacyNumber":' + b"2" * 25 in (await client.get(f"{ORGANIZATIONS}/{forest[4]}")).content
+    )
     assert (
         b'"orderPriceLimit":0.0001'
         in (await client.get(f"{ORGANIZATIONS}/{forest[2]}", headers={"x-ccsite": "site2"})).content

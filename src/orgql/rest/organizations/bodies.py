@@ -74,6 +74,8 @@ class _Renderer:
         self._addresses: dict[str, shapes.Address] = {}
         self._contracts: dict[str, shapes.Contract] = {}
         self._summaries: dict[str, shapes.OrganizationSummary] = {}
+        #: Ancestor lists by the id of the direct parent: siblings share theirs.
+        self._ancestors: dict[str, list[shapes.OrganizationSummary]] = {}
 
     def address(self, address_id: object) -> shapes.Address | None:
         if not isinstance(address_id, str):
@@ -147,13 +149,23 @@ class _Renderer:
             self._summaries[org_id] = rendered
         return rendered
 
+    def ancestors(self, org: Row) -> list[shapes.OrganizationSummary]:
+        path = org["path"]
+        if not path:
+            return []
+        found = self._ancestors.get(path[-1])
+        if found is None:
+            found = [self.summary(row) for row in self.snapshot.ancestors(org)]
+            self._ancestors[path[-1]] = found
+        return found
+
     def organization(self, org: Row, self_href: str) -> shapes.Organization:
         snapshot = self.snapshot
         org_id: str = org["id"]
         derived = snapshot.derived[org_id]
         effective = snapshot.effective.get(org_id)
         own_site = snapshot.site_rows.get(org_id)
-        ancestors = [self.summary(row) for row in snapshot.ancestors(org)]
+        ancestors = self.ancestors(org)
         billing = derived[_D["billing_address_id"]]
         shipping = derived[_D["shipping_address_id"]]
         logo = org["organization_logo"]
@@ -266,12 +278,11 @@ def organization_list(
     }
 
 
-def dumps(body: Any) -> bytes:
-    """``body`` as Starlette's JSONResponse writes it, with orjson when that writes the same
-    bytes: always, but for floats and nested values of dynamic properties (json writes
-    1e+16 where orjson writes 1e16) and integers past 64 bits, which json writes."""
-    items = body.get("items", (body,))
-    if all(_plain(value) for item in items for value in _dynamic_values(item)):
+def dumps(body: Any, snapshot: Snapshot) -> bytes:
+    """``body`` (of ``snapshot``) as Starlette's JSONResponse writes it, with orjson when that
+    writes the same bytes: always, but for floats and nested values of dynamic properties
+    (json writes 1e+16 where orjson writes 1e16) and integers past 64 bits."""
+    if all(_plain(value) for org in snapshot.page for value in org["dynamic_properties"].values()):
         try:
             return orjson.dumps(body)
         except orjson.JSONEncodeError:
@@ -279,13 +290,6 @@ def dumps(body: Any) -> bytes:
     return json.dumps(
         body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
     ).encode("utf-8")
-
-
-_STANDARD_KEYS = frozenset(shapes.Organization.__annotations__)
-
-
-def _dynamic_values(item: dict[str, Any]) -> list[object]:
-    return [value for key, value in item.items() if key not in _STANDARD_KEYS]
 
 
 def _plain(value: object) -> bool:

@@ -71,7 +71,7 @@ async def get_organization(request: Request) -> Response:
     body = bodies.organization(snapshot, urls(request), request_href(request))
     # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
     version = snapshot.page[0]["version"]
-    return _json(bodies.dumps(body), {"ETag": f'"{version}"'})
+    return _json(bodies.dumps(body, snapshot), {"ETag": f'"{version}"'})
 
 
 @endpoint()
@@ -96,7 +96,7 @@ async def list_organizations(request: Request) -> Response:
         self_href=request_href(request),
         sort=parameters.sort_echo(),
     )
-    return _json(bodies.dumps(body))
+    return _json(bodies.dumps(body, snapshot))
 
 
 def _json(content: bytes, headers: dict[str, str] | None = None) -> Response:

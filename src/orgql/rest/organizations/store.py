@@ -34,4 +34,4 @@ async def get_organization(request: Request) -> Response:
     body = bodies.organization(
         snapshot, urls(request), request_href(request), shopper=shopper is not None
     )
-    return Response(bodies.dumps(body), media_type="application/json")
+    return Response(bodies.dumps(body, snapshot), media_type="application/json")
