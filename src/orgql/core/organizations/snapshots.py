@@ -21,15 +21,26 @@ once per request, not once per descendant.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, false, func, literal, literal_column, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import OrgqlError
@@ -171,7 +182,6 @@ class Snapshot:
     roles: dict[str, list[tuple[str, str]]]  # organization id -> (role id, function)
     members: dict[str, list[str]]  # organization id -> profile ids
     total: int | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     def ancestors(self, row: Row) -> list[Row]:
         """Root first, direct parent last (one missing was removed meanwhile: skipped)."""
@@ -179,56 +189,71 @@ class Snapshot:
         return [by_id[ancestor] for ancestor in row["path"] if ancestor in by_id]
 
 
-def _member(profile_id: str | None) -> ColumnElement[bool]:
-    org = models.Organization
-    if profile_id is None:
-        return true()
-    if "\x00" in profile_id:  # cannot be stored, so names no profile
-        return false()
-    return org.id.in_(repository.memberships(profile_id))
+#: The bound parameters of the statements: the site named (``x-ccsite``), the shopper's
+#: profile, the organization read by id.
+_SITE_ID = bindparam("site_id", type_=String)
+_MEMBER_ID = bindparam("member_id", type_=String)
+_ORGANIZATION_ID = bindparam("organization_id", type_=String)
 
 
-def _site(site_id: str | None) -> Select[str]:
-    site = models.Site
-    if site_id is None:
-        return select(site.id).where(site.is_default.is_(True)).limit(1)
-    return select(site.id).where(site.id == site_id)
-
-
-async def _read(
-    session: AsyncSession,
+def _statement(
     page: Select[str, list[str], int],
-    site_id: str | None,
-    member_of: str | None,
+    *,
+    named_site: bool,
+    shopper: bool,
     total: ColumnElement[int] | None = None,
-) -> Snapshot:
-    if site_id is not None and not is_storable_text(site_id):
-        raise unknown_site(site_id, "x-ccsite")
-    org = models.Organization
+) -> Select[Any]:
+    org, site = models.Organization, models.Site
     page_cte = page.cte("page")
     ancestors = select(func.unnest(page_cte.c.path))
+    member = org.id.in_(repository.memberships(_MEMBER_ID)) if shopper else true()
     chain = (
         select(
             *(getattr(org, column) for column in ORGANIZATION_COLUMNS),
             org.dynamic_properties,
             page_cte.c.position,
-            _member(member_of).label("member"),
+            member.label("member"),
         )
         .outerjoin(page_cte, page_cte.c.id == org.id)
         .where(org.id.in_(select(page_cte.c.id).union(ancestors)))
         .cte("chain")
     )
-    site = _site(site_id).cte("site")
+    if named_site:
+        site_cte = select(site.id).where(site.id == _SITE_ID).cte("site")
+    else:
+        site_cte = select(site.id).where(site.is_default.is_(True)).limit(1).cte("site")
     columns: list[ColumnElement[Any]] = [
         literal_column(sql).label(name) for name, sql in _PARTS.items()
     ]
     if total is not None:
         columns.append(total.label("total"))
-    statement = select(*columns).add_cte(page_cte, chain, site)
-    row = (await session.execute(statement)).one()
+    return select(*columns).add_cte(page_cte, chain, site_cte)
+
+
+@functools.cache
+def _by_id(named_site: bool, shopper: bool) -> Select[Any]:
+    """The statement of :func:`read_by_id`, built once per kind of caller and site."""
+    org = models.Organization
+    page = select(org.id, org.path, literal(1).label("position")).where(org.id == _ORGANIZATION_ID)
+    return _statement(page, named_site=named_site, shopper=shopper)
+
+
+async def _read(
+    session: AsyncSession,
+    statement: Select[Any],
+    parameters: dict[str, str],
+    site_id: str | None,
+    *,
+    total: bool = False,
+) -> Snapshot:
+    if site_id is not None:
+        if not is_storable_text(site_id):
+            raise unknown_site(site_id, "x-ccsite")
+        parameters = {**parameters, "site_id": site_id}
+    row = (await session.execute(statement, parameters)).one()
     if site_id is not None and row.site_id is None:
         raise unknown_site(site_id, "x-ccsite")
-    return _snapshot(row._mapping, None if total is None else int(row.total))
+    return _snapshot(row._mapping, int(row.total) if total else None)
 
 
 def _rows(text: str | None) -> list[Any]:
@@ -304,10 +329,11 @@ async def read_by_id(
     (core.access.checks: they learn nothing of other accounts)."""
     # An id PostgreSQL cannot hold names nothing; ids are never empty. (The statement still
     # runs: an unknown site is answered first, as for any id.)
-    wanted = organization_id if is_storable_text(organization_id) else ""
-    org = models.Organization
-    page = select(org.id, org.path, literal(1).label("position")).where(org.id == wanted)
-    snapshot = await _read(session, page, site_id, member_of)
+    parameters = {"organization_id": organization_id if is_storable_text(organization_id) else ""}
+    if member_of is not None:  # a NUL cannot be stored, so names no profile
+        parameters["member_id"] = member_of if "\x00" not in member_of else ""
+    statement = _by_id(site_id is not None, member_of is not None)
+    snapshot = await _read(session, statement, parameters, site_id)
     if not snapshot.page or (member_of is not None and not snapshot.page[0]["member"]):
         raise not_found(organization_id)
     return snapshot
@@ -336,4 +362,5 @@ async def read_page(
     page = repository.filtered(select(org.id, org.path, position), where)
     page = page.order_by(*order).limit(limit).offset(offset or None)
     total = repository.filtered(select(func.count()).select_from(org), where).scalar_subquery()
-    return await _read(session, page, site_id, None, total)
+    statement = _statement(page, named_site=site_id is not None, shopper=False, total=total)
+    return await _read(session, statement, {}, site_id, total=True)
