@@ -13,6 +13,9 @@ default site's properties of every organization on the chains, contracts joined.
 its profile is a member of, if the profile is active. (The dataset's organizations are all
 active, so nothing is withheld; the ancestors' id and name are what a shopper sees.)
 
+``POST /depth15``: the ``depth15`` scenario (one organization, every field), from one
+statement: ``floor_depth15.py``.
+
 Run with the gateway's number of workers:
 
     FLOOR_DATABASE_URL=postgresql://... .venv/bin/uvicorn --app-dir bench floor:app --workers 2
@@ -25,6 +28,7 @@ import os
 from typing import Any
 
 import asyncpg
+import floor_depth15
 import jwt
 import orjson
 import rest_floor
@@ -222,7 +226,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.start", "status": 401, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
-    payload = await page(int(variables.get("first", 20)), variables.get("after"), member)
+    if scope["path"] == "/depth15":
+        host = dict(scope["headers"]).get(b"host", b"").decode()
+        payload = await floor_depth15.organization(
+            _pool, variables["id"], f"{scope['scheme']}://{host}/"
+        )
+    else:
+        payload = await page(int(variables.get("first", 20)), variables.get("after"), member)
     await send(
         {
             "type": "http.response.start",

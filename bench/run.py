@@ -7,9 +7,10 @@
 
 Makes a scratch database (migrated, demo-seeded, ``dataset.py``'s 100,000 organizations;
 dropped at the end), starts ``orgql serve --workers N`` and ``floor.py`` under uvicorn with
-the same N, checks that both answer the page scenario with the same JSON, then drives each
-scenario with wrk (a Lua POST script) from its own process and prints requests/s, p50/p99
-latency, SQL statements per request, server CPU ms per request and the server's peak RSS.
+the same N, checks that both answer the page scenarios and depth15 with the same JSON, then
+drives each scenario with wrk (a Lua POST script) from its own process and prints
+requests/s, p50/p99 latency, SQL statements per request, server CPU ms per request and the
+server's peak RSS.
 
 Statements per request are counted in-process (the same app, an engine event listener) on
 the same documents before the load, so the served app carries no bench-only code. When the
@@ -95,9 +96,12 @@ FLOORS = {
     "page": "/",
     "page10": "/",
     "shopperPage": "/shopper",
+    "depth15": "/depth15",
     "restGet": scenarios.REST_GET,
     "restList": scenarios.REST_LIST,
 }
+#: The floors' SQL statements per request where not 2 (pool resets not counted).
+FLOOR_STATEMENTS = {"depth15": 1, "restGet": 1, "restList": 1}
 #: The base URL of the REST answers' links, the same for the gateway and the floor (their
 #: ports differ), so that both answer the same bytes.
 PUBLIC_BASE_URL = "http://bench.example"
@@ -503,12 +507,17 @@ def main(args: argparse.Namespace) -> None:
         shopper_page = post(gateway_url, page, shopper_token)
         same_shopper = shopper_page == post(f"{floor_base}/shopper", page, shopper_token)
         print(f"... and the shopper's page identically: {same_shopper}")
+        depth15 = {"query": scenarios.EVERYTHING, "variables": {"id": scenarios.DEPTH_15}}
+        same_depth15 = post(gateway_url, depth15, token) == post(
+            f"{floor_base}/depth15", depth15, token
+        )
+        print(f"... and depth15 identically: {same_depth15}")
         same_rest = all(
             get(gateway_base + path, token) == get(floor_base + path, token)
             for path in (scenarios.REST_GET, scenarios.REST_LIST)
         )
         print(f"... and the REST reads identically: {same_rest}")
-        if not (same and same_shopper and same_rest):
+        if not (same and same_shopper and same_depth15 and same_rest):
             raise SystemExit("the floor's answer differs from the gateway's")
 
         print(
@@ -532,16 +541,9 @@ def main(args: argparse.Namespace) -> None:
                         floor_base + floor_path, floor_scenario, args, credential(scenario)
                     )
                 results[floor_scenario.name] = result["rps"]
-                # The page floors read in two statements, the REST floors in one.
-                floor_statements = 1 if scenario.rest else 2
+                statements = FLOOR_STATEMENTS.get(scenario.name, 2)
                 print(
-                    report(
-                        floor_scenario.name,
-                        result,
-                        floor_statements,
-                        sampler.used_cpu,
-                        sampler.peak,
-                    )
+                    report(floor_scenario.name, result, statements, sampler.used_cpu, sampler.peak)
                 )
             sys.stdout.flush()
         print()

@@ -112,6 +112,7 @@ def test_every_id_argument_and_input_field_declares_its_node_type() -> None:
         except KeyError:
             undeclared.append((owner, name))
             continue
-        assert node_type in {*NODE_TYPES, ANY, None}, (owner, name)
+        kinds = node_type if isinstance(node_type, frozenset) else {node_type}
+        assert kinds <= {*NODE_TYPES, ANY, None}, (owner, name)
     assert undeclared == []
     assert len(positions) > 40

@@ -45,7 +45,7 @@ def test_a_global_id_decodes_to_what_it_encodes() -> None:
         "T3JnYW5pemF0aW9uOjEwMDAwMQ=",
         "!!!!",
         "A",  # a length no base64 text has
-        encode("Contract", "1"),  # not a Node type
+        encode("Invoice", "1"),  # not a Node type
         encode("Organization", ""),
         encode("Organization", "x" * (global_ids.MAX_VENDOR_ID_LENGTH + 1)),
         encode("Organization", "a\x00b"),
@@ -124,7 +124,7 @@ async def test_an_organization_and_a_request_with_the_same_vendor_id_differ(
 
 @pytest.mark.parametrize(
     "value",
-    ["100001", "not a global id", encode("Contract", "1"), "T" * 5_000],
+    ["100001", "not a global id", encode("Invoice", "1"), "T" * 5_000],
 )
 async def test_a_value_that_is_no_global_id_is_a_coded_error(graphql: GraphQL, value: str) -> None:
     body = await graphql.post(NODE, {"id": value})

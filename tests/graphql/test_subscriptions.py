@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -206,6 +207,59 @@ async def test_anonymous_and_bad_tokens_are_refused_at_connection_init(live: Liv
         assert (code, messages) == (4403, [])
 
 
+async def _subscribed(live: LiveServer, token: str) -> websockets.ClientConnection:
+    """A connection signed in with ``token``, subscribed to accountChanges."""
+    connection = await _init(live, {"Authorization": f"Bearer {token}"})
+    assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {
+        "type": "connection_ack"
+    }
+    subscribe = {"query": "subscription { accountChanges { type } }"}
+    await connection.send(json.dumps({"id": "s", "type": "subscribe", "payload": subscribe}))
+    return connection
+
+
+@pytest.mark.parametrize("kind", ["admin", "shopper"])
+async def test_a_connection_is_closed_when_its_token_expires(
+    live: LiveServer, identity_provider: Any, kind: str
+) -> None:
+    """The token's exp is two seconds ahead: the close comes then, by a timer (the wait is
+    for the close itself, under the guard)."""
+    if kind == "admin":
+        token = Authenticator(live.settings).issue_admin("test-suite", ttl=2).access_token
+    else:
+        token = identity_provider.token(SHOPPER, exp=int(time.time()) + 2)
+    connection = await _subscribed(live, token)
+    await asyncio.wait_for(live.feed.wait_for_subscribers(1), GUARD)
+
+    code, messages = await _closed(connection)
+
+    assert (code, messages, connection.close_reason) == (
+        4403,
+        [],
+        "the access token has expired",
+    )
+    await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)
+
+
+async def test_a_connection_is_closed_when_its_token_is_logged_out(live: LiveServer) -> None:
+    token = admin_token(live.settings)
+    kept = await _subscribed(live, admin_token(live.settings))
+    connection = await _subscribed(live, token)
+    await asyncio.wait_for(live.feed.wait_for_subscribers(2), GUARD)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{live.port}") as http:
+        logout = await http.post("/ccadmin/v1/logout", headers={"Authorization": f"Bearer {token}"})
+    assert logout.json() == {"result": True}
+
+    code, messages = await _closed(connection)
+
+    assert (code, messages) == (4403, [])
+    assert connection.close_reason == "the access token has been revoked (logged out)"
+    await asyncio.wait_for(live.feed.wait_for_subscribers(1), GUARD)  # the other stays
+    await kept.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(kept.recv(), GUARD)) == {"type": "pong"}
+    await kept.close()
+
+
 async def test_subscription_documents_meet_the_query_limits(
     live: LiveServer, identity_provider: Any
 ) -> None:
@@ -398,6 +452,38 @@ async def test_a_shopper_follows_their_registration_request_to_its_approval(
     assert seen[1]["status"] == "APPROVED"
     assert seen[1]["organizationId"]
     assert len(seen) == 2
+
+
+async def test_a_shopper_follows_their_request_to_more_info_needed_and_back(
+    live: LiveServer, engine: AsyncEngine, identity_provider: Any
+) -> None:
+    mine = await _submit(engine, "shelly.smith@example.com")  # linked to the shopper's profile
+    document = (
+        "subscription($id: ID!) { organizationRequestStatus(id: $id)"
+        " { requestId status organizationId } }"
+    )
+    then = iter(
+        [
+            lambda db: organization_requests.update(db, mine, {"status": "moreInfoNeeded"}),
+            lambda db: organization_requests.update(db, mine, {"status": "review"}),
+            lambda db: organization_requests.reject(db, mine, {}),
+        ]
+    )
+    seen: list[str] = []
+    async with _client(live, identity_provider.token(SHOPPER)) as session:
+
+        async def follow() -> None:
+            async for result in session.subscribe(
+                GraphQLRequest(document, variable_values={"id": mine})
+            ):
+                seen.append(result["organizationRequestStatus"]["status"])
+                change = next(then, None)
+                if change is not None:
+                    async with make_sessionmaker(engine)() as db, db.begin():
+                        await change(db)
+
+        await asyncio.wait_for(follow(), GUARD)  # it completes after the rejection
+    assert seen == ["REVIEW", "MORE_INFO_NEEDED", "REVIEW", "REJECTED"]
 
 
 async def test_a_subscription_over_http_is_refused_clearly(client: httpx.AsyncClient) -> None:

@@ -263,3 +263,32 @@ async def test_an_emit_for_thousands_of_organizations_takes_a_bounded_number_of_
         )
     assert 0 < (held or 0) <= events.LOCK_BUCKETS  # not one per organization
     assert [e.organization_id for e in await outbox(session)] == affected
+
+
+async def test_moving_a_request_between_review_and_more_info_needed_writes_status_changed(
+    client: httpx.AsyncClient, anonymous_client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    submitted = await anonymous_client.post(STORE_REQUESTS, json=request_document("Waiting Co"))
+    request_id = submitted.json()["id"]
+    for body in (
+        {"status": "moreInfoNeeded"},
+        {"status": "moreInfoNeeded", "approverComments": "Still waiting"},  # no change
+        {"status": "review"},
+    ):
+        answer = await client.put(f"{ADMIN_REQUESTS}/{request_id}", json=body)
+        assert answer.status_code == 200, answer.text
+
+    found = [(e.type, e.organization_id, e.payload) for e in await outbox(session)]
+
+    assert found[1:] == [
+        (
+            "organizationRequest.statusChanged",
+            None,
+            {"requestId": request_id, "fromStatus": "review", "toStatus": "moreInfoNeeded"},
+        ),
+        (
+            "organizationRequest.statusChanged",
+            None,
+            {"requestId": request_id, "fromStatus": "moreInfoNeeded", "toStatus": "review"},
+        ),
+    ]

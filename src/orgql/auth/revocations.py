@@ -53,6 +53,8 @@ class RevokedTokens:
         self._until: dict[str, int] = {}
         #: The clock revocations expire by (a test moves it).
         self.clock: Callable[[], float] = time.time
+        #: Told when their token is revoked: the open WebSocket connections it signed in.
+        self._watchers: dict[str, set[Callable[[], None]]] = {}
 
     def __contains__(self, token_id: object) -> bool:
         return isinstance(token_id, str) and token_id in self._until
@@ -63,6 +65,23 @@ class RevokedTokens:
     def add(self, token_id: str, expires: int) -> None:
         if expires > self.clock():
             self._until[token_id] = expires
+        for watcher in list(self._watchers.get(token_id, ())):
+            watcher()
+
+    def watch(self, token_id: str, watcher: Callable[[], None]) -> Callable[[], None]:
+        """Call ``watcher`` (at once if it is revoked already) when ``token_id`` is revoked,
+        in this process or another (the notification); the answer stops watching."""
+        watchers = self._watchers.setdefault(token_id, set())
+        watchers.add(watcher)
+
+        def unwatch() -> None:
+            watchers.discard(watcher)
+            if not watchers and self._watchers.get(token_id) is watchers:
+                del self._watchers[token_id]
+
+        if token_id in self:
+            watcher()
+        return unwatch
 
     def forget_expired(self) -> None:
         now = self.clock()

@@ -188,6 +188,20 @@ class Authenticator:
             self._remember(token, principal, token_id, expires)
         return principal
 
+    def lifetime(self, authorization: str) -> tuple[float | None, str | None]:
+        """The ``exp`` (as PyJWT reads it: expired from ``int(exp)`` on) and admin ``jti`` of
+        the token of an ``Authorization`` header that :meth:`authenticate` accepted: a
+        WebSocket connection it signs in ends with it."""
+        token = authorization.strip().partition(" ")[2].strip()
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            expires = float(int(claims["exp"]))
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError):
+            return None, None
+        token_id = claims.get("jti")
+        admin = claims.get("iss") == self.settings.auth_issuer and isinstance(token_id, str)
+        return expires, token_id if admin else None
+
     def _remember(
         self, token: str, principal: Principal, token_id: str | None, expires: Any
     ) -> None:

@@ -212,6 +212,11 @@ class Organization(Base):
         ForeignKey("addresses.id", use_alter=True, deferrable=True, initially="DEFERRED")
     )
     dynamic_properties: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    #: Whether the roles held here apply in every organization below (an admin of a parent
+    #: acting in its divisions: core.access.permissions). Not inherited: a setting per account.
+    roles_apply_to_divisions: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     created_at: Mapped[datetime] = _created_at()
     #: Bumped by a trigger on every change of the row (not on a repath alone): the ETag.
     version: Mapped[int] = mapped_column(
@@ -226,6 +231,11 @@ class Organization(Base):
         UniqueConstraint("name_key", name="uq_organizations_name_key"),
         Index("ix_organizations_path", "path", postgresql_using="gin"),
         Index("ix_organizations_parent_id", "parent_id"),
+        Index(
+            "ix_organizations_roles_apply_to_divisions",
+            "id",
+            postgresql_where=text("roles_apply_to_divisions"),
+        ),
         CheckConstraint("NOT (id = ANY(path))", name="no_cycle"),
         CheckConstraint("duns_number ~ '^[0-9]{9}$'", name="duns_nine_digits"),
         CheckConstraint(one_of("type", OrganizationType), name="type_known"),

@@ -109,17 +109,23 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """connection_init: the caller is the payload's ``Authorization``; anonymous callers
-        and tokens not accepted are refused (4403)."""
+        and tokens not accepted are refused (4403), and the connection is closed (4403) when
+        its token expires or is logged out."""
         params = context.connection_params or {}
         header = next(
             (value for key, value in params.items() if key.lower() == "authorization"), None
         )
         if not isinstance(header, str):
             raise ConnectionRejectionError()
-        principal = await authenticator_of(context.request).authenticate(header)
+        authenticator = authenticator_of(context.request)
+        principal = await authenticator.authenticate(header)
         if not (principal.is_admin or principal.is_shopper):
             raise ConnectionRejectionError()
         context.principal = principal
+        if context.live is not None:  # ended with the token (graphql.websocket)
+            expires, token_id = authenticator.lifetime(header)
+            left = None if expires is None else expires - authenticator.clock()
+            context.live.end_with_token(left, token_id, authenticator.revoked)
         acknowledged: UnsetType = UNSET  # connection_ack without a payload
         return acknowledged
 

@@ -48,29 +48,34 @@ from orgql.graphql.global_ids import GlobalRef
 
 #: Any Node type (``node(id:)``, ``nodes(ids:)``).
 ANY = "*"
+#: A profile: the storefront's Profile and the admin's Contact are two views of one.
+PROFILE = frozenset({"Profile", "Contact"})
+#: What an ID argument takes: the global ids of a Node type, of any of a set of them, of
+#: any Node type (ANY), or vendor ids only (None).
+Wanted = str | frozenset[str] | None
 #: The Node type an ID argument or input field names, by its name. None: an id of the
 #: vendor's that no Node type carries (a global id there is refused).
-BY_NAME: Mapping[str, str | None] = {
+BY_NAME: Mapping[str, Wanted] = {
     "site": "Site",
     "organizationId": "Organization",
     "organizationIds": "Organization",
     "parentOrganizationId": "Organization",
     "secondaryOrganizationIds": "Organization",
     "parentId": "Organization",
-    "contactId": "Profile",
-    "profileIds": "Profile",
-    "members": "Profile",
-    "contractId": None,
+    "contactId": PROFILE,
+    "profileIds": PROFILE,
+    "members": PROFILE,
+    "contractId": "Contract",
     "shippingMethods": None,
-    "billingAddressId": None,
-    "shippingAddressId": None,
-    "addressId": None,  # an organization's address: a part of it, not a Node
+    "billingAddressId": "Address",
+    "shippingAddressId": "Address",
+    "addressId": "Address",
     "businessUnitId": None,  # the financial system's business unit
     "typeIds": "AddressType",
 }
 #: The Node type an argument or input field named ``id`` (or ``ids``) names, by the field
 #: or the input type it belongs to.
-ID_BY_OWNER: Mapping[str, str] = {
+ID_BY_OWNER: Mapping[str, Wanted] = {
     "node": ANY,
     "nodes": ANY,
     "organization": "Organization",
@@ -80,10 +85,10 @@ ID_BY_OWNER: Mapping[str, str] = {
     "updateSiteOrganizationProperties": "Organization",
     "updateOrganizationMembers": "Organization",
     "syncFinancialData": "Organization",
-    "contact": "Profile",
-    "updateContact": "Profile",
-    "deactivateContact": "Profile",
-    "reactivateContact": "Profile",
+    "contact": PROFILE,
+    "updateContact": PROFILE,
+    "deactivateContact": PROFILE,
+    "reactivateContact": PROFILE,
     "organizationRequest": "OrganizationRequest",
     "updateOrganizationRequest": "OrganizationRequest",
     "approveOrganizationRequest": "OrganizationRequest",
@@ -102,7 +107,7 @@ _Position = tuple[ValueNode, GraphQLInputType, str, str]
 _positions: OrderedDict[tuple[Any, str, str | None], tuple[_Position, ...]] = OrderedDict()
 
 
-def expected(owner: str, name: str) -> str | None:
+def expected(owner: str, name: str) -> Wanted:
     """The Node type the ID argument or input field ``name`` of ``owner`` (a field's name or
     an input type's) names; KeyError if undeclared."""
     if name in ("id", "ids"):
@@ -120,7 +125,8 @@ def refusals(executor: Any) -> list[GraphQLError]:
     for value_node, type_, owner, name in positions:
         value = value_from_ast(value_node, type_, variables)
         for ref, wanted, field in _mismatches(value, type_, owner, name):
-            takes = "a vendor id" if wanted is None else f"the id of an object of type {wanted}"
+            kinds = " or ".join(sorted(wanted)) if isinstance(wanted, frozenset) else wanted
+            takes = "a vendor id" if kinds is None else f"the id of an object of type {kinds}"
             message = f"{field} takes {takes}, not the global id of one of type {ref.type_name}"
             errors.append(public_error(OrgqlError(Codes.INVALID_INPUT, message, field)))
     return errors
@@ -128,7 +134,7 @@ def refusals(executor: Any) -> list[GraphQLError]:
 
 def _mismatches(
     value: Any, type_: GraphQLInputType, owner: str, name: str
-) -> Iterator[tuple[GlobalRef, str | None, str]]:
+) -> Iterator[tuple[GlobalRef, Wanted, str]]:
     if value is None:
         return
     if isinstance(type_, GraphQLNonNull):
@@ -147,7 +153,8 @@ def _mismatches(
             wanted = expected(owner, name)
         except KeyError:  # undeclared (a test prevents it): no Node type
             wanted = None
-        if wanted != ANY and value.type_name != wanted:
+        kinds = wanted if isinstance(wanted, frozenset) else {wanted}
+        if wanted != ANY and value.type_name not in kinds:
             yield value, wanted, name
 
 

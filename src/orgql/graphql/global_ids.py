@@ -46,6 +46,13 @@ NODE_TYPES = frozenset(
         "Site",
         "WebhookSubscription",
         "AddressType",
+        "Address",
+        "Contract",
+        "Catalog",
+        "PriceListGroup",
+        "Contact",
+        "RelativeRole",
+        "OrganizationalRole",
     }
 )
 #: How many ids one ``nodes(ids:)`` may ask for (a page's worth).

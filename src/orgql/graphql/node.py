@@ -3,8 +3,11 @@
 
 Who may read what is the rule of the type's own query: sites are public; an organization,
 as ``organization(id)`` answers it (a shopper: their accounts, an ancestor never by id); a
-profile or a customer account through an organization the caller may read (a shopper: one
-of their accounts); requests, address types and webhooks, admins only. What the caller may
+profile, a customer account or an address through an organization the caller may read (a
+shopper: one of their accounts), and so an organization's role (RelativeRole); a contract, a
+catalog or a price list group, for a shopper, when in effect on one of their active accounts
+(core.access.refetch); requests, address types, contacts, a role with its holders
+(OrganizationalRole) and webhooks, admins only. What the caller may
 not read is null, exactly as an id that names nothing: a shopper learns nothing from it. A
 caller with no valid token gets UNAUTHENTICATED for any type but a site, as from the type's
 own query. A value that is no global id is a top-level error with code 100002 (never a 500).
@@ -19,24 +22,40 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access import refetch
+from orgql.core.access.checks import EVERYTHING
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
 from orgql.core.organizations import repository as organization_reads
+from orgql.core.people import repository as people_reads
+from orgql.core.people.views import load_views
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.events.operations import WebhookSubscription
 from orgql.graphql.financial.operations import CustomerAccount
 from orgql.graphql.global_ids import MAX_NODES, GlobalRef, Node, decode
 from orgql.graphql.organizations.types import Organization
+from orgql.graphql.people.types import Contact, OrganizationalRole
 from orgql.graphql.requests.types import AddressType, OrganizationRequest
-from orgql.graphql.types import Profile, Site
+from orgql.graphql.types import (
+    Address,
+    Catalog,
+    Contract,
+    PriceListGroup,
+    Profile,
+    RelativeRole,
+    Site,
+)
 
 #: Types anyone may read (``sites`` takes no token).
 PUBLIC_TYPES = frozenset({"Site"})
 #: Types only admins read (their queries are admin operations).
-ADMIN_TYPES = frozenset({"OrganizationRequest", "AddressType", "WebhookSubscription"})
+ADMIN_TYPES = frozenset(
+    {"OrganizationRequest", "AddressType", "WebhookSubscription", "Contact", "OrganizationalRole"}
+)
 
 
 def _global(value: str, argument: str) -> GlobalRef:
@@ -140,7 +159,68 @@ async def _webhooks(info: Info, ids: list[str]) -> dict[str, Any]:
     return found
 
 
+async def _addresses(info: Info, ids: list[str]) -> dict[str, Any]:
+    seen = await info.context.access()
+    rows = await info.context.run(lambda session: refetch.addresses(session, seen, ids))
+    return {i: Address.from_row(row) for i, row in rows.items()}
+
+
+async def _contracts(info: Info, ids: list[str]) -> dict[str, Any]:
+    seen = await info.context.access()
+    views = await info.context.run(lambda session: refetch.contracts(session, seen, ids))
+    return {i: Contract.from_view(view) for i, view in views.items()}
+
+
+async def _catalogs(info: Info, ids: list[str]) -> dict[str, Any]:
+    seen = await info.context.access()
+    found = await info.context.run(lambda session: refetch.catalogs(session, seen, ids))
+    return {
+        i: Catalog(repository_id=strawberry.ID(i), display_name=r.display_name)
+        for i, r in found.items()
+    }
+
+
+async def _price_list_groups(info: Info, ids: list[str]) -> dict[str, Any]:
+    seen = await info.context.access()
+    found = await info.context.run(lambda session: refetch.price_list_groups(session, seen, ids))
+    return {
+        i: PriceListGroup(repository_id=strawberry.ID(i), display_name=r.display_name)
+        for i, r in found.items()
+    }
+
+
+async def _contacts(info: Info, ids: list[str]) -> dict[str, Any]:
+    rows = [row for row in await info.context.loaders.profile_by_id.load_many(ids) if row]
+    views = await info.context.run(lambda session: load_views(session, rows))
+    return {view.profile.id: Contact.of(view) for view in views}
+
+
+async def _relative_roles(info: Info, ids: list[str]) -> dict[str, Any]:
+    seen = await info.context.access()
+    rows = await info.context.run(lambda session: refetch.roles(session, seen, ids))
+    return {
+        i: RelativeRole(repository_id=strawberry.ID(i), function=row.function)
+        for i, row in rows.items()
+    }
+
+
+async def _organizational_roles(info: Info, ids: list[str]) -> dict[str, Any]:
+    async def read(session: AsyncSession) -> dict[str, Any]:  # admins only
+        rows = await refetch.roles(session, EVERYTHING, ids)
+        holders = await people_reads.holders_by_role(session, list(rows))
+        return {i: OrganizationalRole.of(row, holders[i]) for i, row in rows.items()}
+
+    return await info.context.run(read)
+
+
 _READERS = {
+    "RelativeRole": _relative_roles,
+    "OrganizationalRole": _organizational_roles,
+    "Address": _addresses,
+    "Contract": _contracts,
+    "Catalog": _catalogs,
+    "PriceListGroup": _price_list_groups,
+    "Contact": _contacts,
     "Organization": _organizations,
     "Profile": _profiles,
     "CustomerAccount": _customer_accounts,

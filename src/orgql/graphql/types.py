@@ -18,8 +18,11 @@ from orgql.db import models
 from orgql.graphql.global_ids import Node
 
 
-@strawberry.type(description="A postal address.")
-class Address:
+@strawberry.type(
+    description="A postal address of an organization; node(id) refetches it for whoever may"
+    " read the organization."
+)
+class Address(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     company_name: str | None
     first_name: str | None
@@ -54,14 +57,14 @@ class SecondaryAddress:
     address: Address
 
 
-@strawberry.type
-class Catalog:
+@strawberry.type(description="A catalog (reference data) a contract sells from.")
+class Catalog(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     display_name: str
 
 
-@strawberry.type
-class PriceListGroup:
+@strawberry.type(description="A price list group (reference data) a contract prices with.")
+class PriceListGroup(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     display_name: str
 
@@ -73,7 +76,7 @@ class ContractTerms:
 
 
 @strawberry.type(description="A contract: the catalog and prices an account buys with.")
-class Contract:
+class Contract(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     display_name: str
     description: str | None
@@ -113,7 +116,7 @@ class Contract:
 
 
 @strawberry.type(description="One of the five roles every organization owns.")
-class RelativeRole:
+class RelativeRole(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     function: str
 

@@ -12,6 +12,9 @@
   ``ORGQL_GRAPHQL_WS_QUEUE_EVENTS`` events behind is dropped by the feed, and its
   connection closed with :data:`SLOW_CONSUMER` (4008); at shutdown every connection is
   closed with 1001 Going Away.
+- A connection lives as long as the token that signed it in: it is closed with 4403 when
+  the token expires (a timer set at ``exp``, nothing checked per message) or is logged out
+  (the process's revocations tell it, from this process or another: orgql.auth.revocations).
 
 Only ``graphql-transport-ws`` is spoken (the legacy ``graphql-ws`` is refused with 4406).
 """
@@ -37,12 +40,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.graphql import OperationType
 
+from orgql.auth.revocations import RevokedTokens
+from orgql.auth.tokens import REVOKED
 from orgql.graphql.context import Context
 
 logger = logging.getLogger("orgql.graphql")
 
 #: Close codes (1000-2999 are the WebSocket protocol's; 4400-4499 graphql-transport-ws's).
 TRY_AGAIN_LATER = 1013
+FORBIDDEN = 4403
 GOING_AWAY = 1001
 SLOW_CONSUMER = 4008
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
@@ -108,6 +114,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self.context.live = self
         self._closing: asyncio.Task[None] | None = None
+        #: Undo what ties the connection to its token's life (:meth:`end_with_token`).
+        self._untie: list[Callable[[], object]] = []
 
     async def handle(self) -> None:
         connections: Connections = self.view.connections  # type: ignore[attr-defined]
@@ -116,6 +124,21 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle()
         finally:
             connections.open.discard(self)
+            for untie in self._untie:
+                untie()
+
+    def end_with_token(
+        self, seconds_left: float | None, token_id: str | None, revoked: RevokedTokens
+    ) -> None:
+        """Close with 4403 once the token that signed in expires (``seconds_left``) or, an
+        admin token (``token_id``), is logged out: a timer and a watch, no per-message check."""
+        if seconds_left is not None:
+            timer = asyncio.get_running_loop().call_later(
+                max(seconds_left, 0.0), self.close_soon, FORBIDDEN, "the access token has expired"
+            )
+            self._untie.append(timer.cancel)
+        if token_id is not None:
+            self._untie.append(revoked.watch(token_id, lambda: self.close_soon(FORBIDDEN, REVOKED)))
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")

@@ -19,6 +19,7 @@ logger = logging.getLogger("orgql.rest")
 
 STATUS_BY_KIND = {
     ErrorKind.INVALID: 400,
+    ErrorKind.FORBIDDEN: 403,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
     ErrorKind.STALE: 412,

@@ -17,6 +17,7 @@ class ErrorKind(Enum):
     CONFLICT = "conflict"  # the input clashes with existing state (duplicate name, ...)
     STALE = "stale"  # the caller's expected version is not the current one
     INTERNAL = "internal"  # our fault; the caller's data is untouched
+    FORBIDDEN = "forbidden"  # the caller may see the thing but lacks the role to do this
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,14 @@ ACCOUNT_EVENT_TYPES: frozenset[str] = frozenset(
         EventType.FINANCIAL_DATA_SYNCED,
     }
 )
-#: The events that end an organization request's review (its status changes).
+#: The events of an organization request's status: a move between review and
+#: moreInfoNeeded, and the decisions that end it.
 REQUEST_STATUS_EVENT_TYPES: frozenset[str] = frozenset(
-    {EventType.ORGANIZATION_REQUEST_APPROVED, EventType.ORGANIZATION_REQUEST_REJECTED}
+    {
+        EventType.ORGANIZATION_REQUEST_STATUS_CHANGED,
+        EventType.ORGANIZATION_REQUEST_APPROVED,
+        EventType.ORGANIZATION_REQUEST_REJECTED,
+    }
 )
 #: Events that change what a shopper may see (their memberships, their profile).
 _PEOPLE_EVENT_TYPES: frozenset[str] = frozenset(

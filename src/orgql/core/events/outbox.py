@@ -47,6 +47,8 @@ class EventType(StrEnum):
     ORGANIZATION_REQUEST_SUBMITTED = "organizationRequest.submitted"
     ORGANIZATION_REQUEST_APPROVED = "organizationRequest.approved"
     ORGANIZATION_REQUEST_REJECTED = "organizationRequest.rejected"
+    #: An admin moved a request between review and moreInfoNeeded (core/requests/service.py).
+    ORGANIZATION_REQUEST_STATUS_CHANGED = "organizationRequest.statusChanged"
     #: deleteOrganizationRequest (core/requests/removal.py).
     ORGANIZATION_REQUEST_DELETED = "organizationRequest.deleted"
     FINANCIAL_DATA_SYNCED = "financialData.synced"

@@ -124,18 +124,36 @@ async def role_holders(
     roles = list(
         await session.scalars(select(_ROLE).where(_ROLE.organization_id == organization_id))
     )
+    holders = await holders_by_role(session, [role.id for role in roles])
+    order = list(RoleFunction)
+    roles.sort(key=lambda role: order.index(RoleFunction(role.function)))
+    return [(role, holders[role.id]) for role in roles]
+
+
+async def roles_by_id(session: AsyncSession, role_ids: Sequence[str]) -> list[models.RelativeRole]:
+    """The roles with these ids, in id order."""
+    wanted = [i for i in dict.fromkeys(role_ids) if "\x00" not in i]
+    if not wanted:
+        return []
+    return list(await session.scalars(select(_ROLE).where(_ROLE.id.in_(wanted)).order_by(_ROLE.id)))
+
+
+async def holders_by_role(
+    session: AsyncSession, role_ids: Sequence[str]
+) -> dict[str, list[models.Profile]]:
+    """The contacts holding each of these roles (by id)."""
     holders: dict[str, list[models.Profile]] = defaultdict(list)
+    if not role_ids:
+        return holders
     rows = await session.execute(
         select(_HELD.role_id, _PROFILE)
         .join(_PROFILE, _PROFILE.id == _HELD.profile_id)
-        .where(_HELD.role_id.in_([role.id for role in roles]))
+        .where(_HELD.role_id.in_(role_ids))
         .order_by(_PROFILE.id)
     )
     for role_id, holder in rows:
         holders[role_id].append(holder)
-    order = list(RoleFunction)
-    roles.sort(key=lambda role: order.index(RoleFunction(role.function)))
-    return [(role, holders[role.id]) for role in roles]
+    return holders
 
 
 async def lock_organizations(session: AsyncSession, organization_ids: Sequence[str]) -> None:

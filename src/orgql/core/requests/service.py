@@ -102,7 +102,9 @@ async def update(
     """An admin's change while the request is in review or moreInfoNeeded (101008 once
     approved or rejected). If the requester's profile was deleted, only rejection remains:
     a status change is 101014, any other change 101017. A changed email links the profile
-    with that email, if any. A new draft organization name must be free (100014)."""
+    with that email, if any. A new draft organization name must be free (100014). A status
+    that changes (review <-> moreInfoNeeded) emits ``organizationRequest.statusChanged``: the
+    requester waits on it as on a decision."""
     row = await reads.locked_open(session, request_id)
     if _profile_gone(row):
         if "status" in document:
@@ -131,10 +133,18 @@ async def update(
         setattr(row, column, value)
     if changes.draft is not None:
         row.organization_draft = changes.draft
+    before = row.status
     if changes.status is not None:
         row.status = changes.status
     row.updated_at = func.now()
     await session.flush()
+    if row.status != before:
+        await events.emit(
+            session,
+            type=events.EventType.ORGANIZATION_REQUEST_STATUS_CHANGED,
+            organization_id=None,
+            data={"requestId": row.id, "fromStatus": str(before), "toStatus": str(row.status)},
+        )
     await session.refresh(row)
     return row
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Distinct keys without those PostgreSQL cannot store: one rule for every batch read.
@@ -170,3 +170,41 @@ async def default_site(session: AsyncSession) -> models.Site | None:
 
 async def all_sites(session: AsyncSession) -> list[models.Site]:
     return list(await session.scalars(select(models.Site).order_by(models.Site.id)))
+
+
+#: The contract in effect for each (active organization, site): the one set nearest the
+#: organization on its path (itself last on ``path || id``, so the highest position wins).
+_EFFECTIVE_CONTRACTS = text(
+    """
+    SELECT DISTINCT ON (o.id, p.site_id) p.contract_id
+    FROM organizations AS o
+    JOIN site_organization_properties AS p
+      ON p.organization_id = ANY(o.path || o.id) AND p.contract_id IS NOT NULL
+    WHERE o.id = ANY(CAST(:ids AS text[])) AND o.active
+    ORDER BY o.id, p.site_id, array_position(o.path || o.id, p.organization_id) DESC
+    """
+)
+
+
+async def effective_contract_ids(
+    session: AsyncSession, organization_ids: Iterable[str]
+) -> set[str]:
+    """The contracts in effect on any site for the active ones of these organizations."""
+    keys = distinct_keys(organization_ids)
+    if not keys:
+        return set()
+    return set(await session.scalars(_EFFECTIVE_CONTRACTS, {"ids": keys}))
+
+
+async def reference_names(
+    session: AsyncSession,
+    model: type[models.Catalog] | type[models.PriceListGroup],
+    ids: Iterable[str],
+) -> dict[str, str]:
+    """The display names of the catalogs (or price list groups) with these ids."""
+    keys = distinct_keys(ids)
+    if not keys:
+        return {}
+    rows = await session.execute(select(model.id, model.display_name).where(model.id.in_(keys)))
+    names: dict[str, str] = {str(row[0]): str(row[1]) for row in rows}
+    return names

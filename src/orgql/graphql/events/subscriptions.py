@@ -144,8 +144,9 @@ class LiveSubscriptions:
                 yield AccountChange.of(await subscriber.queue.get())
 
     @strawberry.subscription(
-        description="A registration request's status: now, then at its approval or rejection"
-        " (then the subscription completes). An admin may follow any request; a shopper the"
+        description="A registration request's status: now, then at each change (review and"
+        " moreInfoNeeded) and at its approval or rejection (then the subscription"
+        " completes). An admin may follow any request; a shopper the"
         " requests linked to their profile. Any other id: 160001, as for an unknown request.",
         permission_classes=SIGNED_IN,
     )
@@ -160,8 +161,9 @@ class LiveSubscriptions:
             return event if mine and event.type in audiences.REQUEST_STATUS_EVENT_TYPES else None
 
         # Subscribed before the status is read: a decision in between is not missed.
-        # A decision is final: at most one event is ever queued.
-        async with _subscribed(context, select, 4) as subscriber:
+        # A decision is final; status changes before it are admins' edits, a few: a
+        # requester who does not read them is dropped as any slow consumer.
+        async with _subscribed(context, select, 16) as subscriber:
             async with context.sessionmaker() as session:
                 found = (await request_reads.requests_by_id(session, [request_id])).get(request_id)
             principal = context.principal
@@ -175,10 +177,17 @@ class LiveSubscriptions:
             yield _status_change(request_id, status, organization)
             while status not in FINAL_STATUSES:
                 event = await subscriber.queue.get()
-                approved = event.type == EventType.ORGANIZATION_REQUEST_APPROVED
-                status = RequestStatus.APPROVED if approved else RequestStatus.REJECTED
-                organization = str(event.data.get("organizationId") or "") if approved else None
+                status, organization = _status_of(event)
                 yield _status_change(request_id, status, organization)
+
+
+def _status_of(event: LiveEvent) -> tuple[RequestStatus, str | None]:
+    """The status a request's event tells, and the organization an approval created."""
+    if event.type == EventType.ORGANIZATION_REQUEST_APPROVED:
+        return RequestStatus.APPROVED, str(event.data.get("organizationId") or "")
+    if event.type == EventType.ORGANIZATION_REQUEST_REJECTED:
+        return RequestStatus.REJECTED, None
+    return RequestStatus(str(event.data.get("toStatus"))), None
 
 
 def _status_change(

@@ -123,6 +123,7 @@ class Composer:
             "_cursor": _cursor,
             "_float": _float,
             "_global_id": _global_id,
+            "_contract_global_id": _contract_global_id,
             "_withhold": _withhold,
         }
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
@@ -275,6 +276,8 @@ class Composer:
     def _contract_key(self, key: Key) -> tuple[str, str]:
         if key.kind == "const":
             return key.name, repr(key.what)
+        if key.kind == "global_id":
+            return key.name, f"_contract_global_id(contract[{self._contract('id')}])"
         assert key.kind == "column"
         return key.name, f"contract[{self._contract(key.what or '')}]"
 
@@ -320,6 +323,10 @@ def _cursor(row: Row) -> str:
 
 def _global_id(organization_id: str) -> str:
     return global_ids.encode("Organization", organization_id)
+
+
+def _contract_global_id(contract_id: str) -> str:
+    return global_ids.encode("Contract", contract_id)
 
 
 def _float(value: Any) -> float | None:

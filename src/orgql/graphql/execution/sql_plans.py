@@ -344,7 +344,12 @@ def _effective(fields: list[FieldPlan]) -> tuple[page_sql.Key, ...]:
             keys.append(page_sql.Key(field.name, "value", _SITE_VALUES[name]))
         elif name == "contract":
             contract = [
-                _typename(item) or page_sql.Key(item.name, "column", _mapped(_CONTRACT, item))
+                _typename(item)
+                or (
+                    page_sql.Key(item.name, "global_id")
+                    if _name(item) == "id"
+                    else page_sql.Key(item.name, "column", _mapped(_CONTRACT, item))
+                )
                 for item in _nullable_object(field.completion)
             ]
             keys.append(page_sql.Key(field.name, "contract", keys=tuple(contract)))

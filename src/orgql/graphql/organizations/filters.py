@@ -26,7 +26,7 @@ class EffectiveSitePropertiesFilter:
         description="The site; default: the x-ccsite header, then the default site.",
     )
     contract_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The repositoryId of the contract in effect."
+        default=None, description="The contract in effect (its id or repositoryId)."
     )
     has_contract: bool | None = strawberry.field(
         default=None, description="true: some contract is in effect; false: none is."

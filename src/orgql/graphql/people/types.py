@@ -7,6 +7,7 @@ import strawberry
 from orgql.core.people.roles import RoleFunction
 from orgql.core.people.views import ContactView
 from orgql.db import models
+from orgql.graphql.global_ids import Node
 from orgql.graphql.types import Profile
 
 #: The GraphQL enum is the core's vocabulary itself (as OrganizationRequestStatus is): member
@@ -33,8 +34,7 @@ class ContactRole:
     description="A contact (profile): a member of its parent organization and of each"
     " secondary organization, holding roles in them."
 )
-class Contact:
-    id: strawberry.ID
+class Contact(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     first_name: str | None
     last_name: str | None
@@ -52,7 +52,6 @@ class Contact:
     def of(cls, view: ContactView) -> Contact:
         row = view.profile
         return cls(
-            id=strawberry.ID(row.id),
             repository_id=strawberry.ID(row.id),
             first_name=row.first_name,
             last_name=row.last_name,
@@ -83,7 +82,7 @@ class Contact:
 
 
 @strawberry.type(description="One of an organization's roles and the contacts holding it.")
-class OrganizationalRole:
+class OrganizationalRole(Node):
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     function: str
     contacts: list[Profile]

@@ -1,0 +1,199 @@
+"""What a shopper may do in an account, by the roles they hold there: one rule, in the core.
+
+DOMAIN.md, "The people of an account":
+
+- a member reads the account (every role, and none: :data:`Permission.READ_ACCOUNT`);
+- an ``admin`` manages the account's contacts and their roles (``MANAGE_CONTACTS``), and its
+  approval settings on a site where the account delegates them (``MANAGE_APPROVALS``: the
+  ``delegateApprovalManagement`` value in effect on that site is true);
+- an ``accountAddressManager`` manages the account's addresses;
+- a ``profileAddressManager`` manages their own (the profile's) addresses;
+- ``buyer`` and ``approver`` read (buying and approving orders are not served by orgql).
+
+Roles are held per organization. An organization whose ``roles_apply_to_divisions`` is set
+lends its members and their roles to every organization below it (commercetools' "explicit
+and from parent" associate mode, set here on the parent; off by default): an admin of a
+parent acts in its divisions. An inactive contact counts for nothing. A deactivated account
+is read, never managed.
+
+The merchant admin (an admin access token) may do everything. One statement answers a
+shopper's standing in any number of accounts (:func:`standings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import String, and_, any_, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from orgql.core.access.principals import Principal
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.validation import is_storable_text
+from orgql.core.inheritance.rules import derive_site_value
+from orgql.core.organizations import service as organizations
+from orgql.core.people.roles import RoleFunction
+from orgql.core.sites import repository as site_reads
+from orgql.db import models
+
+#: The code of a refusal for want of a role (GraphQL: a top-level error with this
+#: ``extensions.code``, like the other authorisation errors; REST: 403).
+FORBIDDEN = "FORBIDDEN"
+
+
+class Permission(Enum):
+    """What a shopper may do in one account (the values are the GraphQL enum's words)."""
+
+    READ_ACCOUNT = "readAccount"
+    MANAGE_CONTACTS = "manageContacts"
+    MANAGE_APPROVALS = "manageApprovals"
+    MANAGE_ACCOUNT_ADDRESSES = "manageAccountAddresses"
+    MANAGE_OWN_ADDRESSES = "manageOwnAddresses"
+
+
+#: What each role allows, besides reading (which membership alone allows). The one table.
+GRANTED_BY_ROLE: dict[RoleFunction, frozenset[Permission]] = {
+    RoleFunction.ADMIN: frozenset({Permission.MANAGE_CONTACTS, Permission.MANAGE_APPROVALS}),
+    RoleFunction.BUYER: frozenset(),
+    RoleFunction.APPROVER: frozenset(),
+    RoleFunction.ACCOUNT_ADDRESS_MANAGER: frozenset({Permission.MANAGE_ACCOUNT_ADDRESSES}),
+    RoleFunction.PROFILE_ADDRESS_MANAGER: frozenset({Permission.MANAGE_OWN_ADDRESSES}),
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A shopper's standing in one account they are a member of (directly or from above)."""
+
+    organization_id: str
+    #: Whether the account is active (a deactivated account is read, never managed).
+    active: bool
+    #: The role functions they hold there, their own and those lent from above.
+    roles: frozenset[str]
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_of(self.roles) if self.active else frozenset({Permission.READ_ACCOUNT})
+
+
+def permissions_of(roles: frozenset[str]) -> frozenset[Permission]:
+    """What a member holding ``roles`` may do in an active account (MANAGE_APPROVALS: on the
+    sites where the account delegates approval management, which :func:`require` checks)."""
+    granted = {Permission.READ_ACCOUNT}
+    for function in roles:
+        granted |= GRANTED_BY_ROLE.get(RoleFunction(function), frozenset())
+    return frozenset(granted)
+
+
+async def standings(
+    session: AsyncSession, profile_id: str, organization_ids: Sequence[str]
+) -> dict[str, Standing]:
+    """The standing of an active profile in each of ``organization_ids`` it is a member of
+    (an account it is not a member of is absent): one statement.
+
+    A profile is a member of an account when it is a member of it, or of an ancestor whose
+    roles apply to divisions; it holds there its roles of that account and of those
+    ancestors.
+    """
+    wanted = [i for i in dict.fromkeys(organization_ids) if is_storable_text(i)]
+    if not wanted or not is_storable_text(profile_id):
+        return {}
+    target = aliased(models.Organization)
+    lender = aliased(models.Organization)
+    member = models.OrganizationMember
+    role, held = models.RelativeRole, models.ProfileRole
+    roles_held = (
+        select(role.organization_id, role.function)
+        .join(held, held.role_id == role.id)
+        .where(held.profile_id == profile_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(target.id, target.active, roles_held.c.function)
+        .select_from(target)
+        .join(member, member.profile_id == profile_id)
+        .join(
+            lender,
+            and_(
+                lender.id == member.organization_id,
+                or_(
+                    lender.id == target.id,
+                    and_(lender.roles_apply_to_divisions, lender.id == any_(target.path)),
+                ),
+            ),
+        )
+        .join(models.Profile, and_(models.Profile.id == member.profile_id, models.Profile.active))
+        .outerjoin(roles_held, roles_held.c.organization_id == lender.id)
+        .where(target.id == any_(literal(wanted, ARRAY(String))))
+    )
+    active: dict[str, bool] = {}
+    roles: dict[str, set[str]] = {}
+    for organization_id, is_active, function in rows:
+        active[organization_id] = is_active
+        found = roles.setdefault(organization_id, set())
+        if function is not None:
+            found.add(function)
+    return {
+        organization_id: Standing(organization_id, active[organization_id], frozenset(found))
+        for organization_id, found in roles.items()
+    }
+
+
+def forbidden(permission: Permission, organization_id: str) -> OrgqlError:
+    return OrgqlError(
+        FORBIDDEN,
+        f"Your roles in organization {organization_id!r} do not allow this ({_NEEDS[permission]})",
+        None,
+        ErrorKind.FORBIDDEN,
+    )
+
+
+_NEEDS = {
+    Permission.READ_ACCOUNT: "membership of the account",
+    Permission.MANAGE_CONTACTS: "the admin role",
+    Permission.MANAGE_APPROVALS: (
+        "the admin role, on a site where the account delegates approval management"
+    ),
+    Permission.MANAGE_ACCOUNT_ADDRESSES: "the accountAddressManager role",
+    Permission.MANAGE_OWN_ADDRESSES: "the profileAddressManager role",
+}
+
+
+async def require(
+    session: AsyncSession,
+    principal: Principal,
+    organization_id: str,
+    permission: Permission,
+    *,
+    site_id: str | None = None,
+) -> None:
+    """Return if ``principal`` may do ``permission`` in the organization (on ``site_id``, for
+    MANAGE_APPROVALS); else raise: 100001 exactly as for a missing id when the caller may not
+    even read the organization, FORBIDDEN when they may read it but not do this."""
+    if principal.is_admin:
+        return
+    subject = principal.subject if principal.is_shopper else None
+    found = await standings(session, subject, [organization_id]) if subject else {}
+    standing = found.get(organization_id)
+    if standing is None:
+        raise organizations.not_found(organization_id)  # the very answer of a missing id
+    if permission not in standing.permissions:
+        raise forbidden(permission, organization_id)
+    if permission is Permission.MANAGE_APPROVALS and not (
+        site_id is not None and await delegates_approvals(session, organization_id, site_id)
+    ):
+        raise forbidden(permission, organization_id)
+
+
+async def delegates_approvals(session: AsyncSession, organization_id: str, site_id: str) -> bool:
+    """Whether the ``delegateApprovalManagement`` value in effect for the organization on the
+    site is true (its own, else its nearest ancestor's on that site)."""
+    organization = await organizations.get(session, organization_id)
+    chain = [organization.id, *reversed(organization.path)]
+    own = await site_reads.site_properties(session, [(org_id, site_id) for org_id in chain])
+    values = {org_id: row.delegate_approval_management for (org_id, _), row in own.items()}
+    return derive_site_value(chain, values).value is True
