@@ -34,6 +34,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    any_,
     bindparam,
     func,
     literal,
@@ -127,7 +128,7 @@ _ORGANIZATION = _object(
 )
 _SITE_ROW = _object(
     "s",
-    ("organization_id", *fields.SITE_COLUMNS),
+    ("organization_id", *(c for c in fields.SITE_COLUMNS if c != "order_price_limit")),
     {"order_price_limit": "s.order_price_limit::text", **_CONTRACT},
 )
 
@@ -205,7 +206,11 @@ def _statement(
 ) -> Select[Any]:
     org, site = models.Organization, models.Site
     page_cte = page.cte("page")
-    ancestors = select(func.unnest(page_cte.c.path))
+    # = ANY of one array (an index scan), not IN (subquery): PostgreSQL hashed that against a
+    # sequential scan of every organization.
+    chain_ids: ColumnElement[Any] = literal_column(
+        "ARRAY(SELECT id FROM page UNION SELECT unnest(path) FROM page)"
+    )
     member = org.id.in_(repository.memberships(_MEMBER_ID)) if shopper else true()
     chain = (
         select(
@@ -215,7 +220,7 @@ def _statement(
             member.label("member"),
         )
         .outerjoin(page_cte, page_cte.c.id == org.id)
-        .where(org.id.in_(select(page_cte.c.id).union(ancestors)))
+        .where(org.id == any_(chain_ids))
         .cte("chain")
     )
     if named_site:
