@@ -15,7 +15,14 @@ from orgql.auth.asgi import principal_of
 from orgql.core.organizations import snapshots
 from orgql.rest.auth import unauthorized
 from orgql.rest.organizations import bodies
-from orgql.rest.transport import endpoint, path_id, request_href, site_id, unit_of_work, urls
+from orgql.rest.transport import (
+    endpoint,
+    one_statement_read,
+    path_id,
+    request_href,
+    site_id,
+    urls,
+)
 
 
 @endpoint()
@@ -27,7 +34,7 @@ async def get_organization(request: Request) -> Response:
     # A shopper reads only the accounts their active profile is a member of, checked in the
     # read's one statement (core.access.checks; anyone else's is a missing id).
     shopper = None if principal.is_admin else principal.subject or ""
-    async with unit_of_work(request) as session:
+    async with one_statement_read(request) as session:
         snapshot = await snapshots.read_by_id(
             session, organization_id, site_id(request), member_of=shopper
         )
