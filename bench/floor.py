@@ -5,6 +5,9 @@ from the posted variables and answers what the gateway answers for ``bench/run.p
 document. Two statements: the page with its ancestors (by the materialised path), then the
 default site's properties of every organization on the chains, contracts joined.
 
+``GET /ccadmin/v1/organizations...``: the REST reads ``restGet`` and ``restList``
+(``rest_floor.py``).
+
 ``POST /shopper``: the same page of a shopper (``shopperPage``): the bearer token checked
 (RS256, the gateway's ORGQL_SHOPPER_* settings) and the page narrowed to the organizations
 its profile is a member of, if the profile is active. (The dataset's organizations are all
@@ -28,6 +31,7 @@ import asyncpg
 import floor_depth15
 import jwt
 import orjson
+import rest_floor
 
 PAGE_AND_ANCESTORS = """
 WITH page AS (
@@ -195,6 +199,15 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                     await _pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+    if scope["method"] == "GET" and scope["path"].startswith(rest_floor.ORGANIZATIONS):
+        assert _pool is not None
+        async with _pool.acquire() as connection:
+            answer = await rest_floor.answer(connection, scope["path"], scope["query_string"])
+        status = 200 if answer is not None else 404
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer or b""})
+        return
     if scope["method"] != "POST":  # the runner's readiness probe
         await send({"type": "http.response.start", "status": 405, "headers": []})
         await send({"type": "http.response.body", "body": b""})

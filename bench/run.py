@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -89,10 +90,21 @@ SCENARIOS = [
 ]
 
 
-#: The scenarios that have a floor, and its path on the floor's server (bench/floor.py).
-FLOORS = {"page": "/", "page10": "/", "shopperPage": "/shopper", "depth15": "/depth15"}
+#: The scenarios that have a floor, and its path on the floor's server (bench/floor.py;
+#: the REST reads' floors answer the gateway's paths, bench/rest_floor.py).
+FLOORS = {
+    "page": "/",
+    "page10": "/",
+    "shopperPage": "/shopper",
+    "depth15": "/depth15",
+    "restGet": scenarios.REST_GET,
+    "restList": scenarios.REST_LIST,
+}
 #: The floors' SQL statements per request where not 2 (pool resets not counted).
-FLOOR_STATEMENTS = {"depth15": 1}
+FLOOR_STATEMENTS = {"depth15": 1, "restGet": 1, "restList": 1}
+#: The base URL of the REST answers' links, the same for the gateway and the floor (their
+#: ports differ), so that both answer the same bytes.
+PUBLIC_BASE_URL = "http://bench.example"
 
 
 def free_port() -> int:
@@ -106,6 +118,13 @@ def post(url: str, body: dict[str, Any], token: str | None) -> Any:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, json.dumps(body).encode(), headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+        return json.loads(response.read())
+
+
+def get(url: str, token: str | None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
         return json.loads(response.read())
 
@@ -425,6 +444,7 @@ def main(args: argparse.Namespace) -> None:
             "ORGQL_FINANCIAL_BASE_URL": upstream,
             "ORGQL_LOG_LEVEL": "warning",
             "ORGQL_GRAPHIQL": "false",
+            "ORGQL_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             "FLOOR_DATABASE_URL": make_url(database_url)
             .set(drivername="postgresql")
             .render_as_string(hide_password=False),
@@ -497,7 +517,12 @@ def main(args: argparse.Namespace) -> None:
             f"{floor_base}/depth15", depth15, token
         )
         print(f"... and depth15 identically: {same_depth15}")
-        if not (same and same_shopper and same_depth15):
+        same_rest = all(
+            get(gateway_base + path, token) == get(floor_base + path, token)
+            for path in (scenarios.REST_GET, scenarios.REST_LIST)
+        )
+        print(f"... and the REST reads identically: {same_rest}")
+        if not (same and same_shopper and same_depth15 and same_rest):
             raise SystemExit("the floor's answer differs from the gateway's")
 
         print(
@@ -515,9 +540,7 @@ def main(args: argparse.Namespace) -> None:
             )
             floor_path = FLOORS.get(scenario.name)
             if floor_path is not None:
-                floor_scenario = Scenario(
-                    f"{scenario.name} (floor)", scenario.document, scenario.variables
-                )
+                floor_scenario = dataclasses.replace(scenario, name=f"{scenario.name} (floor)")
                 with Sampler(floor.pid) as sampler:
                     result = run_wrk(
                         floor_base + floor_path, floor_scenario, args, credential(scenario)

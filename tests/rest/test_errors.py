@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.db import models
 from orgql.rest import render
+from orgql.rest.organizations import bodies
 from orgql.rest.transport import MAX_BODY_BYTES
 from rest.builders import ORGANIZATIONS, row_counts
 
@@ -134,7 +135,7 @@ async def test_unexpected_failure_is_a_500_with_an_error_id_and_no_internals(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals: SELECT * FROM organizations")
 
-    monkeypatch.setattr(render, "organization", explode)
+    monkeypatch.setattr(bodies, "organization", explode)  # the reads' renderer
 
     with caplog.at_level(logging.ERROR, logger="orgql.rest"):
         response = await client.get(f"{ORGANIZATIONS}/100001")

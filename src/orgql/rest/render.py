@@ -7,7 +7,6 @@ few quirks kept on purpose are noted where they are rendered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -236,26 +235,3 @@ def organization(
     for key, value in org.dynamic_properties.items():
         extended.setdefault(key, value)
     return body
-
-
-def organization_list(
-    views: Sequence[OrganizationView],
-    urls: Urls,
-    *,
-    total: int,
-    offset: int,
-    limit: int,
-    self_href: str,
-    sort: Sequence[shapes.SortOrder] = ({"property": "id", "order": "asc"},),
-) -> shapes.OrganizationList:
-    return {
-        "items": [
-            organization(view, urls, urls.organization(view.organization.id)) for view in views
-        ],
-        "totalResults": total,
-        "total": total,
-        "sort": list(sort),
-        "offset": offset,
-        "limit": limit,
-        "links": self_link(self_href),
-    }

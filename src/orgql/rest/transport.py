@@ -22,6 +22,7 @@ from orgql.consistency import committed, reads_from
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
+from orgql.db.engine import autocommit
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (
@@ -92,6 +93,17 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
         await idempotency_claims.confirm(session, request.scope)
     if not reads:
         await committed(request.state)
+
+
+@asynccontextmanager
+async def one_statement_read(request: Request) -> AsyncIterator[AsyncSession]:
+    """The session of a GET that reads in one statement: no transaction (one statement
+    sees one snapshot by itself), so no BEGIN and COMMIT round trips; on a read replica
+    when there is one, as :func:`unit_of_work`'s reads."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    engine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
+    async with sessionmaker(bind=autocommit(engine)) as session:
+        yield session
 
 
 def site_id(request: Request) -> str | None:

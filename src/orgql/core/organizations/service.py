@@ -338,6 +338,21 @@ async def list_page(
     """A page of organizations ordered by id, after the id ``after`` (UNREADABLE: the
     caller's cursor could not be read, refused with the other problems).
     ``with_ancestors``: the page's ancestors come with it (``OrganizationPage.ancestors``)."""
+    check_page(where, limit=limit, offset=offset, after=after)
+    after_id = None if isinstance(after, Unreadable) else after
+    page = functools.partial(repository.organization_page, session, where, sort=sort)
+    return await page(limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors)
+
+
+def check_page(
+    where: repository.OrganizationFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: str | Unreadable | None = None,
+) -> None:
+    """A page's size, offset, cursor and filter text within bounds (100002 for each that is
+    not), before anything is read."""
     problems = Problems()
     if not 0 <= limit <= MAX_LIST_LIMIT:
         problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit")
@@ -350,6 +365,3 @@ async def list_page(
     for field in unstorable_fields(where, "filter"):
         problems.add(Codes.INVALID_INPUT, f"{field} is not valid text", field)
     problems.raise_if_any()
-    after_id = None if isinstance(after, Unreadable) else after
-    page = functools.partial(repository.organization_page, session, where, sort=sort)
-    return await page(limit=limit, after_id=after_id, offset=offset, with_ancestors=with_ancestors)

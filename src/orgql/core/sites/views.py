@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import String, any_, literal, select
+import orjson
+from sqlalchemy import Boolean, String, any_, bindparam, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance.fields import SITE_COLUMNS
 from orgql.core.inheritance.rules import Inherited, derive_site_value
-from orgql.core.organizations import repository
-from orgql.core.sites import repository as site_reads
 from orgql.core.sites.repository import ContractView
 from orgql.core.sites.service import not_found
 from orgql.db import models
@@ -53,40 +56,45 @@ async def site_values(
     on the path sets a value there (the vendor's ``allSites=true``; null where nothing does).
     Unknown organization: 100108.
     """
-    found = await repository.organizations_by_id(session, [organization_id])
-    organization = found.get(organization_id)
-    if organization is None:
+    if not is_storable_text(organization_id):  # PostgreSQL text cannot hold it: no such id
         raise not_found(organization_id)
-    chain = [organization.id, *reversed(organization.path)] if inherited else [organization.id]
-    by_organization = await site_reads.site_properties_by_organization(session, chain)
-    own = {
-        (row.organization_id, row.site_id): row for rows in by_organization.values() for row in rows
+    row = (
+        await session.execute(
+            _SITE_VALUES, {"id": organization_id, "inherited": inherited, "every": every_b2b_site}
+        )
+    ).one()
+    if row.path is None:
+        raise not_found(organization_id)
+    chain = [organization_id, *reversed(orjson.loads(row.path))] if inherited else [organization_id]
+    own: dict[tuple[str, str], dict[str, Any]] = {}
+    contracts: dict[str, ContractView] = {}
+    for found in orjson.loads(row.site_rows or "[]"):
+        limit = found["order_price_limit"]
+        found["order_price_limit"] = Decimal(limit) if limit is not None else None
+        own[(found["organization_id"], found["site_id"])] = found
+        if found["contract_id"] is not None:
+            contracts[found["contract_id"]] = _contract_view(found)
+    sites = {
+        site["id"]: models.Site(**site)  # transient: read, never added to the session
+        for site in orjson.loads(row.sites or "[]")
     }
     site_ids = sorted({site_id for _, site_id in own})
     if every_b2b_site:
-        b2b = [site for site in await site_reads.all_sites(session) if site.b2b]
-        site_ids = sorted({*site_ids, *(site.id for site in b2b)})
-    sites = await site_reads.sites_by_id(session, site_ids)
+        site_ids = sorted({*site_ids, *(site.id for site in sites.values() if site.b2b)})
     values = {
         site_id: {
             column: derive_site_value(
                 chain,
                 {
-                    org_id: getattr(row, column)
+                    org_id: found[column]
                     for org_id in chain
-                    if (row := own.get((org_id, site_id))) is not None
+                    if (found := own.get((org_id, site_id))) is not None
                 },
             )
             for column in SITE_COLUMNS
         }
         for site_id in site_ids
     }
-    contract_ids = [
-        contract_id
-        for by_column in values.values()
-        if isinstance(contract_id := by_column["contract_id"].value, str)
-    ]
-    contracts = await site_reads.contracts_by_id(session, contract_ids)
     return [
         SiteValues(
             site=sites[site_id],
@@ -96,6 +104,73 @@ async def site_values(
         for site_id in site_ids
         if site_id in sites and (sites[site_id].b2b or not every_b2b_site)
     ]
+
+
+#: The organization's path, the own site rows of it (and with ``inherited`` of its
+#: ancestors) with the contracts they name, and the sites of those rows (and with ``every``
+#: every B2B site): one statement, each part one JSON aggregate.
+_SITE_VALUES = text(
+    f"""
+WITH target AS (SELECT id, path FROM organizations WHERE id = :id),
+own AS (
+    SELECT s.*, c.display_name, c.description, c.catalog_id, cat.display_name AS catalog_name,
+           c.price_list_group_id, plg.display_name AS price_list_group_name, c.start_date,
+           c.end_date, c.external_contract_reference, c.terms_id, t.terms, c.creation_date
+      FROM site_organization_properties s
+      LEFT JOIN contracts c ON c.id = s.contract_id
+      LEFT JOIN catalogs cat ON cat.id = c.catalog_id
+      LEFT JOIN price_list_groups plg ON plg.id = c.price_list_group_id
+      LEFT JOIN contract_terms t ON t.id = c.terms_id
+     WHERE s.organization_id = ANY(ARRAY(
+               SELECT id FROM target
+               UNION ALL SELECT unnest(path) FROM target WHERE :inherited))
+)
+SELECT (SELECT to_json(path)::text FROM target) AS path,
+       (SELECT json_agg(json_build_object(
+            'organization_id', o.organization_id, 'site_id', o.site_id,
+            {", ".join(f"'{c}', o.{c}" for c in SITE_COLUMNS if c != "order_price_limit")},
+            'order_price_limit', o.order_price_limit::text,
+            'display_name', o.display_name, 'description', o.description,
+            'catalog_id', o.catalog_id, 'catalog_name', o.catalog_name,
+            'price_list_group_id', o.price_list_group_id,
+            'price_list_group_name', o.price_list_group_name, 'start_date', o.start_date,
+            'end_date', o.end_date, 'external_contract_reference', o.external_contract_reference,
+            'terms_id', o.terms_id, 'terms', o.terms, 'creation_date', o.creation_date))
+          FROM own o)::text AS site_rows,
+       (SELECT json_agg(json_build_object(
+            'id', s.id, 'name', s.name, 'production_url', s.production_url,
+            'enabled', s.enabled, 'b2b', s.b2b))
+          FROM sites s
+         WHERE s.id IN (SELECT site_id FROM own) OR (:every AND s.b2b))::text AS sites
+"""
+).bindparams(
+    bindparam("id", type_=String),
+    bindparam("inherited", type_=Boolean),
+    bindparam("every", type_=Boolean),
+)
+
+
+def _contract_view(row: dict[str, Any]) -> ContractView:
+    def moment(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value is not None else None
+
+    creation = moment(row["creation_date"])
+    assert creation is not None
+    return ContractView(
+        id=row["contract_id"],
+        display_name=row["display_name"],
+        description=row["description"],
+        catalog_id=row["catalog_id"],
+        catalog_name=row["catalog_name"],
+        price_list_group_id=row["price_list_group_id"],
+        price_list_group_name=row["price_list_group_name"],
+        start_date=moment(row["start_date"]),
+        end_date=moment(row["end_date"]),
+        external_contract_reference=row["external_contract_reference"],
+        terms_id=row["terms_id"],
+        terms=row["terms"],
+        creation_date=creation,
+    )
 
 
 def _contract(

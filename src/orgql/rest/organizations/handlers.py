@@ -14,16 +14,18 @@ from starlette.responses import JSONResponse, Response
 from orgql.core.common.errors import Codes
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.organizations import input as organization_input
-from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
+from orgql.core.organizations import snapshots
 from orgql.core.organizations.views import load_views
 from orgql.db import models
 from orgql.rest import render
+from orgql.rest.organizations import bodies
 from orgql.rest.organizations.list_params import list_parameters
 from orgql.rest.organizations.shapes import Organization
 from orgql.rest.transport import (
     endpoint,
     int_param,
+    one_statement_read,
     path_id,
     read_json_object,
     request_href,
@@ -65,13 +67,12 @@ async def create_organization(request: Request) -> Response:
 @endpoint()
 async def get_organization(request: Request) -> Response:
     organization_id = path_id(request)
-    site = site_id(request)
-    async with unit_of_work(request) as session:
-        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
-        organization = await organizations.get(session, organization_id)
-        (body,) = await _render(session, request, [organization], resolved)
+    async with one_statement_read(request) as session:
+        snapshot = await snapshots.read_by_id(session, organization_id, site_id(request))
+    body = bodies.organization(snapshot, urls(request), request_href(request))
     # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
-    return JSONResponse(body, headers={"ETag": f'"{organization.version}"'})
+    version = snapshot.page[0]["version"]
+    return _json(bodies.dumps(body, snapshot), {"ETag": f'"{version}"'})
 
 
 @endpoint()
@@ -79,23 +80,25 @@ async def list_organizations(request: Request) -> Response:
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
     parameters = list_parameters(request)
-    where = parameters.where
-    site = site_id(request)
-    links = urls(request)
-    async with unit_of_work(request) as session:
-        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
-        page = await organizations.list_page(
-            session, where, limit=limit, offset=offset, sort=parameters.sort
+    async with one_statement_read(request) as session:
+        snapshot = await snapshots.read_page(
+            session,
+            parameters.where,
+            site_id(request),
+            limit=limit,
+            offset=offset,
+            sort=parameters.sort,
         )
-        total = await repository.count_organizations(session, where)
-        views = await load_views(session, page.items, resolved)
-    body = render.organization_list(
-        views,
-        links,
-        total=total,
+    body = bodies.organization_list(
+        snapshot,
+        urls(request),
         offset=offset,
         limit=limit,
         self_href=request_href(request),
         sort=parameters.sort_echo(),
     )
-    return JSONResponse(body)
+    return _json(bodies.dumps(body, snapshot))
+
+
+def _json(content: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(content, headers=headers, media_type="application/json")

@@ -25,7 +25,13 @@ from orgql.rest.errors import bad_request
 from orgql.rest.render import number
 from orgql.rest.sites import shapes
 from orgql.rest.sites.declared_keys import SITE_PROPERTY_KEYS
-from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
+from orgql.rest.transport import (
+    endpoint,
+    one_statement_read,
+    path_id,
+    read_json_object,
+    unit_of_work,
+)
 
 #: A site's values: the column of :class:`models.SiteOrganizationProperties` -> value.
 Values = Callable[[str], object]
@@ -106,7 +112,7 @@ def _all_sites(request: Request) -> bool:
 async def get_site_organization_properties(request: Request) -> Response:
     organization_id = path_id(request)
     every_b2b_site = _all_sites(request)
-    async with unit_of_work(request) as session:
+    async with one_statement_read(request) as session:
         found = await site_values(
             session, organization_id, inherited=True, every_b2b_site=every_b2b_site
         )
