@@ -127,14 +127,25 @@ def page_of(
 ) -> ColumnElement[Any]:
     """The JSON array of a page of ``table``'s rows (``columns``: the page's row, its
     position and links null) that ``select_rows`` selects, after the ``{parameter}_after``
-    cursor, at most ``{parameter}_limit`` of them, by id."""
-    values = [table.c[c] if c in table.c and c != "position" else null() for c in columns]
+    cursor, at most ``{parameter}_limit`` of them, by id.
+
+    The rows are selected behind a fence (``OFFSET 0``), then ordered and limited: without
+    it the planner, which cannot tell how many descendants a correlated ``path @>`` admits,
+    walked the primary key in id order for the first few that match (the whole table for
+    an organization with few descendants: 50 ms each at 100,000 organizations) instead of
+    reading them from the GIN index on ``path``, as the resolvers' reads do."""
+    read = [c for c in columns if c in table.c and c != "position"]
     after = cast(bindparam(f"{parameter}_after"), String)
-    rows = select(table.c.id.label("child_id"), func.json_build_array(*values).label("item"))
-    page = (
-        select_rows(rows)
+    below = (
+        select_rows(select(*(table.c[c] for c in read)))
         .where(or_(after.is_(None), table.c.id > after))
-        .order_by(table.c.id)
+        .offset(literal_column("0"))
+        .subquery("link_below")
+    )
+    values = [below.c[c] if c in read else null() for c in columns]
+    page = (
+        select(below.c.id.label("child_id"), func.json_build_array(*values).label("item"))
+        .order_by(below.c.id)
         .limit(bindparam(f"{parameter}_limit"))
         .subquery("link_children")
     )
