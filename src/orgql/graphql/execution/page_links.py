@@ -163,6 +163,8 @@ class LinkComposer:
     logo: bool
     #: The parameters of the children (and descendants) pages asked: True for descendants.
     children: dict[str, bool]
+    chain_links: set[str]
+    above: int
 
     if TYPE_CHECKING:  # Composer's
 
@@ -178,6 +180,8 @@ class LinkComposer:
             raise ValueError(f"not a link: {name!r}")
         if name not in self.columns:
             self.columns.append(name)
+        if self.above:
+            self.chain_links.add(name)
         return self.columns.index(name)
 
     def link_key(self, key: Key) -> tuple[str, bool]:
@@ -199,11 +203,11 @@ class LinkComposer:
             return f"_maybe(row[{self.link(key.what or '')}], {address})", False
         if kind == "derived_address":
             owner = f"owners[{self._derived(key.what or '', {key.what or ''})}]"
-            link = self.link(key.what.removesuffix("_id") if key.what else "")
+            link = self._owners_link(key.what or "")
             return f"_maybe(_owned(read, {owner}, {link}), {self._address(key.keys)})", True
         if kind == "derived_address_type":
             owner = f"owners[{self._derived(key.what or '', {key.what or ''})}]"
-            link = self.link(key.what.removesuffix("_id") if key.what else "")
+            link = self._owners_link(key.what or "")
             return f"_maybe(_owned(read, {owner}, {link}), _address_type)", True
         if kind == "addresses":
             pairs = []
@@ -229,6 +233,14 @@ class LinkComposer:
         if kind in ("own_value", "own_contract", "derived_contract", "site_properties"):
             return self.site_key(key), False
         raise ValueError(f"not a node key: {kind}")
+
+    def _owners_link(self, column: str) -> int:
+        """The address link of a derived address, read of the row of the organization that
+        set it (an ancestor's too)."""
+        name = column.removesuffix("_id")
+        at = self.link(name)
+        self.chain_links.add(name)
+        return at
 
     def _items(
         self, keys: tuple[Key, ...], positions: dict[str, int | str], name: str, node_type: str
