@@ -39,7 +39,8 @@ observation (``paths``): the access log line's ``execution_path`` and ``fallback
 and the ``path`` and ``fallback_reason`` labels of ``orgql_requests``.
 
 The answer budget (``answer_budget``: at most ORGQL_GRAPHQL_MAX_COST fields per answer,
-``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 spends
-none: the lists it composes are bounded by the core (ancestors, roles, pages) or answered
-whole as the resolvers answer them (addresses, members, sites: graphql.list_bounds).
+``ANSWER_TOO_LARGE`` past it) is spent by paths 1 and 3, per object completed. Path 2 counts
+the fields of the answer it composed (lists the core does not bound, addresses, members and
+sites, may outgrow the cost's declared maxima: graphql.list_bounds) and leaves an answer
+past the budget to path 3, which refuses it as the resolvers do.
 """

@@ -10,12 +10,10 @@ no further object is built, instead of the event loop being held while an answer
 than anything the cost allowed is composed.
 
 Both executors spend from it: graphql-core's (:class:`BudgetedExecutor`) and the compiled
-plans' (``execution/execute.py``). SQL page plans need none: they answer a document of one
-root field, ``organizations`` (or ``organization(id)``), whose page is at most MAX_PAGE_SIZE
-(one) and whose only inner list, ``ancestorOrganizations``, the core bounds
-(``MAX_HIERARCHY_DEPTH``), so the cost computed
-before execution is exact for them (with a ``first`` variable costed at the largest page any
-operation of the document implies, ``analysis.first_values``).
+plans' (``execution/execute.py``). SQL page plans compose their answer whole, lists such as
+members and addresses included, and then count its fields as these would
+(``sql_plans.answer_fields``): an answer past the budget is the compiled plan's, which stops
+it with ``ANSWER_TOO_LARGE`` (reason ``answer_too_large``).
 """
 
 from __future__ import annotations

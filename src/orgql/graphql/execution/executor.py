@@ -75,7 +75,7 @@ class CompiledExecutor(BudgetedExecutor):
         return self._resolvers_reason
 
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
-        data = await sql.run(self.context_value, parameters)
+        data = await sql.run(self.context_value, parameters, self.answer_budget.left)
         if not isinstance(data, str):
             paths.note(paths.SQL_PLAN)
             return self.build_response(data)

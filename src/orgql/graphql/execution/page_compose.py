@@ -119,6 +119,10 @@ class Composer(LinkComposer, SiteComposer):
         self.hierarchy = False
         self.logo = False
         self.children: dict[str, bool] = {}
+        #: The links read of an ancestor's row (its selection's, a derived address's owner):
+        #: the others are read of the page's rows only (page_sql: null in the chain's).
+        self.chain_links: set[str] = set()
+        self.above = 0  # how many ancestors' selections deep the translation is
         self._names = count()
         self._functions: list[str] = []
         self._connection(keys)
@@ -220,7 +224,9 @@ class Composer(LinkComposer, SiteComposer):
                 pairs.append((key.name, _object(self._derived_source(k) for k in key.keys)))
             elif key.kind in ("parent", "ancestors"):
                 self.hierarchy = True
+                self.above += 1
                 node = self._node(key.keys)
+                self.above -= 1
                 helper = "_parent" if key.kind == "parent" else "_ancestors"
                 pairs.append((key.name, f"{helper}(row, read, {node}, {next(self._names)})"))
             elif key.kind == "effective":

@@ -112,6 +112,8 @@ class SiteComposer:
     columns: list[str]
     site_params: list[str]
     hierarchy: bool
+    chain_links: set[str]
+    above: int
 
     if TYPE_CHECKING:  # Composer's
 
@@ -191,6 +193,8 @@ class SiteComposer:
         """The own values on every site (or the one named: ``key.param``), by site id."""
         if "site_properties" not in self.columns:
             self.columns.append("site_properties")
+        if self.above:
+            self.chain_links.add("site_properties")
         at = self.columns.index("site_properties")
         pairs = []
         for item in key.keys:

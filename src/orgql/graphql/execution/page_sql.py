@@ -9,8 +9,9 @@ and the functions that compose its JSON-ready answer from them
 1. the page and every ancestor of its organizations, by the stored ``path``, with only the
    columns the selection names, and the links it names (addresses, roles, members,
    children and descendants pages, own values on every site: JSON columns of correlated
-   subqueries, :mod:`page_links` and :mod:`page_sites`); a filtered page's condition is the
-   core's (:mod:`page_filters`);
+   subqueries, :mod:`page_links` and :mod:`page_sites`; of the ancestors, only those their
+   selection or a derived address reads, the others null); a filtered page's condition is
+   the core's (:mod:`page_filters`);
 2. when the selection has effective per-site values, after them: the site rows of all those
    organizations on every site it names (and the default site when one is unnamed), with
    the contracts they name; and at least one row per such site that exists.
@@ -104,6 +105,7 @@ class PagePlan:
         self.contract_columns = composer.contract_columns
         #: The site arguments, in the order of the selection.
         self.site_params = composer.site_params
+        self.chain_links = composer.chain_links
         #: The positions of the derived columns' own values in a row.
         self.derived_at = [composer.columns.index(c) for c in composer.derived_columns]
         self._serial = next(_plans)  # this plan's statements in _STATEMENTS
@@ -283,11 +285,15 @@ class PagePlan:
         position), then, when it has effective values, the site rows of them all (the
         organization columns null), one row at least per site asked for."""
 
-        def select(position: str) -> str:
-            return ", ".join(
-                position if c == "position" else self._expression(c, filtered or {})
-                for c in self.columns
-            )
+        def select(position: str, chain: bool = False) -> str:
+            """The columns of the page's rows, or of the chain's (``chain``: the links that
+            no ancestor's selection reads null, not read for every ancestor)."""
+            values = []
+            for c in self.columns:
+                value = position if c == "position" else self._expression(c, filtered or {})
+                link = value != f"o.{c}" and c != "position"
+                values.append("NULL" if chain and link and c not in self.chain_links else value)
+            return ", ".join(values)
 
         conditions = ["o.id > CAST(:after AS varchar)"] if after else []
         if by_id:
@@ -306,7 +312,7 @@ class PagePlan:
         chain = (
             f"WITH page AS MATERIALIZED ({page}),"
             " chain AS MATERIALIZED (SELECT * FROM page UNION ALL"
-            f" SELECT {select('NULL')} FROM organizations o"
+            f" SELECT {select('NULL', chain=True)} FROM organizations o"
             " WHERE o.id = ANY(ARRAY(SELECT DISTINCT unnest(path) FROM page)))"
         )
         if not self.site_params:

@@ -36,6 +36,7 @@ REASONS = frozenset(
         "arguments",  # a page size or cursor the resolvers refuse: they answer the error
         "unknown_site",  # a site named that does not exist: the resolvers answer the error
         "statement_failed",  # the statement failed: the resolvers answer or report it
+        "answer_too_large",  # past the answer budget: the resolvers answer ANSWER_TOO_LARGE
     }
 )
 

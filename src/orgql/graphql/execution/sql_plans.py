@@ -43,6 +43,8 @@ class SqlPlan:
     key: str  # the root field's response key
     root: FieldPlan
     page: page_sql.PagePlan
+    #: The keys of the root field's answer (a connection's; ``single``: its node's).
+    keys: tuple[page_sql.Key, ...]
     #: Site parameters and the field (with a ``site`` argument) each belongs to.
     sites: tuple[tuple[str, FieldPlan], ...]
     #: Parameters of children pages and the childOrganizations field each belongs to.
@@ -168,9 +170,14 @@ class SqlPlan:
             executor.hide_suggestions,
         )
 
-    async def run(self, context: Any, parameters: dict[str, Any]) -> dict[str, Any] | str:
+    async def run(
+        self, context: Any, parameters: dict[str, Any], limit: int
+    ) -> dict[str, Any] | str:
         """The response's data, or why the compiled plan must answer instead
-        (graphql.execution.paths.REASONS)."""
+        (graphql.execution.paths.REASONS): an answer of more than ``limit`` fields (the
+        answer budget, graphql.execution.answer_budget: lists such as members and addresses
+        are answered whole, and may outgrow what the cost counted) is the compiled plan's,
+        which stops it with ANSWER_TOO_LARGE as the resolvers do."""
 
         async def execute(session: Any) -> dict[str, Any] | None:
             connection = await session.connection()
@@ -185,8 +192,23 @@ class SqlPlan:
             return "unknown_site"
         if self.single:
             edges = answer["edges"]
-            return {self.key: edges[0]["node"] if edges else None}
+            answer = edges[0]["node"] if edges else None
+        # The root object's one field, and every object of the answer (answer_budget).
+        if 1 + answer_fields(self.keys, answer) > limit:
+            return "answer_too_large"
         return {self.key: answer}
+
+
+def answer_fields(keys: tuple[page_sql.Key, ...], value: Any) -> int:
+    """The fields of the objects of ``value``, composed from ``keys``, as the resolvers
+    spend them from the answer budget (one per field of every object completed; a key with
+    keys of its own is an object, a list of them or null; any other value a leaf, a JSON
+    scalar's object included)."""
+    if isinstance(value, list):
+        return sum(answer_fields(keys, item) for item in value)
+    if not isinstance(value, dict):
+        return 0
+    return len(value) + sum(answer_fields(k.keys, value[k.name]) for k in keys if k.keys)
 
 
 def sql_plan(plan: Plan) -> SqlPlan | str:
@@ -216,11 +238,13 @@ def _sql_plan(
     keys: tuple[page_sql.Key, ...],
     found: sql_nodes.Translation,
     single: bool = False,
+    answer: tuple[page_sql.Key, ...] | None = None,
 ) -> SqlPlan:
     return SqlPlan(
         key=root.name,
         root=root,
         page=page,
+        keys=keys if answer is None else answer,
         sites=tuple(found.sites),
         children=tuple(found.children),
         site_lists=tuple(found.site_lists),
@@ -263,7 +287,7 @@ def _single(root: FieldPlan) -> SqlPlan | str:
         page = page_sql.PagePlan(keys)
     except (sql_nodes.Unsupported, ValueError):
         return "selection"
-    return _sql_plan(root, page, keys, found, single=True)
+    return _sql_plan(root, page, keys, found, single=True, answer=node)
 
 
 def _field(type_: Any, name: str) -> Any:
