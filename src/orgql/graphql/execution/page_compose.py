@@ -60,6 +60,7 @@ COLUMNS = frozenset(
         "payment_methods",
         "use_all_payment_methods_from_site",
         "use_all_shipping_methods_from_site",
+        "roles_apply_to_divisions",
     }
 )
 #: Derived (inherited) columns a node may ask the value of: those answered as stored (not the
