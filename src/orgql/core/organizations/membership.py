@@ -16,6 +16,8 @@ reading any subtree: an account may have 100,000 divisions.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -40,27 +42,23 @@ def sources(profile_id: str | ColumnElement[str]) -> Select[tuple[str, bool]]:
 def reaches(
     source_id: ColumnElement[str],
     lends: ColumnElement[bool],
-    target: type[models.Organization] | models.Organization | ColumnElement[object] | object,
+    target: Any,
 ) -> ColumnElement[bool]:
     """Whether membership of the source organization (``source_id``, ``lends``: its
     ``roles_apply_to_divisions``) makes one a member of ``target`` (an Organization
-    entity or alias)."""
-    target_id = target.id  # type: ignore[attr-defined]
-    target_path = target.path  # type: ignore[attr-defined]
-    return or_(source_id == target_id, and_(lends, source_id == any_(target_path)))
+    entity or alias: ``models.Organization`` or an ``aliased`` one)."""
+    return or_(source_id == target.id, and_(lends, source_id == any_(target.path)))
 
 
-def member_of(
-    org: type[models.Organization] | object, profile_id: str | ColumnElement[str]
-) -> ColumnElement[bool]:
+def member_of(org: Any, profile_id: str | ColumnElement[str]) -> ColumnElement[bool]:
     """Whether ``profile_id`` is a member of the organization row ``org`` (:func:`reaches`
     of any of its :func:`sources`, in the form of two indexed conditions)."""
     mine = sources(profile_id).subquery()
     direct = select(mine.c.organization_id)
     lending = select(mine.c.organization_id).where(mine.c.roles_apply_to_divisions.is_(True))
     return or_(
-        org.id.in_(direct),  # type: ignore[attr-defined]
-        org.path.overlap(func.array(lending.scalar_subquery())),  # type: ignore[attr-defined]
+        org.id.in_(direct),
+        org.path.overlap(func.array(lending.scalar_subquery())),
     )
 
 
