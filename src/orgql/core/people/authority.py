@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
-from orgql.core.access.permissions import Permission, Standing
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.validation import Problems
@@ -31,7 +30,7 @@ from orgql.db import models
 
 async def _standings(
     session: AsyncSession, principal: Principal, organization_ids: Sequence[str]
-) -> dict[str, Standing]:
+) -> dict[str, permissions.Standing]:
     subject = principal.subject if principal.is_shopper else None
     if not subject:
         return {}
@@ -43,12 +42,13 @@ async def require_in(
     principal: Principal,
     organization_ids: Sequence[str],
     fields: Sequence[str],
-    permission: Permission = Permission.MANAGE_CONTACTS,
+    permission: permissions.Permission | None = None,
 ) -> None:
     """``permission`` in each organization (``fields``: where the input names each); one
     statement. Every unknown-to-the-caller one is reported first, as a missing id would be."""
     if principal.is_admin or not organization_ids:
         return
+    wanted = permission or permissions.Permission.MANAGE_CONTACTS
     found = await _standings(session, principal, organization_ids)
     problems = Problems()
     for organization_id, field in zip(organization_ids, fields, strict=True):
@@ -57,8 +57,8 @@ async def require_in(
             problems.add(PeopleCodes.ORGANIZATION_NOT_FOUND, message, field)
     problems.raise_if_any()
     for organization_id in organization_ids:
-        if permission not in found[organization_id].permissions:
-            raise permissions.forbidden(permission, organization_id)
+        if wanted not in found[organization_id].permissions:
+            raise permissions.forbidden(wanted, organization_id)
 
 
 async def require_contact(
@@ -82,8 +82,9 @@ async def require_contact(
     if not manage:
         return
     standing = found.get(parent) if parent else None
-    if standing is None or Permission.MANAGE_CONTACTS not in standing.permissions:
-        raise permissions.forbidden(Permission.MANAGE_CONTACTS, parent or profile.id)
+    manage_contacts = permissions.Permission.MANAGE_CONTACTS
+    if standing is None or manage_contacts not in standing.permissions:
+        raise permissions.forbidden(manage_contacts, parent or profile.id)
 
 
 async def require_visible_contacts(

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
-from orgql.core.access.permissions import Permission
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
@@ -42,7 +41,9 @@ async def actor_of(
     delegated admin; raises the refusal of a shopper who may not (module docstring)."""
     if principal.is_admin:
         return MERCHANT_ADMIN
-    await permissions.require(session, principal, organization_id, Permission.READ_ACCOUNT)
+    await permissions.require(
+        session, principal, organization_id, permissions.Permission.READ_ACCOUNT
+    )
     for update in updates:
         beyond = (set(update.values) | set(update.removed)) - SHOPPER_SETTINGS
         if beyond or update.contract is not None:
@@ -55,6 +56,10 @@ async def actor_of(
             )
     for site_id in sorted({update.site_id for update in updates}):
         await permissions.require(
-            session, principal, organization_id, Permission.MANAGE_APPROVALS, site_id=site_id
+            session,
+            principal,
+            organization_id,
+            permissions.Permission.MANAGE_APPROVALS,
+            site_id=site_id,
         )
     return Actor(ActorKind.DELEGATED_ADMIN, principal.subject)
