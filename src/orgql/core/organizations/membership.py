@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from orgql.db import models
 
 
-def sources(profile_id: str | ColumnElement[str]) -> Select[tuple[str, bool]]:
+def sources(profile_id: str | ColumnElement[str]) -> Select[str, bool]:
     """The organizations ``profile_id`` is itself a member of, if that profile is active,
     each with whether it lends its members to its divisions. A bound parameter as
     ``profile_id``: the GraphQL page plans write this into their statements."""

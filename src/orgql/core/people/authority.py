@@ -15,7 +15,7 @@ the merchant admin manages all of them. For a shopper:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,18 +88,24 @@ async def require_contact(
 
 
 async def require_visible_contacts(
-    session: AsyncSession, principal: Principal, profile_ids: Sequence[str], field: str
+    session: AsyncSession,
+    principal: Principal,
+    profile_ids: Sequence[str],
+    field: str,
+    known: Collection[str] = (),
 ) -> None:
-    """Each contact is one the caller may see (else 22002 at ``field[i]``, as for a missing
-    contact): an admin may not pull a stranger into their account."""
-    if principal.is_admin or not profile_ids:
+    """Each contact but the ``known`` ones is one the caller may see (else 22002 at
+    ``field[i]``, as for a missing contact): an admin may not pull a stranger into their
+    account."""
+    profile_ids = [p if p not in known else "" for p in profile_ids]
+    if principal.is_admin or not any(profile_ids):
         return
-    memberships = await repository.memberships(session, profile_ids)
+    memberships = await repository.memberships(session, [p for p in profile_ids if p])
     wanted = sorted({org for orgs in memberships.values() for org in orgs})
     found = await _standings(session, principal, wanted)
     problems = Problems()
     for index, profile_id in enumerate(profile_ids):
-        if not any(org in found for org in memberships.get(profile_id, [])):
+        if profile_id and not any(org in found for org in memberships.get(profile_id, [])):
             message = f"Profile {profile_id!r} does not exist"
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"{field}[{index}]")
     problems.raise_if_any()

@@ -270,8 +270,7 @@ async def replace_members(
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
     current, gone = await _lock_leaving(session, organization_id, profile_ids)
-    joining = [p for p in profile_ids if p not in current]
-    await authority.require_visible_contacts(session, principal, joining, "members")
+    await authority.require_visible_contacts(session, principal, profile_ids, "members", current)
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)
