@@ -81,10 +81,13 @@ async def require_contact(
         raise contacts.not_found(profile.id)
     if not manage:
         return
-    standing = found.get(parent) if parent else None
     manage_contacts = permissions.Permission.MANAGE_CONTACTS
+    if parent is None:
+        message = f"Profile {profile.id!r} has no parent organization: the merchant manages it"
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    standing = found.get(parent)
     if standing is None or manage_contacts not in standing.permissions:
-        raise permissions.forbidden(manage_contacts, parent or profile.id)
+        raise permissions.forbidden(manage_contacts, parent)
 
 
 async def require_visible_contacts(

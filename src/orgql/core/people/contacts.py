@@ -134,9 +134,9 @@ async def update_contact(
     shopper: with MANAGE_CONTACTS in the contact's parent organization, never deactivating
     themselves (core.people.authority.not_yourself)."""
     profile = await get(session, profile_id, lock=True)
-    await authority.require_contact(session, principal, profile)
     if columns.get("active") is False:
         authority.not_yourself(principal, profile.id)
+    await authority.require_contact(session, principal, profile)
     changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
     if changed.get("active") is False:
         held = await repository.held_roles(session, [profile.id])
