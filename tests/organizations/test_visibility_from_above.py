@@ -17,7 +17,8 @@ from orgql.core.access.principals import Principal, Role
 from orgql.core.events import audience as audiences
 from orgql.core.events.audience import LiveEvent
 from orgql.core.events.outbox import EventType
-from orgql.db import models
+from orgql.db import history_models, models
+from orgql.db.event_models import OutboxEvent
 
 SAMPLE, EAST, BRANCH = "100001", "100002", "100003"  # demo: Sample > Sample East > 100003
 SHELLY = "110000"  # a member (admin) of Sample
@@ -154,3 +155,30 @@ async def test_a_subscriber_receives_the_changes_of_divisions_by_their_path(
     )
     assert audience.follow(turned)  # read again; narrowed until then
     assert audience.receives(below) is None
+
+
+async def test_changing_the_setting_is_an_update_in_history_and_events(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await lend(client, EAST, True)
+
+    history = history_models.OrganizationHistory
+    rows = list(
+        await session.scalars(
+            select(history).where(history.entity_kind == "organization", history.entity_id == EAST)
+        )
+    )
+    changed = [r for r in rows if r.before and r.after and r.before != r.after]
+    assert [
+        (r.before["roles_apply_to_divisions"], r.after["roles_apply_to_divisions"]) for r in changed
+    ] == [(False, True)]
+    assert changed[0].actor.startswith("admin:")
+    event = OutboxEvent
+    found = list(
+        await session.scalars(
+            select(event.payload).where(
+                event.type == "organization.updated", event.organization_id == EAST
+            )
+        )
+    )
+    assert [payload["changed"] for payload in found] == [["rolesApplyToDivisions"]]
