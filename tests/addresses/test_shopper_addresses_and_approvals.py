@@ -113,3 +113,47 @@ async def test_an_admin_sets_approval_values_only_where_the_account_delegates_th
     assert beyond["data"] == {"updateSiteOrganizationProperties": None}
     own = await client.get(f"/ccadmin/v1/organizations/{SAMPLE}", headers={"x-ccsite": "siteUS"})
     assert (own.json()["orderPriceLimit"], own.json()["delegateApprovalManagement"]) == (500, True)
+
+
+async def test_the_last_approver_rule_applies_to_a_shopper_enabling_approval(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    response = await client.post(
+        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
+            ]
+        },
+    )
+    assert response.status_code == 200, response.text
+
+    async with shopper_client(SHELLY) as shelly:
+        body = await run(
+            shelly, SITE, input=[{"site": "siteUS", "properties": {"approvalRequired": True}}]
+        )
+
+    assert body["data"]["updateSiteOrganizationProperties"] == {
+        "siteOrganizationProperties": [],
+        "userErrors": [{"code": "100083"}],
+    }
+
+
+async def test_an_address_manager_of_another_account_finds_no_such_account(
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+) -> None:
+    manager = await contact_with(client, "addresses2@example.com", "accountAddressManager")
+    count = await address_count(session)
+
+    async with shopper_client(manager) as shopper:
+        body = await run(
+            shopper, ADD, org="100002", input={"addressType": "Dock", "address": LINES}
+        )
+
+    assert body["data"]["addOrganizationAddress"] == {
+        "address": None,
+        "userErrors": [{"code": "100001", "field": "id"}],
+    }
+    assert await address_count(session) == count
