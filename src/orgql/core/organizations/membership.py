@@ -16,9 +16,9 @@ reading any subtree: an account may have 100,000 divisions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -52,14 +52,22 @@ def reaches(
 
 def member_of(org: Any, profile_id: str | ColumnElement[str]) -> ColumnElement[bool]:
     """Whether ``profile_id`` is a member of the organization row ``org`` (:func:`reaches`
-    of any of its :func:`sources`, in the form of two indexed conditions)."""
+    of any of its :func:`sources`, as a set).
+
+    The set is one array computed once per statement (an init plan): the sources, and the
+    organizations whose path holds a lending source (the GIN index on ``path``); the row is
+    tested with ``id = ANY(array)``, which the primary key answers in id order, so a page
+    reads only its own rows. (An ``OR`` of two conditions, or an ``IN`` of their union, let
+    PostgreSQL's generic plan walk the whole primary key: 100 ms on 200,000 organizations
+    for a page a shopper of 100 scattered accounts reads in 0.3 ms this way.)"""
     mine = sources(profile_id).subquery()
-    direct = select(mine.c.organization_id)
+    below = aliased(models.Organization, name="below")
     lending = select(mine.c.organization_id).where(mine.c.roles_apply_to_divisions.is_(True))
-    return or_(
-        org.id.in_(direct),
-        org.path.overlap(func.array(lending.scalar_subquery())),
+    members = union_all(
+        select(mine.c.organization_id),
+        select(below.id).where(below.path.overlap(func.array(lending.scalar_subquery()))),
     )
+    return cast(ColumnElement[bool], org.id == any_(func.array(members.scalar_subquery())))
 
 
 async def member_sources(
