@@ -57,6 +57,23 @@ SHOPPER_FIELDS = {
     ("query", "organization"),
     ("query", "organizations"),
     ("query", "organizationByKey"),
+    # Mutations a shopper may run where their roles allow (core.access.permissions; refusals:
+    # tests/people/test_shopper_mutations.py, tests/addresses/test_shopper_*.py).
+    ("mutation", "createContact"),
+    ("mutation", "updateContact"),
+    ("mutation", "deactivateContact"),
+    ("mutation", "reactivateContact"),
+    ("mutation", "appendSecondaryOrganizations"),
+    ("mutation", "removeSecondaryOrganizations"),
+    ("mutation", "replaceSecondaryOrganizations"),
+    ("mutation", "updateParentOrganization"),
+    ("mutation", "grantRoles"),
+    ("mutation", "revokeRoles"),
+    ("mutation", "updateOrganizationMembers"),
+    ("mutation", "addOrganizationAddress"),
+    ("mutation", "updateOrganizationAddress"),
+    ("mutation", "deleteOrganizationAddress"),
+    ("mutation", "updateSiteOrganizationProperties"),
 }
 #: Root fields for shoppers only, refused to admins (tests/viewer/test_viewer_graphql.py).
 SHOPPER_ONLY_FIELDS = {("query", "viewer")}

@@ -98,17 +98,19 @@ async def test_a_profile_without_memberships_reads_no_organization(
     )
 
 
-async def test_a_shopper_cannot_update_another_account_through_graphql(
+async def test_a_shopper_updating_another_account_through_graphql_finds_no_such_account(
     shopper_client: Callable[[str], httpx.AsyncClient],
 ) -> None:
     mutation = (
-        'mutation { updateSiteOrganizationProperties(id: "100002", input: []) '
-        "{ userErrors { code } } }"
+        'mutation { updateSiteOrganizationProperties(id: "%s", input: [{site: "siteUS",'
+        " properties: {orderPriceLimit: 5}}]) { userErrors { code } } }"
     )
     async with shopper_client(SHOPPER) as client:
-        body = await _graphql(client, mutation)
+        other = await _graphql(client, mutation % "100002")
+        missing = await _graphql(client, mutation % "no-such-account")
 
-    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
+    assert other == missing
+    assert other["data"]["updateSiteOrganizationProperties"] == {"userErrors": [{"code": "100001"}]}
 
 
 # ---------------------------------------------------------------- REST

@@ -138,6 +138,7 @@ async def test_organization_without_values_renders_nulls_and_empty_lists(
         "active": True,
         "links": [{"rel": "self", "href": f"http://localhost:9080{ORGANIZATIONS}"}],
         "relativeRoles": body["relativeRoles"],
+        "rolesApplyToDivisions": False,
     }
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance.effects import EffectiveValues, diff
 from orgql.core.organizations import service as organizations
@@ -198,7 +199,7 @@ async def test_a_move_does_not_commit_between_the_snapshots_of_a_site_update(
         x = await create(session, "X", o, description="x")
         y = await create(session, "Y", o, description="y")
         d = await create(session, "D", x)
-        await site_properties.update(session, o, limit(10))
+        await site_properties.update(session, o, limit(10), principal=SYSTEM)
 
     async with sessions() as first, sessions() as mover, sessions() as blocker:
         await blocker.begin()
@@ -210,7 +211,7 @@ async def test_a_move_does_not_commit_between_the_snapshots_of_a_site_update(
         )
         first_pid, mover_pid = await backend_pid(first), await backend_pid(mover)
         updating = asyncio.create_task(
-            _in_transaction(first, site_properties.update(first, o, limit(20)))
+            _in_transaction(first, site_properties.update(first, o, limit(20), principal=SYSTEM))
         )
         await wait_until_blocked_on_a_lock(engine, first_pid)
         moving = asyncio.create_task(_in_transaction(mover, move(mover, d, y)))

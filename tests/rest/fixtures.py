@@ -25,6 +25,12 @@ def sample_request() -> dict[str, Any]:
     return copy.deepcopy(_SAMPLE_REQUEST)
 
 
+#: The keys orgql adds to an organization's body (docs/rest.md, "orgql extensions"), as the
+#: sample request leaves them.
+ORGQL_EXTENSION_KEYS: dict[str, Any] = {"rolesApplyToDivisions": False}
+
+
 @pytest.fixture
 def sample_response() -> dict[str, Any]:
-    return copy.deepcopy(_SAMPLE_RESPONSE)
+    """The spec's sample response, with orgql's extension keys at their defaults."""
+    return {**copy.deepcopy(_SAMPLE_RESPONSE), **ORGQL_EXTENSION_KEYS}

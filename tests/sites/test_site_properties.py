@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.core.inheritance.rules import Inherited
 from orgql.core.reference.data import import_reference_data, parse_reference_data
@@ -65,7 +66,9 @@ def update(session: AsyncSession) -> Update:
         actor: Actor = site_properties.MERCHANT_ADMIN,
     ) -> list[SiteResult]:
         updates = site_properties.parse_site_updates(list(entries))
-        return await site_properties.update(session, organization_id, updates, actor=actor)
+        return await site_properties.update(
+            session, organization_id, updates, principal=SYSTEM, actor=actor
+        )
 
     return apply
 
@@ -767,7 +770,7 @@ async def one_after_the_other(
 
         async def first_writer() -> None:
             await site_properties.update(
-                first, EAST, site_properties.parse_site_updates(first_entries)
+                first, EAST, site_properties.parse_site_updates(first_entries), principal=SYSTEM
             )
             first_flushed.set()
             await wait_until_blocked_on_a_lock(engine, second_pid)
@@ -777,7 +780,7 @@ async def one_after_the_other(
             await first_flushed.wait()
             updates = site_properties.parse_site_updates(second_entries)
             try:
-                await site_properties.update(second, EAST, updates)
+                await site_properties.update(second, EAST, updates, principal=SYSTEM)
             except OrgqlError:
                 await second.rollback()
                 raise

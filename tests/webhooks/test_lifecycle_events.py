@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from webhook_receiver import Receiver
 from webhook_support import Clock, deliver_everything, outbox, subscribe
 
+from orgql.core.access.principals import SYSTEM
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
@@ -363,7 +364,7 @@ async def test_the_events_cost_the_same_statements_whatever_the_subtree_size(
         entry = site_properties.parse_site_updates(
             [{"site": {"id": "site2"}, "properties": {"orderPriceLimit": 5}}]
         )
-        await site_properties.update(session, organization_id, entry)
+        await site_properties.update(session, organization_id, entry, principal=SYSTEM)
         costs.append((updates, statement_counter.count))
         statement_counter.reset()
         await organization_updates.update(
@@ -399,7 +400,7 @@ async def test_without_a_subscriber_no_subtree_is_compared_and_no_effect_is_emit
     entry = site_properties.parse_site_updates(
         [{"site": {"id": "site2"}, "properties": {"orderPriceLimit": 7}}]
     )
-    await site_properties.update(session, "100001", entry)
+    await site_properties.update(session, "100001", entry, principal=SYSTEM)
     site_cost = statement_counter.count
 
     # with nobody to tell: no move lock and no snapshots, five statements fewer than 9 for

@@ -17,7 +17,7 @@ code 100002 (never a 500).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -25,6 +25,7 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access import checks as access
 from orgql.core.access import refetch
 from orgql.core.access.checks import EVERYTHING
 from orgql.core.addresses import profile_addresses
@@ -96,12 +97,12 @@ async def _fetch(info: Info, refs: Sequence[GlobalRef]) -> list[Node | None]:
 
 async def _organizations(info: Info, ids: list[str]) -> dict[str, Any]:
     seen = await info.context.access()
-    readable = [i for i in ids if seen.may_read(i)]
+    readable = [i for i in ids if seen.may_read(i) or seen.lenders]
     rows = await info.context.loaders.organization_by_id.load_many(readable)
     return {
         row.id: Organization.from_row(row, context=info.context, view=seen.view(row))
         for row in rows
-        if row is not None
+        if row is not None and seen.may_read(row.id, row.path)
     }
 
 
@@ -112,7 +113,8 @@ async def _profiles(info: Info, ids: list[str]) -> dict[str, Any]:
             lambda session: organization_reads.memberships_by_profile(session, ids)
         )
         seen = await info.context.access()
-        allowed = {i for i in ids if any(map(seen.may_read, memberships.get(i, ())))}
+        readable = await _readable_organizations(info, seen, memberships.values())
+        allowed = {i for i in ids if not readable.isdisjoint(memberships.get(i, ()))}
         rows = [row for row in rows if row is not None and row.id in allowed]
     return {row.id: Profile.from_row(row) for row in rows if row is not None}
 
@@ -130,11 +132,25 @@ async def _customer_accounts(info: Info, ids: list[str]) -> dict[str, Any]:
         lambda session: financial_reads.customer_accounts_by_id(session, ids)
     )
     seen = await info.context.access()
+    organizations = [row.organization_id for row in rows.values()]
+    readable = await _readable_organizations(info, seen, [organizations])
     return {
         i: CustomerAccount.from_row(row)
         for i, row in rows.items()
-        if seen.may_read(row.organization_id)
+        if row.organization_id in readable
     }
+
+
+async def _readable_organizations(
+    info: Info, seen: access.Access, groups: Iterable[Iterable[str]]
+) -> set[str]:
+    """Which of the organizations in ``groups`` the caller may read (their paths read, in
+    one batch, only when the caller has lending memberships: core.access.checks)."""
+    ids = {i for group in groups for i in group}
+    if seen.everything or not seen.lenders:
+        return {i for i in ids if seen.may_read(i)}
+    rows = await info.context.loaders.organization_by_id.load_many(sorted(ids))
+    return {row.id for row in rows if row is not None and seen.may_read(row.id, row.path)}
 
 
 async def _sites(info: Info, ids: list[str]) -> dict[str, Any]:

@@ -39,11 +39,12 @@ logger = logging.getLogger("orgql.live")
 _MAX_ID = text("SELECT coalesce(max(id), 0) FROM outbox_events")
 _READ = text(
     """
-    SELECT id, event_id, type, organization_id, occurred_at,
-           CASE WHEN type = ANY(CAST(:types AS text[])) THEN payload END AS payload
-    FROM outbox_events
-    WHERE id > :after OR id = ANY(CAST(:gaps AS bigint[]))
-    ORDER BY id
+    SELECT e.id, e.event_id, e.type, e.organization_id, e.occurred_at,
+           CASE WHEN e.type = ANY(CAST(:types AS text[])) THEN e.payload END AS payload,
+           o.path AS organization_path, o.active AS organization_active
+    FROM outbox_events e LEFT JOIN organizations o ON o.id = e.organization_id
+    WHERE e.id > :after OR e.id = ANY(CAST(:gaps AS bigint[]))
+    ORDER BY e.id
     LIMIT :limit
     """
 )
@@ -266,6 +267,8 @@ def _event(row: Any) -> LiveEvent:
         organization_id=row.organization_id,
         occurred_at=row.occurred_at,
         data=row.payload if isinstance(row.payload, dict) else {},
+        organization_path=tuple(row.organization_path or ()),
+        organization_active=row.organization_active,
     )
 
 

@@ -224,6 +224,7 @@ def organization(
         "useExternalApprovalWebhook": own_site.use_external_approval_webhook if own_site else None,
         "billingAddress": optional_address(view.address(org.billing_address_id)),
         "derivedDescription": _text(derived["description"]),
+        "rolesApplyToDivisions": org.roles_apply_to_divisions,
     }
     for column in access.withheld(seen.view(org)):  # a shopper's deactivated account
         for key in _WITHHELD_KEYS[column]:

@@ -8,7 +8,8 @@ its shoppers, with no effective contract or payment values.
 So for one caller and one organization the answer is a :class:`View`:
 
 - ``FULL``: admins, for every organization; a shopper, for the accounts their active profile
-  is a member of.
+  is a member of: directly, or below a member organization whose roles apply to divisions
+  (core.organizations.membership, the rule of core.access.permissions too).
 - ``INACTIVE``: a shopper's deactivated account: ``FULL`` except for its contract and payment
   values (own, inherited and per-site), which the transports answer as absent.
 - ``BREADCRUMB``: an ancestor of one of the shopper's accounts (not one itself): its id and
@@ -18,19 +19,22 @@ So for one caller and one organization the answer is a :class:`View`:
 
 A shopper's memberships (and the ids on their accounts' paths) are read once per request, in
 one statement (:func:`load`); a profile that is inactive or does not exist reads as a shopper
-with no membership. Anonymous callers see nothing.
+with no membership. The organizations below a lending member organization are not read:
+an organization is decided by its stored path (an account may have 100,000 divisions).
+Anonymous callers see nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
-from orgql.core.organizations import repository
+from orgql.core.organizations import membership, repository
 from orgql.core.organizations import service as organizations
 from orgql.db import models
 
@@ -57,20 +61,29 @@ class Access:
     """What one caller may see (for a shopper: their memberships of this request)."""
 
     everything: bool
-    #: The organizations the caller's active profile is a member of.
+    #: The organizations the caller's active profile is itself a member of.
     members: frozenset[str] = frozenset()
-    #: The ancestors of those organizations (ids on their paths).
+    #: Those of them whose roles apply to divisions: the caller is a member of every
+    #: organization below them too.
+    lenders: frozenset[str] = frozenset()
+    #: The ancestors of the caller's own memberships (ids on their paths).
     ancestors: frozenset[str] = frozenset()
 
-    def may_read(self, organization_id: str) -> bool:
-        """Whether the organization may be read by id (FULL or INACTIVE views)."""
-        return self.everything or organization_id in self.members
+    def may_read(self, organization_id: str, path: Sequence[str] = ()) -> bool:
+        """Whether the organization (its id, and its stored ``path``: needed when the caller
+        has lending memberships) may be read by id (FULL or INACTIVE views)."""
+        return self.is_member(organization_id, path) or self.everything
+
+    def is_member(self, organization_id: str, path: Sequence[str]) -> bool:
+        """Whether the caller is a member of the organization, directly or below a lending
+        member organization (core.organizations.membership.reaches, in Python)."""
+        return organization_id in self.members or not self.lenders.isdisjoint(path)
 
     def view(self, organization: models.Organization) -> View:
         """The caller's view of ``organization`` (see the module's docstring)."""
         if self.everything:
             return View.FULL
-        if organization.id in self.members:
+        if self.is_member(organization.id, organization.path):
             return _member_view(organization)
         if organization.id in self.ancestors:
             return View.BREADCRUMB
@@ -106,18 +119,20 @@ async def load(session: AsyncSession, principal: Principal) -> Access:
         return EVERYTHING
     if not principal.is_shopper or not principal.subject:
         return NOTHING
-    paths = await repository.member_organization_paths(session, principal.subject)
-    if not paths:
+    found = await membership.member_sources(session, principal.subject)
+    if not found:
         return NOTHING
-    ancestors = frozenset(ancestor for path in paths.values() for ancestor in path)
-    return Access(everything=False, members=frozenset(paths), ancestors=ancestors)
+    ancestors = frozenset(ancestor for path, _ in found.values() for ancestor in path)
+    lenders = frozenset(org_id for org_id, (_, lends) in found.items() if lends)
+    return Access(False, members=frozenset(found), lenders=lenders, ancestors=ancestors)
 
 
 def scoped_filter(
     principal: Principal, where: repository.OrganizationFilter
 ) -> repository.OrganizationFilter:
     """``where``, narrowed to what ``principal`` may list: the organizations their active
-    profile is a member of (checked inside the page's own statement, no extra round trip)."""
+    profile is a member of, directly or from above (checked inside the page's own statement,
+    no extra round trip)."""
     if principal.is_admin:
         return where
     subject = principal.subject if principal.is_shopper else None
@@ -133,6 +148,8 @@ async def get_organization(
 ) -> models.Organization:
     """The organization, if the caller may read it by id; else the 100001 of a missing id
     (an ancestor is not read by id: its breadcrumb comes with the account below it)."""
-    if not access.may_read(organization_id):
-        raise organizations.not_found(organization_id)  # the very answer of a missing id
-    return await organizations.get(session, organization_id)
+    if access.may_read(organization_id) or access.lenders:
+        found = await organizations.get(session, organization_id)
+        if access.may_read(found.id, found.path):
+            return found
+    raise organizations.not_found(organization_id)  # the very answer of a missing id

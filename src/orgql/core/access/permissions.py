@@ -26,15 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import String, and_, any_, literal, or_, select
+from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance.rules import derive_site_value
+from orgql.core.organizations import membership
 from orgql.core.organizations import service as organizations
 from orgql.core.people.roles import RoleFunction
 from orgql.core.sites import repository as site_reads
@@ -96,15 +96,14 @@ async def standings(
     (an account it is not a member of is absent): one statement.
 
     A profile is a member of an account when it is a member of it, or of an ancestor whose
-    roles apply to divisions; it holds there its roles of that account and of those
-    ancestors.
+    roles apply to divisions (core.organizations.membership, the rule of every read too); it
+    holds there its roles of that account and of those ancestors.
     """
     wanted = [i for i in dict.fromkeys(organization_ids) if is_storable_text(i)]
     if not wanted or not is_storable_text(profile_id):
         return {}
-    target = aliased(models.Organization)
-    lender = aliased(models.Organization)
-    member = models.OrganizationMember
+    target = models.Organization
+    mine = membership.sources(profile_id).subquery()
     role, held = models.RelativeRole, models.ProfileRole
     roles_held = (
         select(role.organization_id, role.function)
@@ -115,19 +114,11 @@ async def standings(
     rows = await session.execute(
         select(target.id, target.active, roles_held.c.function)
         .select_from(target)
-        .join(member, member.profile_id == profile_id)
         .join(
-            lender,
-            and_(
-                lender.id == member.organization_id,
-                or_(
-                    lender.id == target.id,
-                    and_(lender.roles_apply_to_divisions, lender.id == any_(target.path)),
-                ),
-            ),
+            mine,
+            membership.reaches(mine.c.organization_id, mine.c.roles_apply_to_divisions, target),
         )
-        .join(models.Profile, and_(models.Profile.id == member.profile_id, models.Profile.active))
-        .outerjoin(roles_held, roles_held.c.organization_id == lender.id)
+        .outerjoin(roles_held, roles_held.c.organization_id == mine.c.organization_id)
         .where(target.id == any_(literal(wanted, ARRAY(String))))
     )
     active: dict[str, bool] = {}

@@ -32,6 +32,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access import permissions
+from orgql.core.access.principals import Principal
 from orgql.core.addresses import events as address_events
 from orgql.core.addresses.input import AddressInput
 from orgql.core.common.addresses import ADDRESS_KEYS
@@ -60,6 +62,10 @@ class AddressView:
     types: list[request_models.AddressType]
     default_billing: bool
     default_shipping: bool
+
+
+#: What a shopper needs in the organization to change its addresses.
+_MANAGE = permissions.Permission.MANAGE_ACCOUNT_ADDRESSES
 
 
 def not_found(address_id: str) -> OrgqlError:
@@ -103,8 +109,12 @@ async def views(
     ]
 
 
-async def add(session: AsyncSession, organization_id: str, new: AddressInput) -> AddressView:
-    """Add an address to the organization (module rules)."""
+async def add(
+    session: AsyncSession, organization_id: str, new: AddressInput, *, principal: Principal
+) -> AddressView:
+    """Add an address to the organization (module rules; a shopper: with
+    MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions)."""
+    await permissions.require(session, principal, organization_id, _MANAGE)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
@@ -139,9 +149,16 @@ async def add(session: AsyncSession, organization_id: str, new: AddressInput) ->
 
 
 async def update(
-    session: AsyncSession, organization_id: str, address_id: str, changes: AddressInput
+    session: AsyncSession,
+    organization_id: str,
+    address_id: str,
+    changes: AddressInput,
+    *,
+    principal: Principal,
 ) -> AddressView:
-    """Change the organization's address: the keys given (module rules)."""
+    """Change the organization's address: the keys given (module rules; a shopper: with
+    MANAGE_ACCOUNT_ADDRESSES there)."""
+    await permissions.require(session, principal, organization_id, _MANAGE)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
@@ -175,9 +192,13 @@ async def update(
     return (await views(session, organization, [address]))[0]
 
 
-async def remove(session: AsyncSession, organization_id: str, address_id: str) -> None:
+async def remove(
+    session: AsyncSession, organization_id: str, address_id: str, *, principal: Principal
+) -> None:
     """Delete the organization's address; a default it was (here or below, where an
-    organization uses it) is cleared and inherited again (module rules)."""
+    organization uses it) is cleared and inherited again (module rules; a shopper: with
+    MANAGE_ACCOUNT_ADDRESSES there)."""
+    await permissions.require(session, principal, organization_id, _MANAGE)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)

@@ -1,8 +1,11 @@
 """Who receives which change event live (GraphQL subscriptions, docs/spa-clients.md).
 
 The rule is that of the queries (core.access.checks): an admin receives the changes of every
-account; a shopper those of the accounts their active profile is a member of, and nothing of
-any other account (not an ancestor's, not a sibling's); an anonymous caller nothing. Of a
+account; a shopper those of the accounts their active profile is a member of (directly, or
+below a member organization whose roles apply to divisions: core.organizations.membership),
+and nothing of any other account (not an ancestor's, not a sibling's); an anonymous caller
+nothing. An account below a lending membership is known by the path (and state) the feed
+reads with its event, never by reading the lender's subtree. Of a
 deactivated account a shopper is not shown contract or payment values: its
 ``organization.effectiveValueChanged`` events reach them without the changes of those values.
 
@@ -10,8 +13,9 @@ An :class:`Audience` is read once when a subscription starts (:func:`load`, two 
 for a shopper, none for an admin) and then kept current by the events themselves, in commit
 order, before they are filtered (:meth:`Audience.follow`): a membership removed, or the
 profile deactivated, applies to the very next event; a membership added or the profile
-reactivated asks for a new :func:`load` (the caller reads it again; until then the narrower
-audience applies, never a wider one).
+reactivated, or a member organization's ``rolesApplyToDivisions`` changed, asks for a new
+:func:`load` (the caller reads it again; until then the narrower audience applies, never a
+wider one).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.access.principals import Principal
 from orgql.core.events.outbox import EventType
 from orgql.core.inheritance.fields import FIELDS
-from orgql.core.organizations import repository
+from orgql.core.organizations import membership
 from orgql.db import models
 
 #: The events of an account a subscriber of account changes receives: its lifecycle and
@@ -87,6 +91,10 @@ class LiveEvent:
     organization_id: str | None
     occurred_at: datetime
     data: Mapping[str, object]
+    #: The organization's stored path and state when the feed read the event (empty, None:
+    #: no such organization any more): whether it lies below a lending membership.
+    organization_path: tuple[str, ...] = ()
+    organization_active: bool | None = None
 
 
 @dataclass
@@ -95,10 +103,12 @@ class Audience:
 
     principal: Principal
     everything: bool
-    #: The accounts the shopper's active profile is a member of.
+    #: The accounts the shopper's active profile is itself a member of.
     members: set[str] = field(default_factory=set)
     #: Those of them that are deactivated.
     inactive: set[str] = field(default_factory=set)
+    #: Those of them whose roles apply to divisions (their subtrees are the shopper's too).
+    lenders: set[str] = field(default_factory=set)
     #: Counts the narrowings (:meth:`follow`): a read of the audience begun before one is
     #: stale (it may still hold a membership since removed) and is read again.
     narrowed: int = 0
@@ -109,12 +119,13 @@ class Audience:
             return None
         if self.everything:
             return event
-        if event.organization_id not in self.members:
+        if event.organization_id in self.members:
+            inactive = event.organization_id in self.inactive
+        elif not self.lenders.isdisjoint(event.organization_path):
+            inactive = event.organization_active is False
+        else:
             return None
-        if (
-            event.type == EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED
-            and event.organization_id in self.inactive
-        ):
+        if event.type == EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED and inactive:
             return _withhold(event)
         return event
 
@@ -131,15 +142,31 @@ class Audience:
             self.inactive.discard(organization_id or "")
         elif event.type == EventType.MEMBERSHIP_REMOVED and data.get("profileId") == subject:
             self.members.discard(str(data.get("organizationId")))
+            self.lenders.discard(str(data.get("organizationId")))
             self.narrowed += 1
         elif event.type == EventType.CONTACT_DEACTIVATED and data.get("id") == subject:
             self.members.clear()
+            self.lenders.clear()
             self.narrowed += 1
+        elif event.type == EventType.ORGANIZATION_UPDATED and _lending_changed(event, self):
+            # Narrowed at once (it may be off now), widened by the read it asks for.
+            self.lenders.discard(organization_id or "")
+            self.narrowed += 1
+            return True
         else:
             added = event.type == EventType.MEMBERSHIP_ADDED and data.get("profileId") == subject
             back = event.type == EventType.CONTACT_REACTIVATED and data.get("id") == subject
             return added or back
         return False
+
+
+def _lending_changed(event: LiveEvent, audience: Audience) -> bool:
+    changed = event.data.get("changed")
+    return (
+        event.organization_id in audience.members
+        and isinstance(changed, list)
+        and "rolesApplyToDivisions" in changed
+    )
 
 
 def _withhold(event: LiveEvent) -> LiveEvent | None:
@@ -159,8 +186,9 @@ async def load(session: AsyncSession, principal: Principal) -> Audience | None:
         return Audience(principal, everything=True)
     if not principal.is_shopper or not principal.subject:
         return None
-    paths = await repository.member_organization_paths(session, principal.subject)
-    members = set(paths)
+    found = await membership.member_sources(session, principal.subject)
+    members = set(found)
+    lenders = {organization_id for organization_id, (_, lends) in found.items() if lends}
     inactive: set[str] = set()
     if members:
         org = models.Organization
@@ -168,4 +196,4 @@ async def load(session: AsyncSession, principal: Principal) -> Audience | None:
             select(org.id).where(org.id.in_(members), org.active.is_(False))
         )
         inactive = set(rows)
-    return Audience(principal, everything=False, members=members, inactive=inactive)
+    return Audience(principal, False, members=members, inactive=inactive, lenders=lenders)

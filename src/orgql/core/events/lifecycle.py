@@ -35,6 +35,7 @@ _OCC_KEYS = {
     **{column: key for key, column in COLUMN_KEYS.items()},
     "billing_address_id": "billingAddress",
     "shipping_address_id": "shippingAddress",
+    "roles_apply_to_divisions": "rolesApplyToDivisions",
 }
 #: Changes told by an event of their own rather than in ``organization.updated``.
 _OWN_EVENTS = ("parent_id", "active")

@@ -26,6 +26,7 @@ from orgql.core.common.validation import (
 from orgql.core.organizations.input import (
     COLUMN_KEYS,
     KNOWN_KEYS,
+    ROLES_APPLY_TO_DIVISIONS,
     parse_columns,
     parse_dynamic_properties,
 )
@@ -113,6 +114,9 @@ def parse_changes(
     active = read_bool(doc, "active", None, problems)
     if active is not None:
         columns["active"] = active
+    lends = read_bool(doc, ROLES_APPLY_TO_DIVISIONS, None, problems)
+    if lends is not None:
+        columns["roles_apply_to_divisions"] = lends
     for key, column, code in (
         ("billingAddress", "billing_address_id", Codes.INVALID_BILLING_ADDRESS),
         ("shippingAddress", "shipping_address_id", Codes.INVALID_SHIPPING_ADDRESS),

@@ -61,6 +61,11 @@ ADDRESS_KEYS = frozenset(
 REQUIRED_ADDRESS_FIELDS = address_fields.REQUIRED_KEYS
 
 
+#: orgql's extension key (not the vendor's): whether the roles held in the organization apply
+#: in every organization below it (core.organizations.membership; false by default; null in
+#: an update changes nothing, as for ``active``).
+ROLES_APPLY_TO_DIVISIONS = "rolesApplyToDivisions"
+
 KNOWN_KEYS = frozenset(
     [
         "name",
@@ -79,6 +84,7 @@ KNOWN_KEYS = frozenset(
         "secondaryAddresses",
         "billingAddress",
         "shippingAddress",
+        ROLES_APPLY_TO_DIVISIONS,
         *ORGANIZATION_STRINGS,
         *SITE_PROPERTY_KEYS,
     ]
@@ -144,6 +150,8 @@ def parse_new_organization(
     columns = parse_columns(doc, problems)
     active = read_bool(doc, "active", None, problems)
     columns["active"] = True if active is None else active
+    lends = read_bool(doc, ROLES_APPLY_TO_DIVISIONS, None, problems)
+    columns["roles_apply_to_divisions"] = bool(lends)
 
     parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
     member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []

@@ -34,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from orgql.core.common.ids import distinct_keys
 from orgql.core.common.names import text_key
 from orgql.core.inheritance.effective_filter import EffectiveSiteFilter, effective_condition
-from orgql.core.organizations import query_sql
+from orgql.core.organizations import membership, query_sql
 from orgql.core.organizations.query_filter import Expression
 from orgql.core.organizations.sorting import SortKey
 from orgql.db import models
@@ -168,30 +168,6 @@ async def memberships_by_profile(
     return result
 
 
-def memberships(profile_id: str | ColumnElement[str]) -> Select[str]:
-    """The organizations ``profile_id`` is a member of, if that profile is active (an
-    inactive contact counts for nothing: DOMAIN.md, "The people of an account"). A bound
-    parameter as ``profile_id``: the GraphQL page plans write this into their statements."""
-    member = models.OrganizationMember
-    return (
-        select(member.organization_id)
-        .join(models.Profile, models.Profile.id == member.profile_id)
-        .where(member.profile_id == profile_id, models.Profile.active.is_(True))
-    )
-
-
-async def member_organization_paths(session: AsyncSession, profile_id: str) -> dict[str, list[str]]:
-    """The organizations an active profile is a member of, each with its path (its
-    ancestors' ids, root first): one statement."""
-    if "\x00" in profile_id:  # cannot be stored, so is no profile
-        return {}
-    org = models.Organization
-    rows = await session.execute(
-        select(org.id, org.path).where(org.id.in_(memberships(profile_id)))
-    )
-    return {organization_id: list(path) for organization_id, path in rows}
-
-
 async def existing_ids(
     session: AsyncSession, column: InstrumentedAttribute[str], ids: Sequence[str]
 ) -> set[str]:
@@ -231,7 +207,7 @@ def filtered(statement: Select[*Ts], where: OrganizationFilter) -> Select[*Ts]:
     if where.effective is not None:
         conditions.append(_effective(where.effective, where.withheld_when_inactive))
     if where.member_profile_id is not None:
-        conditions.append(org.id.in_(memberships(where.member_profile_id)))
+        conditions.append(membership.member_of(org, where.member_profile_id))
     for column in ("external_organization_id", "unique_id", "duns_number", "party_number"):
         if (value := getattr(where, column)) is not None:
             conditions.append(getattr(org, column) == value)

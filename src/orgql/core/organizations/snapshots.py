@@ -48,7 +48,7 @@ from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance import fields
 from orgql.core.inheritance.rules import derive_forest
-from orgql.core.organizations import query_sql, repository
+from orgql.core.organizations import membership, query_sql, repository
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
 from orgql.core.organizations.sorting import SortKey
 from orgql.db import models
@@ -211,7 +211,7 @@ def _statement(
     chain_ids: ColumnElement[Any] = literal_column(
         "ARRAY(SELECT id FROM page UNION SELECT unnest(path) FROM page)"
     )
-    member = org.id.in_(repository.memberships(_MEMBER_ID)) if shopper else true()
+    member = membership.member_of(org, _MEMBER_ID) if shopper else true()
     chain = (
         select(
             *(getattr(org, column) for column in ORGANIZATION_COLUMNS),

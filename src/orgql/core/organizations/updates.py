@@ -183,7 +183,7 @@ async def _check(
         column: value
         for column, value in columns.items()
         if value is not None
-        and column not in ("active", "billing_address_id")
+        and column not in ("active", "billing_address_id", "roles_apply_to_divisions")
         and column != "shipping_address_id"
     }
     # createOrganization's reference rules: payment/shipping methods, logo, dynamic properties.

@@ -15,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from orgql.core.access import permissions
+from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
-from orgql.core.people import approvers, repository
+from orgql.core.people import approvers, authority, repository
 from orgql.core.people.codes import PeopleCodes
 from orgql.core.people.events import membership
 from orgql.core.people.input import CONTACT_COLUMNS, NewContact
@@ -80,14 +82,20 @@ async def require_organization(session: AsyncSession, organization_id: str) -> N
         )
 
 
-async def create(session: AsyncSession, new: NewContact) -> models.Profile:
-    """Create a contact, a member of its parent and secondary organizations."""
+async def create(session: AsyncSession, new: NewContact, *, principal: Principal) -> models.Profile:
+    """Create a contact, a member of its parent and secondary organizations. A shopper:
+    with MANAGE_CONTACTS in each of them, and a parent (a contact of no account is the
+    merchant's)."""
     organizations = [*([new.parent_id] if new.parent_id else []), *new.secondary_ids]
     fields = [
         *(["parentOrganization.id"] if new.parent_id else []),
         *(f"secondaryOrganizations[{i}].id" for i in range(len(new.secondary_ids))),
     ]
     await check_organizations(session, organizations, fields)
+    if not principal.is_admin and new.parent_id is None:
+        message = "A contact you create needs a parent organization whose contacts you manage"
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    await authority.require_in(session, principal, organizations, fields)
     (profile_id,) = await next_ids(session, 1)
     values = {"receive_email": False, **new.columns}
     try:
@@ -119,11 +127,16 @@ async def create(session: AsyncSession, new: NewContact) -> models.Profile:
 
 
 async def update_contact(
-    session: AsyncSession, profile_id: str, columns: dict[str, object]
+    session: AsyncSession, profile_id: str, columns: dict[str, object], *, principal: Principal
 ) -> models.Profile:
     """Change the contact's values; ``active`` false deactivates it (refused for the last
-    active approver of an organization that requires approval), true reactivates it."""
+    active approver of an organization that requires approval), true reactivates it. A
+    shopper: with MANAGE_CONTACTS in the contact's parent organization, never deactivating
+    themselves (core.people.authority.not_yourself)."""
     profile = await get(session, profile_id, lock=True)
+    if columns.get("active") is False:
+        authority.not_yourself(principal, profile.id)
+    await authority.require_contact(session, principal, profile)
     changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
     if changed.get("active") is False:
         held = await repository.held_roles(session, [profile.id])

@@ -13,9 +13,10 @@ from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access.principals import Principal
 from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
-from orgql.core.people import approvers, contacts, repository
+from orgql.core.people import approvers, authority, contacts, repository
 from orgql.core.people.codes import PeopleCodes
 from orgql.core.people.events import role
 from orgql.core.people.input import RoleRef
@@ -25,21 +26,29 @@ from orgql.db import models
 _HELD = models.ProfileRole
 
 
-async def _role_ids(session: AsyncSession, refs: list[RoleRef]) -> dict[RoleRef, str]:
+async def _role_ids(
+    session: AsyncSession, principal: Principal, profile: models.Profile, refs: list[RoleRef]
+) -> dict[RoleRef, str]:
+    """The roles' ids; a shopper: with MANAGE_CONTACTS in each organization they are
+    relative to, of a contact they may see."""
+    await authority.require_contact(session, principal, profile, manage=False)
     organizations = sorted({ref.organization_id for ref in refs})
     fields = [
         f"roles[{refs.index(next(r for r in refs if r.organization_id == org))}].relativeTo.id"
         for org in organizations
     ]
     await contacts.check_organizations(session, organizations, fields)
+    await authority.require_in(session, principal, organizations, fields)
     roles = await repository.roles_of(session, organizations)
     return {ref: roles[(ref.organization_id, ref.function)] for ref in refs}
 
 
-async def grant(session: AsyncSession, profile_id: str, refs: list[RoleRef]) -> None:
+async def grant(
+    session: AsyncSession, profile_id: str, refs: list[RoleRef], *, principal: Principal
+) -> None:
     """Give the contact these roles (one it holds already stays)."""
     profile = await contacts.get(session, profile_id, lock=True)
-    role_ids = await _role_ids(session, refs)
+    role_ids = await _role_ids(session, principal, profile, refs)
     members = set((await repository.memberships(session, [profile.id])).get(profile.id, []))
     problems = Problems()
     for index, ref in enumerate(refs):
@@ -66,11 +75,13 @@ async def grant(session: AsyncSession, profile_id: str, refs: list[RoleRef]) -> 
     )
 
 
-async def revoke(session: AsyncSession, profile_id: str, refs: list[RoleRef]) -> None:
+async def revoke(
+    session: AsyncSession, profile_id: str, refs: list[RoleRef], *, principal: Principal
+) -> None:
     """Take these roles from the contact (one it does not hold is no change); refused
     (100083) for the last active approver of an organization that requires approval."""
     profile = await contacts.get(session, profile_id, lock=True)
-    role_ids = await _role_ids(session, refs)
+    role_ids = await _role_ids(session, principal, profile, refs)
     leaving = {
         ref.organization_id: {profile.id} for ref in refs if ref.function == RoleFunction.APPROVER
     }

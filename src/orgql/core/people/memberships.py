@@ -18,9 +18,10 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access.principals import Principal
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
-from orgql.core.people import approvers, contacts, repository
+from orgql.core.people import approvers, authority, contacts, repository
 from orgql.core.people.codes import PeopleCodes
 from orgql.core.people.events import membership, role
 from orgql.core.people.roles import RoleFunction
@@ -126,18 +127,29 @@ def _fields(key: str, count: int) -> list[str]:
     return [f"{key}[{index}].id" for index in range(count)]
 
 
-async def append_secondary(session: AsyncSession, profile_id: str, ids: list[str]) -> list[str]:
-    """Add secondary organizations (one the contact is already a member of stays as it is)."""
+async def append_secondary(
+    session: AsyncSession, profile_id: str, ids: list[str], *, principal: Principal
+) -> list[str]:
+    """Add secondary organizations (one the contact is already a member of stays as it is).
+    A shopper: with MANAGE_CONTACTS in each organization added."""
     profile = await contacts.get(session, profile_id, lock=True)
-    await contacts.check_organizations(session, ids, _fields("secondaryOrganizations", len(ids)))
+    await authority.require_contact(session, principal, profile, manage=False)
+    fields = _fields("secondaryOrganizations", len(ids))
+    await contacts.check_organizations(session, ids, fields)
+    await authority.require_in(session, principal, ids, fields)
     await events.emit_many(session, await add(session, [(org, profile.id) for org in ids]))
     return ids
 
 
-async def remove_secondary(session: AsyncSession, profile_id: str, ids: list[str]) -> list[str]:
+async def remove_secondary(
+    session: AsyncSession, profile_id: str, ids: list[str], *, principal: Principal
+) -> list[str]:
     """Remove secondary organizations, with the roles held in them. Each must be one
-    (100002): the parent is changed by :func:`update_parent`, not removed."""
+    (100002): the parent is changed by :func:`update_parent`, not removed. A shopper: with
+    MANAGE_CONTACTS in each organization removed."""
     profile = await contacts.get(session, profile_id, lock=True)
+    await authority.require_contact(session, principal, profile, manage=False)
+    await authority.require_in(session, principal, ids, _fields("secondaryOrganizations", len(ids)))
     current = set(await _secondary(session, profile))
     problems = Problems()
     for org, field in zip(ids, _fields("secondaryOrganizations", len(ids)), strict=True):
@@ -155,25 +167,41 @@ async def remove_secondary(session: AsyncSession, profile_id: str, ids: list[str
     return ids
 
 
-async def replace_secondary(session: AsyncSession, profile_id: str, ids: list[str]) -> list[str]:
+async def replace_secondary(
+    session: AsyncSession, profile_id: str, ids: list[str], *, principal: Principal
+) -> list[str]:
     """Make ``ids`` the contact's secondary organizations: the others are removed (with their
-    roles), the new ones added; the parent, if listed, stays the parent."""
+    roles), the new ones added; the parent, if listed, stays the parent. A shopper: with
+    MANAGE_CONTACTS in each organization added or removed."""
     profile = await contacts.get(session, profile_id, lock=True)
-    await contacts.check_organizations(session, ids, _fields("secondaryOrganizations", len(ids)))
+    await authority.require_contact(session, principal, profile, manage=False)
+    fields = _fields("secondaryOrganizations", len(ids))
+    await contacts.check_organizations(session, ids, fields)
     wanted = [org for org in ids if org != profile.parent_organization_id]
     current = await _secondary(session, profile)
     gone = [(org, profile.id) for org in current if org not in wanted]
+    added = [(org, field) for org, field in zip(ids, fields, strict=True) if org in wanted]
+    added = [(org, field) for org, field in added if org not in current]
+    changed = [*added, *((org, "secondaryOrganizations") for org, _ in gone)]
+    await authority.require_in(
+        session, principal, [org for org, _ in changed], [field for _, field in changed]
+    )
     found = await remove(session, gone, "secondaryOrganizations")
     found += await add(session, [(org, profile.id) for org in wanted if org not in current])
     await events.emit_many(session, found)
     return wanted
 
 
-async def update_parent(session: AsyncSession, profile_id: str, organization_id: str) -> str:
+async def update_parent(
+    session: AsyncSession, profile_id: str, organization_id: str, *, principal: Principal
+) -> str:
     """Make the organization the contact's parent; the old parent stays a secondary
-    organization with its roles."""
+    organization with its roles. A shopper: with MANAGE_CONTACTS in the old parent and the
+    new one."""
     profile = await contacts.get(session, profile_id, lock=True)
+    await authority.require_contact(session, principal, profile)
     await contacts.check_organizations(session, [organization_id], ["parentOrganization.id"])
+    await authority.require_in(session, principal, [organization_id], ["parentOrganization.id"])
     before = profile.parent_organization_id
     if before == organization_id:
         return organization_id
@@ -223,13 +251,15 @@ async def _lock_leaving(
 
 
 async def replace_members(
-    session: AsyncSession, organization_id: str, profile_ids: list[str]
+    session: AsyncSession, organization_id: str, profile_ids: list[str], *, principal: Principal
 ) -> list[str]:
     """Make ``profile_ids`` the organization's members (an organization's ``members``): the
     others' memberships end, with their roles here (100083 for the last approver); a contact
     whose parent it was has no parent afterwards. Unknown profiles: 22002. A change makes a
-    new version of the organization."""
+    new version of the organization. A shopper: with MANAGE_CONTACTS in the organization,
+    adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
+    await authority.require_in(session, principal, [organization_id], ["id"])
     existing = set(
         await session.scalars(select(models.Profile.id).where(models.Profile.id.in_(profile_ids)))
     )
@@ -240,6 +270,7 @@ async def replace_members(
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
     current, gone = await _lock_leaving(session, organization_id, profile_ids)
+    await authority.require_visible_contacts(session, principal, profile_ids, "members", current)
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)

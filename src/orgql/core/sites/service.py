@@ -18,6 +18,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from orgql.core.access.principals import Principal
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.validation import (
     Problems,
@@ -30,7 +31,7 @@ from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
 from orgql.core.inheritance.fields import SITE_FIELDS, SITE_PROPERTY_COLUMNS, Wire
 from orgql.core.organizations.site_input import NewContract, parse_contract, read_site_value
-from orgql.core.sites import contracts, locks
+from orgql.core.sites import contracts, locks, shopper_approvals
 from orgql.core.sites import repository as site_reads
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, check_approval_rules
 from orgql.core.sites.repository import ContractView
@@ -193,10 +194,13 @@ async def update(
     organization_id: str,
     updates: Sequence[SiteUpdate],
     *,
-    actor: Actor = MERCHANT_ADMIN,
+    principal: Principal,
+    actor: Actor | None = None,
 ) -> list[SiteResult]:
     """Apply ``updates`` to the organization; returns the resulting own values of every site
-    that was set (removal entries are not echoed, as in the vendor's response).
+    that was set (removal entries are not echoed, as in the vendor's response). A shopper
+    acts as the account's delegated admin (core.sites.shopper_approvals: only the approval
+    settings, only where the account delegates them).
 
     Emits ``organization.siteProperties.updated``, then ``organization.effectiveValueChanged``
     for each organization of the subtree (itself included) whose effective values changed
@@ -206,6 +210,8 @@ async def update(
     Five statements when nobody takes those events and no contract is given: the locked
     organization (with the writer's name and whether the events are wanted), the sites with
     the chain's own values and the approver count, the write, the version, the events."""
+    if actor is None or not principal.is_admin:  # ``actor``: an in-process caller's own
+        actor = await shopper_approvals.actor_of(session, principal, organization_id, updates)
     organization, compare = await _begin(session, organization_id)
     plan = await prepare(session, organization_id, updates, actor=actor, locked=organization)
     organization = plan.organization

@@ -19,7 +19,7 @@ from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
-from orgql.graphql.permissions import ADMIN
+from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.requests.types import AddressType
 from orgql.graphql.types import Address, UserError
 
@@ -144,7 +144,9 @@ def _user_errors(error: OrgqlError) -> list[UserError]:
 
 
 def _refused(error: OrgqlError) -> list[UserError]:
-    if error.kind is ErrorKind.INTERNAL:
+    """Input problems as userErrors; a refusal for want of a role (FORBIDDEN) is no input
+    problem: a top-level error, the field null (nothing changed)."""
+    if error.kind in (ErrorKind.INTERNAL, ErrorKind.FORBIDDEN):
         raise public_error(error) from None
     return _user_errors(error)
 
@@ -153,15 +155,17 @@ def _refused(error: OrgqlError) -> list[UserError]:
 class AddressMutations:
     @strawberry.mutation(
         description="Add an address to the organization (100001: no such organization).",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def add_organization_address(
         self, info: Info, organization_id: strawberry.ID, input: OrganizationAddressInput
-    ) -> OrganizationAddressPayload:
+    ) -> OrganizationAddressPayload | None:
         try:
             new = parse_address(_document(input), partial=False)
             async with info.context.unit_of_work() as session:
-                view = await addresses.add(session, str(organization_id), new)
+                view = await addresses.add(
+                    session, str(organization_id), new, principal=info.context.principal
+                )
         except OrgqlError as error:
             return OrganizationAddressPayload(address=None, user_errors=_refused(error))
         return OrganizationAddressPayload(
@@ -171,7 +175,7 @@ class AddressMutations:
     @strawberry.mutation(
         description="Change the fields given of the organization's address (190101: not an"
         " address of this organization).",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def update_organization_address(
         self,
@@ -179,12 +183,16 @@ class AddressMutations:
         organization_id: strawberry.ID,
         address_id: strawberry.ID,
         input: OrganizationAddressInput,
-    ) -> OrganizationAddressPayload:
+    ) -> OrganizationAddressPayload | None:
         try:
             changes = parse_address(_document(input), partial=True)
             async with info.context.unit_of_work() as session:
                 view = await addresses.update(
-                    session, str(organization_id), str(address_id), changes
+                    session,
+                    str(organization_id),
+                    str(address_id),
+                    changes,
+                    principal=info.context.principal,
                 )
         except OrgqlError as error:
             return OrganizationAddressPayload(address=None, user_errors=_refused(error))
@@ -195,17 +203,22 @@ class AddressMutations:
     @strawberry.mutation(
         description="Delete the organization's address; where it was a default (here or"
         " below) the default is cleared and inherited again.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def delete_organization_address(
         self,
         info: Info,
         organization_id: strawberry.ID,
         address_id: Annotated[strawberry.ID, strawberry.argument(description="The address.")],
-    ) -> DeleteOrganizationAddressPayload:
+    ) -> DeleteOrganizationAddressPayload | None:
         try:
             async with info.context.unit_of_work() as session:
-                await addresses.remove(session, str(organization_id), str(address_id))
+                await addresses.remove(
+                    session,
+                    str(organization_id),
+                    str(address_id),
+                    principal=info.context.principal,
+                )
         except OrgqlError as error:
             return DeleteOrganizationAddressPayload(
                 deleted_address_id=None, user_errors=_refused(error)

@@ -126,6 +126,7 @@ class LiveSubscriptions:
                 if fresh is None or audience.narrowed != narrowed:
                     continue
                 audience.members, audience.inactive = fresh.members, fresh.inactive
+                audience.lenders = fresh.lenders
                 return
 
         def select(event: LiveEvent) -> LiveEvent | None:

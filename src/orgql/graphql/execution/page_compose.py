@@ -63,6 +63,7 @@ COLUMNS = frozenset(
         "use_all_payment_methods_from_site",
         "use_all_shipping_methods_from_site",
         "dynamic_properties",
+        "roles_apply_to_divisions",
     }
 )
 #: Columns of the row that no field answers as they are (references, read by links).

@@ -35,10 +35,12 @@ from typing import Any, cast
 from sqlalchemy import literal_column, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import TextClause
 
 from orgql.core.inheritance import rules as inheritance
-from orgql.core.organizations import repository
+from orgql.core.organizations import membership
+from orgql.db import models
 from orgql.graphql.execution import page_links
 from orgql.graphql.execution.page_compose import (
     ID,
@@ -84,15 +86,19 @@ MARK = "/* orgql page plan */ "
 MAX_STATEMENTS = 512
 _STATEMENTS: OrderedDict[tuple[Any, ...], TextClause] = OrderedDict()
 _plans = count()
-#: A shopper's page: the organizations their active profile is a member of (the core's
-#: rule, repository.memberships, written into the statement with a ``:member`` parameter).
+#: A shopper's page: the organizations their active profile is a member of, directly or
+#: below a member organization whose roles apply to divisions (the core's rule,
+#: core.organizations.membership.member_of, written into the statement with a ``:member``
+#: parameter, on the organizations as ``o``).
 _MEMBERS = str(
-    repository.memberships(literal_column("CAST(:member AS varchar)")).compile(
+    membership.member_of(
+        aliased(models.Organization, name="o"), literal_column("CAST(:member AS varchar)")
+    ).compile(
         dialect=postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
     )
 ).replace("\n", " ")
 _TOTAL = text(MARK + "SELECT count(*) FROM organizations")
-_MEMBERS_TOTAL = text(MARK + f"SELECT count(*) FROM organizations WHERE id IN ({_MEMBERS})")
+_MEMBERS_TOTAL = text(MARK + f"SELECT count(*) FROM organizations o WHERE {_MEMBERS}")
 
 
 class PagePlan:
@@ -299,7 +305,7 @@ class PagePlan:
         if by_id:
             conditions.append("o.id = CAST(:id AS varchar)")
         if member:
-            conditions.append(f"o.id IN ({_MEMBERS})")
+            conditions.append(f"({_MEMBERS})")
         if condition is not None:
             conditions.append(f"o.id IN ({condition})")
         page = (

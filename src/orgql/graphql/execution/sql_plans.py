@@ -14,8 +14,9 @@ the compiled plan instead, which answers or reports it as before (graphql.execut
 says which and why).
 
 A shopper's page is narrowed to their memberships inside the statement (the core's rule,
-``repository.memberships``), an inactive account answered without the values withheld from
-its shoppers (``core.access.checks``), as the resolvers answer it; a selection asking the
+``core.organizations.membership.member_of``: from above too), an inactive account answered
+without the values withheld from its shoppers (``core.access.checks``), as the resolvers
+answer it; a selection asking the
 ancestors for more than their id and name (which the resolvers refuse a shopper, FORBIDDEN)
 is answered by the compiled plan, and so is a selection with children (admins only).
 """

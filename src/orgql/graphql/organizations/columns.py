@@ -120,6 +120,13 @@ class OrganizationColumns(Node):
     def use_all_shipping_methods_from_site(self) -> bool | None:
         return self.row.use_all_shipping_methods_from_site
 
+    @strawberry.field(
+        description="Whether the roles held in this organization apply in every organization"
+        " below it (its admins act in its divisions; orgql's extension, false by default)."
+    )
+    def roles_apply_to_divisions(self) -> bool:
+        return self.row.roles_apply_to_divisions
+
     @strawberry.field(description="Values of the organization's dynamic (custom) properties.")
     def dynamic_properties(self) -> JSON:
         return cast(JSON, dict(self.row.dynamic_properties or {}))

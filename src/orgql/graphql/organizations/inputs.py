@@ -74,6 +74,10 @@ class CreateOrganizationInput:
     shipping_methods: list[strawberry.ID] | None = None
     use_all_payment_methods_from_site: bool | None = None
     use_all_shipping_methods_from_site: bool | None = None
+    roles_apply_to_divisions: bool | None = strawberry.field(
+        default=None,
+        description="The roles held here apply in every organization below (default false).",
+    )
     secondary_addresses: list[SecondaryAddressInput] | None = None
     billing_address_id: strawberry.ID | None = None
     shipping_address_id: strawberry.ID | None = None

@@ -93,10 +93,10 @@ class OrganizationQueries:
         # An ancestor of the shopper's accounts is not read by id: its breadcrumb (id, name)
         # comes with the account below it (core.access.checks).
         seen = await info.context.access()
-        if not seen.may_read(str(id)):
+        if not (seen.may_read(str(id)) or seen.lenders):
             return None
         row = await info.context.loaders.organization_by_id.load(str(id))
-        if row is None:
+        if row is None or not seen.may_read(row.id, row.path):
             return None
         return Organization.from_row(row, context=info.context, view=seen.view(row))
 

@@ -59,6 +59,10 @@ class UpdateOrganizationInput:
     shipping_methods: list[strawberry.ID] | None = UNSET
     use_all_payment_methods_from_site: bool | None = UNSET
     use_all_shipping_methods_from_site: bool | None = UNSET
+    roles_apply_to_divisions: bool | None = strawberry.field(
+        default=UNSET,
+        description="The roles held here apply in every organization below (null: unchanged).",
+    )
     billing_address_id: strawberry.ID | None = UNSET
     shipping_address_id: strawberry.ID | None = UNSET
     contract: ContractInput | None = UNSET

@@ -1,8 +1,11 @@
-"""Contacts, their organizations and roles: the mutations (admin only).
+"""Contacts, their organizations and roles: the mutations (the merchant admin, and a
+shopper where their roles allow it: core.people.authority decides).
 
 Each builds the vendor's document from its input and calls the core
-(:mod:`orgql.core.people`), so both transports validate alike; problems come back as
-``userErrors`` (codes as in REST) and change nothing.
+(:mod:`orgql.core.people`) with the caller, so both transports validate alike; problems
+come back as ``userErrors`` (codes as in REST) and change nothing. A refusal for want of a
+role is no input problem: a top-level error with ``extensions.code`` FORBIDDEN, the field
+null, nothing changed.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from orgql.core.people.input import RoleRef
 from orgql.core.people.roles import RoleFunction
 from orgql.core.people.views import load_view
 from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
 from orgql.graphql.people.types import Contact
-from orgql.graphql.permissions import ADMIN
+from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Profile, UserError
 
 UNSET: Any = strawberry.UNSET
@@ -106,6 +110,8 @@ def _field(field: str | None) -> str | None:
 def _user_errors(error: OrgqlError) -> list[UserError]:
     if error.kind is ErrorKind.INTERNAL:
         raise error
+    if error.kind is ErrorKind.FORBIDDEN:  # authorisation, not input: a top-level error
+        raise public_error(error)
     return [UserError(code=d.code, message=d.message, field=_field(d.field)) for d in error.details]
 
 
@@ -132,14 +138,19 @@ def _refs(roles: list[RoleInput]) -> list[RoleRef]:
 
 async def _secondary_change(
     info: Info,
-    change: Callable[[AsyncSession, str, list[str]], Awaitable[object]],
+    change: Callable[..., Awaitable[object]],
     contact_id: strawberry.ID,
     organization_ids: list[strawberry.ID],
 ) -> ContactPayload:
     """A change of the contact's secondary organizations (core.people.memberships)."""
 
     async def work(session: AsyncSession) -> str:
-        await change(session, str(contact_id), _secondary(organization_ids))
+        await change(
+            session,
+            str(contact_id),
+            _secondary(organization_ids),
+            principal=info.context.principal,
+        )
         return str(contact_id)
 
     return await _contact(info, work)
@@ -152,9 +163,11 @@ def _secondary(ids: list[strawberry.ID]) -> list[str]:
     )
 
 
-def _active(active: bool) -> Callable[[AsyncSession, str], Awaitable[str]]:
+def _active(info: Info, active: bool) -> Callable[[AsyncSession, str], Awaitable[str]]:
     async def work(session: AsyncSession, contact_id: str) -> str:
-        return (await contacts.update_contact(session, contact_id, {"active": active})).id
+        principal = info.context.principal
+        changes: dict[str, object] = {"active": active}
+        return (await contacts.update_contact(session, contact_id, changes, principal=principal)).id
 
     return work
 
@@ -163,9 +176,9 @@ def _active(active: bool) -> Callable[[AsyncSession, str], Awaitable[str]]:
 class PeopleMutations:
     @strawberry.mutation(
         description="Create a contact, a member of its parent and secondary organizations.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
-    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload:
+    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
             document: dict[str, object] = _document(input)
             if input.parent_organization_id is not None:
@@ -175,38 +188,43 @@ class PeopleMutations:
                     {"id": str(org)} for org in input.secondary_organization_ids
                 ]
             new = people_input.parse_new_contact(document)
-            return (await contacts.create(session, new)).id
+            return (await contacts.create(session, new, principal=info.context.principal)).id
 
         return await _contact(info, work)
 
-    @strawberry.mutation(description="Change a contact's values.", permission_classes=ADMIN)
+    @strawberry.mutation(description="Change a contact's values.", permission_classes=SIGNED_IN)
     async def update_contact(
         self, info: Info, id: strawberry.ID, input: UpdateContactInput
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
             changes = people_input.parse_contact_changes(_document(input))
-            return (await contacts.update_contact(session, str(id), changes)).id
+            return (
+                await contacts.update_contact(
+                    session, str(id), changes, principal=info.context.principal
+                )
+            ).id
 
         return await _contact(info, work)
 
     @strawberry.mutation(
         description="Deactivate a contact: it counts for nothing (no access, no role); refused"
         " (100083) for the last active approver of an organization that requires approval.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
-    async def deactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload:
-        return await _contact(info, lambda session: _active(False)(session, str(id)))
+    async def deactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload | None:
+        return await _contact(info, lambda session: _active(info, False)(session, str(id)))
 
-    @strawberry.mutation(description="Reactivate a contact.", permission_classes=ADMIN)
-    async def reactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload:
-        return await _contact(info, lambda session: _active(True)(session, str(id)))
+    @strawberry.mutation(description="Reactivate a contact.", permission_classes=SIGNED_IN)
+    async def reactivate_contact(self, info: Info, id: strawberry.ID) -> ContactPayload | None:
+        return await _contact(info, lambda session: _active(info, True)(session, str(id)))
 
     @strawberry.mutation(
-        description="Make the contact a member of these organizations.", permission_classes=ADMIN
+        description="Make the contact a member of these organizations.",
+        permission_classes=SIGNED_IN,
     )
     async def append_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         return await _secondary_change(
             info, memberships.append_secondary, contact_id, organization_ids
         )
@@ -214,11 +232,11 @@ class PeopleMutations:
     @strawberry.mutation(
         description="End the contact's membership of these secondary organizations, with the"
         " roles held in them (100083 for an organization's last active approver).",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def remove_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         return await _secondary_change(
             info, memberships.remove_secondary, contact_id, organization_ids
         )
@@ -226,11 +244,11 @@ class PeopleMutations:
     @strawberry.mutation(
         description="Make these the contact's secondary organizations (the others'"
         " memberships end, with their roles).",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def replace_secondary_organizations(
         self, info: Info, contact_id: strawberry.ID, organization_ids: list[strawberry.ID]
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         return await _secondary_change(
             info, memberships.replace_secondary, contact_id, organization_ids
         )
@@ -238,27 +256,31 @@ class PeopleMutations:
     @strawberry.mutation(
         description="Change the contact's parent organization; the old parent stays a"
         " secondary organization with its roles.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def update_parent_organization(
         self, info: Info, contact_id: strawberry.ID, organization_id: strawberry.ID
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
             parent = people_input.parse_parent({"parentOrganization": {"id": str(organization_id)}})
-            await memberships.update_parent(session, str(contact_id), parent)
+            await memberships.update_parent(
+                session, str(contact_id), parent, principal=info.context.principal
+            )
             return str(contact_id)
 
         return await _contact(info, work)
 
     @strawberry.mutation(
         description="Grant roles of organizations the contact is a member of.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def grant_roles(
         self, info: Info, contact_id: strawberry.ID, roles: list[RoleInput]
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
-            await grants.grant(session, str(contact_id), _refs(roles))
+            await grants.grant(
+                session, str(contact_id), _refs(roles), principal=info.context.principal
+            )
             return str(contact_id)
 
         return await _contact(info, work)
@@ -266,13 +288,15 @@ class PeopleMutations:
     @strawberry.mutation(
         description="Revoke roles (one not held is no change); 100083 for the last active"
         " approver of an organization that requires approval.",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def revoke_roles(
         self, info: Info, contact_id: strawberry.ID, roles: list[RoleInput]
-    ) -> ContactPayload:
+    ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
-            await grants.revoke(session, str(contact_id), _refs(roles))
+            await grants.revoke(
+                session, str(contact_id), _refs(roles), principal=info.context.principal
+            )
             return str(contact_id)
 
         return await _contact(info, work)
@@ -280,17 +304,19 @@ class PeopleMutations:
     @strawberry.mutation(
         description="Make these contacts the organization's members: the others' memberships"
         " end, with their roles here (100083 for the last active approver).",
-        permission_classes=ADMIN,
+        permission_classes=SIGNED_IN,
     )
     async def update_organization_members(
         self, info: Info, id: strawberry.ID, profile_ids: list[strawberry.ID]
-    ) -> UpdateOrganizationMembersPayload:
+    ) -> UpdateOrganizationMembersPayload | None:
         try:
             async with info.context.unit_of_work() as session:
                 ids = people_input.parse_organization_ids(
                     {"members": [str(p) for p in profile_ids]}, "members"
                 )
-                await memberships.replace_members(session, str(id), ids)
+                await memberships.replace_members(
+                    session, str(id), ids, principal=info.context.principal
+                )
                 views = await load_views_of(session, ids)
         except OrgqlError as error:
             return UpdateOrganizationMembersPayload(members=None, user_errors=_user_errors(error))

@@ -16,8 +16,9 @@ from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.graphql.context import Info
+from orgql.graphql.errors import public_error
 from orgql.graphql.organizations.inputs import ContractInput, contract_document
-from orgql.graphql.permissions import ADMIN
+from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Contract, Site, UserError, sources
 
 
@@ -169,10 +170,14 @@ async def update_site_organization_properties(
     try:
         async with info.context.unit_of_work() as session:
             updates = site_properties.parse_site_updates(documents)
-            results = await site_properties.update(session, str(id), updates)
+            results = await site_properties.update(
+                session, str(id), updates, principal=info.context.principal
+            )
     except OrgqlError as error:
         if error.kind is ErrorKind.INTERNAL:
             raise
+        if error.kind is ErrorKind.FORBIDDEN:  # authorisation, not input: a top-level error
+            raise public_error(error) from None
         return UpdateSiteOrganizationPropertiesPayload(
             site_organization_properties=[],
             user_errors=[UserError.from_detail(_input_field(detail)) for detail in error.details],
@@ -191,10 +196,12 @@ async def update_site_organization_properties(
 @strawberry.type
 class SitePropertiesMutations:
     @strawberry.mutation(
-        description="Set or remove an organization's values per site, in one transaction.",
-        permission_classes=ADMIN,
+        description="Set or remove an organization's values per site, in one transaction (a"
+        " shopper: an account's admin, only its approval settings, only on a site where it"
+        " delegates approval management; else FORBIDDEN).",
+        permission_classes=SIGNED_IN,
     )
     async def update_site_organization_properties(
         self, info: Info, id: strawberry.ID, input: list[SiteOrganizationPropertiesInput]
-    ) -> UpdateSiteOrganizationPropertiesPayload:
+    ) -> UpdateSiteOrganizationPropertiesPayload | None:
         return await update_site_organization_properties(info, id, input)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from orgql.auth.asgi import principal_of
 from orgql.core.addresses import service as addresses
 from orgql.core.addresses.input import parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
@@ -50,7 +51,7 @@ async def add_organization_address(request: Request) -> Response:
     organization_id = path_id(request)
     new = parse_address(await read_json_object(request), partial=False)
     async with unit_of_work(request) as session:
-        view = await addresses.add(session, organization_id, new)
+        view = await addresses.add(session, organization_id, new, principal=principal_of(request))
     href = _href(request, organization_id, view.address.id)
     return JSONResponse(render(view, href), status_code=201)
 
@@ -68,7 +69,9 @@ async def update_organization_address(request: Request) -> Response:
     organization_id, address_id = path_id(request), path_id(request, "addressId")
     changes = parse_address(await read_json_object(request), partial=True)
     async with unit_of_work(request) as session:
-        view = await addresses.update(session, organization_id, address_id, changes)
+        view = await addresses.update(
+            session, organization_id, address_id, changes, principal=principal_of(request)
+        )
     return JSONResponse(render(view, _href(request, organization_id, address_id)))
 
 
@@ -76,7 +79,9 @@ async def update_organization_address(request: Request) -> Response:
 async def delete_organization_address(request: Request) -> Response:
     organization_id, address_id = path_id(request), path_id(request, "addressId")
     async with unit_of_work(request) as session:
-        await addresses.remove(session, organization_id, address_id)
+        await addresses.remove(
+            session, organization_id, address_id, principal=principal_of(request)
+        )
     return Response(status_code=204)
 
 

@@ -134,6 +134,13 @@ class Organization(TypedDict):
     useExternalApprovalWebhook: bool | None
     billingAddress: Address | None
     derivedDescription: str | None
+    rolesApplyToDivisions: Annotated[
+        bool,
+        Schema(
+            description="orgql extension: the roles held in this organization apply in every"
+            " organization below it (false by default)"
+        ),
+    ]
 
 
 class SortOrder(TypedDict):
@@ -228,6 +235,15 @@ class CreateOrganization(TypedDict):
     orderPriceLimit: NotRequired[float | None]
     delegateApprovalManagement: NotRequired[bool]
     useExternalApprovalWebhook: NotRequired[bool]
+    rolesApplyToDivisions: NotRequired[
+        Annotated[
+            bool,
+            Schema(
+                description="orgql extension: the roles held in this organization apply in every"
+                " organization below it (false by default)"
+            ),
+        ]
+    ]
 
 
 #: Shapes whose objects may carry keys they do not declare (dynamic properties).

@@ -43,6 +43,13 @@ class UpdateOrganization(TypedDict, total=False):
     orderPriceLimit: float | None
     delegateApprovalManagement: bool | None
     useExternalApprovalWebhook: bool | None
+    rolesApplyToDivisions: Annotated[
+        bool | None,
+        Schema(
+            description="orgql extension: the roles held in this organization apply in every"
+            " organization below it (null: unchanged)"
+        ),
+    ]
 
 
 class EffectiveValueChange(TypedDict):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from orgql.auth.asgi import principal_of
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import input as organization_input
 from orgql.core.organizations import service as organizations
@@ -124,7 +125,9 @@ async def update_organization(request: Request) -> Response:
         )
         organization = result.organization
         if members is not None:
-            await memberships.replace_members(session, organization.id, members)
+            await memberships.replace_members(
+                session, organization.id, members, principal=principal_of(request)
+            )
             await session.refresh(organization, ["version"])
         body: UpdateOrganizationDryRun | Organization
         if result.effects is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from orgql.auth.asgi import principal_of
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.people import contacts, grants, memberships
 from orgql.core.people import input as people_input
@@ -42,7 +43,7 @@ async def _answer(request: Request, session: AsyncSession, profile_id: str) -> s
 async def create_profile(request: Request) -> Response:
     new = people_input.parse_new_contact(await read_json_object(request))
     async with unit_of_work(request) as session:
-        created = await contacts.create(session, new)
+        created = await contacts.create(session, new, principal=principal_of(request))
         body = await _answer(request, session, created.id)
     return JSONResponse(body, status_code=201)
 
@@ -58,7 +59,9 @@ async def get_profile(request: Request) -> Response:
 async def update_profile(request: Request) -> Response:
     changes = people_input.parse_contact_changes(await read_json_object(request))
     async with unit_of_work(request) as session:
-        profile = await contacts.update_contact(session, path_id(request), changes)
+        profile = await contacts.update_contact(
+            session, path_id(request), changes, principal=principal_of(request)
+        )
         body = await _answer(request, session, profile.id)
     return JSONResponse(body)
 
@@ -86,7 +89,7 @@ async def list_profiles(request: Request) -> Response:
     return JSONResponse(body)
 
 
-Change = Callable[[AsyncSession, str, list[str]], Awaitable[list[str]]]
+Change = Callable[..., Awaitable[list[str]]]
 
 
 def _secondary(change: Change) -> Callable[[Request], Awaitable[Response]]:
@@ -95,7 +98,7 @@ def _secondary(change: Change) -> Callable[[Request], Awaitable[Response]]:
         doc = await read_json_object(request)
         ids = people_input.parse_organization_ids(doc, "secondaryOrganizations")
         async with unit_of_work(request) as session:
-            done = await change(session, path_id(request), ids)
+            done = await change(session, path_id(request), ids, principal=principal_of(request))
         body: shapes.SecondaryOrganizationsAnswer = {
             "links": self_link(request_href(request)),
             "secondaryOrganizations": [{"id": org} for org in done],
@@ -114,7 +117,9 @@ replace_secondary_organizations = _secondary(memberships.replace_secondary)
 async def update_parent_organization(request: Request) -> Response:
     parent = people_input.parse_parent(await read_json_object(request))
     async with unit_of_work(request) as session:
-        done = await memberships.update_parent(session, path_id(request), parent)
+        done = await memberships.update_parent(
+            session, path_id(request), parent, principal=principal_of(request)
+        )
     body: shapes.ParentOrganizationAnswer = {
         "links": self_link(request_href(request)),
         "parentOrganization": {"id": done},
@@ -129,7 +134,7 @@ def _roles(grant: bool) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         refs = people_input.parse_roles(await read_json_object(request))
         async with unit_of_work(request) as session:
-            await change(session, path_id(request), refs)
+            await change(session, path_id(request), refs, principal=principal_of(request))
             body = await _answer(request, session, path_id(request))
         return JSONResponse(body)
 

@@ -15,6 +15,7 @@ from typing import cast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from orgql.auth.asgi import principal_of
 from orgql.core.common.errors import Codes
 from orgql.core.inheritance.fields import SITE_PROPERTY_COLUMNS, Wire, site_field
 from orgql.core.sites import service as site_properties
@@ -95,7 +96,9 @@ async def update_site_organization_properties(request: Request) -> Response:
     organization_id = path_id(request)
     updates = site_properties.parse_request(await read_json_object(request))
     async with unit_of_work(request) as session:
-        results = await site_properties.update(session, organization_id, updates)
+        results = await site_properties.update(
+            session, organization_id, updates, principal=principal_of(request)
+        )
     return JSONResponse(body([entry(r.site, r.value, r.contract) for r in results]))
 
 

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("roles_apply_to_divisions", sa.Boolean(), nullable=False, server_default="false"),
     )
     # The accounts whose roles reach down are few: a partial index finds them for the
-    # membership rule (core.organizations.repository.memberships) without a scan.
+    # membership rule (core.organizations.membership) without a scan.
     op.create_index(
         "ix_organizations_roles_apply_to_divisions",
         "organizations",

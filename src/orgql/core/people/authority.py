@@ -1,0 +1,128 @@
+"""Who may change an account's people: the role rule (core.access.permissions) applied to
+contacts, memberships and roles, before anything is written.
+
+DOMAIN.md, "The people of an account": an account's admin manages its contacts and their
+roles (``MANAGE_CONTACTS``), in its divisions too where the account's roles apply to them;
+the merchant admin manages all of them. For a shopper:
+
+- an organization they are not a member of is answered exactly as one that does not exist
+  (100001 on the field that names it), a contact none of whose organizations they are a
+  member of exactly as a contact that does not exist (22002);
+- an organization they are a member of without the role is refused: FORBIDDEN (403), an
+  authorisation error, not one of the input;
+- a deactivated account is read, never managed; an inactive shopper counts for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.access import permissions
+from orgql.core.access.principals import Principal
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.validation import Problems
+from orgql.core.people import contacts, repository
+from orgql.core.people.codes import PeopleCodes
+from orgql.db import models
+
+
+async def _standings(
+    session: AsyncSession, principal: Principal, organization_ids: Sequence[str]
+) -> dict[str, permissions.Standing]:
+    subject = principal.subject if principal.is_shopper else None
+    if not subject:
+        return {}
+    return await permissions.standings(session, subject, organization_ids)
+
+
+async def require_in(
+    session: AsyncSession,
+    principal: Principal,
+    organization_ids: Sequence[str],
+    fields: Sequence[str],
+    permission: permissions.Permission | None = None,
+) -> None:
+    """``permission`` in each organization (``fields``: where the input names each); one
+    statement. Every unknown-to-the-caller one is reported first, as a missing id would be."""
+    if principal.is_admin or not organization_ids:
+        return
+    wanted = permission or permissions.Permission.MANAGE_CONTACTS
+    found = await _standings(session, principal, organization_ids)
+    problems = Problems()
+    for organization_id, field in zip(organization_ids, fields, strict=True):
+        if organization_id not in found:
+            message = f"Organization {organization_id!r} does not exist"
+            problems.add(PeopleCodes.ORGANIZATION_NOT_FOUND, message, field)
+    problems.raise_if_any()
+    for organization_id in organization_ids:
+        if wanted not in found[organization_id].permissions:
+            raise permissions.forbidden(wanted, organization_id)
+
+
+async def require_contact(
+    session: AsyncSession,
+    principal: Principal,
+    profile: models.Profile,
+    *,
+    manage: bool = True,
+) -> None:
+    """The caller may see the contact (is a member of one of its organizations; else 22002,
+    as for a missing contact) and, with ``manage``, has MANAGE_CONTACTS in its parent
+    organization (else FORBIDDEN; a contact without a parent is the merchant's alone)."""
+    if principal.is_admin:
+        return
+    organizations = (await repository.memberships(session, [profile.id])).get(profile.id, [])
+    parent = profile.parent_organization_id
+    wanted = sorted({*organizations, *([parent] if parent else [])})
+    found = await _standings(session, principal, wanted)
+    if not found:
+        raise contacts.not_found(profile.id)
+    if not manage:
+        return
+    manage_contacts = permissions.Permission.MANAGE_CONTACTS
+    if parent is None:
+        message = f"Profile {profile.id!r} has no parent organization: the merchant manages it"
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    standing = found.get(parent)
+    if standing is None or manage_contacts not in standing.permissions:
+        raise permissions.forbidden(manage_contacts, parent)
+
+
+async def require_visible_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    profile_ids: Sequence[str],
+    field: str,
+    known: Collection[str] = (),
+) -> None:
+    """Each contact but the ``known`` ones is one the caller may see (else 22002 at
+    ``field[i]``, as for a missing contact): an admin may not pull a stranger into their
+    account."""
+    profile_ids = [p if p not in known else "" for p in profile_ids]
+    if principal.is_admin or not any(profile_ids):
+        return
+    memberships = await repository.memberships(session, [p for p in profile_ids if p])
+    wanted = sorted({org for orgs in memberships.values() for org in orgs})
+    found = await _standings(session, principal, wanted)
+    problems = Problems()
+    for index, profile_id in enumerate(profile_ids):
+        if profile_id and not any(org in found for org in memberships.get(profile_id, [])):
+            message = f"Profile {profile_id!r} does not exist"
+            problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"{field}[{index}]")
+    problems.raise_if_any()
+
+
+def not_yourself(principal: Principal, profile_id: str) -> None:
+    """A shopper may not deactivate themselves: it would end their own access at once, with
+    no way back from the storefront (an inactive contact counts for nothing, so not even
+    their own reactivation is theirs to ask), and could leave the account with no admin.
+    Another admin of the account, or the merchant, deactivates them."""
+    if principal.is_shopper and principal.subject == profile_id:
+        raise OrgqlError(
+            permissions.FORBIDDEN,
+            "You cannot deactivate yourself: ask another admin of the account",
+            None,
+            ErrorKind.FORBIDDEN,
+        )

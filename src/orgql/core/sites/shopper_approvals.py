@@ -1,0 +1,65 @@
+"""A shopper's updateSiteOrganizationProperties: an account's admin manages its approval
+settings on a site where the account delegates approval management (DOMAIN.md, "The people
+of an account"; core.access.permissions, MANAGE_APPROVALS).
+
+The approval settings are those the vendor's page describes as the order approval rules:
+``approvalRequired``, ``orderPriceLimit`` and ``useExternalApprovalWebhook``. Any other
+property in a shopper's input (a contract, ``delegateApprovalManagement`` itself, which is
+the merchant's to give) is refused (FORBIDDEN) and nothing changes. An account the shopper
+is not a member of is answered as a missing one (100001). The approval rules of
+core.sites.approvals (100083: the last active approver) apply to them as a delegated admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.access import permissions
+from orgql.core.access.principals import Principal
+from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
+
+if TYPE_CHECKING:
+    from orgql.core.sites.service import SiteUpdate
+
+#: The columns a shopper may set or remove (the approval settings).
+SHOPPER_SETTINGS = frozenset(
+    {"approval_required", "order_price_limit", "use_external_approval_webhook"}
+)
+
+
+async def actor_of(
+    session: AsyncSession,
+    principal: Principal,
+    organization_id: str,
+    updates: Sequence[SiteUpdate],
+) -> Actor:
+    """Who the update acts as: the merchant admin, or (a shopper allowed to) the account's
+    delegated admin; raises the refusal of a shopper who may not (module docstring)."""
+    if principal.is_admin:
+        return MERCHANT_ADMIN
+    await permissions.require(
+        session, principal, organization_id, permissions.Permission.READ_ACCOUNT
+    )
+    for update in updates:
+        beyond = (set(update.values) | set(update.removed)) - SHOPPER_SETTINGS
+        if beyond or update.contract is not None:
+            raise OrgqlError(
+                permissions.FORBIDDEN,
+                "An account's admin changes only its approval settings (approvalRequired,"
+                " orderPriceLimit, useExternalApprovalWebhook)",
+                f"{update.path}.properties",
+                ErrorKind.FORBIDDEN,
+            )
+    for site_id in sorted({update.site_id for update in updates}):
+        await permissions.require(
+            session,
+            principal,
+            organization_id,
+            permissions.Permission.MANAGE_APPROVALS,
+            site_id=site_id,
+        )
+    return Actor(ActorKind.DELEGATED_ADMIN, principal.subject)

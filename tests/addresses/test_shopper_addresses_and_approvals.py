@@ -1,0 +1,159 @@
+"""A shopper's account addresses (accountAddressManager) and approval settings (an admin,
+where the account delegates approval management), over GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.db import models
+
+SAMPLE, SHELLY = "100001", "110000"
+LINES = {
+    "companyName": "Sample",
+    "address1": "600 Dexter Avenue",
+    "city": "Montgomery",
+    "state": "AL",
+    "postalCode": "36130",
+    "country": "US",
+    "phoneNumber": "973-974-1234",
+}
+ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
+  addOrganizationAddress(organizationId: $org, input: $input) {
+    address { addressType } userErrors { code field } } }"""
+SITE = """mutation($input: [SiteOrganizationPropertiesInput!]!) {
+  updateSiteOrganizationProperties(id: "100001", input: $input) {
+    siteOrganizationProperties { orderPriceLimit } userErrors { code } } }"""
+
+
+async def run(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def contact_with(client: httpx.AsyncClient, email: str, function: str) -> str:
+    created = await client.post(
+        "/ccadmin/v1/profiles", json={"email": email, "parentOrganization": {"id": SAMPLE}}
+    )
+    profile_id: str = created.json()["id"]
+    roles = {"roles": [{"function": function, "relativeTo": {"id": SAMPLE}}]}
+    response = await client.post(f"/ccadmin/v1/profiles/{profile_id}/addRoles", json=roles)
+    assert response.status_code == 200, response.text
+    return profile_id
+
+
+async def address_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(models.Address)) or 0)
+
+
+async def test_an_account_address_manager_adds_an_address_and_a_buyer_is_refused(
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+) -> None:
+    manager = await contact_with(client, "addresses@example.com", "accountAddressManager")
+    buyer = await contact_with(client, "buyer@example.com", "buyer")
+    variables = {"org": SAMPLE, "input": {"addressType": "Dock", "address": LINES}}
+    count = await address_count(session)
+
+    async with shopper_client(buyer) as shopper:
+        refused = await run(shopper, ADD, **variables)
+    assert refused["data"] == {"addOrganizationAddress": None}
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    assert await address_count(session) == count
+
+    async with shopper_client(manager) as shopper:
+        added = await run(shopper, ADD, **variables)
+    assert added["data"]["addOrganizationAddress"] == {
+        "address": {"addressType": "Dock"},
+        "userErrors": [],
+    }
+    assert await address_count(session) == count + 1
+
+
+async def test_an_admin_sets_approval_values_only_where_the_account_delegates_them(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    limit = [{"site": "siteUS", "properties": {"orderPriceLimit": 500}}]
+    async with shopper_client(SHELLY) as shelly:
+        before = await run(shelly, SITE, input=limit)
+        response = await client.post(
+            f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
+            json={
+                "siteOrganizationProperties": [
+                    {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
+                ]
+            },
+        )
+        assert response.status_code == 200, response.text
+        allowed = await run(shelly, SITE, input=limit)
+        beyond = await run(
+            shelly,
+            SITE,
+            input=[
+                {
+                    "site": "siteUS",
+                    "properties": {"orderPriceLimit": 9, "delegateApprovalManagement": False},
+                }
+            ],
+        )
+
+    assert before["data"] == {"updateSiteOrganizationProperties": None}
+    assert [e["extensions"]["code"] for e in before["errors"]] == ["FORBIDDEN"]
+    assert allowed["data"]["updateSiteOrganizationProperties"] == {
+        "siteOrganizationProperties": [{"orderPriceLimit": 500.0}],
+        "userErrors": [],
+    }
+    assert beyond["data"] == {"updateSiteOrganizationProperties": None}
+    own = await client.get(f"/ccadmin/v1/organizations/{SAMPLE}", headers={"x-ccsite": "siteUS"})
+    assert (own.json()["orderPriceLimit"], own.json()["delegateApprovalManagement"]) == (500, True)
+
+
+async def test_the_last_approver_rule_applies_to_a_shopper_enabling_approval(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    response = await client.post(
+        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
+            ]
+        },
+    )
+    assert response.status_code == 200, response.text
+
+    async with shopper_client(SHELLY) as shelly:
+        body = await run(
+            shelly, SITE, input=[{"site": "siteUS", "properties": {"approvalRequired": True}}]
+        )
+
+    assert body["data"]["updateSiteOrganizationProperties"] == {
+        "siteOrganizationProperties": [],
+        "userErrors": [{"code": "100083"}],
+    }
+
+
+async def test_an_address_manager_of_another_account_finds_no_such_account(
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+) -> None:
+    manager = await contact_with(client, "addresses2@example.com", "accountAddressManager")
+    count = await address_count(session)
+
+    async with shopper_client(manager) as shopper:
+        body = await run(
+            shopper, ADD, org="100002", input={"addressType": "Dock", "address": LINES}
+        )
+
+    assert body["data"]["addOrganizationAddress"] == {
+        "address": None,
+        "userErrors": [{"code": "100001", "field": "id"}],
+    }
+    assert await address_count(session) == count
