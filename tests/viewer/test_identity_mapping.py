@@ -50,6 +50,54 @@ async def test_a_token_email_names_the_profile_with_that_email_whatever_its_case
     assert answer == {"data": {"viewer": SHELLY_SEES}}
 
 
+@pytest.mark.parametrize(
+    "email",
+    [
+        "shelly.sm\u0130th@example.com",  # dotted capital I: lower() makes it "i"
+        "shelly.sm\u0131th@example.com",  # dotless i: upper() makes it "I"
+        "\u017fhelly.smith@example.com",  # long s: upper() makes it "S"
+        "shelly.smith@example.co\uff4d",  # fullwidth m
+    ],
+    ids=["dotted capital I", "dotless i", "long s", "fullwidth"],
+)
+async def test_a_look_alike_of_a_profiles_email_names_no_profile(
+    storefront: Callable[..., Any], email: str
+) -> None:
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-user-1", email=email, email_verified=True) as client,
+    ):
+        answer = await graphql(client, VIEWER)
+
+    assert answer == {"data": {"viewer": NOBODY_SEES}}
+
+
+async def test_an_email_that_differs_by_a_kelvin_sign_names_no_profile(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    await add_profile(session, "120014", "kim@acme.example", member_of=(SAMPLE,))
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-7", email="\u212aim@acme.example", email_verified=True) as client,
+    ):
+        answer = await graphql(client, "{ viewer { profile { repositoryId } } }")
+
+    assert answer == {"data": {"viewer": {"profile": None}}}
+
+
+async def test_an_email_in_another_case_of_the_same_letters_names_the_profile(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    await add_profile(session, "120015", "j\u00f6rg@acme.example", member_of=(SAMPLE,))
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-8", email="J\u00d6RG@ACME.example", email_verified=True) as client,
+    ):
+        answer = await graphql(client, "{ viewer { profile { repositoryId } } }")
+
+    assert answer == {"data": {"viewer": {"profile": {"repositoryId": "120015"}}}}
+
+
 @pytest.mark.parametrize("verified", [True, "true"])
 async def test_an_email_the_identity_provider_verified_names_the_profile(
     storefront: Callable[..., Any], verified: object

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from viewer_support import SHELLY, graphql
+from sqlalchemy.ext.asyncio import AsyncSession
+from viewer_support import SHELLY, add_profile, graphql
 
 from orgql.graphql.global_ids import decode
 
@@ -145,3 +146,29 @@ async def test_reading_ones_requests_is_one_statement(
         await graphql(shelly, MINE)
 
     assert statement_counter.count == 1
+
+
+async def test_a_verified_look_alike_of_the_requests_email_does_not_name_it(
+    storefront: Callable[..., Any],
+) -> None:
+    async with storefront() as shop:  # sub = profile id; the token's email names requests
+        async with shop.anonymous() as visitor:
+            await _submit(visitor, "Mia Co", "mia@acme.example")
+        # Its dotted capital I is "i" to lower(): another mailbox, verified by its owner.
+        async with shop.shopper("idp-x", email="m\u0130a@acme.example", email_verified=True) as x:
+            answer = await graphql(x, MINE)
+
+    assert answer == {"data": {"viewer": {"organizationRequests": []}}}
+
+
+async def test_a_request_made_with_a_look_alike_of_the_profiles_email_is_not_the_profiles(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    async with storefront() as shop:
+        async with shop.anonymous() as visitor:  # no profile has either email yet
+            await _submit(visitor, "Not Mia", "m\u0130a@acme.example")
+        await add_profile(session, "120016", "mia@acme.example")
+        async with shop.shopper("120016") as mia:
+            answer = await graphql(mia, MINE)
+
+    assert answer == {"data": {"viewer": {"organizationRequests": []}}}
