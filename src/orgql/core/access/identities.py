@@ -10,8 +10,8 @@ a dotted capital I, which lowercases to "i", is another address), or its externa
 
 - The claim must be a string a profile's field can hold; a token without it, or with another
   JSON type there, is not accepted (the caller is anonymous, with the reason).
-- Matching by email: a token that says ``email_verified: false`` matches no profile (anyone
-  may type any address into a sign-up form). ``email_verified`` absent or true: verified.
+- Matching by email: only a token that says ``email_verified: true`` matches a profile
+  (anyone may type any address into a sign-up form); absent or anything else: not verified.
 - Only an active profile is matched by email or external id (an inactive contact counts for
   nothing), and only one: an external id that several active profiles carry matches none.
 - A token that matches no profile is still a signed-in shopper, with no profile: they see no
@@ -94,9 +94,11 @@ def read_claims(claims: Mapping[str, Any], claim: str, match: IdentityMatch) -> 
 
 
 def _email_verified(claims: Mapping[str, Any]) -> bool:
-    """OpenID Connect's ``email_verified``: absent, true (or "true", as some providers send
-    it): verified; anything else: not."""
-    verified = claims.get("email_verified", True)
+    """OpenID Connect's ``email_verified``: true (or "true", as some providers send it):
+    verified; absent or anything else: not. An identity provider that does not say may let
+    its users type any address into their profile (Microsoft Entra ID's ``email`` claim, the
+    "nOAuth" takeovers): the address names no one's profile or requests."""
+    verified = claims.get("email_verified")
     return verified is True or verified == "true"
 
 
