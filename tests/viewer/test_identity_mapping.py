@@ -128,6 +128,30 @@ async def test_an_email_the_token_does_not_say_is_verified_names_no_profile(
     assert answer == {"data": {"viewer": {"profile": None}, "organization": None}}
 
 
+async def test_email_verified_vouches_only_for_the_email_claim(
+    storefront: Callable[..., Any],
+) -> None:
+    # Matching another claim by email: what the token verified is its `email`, not this.
+    configured = {"shopper_identity_claim": "preferred_username", "shopper_identity_match": "email"}
+    async with (
+        storefront(**configured) as shop,
+        shop.shopper(
+            "idp-3",
+            preferred_username=SHELLY_EMAIL,
+            email="mallory@evil.example",
+            email_verified=True,
+        ) as mallory,
+        shop.shopper(
+            "idp-1", preferred_username=SHELLY_EMAIL, email=SHELLY_EMAIL, email_verified=True
+        ) as shelly,
+    ):
+        impostor = await graphql(mallory, VIEWER)
+        owner = await graphql(shelly, VIEWER)
+
+    assert impostor == {"data": {"viewer": NOBODY_SEES}}
+    assert owner == {"data": {"viewer": SHELLY_SEES}}
+
+
 async def test_an_external_contact_id_names_the_profile_carrying_it(
     storefront: Callable[..., Any], session: AsyncSession
 ) -> None:

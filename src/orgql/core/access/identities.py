@@ -12,6 +12,8 @@ a dotted capital I, which lowercases to "i", is another address), or its externa
   JSON type there, is not accepted (the caller is anonymous, with the reason).
 - Matching by email: only a token that says ``email_verified: true`` matches a profile
   (anyone may type any address into a sign-up form); absent or anything else: not verified.
+  It vouches for the token's ``email`` claim: an identity claim of another name matches
+  only when it holds that very email.
 - Only an active profile is matched by email or external id (an inactive contact counts for
   nothing), and only one: an external id that several active profiles carry matches none.
 - A token that matches no profile is still a signed-in shopper, with no profile: they see no
@@ -87,6 +89,9 @@ def read_claims(claims: Mapping[str, Any], claim: str, match: IdentityMatch) -> 
         raise NotAnIdentity(f"the token's {claim!r} claim cannot be a profile's {match.value}")
     verified = _email_verified(claims)
     if match is IdentityMatch.EMAIL:
+        # email_verified vouches for the ``email`` claim alone: another claim matched as an
+        # email (a preferred_username, a upn) is verified only when it is that very email.
+        verified = verified and claims.get("email") == value
         return Claimed(value, matchable=verified, email=value if verified else None)
     email = claims.get("email")
     usable = isinstance(email, str) and is_storable_text(email) and 0 < len(email) <= MAX_EMAIL
