@@ -44,10 +44,61 @@ async def test_by_default_the_tokens_sub_is_the_profile_id(storefront: Callable[
 async def test_a_token_email_names_the_profile_with_that_email_whatever_its_case_and_spaces(
     storefront: Callable[..., Any], email: str
 ) -> None:
-    async with storefront(**BY_EMAIL) as shop, shop.shopper("idp-user-1", email=email) as client:
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-user-1", email=email, email_verified=True) as client,
+    ):
         answer = await graphql(client, VIEWER)
 
     assert answer == {"data": {"viewer": SHELLY_SEES}}
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "shelly.sm\u0130th@example.com",  # dotted capital I: lower() makes it "i"
+        "shelly.sm\u0131th@example.com",  # dotless i: upper() makes it "I"
+        "\u017fhelly.smith@example.com",  # long s: upper() makes it "S"
+        "shelly.smith@example.co\uff4d",  # fullwidth m
+    ],
+    ids=["dotted capital I", "dotless i", "long s", "fullwidth"],
+)
+async def test_a_look_alike_of_a_profiles_email_names_no_profile(
+    storefront: Callable[..., Any], email: str
+) -> None:
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-user-1", email=email, email_verified=True) as client,
+    ):
+        answer = await graphql(client, VIEWER)
+
+    assert answer == {"data": {"viewer": NOBODY_SEES}}
+
+
+async def test_an_email_that_differs_by_a_kelvin_sign_names_no_profile(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    await add_profile(session, "120014", "kim@acme.example", member_of=(SAMPLE,))
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-7", email="\u212aim@acme.example", email_verified=True) as client,
+    ):
+        answer = await graphql(client, "{ viewer { profile { repositoryId } } }")
+
+    assert answer == {"data": {"viewer": {"profile": None}}}
+
+
+async def test_an_email_in_another_case_of_the_same_letters_names_the_profile(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    await add_profile(session, "120015", "j\u00f6rg@acme.example", member_of=(SAMPLE,))
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-8", email="J\u00d6RG@ACME.example", email_verified=True) as client,
+    ):
+        answer = await graphql(client, "{ viewer { profile { repositoryId } } }")
+
+    assert answer == {"data": {"viewer": {"profile": {"repositoryId": "120015"}}}}
 
 
 @pytest.mark.parametrize("verified", [True, "true"])
@@ -63,8 +114,8 @@ async def test_an_email_the_identity_provider_verified_names_the_profile(
     assert answer == {"data": {"viewer": SHELLY_SEES}}
 
 
-@pytest.mark.parametrize("verified", [False, "false", 0])
-async def test_an_email_the_token_says_is_not_verified_names_no_profile(
+@pytest.mark.parametrize("verified", [False, "false", 0, 1, "True", None], ids=repr)
+async def test_an_email_the_token_does_not_say_is_verified_names_no_profile(
     storefront: Callable[..., Any], verified: object
 ) -> None:
     query = '{ viewer { profile { repositoryId } } organization(id: "100001") { name } }'
@@ -75,6 +126,30 @@ async def test_an_email_the_token_says_is_not_verified_names_no_profile(
         answer = await graphql(client, query)
 
     assert answer == {"data": {"viewer": {"profile": None}, "organization": None}}
+
+
+async def test_email_verified_vouches_only_for_the_email_claim(
+    storefront: Callable[..., Any],
+) -> None:
+    # Matching another claim by email: what the token verified is its `email`, not this.
+    configured = {"shopper_identity_claim": "preferred_username", "shopper_identity_match": "email"}
+    async with (
+        storefront(**configured) as shop,
+        shop.shopper(
+            "idp-3",
+            preferred_username=SHELLY_EMAIL,
+            email="mallory@evil.example",
+            email_verified=True,
+        ) as mallory,
+        shop.shopper(
+            "idp-1", preferred_username=SHELLY_EMAIL, email=SHELLY_EMAIL, email_verified=True
+        ) as shelly,
+    ):
+        impostor = await graphql(mallory, VIEWER)
+        owner = await graphql(shelly, VIEWER)
+
+    assert impostor == {"data": {"viewer": NOBODY_SEES}}
+    assert owner == {"data": {"viewer": SHELLY_SEES}}
 
 
 async def test_an_external_contact_id_names_the_profile_carrying_it(
@@ -118,7 +193,7 @@ async def test_a_token_matching_no_profile_is_a_signed_in_shopper_who_sees_no_ac
       organizations(first: 5) { totalCount } }"""
     async with (
         storefront(**BY_EMAIL) as shop,
-        shop.shopper("idp-user-2", email="nobody@example.com") as client,
+        shop.shopper("idp-user-2", email="nobody@example.com", email_verified=True) as client,
     ):
         answer = await graphql(client, query)
         rest = await client.get(f"/ccstore/v1/organizations/{SAMPLE}")
@@ -140,7 +215,7 @@ async def test_an_inactive_profile_is_matched_by_nothing(
     configured = BY_EMAIL if by_email else {}
     async with (
         storefront(**configured) as shop,
-        shop.shopper("120012", email="gone@example.com") as client,
+        shop.shopper("120012", email="gone@example.com", email_verified=True) as client,
     ):
         answer = await graphql(client, VIEWER)
 
@@ -203,7 +278,10 @@ async def test_a_sub_that_is_not_a_string_is_not_accepted_by_default(
 async def test_the_profile_a_token_names_is_looked_up_once_while_the_token_is_remembered(
     storefront: Callable[..., Any], session: AsyncSession, statement_counter: Any
 ) -> None:
-    async with storefront(**BY_EMAIL) as shop, shop.shopper("idp-5", email=SHELLY_EMAIL) as client:
+    async with (
+        storefront(**BY_EMAIL) as shop,
+        shop.shopper("idp-5", email=SHELLY_EMAIL, email_verified=True) as client,
+    ):
         await graphql(client, "{ sites { repositoryId } }")
         statement_counter.reset()
         await graphql(client, "{ sites { repositoryId } }")
@@ -229,7 +307,7 @@ async def test_a_database_that_fails_the_lookup_answers_503_and_nothing_is_remem
     unreachable = make_engine("postgresql+asyncpg://orgql@127.0.0.1:1/none", pool_size=1)
     try:
         async with storefront(**BY_EMAIL) as shop:
-            token = shop.token("idp-6", email=SHELLY_EMAIL)
+            token = shop.token("idp-6", email=SHELLY_EMAIL, email_verified=True)
             down = {**shop.state, "sessionmaker": make_sessionmaker(unreachable)}
             async with client_for(shop.app, down, token=token) as client:
                 graphql_answer = await client.post("/graphql", json={"query": VIEWER})

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from viewer_support import SHELLY, graphql
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from viewer_support import SHELLY, add_profile, graphql
 
 from orgql.graphql.global_ids import decode
 
@@ -71,13 +73,13 @@ async def test_a_shopper_without_a_profile_follows_their_request_to_its_approval
     async with storefront(**BY_EMAIL) as shop:
         async with shop.anonymous() as visitor:
             request_id = _vendor_id(await _submit(visitor, "Acme", "Ada@Acme.example "))
-        async with shop.shopper("idp-ada", email=ADA) as ada:
+        async with shop.shopper("idp-ada", email=ADA, email_verified=True) as ada:
             before = await graphql(ada, MINE)
             async with shop.admin() as admin:
                 approved = await graphql(admin, APPROVE, {"id": request_id})
             after = await graphql(ada, MINE)
         # Signing in again (a new token): the profile the approval created is theirs.
-        async with shop.shopper("idp-ada", email=ADA, jti="second") as ada:
+        async with shop.shopper("idp-ada", email=ADA, email_verified=True, jti="second") as ada:
             accounts = await graphql(ada, "{ viewer { organizations { roles } } }")
 
     assert before == {
@@ -94,19 +96,21 @@ async def test_a_shopper_never_sees_anothers_request(storefront: Callable[..., A
     async with storefront(**BY_EMAIL) as shop:
         async with shop.anonymous() as visitor:
             await _submit(visitor, "Other Co", "someone.else@example.com")
-        async with shop.shopper("idp-ada", email=ADA) as ada:
+        async with shop.shopper("idp-ada", email=ADA, email_verified=True) as ada:
             answer = await graphql(ada, MINE)
 
     assert answer == {"data": {"viewer": {"organizationRequests": []}}}
 
 
-async def test_an_email_the_token_says_is_not_verified_names_no_request(
-    storefront: Callable[..., Any],
+@pytest.mark.parametrize("configured", [BY_EMAIL, {}], ids=["by email", "by id"])
+@pytest.mark.parametrize("verified", [False, None], ids=["false", "absent"])
+async def test_an_email_the_token_does_not_say_is_verified_names_no_request(
+    storefront: Callable[..., Any], configured: dict[str, str], verified: bool | None
 ) -> None:
-    async with storefront(**BY_EMAIL) as shop:
+    async with storefront(**configured) as shop:
         async with shop.anonymous() as visitor:
             await _submit(visitor, "Acme", ADA)
-        async with shop.shopper("idp-ada", email=ADA, email_verified=False) as ada:
+        async with shop.shopper("idp-ada", email=ADA, email_verified=verified) as ada:
             answer = await graphql(ada, MINE)
 
     assert answer == {"data": {"viewer": {"organizationRequests": []}}}
@@ -145,3 +149,29 @@ async def test_reading_ones_requests_is_one_statement(
         await graphql(shelly, MINE)
 
     assert statement_counter.count == 1
+
+
+async def test_a_verified_look_alike_of_the_requests_email_does_not_name_it(
+    storefront: Callable[..., Any],
+) -> None:
+    async with storefront() as shop:  # sub = profile id; the token's email names requests
+        async with shop.anonymous() as visitor:
+            await _submit(visitor, "Mia Co", "mia@acme.example")
+        # Its dotted capital I is "i" to lower(): another mailbox, verified by its owner.
+        async with shop.shopper("idp-x", email="m\u0130a@acme.example", email_verified=True) as x:
+            answer = await graphql(x, MINE)
+
+    assert answer == {"data": {"viewer": {"organizationRequests": []}}}
+
+
+async def test_a_request_made_with_a_look_alike_of_the_profiles_email_is_not_the_profiles(
+    storefront: Callable[..., Any], session: AsyncSession
+) -> None:
+    async with storefront() as shop:
+        async with shop.anonymous() as visitor:  # no profile has either email yet
+            await _submit(visitor, "Not Mia", "m\u0130a@acme.example")
+        await add_profile(session, "120016", "mia@acme.example")
+        async with shop.shopper("120016") as mia:
+            answer = await graphql(mia, MINE)
+
+    assert answer == {"data": {"viewer": {"organizationRequests": []}}}

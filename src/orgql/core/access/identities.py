@@ -4,12 +4,16 @@ The merchant's identity provider names the shopper by one claim of its token
 (ORGQL_SHOPPER_IDENTITY_CLAIM, ``sub`` by default), matched against one profile field
 (ORGQL_SHOPPER_IDENTITY_MATCH): the profile id itself (no lookup: the token names it), the
 profile's email compared as the database compares emails (``email_key = lower(btrim(email))``,
-the unique key of profiles), or its external contact id (``customer_contact_id``).
+the unique key of profiles) and in the same letters (:func:`same_email`: a look-alike such as
+a dotted capital I, which lowercases to "i", is another address), or its external contact id
+(``customer_contact_id``).
 
 - The claim must be a string a profile's field can hold; a token without it, or with another
   JSON type there, is not accepted (the caller is anonymous, with the reason).
-- Matching by email: a token that says ``email_verified: false`` matches no profile (anyone
-  may type any address into a sign-up form). ``email_verified`` absent or true: verified.
+- Matching by email: only a token that says ``email_verified: true`` matches a profile
+  (anyone may type any address into a sign-up form); absent or anything else: not verified.
+  It vouches for the token's ``email`` claim: an identity claim of another name matches
+  only when it holds that very email.
 - Only an active profile is matched by email or external id (an inactive contact counts for
   nothing), and only one: an external id that several active profiles carry matches none.
 - A token that matches no profile is still a signed-in shopper, with no profile: they see no
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.validation import is_storable_text
@@ -85,6 +89,9 @@ def read_claims(claims: Mapping[str, Any], claim: str, match: IdentityMatch) -> 
         raise NotAnIdentity(f"the token's {claim!r} claim cannot be a profile's {match.value}")
     verified = _email_verified(claims)
     if match is IdentityMatch.EMAIL:
+        # email_verified vouches for the ``email`` claim alone: another claim matched as an
+        # email (a preferred_username, a upn) is verified only when it is that very email.
+        verified = verified and claims.get("email") == value
         return Claimed(value, matchable=verified, email=value if verified else None)
     email = claims.get("email")
     usable = isinstance(email, str) and is_storable_text(email) and 0 < len(email) <= MAX_EMAIL
@@ -92,9 +99,11 @@ def read_claims(claims: Mapping[str, Any], claim: str, match: IdentityMatch) -> 
 
 
 def _email_verified(claims: Mapping[str, Any]) -> bool:
-    """OpenID Connect's ``email_verified``: absent, true (or "true", as some providers send
-    it): verified; anything else: not."""
-    verified = claims.get("email_verified", True)
+    """OpenID Connect's ``email_verified``: true (or "true", as some providers send it):
+    verified; absent or anything else: not. An identity provider that does not say may let
+    its users type any address into their profile (Microsoft Entra ID's ``email`` claim, the
+    "nOAuth" takeovers): the address names no one's profile or requests."""
+    verified = claims.get("email_verified")
     return verified is True or verified == "true"
 
 
@@ -105,7 +114,7 @@ async def matching_profile(session: AsyncSession, match: IdentityMatch, value: s
         return value
     profile = models.Profile
     condition = (
-        profile.email_key == func.lower(func.btrim(value))
+        same_email(profile.email, profile.email_key, value)
         if match is IdentityMatch.EMAIL
         else profile.customer_contact_id == value
     )
@@ -115,3 +124,16 @@ async def matching_profile(session: AsyncSession, match: IdentityMatch, value: s
         )
     )
     return found[0] if len(found) == 1 else None
+
+
+def same_email(email: Any, key: Any, other: Any) -> ColumnElement[bool]:
+    """Whether the email column ``email`` (whose indexed key ``lower(btrim(email))`` is
+    ``key``) holds ``other`` (a column or a string) in another case of the same letters:
+    equal lowercased and uppercased. Lowercased alone is not enough: PostgreSQL lowercases a
+    dotted capital I (U+0130) to "i" and a Kelvin sign (U+212A) to "k", so
+    ``bob@\u0130bm.com``, another mailbox, one its owner can verify, would be bob@ibm.com;
+    uppercased they differ."""
+    return and_(
+        key == func.lower(func.btrim(other)),
+        func.upper(func.btrim(email)) == func.upper(func.btrim(other)),
+    )

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from orgql.core.access import checks, permissions
+from orgql.core.access.identities import same_email
 from orgql.core.access.permissions import Standing
 from orgql.core.access.principals import Principal
 from orgql.core.common.paging import MAX_PAGE_SIZE
@@ -119,19 +120,29 @@ async def organization_requests(
     """The shopper's own registration requests, newest first, at most MAX_OWN_REQUESTS (one
     statement): those linked to their active profile, or submitted with its email or with
     the email their identity provider verified (compared as the database compares emails,
-    ``lower(btrim(email))``), so that a shopper follows a request before its approval
-    creates their profile. Nobody else's, whatever its status."""
+    ``lower(btrim(email))``, in the same letters: core.access.identities.same_email), so
+    that a shopper follows a request before its approval creates their profile.
+    Nobody else's, whatever its status."""
     if not principal.is_shopper:
         return []
     request, profile = request_models.OrganizationRequest, models.Profile
     conditions: list[ColumnElement[bool]] = []
     subject = principal.subject
     if subject and is_storable_text(subject):
-        mine = select(profile.id).where(profile.id == subject, profile.active.is_(True))
-        my_email = select(profile.email_key).where(profile.id == subject, profile.active.is_(True))
-        conditions += [request.profile_id.in_(mine), request.profile_email_key.in_(my_email)]
+        active = (profile.id == subject, profile.active.is_(True))
+        mine = select(profile.id).where(*active)
+        # Its email in the same letters (identities.same_email): both keys of that one row.
+        my_email = select(profile.email_key).where(*active)
+        my_email_upper = select(func.upper(func.btrim(profile.email))).where(*active)
+        upper = func.upper(func.btrim(request.profile_email))
+        conditions += [
+            request.profile_id.in_(mine),
+            and_(request.profile_email_key.in_(my_email), upper.in_(my_email_upper)),
+        ]
     if principal.email and is_storable_text(principal.email):
-        conditions.append(request.profile_email_key == func.lower(func.btrim(principal.email)))
+        conditions.append(
+            same_email(request.profile_email, request.profile_email_key, principal.email)
+        )
     if not conditions:
         return []
     rows = await session.scalars(
