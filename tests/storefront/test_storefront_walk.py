@@ -43,6 +43,11 @@ INVITE = """mutation($input: CreateContactInput!) {
 GRANT = """mutation($id: ID!, $roles: [RoleInput!]!) {
   grantRoles(contactId: $id, roles: $roles) {
     contact { roles { function organizationId } } userErrors { code field } } }"""
+SET_UP = """mutation($id: ID!, $org: ID!) {
+  appendSecondaryOrganizations(contactId: $id, organizationIds: [$org]) { userErrors { code } }
+  grantRoles(contactId: $id, roles: [{function: ADMIN, organizationId: $org},
+                                     {function: ACCOUNT_ADDRESS_MANAGER, organizationId: $org}]) {
+    contact { roles { function organizationId } } userErrors { code field } } }"""
 DOCK = {
     "addressType": "East Dock",
     "address": {
@@ -117,17 +122,22 @@ async def graphql(
 async def merchant_sets_up(merchant: httpx.AsyncClient) -> None:
     """Shelly, the demo's admin of Sample, a member of its division Sample East too, with its
     admin and accountAddressManager roles. The contract is the demo's: Sample's on siteUS."""
-    profile = f"/ccadmin/v1/profiles/{SHELLY}"
-    joined = await merchant.post(
-        f"{profile}/appendSecondaryOrganizations", json={"secondaryOrganizations": [{"id": EAST}]}
-    )
-    assert joined.status_code == 200, joined.text
-    roles = [
-        {"function": function, "relativeTo": {"id": EAST}}
-        for function in ("admin", "accountAddressManager")
-    ]
-    granted = await merchant.post(f"{profile}/addRoles", json={"roles": roles})
-    assert granted.status_code == 200, granted.text
+    answer = await graphql(merchant, SET_UP, id=SHELLY, org=EAST)
+    assert answer == {
+        "data": {
+            "appendSecondaryOrganizations": {"userErrors": []},
+            "grantRoles": {
+                "contact": {
+                    "roles": [
+                        {"function": "admin", "organizationId": SAMPLE},
+                        {"function": "admin", "organizationId": EAST},
+                        {"function": "accountAddressManager", "organizationId": EAST},
+                    ]
+                },
+                "userErrors": [],
+            },
+        }
+    }
 
 
 async def invite(shelly: httpx.AsyncClient, email: str, first_name: str, function: str) -> str:
