@@ -48,10 +48,11 @@ ORG_COLUMNS = (
     "billing_address_id",
     "shipping_address_id",
     "dynamic_properties",
+    "roles_apply_to_divisions",
 )
 (ID, NAME, DESCRIPTION, TYPE, CUSTOMER_TYPE, ACTIVE, DUNS, TAX_REF, VAT_REF, TAX_EXEMPT, UNIQUE_ID,
  LOGO, PATH, PAYMENT, SHIPPING, ALL_PAYMENT, ALL_SHIPPING, BILLING, SHIPPING_ADDRESS, DYNAMIC,
- POSITION) = range(len(ORG_COLUMNS) + 1)  # fmt: skip
+ ROLES_APPLY, POSITION) = range(len(ORG_COLUMNS) + 1)  # fmt: skip
 DERIVED = (
     DESCRIPTION,
     TYPE,
@@ -270,6 +271,7 @@ def _render(parts: asyncpg.Record, href_of: Any) -> list[dict[str, Any]]:
             "useExternalApprovalWebhook": own[5] if own else None,
             "billingAddress": _address(addresses.get(org[BILLING])) if org[BILLING] else None,
             "derivedDescription": derived[DESCRIPTION],
+            "rolesApplyToDivisions": org[ROLES_APPLY],
         }
         for key, value in (org[DYNAMIC] or {}).items():
             body.setdefault(key, value)

@@ -78,6 +78,7 @@ ORGANIZATION_COLUMNS = (
     "billing_address_id",
     "shipping_address_id",
     "version",
+    "roles_apply_to_divisions",
 )
 ADDRESS_COLUMNS = (
     "id",

@@ -237,6 +237,7 @@ class _Renderer:
             else None,
             "billingAddress": self.address(org["billing_address_id"]),
             "derivedDescription": _text(derived[_D["description"]]),
+            "rolesApplyToDivisions": org["roles_apply_to_divisions"],
         }
         extended: JSON = body  # type: ignore[assignment]
         if self.shopper and not org["active"]:  # a shopper's deactivated account
