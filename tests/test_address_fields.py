@@ -17,9 +17,10 @@ from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.requests import shapes as request_shapes
 
 OCC_KEYS = list(addresses.ADDRESS_KEYS.values())
-#: What an address carries besides its fields: its id, its id in the financial system,
-#: default flags, address types and the draft it is read from (drafts).
+#: What an address carries besides its fields: its ids (global and vendor), its id in the
+#: financial system, default flags, address types and the draft it is read from (drafts).
 EXTRAS = {
+    "id",
     "raw",
     "repository_id",
     "external_address_id",
