@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import profile_addresses
-from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.graphql.addresses.lines import AddressLinesFields, address_document
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import ADMIN, SIGNED_IN
@@ -32,19 +32,8 @@ T = TypeVar("T")
 
 
 @strawberry.input(description="The lines of a profile's address.")
-class ProfileAddressLinesInput:
-    company_name: str | None = UNSET
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
-    address1: str | None = UNSET
-    address2: str | None = UNSET
-    address3: str | None = UNSET
-    city: str | None = UNSET
-    state: str | None = UNSET
-    postal_code: str | None = UNSET
-    country: str | None = UNSET
-    county: str | None = UNSET
-    phone_number: str | None = UNSET
+class ProfileAddressLinesInput(AddressLinesFields):
+    pass
 
 
 @strawberry.input(
@@ -75,19 +64,7 @@ class DeleteProfileAddressPayload:
 
 def _document(input: ProfileAddressInput) -> dict[str, object]:
     """The input as the REST document the core parses (fields left out stay out)."""
-    document: dict[str, object] = {}
-    if input.address_type is not UNSET:
-        document["addressType"] = input.address_type
-    lines = input.address
-    if lines is None:
-        document["address"] = None
-    elif lines is not UNSET:
-        document["address"] = {
-            key: getattr(lines, column)
-            for column, key in ADDRESS_KEYS.items()
-            if getattr(lines, column) is not UNSET
-        }
-    return document
+    return address_document(input.address_type, input.address)
 
 
 def _user_errors(error: OrgqlError) -> list[UserError]:

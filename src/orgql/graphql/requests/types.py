@@ -14,6 +14,7 @@ from orgql.core.common import addresses as address_fields
 from orgql.core.common.names import camel
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
+from orgql.graphql.addresses.lines import AddressLinesFields
 from orgql.graphql.context import Info
 from orgql.graphql.global_ids import Node
 from orgql.graphql.organizations.types import Organization
@@ -208,19 +209,7 @@ class AddressTypeRefInput:
 
 
 @strawberry.input
-class DraftAddressInput:
-    company_name: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    address1: str | None = strawberry.UNSET
-    address2: str | None = strawberry.UNSET
-    address3: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    state: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    county: str | None = strawberry.UNSET
-    phone_number: str | None = strawberry.UNSET
+class DraftAddressInput(AddressLinesFields):
     external_address_id: str | None = strawberry.UNSET
     is_default_billing_address: bool | None = strawberry.UNSET
     is_default_shipping_address: bool | None = strawberry.UNSET
