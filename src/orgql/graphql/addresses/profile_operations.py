@@ -12,8 +12,8 @@ authorisation error is.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import profile_addresses
 from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.db import models
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -28,7 +29,6 @@ from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import ProfileAddress, UserError
 
 UNSET: Any = strawberry.UNSET
-T = TypeVar("T")
 
 
 @strawberry.input(description="The lines of a profile's address.")
@@ -75,12 +75,6 @@ def _user_errors(error: OrgqlError) -> list[UserError]:
     return [UserError.from_detail(detail) for detail in error.details]
 
 
-async def _write(info: Info, work: Callable[[AsyncSession, Principal], Awaitable[T]]) -> T:
-    principal = info.context.principal
-    async with info.context.unit_of_work() as session:
-        return await work(session, principal)
-
-
 def _subject(info: Info) -> str:
     """The signed-in shopper's profile (an admin token names none: FORBIDDEN)."""
     principal = info.context.principal
@@ -97,33 +91,30 @@ def _subject(info: Info) -> str:
     )
 
 
-async def _added(info: Info, profile_id: str, input: ProfileAddressInput) -> ProfileAddressPayload:
-    try:
-        new = _document(input)
-        row = await _write(
-            info, lambda session, who: profile_addresses.add(session, who, profile_id, new)
-        )
-    except OrgqlError as error:
-        return ProfileAddressPayload(address=None, user_errors=_user_errors(error))
-    return ProfileAddressPayload(address=ProfileAddress.from_row(row), user_errors=[])
+#: The core's add (to a profile) or update (of an address): the same shape.
+Save = Callable[[AsyncSession, Principal, str, Mapping[str, object]], Awaitable[models.Address]]
 
 
-async def _updated(
-    info: Info, address_id: str, input: ProfileAddressInput
+async def _saved(
+    info: Info, save: Save, target: str, input: ProfileAddressInput
 ) -> ProfileAddressPayload:
+    """The input saved by ``save`` on ``target`` (a profile added to, an address updated):
+    the address, or the refusal's userErrors (nothing changed)."""
+    document = _document(input)
+    principal = info.context.principal
     try:
-        changes = _document(input)
-        row = await _write(
-            info, lambda session, who: profile_addresses.update(session, who, address_id, changes)
-        )
+        async with info.context.unit_of_work() as session:
+            row = await save(session, principal, target, document)
     except OrgqlError as error:
         return ProfileAddressPayload(address=None, user_errors=_user_errors(error))
     return ProfileAddressPayload(address=ProfileAddress.from_row(row), user_errors=[])
 
 
 async def _deleted(info: Info, address_id: str) -> DeleteProfileAddressPayload:
+    principal = info.context.principal
     try:
-        await _write(info, lambda session, who: profile_addresses.remove(session, who, address_id))
+        async with info.context.unit_of_work() as session:
+            await profile_addresses.remove(session, principal, address_id)
     except OrgqlError as error:
         return DeleteProfileAddressPayload(deleted_address_id=None, user_errors=_user_errors(error))
     return DeleteProfileAddressPayload(deleted_address_id=strawberry.ID(address_id), user_errors=[])
@@ -139,7 +130,7 @@ class ProfileAddressMutations:
     async def add_profile_address(
         self, info: Info, profile_id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload:
-        return await _added(info, str(profile_id), input)
+        return await _saved(info, profile_addresses.add, str(profile_id), input)
 
     @strawberry.mutation(
         description="Change the fields given of a profile's address (190101: no such"
@@ -149,7 +140,7 @@ class ProfileAddressMutations:
     async def update_profile_address(
         self, info: Info, id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload:
-        return await _updated(info, str(id), input)
+        return await _saved(info, profile_addresses.update, str(id), input)
 
     @strawberry.mutation(
         description="Delete a profile's address (190101: no such profile address).",
@@ -168,7 +159,7 @@ class ProfileAddressMutations:
     async def add_my_address(
         self, info: Info, input: ProfileAddressInput
     ) -> ProfileAddressPayload | None:
-        return await _added(info, _subject(info), input)
+        return await _saved(info, profile_addresses.add, _subject(info), input)
 
     @strawberry.mutation(
         description="Change the fields given of one of the signed-in shopper's addresses"
@@ -179,7 +170,7 @@ class ProfileAddressMutations:
         self, info: Info, id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload | None:
         _subject(info)
-        return await _updated(info, str(id), input)
+        return await _saved(info, profile_addresses.update, str(id), input)
 
     @strawberry.mutation(
         description="Delete one of the signed-in shopper's addresses (190101: not one of"
