@@ -17,9 +17,9 @@ code 100002 (never a 500).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -53,6 +53,8 @@ from orgql.graphql.types import (
     RelativeRole,
     Site,
 )
+
+R = TypeVar("R")
 
 #: Types anyone may read (``sites`` takes no token).
 PUBLIC_TYPES = frozenset({"Site"})
@@ -186,49 +188,41 @@ async def _webhooks(info: Info, ids: list[str]) -> dict[str, Any]:
     return found
 
 
-async def _addresses(info: Info, ids: list[str]) -> dict[str, Any]:
-    seen = await info.context.access()
-    rows = await info.context.run(lambda session: refetch.addresses(session, seen, ids))
-    return {i: Address.from_row(row) for i, row in rows.items()}
+def _refetched(
+    read: Callable[[AsyncSession, access.Access, list[str]], Awaitable[Mapping[str, R]]],
+    build: Callable[[str, R], Any],
+) -> Callable[[Info, list[str]], Awaitable[dict[str, Any]]]:
+    """The reader of a type whose rule is a core.access.refetch function: what ``read`` finds
+    the caller may read, each built by ``build`` from its id and row."""
+
+    async def reader(info: Info, ids: list[str]) -> dict[str, Any]:
+        seen = await info.context.access()
+        found = await info.context.run(lambda session: read(session, seen, ids))
+        return {i: build(i, row) for i, row in found.items()}
+
+    return reader
 
 
-async def _contracts(info: Info, ids: list[str]) -> dict[str, Any]:
-    seen = await info.context.access()
-    views = await info.context.run(lambda session: refetch.contracts(session, seen, ids))
-    return {i: Contract.from_view(view) for i, view in views.items()}
-
-
-async def _catalogs(info: Info, ids: list[str]) -> dict[str, Any]:
-    seen = await info.context.access()
-    found = await info.context.run(lambda session: refetch.catalogs(session, seen, ids))
-    return {
-        i: Catalog(repository_id=strawberry.ID(i), display_name=r.display_name)
-        for i, r in found.items()
-    }
-
-
-async def _price_list_groups(info: Info, ids: list[str]) -> dict[str, Any]:
-    seen = await info.context.access()
-    found = await info.context.run(lambda session: refetch.price_list_groups(session, seen, ids))
-    return {
-        i: PriceListGroup(repository_id=strawberry.ID(i), display_name=r.display_name)
-        for i, r in found.items()
-    }
+_addresses = _refetched(refetch.addresses, lambda _, row: Address.from_row(row))
+_contracts = _refetched(refetch.contracts, lambda _, view: Contract.from_view(view))
+_catalogs = _refetched(
+    refetch.catalogs,
+    lambda i, r: Catalog(repository_id=strawberry.ID(i), display_name=r.display_name),
+)
+_price_list_groups = _refetched(
+    refetch.price_list_groups,
+    lambda i, r: PriceListGroup(repository_id=strawberry.ID(i), display_name=r.display_name),
+)
+_relative_roles = _refetched(
+    refetch.roles,
+    lambda i, row: RelativeRole(repository_id=strawberry.ID(i), function=row.function),
+)
 
 
 async def _contacts(info: Info, ids: list[str]) -> dict[str, Any]:
     rows = [row for row in await info.context.loaders.profile_by_id.load_many(ids) if row]
     views = await info.context.run(lambda session: load_views(session, rows))
     return {view.profile.id: Contact.of(view) for view in views}
-
-
-async def _relative_roles(info: Info, ids: list[str]) -> dict[str, Any]:
-    seen = await info.context.access()
-    rows = await info.context.run(lambda session: refetch.roles(session, seen, ids))
-    return {
-        i: RelativeRole(repository_id=strawberry.ID(i), function=row.function)
-        for i, row in rows.items()
-    }
 
 
 async def _organizational_roles(info: Info, ids: list[str]) -> dict[str, Any]:

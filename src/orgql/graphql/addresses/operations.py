@@ -15,8 +15,8 @@ import strawberry
 
 from orgql.core.addresses import service as addresses
 from orgql.core.addresses.input import parse_address
-from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import SIGNED_IN
@@ -28,19 +28,7 @@ _TYPES_FIELD = re.compile(r"^address\.types\[(\d+)\](?:\.id)?$")
 
 
 @strawberry.input(description="The lines of an address and its default flags.")
-class AddressLinesInput:
-    company_name: str | None = UNSET
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
-    address1: str | None = UNSET
-    address2: str | None = UNSET
-    address3: str | None = UNSET
-    city: str | None = UNSET
-    state: str | None = UNSET
-    postal_code: str | None = UNSET
-    country: str | None = UNSET
-    county: str | None = UNSET
-    phone_number: str | None = UNSET
+class AddressLinesInput(AddressLinesFields):
     is_default_billing_address: bool | None = strawberry.field(
         default=UNSET,
         description="true: the organization's default billing address; false on the current"
@@ -105,29 +93,20 @@ class DeleteOrganizationAddressPayload:
 
 def _document(input: OrganizationAddressInput) -> dict[str, object]:
     """The input as the REST document the core parses (fields left out stay out)."""
-    document: dict[str, object] = {}
-    if input.address_type is not UNSET:
-        document["addressType"] = input.address_type
-    lines = input.address
-    if lines is None:
-        document["address"] = None
-    elif lines is not UNSET:
-        address: dict[str, object] = {
-            key: getattr(lines, column)
-            for column, key in ADDRESS_KEYS.items()
-            if getattr(lines, column) is not UNSET
-        }
-        for flag in ("is_default_billing_address", "is_default_shipping_address"):
-            if getattr(lines, flag) is not UNSET:
-                name = (
-                    "isDefaultBillingAddress" if "billing" in flag else "isDefaultShippingAddress"
-                )
-                address[name] = getattr(lines, flag)
-        if lines.type_ids is not UNSET:
-            type_ids = lines.type_ids
-            address["types"] = None if type_ids is None else [{"id": str(i)} for i in type_ids]
-        document["address"] = address
-    return document
+    return address_document(input.address_type, input.address, _address)
+
+
+def _address(lines: AddressLinesInput) -> dict[str, object]:
+    """The lines, the default flags and ``typeIds`` as the document's ``types: [{id}]``."""
+    address = lines_document(lines)
+    for flag in ("is_default_billing_address", "is_default_shipping_address"):
+        if getattr(lines, flag) is not UNSET:
+            name = "isDefaultBillingAddress" if "billing" in flag else "isDefaultShippingAddress"
+            address[name] = getattr(lines, flag)
+    if lines.type_ids is not UNSET:
+        type_ids = lines.type_ids
+        address["types"] = None if type_ids is None else [{"id": str(i)} for i in type_ids]
+    return address
 
 
 def _user_errors(error: OrgqlError) -> list[UserError]:

@@ -12,39 +12,28 @@ authorisation error is.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import profile_addresses
-from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.db import models
+from orgql.graphql.addresses.lines import AddressLinesFields, address_document
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import ProfileAddress, UserError
 
 UNSET: Any = strawberry.UNSET
-T = TypeVar("T")
 
 
 @strawberry.input(description="The lines of a profile's address.")
-class ProfileAddressLinesInput:
-    company_name: str | None = UNSET
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
-    address1: str | None = UNSET
-    address2: str | None = UNSET
-    address3: str | None = UNSET
-    city: str | None = UNSET
-    state: str | None = UNSET
-    postal_code: str | None = UNSET
-    country: str | None = UNSET
-    county: str | None = UNSET
-    phone_number: str | None = UNSET
+class ProfileAddressLinesInput(AddressLinesFields):
+    pass
 
 
 @strawberry.input(
@@ -75,19 +64,7 @@ class DeleteProfileAddressPayload:
 
 def _document(input: ProfileAddressInput) -> dict[str, object]:
     """The input as the REST document the core parses (fields left out stay out)."""
-    document: dict[str, object] = {}
-    if input.address_type is not UNSET:
-        document["addressType"] = input.address_type
-    lines = input.address
-    if lines is None:
-        document["address"] = None
-    elif lines is not UNSET:
-        document["address"] = {
-            key: getattr(lines, column)
-            for column, key in ADDRESS_KEYS.items()
-            if getattr(lines, column) is not UNSET
-        }
-    return document
+    return address_document(input.address_type, input.address)
 
 
 def _user_errors(error: OrgqlError) -> list[UserError]:
@@ -96,12 +73,6 @@ def _user_errors(error: OrgqlError) -> list[UserError]:
     if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.INTERNAL):
         raise public_error(error) from None
     return [UserError.from_detail(detail) for detail in error.details]
-
-
-async def _write(info: Info, work: Callable[[AsyncSession, Principal], Awaitable[T]]) -> T:
-    principal = info.context.principal
-    async with info.context.unit_of_work() as session:
-        return await work(session, principal)
 
 
 def _subject(info: Info) -> str:
@@ -120,33 +91,30 @@ def _subject(info: Info) -> str:
     )
 
 
-async def _added(info: Info, profile_id: str, input: ProfileAddressInput) -> ProfileAddressPayload:
-    try:
-        new = _document(input)
-        row = await _write(
-            info, lambda session, who: profile_addresses.add(session, who, profile_id, new)
-        )
-    except OrgqlError as error:
-        return ProfileAddressPayload(address=None, user_errors=_user_errors(error))
-    return ProfileAddressPayload(address=ProfileAddress.from_row(row), user_errors=[])
+#: The core's add (to a profile) or update (of an address): the same shape.
+Save = Callable[[AsyncSession, Principal, str, Mapping[str, object]], Awaitable[models.Address]]
 
 
-async def _updated(
-    info: Info, address_id: str, input: ProfileAddressInput
+async def _saved(
+    info: Info, save: Save, target: str, input: ProfileAddressInput
 ) -> ProfileAddressPayload:
+    """The input saved by ``save`` on ``target`` (a profile added to, an address updated):
+    the address, or the refusal's userErrors (nothing changed)."""
+    document = _document(input)
+    principal = info.context.principal
     try:
-        changes = _document(input)
-        row = await _write(
-            info, lambda session, who: profile_addresses.update(session, who, address_id, changes)
-        )
+        async with info.context.unit_of_work() as session:
+            row = await save(session, principal, target, document)
     except OrgqlError as error:
         return ProfileAddressPayload(address=None, user_errors=_user_errors(error))
     return ProfileAddressPayload(address=ProfileAddress.from_row(row), user_errors=[])
 
 
 async def _deleted(info: Info, address_id: str) -> DeleteProfileAddressPayload:
+    principal = info.context.principal
     try:
-        await _write(info, lambda session, who: profile_addresses.remove(session, who, address_id))
+        async with info.context.unit_of_work() as session:
+            await profile_addresses.remove(session, principal, address_id)
     except OrgqlError as error:
         return DeleteProfileAddressPayload(deleted_address_id=None, user_errors=_user_errors(error))
     return DeleteProfileAddressPayload(deleted_address_id=strawberry.ID(address_id), user_errors=[])
@@ -162,7 +130,7 @@ class ProfileAddressMutations:
     async def add_profile_address(
         self, info: Info, profile_id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload:
-        return await _added(info, str(profile_id), input)
+        return await _saved(info, profile_addresses.add, str(profile_id), input)
 
     @strawberry.mutation(
         description="Change the fields given of a profile's address (190101: no such"
@@ -172,7 +140,7 @@ class ProfileAddressMutations:
     async def update_profile_address(
         self, info: Info, id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload:
-        return await _updated(info, str(id), input)
+        return await _saved(info, profile_addresses.update, str(id), input)
 
     @strawberry.mutation(
         description="Delete a profile's address (190101: no such profile address).",
@@ -191,7 +159,7 @@ class ProfileAddressMutations:
     async def add_my_address(
         self, info: Info, input: ProfileAddressInput
     ) -> ProfileAddressPayload | None:
-        return await _added(info, _subject(info), input)
+        return await _saved(info, profile_addresses.add, _subject(info), input)
 
     @strawberry.mutation(
         description="Change the fields given of one of the signed-in shopper's addresses"
@@ -202,7 +170,7 @@ class ProfileAddressMutations:
         self, info: Info, id: strawberry.ID, input: ProfileAddressInput
     ) -> ProfileAddressPayload | None:
         _subject(info)
-        return await _updated(info, str(id), input)
+        return await _saved(info, profile_addresses.update, str(id), input)
 
     @strawberry.mutation(
         description="Delete one of the signed-in shopper's addresses (190101: not one of"

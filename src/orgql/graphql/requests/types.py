@@ -14,6 +14,7 @@ from orgql.core.common import addresses as address_fields
 from orgql.core.common.names import camel
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import request_models
+from orgql.graphql.addresses.lines import AddressLinesFields
 from orgql.graphql.context import Info
 from orgql.graphql.global_ids import Node
 from orgql.graphql.organizations.types import Organization
@@ -135,9 +136,12 @@ class ProfileDraft:
     receive_email: bool | None
 
 
-@strawberry.type(description="A self-registration request for a B2B account.")
-class OrganizationRequest(Node):
-    row: strawberry.Private[request_models.OrganizationRequest]
+@strawberry.type
+class OrganizationRequestFields:
+    """What both sides of a request see of it: the merchant (OrganizationRequest) and its
+    requester (the viewer's ShopperOrganizationRequest). A base, never a type of the schema
+    itself; its subclasses' own fields follow these."""
+
     repository_id: strawberry.ID = strawberry.field(name="repositoryId")
     name: str
     status: OrganizationRequestStatus
@@ -146,6 +150,25 @@ class OrganizationRequest(Node):
     related_organization_name: str | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def values(row: request_models.OrganizationRequest) -> dict[str, Any]:
+        """The row's values of these fields (a subclass's from_row adds its own)."""
+        return {
+            "repository_id": strawberry.ID(row.id),
+            "name": row.name,
+            "status": OrganizationRequestStatus(row.status),
+            "requester_comments": row.requester_comments,
+            "approver_comments": row.approver_comments,
+            "related_organization_name": row.related_organization_name,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+
+
+@strawberry.type(description="A self-registration request for a B2B account.")
+class OrganizationRequest(Node, OrganizationRequestFields):
+    row: strawberry.Private[request_models.OrganizationRequest]
     organization_draft: OrganizationDraft
     profile_draft: ProfileDraft
 
@@ -176,14 +199,7 @@ class OrganizationRequest(Node):
     def from_row(cls, row: request_models.OrganizationRequest) -> OrganizationRequest:
         return cls(
             row=row,
-            repository_id=strawberry.ID(row.id),
-            name=row.name,
-            status=OrganizationRequestStatus(row.status),
-            requester_comments=row.requester_comments,
-            approver_comments=row.approver_comments,
-            related_organization_name=row.related_organization_name,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            **OrganizationRequestFields.values(row),
             organization_draft=OrganizationDraft.from_draft(row.organization_draft),
             profile_draft=ProfileDraft(
                 email=row.profile_email,
@@ -208,19 +224,7 @@ class AddressTypeRefInput:
 
 
 @strawberry.input
-class DraftAddressInput:
-    company_name: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    address1: str | None = strawberry.UNSET
-    address2: str | None = strawberry.UNSET
-    address3: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    state: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    county: str | None = strawberry.UNSET
-    phone_number: str | None = strawberry.UNSET
+class DraftAddressInput(AddressLinesFields):
     external_address_id: str | None = strawberry.UNSET
     is_default_billing_address: bool | None = strawberry.UNSET
     is_default_shipping_address: bool | None = strawberry.UNSET

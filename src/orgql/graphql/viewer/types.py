@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -15,7 +14,7 @@ from orgql.db import request_models
 from orgql.graphql import global_ids
 from orgql.graphql.context import Context, Info
 from orgql.graphql.organizations.types import Organization
-from orgql.graphql.requests.types import OrganizationRequestStatus
+from orgql.graphql.requests.types import OrganizationRequestFields
 from orgql.graphql.types import Profile
 
 strawberry.enum(
@@ -99,15 +98,7 @@ class ViewerOrganization:
     description="A registration request as its requester follows it: where it stands and"
     " what the approver said (the whole request is the merchant's: organizationRequest)."
 )
-class ShopperOrganizationRequest:
-    repository_id: strawberry.ID = strawberry.field(name="repositoryId")
-    name: str
-    status: OrganizationRequestStatus
-    requester_comments: str | None
-    approver_comments: str | None
-    related_organization_name: str | None
-    created_at: datetime
-    updated_at: datetime
+class ShopperOrganizationRequest(OrganizationRequestFields):
     organization_id: strawberry.ID | None = strawberry.field(
         description="The account its approval created (a vendor id); null before."
     )
@@ -119,14 +110,7 @@ class ShopperOrganizationRequest:
     @classmethod
     def from_row(cls, row: request_models.OrganizationRequest) -> ShopperOrganizationRequest:
         return cls(
-            repository_id=strawberry.ID(row.id),
-            name=row.name,
-            status=OrganizationRequestStatus(row.status),
-            requester_comments=row.requester_comments,
-            approver_comments=row.approver_comments,
-            related_organization_name=row.related_organization_name,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            **OrganizationRequestFields.values(row),
             organization_id=strawberry.ID(row.organization_id) if row.organization_id else None,
         )
 
