@@ -260,17 +260,17 @@ async def replace_members(
     adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
     await authority.require_in(session, principal, [organization_id], ["id"])
+    current, gone = await _lock_leaving(session, organization_id, profile_ids)
     existing = set(
         await session.scalars(select(models.Profile.id).where(models.Profile.id.in_(profile_ids)))
     )
+    existing -= await authority.unseen_contacts(session, principal, sorted(existing), current)
     problems = Problems()
     for index, profile_id in enumerate(profile_ids):
         if profile_id not in existing:
             message = f"Profile {profile_id!r} does not exist"
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
-    current, gone = await _lock_leaving(session, organization_id, profile_ids)
-    await authority.require_visible_contacts(session, principal, profile_ids, "members", current)
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)
