@@ -177,3 +177,36 @@ async def test_the_roles_of_a_deactivated_lending_account_manage_nothing_below_i
 
     refused(body, "createContact")
     assert await events_of(engine) == events
+
+
+async def test_a_mutations_contact_shows_a_shopper_only_the_accounts_they_are_a_member_of(
+    shelly: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    # The contact's parent is Other, an account Shelly is no member of; she adds them to
+    # Sample's roles: the answer names neither Other nor the contact's roles there.
+    other = await other_account(client)
+    contact = await create_contact(client, "outsider@example.com", parent=other)
+    response = await client.post(
+        f"{PROFILES}/{contact['id']}/appendSecondaryOrganizations",
+        json={"secondaryOrganizations": [{"id": SAMPLE}]},
+    )
+    assert response.status_code == 200, response.text
+    assert (await grant(client, contact["id"], role("admin", other))).status_code == 200
+    query = """mutation($id: ID!, $roles: [RoleInput!]!) {
+      grantRoles(contactId: $id, roles: $roles) {
+        contact { parentOrganization { id name } secondaryOrganizations { id name }
+                  roles { function organizationId } }
+        userErrors { code } } }"""
+
+    body = await run(
+        shelly, query, id=contact["id"], roles=[{"function": "BUYER", "organizationId": SAMPLE}]
+    )
+
+    assert body["data"]["grantRoles"] == {
+        "contact": {
+            "parentOrganization": None,
+            "secondaryOrganizations": [{"id": SAMPLE, "name": "Sample"}],
+            "roles": [{"function": "buyer", "organizationId": SAMPLE}],
+        },
+        "userErrors": [],
+    }
