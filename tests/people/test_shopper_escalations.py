@@ -210,3 +210,21 @@ async def test_a_mutations_contact_shows_a_shopper_only_the_accounts_they_are_a_
         },
         "userErrors": [],
     }
+
+
+async def test_a_refusal_does_not_name_the_contacts_parent_in_another_account(
+    shelly: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    other = await other_account(client)
+    contact = await create_contact(client, "outsider@example.com", parent=other)
+    response = await client.post(
+        f"{PROFILES}/{contact['id']}/appendSecondaryOrganizations",
+        json={"secondaryOrganizations": [{"id": SAMPLE}]},
+    )
+    assert response.status_code == 200, response.text
+
+    body = await run(shelly, UPDATE, id=contact["id"], input={"firstName": "Mallory"})
+
+    refused(body, "updateContact")
+    assert other not in body["errors"][0]["message"]
+    assert (await client.get(f"{PROFILES}/{contact['id']}")).json()["firstName"] is None

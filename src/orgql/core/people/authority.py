@@ -93,7 +93,10 @@ async def require_contact(
         message = f"Profile {profile.id!r} has no parent organization: the merchant manages it"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
     standing = found.get(parent)
-    if standing is None or manage_contacts not in standing.permissions:
+    if standing is None:  # a parent of an account the caller may not see: not named
+        message = f"Profile {profile.id!r} belongs to an account whose contacts you do not manage"
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    if manage_contacts not in standing.permissions:
         raise permissions.forbidden(manage_contacts, parent)
     if everywhere and any(
         manage_contacts not in (found[org].permissions if org in found else ())
