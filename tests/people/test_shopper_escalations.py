@@ -228,3 +228,28 @@ async def test_a_refusal_does_not_name_the_contacts_parent_in_another_account(
     refused(body, "updateContact")
     assert other not in body["errors"][0]["message"]
     assert (await client.get(f"{PROFILES}/{contact['id']}")).json()["firstName"] is None
+
+
+async def test_organizations_answer_another_account_exactly_as_a_missing_one(
+    shelly: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    # One missing organization beside another account's: the answer is the same as beside
+    # a second missing one, so it tells nothing of whether the other account exists.
+    other = await other_account(client)
+
+    def created(secondary: str) -> dict[str, Any]:
+        return {
+            "email": "probe@example.com",
+            "parentOrganizationId": SAMPLE,
+            "secondaryOrganizationIds": ["nope", secondary],
+        }
+
+    with_other = await run(shelly, CREATE, input=created(other))
+    with_nothing = await run(shelly, CREATE, input=created("nothing"))
+
+    expected = [
+        {"code": "100001", "field": "organizationIds[0]"},
+        {"code": "100001", "field": "organizationIds[1]"},
+    ]
+    assert with_nothing["data"]["createContact"]["userErrors"] == expected
+    assert with_other["data"]["createContact"]["userErrors"] == expected

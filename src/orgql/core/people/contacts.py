@@ -91,11 +91,11 @@ async def create(session: AsyncSession, new: NewContact, *, principal: Principal
         *(["parentOrganization.id"] if new.parent_id else []),
         *(f"secondaryOrganizations[{i}].id" for i in range(len(new.secondary_ids))),
     ]
-    await check_organizations(session, organizations, fields)
+    await authority.check_organizations(session, principal, organizations, fields)
+    await authority.require_in(session, principal, organizations, fields)
     if not principal.is_admin and new.parent_id is None:
         message = "A contact you create needs a parent organization whose contacts you manage"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
-    await authority.require_in(session, principal, organizations, fields)
     (profile_id,) = await next_ids(session, 1)
     values = {"receive_email": False, **new.columns}
     try:

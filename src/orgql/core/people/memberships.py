@@ -135,7 +135,7 @@ async def append_secondary(
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
-    await contacts.check_organizations(session, ids, fields)
+    await authority.check_organizations(session, principal, ids, fields)
     await authority.require_in(session, principal, ids, fields)
     await events.emit_many(session, await add(session, [(org, profile.id) for org in ids]))
     return ids
@@ -176,7 +176,7 @@ async def replace_secondary(
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
-    await contacts.check_organizations(session, ids, fields)
+    await authority.check_organizations(session, principal, ids, fields)
     wanted = [org for org in ids if org != profile.parent_organization_id]
     current = await _secondary(session, profile)
     gone = [(org, profile.id) for org in current if org not in wanted]
@@ -200,7 +200,8 @@ async def update_parent(
     new one."""
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile)
-    await contacts.check_organizations(session, [organization_id], ["parentOrganization.id"])
+    field = ["parentOrganization.id"]
+    await authority.check_organizations(session, principal, [organization_id], field)
     await authority.require_in(session, principal, [organization_id], ["parentOrganization.id"])
     before = profile.parent_organization_id
     if before == organization_id:
