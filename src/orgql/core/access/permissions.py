@@ -29,6 +29,7 @@ from enum import Enum
 from sqlalchemy import String, any_, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
@@ -97,7 +98,8 @@ async def standings(
 
     A profile is a member of an account when it is a member of it, or of an ancestor whose
     roles apply to divisions (core.organizations.membership, the rule of every read too); it
-    holds there its roles of that account and of those ancestors.
+    holds there its roles of that account and of those ancestors, those of an active one:
+    a deactivated lender's members still read its divisions, and manage nothing there.
     """
     wanted = [i for i in dict.fromkeys(organization_ids) if is_storable_text(i)]
     if not wanted or not is_storable_text(profile_id):
@@ -105,10 +107,14 @@ async def standings(
     target = models.Organization
     mine = membership.sources(profile_id).subquery()
     role, held = models.RelativeRole, models.ProfileRole
+    # Roles of an active organization only: a deactivated account is never managed, neither
+    # itself nor, through the roles it lends, the divisions below it.
+    lender = aliased(models.Organization, name="lender")
     roles_held = (
         select(role.organization_id, role.function)
         .join(held, held.role_id == role.id)
-        .where(held.profile_id == profile_id)
+        .join(lender, lender.id == role.organization_id)
+        .where(held.profile_id == profile_id, lender.active.is_(True))
         .subquery()
     )
     rows = await session.execute(

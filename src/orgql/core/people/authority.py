@@ -37,6 +37,17 @@ async def _standings(
     return await permissions.standings(session, subject, organization_ids)
 
 
+async def check_organizations(
+    session: AsyncSession, principal: Principal, ids: list[str], fields: list[str]
+) -> None:
+    """Every id names an organization (100001): for the merchant admin. A shopper's are
+    checked by :func:`require_in`, which answers one that does not exist and one they are
+    not a member of alike, in one pass (reporting the missing ones first would tell which
+    of the others exist)."""
+    if principal.is_admin:
+        await contacts.check_organizations(session, ids, fields)
+
+
 async def require_in(
     session: AsyncSession,
     principal: Principal,
@@ -67,10 +78,17 @@ async def require_contact(
     profile: models.Profile,
     *,
     manage: bool = True,
+    everywhere: bool = False,
 ) -> None:
     """The caller may see the contact (is a member of one of its organizations; else 22002,
     as for a missing contact) and, with ``manage``, has MANAGE_CONTACTS in its parent
-    organization (else FORBIDDEN; a contact without a parent is the merchant's alone)."""
+    organization (else FORBIDDEN; a contact without a parent is the merchant's alone).
+
+    With ``everywhere`` (a change that follows the contact into every account it is a member
+    of: its email or customerContactId, which name it to the identity provider's tokens, and
+    whether it is active), MANAGE_CONTACTS in each of its organizations: else an admin of the
+    parent would set a contact's email to their own and sign in as them, with their roles in
+    an account the admin does not manage (or lock them out of it, or reactivate them there)."""
     if principal.is_admin:
         return
     organizations = (await repository.memberships(session, [profile.id])).get(profile.id, [])
@@ -86,32 +104,40 @@ async def require_contact(
         message = f"Profile {profile.id!r} has no parent organization: the merchant manages it"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
     standing = found.get(parent)
-    if standing is None or manage_contacts not in standing.permissions:
+    if standing is None:  # a parent of an account the caller may not see: not named
+        message = f"Profile {profile.id!r} belongs to an account whose contacts you do not manage"
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    if manage_contacts not in standing.permissions:
         raise permissions.forbidden(manage_contacts, parent)
+    if everywhere and any(
+        manage_contacts not in (found[org].permissions if org in found else ())
+        for org in organizations
+    ):
+        message = (
+            f"Profile {profile.id!r} is a member of accounts whose contacts you do not manage:"
+            " its email, customerContactId and activity are theirs too"
+        )
+        raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
 
 
-async def require_visible_contacts(
+async def unseen_contacts(
     session: AsyncSession,
     principal: Principal,
     profile_ids: Sequence[str],
-    field: str,
     known: Collection[str] = (),
-) -> None:
-    """Each contact but the ``known`` ones is one the caller may see (else 22002 at
-    ``field[i]``, as for a missing contact): an admin may not pull a stranger into their
+) -> set[str]:
+    """Those of ``profile_ids`` (but the ``known`` ones) the caller may not see: none of their
+    organizations is one the caller is a member of. The caller answers them exactly as
+    missing contacts (22002), in the same pass as the missing ones, so that an answer tells
+    nothing of whether a stranger exists: an admin may not pull a stranger into their
     account."""
-    profile_ids = [p if p not in known else "" for p in profile_ids]
-    if principal.is_admin or not any(profile_ids):
-        return
-    memberships = await repository.memberships(session, [p for p in profile_ids if p])
-    wanted = sorted({org for orgs in memberships.values() for org in orgs})
-    found = await _standings(session, principal, wanted)
-    problems = Problems()
-    for index, profile_id in enumerate(profile_ids):
-        if profile_id and not any(org in found for org in memberships.get(profile_id, [])):
-            message = f"Profile {profile_id!r} does not exist"
-            problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"{field}[{index}]")
-    problems.raise_if_any()
+    wanted = [p for p in dict.fromkeys(profile_ids) if p not in known]
+    if principal.is_admin or not wanted:
+        return set()
+    memberships = await repository.memberships(session, wanted)
+    organizations = sorted({org for orgs in memberships.values() for org in orgs})
+    found = await _standings(session, principal, organizations)
+    return {p for p in wanted if not any(org in found for org in memberships.get(p, []))}
 
 
 def not_yourself(principal: Principal, profile_id: str) -> None:

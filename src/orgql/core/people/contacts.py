@@ -91,11 +91,11 @@ async def create(session: AsyncSession, new: NewContact, *, principal: Principal
         *(["parentOrganization.id"] if new.parent_id else []),
         *(f"secondaryOrganizations[{i}].id" for i in range(len(new.secondary_ids))),
     ]
-    await check_organizations(session, organizations, fields)
+    await authority.check_organizations(session, principal, organizations, fields)
+    await authority.require_in(session, principal, organizations, fields)
     if not principal.is_admin and new.parent_id is None:
         message = "A contact you create needs a parent organization whose contacts you manage"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
-    await authority.require_in(session, principal, organizations, fields)
     (profile_id,) = await next_ids(session, 1)
     values = {"receive_email": False, **new.columns}
     try:
@@ -126,6 +126,11 @@ async def create(session: AsyncSession, new: NewContact, *, principal: Principal
     return found
 
 
+#: A contact's values that reach every account it is a member of (how tokens name it; whether
+#: it counts at all): a shopper changes them only as an admin of each (core.people.authority).
+_OWN_ACCOUNTS_ONLY = frozenset({"email", "customer_contact_id", "active"})
+
+
 async def update_contact(
     session: AsyncSession, profile_id: str, columns: dict[str, object], *, principal: Principal
 ) -> models.Profile:
@@ -136,7 +141,8 @@ async def update_contact(
     profile = await get(session, profile_id, lock=True)
     if columns.get("active") is False:
         authority.not_yourself(principal, profile.id)
-    await authority.require_contact(session, principal, profile)
+    everywhere = not _OWN_ACCOUNTS_ONLY.isdisjoint(columns)
+    await authority.require_contact(session, principal, profile, everywhere=everywhere)
     changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
     if changed.get("active") is False:
         held = await repository.held_roles(session, [profile.id])

@@ -37,7 +37,7 @@ async def _role_ids(
         f"roles[{refs.index(next(r for r in refs if r.organization_id == org))}].relativeTo.id"
         for org in organizations
     ]
-    await contacts.check_organizations(session, organizations, fields)
+    await authority.check_organizations(session, principal, organizations, fields)
     await authority.require_in(session, principal, organizations, fields)
     roles = await repository.roles_of(session, organizations)
     return {ref: roles[(ref.organization_id, ref.function)] for ref in refs}

@@ -135,7 +135,7 @@ async def append_secondary(
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
-    await contacts.check_organizations(session, ids, fields)
+    await authority.check_organizations(session, principal, ids, fields)
     await authority.require_in(session, principal, ids, fields)
     await events.emit_many(session, await add(session, [(org, profile.id) for org in ids]))
     return ids
@@ -176,7 +176,7 @@ async def replace_secondary(
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
-    await contacts.check_organizations(session, ids, fields)
+    await authority.check_organizations(session, principal, ids, fields)
     wanted = [org for org in ids if org != profile.parent_organization_id]
     current = await _secondary(session, profile)
     gone = [(org, profile.id) for org in current if org not in wanted]
@@ -200,7 +200,8 @@ async def update_parent(
     new one."""
     profile = await contacts.get(session, profile_id, lock=True)
     await authority.require_contact(session, principal, profile)
-    await contacts.check_organizations(session, [organization_id], ["parentOrganization.id"])
+    field = ["parentOrganization.id"]
+    await authority.check_organizations(session, principal, [organization_id], field)
     await authority.require_in(session, principal, [organization_id], ["parentOrganization.id"])
     before = profile.parent_organization_id
     if before == organization_id:
@@ -260,17 +261,17 @@ async def replace_members(
     adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
     await authority.require_in(session, principal, [organization_id], ["id"])
+    current, gone = await _lock_leaving(session, organization_id, profile_ids)
     existing = set(
         await session.scalars(select(models.Profile.id).where(models.Profile.id.in_(profile_ids)))
     )
+    existing -= await authority.unseen_contacts(session, principal, sorted(existing), current)
     problems = Problems()
     for index, profile_id in enumerate(profile_ids):
         if profile_id not in existing:
             message = f"Profile {profile_id!r} does not exist"
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
-    current, gone = await _lock_leaving(session, organization_id, profile_ids)
-    await authority.require_visible_contacts(session, principal, profile_ids, "members", current)
     found = await remove(session, [(organization_id, p) for p in gone], "members")
     orphaned = await session.scalars(
         update(models.Profile)

@@ -3,11 +3,14 @@ and the roles it holds, read for a page of contacts in a constant number of stat
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access import permissions
+from orgql.core.access.principals import Principal
 from orgql.core.people import repository
 from orgql.core.people.repository import HeldRole
 from orgql.core.people.roles import RoleFunction
@@ -64,3 +67,23 @@ async def load_views(
 async def load_view(session: AsyncSession, profile: models.Profile) -> ContactView:
     (view,) = await load_views(session, [profile])
     return view
+
+
+async def shown_to(session: AsyncSession, principal: Principal, view: ContactView) -> ContactView:
+    """``view`` as ``principal`` may see it: a shopper (who sees nothing of an account they
+    are not a member of, DOMAIN.md) sees the contact's parent, secondary organizations and
+    roles in their accounts only; the others are left out (a parent of another account
+    reads as none). One statement for a shopper; the merchant admin sees it whole."""
+    if principal.is_admin:
+        return view
+    subject = principal.subject if principal.is_shopper else None
+    wanted = {*(ref.id for ref in view.secondary), *(role.organization_id for role in view.roles)}
+    if view.parent is not None:
+        wanted.add(view.parent.id)
+    mine = await permissions.standings(session, subject, sorted(wanted)) if subject else {}
+    return dataclasses.replace(
+        view,
+        parent=view.parent if view.parent is not None and view.parent.id in mine else None,
+        secondary=[ref for ref in view.secondary if ref.id in mine],
+        roles=[role for role in view.roles if role.organization_id in mine],
+    )

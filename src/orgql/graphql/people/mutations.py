@@ -21,7 +21,7 @@ from orgql.core.people import contacts, grants, memberships, repository
 from orgql.core.people import input as people_input
 from orgql.core.people.input import RoleRef
 from orgql.core.people.roles import RoleFunction
-from orgql.core.people.views import load_view
+from orgql.core.people.views import load_view, shown_to
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.people.types import Contact
@@ -121,6 +121,7 @@ async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -
         async with info.context.unit_of_work() as session:
             profile_id = await work(session)
             view = await load_view(session, await contacts.get(session, profile_id))
+            view = await shown_to(session, info.context.principal, view)
     except OrgqlError as error:
         return ContactPayload(contact=None, user_errors=_user_errors(error))
     return ContactPayload(contact=Contact.of(view), user_errors=[])
