@@ -14,7 +14,7 @@ from typing import Any
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from orgql.slow_clients import PROTOCOLS, BoundedHttpToolsProtocol
+from orgql.slow_clients import JOIN_AT_MOST, PROTOCOLS, BoundedHttpToolsProtocol
 from test_slow_clients import running
 
 GUARD = 10.0
@@ -39,6 +39,7 @@ class RecordedProtocol(BoundedHttpToolsProtocol):
         super().connection_made(_Recorded(transport))  # type: ignore[arg-type]
 
 
+LARGE = b"x" * (JOIN_AT_MOST + 1)
 #: The streamed answer's part waits for this (made by its test, on its loop).
 STREAM: dict[str, asyncio.Event] = {}
 
@@ -55,9 +56,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await STREAM["go"].wait()
         await send({"type": "http.response.body", "body": b"late"})
         return
-    headers = [(b"content-length", b"5"), (b"content-type", b"text/plain")]
+    body = LARGE if scope["path"] == "/large" else b"hello"
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"text/plain")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"hello"})
+    await send({"type": "http.response.body", "body": body})
 
 
 @asynccontextmanager
@@ -87,6 +89,16 @@ async def test_an_answer_of_known_length_leaves_in_one_write() -> None:
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert answer.endswith(b"\r\ncontent-length: 5\r\ncontent-type: text/plain\r\n\r\nhello")
     assert writes == [answer]
+
+
+async def test_a_large_body_follows_its_head_uncopied() -> None:
+    writes.clear()
+    async with server() as port:
+        answer = await exchange(port, b"GET /large HTTP/1.1\r\nHost: a\r\n\r\n", len(LARGE))
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert body == LARGE
+    assert writes == [head + b"\r\n\r\n", LARGE]
 
 
 async def test_the_head_of_an_answer_to_head_leaves_alone() -> None:

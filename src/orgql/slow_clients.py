@@ -252,6 +252,10 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
 
+#: Bodies up to this size are joined to their head (copied once); larger ones follow it.
+JOIN_AT_MOST = 64 * 1024
+
+
 class _HeadWithBody:
     """A request's transport that holds the head of an answer of known length until its
     body comes: uvicorn writes the status line and headers, then the body, two writes and
@@ -271,7 +275,11 @@ class _HeadWithBody:
             self._head = data
             return
         if self._head is not None:
-            data, self._head = self._head + data, None
+            head, self._head = self._head, None
+            if len(data) > JOIN_AT_MOST:  # a large body is many packets anyway: no copy
+                self._transport.write(head)
+            else:
+                data = head + data
         self._transport.write(data)
 
     def flush(self) -> None:
