@@ -238,9 +238,6 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
         self._in_body = True
         self._stop_header_clock()
         super().on_headers_complete()
-        cycle = self.cycle
-        if cycle is not None and not self.transport.is_closing():
-            _head_with_body(cycle)
 
     def on_message_complete(self) -> None:
         self._in_body = False
@@ -250,73 +247,6 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         self._stop_clocks()
         super().handle_websocket_upgrade()
-
-
-#: Bodies up to this size are joined to their head (copied once); larger ones follow it.
-JOIN_AT_MOST = 64 * 1024
-
-
-class _HeadWithBody:
-    """A request's transport that holds the head of an answer of known length until its
-    body comes: uvicorn writes the status line and headers, then the body, two writes and
-    two packets on the socket for an answer of one message (about a tenth of the CPU of a
-    small answer, issue 16). The same bytes go out in one write; anything else passes."""
-
-    __slots__ = ("_head", "_holding", "_transport")
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._holding = False  # the next write is a head to hold
-        self._head: bytes | None = None
-
-    def write(self, data: bytes) -> None:
-        if self._holding:
-            self._holding = False
-            self._head = data
-            return
-        if self._head is not None:
-            head, self._head = self._head, None
-            if len(data) > JOIN_AT_MOST:  # a large body is many packets anyway: no copy
-                self._transport.write(head)
-            else:
-                data = head + data
-        self._transport.write(data)
-
-    def flush(self) -> None:
-        self._holding = False
-        if self._head is not None:
-            head, self._head = self._head, None
-            self._transport.write(head)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-def _head_with_body(cycle: Any) -> None:
-    """Give uvicorn's request-response ``cycle`` a transport joining the head of an answer
-    with a ``Content-Length`` to its first body write (a streamed answer's head goes at
-    once: its first part may be long in coming)."""
-    transport = _HeadWithBody(cycle.transport)
-    send = cycle.send
-
-    async def joined_send(message: Any) -> None:
-        start = message["type"] == "http.response.start"
-        if start:
-            transport._holding = any(
-                name.lower() == b"content-length" for name, _ in message.get("headers", ())
-            )
-        try:
-            await send(message)
-        finally:
-            if not start:
-                transport.flush()
-
-    cycle.transport = transport
-    cycle.send = joined_send
 
 
 class BoundedH11Protocol(_SlowClientBounds, H11Protocol):
