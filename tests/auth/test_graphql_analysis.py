@@ -17,6 +17,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
+    Node,
     get_introspection_query,
     get_named_type,
     get_nullable_type,
@@ -345,3 +346,30 @@ async def test_production_answers_the_real_error_beside_deep_variables(limited: 
     message = response.json()["errors"][0]["message"]
     assert "Recursion" not in message
     assert message.startswith("Cannot query field 'nope'")
+
+
+async def test_a_repeated_document_is_checked_without_walking_its_tree_again(
+    limited: Limited,
+) -> None:
+    # graphql-core's nodes hash by value (a walk of the whole tree): the checks' caches look
+    # the parsed document up by identity, so an identical request hashes no node at all.
+    query = "{ " + " ".join(f"s{i}: sites {{ id name }}" for i in range(20)) + " }"
+    hashed: list[str] = []
+
+    def count(frame: FrameType, event: str, arg: object) -> None:
+        node = frame.f_locals.get("self") if event == "call" else None
+        if frame.f_code.co_name == "__hash__" and isinstance(node, Node):
+            hashed.append(type(node).__name__)
+
+    async with limited(graphql_max_aliases=50) as client:
+        first = await client.post("/graphql", json={"query": query})
+        sys.setprofile(count)
+        try:
+            again = await client.post("/graphql", json={"query": query})
+        finally:
+            sys.setprofile(None)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert "errors" not in again.json()
+    assert hashed == []
