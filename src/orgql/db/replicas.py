@@ -28,6 +28,7 @@ from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orgql.db.engine import autocommit
 from orgql.settings import server_name
 
 logger = logging.getLogger("orgql.db.replicas")
@@ -93,7 +94,7 @@ class Databases:
     _primary_autocommit: AsyncEngine | None = None
 
     def __post_init__(self) -> None:
-        self._primary_autocommit = self.primary.execution_options(isolation_level="AUTOCOMMIT")
+        self._primary_autocommit = autocommit(self.primary)
         for replica in self.replicas:
             for engine in (replica.engine, replica.checks):
                 event.listen(engine.sync_engine, "checkout", _refuse_closed)

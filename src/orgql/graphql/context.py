@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
@@ -22,6 +21,7 @@ from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
+from orgql.db.engine import autocommit
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
@@ -118,7 +118,7 @@ class Context:
         replica that has replayed the caller's consistency token, a mutation's to the
         primary; without a transaction either way."""
         engine = await reads_from(self.request.state, writes=self.writes)
-        return _autocommit(engine or self.sessionmaker.kw["bind"])
+        return autocommit(engine or self.sessionmaker.kw["bind"])
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.discard(task)
@@ -203,17 +203,6 @@ class Context:
             await self._session.close()
             self._session = None
         self._reading = False
-
-
-_autocommit_engines: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
-
-
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """The engine with AUTOCOMMIT (same pool and event listeners), made once."""
-    found = _autocommit_engines.get(engine)
-    if found is None:
-        found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return found
 
 
 class RouteReads(SchemaExtension):
