@@ -32,7 +32,6 @@ from orgql.core.addresses import profile_addresses
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.events import webhooks
 from orgql.core.financial import repository as financial_reads
-from orgql.core.organizations import repository as organization_reads
 from orgql.core.people import repository as people_reads
 from orgql.core.people.views import load_views
 from orgql.graphql.context import Info
@@ -111,9 +110,7 @@ async def _organizations(info: Info, ids: list[str]) -> dict[str, Any]:
 async def _profiles(info: Info, ids: list[str]) -> dict[str, Any]:
     rows = await info.context.loaders.profile_by_id.load_many(ids)
     if not info.context.principal.is_admin:  # a member of one of the shopper's accounts
-        memberships = await info.context.run(
-            lambda session: organization_reads.memberships_by_profile(session, ids)
-        )
+        memberships = await info.context.run(lambda session: people_reads.memberships(session, ids))
         seen = await info.context.access()
         readable = await _readable_organizations(info, seen, memberships.values())
         allowed = {i for i in ids if not readable.isdisjoint(memberships.get(i, ()))}

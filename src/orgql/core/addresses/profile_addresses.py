@@ -44,7 +44,6 @@ from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import distinct_keys, next_ids
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
-from orgql.core.organizations import repository as organization_reads
 from orgql.core.people import repository as people_reads
 from orgql.core.people.codes import PeopleCodes
 from orgql.db import models
@@ -214,7 +213,7 @@ async def _authorize(session: AsyncSession, principal: Principal, profile_id: st
         return
     subject = principal.subject if principal.is_shopper else None
     if subject is not None and subject == profile_id:
-        accounts = await organization_reads.memberships_by_profile(session, [subject])
+        accounts = await people_reads.memberships(session, [subject])
         found = await permissions.standings(session, subject, sorted(accounts.get(subject, ())))
         wanted = permissions.Permission.MANAGE_OWN_ADDRESSES
         if any(wanted in standing.permissions for standing in found.values()):

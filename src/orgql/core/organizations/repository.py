@@ -151,23 +151,6 @@ async def members_by_organization(
     return result
 
 
-async def memberships_by_profile(
-    session: AsyncSession, profile_ids: Iterable[str]
-) -> dict[str, set[str]]:
-    """The organizations each profile is a member of (whatever the profile's state), one
-    statement: who may read a profile is decided from the accounts it belongs to."""
-    keys = distinct_keys(profile_ids)
-    result: dict[str, set[str]] = defaultdict(set)
-    if keys:
-        member = models.OrganizationMember
-        rows = await session.execute(
-            select(member.profile_id, member.organization_id).where(member.profile_id.in_(keys))
-        )
-        for profile_id, organization_id in rows:
-            result[profile_id].add(organization_id)
-    return result
-
-
 async def existing_ids(
     session: AsyncSession, column: InstrumentedAttribute[str], ids: Sequence[str]
 ) -> set[str]:
