@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
-from orgql.core.common.errors import OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 
@@ -23,6 +23,14 @@ logger = logging.getLogger("orgql.graphql")
 def public_error(error: OrgqlError) -> GraphQLError:
     """A core error for the top-level ``errors`` list (queries; mutations use userErrors)."""
     return GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
+
+
+def raise_refusal(error: OrgqlError) -> None:
+    """A refusal for want of a role (FORBIDDEN) is no problem of the input: raised as a
+    top-level error (the mutation's field null, nothing changed), never a userError. Every
+    mutation that turns the core's errors into userErrors calls this first."""
+    if error.kind is ErrorKind.FORBIDDEN:
+        raise public_error(error) from None
 
 
 def unexpected_error_response() -> Response:

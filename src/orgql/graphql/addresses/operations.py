@@ -18,7 +18,7 @@ from orgql.core.addresses.input import parse_address
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import public_error, raise_refusal
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.requests.types import AddressType
 from orgql.graphql.types import Address, UserError
@@ -125,8 +125,9 @@ def _user_errors(error: OrgqlError) -> list[UserError]:
 def _refused(error: OrgqlError) -> list[UserError]:
     """Input problems as userErrors; a refusal for want of a role (FORBIDDEN) is no input
     problem: a top-level error, the field null (nothing changed)."""
-    if error.kind in (ErrorKind.INTERNAL, ErrorKind.FORBIDDEN):
+    if error.kind is ErrorKind.INTERNAL:
         raise public_error(error) from None
+    raise_refusal(error)
     return _user_errors(error)
 
 

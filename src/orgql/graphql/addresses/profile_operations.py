@@ -24,7 +24,7 @@ from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.db import models
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import public_error, raise_refusal
 from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import ProfileAddress, UserError
 
@@ -70,8 +70,9 @@ def _document(input: ProfileAddressInput) -> dict[str, object]:
 def _user_errors(error: OrgqlError) -> list[UserError]:
     """The caller's input refused: userErrors. What is no input's fault (the caller's
     roles, our own failure) is raised as a top-level error, and the field is null."""
-    if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.INTERNAL):
+    if error.kind is ErrorKind.INTERNAL:
         raise public_error(error) from None
+    raise_refusal(error)
     return [UserError.from_detail(detail) for detail in error.details]
 
 

@@ -23,7 +23,7 @@ from orgql.core.people.input import RoleRef
 from orgql.core.people.roles import RoleFunction
 from orgql.core.people.views import load_view, shown_to
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import raise_refusal
 from orgql.graphql.people.types import Contact
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Profile, UserError
@@ -110,8 +110,7 @@ def _field(field: str | None) -> str | None:
 def _user_errors(error: OrgqlError) -> list[UserError]:
     if error.kind is ErrorKind.INTERNAL:
         raise error
-    if error.kind is ErrorKind.FORBIDDEN:  # authorisation, not input: a top-level error
-        raise public_error(error)
+    raise_refusal(error)
     return [UserError(code=d.code, message=d.message, field=_field(d.field)) for d in error.details]
 
 

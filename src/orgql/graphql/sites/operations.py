@@ -16,7 +16,7 @@ from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import raise_refusal
 from orgql.graphql.organizations.inputs import ContractInput, contract_document
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Contract, Site, UserError, sources
@@ -176,8 +176,7 @@ async def update_site_organization_properties(
     except OrgqlError as error:
         if error.kind is ErrorKind.INTERNAL:
             raise
-        if error.kind is ErrorKind.FORBIDDEN:  # authorisation, not input: a top-level error
-            raise public_error(error) from None
+        raise_refusal(error)
         return UpdateSiteOrganizationPropertiesPayload(
             site_organization_properties=[],
             user_errors=[UserError.from_detail(_input_field(detail)) for detail in error.details],
