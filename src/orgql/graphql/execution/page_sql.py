@@ -34,13 +34,13 @@ from typing import Any, cast
 
 from sqlalchemy import literal_column, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import TextClause
 
 from orgql.core.inheritance import rules as inheritance
 from orgql.core.organizations import membership
 from orgql.db import models
+from orgql.db.raw import RawReads
 from orgql.graphql.execution import page_links
 from orgql.graphql.execution.page_compose import (
     ID,
@@ -120,7 +120,7 @@ class PagePlan:
 
     async def read(
         self,
-        connection: AsyncConnection,
+        connection: RawReads,
         first: int,
         after: str | None,
         sites: Mapping[str, str | None],
@@ -168,7 +168,7 @@ class PagePlan:
             None if condition is None else condition.sql,
             tuple(filtered),
         )
-        rows = cast(list[Row], (await connection.execute(statement, parameters)).all())
+        rows = cast(list[Row], await connection.all(statement, parameters))
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
         paths = {org_id: row[PATH] for org_id, row in by_id.items()}
         effective: dict[str, dict[str, Derived] | None] = {}
@@ -182,12 +182,11 @@ class PagePlan:
             if condition is not None:
                 where = f" WHERE id IN ({condition.sql})"
                 counted = text(MARK + "SELECT count(*) FROM organizations" + where)
-                total = (await connection.execute(counted, condition.parameters)).scalar()
+                total = await connection.scalar(counted, condition.parameters)
             elif member is None:
-                total = (await connection.execute(_TOTAL)).scalar()
+                total = await connection.scalar(_TOTAL)
             else:
-                count = _MEMBERS_TOTAL, {"member": member}
-                total = (await connection.execute(*count)).scalar()
+                total = await connection.scalar(_MEMBERS_TOTAL, {"member": member})
         derived: dict[str, Derived] = {}
         if self.derived_at:
             derived = inheritance.derive_forest(paths, by_id, self.derived_at)

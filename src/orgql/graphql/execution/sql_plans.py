@@ -32,6 +32,7 @@ from graphql.execution.values import get_argument_values
 from orgql.core.access import checks as access
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
 from orgql.core.organizations import repository
+from orgql.db.raw import RawReads
 from orgql.graphql import cursors
 from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
@@ -182,7 +183,7 @@ class SqlPlan:
 
         async def execute(session: Any) -> dict[str, Any] | None:
             connection = await session.connection()
-            return await self.page.read(connection, **parameters)
+            return await self.page.read(await RawReads.of(connection), **parameters)
 
         try:
             answer = await context.run(execute)
