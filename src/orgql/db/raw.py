@@ -2,29 +2,36 @@
 SQLAlchemy's result objects.
 
 The reads answered by one hand-written statement (the GraphQL SQL plans, the REST
-snapshots) spend more CPU in SQLAlchemy than in the database: a ``text()`` statement's
-result rebuilds its column metadata from the cursor description on every execution, and
-each row is wrapped twice (issue 16's profile: about a fifth of a request for one
-organization). Here the statement is compiled once to asyncpg's positional form and run on
-the pooled connection SQLAlchemy checked out (same pool, timeouts, type codecs and
-transaction state); the rows come back as asyncpg ``Record`` objects, which index like
-SQLAlchemy's ``Row``.
+snapshots) spent more CPU in SQLAlchemy than in the database: a ``text()`` statement's
+result rebuilds its column metadata from the cursor description on every execution, each
+row is wrapped twice, and a ``Connection`` (or a session) is built around the pooled
+connection (issue 16's profile: about a fifth of a request for one organization). Here the
+statement is compiled once to asyncpg's positional form and run on a connection of the
+engine's own pool (same timeouts, type codecs and server settings); the rows come back as
+asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 
-The engine's ``before_cursor_execute`` listeners still hear every statement (the metrics
-of statements per database, the tests' and bench's statement counts), and a failure is
-raised as SQLAlchemy's ``DBAPIError`` with the engine's ``handle_error`` listeners told
-(``observability.database``: a database gone answers 503), as for any other statement.
+- :func:`reading`: a connection checked out of the engine's pool for one read (no
+  ``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), given
+  back when the read ends, or closed for good when it was lost or cancelled mid-statement.
+- :meth:`RawReads.of`: the driver connection under an ``AsyncConnection`` a session holds.
+
+Either way the engine's ``before_cursor_execute`` listeners hear every statement (the
+metrics of statements per database, the tests' and bench's statement counts), and a failure
+is raised as SQLAlchemy raises one, a ``DBAPIError`` wrapping the driver's error (its
+parameters hidden, as the engine hides them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy import exc
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
@@ -46,29 +53,33 @@ def compiled(statement: TextClause, dialect: Dialect) -> _Compiled:
 class RawReads:
     """Statements run on one checked-out connection's driver connection."""
 
-    def __init__(self, connection: AsyncConnection, adapted: Any, driver: Any) -> None:
-        self.connection = connection
+    def __init__(self, engine: Engine, adapted: Any, driver: Any) -> None:
+        self.engine = engine
         #: SQLAlchemy's adaptation of the driver's connection, and the driver's.
         self.adapted = adapted
         self.driver = driver
+        #: The connection was lost: it must not go back to the pool.
+        self.lost = False
 
     @classmethod
     async def of(cls, connection: AsyncConnection) -> RawReads:
+        """The driver connection ``connection`` holds (SQLAlchemy keeps owning it)."""
         raw = await connection.get_raw_connection()
-        return cls(connection, raw.dbapi_connection, raw.driver_connection)
+        return cls(connection.sync_engine, raw.dbapi_connection, raw.driver_connection)
 
     async def all(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
     ) -> list[Any]:
         """The rows of ``statement`` with its named ``parameters``."""
-        sql, names = compiled(statement, self.connection.dialect)
+        sql, names = compiled(statement, self.engine.dialect)
         values = tuple((parameters or {})[name] for name in names)
-        self._told(sql, values)
+        listeners = self.engine.dispatch.before_cursor_execute
+        if listeners:
+            listeners(None, None, sql, values, None, False)
         try:
             return list(await self.driver.fetch(sql, *values))
         except Exception as error:
-            await self._failed(error, sql, values)
-            raise  # pragma: no cover (_failed raises)
+            raise self._translated(error, sql, values) from error
 
     async def scalar(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
@@ -77,21 +88,37 @@ class RawReads:
         rows = await self.all(statement, parameters)
         return rows[0][0] if rows else None
 
-    def _told(self, sql: str, values: Sequence[Any]) -> None:
-        dispatch = self.connection.sync_engine.dispatch.before_cursor_execute
-        if dispatch:
-            dispatch(self.connection.sync_connection, None, sql, values, None, False)
-
-    async def _failed(self, error: Exception, sql: str, values: Sequence[Any]) -> None:
-        """Raise ``error`` as SQLAlchemy raises a statement's failure: translated to the
-        DBAPI's exception by the dialect, then handled by the connection (its
-        ``handle_error`` listeners told, a lost connection invalidated)."""
-        sync = self.connection.sync_connection
-        assert sync is not None
+    def _translated(self, error: Exception, sql: str, values: Sequence[Any]) -> Exception:
+        """``error`` as SQLAlchemy raises a statement's failure: the dialect's DBAPI error
+        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted."""
         try:
             self.adapted._handle_exception(error)
         except Exception as translated:
-            await greenlet_spawn(
-                sync._handle_dbapi_exception, translated, sql, values, None, None
-            )
-            raise
+            error = translated
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error) and dialect.is_disconnect(error, self.adapted, None):
+            self.lost = True
+        return exc.DBAPIError.instance(
+            sql, values, error, dbapi_error, hide_parameters=True, dialect=dialect
+        )
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
+    """A connection of ``engine``'s pool for the reads of one request, without a
+    ``Connection`` or a transaction (see the module). Given back to the pool at the end;
+    closed instead when it was lost, or when the read was cancelled while a statement may
+    still be running on it."""
+    raw = await engine.raw_connection()
+    reads = RawReads(engine.sync_engine, raw.dbapi_connection, raw.driver_connection)
+    try:
+        yield reads
+    except asyncio.CancelledError:
+        reads.lost = True
+        raise
+    finally:
+        if reads.lost:
+            raw.invalidate()
+        else:
+            raw.close()

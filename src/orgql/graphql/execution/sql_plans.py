@@ -181,12 +181,11 @@ class SqlPlan:
         are answered whole, and may outgrow what the cost counted) is the compiled plan's,
         which stops it with ANSWER_TOO_LARGE as the resolvers do."""
 
-        async def execute(session: Any) -> dict[str, Any] | None:
-            connection = await session.connection()
-            return await self.page.read(await RawReads.of(connection), **parameters)
+        async def execute(reads: RawReads) -> dict[str, Any] | None:
+            return await self.page.read(reads, **parameters)
 
         try:
-            answer = await context.run(execute)
+            answer = await context.read_alone(execute)
         except Exception:  # the compiled plan answers, or reports the failure as it does
             log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
             return "statement_failed"
