@@ -36,12 +36,14 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.schema import Schema
 
 from orgql.auth.asgi import principal_of
+from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.execution import paths
 from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
@@ -133,9 +135,9 @@ class DirectReads:
         content_type = request.headers.get("content-type", "")
         if content_type.partition(";")[0].strip().lower() != "application/json":
             return None
-        try:
-            parsed = orjson.loads(body)
-        except orjson.JSONDecodeError:
+        try:  # the pipeline's decoder: the same values (integers past 64 bits included)
+            parsed = request_body.decode(body)
+        except HTTPException:
             return None
         if not isinstance(parsed, dict) or not parsed.keys() <= _KEYS:
             return None
