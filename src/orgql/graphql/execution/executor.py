@@ -127,13 +127,13 @@ class CompiledExecutor(BudgetedExecutor):
         return self._resolvers_reason
 
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
-        data = await sql.run(self.context_value, parameters, self.answer_budget.left)
-        if not isinstance(data, str):
+        answer = await sql.run(self.context_value, parameters, self.answer_budget.left)
+        if not isinstance(answer, str):
             paths.note(paths.SQL_PLAN)
             if self._document is not None:
                 self._document.answered = True
-            return self.build_response(data)
-        paths.note(paths.COMPILED, data)
+            return self.build_response(answer.data)
+        paths.note(paths.COMPILED, answer)
         result = self._execute_plan(plan)
         return await result if self.is_awaitable(result) else result
 
