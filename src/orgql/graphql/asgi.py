@@ -108,9 +108,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         body read here is read again from the request's cache by the pipeline."""
         if not self.direct.enabled:
             return None
+        body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                return await self.direct.answer(request, await request.body())
+                return await self.direct.answer(request, body)
         except TimeoutError:
             raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
