@@ -12,15 +12,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 from test_sql_plans import _hierarchy, reference  # noqa: F401
 from test_sql_plans_shoppers import SHOPPER, _memberships
 
 from graphql_client import GraphQL
+from orgql.app import create_app
 from orgql.graphql.execution import executor as compiled
 from orgql.observability.logs import ACCESS_LOGGER
+from orgql.settings import Settings
 
 ONE = """
 query One($id: ID!, $site: ID) {
@@ -216,3 +218,31 @@ async def test_variables_are_decoded_as_the_pipeline_decodes_them(
         async with client_for(reference, reference.state.lifespan, token="admin") as theirs:
             expected = await theirs.post("/graphql", content=body, headers=headers)
         assert (mine.status_code, mine.json()) == (expected.status_code, expected.json())
+
+
+async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
+    database_url: str,
+    client_for: Callable[..., httpx.AsyncClient],
+    engine: AsyncEngine,
+) -> None:
+    """A direct read waiting on a locked table past the request's timeout answers 503
+    TIMEOUT; its connection, cancelled mid-statement, is closed rather than given back, and
+    the next reads (once the lock is gone) are answered on the pool's other connections."""
+    settings = Settings(database_url=database_url, graphql_timeout_seconds=1)
+    app = create_app(settings)
+    body = {"query": ONE, "variables": {"id": "100001"}}
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
+        assert (await gateway.post("/graphql", json=body)).status_code == 200  # now known
+        pool = state["engine"].sync_engine.pool
+        async with engine.connect() as locker:
+            await locker.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            late = await gateway.post("/graphql", json=body)
+            await locker.rollback()
+        assert late.status_code == 503, late.text
+        assert [e["extensions"]["code"] for e in late.json()["errors"]] == ["TIMEOUT"]
+        assert pool.checkedout() == 0
+        for _ in range(3):
+            again = await gateway.post("/graphql", json=body)
+            assert again.status_code == 200
+            assert again.json()["data"]["organization"]["repositoryId"] == "100001"
+        assert pool.checkedout() == 0
