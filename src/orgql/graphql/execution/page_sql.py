@@ -53,7 +53,7 @@ from orgql.graphql.execution.page_compose import (
 )
 from orgql.graphql.execution.page_filters import Condition, Descendants
 from orgql.graphql.execution.page_links import LINKS
-from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_LINKS, contract_joins
+from orgql.graphql.execution.page_sites import SITE_CONTRACT, SITE_LINKS, contract_lateral
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,9 @@ class PagePlan:
             if (found := links.get(f"{child}_filtered")) is not None:
                 filtered.append((child, found))
                 parameters.update(found.parameters)
-        if self.site_params:
+        default = any(sites.get(p) is None for p in self.site_params)
+        if named:
             parameters["sites"] = named
-            parameters["default"] = any(sites.get(p) is None for p in self.site_params)
         statement = self.statement(
             first,
             after is not None,
@@ -167,6 +167,8 @@ class PagePlan:
             organization_id is not None,
             None if condition is None else condition.sql,
             tuple(filtered),
+            bool(named),
+            default,
         )
         rows = cast(list[Row], await connection.all(statement, parameters))
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
@@ -254,22 +256,32 @@ class PagePlan:
         by_id: bool = False,
         condition: str | None = None,
         filtered: tuple[tuple[str, Descendants], ...] = (),
+        named_sites: bool = False,
+        default_site: bool = True,
     ) -> TextClause:
         """The statement of a page of ``first`` organizations, after a cursor or not, of a
         shopper's memberships (``member``) or not, of one id (``by_id``) or not, of those a
         filter's ``condition`` admits (page_filters; its values bound) or all, with the
-        ``filtered`` descendants pages' links (by the parameter of each).
+        ``filtered`` descendants pages' links (by the parameter of each), with effective
+        values on named sites (``:sites``) or not, on the default site or not.
 
         One statement per page size, first pages apart from pages after a cursor, made when
         first asked: with the size written in and no condition that depends on a parameter
         (``:after IS NULL OR ...``), PostgreSQL plans each prepared statement once (a
         generic plan) instead of at every execution; with a parameter it did not (0.25 of
-        its 1.1 ms per page of 100). They are kept in one LRU for all plans."""
+        its 1.1 ms per page of 100). So are the sites of the site rows: with whether the
+        default site is read bound (``:default``), the generic plan counted on rows of every
+        site and cost more than a custom plan, which PostgreSQL then made at every execution
+        (0.2 of the 0.9 ms of the page of 100 of the bench). They are kept in one LRU for
+        all plans."""
         links = tuple((child, d.page, d.count) for child, d in filtered)
-        key = (self._serial, first, after, member, by_id, condition, links)
+        sites = (named_sites, default_site) if self.site_params else ()
+        key = (self._serial, first, after, member, by_id, condition, links, sites)
         statement = _STATEMENTS.get(key)
         if statement is None:
-            sql = self._sql(first, after, member, by_id, condition, dict(filtered))
+            sql = self._sql(
+                first, after, member, by_id, condition, dict(filtered), named_sites, default_site
+            )
             statement = _STATEMENTS[key] = text(MARK + sql)
             if len(_STATEMENTS) > MAX_STATEMENTS:
                 _STATEMENTS.popitem(last=False)
@@ -285,6 +297,8 @@ class PagePlan:
         by_id: bool = False,
         condition: str | None = None,
         filtered: Mapping[str, Descendants] | None = None,
+        named_sites: bool = False,
+        default_site: bool = True,
     ) -> str:
         """The statement: the page (its position set), its organizations' ancestors (no
         position), then, when it has effective values, the site rows of them all (the
@@ -323,18 +337,19 @@ class PagePlan:
         if not self.site_params:
             return chain + " SELECT * FROM chain"
         site_width = 3 + len(self.site_columns) + len(self.contract_columns)
-        contracts = contract_joins(self.contract_columns)
+        which = ["w.id = ANY(CAST(:sites AS varchar[]))"] if named_sites else []
+        if default_site:
+            which.append("w.is_default")
         return (
             f"{chain} SELECT *{', NULL' * site_width} FROM chain UNION ALL"
             f" SELECT {', '.join(['NULL'] * len(self.columns))}, w.id, w.is_default,"
             " s.organization_id"
             + "".join(f", s.{c}" for c in self.site_columns)
-            + "".join(f", {CONTRACT_SQL[c]}" for c in self.contract_columns)
+            + "".join(f", {SITE_CONTRACT}.{c}" for c in self.contract_columns)
             + " FROM sites w LEFT JOIN site_organization_properties s"
             " ON s.site_id = w.id AND s.organization_id = ANY(ARRAY(SELECT id FROM chain))"
-            + contracts
-            + " WHERE w.id = ANY(CAST(:sites AS varchar[]))"
-            " OR (w.is_default AND CAST(:default AS boolean))"
+            + contract_lateral(self.contract_columns)
+            + f" WHERE {' OR '.join(which) or 'false'}"
         )
 
     def _expression(self, column: str, filtered: Mapping[str, Descendants]) -> str:
