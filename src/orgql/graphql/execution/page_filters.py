@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,9 @@ class Descendants:
     parameters: dict[str, Any]
 
 
-def descendants(parameter: str, columns: list[str], given: dict[str, Any]) -> Descendants | str:
+def descendants(
+    parameter: str, columns: Sequence[str | None], given: dict[str, Any]
+) -> Descendants | str:
     """The links of ``descendants(filter: given)`` (GraphQL argument values), as
     ``descendant_connection`` reads them (DescendantsFilter.to_core,
     core.organizations.descendants.check_page), or why the compiled plan answers."""

@@ -125,7 +125,7 @@ class SiteComposer:
     columns: list[str]
     site_params: list[str]
     hierarchy: bool
-    chain_links: set[str]
+    chain_columns: set[str]
     above: int
 
     if TYPE_CHECKING:  # Composer's
@@ -207,7 +207,7 @@ class SiteComposer:
         if "site_properties" not in self.columns:
             self.columns.append("site_properties")
         if self.above:
-            self.chain_links.add("site_properties")
+            self.chain_columns.add("site_properties")
         at = self.columns.index("site_properties")
         pairs = []
         for item in key.keys:

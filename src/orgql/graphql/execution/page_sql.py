@@ -111,10 +111,15 @@ class PagePlan:
         self.contract_columns = composer.contract_columns
         #: The site arguments, in the order of the selection.
         self.site_params = composer.site_params
-        self.chain_links = composer.chain_links
         #: The positions of the derived columns' own values in a row.
         self.derived_at = [composer.columns.index(c) for c in composer.derived_columns]
         self._serial = next(_plans)  # this plan's statements in _STATEMENTS
+
+    def child_columns(self, parameter: str) -> list[str | None]:
+        """The row layout of a children (or descendants) page's rows: the page's, None
+        where its nodes read nothing."""
+        read = self.composer.children_columns[parameter]
+        return [c if c in read else None for c in self.columns]
 
     # -- reading
 
@@ -305,14 +310,21 @@ class PagePlan:
         organization columns null), one row at least per site asked for."""
 
         def select(position: str, chain: bool = False) -> str:
-            """The columns of the page's rows, or of the chain's (``chain``: the links that
-            no ancestor's selection reads null, not read for every ancestor)."""
+            """The columns of the page's rows, or of the chain's (``chain``: the ancestors'
+            id, path, derived columns and what their selections or a derived address read;
+            the others null, not read for every ancestor: the page's descendants, members or
+            columns, which the resolvers never read of an ancestor)."""
             values = []
             for c in self.columns:
-                value = position if c == "position" else self._expression(c, filtered or {})
-                link = value != f"o.{c}" and c != "position"
-                values.append("NULL" if chain and link and c not in self.chain_links else value)
+                if c == "position":
+                    values.append(position)
+                elif chain and c not in ancestors:
+                    values.append("NULL")
+                else:
+                    values.append(self._expression(c, filtered or {}))
             return ", ".join(values)
+
+        ancestors = {"id", "path", *self.composer.derived_columns, *self.composer.chain_columns}
 
         conditions = ["o.id > CAST(:after AS varchar)"] if after else []
         if by_id:
@@ -363,7 +375,7 @@ class PagePlan:
             return filtered[column].page
         if column in self.composer.children:
             descendants = self.composer.children[column]
-            return page_links.children_sql(column, self.columns, descendants)
+            return page_links.children_sql(column, self.child_columns(column), descendants)
         counted = column.removesuffix("_count")
         if counted in filtered:
             return filtered[counted].count
