@@ -155,7 +155,7 @@ class SqlPlan:
             links[f"{parameter}_limit"] = size + 1
             links[f"{parameter}_after"] = after
             if arguments.get("filter") is not None:
-                columns = self.page.columns
+                columns = self.page.child_columns(parameter)
                 found = page_filters.descendants(parameter, columns, arguments["filter"])
                 if isinstance(found, str):
                     return found
