@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -104,6 +104,17 @@ async def one_statement_read(request: Request) -> AsyncIterator[AsyncSession]:
     engine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
     async with sessionmaker(bind=autocommit(engine)) as session:
         yield session
+
+
+@asynccontextmanager
+async def one_statement_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """:func:`one_statement_read`'s connection without a session, for the reads that run
+    their statement on the driver's connection (core.organizations.snapshots): no session
+    to make, whose identity map they would not use, and clear."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    engine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
+    async with autocommit(engine).connect() as connection:
+        yield connection
 
 
 def site_id(request: Request) -> str | None:
