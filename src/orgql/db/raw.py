@@ -23,9 +23,9 @@ from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select
-from sqlalchemy.engine import Compiled, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.cache_key import CacheKey
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.util import LRUCache, greenlet_spawn
 
@@ -45,35 +45,67 @@ def compiled(statement: TextClause, dialect: Dialect) -> _Compiled:
     return found
 
 
-class _CompiledSelect(NamedTuple):
-    """A ``Select`` compiled for asyncpg, with its bound parameters' names in their order
-    and the types' conversions of their values (asyncpg's dialect has few)."""
-
-    compiled: Compiled
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-
-
-#: Compiled ``Select`` statements by SQLAlchemy's cache key (and dialect): a statement built
+#: ``Select`` statements compiled by SQLAlchemy's cache key (and dialect): a statement built
 #: anew per request (a list's filter, sort and page) compiles once per shape, as in
 #: SQLAlchemy's own cache; None for one this module does not run (expanding ``IN`` lists,
 #: rendered at execution), which SQLAlchemy executes.
-_selects: LRUCache[tuple[Any, ...], _CompiledSelect | None] = LRUCache(256)
+_selects: LRUCache[tuple[Any, ...], SQLCompiler | None] = LRUCache(256)
 
 
-def _compile_select(
-    statement: Select[Any], key: CacheKey, dialect: Dialect
-) -> _CompiledSelect | None:
-    # Compiled with its cache key, so that another statement of the same key can give its
-    # own values of the parameters (construct_params' extracted_parameters).
-    compiled = statement.compile(dialect=dialect, cache_key=key)
-    if compiled.post_compile_params or compiled.literal_execute_params:
+class _Bound(NamedTuple):
+    """A ``Select`` statement object ready to run: its SQL and, for each of its positional
+    parameters, either the name of the caller's parameter (a ``bindparam`` without value)
+    with its type's conversion, or the statement's own value (a literal, a ``limit()``)."""
+
+    dialect: Dialect
+    sql: str
+    names: tuple[str | None, ...]  # None: the statement's own value
+    values: tuple[Any, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def positional(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if name is None else parameters[name] if to is None else to(parameters[name])
+            for name, value, to in zip(self.names, self.values, self.processors, strict=True)
+        )
+
+
+#: What :func:`_bind` made of each statement object (the REST reads by id reuse one).
+_bound: WeakKeyDictionary[Select[Any], _Bound | None] = WeakKeyDictionary()
+
+
+def _bind(statement: Select[Any], dialect: Dialect) -> _Bound | None:
+    key = statement._generate_cache_key()  # None: a part that cannot be cached
+    if key is None:
         return None
-    names = tuple(compiled.positiontup or ())
-    processors = tuple(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
-    return _CompiledSelect(compiled, names, processors)
+    cache_key = (dialect, key.key)
+    compiled = _selects.get(cache_key)
+    if compiled is None and cache_key not in _selects:
+        # Compiled with its cache key, so that another statement of the same key can give
+        # its own values of the parameters (construct_params' extracted_parameters).
+        compiled = statement.compile(dialect=dialect, cache_key=key)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            compiled = None
+        _selects[cache_key] = compiled
+    if compiled is None:
+        return None
+    own = compiled.construct_params({}, extracted_parameters=key.bindparams, _check=False)
+    assert own is not None  # None only for DDL
+    names: list[str | None] = []
+    values: list[Any] = []
+    processors: list[Callable[[Any], Any] | None] = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        to = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.required:
+            names.append(name)
+            values.append(None)
+            processors.append(to)
+        else:
+            names.append(None)
+            values.append(own[name] if to is None else to(own[name]))
+            processors.append(None)
+    return _Bound(dialect, compiled.string, tuple(names), tuple(values), tuple(processors))
 
 
 class RawReads:
@@ -100,27 +132,15 @@ class RawReads:
     async def select(
         self, statement: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> list[Any]:
-        """The rows of a ``Select`` with its named ``parameters`` (its own values, such as a
-        ``limit()``, are the statement's)."""
+        """The rows of a ``Select`` with the values of its ``bindparam``s without one."""
         dialect = self.connection.dialect
-        key = statement._generate_cache_key()  # None: a part that cannot be cached
-        found = None
-        if key is not None:
-            cache_key = (dialect, key.key)
-            found = _selects.get(cache_key)
-            if found is None and cache_key not in _selects:
-                found = _selects[cache_key] = _compile_select(statement, key, dialect)
-        if key is None or found is None:  # SQLAlchemy runs it
-            return list((await self.connection.execute(statement, parameters)).all())
-        # The values of this statement's own parameters (its literals, its limit) are its
-        # cache key's, in the order of the compiled statement's.
-        values = found.compiled.construct_params(parameters, extracted_parameters=key.bindparams)
-        assert values is not None  # None only for DDL
-        positional = tuple(
-            values[name] if processor is None else processor(values[name])
-            for name, processor in zip(found.names, found.processors, strict=True)
-        )
-        return await self._fetch(found.compiled.string, positional)
+        bound = _bound.get(statement)
+        if bound is None or bound.dialect is not dialect:
+            bound = _bind(statement, dialect)
+            if bound is None:  # SQLAlchemy runs it
+                return list((await self.connection.execute(statement, parameters)).all())
+            _bound[statement] = bound
+        return await self._fetch(bound.sql, bound.positional(parameters or {}))
 
     async def scalar(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
