@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -287,6 +288,11 @@ def _rows(text: str | None) -> list[Any]:
     return orjson.loads(text) if text else []
 
 
+#: A row's own values of the derived columns, and of the site columns (their orders).
+_DERIVED_OF = operator.itemgetter(*fields.DERIVED_COLUMNS)
+_SITE_VALUES_OF = operator.itemgetter(*fields.SITE_COLUMNS)
+
+
 def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
     by_id: dict[str, Row] = {}
     page: list[Row] = []
@@ -298,9 +304,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
             page.append(row)
     page.sort(key=lambda row: row["position"])
     paths = {org_id: row["path"] for org_id, row in by_id.items()}
-    derived_own = {
-        org_id: [row[column] for column in fields.DERIVED_COLUMNS] for org_id, row in by_id.items()
-    }
+    derived_own = {org_id: _DERIVED_OF(row) for org_id, row in by_id.items()}
     derived = derive_forest(paths, derived_own, range(len(fields.DERIVED_COLUMNS)))
     site_rows: dict[str, Row] = {}
     contracts: dict[str, Row] = {}
@@ -310,9 +314,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
         site_rows[row["organization_id"]] = row
         if row["contract_id"] is not None:
             contracts[row["contract_id"]] = row
-    site_own = {
-        org_id: [row[column] for column in fields.SITE_COLUMNS] for org_id, row in site_rows.items()
-    }
+    site_own = {org_id: _SITE_VALUES_OF(row) for org_id, row in site_rows.items()}
     effective = derive_forest(paths, site_own, range(len(fields.SITE_COLUMNS)))
     addresses: dict[str, Row] = {}
     secondary: dict[str, list[Row]] = defaultdict(list)
