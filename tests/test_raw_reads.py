@@ -1,7 +1,7 @@
-"""db.raw.RawReads.select: a ``Select`` run on the driver's connection takes the caller's
+"""db.raw.RawReads.select: a ``Select`` run on a driver connection takes the caller's
 parameters and its own values (literals, ``limit()``) of each statement object, also when
-another statement of the same shape was compiled first; one it cannot run so (an expanding
-``IN``) runs through SQLAlchemy with the same answer."""
+another statement of the same shape was compiled first; one with parameters SQLAlchemy
+renders at execution (an expanding ``IN``) has them written into its SQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, event, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db.raw import RawReads
+from orgql.db.raw import RawReads, reading
 
 
 def _numbers(limit: int, tag: int) -> Select[Any]:
@@ -29,8 +29,7 @@ async def test_each_statement_runs_with_its_own_values_and_the_callers(
 
     event.listen(engine.sync_engine, "before_cursor_execute", told)
     try:
-        async with engine.connect() as connection:
-            reads = await RawReads.of(connection)
+        async with reading(engine) as reads:
             two = await reads.select(_numbers(2, tag=1), {"low": 3})
             three = await reads.select(_numbers(3, tag=2), {"low": 5})
             again = await reads.select(_numbers(2, tag=1), {"low": 8})
@@ -42,7 +41,7 @@ async def test_each_statement_runs_with_its_own_values_and_the_callers(
     assert len(statements) == 3  # the engine's listeners hear every statement
 
 
-async def test_an_expanding_in_runs_through_sqlalchemy(engine: AsyncEngine) -> None:
+async def test_an_expanding_in_is_written_into_the_statement(engine: AsyncEngine) -> None:
     number = func.generate_series(1, 10).column_valued("n")
     statement = select(number).where(number.in_([2, 4, 11])).order_by(number)
     async with engine.connect() as connection:

@@ -299,7 +299,7 @@ async def test_admin_queries_are_answered_identically(
         page = (await _post(mine, ADMIN_CASES[0])).json()
     assert len(page["data"]["organizations"]["edges"]) > 2
     # The plans were used: every query above but introspection compiled.
-    plans = [plan for document in compiled._cache.values() for plan in document.plans.values()]
+    plans = compiled.cached_plans()
     assert sum(plan is not None for plan in plans) >= 15
     assert sum(plan is None for plan in plans) == 1  # __schema
 
@@ -383,7 +383,7 @@ async def test_point_in_time_history_and_descendants_are_answered_identically(
     assert mixed["then"]["parentOrganization"]["derivedDescription"] == "regional"
     assert [e["node"]["id"] for e in below["edges"]] == [gid(child)]  # maxDepth 1
     # Every one compiled: point-in-time reads take the compiled path too.
-    plans = [plan for document in compiled._cache.values() for plan in document.plans.values()]
+    plans = compiled.cached_plans()
     assert len(plans) == 4  # POINT_IN_TIME, NOT_HISTORICAL, MIXED, DESCENDANTS
     assert all(plan is not None for plan in plans)
 

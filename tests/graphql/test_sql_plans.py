@@ -287,7 +287,7 @@ async def test_what_sql_plans_do_not_cover_is_answered_by_the_compiled_plan(
     # Only the bench's page and the filtered page had an SQL plan; the others were refused
     # when compiled, or (first: 500, a bad cursor, an unknown site, a filter on values in
     # effect, a shopper) fell back when run.
-    plans = [p for d in compiled._cache.values() for p in d.plans.values() if p is not None]
+    plans = [p for p in compiled.cached_plans() if p is not None]
     with_sql = [p for p in plans if p.sql is not None]
     assert len(with_sql) == 5, [p.root[0].nodes[0].loc for p in with_sql]
 

@@ -2,32 +2,43 @@
 SQLAlchemy's result objects.
 
 The reads answered by one hand-written statement (the GraphQL SQL plans, the REST
-snapshots) spend more CPU in SQLAlchemy than in the database: a ``text()`` statement's
-result rebuilds its column metadata from the cursor description on every execution, and
-each row is wrapped twice (issue 16's profile: about a fifth of a request for one
-organization). Here the statement is compiled once to asyncpg's positional form and run on
-the pooled connection SQLAlchemy checked out (same pool, timeouts, type codecs and
-transaction state); the rows come back as asyncpg ``Record`` objects, which index like
-SQLAlchemy's ``Row``.
+snapshots) spent more CPU in SQLAlchemy than in the database: a ``text()`` statement's
+result rebuilds its column metadata from the cursor description on every execution, each
+row is wrapped twice, and a ``Connection`` (or a session) is built around the pooled
+connection (issue 16's profile: about a fifth of a request for one organization). Here the
+statement is compiled once to asyncpg's positional form and run on a connection of the
+engine's own pool (same timeouts, type codecs and server settings); the rows come back as
+asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 
-The engine's ``before_cursor_execute`` listeners still hear every statement (the metrics
-of statements per database, the tests' and bench's statement counts), and a failure is
-raised as SQLAlchemy's ``DBAPIError`` with the engine's ``handle_error`` listeners told
-(``observability.database``: a database gone answers 503), as for any other statement.
+- :func:`reading`: a connection checked out of the engine's pool for one read (no
+  ``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), given
+  back when the read ends, or closed for good when it was lost or cancelled mid-statement.
+- :meth:`RawReads.of`: the driver connection under an ``AsyncConnection`` a session holds.
+
+Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
+REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
+statement object).
+
+Either way the engine's ``before_cursor_execute`` listeners hear every statement (the
+metrics of statements per database, the tests' and bench's statement counts), and a failure
+is raised as SQLAlchemy raises one, a ``DBAPIError`` wrapping the driver's error (its
+parameters hidden, as the engine hides them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, exc
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.util import LRUCache, greenlet_spawn
+from sqlalchemy.util import LRUCache
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
 #: its parameters in their order.
@@ -46,9 +57,8 @@ def compiled(statement: TextClause, dialect: Dialect) -> _Compiled:
 
 
 #: ``Select`` statements compiled by SQLAlchemy's cache key (and dialect): a statement built
-#: anew per request (a list's filter, sort and page) compiles once per shape, as in
-#: SQLAlchemy's own cache; None for one this module does not run (expanding ``IN`` lists,
-#: rendered at execution), which SQLAlchemy executes.
+#: anew per request compiles once per shape, as in SQLAlchemy's own cache; None for a shape
+#: with parameters rendered at execution (an expanding ``IN``), compiled per statement.
 _selects: LRUCache[tuple[Any, ...], SQLCompiler | None] = LRUCache(256)
 
 
@@ -70,32 +80,39 @@ class _Bound(NamedTuple):
         )
 
 
-#: What :func:`_bind` made of each statement object (the REST reads by id reuse one).
-_bound: WeakKeyDictionary[Select[Any], _Bound | None] = WeakKeyDictionary()
+#: What :func:`_bind` made of each statement object (the REST reads reuse theirs).
+_bound: WeakKeyDictionary[Select[Any], _Bound] = WeakKeyDictionary()
 
 
-def _bind(statement: Select[Any], dialect: Dialect) -> _Bound | None:
+def _bind(statement: Select[Any], dialect: Dialect) -> _Bound:
     key = statement._generate_cache_key()  # None: a part that cannot be cached
-    if key is None:
-        return None
-    cache_key = (dialect, key.key)
-    compiled = _selects.get(cache_key)
-    if compiled is None and cache_key not in _selects:
-        # Compiled with its cache key, so that another statement of the same key can give
-        # its own values of the parameters (construct_params' extracted_parameters).
-        compiled = statement.compile(dialect=dialect, cache_key=key)
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            compiled = None
-        _selects[cache_key] = compiled
-    if compiled is None:
-        return None
-    own = compiled.construct_params({}, extracted_parameters=key.bindparams, _check=False)
+    compiled: SQLCompiler | None = None
+    if key is not None:
+        cache_key = (dialect, key.key)
+        compiled = _selects.get(cache_key)
+        if compiled is None and cache_key not in _selects:
+            # Compiled with its cache key, so that another statement of the same key can
+            # give its own values of the parameters (construct_params' extracted_parameters).
+            compiled = statement.compile(dialect=dialect, cache_key=key)
+            if compiled.post_compile_params or compiled.literal_execute_params:
+                compiled = None
+            _selects[cache_key] = compiled
+    if compiled is not None and key is not None:
+        own = compiled.construct_params({}, extracted_parameters=key.bindparams, _check=False)
+    else:  # this statement's values written into its SQL where rendered at execution
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        own = compiled.construct_params({}, _check=False)
     assert own is not None  # None only for DDL
     names: list[str | None] = []
     values: list[Any] = []
     processors: list[Callable[[Any], Any] | None] = []
     for name in compiled.positiontup or ():
-        bind = compiled.binds[name]
+        bind = compiled.binds.get(name)
+        if bind is None:  # an element of an expanding IN, rendered with its values
+            names.append(None)
+            values.append(own[name])
+            processors.append(None)
+            continue
         to = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if bind.required:
             names.append(name)
@@ -111,36 +128,45 @@ def _bind(statement: Select[Any], dialect: Dialect) -> _Bound | None:
 class RawReads:
     """Statements run on one checked-out connection's driver connection."""
 
-    def __init__(self, connection: AsyncConnection, adapted: Any, driver: Any) -> None:
-        self.connection = connection
+    def __init__(self, engine: Engine, adapted: Any, driver: Any) -> None:
+        self.engine = engine
         #: SQLAlchemy's adaptation of the driver's connection, and the driver's.
         self.adapted = adapted
         self.driver = driver
+        #: The connection was lost: it must not go back to the pool.
+        self.lost = False
 
     @classmethod
     async def of(cls, connection: AsyncConnection) -> RawReads:
+        """The driver connection ``connection`` holds (SQLAlchemy keeps owning it)."""
         raw = await connection.get_raw_connection()
-        return cls(connection, raw.dbapi_connection, raw.driver_connection)
+        return cls(connection.sync_engine, raw.dbapi_connection, raw.driver_connection)
 
     async def all(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
     ) -> list[Any]:
         """The rows of ``statement`` with its named ``parameters``."""
-        sql, names = compiled(statement, self.connection.dialect)
+        sql, names = compiled(statement, self.engine.dialect)
         return await self._fetch(sql, tuple((parameters or {})[name] for name in names))
 
     async def select(
         self, statement: Select[Any], parameters: Mapping[str, Any] | None = None
     ) -> list[Any]:
         """The rows of a ``Select`` with the values of its ``bindparam``s without one."""
-        dialect = self.connection.dialect
+        dialect = self.engine.dialect
         bound = _bound.get(statement)
         if bound is None or bound.dialect is not dialect:
-            bound = _bind(statement, dialect)
-            if bound is None:  # SQLAlchemy runs it
-                return list((await self.connection.execute(statement, parameters)).all())
-            _bound[statement] = bound
+            bound = _bound[statement] = _bind(statement, dialect)
         return await self._fetch(bound.sql, bound.positional(parameters or {}))
+
+    async def _fetch(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
+        listeners = self.engine.dispatch.before_cursor_execute
+        if listeners:
+            listeners(None, None, sql, values, None, False)
+        try:
+            return list(await self.driver.fetch(sql, *values))
+        except Exception as error:
+            raise self._translated(error, sql, values) from error
 
     async def scalar(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
@@ -149,27 +175,37 @@ class RawReads:
         rows = await self.all(statement, parameters)
         return rows[0][0] if rows else None
 
-    async def _fetch(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
-        self._told(sql, values)
-        try:
-            return list(await self.driver.fetch(sql, *values))
-        except Exception as error:
-            await self._failed(error, sql, values)
-            raise  # pragma: no cover (_failed raises)
-
-    def _told(self, sql: str, values: Sequence[Any]) -> None:
-        dispatch = self.connection.sync_engine.dispatch.before_cursor_execute
-        if dispatch:
-            dispatch(self.connection.sync_connection, None, sql, values, None, False)
-
-    async def _failed(self, error: Exception, sql: str, values: Sequence[Any]) -> None:
-        """Raise ``error`` as SQLAlchemy raises a statement's failure: translated to the
-        DBAPI's exception by the dialect, then handled by the connection (its
-        ``handle_error`` listeners told, a lost connection invalidated)."""
-        sync = self.connection.sync_connection
-        assert sync is not None
+    def _translated(self, error: Exception, sql: str, values: Sequence[Any]) -> Exception:
+        """``error`` as SQLAlchemy raises a statement's failure: the dialect's DBAPI error
+        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted."""
         try:
             self.adapted._handle_exception(error)
         except Exception as translated:
-            await greenlet_spawn(sync._handle_dbapi_exception, translated, sql, values, None, None)
-            raise
+            error = translated
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        if isinstance(error, dbapi_error) and dialect.is_disconnect(error, self.adapted, None):
+            self.lost = True
+        return exc.DBAPIError.instance(
+            sql, values, error, dbapi_error, hide_parameters=True, dialect=dialect
+        )
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
+    """A connection of ``engine``'s pool for the reads of one request, without a
+    ``Connection`` or a transaction (see the module). Given back to the pool at the end;
+    closed instead when it was lost, or when the read was cancelled while a statement may
+    still be running on it."""
+    raw = await engine.raw_connection()
+    reads = RawReads(engine.sync_engine, raw.dbapi_connection, raw.driver_connection)
+    try:
+        yield reads
+    except asyncio.CancelledError:
+        reads.lost = True
+        raise
+    finally:
+        if reads.lost:
+            raw.invalidate()
+        else:
+            raw.close()

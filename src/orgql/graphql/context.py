@@ -22,6 +22,7 @@ from orgql.core.history import service as history
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
 from orgql.db.engine import autocommit
+from orgql.db.raw import RawReads, reading
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
@@ -102,6 +103,21 @@ class Context:
         lost one). A cancelled resolver stops waiting; its read finishes, and close() waits
         for it before giving the connection back."""
         task: asyncio.Task[T] = asyncio.ensure_future(self._run(work))
+        self._in_flight.add(task)
+        task.add_done_callback(self._done)
+        return await asyncio.shield(task)
+
+    async def read_alone(self, work: Callable[[RawReads], Awaitable[T]]) -> T:
+        """Run a read that is the request's only one (a SQL plan's statement) on a
+        connection of its own, with no session: the driver's connection straight from the
+        pool of the engine the request reads from (db.raw). Shielded in a task of its own,
+        as ``run`` is, and awaited by ``close``."""
+
+        async def read() -> T:
+            async with reading(await self._reading_engine()) as reads:
+                return await work(reads)
+
+        task: asyncio.Task[T] = asyncio.ensure_future(read())
         self._in_flight.add(task)
         task.add_done_callback(self._done)
         return await asyncio.shield(task)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -85,8 +86,11 @@ class GlobalRef(str):
         return str.__str__(self)
 
 
+@functools.lru_cache(maxsize=16_384)
 def encode(type_name: str, vendor_id: str) -> strawberry.ID:
-    """The global id of ``type_name``'s object ``vendor_id``."""
+    """The global id of ``type_name``'s object ``vendor_id``. Remembered for the most
+    recent: a page writes the same ancestors' ids again and again (about 15 ids per
+    organization with its chain, issue 16)."""
     raw = f"{type_name}:{vendor_id}".encode()
     return strawberry.ID(base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii"))
 

@@ -115,25 +115,41 @@ def _validate(
     return validate(schema, key.document, all_rules, hide_suggestions=hide_suggestions)
 
 
+def document_limits(limits: Limits) -> DocumentLimits:
+    return DocumentLimits(limits.max_depth, limits.max_aliases, limits.max_cost)
+
+
+def analysis_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: DocumentLimits,
+    variables: dict[str, Any] | None,
+) -> list[GraphQLError]:
+    """The analysis' refusals of ``document`` (cycles, depth, aliases, cost) with these
+    ``variables``: cached by document and the values of its ``first`` variables (a page of
+    10 costs a tenth of a page of 100)."""
+    key = _Same(document)
+    firsts = first_values(document, _first_variables(key), variables)
+    return _analyse(schema, key, limits, firsts)
+
+
 def validation_extension(limits: Limits) -> type[SchemaExtension]:
-    document_limits = DocumentLimits(limits.max_depth, limits.max_aliases, limits.max_cost)
+    analysed = document_limits(limits)
     hide_suggestions = not limits.field_suggestions
 
     class ValidateDocument(SchemaExtension):
         """The analysis first: graphql-core's rules run side by side and several walk
         fragment spreads, so a document must be known free of cycles and within the limits
         before they run. Sets the errors (none: valid), so strawberry's validation is
-        skipped. The analysis is cached by document and the values of its ``first``
-        variables (a page of 10 costs a tenth of a page of 100)."""
+        skipped."""
 
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             schema, document = context.schema._schema, context.graphql_document
             assert document is not None
-            key = _Same(document)
-            firsts = first_values(document, _first_variables(key), context.variables)
-            errors = _analyse(schema, key, document_limits, firsts)
+            errors = analysis_errors(schema, document, analysed, context.variables)
             if not errors:
+                key = _Same(document)
                 errors = _validate(schema, key, context.validation_rules, hide_suggestions)
             if not errors:
                 errors = _operation_chosen(document, context._provided_operation_name)

@@ -37,6 +37,9 @@ class Observation:
     #: "resolvers"; graphql.execution.paths), and why not a faster one when it fell back.
     execution_path: str | None = None
     fallback_reason: str | None = None
+    #: A query answered directly, without strawberry's request pipeline (a document the
+    #: SQL plans answered before: graphql.execution.direct).
+    direct: bool = False
 
 
 current_observation: ContextVar[Observation | None] = ContextVar("orgql_observation", default=None)

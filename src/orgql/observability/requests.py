@@ -179,6 +179,7 @@ class ObserveRequests:
                     "error_codes": observation.error_codes,
                     "execution_path": observation.execution_path,
                     "fallback_reason": observation.fallback_reason,
+                    "direct": observation.direct,
                 },
             )
             current_observation.reset(token)

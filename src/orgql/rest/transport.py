@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -106,15 +106,14 @@ async def one_statement_read(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@asynccontextmanager
-async def one_statement_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """:func:`one_statement_read`'s connection without a session, for the reads that run
-    their statement on the driver's connection (core.organizations.snapshots): no session
-    to make, whose identity map they would not use, and clear."""
+async def one_statement_engine(request: Request) -> AsyncEngine:
+    """Where a GET that reads in one statement on a pooled driver connection
+    (core.organizations.snapshots, db.raw.reading) reads: a read replica when there is
+    one, as :func:`unit_of_work`'s reads, else the primary. No session and no transaction
+    (one statement sees one snapshot by itself)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    engine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
-    async with autocommit(engine).connect() as connection:
-        yield connection
+    engine: AsyncEngine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
+    return autocommit(engine)
 
 
 def site_id(request: Request) -> str | None:

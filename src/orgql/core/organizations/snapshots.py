@@ -44,7 +44,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import is_storable_text
@@ -54,7 +54,7 @@ from orgql.core.organizations import membership, query_sql, repository
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
 from orgql.core.organizations.sorting import SortKey
 from orgql.db import models
-from orgql.db.raw import RawReads
+from orgql.db.raw import reading
 
 #: A row as decoded: column name -> value.
 Row = dict[str, Any]
@@ -265,20 +265,22 @@ def _by_id(named_site: bool, shopper: bool) -> Select[Any]:
 
 
 async def _read(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     statement: Select[Any],
     parameters: dict[str, Any],
     site_id: str | None,
     *,
     total: bool = False,
 ) -> Snapshot:
-    """The snapshot of ``statement``'s one row, read on the driver's connection (db.raw:
-    no SQLAlchemy result objects for a row of a few JSON texts)."""
+    """The snapshot of ``statement``'s one row, read on a pooled driver connection
+    (db.raw.reading: no session, ``Connection`` or result objects for a row of a few JSON
+    texts), given back before the snapshot is decoded."""
     if site_id is not None:
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
-    (row,) = await (await RawReads.of(connection)).select(statement, parameters)
+    async with reading(engine) as reads:
+        (row,) = await reads.select(statement, parameters)
     if site_id is not None and row[_SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[_TOTAL_AT]) if total else None)
@@ -346,7 +348,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
 
 
 async def read_by_id(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     organization_id: str,
     site_id: str | None,
     *,
@@ -362,14 +364,14 @@ async def read_by_id(
     if member_of is not None:  # a NUL cannot be stored, so names no profile
         parameters["member_id"] = member_of if "\x00" not in member_of else ""
     statement = _by_id(site_id is not None, member_of is not None)
-    snapshot = await _read(connection, statement, parameters, site_id)
+    snapshot = await _read(engine, statement, parameters, site_id)
     if not snapshot.page or (member_of is not None and not snapshot.page[0]["member"]):
         raise not_found(organization_id)
     return snapshot
 
 
 async def read_page(
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     where: repository.OrganizationFilter,
     site_id: str | None,
     *,
@@ -383,11 +385,12 @@ async def read_page(
         check_page(where, limit=limit, offset=offset)
     except OrgqlError:
         if site_id is not None:  # an unknown site is answered first, as the other reads do
-            await resolve_site(AsyncSession(bind=connection), site_id, field="x-ccsite")
+            async with AsyncSession(bind=engine) as session:
+                await resolve_site(session, site_id, field="x-ccsite")
         raise
     statement = _page(where, tuple(sort), site_id is not None)
     parameters = {"limit": limit, "offset": offset}
-    return await _read(connection, statement, parameters, site_id, total=True)
+    return await _read(engine, statement, parameters, site_id, total=True)
 
 
 #: A page's bounds: parameters, so that one statement serves every page of a list.

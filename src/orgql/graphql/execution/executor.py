@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, cast
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 
 from orgql.graphql.execution import paths
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, operation_reason
@@ -27,11 +27,16 @@ MAX_PLANS_PER_DOCUMENT = 16
 
 
 class _Document:
-    __slots__ = ("directive_variables", "plans")
+    __slots__ = ("answered", "directive_variables", "node", "plans")
 
-    def __init__(self, variables: tuple[str, ...]) -> None:
+    def __init__(self, node: DocumentNode | None, variables: tuple[str, ...]) -> None:
+        #: The parsed document (validated: an operation is planned only after validation).
+        self.node = node
         self.directive_variables = variables
         self.plans: dict[tuple[Any, ...], Plan | None] = {}
+        #: A SQL plan has answered this operation: later requests may be answered directly
+        #: (graphql.execution.direct).
+        self.answered = False
 
 
 _cache: OrderedDict[tuple[Any, str, str | None], _Document] = OrderedDict()
@@ -41,12 +46,42 @@ def clear_cache() -> None:
     _cache.clear()
 
 
+def cached_plans() -> list[Plan | None]:
+    """Every plan cached, once each (a document of one operation is cached under its
+    name and under none, the same entry)."""
+    documents = {id(document): document for document in _cache.values()}
+    return [plan for document in documents.values() for plan in document.plans.values()]
+
+
+def answered_by_sql_plan(
+    schema: GraphQLSchema, query: str, operation_name: str | None
+) -> DocumentNode | None:
+    """The parsed document of ``query`` when a SQL plan of ``schema`` has answered its
+    operation ``operation_name`` (so the document is known valid), else None."""
+    document = _cache.get((schema, query, operation_name))
+    if document is None or not document.answered:
+        return None
+    return document.node
+
+
 class CompiledExecutor(BudgetedExecutor):
     #: Pages read in one statement and composed whole (graphql.execution.sql_plans;
     #: ORGQL_GRAPHQL_SQL_PLANS).
     sql_plans = False
     #: Why graphql-core's executor answers (paths.REASONS), when it does.
     _resolvers_reason = "executor_options"
+    #: The plans' cache entry of this request's operation (``_plan``).
+    _document: _Document | None = None
+
+    #: The parsed document (``build``): the key of the plans' cache entry.
+    document: DocumentNode | None = None
+
+    @classmethod
+    def build(cls, schema: Any, document: Any, *args: Any, **kwargs: Any) -> Any:
+        built = super().build(schema, document, *args, **kwargs)
+        if isinstance(built, CompiledExecutor):
+            built.document = document
+        return built
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan() if serially is None else None
@@ -55,6 +90,24 @@ class CompiledExecutor(BudgetedExecutor):
         if not self.sql_plans:
             paths.note(paths.COMPILED, "sql_plans_off")
             return self._execute_plan(plan)
+        found = self._sql_read(plan)
+        if isinstance(found, str):
+            paths.note(paths.COMPILED, found)
+            return self._execute_plan(plan)
+        return self._execute_sql(plan, *found)
+
+    def sql_read(self) -> tuple[SqlPlan, dict[str, Any]] | None:
+        """The SQL plan that answers this request and its parameters, or None (the full
+        pipeline then answers: graphql.execution.direct). Nothing is read."""
+        plan = self._plan() if self.sql_plans else None
+        if plan is None:
+            return None
+        found = self._sql_read(plan)
+        return None if isinstance(found, str) else found
+
+    def _sql_read(self, plan: Plan) -> tuple[SqlPlan, dict[str, Any]] | str:
+        """``plan``'s SQL plan and its parameters for this request, or why the compiled plan
+        answers instead (paths.REASONS)."""
         if not plan.sql_compiled:
             found = sql_plan(plan)
             if isinstance(found, SqlPlan):
@@ -63,23 +116,24 @@ class CompiledExecutor(BudgetedExecutor):
                 plan.sql_reason = found
             plan.sql_compiled = True
         if plan.sql is None:
-            paths.note(paths.COMPILED, plan.sql_reason)
-            return self._execute_plan(plan)
+            assert plan.sql_reason is not None
+            return plan.sql_reason
         parameters = plan.sql.parameters(self)
         if isinstance(parameters, str):
-            paths.note(paths.COMPILED, parameters)
-            return self._execute_plan(plan)
-        return self._execute_sql(plan, plan.sql, parameters)
+            return parameters
+        return plan.sql, parameters
 
     def resolvers_reason(self) -> str:
         return self._resolvers_reason
 
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
-        data = await sql.run(self.context_value, parameters, self.answer_budget.left)
-        if not isinstance(data, str):
+        answer = await sql.run(self.context_value, parameters, self.answer_budget.left)
+        if not isinstance(answer, str):
             paths.note(paths.SQL_PLAN)
-            return self.build_response(data)
-        paths.note(paths.COMPILED, data)
+            if self._document is not None:
+                self._document.answered = True
+            return self.build_response(answer.data)
+        paths.note(paths.COMPILED, answer)
         result = self._execute_plan(plan)
         return await result if self.is_awaitable(result) else result
 
@@ -125,12 +179,15 @@ class CompiledExecutor(BudgetedExecutor):
         key = (self.schema, location.source.body, name)
         document = _cache.get(key)
         if document is None:
-            document = _Document(directive_variables(operation, self.fragments))
+            document = _Document(self.document, directive_variables(operation, self.fragments))
             _cache[key] = document
-            if len(_cache) > MAX_DOCUMENTS:
+            if _single_operation(self.document):  # a request may name it or not
+                _cache[(*key[:2], None)] = document
+            while len(_cache) > MAX_DOCUMENTS:
                 _cache.popitem(last=False)
         else:
             _cache.move_to_end(key)
+        self._document = document
         coerced = self.variable_values.coerced
         values = tuple(coerced.get(variable) for variable in document.directive_variables)
         try:
@@ -147,6 +204,12 @@ class CompiledExecutor(BudgetedExecutor):
             document.plans.clear()
         document.plans[values] = plan
         return plan
+
+
+def _single_operation(document: DocumentNode | None) -> bool:
+    return document is not None and (
+        sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) == 1
+    )
 
 
 class SqlPlanExecutor(CompiledExecutor):

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql.execution.values import get_argument_values
 
 from orgql.core.access import checks as access
@@ -38,6 +39,15 @@ from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SqlAnswer:
+    """A SQL plan's answer: the response's ``data``, and its JSON (orjson's bytes, as the
+    pipeline writes it; None when orjson cannot write it, an integer past 64 bits)."""
+
+    data: dict[str, Any]
+    encoded: bytes | None
 
 
 @dataclass(frozen=True)
@@ -172,21 +182,18 @@ class SqlPlan:
             executor.hide_suggestions,
         )
 
-    async def run(
-        self, context: Any, parameters: dict[str, Any], limit: int
-    ) -> dict[str, Any] | str:
+    async def run(self, context: Any, parameters: dict[str, Any], limit: int) -> SqlAnswer | str:
         """The response's data, or why the compiled plan must answer instead
         (graphql.execution.paths.REASONS): an answer of more than ``limit`` fields (the
         answer budget, graphql.execution.answer_budget: lists such as members and addresses
         are answered whole, and may outgrow what the cost counted) is the compiled plan's,
         which stops it with ANSWER_TOO_LARGE as the resolvers do."""
 
-        async def execute(session: Any) -> dict[str, Any] | None:
-            connection = await session.connection()
-            return await self.page.read(await RawReads.of(connection), **parameters)
+        async def execute(reads: RawReads) -> dict[str, Any] | None:
+            return await self.page.read(reads, **parameters)
 
         try:
-            answer = await context.run(execute)
+            answer = await context.read_alone(execute)
         except Exception:  # the compiled plan answers, or reports the failure as it does
             log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
             return "statement_failed"
@@ -195,10 +202,19 @@ class SqlPlan:
         if self.single:
             edges = answer["edges"]
             answer = edges[0]["node"] if edges else None
-        # The root object's one field, and every object of the answer (answer_budget).
-        if 1 + answer_fields(self.keys, answer) > limit:
+        data = {self.key: answer}
+        try:
+            encoded = orjson.dumps(data)
+        except orjson.JSONEncodeError:  # an integer past 64 bits: the pipeline encodes it
+            encoded = None
+        # The root object's one field, and every object of the answer (answer_budget):
+        # counted only when the answer may be past the budget. Every field is a key, and
+        # every key is written `"key":` (orjson writes no spaces), so the count of `":` in
+        # the encoded answer is at least its fields (strings holding `":` only add to it).
+        bound = encoded.count(b'":') if encoded is not None else limit + 1
+        if bound > limit and 1 + answer_fields(self.keys, answer) > limit:
             return "answer_too_large"
-        return {self.key: answer}
+        return SqlAnswer(data, encoded)
 
 
 def answer_fields(keys: tuple[page_sql.Key, ...], value: Any) -> int:

@@ -1,0 +1,164 @@
+"""Direct answers: a query a SQL plan has answered is answered again without strawberry's
+request pipeline.
+
+A read the SQL plans answer (one statement, composed whole) spends more CPU in the pipeline
+around it than in its own work: the HTTP view, a dozen schema extensions built and run per
+request, the parsing and validation caches, the result's processing (issue 16's profile: a
+third of a request for one organization). Most of what that pipeline decides depends only
+on the document's text, and was decided when the document was first answered:
+
+- it parsed within the token limit and passed validation, the limits' rules included
+  (graphql.limits), with one operation chosen by ``operationName``;
+- its operation is a query whose compiled plan has a SQL plan (graphql.execution.executor).
+
+So the first request of a document takes the full pipeline. Once a SQL plan has answered it
+(``executor.answered_by_sql_plan``), a later POST of the same text and ``operationName`` is
+answered here, with what still depends on the request done again, as the pipeline does it:
+
+- the cost analysis when the document's cost depends on ``first`` variables (cached by their
+  values, graphql.limits);
+- graphql-core's executor built as strawberry builds it: variables coerced, global id
+  arguments checked (answer_budget.BudgetedExecutor.build);
+- the SQL plan's own checks of the caller and the arguments (sql_plans.SqlPlan.parameters),
+  its statement, its answer budget, the request's timeout and read routing (the context);
+- the observation told the operation and the path (``sql_plan``), as ObserveOperation does.
+
+Anything else goes to the full pipeline before anything is read: a batch, a persisted or
+unseen document, extensions, a body that is not a JSON object, variables that do not coerce,
+an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the SQL plan
+declines after its statement (an unknown site, an answer past the budget, a failed
+statement) is answered by the full pipeline too, which reads again and answers (or refuses)
+as it always has. The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import OperationType
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.schema.schema import Schema
+
+from orgql.auth.asgi import principal_of
+from orgql.graphql import request_body
+from orgql.graphql.context import Context
+from orgql.graphql.execution import paths
+from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
+from orgql.graphql.limits import Limits, analysis_errors, document_limits
+from orgql.observability.database import current_observation
+
+#: The keys of a request body answered here; any other (extensions, a persisted document's
+#: id) is the full pipeline's.
+_KEYS = frozenset({"query", "variables", "operationName"})
+
+
+class DirectReads:
+    """Answers the SQL plans' reads of one schema directly (see the module)."""
+
+    def __init__(self, schema: Schema, limits: Limits) -> None:
+        self.schema = schema
+        self.limits = document_limits(limits)
+        self.executor_class = schema.execution_context_class
+        self.enabled = isinstance(self.executor_class, type) and issubclass(
+            self.executor_class, CompiledExecutor
+        )
+
+    async def answer(self, request: Request, body: bytes) -> Response | None:
+        """The answer of the POST ``request`` with ``body``, or None: the full pipeline's."""
+        operation = self._operation(request, body)
+        if operation is None:
+            return None
+        query, variables, operation_name = operation
+        graphql_schema = self.schema._schema
+        document = answered_by_sql_plan(graphql_schema, query, operation_name)
+        if document is None or analysis_errors(graphql_schema, document, self.limits, variables):
+            return None
+        principal = principal_of(request)
+        if not (principal.is_admin or principal.is_shopper):
+            return None
+        state = request.state
+        context = Context(
+            request=request,
+            settings=state.settings,
+            sessionmaker=state.sessionmaker,
+            site_header=request.headers.get("x-ccsite") or None,
+            principal=principal,
+        )
+        try:
+            encoded = await self._read(context, document, variables, operation_name)
+        finally:
+            await context.close()
+        if encoded is None:
+            return None
+        observation = current_observation.get()
+        if observation is not None:
+            observation.operation = operation_name or _operation_name(document)
+            observation.direct = True
+        paths.note(paths.SQL_PLAN)
+        # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
+        return Response(b'{"data":' + encoded + b"}", media_type="application/json")
+
+    async def _read(
+        self,
+        context: Context,
+        document: Any,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> bytes | None:
+        """The JSON of the SQL plan's ``data``, or None: the pipeline answers."""
+        executor = self.executor_class.build(
+            self.schema._schema,
+            document,
+            context_value=context,
+            raw_variable_values=variables,
+            operation_name=operation_name,
+            hide_suggestions=self.schema.config.disable_field_suggestions,
+            operation_extensions=None,
+        )
+        if not isinstance(executor, CompiledExecutor):  # errors: the pipeline answers them
+            return None
+        if executor.operation.operation is not OperationType.QUERY:
+            return None
+        found = executor.sql_read()
+        if found is None:
+            return None
+        sql, parameters = found
+        answer = await sql.run(context, parameters, executor.answer_budget.left)
+        return None if isinstance(answer, str) else answer.encoded
+
+    @staticmethod
+    def _operation(
+        request: Request, body: bytes
+    ) -> tuple[str, dict[str, Any] | None, str | None] | None:
+        """The query, variables and operation name of a plain JSON POST body, else None."""
+        content_type = request.headers.get("content-type", "")
+        if content_type.partition(";")[0].strip().lower() != "application/json":
+            return None
+        try:  # the pipeline's decoder: the same values (integers past 64 bits included)
+            parsed = request_body.decode(body)
+        except HTTPException:
+            return None
+        if not isinstance(parsed, dict) or not parsed.keys() <= _KEYS:
+            return None
+        query = parsed.get("query")
+        variables = parsed.get("variables")
+        operation_name = parsed.get("operationName")
+        if (
+            not isinstance(query, str)
+            or not (variables is None or isinstance(variables, dict))
+            or not (operation_name is None or isinstance(operation_name, str))
+        ):
+            return None
+        return query, variables, operation_name
+
+
+def _operation_name(document: Any) -> str | None:
+    """The name of the document's one operation (a document answered without
+    ``operationName`` holds one)."""
+    for definition in document.definitions:
+        name = getattr(definition, "name", None)
+        if getattr(definition, "operation", None) is not None:
+            return name.value if name is not None else None
+    return None

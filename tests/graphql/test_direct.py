@@ -1,0 +1,218 @@
+"""Queries a SQL plan has answered are answered again without strawberry's pipeline
+(graphql.execution.direct), with the pipeline's answer byte for byte; anything the direct
+path does not decide goes to the pipeline, before anything is read, and is answered as it
+always was."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.applications import Starlette
+from test_sql_plans import _hierarchy, reference  # noqa: F401
+from test_sql_plans_shoppers import SHOPPER, _memberships
+
+from graphql_client import GraphQL
+from orgql.graphql.execution import executor as compiled
+from orgql.observability.logs import ACCESS_LOGGER
+
+ONE = """
+query One($id: ID!, $site: ID) {
+  organization(id: $id) {
+    id repositoryId name derivedDescription parentOrganization { id name }
+    ancestorOrganizations { id name }
+    effectiveSiteProperties(site: $site) { approvalRequired contract { displayName } }
+  }
+}
+"""
+
+PAGE = """
+query Page($first: Int, $after: String) {
+  organizations(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id name derivedDescription ancestorOrganizations { id name } } }
+  }
+}
+"""
+
+
+class Requests:
+    """POSTs to the app, each with the access log's ``direct`` field of its line and the
+    statements it sent."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        self.client = client
+        self.engine = engine
+        self.caplog = caplog
+
+    async def post(self, body: Any, **kwargs: Any) -> tuple[httpx.Response, bool, int]:
+        statements: list[str] = []
+
+        def count(*args: Any) -> None:
+            statements.append(args[2])
+
+        self.caplog.clear()
+        event.listen(self.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            if isinstance(body, bytes):
+                response = await self.client.post("/graphql", content=body, **kwargs)
+            else:
+                response = await self.client.post("/graphql", json=body, **kwargs)
+        finally:
+            event.remove(self.engine.sync_engine, "before_cursor_execute", count)
+        lines = [r for r in self.caplog.records if r.name == ACCESS_LOGGER]
+        assert len(lines) == 1
+        return response, bool(getattr(lines[0], "direct", None)), len(statements)
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in ("x-request-id", "date")}
+
+
+@pytest.fixture
+def requests_for(
+    client_for: Callable[..., httpx.AsyncClient],
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> Callable[..., Any]:
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+
+    def make(token: str | None) -> Any:
+        class Opened:
+            async def __aenter__(self) -> Requests:
+                self.client = client_for(app, app_state, token=token)
+                return Requests(await self.client.__aenter__(), engine, caplog)
+
+            async def __aexit__(self, *exc: Any) -> None:
+                await self.client.__aexit__(*exc)
+
+        return Opened()
+
+    return make
+
+
+async def test_the_second_request_of_a_document_is_answered_directly_and_identically(
+    requests_for: Callable[..., Any],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    identity_provider: Any,
+) -> None:
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    await _memberships(session, ids)
+    cases = [
+        ("admin", {"query": ONE, "variables": {"id": ids[3]}}),
+        (
+            "admin",
+            {"query": ONE, "variables": {"id": ids[3], "site": "site1"}, "operationName": "One"},
+        ),
+        ("admin", {"query": PAGE, "variables": {"first": 3}}),
+        (identity_provider.token(SHOPPER), {"query": PAGE, "variables": {"first": 10}}),
+        (identity_provider.token(SHOPPER), {"query": ONE, "variables": {"id": ids[2]}}),
+    ]
+    seen: set[str] = set()
+    for token, body in cases:
+        known = body["query"] in seen  # answered before, under this name or none
+        seen.add(body["query"])
+        async with requests_for(token) as requests:
+            first, first_direct, _ = await requests.post(body)
+            again, again_direct, statements = await requests.post(body)
+            assert first.status_code == again.status_code == 200
+            assert again.content == first.content
+            assert _headers(again) == _headers(first)
+            assert "errors" not in first.json(), first.json()
+            assert (first_direct, again_direct, statements) == (known, True, 1), body
+    # The variables are this request's own: another organization, another page.
+    async with requests_for("admin") as requests:
+        other, direct, _ = await requests.post({"query": ONE, "variables": {"id": ids[1]}})
+        assert direct
+        assert other.json()["data"]["organization"]["repositoryId"] == ids[1]
+        after = (await requests.post({"query": PAGE, "variables": {"first": 3}}))[0].json()
+        cursor = after["data"]["organizations"]["pageInfo"]["endCursor"]
+        second, direct, _ = await requests.post(
+            {"query": PAGE, "variables": {"first": 3, "after": cursor}}
+        )
+        assert direct
+        assert (
+            second.json()["data"]["organizations"]["edges"][0]
+            != (after["data"]["organizations"]["edges"][0])
+        )
+
+
+async def test_what_the_direct_path_does_not_decide_is_answered_by_the_pipeline(
+    requests_for: Callable[..., Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    reference: Starlette,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    """Every request below, sent after the document was answered (and so known), is
+    answered by the pipeline, as the same app without SQL plans answers it."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    one = {"query": ONE, "variables": {"id": ids[3]}}
+    page = {"query": PAGE, "variables": {"first": 3}}
+    two = ONE + "\nquery Other { __typename }"
+    cases: list[tuple[str | None, Any, dict[str, str]]] = [
+        (None, one, {}),  # anonymous: the resolvers answer UNAUTHENTICATED
+        ("admin", {**one, "variables": {"id": 5.5}}, {}),  # does not coerce
+        ("admin", {**one, "variables": {}}, {}),  # a required variable left out
+        ("admin", {**one, "variables": {"id": ids[3], "site": "nowhere"}}, {}),  # unknown site
+        ("admin", {**page, "variables": {"first": 100_000}}, {}),  # costs too much
+        ("admin", {**page, "variables": {"first": -1}}, {}),  # refused by the resolvers
+        ("admin", {**page, "variables": {"first": 3, "after": "not a cursor"}}, {}),
+        ("admin", {**one, "variables": {"id": "T3JnYW5pemF0aW9uUmVxdWVzdDox"}}, {}),  # wrong type
+        ("admin", {**one, "extensions": {}}, {}),
+        ("admin", {**one, "operationName": "Nope"}, {}),
+        ("admin", {"query": two, "variables": {"id": ids[3]}}, {}),  # which operation?
+        ("admin", [one, one], {}),  # a batch
+        ("admin", json.dumps(one).encode(), {"content-type": "text/plain"}),
+        ("admin", b'{"query": "' + ONE.encode()[:20], {"content-type": "application/json"}),
+        ("admin", {**one, "variables": [ids[3]]}, {}),
+    ]
+    for token, body, headers in cases:
+        async with requests_for(token) as requests:
+            await requests.post(one)  # the document is known
+            await requests.post(page)
+            mine, direct, _ = await requests.post(body, headers=headers)
+        async with client_for(reference, reference.state.lifespan, token=token) as theirs:
+            if isinstance(body, bytes):
+                expected = await theirs.post("/graphql", content=body, headers=headers)
+            else:
+                expected = await theirs.post("/graphql", json=body, headers=headers)
+        assert not direct, body
+        assert (mine.status_code, mine.json()) == (expected.status_code, expected.json()), body
+
+
+async def test_variables_are_decoded_as_the_pipeline_decodes_them(
+    requests_for: Callable[..., Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    reference: Starlette,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    """An integer past 64 bits is an integer to both (a faster decoder reads it as a
+    float), and a body with NaN is refused by both."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    bodies = [
+        b'{"query": %s, "variables": {"id": 123456789012345678901234567890}}',
+        b'{"query": %s, "variables": {"id": "%s", "site": NaN}}' % (b"%s", ids[3].encode()),
+    ]
+    for template in bodies:
+        body = template % json.dumps(ONE).encode()
+        headers = {"content-type": "application/json"}
+        async with requests_for("admin") as requests:
+            await requests.post({"query": ONE, "variables": {"id": ids[3]}})
+            mine, _, _ = await requests.post(body, headers=headers)
+        async with client_for(reference, reference.state.lifespan, token="admin") as theirs:
+            expected = await theirs.post("/graphql", content=body, headers=headers)
+        assert (mine.status_code, mine.json()) == (expected.status_code, expected.json())
