@@ -15,6 +15,10 @@ asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
   back when the read ends, or closed for good when it was lost or cancelled mid-statement.
 - :meth:`RawReads.of`: the driver connection under an ``AsyncConnection`` a session holds.
 
+Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
+REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
+statement object).
+
 Either way the engine's ``before_cursor_execute`` listeners hear every statement (the
 metrics of statements per database, the tests' and bench's statement counts), and a failure
 is raised as SQLAlchemy raises one, a ``DBAPIError`` wrapping the driver's error (its
@@ -24,15 +28,17 @@ parameters hidden, as the engine hides them).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import exc
+from sqlalchemy import Select, exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.util import LRUCache
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
 #: its parameters in their order.
@@ -48,6 +54,75 @@ def compiled(statement: TextClause, dialect: Dialect) -> _Compiled:
         compiled = statement.compile(dialect=dialect)
         found = _compiled[statement] = (compiled.string, tuple(compiled.positiontup or ()))
     return found
+
+
+#: ``Select`` statements compiled by SQLAlchemy's cache key (and dialect): a statement built
+#: anew per request compiles once per shape, as in SQLAlchemy's own cache; None for a shape
+#: with parameters rendered at execution (an expanding ``IN``), compiled per statement.
+_selects: LRUCache[tuple[Any, ...], SQLCompiler | None] = LRUCache(256)
+
+
+class _Bound(NamedTuple):
+    """A ``Select`` statement object ready to run: its SQL and, for each of its positional
+    parameters, either the name of the caller's parameter (a ``bindparam`` without value)
+    with its type's conversion, or the statement's own value (a literal, a ``limit()``)."""
+
+    dialect: Dialect
+    sql: str
+    names: tuple[str | None, ...]  # None: the statement's own value
+    values: tuple[Any, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def positional(self, parameters: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if name is None else parameters[name] if to is None else to(parameters[name])
+            for name, value, to in zip(self.names, self.values, self.processors, strict=True)
+        )
+
+
+#: What :func:`_bind` made of each statement object (the REST reads reuse theirs).
+_bound: WeakKeyDictionary[Select[Any], _Bound] = WeakKeyDictionary()
+
+
+def _bind(statement: Select[Any], dialect: Dialect) -> _Bound:
+    key = statement._generate_cache_key()  # None: a part that cannot be cached
+    compiled: SQLCompiler | None = None
+    if key is not None:
+        cache_key = (dialect, key.key)
+        compiled = _selects.get(cache_key)
+        if compiled is None and cache_key not in _selects:
+            # Compiled with its cache key, so that another statement of the same key can
+            # give its own values of the parameters (construct_params' extracted_parameters).
+            compiled = statement.compile(dialect=dialect, cache_key=key)
+            if compiled.post_compile_params or compiled.literal_execute_params:
+                compiled = None
+            _selects[cache_key] = compiled
+    if compiled is not None and key is not None:
+        own = compiled.construct_params({}, extracted_parameters=key.bindparams, _check=False)
+    else:  # this statement's values written into its SQL where rendered at execution
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        own = compiled.construct_params({}, _check=False)
+    assert own is not None  # None only for DDL
+    names: list[str | None] = []
+    values: list[Any] = []
+    processors: list[Callable[[Any], Any] | None] = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds.get(name)
+        if bind is None:  # an element of an expanding IN, rendered with its values
+            names.append(None)
+            values.append(own[name])
+            processors.append(None)
+            continue
+        to = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.required:
+            names.append(name)
+            values.append(None)
+            processors.append(to)
+        else:
+            names.append(None)
+            values.append(own[name] if to is None else to(own[name]))
+            processors.append(None)
+    return _Bound(dialect, compiled.string, tuple(names), tuple(values), tuple(processors))
 
 
 class RawReads:
@@ -72,7 +147,19 @@ class RawReads:
     ) -> list[Any]:
         """The rows of ``statement`` with its named ``parameters``."""
         sql, names = compiled(statement, self.engine.dialect)
-        values = tuple((parameters or {})[name] for name in names)
+        return await self._fetch(sql, tuple((parameters or {})[name] for name in names))
+
+    async def select(
+        self, statement: Select[Any], parameters: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """The rows of a ``Select`` with the values of its ``bindparam``s without one."""
+        dialect = self.engine.dialect
+        bound = _bound.get(statement)
+        if bound is None or bound.dialect is not dialect:
+            bound = _bound[statement] = _bind(statement, dialect)
+        return await self._fetch(bound.sql, bound.positional(parameters or {}))
+
+    async def _fetch(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
         listeners = self.engine.dispatch.before_cursor_execute
         if listeners:
             listeners(None, None, sql, values, None, False)

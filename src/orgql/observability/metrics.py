@@ -85,11 +85,16 @@ class PoolGauges:
         if not isinstance(pool, QueuePool):
             return
 
+        # The labelled gauges looked up once: this runs twice per request.
+        checked_out, idle, overflow = (
+            self.connections.labels(state) for state in ("checked_out", "idle", "overflow")
+        )
+
         def update(*args: Any) -> None:
             self.size.set(pool.size())
-            self.connections.labels("checked_out").set(pool.checkedout())
-            self.connections.labels("idle").set(pool.checkedin())
-            self.connections.labels("overflow").set(max(pool.overflow(), 0))
+            checked_out.set(pool.checkedout())
+            idle.set(pool.checkedin())
+            overflow.set(max(pool.overflow(), 0))
 
         event.listen(engine.sync_engine, "checkout", update)
         event.listen(engine.sync_engine, "checkin", update)

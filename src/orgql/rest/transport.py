@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -101,9 +101,18 @@ async def one_statement_read(request: Request) -> AsyncIterator[AsyncSession]:
     sees one snapshot by itself), so no BEGIN and COMMIT round trips; on a read replica
     when there is one, as :func:`unit_of_work`'s reads."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    engine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
-    async with sessionmaker(bind=autocommit(engine)) as session:
+    async with sessionmaker(bind=await one_statement_engine(request)) as session:
         yield session
+
+
+async def one_statement_engine(request: Request) -> AsyncEngine:
+    """Where a GET that reads in one statement reads, without a transaction: a read replica
+    when there is one, as :func:`unit_of_work`'s reads, else the primary. The REST
+    snapshots (core.organizations.snapshots) read on its pooled driver connections
+    (db.raw.reading), without a session."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    engine: AsyncEngine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
+    return autocommit(engine)
 
 
 def site_id(request: Request) -> str | None:

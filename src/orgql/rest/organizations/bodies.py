@@ -18,7 +18,8 @@ import orjson
 
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import DERIVED_COLUMNS, SITE_COLUMNS
-from orgql.core.organizations.snapshots import Row, Snapshot
+from orgql.core.organizations.snapshot_sql import Row
+from orgql.core.organizations.snapshots import Snapshot
 from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.rest.organizations import shapes
 from orgql.rest.render import JSON, Urls, number, self_link

@@ -25,7 +25,7 @@ from orgql.rest.organizations.shapes import Organization
 from orgql.rest.transport import (
     endpoint,
     int_param,
-    one_statement_read,
+    one_statement_engine,
     path_id,
     read_json_object,
     request_href,
@@ -67,8 +67,8 @@ async def create_organization(request: Request) -> Response:
 @endpoint()
 async def get_organization(request: Request) -> Response:
     organization_id = path_id(request)
-    async with one_statement_read(request) as session:
-        snapshot = await snapshots.read_by_id(session, organization_id, site_id(request))
+    engine = await one_statement_engine(request)
+    snapshot = await snapshots.read_by_id(engine, organization_id, site_id(request))
     body = bodies.organization(snapshot, urls(request), request_href(request))
     # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
     version = snapshot.page[0]["version"]
@@ -80,15 +80,14 @@ async def list_organizations(request: Request) -> Response:
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
     parameters = list_parameters(request)
-    async with one_statement_read(request) as session:
-        snapshot = await snapshots.read_page(
-            session,
-            parameters.where,
-            site_id(request),
-            limit=limit,
-            offset=offset,
-            sort=parameters.sort,
-        )
+    snapshot = await snapshots.read_page(
+        await one_statement_engine(request),
+        parameters.where,
+        site_id(request),
+        limit=limit,
+        offset=offset,
+        sort=parameters.sort,
+    )
     body = bodies.organization_list(
         snapshot,
         urls(request),

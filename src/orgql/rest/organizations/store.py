@@ -17,7 +17,7 @@ from orgql.rest.auth import unauthorized
 from orgql.rest.organizations import bodies
 from orgql.rest.transport import (
     endpoint,
-    one_statement_read,
+    one_statement_engine,
     path_id,
     request_href,
     site_id,
@@ -34,10 +34,9 @@ async def get_organization(request: Request) -> Response:
     # A shopper reads only the accounts their active profile is a member of, checked in the
     # read's one statement (core.access.checks; anyone else's is a missing id).
     shopper = None if principal.is_admin else principal.subject or ""
-    async with one_statement_read(request) as session:
-        snapshot = await snapshots.read_by_id(
-            session, organization_id, site_id(request), member_of=shopper
-        )
+    snapshot = await snapshots.read_by_id(
+        await one_statement_engine(request), organization_id, site_id(request), member_of=shopper
+    )
     body = bodies.organization(
         snapshot, urls(request), request_href(request), shopper=shopper is not None
     )

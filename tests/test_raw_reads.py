@@ -1,0 +1,49 @@
+"""db.raw.RawReads.select: a ``Select`` run on a driver connection takes the caller's
+parameters and its own values (literals, ``limit()``) of each statement object, also when
+another statement of the same shape was compiled first; one with parameters SQLAlchemy
+renders at execution (an expanding ``IN``) has them written into its SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, Select, bindparam, event, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.db.raw import RawReads, reading
+
+
+def _numbers(limit: int, tag: int) -> Select[Any]:
+    """``tag`` with the numbers from ``:low`` to 10, at most ``limit`` of them."""
+    series = func.generate_series(bindparam("low", type_=Integer), 10)
+    return select(literal(tag).label("tag"), series.label("n")).limit(limit)
+
+
+async def test_each_statement_runs_with_its_own_values_and_the_callers(
+    engine: AsyncEngine,
+) -> None:
+    statements: list[str] = []
+
+    def told(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", told)
+    try:
+        async with reading(engine) as reads:
+            two = await reads.select(_numbers(2, tag=1), {"low": 3})
+            three = await reads.select(_numbers(3, tag=2), {"low": 5})
+            again = await reads.select(_numbers(2, tag=1), {"low": 8})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", told)
+    assert [tuple(row) for row in two] == [(1, 3), (1, 4)]
+    assert [tuple(row) for row in three] == [(2, 5), (2, 6), (2, 7)]
+    assert [tuple(row) for row in again] == [(1, 8), (1, 9)]
+    assert len(statements) == 3  # the engine's listeners hear every statement
+
+
+async def test_an_expanding_in_is_written_into_the_statement(engine: AsyncEngine) -> None:
+    number = func.generate_series(1, 10).column_valued("n")
+    statement = select(number).where(number.in_([2, 4, 11])).order_by(number)
+    async with engine.connect() as connection:
+        rows = await (await RawReads.of(connection)).select(statement)
+    assert [row[0] for row in rows] == [2, 4]
