@@ -38,7 +38,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.util import LRUCache
+from sqlalchemy.util import LRUCache, greenlet_spawn
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
 #: its parameters in their order.
@@ -205,7 +205,6 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
         reads.lost = True
         raise
     finally:
-        if reads.lost:
-            raw.invalidate()
-        else:
-            raw.close()
+        # In SQLAlchemy's greenlet: giving a connection back may close it (one past the
+        # pool's size), and the driver's close is a coroutine.
+        await greenlet_spawn(raw.invalidate if reads.lost else raw.close)
