@@ -176,6 +176,8 @@ async def test_what_the_direct_path_does_not_decide_is_answered_by_the_pipeline(
         ("admin", {"query": two, "variables": {"id": ids[3]}}, {}),  # which operation?
         ("admin", [one, one], {}),  # a batch
         ("admin", json.dumps(one).encode(), {"content-type": "text/plain"}),
+        # strawberry reads a media type's case as sent: not JSON to it, a 400
+        ("admin", json.dumps(one).encode(), {"content-type": "Application/JSON"}),
         ("admin", b'{"query": "' + ONE.encode()[:20], {"content-type": "application/json"}),
         ("admin", {**one, "variables": [ids[3]]}, {}),
     ]

@@ -39,6 +39,7 @@ from cross_web import HTTPException
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import Schema
 
 from orgql.auth.asgi import principal_of
@@ -133,8 +134,10 @@ class DirectReads:
         request: Request, body: bytes
     ) -> tuple[str, dict[str, Any] | None, str | None] | None:
         """The query, variables and operation name of a plain JSON POST body, else None."""
-        content_type = request.headers.get("content-type", "")
-        if content_type.partition(";")[0].strip().lower() != "application/json":
+        # Strawberry's test of a JSON body (parse_http_body), whatever one may think of it:
+        # the media type as sent, case included ("Application/JSON" is refused with a 400).
+        media_type, _ = parse_content_type(request.headers.get("content-type", ""))
+        if "application/json" not in media_type:
             return None
         try:  # the pipeline's decoder: the same values (integers past 64 bits included)
             parsed = request_body.decode(body)
