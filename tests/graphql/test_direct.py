@@ -12,15 +12,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.applications import Starlette
 from test_sql_plans import _hierarchy, reference  # noqa: F401
 from test_sql_plans_shoppers import SHOPPER, _memberships
 
 from graphql_client import GraphQL
+from orgql.app import create_app
+from orgql.graphql.asgi import OrgqlGraphQL
 from orgql.graphql.execution import executor as compiled
 from orgql.observability.logs import ACCESS_LOGGER
+from orgql.settings import Settings
 
 ONE = """
 query One($id: ID!, $site: ID) {
@@ -218,3 +221,75 @@ async def test_variables_are_decoded_as_the_pipeline_decodes_them(
         async with client_for(reference, reference.state.lifespan, token="admin") as theirs:
             expected = await theirs.post("/graphql", content=body, headers=headers)
         assert (mine.status_code, mine.json()) == (expected.status_code, expected.json())
+
+
+def _graphql(app: Starlette) -> OrgqlGraphQL:
+    return next(
+        route.endpoint
+        for route in app.routes
+        if isinstance(getattr(route, "endpoint", None), OrgqlGraphQL)
+    )
+
+
+async def _with_and_without_direct(
+    requests: Requests, app: Starlette, body: Any
+) -> tuple[tuple[int, Any, int], tuple[int, Any, int]]:
+    """(status, body, statements) of ``body`` answered with direct answers on, and off."""
+    answers = []
+    for enabled in (True, False):
+        _graphql(app).direct.enabled = enabled
+        try:
+            response, _, statements = await requests.post(body)
+        finally:
+            _graphql(app).direct.enabled = True
+        answers.append((response.status_code, response.json(), statements))
+    return answers[0], answers[1]
+
+
+async def test_a_read_the_sql_plan_declined_directly_is_not_read_again(
+    requests_for: Callable[..., Any], app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """A SQL plan that declines after its statement (here: a site that does not exist)
+    declines once: the pipeline answering next does not send the same statement again."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    async with requests_for("admin") as requests:
+        await requests.post({"query": ONE, "variables": {"id": ids[3]}})  # known
+        body = {"query": ONE, "variables": {"id": ids[3], "site": "nowhere"}}
+        direct, pipeline = await _with_and_without_direct(requests, app, body)
+    assert direct == pipeline
+
+
+@pytest.mark.parametrize(
+    ("lock_timeout", "request_timeout", "code"),
+    [
+        (0.1, 15.0, "STATEMENT_TIMEOUT"),  # every statement waits for the lock, then fails
+    ],
+)
+async def test_a_failed_statement_answered_directly_is_the_pipelines_answer_in_its_time(
+    settings: Settings,
+    engine: AsyncEngine,
+    client_for: Callable[..., httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+    lock_timeout: float,
+    request_timeout: float,
+    code: str,
+) -> None:
+    """The SQL plan's statement fails (it waited too long for a lock) once the document is
+    known: the pipeline answers as without direct answers, within the same request timeout
+    (not a fresh one), and without sending the failed statement again."""
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    compiled.clear_cache()
+    changed = {"db_lock_timeout_seconds": lock_timeout, "graphql_timeout_seconds": request_timeout}
+    app = create_app(settings.model_copy(update=changed))
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+        ids = await _hierarchy(GraphQL(client))
+        requests = Requests(client, state["engine"], caplog)
+        body = {"query": ONE, "variables": {"id": ids[3]}}
+        await requests.post(body)  # known
+        async with engine.connect() as holder:
+            await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            direct, pipeline = await _with_and_without_direct(requests, app, body)
+            await holder.rollback()
+    assert direct == pipeline
+    assert [error["extensions"]["code"] for error in direct[1]["errors"]] == [code]

@@ -31,7 +31,7 @@ from orgql.core.access.principals import ANONYMOUS
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
-from orgql.graphql.execution.direct import DirectReads
+from orgql.graphql.execution.direct import DECLINED, DirectReads
 from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.persisted import (
     DOCUMENT_ID_KEYS,
@@ -260,6 +260,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             site_header=request.headers.get("x-ccsite") or None,
             # Over WebSocket the caller is told by connection_init (on_ws_connect).
             principal=principal_of(request) if isinstance(request, Request) else ANONYMOUS,
+            sql_plan_declined=getattr(state, DECLINED, None),
         )
 
 

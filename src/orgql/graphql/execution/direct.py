@@ -27,8 +27,9 @@ Anything else goes to the full pipeline before anything is read: a batch, a pers
 unseen document, extensions, a body that is not a JSON object, variables that do not coerce,
 an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the SQL plan
 declines after its statement (an unknown site, an answer past the budget, a failed
-statement) is answered by the full pipeline too, which reads again and answers (or refuses)
-as it always has. The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
+statement) is answered by the full pipeline too, told so: its compiled plan answers (or
+refuses) as it would after the SQL plan declined, without running that statement again.
+The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ from orgql.graphql.execution import paths
 from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
 from orgql.graphql.limits import Limits, analysis_errors, document_limits
 from orgql.observability.database import current_observation
+
+#: ``request.state``'s attribute holding why the SQL plan declined a read it ran here: the
+#: pipeline answering next is told (Context.sql_plan_declined) and does not run it again.
+DECLINED = "sql_plan_declined"
 
 #: The keys of a request body answered here; any other (extensions, a persisted document's
 #: id) is the full pipeline's.
@@ -127,7 +132,10 @@ class DirectReads:
             return None
         sql, parameters = found
         answer = await sql.run(context, parameters, executor.answer_budget.left)
-        return None if isinstance(answer, str) else answer.encoded
+        if isinstance(answer, str):
+            setattr(context.request.state, DECLINED, answer)
+            return None
+        return answer.encoded
 
     @staticmethod
     def _operation(

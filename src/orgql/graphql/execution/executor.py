@@ -108,6 +108,9 @@ class CompiledExecutor(BudgetedExecutor):
     def _sql_read(self, plan: Plan) -> tuple[SqlPlan, dict[str, Any]] | str:
         """``plan``'s SQL plan and its parameters for this request, or why the compiled plan
         answers instead (paths.REASONS)."""
+        declined = getattr(self.context_value, "sql_plan_declined", None)
+        if declined is not None:  # ran and declined already (graphql.execution.direct)
+            return cast(str, declined)
         if not plan.sql_compiled:
             found = sql_plan(plan)
             if isinstance(found, SqlPlan):
