@@ -264,6 +264,8 @@ async def test_a_read_the_sql_plan_declined_directly_is_not_read_again(
     ("lock_timeout", "request_timeout", "code"),
     [
         (0.1, 15.0, "STATEMENT_TIMEOUT"),  # every statement waits for the lock, then fails
+        # the pipeline's SQL plan fails at 1 s, the resolvers would at 2 s: past 1.5 s
+        (1.0, 1.5, "TIMEOUT"),
     ],
 )
 async def test_a_failed_statement_answered_directly_is_the_pipelines_answer_in_its_time(

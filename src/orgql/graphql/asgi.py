@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -64,6 +64,11 @@ class RequestTimedOut(HTTPException):
     """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
 
 
+#: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
+#: clock), set by the direct path: a request it hands on to the pipeline has what is left.
+_DEADLINE = "graphql_deadline"
+
+
 class OrgqlGraphQL(GraphQL[Context, None]):
     #: Upper bound of one request's execution (ORGQL_GRAPHQL_TIMEOUT_SECONDS).
     timeout_seconds: float = 15.0
@@ -110,12 +115,21 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             return None
         body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout_at(self._deadline(request)):
                 return await self.direct.answer(request, body)
         except TimeoutError:
             raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
             ) from None
+
+    def _deadline(self, request: Request) -> float:
+        """When the request's timeout ends: set when first asked (the direct path, else the
+        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
+        deadline = getattr(request.state, _DEADLINE, None)
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.timeout_seconds
+            setattr(request.state, _DEADLINE, deadline)
+        return cast(float, deadline)
 
     async def serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket at /graphql (graphql.websocket): within the connection limit."""
@@ -176,7 +190,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout_at(self._deadline(kwargs["request"])):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)
