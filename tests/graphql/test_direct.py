@@ -282,16 +282,40 @@ async def test_a_failed_statement_answered_directly_is_the_pipelines_answer_in_i
     (not a fresh one), and without sending the failed statement again."""
     caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
     compiled.clear_cache()
-    changed = {"db_lock_timeout_seconds": lock_timeout, "graphql_timeout_seconds": request_timeout}
-    app = create_app(settings.model_copy(update=changed))
+    app = create_app(settings.model_copy(update={"db_lock_timeout_seconds": lock_timeout}))
     async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
         ids = await _hierarchy(GraphQL(client))
         requests = Requests(client, state["engine"], caplog)
         body = {"query": ONE, "variables": {"id": ids[3]}}
         await requests.post(body)  # known
+        _graphql(app).timeout_seconds = request_timeout
         async with engine.connect() as holder:
             await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
             direct, pipeline = await _with_and_without_direct(requests, app, body)
             await holder.rollback()
     assert direct == pipeline
     assert [error["extensions"]["code"] for error in direct[1]["errors"]] == [code]
+
+
+async def test_a_read_cut_short_by_the_timeout_leaves_no_statement_running(
+    app: Starlette, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """The request's timeout cancels the SQL plan's statement (here waiting for a lock): the
+    server has stopped it by the time the request is answered, as a session's statement,
+    instead of running on for a connection nobody reads (until the lock is free, or the
+    statement timeout: a server connection held all that while)."""
+    compiled.clear_cache()
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    ids = await _hierarchy(GraphQL(client))
+    body = {"query": ONE, "variables": {"id": ids[3]}}
+    await client.post("/graphql", json=body)  # known
+    _graphql(app).timeout_seconds = 0.5
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+        response = await client.post("/graphql", json=body)
+        still_waiting = await holder.scalar(blocked)
+        await holder.rollback()
+    assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert still_waiting == 0

@@ -33,6 +33,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.util import greenlet_spawn
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
 #: its parameters in their order.
@@ -109,7 +110,13 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
     """A connection of ``engine``'s pool for the reads of one request, without a
     ``Connection`` or a transaction (see the module). Given back to the pool at the end;
     closed instead when it was lost, or when the read was cancelled while a statement may
-    still be running on it."""
+    still be running on it.
+
+    Closed as SQLAlchemy closes a connection it invalidates: in its greenlet, where the
+    driver closes gracefully, its cancellation of the running statement acknowledged first.
+    Out of one, the driver drops the socket at once and its cancel request with it: the
+    server runs the statement on (a lock wait until the lock is free, a long read until the
+    statement timeout), a server connection nobody reads held all that while."""
     raw = await engine.raw_connection()
     reads = RawReads(engine.sync_engine, raw.dbapi_connection, raw.driver_connection)
     try:
@@ -119,6 +126,6 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
         raise
     finally:
         if reads.lost:
-            raw.invalidate()
+            await greenlet_spawn(raw.invalidate)
         else:
             raw.close()
