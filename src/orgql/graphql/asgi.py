@@ -31,7 +31,7 @@ from orgql.core.access.principals import ANONYMOUS
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
-from orgql.graphql.execution.direct import DECLINED, DirectReads
+from orgql.graphql.execution.direct import DECLINED, DirectReads, decoded
 from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.persisted import (
     DOCUMENT_ID_KEYS,
@@ -171,7 +171,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         """The POST body: JSON holding an operation or a batch of them, else a 400."""
-        document = request_body.decode(data)
+        found = decoded.get()  # by the direct path, if it decoded this very body
+        document = found[1] if found is not None and found[0] is data else request_body.decode(data)
         request_body.check_document(document)
         for operation in document if isinstance(document, list) else [document]:
             if isinstance(operation, dict):  # always, once checked
