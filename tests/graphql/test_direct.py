@@ -351,3 +351,26 @@ async def test_a_body_is_decoded_once_whichever_path_answers(
             decodes.clear()
             await requests.post(body)
         assert len(decodes) == 1, body
+
+
+DEFAULTED = """
+query Defaulted($id: ID = "T3JnYW5pemF0aW9uOjE") {
+  organization(id: $id) { id name }
+}
+"""
+
+
+async def test_an_argument_refused_at_execution_is_the_pipelines_error(
+    requests_for: Callable[..., Any], app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """A variable with a default may stand where null is not allowed; sent as null, the
+    argument is refused when the operation runs (not when variables are coerced): the
+    pipeline's GraphQL error (200), not an unexpected error (500)."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    async with requests_for("admin") as requests:
+        await requests.post({"query": DEFAULTED, "variables": {"id": ids[3]}})  # known
+        body = {"query": DEFAULTED, "variables": {"id": None}}
+        direct, pipeline = await _with_and_without_direct(requests, app, body)
+    assert direct == pipeline
+    assert direct[0] == 200

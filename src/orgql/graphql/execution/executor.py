@@ -102,7 +102,10 @@ class CompiledExecutor(BudgetedExecutor):
         plan = self._plan() if self.sql_plans else None
         if plan is None:
             return None
-        found = self._sql_read(plan)
+        try:
+            found = self._sql_read(plan)
+        except GraphQLError:  # an argument refused as the operation runs: the pipeline's error
+            return None
         return None if isinstance(found, str) else found
 
     def _sql_read(self, plan: Plan) -> tuple[SqlPlan, dict[str, Any]] | str:
