@@ -374,3 +374,31 @@ async def test_an_argument_refused_at_execution_is_the_pipelines_error(
         direct, pipeline = await _with_and_without_direct(requests, app, body)
     assert direct == pipeline
     assert direct[0] == 200
+
+
+async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
+    database_url: str,
+    client_for: Callable[..., httpx.AsyncClient],
+    engine: AsyncEngine,
+) -> None:
+    """A direct read waiting on a locked table past the request's timeout answers 503
+    TIMEOUT; its connection, cancelled mid-statement, is closed rather than given back, and
+    the next reads (once the lock is gone) are answered on the pool's other connections."""
+    settings = Settings(database_url=database_url, graphql_timeout_seconds=1)
+    app = create_app(settings)
+    body = {"query": ONE, "variables": {"id": "100001"}}
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
+        assert (await gateway.post("/graphql", json=body)).status_code == 200  # now known
+        pool = state["engine"].sync_engine.pool
+        async with engine.connect() as locker:
+            await locker.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            late = await gateway.post("/graphql", json=body)
+            await locker.rollback()
+        assert late.status_code == 503, late.text
+        assert [e["extensions"]["code"] for e in late.json()["errors"]] == ["TIMEOUT"]
+        assert pool.checkedout() == 0
+        for _ in range(3):
+            again = await gateway.post("/graphql", json=body)
+            assert again.status_code == 200
+            assert again.json()["data"]["organization"]["repositoryId"] == "100001"
+        assert pool.checkedout() == 0

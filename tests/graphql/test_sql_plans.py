@@ -83,6 +83,31 @@ query($first: Int, $after: String, $site: ID) {
 fragment Names on Organization { id name __typename }
 """
 
+#: Ancestors asked for their own columns, values and links (the chain's rows read only what
+#: an ancestor's selection asks: page_sql), on pages whose organizations are ancestors of
+#: others.
+ABOVE = """
+query($first: Int, $after: String) {
+  organizations(first: $first, after: $after) {
+    edges { node {
+      id active
+      parentOrganization {
+        repositoryId active type customerType version description dunsNumber paymentMethods
+        dynamicProperties organizationLogo organizationLogoURL shippingMethods { id }
+        uniqueId taxExemptionCode partyId externalOrganizationId vatReferenceNumber
+        approvalRequired orderPriceLimit contract { displayName }
+        siteOrganizationProperties { site { id } orderPriceLimit }
+        derivedDescription
+      }
+      ancestorOrganizations {
+        taxReferenceNumber useAllPaymentMethodsFromSite
+        effectiveSiteProperties { approvalRequired }
+      }
+    } }
+  }
+}
+"""
+
 #: Selections SQL plans do not cover: answered by the compiled plan.
 FALLBACKS = [
     ("{ organizations(first: 5) { edges { node { id billingAddresses { city } } } } }", None),
@@ -210,6 +235,8 @@ def _cases(ids: list[str]) -> list[tuple[str, dict[str, Any] | None, dict[str, s
                     (document, {**variables, "site": site}, {}) for site in ("site1", "site2", None)
                 )
                 cases.append((document, variables, {"x-ccsite": "site2"}))
+    above = ({"first": 10}, {"first": 10, "after": before_root}, {"first": 50})
+    cases.extend((ABOVE, variables, {}) for variables in above)  # 100: more than the cost limit
     cases.append((scenarios.PAGE, {"first": 20, "after": before_root}, {"x-ccsite": "site1"}))
     cases.append(("{ organizations { edges { node { id derivedDescription } } } }", None, {}))
     return cases
@@ -248,7 +275,7 @@ async def test_sql_plans_answer_what_the_compiled_executor_answers(
             # The SQL plan ran: one statement (two with totalCount).
             assert len(statements) == (2 if "totalCount" in query else 1), statements
             assert all(s.startswith(page_sql.MARK) for s in statements), statements
-        assert len(cases) == 58
+        assert len(cases) == 61
         # The built hierarchy shows up with its overrides (the comparison is not vacuous):
         # prices as Python writes them, contracts and sources from several levels.
         expected = {

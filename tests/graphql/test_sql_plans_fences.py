@@ -55,3 +55,32 @@ def test_the_links_of_the_page_are_not_read_for_its_ancestors() -> None:
     address = Key("a", "derived_address", "billing_address_id", keys=(Key("c", "column", "city"),))
     _, _, chain = _page(address, parent).statement(10, after=False).text.partition(" UNION ALL ")
     assert "link_address" in chain  # read of the organization that set it
+
+
+def test_ancestors_and_children_read_only_the_columns_asked_of_them() -> None:
+    """The chain's rows carry an ancestor's id, path, derived columns and what its selection
+    asks (here its name), and a children page's rows what its nodes ask (their name); the
+    page's own columns (its description) are null in both."""
+    Key = page_sql.Key
+    name = Key("n", "column", "name")
+    children = Key(
+        "c",
+        "children",
+        "children",
+        keys=(Key("edges", "edges", keys=(Key("node", "node", keys=(name,)),)),),
+        param="child0",
+    )
+    page = _page(
+        Key("d", "column", "description"),
+        Key("t", "derived", "type"),
+        Key("p", "parent", keys=(name,)),
+        children,
+    )
+    sql = page.statement(10, after=False).text
+    _, _, chain = sql.partition(" UNION ALL ")
+    ancestors = chain.partition(" FROM organizations o WHERE")[0]
+    assert "o.name" in ancestors, ancestors
+    assert "o.type" in ancestors, ancestors
+    assert "o.description" not in ancestors, ancestors
+    assert "link_child.name" in sql, sql
+    assert "link_child.description" not in sql, sql

@@ -114,17 +114,12 @@ class Context:
     async def read_alone(self, work: Callable[[RawReads], Awaitable[T]]) -> T:
         """Run a read that is the request's only one (a SQL plan's statement) on a
         connection of its own, with no session: the driver's connection straight from the
-        pool of the engine the request reads from (db.raw). Shielded in a task of its own,
-        as ``run`` is, and awaited by ``close``."""
-
-        async def read() -> T:
-            async with reading(await self._reading_engine()) as reads:
-                return await work(reads)
-
-        task: asyncio.Task[T] = asyncio.ensure_future(read())
-        self._in_flight.add(task)
-        task.add_done_callback(self._done)
-        return await asyncio.shield(task)
+        pool of the engine the request reads from (db.raw). No task of its own (``run``'s
+        shield keeps a connection whole for resolvers cancelled by their siblings; a SQL
+        plan has none): cancelled mid-statement (the request's timeout), the connection
+        is closed instead of given back (db.raw.reading)."""
+        async with reading(await self._reading_engine()) as reads:
+            return await work(reads)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

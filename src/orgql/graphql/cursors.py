@@ -9,6 +9,7 @@ take (NUL) decodes to None: the caller's bad-cursor error, never the driver's.""
 from __future__ import annotations
 
 import base64
+import functools
 from datetime import datetime
 
 from orgql.core.common.paging import UNREADABLE, Unreadable
@@ -29,7 +30,9 @@ def decode(kind: str, cursor: str) -> str | None:
     return value if prefix == kind and value and is_storable_text(value) else None
 
 
+@functools.lru_cache(maxsize=16_384)
 def organization_cursor(organization_id: str) -> str:
+    """Remembered for the most recent: a page of 100 writes 100 (issue 16)."""
     return encode("org", organization_id)
 
 

@@ -257,7 +257,7 @@ async def _choosers_updated(
         return []
     org = models.Organization
     rows = await session.execute(select(org.id, org.version).where(org.id.in_(choosers)))
-    versions = dict(rows.tuples().all())
+    versions: dict[str, int] = {row.id: row.version for row in rows}
     return [
         events.Event(
             events.EventType.ORGANIZATION_UPDATED,

@@ -120,9 +120,14 @@ class Composer(LinkComposer, SiteComposer):
         self.hierarchy = False
         self.logo = False
         self.children: dict[str, bool] = {}
-        #: The links read of an ancestor's row (its selection's, a derived address's owner):
-        #: the others are read of the page's rows only (page_sql: null in the chain's).
-        self.chain_links: set[str] = set()
+        #: The columns and links read of an ancestor's row (its selection's, a derived
+        #: address's owner), besides its id, path and derived columns: the others are read
+        #: of the page's rows only (page_sql: null in the chain's).
+        self.chain_columns: set[str] = set()
+        #: Per children (or descendants) page: the columns its nodes read (page_sql: the
+        #: others null in its rows).
+        self.children_columns: dict[str, set[str]] = {}
+        self._reading: set[str] | None = None  # the columns a children page's nodes read
         self.above = 0  # how many ancestors' selections deep the translation is
         self._names = count()
         self._functions: list[str] = []
@@ -147,7 +152,12 @@ class Composer(LinkComposer, SiteComposer):
     # -- what the statement reads
 
     def column(self, column: str) -> int:
-        """The position of an organization column in a row."""
+        """The position of an organization column in a row (noted as read of an ancestor's
+        row, or of a child's, when the translation is in their selection)."""
+        if self.above:
+            self.chain_columns.add(column)
+        if self._reading is not None:
+            self._reading.add(column)
         return _position(self.columns, column, COLUMNS | _REFERENCES)
 
     def _derived(self, column: str, known: Collection[str] = DERIVED) -> int:
@@ -376,8 +386,13 @@ def _ancestors(row: Row, read: PageRows, compose: Any, selection: int) -> Any:
     organization's ancestors and itself is built once per request, from its parent's:
     siblings share theirs (a page of 100 has about 50 distinct chains)."""
     by_id, built = read.by_id, read.composed
+    path = row[PATH]
+    if path:  # a sibling's already: an ancestor's chain is the same whoever asks
+        known = built.get((selection, path[-1]))
+        if known is not None:
+            return known
     down_to: list[Any] = []  # the chain so far, down to the last ancestor seen
-    for ancestor in row[PATH]:
+    for ancestor in path:
         if ancestor in by_id:
             key = (selection, ancestor)
             chain = built.get(key)

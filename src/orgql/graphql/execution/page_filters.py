@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,10 @@ _FIELDS = frozenset(
         "party_number",
     }
 )
-#: Parameters the page statement names itself (page_sql).
-_RESERVED = frozenset({"after", "member", "id", "sites", "default"})
+#: Parameters the page statement names itself (page_sql): these, and the named sites'
+#: (``named_site_0``...).
+_RESERVED = frozenset({"after", "member", "id"})
+NAMED_SITE = "named_site_"
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def condition(principal: Any, given: dict[str, Any]) -> Condition | str:
     compiled = repository.filtered(select(models.Organization.id), where).compile(dialect=DIALECT)
     sql = str(compiled).replace("\n", " ")
     parameters = dict(compiled.params)
-    if "::" in sql or "POSTCOMPILE" in sql or set(parameters) & _RESERVED:
+    reserved = set(parameters) & _RESERVED or any(p.startswith(NAMED_SITE) for p in parameters)
+    if "::" in sql or "POSTCOMPILE" in sql or reserved:
         return "selection"
     return Condition(sql, parameters)
 
@@ -90,7 +94,9 @@ class Descendants:
     parameters: dict[str, Any]
 
 
-def descendants(parameter: str, columns: list[str], given: dict[str, Any]) -> Descendants | str:
+def descendants(
+    parameter: str, columns: Sequence[str | None], given: dict[str, Any]
+) -> Descendants | str:
     """The links of ``descendants(filter: given)`` (GraphQL argument values), as
     ``descendant_connection`` reads them (DescendantsFilter.to_core,
     core.organizations.descendants.check_page), or why the compiled plan answers."""

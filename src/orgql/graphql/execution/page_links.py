@@ -12,7 +12,7 @@ bound nothing either (graphql.list_bounds declares their maxima for the cost).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -112,29 +112,33 @@ def _below(child: Any) -> ColumnElement[bool]:
 LINKS = _links()
 
 
-def children_sql(parameter: str, columns: list[str], descendants: bool = False) -> str:
+def children_sql(parameter: str, columns: Sequence[str | None], descendants: bool = False) -> str:
     """A page of the row's children, or ``descendants`` (after the ``{parameter}_after``
-    cursor, at most ``{parameter}_limit`` of them, by id): a JSON array of rows with the
-    page's ``columns`` (the position and the links null: they are asked only for their own
-    columns)."""
+    cursor, at most ``{parameter}_limit`` of them, by id): a JSON array of rows laid out as
+    the page's, of the ``columns`` its nodes read (the others, the position and the links
+    null: they are asked only for their own columns)."""
     child = models.Organization.__table__.alias("link_child")
     below = _below(child) if descendants else child.c.parent_id == OWNER
     return sql_text(page_of(parameter, columns, child, select_rows=lambda s: s.where(below)))
 
 
 def page_of(
-    parameter: str, columns: list[str], table: Any, select_rows: Callable[[Any], Any]
+    parameter: str,
+    columns: Sequence[str | None],
+    table: Any,
+    select_rows: Callable[[Any], Any],
 ) -> ColumnElement[Any]:
-    """The JSON array of a page of ``table``'s rows (``columns``: the page's row, its
-    position and links null) that ``select_rows`` selects, after the ``{parameter}_after``
-    cursor, at most ``{parameter}_limit`` of them, by id.
+    """The JSON array of a page of ``table``'s rows (``columns``: the page's row, None
+    where its nodes read nothing, its position and links null) that ``select_rows``
+    selects, after the ``{parameter}_after`` cursor, at most ``{parameter}_limit`` of
+    them, by id.
 
     The rows are selected behind a fence (``OFFSET 0``), then ordered and limited: without
     it the planner, which cannot tell how many descendants a correlated ``path @>`` admits,
     walked the primary key in id order for the first few that match (the whole table for
     an organization with few descendants: 50 ms each at 100,000 organizations) instead of
     reading them from the GIN index on ``path``, as the resolvers' reads do."""
-    read = [c for c in columns if c in table.c and c != "position"]
+    read = [c for c in columns if c is not None and c in table.c]
     after = cast(bindparam(f"{parameter}_after"), String)
     below = (
         select_rows(select(*(table.c[c] for c in read)))
@@ -163,7 +167,9 @@ class LinkComposer:
     logo: bool
     #: The parameters of the children (and descendants) pages asked: True for descendants.
     children: dict[str, bool]
-    chain_links: set[str]
+    chain_columns: set[str]
+    children_columns: dict[str, set[str]]
+    _reading: set[str] | None
     above: int
 
     if TYPE_CHECKING:  # Composer's
@@ -181,7 +187,7 @@ class LinkComposer:
         if name not in self.columns:
             self.columns.append(name)
         if self.above:
-            self.chain_links.add(name)
+            self.chain_columns.add(name)
         return self.columns.index(name)
 
     def link_key(self, key: Key) -> tuple[str, bool]:
@@ -239,7 +245,7 @@ class LinkComposer:
         set it (an ancestor's too)."""
         name = column.removesuffix("_id")
         at = self.link(name)
-        self.chain_links.add(name)
+        self.chain_columns.add(name)
         return at
 
     def _items(
@@ -271,7 +277,10 @@ class LinkComposer:
         count = None
         if any(k.kind == "total" for k in key.keys):
             count = f"row[{self.link(key.param + '_count' if descendants else 'child_count')}]"
-        display = self._display(key.keys, count)
+        self._reading = set()
+        display = self._display(key.keys, count)  # its nodes: only their own columns
+        self.children_columns[key.param] = {"id", *self._reading}
+        self._reading = None
         lines = [
             f"first = read.links[{key.param + '_limit'!r}] - 1",
             f"rows = row[{at}] or []",

@@ -37,22 +37,35 @@ CONTRACT_SQL = {
     "terms_id": "c.terms_id",
     "terms": "t.terms",
 }
-#: The joins of the contracts' tables, by alias (the catalog's, price list group's and
-#: terms' only when a column of theirs is read).
+#: The joins of the contract's catalog, price list group and terms, by alias (each only when
+#: a column of theirs is read).
 CONTRACT_JOINS = {
-    "c": " LEFT JOIN contracts c ON c.id = s.contract_id",
     "k": " LEFT JOIN catalogs k ON k.id = c.catalog_id",
     "g": " LEFT JOIN price_list_groups g ON g.id = c.price_list_group_id",
     "t": " LEFT JOIN contract_terms t ON t.id = c.terms_id",
 }
+#: The alias of the contract's columns in a site row's select (:func:`contract_lateral`).
+SITE_CONTRACT = "sc"
 
 
-def contract_joins(columns: list[str]) -> str:
-    """The joins reading the contract ``columns`` (none without columns)."""
+def contract_lateral(columns: list[str]) -> str:
+    """The join reading the contract ``columns`` of a site row ``s`` (none without
+    columns), as ``sc.<column>``.
+
+    A lateral subquery behind a fence (``OFFSET 0``): one lookup by primary key per site
+    row. Joined plainly, the generic plan of a prepared page statement (which cannot tell
+    how many site rows the site parameters select) hash-joined the whole contracts table at
+    every execution: half of the PostgreSQL CPU of ``organization(id)`` with 1,600
+    contracts (0.26 of 0.52 ms)."""
+    if not columns:
+        return ""
     aliases = {CONTRACT_SQL[c].split(".")[0] for c in columns}
-    if aliases:
-        aliases.add("c")
-    return "".join(join for alias, join in CONTRACT_JOINS.items() if alias in aliases)
+    joins = "".join(join for alias, join in CONTRACT_JOINS.items() if alias in aliases)
+    values = ", ".join(f"{CONTRACT_SQL[c]} AS {c}" for c in columns)
+    return (
+        f" LEFT JOIN LATERAL (SELECT {values} FROM contracts c{joins}"
+        f" WHERE c.id = s.contract_id OFFSET 0) {SITE_CONTRACT} ON true"
+    )
 
 
 #: A contract embedded in a JSON column: its columns but the dates (JSON writes them in the
@@ -112,7 +125,7 @@ class SiteComposer:
     columns: list[str]
     site_params: list[str]
     hierarchy: bool
-    chain_links: set[str]
+    chain_columns: set[str]
     above: int
 
     if TYPE_CHECKING:  # Composer's
@@ -194,7 +207,7 @@ class SiteComposer:
         if "site_properties" not in self.columns:
             self.columns.append("site_properties")
         if self.above:
-            self.chain_links.add("site_properties")
+            self.chain_columns.add("site_properties")
         at = self.columns.index("site_properties")
         pairs = []
         for item in key.keys:

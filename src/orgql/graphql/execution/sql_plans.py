@@ -23,11 +23,13 @@ is answered by the compiled plan, and so is a selection with children (admins on
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from graphql import ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from graphql.execution.values import get_argument_values
 
 from orgql.core.access import checks as access
@@ -73,6 +75,10 @@ class SqlPlan:
     #: Whether the selection asks for what only admins read (children: FORBIDDEN to a
     #: shopper, which the resolvers answer).
     admin_only: bool = False
+    #: The coerced arguments of fields whose arguments hold no variable (``_arguments``).
+    literal_arguments: dict[FieldPlan, dict[str, Any]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def parameters(self, executor: Any) -> dict[str, Any] | str:
         """The statement's parameters for this request, or why the compiled plan must answer
@@ -149,7 +155,7 @@ class SqlPlan:
             links[f"{parameter}_limit"] = size + 1
             links[f"{parameter}_after"] = after
             if arguments.get("filter") is not None:
-                columns = self.page.columns
+                columns = self.page.child_columns(parameter)
                 found = page_filters.descendants(parameter, columns, arguments["filter"])
                 if isinstance(found, str):
                     return found
@@ -170,17 +176,21 @@ class SqlPlan:
             sites[parameter] = str(site) if site is not None else context.site_header
         return sites
 
-    @staticmethod
-    def _arguments(executor: Any, field: FieldPlan) -> dict[str, Any]:
-        if not field.nodes[0].arguments:
+    def _arguments(self, executor: Any, field: FieldPlan) -> dict[str, Any]:
+        """``field``'s arguments at this request; those written without a variable
+        (``childOrganizations(first: 10)``) coerced once per plan (read-only)."""
+        node = field.nodes[0]
+        if not node.arguments:
             return {}
-        return get_argument_values(
-            field.definition,
-            field.nodes[0],
-            executor.variable_values,
-            None,
-            executor.hide_suggestions,
+        found = self.literal_arguments.get(field)
+        if found is not None:
+            return found
+        arguments = get_argument_values(
+            field.definition, node, executor.variable_values, None, executor.hide_suggestions
         )
+        if not any(_has_variable(argument.value) for argument in node.arguments):
+            self.literal_arguments[field] = arguments
+        return arguments
 
     async def run(self, context: Any, parameters: dict[str, Any], limit: int) -> SqlAnswer | str:
         """The response's data, or why the compiled plan must answer instead
@@ -215,6 +225,16 @@ class SqlPlan:
         if bound > limit and 1 + answer_fields(self.keys, answer) > limit:
             return "answer_too_large"
         return SqlAnswer(data, encoded)
+
+
+def _has_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(item.value) for item in value.fields)
+    return False
 
 
 def answer_fields(keys: tuple[page_sql.Key, ...], value: Any) -> int:
