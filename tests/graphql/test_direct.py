@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -21,6 +22,8 @@ from test_sql_plans_shoppers import SHOPPER, _memberships
 
 from graphql_client import GraphQL
 from orgql.app import create_app
+from orgql.graphql import request_body
+from orgql.graphql.asgi import OrgqlGraphQL
 from orgql.graphql.execution import executor as compiled
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
@@ -179,6 +182,8 @@ async def test_what_the_direct_path_does_not_decide_is_answered_by_the_pipeline(
         ("admin", {"query": two, "variables": {"id": ids[3]}}, {}),  # which operation?
         ("admin", [one, one], {}),  # a batch
         ("admin", json.dumps(one).encode(), {"content-type": "text/plain"}),
+        # strawberry reads a media type's case as sent: not JSON to it, a 400
+        ("admin", json.dumps(one).encode(), {"content-type": "Application/JSON"}),
         ("admin", b'{"query": "' + ONE.encode()[:20], {"content-type": "application/json"}),
         ("admin", {**one, "variables": [ids[3]]}, {}),
     ]
@@ -219,6 +224,157 @@ async def test_variables_are_decoded_as_the_pipeline_decodes_them(
         async with client_for(reference, reference.state.lifespan, token="admin") as theirs:
             expected = await theirs.post("/graphql", content=body, headers=headers)
         assert (mine.status_code, mine.json()) == (expected.status_code, expected.json())
+
+
+def _graphql(app: Starlette) -> OrgqlGraphQL:
+    return next(
+        route.endpoint
+        for route in app.routes
+        if isinstance(getattr(route, "endpoint", None), OrgqlGraphQL)
+    )
+
+
+async def _with_and_without_direct(
+    requests: Requests, app: Starlette, body: Any
+) -> tuple[tuple[int, Any, int], tuple[int, Any, int]]:
+    """(status, body, statements) of ``body`` answered with direct answers on, and off."""
+    answers = []
+    for enabled in (True, False):
+        _graphql(app).direct.enabled = enabled
+        try:
+            response, _, statements = await requests.post(body)
+        finally:
+            _graphql(app).direct.enabled = True
+        answers.append((response.status_code, response.json(), statements))
+    return answers[0], answers[1]
+
+
+async def test_a_read_the_sql_plan_declined_directly_is_not_read_again(
+    requests_for: Callable[..., Any], app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """A SQL plan that declines after its statement (here: a site that does not exist)
+    declines once: the pipeline answering next does not send the same statement again."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    async with requests_for("admin") as requests:
+        await requests.post({"query": ONE, "variables": {"id": ids[3]}})  # known
+        body = {"query": ONE, "variables": {"id": ids[3], "site": "nowhere"}}
+        direct, pipeline = await _with_and_without_direct(requests, app, body)
+    assert direct == pipeline
+
+
+@pytest.mark.parametrize(
+    ("lock_timeout", "request_timeout", "code"),
+    [
+        (0.1, 15.0, "STATEMENT_TIMEOUT"),  # every statement waits for the lock, then fails
+        # the pipeline's SQL plan fails at 1 s, the resolvers would at 2 s: past 1.5 s
+        (1.0, 1.5, "TIMEOUT"),
+    ],
+)
+async def test_a_failed_statement_answered_directly_is_the_pipelines_answer_in_its_time(
+    settings: Settings,
+    engine: AsyncEngine,
+    client_for: Callable[..., httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+    lock_timeout: float,
+    request_timeout: float,
+    code: str,
+) -> None:
+    """The SQL plan's statement fails (it waited too long for a lock) once the document is
+    known: the pipeline answers as without direct answers, within the same request timeout
+    (not a fresh one), and without sending the failed statement again."""
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    compiled.clear_cache()
+    app = create_app(settings.model_copy(update={"db_lock_timeout_seconds": lock_timeout}))
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+        ids = await _hierarchy(GraphQL(client))
+        requests = Requests(client, state["engine"], caplog)
+        body = {"query": ONE, "variables": {"id": ids[3]}}
+        await requests.post(body)  # known
+        _graphql(app).timeout_seconds = request_timeout
+        async with engine.connect() as holder:
+            await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            direct, pipeline = await _with_and_without_direct(requests, app, body)
+            await holder.rollback()
+    assert direct == pipeline
+    assert [error["extensions"]["code"] for error in direct[1]["errors"]] == [code]
+
+
+async def test_a_read_cut_short_by_the_timeout_leaves_no_statement_running(
+    app: Starlette, client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """The request's timeout cancels the SQL plan's statement (here waiting for a lock): the
+    server has stopped it by the time the request is answered, as a session's statement,
+    instead of running on for a connection nobody reads (until the lock is free, or the
+    statement timeout: a server connection held all that while)."""
+    compiled.clear_cache()
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    ids = await _hierarchy(GraphQL(client))
+    body = {"query": ONE, "variables": {"id": ids[3]}}
+    await client.post("/graphql", json=body)  # known
+    _graphql(app).timeout_seconds = 0.5
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+        response = await client.post("/graphql", json=body)
+        still_waiting = await holder.scalar(blocked)
+        await holder.rollback()
+    assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+    assert still_waiting == 0
+
+
+async def test_a_body_is_decoded_once_whichever_path_answers(
+    requests_for: Callable[..., Any], client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The direct path decodes a POST body before it knows whether it answers it: the
+    pipeline answering next does not decode it again (a megabyte of JSON: 20 ms), and an
+    anonymous caller's body is not decoded until the pipeline reads it."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    one = {"query": ONE, "variables": {"id": ids[3]}}
+    await client.post("/graphql", json=one)  # known
+    decodes: list[object] = []
+
+    def loads(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(args[0])
+        return json.loads(*args, **kwargs)
+
+    monkeypatch.setattr(request_body, "json", SimpleNamespace(loads=loads))
+    mutation = {"query": "mutation { unknownField }"}  # any body the pipeline answers
+    for token, body in [
+        ("admin", one),  # direct
+        (None, one),  # anonymous: the pipeline
+        ("admin", {**one, "variables": {"id": ids[3], "site": "nowhere"}}),  # declined
+        ("admin", mutation),
+    ]:
+        async with requests_for(token) as requests:
+            decodes.clear()
+            await requests.post(body)
+        assert len(decodes) == 1, body
+
+
+DEFAULTED = """
+query Defaulted($id: ID = "T3JnYW5pemF0aW9uOjE") {
+  organization(id: $id) { id name }
+}
+"""
+
+
+async def test_an_argument_refused_at_execution_is_the_pipelines_error(
+    requests_for: Callable[..., Any], app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """A variable with a default may stand where null is not allowed; sent as null, the
+    argument is refused when the operation runs (not when variables are coerced): the
+    pipeline's GraphQL error (200), not an unexpected error (500)."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    async with requests_for("admin") as requests:
+        await requests.post({"query": DEFAULTED, "variables": {"id": ids[3]}})  # known
+        body = {"query": DEFAULTED, "variables": {"id": None}}
+        direct, pipeline = await _with_and_without_direct(requests, app, body)
+    assert direct == pipeline
+    assert direct[0] == 200
 
 
 async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(

@@ -196,7 +196,13 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
     """A connection of ``engine``'s pool for the reads of one request, without a
     ``Connection`` or a transaction (see the module). Given back to the pool at the end;
     closed instead when it was lost, or when the read was cancelled while a statement may
-    still be running on it."""
+    still be running on it.
+
+    Closed as SQLAlchemy closes a connection it invalidates: in its greenlet, where the
+    driver closes gracefully, its cancellation of the running statement acknowledged first.
+    Out of one, the driver drops the socket at once and its cancel request with it: the
+    server runs the statement on (a lock wait until the lock is free, a long read until the
+    statement timeout), a server connection nobody reads held all that while."""
     raw = await engine.raw_connection()
     reads = RawReads(engine.sync_engine, raw.dbapi_connection, raw.driver_connection)
     try:
@@ -205,6 +211,6 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
         reads.lost = True
         raise
     finally:
-        # In SQLAlchemy's greenlet: giving a connection back may close it (one past the
-        # pool's size), and the driver's close is a coroutine.
+        # Given back in SQLAlchemy's greenlet too: one past the pool's size is closed
+        # there, and the driver's close is a coroutine.
         await greenlet_spawn(raw.invalidate if reads.lost else raw.close)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -31,7 +31,7 @@ from orgql.core.access.principals import ANONYMOUS
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
-from orgql.graphql.execution.direct import DirectReads
+from orgql.graphql.execution.direct import DECLINED, DirectReads, decoded
 from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.persisted import (
     DOCUMENT_ID_KEYS,
@@ -62,6 +62,11 @@ TOKEN_PAGE_HEADERS = {
 
 class RequestTimedOut(HTTPException):
     """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
+
+
+#: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
+#: clock), set by the direct path: a request it hands on to the pipeline has what is left.
+_DEADLINE = "graphql_deadline"
 
 
 class OrgqlGraphQL(GraphQL[Context, None]):
@@ -110,12 +115,21 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             return None
         body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout_at(self._deadline(request)):
                 return await self.direct.answer(request, body)
         except TimeoutError:
             raise RequestTimedOut(
                 503, f"the request took longer than {self.timeout_seconds:g} seconds"
             ) from None
+
+    def _deadline(self, request: Request) -> float:
+        """When the request's timeout ends: set when first asked (the direct path, else the
+        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
+        deadline = getattr(request.state, _DEADLINE, None)
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.timeout_seconds
+            setattr(request.state, _DEADLINE, deadline)
+        return cast(float, deadline)
 
     async def serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A WebSocket at /graphql (graphql.websocket): within the connection limit."""
@@ -157,7 +171,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         """The POST body: JSON holding an operation or a batch of them, else a 400."""
-        document = request_body.decode(data)
+        found = decoded.get()  # by the direct path, if it decoded this very body
+        document = found[1] if found is not None and found[0] is data else request_body.decode(data)
         request_body.check_document(document)
         for operation in document if isinstance(document, list) else [document]:
             if isinstance(operation, dict):  # always, once checked
@@ -176,7 +191,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout_at(self._deadline(kwargs["request"])):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)
@@ -260,6 +275,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             site_header=request.headers.get("x-ccsite") or None,
             # Over WebSocket the caller is told by connection_init (on_ws_connect).
             principal=principal_of(request) if isinstance(request, Request) else ANONYMOUS,
+            sql_plan_declined=getattr(state, DECLINED, None),
         )
 
 

@@ -51,6 +51,10 @@ class Context:
     _reading: bool = False
     #: A mutation runs (or ran) in this request: its reads go to the primary (RouteReads).
     writes: bool = False
+    #: Why the SQL plan declined this request's read when it ran it already, before the
+    #: pipeline (graphql.execution.direct, paths.REASONS): the compiled plan answers
+    #: without sending that statement again.
+    sql_plan_declined: str | None = None
     # Sibling resolvers run concurrently but one AsyncSession allows one statement at a time.
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Reads still running for a resolver that was cancelled (see run); close() awaits them.

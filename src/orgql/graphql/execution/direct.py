@@ -27,18 +27,21 @@ Anything else goes to the full pipeline before anything is read: a batch, a pers
 unseen document, extensions, a body that is not a JSON object, variables that do not coerce,
 an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the SQL plan
 declines after its statement (an unknown site, an answer past the budget, a failed
-statement) is answered by the full pipeline too, which reads again and answers (or refuses)
-as it always has. The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
+statement) is answered by the full pipeline too, told so: its compiled plan answers (or
+refuses) as it would after the SQL plan declined, without running that statement again.
+The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import Schema
 
 from orgql.auth.asgi import principal_of
@@ -48,6 +51,15 @@ from orgql.graphql.execution import paths
 from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
 from orgql.graphql.limits import Limits, analysis_errors, document_limits
 from orgql.observability.database import current_observation
+
+#: ``request.state``'s attribute holding why the SQL plan declined a read it ran here: the
+#: pipeline answering next is told (Context.sql_plan_declined) and does not run it again.
+DECLINED = "sql_plan_declined"
+
+#: The POST body this request's direct path decoded, and its value: the pipeline answering
+#: the request next takes it from here rather than decoding it again (OrgqlGraphQL.parse_json;
+#: a body of a megabyte takes 20 ms to decode).
+decoded: ContextVar[tuple[bytes, Any] | None] = ContextVar("orgql_direct_decoded", default=None)
 
 #: The keys of a request body answered here; any other (extensions, a persisted document's
 #: id) is the full pipeline's.
@@ -67,6 +79,9 @@ class DirectReads:
 
     async def answer(self, request: Request, body: bytes) -> Response | None:
         """The answer of the POST ``request`` with ``body``, or None: the full pipeline's."""
+        principal = principal_of(request)
+        if not (principal.is_admin or principal.is_shopper):  # before the body is decoded
+            return None
         operation = self._operation(request, body)
         if operation is None:
             return None
@@ -74,9 +89,6 @@ class DirectReads:
         graphql_schema = self.schema._schema
         document = answered_by_sql_plan(graphql_schema, query, operation_name)
         if document is None or analysis_errors(graphql_schema, document, self.limits, variables):
-            return None
-        principal = principal_of(request)
-        if not (principal.is_admin or principal.is_shopper):
             return None
         state = request.state
         context = Context(
@@ -126,20 +138,26 @@ class DirectReads:
             return None
         sql, parameters = found
         answer = await sql.run(context, parameters, executor.answer_budget.left)
-        return None if isinstance(answer, str) else answer.encoded
+        if isinstance(answer, str):
+            setattr(context.request.state, DECLINED, answer)
+            return None
+        return answer.encoded
 
     @staticmethod
     def _operation(
         request: Request, body: bytes
     ) -> tuple[str, dict[str, Any] | None, str | None] | None:
         """The query, variables and operation name of a plain JSON POST body, else None."""
-        content_type = request.headers.get("content-type", "")
-        if content_type.partition(";")[0].strip().lower() != "application/json":
+        # Strawberry's test of a JSON body (parse_http_body), whatever one may think of it:
+        # the media type as sent, case included ("Application/JSON" is refused with a 400).
+        media_type, _ = parse_content_type(request.headers.get("content-type", ""))
+        if "application/json" not in media_type:
             return None
         try:  # the pipeline's decoder: the same values (integers past 64 bits included)
             parsed = request_body.decode(body)
         except HTTPException:
             return None
+        decoded.set((body, parsed))
         if not isinstance(parsed, dict) or not parsed.keys() <= _KEYS:
             return None
         query = parsed.get("query")

@@ -102,12 +102,18 @@ class CompiledExecutor(BudgetedExecutor):
         plan = self._plan() if self.sql_plans else None
         if plan is None:
             return None
-        found = self._sql_read(plan)
+        try:
+            found = self._sql_read(plan)
+        except GraphQLError:  # an argument refused as the operation runs: the pipeline's error
+            return None
         return None if isinstance(found, str) else found
 
     def _sql_read(self, plan: Plan) -> tuple[SqlPlan, dict[str, Any]] | str:
         """``plan``'s SQL plan and its parameters for this request, or why the compiled plan
         answers instead (paths.REASONS)."""
+        declined = getattr(self.context_value, "sql_plan_declined", None)
+        if declined is not None:  # ran and declined already (graphql.execution.direct)
+            return cast(str, declined)
         if not plan.sql_compiled:
             found = sql_plan(plan)
             if isinstance(found, SqlPlan):

@@ -385,12 +385,10 @@ def _ancestors(row: Row, read: PageRows, compose: Any, selection: int) -> Any:
     """The composed ancestors, root first (inheritance.ancestors_root_first). The list of an
     organization's ancestors and itself is built once per request, from its parent's:
     siblings share theirs (a page of 100 has about 50 distinct chains)."""
-    by_id, built = read.by_id, read.composed
-    path = row[PATH]
-    if path:  # a sibling's already: an ancestor's chain is the same whoever asks
-        known = built.get((selection, path[-1]))
-        if known is not None:
-            return known
+    by_id, built, path = read.by_id, read.composed, row[PATH]
+    # A sibling's already: an ancestor's chain is the same whoever asks.
+    if path and (known := built.get((selection, path[-1]))) is not None:
+        return known
     down_to: list[Any] = []  # the chain so far, down to the last ancestor seen
     for ancestor in path:
         if ancestor in by_id:
