@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Select,
@@ -217,7 +218,7 @@ def decode(text: str | None) -> list[Any]:
 
 #: A page's bounds: parameters, so that one statement serves every page of a list.
 _LIMIT = bindparam("limit", type_=Integer)
-_OFFSET = bindparam("offset", type_=Integer)
+_OFFSET = bindparam("offset", type_=BigInteger)  # up to paging.MAX_OFFSET, a bigint
 
 
 @functools.lru_cache(maxsize=64)
