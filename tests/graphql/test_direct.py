@@ -424,3 +424,24 @@ async def test_connections_past_the_pool_size_are_closed_cleanly(
         assert [a.status_code for a in answers] == [200] * 8
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
         assert (pool.checkedout(), pool.overflow() <= 0) == (0, True)
+
+
+async def test_a_fault_before_the_read_is_answered_by_the_pipeline(
+    requests_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in the direct path before its read (here: the SQL plan's lookup raising) is no
+    500: logged, and the pipeline answers as it would have."""
+    compiled.clear_cache()
+    body = {"query": ONE, "variables": {"id": "100001"}}
+    async with requests_for("admin") as requests:
+        expected, _, _ = await requests.post(body)
+
+        def broken(self: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(compiled.CompiledExecutor, "sql_read", broken)
+        answer, direct, _ = await requests.post(body)
+    assert (answer.status_code, answer.content, direct) == (200, expected.content, False)
+    assert any(r.exc_info and "direct answer failed" in r.getMessage() for r in caplog.records)

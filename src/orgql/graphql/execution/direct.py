@@ -34,6 +34,7 @@ The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from typing import Any
 
@@ -49,6 +50,7 @@ from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.execution import paths
 from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
+from orgql.graphql.execution.sql_plans import SqlPlan
 from orgql.graphql.limits import Limits, analysis_errors, document_limits
 from orgql.observability.database import current_observation
 
@@ -60,6 +62,8 @@ DECLINED = "sql_plan_declined"
 #: the request next takes it from here rather than decoding it again (OrgqlGraphQL.parse_json;
 #: a body of a megabyte takes 20 ms to decode).
 decoded: ContextVar[tuple[bytes, Any] | None] = ContextVar("orgql_direct_decoded", default=None)
+
+log = logging.getLogger(__name__)
 
 #: The keys of a request body answered here; any other (extensions, a persisted document's
 #: id) is the full pipeline's.
@@ -120,6 +124,29 @@ class DirectReads:
         operation_name: str | None,
     ) -> bytes | None:
         """The JSON of the SQL plan's ``data``, or None: the pipeline answers."""
+        try:
+            found = self._planned(context, document, variables, operation_name)
+        except Exception:  # a bug before anything is read: the pipeline answers (masks) it
+            log.warning("direct answer failed before its read; the pipeline answers", exc_info=True)
+            return None
+        if found is None:
+            return None
+        sql, parameters, budget = found
+        answer = await sql.run(context, parameters, budget)
+        if isinstance(answer, str):
+            setattr(context.request.state, DECLINED, answer)
+            return None
+        return answer.encoded
+
+    def _planned(
+        self,
+        context: Context,
+        document: Any,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> tuple[SqlPlan, dict[str, Any], int] | None:
+        """The SQL plan, its parameters and the answer budget of this request, from
+        graphql-core's executor built as strawberry builds it; None: the pipeline answers."""
         executor = self.executor_class.build(
             self.schema._schema,
             document,
@@ -136,12 +163,7 @@ class DirectReads:
         found = executor.sql_read()
         if found is None:
             return None
-        sql, parameters = found
-        answer = await sql.run(context, parameters, executor.answer_budget.left)
-        if isinstance(answer, str):
-            setattr(context.request.state, DECLINED, answer)
-            return None
-        return answer.encoded
+        return (*found, executor.answer_budget.left)
 
     @staticmethod
     def _operation(
