@@ -22,6 +22,7 @@ from test_sql_plans_shoppers import SHOPPER, _memberships
 
 from graphql_client import GraphQL
 from orgql.app import create_app
+from orgql.core.common import json_text
 from orgql.graphql import request_body
 from orgql.graphql.asgi import OrgqlGraphQL
 from orgql.graphql.execution import executor as compiled
@@ -338,9 +339,9 @@ async def test_a_body_is_decoded_once_whichever_path_answers(
 
     def loads(*args: Any, **kwargs: Any) -> Any:
         decodes.append(args[0])
-        return json.loads(*args, **kwargs)
+        return json_text.loads(*args, **kwargs)
 
-    monkeypatch.setattr(request_body, "json", SimpleNamespace(loads=loads))
+    monkeypatch.setattr(request_body, "json_text", SimpleNamespace(loads=loads))
     mutation = {"query": "mutation { unknownField }"}  # any body the pipeline answers
     for token, body in [
         ("admin", one),  # direct

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-from typing import Any
 from weakref import WeakKeyDictionary
 
-import orjson
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,26 +11,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from orgql.core.common import json_text
 from orgql.settings import to_asyncpg_url
-
-#: A run of digits an integer past 64 bits may be: orjson reads such an integer as a float.
-_LONG_DIGITS = re.compile(r"\d{19}")
-
-
-def json_loads(text: str | bytes) -> Any:
-    """A JSON value from the database, as ``json.loads`` reads it, about five times faster.
-
-    orjson reads the same values as the standard library for what PostgreSQL stores, but
-    an integer past 64 bits (a float for orjson, an int for json) and what orjson refuses
-    (a lone surrogate escape, an infinite number, nesting past 1,024): those go to
-    ``json.loads``. The json and jsonb columns of a page (sites, addresses, contracts as
-    JSON aggregates) spent a sixth of a small read's CPU decoding (issue 16)."""
-    if _LONG_DIGITS.search(text if isinstance(text, str) else text.decode()) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
 
 
 def make_engine(
@@ -73,7 +51,7 @@ def make_engine(
         hide_parameters=True,
         pool_timeout=pool_timeout,
         connect_args=connect_args,
-        json_deserializer=json_loads,
+        json_deserializer=json_text.loads,  # as json.loads reads, faster
     )
 
 

@@ -5,10 +5,11 @@ GraphQL over HTTP spec. Anything else is the caller's error: a 400, never a 500.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from cross_web import HTTPException
+
+from orgql.core.common import json_text
 
 #: The message of a body that does not decode (strawberry's own wording, kept for clients).
 NOT_JSON = "Unable to parse request body as JSON"
@@ -31,7 +32,7 @@ def decode(body: str | bytes) -> object:
     4,300 digits (ValueErrors) and nesting past the recursion limit (RecursionError) are
     each the caller's error."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return json_text.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         raise HTTPException(400, NOT_JSON) from None
 

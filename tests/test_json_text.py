@@ -1,0 +1,64 @@
+"""core.common.json_text reads JSON text exactly as ``json.loads`` does: the same values and
+types (integers past 64 bits stay integers) and the same errors, for the database's json
+values and the GraphQL request bodies alike."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from orgql.core.common import json_text
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+CASES = [
+    b'{"a": 1, "a": 2}',
+    b"123456789012345678901234567890",
+    b"[9223372036854775807, 18446744073709551615, -9223372036854775809]",
+    b'{"id": "12345678901234567890"}',
+    b"[1.5, -0, -0.0, 1e5, 0.1, 12345.678901234567890, 5e-324]",
+    b'"\\ud800"',
+    b"1e400",
+    b'{"a": NaN}',
+    b"[Infinity]",
+    b"[" * 2000 + b"]" * 2000,
+    b"\xef\xbb\xbf{}",
+    '{"é": "\u00e9"}'.encode("utf-16"),
+    b"\xff",
+    b'"\x01"',
+    b" [true, false, null] ",
+    b"",
+    b"01",
+]
+
+
+def _outcome(loads: Any, text: Any) -> tuple[str, str]:
+    try:
+        value = loads(text, parse_constant=_reject)
+    except RecursionError:
+        return ("RecursionError", "")
+    except ValueError:
+        return ("ValueError", "")
+    return ("value", repr((value, type(value))))
+
+
+@pytest.mark.parametrize("text", CASES + [case.decode("latin-1") for case in CASES])
+def test_values_and_errors_are_the_standard_librarys(text: Any) -> None:
+    assert _outcome(json_text.loads, text) == _outcome(json.loads, text)
+
+
+def test_random_numbers_read_alike() -> None:
+    numbers = random.Random(16)
+    for _ in range(2_000):
+        value = numbers.choice(
+            [numbers.uniform(-1e300, 1e300), numbers.random(), numbers.getrandbits(70)]
+        )
+        text = json.dumps([value, {"v": value}])
+        assert json_text.loads(text) == json.loads(text)
+        assert type(json_text.loads(text)[0]) is type(json.loads(text)[0])
