@@ -69,6 +69,13 @@ ID_DESCRIPTION = (
     "The global id (node(id:)): opaque, unique across types; the vendor's id is repositoryId."
 )
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+#: How every global id begins: the base64 of its type name's first three bytes (each name
+#: has three or more). A value that begins otherwise is no global id, without decoding it
+#: (a list of 40,000 vendor ids in a variable was 125 ms of coercion, issue 16's edge run).
+_PREFIXES = frozenset(
+    base64.urlsafe_b64encode(name[:3].encode()).decode("ascii") for name in NODE_TYPES
+)
+assert min(map(len, NODE_TYPES)) >= 3
 
 
 class GlobalRef(str):
@@ -97,6 +104,8 @@ def encode(type_name: str, vendor_id: str) -> strawberry.ID:
 
 def decode(value: str) -> GlobalRef | None:
     """The vendor id and type a global id names, or None if ``value`` is none."""
+    if value[:4] not in _PREFIXES:
+        return None
     if not 0 < len(value) <= MAX_GLOBAL_ID_LENGTH or not _BASE64URL.fullmatch(value):
         return None
     try:
