@@ -267,16 +267,9 @@ class OrgqlGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        state = request.state
-        return Context(
-            request=request,
-            settings=state.settings,
-            sessionmaker=state.sessionmaker,
-            site_header=request.headers.get("x-ccsite") or None,
-            # Over WebSocket the caller is told by connection_init (on_ws_connect).
-            principal=principal_of(request) if isinstance(request, Request) else ANONYMOUS,
-            sql_plan_declined=getattr(state, DECLINED, None),
-        )
+        # Over WebSocket the caller is told by connection_init (on_ws_connect).
+        principal = principal_of(request) if isinstance(request, Request) else ANONYMOUS
+        return Context.of_request(request, principal, getattr(request.state, DECLINED, None))
 
 
 def refused_by_limits(result: object) -> bool:

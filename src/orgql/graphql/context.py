@@ -73,6 +73,22 @@ class Context:
     #: is built once per request, and an ancestor read at an instant is not today's.
     organizations: dict[tuple[datetime | None, str], object] = field(default_factory=dict)
 
+    @classmethod
+    def of_request(
+        cls, request: HTTPConnection, principal: Principal, sql_plan_declined: str | None = None
+    ) -> Context:
+        """The context of ``request`` (its lifespan state, its ``x-ccsite`` header) for
+        ``principal``: the pipeline's (graphql.asgi) and the direct answers' alike."""
+        state = request.state
+        return cls(
+            request=request,
+            settings=state.settings,
+            sessionmaker=state.sessionmaker,
+            site_header=request.headers.get("x-ccsite") or None,
+            principal=principal,
+            sql_plan_declined=sql_plan_declined,
+        )
+
     @property
     def loaders(self) -> Loaders:
         """The loaders of live reads, made on first use (two dozen DataLoaders and their

@@ -94,14 +94,7 @@ class DirectReads:
         document = answered_by_sql_plan(graphql_schema, query, operation_name)
         if document is None or analysis_errors(graphql_schema, document, self.limits, variables):
             return None
-        state = request.state
-        context = Context(
-            request=request,
-            settings=state.settings,
-            sessionmaker=state.sessionmaker,
-            site_header=request.headers.get("x-ccsite") or None,
-            principal=principal,
-        )
+        context = Context.of_request(request, principal)
         try:
             encoded = await self._read(context, document, variables, operation_name)
         finally:
