@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, event, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db.raw import RawReads, reading
+from orgql.db.raw import reading
 
 
 def _numbers(limit: int, tag: int) -> Select[Any]:
@@ -44,6 +44,6 @@ async def test_each_statement_runs_with_its_own_values_and_the_callers(
 async def test_an_expanding_in_is_written_into_the_statement(engine: AsyncEngine) -> None:
     number = func.generate_series(1, 10).column_valued("n")
     statement = select(number).where(number.in_([2, 4, 11])).order_by(number)
-    async with engine.connect() as connection:
-        rows = await (await RawReads.of(connection)).select(statement)
+    async with reading(engine) as reads:
+        rows = await reads.select(statement)
     assert [row[0] for row in rows] == [2, 4]

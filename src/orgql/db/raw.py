@@ -10,16 +10,16 @@ statement is compiled once to asyncpg's positional form and run on a connection 
 engine's own pool (same timeouts, type codecs and server settings); the rows come back as
 asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 
-- :func:`reading`: a connection checked out of the engine's pool for one read (no
-  ``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), given
-  back when the read ends, or closed for good when it was lost or cancelled mid-statement.
-- :meth:`RawReads.of`: the driver connection under an ``AsyncConnection`` a session holds.
+:func:`reading` checks a connection out of the engine's pool for one read (no
+``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), gives
+it back when the read ends, or closes it for good when it was lost or cancelled
+mid-statement.
 
 Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
 REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
 statement object).
 
-Either way the engine's ``before_cursor_execute`` listeners hear every statement (the
+The engine's ``before_cursor_execute`` listeners hear every statement (the
 metrics of statements per database, the tests' and bench's statement counts), and a failure
 is raised as SQLAlchemy raises one, a ``DBAPIError`` wrapping the driver's error (its
 parameters hidden, as the engine hides them).
@@ -35,7 +35,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, exc
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.util import LRUCache, greenlet_spawn
@@ -135,12 +135,6 @@ class RawReads:
         self.driver = driver
         #: The connection was lost: it must not go back to the pool.
         self.lost = False
-
-    @classmethod
-    async def of(cls, connection: AsyncConnection) -> RawReads:
-        """The driver connection ``connection`` holds (SQLAlchemy keeps owning it)."""
-        raw = await connection.get_raw_connection()
-        return cls(connection.sync_engine, raw.dbapi_connection, raw.driver_connection)
 
     async def all(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
