@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.db.engine import autocommit
 from orgql.db.replicas import Databases, format_lsn, parse_lsn
 from orgql.rest.errors import error_response
 
@@ -81,6 +82,12 @@ async def reads_from(state: Any, *, writes: bool) -> AsyncEngine | None:
     if consistency.after is not None and engine is databases.primary:
         consistency.on_primary = True
     return engine
+
+
+async def reading_engine(state: Any, primary: AsyncEngine, *, writes: bool) -> AsyncEngine:
+    """The engine a request's reads run on (:func:`reads_from`, else ``primary``), in
+    AUTOCOMMIT: reads outside a unit of work need no BEGIN and COMMIT round trips."""
+    return autocommit(await reads_from(state, writes=writes) or primary)
 
 
 async def committed(state: Any) -> None:

@@ -15,13 +15,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.graphql import OperationType
 
-from orgql.consistency import EXTENSION, committed, consistency_of, reads_from
+from orgql.consistency import EXTENSION, committed, consistency_of, reading_engine
 from orgql.core.access import checks as access
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
-from orgql.db.engine import autocommit
 from orgql.db.raw import RawReads, reading
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
@@ -148,8 +147,8 @@ class Context:
         """Where the request's reads go (orgql.consistency.reads_from): a query's to a
         replica that has replayed the caller's consistency token, a mutation's to the
         primary; without a transaction either way."""
-        engine = await reads_from(self.request.state, writes=self.writes)
-        return autocommit(engine or self.sessionmaker.kw["bind"])
+        primary: AsyncEngine = self.sessionmaker.kw["bind"]
+        return await reading_engine(self.request.state, primary, writes=self.writes)
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._in_flight.discard(task)

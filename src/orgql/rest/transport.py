@@ -18,11 +18,10 @@ from starlette.responses import Response
 
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
-from orgql.consistency import committed, reads_from
+from orgql.consistency import committed, reading_engine, reads_from
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
-from orgql.db.engine import autocommit
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 from orgql.rest.errors import (
@@ -111,8 +110,7 @@ async def one_statement_engine(request: Request) -> AsyncEngine:
     snapshots (core.organizations.snapshots) read on its pooled driver connections
     (db.raw.reading), without a session."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    engine: AsyncEngine = await reads_from(request.state, writes=False) or sessionmaker.kw["bind"]
-    return autocommit(engine)
+    return await reading_engine(request.state, sessionmaker.kw["bind"], writes=False)
 
 
 def site_id(request: Request) -> str | None:
