@@ -110,7 +110,7 @@ ORGANIZATION = Record(
     "o",
     ORGANIZATION_COLUMNS,
     {
-        # Decoded by json (as the ORM does), not orjson: an integer past 64 bits stays one.
+        # Decoded by core.common.json_text (as the ORM does): an integer past 64 bits stays one.
         "dynamic_properties": "o.dynamic_properties::text",
         "position": "o.position",
         "member": "o.member",

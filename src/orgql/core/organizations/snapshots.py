@@ -22,7 +22,6 @@ so a shared ancestor costs once per request, not once per descendant.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections import defaultdict
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from orgql.core.common import json_text
 from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance import fields
@@ -106,7 +106,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
     page: list[Row] = []
     for row in sql.ORGANIZATION.rows(parts[sql.AT["organizations"]]):
         raw = row["dynamic_properties"]
-        row["dynamic_properties"] = json.loads(raw) if raw != "{}" else {}
+        row["dynamic_properties"] = json_text.loads(raw) if raw != "{}" else {}
         by_id[row["id"]] = row
         if row["position"] is not None:
             page.append(row)
