@@ -78,6 +78,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         active = engine or _engine(settings, str(settings.database_url))
         databases = _databases(settings, active)
         databases.count_statements(metrics.count_statement)
+        databases.report_checks(metrics.replica_checked)
         sessionmaker = make_sessionmaker(active)
         database_watch.watch(active)
         metrics.watch_pool(active)

@@ -92,6 +92,8 @@ class Databases:
     #: replayed position is (its lag) without trusting either server's clock.
     _samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=600))
     _primary_autocommit: AsyncEngine | None = None
+    #: Told each replica after each check of it (metrics: Databases.report_checks).
+    _check_listeners: list[Callable[[Replica], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._primary_autocommit = autocommit(self.primary)
@@ -114,6 +116,11 @@ class Databases:
                 callback(_role)
 
             event.listen(engine.sync_engine, "before_cursor_execute", counted)
+
+    def report_checks(self, callback: Callable[[Replica], None]) -> None:
+        """Call ``callback(replica)`` after each check of a replica, whatever it found:
+        ``replica.healthy`` and ``replica.lag_seconds`` are then the check's (metrics)."""
+        self._check_listeners.append(callback)
 
     # ------------------------------------------------------------------ choosing
 
@@ -299,6 +306,8 @@ class Databases:
             log = logger.info if healthy else logger.warning
             log("replica %s %s: reads %s", replica.name, why, "use it" if healthy else "skip it")
         replica.healthy = healthy
+        for listener in self._check_listeners:
+            listener(replica)
 
 
 def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from orgql.db.replicas import Replica
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: Operation names come from callers: only well-formed ones, and only so many, become labels.
@@ -158,6 +160,24 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        # Per replica (host:port/database, from ORGQL_DATABASE_REPLICA_URLS): what the last
+        # check found. With several workers, the worst any live worker saw.
+        self.replica_healthy = Gauge(
+            "orgql_replica_healthy",
+            "1 while reads use the replica, 0 while they skip it (down, not replaying, or"
+            " lagging more than ORGQL_REPLICA_MAX_LAG_SECONDS), as last checked.",
+            ["replica"],
+            registry=self.registry,
+            multiprocess_mode="livemin",
+        )
+        self.replica_lag = Gauge(
+            "orgql_replica_lag_seconds",
+            "How far the replica's replay was behind the primary at its last successful"
+            " check (0: it had replayed the primary's newest position).",
+            ["replica"],
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
         self.pool = PoolCollector()
         self.pool_gauges: PoolGauges | None = None
         if self.multiprocess_directory is None:
@@ -180,6 +200,11 @@ class Metrics:
 
     def count_statement(self, database: str) -> None:
         self.statements.labels(database).inc()
+
+    def replica_checked(self, replica: Replica) -> None:
+        self.replica_healthy.labels(replica.name).set(1 if replica.healthy else 0)
+        if replica.lag_seconds is not None:
+            self.replica_lag.labels(replica.name).set(replica.lag_seconds)
 
     def count_webhook_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()
