@@ -11,7 +11,8 @@ and a source *reaches* an organization when it is that organization, or lends it
 to its divisions and is on the organization's stored path (:func:`reaches`).
 :func:`member_of` is the same rule as a condition on an organization row, written so that
 PostgreSQL answers it from indexes (the primary key and the GIN index on ``path``) without
-reading any subtree: an account may have 100,000 divisions.
+reading any subtree: an account may have 100,000 divisions; :func:`member_of_one` is it for
+one row read by id.
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ def member_of(org: Any, profile_id: str | ColumnElement[str]) -> ColumnElement[b
         select(below.id).where(below.path.overlap(func.array(lending.scalar_subquery()))),
     )
     return cast(ColumnElement[bool], org.id == any_(func.array(members.scalar_subquery())))
+
+
+def member_of_one(org: Any, profile_id: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether ``profile_id`` is a member of the organization row ``org``, as an EXISTS over
+    its :func:`sources` (:func:`reaches` of any of them): for one row read by id, where
+    :func:`member_of` would build the array of every member organization (all the divisions
+    below a lending source) to test one id against it."""
+    mine = sources(profile_id).subquery("mine")
+    return (
+        select(mine.c.organization_id)
+        .where(reaches(mine.c.organization_id, mine.c.roles_apply_to_divisions, org))
+        .exists()
+    )
 
 
 async def member_sources(

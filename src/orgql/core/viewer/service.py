@@ -6,16 +6,20 @@ account").
 - **accounts**: the organizations that active profile is a member of, as the membership
   rule of core.access.permissions has it (its own memberships, and the organizations below
   one whose roles apply to divisions), ordered by name; each with the shopper's view of it
-  (a deactivated account: INACTIVE, its contract and payment values withheld), at most
-  MAX_ACCOUNTS.
+  (a deactivated account: INACTIVE, its contract and payment values withheld): the first
+  MAX_ACCOUNTS of them (a storefront's account switcher), and whether there are more
+  (``Viewer.truncated``).
 - **roles** in each account, and what they allow: core.access.permissions.standings.
-- **the current account** (the one they buy for): the one chosen (by the transport: an
-  argument, else a header), else the profile's parent organization; only ever one of their
-  accounts, and an account they do not belong to is answered as a missing one (None).
+- **the current account** (the one they buy for, :func:`current`): the one chosen (by the
+  transport: an argument, else a header), else the profile's parent organization; only ever
+  one of their accounts, listed or not (a shopper may belong to more than MAX_ACCOUNTS),
+  and an account they do not belong to is answered as a missing one (None).
 - **their registration requests** (:func:`organization_requests`).
 
 The profile and the accounts are one statement, the roles one more; nothing is read for a
-shopper whose token names no profile.
+shopper whose token names no profile. The current account costs no statement when it is
+listed, or when the list is whole; one more only for an id not listed in a truncated list
+(the membership rule, core.organizations.membership, asked of that one id).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from orgql.core.access.permissions import Standing
 from orgql.core.access.principals import Principal
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.common.validation import is_storable_text
+from orgql.core.organizations import membership
 from orgql.db import models, request_models
 
 #: The most accounts one shopper is shown (a storefront's account switcher).
@@ -52,20 +57,22 @@ class Account:
 class Viewer:
     #: The shopper's active profile (None: their token names none, or an inactive one).
     profile: models.Profile | None
-    #: Their accounts, by name.
+    #: Their accounts, by name: the first MAX_ACCOUNTS.
     accounts: list[Account]
+    #: Whether they have more accounts than those listed.
+    truncated: bool = False
 
     def account(self, organization_id: str) -> Account | None:
-        """One of their accounts by id; None for any other id, existing or not."""
+        """One of their listed accounts by id; None for any other id, existing or not (an
+        account of theirs past MAX_ACCOUNTS too: :func:`current` reads that one)."""
         return next((a for a in self.accounts if a.organization.id == organization_id), None)
 
-    def current(self, chosen: str | None) -> Account | None:
-        """The account they buy for: ``chosen`` (None: not chosen) if it is one of theirs,
-        else, when none was chosen, their profile's parent organization if it is one."""
+    def choice(self, chosen: str | None) -> str | None:
+        """The id of the account they buy for: ``chosen`` (None: not chosen), else their
+        profile's parent organization (None: neither)."""
         if chosen is not None:
-            return self.account(chosen)
-        parent = self.profile.parent_organization_id if self.profile else None
-        return self.account(parent) if parent is not None else None
+            return chosen
+        return self.profile.parent_organization_id if self.profile else None
 
 
 NOBODY = Viewer(profile=None, accounts=[])
@@ -93,7 +100,7 @@ async def load(session: AsyncSession, principal: Principal) -> Viewer:
             .outerjoin(org, or_(org.id.in_(direct), org.path.overlap(lenders)))
             .where(profile.id == subject, profile.active.is_(True))
             .order_by(org.name_key, org.id)
-            .limit(MAX_ACCOUNTS)
+            .limit(MAX_ACCOUNTS + 1)  # one more: whether the list is whole
         )
     ).all()
     if not rows:
@@ -101,7 +108,36 @@ async def load(session: AsyncSession, principal: Principal) -> Viewer:
     accounts = [
         Account(row, checks.listed_view(principal, row)) for _, row in rows if row is not None
     ]
-    return Viewer(profile=rows[0][0], accounts=accounts)
+    return Viewer(
+        profile=rows[0][0],
+        accounts=accounts[:MAX_ACCOUNTS],
+        truncated=len(accounts) > MAX_ACCOUNTS,
+    )
+
+
+async def current(
+    session: AsyncSession, principal: Principal, viewer: Viewer, chosen: str | None
+) -> Account | None:
+    """The account the shopper buys for (:meth:`Viewer.choice`), if it is one of theirs;
+    None for any other id, existing or not, exactly as for a missing one.
+
+    No statement when it is listed, or when the list is whole (an id not listed is then
+    none of theirs); else one: the membership rule (core.organizations.membership, that of
+    core.access.permissions and of every read) asked of that one id, so that an account
+    past the first MAX_ACCOUNTS by name is theirs as much as the first."""
+    wanted = viewer.choice(chosen)
+    if wanted is None:
+        return None
+    listed = viewer.account(wanted)
+    if listed is not None or not viewer.truncated or viewer.profile is None:
+        return listed
+    if not is_storable_text(wanted):
+        return None
+    org = models.Organization
+    row = await session.scalar(
+        select(org).where(org.id == wanted, membership.member_of_one(org, viewer.profile.id))
+    )
+    return Account(row, checks.listed_view(principal, row)) if row is not None else None
 
 
 async def standings(session: AsyncSession, viewer: Viewer) -> dict[str, Standing]:

@@ -46,6 +46,15 @@ class ViewerReads:
             )
         return await asyncio.shield(self._viewer)
 
+    async def current(self, chosen: str | None) -> service.Account | None:
+        """The account the shopper buys for (core.viewer.service.current: no statement
+        unless it is past their listed accounts)."""
+        viewer = await self.viewer()
+        principal = self.context.principal
+        return await self.context.run(
+            lambda session: service.current(session, principal, viewer, chosen)
+        )
+
     async def standing(self, organization_id: str) -> Standing | None:
         """The shopper's roles in one of their accounts and what they allow."""
         viewer = await self.viewer()
@@ -131,7 +140,10 @@ class Viewer:
         return Profile.from_row(viewer.profile) if viewer.profile is not None else None
 
     @strawberry.field(
-        description=f"The accounts they are a member of, by name (at most {service.MAX_ACCOUNTS})."
+        description="The accounts they are a member of, by name: the first"
+        f" {service.MAX_ACCOUNTS} only (an account switcher's list). Those past them are"
+        " theirs all the same: `currentOrganization` and `organization(id:)` answer them, and"
+        " the root `organizations` connection (a shopper's accounts only) pages through all."
     )
     async def organizations(self) -> list[ViewerOrganization]:
         viewer = await self.reads.viewer()
@@ -139,8 +151,9 @@ class Viewer:
 
     @strawberry.field(
         description="The account they buy for: `id`, else the X-CCOrganization header (a"
-        " vendor id or a global id), else their profile's parent organization. Null when"
-        " that is not one of their accounts (as for an id that does not exist)."
+        " vendor id or a global id), else their profile's parent organization. Any of"
+        " their accounts, listed in `organizations` or not; null when that is not one of"
+        " their accounts (as for an id that does not exist)."
     )
     async def current_organization(
         self,
@@ -150,7 +163,7 @@ class Viewer:
         ] = None,
     ) -> Organization | None:
         chosen = str(id) if id is not None else _header_choice(info)
-        account = (await self.reads.viewer()).current(chosen)
+        account = await self.reads.current(chosen)
         return self.reads.organization(account) if account is not None else None
 
     @strawberry.field(
