@@ -71,7 +71,7 @@ def check_serving(settings: Settings, host: str) -> None:
         raise CommandError(
             f"the development profile listens on loopback only (127.0.0.1, ::1, localhost),"
             f" not {host!r}: it hands out admin tokens. To serve other machines set"
-            ' ORGQL_ENVIRONMENT=production with a signing key (README "Running in production")'
+            " ORGQL_ENVIRONMENT=production with a signing key (docs/security.md)"
         )
     try:
         signing_key(settings)
@@ -158,7 +158,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             database += " (demo data loaded)" if seeded else " (demo data kept)"
         from orgql.graphql.limits import Limits  # strawberry: only for the commands that serve
 
-        # GraphiQL only where it is served (never in production, README "Limits").
+        # GraphiQL only where it is served (never in production, docs/security.md).
         graphiql = Limits.from_settings(settings).graphiql
         what = "GraphiQL" if graphiql else "GraphQL"
         print(f"orgql: {what} at http://{host}:{port}/graphql, database: {database}")
@@ -181,14 +181,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "port": port,
             "workers": args.workers,
             "log_level": settings.log_level,
-            # JSON lines (README "Logs"); our access line replaces uvicorn's.
+            # JSON lines (docs/operations.md, "Logs"); our access line replaces uvicorn's.
             "log_config": logging_config(settings.log_format, settings.log_level),
             "access_log": False,
             # SIGTERM: stop accepting, let in-flight requests finish (this long at most),
             # then the lifespan closes the pool.
             "timeout_graceful_shutdown": math.ceil(settings.shutdown_timeout_seconds),
-            # Slow clients bounded: headers, their size, bodies, unread answers (README
-            # "Limits").
+            # Slow clients bounded: headers, their size, bodies, unread answers (docs/security.md).
             "http": PROTOCOLS["httptools"],
             # Subscriptions (graphql-transport-ws at /graphql, docs/spa-clients.md): the
             # `websockets` library's protocol, messages bounded, a ping every 20 s closing

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         default="/file", description="Path prefix under which organization logos are served."
     )
     db_pool_size: int = Field(default=10, ge=1)
-    # Never hang on a database that is gone (README "Health"): every wait is bounded.
+    # Never hang on a database that is gone (docs/operations.md, "Health"): every wait is bounded.
     db_connect_timeout_seconds: float = Field(
         default=5.0, gt=0, description="Opening one database connection."
     )
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SIGTERM: how long in-flight requests may still run."
     )
-    # Slow clients (README "Limits"): trickled requests and unread answers hold no connection.
+    # Slow clients (docs/security.md): trickled requests and unread answers hold no connection.
     header_timeout_seconds: float = Field(
         default=10.0,
         gt=0,
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         description="Largest request line and headers (431); h11 keeps its own 16 KiB (400).",
     )
     log_format: Literal["json", "text"] = Field(
-        default="json", description='json: one JSON object per line (README "Logs").'
+        default="json", description='json: one JSON object per line (docs/operations.md, "Logs").'
     )
     graphiql: bool = True
     log_level: str = "info"
@@ -154,7 +154,7 @@ class Settings(BaseSettings):
         default=200, ge=1, le=1000, description="Customer accounts asked for per upstream page."
     )
 
-    # Authentication (README "Authentication"). Admin access tokens: HS256 JWTs we sign.
+    # Authentication (docs/security.md). Admin access tokens: HS256 JWTs we sign.
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production: a signing key is required and the developer aids are off.",
@@ -196,7 +196,7 @@ class Settings(BaseSettings):
         " as the database does, lower(btrim(email))) or customerContactId.",
     )
 
-    # GraphQL limits (README "Limits"). production turns the developer aids off together.
+    # GraphQL limits (docs/security.md). production turns the developer aids off together.
     graphql_max_depth: int = Field(default=12, ge=1, description="Deepest field nesting.")
     graphql_max_aliases: int = Field(default=30, ge=1, description="Aliases in one document.")
     graphql_max_tokens: int = Field(default=3000, ge=10, description="Tokens in one document.")
@@ -218,13 +218,13 @@ class Settings(BaseSettings):
     graphql_field_suggestions: bool = True
     graphql_compiled_executor: bool = Field(
         default=True,
-        description="Run queries on plans compiled once per document (README"
-        ' "Benchmarks"); false: graphql-core\'s executor for everything.',
+        description="Run queries on plans compiled once per document (docs/benchmarks.md)"
+        "; false: graphql-core's executor for everything.",
     )
     graphql_sql_plans: bool = Field(
         default=True,
         description="With the compiled executor: organizations pages read in one statement"
-        ' and composed without resolvers (README "Benchmarks").',
+        " and composed without resolvers (docs/benchmarks.md).",
     )
     # Persisted documents and queries over GET (docs/spa-clients.md).
     graphql_persisted_queries: bool = Field(
@@ -299,7 +299,7 @@ class Settings(BaseSettings):
         " it (its process died) is taken over by the next request with it.",
     )
 
-    # Change events (README "Change events (webhooks)"): the dispatcher in every worker.
+    # Change events (docs/change-events.md): the dispatcher in every worker.
     webhook_dispatcher: bool = Field(
         default=True, description="Run the webhook dispatcher in this process."
     )

@@ -1,7 +1,7 @@
 """Adapters of the core's financial source port (``orgql.core.financial.source``).
 
 ``ORGQL_FINANCIAL_BASE_URL`` set: the upstream REST service (http.py, contract in
-contract.py and README.md). Unset: the built-in source, the gateway's own tables.
+contract.py and docs/financial-sync.md). Unset: the built-in source, the gateway's own tables.
 """
 
 from __future__ import annotations

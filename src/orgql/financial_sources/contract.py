@@ -1,5 +1,5 @@
-"""The upstream financial service's JSON contract (documented in README.md), read into the
-core's source types. Anything outside the contract is a :class:`FinancialSourceError`.
+"""The upstream financial service's JSON contract (documented in docs/financial-sync.md),
+read into the core's source types. Anything outside the contract is a :class:`FinancialSourceError`.
 
 One page of ``GET {base}/parties/{partyId}/customerAccounts?offset=&limit=[&businessUnitId=]``::
 

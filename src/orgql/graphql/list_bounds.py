@@ -27,7 +27,7 @@ PAGED = 1
 #: Declared maxima of lists the core does not bound (reference data, memberships,
 #: addresses, synced accounts): the number of items counted for one such list, sized for
 #: the data a B2B storefront holds. A list longer than its maximum is still answered in
-#: full: for it the cost is an estimate, not a bound (README "Limits").
+#: full: for it the cost is an estimate, not a bound (docs/security.md).
 DECLARED_SITES = 10
 DECLARED_REFERENCE_ITEMS = 10
 DECLARED_MEMBERS = 20

@@ -59,7 +59,7 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
             except OrgqlError as err:
                 return error_response(err)
             except Exception as error:  # allow-list: only OrgqlError may speak to the caller
-                # A lost database, or a statement it cancelled, becomes a 503 (README
+                # A lost database, or a statement it cancelled, becomes a 503 (docs/operations.md,
                 # "Health"), answered by the request middleware.
                 note_failure(error)
                 return internal_error_response(

@@ -1,4 +1,4 @@
-"""The webhook signature and the retry schedule (README "Change events (webhooks)").
+"""The webhook signature and the retry schedule (docs/change-events.md).
 
 A delivery is signed with HMAC-SHA256 over ``f"{timestamp}.{body}"`` (the Unix time in
 the ``Orgql-Timestamp`` header, a dot, the exact body bytes) keyed with the subscription's

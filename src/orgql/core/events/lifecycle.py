@@ -1,7 +1,7 @@
 """The lifecycle events of an organization and the effective-value events of its subtree.
 
-README "Event catalogue". An update emits, in this order and in one :func:`events.emit_many`
-(so the per-organization locks are taken in one sorted sweep):
+docs/change-events.md, "Event catalogue". An update emits, in this order and in one
+:func:`events.emit_many` (so the per-organization locks are taken in one sorted sweep):
 
 - ``organization.updated`` when a value other than the parent and ``active`` changed: ``data``
   ``{id, version, changed: [OCC keys, sorted], siteId?}`` (``siteId`` when a site value is

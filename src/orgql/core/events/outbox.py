@@ -1,4 +1,4 @@
-"""Change events: a transactional outbox (README "Change events (webhooks)").
+"""Change events: a transactional outbox (docs/change-events.md).
 
 A service that changes something calls :func:`emit` (or :func:`emit_many`) with the same
 session, before the transport commits: the event row, and one pending delivery per matching
@@ -29,7 +29,8 @@ from orgql.db import event_models
 
 
 class EventType(StrEnum):
-    """Every event type; the names are the public contract of the webhooks (README)."""
+    """Every event type; the names are the public contract of the webhooks
+    (docs/change-events.md)."""
 
     ORGANIZATION_CREATED = "organization.created"
     ORGANIZATION_UPDATED = "organization.updated"

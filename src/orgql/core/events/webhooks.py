@@ -1,5 +1,5 @@
-"""Webhook subscriptions: admins register where change events are POSTed (README "Change
-events (webhooks)"). Delivery itself is :mod:`orgql.webhooks.dispatcher`.
+"""Webhook subscriptions: admins register where change events are POSTed
+(docs/change-events.md). Delivery itself is :mod:`orgql.webhooks.dispatcher`.
 
 Rules: the URL is an absolute http(s) URL with a host and no credentials; event types are
 names of :class:`~orgql.core.events.outbox.EventType` (none: every type); the signing secret is

@@ -252,8 +252,8 @@ def too_deep(level: int) -> str:
 
 
 def inactive_parent(parent_id: str) -> str:
-    """The message refusing a new child under a deactivated organization (README, "Changing
-    accounts": a deactivated organization takes no new children)."""
+    """The message refusing a new child under a deactivated organization
+    (docs/changing-accounts.md: a deactivated organization takes no new children)."""
     return f"Parent organization {parent_id!r} is deactivated: it takes no new children"
 
 

@@ -1,6 +1,6 @@
 """Changing an organization: update, move, deactivate and reactivate, with versions.
 
-Rules (DOMAIN.md, README "Changing accounts"):
+Rules (DOMAIN.md, docs/changing-accounts.md):
 
 - An update has createOrganization's rules; a key left out is unchanged, a cleared value is
   inherited again (:mod:`organization_changes`).

@@ -98,7 +98,7 @@ RESOURCES = [
                 ok_status=201,
                 summary="orgql extension: register a webhook.",
                 description="It receives the change events emitted from now on, signed with the"
-                ' secret in this answer (README "Change events (webhooks)"). 100002 (400): bad'
+                " secret in this answer (docs/change-events.md). 100002 (400): bad"
                 " URL, unknown event type or property.",
             ),
         },
