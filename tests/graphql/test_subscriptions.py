@@ -9,7 +9,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +21,13 @@ import websockets
 from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orgql.app import create_app
 from orgql.auth.tokens import Authenticator
 from orgql.core.events import outbox
+from orgql.core.people import events as people_events
 from orgql.core.requests import reads as request_reads
 from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
@@ -586,4 +588,98 @@ async def test_subscriptions_per_connection_are_bounded(small_live: LiveServer) 
     assert (answer["id"], answer["type"]) == ("2", "error")
     assert answer["payload"][0]["message"] == "Subscription limit reached"
     await asyncio.wait_for(small_live.feed.wait_for_subscribers(2), GUARD)
+    await connection.close()
+
+
+class HeldConnections:
+    """Which task holds which of the pool's connections (its checkout and checkin events).
+    The app's background readers share the pool, so its ``checkedout()`` moves on its own;
+    a task's share of it does not."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.pool = engine.sync_engine.pool
+        self.holders: dict[Any, asyncio.Task[Any] | None] = {}
+        self.reload_checked_out = asyncio.Event()
+
+    def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        task = asyncio.current_task()  # SQLAlchemy's greenlet runs inside the asking task
+        self.holders[record] = task
+        if task is not None and _is_reload(task):
+            self.reload_checked_out.set()
+
+    def _checkin(self, dbapi_connection: Any, record: Any) -> None:
+        self.holders.pop(record, None)
+
+    def of(self, task: asyncio.Task[Any]) -> int:
+        return sum(holder is task for holder in self.holders.values())
+
+    def reloads(self) -> list[asyncio.Task[Any]]:
+        return list({t for t in self.holders.values() if t is not None and _is_reload(t)})
+
+
+@pytest.fixture
+def held(engine: AsyncEngine) -> Iterator[HeldConnections]:
+    """Asked for before the server: every connection of the pool is seen checked out."""
+    held = HeldConnections(engine)
+    event.listen(held.pool, "checkout", held._checkout)
+    event.listen(held.pool, "checkin", held._checkin)
+    try:
+        yield held
+    finally:
+        event.remove(held.pool, "checkout", held._checkout)
+        event.remove(held.pool, "checkin", held._checkin)
+
+
+def _is_reload(task: asyncio.Task[Any]) -> bool:
+    name: str = task.get_coro().__qualname__  # type: ignore[union-attr]
+    return name.endswith("account_changes.<locals>.reload")
+
+
+async def _waiting_on_lock(connection: AsyncConnection, table: str) -> None:
+    """Until a statement of another session waits for ``table``'s lock (pg_locks tells it;
+    nothing announces it, so it is asked again until then, under the caller's guard)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:t AS regclass)"
+    )
+    while not await connection.scalar(waiting, {"t": table}):  # noqa: ASYNC110 (no event)
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("ending", ["complete", "close", "shutdown"])
+async def test_a_reload_of_the_audience_in_flight_ends_with_its_subscription(
+    held: HeldConnections,
+    live: LiveServer,
+    engine: AsyncEngine,
+    identity_provider: Any,
+    ending: str,
+) -> None:
+    """A membership added asks for the shopper's audience to be read again; that read waits
+    for a lock on the memberships when the subscription ends (the client completes it,
+    closes the connection, or the server shuts down): the read is cancelled and its
+    connection goes back to the pool, rather than reading on for nobody."""
+    connection = await _subscribed(live, identity_provider.token(SHOPPER))
+    await asyncio.wait_for(live.feed.wait_for_subscribers(1), GUARD)
+    async with engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE organization_members IN ACCESS EXCLUSIVE MODE"))
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await outbox.emit_many(session, [people_events.membership(True, "100002", SHOPPER)])
+        await asyncio.wait_for(held.reload_checked_out.wait(), GUARD)
+        [reload] = held.reloads()
+        await asyncio.wait_for(_waiting_on_lock(locker, "organization_members"), GUARD)
+        assert held.of(reload) == 1
+        assert held.pool.checkedout() == len(held.holders)
+
+        if ending == "complete":
+            await connection.send(json.dumps({"id": "s", "type": "complete"}))
+        elif ending == "close":
+            await connection.close()
+        else:
+            live.server.should_exit = True
+        await asyncio.wait({reload}, timeout=GUARD)
+
+        assert reload.cancelled()  # while the lock is still held: not left waiting
+        assert held.of(reload) == 0
+        assert held.pool.checkedout() == len(held.holders)
+        await locker.rollback()
+    await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)
     await connection.close()

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,6 +93,23 @@ async def test_contract_written_to_x_ccsite_is_not_on_the_default_site(
     assert body["contract"] is None
     # On the default site the parent's master contract (demo data) is inherited.
     assert body["derivedContract"]["repositoryId"] == "100010"
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-ccsite": "site1"}], ids=["default", "x-ccsite"])
+async def test_the_site_is_read_once_by_the_create_and_not_again_for_the_reply(
+    client: httpx.AsyncClient, statement_counter: Any, headers: dict[str, str]
+) -> None:
+    """The core's first statement finds the site (the one named, else the default); the
+    reply's site values are read for that site without reading its row again."""
+    doc = {"name": "Site Reader", "contract": contract(displayName="Read Once")}
+    statement_counter.reset()
+
+    response = await client.post(ORGANIZATIONS, json=doc, headers=headers)
+
+    assert response.status_code == 200
+    assert response.json()["contract"]["displayName"] == "Read Once"
+    reading_sites = [s for s in statement_counter.statements if "FROM sites" in s]
+    assert len(reading_sites) == 1, reading_sites
 
 
 async def test_unknown_x_ccsite_is_rejected_and_creates_nothing(

@@ -137,7 +137,7 @@ async def _reference(
         site = await organizations.resolve_site(session, site_id, field="x-ccsite")
         seen = await access.load(session, principal) if principal else access.EVERYTHING
         (view,) = await load_views(
-            session, [await organizations.get(session, organization_id)], site
+            session, [await organizations.get(session, organization_id)], site and site.id
         )
     href = str(response.request.url)
     return _bytes(render.organization(view, _urls(settings, response), href, seen))
@@ -239,7 +239,7 @@ async def test_every_page_of_the_list_reads_as_the_batched_views_render_it(
             site = await organizations.resolve_site(session, "site1")
             page = await organizations.list_page(session, where, limit=3, offset=offset, sort=keys)
             total = await repository.count_organizations(session, where)
-            views = await load_views(session, page.items, site)
+            views = await load_views(session, page.items, site and site.id)
         urls = _urls(settings, response)
         expected = {
             "items": [

@@ -105,6 +105,9 @@ class Created:
     #: The organization and its ancestors, nearest first (read on the way: the reply's
     #: derived values and ancestors need not read them again).
     chain: list[models.Organization]
+    #: The site its site-specific values went to (the one named, else the default; None:
+    #: no site), found by the create's first statement: the reply reads no site row again.
+    site_id: str | None
 
 
 async def create_with_chain(
@@ -205,7 +208,7 @@ async def create_with_chain(
         await memberships.joined(session, organization_id, new.member_ids) if new.member_ids else []
     )
     await events.emit_many(session, [created, *members])
-    return Created(organization, [organization, *chain])
+    return Created(organization, [organization, *chain], begun.site_id)
 
 
 async def _write_site_properties(

@@ -36,7 +36,7 @@ class OrganizationView:
     derived: dict[str, Inherited[object]]
     addresses: list[models.Address]
     addresses_by_id: dict[str, models.Address]  # own and derived default addresses
-    site: models.Site | None
+    site_id: str | None
     own_site_properties: models.SiteOrganizationProperties | None
     effective_site_properties: dict[str, Inherited[object]]
     contracts: dict[str, ContractView]
@@ -66,9 +66,10 @@ class OrganizationView:
 
 
 async def load_views(
-    session: AsyncSession, organizations: Sequence[models.Organization], site: models.Site | None
+    session: AsyncSession, organizations: Sequence[models.Organization], site_id: str | None
 ) -> list[OrganizationView]:
-    """Views of ``organizations`` with site-specific values for ``site`` (None: no site)."""
+    """Views of ``organizations`` with site-specific values for the site ``site_id`` (None:
+    no site). Only its id is read: a caller that knows it reads no site row for it."""
     if not organizations:
         return []
     by_id = {org.id: org for org in organizations}
@@ -89,9 +90,9 @@ async def load_views(
     known.update(await repository.addresses_by_id(session, default_address_ids - set(known)))
 
     site_rows: dict[tuple[str, str], models.SiteOrganizationProperties] = {}
-    if site is not None:
+    if site_id is not None:
         site_rows = await site_reads.site_properties(
-            session, [(org_id, site.id) for chain in chains.values() for org_id in _ids(chain)]
+            session, [(org_id, site_id) for chain in chains.values() for org_id in _ids(chain)]
         )
     effective: dict[str, dict[str, Inherited[object]]] = {}
     for org_id, chain in chains.items():
@@ -101,9 +102,9 @@ async def load_views(
                 {
                     member: getattr(row, column)
                     for member in _ids(chain)
-                    if (row := site_rows.get((member, site.id))) is not None
+                    if (row := site_rows.get((member, site_id))) is not None
                 }
-                if site is not None
+                if site_id is not None
                 else {},
             )
             for column in SITE_COLUMNS
@@ -113,7 +114,11 @@ async def load_views(
         for org_id in own_ids
         for value in (
             effective[org_id]["contract_id"].value,
-            getattr(site_rows.get((org_id, site.id)) if site else None, "contract_id", None),
+            getattr(
+                site_rows.get((org_id, site_id)) if site_id is not None else None,
+                "contract_id",
+                None,
+            ),
         )
         if isinstance(value, str)
     }
@@ -127,8 +132,8 @@ async def load_views(
             derived=derived[org.id],
             addresses=secondary.get(org.id, []),
             addresses_by_id=known,
-            site=site,
-            own_site_properties=site_rows.get((org.id, site.id)) if site else None,
+            site_id=site_id,
+            own_site_properties=site_rows.get((org.id, site_id)) if site_id is not None else None,
             effective_site_properties=effective[org.id],
             contracts=contracts,
             roles=roles.get(org.id, []),

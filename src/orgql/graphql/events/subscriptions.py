@@ -140,9 +140,12 @@ class LiveSubscriptions:
             return chosen
 
         queue_size = _feed(context).policy.queue_size  # ORGQL_GRAPHQL_WS_QUEUE_EVENTS
-        async with _subscribed(context, select, queue_size) as subscriber:
-            while True:
-                yield AccountChange.of(await subscriber.queue.get())
+        try:
+            async with _subscribed(context, select, queue_size) as subscriber:
+                while True:
+                    yield AccountChange.of(await subscriber.queue.get())
+        finally:  # unsubscribed first: no select() starts a reload after this
+            await _ended(reloads)
 
     @strawberry.subscription(
         description="A registration request's status: now, then at each change (review and"
@@ -185,6 +188,18 @@ class LiveSubscriptions:
                     continue
                 status = told
                 yield _status_change(request_id, status, organization)
+
+
+async def _ended(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel ``tasks`` and wait until they have ended: a reload must not outlive its
+    subscription (its session would stay checked out, reading for nobody; one still pending
+    at shutdown is destroyed with a warning). ``asyncio.wait`` raises none of their
+    outcomes, so the subscription's own exception (or cancellation) goes on unchanged."""
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
 
 
 def _unknown_request(request_id: str) -> GraphQLError:

@@ -43,9 +43,9 @@ async def _render(
     session: AsyncSession,
     request: Request,
     items: Sequence[models.Organization],
-    site: models.Site | None,
+    site_id: str | None,
 ) -> list[Organization]:
-    views = await load_views(session, items, site)
+    views = await load_views(session, items, site_id)
     links = urls(request)
     return [render.organization(view, links, request_href(request)) for view in views]
 
@@ -58,9 +58,8 @@ async def create_organization(request: Request) -> Response:
     new = organization_input.parse_new_organization(known, dynamic)
     site = site_id(request)
     async with unit_of_work(request) as session:
-        organization = await organizations.create(session, new, site_id=site)
-        resolved = await organizations.resolve_site(session, site, field="x-ccsite")
-        (body,) = await _render(session, request, [organization], resolved)
+        created = await organizations.create_with_chain(session, new, site_id=site)
+        (body,) = await _render(session, request, [created.organization], created.site_id)
     return JSONResponse(body)
 
 

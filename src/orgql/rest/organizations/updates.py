@@ -139,7 +139,8 @@ async def update_organization(request: Request) -> Response:
             }
         else:
             resolved = await organizations.resolve_site(session, site, field="x-ccsite")
-            (view,) = await load_views(session, [organization], resolved)
+            resolved_id = resolved.id if resolved is not None else None
+            (view,) = await load_views(session, [organization], resolved_id)
             body = render.organization(view, urls(request), request_href(request))
     return JSONResponse(body, headers=etag(organization.version))
 
