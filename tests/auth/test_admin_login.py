@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.auth.signing import SigningKeyError, development_key, signing_key
+from orgql.auth.tokens import Authenticator
 from orgql.cli import main
 from orgql.core.access import app_keys
 from orgql.db import access_models
@@ -285,3 +286,14 @@ async def test_a_login_answer_is_never_replayed_by_idempotency_key(
     assert again.status_code == 200
     assert "idempotency-replayed" not in again.headers
     assert again.json()["access_token"] != first.json()["access_token"]
+
+
+def test_security_md_names_every_claim_of_an_admin_token(settings: Settings) -> None:
+    """docs/security.md's table lists the claims of the admin tokens we sign: every one
+    of them (the verification requires each)."""
+    token = Authenticator(settings).issue_admin("operator").access_token
+    claims = jwt.decode(token, options={"verify_signature": False})
+    docs = Path(__file__).parents[2] / "docs" / "security.md"
+    [row] = [line for line in docs.read_text().splitlines() if line.startswith("| admin ")]
+
+    assert [claim for claim in claims if f"`{claim}`" not in row] == []

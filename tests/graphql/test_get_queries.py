@@ -62,6 +62,26 @@ async def test_an_answer_with_credentials_is_private_and_varies_on_them(
         assert {"authorization", "x-ccsite"} <= vary
 
 
+async def test_an_answer_that_the_x_ccorganization_header_chooses_varies_on_it(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    """viewer.currentOrganization answers the account X-CCOrganization names: one URL and
+    one token, two answers. A cache keying on Vary must tell them apart."""
+    query = "{ viewer { currentOrganization { repositoryId } } }"
+    async with shopper_client("110000") as shopper:
+        chosen = await shopper.get(
+            "/graphql", params={"query": query}, headers={"X-CCOrganization": "100001"}
+        )
+        not_theirs = await shopper.get(
+            "/graphql", params={"query": query}, headers={"X-CCOrganization": "100002"}
+        )
+
+    assert chosen.json() != not_theirs.json()  # the header changes the answer
+    for response in (chosen, not_theirs):
+        vary = {value.strip().lower() for value in response.headers["vary"].split(",")}
+        assert "x-ccorganization" in vary
+
+
 async def test_two_callers_never_share_an_etag_match_of_different_answers(
     client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
 ) -> None:

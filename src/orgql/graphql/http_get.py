@@ -12,8 +12,9 @@ so that browsers, proxies and CDNs can cache answers.
 - No cache may give one caller's answer to another: an answer to a request with credentials
   (an ``Authorization`` header) is ``private``; every answer varies on ``Authorization`` and
   on ``x-ccsite`` (the site changes the values), and is ``no-cache`` (stored, but checked
-  with the server each time, by its ETag). An answer with errors, or any other status, is
-  ``no-store``.
+  with the server each time, by its ETag). It varies on ``X-CCOrganization`` too: a
+  shopper's ``viewer.currentOrganization`` is the account that header names. An answer with
+  errors, or any other status, is ``no-store``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 #: The request headers an answer depends on (besides the URL).
-VARY = "Authorization, x-ccsite"
+VARY = "Authorization, x-ccsite, x-ccorganization"
 
 
 class MutationOverGet(HTTPException):
