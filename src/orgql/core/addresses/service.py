@@ -114,7 +114,7 @@ async def add(
 ) -> AddressView:
     """Add an address to the organization (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
@@ -158,7 +158,7 @@ async def update(
 ) -> AddressView:
     """Change the organization's address: the keys given (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
@@ -198,7 +198,7 @@ async def remove(
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
