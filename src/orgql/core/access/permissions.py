@@ -226,9 +226,8 @@ async def _lock_lenders(
 ) -> set[str]:
     """Lock FOR SHARE, in id order, the ``sources`` on the paths of the ``reached`` accounts
     not locked yet (but those accounts: :func:`_hold` locks them harder); all of them locked."""
-    lenders = {source for i in reached for source in paths.get(i, ()) if source in sources} - set(
-        reached
-    )
+    on_paths = {source for i in reached for source in paths.get(i, ()) if source in sources}
+    lenders = on_paths.difference(reached)
     if lenders - locked:
         org = models.Organization
         await session.execute(
