@@ -121,6 +121,33 @@ async def test_of_two_concurrent_adds_with_one_nickname_one_wins(
     assert await address_rows(engine, profile) == [(won.id, "Home")]
 
 
+async def test_two_concurrent_adds_of_ones_own_addresses_wait_in_turn(
+    client: httpx.AsyncClient, engine: AsyncEngine, shopper_client: Shopper
+) -> None:
+    # The check of the caller's standing locks their profile's row, which the add then
+    # locks to write: taken shared first by both, each add waited for the other (a deadlock,
+    # one answered 503). Both are let go at once by a third transaction holding the row.
+    profile = await contact(client, "own.race@example.com", "profileAddressManager")
+    async with shopper_client(profile) as shopper, make_sessionmaker(engine)() as blocker:
+        await blocker.begin()
+        await blocker.execute(
+            select(models.Profile.id).where(models.Profile.id == profile).with_for_update()
+        )
+        racing = [
+            asyncio.create_task(run(shopper, ADD_MINE, input=new_address(nickname)))
+            for nickname in ("Home", "Cabin")
+        ]
+        await wait_until_waiting_on_locks(engine, 2)
+        await blocker.rollback()
+        answers = await asyncio.gather(*racing)
+
+    assert [a["data"]["addMyAddress"]["userErrors"] for a in answers] == [[], []]
+    assert sorted(nickname for _, nickname in await address_rows(engine, profile)) == [
+        "Cabin",
+        "Home",
+    ]
+
+
 async def test_a_profile_holds_a_bounded_number_of_addresses(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:

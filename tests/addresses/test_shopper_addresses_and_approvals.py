@@ -157,3 +157,42 @@ async def test_an_address_manager_of_another_account_finds_no_such_account(
         "userErrors": [{"code": "100001", "field": "id"}],
     }
     assert await address_count(session) == count
+
+
+UPDATE = """mutation($org: ID!, $id: ID!, $input: OrganizationAddressInput!) {
+  updateOrganizationAddress(organizationId: $org, addressId: $id, input: $input) {
+    address { addressType } userErrors { code field } } }"""
+#: Input that breaks the address rules (no lines, a city longer than its column).
+BROKEN = {"addressType": "Dock", "address": {"city": "x" * 500}}
+
+
+async def test_a_shopper_without_the_role_is_refused_before_their_input_is_read(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    buyer = await contact_with(client, "curious.buyer@example.com", "buyer")
+    async with shopper_client(buyer) as shopper:
+        added = await run(shopper, ADD, org=SAMPLE, input=BROKEN)
+        updated = await run(shopper, UPDATE, org=SAMPLE, id="150001", input=BROKEN)
+
+    for body, field in ((added, "addOrganizationAddress"), (updated, "updateOrganizationAddress")):
+        assert body["data"] == {field: None}, body
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+
+async def test_broken_input_for_another_account_is_answered_as_for_a_missing_one(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    manager = await contact_with(client, "addresses3@example.com", "accountAddressManager")
+    async with shopper_client(manager) as shopper:
+        other = await run(shopper, ADD, org="100002", input=BROKEN)
+        missing = await run(shopper, ADD, org="nope", input=BROKEN)
+        own = await run(shopper, ADD, org=SAMPLE, input=BROKEN)
+
+    assert other["data"] == missing["data"]
+    assert other["data"]["addOrganizationAddress"]["userErrors"] == [
+        {"code": "100001", "field": "id"}
+    ]
+    assert {e["code"] for e in own["data"]["addOrganizationAddress"]["userErrors"]} == {
+        "00004",
+        "100002",
+    }

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import OrgqlError
 from orgql.core.people import contacts
-from orgql.core.people.input import parse_new_contact
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 
@@ -25,15 +24,11 @@ async def test_of_two_concurrent_creates_with_one_email_one_wins(engine: AsyncEn
     sessions = make_sessionmaker(engine)
     async with sessions() as first, sessions() as second:
         await first.begin()
-        await contacts.create(
-            first, parse_new_contact({"email": "twin@example.com"}), principal=SYSTEM
-        )
+        await contacts.create(first, {"email": "twin@example.com"}, principal=SYSTEM)
 
         async def create_second() -> None:
             async with second.begin():
-                await contacts.create(
-                    second, parse_new_contact({"email": " TWIN@example.com"}), principal=SYSTEM
-                )
+                await contacts.create(second, {"email": " TWIN@example.com"}, principal=SYSTEM)
 
         racing = asyncio.create_task(create_second())
         await wait_until_waiting_on_locks(engine, 1)

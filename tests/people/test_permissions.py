@@ -52,7 +52,9 @@ async def test_a_member_without_roles_only_reads(
     assert found == {SAMPLE: found[SAMPLE]}
     assert found[SAMPLE].permissions == {Permission.READ_ACCOUNT}
     with pytest.raises(OrgqlError) as refused:
-        await require(session, shopper(contact["id"]), SAMPLE, Permission.MANAGE_CONTACTS)
+        await require(
+            session, shopper(contact["id"]), SAMPLE, Permission.MANAGE_CONTACTS, lock=False
+        )
     assert (refused.value.code, refused.value.kind) == ("FORBIDDEN", ErrorKind.FORBIDDEN)
 
 
@@ -79,7 +81,7 @@ async def test_a_parents_admin_does_not_act_in_its_divisions_by_default(
 ) -> None:
     assert await standings(session, SHELLY, [EAST, EAST_BRANCH]) == {}
     with pytest.raises(OrgqlError) as refused:
-        await require(session, shopper(SHELLY), EAST, Permission.MANAGE_CONTACTS)
+        await require(session, shopper(SHELLY), EAST, Permission.MANAGE_CONTACTS, lock=False)
     assert (refused.value.code, refused.value.kind) == ("100001", ErrorKind.NOT_FOUND)
 
 
@@ -94,7 +96,7 @@ async def test_a_parents_admin_acts_in_every_division_when_its_roles_apply_to_th
         EAST: frozenset({"admin"}),
         EAST_BRANCH: frozenset({"admin"}),
     }
-    await require(session, shopper(SHELLY), EAST_BRANCH, Permission.MANAGE_CONTACTS)
+    await require(session, shopper(SHELLY), EAST_BRANCH, Permission.MANAGE_CONTACTS, lock=False)
 
 
 async def test_a_divisions_roles_do_not_reach_up(
@@ -134,7 +136,12 @@ async def test_approvals_are_managed_only_where_the_account_delegates_them(
 ) -> None:
     with pytest.raises(OrgqlError) as refused:
         await require(
-            session, shopper(SHELLY), SAMPLE, Permission.MANAGE_APPROVALS, site_id="siteUS"
+            session,
+            shopper(SHELLY),
+            SAMPLE,
+            Permission.MANAGE_APPROVALS,
+            lock=False,
+            site_id="siteUS",
         )
     assert refused.value.code == "FORBIDDEN"
     response = await client.post(
@@ -147,19 +154,26 @@ async def test_approvals_are_managed_only_where_the_account_delegates_them(
     )
     assert response.status_code == 200, response.text
 
-    await require(session, shopper(SHELLY), SAMPLE, Permission.MANAGE_APPROVALS, site_id="siteUS")
+    await require(
+        session, shopper(SHELLY), SAMPLE, Permission.MANAGE_APPROVALS, lock=False, site_id="siteUS"
+    )
     with pytest.raises(OrgqlError):
         await require(
-            session, shopper(SHELLY), SAMPLE, Permission.MANAGE_APPROVALS, site_id="site1"
+            session,
+            shopper(SHELLY),
+            SAMPLE,
+            Permission.MANAGE_APPROVALS,
+            lock=False,
+            site_id="site1",
         )
 
 
 async def test_the_merchant_admin_may_do_everything_and_anonymous_nothing(
     session: AsyncSession,
 ) -> None:
-    await require(session, SYSTEM, EAST, Permission.MANAGE_CONTACTS)
+    await require(session, SYSTEM, EAST, Permission.MANAGE_CONTACTS, lock=False)
     with pytest.raises(OrgqlError) as refused:
-        await require(session, ANONYMOUS, SAMPLE, Permission.READ_ACCOUNT)
+        await require(session, ANONYMOUS, SAMPLE, Permission.READ_ACCOUNT, lock=False)
     assert refused.value.code == "100001"
 
 

@@ -247,3 +247,39 @@ async def test_the_merchant_admin_still_may_do_everything(client: httpx.AsyncCli
     body = await run(client, CREATE, input={"email": "m@example.com", "parentOrganizationId": EAST})
 
     assert body["data"]["createContact"]["userErrors"] == []
+
+
+async def test_a_member_without_the_role_is_refused_before_their_input_is_read(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    buyer = await create_contact(client, "curious.buyer@example.com")
+    assert (await grant(client, buyer["id"], role("buyer"))).status_code == 200
+    broken = {"email": "not an email", "lastName": "x" * 500}
+
+    async with shopper_client(buyer["id"]) as shopper:
+        created = await run(shopper, CREATE, input={**broken, "parentOrganizationId": SAMPLE})
+        updated = await run(shopper, UPDATE, id=SHELLY, input=broken)
+
+    refused(created, "createContact")
+    refused(updated, "updateContact")
+
+
+async def test_broken_input_for_another_account_is_answered_as_for_a_missing_one(
+    shelly: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    outsider = await create_contact(client, "east.outsider@example.com", parent=EAST)
+    broken = {"email": "not an email"}
+
+    other = await run(shelly, CREATE, input={**broken, "parentOrganizationId": EAST})
+    missing = await run(shelly, CREATE, input={**broken, "parentOrganizationId": "nope"})
+    stranger = await run(shelly, UPDATE, id=outsider["id"], input=broken)
+    nobody = await run(shelly, UPDATE, id="nobody", input=broken)
+    own = await run(shelly, CREATE, input={**broken, "parentOrganizationId": SAMPLE})
+
+    assert other["data"] == missing["data"]
+    assert other["data"]["createContact"]["userErrors"] == [
+        {"code": "100001", "field": "parentOrganizationId"}
+    ]
+    assert stranger["data"] == nobody["data"]
+    assert stranger["data"]["updateContact"]["userErrors"] == [{"code": "22002"}]
+    assert own["data"]["createContact"]["userErrors"] == [{"code": "100002", "field": "email"}]

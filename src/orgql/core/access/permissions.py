@@ -91,10 +91,11 @@ def permissions_of(roles: frozenset[str]) -> frozenset[Permission]:
 
 
 async def standings(
-    session: AsyncSession, profile_id: str, organization_ids: Sequence[str]
+    session: AsyncSession, profile_id: str, organization_ids: Sequence[str], *, lock: bool = False
 ) -> dict[str, Standing]:
     """The standing of an active profile in each of ``organization_ids`` it is a member of
-    (an account it is not a member of is absent): one statement.
+    (an account it is not a member of is absent): one statement (a read's), or that
+    statement after :func:`_hold`'s locks (``lock``: the guard of a mutation).
 
     A profile is a member of an account when it is a member of it, or of an ancestor whose
     roles apply to divisions (core.organizations.membership, the rule of every read too); it
@@ -104,6 +105,8 @@ async def standings(
     wanted = [i for i in dict.fromkeys(organization_ids) if is_storable_text(i)]
     if not wanted or not is_storable_text(profile_id):
         return {}
+    if lock:
+        await _hold(session, profile_id, wanted)
     target = models.Organization
     mine = membership.sources(profile_id).subquery()
     role, held = models.RelativeRole, models.ProfileRole
@@ -140,6 +143,102 @@ async def standings(
     }
 
 
+async def _hold(session: AsyncSession, profile_id: str, organization_ids: list[str]) -> None:
+    """Lock, until the mutation's transaction ends, every row :func:`standings` reads for the
+    profile in these organizations, before it reads them: a revocation (of a role, a
+    membership, the profile's activity, an account's activity, a lender's
+    ``roles_apply_to_divisions``, a move that takes the account from under its lender)
+    commits before this, and the read sees it, or waits until the mutation has ended. Under
+    READ COMMITTED each statement reads what is committed when it starts: the read that
+    follows the locks sees the rows as they are locked.
+
+    - the profile's row, FOR SHARE (its ``active``; a plain UPDATE of it waits too);
+    - its memberships and role assignments, FOR KEY SHARE (they are only ever deleted);
+    - the organizations the rule reads: the profile's own organizations on the accounts'
+      paths (each one's ``roles_apply_to_divisions`` and ``active``), FOR SHARE, then the
+      accounts themselves (``active``, ``path``), FOR NO KEY UPDATE. Not FOR SHARE: the
+      mutation then writes or locks the account's row itself (an address's organization, the
+      approver rule's lock, the members' version, the site values), and two mutations of one
+      account that both held it shared would each wait for the other to let go (a deadlock,
+      one answered 503); this way the second waits at its check. It still lets foreign keys
+      to the account (FOR KEY SHARE: a new member, a new address) through.
+    (The relative roles' rows are not locked: an organization's five roles are created with
+    it and go only with it, its row locked.)
+
+    The order is the one every write of the people of an account keeps (core.people:
+    grants.revoke, memberships.remove, contacts.update_contact, memberships.lock_leaving): a
+    contact's row before any organization's, and organizations in id order, ancestors (the
+    lenders) before the accounts below them, as a move locks them. So an admin's revocation,
+    which locks the revoked contact's row first, waits at that row, holding no organization
+    this check wants. What is left is a real conflict: two shoppers each changing the other's
+    contact, each relying on their own standing, or one check whose accounts' ids interleave
+    with another's lenders; PostgreSQL breaks such a cycle (40P01) and the request is answered
+    503 with Retry-After, as a lock waited on past ORGQL_DB_LOCK_TIMEOUT_SECONDS is (55P03);
+    the retry reads what the other committed.
+    """
+    profile, member, held = models.Profile, models.OrganizationMember, models.ProfileRole
+    await session.execute(
+        select(profile.id).where(profile.id == profile_id).with_for_update(read=True)
+    )
+    sources = set(
+        await session.scalars(
+            select(member.organization_id)
+            .where(member.profile_id == profile_id)
+            .order_by(member.organization_id)
+            .with_for_update(read=True, key_share=True)
+        )
+    )
+    await session.execute(
+        select(held.role_id)
+        .where(held.profile_id == profile_id)
+        .order_by(held.role_id)
+        .with_for_update(read=True, key_share=True)
+    )
+    if not sources:
+        return
+    org = models.Organization
+    paths = dict(
+        (await session.execute(select(org.id, org.path).where(org.id.in_(organization_ids)))).all()
+    )
+    # Only the accounts the profile may reach: an account of strangers is not held.
+    reached = sorted(i for i, path in paths.items() if i in sources or sources.intersection(path))
+    lenders = await _lock_lenders(session, sources, reached, paths, set())
+    locked = dict(
+        (
+            await session.execute(
+                select(org.id, org.path)
+                .where(org.id.in_(reached))
+                .order_by(org.id)
+                .with_for_update(key_share=True)
+            )
+        ).all()
+    )
+    # A move that committed between the paths' read and the accounts' locks: its new lenders.
+    await _lock_lenders(session, sources, reached, locked, lenders)
+
+
+async def _lock_lenders(
+    session: AsyncSession,
+    sources: set[str],
+    reached: list[str],
+    paths: dict[str, list[str]],
+    locked: set[str],
+) -> set[str]:
+    """Lock FOR SHARE, in id order, the ``sources`` on the paths of the ``reached`` accounts
+    not locked yet (but those accounts: :func:`_hold` locks them harder); all of them locked."""
+    on_paths = {source for i in reached for source in paths.get(i, ()) if source in sources}
+    lenders = on_paths.difference(reached)
+    if lenders - locked:
+        org = models.Organization
+        await session.execute(
+            select(org.id)
+            .where(org.id.in_(sorted(lenders - locked)))
+            .order_by(org.id)
+            .with_for_update(read=True)
+        )
+    return locked | lenders
+
+
 def forbidden(permission: Permission, organization_id: str) -> OrgqlError:
     return OrgqlError(
         FORBIDDEN,
@@ -166,15 +265,17 @@ async def require(
     organization_id: str,
     permission: Permission,
     *,
+    lock: bool,
     site_id: str | None = None,
 ) -> None:
     """Return if ``principal`` may do ``permission`` in the organization (on ``site_id``, for
     MANAGE_APPROVALS); else raise: 100001 exactly as for a missing id when the caller may not
-    even read the organization, FORBIDDEN when they may read it but not do this."""
+    even read the organization, FORBIDDEN when they may read it but not do this. ``lock``: a
+    mutation's guard, whose standing holds until its transaction ends (:func:`_hold`)."""
     if principal.is_admin:
         return
     subject = principal.subject if principal.is_shopper else None
-    found = await standings(session, subject, [organization_id]) if subject else {}
+    found = await standings(session, subject, [organization_id], lock=lock) if subject else {}
     standing = found.get(organization_id)
     if standing is None:
         raise organizations.not_found(organization_id)  # the very answer of a missing id

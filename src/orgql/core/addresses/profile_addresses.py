@@ -213,8 +213,14 @@ async def _authorize(session: AsyncSession, principal: Principal, profile_id: st
         return
     subject = principal.subject if principal.is_shopper else None
     if subject is not None and subject == profile_id:
+        # The profile's row first, as the mutation locks it (FOR UPDATE): the standing's
+        # FOR SHARE of it then changes nothing, where taking the shared lock first would have
+        # two concurrent changes of one's addresses each wait for the other's (a deadlock).
+        await people_reads.profile(session, subject, lock=True)
         accounts = await people_reads.memberships(session, [subject])
-        found = await permissions.standings(session, subject, sorted(accounts.get(subject, ())))
+        found = await permissions.standings(
+            session, subject, sorted(accounts.get(subject, ())), lock=True
+        )
         wanted = permissions.Permission.MANAGE_OWN_ADDRESSES
         if any(wanted in standing.permissions for standing in found.values()):
             return

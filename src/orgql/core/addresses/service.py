@@ -26,6 +26,7 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -35,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import events as address_events
-from orgql.core.addresses.input import AddressInput
+from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
@@ -110,11 +111,18 @@ async def views(
 
 
 async def add(
-    session: AsyncSession, organization_id: str, new: AddressInput, *, principal: Principal
+    session: AsyncSession,
+    organization_id: str,
+    document: Mapping[str, object],
+    *,
+    principal: Principal,
 ) -> AddressView:
-    """Add an address to the organization (module rules; a shopper: with
-    MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    """Add the address ``document`` (addOrganizationAddress's body) to the organization
+    (module rules; a shopper: with MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions).
+    Who may is decided before the input is read: a shopper without the role learns nothing
+    of the input's rules."""
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
+    new = parse_address(document, partial=False)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
@@ -152,13 +160,14 @@ async def update(
     session: AsyncSession,
     organization_id: str,
     address_id: str,
-    changes: AddressInput,
+    document: Mapping[str, object],
     *,
     principal: Principal,
 ) -> AddressView:
-    """Change the organization's address: the keys given (module rules; a shopper: with
-    MANAGE_ACCOUNT_ADDRESSES there)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    """Change the organization's address: the keys ``document`` gives (module rules; a
+    shopper: with MANAGE_ACCOUNT_ADDRESSES there, decided before the input is read)."""
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
+    changes = parse_address(document, partial=True)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
@@ -198,7 +207,7 @@ async def remove(
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    await permissions.require(session, principal, organization_id, _MANAGE)
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)

@@ -34,7 +34,8 @@ async def _standings(
     subject = principal.subject if principal.is_shopper else None
     if not subject:
         return {}
-    return await permissions.standings(session, subject, organization_ids)
+    # Every caller is a mutation's guard: the standing holds until its transaction ends.
+    return await permissions.standings(session, subject, organization_ids, lock=True)
 
 
 async def check_organizations(

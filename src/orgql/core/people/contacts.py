@@ -10,6 +10,8 @@ is refused (100083, :mod:`approvers`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +22,13 @@ from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
-from orgql.core.common.validation import Problems, is_storable_text
+from orgql.core.common.validation import Problems, is_storable_text, read_bool
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, repository
+from orgql.core.people import input as people_input
 from orgql.core.people.codes import PeopleCodes
 from orgql.core.people.events import membership
-from orgql.core.people.input import CONTACT_COLUMNS, NewContact
+from orgql.core.people.input import CONTACT_COLUMNS
 from orgql.core.people.roles import RoleFunction
 from orgql.db import models
 
@@ -82,20 +85,31 @@ async def require_organization(session: AsyncSession, organization_id: str) -> N
         )
 
 
-async def create(session: AsyncSession, new: NewContact, *, principal: Principal) -> models.Profile:
-    """Create a contact, a member of its parent and secondary organizations. A shopper:
-    with MANAGE_CONTACTS in each of them, and a parent (a contact of no account is the
-    merchant's)."""
-    organizations = [*([new.parent_id] if new.parent_id else []), *new.secondary_ids]
+async def create(
+    session: AsyncSession, document: Mapping[str, object], *, principal: Principal
+) -> models.Profile:
+    """Create the contact ``document`` (createProfile's body), a member of its parent and
+    secondary organizations. A shopper: with MANAGE_CONTACTS in each of them, and a parent
+    (a contact of no account is the merchant's), decided on the organizations before the
+    rest of the input is read: one who may not learns nothing of its rules. (The merchant's
+    input is read first, as it always was.)"""
+    new = people_input.parse_new_contact(document) if principal.is_admin else None
+    parent, secondary = (
+        (new.parent_id, new.secondary_ids)
+        if new is not None
+        else people_input.parse_contact_organizations(document)
+    )
+    organizations = [*([parent] if parent else []), *secondary]
     fields = [
-        *(["parentOrganization.id"] if new.parent_id else []),
-        *(f"secondaryOrganizations[{i}].id" for i in range(len(new.secondary_ids))),
+        *(["parentOrganization.id"] if parent else []),
+        *(f"secondaryOrganizations[{i}].id" for i in range(len(secondary))),
     ]
     await authority.check_organizations(session, principal, organizations, fields)
     await authority.require_in(session, principal, organizations, fields)
-    if not principal.is_admin and new.parent_id is None:
+    if not principal.is_admin and parent is None:
         message = "A contact you create needs a parent organization whose contacts you manage"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
+    new = new or people_input.parse_new_contact(document)
     (profile_id,) = await next_ids(session, 1)
     values = {"receive_email": False, **new.columns}
     try:
@@ -127,22 +141,31 @@ async def create(session: AsyncSession, new: NewContact, *, principal: Principal
 
 
 #: A contact's values that reach every account it is a member of (how tokens name it; whether
-#: it counts at all): a shopper changes them only as an admin of each (core.people.authority).
-_OWN_ACCOUNTS_ONLY = frozenset({"email", "customer_contact_id", "active"})
+#: it counts at all; the updateProfile body's keys): a shopper changes them only as an admin
+#: of each (core.people.authority).
+_OWN_ACCOUNTS_ONLY = frozenset({"email", "customerContactId", "active"})
 
 
 async def update_contact(
-    session: AsyncSession, profile_id: str, columns: dict[str, object], *, principal: Principal
+    session: AsyncSession,
+    profile_id: str,
+    document: Mapping[str, object],
+    *,
+    principal: Principal,
 ) -> models.Profile:
-    """Change the contact's values; ``active`` false deactivates it (refused for the last
-    active approver of an organization that requires approval), true reactivates it. A
-    shopper: with MANAGE_CONTACTS in the contact's parent organization, never deactivating
-    themselves (core.people.authority.not_yourself)."""
+    """Change the contact's values the ``document`` (updateProfile's body) gives; ``active``
+    false deactivates it (refused for the last active approver of an organization that
+    requires approval), true reactivates it. A shopper: with MANAGE_CONTACTS in the
+    contact's parent organization, never deactivating themselves
+    (core.people.authority.not_yourself), decided before the input is read: one who may not
+    learns nothing of its rules. (The merchant's input is read first, as it always was.)"""
+    columns = people_input.parse_contact_changes(document) if principal.is_admin else None
     profile = await get(session, profile_id, lock=True)
-    if columns.get("active") is False:
+    if read_bool(document, "active", None, Problems()) is False:  # its problems: parsed below
         authority.not_yourself(principal, profile.id)
-    everywhere = not _OWN_ACCOUNTS_ONLY.isdisjoint(columns)
+    everywhere = not _OWN_ACCOUNTS_ONLY.isdisjoint(document)
     await authority.require_contact(session, principal, profile, everywhere=everywhere)
+    columns = columns if columns is not None else people_input.parse_contact_changes(document)
     changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
     if changed.get("active") is False:
         held = await repository.held_roles(session, [profile.id])

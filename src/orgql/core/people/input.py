@@ -92,6 +92,17 @@ def parse_new_contact(doc: Mapping[str, object]) -> NewContact:
     return NewContact(columns, parent, [org for org in secondary if org != parent])
 
 
+def parse_contact_organizations(doc: Mapping[str, object]) -> tuple[str | None, list[str]]:
+    """A createProfile body's parent and secondary organizations alone (100002 for a malformed
+    reference): what a shopper's authority is checked on before the rest is read."""
+    problems = Problems()
+    code = PeopleCodes.INVALID_INPUT
+    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
+    secondary = read_ids(doc, "secondaryOrganizations", None, problems, code=code) or []
+    problems.raise_if_any()
+    return parent, [org for org in secondary if org != parent]
+
+
 def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
     """An updateProfile body: the columns to change (a key left out is unchanged)."""
     problems = Problems()

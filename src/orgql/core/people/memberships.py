@@ -260,8 +260,12 @@ async def replace_members(
     new version of the organization. A shopper: with MANAGE_CONTACTS in the organization,
     adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
-    await authority.require_in(session, principal, [organization_id], ["id"])
+    # The leaving contacts' rows before the shopper's standing locks the organization's
+    # (core.access.permissions._hold): a contact's row before any organization's, as a
+    # revocation of a leaving contact's role takes them. (A stranger learns nothing from
+    # it: the refusal that follows is the same.)
     current, gone = await _lock_leaving(session, organization_id, profile_ids)
+    await authority.require_in(session, principal, [organization_id], ["id"])
     existing = set(
         await session.scalars(select(models.Profile.id).where(models.Profile.id.in_(profile_ids)))
     )

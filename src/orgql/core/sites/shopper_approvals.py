@@ -42,7 +42,7 @@ async def actor_of(
     if principal.is_admin:
         return MERCHANT_ADMIN
     await permissions.require(
-        session, principal, organization_id, permissions.Permission.READ_ACCOUNT
+        session, principal, organization_id, permissions.Permission.READ_ACCOUNT, lock=True
     )
     for update in updates:
         beyond = (set(update.values) | set(update.removed)) - SHOPPER_SETTINGS
@@ -60,6 +60,7 @@ async def actor_of(
             principal,
             organization_id,
             permissions.Permission.MANAGE_APPROVALS,
+            lock=True,
             site_id=site_id,
         )
     return Actor(ActorKind.DELEGATED_ADMIN, principal.subject)

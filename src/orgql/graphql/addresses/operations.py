@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import strawberry
 
 from orgql.core.addresses import service as addresses
-from orgql.core.addresses.input import parse_address
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
 from orgql.graphql.context import Info
@@ -141,10 +140,12 @@ class AddressMutations:
         self, info: Info, organization_id: strawberry.ID, input: OrganizationAddressInput
     ) -> OrganizationAddressPayload | None:
         try:
-            new = parse_address(_document(input), partial=False)
             async with info.context.unit_of_work() as session:
                 view = await addresses.add(
-                    session, str(organization_id), new, principal=info.context.principal
+                    session,
+                    str(organization_id),
+                    _document(input),
+                    principal=info.context.principal,
                 )
         except OrgqlError as error:
             return OrganizationAddressPayload(address=None, user_errors=_refused(error))
@@ -165,13 +166,12 @@ class AddressMutations:
         input: OrganizationAddressInput,
     ) -> OrganizationAddressPayload | None:
         try:
-            changes = parse_address(_document(input), partial=True)
             async with info.context.unit_of_work() as session:
                 view = await addresses.update(
                     session,
                     str(organization_id),
                     str(address_id),
-                    changes,
+                    _document(input),
                     principal=info.context.principal,
                 )
         except OrgqlError as error:

@@ -187,8 +187,7 @@ class PeopleMutations:
                 document["secondaryOrganizations"] = [
                     {"id": str(org)} for org in input.secondary_organization_ids
                 ]
-            new = people_input.parse_new_contact(document)
-            return (await contacts.create(session, new, principal=info.context.principal)).id
+            return (await contacts.create(session, document, principal=info.context.principal)).id
 
         return await _contact(info, work)
 
@@ -197,10 +196,9 @@ class PeopleMutations:
         self, info: Info, id: strawberry.ID, input: UpdateContactInput
     ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
-            changes = people_input.parse_contact_changes(_document(input))
             return (
                 await contacts.update_contact(
-                    session, str(id), changes, principal=info.context.principal
+                    session, str(id), _document(input), principal=info.context.principal
                 )
             ).id
 

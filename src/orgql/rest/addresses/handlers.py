@@ -12,7 +12,6 @@ from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import principal_of
 from orgql.core.addresses import service as addresses
-from orgql.core.addresses.input import parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.rest.addresses.shapes import AddressInputDocument, AddressLines, OrganizationAddress
 from orgql.rest.operation import Operation, Resource
@@ -49,9 +48,11 @@ def _href(request: Request, organization_id: str, address_id: str) -> str:
 @endpoint()
 async def add_organization_address(request: Request) -> Response:
     organization_id = path_id(request)
-    new = parse_address(await read_json_object(request), partial=False)
+    document = await read_json_object(request)
     async with unit_of_work(request) as session:
-        view = await addresses.add(session, organization_id, new, principal=principal_of(request))
+        view = await addresses.add(
+            session, organization_id, document, principal=principal_of(request)
+        )
     href = _href(request, organization_id, view.address.id)
     return JSONResponse(render(view, href), status_code=201)
 
@@ -67,10 +68,10 @@ async def get_organization_address(request: Request) -> Response:
 @endpoint()
 async def update_organization_address(request: Request) -> Response:
     organization_id, address_id = path_id(request), path_id(request, "addressId")
-    changes = parse_address(await read_json_object(request), partial=True)
+    document = await read_json_object(request)
     async with unit_of_work(request) as session:
         view = await addresses.update(
-            session, organization_id, address_id, changes, principal=principal_of(request)
+            session, organization_id, address_id, document, principal=principal_of(request)
         )
     return JSONResponse(render(view, _href(request, organization_id, address_id)))
 

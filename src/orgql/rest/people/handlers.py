@@ -41,9 +41,9 @@ async def _answer(request: Request, session: AsyncSession, profile_id: str) -> s
 
 @endpoint()
 async def create_profile(request: Request) -> Response:
-    new = people_input.parse_new_contact(await read_json_object(request))
+    document = await read_json_object(request)
     async with unit_of_work(request) as session:
-        created = await contacts.create(session, new, principal=principal_of(request))
+        created = await contacts.create(session, document, principal=principal_of(request))
         body = await _answer(request, session, created.id)
     return JSONResponse(body, status_code=201)
 
@@ -57,10 +57,10 @@ async def get_profile(request: Request) -> Response:
 
 @endpoint()
 async def update_profile(request: Request) -> Response:
-    changes = people_input.parse_contact_changes(await read_json_object(request))
+    document = await read_json_object(request)
     async with unit_of_work(request) as session:
         profile = await contacts.update_contact(
-            session, path_id(request), changes, principal=principal_of(request)
+            session, path_id(request), document, principal=principal_of(request)
         )
         body = await _answer(request, session, profile.id)
     return JSONResponse(body)
