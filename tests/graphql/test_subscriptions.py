@@ -33,6 +33,8 @@ from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
 from orgql.db.engine import make_sessionmaker
+from orgql.graphql.events.subscriptions import AUDIENCE_UNREAD
+from orgql.graphql.websocket import TRY_AGAIN_LATER
 from orgql.live.feed import Feed
 from orgql.settings import Settings
 
@@ -683,3 +685,39 @@ async def test_a_reload_of_the_audience_in_flight_ends_with_its_subscription(
         await locker.rollback()
     await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)
     await connection.close()
+
+
+async def test_a_reload_of_the_audience_that_fails_closes_the_connection_to_subscribe_again(
+    held: HeldConnections, live: LiveServer, engine: AsyncEngine, identity_provider: Any
+) -> None:
+    """The audience's read fails (here: the server cancels it): the subscription would
+    follow a stale set of accounts, missing those just joined without a word; the connection
+    is closed with 1013 (try again later), for the client to subscribe again afresh."""
+    connection = await _subscribed(live, identity_provider.token(SHOPPER))
+    await asyncio.wait_for(live.feed.wait_for_subscribers(1), GUARD)
+    async with engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE organization_members IN ACCESS EXCLUSIVE MODE"))
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await outbox.emit_many(session, [people_events.membership(True, "100002", SHOPPER)])
+        await asyncio.wait_for(held.reload_checked_out.wait(), GUARD)
+        [reload] = held.reloads()
+        await asyncio.wait_for(_waiting_on_lock(locker, "organization_members"), GUARD)
+        cancelled = await locker.scalar(
+            text(
+                "SELECT bool_and(pg_cancel_backend(pid)) FROM pg_locks"
+                " WHERE NOT granted AND relation = 'organization_members'::regclass"
+            )
+        )
+        assert cancelled
+
+        code, _ = await _closed(connection)
+        await asyncio.wait({reload}, timeout=GUARD)
+
+        assert code == TRY_AGAIN_LATER
+        assert connection.close_reason == AUDIENCE_UNREAD
+        assert reload.done()
+        assert not reload.cancelled()
+        assert reload.exception() is None  # handled: no "Task exception was never retrieved"
+        assert held.of(reload) == 0
+        await locker.rollback()
+    await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)

@@ -5,6 +5,7 @@ filtered by the rule of the queries (core.events.audience)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -21,11 +22,15 @@ from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
 from orgql.graphql.context import Context, Info
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.requests.types import OrganizationRequestStatus
-from orgql.graphql.websocket import GOING_AWAY, SLOW_CONSUMER
+from orgql.graphql.websocket import GOING_AWAY, SLOW_CONSUMER, TRY_AGAIN_LATER
 from orgql.live.feed import SHUTTING_DOWN, Feed, Subscriber
+
+logger = logging.getLogger(__name__)
 
 #: Most organization ids one accountChanges may name.
 MAX_ORGANIZATION_IDS = 100
+#: The close reason when a subscriber's accounts could not be read again (1013).
+AUDIENCE_UNREAD = "the accounts followed could not be read again: subscribe again"
 
 
 @strawberry.type(description="A change to an account (the event catalogue: docs/change-events.md).")
@@ -120,14 +125,25 @@ class LiveSubscriptions:
         reloads: set[asyncio.Task[None]] = set()
 
         async def reload() -> None:
-            for _ in range(5):  # read again while a narrowing overtakes the read
-                narrowed = audience.narrowed
-                fresh = await _audience(context)
-                if fresh is None or audience.narrowed != narrowed:
-                    continue
-                audience.members, audience.inactive = fresh.members, fresh.inactive
-                audience.lenders = fresh.lenders
-                return
+            try:
+                for _ in range(5):  # read again while a narrowing overtakes the read
+                    narrowed = audience.narrowed
+                    fresh = await _audience(context)
+                    if fresh is None or audience.narrowed != narrowed:
+                        continue
+                    audience.members, audience.inactive = fresh.members, fresh.inactive
+                    audience.lenders = fresh.lenders
+                    return
+            except Exception as error:  # the database failed: the audience is stale now
+                # Changes of an account just joined would be missed without a word: the
+                # connection is closed (1013) for the client to subscribe again, afresh.
+                logger.warning(
+                    "accountChanges: reading the audience again failed (%s); closing the"
+                    " connection for the client to subscribe again",
+                    type(error).__name__,
+                )
+                if context.live is not None:
+                    context.live.close_soon(TRY_AGAIN_LATER, AUDIENCE_UNREAD)
 
         def select(event: LiveEvent) -> LiveEvent | None:
             if audience.follow(event):
