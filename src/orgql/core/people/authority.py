@@ -29,13 +29,18 @@ from orgql.db import models
 
 
 async def _standings(
-    session: AsyncSession, principal: Principal, organization_ids: Sequence[str]
+    session: AsyncSession,
+    principal: Principal,
+    organization_ids: Sequence[str],
+    *,
+    lock: bool = True,
 ) -> dict[str, permissions.Standing]:
     subject = principal.subject if principal.is_shopper else None
     if not subject:
         return {}
-    # Every caller is a mutation's guard: the standing holds until its transaction ends.
-    return await permissions.standings(session, subject, organization_ids, lock=True)
+    # Every caller is a mutation's guard: the standing holds until its transaction ends
+    # (but a look first, ``lock`` false, that refuses before anything else is locked).
+    return await permissions.standings(session, subject, organization_ids, lock=lock)
 
 
 async def check_organizations(
@@ -55,13 +60,17 @@ async def require_in(
     organization_ids: Sequence[str],
     fields: Sequence[str],
     permission: permissions.Permission | None = None,
+    *,
+    lock: bool = True,
 ) -> None:
     """``permission`` in each organization (``fields``: where the input names each); one
-    statement. Every unknown-to-the-caller one is reported first, as a missing id would be."""
+    statement. Every unknown-to-the-caller one is reported first, as a missing id would be.
+    ``lock`` false: a look that holds nothing, for a mutation that must lock other rows
+    before its standing's (it then checks again, locking)."""
     if principal.is_admin or not organization_ids:
         return
     wanted = permission or permissions.Permission.MANAGE_CONTACTS
-    found = await _standings(session, principal, organization_ids)
+    found = await _standings(session, principal, organization_ids, lock=lock)
     problems = Problems()
     for organization_id, field in zip(organization_ids, fields, strict=True):
         if organization_id not in found:

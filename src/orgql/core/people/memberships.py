@@ -260,10 +260,13 @@ async def replace_members(
     new version of the organization. A shopper: with MANAGE_CONTACTS in the organization,
     adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
+    # A shopper who may not is refused before anything is locked: a stranger's call must
+    # neither wait for the account's transactions (a 503 where a missing id answers 100001
+    # would tell it exists) nor make them wait for it.
+    await authority.require_in(session, principal, [organization_id], ["id"], lock=False)
     # The leaving contacts' rows before the shopper's standing locks the organization's
     # (core.access.permissions._hold): a contact's row before any organization's, as a
-    # revocation of a leaving contact's role takes them. (A stranger learns nothing from
-    # it: the refusal that follows is the same.)
+    # revocation of a leaving contact's role takes them. Then the check again, holding.
     current, gone = await _lock_leaving(session, organization_id, profile_ids)
     await authority.require_in(session, principal, [organization_id], ["id"])
     existing = set(
