@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from people_support import ORGANIZATIONS, SAMPLE, SHELLY, create_contact, grant, role
+from people_support import EAST, ORGANIZATIONS, SAMPLE, SHELLY, create_contact, grant, role
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,6 +28,20 @@ MISSING = "999999"
 MEMBERS = """mutation($id: ID!, $profiles: [ID!]!) {
   updateOrganizationMembers(id: $id, profileIds: $profiles) {
     members { repositoryId } userErrors { code field message } } }"""
+
+ADD_ADDRESS = """mutation($org: ID!, $input: OrganizationAddressInput!) {
+  addOrganizationAddress(organizationId: $org, input: $input) {
+    address { addressType } userErrors { code field message } } }"""
+
+LINES = {
+    "companyName": "Sample",
+    "address1": "600 Dexter Avenue",
+    "city": "Montgomery",
+    "state": "AL",
+    "postalCode": "36130",
+    "country": "US",
+    "phoneNumber": "973-974-1234",
+}
 
 
 @pytest.fixture
@@ -93,4 +107,34 @@ async def test_a_strangers_members_update_waits_for_no_lock_of_the_account(
     expected = missing.json()["data"]["updateOrganizationMembers"]["userErrors"]
     assert refused["userErrors"] == [
         {**e, "message": e["message"].replace(MISSING, SAMPLE)} for e in expected
+    ]
+
+
+async def test_a_member_of_a_parent_that_lends_nothing_waits_for_no_lock_of_a_division(
+    engine: AsyncEngine,
+    impatient_shopper: Callable[[str], httpx.AsyncClient],
+) -> None:
+    # Shelly is an admin of Sample, whose roles do not apply to its divisions (the default):
+    # East is an account she is not a member of, answered as a missing one.
+    async def add(organization_id: str) -> httpx.Response:
+        variables = {"org": organization_id, "input": {"addressType": "Dock", "address": LINES}}
+        async with impatient_shopper(SHELLY) as shopper:
+            return await shopper.post(
+                "/graphql", json={"query": ADD_ADDRESS, "variables": variables}
+            )
+
+    async with make_sessionmaker(engine)() as busy, busy.begin():
+        organization = models.Organization
+        await busy.execute(select(organization.id).where(organization.id == EAST).with_for_update())
+        answer = await add(EAST)
+        await busy.rollback()
+    missing = await add(MISSING)
+
+    assert answer.status_code == missing.status_code == 200, answer.text
+    refused = answer.json()["data"]["addOrganizationAddress"]
+    assert refused["address"] is None
+    assert [e["code"] for e in refused["userErrors"]] == ["100001"]
+    expected = missing.json()["data"]["addOrganizationAddress"]["userErrors"]
+    assert refused["userErrors"] == [
+        {**e, "message": e["message"].replace(MISSING, EAST)} for e in expected
     ]
