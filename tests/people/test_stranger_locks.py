@@ -138,3 +138,50 @@ async def test_a_member_of_a_parent_that_lends_nothing_waits_for_no_lock_of_a_di
     assert refused["userErrors"] == [
         {**e, "message": e["message"].replace(MISSING, EAST)} for e in expected
     ]
+
+
+UPDATE_CONTACT = """mutation($id: ID!, $input: UpdateContactInput!) {
+  updateContact(id: $id, input: $input) { contact { id } userErrors { code field message } } }"""
+REVOKE = """mutation($id: ID!, $roles: [RoleInput!]!) {
+  revokeRoles(contactId: $id, roles: $roles) {
+    contact { id } userErrors { code field message } } }"""
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "variables"),
+    [
+        ("updateContact", UPDATE_CONTACT, {"input": {"firstName": "Eve"}}),
+        ("revokeRoles", REVOKE, {"roles": [{"function": "ADMIN", "organizationId": SAMPLE}]}),
+    ],
+)
+async def test_a_strangers_change_of_a_contact_waits_for_no_lock_of_the_contact(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    impatient_shopper: Callable[[str], httpx.AsyncClient],
+    name: str,
+    document: str,
+    variables: dict[str, Any],
+) -> None:
+    caller = await stranger(client)
+
+    async def change(profile_id: str) -> httpx.Response:
+        async with impatient_shopper(caller) as shopper:
+            body = {"query": document, "variables": {**variables, "id": profile_id}}
+            return await shopper.post("/graphql", json=body)
+
+    async with make_sessionmaker(engine)() as busy, busy.begin():
+        # A transaction of Sample's holds its contact's row (as a change of that contact).
+        profile = models.Profile
+        await busy.execute(select(profile.id).where(profile.id == SHELLY).with_for_update())
+        answer = await change(SHELLY)
+        await busy.rollback()
+    missing = await change(MISSING)
+
+    assert answer.status_code == missing.status_code == 200, (answer.text, missing.text)
+    refused = answer.json()["data"][name]
+    assert refused["contact"] is None
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("22002", "id")]
+    expected = missing.json()["data"][name]["userErrors"]
+    assert refused["userErrors"] == [
+        {**e, "message": e["message"].replace(MISSING, SHELLY)} for e in expected
+    ]

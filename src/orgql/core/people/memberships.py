@@ -132,7 +132,7 @@ async def append_secondary(
 ) -> list[str]:
     """Add secondary organizations (one the contact is already a member of stays as it is).
     A shopper: with MANAGE_CONTACTS in each organization added."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
@@ -147,7 +147,7 @@ async def remove_secondary(
     """Remove secondary organizations, with the roles held in them. Each must be one
     (100002): the parent is changed by :func:`update_parent`, not removed. A shopper: with
     MANAGE_CONTACTS in each organization removed."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     await authority.require_in(session, principal, ids, _fields("secondaryOrganizations", len(ids)))
     current = set(await _secondary(session, profile))
@@ -173,7 +173,7 @@ async def replace_secondary(
     """Make ``ids`` the contact's secondary organizations: the others are removed (with their
     roles), the new ones added; the parent, if listed, stays the parent. A shopper: with
     MANAGE_CONTACTS in each organization added or removed."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
@@ -198,7 +198,7 @@ async def update_parent(
     """Make the organization the contact's parent; the old parent stays a secondary
     organization with its roles. A shopper: with MANAGE_CONTACTS in the old parent and the
     new one."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile)
     field = ["parentOrganization.id"]
     await authority.check_organizations(session, principal, [organization_id], field)
