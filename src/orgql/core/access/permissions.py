@@ -200,9 +200,19 @@ async def _hold(session: AsyncSession, profile_id: str, organization_ids: list[s
     paths = dict(
         (await session.execute(select(org.id, org.path).where(org.id.in_(organization_ids)))).all()
     )
-    # Only the accounts the profile may reach: an account of strangers is not held.
-    reached = sorted(i for i, path in paths.items() if i in sources or sources.intersection(path))
-    lenders = await _lock_lenders(session, sources, reached, paths, set())
+    # Only the accounts the profile may reach: an account of strangers is not held, nor a
+    # division of a source that lends nothing (its members are not members there). Whether
+    # a lender lends is read as it is locked; one that is asked for itself counts as lending
+    # (it is locked harder below, and its ``roles_apply_to_divisions`` with it).
+    candidates = sorted(
+        i for i, path in paths.items() if i in sources or sources.intersection(path)
+    )
+    lenders = await _lock_lenders(session, sources, candidates, paths, {})
+    reached = [
+        i
+        for i in candidates
+        if i in sources or any(lenders.get(s, s in candidates) for s in paths[i] if s in sources)
+    ]
     locked = dict(
         (
             await session.execute(
@@ -222,21 +232,23 @@ async def _lock_lenders(
     sources: set[str],
     reached: list[str],
     paths: dict[str, list[str]],
-    locked: set[str],
-) -> set[str]:
+    locked: dict[str, bool],
+) -> dict[str, bool]:
     """Lock FOR SHARE, in id order, the ``sources`` on the paths of the ``reached`` accounts
-    not locked yet (but those accounts: :func:`_hold` locks them harder); all of them locked."""
+    not locked yet (but those accounts: :func:`_hold` locks them harder); all of them locked,
+    each with whether it lends (its ``roles_apply_to_divisions``, as locked)."""
     on_paths = {source for i in reached for source in paths.get(i, ()) if source in sources}
-    lenders = on_paths.difference(reached)
-    if lenders - locked:
-        org = models.Organization
-        await session.execute(
-            select(org.id)
-            .where(org.id.in_(sorted(lenders - locked)))
-            .order_by(org.id)
-            .with_for_update(read=True)
-        )
-    return locked | lenders
+    new = sorted(on_paths.difference(reached, locked))
+    if not new:
+        return locked
+    org = models.Organization
+    rows = await session.execute(
+        select(org.id, org.roles_apply_to_divisions)
+        .where(org.id.in_(new))
+        .order_by(org.id)
+        .with_for_update(read=True)
+    )
+    return {**locked, **dict(rows.tuples().all())}
 
 
 def forbidden(permission: Permission, organization_id: str) -> OrgqlError:

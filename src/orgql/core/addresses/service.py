@@ -121,9 +121,9 @@ async def add(
     (module rules; a shopper: with MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions).
     Who may is decided before the input is read: a shopper without the role learns nothing
     of the input's rules."""
+    compare = await _compare_wanted(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     new = parse_address(document, partial=False)
-    compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
     problems = Problems()
@@ -166,9 +166,9 @@ async def update(
 ) -> AddressView:
     """Change the organization's address: the keys ``document`` gives (module rules; a
     shopper: with MANAGE_ACCOUNT_ADDRESSES there, decided before the input is read)."""
+    compare = await _compare_wanted(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     changes = parse_address(document, partial=True)
-    compare = await _compare_wanted(session)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
     problems = Problems()
@@ -207,8 +207,8 @@ async def remove(
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     compare = await _compare_wanted(session)
+    await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
@@ -279,7 +279,8 @@ async def _choosers_updated(
 
 async def _compare_wanted(session: AsyncSession) -> bool:
     """Whether the subtree's effective values are compared around the write (a subscriber
-    takes them); if so no move commits between the two snapshots."""
+    takes them); if so no move commits between the two snapshots. Called before any row
+    lock, a shopper's standing's included (core.organizations.move_lock)."""
     wanted = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
     if wanted:
         await hold_off_moves(session)

@@ -29,13 +29,18 @@ from orgql.db import models
 
 
 async def _standings(
-    session: AsyncSession, principal: Principal, organization_ids: Sequence[str]
+    session: AsyncSession,
+    principal: Principal,
+    organization_ids: Sequence[str],
+    *,
+    lock: bool = True,
 ) -> dict[str, permissions.Standing]:
     subject = principal.subject if principal.is_shopper else None
     if not subject:
         return {}
-    # Every caller is a mutation's guard: the standing holds until its transaction ends.
-    return await permissions.standings(session, subject, organization_ids, lock=True)
+    # Every caller is a mutation's guard: the standing holds until its transaction ends
+    # (but a look first, ``lock`` false, that refuses before anything else is locked).
+    return await permissions.standings(session, subject, organization_ids, lock=lock)
 
 
 async def check_organizations(
@@ -55,13 +60,17 @@ async def require_in(
     organization_ids: Sequence[str],
     fields: Sequence[str],
     permission: permissions.Permission | None = None,
+    *,
+    lock: bool = True,
 ) -> None:
     """``permission`` in each organization (``fields``: where the input names each); one
-    statement. Every unknown-to-the-caller one is reported first, as a missing id would be."""
+    statement. Every unknown-to-the-caller one is reported first, as a missing id would be.
+    ``lock`` false: a look that holds nothing, for a mutation that must lock other rows
+    before its standing's (it then checks again, locking)."""
     if principal.is_admin or not organization_ids:
         return
     wanted = permission or permissions.Permission.MANAGE_CONTACTS
-    found = await _standings(session, principal, organization_ids)
+    found = await _standings(session, principal, organization_ids, lock=lock)
     problems = Problems()
     for organization_id, field in zip(organization_ids, fields, strict=True):
         if organization_id not in found:
@@ -73,6 +82,20 @@ async def require_in(
             raise permissions.forbidden(wanted, organization_id)
 
 
+async def locked_contact(
+    session: AsyncSession, principal: Principal, profile_id: str
+) -> models.Profile:
+    """The contact a change addresses, its row locked until the transaction ends (22002:
+    none). A shopper who may not see it is answered as for a missing contact first, before
+    its row is locked: a stranger's call neither waits for the contact's own transactions
+    (a 503 where a missing id answers 22002 at once would tell that it exists and is busy)
+    nor makes them wait. The caller then checks the standing again, holding it."""
+    if not principal.is_admin:
+        seen = await contacts.get(session, profile_id)
+        await require_contact(session, principal, seen, manage=False, lock=False)
+    return await contacts.get(session, profile_id, lock=True)
+
+
 async def require_contact(
     session: AsyncSession,
     principal: Principal,
@@ -80,6 +103,7 @@ async def require_contact(
     *,
     manage: bool = True,
     everywhere: bool = False,
+    lock: bool = True,
 ) -> None:
     """The caller may see the contact (is a member of one of its organizations; else 22002,
     as for a missing contact) and, with ``manage``, has MANAGE_CONTACTS in its parent
@@ -89,13 +113,14 @@ async def require_contact(
     of: its email or customerContactId, which name it to the identity provider's tokens, and
     whether it is active), MANAGE_CONTACTS in each of its organizations: else an admin of the
     parent would set a contact's email to their own and sign in as them, with their roles in
-    an account the admin does not manage (or lock them out of it, or reactivate them there)."""
+    an account the admin does not manage (or lock them out of it, or reactivate them there).
+    ``lock`` false: a look that holds nothing (:func:`locked_contact`)."""
     if principal.is_admin:
         return
     organizations = (await repository.memberships(session, [profile.id])).get(profile.id, [])
     parent = profile.parent_organization_id
     wanted = sorted({*organizations, *([parent] if parent else [])})
-    found = await _standings(session, principal, wanted)
+    found = await _standings(session, principal, wanted, lock=lock)
     if not found:
         raise contacts.not_found(profile.id)
     if not manage:

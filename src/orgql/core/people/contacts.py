@@ -160,7 +160,7 @@ async def update_contact(
     (core.people.authority.not_yourself), decided before the input is read: one who may not
     learns nothing of its rules. (The merchant's input is read first, as it always was.)"""
     columns = people_input.parse_contact_changes(document) if principal.is_admin else None
-    profile = await get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     if read_bool(document, "active", None, Problems()) is False:  # its problems: parsed below
         authority.not_yourself(principal, profile.id)
     everywhere = not _OWN_ACCOUNTS_ONLY.isdisjoint(document)

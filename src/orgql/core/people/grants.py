@@ -47,7 +47,7 @@ async def grant(
     session: AsyncSession, profile_id: str, refs: list[RoleRef], *, principal: Principal
 ) -> None:
     """Give the contact these roles (one it holds already stays)."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     role_ids = await _role_ids(session, principal, profile, refs)
     members = set((await repository.memberships(session, [profile.id])).get(profile.id, []))
     problems = Problems()
@@ -80,7 +80,7 @@ async def revoke(
 ) -> None:
     """Take these roles from the contact (one it does not hold is no change); refused
     (100083) for the last active approver of an organization that requires approval."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     role_ids = await _role_ids(session, principal, profile, refs)
     leaving = {
         ref.organization_id: {profile.id} for ref in refs if ref.function == RoleFunction.APPROVER

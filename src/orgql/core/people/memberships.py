@@ -132,7 +132,7 @@ async def append_secondary(
 ) -> list[str]:
     """Add secondary organizations (one the contact is already a member of stays as it is).
     A shopper: with MANAGE_CONTACTS in each organization added."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
@@ -147,7 +147,7 @@ async def remove_secondary(
     """Remove secondary organizations, with the roles held in them. Each must be one
     (100002): the parent is changed by :func:`update_parent`, not removed. A shopper: with
     MANAGE_CONTACTS in each organization removed."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     await authority.require_in(session, principal, ids, _fields("secondaryOrganizations", len(ids)))
     current = set(await _secondary(session, profile))
@@ -173,7 +173,7 @@ async def replace_secondary(
     """Make ``ids`` the contact's secondary organizations: the others are removed (with their
     roles), the new ones added; the parent, if listed, stays the parent. A shopper: with
     MANAGE_CONTACTS in each organization added or removed."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
@@ -198,7 +198,7 @@ async def update_parent(
     """Make the organization the contact's parent; the old parent stays a secondary
     organization with its roles. A shopper: with MANAGE_CONTACTS in the old parent and the
     new one."""
-    profile = await contacts.get(session, profile_id, lock=True)
+    profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile)
     field = ["parentOrganization.id"]
     await authority.check_organizations(session, principal, [organization_id], field)
@@ -260,10 +260,13 @@ async def replace_members(
     new version of the organization. A shopper: with MANAGE_CONTACTS in the organization,
     adding only contacts they may see (another is answered as unknown)."""
     await contacts.require_organization(session, organization_id)
+    # A shopper who may not is refused before anything is locked: a stranger's call must
+    # neither wait for the account's transactions (a 503 where a missing id answers 100001
+    # would tell it exists) nor make them wait for it.
+    await authority.require_in(session, principal, [organization_id], ["id"], lock=False)
     # The leaving contacts' rows before the shopper's standing locks the organization's
     # (core.access.permissions._hold): a contact's row before any organization's, as a
-    # revocation of a leaving contact's role takes them. (A stranger learns nothing from
-    # it: the refusal that follows is the same.)
+    # revocation of a leaving contact's role takes them. Then the check again, holding.
     current, gone = await _lock_leaving(session, organization_id, profile_ids)
     await authority.require_in(session, principal, [organization_id], ["id"])
     existing = set(

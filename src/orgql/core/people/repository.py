@@ -26,8 +26,8 @@ async def profile(
     if not is_storable_text(profile_id):
         return None
     query = select(_PROFILE).where(_PROFILE.id == profile_id)
-    if lock:
-        query = query.with_for_update()
+    if lock:  # the row as locked, over what the session read of it before
+        query = query.with_for_update().execution_options(populate_existing=True)
     found: models.Profile | None = await session.scalar(query)
     return found
 

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.events import outbox as events
+from orgql.core.organizations.move_lock import hold_off_moves
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
 
 if TYPE_CHECKING:
@@ -41,6 +43,11 @@ async def actor_of(
     delegated admin; raises the refusal of a shopper who may not (module docstring)."""
     if principal.is_admin:
         return MERCHANT_ADMIN
+    # The move lock before the standing locks the account's row, as begin_update takes it
+    # before its own (core.organizations.move_lock): else a move that holds it and then
+    # locks the account's row, and this mutation, each wait for the other (a deadlock).
+    if await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED):
+        await hold_off_moves(session)
     await permissions.require(
         session, principal, organization_id, permissions.Permission.READ_ACCOUNT, lock=True
     )

@@ -1,0 +1,138 @@
+"""A shopper's mutation that compares a subtree's effective values around its write (a
+subscription takes ``organization.effectiveValueChanged``) holds off moves before it locks
+any organization's row, its standing's included (core.organizations.move_lock): a move
+takes the move lock, then the rows of the subtree it moves; a mutation that held an
+account's row while it waited for the move lock would deadlock with it (40P01, one of them
+answered 503: the merchant's move, as likely as the shopper's change).
+
+Two real connections, no timing: a move's transaction holds the move lock while the
+shopper's mutation starts, and waits for it; the move then locks the account's row (within
+100 ms, else it fails), which the shopper's mutation must not hold yet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.core.organizations.move_lock import lock_moves
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
+
+SAMPLE, SHELLY = "100001", "110000"
+WAIT_LIMIT_SECONDS = 30
+LINES = {
+    "companyName": "Sample",
+    "address1": "600 Dexter Avenue",
+    "city": "Montgomery",
+    "state": "AL",
+    "postalCode": "36130",
+    "country": "US",
+    "phoneNumber": "973-974-1234",
+}
+ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
+  addOrganizationAddress(organizationId: $org, input: $input) {
+    address { addressType } userErrors { code field } } }"""
+SITE = """mutation($input: [SiteOrganizationPropertiesInput!]!) {
+  updateSiteOrganizationProperties(id: "100001", input: $input) {
+    siteOrganizationProperties { orderPriceLimit } userErrors { code } } }"""
+
+
+@pytest.fixture(autouse=True)
+async def compared(client: httpx.AsyncClient) -> None:
+    """A subscription that takes the effective values' changes: writes compare subtrees."""
+    subscribed = await client.post(
+        "/ccadmin/v1/webhookSubscriptions",
+        json={
+            "url": "https://hooks.example.com/orgql",
+            "eventTypes": ["organization.effectiveValueChanged"],
+        },
+    )
+    assert subscribed.status_code in (200, 201), subscribed.text
+
+
+async def waiting_on_locks(engine: AsyncEngine, count: int) -> None:
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
+        while (await observer.scalar(query) or 0) < count:
+            await observer.rollback()
+            await asyncio.sleep(0.005)
+
+
+async def during_a_move(
+    engine: AsyncEngine, shopper: httpx.AsyncClient, query: str, **variables: Any
+) -> httpx.Response:
+    """The shopper's mutation, started while a move holds the move lock; the move then
+    locks the account's row, as it rewrites its subtree's paths."""
+    async with make_sessionmaker(engine)() as move, move.begin():
+        await lock_moves(move)
+        mutation = asyncio.create_task(
+            shopper.post("/graphql", json={"query": query, "variables": variables})
+        )
+        await waiting_on_locks(engine, 1)
+        await move.execute(text("SET LOCAL lock_timeout = '100ms'"))
+        organization = models.Organization
+        await move.execute(
+            select(organization.id).where(organization.id == SAMPLE).with_for_update()
+        )
+        await move.rollback()
+        return await mutation
+
+
+async def test_a_shoppers_address_change_waits_for_a_move_before_locking_the_account(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    created = await client.post(
+        "/ccadmin/v1/profiles",
+        json={"email": "addresses@example.com", "parentOrganization": {"id": SAMPLE}},
+    )
+    manager = created.json()["id"]
+    roles = {"roles": [{"function": "accountAddressManager", "relativeTo": {"id": SAMPLE}}]}
+    granted = await client.post(f"/ccadmin/v1/profiles/{manager}/addRoles", json=roles)
+    assert granted.status_code == 200, granted.text
+
+    async with shopper_client(manager) as shopper:
+        input = {"addressType": "Dock", "address": LINES}
+        answer = await during_a_move(engine, shopper, ADD, org=SAMPLE, input=input)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["addOrganizationAddress"] == {
+        "address": {"addressType": "Dock"},
+        "userErrors": [],
+    }
+
+
+async def test_a_shoppers_approval_setting_waits_for_a_move_before_locking_the_account(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    delegated = await client.post(
+        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
+            ]
+        },
+    )
+    assert delegated.status_code == 200, delegated.text
+
+    async with shopper_client(SHELLY) as shelly:
+        limit = [{"site": "siteUS", "properties": {"orderPriceLimit": 500}}]
+        answer = await during_a_move(engine, shelly, SITE, input=limit)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["updateSiteOrganizationProperties"] == {
+        "siteOrganizationProperties": [{"orderPriceLimit": 500.0}],
+        "userErrors": [],
+    }
