@@ -248,7 +248,7 @@ async def _lock_lenders(
         .order_by(org.id)
         .with_for_update(read=True)
     )
-    return {**locked, **dict(rows.tuples().all())}
+    return {**locked, **dict(rows.all())}
 
 
 def forbidden(permission: Permission, organization_id: str) -> OrgqlError:
