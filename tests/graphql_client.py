@@ -77,6 +77,18 @@ class GraphQL:
         return organization_id
 
 
+#: The lines of an address of the demo's Sample organization (100001), as an input takes them.
+SAMPLE_ADDRESS_LINES = {
+    "companyName": "Sample",
+    "address1": "600 Dexter Avenue",
+    "city": "Montgomery",
+    "state": "AL",
+    "postalCode": "36130",
+    "country": "US",
+    "phoneNumber": "973-974-1234",
+}
+
+
 def address_input(address_type: str, city: str = "Boston", **flags: bool) -> dict[str, Any]:
     """A SecondaryAddressInput with every required field; ``flags`` are
     isDefaultBillingAddress / isDefaultShippingAddress."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from graphql_client import vendor_ids
+from graphql_client import SAMPLE_ADDRESS_LINES, vendor_ids
 
 ADD = """
 mutation Add($org: ID!, $input: OrganizationAddressInput!) {
@@ -43,15 +43,7 @@ query Child($id: ID!) {
 }
 """
 
-LINES = {
-    "companyName": "Sample",
-    "address1": "600 Dexter Avenue",
-    "city": "Montgomery",
-    "state": "AL",
-    "postalCode": "36130",
-    "country": "US",
-    "phoneNumber": "973-974-1234",
-}
+LINES = SAMPLE_ADDRESS_LINES
 
 
 async def run(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:

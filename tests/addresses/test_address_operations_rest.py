@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.db.event_models import OutboxEvent
 from orgql.db.history_models import OrganizationHistory
 
@@ -22,16 +23,7 @@ ADDRESSES = f"{ORGANIZATIONS}/{{}}/secondaryAddresses"
 def office(nickname: str = "Office", **address: Any) -> dict[str, Any]:
     return {
         "addressType": nickname,
-        "address": {
-            "companyName": "Sample",
-            "address1": "600 Dexter Avenue",
-            "city": "Montgomery",
-            "state": "AL",
-            "postalCode": "36130",
-            "country": "US",
-            "phoneNumber": "973-974-1234",
-            **address,
-        },
+        "address": {**SAMPLE_ADDRESS_LINES, **address},
     }
 
 

@@ -10,18 +10,11 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.db import models
 
 SAMPLE, SHELLY = "100001", "110000"
-LINES = {
-    "companyName": "Sample",
-    "address1": "600 Dexter Avenue",
-    "city": "Montgomery",
-    "state": "AL",
-    "postalCode": "36130",
-    "country": "US",
-    "phoneNumber": "973-974-1234",
-}
+LINES = SAMPLE_ADDRESS_LINES
 ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
   addOrganizationAddress(organizationId: $org, input: $input) {
     address { addressType } userErrors { code field } } }"""

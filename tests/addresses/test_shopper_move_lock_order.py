@@ -20,21 +20,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.core.organizations.move_lock import lock_moves
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 
 SAMPLE, SHELLY = "100001", "110000"
 WAIT_LIMIT_SECONDS = 30
-LINES = {
-    "companyName": "Sample",
-    "address1": "600 Dexter Avenue",
-    "city": "Montgomery",
-    "state": "AL",
-    "postalCode": "36130",
-    "country": "US",
-    "phoneNumber": "973-974-1234",
-}
+LINES = SAMPLE_ADDRESS_LINES
 ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
   addOrganizationAddress(organizationId: $org, input: $input) {
     address { addressType } userErrors { code field } } }"""

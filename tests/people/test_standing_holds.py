@@ -32,6 +32,7 @@ from people_support import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.app import create_app
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal, Role
@@ -187,15 +188,7 @@ async def test_a_read_of_the_standing_holds_nothing(
 ADD_ADDRESS = """mutation($org: ID!, $input: OrganizationAddressInput!) {
   addOrganizationAddress(organizationId: $org, input: $input) {
     address { addressType } userErrors { code field } } }"""
-LINES = {
-    "companyName": "Sample",
-    "address1": "600 Dexter Avenue",
-    "city": "Montgomery",
-    "state": "AL",
-    "postalCode": "36130",
-    "country": "US",
-    "phoneNumber": "973-974-1234",
-}
+LINES = SAMPLE_ADDRESS_LINES
 
 
 async def test_two_address_changes_of_one_account_wait_in_turn_not_for_each_other(

@@ -18,6 +18,7 @@ from people_support import EAST, ORGANIZATIONS, SAMPLE, SHELLY, create_contact, 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.app import create_app
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
@@ -33,15 +34,7 @@ ADD_ADDRESS = """mutation($org: ID!, $input: OrganizationAddressInput!) {
   addOrganizationAddress(organizationId: $org, input: $input) {
     address { addressType } userErrors { code field message } } }"""
 
-LINES = {
-    "companyName": "Sample",
-    "address1": "600 Dexter Avenue",
-    "city": "Montgomery",
-    "state": "AL",
-    "postalCode": "36130",
-    "country": "US",
-    "phoneNumber": "973-974-1234",
-}
+LINES = SAMPLE_ADDRESS_LINES
 
 
 @pytest.fixture
