@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from viewer_support import SAMPLE, SHELLY, add_profile, graphql
 
@@ -180,3 +180,70 @@ async def test_every_account_of_theirs_is_paged_by_the_organizations_connection(
 
     # By id: Sample and its divisions (lent by Sample), then Account 000 .. Account 100.
     assert seen == [SAMPLE, "100002", GRANDCHILD, *ACCOUNT_IDS]
+
+
+CURRENT_ACCOUNT = """query($id: ID) { viewer { currentAccount(id: $id) {
+    organization { repositoryId } roles permissions } } }"""
+
+
+async def _grant_sample_admin(session: AsyncSession, profile_id: str) -> None:
+    """``profile_id`` holds Sample's admin role (lent to its divisions: the fixture)."""
+    admin = await session.scalar(
+        select(models.RelativeRole.id).where(
+            models.RelativeRole.organization_id == SAMPLE,
+            models.RelativeRole.function == "admin",
+        )
+    )
+    session.add(models.ProfileRole(profile_id=profile_id, role_id=admin))
+    await session.commit()
+
+
+@pytest.mark.usefixtures("many")
+async def test_the_current_account_past_the_first_100_comes_with_the_roles_held_in_it(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+    statement_counter: Any,
+) -> None:
+    await _grant_sample_admin(session, MANY)
+    async with shopper_client(MANY) as client:
+        listed = await graphql(
+            client, "{ viewer { organizations { organization { repositoryId } roles } } }"
+        )
+        statement_counter.reset()
+        division = await graphql(client, CURRENT_ACCOUNT, {"id": GRANDCHILD})
+        statements = statement_counter.count
+        header = await graphql(client, CURRENT_ACCOUNT, headers={"X-CCOrganization": GRANDCHILD})
+        without_roles = await graphql(client, CURRENT_ACCOUNT, {"id": LAST})
+        not_theirs = await graphql(client, CURRENT_ACCOUNT, {"id": OUTSIDER})
+
+    ids = [o["organization"]["repositoryId"] for o in listed["data"]["viewer"]["organizations"]]
+    assert GRANDCHILD not in ids  # past the first 100 by name
+    current = division["data"]["viewer"]["currentAccount"]
+    assert current["organization"] == {"repositoryId": GRANDCHILD}
+    assert current["roles"] == ["ADMIN"]  # Sample's, lent to its divisions
+    assert "MANAGE_CONTACTS" in current["permissions"]
+    assert header == division
+    # The accounts, the membership of the one past them, its roles (once for both fields).
+    assert statements == 3
+    assert without_roles["data"]["viewer"]["currentAccount"] == {
+        "organization": {"repositoryId": LAST},
+        "roles": [],
+        "permissions": ["READ_ACCOUNT"],  # a member's, with no role
+    }
+    assert not_theirs == {"data": {"viewer": {"currentAccount": None}}}
+
+
+async def test_the_current_account_of_a_listed_account_is_its_entry_of_the_list(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    query = (
+        "{ viewer { organizations { organization { repositoryId } roles permissions }"
+        " currentAccount { organization { repositoryId } roles permissions } } }"
+    )
+    async with shopper_client(SHELLY) as client:
+        answer = await graphql(client, query, headers={"X-CCOrganization": SAMPLE})
+
+    viewer = answer["data"]["viewer"]
+    [sample] = [o for o in viewer["organizations"] if o["organization"]["repositoryId"] == SAMPLE]
+    assert viewer["currentAccount"] == sample
+    assert sample["roles"] == ["ADMIN"]

@@ -140,6 +140,15 @@ async def current(
     return Account(row, checks.listed_view(principal, row)) if row is not None else None
 
 
+async def standing(session: AsyncSession, viewer: Viewer, organization_id: str) -> Standing | None:
+    """The shopper's standing in one account of theirs, listed or not (:func:`current`
+    answers those past MAX_ACCOUNTS): one statement; None for an account not theirs."""
+    if viewer.profile is None:
+        return None
+    found = await permissions.standings(session, viewer.profile.id, [organization_id])
+    return found.get(organization_id)
+
+
 async def standings(session: AsyncSession, viewer: Viewer) -> dict[str, Standing]:
     """The shopper's standing in each of their accounts: the roles they hold there (their
     own and those lent from above) and what those allow (core.access.permissions); one

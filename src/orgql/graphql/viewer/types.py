@@ -31,12 +31,14 @@ CURRENT_ORGANIZATION_HEADER = "x-ccorganization"
 class ViewerReads:
     """The request's reads of the shopper's own view, each once, shared by every field that
     asks (sibling resolvers run concurrently): the profile and accounts (one statement), the
-    roles in them (one more, when asked)."""
+    roles in them (one more, when asked), the roles in an account past them (one more)."""
 
     def __init__(self, context: Context) -> None:
         self.context = context
         self._viewer: asyncio.Future[service.Viewer] | None = None
         self._standings: asyncio.Future[dict[str, Standing]] | None = None
+        #: The standings in accounts past the listed ones, each read once.
+        self._standing_alone: dict[str, asyncio.Future[Standing | None]] = {}
 
     async def viewer(self) -> service.Viewer:
         if self._viewer is None:
@@ -56,8 +58,18 @@ class ViewerReads:
         )
 
     async def standing(self, organization_id: str) -> Standing | None:
-        """The shopper's roles in one of their accounts and what they allow."""
+        """The shopper's roles in one of their accounts and what they allow: those of the
+        listed accounts read together (one statement), an account past them alone."""
         viewer = await self.viewer()
+        if viewer.account(organization_id) is None:  # past the listed (currentAccount)
+            alone = self._standing_alone.get(organization_id)
+            if alone is None:
+                alone = self._standing_alone[organization_id] = asyncio.ensure_future(
+                    self.context.run(
+                        lambda session: service.standing(session, viewer, organization_id)
+                    )
+                )
+            return await asyncio.shield(alone)
         if self._standings is None:
             self._standings = asyncio.ensure_future(
                 self.context.run(lambda session: service.standings(session, viewer))
@@ -142,8 +154,9 @@ class Viewer:
     @strawberry.field(
         description="The accounts they are a member of, by name: the first"
         f" {service.MAX_ACCOUNTS} only (an account switcher's list). Those past them are"
-        " theirs all the same: `currentOrganization` and `organization(id:)` answer them, and"
-        " the root `organizations` connection (a shopper's accounts only) pages through all."
+        " theirs all the same: `currentOrganization`, `currentAccount` (with their roles) and"
+        " `organization(id:)` answer them, and the root `organizations` connection (a"
+        " shopper's accounts only) pages through all."
     )
     async def organizations(self) -> list[ViewerOrganization]:
         viewer = await self.reads.viewer()
@@ -165,6 +178,23 @@ class Viewer:
         chosen = str(id) if id is not None else _header_choice(info)
         account = await self.reads.current(chosen)
         return self.reads.organization(account) if account is not None else None
+
+    @strawberry.field(
+        description="The account they buy for, chosen as `currentOrganization` chooses it,"
+        " with their roles in it and what those allow: any of their accounts, listed in"
+        " `organizations` or not; null when that is not one of their accounts (as for an id"
+        " that does not exist)."
+    )
+    async def current_account(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="One of their accounts.")
+        ] = None,
+    ) -> ViewerOrganization | None:
+        chosen = str(id) if id is not None else _header_choice(info)
+        account = await self.reads.current(chosen)
+        return ViewerOrganization(reads=self.reads, account=account) if account else None
 
     @strawberry.field(
         description="Their registration requests, newest first (at most"
