@@ -247,3 +247,20 @@ async def test_the_current_account_of_a_listed_account_is_its_entry_of_the_list(
     [sample] = [o for o in viewer["organizations"] if o["organization"]["repositoryId"] == SAMPLE]
     assert viewer["currentAccount"] == sample
     assert sample["roles"] == ["ADMIN"]
+
+
+@pytest.mark.usefixtures("many")
+async def test_the_current_account_takes_the_global_id_of_their_account_as_its_argument(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    async with shopper_client(MANY) as client:
+        by_global_id = await graphql(client, CURRENT_ACCOUNT, {"id": encode("Organization", LAST)})
+        by_vendor_id = await graphql(client, CURRENT_ACCOUNT, {"id": LAST})
+        of_a_site = await graphql(client, CURRENT_ACCOUNT, {"id": encode("Site", "siteUS")})
+
+    assert by_global_id == by_vendor_id
+    assert by_vendor_id["data"]["viewer"]["currentAccount"]["organization"] == {
+        "repositoryId": LAST
+    }
+    # Another type's global id: refused as currentOrganization's argument refuses it.
+    assert [e["extensions"]["code"] for e in of_a_site["errors"]] == ["100002"]
