@@ -247,3 +247,150 @@ async def test_the_current_account_of_a_listed_account_is_its_entry_of_the_list(
     [sample] = [o for o in viewer["organizations"] if o["organization"]["repositoryId"] == SAMPLE]
     assert viewer["currentAccount"] == sample
     assert sample["roles"] == ["ADMIN"]
+
+
+@pytest.mark.usefixtures("many")
+async def test_the_current_account_takes_the_global_id_of_their_account_as_its_argument(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+) -> None:
+    async with shopper_client(MANY) as client:
+        by_global_id = await graphql(client, CURRENT_ACCOUNT, {"id": encode("Organization", LAST)})
+        by_vendor_id = await graphql(client, CURRENT_ACCOUNT, {"id": LAST})
+        of_a_site = await graphql(client, CURRENT_ACCOUNT, {"id": encode("Site", "siteUS")})
+
+    assert by_global_id == by_vendor_id
+    assert by_vendor_id["data"]["viewer"]["currentAccount"]["organization"] == {
+        "repositoryId": LAST
+    }
+    # Another type's global id: refused as currentOrganization's argument refuses it.
+    assert [e["extensions"]["code"] for e in of_a_site["errors"]] == ["100002"]
+
+
+#: A stranger's deactivated account, and a division of LAST (which lends nothing).
+DEACTIVATED, UNLENT = "139998", "139997"
+
+
+@pytest.fixture
+async def strangers(many: None, session: AsyncSession) -> None:
+    session.add(models.Organization(id=DEACTIVATED, name="Gone", active=False))
+    session.add(models.Organization(id=UNLENT, name="Unlent", parent_id=LAST, path=[LAST]))
+    await session.commit()
+
+
+@pytest.mark.usefixtures("strangers")
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        OUTSIDER,
+        "999999",
+        DEACTIVATED,
+        UNLENT,
+        encode("Organization", OUTSIDER),
+        encode("Site", "siteUS"),
+        "a\x00b",
+        "x" * 100_000,
+    ],
+    ids=[
+        "outsider",
+        "missing",
+        "deactivated",
+        "unlent",
+        "outsider gid",
+        "site gid",
+        "nul",
+        "100kb",
+    ],
+)
+async def test_the_current_account_of_an_account_not_theirs_is_null_by_header(
+    shopper_client: Callable[[str], httpx.AsyncClient], chosen: str
+) -> None:
+    async with shopper_client(MANY) as client:
+        by_header = await graphql(client, CURRENT_ACCOUNT, headers={"X-CCOrganization": chosen})
+        missing = await graphql(client, CURRENT_ACCOUNT, {"id": "999999"})
+
+    assert by_header == missing == {"data": {"viewer": {"currentAccount": None}}}
+
+
+@pytest.mark.usefixtures("strangers")
+@pytest.mark.parametrize(
+    "chosen",
+    [OUTSIDER, DEACTIVATED, UNLENT, encode("Organization", OUTSIDER), "a\x00b", "x" * 100_000],
+    ids=["outsider", "deactivated", "unlent", "outsider gid", "nul", "100kb"],
+)
+async def test_the_current_account_of_an_account_not_theirs_is_null_by_argument(
+    shopper_client: Callable[[str], httpx.AsyncClient], chosen: str
+) -> None:
+    async with shopper_client(MANY) as client:
+        by_argument = await graphql(client, CURRENT_ACCOUNT, {"id": chosen})
+
+    assert by_argument == {"data": {"viewer": {"currentAccount": None}}}
+
+
+@pytest.mark.usefixtures("many")
+async def test_siblings_and_aliases_of_the_current_account_keep_each_account_its_own_roles(
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+    statement_counter: Any,
+) -> None:
+    await _grant_sample_admin(session, MANY)
+    fields = "organization { repositoryId } roles permissions"
+    query = f"""query($g: ID, $l: ID, $o: ID, $first: ID) {{ viewer {{
+        organizations {{ {fields} }}
+        currentOrganization(id: $g) {{ repositoryId }}
+        g: currentAccount(id: $g) {{ {fields} }}
+        l: currentAccount(id: $l) {{ {fields} }}
+        o: currentAccount(id: $o) {{ {fields} }}
+        first: currentAccount(id: $first) {{ {fields} }}
+        g2: currentAccount(id: $g) {{ roles }}
+    }} }}"""
+    ids = {"g": GRANDCHILD, "l": LAST, "o": OUTSIDER, "first": ACCOUNT_IDS[0]}
+    async with shopper_client(MANY) as client:
+        await graphql(client, "{ sites { repositoryId } }")  # the token verified first
+        statement_counter.reset()
+        answer = await graphql(client, query, ids)
+        statements = statement_counter.count
+
+    viewer = answer["data"]["viewer"]
+    admin = ["READ_ACCOUNT", "MANAGE_CONTACTS", "MANAGE_APPROVALS"]
+    assert viewer["currentOrganization"] == {"repositoryId": GRANDCHILD}
+    assert viewer["g"] == {
+        "organization": {"repositoryId": GRANDCHILD},
+        "roles": ["ADMIN"],
+        "permissions": admin,
+    }
+    assert viewer["g2"] == {"roles": ["ADMIN"]}
+    assert viewer["l"] == {
+        "organization": {"repositoryId": LAST},
+        "roles": [],
+        "permissions": ["READ_ACCOUNT"],
+    }
+    assert viewer["o"] is None
+    assert viewer["first"] == viewer["organizations"][0]
+    assert viewer["first"]["organization"] == {"repositoryId": ACCOUNT_IDS[0]}
+    # The accounts; the listed roles (one batch); per alias past the list, its membership;
+    # per account past the list, its roles once (GRANDCHILD's shared by g and g2).
+    # currentOrganization g, currentAccount g, l, o, g2: five memberships; roles of g, l.
+    assert statements == 1 + 1 + 5 + 2
+
+
+async def test_an_inactive_profile_has_no_current_account(
+    shopper_client: Callable[[str], httpx.AsyncClient], session: AsyncSession
+) -> None:
+    await add_profile(session, "120031", "gone@example.com", member_of=(SAMPLE,), active=False)
+    async with shopper_client("120031") as client:
+        by_argument = await graphql(client, CURRENT_ACCOUNT, {"id": SAMPLE})
+        by_header = await graphql(client, CURRENT_ACCOUNT, headers={"X-CCOrganization": SAMPLE})
+
+    assert by_argument == by_header == {"data": {"viewer": {"currentAccount": None}}}
+
+
+async def test_anonymous_and_admin_callers_are_refused_the_current_account(
+    anonymous_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    anonymous = await graphql(anonymous_client, CURRENT_ACCOUNT, {"id": SAMPLE})
+    admin = await graphql(client, CURRENT_ACCOUNT, {"id": SAMPLE})
+
+    assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    assert [e["extensions"]["code"] for e in admin["errors"]] == ["FORBIDDEN"]
+    assert anonymous["data"] is None
+    assert admin["data"] is None

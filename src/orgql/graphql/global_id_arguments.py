@@ -96,6 +96,7 @@ ID_BY_OWNER: Mapping[str, Wanted] = {
     "deleteMyAddress": "ProfileAddress",
     "organizationRequest": "OrganizationRequest",
     "currentOrganization": "Organization",
+    "currentAccount": "Organization",
     "updateOrganizationRequest": "OrganizationRequest",
     "approveOrganizationRequest": "OrganizationRequest",
     "rejectOrganizationRequest": "OrganizationRequest",
