@@ -1,11 +1,18 @@
-"""The CHECK constraints of the database Alembic migrated, as PostgreSQL stores them."""
+"""The database as tests observe it: the CHECK constraints Alembic migrated, as PostgreSQL
+stores them; which backends wait for a lock (the concurrency tests hold one from a
+connection of their own, and go on once the request under test waits for it)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+#: How long a test waits at most for a backend to wait for a lock: a guard against a hang,
+#: not a timing assertion (nothing announces the wait, so pg_stat_activity is asked again).
+WAIT_LIMIT_SECONDS = 30
 
 
 async def check_values(engine: AsyncEngine, constraint: str) -> list[str]:
@@ -19,3 +26,29 @@ async def check_values(engine: AsyncEngine, constraint: str) -> list[str]:
         )
     assert isinstance(definition, str), f"no constraint {constraint}"
     return re.findall(r"'([^']*)'", definition)
+
+
+async def backend_pid(session: AsyncSession) -> int:
+    """The server process of ``session``'s connection."""
+    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+async def wait_until_blocked_on_a_lock(engine: AsyncEngine, pid: int) -> None:
+    """Return once the backend ``pid`` waits for a lock another transaction holds."""
+    query = text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
+        while not await observer.scalar(query, {"pid": pid}):
+            await observer.rollback()  # a fresh snapshot of pg_stat_activity
+            await asyncio.sleep(0.005)
+
+
+async def wait_until_waiting_on_locks(engine: AsyncEngine, count: int) -> None:
+    """Return once ``count`` backends of this database wait for a lock."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
+        while (await observer.scalar(query) or 0) < count:
+            await observer.rollback()  # a fresh snapshot of pg_stat_activity
+            await asyncio.sleep(0.005)

@@ -22,10 +22,11 @@ from profile_address_support import (
     new_address,
     run,
 )
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from database_checks import wait_until_waiting_on_locks
 from orgql.core.access.principals import SYSTEM
 from orgql.core.addresses import profile_addresses
 from orgql.core.common.errors import OrgqlError
@@ -36,7 +37,6 @@ from orgql.db.engine import make_sessionmaker
 from orgql.graphql.global_ids import encode
 
 Shopper = Callable[[str], httpx.AsyncClient]
-WAIT_LIMIT_SECONDS = 30
 
 
 async def added_id(client: httpx.AsyncClient, profile: str, nickname: str = "Home") -> str:
@@ -85,17 +85,6 @@ async def test_a_nickname_is_unique_per_profile_ignoring_case_and_spaces(
     ]
     assert elsewhere["data"]["addProfileAddress"]["userErrors"] == []
     assert await address_rows(engine, profile) == [(home, "Home"), (work, "Work")]
-
-
-async def wait_until_waiting_on_locks(engine: AsyncEngine, count: int) -> None:
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while (await observer.scalar(query) or 0) < count:
-            await observer.rollback()
-            await asyncio.sleep(0.005)
 
 
 async def test_of_two_concurrent_adds_with_one_nickname_one_wins(

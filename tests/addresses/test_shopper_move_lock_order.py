@@ -20,13 +20,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from database_checks import wait_until_waiting_on_locks
 from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.core.organizations.move_lock import lock_moves
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 
 SAMPLE, SHELLY = "100001", "110000"
-WAIT_LIMIT_SECONDS = 30
 LINES = SAMPLE_ADDRESS_LINES
 ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
   addOrganizationAddress(organizationId: $org, input: $input) {
@@ -49,17 +49,6 @@ async def compared(client: httpx.AsyncClient) -> None:
     assert subscribed.status_code in (200, 201), subscribed.text
 
 
-async def waiting_on_locks(engine: AsyncEngine, count: int) -> None:
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while (await observer.scalar(query) or 0) < count:
-            await observer.rollback()
-            await asyncio.sleep(0.005)
-
-
 async def during_a_move(
     engine: AsyncEngine, shopper: httpx.AsyncClient, query: str, **variables: Any
 ) -> httpx.Response:
@@ -70,7 +59,7 @@ async def during_a_move(
         mutation = asyncio.create_task(
             shopper.post("/graphql", json={"query": query, "variables": variables})
         )
-        await waiting_on_locks(engine, 1)
+        await wait_until_waiting_on_locks(engine, 1)
         await move.execute(text("SET LOCAL lock_timeout = '100ms'"))
         organization = models.Organization
         await move.execute(

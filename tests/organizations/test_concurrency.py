@@ -12,16 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from database_checks import WAIT_LIMIT_SECONDS, backend_pid, wait_until_blocked_on_a_lock
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
-
-WAIT_LIMIT_SECONDS = 10
 
 
 @pytest.fixture
@@ -31,21 +30,6 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def create(session: AsyncSession, document: Mapping[str, Any]) -> models.Organization:
     return await organizations.create(session, parse_new_organization(document))
-
-
-async def backend_pid(session: AsyncSession) -> int:
-    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
-
-
-async def wait_until_blocked_on_a_lock(engine: AsyncEngine, pid: int) -> None:
-    """Return once the backend ``pid`` waits for a lock another transaction holds."""
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while not await observer.scalar(
-            text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
-            {"pid": pid},
-        ):
-            await observer.rollback()  # a fresh snapshot of pg_stat_activity
-            await asyncio.sleep(0.005)
 
 
 async def count(session: AsyncSession, model: type[models.Base], *where: Any) -> int:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from database_checks import backend_pid, wait_until_blocked_on_a_lock
 from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance.effects import EffectiveValues, diff
@@ -23,26 +24,10 @@ from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 
-WAIT_LIMIT_SECONDS = 10
-
 
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
-
-
-async def backend_pid(session: AsyncSession) -> int:
-    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
-
-
-async def wait_until_blocked_on_a_lock(engine: AsyncEngine, pid: int) -> None:
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while not await observer.scalar(
-            text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
-            {"pid": pid},
-        ):
-            await observer.rollback()
-            await asyncio.sleep(0.005)
 
 
 async def move(session: AsyncSession, organization_id: str, parent_id: str | None) -> None:

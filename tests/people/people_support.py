@@ -3,11 +3,10 @@ outbox and history recorded."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db import history_models
@@ -82,18 +81,3 @@ async def history_of(engine: AsyncEngine, kind: str) -> list[history_models.Orga
             select(table).where(table.entity_kind == kind).order_by(table.id)
         )
         return list(rows)
-
-
-WAIT_LIMIT_SECONDS = 30
-
-
-async def wait_until_waiting_on_locks(engine: AsyncEngine, count: int) -> None:
-    """Return once ``count`` backends of this database wait for a lock."""
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while (await observer.scalar(query) or 0) < count:
-            await observer.rollback()  # a fresh snapshot of pg_stat_activity
-            await asyncio.sleep(0.005)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from people_support import wait_until_waiting_on_locks
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from database_checks import wait_until_waiting_on_locks
 from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import OrgqlError
 from orgql.core.people import contacts

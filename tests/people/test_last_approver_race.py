@@ -19,11 +19,11 @@ from people_support import (
     require_approval,
     revoke,
     role,
-    wait_until_waiting_on_locks,
 )
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from database_checks import wait_until_waiting_on_locks
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 

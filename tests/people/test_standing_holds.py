@@ -27,11 +27,11 @@ from people_support import (
     grant,
     revoke,
     role,
-    wait_until_waiting_on_locks,
 )
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from database_checks import wait_until_waiting_on_locks
 from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.app import create_app
 from orgql.core.access import permissions

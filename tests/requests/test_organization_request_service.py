@@ -8,17 +8,16 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from database_checks import backend_pid, wait_until_blocked_on_a_lock
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.service import EMAIL_CHECK_MESSAGE
 from orgql.db import models, request_models
 from orgql.db.engine import make_sessionmaker
-
-WAIT_LIMIT_SECONDS = 10
 
 
 def document(
@@ -356,20 +355,6 @@ async def test_deleting_the_profile_of_an_approved_request_keeps_the_request(
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
-
-
-async def backend_pid(session: AsyncSession) -> int:
-    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
-
-
-async def wait_until_blocked_on_a_lock(engine: AsyncEngine, pid: int) -> None:
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        while not await observer.scalar(
-            text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
-            {"pid": pid},
-        ):
-            await observer.rollback()
-            await asyncio.sleep(0.005)
 
 
 async def _submitted(

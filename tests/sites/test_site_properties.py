@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from database_checks import backend_pid, wait_until_blocked_on_a_lock
 from orgql.core.access.principals import SYSTEM
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.core.inheritance.rules import Inherited
@@ -31,7 +32,6 @@ from orgql.db.engine import make_sessionmaker
 
 ROOT, EAST, PURCHASING = "100001", "100002", "100003"
 DELEGATED_ADMIN = Actor(ActorKind.DELEGATED_ADMIN, profile_id="110000")
-WAIT_LIMIT_SECONDS = 10
 
 Update = Callable[..., Awaitable[list[SiteResult]]]
 
@@ -742,18 +742,6 @@ async def test_a_refused_list_writes_nothing_before_failing(
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
-
-
-async def backend_pid(session: AsyncSession) -> int:
-    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
-
-
-async def wait_until_blocked_on_a_lock(engine: AsyncEngine, pid: int) -> None:
-    async with asyncio.timeout(WAIT_LIMIT_SECONDS), engine.connect() as observer:
-        query = text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
-        while not await observer.scalar(query, {"pid": pid}):
-            await observer.rollback()  # a fresh snapshot of pg_stat_activity
-            await asyncio.sleep(0.005)
 
 
 async def one_after_the_other(
