@@ -307,6 +307,18 @@ def client_for() -> Callable[..., httpx.AsyncClient]:
     return asgi_client
 
 
+@pytest.fixture
+async def impatient_admin(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin client of an app on its own engine, whose statements wait 100 ms at most for
+    a lock (ORGQL_DB_LOCK_TIMEOUT_SECONDS): a test holds a lock and sees the request refused."""
+    settings = Settings(
+        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state, asgi_client(app, state or {}) as client:
+        yield client
+
+
 @dataclass(frozen=True)
 class IdentityProvider:
     """The merchant's identity provider of the tests: an RSA key signing shopper tokens."""

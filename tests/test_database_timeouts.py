@@ -40,19 +40,6 @@ async def gateway(
 
 
 @pytest.fixture
-async def lock_timeout_gateway(
-    database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The app on its own engine, whose statements wait 100 ms at most for a lock."""
-    settings = Settings(
-        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
-        yield client
-
-
-@pytest.fixture
 async def row_lock(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """Organization 100001 locked by another transaction until the test ends."""
     async with engine.connect() as connection:
@@ -94,11 +81,11 @@ async def test_graphql_waiting_on_a_lock_past_the_statement_timeout_is_a_503(
 
 
 async def test_the_change_goes_through_once_the_lock_is_released(
-    lock_timeout_gateway: httpx.AsyncClient, engine: AsyncEngine
+    impatient_admin: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     # The lock timeout refuses only what waits for a lock: the retry cannot run out of a
     # short budget on a loaded machine (a 200 ms statement timeout could cancel it).
-    gateway = lock_timeout_gateway
+    gateway = impatient_admin
     async with engine.connect() as holder:
         await holder.execute(text("SELECT 1 FROM organizations WHERE id = '100001' FOR UPDATE"))
         refused = await gateway.put(ORGANIZATION, json={"description": "later"})

@@ -11,9 +11,8 @@ as any lock waited on too long); or the revocation waits, observed in pg_stat_ac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
@@ -33,14 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from database_checks import wait_until_waiting_on_locks
 from graphql_client import SAMPLE_ADDRESS_LINES
-from orgql.app import create_app
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal, Role
 from orgql.core.common.errors import OrgqlError
 from orgql.core.people import authority
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
-from orgql.settings import Settings
 
 Check = Callable[[AsyncSession], Awaitable[object]]
 
@@ -54,19 +51,6 @@ def manages(profile_id: str, organization_id: str) -> Check:
     return lambda session: authority.require_in(
         session, shopper(profile_id), [organization_id], ["id"]
     )
-
-
-@pytest.fixture
-async def impatient_admin(
-    database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An admin of an app whose statements wait 100 ms at most for a lock."""
-    settings = Settings(
-        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
-        yield client
 
 
 @asynccontextmanager
