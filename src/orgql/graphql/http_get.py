@@ -14,8 +14,7 @@ so that browsers, proxies and CDNs can cache answers.
   on ``x-ccsite`` (the site changes the values), and is ``no-cache`` (stored, but checked
   with the server each time, by its ETag). It varies on ``X-CCOrganization`` too: a
   shopper's ``viewer.currentOrganization`` (and ``currentAccount``) is the account that
-  header names. An answer with
-  errors, or any other status, is ``no-store``.
+  header names. An answer with errors, or any other status, is ``no-store``.
 """
 
 from __future__ import annotations
