@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.db import models
+from rest.builders import delegate_approvals
 
 SAMPLE, SHELLY = "100001", "110000"
 LINES = SAMPLE_ADDRESS_LINES
@@ -76,15 +77,7 @@ async def test_an_admin_sets_approval_values_only_where_the_account_delegates_th
     limit = [{"site": "siteUS", "properties": {"orderPriceLimit": 500}}]
     async with shopper_client(SHELLY) as shelly:
         before = await run(shelly, SITE, input=limit)
-        response = await client.post(
-            f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
-            json={
-                "siteOrganizationProperties": [
-                    {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
-                ]
-            },
-        )
-        assert response.status_code == 200, response.text
+        await delegate_approvals(client, SAMPLE)
         allowed = await run(shelly, SITE, input=limit)
         beyond = await run(
             shelly,
@@ -111,15 +104,7 @@ async def test_an_admin_sets_approval_values_only_where_the_account_delegates_th
 async def test_the_last_approver_rule_applies_to_a_shopper_enabling_approval(
     client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
 ) -> None:
-    response = await client.post(
-        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
-        json={
-            "siteOrganizationProperties": [
-                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
-            ]
-        },
-    )
-    assert response.status_code == 200, response.text
+    await delegate_approvals(client, SAMPLE)
 
     async with shopper_client(SHELLY) as shelly:
         body = await run(

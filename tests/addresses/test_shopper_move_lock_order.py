@@ -25,6 +25,7 @@ from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.core.organizations.move_lock import lock_moves
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
+from rest.builders import delegate_approvals
 
 SAMPLE, SHELLY = "100001", "110000"
 LINES = SAMPLE_ADDRESS_LINES
@@ -99,15 +100,7 @@ async def test_a_shoppers_approval_setting_waits_for_a_move_before_locking_the_a
     client: httpx.AsyncClient,
     shopper_client: Callable[[str], httpx.AsyncClient],
 ) -> None:
-    delegated = await client.post(
-        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
-        json={
-            "siteOrganizationProperties": [
-                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
-            ]
-        },
-    )
-    assert delegated.status_code == 200, delegated.text
+    await delegate_approvals(client, SAMPLE)
 
     async with shopper_client(SHELLY) as shelly:
         limit = [{"site": "siteUS", "properties": {"orderPriceLimit": 500}}]

@@ -13,6 +13,7 @@ from orgql.core.access.permissions import Permission, require, standings
 from orgql.core.access.principals import ANONYMOUS, SYSTEM, Principal, Role
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.db import models
+from rest.builders import delegate_approvals
 
 #: Below Sample East (demo data: Sample 100001 > Sample East 100002 > 100003).
 EAST_BRANCH = "100003"
@@ -144,15 +145,7 @@ async def test_approvals_are_managed_only_where_the_account_delegates_them(
             site_id="siteUS",
         )
     assert refused.value.code == "FORBIDDEN"
-    response = await client.post(
-        f"/ccadmin/v1/organizations/{SAMPLE}/updateSiteOrganizationProperties",
-        json={
-            "siteOrganizationProperties": [
-                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
-            ]
-        },
-    )
-    assert response.status_code == 200, response.text
+    await delegate_approvals(client, SAMPLE)
 
     await require(
         session, shopper(SHELLY), SAMPLE, Permission.MANAGE_APPROVALS, lock=False, site_id="siteUS"

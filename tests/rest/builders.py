@@ -5,12 +5,27 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.db import models
 
 ORGANIZATIONS = "/ccadmin/v1/organizations"
+
+
+async def delegate_approvals(client: httpx.AsyncClient, organization_id: str) -> None:
+    """The merchant admin (``client``) delegates the organization's approval management on
+    siteUS to its own admins."""
+    response = await client.post(
+        f"{ORGANIZATIONS}/{organization_id}/updateSiteOrganizationProperties",
+        json={
+            "siteOrganizationProperties": [
+                {"site": {"id": "siteUS"}, "properties": {"delegateApprovalManagement": True}}
+            ]
+        },
+    )
+    assert response.status_code == 200, response.text
 
 
 def contract(**changes: Any) -> dict[str, Any]:
