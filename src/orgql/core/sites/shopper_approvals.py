@@ -48,9 +48,9 @@ async def actor_of(
     # locks the account's row, and this mutation, each wait for the other (a deadlock).
     if await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED):
         await hold_off_moves(session)
-    await permissions.require(
-        session, principal, organization_id, permissions.Permission.READ_ACCOUNT, lock=True
-    )
+    # Read once, holding (core.access.permissions._hold): the checks below, one per site,
+    # look at that standing, which no revocation changes until the transaction ends.
+    standing = await permissions.member_standing(session, principal, organization_id, lock=True)
     for update in updates:
         beyond = (set(update.values) | set(update.removed)) - SHOPPER_SETTINGS
         if beyond or update.contract is not None:
@@ -62,12 +62,7 @@ async def actor_of(
                 ErrorKind.FORBIDDEN,
             )
     for site_id in sorted({update.site_id for update in updates}):
-        await permissions.require(
-            session,
-            principal,
-            organization_id,
-            permissions.Permission.MANAGE_APPROVALS,
-            lock=True,
-            site_id=site_id,
+        await permissions.require_of(
+            session, standing, permissions.Permission.MANAGE_APPROVALS, site_id=site_id
         )
     return Actor(ActorKind.DELEGATED_ADMIN, principal.subject)
