@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.core.events import outbox as events
-from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
 
 if TYPE_CHECKING:
@@ -46,8 +45,7 @@ async def actor_of(
     # The move lock before the standing locks the account's row, as begin_update takes it
     # before its own (core.organizations.move_lock): else a move that holds it and then
     # locks the account's row, and this mutation, each wait for the other (a deadlock).
-    if await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED):
-        await hold_off_moves(session)
+    await hold_off_moves_if_compared(session)
     # Read once, holding (core.access.permissions._hold): the checks below, one per site,
     # look at that standing, which no revocation changes until the transaction ends.
     standing = await permissions.member_standing(session, principal, organization_id, lock=True)
