@@ -286,11 +286,33 @@ async def require(
     mutation's guard, whose standing holds until its transaction ends (:func:`_hold`)."""
     if principal.is_admin:
         return
+    standing = await member_standing(session, principal, organization_id, lock=lock)
+    await require_of(session, standing, permission, site_id=site_id)
+
+
+async def member_standing(
+    session: AsyncSession, principal: Principal, organization_id: str, *, lock: bool
+) -> Standing:
+    """A shopper's standing in the organization (``lock``: as :func:`require`'s); 100001
+    exactly as for a missing id when they are not a member (they may not even read it)."""
     subject = principal.subject if principal.is_shopper else None
     found = await standings(session, subject, [organization_id], lock=lock) if subject else {}
     standing = found.get(organization_id)
     if standing is None:
         raise organizations.not_found(organization_id)  # the very answer of a missing id
+    return standing
+
+
+async def require_of(
+    session: AsyncSession,
+    standing: Standing,
+    permission: Permission,
+    *,
+    site_id: str | None = None,
+) -> None:
+    """:func:`require`'s check on a standing already read: FORBIDDEN unless it allows
+    ``permission`` (on ``site_id``, for MANAGE_APPROVALS)."""
+    organization_id = standing.organization_id
     if permission not in standing.permissions:
         raise forbidden(permission, organization_id)
     if permission is Permission.MANAGE_APPROVALS and not (

@@ -44,7 +44,7 @@ from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.reads import address_types_by_id
 from orgql.db import models, request_models
@@ -121,7 +121,7 @@ async def add(
     (module rules; a shopper: with MANAGE_ACCOUNT_ADDRESSES there, core.access.permissions).
     Who may is decided before the input is read: a shopper without the role learns nothing
     of the input's rules."""
-    compare = await _compare_wanted(session)
+    compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     new = parse_address(document, partial=False)
     organization = await organizations.locked(session, organization_id)
@@ -166,7 +166,7 @@ async def update(
 ) -> AddressView:
     """Change the organization's address: the keys ``document`` gives (module rules; a
     shopper: with MANAGE_ACCOUNT_ADDRESSES there, decided before the input is read)."""
-    compare = await _compare_wanted(session)
+    compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     changes = parse_address(document, partial=True)
     organization = await organizations.locked(session, organization_id)
@@ -207,7 +207,7 @@ async def remove(
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    compare = await _compare_wanted(session)
+    compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
@@ -275,16 +275,6 @@ async def _choosers_updated(
         )
         for chooser, keys in choosers.items()
     ]
-
-
-async def _compare_wanted(session: AsyncSession) -> bool:
-    """Whether the subtree's effective values are compared around the write (a subscriber
-    takes them); if so no move commits between the two snapshots. Called before any row
-    lock, a shopper's standing's included (core.organizations.move_lock)."""
-    wanted = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
-    if wanted:
-        await hold_off_moves(session)
-    return wanted
 
 
 async def _owned(session: AsyncSession, organization_id: str, address_id: str) -> models.Address:

@@ -34,7 +34,7 @@ from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, 
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.db import financial_models, models
 
 logger = logging.getLogger("orgql.financial")
@@ -132,9 +132,7 @@ async def _replace(
     org, address = models.Organization, models.Address
     # No move commits between the subtree's two snapshots (taken before any row lock),
     # taken only when a subscriber takes the effective-value events.
-    compare = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
-    if compare:
-        await hold_off_moves(session)
+    compare = await hold_off_moves_if_compared(session)
     # The lock serializes syncs of one organization: a second sync waits here, then (read
     # committed) removes exactly what the first one committed.
     organization = await session.scalar(

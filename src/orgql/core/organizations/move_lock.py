@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.events import outbox as events
+
 #: Key of the advisory lock (any 64-bit constant unique to this purpose; "orgmove" in ASCII).
 MOVE_LOCK_KEY = 0x6F72676D6F7665
 
@@ -29,6 +31,17 @@ async def hold_off_moves(session: AsyncSession) -> None:
     """Shared until the transaction ends: no move commits (or runs) meanwhile; taken before
     any row lock, as a move takes its lock first, so the two orders cannot deadlock."""
     await session.execute(select(func.pg_advisory_xact_lock_shared(MOVE_LOCK_KEY)))
+
+
+async def hold_off_moves_if_compared(session: AsyncSession) -> bool:
+    """Whether a write compares its subtree's effective values around itself (a subscriber
+    takes the effective-value events); if so, :func:`hold_off_moves`, so that no move
+    commits between the two snapshots. Called before any row lock (a shopper's standing's
+    included)."""
+    compared = await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
+    if compared:
+        await hold_off_moves(session)
+    return compared
 
 
 def holding_off_moves() -> ColumnElement[Any]:

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.core.events import outbox as events
-from orgql.core.organizations.move_lock import hold_off_moves
+from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
 
 if TYPE_CHECKING:
@@ -46,11 +45,10 @@ async def actor_of(
     # The move lock before the standing locks the account's row, as begin_update takes it
     # before its own (core.organizations.move_lock): else a move that holds it and then
     # locks the account's row, and this mutation, each wait for the other (a deadlock).
-    if await events.wanted(session, events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED):
-        await hold_off_moves(session)
-    await permissions.require(
-        session, principal, organization_id, permissions.Permission.READ_ACCOUNT, lock=True
-    )
+    await hold_off_moves_if_compared(session)
+    # Read once, holding (core.access.permissions._hold): the checks below, one per site,
+    # look at that standing, which no revocation changes until the transaction ends.
+    standing = await permissions.member_standing(session, principal, organization_id, lock=True)
     for update in updates:
         beyond = (set(update.values) | set(update.removed)) - SHOPPER_SETTINGS
         if beyond or update.contract is not None:
@@ -62,12 +60,7 @@ async def actor_of(
                 ErrorKind.FORBIDDEN,
             )
     for site_id in sorted({update.site_id for update in updates}):
-        await permissions.require(
-            session,
-            principal,
-            organization_id,
-            permissions.Permission.MANAGE_APPROVALS,
-            lock=True,
-            site_id=site_id,
+        await permissions.require_of(
+            session, standing, permissions.Permission.MANAGE_APPROVALS, site_id=site_id
         )
     return Actor(ActorKind.DELEGATED_ADMIN, principal.subject)
