@@ -63,6 +63,9 @@ TOKEN_PAGE_HEADERS = {
 class RequestTimedOut(HTTPException):
     """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
 
+    def __init__(self, seconds: float) -> None:
+        super().__init__(503, f"the request took longer than {seconds:g} seconds")
+
 
 #: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
 #: clock), set by the direct path: a request it hands on to the pipeline has what is left.
@@ -118,9 +121,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             async with asyncio.timeout_at(self._deadline(request)):
                 return await self.direct.answer(request, body)
         except TimeoutError:
-            raise RequestTimedOut(
-                503, f"the request took longer than {self.timeout_seconds:g} seconds"
-            ) from None
+            raise RequestTimedOut(self.timeout_seconds) from None
 
     def _deadline(self, request: Request) -> float:
         """When the request's timeout ends: set when first asked (the direct path, else the
@@ -215,9 +216,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
                 await context.close(abandon=True)
-            raise RequestTimedOut(
-                503, f"the request took longer than {self.timeout_seconds:g} seconds"
-            ) from None
+            raise RequestTimedOut(self.timeout_seconds) from None
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         """One operation, its document found first if persisted (graphql.persisted)."""

@@ -44,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import Schema
+from strawberry.utils.operation import get_first_operation
 
 from orgql.auth.asgi import principal_of
 from orgql.graphql import request_body
@@ -103,7 +104,11 @@ class DirectReads:
             return None
         observation = current_observation.get()
         if observation is not None:
-            observation.operation = operation_name or _operation_name(document)
+            # Named as ObserveOperation names it (strawberry's first operation's name).
+            first = get_first_operation(document)
+            observation.operation = operation_name or (
+                first.name.value if first and first.name else None
+            )
             observation.direct = True
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
@@ -185,13 +190,3 @@ class DirectReads:
         ):
             return None
         return query, variables, operation_name
-
-
-def _operation_name(document: Any) -> str | None:
-    """The name of the document's one operation (a document answered without
-    ``operationName`` holds one)."""
-    for definition in document.definitions:
-        name = getattr(definition, "name", None)
-        if getattr(definition, "operation", None) is not None:
-            return name.value if name is not None else None
-    return None
