@@ -9,10 +9,14 @@ import re
 
 import httpx
 import pytest
+from graphql import GraphQLError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from graphql_client import GraphQL
+from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.graphql.errors import user_errors_of
+from orgql.graphql.types import UserError
 
 ROLES = '{ organization(id: "100001") { name relativeRoles { function } } }'
 
@@ -200,3 +204,30 @@ async def test_a_failure_outside_any_resolver_is_a_json_500_with_a_reference(
     [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert reference in record.getMessage()
     assert "bug in building" not in response.text
+
+
+@pytest.mark.parametrize("kind", [ErrorKind.FORBIDDEN, ErrorKind.INTERNAL])
+def test_a_refusal_that_is_no_fault_of_the_input_is_never_a_user_error(kind: ErrorKind) -> None:
+    """Every mutation turns the core's errors into userErrors with ``user_errors_of``: a
+    missing role and our own failure are top-level errors with their code (the field null),
+    whatever the mutation (webhooks and createOrganization let them through before)."""
+    error = OrgqlError("100010", "not for you", "id", kind)
+    with pytest.raises(GraphQLError) as raised:
+        user_errors_of(error)
+    assert raised.value.message == "not for you"
+    assert raised.value.extensions == {"code": "100010", "field": "id"}
+
+
+def test_user_errors_name_each_field_as_the_graphql_input_does() -> None:
+    details = [ErrorDetail("100002", "bad", "address.types"), ErrorDetail("100003", "worse")]
+    error = OrgqlError.from_details(details, ErrorKind.INVALID)
+
+    def named(detail: ErrorDetail) -> ErrorDetail:
+        field = detail.field and detail.field.replace("types", "typeIds")
+        return ErrorDetail(detail.code, detail.message, field)
+
+    assert user_errors_of(error, named) == [
+        UserError(code="100002", message="bad", field="address.typeIds"),
+        UserError(code="100003", message="worse", field=None),
+    ]
+    assert user_errors_of(error)[0].field == "address.types"

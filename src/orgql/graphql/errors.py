@@ -7,13 +7,15 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from collections.abc import Callable
 
 import orjson
 from graphql import GraphQLError
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import note_failure, statement_cancelled
 
@@ -25,12 +27,20 @@ def public_error(error: OrgqlError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
 
 
-def raise_refusal(error: OrgqlError) -> None:
-    """A refusal for want of a role (FORBIDDEN) is no problem of the input: raised as a
-    top-level error (the mutation's field null, nothing changed), never a userError. Every
-    mutation that turns the core's errors into userErrors calls this first."""
-    if error.kind is ErrorKind.FORBIDDEN:
+def user_errors_of(
+    error: OrgqlError, named: Callable[[ErrorDetail], ErrorDetail] | None = None
+) -> list[UserError]:
+    """A mutation's refusal as its payload's ``userErrors``: every problem of the input, its
+    field named as the GraphQL input names it (``named``: the core names fields as the REST
+    bodies do). Every mutation turns the core's errors into userErrors here.
+
+    What is no problem of the input is never a userError: a refusal for want of a role
+    (FORBIDDEN) and our own failure (INTERNAL) are raised as top-level errors, the
+    mutation's field null (nothing changed)."""
+    if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.INTERNAL):
         raise public_error(error) from None
+    details = error.details if named is None else [named(detail) for detail in error.details]
+    return [UserError.from_detail(detail) for detail in details]
 
 
 def unexpected_error_response() -> Response:

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 import strawberry
 
 from orgql.core.addresses import service as addresses
-from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorDetail, OrgqlError
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error, raise_refusal
+from orgql.graphql.errors import user_errors_of
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.requests.types import AddressType
 from orgql.graphql.types import Address, UserError
@@ -108,26 +108,14 @@ def _address(lines: AddressLinesInput) -> dict[str, object]:
     return address
 
 
-def _user_errors(error: OrgqlError) -> list[UserError]:
-    """The error's details, ``address.types[i].id`` named as the input does (typeIds)."""
-    found = []
-    for detail in error.details:
-        field = detail.field
-        if field is not None and (match := _TYPES_FIELD.match(field)):
-            field = f"address.typeIds[{match.group(1)}]"
-        elif field == "address.types":
-            field = "address.typeIds"
-        found.append(UserError.from_detail(ErrorDetail(detail.code, detail.message, field)))
-    return found
-
-
-def _refused(error: OrgqlError) -> list[UserError]:
-    """Input problems as userErrors; a refusal for want of a role (FORBIDDEN) is no input
-    problem: a top-level error, the field null (nothing changed)."""
-    if error.kind is ErrorKind.INTERNAL:
-        raise public_error(error) from None
-    raise_refusal(error)
-    return _user_errors(error)
+def _named(detail: ErrorDetail) -> ErrorDetail:
+    """``address.types[i].id`` named as the input does (typeIds)."""
+    field = detail.field
+    if field is not None and (match := _TYPES_FIELD.match(field)):
+        field = f"address.typeIds[{match.group(1)}]"
+    elif field == "address.types":
+        field = "address.typeIds"
+    return ErrorDetail(detail.code, detail.message, field)
 
 
 @strawberry.type
@@ -148,7 +136,9 @@ class AddressMutations:
                     principal=info.context.principal,
                 )
         except OrgqlError as error:
-            return OrganizationAddressPayload(address=None, user_errors=_refused(error))
+            return OrganizationAddressPayload(
+                address=None, user_errors=user_errors_of(error, _named)
+            )
         return OrganizationAddressPayload(
             address=OrganizationAddress.from_view(view), user_errors=[]
         )
@@ -175,7 +165,9 @@ class AddressMutations:
                     principal=info.context.principal,
                 )
         except OrgqlError as error:
-            return OrganizationAddressPayload(address=None, user_errors=_refused(error))
+            return OrganizationAddressPayload(
+                address=None, user_errors=user_errors_of(error, _named)
+            )
         return OrganizationAddressPayload(
             address=OrganizationAddress.from_view(view), user_errors=[]
         )
@@ -201,6 +193,6 @@ class AddressMutations:
                 )
         except OrgqlError as error:
             return DeleteOrganizationAddressPayload(
-                deleted_address_id=None, user_errors=_refused(error)
+                deleted_address_id=None, user_errors=user_errors_of(error, _named)
             )
         return DeleteOrganizationAddressPayload(deleted_address_id=address_id, user_errors=[])

@@ -24,7 +24,7 @@ from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.db import models
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error, raise_refusal
+from orgql.graphql.errors import public_error, user_errors_of
 from orgql.graphql.permissions import ADMIN, SIGNED_IN
 from orgql.graphql.types import ProfileAddress, UserError
 
@@ -67,15 +67,6 @@ def _document(input: ProfileAddressInput) -> dict[str, object]:
     return address_document(input.address_type, input.address)
 
 
-def _user_errors(error: OrgqlError) -> list[UserError]:
-    """The caller's input refused: userErrors. What is no input's fault (the caller's
-    roles, our own failure) is raised as a top-level error, and the field is null."""
-    if error.kind is ErrorKind.INTERNAL:
-        raise public_error(error) from None
-    raise_refusal(error)
-    return [UserError.from_detail(detail) for detail in error.details]
-
-
 def _subject(info: Info) -> str:
     """The signed-in shopper's profile (an admin token names none: FORBIDDEN)."""
     principal = info.context.principal
@@ -107,7 +98,7 @@ async def _saved(
         async with info.context.unit_of_work() as session:
             row = await save(session, principal, target, document)
     except OrgqlError as error:
-        return ProfileAddressPayload(address=None, user_errors=_user_errors(error))
+        return ProfileAddressPayload(address=None, user_errors=user_errors_of(error))
     return ProfileAddressPayload(address=ProfileAddress.from_row(row), user_errors=[])
 
 
@@ -117,7 +108,9 @@ async def _deleted(info: Info, address_id: str) -> DeleteProfileAddressPayload:
         async with info.context.unit_of_work() as session:
             await profile_addresses.remove(session, principal, address_id)
     except OrgqlError as error:
-        return DeleteProfileAddressPayload(deleted_address_id=None, user_errors=_user_errors(error))
+        return DeleteProfileAddressPayload(
+            deleted_address_id=None, user_errors=user_errors_of(error)
+        )
     return DeleteProfileAddressPayload(deleted_address_id=strawberry.ID(address_id), user_errors=[])
 
 

@@ -18,7 +18,7 @@ from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.outbox import EventType
 from orgql.db.event_models import WebhookSubscription as SubscriptionRow
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import public_error, user_errors_of
 from orgql.graphql.global_ids import Node
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import UserError
@@ -182,7 +182,7 @@ class WebhookMutations:
             return CreateWebhookSubscriptionPayload(
                 webhook_subscription=None,
                 secret=None,
-                user_errors=[UserError.from_detail(detail) for detail in error.details],
+                user_errors=user_errors_of(error),
             )
         return CreateWebhookSubscriptionPayload(
             webhook_subscription=WebhookSubscription.from_row(created.subscription),
@@ -204,7 +204,7 @@ class WebhookMutations:
         except OrgqlError as error:
             return SetWebhookSubscriptionActivePayload(
                 webhook_subscription=None,
-                user_errors=[UserError.from_detail(detail) for detail in error.details],
+                user_errors=user_errors_of(error),
             )
         return SetWebhookSubscriptionActivePayload(
             webhook_subscription=WebhookSubscription.from_row(row), user_errors=[]
@@ -223,6 +223,6 @@ class WebhookMutations:
         except OrgqlError as error:
             return DeleteWebhookSubscriptionPayload(
                 deleted_id=None,
-                user_errors=[UserError.from_detail(detail) for detail in error.details],
+                user_errors=user_errors_of(error),
             )
         return DeleteWebhookSubscriptionPayload(deleted_id=id, user_errors=[])

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.repository import AccountAddress
 from orgql.core.financial.source import FinancialSource
 from orgql.db import financial_models, models
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import user_errors_of
 from orgql.graphql.global_ids import Node
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.types import Address, UserError
@@ -156,13 +156,11 @@ class FinancialMutations:
                 )
                 organization = await session.get(models.Organization, str(id))
         except OrgqlError as error:
-            if error.kind is ErrorKind.INTERNAL:
-                raise public_error(error) from None
             return SyncFinancialDataPayload(
                 customer_account_ids=[],
                 failed_address_items=[],
                 organization=None,
-                user_errors=[UserError.from_detail(detail) for detail in error.details],
+                user_errors=user_errors_of(error),
             )
         return SyncFinancialDataPayload(
             customer_account_ids=[strawberry.ID(i) for i in result.customer_account_ids],

@@ -8,13 +8,13 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.history import point_in_time
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
 from orgql.core.sites import repository as site_reads
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import public_error, user_errors_of
 from orgql.graphql.organizations.connections import (
     OrganizationConnection,
     OrganizationFilter,
@@ -142,11 +142,8 @@ class OrganizationMutations:
                 new = parse_new_organization(document, dynamic)
                 created = await organizations.create_with_chain(session, new, site_id=site_id)
         except OrgqlError as error:
-            if error.kind is ErrorKind.INTERNAL:
-                raise
             return CreateOrganizationPayload(
-                organization=None,
-                user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
+                organization=None, user_errors=user_errors_of(error, input_field)
             )
         # The row as written (its path and version returned by the insert) and its chain
         # (the parent's, read by the create): the payload's fields need not read them again.

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.core.common.names import camel
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import OrganizationChanges, parse_changes
 from orgql.graphql.context import Info
+from orgql.graphql.errors import user_errors_of
 from orgql.graphql.organizations.inputs import (
     ContractInput,
     contract_document,
@@ -160,12 +161,8 @@ async def _update(
                 dry_run=dry_run,
             )
     except OrgqlError as error:
-        if error.kind is ErrorKind.INTERNAL:
-            raise
         return UpdateOrganizationPayload(
-            organization=None,
-            effects=None,
-            user_errors=[UserError.from_detail(input_field(d)) for d in error.details],
+            organization=None, effects=None, user_errors=user_errors_of(error, input_field)
         )
     effects = (
         [EffectiveValueChange.of(c) for c in result.effects] if result.effects is not None else None

@@ -16,14 +16,14 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorDetail, OrgqlError
 from orgql.core.people import contacts, grants, memberships, repository
 from orgql.core.people import input as people_input
 from orgql.core.people.input import RoleRef
 from orgql.core.people.roles import RoleFunction
 from orgql.core.people.views import load_view, shown_to
 from orgql.graphql.context import Info
-from orgql.graphql.errors import raise_refusal
+from orgql.graphql.errors import user_errors_of
 from orgql.graphql.people.types import Contact
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Profile, UserError
@@ -107,11 +107,8 @@ def _field(field: str | None) -> str | None:
     return field.replace(".relativeTo.id", ".organizationId")
 
 
-def _user_errors(error: OrgqlError) -> list[UserError]:
-    if error.kind is ErrorKind.INTERNAL:
-        raise error
-    raise_refusal(error)
-    return [UserError(code=d.code, message=d.message, field=_field(d.field)) for d in error.details]
+def _named(detail: ErrorDetail) -> ErrorDetail:
+    return ErrorDetail(detail.code, detail.message, _field(detail.field))
 
 
 async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -> ContactPayload:
@@ -122,7 +119,7 @@ async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -
             view = await load_view(session, await contacts.get(session, profile_id))
             view = await shown_to(session, info.context.principal, view)
     except OrgqlError as error:
-        return ContactPayload(contact=None, user_errors=_user_errors(error))
+        return ContactPayload(contact=None, user_errors=user_errors_of(error, _named))
     return ContactPayload(contact=Contact.of(view), user_errors=[])
 
 
@@ -317,7 +314,9 @@ class PeopleMutations:
                 )
                 views = await load_views_of(session, ids)
         except OrgqlError as error:
-            return UpdateOrganizationMembersPayload(members=None, user_errors=_user_errors(error))
+            return UpdateOrganizationMembersPayload(
+                members=None, user_errors=user_errors_of(error, _named)
+            )
         return UpdateOrganizationMembersPayload(members=views, user_errors=[])
 
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.requests import reads as organization_request_reads
 from orgql.core.requests import removal as request_removal
@@ -20,7 +20,7 @@ from orgql.core.requests import service as organization_requests
 from orgql.db import request_models
 from orgql.graphql import cursors
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error
+from orgql.graphql.errors import public_error, user_errors_of
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.requests.types import (
     ApproveOrganizationRequestInput,
@@ -132,12 +132,6 @@ class OrganizationRequestPayload:
     user_errors: list[UserError]
 
 
-def _user_errors(error: OrgqlError) -> list[UserError]:
-    if error.kind is ErrorKind.INTERNAL:
-        raise error
-    return [UserError.from_detail(detail) for detail in error.details]
-
-
 @strawberry.type
 class OrganizationRequestStoreMutations:
     @strawberry.mutation(
@@ -154,7 +148,7 @@ class OrganizationRequestStoreMutations:
                 submitted = await organization_requests.submit(session, document, site_id=site_id)
         except OrgqlError as error:
             return SubmitOrganizationRequestPayload(
-                id=None, message=None, user_errors=_user_errors(error)
+                id=None, message=None, user_errors=user_errors_of(error)
             )
         return SubmitOrganizationRequestPayload(
             id=strawberry.ID(submitted.id) if submitted.id is not None else None,
@@ -176,7 +170,7 @@ async def _decide(
             row = await action(session, str(request_id), document)
     except OrgqlError as error:
         return OrganizationRequestPayload(
-            organization_request=None, user_errors=_user_errors(error)
+            organization_request=None, user_errors=user_errors_of(error)
         )
     return OrganizationRequestPayload(
         organization_request=OrganizationRequest.from_row(row), user_errors=[]
@@ -228,6 +222,6 @@ class OrganizationRequestMutations:
                 await request_removal.delete(session, str(id))
         except OrgqlError as error:
             return DeleteOrganizationRequestPayload(
-                deleted_id=None, user_errors=_user_errors(error)
+                deleted_id=None, user_errors=user_errors_of(error)
             )
         return DeleteOrganizationRequestPayload(deleted_id=id, user_errors=[])

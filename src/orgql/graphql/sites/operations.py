@@ -9,14 +9,14 @@ from typing import Any
 
 import strawberry
 
-from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorDetail, OrgqlError
 from orgql.core.common.names import snake
 from orgql.core.inheritance.fields import SITE_COLUMNS, SITE_FIELDS, InheritedField, Wire
 from orgql.core.inheritance.rules import Inherited
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 from orgql.graphql.context import Info
-from orgql.graphql.errors import raise_refusal
+from orgql.graphql.errors import user_errors_of
 from orgql.graphql.organizations.inputs import ContractInput, contract_document
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Contract, Site, UserError, sources
@@ -174,12 +174,8 @@ async def update_site_organization_properties(
                 session, str(id), updates, principal=info.context.principal
             )
     except OrgqlError as error:
-        if error.kind is ErrorKind.INTERNAL:
-            raise
-        raise_refusal(error)
         return UpdateSiteOrganizationPropertiesPayload(
-            site_organization_properties=[],
-            user_errors=[UserError.from_detail(_input_field(detail)) for detail in error.details],
+            site_organization_properties=[], user_errors=user_errors_of(error, _input_field)
         )
     return UpdateSiteOrganizationPropertiesPayload(
         site_organization_properties=[
