@@ -62,3 +62,15 @@ def test_random_numbers_read_alike() -> None:
         text = json.dumps([value, {"v": value}])
         assert json_text.loads(text) == json.loads(text)
         assert type(json_text.loads(text)[0]) is type(json.loads(text)[0])
+
+
+@pytest.mark.parametrize("text", CASES + [case.decode("latin-1") for case in CASES])
+def test_a_request_body_reads_as_the_standard_library_reads_it_without_nan(text: Any) -> None:
+    """loads_body (GraphQL and REST bodies): NaN and Infinity are no JSON numbers."""
+
+    def body(text: Any, parse_constant: Any) -> Any:
+        return json_text.loads_body(text)
+
+    assert _outcome(body, text) == _outcome(json.loads, text)
+    if text in (b'{"a": NaN}', b"[Infinity]"):
+        assert _outcome(body, text) == ("ValueError", "")

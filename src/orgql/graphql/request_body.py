@@ -23,16 +23,12 @@ _OPERATION_KEYS: Mapping[str, tuple[tuple[type, ...], str]] = {
 }
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def decode(body: str | bytes) -> object:
     """The JSON document, or a 400. Invalid UTF-8, NaN and Infinity, integers past Python's
     4,300 digits (ValueErrors) and nesting past the recursion limit (RecursionError) are
     each the caller's error."""
     try:
-        return json_text.loads(body, parse_constant=_reject_constant)
+        return json_text.loads_body(body)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         raise HTTPException(400, NOT_JSON) from None
 

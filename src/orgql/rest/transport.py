@@ -8,7 +8,6 @@ request changes nothing.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -19,6 +18,7 @@ from starlette.responses import Response
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.consistency import committed, reading_engine, reads_from
+from orgql.core.common import json_text
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
@@ -178,10 +178,6 @@ def _too_large() -> BodyTooLarge:
     )
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _check_text(value: object) -> None:
     """Strings must be storable: no NUL characters and valid Unicode (PostgreSQL text)."""
     problem = unstorable_text_in(value)
@@ -200,7 +196,7 @@ async def read_json_object(request: Request, *, optional: bool = False) -> dict[
     if optional and not body.strip():
         return {}
     try:
-        doc = json.loads(body, parse_constant=_reject_constant)
+        doc = json_text.loads_body(body)
     except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
         raise bad_request("the request body is not valid JSON") from None
     if not isinstance(doc, dict):

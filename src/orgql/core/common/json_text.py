@@ -6,8 +6,8 @@ take (a lone surrogate escape, a number past a double's range, nesting past 1,02
 UTF-16 or UTF-32 bytes). Text holding a run of 19 digits, or that orjson refuses, is read
 by ``json.loads`` itself, so every value and every error is the standard library's.
 
-Used for the database's json and jsonb values (db.engine) and GraphQL request bodies
-(graphql.request_body): decoding them was a sixth of a small read's CPU (issue 16).
+Used for the database's json and jsonb values (db.engine) and the request bodies of both
+transports (:func:`loads_body`): decoding them was a sixth of a small read's CPU (issue 16).
 """
 
 from __future__ import annotations
@@ -33,3 +33,16 @@ def loads(text: str | bytes, **options: Any) -> Any:
         except orjson.JSONDecodeError:
             pass
     return json.loads(text, **options)
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_body(text: str | bytes) -> Any:
+    """A request body (GraphQL and REST): :func:`loads`, with ``NaN``, ``Infinity`` and
+    ``-Infinity`` refused as the JSON they are not (``json.loads`` takes them). Whatever the
+    body cannot be is a ``ValueError`` (bad JSON, invalid UTF-8, an integer past Python's
+    4,300 digits) or a ``RecursionError`` (nesting past the recursion limit): the caller's
+    error, answered 400."""
+    return loads(text, parse_constant=_reject_constant)
