@@ -22,7 +22,6 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
 from orgql.core.organizations.views import load_views
-from orgql.core.people import memberships
 from orgql.core.people.input import parse_organization_ids
 from orgql.rest import render
 from orgql.rest.errors import bad_request
@@ -113,22 +112,26 @@ async def update_organization(request: Request) -> Response:
     changes = parse_changes(known, dynamic)
     site = site_id(request)
     async with unit_of_work(request) as session:
-        if members is not None:  # the leaving contacts' rows before the organization's
-            await memberships.lock_leaving(session, organization_id, members)
-        result = await organization_updates.update(
-            session,
-            organization_id,
-            changes,
-            expected_version=expected,
-            site_id=site,
-            dry_run=dry_run,
-        )
-        organization = result.organization
-        if members is not None:
-            await memberships.replace_members(
-                session, organization.id, members, principal=principal_of(request)
+        if members is None:
+            result = await organization_updates.update(
+                session,
+                organization_id,
+                changes,
+                expected_version=expected,
+                site_id=site,
+                dry_run=dry_run,
             )
-            await session.refresh(organization, ["version"])
+        else:
+            result = await organization_updates.update_with_members(
+                session,
+                organization_id,
+                changes,
+                members,
+                principal=principal_of(request),
+                expected_version=expected,
+                site_id=site,
+            )
+        organization = result.organization
         body: UpdateOrganizationDryRun | Organization
         if result.effects is not None:
             body = {
