@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from orgql.graphiql import ASSET_DIR, EXAMPLE_QUERY, PACKAGES, TOKEN_PATH
+from tracked_tree import copy_tracked
 
 DEADLINE_SECONDS = 60
 #: Admin tokens (and so the prefilled header) come with the authentication work (issue 6).
@@ -56,17 +57,8 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (ROOT / ".git").exists():
         pytest.skip("needs a git checkout (the wheel is built from its tracked files)")
     base = tmp_path_factory.mktemp("wheel")
-    listed = subprocess.run(
-        ["git", "ls-files", "-z"],  # noqa: S607 (git from PATH)
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
     clean = base / "clean"
-    for name in listed.stdout.decode().split("\0"):
-        if name and (ROOT / name).is_file():  # the working copy's version of each file
-            (clean / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, clean / name)
+    copy_tracked(clean)
     assert not (clean / "src/orgql/graphiql/assets").exists()
     environment = {
         k: v for k, v in os.environ.items() if k != "ORGQL_BUILD_WITHOUT_GRAPHIQL_ASSETS"

@@ -78,7 +78,7 @@ class ExampleError(ValueError):
     """A request example that does not follow the format."""
 
 
-def _blocks(text: str) -> Iterator[tuple[int, str, str]]:
+def fenced_blocks(text: str) -> Iterator[tuple[int, str, str]]:
     """(line of the opening fence, info string, content) of every fenced block."""
     lines = text.splitlines()
     index = 0
@@ -105,7 +105,7 @@ def _blocks(text: str) -> Iterator[tuple[int, str, str]]:
 def parse_page(path: Path) -> list[Example]:
     """The examples of a page, in page order."""
     page = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
-    blocks = list(_blocks(path.read_text("utf-8")))
+    blocks = list(fenced_blocks(path.read_text("utf-8")))
     examples = []
     for position, (line, info, content) in enumerate(blocks):
         if info != "http":

@@ -168,8 +168,8 @@ async def site_properties_by_organization_as_of(
 async def members_by_organization_as_of(
     session: AsyncSession, organization_ids: Iterable[str], as_of: datetime
 ) -> dict[str, list[models.Profile]]:
-    """Who was a member at ``as_of``; the profiles themselves as they are now (profiles
-    have no history)."""
+    """Who was a member at ``as_of``; the profiles themselves as they are now (their history,
+    recorded since migration 0016, is not read back)."""
     keys = distinct_keys(organization_ids)
     result: dict[str, list[models.Profile]] = defaultdict(list)
     if not keys:

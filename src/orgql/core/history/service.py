@@ -120,9 +120,9 @@ async def organization_history(
     before_id: int | None = None,
     as_of: datetime | None = None,
 ) -> ChangePage:
-    """The changes to an organization, its site properties, addresses and memberships,
-    newest first (by recording order); ``before_id`` continues a page, ``as_of`` stops at
-    that instant. One statement."""
+    """The changes filed under an organization (every entity kind of docs/history.md whose
+    row names it), newest first (by recording order); ``before_id`` continues a page,
+    ``as_of`` stops at that instant. One statement."""
     table = history_models.OrganizationHistory
     query = select(table).where(table.organization_id == organization_id)
     if before_id is not None:

@@ -250,8 +250,10 @@ class Organization(OrganizationLinks):
     # ------------------------------------------------------------ history
 
     @strawberry.field(
-        description="Changes to the organization, its site properties, addresses and"
-        " memberships, newest first (in a point-in-time read: those up to asOf).",
+        description="Changes filed under the organization (docs/history.md): its own, its site"
+        " properties, addresses and their types, memberships, the contacts whose parent it is,"
+        " the roles held in it and those contacts' own addresses; newest first (in a"
+        " point-in-time read: those up to asOf).",
         permission_classes=ADMIN,
     )
     async def history(
