@@ -337,11 +337,11 @@ async def test_a_body_is_decoded_once_whichever_path_answers(
     await client.post("/graphql", json=one)  # known
     decodes: list[object] = []
 
-    def loads(*args: Any, **kwargs: Any) -> Any:
-        decodes.append(args[0])
-        return json_text.loads(*args, **kwargs)
+    def loads_body(body: str | bytes) -> Any:
+        decodes.append(body)
+        return json_text.loads_body(body)
 
-    monkeypatch.setattr(request_body, "json_text", SimpleNamespace(loads=loads))
+    monkeypatch.setattr(request_body, "json_text", SimpleNamespace(loads_body=loads_body))
     mutation = {"query": "mutation { unknownField }"}  # any body the pipeline answers
     for token, body in [
         ("admin", one),  # direct
