@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import MAX_DETAILS
+from graphql_client import GraphQL
+from orgql.core.common.errors import MAX_DETAILS, QUOTED_CHARACTERS
 from orgql.core.common.validation import MAX_ITEMS
 from orgql.db import models
 from rest.builders import ORGANIZATIONS, secondary_address
@@ -227,3 +228,31 @@ async def test_a_storefront_request_naming_many_address_types_is_checked_in_one_
     assert response.status_code == 400, response.text
     assert body["errorCode"] == "180104"
     assert body["message"] == "Invalid address type ID a0-0"
+
+
+#: A value far longer than any message quotes (core.common.errors.quoted).
+LONG_VALUE = "y" * 5_000
+
+
+async def test_an_unknown_long_id_or_site_is_quoted_cut_short(client: httpx.AsyncClient) -> None:
+    """A message quotes a caller's value to QUOTED_CHARACTERS characters, not whole: the
+    answer to an id or a site of kilobytes stays small."""
+    cut = f"{LONG_VALUE[:QUOTED_CHARACTERS]!r}..."
+
+    by_id = await client.get(f"{ORGANIZATIONS}/{LONG_VALUE}")
+    on_site = await client.get(f"{ORGANIZATIONS}/100001", headers={"x-ccsite": LONG_VALUE})
+
+    assert _error(by_id) == (404, "100001", "id", f"Organization {cut} does not exist")
+    assert _error(on_site) == (400, "100002", "x-ccsite", f"Site {cut} does not exist")
+
+
+async def test_a_graphql_site_argument_is_quoted_cut_short(graphql: GraphQL) -> None:
+    result = await graphql.post(
+        'query($site: ID) { organization(id: "100001") {'
+        " effectiveSiteProperties(site: $site) { approvalRequired } } }",
+        {"site": LONG_VALUE},
+    )
+
+    (error,) = result["errors"]
+    assert error["message"] == f"Site {LONG_VALUE[:QUOTED_CHARACTERS]!r}... does not exist"
+    assert error["extensions"]["code"] == "100002"

@@ -10,6 +10,18 @@ import dataclasses
 from dataclasses import dataclass
 from enum import Enum
 
+#: How many characters of a caller's value a message quotes: an id of a megabyte is not
+#: answered back whole (:func:`quoted`).
+QUOTED_CHARACTERS = 80
+
+
+def quoted(value: str) -> str:
+    """A caller's value as a message quotes it: its ``repr``, of its first
+    :data:`QUOTED_CHARACTERS` characters, and ``...`` after it when it was longer."""
+    if len(value) <= QUOTED_CHARACTERS:
+        return repr(value)
+    return f"{value[:QUOTED_CHARACTERS]!r}..."
+
 
 class ErrorKind(Enum):
     INVALID = "invalid"  # the input breaks a rule

@@ -142,12 +142,7 @@ async def _replace(
         .execution_options(populate_existing=True)
     )
     if organization is None:  # deleted while the source was answering
-        raise OrgqlError(
-            Codes.ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
-            "id",
-            ErrorKind.NOT_FOUND,
-        )
+        raise organizations.not_found(organization_id)
     nicknames = await session.scalars(
         select(func.lower(func.btrim(address.address_type))).where(
             address.organization_id == organization_id,

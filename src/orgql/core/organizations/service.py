@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.names import text_key
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import (
@@ -56,13 +56,13 @@ async def resolve_site(
 
 
 def unknown_site(site_id: str, field: str) -> OrgqlError:
-    return OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", field)
+    return OrgqlError(Codes.INVALID_INPUT, f"Site {quoted(site_id)} does not exist", field)
 
 
 def not_found(organization_id: str) -> OrgqlError:
     return OrgqlError(
         Codes.ORGANIZATION_NOT_FOUND,
-        f"Organization {organization_id!r} does not exist",
+        f"Organization {quoted(organization_id)} does not exist",
         "id",
         ErrorKind.NOT_FOUND,
     )

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.validation import Problems
 from orgql.core.people import contacts, repository
 from orgql.core.people.codes import PeopleCodes
@@ -74,7 +74,7 @@ async def require_in(
     problems = Problems()
     for organization_id, field in zip(organization_ids, fields, strict=True):
         if organization_id not in found:
-            message = f"Organization {organization_id!r} does not exist"
+            message = f"Organization {quoted(organization_id)} does not exist"
             problems.add(PeopleCodes.ORGANIZATION_NOT_FOUND, message, field)
     problems.raise_if_any()
     for organization_id in organization_ids:

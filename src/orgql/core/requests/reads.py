@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
 from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
@@ -27,7 +27,7 @@ class RequestPage:
 def not_found(request_id: str) -> OrgqlError:
     return OrgqlError(
         RequestCodes.NOT_FOUND,
-        f"Invalid Organization Request ID: {request_id[:80]!r}",
+        f"Invalid Organization Request ID: {quoted(request_id)}",
         "id",
         ErrorKind.NOT_FOUND,
     )

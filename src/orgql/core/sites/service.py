@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from orgql.core.access.principals import Principal
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.validation import (
     Problems,
     join,
@@ -349,7 +349,7 @@ async def _locked_organization(session: AsyncSession, organization_id: str) -> m
 def not_found(organization_id: str) -> OrgqlError:
     return OrgqlError(
         Codes.SITE_PROPERTIES_ORGANIZATION_NOT_FOUND,
-        f"Organization {organization_id!r} does not exist",
+        f"Organization {quoted(organization_id)} does not exist",
         "id",
         ErrorKind.NOT_FOUND,
     )

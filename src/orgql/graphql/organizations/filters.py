@@ -10,6 +10,7 @@ import strawberry
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.inheritance.effective_filter import FILTERABLE, EffectiveSiteFilter
 from orgql.core.organizations import repository
+from orgql.core.organizations.service import unknown_site
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
 from orgql.graphql.organizations.reads import site_id_of
@@ -40,11 +41,7 @@ class EffectiveSitePropertiesFilter:
         if self.site is not None:
             site_id = str(self.site)
             if await info.context.loaders.site_by_id.load(site_id) is None:
-                raise public_error(
-                    OrgqlError(
-                        Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", f"{field}.site"
-                    )
-                )
+                raise public_error(unknown_site(site_id, f"{field}.site"))
         else:
             found = await site_id_of(info, None)
             if found is None:

@@ -10,6 +10,7 @@ import strawberry
 
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.inheritance.rules import Inherited, derive, derive_site_value
+from orgql.core.organizations.service import unknown_site
 from orgql.db import models
 from orgql.graphql.context import Info
 from orgql.graphql.errors import public_error
@@ -87,9 +88,7 @@ async def site_id_of(info: Info, site: strawberry.ID | None) -> str | None:
     )
     assert site_id is not None
     if await info.context.loaders.site_by_id.load(site_id) is None:
-        raise public_error(
-            OrgqlError(Codes.INVALID_INPUT, f"Site {site_id!r} does not exist", where)
-        )
+        raise public_error(unknown_site(site_id, where))
     return site_id
 
 
