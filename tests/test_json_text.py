@@ -74,3 +74,28 @@ def test_a_request_body_reads_as_the_standard_library_reads_it_without_nan(text:
     assert _outcome(body, text) == _outcome(json.loads, text)
     if text in (b'{"a": NaN}', b"[Infinity]"):
         assert _outcome(body, text) == ("ValueError", "")
+
+
+def _nested(depth: int, text: str) -> list[str]:
+    arrays = "[" * depth + "]" * depth
+    objects = '{"a": ' * (depth - 1) + "{}" + "}" * (depth - 1)
+    return [arrays, objects] if text == "str" else [arrays.encode(), objects.encode()]
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes"])
+def test_a_request_body_nested_past_the_bound_is_a_value_error(kind: str) -> None:
+    """orjson reads up to 1,024 levels, more than the code that walks a body recursively
+    (repr, graphql-core) can: a body is refused past MAX_BODY_DEPTH, whichever parser read it."""
+    for text in _nested(json_text.MAX_BODY_DEPTH, kind):
+        assert json_text.loads_body(text) == json.loads(text)
+    for text in _nested(json_text.MAX_BODY_DEPTH + 1, kind):
+        with pytest.raises(ValueError, match="nested"):
+            json_text.loads_body(text)
+    long_digits = "[" * 600 + "1234567890123456789012" + "]" * 600
+    with pytest.raises(ValueError, match="nested"):  # read by json.loads, not orjson
+        json_text.loads_body(long_digits if kind == "str" else long_digits.encode())
+
+
+def test_many_containers_side_by_side_are_no_nesting() -> None:
+    text = "[" + ", ".join(["[{}]"] * 5_000) + "]"
+    assert len(json_text.loads_body(text)) == 5_000

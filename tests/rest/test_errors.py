@@ -46,6 +46,20 @@ async def test_malformed_json_is_400_with_code_100002(
     assert _error(response) == (400, "100002", None)
 
 
+@pytest.mark.parametrize("key", ["members", "paymentMethods"])
+async def test_a_body_nested_within_orjson_s_limit_but_past_ours_is_400_not_500(
+    client: httpx.AsyncClient, key: str
+) -> None:
+    """orjson reads 1,024 levels; a value nested 1,000 deep is past what Python can walk (the
+    parsers' messages repr an invalid id): refused by the decoder, as json.loads did."""
+    nested = b"[" * 1_000 + b"]" * 1_000
+    content = b'{"name": "Deep", "' + key.encode() + b'": [' + nested + b"]}"
+
+    response = await client.post(ORGANIZATIONS, content=content, headers=JSON_HEADERS)
+
+    assert _error(response) == (400, "100002", None)
+
+
 @pytest.mark.parametrize("content", [b"[]", b'"Oracle"', b"null", b"42"])
 async def test_body_that_is_not_a_json_object_is_400_with_code_100002(
     client: httpx.AsyncClient, content: bytes

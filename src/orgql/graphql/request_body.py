@@ -25,8 +25,8 @@ _OPERATION_KEYS: Mapping[str, tuple[tuple[type, ...], str]] = {
 
 def decode(body: str | bytes) -> object:
     """The JSON document, or a 400. Invalid UTF-8, NaN and Infinity, integers past Python's
-    4,300 digits (ValueErrors) and nesting past the recursion limit (RecursionError) are
-    each the caller's error."""
+    4,300 digits, nesting past ``json_text.MAX_BODY_DEPTH`` (ValueErrors) and nesting past
+    the recursion limit (RecursionError) are each the caller's error."""
     try:
         return json_text.loads_body(body)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included

@@ -35,14 +35,45 @@ def loads(text: str | bytes, **options: Any) -> Any:
     return json.loads(text, **options)
 
 
+#: The deepest nesting of a request body. orjson reads 1,024 levels, json.loads as many as
+#: the interpreter's stack has left; the code that walks a body recursively (``repr`` in a
+#: parser's message, graphql-core's coercion) needs that stack too, so a body is held well
+#: below Python's recursion limit (1,000), whichever parser read it.
+MAX_BODY_DEPTH = 512
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _depth_past(document: object, limit: int) -> bool:
+    """Whether ``document`` nests containers more than ``limit`` deep: level by level,
+    iterative, looking at containers only (a decoded document's are exactly dict and list)."""
+    level = [document]
+    for _ in range(limit + 1):
+        containers = [value for value in level if type(value) is dict or type(value) is list]
+        if not containers:
+            return False
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if type(container) is dict else container)
+        ]
+    return True
 
 
 def loads_body(text: str | bytes) -> Any:
     """A request body (GraphQL and REST): :func:`loads`, with ``NaN``, ``Infinity`` and
     ``-Infinity`` refused as the JSON they are not (``json.loads`` takes them). Whatever the
     body cannot be is a ``ValueError`` (bad JSON, invalid UTF-8, an integer past Python's
-    4,300 digits) or a ``RecursionError`` (nesting past the recursion limit): the caller's
-    error, answered 400."""
-    return loads(text, parse_constant=_reject_constant)
+    4,300 digits, nesting past :data:`MAX_BODY_DEPTH`) or a ``RecursionError`` (nesting past
+    the recursion limit, in ``json.loads``): the caller's error, answered 400."""
+    document = loads(text, parse_constant=_reject_constant)
+    # Only a body holding that many brackets can nest that deep: most are never walked.
+    if isinstance(text, bytes):
+        brackets = text.count(b"[") + text.count(b"{")
+    else:
+        brackets = text.count("[") + text.count("{")
+    if brackets > MAX_BODY_DEPTH and _depth_past(document, MAX_BODY_DEPTH):
+        raise ValueError(f"the document is nested more than {MAX_BODY_DEPTH} levels deep")
+    return document
