@@ -256,3 +256,15 @@ async def test_a_graphql_site_argument_is_quoted_cut_short(graphql: GraphQL) -> 
     (error,) = result["errors"]
     assert error["message"] == f"Site {LONG_VALUE[:QUOTED_CHARACTERS]!r}... does not exist"
     assert error["extensions"]["code"] == "100002"
+
+
+async def test_an_invalid_id_of_any_size_is_quoted_cut_short(client: httpx.AsyncClient) -> None:
+    """An id that is no text (a list of a hundred kilobytes here) is quoted as any value is:
+    its repr cut to QUOTED_CHARACTERS characters."""
+    huge = [LONG_VALUE] * 20
+
+    response = await client.post(ORGANIZATIONS, json={"name": "Huge id", "members": [huge]})
+
+    status, code, field, message = _error(response)
+    assert (status, code, field) == (400, "22002", "members[0]")  # the profile code
+    assert message == f"members holds an invalid id: {repr(huge)[:QUOTED_CHARACTERS]}..."

@@ -15,9 +15,13 @@ from enum import Enum
 QUOTED_CHARACTERS = 80
 
 
-def quoted(value: str) -> str:
-    """A caller's value as a message quotes it: its ``repr``, of its first
-    :data:`QUOTED_CHARACTERS` characters, and ``...`` after it when it was longer."""
+def quoted(value: object) -> str:
+    """A caller's value as a message quotes it: the ``repr`` of a text's first
+    :data:`QUOTED_CHARACTERS` characters (of any other value, its ``repr`` cut to as many),
+    and ``...`` after it when it was longer."""
+    if not isinstance(value, str):
+        shown = repr(value)
+        return shown if len(shown) <= QUOTED_CHARACTERS else f"{shown[:QUOTED_CHARACTERS]}..."
     if len(value) <= QUOTED_CHARACTERS:
         return repr(value)
     return f"{value[:QUOTED_CHARACTERS]!r}..."

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import FromClause, String
 
-from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError, quoted
 from orgql.core.common.names import camel
 
 #: The most items one list of a request may hold (members, paymentMethods, secondaryAddresses,
@@ -296,7 +296,7 @@ def read_ids(
             value = item.get("id", item.get("repositoryId"))
         if not isinstance(value, str) or not value.strip() or len(value) > 254:
             problems.add(
-                code, f"{key} holds an invalid id: {value!r}", join(join(path, key), index)
+                code, f"{key} holds an invalid id: {quoted(value)}", join(join(path, key), index)
             )
             continue
         if not is_storable_text(value):
