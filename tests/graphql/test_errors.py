@@ -210,7 +210,8 @@ async def test_a_failure_outside_any_resolver_is_a_json_500_with_a_reference(
 def test_a_refusal_that_is_no_fault_of_the_input_is_never_a_user_error(kind: ErrorKind) -> None:
     """Every mutation turns the core's errors into userErrors with ``user_errors_of``: a
     missing role and our own failure are top-level errors with their code (the field null),
-    whatever the mutation (webhooks and createOrganization let them through before)."""
+    whatever the mutation (webhooks, financial sync and organization requests let some
+    through before)."""
     error = OrgqlError("100010", "not for you", "id", kind)
     with pytest.raises(GraphQLError) as raised:
         user_errors_of(error)
