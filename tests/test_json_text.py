@@ -35,6 +35,15 @@ CASES = [
     b" [true, false, null] ",
     b"",
     b"01",
+    '["\u00e9\u0663", 12345678901234567890, "1234567890123456789"]'.encode(),
+    b"[1234567890123456789, 123456789012345678]",
+]
+
+#: Text only a ``str`` holds: a lone surrogate, digits of other scripts.
+STR_CASES = [
+    '["\ud800", 12345678901234567890]',
+    '["\ud800", 1]',
+    '"' + "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660" * 2 + '"',
 ]
 
 
@@ -48,7 +57,7 @@ def _outcome(loads: Any, text: Any) -> tuple[str, str]:
     return ("value", repr((value, type(value))))
 
 
-@pytest.mark.parametrize("text", CASES + [case.decode("latin-1") for case in CASES])
+@pytest.mark.parametrize("text", CASES + [case.decode("latin-1") for case in CASES] + STR_CASES)
 def test_values_and_errors_are_the_standard_librarys(text: Any) -> None:
     assert _outcome(json_text.loads, text) == _outcome(json.loads, text)
 

@@ -25,6 +25,7 @@ from orgql.app import create_app
 from orgql.core.common import json_text
 from orgql.graphql import request_body
 from orgql.graphql.asgi import OrgqlGraphQL
+from orgql.graphql.execution import direct as direct_reads
 from orgql.graphql.execution import executor as compiled
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
@@ -439,10 +440,29 @@ async def test_a_fault_before_the_read_is_answered_by_the_pipeline(
     async with requests_for("admin") as requests:
         expected, _, _ = await requests.post(body)
 
-        def broken(self: Any) -> Any:
+        def broken(*args: Any) -> Any:
             raise RuntimeError("a bug")
 
-        monkeypatch.setattr(compiled.CompiledExecutor, "sql_read", broken)
+        monkeypatch.setattr(direct_reads, "known_sql_read", broken)
         answer, direct, _ = await requests.post(body)
     assert (answer.status_code, answer.content, direct) == (200, expected.content, False)
     assert any(r.exc_info and "direct answer failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_document_known_under_no_name_alone_is_still_answered_directly(
+    requests_for: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A document of one operation is remembered under its operation's name and under none;
+    when the least recently used goes first and only the entry under no name is left, a
+    request naming no operation is still answered directly, with no fault logged."""
+    compiled.clear_cache()
+    monkeypatch.setattr(compiled, "MAX_DOCUMENTS", 3)
+    one = {"query": ONE, "variables": {"id": "100001"}}
+    async with requests_for("admin") as requests:
+        await requests.post(one)  # remembered as (One) and (no name)
+        await requests.post({"query": PAGE, "variables": {"first": 1}})  # (One) forgotten
+        answer, direct, _ = await requests.post(one)
+        faults = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert (answer.status_code, direct, faults) == (200, True, [])

@@ -17,8 +17,9 @@ answered here, with what still depends on the request done again, as the pipelin
 
 - the cost analysis when the document's cost depends on ``first`` variables (cached by their
   values, graphql.limits);
-- graphql-core's executor built as strawberry builds it: variables coerced, global id
-  arguments checked (answer_budget.BudgetedExecutor.build);
+- what graphql-core's executor build does per request, as strawberry builds it: variables
+  coerced, global id arguments checked (executor.known_sql_read; the operation and its
+  fragments were chosen when the document was first answered);
 - the SQL plan's own checks of the caller and the arguments (sql_plans.SqlPlan.parameters),
   its statement, its answer budget, the request's timeout and read routing (the context);
 - the observation told the operation and the path (``sql_plan``), as ObserveOperation does.
@@ -36,10 +37,9 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
-from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http.parse_content_type import parse_content_type
@@ -50,8 +50,7 @@ from orgql.auth.asgi import principal_of
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.execution import paths
-from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan
-from orgql.graphql.execution.sql_plans import SqlPlan
+from orgql.graphql.execution.executor import CompiledExecutor, answered_by_sql_plan, known_sql_read
 from orgql.graphql.limits import Limits, analysis_errors, document_limits
 from orgql.observability.database import current_observation
 
@@ -77,10 +76,13 @@ class DirectReads:
     def __init__(self, schema: Schema, limits: Limits) -> None:
         self.schema = schema
         self.limits = document_limits(limits)
-        self.executor_class = schema.execution_context_class
-        self.enabled = isinstance(self.executor_class, type) and issubclass(
-            self.executor_class, CompiledExecutor
-        )
+        executor_class = schema.execution_context_class
+        self.enabled = False
+        #: The fields an operation's answer may hold (answer_budget), all left before a read.
+        self.answer_limit = 0
+        if isinstance(executor_class, type) and issubclass(executor_class, CompiledExecutor):
+            self.enabled = True
+            self.answer_limit = cast(type[CompiledExecutor], executor_class).answer_limit
 
     async def answer(self, request: Request, body: bytes) -> Response | None:
         """The answer of the POST ``request`` with ``body``, or None: the full pipeline's."""
@@ -93,11 +95,15 @@ class DirectReads:
         query, variables, operation_name = operation
         graphql_schema = self.schema._schema
         document = answered_by_sql_plan(graphql_schema, query, operation_name)
-        if document is None or analysis_errors(graphql_schema, document, self.limits, variables):
+        if (
+            document is None
+            or document.node is None
+            or analysis_errors(graphql_schema, document.node, self.limits, variables)
+        ):
             return None
         context = Context.of_request(request, principal)
         try:
-            encoded = await self._read(context, document, variables, operation_name)
+            encoded = await self._read(context, document, variables)
         finally:
             await context.close()
         if encoded is None:
@@ -105,7 +111,7 @@ class DirectReads:
         observation = current_observation.get()
         if observation is not None:
             # Named as ObserveOperation names it (strawberry's first operation's name).
-            first = get_first_operation(document)
+            first = get_first_operation(document.node)
             observation.operation = operation_name or (
                 first.name.value if first and first.name else None
             )
@@ -115,53 +121,28 @@ class DirectReads:
         return Response(b'{"data":' + encoded + b"}", media_type="application/json")
 
     async def _read(
-        self,
-        context: Context,
-        document: Any,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
+        self, context: Context, document: Any, variables: dict[str, Any] | None
     ) -> bytes | None:
         """The JSON of the SQL plan's ``data``, or None: the pipeline answers."""
         try:
-            found = self._planned(context, document, variables, operation_name)
+            found = known_sql_read(
+                document,
+                self.schema._schema,
+                context,
+                variables,
+                self.schema.config.disable_field_suggestions,
+            )
         except Exception:  # a bug before anything is read: the pipeline answers (masks) it
             log.warning("direct answer failed before its read; the pipeline answers", exc_info=True)
             return None
         if found is None:
             return None
-        sql, parameters, budget = found
-        answer = await sql.run(context, parameters, budget)
+        sql, parameters = found
+        answer = await sql.run(context, parameters, self.answer_limit)
         if isinstance(answer, str):
             setattr(context.request.state, DECLINED, answer)
             return None
         return answer.encoded
-
-    def _planned(
-        self,
-        context: Context,
-        document: Any,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-    ) -> tuple[SqlPlan, dict[str, Any], int] | None:
-        """The SQL plan, its parameters and the answer budget of this request, from
-        graphql-core's executor built as strawberry builds it; None: the pipeline answers."""
-        executor = self.executor_class.build(
-            self.schema._schema,
-            document,
-            context_value=context,
-            raw_variable_values=variables,
-            operation_name=operation_name,
-            hide_suggestions=self.schema.config.disable_field_suggestions,
-            operation_extensions=None,
-        )
-        if not isinstance(executor, CompiledExecutor):  # errors: the pipeline answers them
-            return None
-        if executor.operation.operation is not OperationType.QUERY:
-            return None
-        found = executor.sql_read()
-        if found is None:
-            return None
-        return (*found, executor.answer_budget.left)
 
     @staticmethod
     def _operation(
