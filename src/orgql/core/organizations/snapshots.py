@@ -42,7 +42,7 @@ from orgql.core.organizations import snapshot_sql as sql
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
 from orgql.core.organizations.snapshot_sql import Row
 from orgql.core.organizations.sorting import SortKey
-from orgql.db.raw import reading
+from orgql.db.raw import read_once
 
 
 @dataclass
@@ -83,14 +83,13 @@ async def _read(
     total: bool = False,
 ) -> Snapshot:
     """The snapshot of ``statement``'s one row, read on a pooled driver connection
-    (db.raw.reading: no session, ``Connection`` or result objects for a row of a few JSON
+    (db.raw.read_once: no session, ``Connection`` or result objects for a row of a few JSON
     texts), given back before the snapshot is decoded."""
     if site_id is not None:
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
-    async with reading(engine) as reads:
-        (row,) = await reads.select(statement, parameters)
+    (row,) = await read_once(engine, statement, parameters)
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)
