@@ -97,9 +97,10 @@ async def _read(
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)
 
 
-#: A row's own values of the derived columns, and of the site columns (their orders).
-_DERIVED_OF = operator.itemgetter(*map(OrganizationRow._fields.index, fields.DERIVED_COLUMNS))
-_SITE_VALUES_OF = operator.itemgetter(*map(SiteRow._fields.index, fields.SITE_COLUMNS))
+#: Where a row holds its own values of the derived columns, and of the site columns (their
+#: orders): derive_forest reads them in the rows themselves.
+_DERIVED_AT = tuple(map(OrganizationRow._fields.index, fields.DERIVED_COLUMNS))
+_SITE_AT = tuple(map(SiteRow._fields.index, fields.SITE_COLUMNS))
 _POSITION_OF = operator.attrgetter("position")
 
 
@@ -115,8 +116,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
             dynamic_properties[row.id] = json_text.loads(raw) if raw != "{}" else {}
     page.sort(key=_POSITION_OF)
     paths = {org_id: row.path for org_id, row in by_id.items()}
-    derived_own = {org_id: _DERIVED_OF(row) for org_id, row in by_id.items()}
-    derived = derive_forest(paths, derived_own, range(len(fields.DERIVED_COLUMNS)))
+    derived = derive_forest(paths, by_id, _DERIVED_AT)
     site_rows: dict[str, SiteRow] = {}
     contracts: dict[str, SiteRow] = {}
     for site_row in sql.SITE_ROW.rows(parts[sql.AT["site_rows"]]):
@@ -125,8 +125,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
         site_rows[site_row.organization_id] = site_row
         if site_row.contract_id is not None:
             contracts[site_row.contract_id] = site_row
-    site_own = {org_id: _SITE_VALUES_OF(row) for org_id, row in site_rows.items()}
-    effective = derive_forest(paths, site_own, range(len(fields.SITE_COLUMNS)))
+    effective = derive_forest(paths, site_rows, _SITE_AT)
     addresses: dict[str, AddressRow] = {}
     secondary: dict[str, list[AddressRow]] = defaultdict(list)
     for address in sql.ADDRESS.rows(parts[sql.AT["addresses"]]):
