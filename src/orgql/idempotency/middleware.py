@@ -92,10 +92,13 @@ class Idempotency:
         self._settling: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
-        # The token endpoints are exempt: issuing a token again is harmless, and a token is a
-        # secret no table keeps (a replay would hand it to whoever sends the key again).
-        if key is None or scope["method"] not in METHODS or scope["path"] in TOKEN_URL_PATHS:
+        # The header is looked for in the requests that may write only (a read passes
+        # through without its headers scanned). The token endpoints are exempt: issuing a
+        # token again is harmless, and a token is a secret no table keeps (a replay would
+        # hand it to whoever sends the key again).
+        writes = scope["type"] == "http" and scope["method"] in METHODS
+        key = Headers(scope=scope).get(HEADER) if writes else None
+        if key is None or scope["path"] in TOKEN_URL_PATHS:
             await self.app(scope, receive, send)
             return
         if not 0 < len(key) <= MAX_KEY or not key.isprintable():

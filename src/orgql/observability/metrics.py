@@ -185,6 +185,11 @@ class Metrics:
         else:
             self.pool_gauges = PoolGauges(self.registry)
         self._operations: set[str] = set()
+        #: The labelled request counter and duration histogram by their labels, looked up
+        #: once per series rather than on every request (``labels()`` checks and converts
+        #: its values each time). As bounded as the labels: a fixed vocabulary, and
+        #: operations up to MAX_OPERATION_LABELS.
+        self._series: dict[tuple[str, str, str, str, str], tuple[Counter, Histogram]] = {}
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         """Report ``engine``'s connection pool."""
@@ -245,9 +250,16 @@ class Metrics:
         """``path`` and ``fallback_reason`` come from a fixed vocabulary
         (graphql.execution.paths), never from the caller."""
         label = self.operation_label(transport, operation)
-        path_label = path or "none"
-        self.requests.labels(transport, label, outcome, path_label, fallback_reason or "none").inc()
-        self.duration.labels(transport, label, path_label).observe(seconds)
+        key = (transport, label, outcome, path or "none", fallback_reason or "none")
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(*key),
+                self.duration.labels(transport, label, key[3]),
+            )
+        requests, duration = series
+        requests.inc()
+        duration.observe(seconds)
         for code in error_codes:
             self.errors.labels(
                 transport, code if _OPERATION_NAME.fullmatch(f"_{code}") else "other"

@@ -163,25 +163,28 @@ class ObserveRequests:
                 observation.execution_path,
                 observation.fallback_reason,
             )
-            logger.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "transport": transport,
-                    "operation": observation.operation,
-                    "status": status,
-                    "outcome": outcome,
-                    "duration_ms": round(seconds * 1000, 3),
-                    "error_codes": observation.error_codes,
-                    "execution_path": observation.execution_path,
-                    "fallback_reason": observation.fallback_reason,
-                    "direct": observation.direct,
-                },
-            )
+            # The line's fields are built only when it is written: the access log is at
+            # INFO, and a deployment logging warnings and up builds none (issue 16).
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "transport": transport,
+                        "operation": observation.operation,
+                        "status": status,
+                        "outcome": outcome,
+                        "duration_ms": round(seconds * 1000, 3),
+                        "error_codes": observation.error_codes,
+                        "execution_path": observation.execution_path,
+                        "fallback_reason": observation.fallback_reason,
+                        "direct": observation.direct,
+                    },
+                )
             current_observation.reset(token)
 
 

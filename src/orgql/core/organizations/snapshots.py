@@ -40,18 +40,20 @@ from orgql.core.inheritance.rules import derive_forest
 from orgql.core.organizations import repository
 from orgql.core.organizations import snapshot_sql as sql
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
-from orgql.core.organizations.snapshot_sql import Row
+from orgql.core.organizations.snapshot_sql import AddressRow, OrganizationRow, SiteRow
 from orgql.core.organizations.sorting import SortKey
-from orgql.db.raw import reading
+from orgql.db.raw import read_once
 
 
 @dataclass
 class Snapshot:
     """The organizations asked for (``page``, in order) and what their answers show."""
 
-    page: list[Row]
+    page: list[OrganizationRow]
     #: The page's organizations and their ancestors, by id.
-    by_id: dict[str, Row]
+    by_id: dict[str, OrganizationRow]
+    #: The dynamic properties of the page's organizations (decoded), by id.
+    dynamic_properties: dict[str, dict[str, Any]]
     #: The site whose values were read (None: no site given and no default site).
     site_id: str | None
     #: Derived values (fields.DERIVED_COLUMNS order), per organization of the chains.
@@ -59,19 +61,19 @@ class Snapshot:
     #: Values in effect on the site (fields.SITE_COLUMNS order), per organization.
     effective: dict[str, list[Any]]
     #: Own site rows on the site (with their contract's columns), by organization id.
-    site_rows: dict[str, Row]
+    site_rows: dict[str, SiteRow]
     #: Site rows by the contract they name: a contract's columns (any row naming it).
-    contracts: dict[str, Row]
-    addresses: dict[str, Row]
-    secondary_addresses: dict[str, list[Row]]
+    contracts: dict[str, SiteRow]
+    addresses: dict[str, AddressRow]
+    secondary_addresses: dict[str, list[AddressRow]]
     roles: dict[str, list[tuple[str, str]]]  # organization id -> (role id, function)
     members: dict[str, list[str]]  # organization id -> profile ids
     total: int | None = None
 
-    def ancestors(self, row: Row) -> list[Row]:
+    def ancestors(self, row: OrganizationRow) -> list[OrganizationRow]:
         """Root first, direct parent last (one missing was removed meanwhile: skipped)."""
         by_id = self.by_id
-        return [by_id[ancestor] for ancestor in row["path"] if ancestor in by_id]
+        return [by_id[ancestor] for ancestor in row.path if ancestor in by_id]
 
 
 async def _read(
@@ -83,54 +85,54 @@ async def _read(
     total: bool = False,
 ) -> Snapshot:
     """The snapshot of ``statement``'s one row, read on a pooled driver connection
-    (db.raw.reading: no session, ``Connection`` or result objects for a row of a few JSON
+    (db.raw.read_once: no session, ``Connection`` or result objects for a row of a few JSON
     texts), given back before the snapshot is decoded."""
     if site_id is not None:
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
-    async with reading(engine) as reads:
-        (row,) = await reads.select(statement, parameters)
+    (row,) = await read_once(engine, statement, parameters)
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)
 
 
-#: A row's own values of the derived columns, and of the site columns (their orders).
-_DERIVED_OF = operator.itemgetter(*fields.DERIVED_COLUMNS)
-_SITE_VALUES_OF = operator.itemgetter(*fields.SITE_COLUMNS)
+#: Where a row holds its own values of the derived columns, and of the site columns (their
+#: orders): derive_forest reads them in the rows themselves.
+_DERIVED_AT = tuple(map(OrganizationRow._fields.index, fields.DERIVED_COLUMNS))
+_SITE_AT = tuple(map(SiteRow._fields.index, fields.SITE_COLUMNS))
+_POSITION_OF = operator.attrgetter("position")
 
 
 def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
-    by_id: dict[str, Row] = {}
-    page: list[Row] = []
+    by_id: dict[str, OrganizationRow] = {}
+    page: list[OrganizationRow] = []
+    dynamic_properties: dict[str, dict[str, Any]] = {}
     for row in sql.ORGANIZATION.rows(parts[sql.AT["organizations"]]):
-        raw = row["dynamic_properties"]
-        row["dynamic_properties"] = json_text.loads(raw) if raw != "{}" else {}
-        by_id[row["id"]] = row
-        if row["position"] is not None:
+        by_id[row.id] = row
+        if row.position is not None:
             page.append(row)
-    page.sort(key=lambda row: row["position"])
-    paths = {org_id: row["path"] for org_id, row in by_id.items()}
-    derived_own = {org_id: _DERIVED_OF(row) for org_id, row in by_id.items()}
-    derived = derive_forest(paths, derived_own, range(len(fields.DERIVED_COLUMNS)))
-    site_rows: dict[str, Row] = {}
-    contracts: dict[str, Row] = {}
-    for row in sql.SITE_ROW.rows(parts[sql.AT["site_rows"]]):
-        limit = row["order_price_limit"]
-        row["order_price_limit"] = Decimal(limit) if limit is not None else None
-        site_rows[row["organization_id"]] = row
-        if row["contract_id"] is not None:
-            contracts[row["contract_id"]] = row
-    site_own = {org_id: _SITE_VALUES_OF(row) for org_id, row in site_rows.items()}
-    effective = derive_forest(paths, site_own, range(len(fields.SITE_COLUMNS)))
-    addresses: dict[str, Row] = {}
-    secondary: dict[str, list[Row]] = defaultdict(list)
-    for row in sql.ADDRESS.rows(parts[sql.AT["addresses"]]):
-        addresses[row["id"]] = row
-        owner = by_id.get(row["organization_id"])
-        if owner is not None and owner["position"] is not None:
-            secondary[row["organization_id"]].append(row)
+            raw = row.dynamic_properties
+            dynamic_properties[row.id] = json_text.loads(raw) if raw != "{}" else {}
+    page.sort(key=_POSITION_OF)
+    paths = {org_id: row.path for org_id, row in by_id.items()}
+    derived = derive_forest(paths, by_id, _DERIVED_AT)
+    site_rows: dict[str, SiteRow] = {}
+    contracts: dict[str, SiteRow] = {}
+    for site_row in sql.SITE_ROW.rows(parts[sql.AT["site_rows"]]):
+        if site_row.order_price_limit is not None:  # its text, exact
+            site_row = site_row._replace(order_price_limit=Decimal(site_row.order_price_limit))
+        site_rows[site_row.organization_id] = site_row
+        if site_row.contract_id is not None:
+            contracts[site_row.contract_id] = site_row
+    effective = derive_forest(paths, site_rows, _SITE_AT)
+    addresses: dict[str, AddressRow] = {}
+    secondary: dict[str, list[AddressRow]] = defaultdict(list)
+    for address in sql.ADDRESS.rows(parts[sql.AT["addresses"]]):
+        addresses[address.id] = address
+        owner = by_id.get(address.organization_id) if address.organization_id else None
+        if owner is not None and owner.position is not None:
+            secondary[owner.id].append(address)
     roles: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for organization_id, role_id, function in sql.decode(parts[sql.AT["roles"]]):
         roles[organization_id].append((role_id, function))
@@ -140,6 +142,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
     return Snapshot(
         page=page,
         by_id=by_id,
+        dynamic_properties=dynamic_properties,
         site_id=parts[sql.AT["site_id"]],
         derived={org_id: values for org_id, (values, _) in derived.items()},
         effective={org_id: values for org_id, (values, _) in effective.items()},
@@ -171,7 +174,7 @@ async def read_by_id(
         parameters["member_id"] = member_of if "\x00" not in member_of else ""
     statement = sql.by_id(site_id is not None, member_of is not None)
     snapshot = await _read(engine, statement, parameters, site_id)
-    if not snapshot.page or (member_of is not None and not snapshot.page[0]["member"]):
+    if not snapshot.page or (member_of is not None and not snapshot.page[0].member):
         raise not_found(organization_id)
     return snapshot
 

@@ -18,7 +18,7 @@ import orjson
 
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import DERIVED_COLUMNS, SITE_COLUMNS
-from orgql.core.organizations.snapshot_sql import Row
+from orgql.core.organizations.snapshot_sql import OrganizationRow
 from orgql.core.organizations.snapshots import Snapshot
 from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.rest.organizations import shapes
@@ -87,21 +87,21 @@ class _Renderer:
             if row is None:
                 return None
             rendered = self._addresses[address_id] = {
-                "country": row["country"],
-                "phoneNumber": row["phone_number"],
-                "address2": row["address2"],
-                "city": row["city"],
-                "address1": row["address1"],
-                "postalCode": row["postal_code"],
-                "companyName": row["company_name"],
-                "repositoryId": row["id"],
-                "state": row["state"],
+                "country": row.country,
+                "phoneNumber": row.phone_number,
+                "address2": row.address2,
+                "city": row.city,
+                "address1": row.address1,
+                "postalCode": row.postal_code,
+                "companyName": row.company_name,
+                "repositoryId": row.id,
+                "state": row.state,
             }
         return rendered
 
     def address_type(self, address_id: object) -> str | None:
         row = self.snapshot.addresses.get(address_id) if isinstance(address_id, str) else None
-        return row["address_type"] if row is not None else None
+        return row.address_type if row is not None else None
 
     def contract(self, contract_id: object) -> shapes.Contract | None:
         if not isinstance(contract_id, str):
@@ -113,45 +113,45 @@ class _Renderer:
                 return None
             rendered = self._contracts[contract_id] = {
                 "terms": (
-                    {"terms": row["terms"], "repositoryId": row["terms_id"]}
-                    if row["terms_id"] is not None
+                    {"terms": row.terms, "repositoryId": row.terms_id}
+                    if row.terms_id is not None
                     else None
                 ),
-                "endDate": _timestamp(row["end_date"]),
-                "catalog": {"displayName": row["catalog_name"], "repositoryId": row["catalog_id"]},
-                "displayName": row["contract_display_name"],
+                "endDate": _timestamp(row.end_date),
+                "catalog": {"displayName": row.catalog_name, "repositoryId": row.catalog_id},
+                "displayName": row.contract_display_name,
                 "repositoryId": contract_id,
-                "description": row["contract_description"],
+                "description": row.contract_description,
                 "priceListGroup": {
-                    "displayName": row["price_list_group_name"],
-                    "repositoryId": row["price_list_group_id"],
+                    "displayName": row.price_list_group_name,
+                    "repositoryId": row.price_list_group_id,
                 },
-                "creationDate": _timestamp(row["creation_date"]),
-                "startDate": _timestamp(row["start_date"]),
-                "externalContractReference": row["external_contract_reference"],
+                "creationDate": _timestamp(row.creation_date),
+                "startDate": _timestamp(row.start_date),
+                "externalContractReference": row.external_contract_reference,
             }
         return rendered
 
-    def summary(self, row: Row) -> shapes.OrganizationSummary:
+    def summary(self, row: OrganizationRow) -> shapes.OrganizationSummary:
         """An ancestor as the caller sees it (core.access.checks): a shopper sees of an
         ancestor that is not one of their accounts its id and name (a breadcrumb)."""
-        org_id: str = row["id"]
+        org_id: str = row.id
         rendered = self._summaries.get(org_id)
         if rendered is None:
-            if self.shopper and not row["member"]:
-                rendered = {"name": row["name"], "repositoryId": org_id, "id": org_id}
+            if self.shopper and not row.member:
+                rendered = {"name": row.name, "repositoryId": org_id, "id": org_id}
             else:
                 rendered = {
-                    "name": row["name"],
+                    "name": row.name,
                     "repositoryId": org_id,
-                    "active": row["active"],
+                    "active": row.active,
                     "id": org_id,
                 }
             self._summaries[org_id] = rendered
         return rendered
 
-    def ancestors(self, org: Row) -> list[shapes.OrganizationSummary]:
-        path = org["path"]
+    def ancestors(self, org: OrganizationRow) -> list[shapes.OrganizationSummary]:
+        path = org.path
         if not path:
             return []
         found = self._ancestors.get(path[-1])
@@ -160,29 +160,29 @@ class _Renderer:
             self._ancestors[path[-1]] = found
         return found
 
-    def organization(self, org: Row, self_href: str) -> shapes.Organization:
+    def organization(self, org: OrganizationRow, self_href: str) -> shapes.Organization:
         snapshot = self.snapshot
-        org_id: str = org["id"]
+        org_id: str = org.id
         derived = snapshot.derived[org_id]
         effective = snapshot.effective.get(org_id)
         own_site = snapshot.site_rows.get(org_id)
         ancestors = self.ancestors(org)
         billing = derived[_D["billing_address_id"]]
         shipping = derived[_D["shipping_address_id"]]
-        logo = org["organization_logo"]
+        logo = org.organization_logo
         body: shapes.Organization = {
-            "taxReferenceNumber": org["tax_reference_number"],
+            "taxReferenceNumber": org.tax_reference_number,
             "organizationLogo": logo,
-            "delegateApprovalManagement": own_site["delegate_approval_management"]
+            "delegateApprovalManagement": own_site.delegate_approval_management
             if own_site
             else None,
             "secondaryAddresses": [
-                {"address": self.address(row["id"]), "addressType": row["address_type"]}  # type: ignore[typeddict-item]
+                {"address": self.address(row.id), "addressType": row.address_type}  # type: ignore[typeddict-item]
                 for row in snapshot.secondary_addresses.get(org_id, ())
             ],
-            "type": org["type"],
+            "type": org.type,
             "parentOrganization": ancestors[-1] if ancestors else None,
-            "customerType": org["customer_type"],
+            "customerType": org.customer_type,
             "derivedShippingMethods": _shipping_methods(derived[_D["shipping_methods"]]),
             "derivedBillingAddressType": self.address_type(billing),
             "members": [
@@ -190,7 +190,7 @@ class _Renderer:
             ],
             "links": self_link(self_href),
             "id": org_id,
-            "dunsNumber": org["duns_number"],
+            "dunsNumber": org.duns_number,
             "relativeRoles": [
                 {"function": function, "repositoryId": role_id}
                 for role_id, function in sorted(
@@ -201,50 +201,50 @@ class _Renderer:
             "derivedUseAllPaymentMethodsFromSite": _flag(
                 derived[_D["use_all_payment_methods_from_site"]]
             ),
-            "contract": self.contract(own_site["contract_id"]) if own_site else None,
+            "contract": self.contract(own_site.contract_id) if own_site else None,
             "derivedCustomerType": _text(derived[_D["customer_type"]]),
-            "active": org["active"],
-            "vatReferenceNumber": org["vat_reference_number"],
-            "taxExemptionCode": org["tax_exemption_code"],
+            "active": org.active,
+            "vatReferenceNumber": org.vat_reference_number,
+            "taxExemptionCode": org.tax_exemption_code,
             "derivedType": _text(derived[_D["type"]]),
-            "useAllShippingMethodsFromSite": org["use_all_shipping_methods_from_site"],
-            "approvalRequired": own_site["approval_required"] if own_site else None,
+            "useAllShippingMethodsFromSite": org.use_all_shipping_methods_from_site,
+            "approvalRequired": own_site.approval_required if own_site else None,
             "derivedTaxExemptionCode": _text(derived[_D["tax_exemption_code"]]),
             "derivedVatReferenceNumber": _text(derived[_D["vat_reference_number"]]),
-            "name": org["name"],
+            "name": org.name,
             "ancestorOrganizations": ancestors,
-            "uniqueId": org["unique_id"],
-            "description": org["description"],
+            "uniqueId": org.unique_id,
+            "description": org.description,
             "derivedBillingAddress": self.address(billing),
             "derivedUniqueId": _text(derived[_D["unique_id"]]),
             "organizationLogoURL": self.urls.media(logo) if logo else None,
             "derivedContract": self.contract(effective[_S["contract_id"]]) if effective else None,
-            "paymentMethods": _payment_methods(org["payment_methods"]),
+            "paymentMethods": _payment_methods(org.payment_methods),
             "derivedShippingAddressType": self.address_type(shipping),
-            "shippingMethods": _shipping_methods(org["shipping_methods"]),
+            "shippingMethods": _shipping_methods(org.shipping_methods),
             "derivedDunsNumber": _duns_as_number(derived[_D["duns_number"]]),
             "derivedOrganizationLogo": _text(derived[_D["organization_logo"]]),
-            "orderPriceLimit": number(own_site["order_price_limit"]) if own_site else None,
+            "orderPriceLimit": number(own_site.order_price_limit) if own_site else None,
             "derivedShippingAddress": self.address(shipping),
             "derivedUseAllShippingMethodsFromSite": _flag(
                 derived[_D["use_all_shipping_methods_from_site"]]
             ),
-            "useAllPaymentMethodsFromSite": org["use_all_payment_methods_from_site"],
+            "useAllPaymentMethodsFromSite": org.use_all_payment_methods_from_site,
             "derivedPaymentMethods": _payment_methods(derived[_D["payment_methods"]]),
             "repositoryId": org_id,
-            "shippingAddress": self.address(org["shipping_address_id"]),
-            "useExternalApprovalWebhook": own_site["use_external_approval_webhook"]
+            "shippingAddress": self.address(org.shipping_address_id),
+            "useExternalApprovalWebhook": own_site.use_external_approval_webhook
             if own_site
             else None,
-            "billingAddress": self.address(org["billing_address_id"]),
+            "billingAddress": self.address(org.billing_address_id),
             "derivedDescription": _text(derived[_D["description"]]),
-            "rolesApplyToDivisions": org["roles_apply_to_divisions"],
+            "rolesApplyToDivisions": org.roles_apply_to_divisions,
         }
         extended: JSON = body  # type: ignore[assignment]
-        if self.shopper and not org["active"]:  # a shopper's deactivated account
+        if self.shopper and not org.active:  # a shopper's deactivated account
             for key in _WITHHELD_KEYS:
                 extended[key] = None
-        for key, value in org["dynamic_properties"].items():
+        for key, value in snapshot.dynamic_properties[org_id].items():
             extended.setdefault(key, value)
         return body
 
@@ -268,9 +268,7 @@ def organization_list(
     renderer = _Renderer(snapshot, urls, shopper=False)
     total = snapshot.total or 0
     return {
-        "items": [
-            renderer.organization(org, urls.organization(org["id"])) for org in snapshot.page
-        ],
+        "items": [renderer.organization(org, urls.organization(org.id)) for org in snapshot.page],
         "totalResults": total,
         "total": total,
         "sort": list(sort),
@@ -284,7 +282,8 @@ def dumps(body: Any, snapshot: Snapshot) -> bytes:
     """``body`` (of ``snapshot``) as Starlette's JSONResponse writes it, with orjson when that
     writes the same bytes: always, but for floats and nested values of dynamic properties
     (json writes 1e+16 where orjson writes 1e16) and integers past 64 bits."""
-    if all(_plain(value) for org in snapshot.page for value in org["dynamic_properties"].values()):
+    dynamic = snapshot.dynamic_properties.values()
+    if all(_plain(value) for properties in dynamic for value in properties.values()):
         try:
             return orjson.dumps(body)
         except orjson.JSONEncodeError:

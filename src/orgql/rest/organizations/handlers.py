@@ -70,7 +70,7 @@ async def get_organization(request: Request) -> Response:
     snapshot = await snapshots.read_by_id(engine, organization_id, site_id(request))
     body = bodies.organization(snapshot, urls(request), request_href(request))
     # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
-    version = snapshot.page[0]["version"]
+    version = snapshot.page[0].version
     return _json(bodies.dumps(body, snapshot), {"ETag": f'"{version}"'})
 
 
