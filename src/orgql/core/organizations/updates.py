@@ -35,7 +35,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.access.principals import Principal
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import lifecycle as change_events
@@ -46,7 +45,6 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations.changes import OrganizationChanges
 from orgql.core.organizations.input import NewOrganization
 from orgql.core.organizations.move_lock import hold_off_moves, lock_moves
-from orgql.core.people import memberships
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 
@@ -111,32 +109,6 @@ async def update(
         await savepoint.rollback()
     await session.refresh(organization)
     return UpdateResult(organization, diff(before, after))
-
-
-async def update_with_members(
-    session: AsyncSession,
-    organization_id: str,
-    changes: OrganizationChanges,
-    members: list[str],
-    *,
-    principal: Principal,
-    expected_version: int | None = None,
-    site_id: str | None = None,
-) -> UpdateResult:
-    """:func:`update`, then ``members`` (profile ids) made the organization's members
-    (:func:`memberships.replace_members`: its rules, codes and events), in the caller's
-    transaction: the organization's version after both.
-
-    The rows of the contacts who leave are locked before the organization's: every write of
-    one contact locks its row before any organization's, so a concurrent revocation of a
-    leaving contact's role waits instead of deadlocking with this update."""
-    await memberships.lock_leaving(session, organization_id, members)
-    result = await update(
-        session, organization_id, changes, expected_version=expected_version, site_id=site_id
-    )
-    await memberships.replace_members(session, result.organization.id, members, principal=principal)
-    await session.refresh(result.organization, ["version"])
-    return result
 
 
 async def _apply_with_events(

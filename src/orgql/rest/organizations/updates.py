@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from orgql.auth.asgi import principal_of
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import input as organization_input
+from orgql.core.organizations import member_updates
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
@@ -122,7 +123,7 @@ async def update_organization(request: Request) -> Response:
                 dry_run=dry_run,
             )
         else:
-            result = await organization_updates.update_with_members(
+            result = await member_updates.update_with_members(
                 session,
                 organization_id,
                 changes,
