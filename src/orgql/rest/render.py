@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import cast
 
 from orgql.core.access import checks as access
+from orgql.core.organizations.snapshot_sql import AddressRow
 from orgql.core.organizations.views import OrganizationView
 from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.core.sites.repository import ContractView
@@ -59,7 +60,8 @@ def self_link(href: str) -> list[Link]:
     return [{"rel": "self", "href": href}]
 
 
-def address(row: models.Address) -> shapes.Address:
+def address(row: models.Address | AddressRow) -> shapes.Address:
+    """An address in the vendor's shape, from its model or a REST snapshot's row."""
     return {
         "country": row.country,
         "phoneNumber": row.phone_number,

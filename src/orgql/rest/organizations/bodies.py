@@ -21,6 +21,7 @@ from orgql.core.inheritance.fields import DERIVED_COLUMNS, SITE_COLUMNS
 from orgql.core.organizations.snapshot_sql import OrganizationRow
 from orgql.core.organizations.snapshots import Snapshot
 from orgql.core.people.roles import ROLE_FUNCTIONS
+from orgql.rest import render
 from orgql.rest.organizations import shapes
 from orgql.rest.render import JSON, Urls, number, self_link
 
@@ -86,17 +87,7 @@ class _Renderer:
             row = self.snapshot.addresses.get(address_id)
             if row is None:
                 return None
-            rendered = self._addresses[address_id] = {
-                "country": row.country,
-                "phoneNumber": row.phone_number,
-                "address2": row.address2,
-                "city": row.city,
-                "address1": row.address1,
-                "postalCode": row.postal_code,
-                "companyName": row.company_name,
-                "repositoryId": row.id,
-                "state": row.state,
-            }
+            rendered = self._addresses[address_id] = render.address(row)
         return rendered
 
     def address_type(self, address_id: object) -> str | None:
