@@ -5,12 +5,15 @@ renders at execution (an expanding ``IN``) has them written into its SQL."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, event, func, literal, select
+import pytest
+from sqlalchemy import Integer, Select, bindparam, event, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orgql.db.raw import reading
+from orgql.db.engine import make_engine
+from orgql.db.raw import read_once, reading
 
 
 def _numbers(limit: int, tag: int) -> Select[Any]:
@@ -47,3 +50,42 @@ async def test_an_expanding_in_is_written_into_the_statement(engine: AsyncEngine
     async with reading(engine) as reads:
         rows = await reads.select(statement)
     assert [row[0] for row in rows] == [2, 4]
+
+
+async def test_read_once_cancelled_mid_statement_closes_its_connection(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """A read_once cancelled while its statement waits (a client gone, the request's
+    timeout) stops the statement and closes its connection rather than giving it back to
+    the pool mid-statement; the pool's next read is answered."""
+    blocked = text(
+        "SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    statement = select(func.count()).select_from(text("organizations"))
+    pool = engine.sync_engine.pool
+    holder_engine = make_engine(database_url, pool_size=1)
+    try:
+        async with holder_engine.connect() as holder:
+            await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            read = asyncio.ensure_future(read_once(engine, statement, {}))
+            waiting: list[int] = []
+            while not waiting:  # until the read waits for the lock (no timing assumed)
+                assert not read.done()
+                await asyncio.sleep(0.01)
+                waiting = list((await holder.execute(blocked)).scalars())
+            read.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await read
+            still_waiting = (await holder.execute(blocked)).scalars().all()
+            await holder.rollback()
+            gone = await holder.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": waiting[0]},
+            )
+    finally:
+        await holder_engine.dispose()
+    assert still_waiting == []
+    assert gone == 0
+    assert pool.checkedout() == 0
+    (row,) = await read_once(engine, statement, {})
+    assert row[0] > 0

@@ -466,3 +466,41 @@ async def test_a_document_known_under_no_name_alone_is_still_answered_directly(
         answer, direct, _ = await requests.post(one)
         faults = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert (answer.status_code, direct, faults) == (200, True, [])
+
+
+DIRECTED = """
+query Directed($id: ID!, $withParent: Boolean = true) {
+  organization(id: $id) {
+    ...Named
+    parentOrganization @include(if: $withParent) { id name }
+  }
+}
+fragment Named on Organization { id repositoryId name }
+"""
+
+
+async def test_directive_variables_and_their_defaults_choose_the_plan_as_the_pipeline_does(
+    requests_for: Callable[..., Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    reference: Starlette,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    """An @include decided by a variable (left to its default, or given) is answered
+    directly only by the plan of that value, once the pipeline has planned it; a fragment's
+    fields too. Every answer is the pipeline's (the same app without SQL plans)."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    default = {"query": DIRECTED, "variables": {"id": ids[3]}}
+    without = {"query": DIRECTED, "variables": {"id": ids[3], "withParent": False}}
+    given = {"query": DIRECTED, "variables": {"id": ids[3], "withParent": True}}
+    cases = [(default, False), (default, True), (without, False), (without, True)]
+    cases += [(given, True), (default, True)]  # true given or by default: one plan
+    for body, answered_directly in cases:
+        async with requests_for("admin") as requests:
+            mine, direct, _ = await requests.post(body)
+        async with client_for(reference, reference.state.lifespan, token="admin") as theirs:
+            expected = await theirs.post("/graphql", json=body)
+        assert direct == answered_directly, body
+        assert (mine.status_code, mine.json()) == (expected.status_code, expected.json()), body
+        organization = mine.json()["data"]["organization"]
+        assert ("parentOrganization" in organization) == body["variables"].get("withParent", True)
