@@ -67,7 +67,7 @@ async def test_read_once_cancelled_mid_statement_closes_its_connection(
     try:
         async with holder_engine.connect() as holder:
             await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
-            read = asyncio.ensure_future(read_once(engine, statement, {}))
+            read = asyncio.ensure_future(read_once(engine, lambda reads: reads.select(statement)))
             waiting: list[int] = []
             while not waiting:  # until the read waits for the lock (no timing assumed)
                 assert not read.done()
@@ -87,5 +87,5 @@ async def test_read_once_cancelled_mid_statement_closes_its_connection(
     assert still_waiting == []
     assert gone == 0
     assert pool.checkedout() == 0
-    (row,) = await read_once(engine, statement, {})
+    (row,) = await read_once(engine, lambda reads: reads.select(statement))
     assert row[0] > 0

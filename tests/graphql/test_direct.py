@@ -468,6 +468,28 @@ async def test_a_document_known_under_no_name_alone_is_still_answered_directly(
     assert (answer.status_code, direct, faults) == (200, True, [])
 
 
+async def test_a_document_asked_under_no_name_stays_known_under_no_name(
+    requests_for: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document of one operation asked for under no name is remembered under no name as
+    long as under its operation's name: other documents do not push that entry out alone
+    while requests naming no operation keep asking, and those are answered directly (they
+    went to the pipeline, every time, until the named entry was forgotten too)."""
+    compiled.clear_cache()
+    monkeypatch.setattr(compiled, "MAX_DOCUMENTS", 3)
+    one = {"query": ONE, "variables": {"id": "100001"}}
+    answered: list[bool] = []
+    async with requests_for("admin") as requests:
+        await requests.post(one)  # remembered as (One) and (no name)
+        answered.append((await requests.post(one))[1])
+        await requests.post({"query": PAGE, "variables": {"first": 1}})  # two entries more
+        for _ in range(2):
+            answer, direct, _ = await requests.post(one)
+            assert answer.status_code == 200
+            answered.append(direct)
+    assert answered == [True, True, True]
+
+
 DIRECTED = """
 query Directed($id: ID!, $withParent: Boolean = true) {
   organization(id: $id) {

@@ -13,7 +13,8 @@ asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 :func:`reading` checks a connection out of the engine's pool for one read (no
 ``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), gives
 it back when the read ends, or closes it for good when it was lost or cancelled
-mid-statement. :func:`read_once` does the same for a read of one statement in one greenlet.
+mid-statement. :func:`read_once` does the same in one greenlet (the REST snapshots, the
+GraphQL SQL plans).
 
 Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
 REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
@@ -28,9 +29,9 @@ parameters hidden, as the engine hides them).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, exc
@@ -39,6 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.util import LRUCache, await_, greenlet_spawn
+
+T = TypeVar("T")
 
 #: A statement compiled for asyncpg: its SQL with ``$n`` placeholders and the names of
 #: its parameters in their order.
@@ -210,27 +213,27 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
         await greenlet_spawn(raw.invalidate if reads.lost else raw.close)
 
 
-async def read_once(
-    engine: AsyncEngine, statement: Select[Any], parameters: Mapping[str, Any]
-) -> list[Any]:
-    """The rows of one ``Select`` (:meth:`RawReads.select`) on a connection of ``engine``'s
-    pool, as :func:`reading` reads them, the connection checked out, the statement run and
-    the connection given back (or closed) in one greenlet of SQLAlchemy's.
+async def read_once(engine: AsyncEngine, work: Callable[[RawReads], Awaitable[T]]) -> T:
+    """What ``work`` makes of its reads (its statements and the work between them) on a
+    connection of ``engine``'s pool, as :func:`reading` reads them, the connection checked
+    out, ``work`` awaited and the connection given back (or closed) in one greenlet of
+    SQLAlchemy's.
 
     :func:`reading` spawns two (its checkout and its return each need one, for the IO
     either may do), and starting a greenlet costs more CPU than the pool's own work: 12 µs
     in a loop of nothing else, more between a request's other work (issue 16: the read of
-    restGet's statement took 256-292 µs of CPU with reading(), 192-222 µs here). Here the
-    statement is awaited from the greenlet (``await_``: a switch, not a new greenlet)."""
-    return await greenlet_spawn(_read_once, engine.sync_engine, statement, parameters)
+    restGet's statement took 256-292 µs of CPU with reading(), 192-222 µs here). Here
+    ``work`` is awaited from the greenlet (``await_``: a switch, not a new greenlet; the
+    coroutine runs in the caller's task, as in :func:`reading`)."""
+    return await greenlet_spawn(_read_once, engine.sync_engine, work)
 
 
-def _read_once(engine: Engine, statement: Select[Any], parameters: Mapping[str, Any]) -> list[Any]:
+def _read_once(engine: Engine, work: Callable[[RawReads], Awaitable[T]]) -> T:
     raw = engine.raw_connection()
     reads = RawReads(engine, raw.dbapi_connection, raw.driver_connection)
     try:
         # A cancellation of the caller is raised here (greenlet_spawn throws it in).
-        return await_(reads.select(statement, parameters))
+        return await_(work(reads))
     except asyncio.CancelledError:
         reads.lost = True
         raise

@@ -21,7 +21,7 @@ from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.core.history import service as history
 from orgql.core.sites import repository as site_reads
 from orgql.db import models
-from orgql.db.raw import RawReads, reading
+from orgql.db.raw import RawReads, read_once
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
 from orgql.settings import Settings
@@ -132,9 +132,9 @@ class Context:
         pool of the engine the request reads from (db.raw). No task of its own (``run``'s
         shield keeps a connection whole for resolvers cancelled by their siblings; a SQL
         plan has none): cancelled mid-statement (the request's timeout), the connection
-        is closed instead of given back (db.raw.reading)."""
-        async with reading(await self._reading_engine()) as reads:
-            return await work(reads)
+        is closed instead of given back (db.raw.read_once: one greenlet for the checkout,
+        the read and the return, not reading()'s two)."""
+        return await read_once(await self._reading_engine(), work)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

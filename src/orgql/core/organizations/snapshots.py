@@ -91,7 +91,7 @@ async def _read(
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
-    (row,) = await read_once(engine, statement, parameters)
+    (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)

@@ -35,6 +35,7 @@ MAX_PLANS_PER_DOCUMENT = 16
 
 class _Document:
     __slots__ = (
+        "alias",
         "answered",
         "directive_variables",
         "fragments",
@@ -45,8 +46,14 @@ class _Document:
     )
 
     def __init__(self, key: tuple[Any, str, str | None], executor: CompiledExecutor) -> None:
-        #: Its key in the cache (under the operation's name).
+        #: Its key in the cache (under the operation's name), and its key under no name
+        #: when the document has one operation (a request may name it or not).
         self.key = key
+        self.alias = (
+            (*key[:2], None)
+            if key[2] is not None and _single_operation(executor.document)
+            else None
+        )
         #: The parsed document (validated: an operation is planned only after validation),
         #: and what graphql-core's executor built of it: the operation and the fragments.
         self.node = executor.document
@@ -133,8 +140,7 @@ def known_sql_read(
     )
     if global_id_arguments.refusals(request):
         return None
-    if _cache.get(document.key) is document:  # used: the last forgotten, as in _plan
-        _cache.move_to_end(document.key)
+    _used(document)
     plan = document.plans.get(document.directive_values(variables))
     if plan is None:  # not planned with these directive values yet, or without a plan
         return None
@@ -242,12 +248,11 @@ class CompiledExecutor(BudgetedExecutor):
         document = _cache.get(key)
         if document is None:
             document = _cache[key] = _Document(key, self)
-            if _single_operation(self.document):  # a request may name it or not
-                _cache[(*key[:2], None)] = document
-            while len(_cache) > MAX_DOCUMENTS:
-                _cache.popitem(last=False)
-        else:
-            _cache.move_to_end(key)
+        if document.alias is not None:  # a request may name its operation or not
+            _cache[document.alias] = document
+        _used(document)
+        while len(_cache) > MAX_DOCUMENTS:
+            _cache.popitem(last=False)
         self._document = document
         values = document.directive_values(self.variable_values)
         try:
@@ -284,6 +289,15 @@ def _sql_of(plan: Plan, request: Any) -> tuple[SqlPlan, dict[str, Any]] | str:
     if isinstance(parameters, str):
         return parameters
     return plan.sql, parameters
+
+
+def _used(document: _Document) -> None:
+    """``document`` used: the last forgotten under both its keys (a request naming no
+    operation finds it under the one, and the plans' lookup under the other: each would
+    otherwise age while the other is used). A key already forgotten stays so."""
+    for key in (document.key, document.alias):
+        if key is not None and _cache.get(key) is document:
+            _cache.move_to_end(key)
 
 
 def _single_operation(document: DocumentNode | None) -> bool:
