@@ -10,10 +10,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
@@ -21,6 +21,7 @@ from orgql.observability.metrics import Metrics
 from orgql.rest.errors import error_response
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
 #: A caller's request id is kept when it looks like one; anything else is replaced.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 #: Seconds a client should wait before retrying after a 503.
@@ -108,7 +109,7 @@ class ObserveRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        offered = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        offered = header(scope, _REQUEST_ID_KEY) or ""
         request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
         transport = transport_of(scope["path"])
         observation = Observation(request_id=request_id, transport=transport)
@@ -132,7 +133,7 @@ class ObserveRequests:
                     await response({"type": "http"}, _no_body, send)
                     return
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                set_header(message, _REQUEST_ID_KEY, request_id)
             elif message["type"] == "http.response.body" and transport == "rest" and status >= 400:
                 error_body.append(message.get("body", b""))
             await send(message)
