@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from starlette.responses import JSONResponse
@@ -28,6 +28,14 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 RETRY_AFTER = "5"
 
 logger = logging.getLogger(ACCESS_LOGGER)
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID's hex, as ``uuid.uuid4().hex`` (16 random bytes, the
+    version and variant bits set), without building a UUID object: a third of the cost."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value = (value & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    return f"{value:032x}"
 
 
 def transport_of(path: str) -> str:
@@ -110,7 +118,7 @@ class ObserveRequests:
             await self.app(scope, receive, send)
             return
         offered = header(scope, _REQUEST_ID_KEY) or ""
-        request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        request_id = offered if _REQUEST_ID.fullmatch(offered) else new_request_id()
         transport = transport_of(scope["path"])
         observation = Observation(request_id=request_id, transport=transport)
         token = current_observation.set(observation)
