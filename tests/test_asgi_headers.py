@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Scope
 
-from orgql.asgi_headers import header, set_header
+from orgql.asgi_headers import header, set_header, without_body
 
 RAW = [(b"host", b"a"), (b"x-id", b"caf\xe9"), (b"x-id", b"second")]
 
@@ -38,3 +38,16 @@ def test_setting_a_header_replaces_the_first_drops_the_others_or_appends() -> No
         MutableHeaders(scope=starlettes)["x-id"] = "new"
 
         assert ours["headers"] == starlettes["headers"]
+
+
+def test_an_http1_request_without_length_or_transfer_encoding_has_no_body() -> None:
+    assert without_body(_scope([(b"host", b"a")]))
+    assert without_body(_scope([], http_version="1.0"))
+
+
+def test_a_request_that_may_have_a_body_is_not_judged_bodiless() -> None:
+    assert not without_body(_scope([(b"content-length", b"0")]))
+    assert not without_body(_scope([(b"transfer-encoding", b"chunked")]))
+    # HTTP/2 frames a body with neither header.
+    assert not without_body(_scope([(b"host", b"a")], http_version="2"))
+    assert not without_body({"type": "http", "headers": []})

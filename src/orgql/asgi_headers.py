@@ -32,3 +32,16 @@ def set_header(message: Message, name: bytes, value: str) -> None:
         raw[found[0]] = (name, value.encode("latin-1"))
     else:
         raw.append((name, value.encode("latin-1")))
+
+
+def without_body(scope: Scope) -> bool:
+    """True when an HTTP/1.x request has no body: neither Content-Length nor
+    Transfer-Encoding (RFC 9112 6.3: its body length is zero). Its one ``http.request``
+    message is then empty and already there: nothing to bound or count. (HTTP/2 frames a
+    body without either header, so it is not judged here.)"""
+    if scope.get("http_version") not in ("1.1", "1.0"):
+        return False
+    for key, _ in scope["headers"]:
+        if key == b"content-length" or key == b"transfer-encoding":
+            return False
+    return True

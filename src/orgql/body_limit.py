@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.asgi_headers import header
+from orgql.asgi_headers import header, without_body
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
 
@@ -30,7 +30,7 @@ class LimitBody:
         return error_response(err, 413)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or without_body(scope):
             await self.app(scope, receive, send)
             return
         declared = header(scope, b"content-length") or ""
