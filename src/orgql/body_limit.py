@@ -3,9 +3,9 @@ whole body is read (a declared Content-Length, or the bytes counted as they stre
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgql.asgi_headers import header, without_body
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
 
@@ -30,10 +30,10 @@ class LimitBody:
         return error_response(err, 413)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or without_body(scope):
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = header(scope, b"content-length") or ""
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refusal()(scope, receive, send)
             return

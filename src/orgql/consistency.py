@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.db.engine import autocommit
 from orgql.db.replicas import Databases, format_lsn, parse_lsn
 from orgql.rest.errors import error_response
 
 HEADER = "x-consistency-token"
+_HEADER_KEY = HEADER.encode()
 #: The header as documented (HTTP header names are case-insensitive).
 HEADER_NAME = "X-Consistency-Token"
 #: The GraphQL response extension carrying the token.
@@ -122,7 +123,7 @@ class ReadConsistency:
             await self.app(scope, receive, send)
             return
         consistency = Consistency()
-        raw = Headers(scope=scope).get(HEADER)
+        raw = header(scope, _HEADER_KEY)
         if raw is not None:
             try:
                 consistency.after = parse_lsn(raw)
@@ -133,8 +134,7 @@ class ReadConsistency:
 
         async def send_token(message: Message) -> None:
             if message["type"] == "http.response.start" and consistency.written is not None:
-                headers = MutableHeaders(scope=message)
-                headers[HEADER] = format_lsn(consistency.written)
+                set_header(message, _HEADER_KEY, format_lsn(consistency.written))
             await send(message)
 
         await self.app(scope, receive, send_token)

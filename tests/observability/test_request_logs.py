@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from orgql.observability.logs import JsonFormatter
+from orgql.observability.requests import new_request_id
 
 QUERY = 'query Root { organization(id: "100001") { id } }'
 EMAIL = "jane.doe@example.com"
@@ -61,6 +63,15 @@ async def test_a_request_without_an_id_gets_a_generated_one(
     assert all(len(value) == 32 for value in ids)
     assert ids[0] != ids[1]
     assert [line["request_id"] for line in access_lines(log)] == ids
+
+
+def test_a_generated_request_id_is_a_random_uuid4_in_hex() -> None:
+    ids = [new_request_id() for _ in range(200)]
+
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(hex=value)
+        assert (parsed.hex, parsed.version, parsed.variant) == (value, 4, uuid.RFC_4122)
 
 
 async def test_the_access_line_names_operation_status_outcome_and_duration(

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from orgql.asgi_headers import header
 from orgql.auth.tokens import Authenticator, ProfileFinder, ProfileLookupFailed
 from orgql.core.access import identities
 from orgql.core.access.principals import ANONYMOUS, Principal
@@ -29,9 +29,11 @@ class Authenticate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            header = Headers(scope=scope).get("authorization")
+            authorization = header(scope, b"authorization")
             try:
-                principal = await self.authenticator.authenticate(header, profile_finder(scope))
+                principal = await self.authenticator.authenticate(
+                    authorization, profile_finder(scope)
+                )
             except ProfileLookupFailed as failed:
                 await _lookup_failed(failed.error, scope, receive, send)
                 return

@@ -14,6 +14,7 @@ from starlette.datastructures import Headers, State
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgql.asgi_headers import header
 from orgql.auth.asgi import PRINCIPAL
 from orgql.auth.endpoints import TOKEN_URL_PATHS
 from orgql.body_limit import BODY_CUT_SHORT
@@ -27,6 +28,7 @@ from orgql.rest.errors import error_response
 logger = logging.getLogger("orgql.idempotency")
 
 HEADER = "idempotency-key"
+_HEADER_KEY = HEADER.encode()
 GRAPHQL_PATH = "/graphql"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
@@ -97,7 +99,7 @@ class Idempotency:
         # token again is harmless, and a token is a secret no table keeps (a replay would
         # hand it to whoever sends the key again).
         writes = scope["type"] == "http" and scope["method"] in METHODS
-        key = Headers(scope=scope).get(HEADER) if writes else None
+        key = header(scope, _HEADER_KEY) if writes else None
         if key is None or scope["path"] in TOKEN_URL_PATHS:
             await self.app(scope, receive, send)
             return

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
@@ -21,12 +21,21 @@ from orgql.observability.metrics import Metrics
 from orgql.rest.errors import error_response
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
 #: A caller's request id is kept when it looks like one; anything else is replaced.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 #: Seconds a client should wait before retrying after a 503.
 RETRY_AFTER = "5"
 
 logger = logging.getLogger(ACCESS_LOGGER)
+
+
+def new_request_id() -> str:
+    """A random version-4 UUID's hex, as ``uuid.uuid4().hex`` (16 random bytes, the
+    version and variant bits set), without building a UUID object: a third of the cost."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value = (value & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    return f"{value:032x}"
 
 
 def transport_of(path: str) -> str:
@@ -108,8 +117,8 @@ class ObserveRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        offered = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
-        request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        offered = header(scope, _REQUEST_ID_KEY) or ""
+        request_id = offered if _REQUEST_ID.fullmatch(offered) else new_request_id()
         transport = transport_of(scope["path"])
         observation = Observation(request_id=request_id, transport=transport)
         token = current_observation.set(observation)
@@ -132,7 +141,7 @@ class ObserveRequests:
                     await response({"type": "http"}, _no_body, send)
                     return
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                set_header(message, _REQUEST_ID_KEY, request_id)
             elif message["type"] == "http.response.body" and transport == "rest" and status >= 400:
                 error_body.append(message.get("body", b""))
             await send(message)

@@ -1,0 +1,47 @@
+"""One request header read straight from an ASGI scope's raw list.
+
+The edge middlewares each need one or two headers of every request; a Starlette ``Headers``
+built for each would copy the list every time (issue 16). Same answer as ``Headers.get``:
+the first value under that name, decoded as latin-1."""
+
+from __future__ import annotations
+
+from starlette.types import Message, Scope
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lowercase, as ASGI servers send names)."""
+    raw = scope["headers"]
+    if not isinstance(raw, list):  # any iterable (ASGI): read once, kept as Starlette does
+        raw = scope["headers"] = list(raw)
+    for key, value in raw:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def set_header(message: Message, name: bytes, value: str) -> None:
+    """Set header ``name`` (lowercase) of an ``http.response.start`` as
+    ``MutableHeaders(scope=message)[name] = value`` does: the first one it had is replaced
+    in place and the others removed, else it is added last."""
+    raw = message["headers"] = list(message["headers"])
+    found = [index for index, (key, _) in enumerate(raw) if key == name]
+    for index in reversed(found[1:]):
+        del raw[index]
+    if found:
+        raw[found[0]] = (name, value.encode("latin-1"))
+    else:
+        raw.append((name, value.encode("latin-1")))
+
+
+def without_body(scope: Scope) -> bool:
+    """True when an HTTP/1.x request has no body: neither Content-Length nor
+    Transfer-Encoding (RFC 9112 6.3: its body length is zero). Its one ``http.request``
+    message is then empty and already there: nothing to bound or count. (HTTP/2 frames a
+    body without either header, so it is not judged here.)"""
+    if scope.get("http_version") not in ("1.1", "1.0"):
+        return False
+    for key, _ in scope["headers"]:
+        if key == b"content-length" or key == b"transfer-encoding":
+            return False
+    return True
