@@ -13,7 +13,7 @@ from sqlalchemy import Integer, Select, bindparam, event, func, literal, select,
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db.engine import make_engine
-from orgql.db.raw import read_once, reading
+from orgql.db.raw import RawReads, read_once
 
 
 def _numbers(limit: int, tag: int) -> Select[Any]:
@@ -32,10 +32,15 @@ async def test_each_statement_runs_with_its_own_values_and_the_callers(
 
     event.listen(engine.sync_engine, "before_cursor_execute", told)
     try:
-        async with reading(engine) as reads:
-            two = await reads.select(_numbers(2, tag=1), {"low": 3})
-            three = await reads.select(_numbers(3, tag=2), {"low": 5})
-            again = await reads.select(_numbers(2, tag=1), {"low": 8})
+
+        async def three_reads(reads: RawReads) -> list[list[Any]]:
+            return [
+                await reads.select(_numbers(2, tag=1), {"low": 3}),
+                await reads.select(_numbers(3, tag=2), {"low": 5}),
+                await reads.select(_numbers(2, tag=1), {"low": 8}),
+            ]
+
+        two, three, again = await read_once(engine, three_reads)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", told)
     assert [tuple(row) for row in two] == [(1, 3), (1, 4)]
@@ -47,8 +52,7 @@ async def test_each_statement_runs_with_its_own_values_and_the_callers(
 async def test_an_expanding_in_is_written_into_the_statement(engine: AsyncEngine) -> None:
     number = func.generate_series(1, 10).column_valued("n")
     statement = select(number).where(number.in_([2, 4, 11])).order_by(number)
-    async with reading(engine) as reads:
-        rows = await reads.select(statement)
+    rows = await read_once(engine, lambda reads: reads.select(statement))
     assert [row[0] for row in rows] == [2, 4]
 
 

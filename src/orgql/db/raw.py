@@ -10,11 +10,10 @@ statement is compiled once to asyncpg's positional form and run on a connection 
 engine's own pool (same timeouts, type codecs and server settings); the rows come back as
 asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 
-:func:`reading` checks a connection out of the engine's pool for one read (no
-``Connection`` object, no transaction: each statement is its own, as in AUTOCOMMIT), gives
-it back when the read ends, or closes it for good when it was lost or cancelled
-mid-statement. :func:`read_once` does the same in one greenlet (the REST snapshots, the
-GraphQL SQL plans).
+:func:`read_once` checks a connection out of the engine's pool for the reads of one
+request (no ``Connection`` object, no transaction: each statement is its own, as in
+AUTOCOMMIT), gives it back when the read ends, or closes it for good when it was lost or
+cancelled mid-statement (the REST snapshots, the GraphQL SQL plans).
 
 Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
 REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
@@ -29,8 +28,7 @@ parameters hidden, as the engine hides them).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -188,43 +186,26 @@ class RawReads:
         )
 
 
-@asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[RawReads]:
-    """A connection of ``engine``'s pool for the reads of one request, without a
-    ``Connection`` or a transaction (see the module). Given back to the pool at the end;
-    closed instead when it was lost, or when the read was cancelled while a statement may
-    still be running on it.
-
-    Closed as SQLAlchemy closes a connection it invalidates: in its greenlet, where the
-    driver closes gracefully, its cancellation of the running statement acknowledged first.
-    Out of one, the driver drops the socket at once and its cancel request with it: the
-    server runs the statement on (a lock wait until the lock is free, a long read until the
-    statement timeout), a server connection nobody reads held all that while."""
-    raw = await engine.raw_connection()
-    reads = RawReads(engine.sync_engine, raw.dbapi_connection, raw.driver_connection)
-    try:
-        yield reads
-    except asyncio.CancelledError:
-        reads.lost = True
-        raise
-    finally:
-        # Given back in SQLAlchemy's greenlet too: one past the pool's size is closed
-        # there, and the driver's close is a coroutine.
-        await greenlet_spawn(raw.invalidate if reads.lost else raw.close)
-
-
 async def read_once(engine: AsyncEngine, work: Callable[[RawReads], Awaitable[T]]) -> T:
     """What ``work`` makes of its reads (its statements and the work between them) on a
-    connection of ``engine``'s pool, as :func:`reading` reads them, the connection checked
-    out, ``work`` awaited and the connection given back (or closed) in one greenlet of
-    SQLAlchemy's.
+    connection of ``engine``'s pool, without a ``Connection`` or a transaction (see the
+    module): the connection checked out, ``work`` awaited, and the connection given back,
+    or closed for good when it was lost or the read was cancelled while a statement may
+    still be running on it.
 
-    :func:`reading` spawns two (its checkout and its return each need one, for the IO
-    either may do), and starting a greenlet costs more CPU than the pool's own work: 12 µs
-    in a loop of nothing else, more between a request's other work (issue 16: the read of
-    restGet's statement took 256-292 µs of CPU with reading(), 192-222 µs here). Here
-    ``work`` is awaited from the greenlet (``await_``: a switch, not a new greenlet; the
-    coroutine runs in the caller's task, as in :func:`reading`)."""
+    All three in one greenlet of SQLAlchemy's: the pool's checkout and return may do IO
+    (a new connection; one past the pool's size closed, and the driver's close is a
+    coroutine), so each needs one, and starting a greenlet costs more CPU than the pool's
+    own work (12 µs in a loop of nothing else, more between a request's other work; issue
+    16: restGet's read took 256-292 µs of CPU with a greenlet for the checkout and one for
+    the return, 192-222 µs here). ``work`` is awaited from the greenlet (``await_``: a
+    switch, not a new greenlet; the coroutine runs in the caller's task).
+
+    A connection is closed as SQLAlchemy closes one it invalidates: in its greenlet, where
+    the driver closes gracefully, its cancellation of the running statement acknowledged
+    first. Out of one, the driver drops the socket at once and its cancel request with it:
+    the server runs the statement on (a lock wait until the lock is free, a long read until
+    the statement timeout), a server connection nobody reads held all that while."""
     return await greenlet_spawn(_read_once, engine.sync_engine, work)
 
 
@@ -238,7 +219,7 @@ def _read_once(engine: Engine, work: Callable[[RawReads], Awaitable[T]]) -> T:
         reads.lost = True
         raise
     finally:
-        # In the greenlet, as reading() gives its connection back (see there).
+        # In the greenlet (see read_once).
         if reads.lost:
             raw.invalidate()
         else:

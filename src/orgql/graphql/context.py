@@ -132,8 +132,7 @@ class Context:
         pool of the engine the request reads from (db.raw). No task of its own (``run``'s
         shield keeps a connection whole for resolvers cancelled by their siblings; a SQL
         plan has none): cancelled mid-statement (the request's timeout), the connection
-        is closed instead of given back (db.raw.read_once: one greenlet for the checkout,
-        the read and the return, not reading()'s two)."""
+        is closed instead of given back (db.raw.read_once)."""
         return await read_once(await self._reading_engine(), work)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

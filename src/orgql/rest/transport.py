@@ -108,7 +108,7 @@ async def one_statement_engine(request: Request) -> AsyncEngine:
     """Where a GET that reads in one statement reads, without a transaction: a read replica
     when there is one, as :func:`unit_of_work`'s reads, else the primary. The REST
     snapshots (core.organizations.snapshots) read on its pooled driver connections
-    (db.raw.reading), without a session."""
+    (db.raw.read_once), without a session."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
     return await reading_engine(request.state, sessionmaker.kw["bind"], writes=False)
 
