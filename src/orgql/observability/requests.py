@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 
 from starlette.responses import JSONResponse
@@ -31,11 +31,8 @@ logger = logging.getLogger(ACCESS_LOGGER)
 
 
 def new_request_id() -> str:
-    """A random version-4 UUID's hex, as ``uuid.uuid4().hex`` (16 random bytes, the
-    version and variant bits set), without building a UUID object: a third of the cost."""
-    value = int.from_bytes(os.urandom(16), "big")
-    value = (value & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
-    return f"{value:032x}"
+    """A random version-4 UUID's hex: the id of a request that offered none usable."""
+    return uuid.uuid4().hex
 
 
 def transport_of(path: str) -> str:
