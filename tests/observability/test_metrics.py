@@ -126,7 +126,7 @@ async def test_pool_usage_is_reported(client: httpx.AsyncClient) -> None:
 
     metrics = await scrape(client)
 
-    assert metrics[("orgql_db_pool_size", ())] == 5  # the test engine's pool
+    assert metrics[("orgql_db_pool_size", ())] == 10  # the test engine's pool: twice its size 5
     assert metrics[("orgql_db_pool_connections", (("state", "checked_out"),))] == 0
     assert metrics[("orgql_db_pool_connections", (("state", "idle"),))] >= 1
 

@@ -45,7 +45,7 @@ class PoolCollector(Collector):
         pool = self.engine.sync_engine.pool if self.engine is not None else None
         if not isinstance(pool, QueuePool):
             return
-        size = GaugeMetricFamily("orgql_db_pool_size", "Connections the pool keeps open.")
+        size = GaugeMetricFamily("orgql_db_pool_size", "Connections the pool may hold.")
         size.add_metric([], pool.size())
         yield size
         connections = GaugeMetricFamily(
@@ -53,7 +53,6 @@ class PoolCollector(Collector):
         )
         connections.add_metric(["checked_out"], pool.checkedout())
         connections.add_metric(["idle"], pool.checkedin())
-        connections.add_metric(["overflow"], max(pool.overflow(), 0))
         yield connections
 
 
@@ -70,7 +69,7 @@ class PoolGauges:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.size = Gauge(
             "orgql_db_pool_size",
-            "Connections the pool keeps open.",
+            "Connections the pool may hold.",
             registry=registry,
             multiprocess_mode="liveall",
         )
@@ -88,15 +87,12 @@ class PoolGauges:
             return
 
         # The labelled gauges looked up once: this runs twice per request.
-        checked_out, idle, overflow = (
-            self.connections.labels(state) for state in ("checked_out", "idle", "overflow")
-        )
+        checked_out, idle = (self.connections.labels(state) for state in ("checked_out", "idle"))
 
         def update(*args: Any) -> None:
             self.size.set(pool.size())
             checked_out.set(pool.checkedout())
             idle.set(pool.checkedin())
-            overflow.set(max(pool.overflow(), 0))
 
         event.listen(engine.sync_engine, "checkout", update)
         event.listen(engine.sync_engine, "checkin", update)
