@@ -7,12 +7,15 @@ import dataclasses
 import typing
 
 from orgql.core.common import addresses
+from orgql.core.common.names import camel
 from orgql.core.financial.source import SourceAddress
+from orgql.core.organizations.snapshot_sql import AddressRow
 from orgql.db import financial_models, models
 from orgql.graphql.addresses.profile_operations import ProfileAddressLinesInput
 from orgql.graphql.organizations.inputs import AddressInput
 from orgql.graphql.requests.types import DraftAddress, DraftAddressInput
 from orgql.graphql.types import Address
+from orgql.rest import render
 from orgql.rest.organizations import shapes as organization_shapes
 from orgql.rest.requests import shapes as request_shapes
 
@@ -82,3 +85,17 @@ def test_the_rest_address_input_requires_the_required_fields() -> None:
     required = {key for key in shape.__required_keys__ if key in OCC_KEYS}
 
     assert required == addresses.REQUIRED_KEYS
+
+
+def test_the_snapshot_address_row_holds_the_answered_fields() -> None:
+    """The REST snapshot reads what rest.render.address writes: the vendor's organization
+    address (a subset of the OCC keys), besides the row's id, owner and type."""
+    answered = typing.get_type_hints(organization_shapes.Address)
+    row = AddressRow(*(f"{name} value" for name in AddressRow._fields))
+    fields = [
+        name for name in AddressRow._fields if name not in {"organization_id", "address_type"}
+    ]
+
+    assert {("repositoryId" if name == "id" else camel(name)) for name in fields} == set(answered)
+    assert list(render.address(row)) == list(answered)  # every key, in the shape's order
+    assert render.address(row)["repositoryId"] == "id value"

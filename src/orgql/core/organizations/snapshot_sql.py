@@ -63,6 +63,10 @@ class OrganizationRow(NamedTuple):
 
 
 class AddressRow(NamedTuple):
+    """An address a snapshot reads: its id, owner and type, and the fields of the vendor's
+    organization address (rest.organizations.shapes.Address, rendered by rest.render.address;
+    tests/test_address_fields.py holds the three together)."""
+
     id: str
     organization_id: str | None
     address_type: str | None
