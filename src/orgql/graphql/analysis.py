@@ -40,6 +40,7 @@ from graphql import (
     get_nullable_type,
 )
 
+from orgql.core.common.errors import quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.graphql.introspection_cost import IntrospectionCost, OverBudget
 from orgql.graphql.list_bounds import list_bound
@@ -150,8 +151,8 @@ def _fragment_order(
 def _cycle_error(cycle: list[FragmentSpreadNode]) -> GraphQLError:
     """graphql-core's NoFragmentCyclesRule message, with a code."""
     name = cycle[-1].name.value
-    via = ", ".join("'" + spread.name.value + "'" for spread in cycle[:-1])
-    message = f"Cannot spread fragment '{name}' within itself"
+    via = ", ".join(quoted(spread.name.value) for spread in cycle[:-1])
+    message = f"Cannot spread fragment {quoted(name)} within itself"
     message += f" via {via}." if via else "."
     return GraphQLError(message, cycle, extensions={"code": "FRAGMENT_CYCLE"})
 
@@ -259,7 +260,7 @@ class _Analysis:
             if summary.depth - 1 > limits.max_depth:
                 errors.append(
                     GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                        f"{quoted(name)} exceeds maximum operation depth of {limits.max_depth}",
                         operation,
                         extensions={"code": "QUERY_TOO_DEEP"},
                     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.db import access_models
 
 MAX_NAME = 254
@@ -68,7 +68,7 @@ async def revoke_app_key(session: AsyncSession, key_id: str) -> AppKeyInfo:
     )
     if row is None:
         raise OrgqlError(
-            Codes.INVALID_INPUT, f"no application key {key_id!r}", "id", ErrorKind.NOT_FOUND
+            Codes.INVALID_INPUT, f"no application key {quoted(key_id)}", "id", ErrorKind.NOT_FOUND
         )
     return _info(row)
 

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from orgql.core.access.principals import Principal
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance.rules import derive_site_value
 from orgql.core.organizations import membership
@@ -254,7 +254,8 @@ async def _lock_lenders(
 def forbidden(permission: Permission, organization_id: str) -> OrgqlError:
     return OrgqlError(
         FORBIDDEN,
-        f"Your roles in organization {organization_id!r} do not allow this ({_NEEDS[permission]})",
+        f"Your roles in organization {quoted(organization_id)} do not allow this"
+        f" ({_NEEDS[permission]})",
         None,
         ErrorKind.FORBIDDEN,
     )

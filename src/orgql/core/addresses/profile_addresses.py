@@ -40,7 +40,7 @@ from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.addresses.service import ADDRESS_LINE_KEYS, ADDRESS_NOT_FOUND
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import distinct_keys, next_ids
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
@@ -57,7 +57,7 @@ TOO_MANY_ADDRESSES = "190102"
 def not_found(address_id: str) -> OrgqlError:
     return OrgqlError(
         ADDRESS_NOT_FOUND,
-        f"Address {address_id!r} is not an address of this profile",
+        f"Address {quoted(address_id)} is not an address of this profile",
         "id",
         ErrorKind.NOT_FOUND,
     )
@@ -199,7 +199,7 @@ async def _locked_profile(session: AsyncSession, profile_id: str, field: str) ->
     if profile is None:
         raise OrgqlError(
             PeopleCodes.PROFILE_NOT_FOUND,
-            f"Profile {profile_id!r} does not exist",
+            f"Profile {quoted(profile_id)} does not exist",
             field,
             ErrorKind.NOT_FOUND,
         )

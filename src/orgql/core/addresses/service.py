@@ -38,7 +38,7 @@ from orgql.core.access.principals import Principal
 from orgql.core.addresses import events as address_events
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import outbox as events
@@ -72,7 +72,7 @@ _MANAGE = permissions.Permission.MANAGE_ACCOUNT_ADDRESSES
 def not_found(address_id: str) -> OrgqlError:
     return OrgqlError(
         ADDRESS_NOT_FOUND,
-        f"Address {address_id!r} is not an address of this organization",
+        f"Address {quoted(address_id)} is not an address of this organization",
         "addressId",
         ErrorKind.NOT_FOUND,
     )

@@ -130,7 +130,7 @@ def unknown_keys(
     if too_many(doc, path or "the request body", path, problems, code=code):
         return
     for key in sorted((key for key in doc if key not in allowed), key=str):
-        problems.add(code, f"unknown {what} {key!r}", join(path, str(key)))
+        problems.add(code, f"unknown {what} {quoted(key)}", join(path, str(key)))
 
 
 def join(path: str | None, key: str | int) -> str:
@@ -240,7 +240,8 @@ def read_datetime(
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        problems.add(Codes.INVALID_INPUT, f"{key} is not an ISO 8601 timestamp: {raw!r}", where)
+        message = f"{key} is not an ISO 8601 timestamp: {quoted(raw)}"
+        problems.add(Codes.INVALID_INPUT, message, where)
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.delivery_status import DeliveryStatus
@@ -91,7 +91,7 @@ def _check(new: NewSubscription) -> list[str]:
             if name not in EVENT_TYPES:
                 problems.add(
                     Codes.INVALID_INPUT,
-                    f"unknown event type {name!r}; known: {', '.join(sorted(EVENT_TYPES))}",
+                    f"unknown event type {quoted(name)}; known: {', '.join(sorted(EVENT_TYPES))}",
                     join("eventTypes", index),
                 )
     if new.description is not None and (
@@ -163,7 +163,7 @@ def _parse_id(subscription_id: str) -> uuid.UUID:
 def not_found(subscription_id: str) -> OrgqlError:
     return OrgqlError(
         SUBSCRIPTION_NOT_FOUND,
-        f"Webhook subscription {subscription_id!r} does not exist",
+        f"Webhook subscription {quoted(subscription_id)} does not exist",
         "id",
         ErrorKind.NOT_FOUND,
     )

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from orgql.core.common import addresses as address_fields
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.validation import column_length, is_storable_text
 from orgql.core.financial.source import SourceAccount, SourceAddress
 from orgql.db import financial_models, models
@@ -133,7 +133,7 @@ def plan_sync(
 
 def _check_account(account: SourceAccount, seen: set[str]) -> None:
     if account.account_id in seen:
-        raise contract_broken(f"customer account {account.account_id!r} is listed twice")
+        raise contract_broken(f"customer account {quoted(account.account_id)} is listed twice")
     seen.add(account.account_id)
     for column, value in (
         ("external_account_id", account.account_id),

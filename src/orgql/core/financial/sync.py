@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
@@ -73,7 +73,7 @@ def parse_sync_request(doc: Mapping[str, object]) -> int | None:
     """The syncFinancialData request body: ``{"businessUnitId": number}``, all optional."""
     unknown = sorted(set(doc) - REQUEST_KEYS)
     if unknown:
-        raise OrgqlError(Codes.INVALID_INPUT, f"unknown property {unknown[0]!r}", unknown[0])
+        raise OrgqlError(Codes.INVALID_INPUT, f"unknown property {quoted(unknown[0])}", unknown[0])
     return check_business_unit_id(doc.get("businessUnitId"))
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes
+from orgql.core.common.errors import Codes, quoted
 from orgql.core.common.validation import Problems, is_storable_text, too_many
 from orgql.db import models
 
@@ -48,7 +48,7 @@ async def check_dynamic_properties(
             continue
         definition = definitions.get(key)
         if definition is None:
-            problems.add(Codes.INVALID_INPUT, f"unknown property {key!r}", key)
+            problems.add(Codes.INVALID_INPUT, f"unknown property {quoted(key)}", key)
             continue
         if value is None:
             continue

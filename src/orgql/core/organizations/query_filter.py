@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError, quoted
 from orgql.core.common.validation import is_storable_text
 
 MAX_LENGTH = 1000
@@ -146,7 +146,7 @@ def parse_q(q: str | None) -> Expression | None:
     parser = _Parser(tokens)
     expression = parser.filter(0)
     if parser.position < len(tokens):
-        raise _refused(f"unexpected {tokens[parser.position].text!r}")
+        raise _refused(f"unexpected {quoted(tokens[parser.position].text)}")
     return expression
 
 
@@ -206,7 +206,7 @@ class _Parser:
     def comparison(self) -> Comparison:
         token = self._next("an attribute")
         if token.kind != "word" or token.text.lower() in _KEYWORDS:
-            raise _refused(f"an attribute expected, not {token.text!r}")
+            raise _refused(f"an attribute expected, not {quoted(token.text)}")
         attribute = _BY_LOWER_NAME.get(token.text.lower(), token.text)
         if attribute not in ATTRIBUTES:
             known = ", ".join(sorted(ATTRIBUTES))
@@ -220,7 +220,9 @@ class _Parser:
         except ValueError:
             operator = None
         if operator is None:
-            raise _refused(f"an operator (eq, ne, co, sw, ew, pr) expected, not {word.text!r}")
+            raise _refused(
+                f"an operator (eq, ne, co, sw, ew, pr) expected, not {quoted(word.text)}"
+            )
         if operator is Operator.PR:
             return Comparison(attribute, operator)
         value = self._value(self._next("a value"))
@@ -240,7 +242,7 @@ class _Parser:
             if token.text.isdigit():
                 return token.text
         raise _refused(
-            f'a value ("text", true, false, null or digits) expected, not {token.text!r}'
+            f'a value ("text", true, false, null or digits) expected, not {quoted(token.text)}'
         )
 
     @staticmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from orgql.core.common.errors import Codes
+from orgql.core.common.errors import Codes, quoted
 from orgql.core.common.validation import Problems, join
 from orgql.core.organizations import repository
 from orgql.core.organizations.dynamic_properties import check_dynamic_properties
@@ -53,7 +53,7 @@ async def check_named_references(
         for index, item in enumerate(wanted):
             if item not in found:
                 path = field if field in _SINGLE_REFERENCES else join(field, index)
-                problems.add(code, f"Unknown {noun} {item!r}", path)
+                problems.add(code, f"Unknown {noun} {quoted(item)}", path)
     if new.site_properties.contract is not None:
         await contracts.check_references(
             session, [("contract", new.site_properties.contract)], problems
@@ -108,7 +108,7 @@ async def _check_default_address(
     if address is None or address.organization_id not in ancestors:
         problems.add(
             code,
-            f"Address {address_id!r} is not an address of this organization's ancestors",
+            f"Address {quoted(address_id)} is not an address of this organization's ancestors",
             join(field, "repositoryId"),
         )
 

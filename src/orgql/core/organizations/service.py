@@ -316,7 +316,7 @@ async def check_references(
         if parent is None:
             problems.add(
                 Codes.INVALID_INPUT,
-                f"Parent organization {new.parent_id!r} does not exist",
+                f"Parent organization {quoted(new.parent_id)} does not exist",
                 "parentOrganization.id",
             )
         elif not parent.active:

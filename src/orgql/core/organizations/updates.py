@@ -35,7 +35,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
@@ -245,7 +245,7 @@ async def _check_move(
         )
     if parent is None:
         problems.add(
-            Codes.INVALID_INPUT, f"Parent organization {parent_id!r} does not exist", field
+            Codes.INVALID_INPUT, f"Parent organization {quoted(parent_id)} does not exist", field
         )
         return list(organization.path)
     if parent.id == organization.id or organization.id in parent.path:
@@ -322,7 +322,7 @@ async def _check_address(
     if address is None or address.organization_id not in owners:
         problems.add(
             code,
-            f"Address {address_id!r} is not an address of this organization or its ancestors",
+            f"Address {quoted(address_id)} is not an address of this organization or its ancestors",
             join(field, "repositoryId"),
         )
 

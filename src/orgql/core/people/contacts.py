@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
-from orgql.core.common.errors import ErrorKind, OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.common.validation import Problems, is_storable_text, read_bool
@@ -38,7 +38,7 @@ _KEYS = {column: key for key, column in CONTACT_COLUMNS.items()} | {"receive_ema
 def not_found(profile_id: str) -> OrgqlError:
     return OrgqlError(
         PeopleCodes.PROFILE_NOT_FOUND,
-        f"Profile {profile_id!r} does not exist",
+        f"Profile {quoted(profile_id)} does not exist",
         "id",
         ErrorKind.NOT_FOUND,
     )
@@ -67,9 +67,8 @@ async def check_organizations(session: AsyncSession, ids: list[str], fields: lis
     problems = Problems()
     for org, field in zip(ids, fields, strict=True):
         if org not in names:
-            problems.add(
-                PeopleCodes.ORGANIZATION_NOT_FOUND, f"Organization {org!r} does not exist", field
-            )
+            message = f"Organization {quoted(org)} does not exist"
+            problems.add(PeopleCodes.ORGANIZATION_NOT_FOUND, message, field)
     problems.raise_if_any()
 
 
@@ -79,7 +78,7 @@ async def require_organization(session: AsyncSession, organization_id: str) -> N
     if organization_id not in names:
         raise OrgqlError(
             PeopleCodes.ORGANIZATION_NOT_FOUND,
-            f"Organization {organization_id!r} does not exist",
+            f"Organization {quoted(organization_id)} does not exist",
             "id",
             ErrorKind.NOT_FOUND,
         )

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
+from orgql.core.common.errors import quoted
 from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, contacts, repository
@@ -55,7 +56,7 @@ async def grant(
         if ref.organization_id not in members:
             message = (
                 f"Profile {profile.id!r} is not a member of organization"
-                f" {ref.organization_id!r}: add the organization to the profile first"
+                f" {quoted(ref.organization_id)}: add the organization to the profile first"
             )
             problems.add(PeopleCodes.INVALID_INPUT, message, f"roles[{index}].relativeTo.id")
     problems.raise_if_any()

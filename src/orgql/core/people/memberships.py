@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access.principals import Principal
+from orgql.core.common.errors import quoted
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, contacts, repository
@@ -159,7 +160,7 @@ async def remove_secondary(
             )
             problems.add(PeopleCodes.INVALID_INPUT, message, field)
         elif org not in current:
-            message = f"Organization {org!r} is not a secondary organization of the profile"
+            message = f"Organization {quoted(org)} is not a secondary organization of the profile"
             problems.add(PeopleCodes.INVALID_INPUT, message, field)
     problems.raise_if_any()
     found = await remove(session, [(org, profile.id) for org in ids], "secondaryOrganizations")
@@ -276,7 +277,7 @@ async def replace_members(
     problems = Problems()
     for index, profile_id in enumerate(profile_ids):
         if profile_id not in existing:
-            message = f"Profile {profile_id!r} does not exist"
+            message = f"Profile {quoted(profile_id)} does not exist"
             problems.add(PeopleCodes.PROFILE_NOT_FOUND, message, f"members[{index}]")
     problems.raise_if_any()
     found = await remove(session, [(organization_id, p) for p in gone], "members")

@@ -105,7 +105,7 @@ def parse_site_updates(entries: object) -> list[SiteUpdate]:
             problems.add(invalid, "site must be an object with an id", join(path, "site.id"))
             site_id = None
         elif site_id in seen:
-            problems.add(invalid, f"site {site_id!r} is listed twice", join(path, "site.id"))
+            problems.add(invalid, f"site {quoted(site_id)} is listed twice", join(path, "site.id"))
         properties = entry.get("properties")
         if not isinstance(properties, Mapping):
             problems.add(invalid, "properties must be an object", join(path, "properties"))
@@ -255,7 +255,8 @@ async def prepare(
         site = sites.get(u.site_id)
         if site is None or not site.b2b:
             what = "does not exist" if site is None else "is not a B2B site"
-            problems.add(Codes.SITE_NOT_B2B, f"Site {u.site_id!r} {what}", join(u.path, "site.id"))
+            message = f"Site {quoted(u.site_id)} {what}"
+            problems.add(Codes.SITE_NOT_B2B, message, join(u.path, "site.id"))
     await contracts.check_references(
         session,
         [(join(u.path, "properties.contract"), u.contract) for u in updates if u.contract],

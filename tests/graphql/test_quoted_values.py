@@ -1,0 +1,126 @@
+"""A caller's value of ten thousand characters is quoted cut short in GraphQL answers too
+(core.common.errors.quoted): in userErrors and in the errors of a refused document, the
+message names its first characters and stays small, with its usual code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql_client import GraphQL
+from orgql.core.common.errors import QUOTED_CHARACTERS
+
+#: Far longer than any message quotes.
+LONG = "y" * 10_000
+#: How a message quotes LONG: its first QUOTED_CHARACTERS characters, then "...".
+CUT = f"{LONG[:QUOTED_CHARACTERS]!r}..."
+#: Longer than any message built around a value cut short.
+SHORT_MESSAGE = 400
+SAMPLE = "100001"
+
+USER_ERRORS = "userErrors { code message field }"
+
+
+async def _user_error(graphql: GraphQL, mutation: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """The one userError of ``mutation`` (its only root field), checked short."""
+    data = await graphql.data(mutation, variables)
+    ((_, payload),) = data.items()
+    (error,) = payload["userErrors"]
+    assert len(error["message"]) < SHORT_MESSAGE
+    result: dict[str, Any] = error
+    return result
+
+
+async def test_an_unknown_dynamic_property_is_quoted_cut_short(graphql: GraphQL) -> None:
+    error = await _user_error(
+        graphql,
+        "mutation($values: JSON) { createOrganization(input:"
+        f' {{name: "Long key", dynamicProperties: $values}}) {{ {USER_ERRORS} }} }}',
+        {"values": {LONG: 1}},
+    )
+
+    assert (error["code"], error["message"]) == ("100002", f"unknown property {CUT}")
+
+
+async def test_an_unknown_organization_address_is_quoted_cut_short(graphql: GraphQL) -> None:
+    error = await _user_error(
+        graphql,
+        "mutation($id: ID!) { deleteOrganizationAddress("
+        f'organizationId: "{SAMPLE}", addressId: $id) {{ {USER_ERRORS} }} }}',
+        {"id": LONG},
+    )
+
+    assert error == {
+        "code": "190101",
+        "message": f"Address {CUT} is not an address of this organization",
+        "field": "addressId",
+    }
+
+
+async def test_an_unknown_contact_is_quoted_cut_short(graphql: GraphQL) -> None:
+    error = await _user_error(
+        graphql,
+        'mutation($id: ID!) { updateContact(id: $id, input: {firstName: "Ann"})'
+        f" {{ {USER_ERRORS} }} }}",
+        {"id": LONG},
+    )
+
+    assert error == {"code": "22002", "message": f"Profile {CUT} does not exist", "field": "id"}
+
+
+async def test_an_unknown_site_to_update_is_quoted_cut_short(graphql: GraphQL) -> None:
+    error = await _user_error(
+        graphql,
+        f'mutation($site: ID!) {{ updateSiteOrganizationProperties(id: "{SAMPLE}",'
+        " input: [{site: $site, properties: {approvalRequired: false}}])"
+        f" {{ {USER_ERRORS} }} }}",
+        {"site": LONG},
+    )
+
+    assert error == {
+        "code": "100109",
+        "message": f"Site {CUT} does not exist",
+        "field": "input[0].site",
+    }
+
+
+async def test_an_unknown_webhook_subscription_is_quoted_cut_short(graphql: GraphQL) -> None:
+    error = await _user_error(
+        graphql,
+        f"mutation($id: ID!) {{ deleteWebhookSubscription(id: $id) {{ {USER_ERRORS} }} }}",
+        {"id": LONG},
+    )
+
+    assert error == {
+        "code": "190001",
+        "message": f"Webhook subscription {CUT} does not exist",
+        "field": "id",
+    }
+
+
+async def test_a_long_fragment_name_on_a_cycle_is_quoted_cut_short(graphql: GraphQL) -> None:
+    name = f"F{LONG}"
+    query = f"{{ ...{name} }} fragment {name} on Query {{ ...{name} }}"
+
+    response = await graphql.client.post("/graphql", json={"query": query})
+
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "FRAGMENT_CYCLE"
+    cut = f"{name[:QUOTED_CHARACTERS]!r}..."
+    assert error["message"] == f"Cannot spread fragment {cut} within itself."
+
+
+async def test_an_argument_graphql_refuses_is_quoted_short_by_graphql_core(
+    graphql: GraphQL,
+) -> None:
+    """graphql-core's own messages quote a value through its ``inspect``, which cuts a text
+    to 240 characters: they stay small too."""
+    result = await graphql.post(
+        "query($first: Int) { organizations(first: $first) { totalCount } }", {"first": LONG}
+    )
+
+    (error,) = result["errors"]
+    assert error["message"].startswith(
+        "Variable '$first' has invalid value: Int cannot represent non-integer value: 'yyy"
+    )
+    assert len(error["message"]) < SHORT_MESSAGE
