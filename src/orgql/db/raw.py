@@ -193,13 +193,14 @@ async def read_once(engine: AsyncEngine, work: Callable[[RawReads], Awaitable[T]
     or closed for good when it was lost or the read was cancelled while a statement may
     still be running on it.
 
-    All three in one greenlet of SQLAlchemy's: the pool's checkout and return may do IO
-    (a new connection; one past the pool's size closed, and the driver's close is a
-    coroutine), so each needs one, and starting a greenlet costs more CPU than the pool's
-    own work (12 µs in a loop of nothing else, more between a request's other work; issue
-    16: restGet's read took 256-292 µs of CPU with a greenlet for the checkout and one for
-    the return, 192-222 µs here). ``work`` is awaited from the greenlet (``await_``: a
-    switch, not a new greenlet; the coroutine runs in the caller's task).
+    All three in one greenlet of SQLAlchemy's: the pool's checkout and return may do IO (a
+    new connection, also one replacing a connection the server closed; a lost one closed,
+    and the driver's close is a coroutine), so each needs one, and starting a greenlet costs
+    more CPU than the pool's own work (12 µs in a loop of nothing else, more between a
+    request's other work; issue 16: restGet's read took 256-292 µs of CPU with a greenlet
+    for the checkout and one for the return, 192-222 µs here). ``work`` is awaited from the
+    greenlet (``await_``: a switch, not a new greenlet; the coroutine runs in the caller's
+    task).
 
     A connection is closed as SQLAlchemy closes one it invalidates: in its greenlet, where
     the driver closes gracefully, its cancellation of the running statement acknowledged
