@@ -172,7 +172,10 @@ class RawReads:
 
     def _translated(self, error: Exception, sql: str, values: Sequence[Any]) -> Exception:
         """``error`` as SQLAlchemy raises a statement's failure: the dialect's DBAPI error
-        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted."""
+        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted,
+        and told as SQLAlchemy tells it (``connection_invalidated``: the request answers
+        503), whatever the driver raised (asyncpg may raise InternalClientError, "cannot
+        switch to state", when the server's FATAL message came just before the statement)."""
         try:
             self.adapted._handle_exception(error)
         except Exception as translated:
@@ -182,7 +185,13 @@ class RawReads:
         if isinstance(error, dbapi_error) and dialect.is_disconnect(error, self.adapted, None):
             self.lost = True
         return exc.DBAPIError.instance(
-            sql, values, error, dbapi_error, hide_parameters=True, dialect=dialect
+            sql,
+            values,
+            error,
+            dbapi_error,
+            hide_parameters=True,
+            connection_invalidated=self.lost,
+            dialect=dialect,
         )
 
 
