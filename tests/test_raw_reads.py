@@ -6,14 +6,17 @@ renders at execution (an expanding ``IN``) has them written into its SQL."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import Integer, Select, bindparam, event, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db.engine import make_engine
 from orgql.db.raw import RawReads, read_once
+from orgql.observability.database import unavailability
 
 
 def _numbers(limit: int, tag: int) -> Select[Any]:
@@ -93,3 +96,33 @@ async def test_read_once_cancelled_mid_statement_closes_its_connection(
     assert pool.checkedout() == 0
     (row,) = await read_once(engine, lambda reads: reads.select(statement))
     assert row[0] > 0
+
+
+async def test_a_failure_on_a_connection_the_server_closed_is_a_lost_connection(
+    engine: AsyncEngine,
+) -> None:
+    """Whatever the driver raises once the server closed the connection under a statement,
+    the read's error says the connection was lost (the request answers 503, not 500) and
+    the connection is not given back. asyncpg sometimes raises InternalClientError ("cannot
+    switch to state 11; another operation (2) is in progress") when the server's FATAL
+    message came in just before the statement; here it is raised on a connection the
+    server did close, as the driver would."""
+
+    async def ended(reads: RawReads) -> Exception:
+        async with engine.connect() as admin:
+            await admin.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": reads.driver.get_server_pid()}
+            )
+        deadline = time.monotonic() + 10
+        while not reads.driver.is_closed():  # the driver saw it go
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        error = asyncpg.exceptions.InternalClientError(
+            "cannot switch to state 11; another operation (2) is in progress"
+        )
+        return reads._translated(error, "SELECT 1", ())
+
+    translated = await read_once(engine, ended)
+    assert unavailability(translated) == "the connection to the database was lost"
+    assert engine.sync_engine.pool.checkedout() == 0
+    assert await read_once(engine, lambda reads: reads.scalar(text("SELECT 1"))) == 1

@@ -35,7 +35,7 @@ async def test_a_committed_write_whose_token_cannot_be_read_is_still_answered_as
         database_url=cluster.primary_url,
         database_replica_urls=cluster.replica_url,
         replica_check_interval_seconds=60,
-        db_pool_size=1,  # and as many in overflow: two connections to the primary
+        db_pool_size=1,  # a pool of twice that: two connections to the primary
         db_pool_timeout_seconds=1,
         db_lock_timeout_seconds=DEADLINE_SECONDS,
     )

@@ -172,7 +172,10 @@ class RawReads:
 
     def _translated(self, error: Exception, sql: str, values: Sequence[Any]) -> Exception:
         """``error`` as SQLAlchemy raises a statement's failure: the dialect's DBAPI error
-        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted."""
+        (its translation of asyncpg's) wrapped in ``DBAPIError``; a lost connection noted,
+        and told as SQLAlchemy tells it (``connection_invalidated``: the request answers
+        503), whatever the driver raised (asyncpg may raise InternalClientError, "cannot
+        switch to state", when the server's FATAL message came just before the statement)."""
         try:
             self.adapted._handle_exception(error)
         except Exception as translated:
@@ -182,7 +185,13 @@ class RawReads:
         if isinstance(error, dbapi_error) and dialect.is_disconnect(error, self.adapted, None):
             self.lost = True
         return exc.DBAPIError.instance(
-            sql, values, error, dbapi_error, hide_parameters=True, dialect=dialect
+            sql,
+            values,
+            error,
+            dbapi_error,
+            hide_parameters=True,
+            connection_invalidated=self.lost,
+            dialect=dialect,
         )
 
 
@@ -193,13 +202,14 @@ async def read_once(engine: AsyncEngine, work: Callable[[RawReads], Awaitable[T]
     or closed for good when it was lost or the read was cancelled while a statement may
     still be running on it.
 
-    All three in one greenlet of SQLAlchemy's: the pool's checkout and return may do IO
-    (a new connection; one past the pool's size closed, and the driver's close is a
-    coroutine), so each needs one, and starting a greenlet costs more CPU than the pool's
-    own work (12 µs in a loop of nothing else, more between a request's other work; issue
-    16: restGet's read took 256-292 µs of CPU with a greenlet for the checkout and one for
-    the return, 192-222 µs here). ``work`` is awaited from the greenlet (``await_``: a
-    switch, not a new greenlet; the coroutine runs in the caller's task).
+    All three in one greenlet of SQLAlchemy's: the pool's checkout and return may do IO (a
+    new connection, also one replacing a connection the server closed; a lost one closed,
+    and the driver's close is a coroutine), so each needs one, and starting a greenlet costs
+    more CPU than the pool's own work (12 µs in a loop of nothing else, more between a
+    request's other work; issue 16: restGet's read took 256-292 µs of CPU with a greenlet
+    for the checkout and one for the return, 192-222 µs here). ``work`` is awaited from the
+    greenlet (``await_``: a switch, not a new greenlet; the coroutine runs in the caller's
+    task).
 
     A connection is closed as SQLAlchemy closes one it invalidates: in its greenlet, where
     the driver closes gracefully, its cancellation of the running statement acknowledged

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -97,9 +97,6 @@ class Databases:
 
     def __post_init__(self) -> None:
         self._primary_autocommit = autocommit(self.primary)
-        for replica in self.replicas:
-            for engine in (replica.engine, replica.checks):
-                event.listen(engine.sync_engine, "checkout", _refuse_closed)
 
     @property
     def has_replicas(self) -> bool:
@@ -310,19 +307,11 @@ class Databases:
             listener(replica)
 
 
-def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """A pooled connection whose server went away (a replica stopped) is replaced at
-    checkout, before a statement fails on it; a replica that is down then fails to connect,
-    and the read goes elsewhere."""
-    raw = getattr(dbapi_connection, "_connection", None)
-    is_closed = getattr(raw, "is_closed", None)
-    if is_closed is not None and is_closed():
-        raise DisconnectionError("the replica closed this connection")
-
-
 def open_replicas(
     urls: Sequence[str], make: Callable[[str, int | None], AsyncEngine]
 ) -> list[Replica]:
     """The replicas of ``urls``; ``make(url, pool_size)`` makes an engine (None: the
-    requests' pool size)."""
+    requests' pool size), db.engine.make_engine's: a pooled connection whose server went
+    away (a replica stopped) is replaced at checkout, before a statement fails on it; a
+    replica that is down then fails to connect, and the read goes elsewhere."""
     return [Replica(server_name(url), make(url, None), make(url, 1)) for url in urls]

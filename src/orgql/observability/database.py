@@ -3,8 +3,10 @@ which failures mean it, and who gets told.
 
 An engine listener (``handle_error``) marks the current request as having lost the
 database; the request middleware then answers 503 instead of the transport's generic 500
-(REST) or masked error (GraphQL). SQLAlchemy itself invalidates the pool on a disconnect,
-so the next checkout opens fresh connections: the gateway recovers without a restart.
+(REST) or masked error (GraphQL). SQLAlchemy itself invalidates the pool on a disconnect
+of its own statements, and the engine replaces at checkout a pooled connection the server
+closed (db.engine.make_engine), so the next checkouts open fresh connections: the gateway
+recovers without a restart.
 """
 
 from __future__ import annotations

@@ -89,13 +89,18 @@ class PoolGauges:
         # The labelled gauges looked up once: this runs twice per request.
         checked_out, idle = (self.connections.labels(state) for state in ("checked_out", "idle"))
 
-        def update(*args: Any) -> None:
+        def update(*args: Any, returning: int = 0) -> None:
             self.size.set(pool.size())
-            checked_out.set(pool.checkedout())
-            idle.set(pool.checkedin())
+            checked_out.set(pool.checkedout() - returning)
+            idle.set(pool.checkedin() + returning)
+
+        def given_back(*args: Any) -> None:
+            # Told before the connection is back in the pool, which then always takes it
+            # (db.engine.make_engine: no overflow to close): counted as back already.
+            update(returning=1)
 
         event.listen(engine.sync_engine, "checkout", update)
-        event.listen(engine.sync_engine, "checkin", update)
+        event.listen(engine.sync_engine, "checkin", given_back)
         update()
 
 

@@ -1,0 +1,72 @@
+"""Pooled connections the server closed while they were idle (a restart, a failover, an
+administrator's pg_terminate_backend) are replaced at checkout: the requests that come next
+are answered, none 503 and none 500, whichever path reads (db.engine.make_engine).
+
+The pool keeps every connection it opened, up to twice ORGQL_DB_POOL_SIZE: without the
+replacement, each one would fail one request in turn (the driver's own reads, db.raw,
+invalidate only their connection, not the whole pool as SQLAlchemy does)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orgql.app import create_app
+from orgql.settings import Settings
+
+ORGANIZATION = "/ccadmin/v1/organizations/100001"
+ONE = {"query": 'query One { organization(id: "100001") { id name } }'}
+RENAME = {
+    "query": 'mutation { updateOrganization(id: "100001", input: {name: "Renamed"})'
+    " { organization { name } userErrors { code } } }"
+}
+WAIT_SECONDS = 10
+
+
+async def test_connections_the_server_closed_are_replaced_at_checkout(
+    database_url: str, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> None:
+    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
+        pool_engine = state["engine"].sync_engine
+        drivers: list[Any] = []
+
+        def opened(dbapi_connection: Any, record: Any) -> None:
+            drivers.append(dbapi_connection.driver_connection)
+
+        event.listen(pool_engine, "connect", opened)
+        burst = await asyncio.gather(*(gateway.get(ORGANIZATION) for _ in range(12)))
+        assert [a.status_code for a in burst] == [200] * 12
+        idle = pool_engine.pool.checkedin()
+        assert idle >= 2  # kept open: past ORGQL_DB_POOL_SIZE's worth, some of them
+
+        pids = [driver.get_server_pid() for driver in drivers]
+        async with engine.connect() as admin:
+            ended = await admin.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid))"
+                    " FROM unnest(CAST(:pids AS int[])) AS pid"
+                ),
+                {"pids": pids},
+            )
+        assert ended == len(pids) > 0
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not all(driver.is_closed() for driver in drivers):  # the driver saw them go
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+
+        rest = [(await gateway.get(ORGANIZATION)).status_code for _ in range(idle + 1)]
+        graphql = [(await gateway.post("/graphql", json=ONE)).status_code for _ in range(idle + 1)]
+        renamed = await gateway.post("/graphql", json=RENAME)
+
+    assert rest == [200] * (idle + 1)
+    assert graphql == [200] * (idle + 1)
+    assert renamed.status_code == 200
+    assert renamed.json()["data"]["updateOrganization"]["organization"] == {"name": "Renamed"}
