@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from orgql.core.common import json_text
 from orgql.settings import to_asyncpg_url
@@ -74,7 +75,7 @@ def make_engine(
     return engine
 
 
-def _replace_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+def _replace_closed(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
     """A pooled connection the driver knows closed (the server ended it while it was idle)
     is replaced at checkout by a new one, before a statement fails on it; a server that is
     down then fails to connect (503), and one that restarted is answered at once.
@@ -85,9 +86,8 @@ def _replace_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     ``ORGQL_DB_POOL_SIZE`` of them. The driver's flag, not a ping (``pool_pre_ping``: a
     round trip per checkout): about a microsecond a checkout. A connection whose server
     vanished without closing it is still found by its statement's failure or timeout."""
-    raw = getattr(dbapi_connection, "_connection", None)
-    is_closed = getattr(raw, "is_closed", None)
-    if is_closed is not None and is_closed():
+    driver = record.driver_connection  # asyncpg's Connection
+    if driver is not None and driver.is_closed():
         raise DisconnectionError("the database closed this pooled connection")
 
 
