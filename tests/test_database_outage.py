@@ -4,6 +4,7 @@ is stopped and started again; the shared test server is never touched."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import warnings
@@ -75,15 +76,18 @@ async def gateway(
 
 
 async def test_gateway_answers_503_while_postgresql_is_down_and_recovers_when_it_returns(
-    postgres: ThrowawayPostgres, gateway: httpx.AsyncClient
+    postgres: ThrowawayPostgres, gateway: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Warm the pool: its connection is the one the outage kills.
     assert (await gateway.post("/graphql", json=ORGANIZATION)).status_code == 200
 
     postgres.stop()
+    caplog.set_level(logging.DEBUG)
     ready = await gateway.get("/readyz")
     graphql = await gateway.post("/graphql", json=ORGANIZATION)
     rest = await gateway.get("/ccadmin/v1/organizations/100001")
+    # The requests' lines (not the background tasks', which retry on their own).
+    lines = [r for r in caplog.records if r.name.startswith(("orgql.graphql", "orgql.rest"))]
     postgres.start()
     ready_again = await gateway.get("/readyz")
     graphql_again = await gateway.post("/graphql", json=ORGANIZATION)
@@ -99,6 +103,11 @@ async def test_gateway_answers_503_while_postgresql_is_down_and_recovers_when_it
     assert rest.status_code == 503
     assert rest.json()["errorCode"] == "503"
     assert rest.json()["message"].startswith("The database is unavailable (")
+    # An outage is expected, no bug: one warning each with the reason, no traceback.
+    assert [(r.name, r.levelno, r.exc_info) for r in lines] == [
+        ("orgql.graphql", logging.WARNING, None),
+        ("orgql.rest", logging.WARNING, None),
+    ]
     assert ready_again.status_code == 200
     assert graphql_again.status_code == 200
     assert graphql_again.json() == {"data": {"organization": None}}

@@ -106,8 +106,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             response = http_error_response(error)
         except ClientDisconnect:  # the client left mid-body: nothing ran, nobody reads this
             response = http_error_response(HTTPException(400, BODY_CUT_SHORT))
-        except Exception:  # a bug outside any resolver: still JSON, logged, no traceback out
-            response = unexpected_error_response()
+        except Exception:  # a bug outside any resolver, or a direct read's lost database:
+            response = unexpected_error_response()  # still JSON, no traceback out
         await response(scope, receive, send)
 
     async def answer_directly(self, request: Request) -> Response | None:
@@ -117,10 +117,13 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         if not self.direct.enabled:
             return None
         body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
+        timeout = asyncio.timeout_at(self._deadline(request))
         try:
-            async with asyncio.timeout_at(self._deadline(request)):
+            async with timeout:
                 return await self.direct.answer(request, body)
         except TimeoutError:
+            if not timeout.expired():  # the driver's own (a database not answering): raised
+                raise
             raise RequestTimedOut(self.timeout_seconds) from None
 
     def _deadline(self, request: Request) -> float:

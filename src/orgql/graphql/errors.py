@@ -17,7 +17,7 @@ from strawberry.extensions import MaskErrors
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import note_failure, statement_cancelled
+from orgql.observability.database import expected_failure, note_failure
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -46,12 +46,18 @@ def user_errors_of(
 def unexpected_error_response() -> Response:
     """The exception being handled, raised outside any resolver (so no masking saw it): logged
     under a reference, answered as a GraphQL error body with that reference. A lost database
-    is marked, so that the answer becomes a 503."""
+    (a direct read's, graphql.execution.direct) is marked, so that the answer becomes a 503,
+    and logged as a warning without a traceback (expected_failure)."""
     error = sys.exc_info()[1]
+    expected = None
     if error is not None:
         note_failure(error)
+        expected = expected_failure(error)
     reference = uuid.uuid4().hex[:16]
-    logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
+    if expected is not None:
+        logger.warning("error (reference %s) outside execution: %s", reference, expected)
+    else:
+        logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
     message = f"Unexpected error (reference {reference})."
     extensions = {"code": "internal", "reference": reference}
     body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
@@ -64,8 +70,13 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
+    """One instance per operation (strawberry builds the extensions of each)."""
+
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+        #: Whether an expected failure of this operation was logged: its other fields,
+        #: failed the same way (the pool exhausted), add a debug line each, not a warning.
+        self._warned = False
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request = getattr(self.execution_context.context, "request", None)
@@ -73,9 +84,11 @@ class MaskUnexpectedErrors(MaskErrors):
             idempotency_claims.note_unexpected(request.scope)
         reference = uuid.uuid4().hex[:16]
         original = error.original_error
-        cancelled = statement_cancelled(original) if original is not None else None
-        if cancelled is not None:  # not a bug: answered 503 STATEMENT_TIMEOUT, no traceback
-            logger.warning("error (reference %s) at %s: %s", reference, error.path, cancelled)
+        expected = expected_failure(original) if original is not None else None
+        if expected is not None:  # not a bug: answered 503, logged without a traceback
+            level = logging.DEBUG if self._warned else logging.WARNING
+            self._warned = True
+            logger.log(level, "error (reference %s) at %s: %s", reference, error.path, expected)
         else:
             logger.error(
                 "unexpected error (reference %s) at %s",

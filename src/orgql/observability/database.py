@@ -96,6 +96,15 @@ def statement_cancelled(error: BaseException) -> str | None:
     return statement_cancelled(cause) if cause is not None and cause is not error else None
 
 
+def expected_failure(error: BaseException) -> str | None:
+    """Why ``error`` is no bug of ours, or None when it may be one: the database is
+    unavailable (:func:`unavailability`) or cancelled the statement
+    (:func:`statement_cancelled`). Such a failure is answered 503 and logged as one warning
+    with this reason, without a traceback: an overloaded gateway (its pool exhausted) fails
+    many requests at once, and a traceback each would cost CPU and log volume just then."""
+    return unavailability(error) or statement_cancelled(error)
+
+
 def _sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of an asyncpg error or of SQLAlchemy's adapter of one."""
     state = getattr(error, "sqlstate", None)

@@ -81,8 +81,9 @@ def internal_error_response(
 ) -> JSONResponse:
     """Log the exception being handled under a fresh id; answer with the id only.
 
-    ``expected``: why it is not a bug (the database cancelled a statement that waited too
-    long): logged as a warning with that reason, without the traceback."""
+    ``expected``: why it is not a bug (observability.database.expected_failure: the database
+    is unavailable, or cancelled a statement that waited too long): logged as one warning
+    with that reason, without the traceback."""
     error_id = uuid.uuid4().hex
     if expected is not None:
         logger.warning("error %s in %s: %s", error_id, where, expected)

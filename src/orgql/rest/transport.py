@@ -23,7 +23,7 @@ from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import note_failure, statement_cancelled
+from orgql.observability.database import expected_failure, note_failure
 from orgql.rest.errors import (
     INTERNAL_ERROR,
     bad_request,
@@ -60,12 +60,12 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
                 return error_response(err)
             except Exception as error:  # allow-list: only OrgqlError may speak to the caller
                 # A lost database, or a statement it cancelled, becomes a 503 (docs/operations.md,
-                # "Health"), answered by the request middleware.
+                # "Health"), answered by the request middleware; logged without a traceback.
                 note_failure(error)
                 return internal_error_response(
                     f"{request.method} {request.url.path}",
                     internal_code,
-                    expected=statement_cancelled(error),
+                    expected=expected_failure(error),
                 )
 
         return run

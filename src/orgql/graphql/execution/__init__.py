@@ -30,7 +30,8 @@ The compiled executor answers in the first of these that applies:
    statement (two with the page's ``totalCount``) and its answer composed without resolvers.
 3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
    SQL page plan declined at run time (an anonymous caller, a bad cursor or page size, an
-   unknown site, a failed statement): the plan, compiled once per document and directive
+   unknown site, a failed statement, though not a database found unavailable: answered 503
+   without a second wait on the pool): the plan, compiled once per document and directive
    values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
    graphql-core would.
 

@@ -29,7 +29,11 @@ unseen document, extensions, a body that is not a JSON object, variables that do
 an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the SQL plan
 declines after its statement (an unknown site, an answer past the budget, a failed
 statement) is answered by the full pipeline too, told so: its compiled plan answers (or
-refuses) as it would after the SQL plan declined, without running that statement again.
+refuses) as it would after the SQL plan declined, without running that statement again. A
+database found unavailable (no connection free in time, a connection lost) is not declined:
+raised (sql_plans.SqlPlan.run), it is answered 503 as the pipeline answers it
+(graphql.errors.unexpected_error_response; observability.requests), after one wait on the
+pool, not a second one in the pipeline.
 The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).
 """
 
@@ -101,6 +105,15 @@ class DirectReads:
             or analysis_errors(graphql_schema, document.node, self.limits, variables)
         ):
             return None
+        observation = current_observation.get()
+        if observation is not None:
+            # Named as ObserveOperation names it (strawberry's first operation's name), before
+            # the read: a database found unavailable is raised from it (the pipeline would
+            # name the operation it answers 503 too).
+            first = get_first_operation(document.node)
+            observation.operation = operation_name or (
+                first.name.value if first and first.name else None
+            )
         context = Context.of_request(request, principal)
         try:
             encoded = await self._read(context, document, variables)
@@ -108,13 +121,7 @@ class DirectReads:
             await context.close()
         if encoded is None:
             return None
-        observation = current_observation.get()
         if observation is not None:
-            # Named as ObserveOperation names it (strawberry's first operation's name).
-            first = get_first_operation(document.node)
-            observation.operation = operation_name or (
-                first.name.value if first and first.name else None
-            )
             observation.direct = True
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
@@ -138,7 +145,11 @@ class DirectReads:
         if found is None:
             return None
         sql, parameters = found
-        answer = await sql.run(context, parameters, self.answer_limit)
+        try:
+            answer = await sql.run(context, parameters, self.answer_limit)
+        except Exception:  # the database is unavailable (SqlPlan.run): the SQL plan's path
+            paths.note(paths.SQL_PLAN)
+            raise
         if isinstance(answer, str):
             setattr(context.request.state, DECLINED, answer)
             return None

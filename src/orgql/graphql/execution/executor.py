@@ -20,12 +20,13 @@ from graphql import (
     OperationDefinitionNode,
 )
 from graphql.execution.values import VariableValues, get_variable_values
+from graphql.pyutils import Path
 
 from orgql.graphql import global_id_arguments
 from orgql.graphql.execution import paths
 from orgql.graphql.execution.answer_budget import BudgetedExecutor, operation_reason
 from orgql.graphql.execution.execute import PlanRun
-from orgql.graphql.execution.plan import Plan, compile_operation, directive_variables
+from orgql.graphql.execution.plan import FieldPlan, Plan, compile_operation, directive_variables
 from orgql.graphql.execution.sql_plans import SqlPlan, sql_plan
 
 #: Distinct (document, operation) pairs kept; each holds its plans by directive values.
@@ -195,7 +196,11 @@ class CompiledExecutor(BudgetedExecutor):
         return self._resolvers_reason
 
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
-        answer = await sql.run(self.context_value, parameters, self.answer_budget.left)
+        try:
+            answer = await sql.run(self.context_value, parameters, self.answer_budget.left)
+        except Exception as error:  # the database is unavailable (SqlPlan.run): no fallback
+            paths.note(paths.SQL_PLAN)
+            return self._root_failed(sql.root, error)
         if not isinstance(answer, str):
             paths.note(paths.SQL_PLAN)
             if self._document is not None:
@@ -204,6 +209,19 @@ class CompiledExecutor(BudgetedExecutor):
         paths.note(paths.COMPILED, answer)
         result = self._execute_plan(plan)
         return await result if self.is_awaitable(result) else result
+
+    def _root_failed(self, root: FieldPlan, error: Exception) -> Any:
+        """The compiled plan's answer when the resolver of ``root``, the one root field,
+        raises ``error``: the field null (the data, when the field is non-null), the error
+        kept for the masking to log and the observation to see (a 503 then)."""
+        run = PlanRun(self, self.schema._strawberry_schema)  # type: ignore[attr-defined]
+        path = Path(None, root.name, root.parent_type.name)
+        try:
+            run.field_error(error, root, root.return_type, path)
+        except GraphQLError as located:
+            self.collected_errors.add(located, None)
+            return self.build_response(None)
+        return self.build_response({root.name: None})
 
     def _execute_plan(self, plan: Plan) -> Any:
         run = PlanRun(self, self.schema._strawberry_schema)  # type: ignore[attr-defined]

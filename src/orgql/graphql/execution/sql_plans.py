@@ -39,6 +39,7 @@ from orgql.db.raw import RawReads
 from orgql.graphql import cursors
 from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
+from orgql.observability.database import statement_cancelled, unavailability
 
 log = logging.getLogger(__name__)
 
@@ -197,15 +198,26 @@ class SqlPlan:
         (graphql.execution.paths.REASONS): an answer of more than ``limit`` fields (the
         answer budget, graphql.execution.answer_budget: lists such as members and addresses
         are answered whole, and may outgrow what the cost counted) is the compiled plan's,
-        which stops it with ANSWER_TOO_LARGE as the resolvers do."""
+        which stops it with ANSWER_TOO_LARGE as the resolvers do.
+
+        A database found unavailable (observability.database.unavailability: no connection
+        free within ORGQL_DB_POOL_TIMEOUT_SECONDS, a connection refused or lost) is raised,
+        not answered by the compiled plan: its resolvers would wait on the pool once more
+        and fail alike, where the caller is answered 503 all the same."""
 
         async def execute(reads: RawReads) -> dict[str, Any] | None:
             return await self.page.read(reads, **parameters)
 
         try:
             answer = await context.read_alone(execute)
-        except Exception:  # the compiled plan answers, or reports the failure as it does
-            log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
+        except Exception as error:  # the compiled plan answers, or reports the failure as it does
+            if unavailability(error) is not None:
+                raise
+            cancelled = statement_cancelled(error)  # the compiled plan's may succeed, or not
+            if cancelled is not None:
+                log.warning("SQL plan cancelled (%s); the compiled plan answers", cancelled)
+            else:
+                log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
             return "statement_failed"
         if answer is None:  # a site it names does not exist
             return "unknown_site"
