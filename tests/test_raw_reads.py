@@ -79,6 +79,9 @@ async def test_read_once_cancelled_mid_statement_closes_its_connection(
             while not waiting:  # until the read waits for the lock (no timing assumed)
                 assert not read.done()
                 await asyncio.sleep(0.01)
+                # pg_stat_activity's list of backends is read once per transaction: the
+                # read's connection may be newer than the first poll (a loaded machine).
+                await holder.execute(text("SELECT pg_stat_clear_snapshot()"))
                 waiting = list((await holder.execute(blocked)).scalars())
             read.cancel()
             with pytest.raises(asyncio.CancelledError):
