@@ -216,3 +216,17 @@ async def test_a_sql_plan_whose_connection_the_server_ends_is_answered_by_the_co
     warnings, errors = _problems(logs)
     assert errors == []
     assert warnings == [f"SQL plan failed ({CONNECTION_LOST}); the compiled plan answers"]
+
+
+async def test_readyz_without_a_free_connection_is_a_503_with_the_reason(
+    gateway: Gateway, logs: pytest.LogCaptureFixture
+) -> None:
+    """The probe waits on the pool as requests do: every connection taken, it answers 503
+    with the reason (observability.health), not a 500 with a traceback."""
+    async with gateway.pool_taken():
+        logs.clear()
+        response = await gateway.client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reason": f"database unavailable: {WAITED}"}
+    assert _problems(logs) == ([], [])
