@@ -2,8 +2,8 @@
 the request is answered 503 and logged as one warning with the reason, without a traceback,
 on both transports; a GraphQL read a SQL plan answers waits on the pool once, not a second
 time for its compiled plan (observability.database.expected_failure; graphql.execution
-.sql_plans.SqlPlan.run). A genuine failure of the SQL plan's statement is still answered by
-the compiled plan."""
+.sql_plans.SqlPlan.run). A genuine failure of the SQL plan's statement, or the loss of its
+one connection, is still answered by the compiled plan."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from orgql.app import create_app
 from orgql.db.raw import RawReads
 from orgql.graphql.execution import executor as compiled
 from orgql.graphql.execution import page_sql
+from orgql.observability.database import CONNECTION_LOST
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
 
@@ -185,3 +186,47 @@ async def test_a_sql_plan_statement_that_fails_is_still_answered_by_the_compiled
     failed = [r for r in logs.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in failed] == ["SQL plan failed; the compiled plan answers"]
     assert failed[0].exc_info
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["pipeline", "direct"])
+async def test_a_sql_plan_whose_connection_the_server_ends_is_answered_by_the_compiled_plan(
+    gateway: Gateway, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, known: bool
+) -> None:
+    """One connection lost (the server ended it mid-statement: a restart, a failover,
+    pg_terminate_backend) is not the database unavailable: the compiled plan answers on
+    another connection, as before the SQL plans stopped falling back on an outage, and the
+    loss is logged as one warning without a traceback."""
+    if known:
+        assert (await gateway.client.post("/graphql", json=ONE)).status_code == 200
+
+    async def ended(self: page_sql.PagePlan, reads: RawReads, **parameters: Any) -> Any:
+        return await reads.all(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+
+    monkeypatch.setattr(page_sql.PagePlan, "read", ended)
+    logs.clear()
+    gateway.checkouts = 0
+    response = await gateway.client.post("/graphql", json=ONE)
+
+    assert response.status_code == 200
+    organization = {"id": "T3JnYW5pemF0aW9uOjEwMDAwMQ", "name": "Sample"}  # Organization:100001
+    assert response.json() == {"data": {"organization": organization}}
+    assert gateway.checkouts == 2  # the SQL plan's connection, then the compiled plan's
+    line = _access_line(logs)
+    assert (line.execution_path, line.fallback_reason) == ("compiled", "statement_failed")  # type: ignore[attr-defined]
+    warnings, errors = _problems(logs)
+    assert errors == []
+    assert warnings == [f"SQL plan failed ({CONNECTION_LOST}); the compiled plan answers"]
+
+
+async def test_readyz_without_a_free_connection_is_a_503_with_the_reason(
+    gateway: Gateway, logs: pytest.LogCaptureFixture
+) -> None:
+    """The probe waits on the pool as requests do: every connection taken, it answers 503
+    with the reason (observability.health), not a 500 with a traceback."""
+    async with gateway.pool_taken():
+        logs.clear()
+        response = await gateway.client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reason": f"database unavailable: {WAITED}"}
+    assert _problems(logs) == ([], [])

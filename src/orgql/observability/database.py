@@ -46,6 +46,10 @@ class Observation:
 
 current_observation: ContextVar[Observation | None] = ContextVar("orgql_observation", default=None)
 
+#: :func:`unavailability`'s reason when the one connection a statement ran on was lost (the
+#: server ended it, or it broke): the pool's other connections, or a new one, may answer.
+CONNECTION_LOST = "the connection to the database was lost"
+
 
 def unavailability(error: BaseException) -> str | None:
     """A short reason when ``error`` means the database is unreachable, else None.
@@ -58,7 +62,7 @@ def unavailability(error: BaseException) -> str | None:
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
         return "the database did not answer in time"
     if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return "the connection to the database was lost"
+        return CONNECTION_LOST
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, OSError | ConnectionError):
         return "the database refused or dropped the connection"
@@ -66,7 +70,7 @@ def unavailability(error: BaseException) -> str | None:
     if state is not None and (state.startswith("08") or state in _UNAVAILABLE_STATES):
         return "the database is not accepting connections"
     if type(original).__name__ == "InterfaceError" and "connection is closed" in str(original):
-        return "the connection to the database was lost"  # SQLAlchemy's asyncpg rule
+        return CONNECTION_LOST  # SQLAlchemy's asyncpg rule
     cause = error.__cause__
     return unavailability(cause) if cause is not None and cause is not error else None
 
@@ -105,6 +109,15 @@ def expected_failure(error: BaseException) -> str | None:
     return unavailability(error) or statement_cancelled(error)
 
 
+def no_connection(error: BaseException) -> str | None:
+    """Why ``error`` means no connection can be had now, or None: the pool had none free
+    within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refused or did not answer. Unlike one
+    connection lost (:data:`CONNECTION_LOST`), after which another connection may answer, a
+    second try would wait and fail alike (graphql.execution.sql_plans.SqlPlan.run)."""
+    reason = unavailability(error)
+    return None if reason == CONNECTION_LOST else reason
+
+
 def _sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of an asyncpg error or of SQLAlchemy's adapter of one."""
     state = getattr(error, "sqlstate", None)
@@ -119,7 +132,7 @@ def _on_error(context: ExceptionContext) -> None:
         # CancelledError (a BaseException): SQLAlchemy calls the cancelled statement's
         # connection lost (and drops it), but the request cancelled it, not the database.
         return
-    reason = "the connection to the database was lost" if context.is_disconnect else None
+    reason = CONNECTION_LOST if context.is_disconnect else None
     reason = reason or unavailability(context.original_exception)
     if reason is not None and observation.database_unavailable is None:
         observation.database_unavailable = reason

@@ -12,6 +12,7 @@ import asyncio
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,7 +41,9 @@ async def database_problem(engine: AsyncEngine, settings: Settings) -> str | Non
                 except ProgrammingError:
                     return "the database has no schema: run `orgql migrate`"
                 current = frozenset(row[0] for row in rows)
-    except (DBAPIError, OSError, TimeoutError) as error:
+    except (DBAPIError, PoolTimeoutError, OSError, TimeoutError) as error:
+        # PoolTimeoutError: every pooled connection busy past ORGQL_DB_POOL_TIMEOUT_SECONDS
+        # (SQLAlchemy's, neither a DBAPIError nor the builtin TimeoutError).
         return f"database unavailable: {unavailability(error) or type(error).__name__}"
     expected = script_heads()
     if current != expected:

@@ -30,10 +30,10 @@ The compiled executor answers in the first of these that applies:
    statement (two with the page's ``totalCount``) and its answer composed without resolvers.
 3. **compiled plan** (``plan``, ``execute``, ``values``): every other query, and any request a
    SQL page plan declined at run time (an anonymous caller, a bad cursor or page size, an
-   unknown site, a failed statement, though not a database found unavailable: answered 503
-   without a second wait on the pool): the plan, compiled once per document and directive
-   values, calls the same resolvers in graphql-core's order, so it answers (or refuses) as
-   graphql-core would.
+   unknown site, a failed statement or its lost connection, though not a database found
+   unavailable: answered 503 without a second wait on the pool): the plan, compiled once
+   per document and directive values, calls the same resolvers in graphql-core's order, so
+   it answers (or refuses) as graphql-core would.
 
 Which path answered, and why not a faster one when it fell back, is told to the request's
 observation (``paths``): the access log line's ``execution_path`` and ``fallback_reason``,

@@ -30,8 +30,8 @@ an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the 
 declines after its statement (an unknown site, an answer past the budget, a failed
 statement) is answered by the full pipeline too, told so: its compiled plan answers (or
 refuses) as it would after the SQL plan declined, without running that statement again. A
-database found unavailable (no connection free in time, a connection lost) is not declined:
-raised (sql_plans.SqlPlan.run), it is answered 503 as the pipeline answers it
+database found unavailable (no connection free in time, the server refusing them) is not
+declined: raised (sql_plans.SqlPlan.run), it is answered 503 as the pipeline answers it
 (graphql.errors.unexpected_error_response; observability.requests), after one wait on the
 pool, not a second one in the pipeline.
 The answer is the pipeline's byte for byte (tests/graphql/test_direct.py).

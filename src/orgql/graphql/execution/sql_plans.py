@@ -39,7 +39,7 @@ from orgql.db.raw import RawReads
 from orgql.graphql import cursors
 from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
-from orgql.observability.database import statement_cancelled, unavailability
+from orgql.observability.database import no_connection, statement_cancelled, unavailability
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +200,12 @@ class SqlPlan:
         are answered whole, and may outgrow what the cost counted) is the compiled plan's,
         which stops it with ANSWER_TOO_LARGE as the resolvers do.
 
-        A database found unavailable (observability.database.unavailability: no connection
-        free within ORGQL_DB_POOL_TIMEOUT_SECONDS, a connection refused or lost) is raised,
-        not answered by the compiled plan: its resolvers would wait on the pool once more
-        and fail alike, where the caller is answered 503 all the same."""
+        No connection to be had (observability.database.no_connection: none free within
+        ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refusing them or not answering) is raised,
+        not answered by the compiled plan: its resolvers would wait once more and fail
+        alike, where the caller is answered 503 all the same. The statement's one connection
+        lost (the server ended it: a restart, a failover, pg_terminate_backend) is answered
+        by the compiled plan on another, as a failed statement is: read_once dropped it."""
 
         async def execute(reads: RawReads) -> dict[str, Any] | None:
             return await self.page.read(reads, **parameters)
@@ -211,11 +213,12 @@ class SqlPlan:
         try:
             answer = await context.read_alone(execute)
         except Exception as error:  # the compiled plan answers, or reports the failure as it does
-            if unavailability(error) is not None:
+            if no_connection(error) is not None:
                 raise
-            cancelled = statement_cancelled(error)  # the compiled plan's may succeed, or not
-            if cancelled is not None:
-                log.warning("SQL plan cancelled (%s); the compiled plan answers", cancelled)
+            # Cancelled or its connection lost: the compiled plan's may succeed, or not.
+            expected = statement_cancelled(error) or unavailability(error)
+            if expected is not None:
+                log.warning("SQL plan failed (%s); the compiled plan answers", expected)
             else:
                 log.warning("SQL plan failed; the compiled plan answers", exc_info=True)
             return "statement_failed"
