@@ -70,3 +70,46 @@ async def test_connections_the_server_closed_are_replaced_at_checkout(
     assert graphql == [200] * (idle + 1)
     assert renamed.status_code == 200
     assert renamed.json()["data"]["updateOrganization"]["organization"] == {"name": "Renamed"}
+
+
+async def test_a_rest_read_whose_connection_the_server_ends_is_read_again(
+    database_url: str, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> None:
+    """A REST read whose connection the server ends mid-statement (a restart, a failover)
+    is read again on another connection and answered 200, not 503 (core.organizations.
+    snapshots: a read changes nothing). Here the read waits for a lock, its backend is
+    ended, and the lock is released once the second read waits for it too."""
+    blocked = text(
+        "SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
+        assert (await gateway.get(ORGANIZATION)).status_code == 200
+        async with engine.connect() as holder:
+            await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+            read = asyncio.ensure_future(gateway.get(ORGANIZATION))
+
+            async def waiting(besides: set[int]) -> set[int]:
+                deadline = time.monotonic() + WAIT_SECONDS
+                while True:
+                    assert not read.done(), read.result().text
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.01)
+                    # pg_stat_activity's backends are read once per transaction otherwise.
+                    await holder.execute(text("SELECT pg_stat_clear_snapshot()"))
+                    found = set((await holder.execute(blocked)).scalars()) - besides
+                    if found:
+                        return found
+
+            first = await waiting(set())
+            await holder.execute(
+                text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:p AS int[])) AS pid"),
+                {"p": list(first)},
+            )
+            await waiting(first)  # the same read, on another connection
+            await holder.rollback()
+        answer = await read
+
+    assert answer.status_code == 200
+    assert answer.json()["id"] == "100001"

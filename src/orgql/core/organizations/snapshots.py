@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from orgql.core.common import json_text
@@ -86,12 +87,22 @@ async def _read(
 ) -> Snapshot:
     """The snapshot of ``statement``'s one row, read on a pooled driver connection
     (db.raw.read_once: no session, ``Connection`` or result objects for a row of a few JSON
-    texts), given back before the snapshot is decoded."""
+    texts), given back before the snapshot is decoded.
+
+    A read whose connection the server ended mid-statement (a restart, a failover,
+    pg_terminate_backend) is read again once, on another connection: it changes nothing,
+    and GraphQL's reads answer that case by their resolvers (graphql.execution.sql_plans).
+    A server that is down fails the second read too (503)."""
     if site_id is not None:
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
-    (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
+    try:
+        (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)
