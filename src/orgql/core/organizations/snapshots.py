@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -43,7 +43,7 @@ from orgql.core.organizations import snapshot_sql as sql
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
 from orgql.core.organizations.snapshot_sql import AddressRow, OrganizationRow, SiteRow
 from orgql.core.organizations.sorting import SortKey
-from orgql.db.raw import read_once
+from orgql.db.raw import RawReads, read_once
 
 
 @dataclass
@@ -97,12 +97,16 @@ async def _read(
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
         parameters = {**parameters, "site_id": site_id}
+
+    def select(reads: RawReads) -> Awaitable[list[Any]]:
+        return reads.select(statement, parameters)
+
     try:
-        (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
+        (row,) = await read_once(engine, select)
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        (row,) = await read_once(engine, lambda reads: reads.select(statement, parameters))
+        (row,) = await read_once(engine, select)
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
     return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)

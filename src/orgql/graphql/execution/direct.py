@@ -147,7 +147,7 @@ class DirectReads:
         sql, parameters = found
         try:
             answer = await sql.run(context, parameters, self.answer_limit)
-        except Exception:  # the database is unavailable (SqlPlan.run): the SQL plan's path
+        except Exception:  # no connection to be had (SqlPlan.run): the SQL plan's path
             paths.note(paths.SQL_PLAN)
             raise
         if isinstance(answer, str):

@@ -198,7 +198,7 @@ class CompiledExecutor(BudgetedExecutor):
     async def _execute_sql(self, plan: Plan, sql: SqlPlan, parameters: dict[str, Any]) -> Any:
         try:
             answer = await sql.run(self.context_value, parameters, self.answer_budget.left)
-        except Exception as error:  # the database is unavailable (SqlPlan.run): no fallback
+        except Exception as error:  # no connection to be had (SqlPlan.run): no fallback
             paths.note(paths.SQL_PLAN)
             return self._root_failed(sql.root, error)
         if not isinstance(answer, str):

@@ -39,7 +39,7 @@ from orgql.db.raw import RawReads
 from orgql.graphql import cursors
 from orgql.graphql.execution import page_filters, page_sql, sql_nodes
 from orgql.graphql.execution.plan import FieldPlan, Plan
-from orgql.observability.database import no_connection, statement_cancelled, unavailability
+from orgql.observability.database import expected_failure, no_connection
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class SqlPlan:
             if no_connection(error) is not None:
                 raise
             # Cancelled or its connection lost: the compiled plan's may succeed, or not.
-            expected = statement_cancelled(error) or unavailability(error)
+            expected = expected_failure(error)
             if expected is not None:
                 log.warning("SQL plan failed (%s); the compiled plan answers", expected)
             else:
