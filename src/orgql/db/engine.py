@@ -44,7 +44,7 @@ def make_engine(
 
     A pooled connection the server closed while it was idle (a restart, a failover,
     pg_terminate_backend) is replaced at checkout (:func:`_replace_closed`), before a
-    statement fails on it: a kept connection is never a request answered 503.
+    statement fails on it: a connection that died idle fails no request.
 
     ``statement_timeout`` (seconds) is PostgreSQL's own: the server cancels a statement
     running longer, whatever the client does."""
