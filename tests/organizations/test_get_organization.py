@@ -174,3 +174,23 @@ async def test_logo_url_and_links_use_the_configured_public_base_url_and_media_p
         "https://b2b.example.com/media/general/hero-image1.jpg",
         "https://b2b.example.com/ccadmin/v1/organizations/100001",
     )
+
+
+async def test_links_on_the_public_base_url_keep_the_path_and_query_as_requested(
+    database_url: str,
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+) -> None:
+    """The self link on ORGQL_PUBLIC_BASE_URL is the request's own URL on that base: its path
+    and query escaped as without one (rest.transport.request_href builds it from the scope)."""
+    listing = f"{ORGANIZATIONS}?limit=1&q=name%20co%20%22a%23b%3Fc%22&offset=0"
+    settings = Settings(database_url=database_url, public_base_url="https://b2b.example.com")
+    app = create_app(settings, engine=engine)
+
+    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as public:
+        on_public = (await public.get(listing)).json()["links"][0]["href"]
+    own = (await client.get(listing)).json()["links"][0]["href"]
+
+    assert own == f"http://localhost:9080{listing}"
+    assert on_public == f"https://b2b.example.com{listing}"
