@@ -34,7 +34,7 @@ from orgql.auth.tokens import Authenticator
 from orgql.core.events import webhooks
 from orgql.core.reference.demo import seed_demo
 from orgql.db.embedded import EmbeddedPostgres
-from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 from orgql.settings import Settings, to_asyncpg_url
 
@@ -210,7 +210,8 @@ async def database_url(server: Server, database_copies: DatabaseCopies) -> Async
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url, pool_size=5)
+    # As the app makes its primary's (app._engine): apps of the tests run on it.
+    engine = make_engine(database_url, pool_size=5, held=PRIMARY_HELD_CONNECTIONS)
     try:
         yield engine
     finally:

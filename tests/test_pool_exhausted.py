@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.app import create_app
+from orgql.db.engine import PRIMARY_HELD_CONNECTIONS
 from orgql.db.raw import RawReads
 from orgql.graphql.execution import executor as compiled
 from orgql.graphql.execution import page_sql
@@ -32,8 +33,10 @@ WAITED = "no database connection became free in time"
 
 
 class Gateway:
-    """An app whose pool holds two connections (ORGQL_DB_POOL_SIZE=1), which the test can
-    take, and whose pool checkouts are counted (each a wait on the pool while it is taken)."""
+    """An app whose pool holds four connections (ORGQL_DB_POOL_SIZE=1: twice that, and the
+    two held long, db.engine.PRIMARY_HELD_CONNECTIONS; its dispatcher is off), which the
+    test can take, and whose pool checkouts are counted (each a wait on the pool while it
+    is taken)."""
 
     def __init__(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         self.client = client
@@ -44,8 +47,10 @@ class Gateway:
     async def pool_taken(self) -> AsyncIterator[None]:
         """Every connection of the pool checked out by the test until the block ends."""
         pool = self.engine.sync_engine.pool
-        async with self.engine.connect(), self.engine.connect():
-            assert pool.checkedout() == pool.size() == 2
+        async with AsyncExitStack() as taken:
+            for _ in range(pool.size()):
+                await taken.enter_async_context(self.engine.connect())
+            assert pool.checkedout() == pool.size() == 2 * 1 + PRIMARY_HELD_CONNECTIONS
             yield
 
 

@@ -2,9 +2,10 @@
 administrator's pg_terminate_backend) are replaced at checkout: the requests that come next
 are answered, none 503 and none 500, whichever path reads (db.engine.make_engine).
 
-The pool keeps every connection it opened, up to twice ORGQL_DB_POOL_SIZE: without the
-replacement, each one would fail one request in turn (the driver's own reads, db.raw,
-invalidate only their connection, not the whole pool as SQLAlchemy does)."""
+The pool keeps every connection it opened, up to twice ORGQL_DB_POOL_SIZE and the two held
+long (db.engine.PRIMARY_HELD_CONNECTIONS): without the replacement, each one would fail one
+request in turn (the driver's own reads, db.raw, invalidate only their connection, not the
+whole pool as SQLAlchemy does)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from orgql.body_deadline import BodyDeadline
 from orgql.body_limit import LimitBody
 from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
-from orgql.db.engine import make_engine, make_sessionmaker
+from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.replicas import Databases, open_replicas
 from orgql.financial_sources import open_source
 from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
@@ -75,7 +75,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         owned = engine is None
-        active = engine or _engine(settings, str(settings.database_url))
+        active = engine or _engine(
+            settings, str(settings.database_url), held=PRIMARY_HELD_CONNECTIONS
+        )
         databases = _databases(settings, active)
         databases.count_statements(metrics.count_statement)
         databases.report_checks(metrics.replica_checked)
@@ -151,10 +153,15 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     return app
 
 
-def _engine(settings: Settings, url: str, pool_size: int | None = None) -> AsyncEngine:
+def _engine(
+    settings: Settings, url: str, pool_size: int | None = None, *, held: int = 0
+) -> AsyncEngine:
+    """An engine of ``url`` bounded by the settings; ``held``: its connections held long
+    (the primary's, db.engine.PRIMARY_HELD_CONNECTIONS; a replica's: none)."""
     return make_engine(
         url,
         pool_size=pool_size or settings.db_pool_size,
+        held=held,
         connect_timeout=settings.db_connect_timeout_seconds,
         command_timeout=settings.db_command_timeout_seconds,
         pool_timeout=settings.db_pool_timeout_seconds,

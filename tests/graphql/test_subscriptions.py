@@ -101,7 +101,8 @@ async def running(config: uvicorn.Config) -> AsyncIterator[uvicorn.Server]:
         await serving
 
 
-async def _serve(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
+async def _serve(settings: Settings, engine: AsyncEngine | None) -> AsyncIterator[LiveServer]:
+    """A server of the app on ``engine``; None: on its own engine, as ``orgql serve`` runs."""
     config = uvicorn.Config(
         create_app(settings, engine=engine),
         host="127.0.0.1",

@@ -20,7 +20,7 @@ async def test_a_replica_with_a_busy_pool_is_not_marked_down(
         database_url=cluster.primary_url,
         database_replica_urls=cluster.replica_url,
         replica_check_interval_seconds=60,
-        db_pool_size=1,  # a pool of twice that: two connections to each server
+        db_pool_size=1,  # a replica's pool: twice that, two connections
         db_pool_timeout_seconds=1,
     )
     app = create_app(settings)

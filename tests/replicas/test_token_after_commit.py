@@ -35,7 +35,7 @@ async def test_a_committed_write_whose_token_cannot_be_read_is_still_answered_as
         database_url=cluster.primary_url,
         database_replica_urls=cluster.replica_url,
         replica_check_interval_seconds=60,
-        db_pool_size=1,  # a pool of twice that: two connections to the primary
+        db_pool_size=1,  # the primary's pool: twice that, and the two held long (none here)
         db_pool_timeout_seconds=1,
         db_lock_timeout_seconds=DEADLINE_SECONDS,
     )
@@ -51,7 +51,9 @@ async def test_a_committed_write_whose_token_cannot_be_read_is_still_answered_as
                 await lock.execute(
                     text("SELECT 1 FROM organizations WHERE id = '100002' FOR UPDATE")
                 )
-                held = await primary.connect()  # ... and something else holds the other
+                # ... and something else holds the others.
+                pool = primary.sync_engine.pool
+                held = [await primary.connect() for _ in range(pool.size() - 1)]
                 put = asyncio.create_task(
                     client.put(ORGANIZATION, json={"name": "Committed all the same"})
                 )
@@ -78,7 +80,8 @@ async def test_a_committed_write_whose_token_cannot_be_read_is_still_answered_as
                 answer = await put
                 taken = await second
                 await taken.close()
-                await held.close()
+                for connection in held:
+                    await connection.close()
 
         async with locker.connect() as check:
             name = await check.scalar(text("SELECT name FROM organizations WHERE id = '100002'"))

@@ -18,11 +18,20 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from orgql.core.common import json_text
 from orgql.settings import to_asyncpg_url
 
+#: Connections of the primary's pool held for long periods rather than per request, on top
+#: of the requests' twice ``ORGQL_DB_POOL_SIZE``: the webhook dispatcher's LISTEN
+#: (webhooks.wakeup, while the dispatcher runs) and the live feed's presence (live.feed,
+#: while GraphQL subscriptions are open). Counted in the ceiling, they take nothing from
+#: requests: left out, a pool of size 1 (two connections) had both out at once, and every
+#: request waited ``ORGQL_DB_POOL_TIMEOUT_SECONDS`` to answer 503. Replicas hold none.
+PRIMARY_HELD_CONNECTIONS = 2
+
 
 def make_engine(
     url: str,
     *,
     pool_size: int = 10,
+    held: int = 0,
     connect_timeout: float = 5.0,
     command_timeout: float | None = 30.0,
     pool_timeout: float = 10.0,
@@ -33,14 +42,16 @@ def make_engine(
     error within the timeouts (the gateway answers 503), never a request that hangs.
 
     Its pool holds at most twice ``pool_size`` connections (``ORGQL_DB_POOL_SIZE``: as many
-    again as the size, the overflow SQLAlchemy would allow), each opened when a checkout
-    finds none idle and kept open from then on. SQLAlchemy's own overflow closes a
-    connection past the size as soon as it is given back while the size are idle: under a
-    load swinging around the size, every swing opened a new connection (TLS negotiation, a
-    server process forked), and that cost more than the reads it served (issue 16: a
-    worker serving 16 connections opened about 20 a second and answered 598 REST reads a
-    second, 984 with them kept). A checkout past the most waits for a connection given
-    back, ``pool_timeout`` at most.
+    again as the size, the overflow SQLAlchemy would allow) plus ``held``, the connections
+    kept out for long periods rather than per request (the primary's
+    :data:`PRIMARY_HELD_CONNECTIONS`): requests have their twice ``pool_size`` while those
+    are out. Each is opened when a checkout finds none idle and kept open from then on.
+    SQLAlchemy's own overflow closes a connection past the size as soon as it is given back
+    while the size are idle: under a load swinging around the size, every swing opened a
+    new connection (TLS negotiation, a server process forked), and that cost more than the
+    reads it served (issue 16: a worker serving 16 connections opened about 20 a second and
+    answered 598 REST reads a second, 984 with them kept). A checkout past the most waits
+    for a connection given back, ``pool_timeout`` at most.
 
     A pooled connection the server closed while it was idle (a restart, a failover,
     pg_terminate_backend) is replaced at checkout (:func:`_replace_closed`), before a
@@ -62,7 +73,7 @@ def make_engine(
     }
     engine = create_async_engine(
         to_asyncpg_url(url),
-        pool_size=2 * pool_size,  # see the docstring
+        pool_size=2 * pool_size + held,  # see the docstring
         max_overflow=0,
         pool_pre_ping=False,
         # Bind parameters (emails, names) never reach an error message or a log line.
@@ -83,9 +94,10 @@ def _replace_closed(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: A
     Without it, each such connection failed one request: SQLAlchemy invalidates the whole
     pool on the first disconnect only for its own statements, and the driver's own reads
     (db.raw.read_once) drop just their connection; the pool keeps up to twice
-    ``ORGQL_DB_POOL_SIZE`` of them. The driver's flag, not a ping (``pool_pre_ping``: a
-    round trip per checkout): about a microsecond a checkout. A connection whose server
-    vanished without closing it is still found by its statement's failure or timeout."""
+    ``ORGQL_DB_POOL_SIZE`` of them, and the primary's held ones. The driver's flag, not a
+    ping (``pool_pre_ping``: a round trip per checkout): about a microsecond a checkout. A
+    connection whose server vanished without closing it is still found by its statement's
+    failure or timeout."""
     driver = record.driver_connection  # asyncpg's Connection
     if driver is not None and driver.is_closed():
         raise DisconnectionError("the database closed this pooled connection")
