@@ -24,6 +24,7 @@ from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.replicas import Databases, open_replicas
+from orgql.edge_errors import GRAPHQL_PATH
 from orgql.financial_sources import open_source
 from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
 from orgql.graphql.asgi import graphiql_token, graphql_app
@@ -129,9 +130,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
         # Subscriptions: graphql-transport-ws (graphql.websocket).
-        WebSocketRoute("/graphql", graphql),
+        WebSocketRoute(GRAPHQL_PATH, graphql),
         Route(TOKEN_PATH, graphiql_token),
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),

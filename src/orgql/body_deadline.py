@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import without_body
-from orgql.observability.requests import transport_of
-from orgql.slow_clients import error_body
+from orgql.edge_errors import refusal
+from orgql.slow_clients import transport_error
 
 BODY_TOO_SLOW = "the request body did not arrive within {seconds:g} seconds"
 #: The GraphQL error code of the 408 (HTTP-level refusals of /graphql have codes in capitals).
@@ -26,13 +26,11 @@ class _BodyTooSlow(BaseException):
     and nothing runs on a body cut short."""
 
 
-def request_timeout(transport: str, message: str) -> Response:
-    """The 408 in the transport's own shape: a GraphQL error, else the REST errorModel."""
-    headers = {"Connection": "close"}
-    if transport == "graphql":
-        error = {"message": message, "extensions": {"code": GRAPHQL_CODE}}
-        return JSONResponse({"data": None, "errors": [error]}, 408, headers)
-    return Response(error_body(408, message), 408, headers, "application/json")
+def request_timeout(path: str, message: str) -> Response:
+    """The 408 in the shape of the endpoint asked: a GraphQL error on /graphql, else the
+    errorModel the server's own 408 has (errorCode "408", orgql.slow_clients)."""
+    error = transport_error(408, message)
+    return refusal(path, error, 408, GRAPHQL_CODE, {"Connection": "close"})
 
 
 class BodyDeadline:
@@ -74,4 +72,4 @@ class BodyDeadline:
             if started:  # too late for an answer: the server ends the connection
                 raise
             message = BODY_TOO_SLOW.format(seconds=self.seconds)
-            await request_timeout(transport_of(scope["path"]), message)(scope, receive, send)
+            await request_timeout(scope["path"], message)(scope, receive, send)

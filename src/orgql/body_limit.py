@@ -1,5 +1,7 @@
 """Request bodies larger than ``ORGQL_MAX_BODY_BYTES`` get 413 on every route, before the
-whole body is read (a declared Content-Length, or the bytes counted as they stream in)."""
+whole body is read (a declared Content-Length, or the bytes counted as they stream in): an
+errorModel (100002), or on /graphql a GraphQL error (``BAD_REQUEST``, as its other unusable
+bodies)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, without_body
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.rest.errors import error_response
+from orgql.edge_errors import BAD_REQUEST, refusal
 
 #: The answer to a body whose client hung up before its end: nothing of it runs (the client
 #: is gone and reads no answer; it is not the gateway's error either).
@@ -23,11 +25,11 @@ class LimitBody:
         self.app = app
         self.max_bytes = max_bytes
 
-    def _refusal(self) -> ASGIApp:
+    def _refusal(self, scope: Scope) -> ASGIApp:
         err = OrgqlError(
             Codes.INVALID_INPUT, f"the request body is larger than {self.max_bytes} bytes"
         )
-        return error_response(err, 413)
+        return refusal(scope["path"], err, 413, BAD_REQUEST)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or without_body(scope):
@@ -35,7 +37,7 @@ class LimitBody:
             return
         declared = header(scope, b"content-length") or ""
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refusal()(scope, receive, send)
+            await self._refusal(scope)(scope, receive, send)
             return
         received = 0
         started = False
@@ -59,4 +61,4 @@ class LimitBody:
         except _TooLarge:
             if started:  # too late for an answer: end the connection
                 raise
-            await self._refusal()(scope, receive, send)
+            await self._refusal(scope)(scope, receive, send)

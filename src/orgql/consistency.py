@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.db.engine import autocommit
 from orgql.db.replicas import Databases, format_lsn, parse_lsn
-from orgql.rest.errors import error_response
+from orgql.edge_errors import BAD_REQUEST, refusal
 
 HEADER = "x-consistency-token"
 _HEADER_KEY = HEADER.encode()
@@ -98,17 +98,12 @@ async def committed(state: Any) -> None:
         consistency_of(state).wrote(await databases.written())
 
 
-def _refusal(path: str, raw: str) -> JSONResponse:
+def _refusal(path: str, raw: str) -> Response:
     message = (
         f"{HEADER_NAME} must be the value of an earlier answer's {HEADER_NAME} header,"
         f" e.g. 0/16B3748 (got {raw[:40]!r})"
     )
-    if path == "/graphql":
-        return JSONResponse(
-            {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-            status_code=400,
-        )
-    return error_response(OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400)
+    return refusal(path, OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400, BAD_REQUEST)
 
 
 class ReadConsistency:

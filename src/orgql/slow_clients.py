@@ -46,11 +46,17 @@ HEADERS_TOO_SLOW = "the request headers did not arrive within {seconds:g} second
 HEADERS_TOO_LARGE = "the request line and headers are larger than {limit} bytes"
 
 
+def transport_error(status: int, message: str) -> OrgqlError:
+    """A transport refusal: no OCC code names it, so the status is the code, as for routing
+    errors."""
+    return OrgqlError(str(status), message, None, ErrorKind.INVALID)
+
+
 def error_body(status: int, message: str) -> bytes:
-    """The errorModel of a transport refusal (no OCC code: the status is the code, as for
-    routing errors)."""
-    error = OrgqlError(str(status), message, None, ErrorKind.INVALID)
-    return json.dumps(error_model(error, status)).encode()
+    """The errorModel of a transport refusal. Always this shape: answered before the
+    request's head is parsed whole, so before its path is known for sure (a GraphQL error
+    body on /graphql is for the refusals of the application, orgql.edge_errors)."""
+    return json.dumps(error_model(transport_error(status, message), status)).encode()
 
 
 class _SlowClientBounds:

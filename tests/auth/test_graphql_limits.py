@@ -123,36 +123,70 @@ async def test_a_request_over_its_time_budget_is_503(limited: Limited) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("POST", "/graphql"),
-        ("POST", "/ccadmin/v1/organizations"),
-        ("POST", "/ccstore/v1/organizationRequests"),
-        ("POST", "/ccadmin/v1/login"),
-    ],
+    "path", ["/ccadmin/v1/organizations", "/ccstore/v1/organizationRequests", "/ccadmin/v1/login"]
 )
-async def test_bodies_over_the_size_limit_are_413_on_every_route(
-    limited: Limited, method: str, path: str
+async def test_bodies_over_the_size_limit_are_413_errormodels_on_rest_routes(
+    limited: Limited, path: str
 ) -> None:
     async with limited(max_body_bytes=2048) as client:
-        over = await client.request(method, path, content=b" " * 2049)
-        at = await client.request(method, path, content=b" " * 2048)
+        over = await client.post(path, content=b" " * 2049)
+        at = await client.post(path, content=b" " * 2048)
 
     assert (over.status_code, over.json()["errorCode"]) == (413, "100002")
     assert at.status_code != 413
 
 
-async def test_a_streamed_body_over_the_limit_is_413(limited: Limited) -> None:
-    async def chunks() -> AsyncIterator[bytes]:
-        for _ in range(3):
-            yield b" " * 1024
+#: What a body over ``max_body_bytes=2048`` gets on /graphql: a GraphQL error, as every
+#: other refusal of the endpoint (a GraphQL client reads ``errors``, not ``errorCode``).
+GRAPHQL_TOO_LARGE = {
+    "data": None,
+    "errors": [
+        {
+            "message": "the request body is larger than 2048 bytes",
+            "extensions": {"code": "BAD_REQUEST"},
+        }
+    ],
+}
 
+
+async def test_a_graphql_body_over_the_size_limit_is_a_413_graphql_error(
+    limited: Limited,
+) -> None:
+    async with limited(max_body_bytes=2048) as client:
+        over = await client.post("/graphql", content=b" " * 2049)
+        at = await client.post("/graphql", content=b" " * 2048)
+
+    assert (over.status_code, over.json()) == (413, GRAPHQL_TOO_LARGE)
+    assert over.headers["content-type"] == "application/json"
+    assert over.headers["x-request-id"]
+    assert at.status_code != 413
+
+
+async def _chunks() -> AsyncIterator[bytes]:
+    for _ in range(3):
+        yield b" " * 1024
+
+
+async def test_a_streamed_graphql_body_over_the_limit_is_a_413_graphql_error(
+    limited: Limited,
+) -> None:
     async with limited(max_body_bytes=2048) as client:
         response = await client.post(
-            "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+            "/graphql", content=_chunks(), headers={"Content-Type": "application/json"}
         )
 
-    assert response.status_code == 413, response.text
+    assert (response.status_code, response.json()) == (413, GRAPHQL_TOO_LARGE)
+
+
+async def test_a_streamed_rest_body_over_the_limit_is_a_413_errormodel(limited: Limited) -> None:
+    async with limited(max_body_bytes=2048) as client:
+        response = await client.post(
+            "/ccadmin/v1/organizations",
+            content=_chunks(),
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert (response.status_code, response.json()["errorCode"]) == (413, "100002")
 
 
 # ---------------------------------------------------------------- developer aids

@@ -14,7 +14,7 @@ from orgql.auth.tokens import Authenticator, ProfileFinder, ProfileLookupFailed
 from orgql.core.access import identities
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.observability.database import note_failure, statement_cancelled, unavailability
-from orgql.observability.requests import timed_out_response, transport_of, unavailable_response
+from orgql.observability.requests import timed_out_response, unavailable_response
 
 PRINCIPAL = "orgql.principal"
 AUTHENTICATOR = "orgql.authenticator"
@@ -68,11 +68,10 @@ async def _lookup_failed(error: Exception, scope: Scope, receive: Receive, send:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
         return
-    transport = transport_of(scope["path"])
     if lost is not None:
-        response = unavailable_response(transport, lost)
+        response = unavailable_response(scope["path"], lost)
     else:
-        response = timed_out_response(transport, cancelled or "")
+        response = timed_out_response(scope["path"], cancelled or "")
     await response(scope, receive, send)
 
 

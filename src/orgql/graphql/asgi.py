@@ -28,6 +28,7 @@ from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
 from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
+from orgql.edge_errors import BAD_REQUEST, graphql_error_response
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -294,18 +295,12 @@ def http_error_response(error: HTTPException) -> Response:
         code = "METHOD_NOT_ALLOWED"
         headers["Allow"] = "POST"
     elif 400 <= error.status_code < 500:
-        code = "BAD_REQUEST"
+        code = BAD_REQUEST
     else:
         code = "UNAVAILABLE"
-    body = {"data": None, "errors": [{"message": error.reason, "extensions": {"code": code}}]}
     if error.status_code == 503:
         headers["Retry-After"] = "5"
-    return Response(
-        orjson.dumps(body),
-        status_code=error.status_code,
-        media_type="application/json",
-        headers=headers,
-    )
+    return graphql_error_response(error.status_code, error.reason, code, headers)
 
 
 def development_token(request: Request) -> tuple[str, int] | None:

@@ -9,12 +9,12 @@ import sys
 import uuid
 from collections.abc import Callable
 
-import orjson
 from graphql import GraphQLError
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
+from orgql.edge_errors import graphql_error_response
 from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import expected_failure, note_failure
@@ -59,9 +59,7 @@ def unexpected_error_response() -> Response:
     else:
         logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
     message = f"Unexpected error (reference {reference})."
-    extensions = {"code": "internal", "reference": reference}
-    body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
-    return Response(orjson.dumps(body), status_code=500, media_type="application/json")
+    return graphql_error_response(500, message, "internal", reference=reference)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

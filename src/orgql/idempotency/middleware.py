@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers, State
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header
@@ -22,14 +22,13 @@ from orgql.consistency import committed
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
+from orgql.edge_errors import BAD_REQUEST, refusal
 from orgql.idempotency import claims
-from orgql.rest.errors import error_response
 
 logger = logging.getLogger("orgql.idempotency")
 
 HEADER = "idempotency-key"
 _HEADER_KEY = HEADER.encode()
-GRAPHQL_PATH = "/graphql"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
 #: Length of the ``owner`` column.
@@ -47,7 +46,7 @@ RETRY_AFTER = "5"
 
 
 #: GraphQL error codes of the refusals on /graphql (its clients expect GraphQL errors).
-GRAPHQL_CODES = {400: "BAD_REQUEST", 409: "CONFLICT", 410: "GONE", 422: "BAD_REQUEST"}
+GRAPHQL_CODES = {400: BAD_REQUEST, 409: "CONFLICT", 410: "GONE", 422: BAD_REQUEST}
 
 
 @dataclass(frozen=True)
@@ -60,22 +59,13 @@ class Refusal:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {"Retry-After": RETRY_AFTER} if self.status == 503 else None
-        response: Response
-        if scope["path"] == GRAPHQL_PATH:
-            code = GRAPHQL_CODES.get(self.status, "UNAVAILABLE")
-            error = {
-                "message": self.message,
-                "extensions": {"code": code, "field": "Idempotency-Key"},
-            }
-            body = {"data": None, "errors": [error]}
-            response = JSONResponse(body, status_code=self.status, headers=headers)
-        elif self.status == 503:
+        if self.status == 503:
             err = OrgqlError("503", self.message, None, ErrorKind.INTERNAL)
-            response = error_response(err, self.status, headers)
         else:
             kind = ErrorKind.CONFLICT if self.status == 409 else ErrorKind.INVALID
             err = OrgqlError(Codes.INVALID_INPUT, self.message, "Idempotency-Key", kind)
-            response = error_response(err, self.status)
+        code = GRAPHQL_CODES.get(self.status, "UNAVAILABLE")
+        response = refusal(scope["path"], err, self.status, code, headers, field="Idempotency-Key")
         await response(scope, receive, send)
 
 

@@ -10,15 +10,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
+from orgql.edge_errors import for_graphql, refusal
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics
-from orgql.rest.errors import error_response
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.encode()
@@ -36,7 +36,7 @@ def new_request_id() -> str:
 
 
 def transport_of(path: str) -> str:
-    if path == "/graphql":
+    if for_graphql(path):
         return "graphql"
     if path.startswith(("/ccadmin/", "/ccstore/")):
         return "rest"
@@ -57,28 +57,23 @@ def outcome_of(status: int, observation: Observation) -> str:
     return "ok"
 
 
-def unavailable_response(transport: str, reason: str) -> JSONResponse:
+def unavailable_response(path: str, reason: str) -> Response:
     message = f"The database is unavailable ({reason}); retry later."
-    return _retry_later(transport, message, rest_code="503", graphql_code="unavailable")
+    return _retry_later(path, message, rest_code="503", graphql_code="unavailable")
 
 
-def timed_out_response(transport: str, reason: str) -> JSONResponse:
+def timed_out_response(path: str, reason: str) -> Response:
     """The database cancelled a statement (another transaction held a lock too long, or the
     statement ran past ORGQL_DB_STATEMENT_TIMEOUT_SECONDS): nothing was changed."""
     message = f"The database cancelled the request's work ({reason}); retry later."
     code = Codes.STATEMENT_TIMEOUT
-    return _retry_later(transport, message, rest_code=code, graphql_code=code)
+    return _retry_later(path, message, rest_code=code, graphql_code=code)
 
 
-def _retry_later(
-    transport: str, message: str, *, rest_code: str, graphql_code: str
-) -> JSONResponse:
-    headers = {"Retry-After": RETRY_AFTER}
-    if transport == "rest":
-        error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
-        return error_response(error, 503, headers)
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": graphql_code}}]}
-    return JSONResponse(body, status_code=503, headers=headers)
+def _retry_later(path: str, message: str, *, rest_code: str, graphql_code: str) -> Response:
+    """A 503 with Retry-After, in the shape of the endpoint asked (orgql.edge_errors)."""
+    error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
+    return refusal(path, error, 503, graphql_code, {"Retry-After": RETRY_AFTER})
 
 
 def rest_error_codes(body: bytes) -> list[str]:
@@ -130,7 +125,7 @@ class ObserveRequests:
             if replaced:
                 return
             if message["type"] == "http.response.start":
-                response = _replacement(transport, observation)
+                response = _replacement(transport, scope["path"], observation)
                 if response is not None:
                     replaced = True
                     status = 503
@@ -194,14 +189,14 @@ class ObserveRequests:
             current_observation.reset(token)
 
 
-def _replacement(transport: str, observation: Observation) -> JSONResponse | None:
+def _replacement(transport: str, path: str, observation: Observation) -> Response | None:
     """The 503 that replaces a GraphQL or REST answer when the database failed it."""
     if transport not in ("graphql", "rest"):
         return None
     if observation.database_unavailable is not None:
-        return unavailable_response(transport, observation.database_unavailable)
+        return unavailable_response(path, observation.database_unavailable)
     if observation.statement_cancelled is not None:
-        return timed_out_response(transport, observation.statement_cancelled)
+        return timed_out_response(path, observation.statement_cancelled)
     return None
 
 

@@ -1,0 +1,61 @@
+"""Refusals answered at the edge (the middlewares, before any route runs) in the shape of the
+endpoint the request is for: on ``/graphql`` a GraphQL error body, as every other answer
+there (its clients read ``errors``, not an errorModel), elsewhere the REST errorModel.
+
+Here once: which requests are for the GraphQL endpoint, and the GraphQL error body of a
+request refused outside execution (graphql.asgi's transport refusals and graphql.errors'
+unexpected errors are built by it too). What each refusal says (status, OCC code, GraphQL
+code) stays with the middleware that refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+from starlette.responses import Response
+
+from orgql.core.common.errors import OrgqlError
+from orgql.rest.errors import error_response
+
+GRAPHQL_PATH = "/graphql"
+#: The GraphQL code of a request refused as unusable (malformed, or too large to read).
+#: Refusals at the HTTP level of /graphql have codes in capitals (docs/security.md).
+BAD_REQUEST = "BAD_REQUEST"
+
+
+def for_graphql(path: str) -> bool:
+    """Whether a request is for the GraphQL endpoint, and so answered in GraphQL's shape.
+    By its path alone: the edge answers before routing, and the endpoint is that one path
+    (queries on GET and POST, subscriptions on its WebSocket)."""
+    return path == GRAPHQL_PATH
+
+
+def graphql_error_response(
+    status: int,
+    message: str,
+    code: str,
+    headers: Mapping[str, str] | None = None,
+    **extensions: object,
+) -> Response:
+    """``{"data": null, "errors": [{"message", "extensions": {"code", ...}}]}``: a request
+    refused or failed before any field ran (GraphQL over HTTP, application/json)."""
+    error = {"message": message, "extensions": {"code": code, **extensions}}
+    body = {"data": None, "errors": [error]}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def refusal(
+    path: str,
+    error: OrgqlError,
+    status: int,
+    graphql_code: str,
+    headers: Mapping[str, str] | None = None,
+    **extensions: object,
+) -> Response:
+    """``error`` answered with ``status`` to a request for ``path``: a GraphQL error with
+    ``graphql_code`` (and ``extensions``) on the GraphQL endpoint, else its errorModel."""
+    if for_graphql(path):
+        return graphql_error_response(status, error.message, graphql_code, headers, **extensions)
+    return error_response(error, status, headers)
