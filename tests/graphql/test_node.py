@@ -41,8 +41,8 @@ def test_a_global_id_decodes_to_what_it_encodes() -> None:
     [
         "",
         "100001",  # a vendor id
-        "T3JnYW5pemF0aW9uOjEwMDAwMQ==",  # padded: one spelling only
-        "T3JnYW5pemF0aW9uOjEwMDAwMQ=",
+        "T3JnYW5pemF0aW9uOjEwMDAwMQ=",  # padding that is not its length's
+        "T3JnYW5pemF0aW9uOjEwMDAwMR",  # other trailing bits: one spelling of the bytes
         "!!!!",
         "A",  # a length no base64 text has
         encode("Invoice", "1"),  # not a Node type

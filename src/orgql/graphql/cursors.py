@@ -3,8 +3,10 @@ codec for every connection (organizations ``org``, organization requests ``reque
 ``change``). The core pages by keyset positions (an id; a request's creation time and id);
 a cursor is how GraphQL spells one, so it is made and read here.
 
-A cursor that is not base64, not of the expected kind, or whose value PostgreSQL could not
-take (NUL) decodes to None: the caller's bad-cursor error, never the driver's."""
+A cursor is written padded; it is read padded or not, in either base64 alphabet
+(graphql.base64_text). One that is not base64, longer than :data:`MAX_CURSOR_LENGTH`, not of
+the expected kind, or whose value PostgreSQL could not take (NUL) decodes to None: the
+caller's bad-cursor error, never the driver's."""
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ from datetime import datetime
 
 from orgql.core.common.paging import UNREADABLE, Unreadable
 from orgql.core.common.validation import is_storable_text
+from orgql.graphql import base64_text
+
+#: Longest cursor read, in base64 digits: far above the longest one written (a request's:
+#: its kind, an ISO time and an id) and bounding the work a caller's cursor costs.
+MAX_CURSOR_LENGTH = 512
 
 
 def encode(kind: str, value: str) -> str:
@@ -22,11 +29,10 @@ def encode(kind: str, value: str) -> str:
 
 def decode(kind: str, cursor: str) -> str | None:
     """The value of a cursor of ``kind``, or None when it is none of ours."""
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
-    except (ValueError, UnicodeError):
+    read = base64_text.read(cursor, MAX_CURSOR_LENGTH)
+    if read is None:
         return None
-    prefix, _, value = text.partition(":")
+    prefix, _, value = read[1].partition(":")
     return value if prefix == kind and value and is_storable_text(value) else None
 
 

@@ -7,8 +7,10 @@ answers can be joined.
 
 A global id is the unpadded base64url text of ``Type:vendorId`` (``Organization:100001`` is
 ``T3JnYW5pemF0aW9uOjEwMDAwMQ``). Clients treat it as opaque; the server decodes it with
-bounds (:func:`decode`): a value that is too long, not base64url, not UTF-8, of an unknown
-type or with an empty or oversized vendor id is no global id.
+bounds (:func:`decode`): a value that is too long, not base64, not UTF-8, of an unknown
+type or with an empty or oversized vendor id is no global id. The server writes that one
+spelling; it also reads the bytes padded or in the standard alphabet (graphql.base64_text:
+what the Relay libraries' ``toGlobalId`` writes), and no other spelling of them.
 
 Every ``ID`` argument accepts either id (:data:`ID_SCALAR`): a global id of a Node type
 reaches the resolvers as its vendor id (a :class:`GlobalRef`, a ``str`` that remembers its
@@ -27,15 +29,15 @@ REST does.
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 from graphql import GraphQLID, GraphQLNamedType, GraphQLScalarType, ValueNode
 from strawberry.types.scalar import ScalarDefinition
+
+from orgql.graphql import base64_text
 
 #: The types that implement Node, by the name their global ids carry.
 NODE_TYPES = frozenset(
@@ -68,12 +70,14 @@ MAX_GLOBAL_ID_LENGTH = -(-(max(map(len, NODE_TYPES)) + 1 + MAX_VENDOR_ID_LENGTH)
 ID_DESCRIPTION = (
     "The global id (node(id:)): opaque, unique across types; the vendor's id is repositoryId."
 )
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 #: How every global id begins: the base64 of its type name's first three bytes (each name
-#: has three or more). A value that begins otherwise is no global id, without decoding it
-#: (a list of 40,000 vendor ids in a variable was 125 ms of coercion, issue 16's edge run).
+#: has three or more), in either alphabet. A value that begins otherwise is no global id,
+#: without decoding it (a list of 40,000 vendor ids in a variable was 125 ms of coercion,
+#: issue 16's edge run).
 _PREFIXES = frozenset(
-    base64.urlsafe_b64encode(name[:3].encode()).decode("ascii") for name in NODE_TYPES
+    encoded(name[:3].encode()).decode("ascii")
+    for name in NODE_TYPES
+    for encoded in (base64.urlsafe_b64encode, base64.b64encode)
 )
 assert min(map(len, NODE_TYPES)) >= 3
 
@@ -106,19 +110,17 @@ def decode(value: str) -> GlobalRef | None:
     """The vendor id and type a global id names, or None if ``value`` is none."""
     if value[:4] not in _PREFIXES:
         return None
-    if not 0 < len(value) <= MAX_GLOBAL_ID_LENGTH or not _BASE64URL.fullmatch(value):
+    read = base64_text.read(value, MAX_GLOBAL_ID_LENGTH)
+    if read is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("utf-8")
-    except (binascii.Error, ValueError):  # a length of 4n+1; not UTF-8
-        return None
+    spelling, raw = read
     type_name, colon, vendor_id = raw.partition(":")
     if (
         not colon
         or type_name not in NODE_TYPES
         or not 0 < len(vendor_id) <= MAX_VENDOR_ID_LENGTH
         or "\x00" in vendor_id
-        or encode(type_name, vendor_id) != value  # one spelling per object
+        or encode(type_name, vendor_id) != spelling  # one spelling of the bytes per object
     ):
         return None
     return GlobalRef(type_name, vendor_id)

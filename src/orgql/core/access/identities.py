@@ -4,9 +4,9 @@ The merchant's identity provider names the shopper by one claim of its token
 (ORGQL_SHOPPER_IDENTITY_CLAIM, ``sub`` by default), matched against one profile field
 (ORGQL_SHOPPER_IDENTITY_MATCH): the profile id itself (no lookup: the token names it), the
 profile's email compared as the database compares emails (``email_key = lower(btrim(email))``,
-the unique key of profiles) and in the same letters (:func:`same_email`: a look-alike such as
-a dotted capital I, which lowercases to "i", is another address), or its external contact id
-(``customer_contact_id``).
+the unique key of profiles) and in the same letters (core.common.emails.same_email: a
+look-alike such as a dotted capital I, which lowercases to "i", is another address), or its
+external contact id (``customer_contact_id``).
 
 - The claim must be a string a profile's field can hold; a token without it, or with another
   JSON type there, is not accepted (the caller is anonymous, with the reason).
@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.emails import same_email
 from orgql.core.common.validation import is_storable_text
 from orgql.db import models
 
@@ -124,16 +125,3 @@ async def matching_profile(session: AsyncSession, match: IdentityMatch, value: s
         )
     )
     return found[0] if len(found) == 1 else None
-
-
-def same_email(email: Any, key: Any, other: Any) -> ColumnElement[bool]:
-    """Whether the email column ``email`` (whose indexed key ``lower(btrim(email))`` is
-    ``key``) holds ``other`` (a column or a string) in another case of the same letters:
-    equal lowercased and uppercased. Lowercased alone is not enough: PostgreSQL lowercases a
-    dotted capital I (U+0130) to "i" and a Kelvin sign (U+212A) to "k", so
-    ``bob@\u0130bm.com``, another mailbox, one its owner can verify, would be bob@ibm.com;
-    uppercased they differ."""
-    return and_(
-        key == func.lower(func.btrim(other)),
-        func.upper(func.btrim(email)) == func.upper(func.btrim(other)),
-    )

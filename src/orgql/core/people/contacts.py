@@ -44,11 +44,11 @@ def not_found(profile_id: str) -> OrgqlError:
     )
 
 
-def email_taken() -> OrgqlError:
+def email_taken(field: str = "email") -> OrgqlError:
     return OrgqlError(
         PeopleCodes.EMAIL_EXISTS,
         "Another profile has this email address",
-        "email",
+        field,
         ErrorKind.CONFLICT,
     )
 

@@ -9,10 +9,10 @@ case-insensitively after trimming), ``customerContactId`` (the external contact 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orgql.core.common.emails import email_problem
 from orgql.core.common.validation import (
     Problems,
     column_length,
@@ -41,8 +41,6 @@ _CREATE_KEYS = frozenset(
     [*CONTACT_COLUMNS, "receiveEmail", "parentOrganization", "secondaryOrganizations"]
 )
 _UPDATE_KEYS = frozenset([*CONTACT_COLUMNS, "receiveEmail", "active"])
-#: One "@" with something on each side and a dot in the domain; nothing more is promised.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TABLE = models.Profile.__table__
 
 
@@ -62,8 +60,9 @@ def _columns(doc: Mapping[str, object], problems: Problems, *, creating: bool) -
         value = read_str(
             doc, key, None, problems, max_length=column_length(_TABLE, column), required=required
         )
-        if key == "email" and value is not None and not _EMAIL.match(value):
-            problems.add(PeopleCodes.INVALID_INPUT, "email is not an email address", key)
+        problem = email_problem(value) if key == "email" and value is not None else None
+        if problem is not None:
+            problems.add(PeopleCodes.INVALID_INPUT, problem, key)
         columns[column] = value
     if creating and "email" not in doc:
         problems.add(PeopleCodes.INVALID_INPUT, "email is required", "email")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.names import text_key
+from orgql.core.common.emails import same_email
 from orgql.core.common.validation import is_storable_text
 from orgql.core.people.roles import RoleFunction
 from orgql.db import models
@@ -46,11 +46,11 @@ async def profiles(
     limit: int,
     offset: int,
 ) -> tuple[list[models.Profile], int]:
-    """A page of contacts ordered by id, filtered by email (case-insensitive, exact) and by
-    external contact id; and how many match."""
+    """A page of contacts ordered by id, filtered by email (any case of the same letters:
+    core.common.emails) and by external contact id; and how many match."""
     conditions = []
     if email is not None:
-        conditions.append(_PROFILE.email_key == text_key(email))
+        conditions.append(same_email(_PROFILE.email, _PROFILE.email_key, email))
     if customer_contact_id is not None:
         conditions.append(_PROFILE.customer_contact_id == customer_contact_id)
     rows = list(

@@ -6,10 +6,10 @@ rules that need the database live in :mod:`organization_requests`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orgql.core.common.emails import email_problem
 from orgql.core.common.validation import Problems, column_length, read_bool, read_str
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import is_blank, parse_draft, unknown_keys
@@ -36,7 +36,6 @@ SUBMIT_KEYS = frozenset(
     ["name", "organization", "profile", "relatedOrganizationName", "requesterComments"]
 )
 UPDATE_KEYS = SUBMIT_KEYS | {"approverComments", "status"}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _REQUEST = request_models.OrganizationRequest.__table__
 _ADDRESS_TYPE_ID_LENGTH = column_length(request_models.AddressType.__table__, "id")
@@ -213,8 +212,9 @@ def _profile_columns(
         if value is not None or not required:
             columns[column] = value
     email = columns.get("profile_email")
-    if isinstance(email, str) and not _EMAIL.fullmatch(email):
-        problems.add(RequestCodes.INVALID_INPUT, "email is not an email address", "profile.email")
+    problem = email_problem(email) if isinstance(email, str) else None
+    if problem is not None:
+        problems.add(RequestCodes.INVALID_INPUT, problem, "profile.email")
     if "receiveEmail" in profile:
         columns["profile_receive_email"] = _receive_email(profile, problems)
     return columns

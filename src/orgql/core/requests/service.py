@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.emails import same_email
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.names import text_key
@@ -23,6 +24,7 @@ from orgql.core.common.validation import Problems
 from orgql.core.events import outbox as events
 from orgql.core.organizations import repository
 from orgql.core.organizations import service as organizations
+from orgql.core.people.contacts import email_taken
 from orgql.core.people.events import role as role_event
 from orgql.core.people.roles import RoleFunction
 from orgql.core.requests import reads
@@ -102,9 +104,10 @@ async def update(
     """An admin's change while the request is in review or moreInfoNeeded (101008 once
     approved or rejected). If the requester's profile was deleted, only rejection remains:
     a status change is 101014, any other change 101017. A changed email links the profile
-    with that email, if any. A new draft organization name must be free (100014). A status
-    that changes (review <-> moreInfoNeeded) emits ``organizationRequest.statusChanged``: the
-    requester waits on it as on a decision."""
+    with that email (core.common.emails: in the same letters), if any. A new draft
+    organization name must be free (100014). A status that changes (review <->
+    moreInfoNeeded) emits ``organizationRequest.statusChanged``: the requester waits on it as
+    on a decision."""
     row = await reads.locked_open(session, request_id)
     if _profile_gone(row):
         if "status" in document:
@@ -126,8 +129,9 @@ async def update(
         name = changes.draft["name"]
         assert isinstance(name, str)
         await _check_organization_name_free(session, name)
-    if changes.email is not None and changes.email.strip().lower() != row.profile_email_key:
-        profile_id = await _profile_id_by_email(session, changes.email)
+    email = changes.email
+    if email is not None and not await _same_email(session, row.profile_email, email):
+        profile_id = await _profile_id_by_email(session, email)
         row.profile_id, row.profile_linked = profile_id, profile_id is not None
     for column, value in changes.columns.items():
         setattr(row, column, value)
@@ -253,16 +257,28 @@ def _profile_gone_error(code: str, message: str) -> OrgqlError:
 
 
 async def _profile_id_by_email(session: AsyncSession, email: str) -> str | None:
-    key = text_key(email)
-    return await session.scalar(select(models.Profile.id).where(models.Profile.email_key == key))
+    """The profile with ``email`` in any case of the same letters (core.common.emails): a
+    look-alike (``bob@\u0130bm.com`` beside bob@ibm.com) is nobody's."""
+    profile = models.Profile
+    return await session.scalar(
+        select(profile.id).where(same_email(profile.email, profile.email_key, email))
+    )
+
+
+async def _same_email(session: AsyncSession, email: str, other: str) -> bool:
+    """Whether ``other`` is ``email`` as core.common.emails compares them (the database's
+    letters, not Python's: they differ on a final sigma and a dotted capital I)."""
+    return bool(await session.scalar(select(same_email(literal(email), text_key(email), other))))
 
 
 async def _profile_for(
     session: AsyncSession, row: request_models.OrganizationRequest
 ) -> tuple[str, bool]:
-    """The profile with the request's email (compared case-insensitively), created from the
-    draft profile if there is none (then True). Concurrent approvals of two requests with one email
-    create one profile: the insert yields to the unique email key."""
+    """The profile with the request's email (compared case-insensitively, in the same letters),
+    created from the draft profile if there is none (then True). Concurrent approvals of two
+    requests with one email create one profile: the insert yields to the unique email key. A
+    profile that holds the key with other letters (a look-alike address: core.common.emails)
+    is another person's: the approval is refused (22003), never linked to it."""
     profile_id = await _profile_id_by_email(session, row.profile_email)
     if profile_id is not None:
         return profile_id, False
@@ -286,7 +302,8 @@ async def _profile_for(
     if inserted is not None:
         return inserted, True
     existing = await _profile_id_by_email(session, row.profile_email)
-    assert existing is not None  # the conflicting row is committed and never deleted here
+    if existing is None:  # the key is taken by a look-alike (the conflicting row is committed)
+        raise email_taken("profile.email")
     return existing, False
 
 

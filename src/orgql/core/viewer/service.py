@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from orgql.core.access import checks, permissions
-from orgql.core.access.identities import same_email
 from orgql.core.access.permissions import Standing
 from orgql.core.access.principals import Principal
+from orgql.core.common.emails import same_email
 from orgql.core.common.paging import MAX_PAGE_SIZE
 from orgql.core.common.validation import is_storable_text
 from orgql.core.organizations import membership
@@ -165,7 +165,7 @@ async def organization_requests(
     """The shopper's own registration requests, newest first, at most MAX_OWN_REQUESTS (one
     statement): those linked to their active profile, or submitted with its email or with
     the email their identity provider verified (compared as the database compares emails,
-    ``lower(btrim(email))``, in the same letters: core.access.identities.same_email), so
+    ``lower(btrim(email))``, in the same letters: core.common.emails.same_email), so
     that a shopper follows a request before its approval creates their profile.
     Nobody else's, whatever its status."""
     if not principal.is_shopper:
@@ -176,7 +176,7 @@ async def organization_requests(
     if subject and is_storable_text(subject):
         active = (profile.id == subject, profile.active.is_(True))
         mine = select(profile.id).where(*active)
-        # Its email in the same letters (identities.same_email): both keys of that one row.
+        # Its email in the same letters (emails.same_email): both keys of that one row.
         my_email = select(profile.email_key).where(*active)
         my_email_upper = select(func.upper(func.btrim(profile.email))).where(*active)
         upper = func.upper(func.btrim(request.profile_email))
