@@ -61,9 +61,10 @@ class Context:
     _in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
     # The failure that found no connection to be had (observability.database.no_connection:
     # none free within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refusing or silent): the
-    # request's later reads and writes raise it at once, not after a wait on the pool each
-    # (every root field of an overloaded request would wait in turn). Not a failed
-    # statement, nor one connection lost: another statement, or connection, may succeed.
+    # operation's later reads and writes raise it at once, not after a wait on the pool each
+    # (every root field of an overloaded request would wait in turn); forgotten by close().
+    # Not a failed statement, nor one connection lost: another statement, or connection,
+    # may succeed.
     _no_connection: Exception | None = None
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
@@ -254,6 +255,8 @@ class Context:
         self.organizations.clear()
         self._default_site = None
         self._access = None
+        # Over WebSocket the context outlives the operation: the next one may find a connection.
+        self._no_connection = None
 
     async def _close_session(self) -> None:
         if self._session is not None:
