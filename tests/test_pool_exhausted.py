@@ -2,7 +2,8 @@
 the request is answered 503 and logged as one warning with the reason, without a traceback,
 on both transports; a GraphQL read a SQL plan answers waits on the pool once, not a second
 time for its compiled plan (observability.database.expected_failure; graphql.execution
-.sql_plans.SqlPlan.run). A genuine failure of the SQL plan's statement, or the loss of its
+.sql_plans.SqlPlan.run), nor an operation the resolvers answer once per root field
+(graphql.context.Context). A genuine failure of the SQL plan's statement, or the loss of its
 one connection, is still answered by the compiled plan."""
 
 from __future__ import annotations
@@ -235,3 +236,53 @@ async def test_readyz_without_a_free_connection_is_a_503_with_the_reason(
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": f"database unavailable: {WAITED}"}
     assert _problems(logs) == ([], [])
+
+
+async def test_a_graphql_read_of_the_resolvers_without_a_free_connection_waits_once(
+    gateway: Gateway, logs: pytest.LogCaptureFixture
+) -> None:
+    """Three root fields answered by the resolvers, each reading on its own (aliases of
+    organization(id:) share one loader's batch): the first finds no connection to be had,
+    and the others fail at once with its error (graphql.context.Context), without waiting
+    on the pool again; the answer is the 503 it was."""
+    query = (
+        'query Three { sites { id } organization(id: "100001") { id }'
+        ' organizationByKey(uniqueId: "x") { id } }'
+    )
+    async with gateway.pool_taken():
+        logs.clear()
+        gateway.checkouts = 0
+        response = await gateway.client.post("/graphql", json={"query": query})
+        checkouts = gateway.checkouts
+
+    assert response.status_code == 503
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["unavailable"]
+    assert checkouts == 1
+    warnings, errors = _problems(logs)
+    assert errors == []
+    assert len(warnings) == 1
+    assert warnings[0].endswith(f": {WAITED}")
+
+
+async def test_a_mutation_of_two_fields_without_a_free_connection_waits_once(
+    gateway: Gateway, logs: pytest.LogCaptureFixture
+) -> None:
+    """A mutation's root fields run one after the other, each in its unit of work (fields
+    that may be null: the first failing does not end the operation): the first finds no
+    connection to be had, the second fails at once with its error."""
+    query = (
+        'mutation Two { a: createContact(input: {email: "a@waits.example"}) { userErrors { code } }'
+        ' b: createContact(input: {email: "b@waits.example"}) { userErrors { code } } }'
+    )
+    async with gateway.pool_taken():
+        logs.clear()
+        gateway.checkouts = 0
+        response = await gateway.client.post("/graphql", json={"query": query})
+        checkouts = gateway.checkouts
+
+    assert response.status_code == 503
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["unavailable"]
+    assert checkouts == 1
+    warnings, errors = _problems(logs)
+    assert errors == []
+    assert len(warnings) == 1

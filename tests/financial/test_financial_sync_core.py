@@ -3,6 +3,7 @@ transports do: the service flushes, the caller commits)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
@@ -17,6 +18,7 @@ from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
 from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 from orgql.financial_sources import BuiltinFinancialSource
+from orgql.observability.database import CONNECTION_LOST
 
 
 class CallbackSource:
@@ -190,6 +192,34 @@ async def test_synced_rows_carry_their_source_marker(
 
 async def _nothing() -> None:
     return None
+
+
+async def test_a_write_whose_connection_is_ended_is_100193_logged_as_one_warning(
+    session: AsyncSession, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ends the sync's connection (a restart, a failover, pg_terminate_backend)
+    while the source answers: the write fails, 100193 as before, and the outage is logged
+    as requests' are, one warning with the reason and no traceback
+    (observability.database.log_failure); a bug in the write would be an error with one."""
+    pid = await session.scalar(text("SELECT pg_backend_pid()"))
+
+    async def end_the_sync_connection() -> None:
+        async with engine.connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(OrgqlError) as raised:
+        await financial_sync.sync(
+            session, CallbackSource(ONE_ACCOUNT, end_the_sync_connection), "100001"
+        )
+
+    assert raised.value.code == "100193"
+    assert [r.levelno for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING] == [
+        logging.WARNING
+    ]
+    assert caplog.records[-1].getMessage() == (
+        f"writing the financial data of organization 100001 failed: {CONNECTION_LOST}"
+    )
 
 
 @pytest.mark.usefixtures("effect_subscriber")

@@ -32,7 +32,7 @@ from orgql.core.requests import reads as request_reads
 from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
 from orgql.core.requests.codes import RequestCodes
-from orgql.db.engine import make_sessionmaker
+from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.graphql.events.subscriptions import AUDIENCE_UNREAD
 from orgql.graphql.websocket import TRY_AGAIN_LATER
 from orgql.live.feed import Feed
@@ -722,3 +722,24 @@ async def test_a_reload_of_the_audience_that_fails_closes_the_connection_to_subs
         assert held.of(reload) == 0
         await locker.rollback()
     await asyncio.wait_for(live.feed.wait_for_subscribers(0), GUARD)
+
+
+async def test_a_query_over_websocket_waits_on_the_pool_again_once_it_is_free(
+    settings: Settings, database_url: str
+) -> None:
+    """A WebSocket connection's operations share its context (graphql.context.Context): that
+    an operation found no connection to be had is forgotten when it ends, so the next
+    operation of the connection reads once the pool has a connection free again."""
+    small = make_engine(database_url, pool_size=1, pool_timeout=0.2)
+    query = gql("{ sites { id } }")
+    try:
+        quiet = settings.model_copy(update={"webhook_dispatcher": False})
+        async for live in _serve(quiet, small):
+            async with _client(live, admin_token(live.settings)) as session:
+                assert (await session.execute(query))["sites"]
+                async with small.connect(), small.connect():  # the pool taken
+                    with pytest.raises(TransportQueryError):
+                        await session.execute(query)
+                assert (await session.execute(query))["sites"]
+    finally:
+        await small.dispose()

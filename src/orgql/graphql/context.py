@@ -24,6 +24,7 @@ from orgql.db import models
 from orgql.db.raw import RawReads, read_once
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
+from orgql.observability.database import no_connection
 from orgql.settings import Settings
 
 if TYPE_CHECKING:
@@ -58,6 +59,13 @@ class Context:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Reads still running for a resolver that was cancelled (see run); close() awaits them.
     _in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+    # The failure that found no connection to be had (observability.database.no_connection:
+    # none free within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refusing or silent): the
+    # operation's later reads and writes raise it at once, not after a wait on the pool each
+    # (every root field of an overloaded request would wait in turn); forgotten by close().
+    # Not a failed statement, nor one connection lost: another statement, or connection,
+    # may succeed.
+    _no_connection: Exception | None = None
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
     # What the caller may see, read once per request and shared the same way (see access).
@@ -133,14 +141,32 @@ class Context:
         shield keeps a connection whole for resolvers cancelled by their siblings; a SQL
         plan has none): cancelled mid-statement (the request's timeout), the connection
         is closed instead of given back (db.raw.read_once)."""
-        return await read_once(await self._reading_engine(), work)
+        self._refuse_unreachable()
+        try:
+            return await read_once(await self._reading_engine(), work)
+        except Exception as error:
+            self._note_unreachable(error)
+            raise
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:
+            self._refuse_unreachable()
             if self._session is None:
                 self._session = self.sessionmaker(bind=await self._reading_engine())
                 self._reading = True
-            return await work(self._session)
+            try:
+                return await work(self._session)
+            except Exception as error:
+                self._note_unreachable(error)
+                raise
+
+    def _refuse_unreachable(self) -> None:
+        if self._no_connection is not None:
+            raise self._no_connection
+
+    def _note_unreachable(self, error: Exception) -> None:
+        if self._no_connection is None and no_connection(error) is not None:
+            self._no_connection = error
 
     async def _reading_engine(self) -> AsyncEngine:
         """Where the request's reads go (orgql.consistency.reads_from): a query's to a
@@ -159,6 +185,7 @@ class Context:
         """A mutation's transaction: committed on success, rolled back on any exception.
         The history it records names the caller (core.history.service)."""
         async with self._lock:
+            self._refuse_unreachable()
             if self._reading:  # reads came first: the writes get a transactional session
                 # No read runs now (we hold the lock): close the session, keep the caches.
                 await self._close_session()
@@ -169,7 +196,9 @@ class Context:
                 # Last before the commit, in its transaction: an Idempotency-Key's run
                 # committed (refused if a retry took the key over).
                 await idempotency_claims.confirm(session, self.request.scope)
-            except BaseException:
+            except BaseException as error:
+                if isinstance(error, Exception):
+                    self._note_unreachable(error)
                 await session.rollback()
                 raise
             await session.commit()
@@ -226,6 +255,8 @@ class Context:
         self.organizations.clear()
         self._default_site = None
         self._access = None
+        # Over WebSocket the context outlives the operation: the next one may find a connection.
+        self._no_connection = None
 
     async def _close_session(self) -> None:
         if self._session is not None:

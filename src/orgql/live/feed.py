@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orgql.core.events import outbox
 from orgql.core.events.audience import LIVE_EVENT_TYPES, LiveEvent
+from orgql.observability.database import log_failure
 
 logger = logging.getLogger("orgql.live")
 
@@ -233,9 +234,11 @@ class Feed:
                     read = await self.read_once()
                 except asyncio.CancelledError:
                     raise
-                except Exception:
+                except Exception as error:  # a lost database or a bug: log once, keep reading
                     if not failing:
-                        logger.exception("live feed read failed; retrying every poll interval")
+                        log_failure(
+                            logger, error, "live feed read failed; retrying every poll interval"
+                        )
                     failing = True
                 else:
                     failing = False

@@ -12,6 +12,7 @@ recovers without a restart.
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -107,6 +108,18 @@ def expected_failure(error: BaseException) -> str | None:
     with this reason, without a traceback: an overloaded gateway (its pool exhausted) fails
     many requests at once, and a traceback each would cost CPU and log volume just then."""
     return unavailability(error) or statement_cancelled(error)
+
+
+def log_failure(logger: logging.Logger, error: BaseException, message: str, *args: object) -> None:
+    """Log ``error``, which ended ``message``'s work (a background loop's round, a write),
+    as requests' failures are logged: an expected failure (:func:`expected_failure`, the
+    database unavailable or cancelling the statement) as one warning, ``message: reason``,
+    without a traceback; anything else, which may be a bug, at error with its traceback."""
+    reason = expected_failure(error)
+    if reason is not None:
+        logger.warning(f"{message}: %s", *args, reason)
+    else:
+        logger.error(message, *args, exc_info=error)
 
 
 def no_connection(error: BaseException) -> str | None:

@@ -36,6 +36,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orgql.db.engine import make_sessionmaker
+from orgql.observability.database import log_failure
 from orgql.settings import Settings
 from orgql.webhooks.queue import CLAIM, PRUNE_DELIVERIES, PRUNE_EVENTS, RECORD
 from orgql.webhooks.signing import backoff_delay, signature_header
@@ -225,9 +226,11 @@ class Dispatcher:
                 await self._prune_when_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a lost database or a bug: log, keep the loop alive
+            except Exception as error:  # a lost database or a bug: log, keep the loop alive
                 if not failing:
-                    logger.exception("webhook dispatch failed; retrying every poll interval")
+                    log_failure(
+                        logger, error, "webhook dispatch failed; retrying every poll interval"
+                    )
                 failing, attempted = True, 0
             else:
                 if failing:

@@ -36,6 +36,7 @@ from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.db import financial_models, models
+from orgql.observability.database import log_failure
 
 logger = logging.getLogger("orgql.financial")
 
@@ -118,8 +119,10 @@ async def sync(
 
     try:
         return await _replace(session, organization_id, fetched, unit)
-    except SQLAlchemyError:
-        logger.exception("writing the financial data of organization %s failed", organization_id)
+    except SQLAlchemyError as exc:
+        log_failure(
+            logger, exc, "writing the financial data of organization %s failed", organization_id
+        )
         raise contract_broken("the financial data could not be stored") from None
 
 
