@@ -6,6 +6,7 @@ the driver refuses (asyncpg's 32,767 bind parameters) is not an outage either
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from orgql.app import create_app
 from orgql.db.engine import make_engine
 from orgql.observability.database import statement_cancelled, unavailability
+from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
 
 UPDATE = """
@@ -177,3 +179,83 @@ async def test_a_transaction_the_database_aborts_for_a_conflict_is_a_503(
     assert rest.json()["errorCode"] == "STATEMENT_TIMEOUT"
     _assert_statement_timeout(graphql)
     assert graphql.json()["errors"][0]["extensions"]["code"] == "STATEMENT_TIMEOUT"
+
+
+#: A document registered under its hash, found in the database by a request naming the hash
+#: alone: a statement of the pipeline's outside any resolver (graphql.persisted).
+PERSISTED = '{ organization(id: "100001") { name } }'
+PERSISTED_SHA256 = hashlib.sha256(PERSISTED.encode()).hexdigest()
+
+
+@pytest.fixture
+async def documents_locked(engine: AsyncEngine) -> AsyncIterator[dict[str, Any]]:
+    """The body of a request for :data:`PERSISTED` by its hash, whose lookup waits: the
+    table of persisted documents is locked by another transaction until the test ends."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO persisted_documents (sha256, document) VALUES (:sha256, :text)"),
+            {"sha256": PERSISTED_SHA256, "text": PERSISTED},
+        )
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE persisted_documents IN ACCESS EXCLUSIVE MODE"))
+        yield {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": PERSISTED_SHA256}}}
+        await holder.rollback()
+
+
+async def _post_persisted(
+    database_url: str,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    body: dict[str, Any],
+    **settings: Any,
+) -> httpx.Response:
+    """``body`` posted to an app of ``settings``, once a first request has opened a
+    connection (whose own first statements ran before the table was locked)."""
+    app = create_app(Settings(database_url=database_url, **settings))
+    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
+        assert (await client.post("/graphql", json={"query": "{ sites { id } }"})).is_success
+        return await client.post("/graphql", json=body)
+
+
+async def test_the_drivers_command_timeout_in_the_graphql_pipeline_is_the_database_unavailable(
+    database_url: str,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    documents_locked: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A statement of the pipeline past ORGQL_DB_COMMAND_TIMEOUT_SECONDS (the driver's own
+    TimeoutError, well within the request's timeout) is the database not answering: 503
+    unavailable, logged as one warning with that reason, as the direct path answers it; not
+    the request's TIMEOUT, and not silently."""
+    with caplog.at_level(logging.INFO):
+        response = await _post_persisted(
+            database_url,
+            client_for,
+            documents_locked,
+            db_command_timeout_seconds=1,
+            graphql_timeout_seconds=60,
+        )
+
+    assert response.status_code == 503, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["unavailable"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].endswith("outside execution: the database did not answer in time")
+    [line] = [r for r in caplog.records if r.name == ACCESS_LOGGER and r.status == 503]  # type: ignore[attr-defined]
+    assert (line.outcome, line.error_codes) == ("unavailable", ["unavailable"])  # type: ignore[attr-defined]
+
+
+async def test_a_graphql_request_past_its_own_timeout_still_answers_timeout(
+    database_url: str,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    documents_locked: dict[str, Any],
+) -> None:
+    response = await _post_persisted(
+        database_url,
+        client_for,
+        documents_locked,
+        db_command_timeout_seconds=60,
+        graphql_timeout_seconds=1,
+    )
+
+    assert response.status_code == 503, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["TIMEOUT"]

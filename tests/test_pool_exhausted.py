@@ -150,6 +150,7 @@ async def test_a_sql_plan_read_without_a_free_connection_waits_once_and_is_a_503
     assert (line.execution_path, line.fallback_reason) == ("sql_plan", None)  # type: ignore[attr-defined]
     assert line.error_codes == ["unavailable"]  # type: ignore[attr-defined]
     assert line.operation == body["query"].split()[1]  # type: ignore[attr-defined]
+    assert line.direct is known  # type: ignore[attr-defined]  # the path that answered the 503
 
 
 async def test_a_graphql_read_of_the_resolvers_without_a_free_connection_logs_one_warning(

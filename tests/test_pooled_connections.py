@@ -15,10 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.app import create_app
+from orgql.observability.metrics import PoolGauges
 from orgql.settings import Settings
 
 ORGANIZATION = "/ccadmin/v1/organizations/100001"
@@ -78,39 +81,90 @@ async def test_a_rest_read_whose_connection_the_server_ends_is_read_again(
 ) -> None:
     """A REST read whose connection the server ends mid-statement (a restart, a failover)
     is read again on another connection and answered 200, not 503 (core.organizations.
-    snapshots: a read changes nothing). Here the read waits for a lock, its backend is
-    ended, and the lock is released once the second read waits for it too."""
-    blocked = text(
-        "SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
-    )
+    snapshots: a read changes nothing)."""
     settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
     app = create_app(settings)
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
         assert (await gateway.get(ORGANIZATION)).status_code == 200
-        async with engine.connect() as holder:
-            await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
-            read = asyncio.ensure_future(gateway.get(ORGANIZATION))
-
-            async def waiting(besides: set[int]) -> set[int]:
-                deadline = time.monotonic() + WAIT_SECONDS
-                while True:
-                    assert not read.done(), read.result().text
-                    assert time.monotonic() < deadline
-                    await asyncio.sleep(0.01)
-                    # pg_stat_activity's backends are read once per transaction otherwise.
-                    await holder.execute(text("SELECT pg_stat_clear_snapshot()"))
-                    found = set((await holder.execute(blocked)).scalars()) - besides
-                    if found:
-                        return found
-
-            first = await waiting(set())
-            await holder.execute(
-                text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:p AS int[])) AS pid"),
-                {"p": list(first)},
-            )
-            await waiting(first)  # the same read, on another connection
-            await holder.rollback()
-        answer = await read
+        answer = await read_losing_its_connection(gateway, engine)
 
     assert answer.status_code == 200
     assert answer.json()["id"] == "100001"
+
+
+async def test_the_pool_reports_open_connections_only(
+    database_url: str, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
+) -> None:
+    """orgql_db_pool_connections counts the connections open, checked out or idle: a
+    connection the server ended mid-statement leaves the pool (its slot, kept for a new
+    connection, is no idle connection), as PostgreSQL's own list of backends says. So do
+    the gauges of ``orgql serve --workers N`` (metrics.PoolGauges)."""
+    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    app = create_app(settings)
+    workers = CollectorRegistry()
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
+        PoolGauges(workers).watch(state["engine"])
+        pids: list[int] = []
+
+        def opened(dbapi_connection: Any, record: Any) -> None:
+            pids.append(dbapi_connection.driver_connection.get_server_pid())
+
+        event.listen(state["engine"].sync_engine, "connect", opened)
+        burst = await asyncio.gather(*(gateway.get(ORGANIZATION) for _ in range(6)))
+        assert [a.status_code for a in burst] == [200] * 6
+        answer = await read_losing_its_connection(gateway, engine)
+        assert answer.status_code == 200
+        scraped = (await gateway.get("/metrics")).text
+        gauges = {
+            state: workers.get_sample_value("orgql_db_pool_connections", {"state": state})
+            for state in ("checked_out", "idle")
+        }
+        async with engine.connect() as admin:
+            alive = await admin.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(CAST(:p AS int[]))"),
+                {"p": pids},
+            )
+
+    reported = {
+        sample.labels["state"]: sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == "orgql_db_pool_connections"
+    }
+    assert reported == {"checked_out": 0, "idle": alive}
+    assert gauges == reported
+
+
+async def read_losing_its_connection(
+    gateway: httpx.AsyncClient, engine: AsyncEngine
+) -> httpx.Response:
+    """The answer of a REST read whose connection the server ended mid-statement: the read
+    waits for a lock, its backend is ended, and the lock is released once the read waits
+    for it again (on another connection)."""
+    blocked = text(
+        "SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
+        read = asyncio.ensure_future(gateway.get(ORGANIZATION))
+
+        async def waiting(besides: set[int]) -> set[int]:
+            deadline = time.monotonic() + WAIT_SECONDS
+            while True:
+                assert not read.done(), read.result().text
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.01)
+                # pg_stat_activity's backends are read once per transaction otherwise.
+                await holder.execute(text("SELECT pg_stat_clear_snapshot()"))
+                found = set((await holder.execute(blocked)).scalars()) - besides
+                if found:
+                    return found
+
+        first = await waiting(set())
+        await holder.execute(
+            text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:p AS int[])) AS pid"),
+            {"p": list(first)},
+        )
+        await waiting(first)  # the same read, on another connection
+        await holder.rollback()
+    return await read

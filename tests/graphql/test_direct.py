@@ -384,10 +384,12 @@ async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
     database_url: str,
     client_for: Callable[..., httpx.AsyncClient],
     engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A direct read waiting on a locked table past the request's timeout answers 503
-    TIMEOUT; its connection, cancelled mid-statement, is closed rather than given back, and
-    the next reads (once the lock is gone) are answered on the pool's other connections."""
+    TIMEOUT, logged as the direct path's answer; its connection, cancelled mid-statement,
+    is closed rather than given back, and the next reads (once the lock is gone) are
+    answered on the pool's other connections."""
     settings = Settings(database_url=database_url, graphql_timeout_seconds=1)
     app = create_app(settings)
     body = {"query": ONE, "variables": {"id": "100001"}}
@@ -396,10 +398,13 @@ async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
         pool = state["engine"].sync_engine.pool
         async with engine.connect() as locker:
             await locker.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
-            late = await gateway.post("/graphql", json=body)
+            with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+                late = await gateway.post("/graphql", json=body)
             await locker.rollback()
         assert late.status_code == 503, late.text
         assert [e["extensions"]["code"] for e in late.json()["errors"]] == ["TIMEOUT"]
+        [line] = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+        assert line.direct is True  # type: ignore[attr-defined]
         assert pool.checkedout() == 0
         for _ in range(3):
             again = await gateway.post("/graphql", json=body)

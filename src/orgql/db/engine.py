@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -83,6 +83,7 @@ def make_engine(
         json_deserializer=json_text.loads,  # as json.loads reads, faster
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed)
+    _OpenConnections.watch(engine.sync_engine)
     return engine
 
 
@@ -101,6 +102,40 @@ def _replace_closed(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: A
     driver = record.driver_connection  # asyncpg's Connection
     if driver is not None and driver.is_closed():
         raise DisconnectionError("the database closed this pooled connection")
+
+
+class _OpenConnections:
+    """The connections of an engine's pool that are open, counted by its events from the
+    engine's start: each opened, less each closed (given up, invalidated, replaced). The
+    pool's own ``checkedin()`` counts its free slots, and a slot whose connection was closed
+    (lost mid-statement, a cancelled read's, a replacement that failed to connect) stays one
+    until a checkout opens a connection in it: counted as an idle connection, it was none."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @classmethod
+    def watch(cls, engine: Engine) -> None:
+        counted = _open_connections[engine] = cls()
+        event.listen(engine, "connect", counted.opened)
+        event.listen(engine, "close", counted.closed)
+        event.listen(engine, "detach", counted.closed)  # out of the pool for good
+
+    def opened(self, *args: Any) -> None:
+        self.count += 1
+
+    def closed(self, *args: Any) -> None:
+        self.count -= 1
+
+
+_open_connections: WeakKeyDictionary[Engine, _OpenConnections] = WeakKeyDictionary()
+
+
+def open_connections(engine: AsyncEngine) -> int | None:
+    """How many connections ``engine``'s pool holds open, checked out or idle; None for an
+    engine not made by :func:`make_engine`."""
+    counted = _open_connections.get(engine.sync_engine)
+    return None if counted is None else counted.count
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

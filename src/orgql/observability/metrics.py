@@ -23,6 +23,7 @@ from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from orgql.db.engine import open_connections
 from orgql.db.replicas import Replica
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -42,8 +43,9 @@ class PoolCollector(Collector):
         self.engine: AsyncEngine | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        pool = self.engine.sync_engine.pool if self.engine is not None else None
-        if not isinstance(pool, QueuePool):
+        engine = self.engine
+        pool = engine.sync_engine.pool if engine is not None else None
+        if engine is None or not isinstance(pool, QueuePool):
             return
         size = GaugeMetricFamily("orgql_db_pool_size", "Connections the pool may hold.")
         size.add_metric([], pool.size())
@@ -51,9 +53,22 @@ class PoolCollector(Collector):
         connections = GaugeMetricFamily(
             "orgql_db_pool_connections", "Database connections by state.", labels=["state"]
         )
-        connections.add_metric(["checked_out"], pool.checkedout())
-        connections.add_metric(["idle"], pool.checkedin())
+        checked_out, idle = pool_connections(engine, pool)
+        connections.add_metric(["checked_out"], checked_out)
+        connections.add_metric(["idle"], idle)
         yield connections
+
+
+def pool_connections(engine: AsyncEngine, pool: QueuePool, returning: int = 0) -> tuple[int, int]:
+    """The connections of ``engine``'s pool checked out and idle, ``returning`` of them told
+    as given back already. Idle ones are those open (db.engine.open_connections) and not
+    checked out, not the pool's free slots: a slot whose connection was closed (lost, or
+    invalidated) is one until a checkout opens a connection in it."""
+    checked_out = pool.checkedout() - returning
+    opened = open_connections(engine)
+    if opened is None:  # an engine of another maker: its free slots
+        return checked_out, pool.checkedin() + returning
+    return checked_out, max(0, opened - checked_out)
 
 
 def multiprocess_directory() -> str | None:
@@ -64,7 +79,8 @@ def multiprocess_directory() -> str | None:
 
 class PoolGauges:
     """The pool's gauges in multiprocess mode: set by this worker on every checkout and
-    checkin (a scrape answered by another worker cannot read this one's pool)."""
+    checkin, and whenever a connection opens or closes (a scrape answered by another worker
+    cannot read this one's pool)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.size = Gauge(
@@ -91,15 +107,17 @@ class PoolGauges:
 
         def update(*args: Any, returning: int = 0) -> None:
             self.size.set(pool.size())
-            checked_out.set(pool.checkedout() - returning)
-            idle.set(pool.checkedin() + returning)
+            out, free = pool_connections(engine, pool, returning)
+            checked_out.set(out)
+            idle.set(free)
 
         def given_back(*args: Any) -> None:
             # Told before the connection is back in the pool, which then always takes it
             # (db.engine.make_engine: no overflow to close): counted as back already.
             update(returning=1)
 
-        event.listen(engine.sync_engine, "checkout", update)
+        for name in ("checkout", "connect", "close", "detach"):
+            event.listen(engine.sync_engine, name, update)
         event.listen(engine.sync_engine, "checkin", given_back)
         update()
 

@@ -114,15 +114,18 @@ class DirectReads:
             observation.operation = operation_name or (
                 first.name.value if first and first.name else None
             )
+            # Answered here from now on, its failures too (a 503 for want of a connection,
+            # the request's timeout), unless the read declines: then the pipeline answers.
+            observation.direct = True
         context = Context.of_request(request, principal)
         try:
             encoded = await self._read(context, document, variables)
         finally:
             await context.close()
         if encoded is None:
+            if observation is not None:
+                observation.direct = False
             return None
-        if observation is not None:
-            observation.direct = True
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
         return Response(b'{"data":' + encoded + b"}", media_type="application/json")
