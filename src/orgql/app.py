@@ -130,7 +130,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Route("/healthz", healthz),
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
-        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        Route(GRAPHQL_PATH, graphql),  # every method: another is its 405 (graphql.asgi.METHODS)
         # Subscriptions: graphql-transport-ws (graphql.websocket).
         WebSocketRoute(GRAPHQL_PATH, graphql),
         Route(TOKEN_PATH, graphiql_token),

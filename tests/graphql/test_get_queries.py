@@ -119,6 +119,27 @@ async def test_a_mutation_over_get_is_405_and_changes_nothing(client: httpx.Asyn
     assert found.json()["data"]["organizations"]["totalCount"] == 0
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
+async def test_another_method_is_a_405_graphql_error(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    """Like every refusal at the HTTP level of /graphql (edge_errors), not Starlette's plain
+    text: a GraphQL client reads ``errors``."""
+    response = await client.request(method, "/graphql", json={"query": "{ __typename }"})
+
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": f"{method} is not a method of /graphql: send GET or POST",
+                "extensions": {"code": "METHOD_NOT_ALLOWED"},
+            }
+        ],
+    }
+
+
 async def test_a_url_past_the_limit_is_414(client: httpx.AsyncClient) -> None:
     query = "{ sites { " + "name " * 2000 + "} }"
 

@@ -111,7 +111,9 @@ async def test_a_cursor_without_its_padding_continues_the_page(graphql: GraphQL)
     [
         cursors.organization_cursor("100001")[:-1],  # one "=" where two complete the group
         "b3Jn!OjEwMDAwMQ==",  # a character of no alphabet (once skipped, read as b3JnOjEw...)
-        "b3JnOjEwMDAwMQ" * 40,  # longer than any cursor
+        # Well formed, but longer than MAX_CURSOR_LENGTH ("b3JnOjEwMDAwMQ" * 40 was not
+        # UTF-8 once decoded: refused with or without the bound).
+        cursors.encode("org", "1" * 400),
     ],
 )
 async def test_a_malformed_cursor_is_a_coded_error(graphql: GraphQL, after: str) -> None:

@@ -3,13 +3,17 @@ traceback, and a failed request changes nothing."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
+from starlette.types import Message
 
 from orgql.db import models
 from orgql.rest import render
@@ -141,6 +145,48 @@ async def test_wrong_method_is_a_405_error_model_listing_the_allowed_methods(
 
     assert _error(response) == (405, "405", None)
     assert response.headers["allow"] == "GET, HEAD, PUT"
+
+
+@pytest.mark.parametrize("path", [ORGANIZATIONS, f"{ORGANIZATIONS}/100001"])
+async def test_a_query_string_that_is_not_utf8_is_a_400_error_model(
+    app: Starlette, app_state: Mapping[str, Any], client: httpx.AsyncClient, path: str
+) -> None:
+    """A raw byte that is no UTF-8 in the query (a client that does not percent-encode it):
+    the request's URL cannot be written (its self link), and was a plain-text 500 with a
+    traceback logged."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"host", b"localhost"),
+        (b"authorization", client.headers["authorization"].encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"limit=1&q=caf\xe9",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+        "state": dict(app_state),
+    }
+
+    await app(scope, receive, send)
+
+    assert sent[0]["status"] == 400
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert (body["errorCode"], body["message"]) == ("100002", "the query string is not UTF-8")
 
 
 async def test_unexpected_failure_is_a_500_with_an_error_id_and_no_internals(

@@ -29,7 +29,7 @@ from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
 from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
-from orgql.edge_errors import BAD_REQUEST, graphql_error_response
+from orgql.edge_errors import BAD_REQUEST, GRAPHQL_PATH, graphql_error_response
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -99,6 +99,16 @@ class RequestTimeout:
             raise RequestTimedOut(self.seconds) from None
 
 
+#: The methods of /graphql over HTTP (GraphQL over HTTP: queries on GET, anything on POST).
+#: Its route takes every method, so that another is refused here in GraphQL's shape (405,
+#: ``Allow``), as its other refusals (orgql.edge_errors), not in Starlette's plain text.
+METHODS = ("GET", "POST")
+
+
+class MethodNotAllowed(HTTPException):
+    """A request to /graphql with a method not in :data:`METHODS`."""
+
+
 #: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
 #: clock), set by the direct path: a request it hands on to the pipeline has what is left.
 _DEADLINE = "graphql_deadline"
@@ -126,6 +136,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
+            if request.method not in METHODS:
+                raise MethodNotAllowed(
+                    405, f"{request.method} is not a method of {GRAPHQL_PATH}: send GET or POST"
+                )
             if request.method == "GET":
                 http_get.check_url(request, self.max_url_bytes)
             response = await self.answer_directly(request) if request.method == "POST" else None
@@ -319,6 +333,9 @@ def http_error_response(error: HTTPException) -> Response:
     elif isinstance(error, http_get.MutationOverGet):
         code = "METHOD_NOT_ALLOWED"
         headers["Allow"] = "POST"
+    elif isinstance(error, MethodNotAllowed):
+        code = "METHOD_NOT_ALLOWED"
+        headers["Allow"] = ", ".join(METHODS)
     elif 400 <= error.status_code < 500:
         code = BAD_REQUEST
     else:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
 from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
 from orgql.rest.shapes import ErrorEntry, ErrorModel
@@ -96,3 +97,21 @@ def internal_error_response(
         ErrorKind.INTERNAL,
     )
     return error_response(err)
+
+
+QUERY_NOT_UTF8 = "the query string is not UTF-8"
+
+
+def unreadable_query(scope: Scope) -> JSONResponse | None:
+    """The 400 (100002) of an HTTP request whose raw query string is not UTF-8 (a client that
+    sent a byte such as 0xFF unencoded); None for any other. Its URL cannot be written (the
+    self links, ``request.url``): it was a plain-text 500. A query string percent-encoded, as
+    clients send it, is ASCII, and checked at once."""
+    query_string: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+    if query_string.isascii():
+        return None
+    try:
+        query_string.decode()
+    except UnicodeDecodeError:
+        return error_response(bad_request(QUERY_NOT_UTF8), 400)
+    return None

@@ -23,7 +23,7 @@ from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFF
 from orgql.core.requests.statuses import RequestStatus
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
-from orgql.rest.errors import http_error_response
+from orgql.rest.errors import http_error_response, unreadable_query
 from orgql.rest.events import handlers as webhooks
 from orgql.rest.financial import handlers as financial
 from orgql.rest.financial import shapes as financial_shapes
@@ -361,6 +361,10 @@ class ErrorModelRouter:
         return self.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = unreadable_query(scope)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
         if self.admin_only_except is not None and scope["type"] == "http":
             path: str = scope["path"][len(scope.get("root_path", "")) :]
             if path not in self.admin_only_except:
