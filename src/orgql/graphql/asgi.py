@@ -29,7 +29,7 @@ from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
 from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
-from orgql.edge_errors import BAD_REQUEST, graphql_error_response
+from orgql.edge_errors import BAD_REQUEST, METHOD_NOT_ALLOWED, graphql_error_response
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -317,7 +317,7 @@ def http_error_response(error: HTTPException) -> Response:
     if isinstance(error, RequestTimedOut):
         code = "TIMEOUT"
     elif isinstance(error, http_get.MutationOverGet):
-        code = "METHOD_NOT_ALLOWED"
+        code = METHOD_NOT_ALLOWED
         headers["Allow"] = "POST"
     elif 400 <= error.status_code < 500:
         code = BAD_REQUEST

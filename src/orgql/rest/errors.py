@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from starlette.responses import JSONResponse
 
 from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.observability.database import expected_failure, note_failure
 from orgql.rest.shapes import ErrorEntry, ErrorModel
 
 logger = logging.getLogger("orgql.rest")
@@ -66,14 +67,15 @@ def bad_request(message: str, field: str | None = None) -> OrgqlError:
     return OrgqlError(Codes.INVALID_INPUT, message, field)
 
 
-def http_error_response(status: int, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """Routing failures: an unknown path (404) or method (405)."""
+def routing_error(status: int) -> OrgqlError:
+    """A routing failure: an unknown path (404) or method (405). Answered by
+    edge_errors.routing_refusal, in the shape of the path asked."""
     code = (
         ROUTE_NOT_FOUND if status == 404 else METHOD_NOT_ALLOWED if status == 405 else str(status)
     )
     message = MESSAGES.get(status, "Request failed")
     kind = ErrorKind.NOT_FOUND if status == 404 else ErrorKind.INVALID
-    return error_response(OrgqlError(code, message, None, kind), status, headers)
+    return OrgqlError(code, message, None, kind)
 
 
 def internal_error_response(
@@ -96,3 +98,14 @@ def internal_error_response(
         ErrorKind.INTERNAL,
     )
     return error_response(err)
+
+
+def unexpected_error_response(
+    where: str, error: BaseException, code: str = INTERNAL_ERROR
+) -> JSONResponse:
+    """``error``, which no allow-list let speak, as a 500 with a logged error id. A lost
+    database, or a statement it cancelled, is noted on the request (observability.database),
+    whose middleware answers it as a 503 (docs/operations.md, "Health"), and logged as one
+    warning without a traceback."""
+    note_failure(error)
+    return internal_error_response(where, code, expected=expected_failure(error))
