@@ -12,8 +12,10 @@ from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from orgql.auth.asgi import Authenticate
 from orgql.auth.revocations import listening as revocations_listening
@@ -24,10 +26,11 @@ from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.replicas import Databases, open_replicas
-from orgql.edge_errors import GRAPHQL_PATH
+from orgql.edge_errors import GRAPHQL_PATH, for_graphql, routing_refusal
 from orgql.financial_sources import open_source
 from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
 from orgql.graphql.asgi import graphiql_token, graphql_app
+from orgql.graphql.errors import unexpected_error_response as graphql_unexpected_error_response
 from orgql.graphql.websocket import close_all
 from orgql.idempotency import Idempotency
 from orgql.live import feed as live
@@ -35,6 +38,7 @@ from orgql.observability import database as database_watch
 from orgql.observability.health import healthz, readyz
 from orgql.observability.metrics import Metrics
 from orgql.observability.requests import ObserveRequests
+from orgql.rest.errors import unexpected_error_response as rest_unexpected_error_response
 from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
@@ -137,7 +141,10 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # A path no route has, or a method its route does not take: JSON in the shape of the
+    # path (the REST prefixes' own routers answer theirs alike), never Starlette's plain text.
+    refused = {404: routing_refusal, 405: routing_refusal}
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=refused)
     # Innermost first: idempotency needs the caller, authentication a bounded body.
     app.add_middleware(
         Idempotency,
@@ -149,9 +156,25 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
     # A malformed consistency token is refused before anything runs (observed all the same).
     app.add_middleware(ReadConsistency)
-    # Outermost: request ids, access logs and metrics cover every response.
-    app.add_middleware(ObserveRequests, metrics=metrics, rest_operation=operation_id)
+    # Outermost: request ids, access logs and metrics cover every response, and an exception
+    # escaping everything else is answered there as a JSON 500 (observability.requests).
+    app.add_middleware(
+        ObserveRequests,
+        metrics=metrics,
+        rest_operation=operation_id,
+        failure_response=failure_response,
+    )
     return app
+
+
+def failure_response(scope: Scope, error: Exception) -> Response:
+    """``error``, raised below every middleware and handled by none (a bug), answered in the
+    shape of the path: GraphQL's unexpected error on /graphql, else an errorModel 500. Each
+    logs it once, with its traceback, under the reference or error id it answers with (a lost
+    database: noted, answered 503 by ObserveRequests, one warning)."""
+    if for_graphql(scope["path"]):
+        return graphql_unexpected_error_response()
+    return rest_unexpected_error_response(f"{scope['method']} {scope['path']}", error)
 
 
 def _engine(

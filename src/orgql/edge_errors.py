@@ -2,25 +2,30 @@
 endpoint the request is for: on ``/graphql`` a GraphQL error body, as every other answer
 there (its clients read ``errors``, not an errorModel), elsewhere the REST errorModel.
 
-Here once: which requests are for the GraphQL endpoint, and the GraphQL error body of a
+Here once: which requests are for the GraphQL endpoint, the GraphQL error body of a
 request refused outside execution (graphql.asgi's transport refusals and graphql.errors'
-unexpected errors are built by it too). What each refusal says (status, OCC code, GraphQL
-code) stays with the middleware that refuses."""
+unexpected errors are built by it too), and the answer of a path or method no route takes
+(404, 405: the app's and the REST routers'). What each other refusal says (status, OCC code,
+GraphQL code) stays with the middleware that refuses."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
 from orgql.core.common.errors import OrgqlError
-from orgql.rest.errors import error_response
+from orgql.rest.errors import error_response, routing_error
 
 GRAPHQL_PATH = "/graphql"
 #: The GraphQL code of a request refused as unusable (malformed, or too large to read).
 #: Refusals at the HTTP level of /graphql have codes in capitals (docs/security.md).
 BAD_REQUEST = "BAD_REQUEST"
+#: The GraphQL code of a method the endpoint does not take (405, with ``Allow``).
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 
 
 def for_graphql(path: str) -> bool:
@@ -59,3 +64,16 @@ def refusal(
     if for_graphql(path):
         return graphql_error_response(status, error.message, graphql_code, headers, **extensions)
     return error_response(error, status, headers)
+
+
+def routing_refusal(request: Request, error: Exception) -> Response:
+    """Starlette's routing failure ``error`` (an :class:`HTTPException`: no route has the path,
+    404, or none takes the method, 405 with ``Allow``) in the shape of the path asked: never
+    Starlette's plain text. The signature of a Starlette exception handler."""
+    assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
+    if "Allow" in headers:  # a set's order in Starlette: make it stable
+        headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
+    status = error.status_code
+    graphql_code = METHOD_NOT_ALLOWED if status == 405 else "NOT_FOUND"
+    return refusal(request.scope["path"], routing_error(status), status, graphql_code, headers)

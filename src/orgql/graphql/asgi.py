@@ -29,7 +29,12 @@ from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
 from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
-from orgql.edge_errors import BAD_REQUEST, GRAPHQL_PATH, graphql_error_response
+from orgql.edge_errors import (
+    BAD_REQUEST,
+    GRAPHQL_PATH,
+    METHOD_NOT_ALLOWED,
+    graphql_error_response,
+)
 from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
@@ -331,10 +336,10 @@ def http_error_response(error: HTTPException) -> Response:
     if isinstance(error, RequestTimedOut):
         code = "TIMEOUT"
     elif isinstance(error, http_get.MutationOverGet):
-        code = "METHOD_NOT_ALLOWED"
+        code = METHOD_NOT_ALLOWED
         headers["Allow"] = "POST"
     elif isinstance(error, MethodNotAllowed):
-        code = "METHOD_NOT_ALLOWED"
+        code = METHOD_NOT_ALLOWED
         headers["Allow"] = ", ".join(METHODS)
     elif 400 <= error.status_code < 500:
         code = BAD_REQUEST

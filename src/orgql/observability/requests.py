@@ -1,5 +1,6 @@
 """One pure ASGI middleware around every HTTP request: its id, its access log line, its
-metrics, and a 503 when the database was found unavailable while answering it."""
+metrics, a 503 when the database was found unavailable while answering it, and a JSON 500
+when an exception (a bug) escaped everything below it."""
 
 from __future__ import annotations
 
@@ -91,18 +92,22 @@ def rest_error_codes(body: bytes) -> list[str]:
 
 class ObserveRequests:
     """``rest_operation(method, path)`` names a REST request in metrics and logs: its
-    operationId, or one bounded label for paths that are not routes (never the raw path)."""
+    operationId, or one bounded label for paths that are not routes (never the raw path).
+    ``failure_response(scope, error)`` answers an exception that escaped everything below
+    (a bug) in the transport's shape, and logs it, while it is being handled."""
 
     def __init__(
         self,
         app: ASGIApp,
         metrics: Metrics,
         rest_operation: Callable[[str, str], str],
+        failure_response: Callable[[Scope, Exception], Response],
         clock: Callable[[], float] | None = None,
     ):
         self.app = app
         self.metrics = metrics
         self.rest_operation = rest_operation
+        self.failure_response = failure_response
         self.clock = clock or time.perf_counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,14 +122,16 @@ class ObserveRequests:
         started = self.clock()
         status = 500
         replaced = False
+        responding = False  # the response has started: too late for another
         error_body: list[bytes] = []
         self.metrics.in_progress.inc()
 
         async def observe_send(message: Message) -> None:
-            nonlocal status, replaced
+            nonlocal status, replaced, responding
             if replaced:
                 return
             if message["type"] == "http.response.start":
+                responding = True
                 response = _replacement(transport, scope["path"], observation)
                 if response is not None:
                     replaced = True
@@ -140,10 +147,14 @@ class ObserveRequests:
 
         try:
             await self.app(scope, receive, observe_send)
-        except Exception:
-            logger.exception("request failed")
-            status = 500
-            raise
+        except Exception as error:
+            if responding:  # too late for an answer: the server ends the response
+                logger.exception("request failed")
+                status = 500
+                raise
+            # Logged once, with its traceback and the id the answer quotes; not raised on, so
+            # neither Starlette nor the server answers in plain text or logs it again.
+            await self.failure_response(scope, error)(scope, receive, observe_send)
         finally:
             self.metrics.in_progress.dec()
             seconds = self.clock() - started

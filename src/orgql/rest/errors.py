@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Scope
 
 from orgql.core.common.errors import Codes, ErrorDetail, ErrorKind, OrgqlError
+from orgql.observability.database import expected_failure, note_failure
 from orgql.rest.shapes import ErrorEntry, ErrorModel
 
 logger = logging.getLogger("orgql.rest")
@@ -67,14 +68,15 @@ def bad_request(message: str, field: str | None = None) -> OrgqlError:
     return OrgqlError(Codes.INVALID_INPUT, message, field)
 
 
-def http_error_response(status: int, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """Routing failures: an unknown path (404) or method (405)."""
+def routing_error(status: int) -> OrgqlError:
+    """A routing failure: an unknown path (404) or method (405). Answered by
+    edge_errors.routing_refusal, in the shape of the path asked."""
     code = (
         ROUTE_NOT_FOUND if status == 404 else METHOD_NOT_ALLOWED if status == 405 else str(status)
     )
     message = MESSAGES.get(status, "Request failed")
     kind = ErrorKind.NOT_FOUND if status == 404 else ErrorKind.INVALID
-    return error_response(OrgqlError(code, message, None, kind), status, headers)
+    return OrgqlError(code, message, None, kind)
 
 
 def internal_error_response(
@@ -115,3 +117,14 @@ def unreadable_query(scope: Scope) -> JSONResponse | None:
     except UnicodeDecodeError:
         return error_response(bad_request(QUERY_NOT_UTF8), 400)
     return None
+
+
+def unexpected_error_response(
+    where: str, error: BaseException, code: str = INTERNAL_ERROR
+) -> JSONResponse:
+    """``error``, which no allow-list let speak, as a 500 with a logged error id. A lost
+    database, or a statement it cancelled, is noted on the request (observability.database),
+    whose middleware answers it as a 503 (docs/operations.md, "Health"), and logged as one
+    warning without a traceback."""
+    note_failure(error)
+    return internal_error_response(where, code, expected=expected_failure(error))

@@ -21,9 +21,10 @@ from starlette.types import Receive, Scope, Send
 from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.requests.statuses import RequestStatus
+from orgql.edge_errors import routing_refusal
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
-from orgql.rest.errors import http_error_response, unreadable_query
+from orgql.rest.errors import unreadable_query
 from orgql.rest.events import handlers as webhooks
 from orgql.rest.financial import handlers as financial
 from orgql.rest.financial import shapes as financial_shapes
@@ -375,10 +376,7 @@ class ErrorModelRouter:
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
-            headers = dict(exc.headers or {})
-            if "Allow" in headers:  # a set's order in Starlette: make it stable
-                headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
-            await http_error_response(exc.status_code, headers)(scope, receive, send)
+            await routing_refusal(Request(scope), exc)(scope, receive, send)
 
 
 def _mount(path: str, app: ErrorModelRouter) -> Mount:

@@ -23,12 +23,11 @@ from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import expected_failure, note_failure
 from orgql.rest.errors import (
     INTERNAL_ERROR,
     bad_request,
     error_response,
-    internal_error_response,
+    unexpected_error_response,
 )
 from orgql.rest.render import Urls
 from orgql.settings import Settings
@@ -59,14 +58,8 @@ def endpoint(*, internal_code: str = INTERNAL_ERROR) -> Callable[[Endpoint], End
             except OrgqlError as err:
                 return error_response(err)
             except Exception as error:  # allow-list: only OrgqlError may speak to the caller
-                # A lost database, or a statement it cancelled, becomes a 503 (docs/operations.md,
-                # "Health"), answered by the request middleware; logged without a traceback.
-                note_failure(error)
-                return internal_error_response(
-                    f"{request.method} {request.url.path}",
-                    internal_code,
-                    expected=expected_failure(error),
-                )
+                where = f"{request.method} {request.url.path}"
+                return unexpected_error_response(where, error, internal_code)
 
         return run
 

@@ -1,0 +1,94 @@
+"""Answers no route gives: a path no route has (404), a method its route does not take (405),
+an exception no handler caught (500). (/graphql's own 405 is graphql.asgi's:
+tests/graphql/test_get_queries.py.) Each is JSON in the shape of the path asked, a GraphQL
+error body on /graphql and an errorModel elsewhere, never Starlette's plain text; the 500
+quotes the id under which its traceback was logged, once."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+BOOM = "/test/boom"
+
+
+async def _raise(request: Request) -> Response:
+    raise RuntimeError("secret internals: SELECT * FROM organizations")
+
+
+async def test_a_path_no_route_has_is_a_404_error_model(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nope")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json"
+    entry = {"errorCode": "404", "message": "No such resource", "status": "404"}
+    assert response.json() == {**entry, "errors": [entry]}
+
+
+async def test_a_method_a_health_route_does_not_take_is_a_405_error_model(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/healthz")
+
+    assert (response.status_code, response.json()["errorCode"]) == (405, "405")
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+async def test_head_of_a_route_still_answers(client: httpx.AsyncClient) -> None:
+    response = await client.head("/healthz")
+
+    assert response.status_code == 200
+
+
+async def test_an_exception_escaping_a_route_is_a_500_error_model_logged_once(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.router.routes.append(Route(BOOM, _raise))
+
+    with caplog.at_level(logging.INFO, logger="orgql"):
+        response = await client.get(BOOM)
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert (body["errorCode"], body["status"]) == ("500", "500")
+    error_id = body["message"].split("error id ")[1].split()[0]
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    [logged] = [record for record in caplog.records if record.exc_info]
+    assert (logged.levelno, logged.exc_info[0]) == (logging.ERROR, RuntimeError)
+    assert error_id in logged.getMessage()
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.getMessage() == f"GET {BOOM} 500"
+    assert response.headers["x-request-id"]
+
+
+async def test_an_exception_escaping_on_graphql_is_a_graphql_500_logged_once(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Ahead of the endpoint's own route (which takes every method: graphql.asgi.METHODS).
+    app.router.routes.insert(0, Route("/graphql", _raise, methods=["PUT"]))
+
+    with caplog.at_level(logging.INFO, logger="orgql"):
+        response = await client.put("/graphql")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    [error] = response.json()["errors"]
+    reference = error["extensions"]["reference"]
+    assert error == {
+        "message": f"Unexpected error (reference {reference}).",
+        "extensions": {"code": "internal", "reference": reference},
+    }
+    assert "secret" not in response.text
+    [logged] = [record for record in caplog.records if record.exc_info]
+    assert (logged.levelno, logged.exc_info[0]) == (logging.ERROR, RuntimeError)
+    assert reference in logged.getMessage()
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.getMessage() == "PUT /graphql 500"
