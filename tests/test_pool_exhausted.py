@@ -239,21 +239,30 @@ async def test_readyz_without_a_free_connection_is_a_503_with_the_reason(
     assert _problems(logs) == ([], [])
 
 
-async def test_a_graphql_read_of_the_resolvers_without_a_free_connection_waits_once(
-    gateway: Gateway, logs: pytest.LogCaptureFixture
+#: Root fields each reading or writing on their own, for the resolvers: three of a query
+#: (aliases of organization(id:) would share one loader's batch), and two of a mutation, run one
+#: after the other, each in its unit of work (fields that may be null: the first failing does
+#: not end the operation).
+_SEVERAL_ROOT_FIELDS = {
+    "query": 'query Three { sites { id } organization(id: "100001") { id }'
+    ' organizationByKey(uniqueId: "x") { id } }',
+    "mutation": 'mutation Two { a: createContact(input: {email: "a@waits.example"})'
+    ' { userErrors { code } } b: createContact(input: {email: "b@waits.example"})'
+    " { userErrors { code } } }",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SEVERAL_ROOT_FIELDS))
+async def test_root_fields_of_the_resolvers_without_a_free_connection_wait_once(
+    gateway: Gateway, logs: pytest.LogCaptureFixture, kind: str
 ) -> None:
-    """Three root fields answered by the resolvers, each reading on its own (aliases of
-    organization(id:) share one loader's batch): the first finds no connection to be had,
-    and the others fail at once with its error (graphql.context.Context), without waiting
-    on the pool again; the answer is the 503 it was."""
-    query = (
-        'query Three { sites { id } organization(id: "100001") { id }'
-        ' organizationByKey(uniqueId: "x") { id } }'
-    )
+    """The first root field finds no connection to be had; the others fail at once with its
+    error (graphql.context.Context), without waiting on the pool again; the answer is the 503
+    it was."""
     async with gateway.pool_taken():
         logs.clear()
         gateway.checkouts = 0
-        response = await gateway.client.post("/graphql", json={"query": query})
+        response = await gateway.client.post("/graphql", json={"query": _SEVERAL_ROOT_FIELDS[kind]})
         checkouts = gateway.checkouts
 
     assert response.status_code == 503
@@ -263,27 +272,3 @@ async def test_a_graphql_read_of_the_resolvers_without_a_free_connection_waits_o
     assert errors == []
     assert len(warnings) == 1
     assert warnings[0].endswith(f": {WAITED}")
-
-
-async def test_a_mutation_of_two_fields_without_a_free_connection_waits_once(
-    gateway: Gateway, logs: pytest.LogCaptureFixture
-) -> None:
-    """A mutation's root fields run one after the other, each in its unit of work (fields
-    that may be null: the first failing does not end the operation): the first finds no
-    connection to be had, the second fails at once with its error."""
-    query = (
-        'mutation Two { a: createContact(input: {email: "a@waits.example"}) { userErrors { code } }'
-        ' b: createContact(input: {email: "b@waits.example"}) { userErrors { code } } }'
-    )
-    async with gateway.pool_taken():
-        logs.clear()
-        gateway.checkouts = 0
-        response = await gateway.client.post("/graphql", json={"query": query})
-        checkouts = gateway.checkouts
-
-    assert response.status_code == 503
-    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["unavailable"]
-    assert checkouts == 1
-    warnings, errors = _problems(logs)
-    assert errors == []
-    assert len(warnings) == 1
