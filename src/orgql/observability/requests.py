@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.edge_errors import for_graphql, refusal
+from orgql.edge_errors import for_graphql, query_refusal, refusal
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics
@@ -146,7 +146,12 @@ class ObserveRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, observe_send)
+            # A query string no URL can be built from, refused before anything reads it.
+            refused = query_refusal(scope)
+            if refused is not None:
+                await refused(scope, receive, observe_send)
+            else:
+                await self.app(scope, receive, observe_send)
         except Exception as error:
             if responding:  # too late for an answer: the server ends the response
                 logger.exception("request failed")
