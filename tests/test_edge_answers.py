@@ -156,3 +156,24 @@ async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     [access] = [record for record in caplog.records if record.name == "orgql.access"]
     assert access.getMessage() == f"GET {path} 400"
+
+
+async def _lose_the_database(request: Request) -> Response:
+    raise ConnectionRefusedError("connect call failed ('127.0.0.1', 5432)")
+
+
+@pytest.mark.parametrize("path", ["/test/lost", "/ccadmin/v1/test/lost"])
+async def test_a_lost_database_escaping_on_any_path_is_a_503_logged_as_one_warning(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    app.router.routes.insert(0, Route(path, _lose_the_database))
+
+    with caplog.at_level(logging.INFO, logger="orgql"):
+        response = await client.get(path)
+
+    assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    assert response.json()["errorCode"] == "503"
+    assert response.headers["x-request-id"]
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.WARNING]
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.getMessage() == f"GET {path} 503"
