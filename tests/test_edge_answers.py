@@ -7,13 +7,17 @@ quotes the id under which its traceback was logged, once."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
+import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message
 
 BOOM = "/test/boom"
 
@@ -92,3 +96,84 @@ async def test_an_exception_escaping_on_graphql_is_a_graphql_500_logged_once(
     assert reference in logged.getMessage()
     [access] = [record for record in caplog.records if record.name == "orgql.access"]
     assert access.getMessage() == "PUT /graphql 500"
+
+
+async def _get_raw(
+    app: Starlette, state: Mapping[str, Any], path: str, query_string: bytes
+) -> tuple[int, bytes]:
+    """GET ``path`` with a raw query string, as an HTTP server that lets any byte through
+    hands it over (httpx would percent-encode it)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query_string,
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+        "state": dict(state),
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize("path", ["/graphql", "/graphql/", "/readyz"])
+async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="orgql"):
+        status, body = await _get_raw(app, app_state, path, b"query=%7Bx%7D&a=caf\xe9")
+
+    assert status == 400
+    if path == "/graphql":
+        [error] = orjson.loads(body)["errors"]
+        assert error == {
+            "message": "the query string is not UTF-8",
+            "extensions": {"code": "BAD_REQUEST"},
+        }
+    else:
+        document = orjson.loads(body)
+        assert (document["errorCode"], document["message"]) == (
+            "100002",
+            "the query string is not UTF-8",
+        )
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.getMessage() == f"GET {path} 400"
+
+
+async def _lose_the_database(request: Request) -> Response:
+    raise ConnectionRefusedError("connect call failed ('127.0.0.1', 5432)")
+
+
+@pytest.mark.parametrize("path", ["/test/lost", "/ccadmin/v1/test/lost"])
+async def test_a_lost_database_escaping_on_any_path_is_a_503_logged_as_one_warning(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    app.router.routes.insert(0, Route(path, _lose_the_database))
+
+    with caplog.at_level(logging.INFO, logger="orgql"):
+        response = await client.get(path)
+
+    assert (response.status_code, response.headers["retry-after"]) == (503, "5")
+    assert response.json()["errorCode"] == "503"
+    assert response.headers["x-request-id"]
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.WARNING]
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.getMessage() == f"GET {path} 503"

@@ -16,9 +16,10 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from orgql.core.common.errors import OrgqlError
-from orgql.rest.errors import error_response, routing_error
+from orgql.rest.errors import error_response, routing_error, unreadable_query
 
 GRAPHQL_PATH = "/graphql"
 #: The GraphQL code of a request refused as unusable (malformed, or too large to read).
@@ -77,3 +78,13 @@ def routing_refusal(request: Request, error: Exception) -> Response:
     status = error.status_code
     graphql_code = METHOD_NOT_ALLOWED if status == 405 else "NOT_FOUND"
     return refusal(request.scope["path"], routing_error(status), status, graphql_code, headers)
+
+
+def query_refusal(scope: Scope) -> Response | None:
+    """The 400 of an HTTP request whose query string is not UTF-8, on any path (REST's
+    100002, GraphQL's BAD_REQUEST); None for any other request. Refused before anything
+    reads the URL (ObserveRequests)."""
+    error = unreadable_query(scope)
+    if error is None:
+        return None
+    return refusal(scope["path"], error, 400, BAD_REQUEST)

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.edge_errors import for_graphql, refusal
+from orgql.edge_errors import for_graphql, query_refusal, refusal
 from orgql.observability.database import Observation, current_observation
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics
@@ -123,6 +123,7 @@ class ObserveRequests:
         status = 500
         replaced = False
         responding = False  # the response has started: too late for another
+        failing = False  # answering an exception that escaped everything below
         error_body: list[bytes] = []
         self.metrics.in_progress.inc()
 
@@ -132,7 +133,8 @@ class ObserveRequests:
                 return
             if message["type"] == "http.response.start":
                 responding = True
-                response = _replacement(transport, scope["path"], observation)
+                replacing = failing or transport in _REPLACED
+                response = _replacement(scope["path"], observation) if replacing else None
                 if response is not None:
                     replaced = True
                     status = 503
@@ -146,8 +148,14 @@ class ObserveRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, observe_send)
+            # A query string no URL can be built from, refused before anything reads it.
+            refused = query_refusal(scope)
+            if refused is not None:
+                await refused(scope, receive, observe_send)
+            else:
+                await self.app(scope, receive, observe_send)
         except Exception as error:
+            failing = True
             if responding:  # too late for an answer: the server ends the response
                 logger.exception("request failed")
                 status = 500
@@ -200,10 +208,14 @@ class ObserveRequests:
             current_observation.reset(token)
 
 
-def _replacement(transport: str, path: str, observation: Observation) -> Response | None:
-    """The 503 that replaces a GraphQL or REST answer when the database failed it."""
-    if transport not in ("graphql", "rest"):
-        return None
+#: The transports whose answers a failed database replaces with a 503. The health checks
+#: answer their own (the reason a probe reads); an exception escaping on any path, its 500
+#: not yet sent, is replaced alike.
+_REPLACED = frozenset({"graphql", "rest"})
+
+
+def _replacement(path: str, observation: Observation) -> Response | None:
+    """The 503 that replaces an answer when the database failed it."""
     if observation.database_unavailable is not None:
         return unavailable_response(path, observation.database_unavailable)
     if observation.statement_cancelled is not None:

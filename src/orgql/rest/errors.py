@@ -104,18 +104,19 @@ def internal_error_response(
 QUERY_NOT_UTF8 = "the query string is not UTF-8"
 
 
-def unreadable_query(scope: Scope) -> JSONResponse | None:
-    """The 400 (100002) of an HTTP request whose raw query string is not UTF-8 (a client that
-    sent a byte such as 0xFF unencoded); None for any other. Its URL cannot be written (the
-    self links, ``request.url``): it was a plain-text 500. A query string percent-encoded, as
-    clients send it, is ASCII, and checked at once."""
-    query_string: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+def unreadable_query(scope: Scope) -> OrgqlError | None:
+    """The refusal (400, 100002) of an HTTP request whose raw query string is not UTF-8 (a
+    client that sent a byte such as 0xFF unencoded); None for any other. Its URL cannot be
+    written (the self links, ``request.url``, a trailing slash's redirect): it was a 500.
+    Answered at the edge for every path, in the path's shape (edge_errors). A query string
+    percent-encoded, as clients send it, is ASCII, and checked at once."""
+    query_string: bytes = scope.get("query_string", b"")
     if query_string.isascii():
         return None
     try:
         query_string.decode()
     except UnicodeDecodeError:
-        return error_response(bad_request(QUERY_NOT_UTF8), 400)
+        return bad_request(QUERY_NOT_UTF8)
     return None
 
 

@@ -24,7 +24,6 @@ from orgql.core.requests.statuses import RequestStatus
 from orgql.edge_errors import routing_refusal
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
-from orgql.rest.errors import unreadable_query
 from orgql.rest.events import handlers as webhooks
 from orgql.rest.financial import handlers as financial
 from orgql.rest.financial import shapes as financial_shapes
@@ -362,10 +361,6 @@ class ErrorModelRouter:
         return self.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refused = unreadable_query(scope)
-        if refused is not None:
-            await refused(scope, receive, send)
-            return
         if self.admin_only_except is not None and scope["type"] == "http":
             path: str = scope["path"][len(scope.get("root_path", "")) :]
             if path not in self.admin_only_except:
