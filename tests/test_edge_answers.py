@@ -17,7 +17,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Message
+
+from raw_asgi import get_raw
 
 BOOM = "/test/boom"
 
@@ -98,38 +99,6 @@ async def test_an_exception_escaping_on_graphql_is_a_graphql_500_logged_once(
     assert access.getMessage() == "PUT /graphql 500"
 
 
-async def _get_raw(
-    app: Starlette, state: Mapping[str, Any], path: str, query_string: bytes
-) -> tuple[int, bytes]:
-    """GET ``path`` with a raw query string, as an HTTP server that lets any byte through
-    hands it over (httpx would percent-encode it)."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query_string,
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-        "state": dict(state),
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
-
-
 @pytest.mark.parametrize("path", ["/graphql", "/graphql/", "/readyz"])
 async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
     app: Starlette,
@@ -138,7 +107,7 @@ async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
     path: str,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="orgql"):
-        status, body = await _get_raw(app, app_state, path, b"query=%7Bx%7D&a=caf\xe9")
+        status, body = await get_raw(app, app_state, path, b"query=%7Bx%7D&a=caf\xe9")
 
     assert status == 400
     if path == "/graphql":

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
-from starlette.types import Message
 
 from orgql.db import models
 from orgql.rest import render
 from orgql.rest.organizations import bodies
 from orgql.rest.transport import MAX_BODY_BYTES
+from raw_asgi import get_raw
 from rest.builders import ORGANIZATIONS, row_counts
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -154,39 +154,16 @@ async def test_a_query_string_that_is_not_utf8_is_a_400_error_model(
     """A raw byte that is no UTF-8 in the query (a client that does not percent-encode it):
     the request's URL cannot be written (its self link), and was a plain-text 500 with a
     traceback logged."""
-    sent: list[Message] = []
+    authorization = (b"authorization", client.headers["authorization"].encode())
 
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+    status, body = await get_raw(app, app_state, path, b"limit=1&q=caf\xe9", [authorization])
 
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    headers = [
-        (b"host", b"localhost"),
-        (b"authorization", client.headers["authorization"].encode()),
-    ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"limit=1&q=caf\xe9",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-        "state": dict(app_state),
-    }
-
-    await app(scope, receive, send)
-
-    assert sent[0]["status"] == 400
-    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-    assert (body["errorCode"], body["message"]) == ("100002", "the query string is not UTF-8")
+    assert status == 400
+    document = json.loads(body)
+    assert (document["errorCode"], document["message"]) == (
+        "100002",
+        "the query string is not UTF-8",
+    )
 
 
 async def test_unexpected_failure_is_a_500_with_an_error_id_and_no_internals(
