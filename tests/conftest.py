@@ -87,13 +87,17 @@ class DatabaseCopies:
     (one to two seconds on a busy machine). Two background tasks, each on a connection of its
     own, keep ``ahead`` copies ready and drop used ones, so a test waits for neither. At most
     ``backlog`` used databases wait for their drop: a slow server slows the tests down rather
-    than filling its disk. :meth:`close` drops every copy, used or not."""
+    than filling its disk. :meth:`close` drops every copy, used or not: the ready ones and the
+    one the maker had made when it was cancelled, waiting for room among them (every run left
+    one such database per test process on the server)."""
 
     def __init__(self, server: Server, template: str, *, ahead: int = 2, backlog: int = 8) -> None:
         self._server = server
         self._template = template
         self._engine = create_async_engine(server.url, isolation_level="AUTOCOMMIT", pool_size=2)
         self._ready: asyncio.Queue[str] = asyncio.Queue(maxsize=ahead)
+        #: Copies made (or being made) that no test has taken: dropped by close().
+        self._untaken: set[str] = set()
         self._used: asyncio.Queue[str] = asyncio.Queue(maxsize=backlog)
         self._maker = asyncio.create_task(self._make_each())
         self._tasks = [self._maker, asyncio.create_task(self._drop_each())]
@@ -103,6 +107,7 @@ class DatabaseCopies:
         ready = asyncio.ensure_future(self._ready.get())
         await asyncio.wait({ready, self._maker}, return_when=asyncio.FIRST_COMPLETED)
         if ready.done():
+            self._untaken.discard(ready.result())
             return ready.result()
         ready.cancel()
         self._maker.result()  # the CREATE DATABASE's error, if it failed
@@ -116,13 +121,14 @@ class DatabaseCopies:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._ready.empty():
-            await drop_database(self._engine, self._server.version, self._ready.get_nowait())
+        for name in sorted(self._untaken):  # IF EXISTS: a CREATE cancelled may not have run
+            await drop_database(self._engine, self._server.version, name)
         await self._engine.dispose()
 
     async def _make_each(self) -> None:
         while True:
             name = f"{self._template}_{secrets.token_hex(4)}"
+            self._untaken.add(name)
             async with self._engine.connect() as connection:
                 await connection.execute(
                     text(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
