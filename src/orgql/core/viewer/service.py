@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -176,13 +176,11 @@ async def organization_requests(
     if subject and is_storable_text(subject):
         active = (profile.id == subject, profile.active.is_(True))
         mine = select(profile.id).where(*active)
-        # Its email in the same letters (emails.same_email): both keys of that one row.
-        my_email = select(profile.email_key).where(*active)
-        my_email_upper = select(func.upper(func.btrim(profile.email))).where(*active)
-        upper = func.upper(func.btrim(request.profile_email))
+        # Its email in the same letters (emails.same_email); none (NULL) matches nothing.
+        my_email = select(profile.email).where(*active).scalar_subquery()
         conditions += [
             request.profile_id.in_(mine),
-            and_(request.profile_email_key.in_(my_email), upper.in_(my_email_upper)),
+            same_email(request.profile_email, request.profile_email_key, my_email),
         ]
     if principal.email and is_storable_text(principal.email):
         conditions.append(
