@@ -120,7 +120,7 @@ async def update(
             RequestCodes.PROFILE_GONE,
             "This operation is not allowed as requester's profile no longer exists.",
         )
-    changes = parse_changes(document, row.organization_draft)
+    changes = parse_changes(document, row.organization_draft, row.profile_email)
     problems = Problems()
     if changes.draft is not None:
         await _check_address_types(session, changes.draft, problems)
