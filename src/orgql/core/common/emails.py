@@ -18,6 +18,10 @@ looking a contact up, matching a shopper token):
   I (U+0130) to "i", so ``bob@İbm.com`` has bob@ibm.com's key; it is another mailbox, so it
   matches no one, and the unique key still refuses it beside bob@ibm.com: a look-alike can
   neither take another person's profile nor sit next to it.
+- Judged when given: the rule is the caller's, on the email they set (create, submit, and an
+  update that changes it). An update that leaves the email out, or sends the stored one back
+  as it is (a client writing back every field it read), is not refused for it: rows stored
+  before the rule may break it, and must still take every other change.
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ def email_problem(value: str) -> str | None:
         plain = unicodedata.normalize("NFKC", value)
         return f"email holds characters with a plainer form (Unicode NFKC): write {quoted(plain)}"
     return None
+
+
+def changed_email_problem(given: str, stored: str | None) -> str | None:
+    """Why ``given`` (trimmed) may not replace the ``stored`` email (None: a new record's):
+    :func:`email_problem`'s, unless it is the stored email as it is (equal in every
+    character: another case or form of it is a change, and judged)."""
+    return None if given == stored else email_problem(given)
 
 
 def same_email(email: Any, key: Any, other: Any) -> ColumnElement[bool]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orgql.core.common.emails import email_problem
+from orgql.core.common.emails import changed_email_problem, email_problem
+from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import (
     Problems,
     column_length,
@@ -60,7 +61,8 @@ def _columns(doc: Mapping[str, object], problems: Problems, *, creating: bool) -
         value = read_str(
             doc, key, None, problems, max_length=column_length(_TABLE, column), required=required
         )
-        problem = email_problem(value) if key == "email" and value is not None else None
+        # An update's email is judged once the stored one is known (check_email_change).
+        problem = email_problem(value) if creating and key == "email" and value else None
         if problem is not None:
             problems.add(PeopleCodes.INVALID_INPUT, problem, key)
         columns[column] = value
@@ -103,7 +105,8 @@ def parse_contact_organizations(doc: Mapping[str, object]) -> tuple[str | None, 
 
 
 def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
-    """An updateProfile body: the columns to change (a key left out is unchanged)."""
+    """An updateProfile body: the columns to change (a key left out is unchanged). Its email
+    is judged by :func:`check_email_change`, once the stored one is known."""
     problems = Problems()
     unknown_keys(doc, _UPDATE_KEYS, None, problems)
     columns = _columns(doc, problems, creating=False)
@@ -114,6 +117,16 @@ def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
         columns["active"] = active
     problems.raise_if_any()
     return columns
+
+
+def check_email_change(columns: Mapping[str, object], stored: str) -> None:
+    """The email rule on the email of :func:`parse_contact_changes` (100002 at ``email``),
+    judged against the contact's ``stored`` email (core.common.emails): a contact stored before
+    the rule still takes every other change, with its email sent back as it is."""
+    email = columns.get("email")
+    problem = changed_email_problem(email, stored) if isinstance(email, str) else None
+    if problem is not None:
+        raise OrgqlError(PeopleCodes.INVALID_INPUT, problem, "email")
 
 
 def parse_organization_ids(doc: Mapping[str, object], key: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orgql.core.common.emails import email_problem
+from orgql.core.common.emails import changed_email_problem
 from orgql.core.common.validation import Problems, column_length, read_bool, read_str
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import is_blank, parse_draft, unknown_keys
@@ -74,7 +74,7 @@ def parse_submission(doc: Mapping[str, object]) -> Submission:
         problems.add(RequestCodes.INVALID_INPUT, "profile is required", "profile")
     profile = _object(doc, "profile", problems)
     if profile is not None:
-        columns.update(_profile_columns(profile, problems, partial=False))
+        columns.update(_profile_columns(profile, problems))
     organization = _object(doc, "organization", problems) or {}
     given = dict(organization)
     if is_blank(given.get("name")) and isinstance(columns.get("name"), str):
@@ -85,10 +85,14 @@ def parse_submission(doc: Mapping[str, object]) -> Submission:
     return Submission(columns=columns, draft=draft)
 
 
-def parse_changes(doc: Mapping[str, object], current_draft: Mapping[str, object]) -> Changes:
+def parse_changes(
+    doc: Mapping[str, object], current_draft: Mapping[str, object], current_email: str
+) -> Changes:
     """updateOrganizationRequests: the keys given replace the stored ones; the draft
     organization is merged key by key (a list of addresses replaces the list) and the result
-    must be a valid draft. Required values cannot be cleared."""
+    must be a valid draft. Required values cannot be cleared. The email rule judges an email
+    that changes ``current_email`` (core.common.emails: one stored before the rule, sent
+    back as it is, is kept)."""
     problems = Problems()
     unknown_keys(doc, UPDATE_KEYS, None, problems)
     columns = _request_columns(doc, problems, require_name="name" in doc)
@@ -106,7 +110,7 @@ def parse_changes(doc: Mapping[str, object], current_draft: Mapping[str, object]
             status = RequestStatus(raw)
     profile = _object(doc, "profile", problems)
     if profile is not None:
-        columns.update(_profile_columns(profile, problems, partial=True))
+        columns.update(_profile_columns(profile, problems, current_email=current_email))
     draft: dict[str, object] | None = None
     organization = _object(doc, "organization", problems)
     if organization is not None:
@@ -196,9 +200,12 @@ def _request_columns(
 
 
 def _profile_columns(
-    profile: Mapping[str, object], problems: Problems, *, partial: bool
+    profile: Mapping[str, object], problems: Problems, *, current_email: str | None = None
 ) -> dict[str, object]:
-    """The draft profile. Required fields must be given at submit and cannot be cleared."""
+    """The draft profile: whole at submit, the fields given in an update (of a request whose
+    email is ``current_email``). Required fields must be given at submit and cannot be
+    cleared; the email rule judges an email that is new (emails.changed_email_problem)."""
+    partial = current_email is not None
     unknown_keys(profile, _PROFILE_KEYS, "profile", problems)
     columns: dict[str, object] = {}
     raw_party_id = profile.get("partyId")
@@ -212,7 +219,7 @@ def _profile_columns(
         if value is not None or not required:
             columns[column] = value
     email = columns.get("profile_email")
-    problem = email_problem(email) if isinstance(email, str) else None
+    problem = changed_email_problem(email, current_email) if isinstance(email, str) else None
     if problem is not None:
         problems.add(RequestCodes.INVALID_INPUT, problem, "profile.email")
     if "receiveEmail" in profile:

@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.emails import same_email
+from orgql.core.common.emails import email_problem, same_email
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.names import text_key
@@ -120,7 +120,7 @@ async def update(
             RequestCodes.PROFILE_GONE,
             "This operation is not allowed as requester's profile no longer exists.",
         )
-    changes = parse_changes(document, row.organization_draft)
+    changes = parse_changes(document, row.organization_draft, row.profile_email)
     problems = Problems()
     if changes.draft is not None:
         await _check_address_types(session, changes.draft, problems)
@@ -159,7 +159,8 @@ async def approve(
     """Create the organization from the draft (createOrganization's rules and path, with its
     addresses and their types; ``partyNumber`` if given), create the profile or link the one
     with the request's email, make it a member with the admin and buyer roles, record both
-    ids and approverComments: status ``approved``, final."""
+    ids and approverComments: status ``approved``, final. A new profile's email must follow
+    the email rule (101001: a request stored before it is corrected with an update first)."""
     row = await reads.locked_open(session, request_id)
     decision = parse_decision(document, approving=True)
     if _profile_gone(row):
@@ -278,10 +279,13 @@ async def _profile_for(
     created from the draft profile if there is none (then True). Concurrent approvals of two
     requests with one email create one profile: the insert yields to the unique email key. A
     profile that holds the key with other letters (a look-alike address: core.common.emails)
-    is another person's: the approval is refused (22003), never linked to it."""
+    is another person's: the approval is refused (22003), never linked to it. A request
+    stored before the email rule whose email breaks it creates no profile
+    (:func:`_check_new_profile_email`)."""
     profile_id = await _profile_id_by_email(session, row.profile_email)
     if profile_id is not None:
         return profile_id, False
+    _check_new_profile_email(row.profile_email)
     (new_id,) = await next_ids(session, 1)
     inserted: str | None = await session.scalar(
         insert(models.Profile)
@@ -305,6 +309,20 @@ async def _profile_for(
     if existing is None:  # the key is taken by a look-alike (the conflicting row is committed)
         raise email_taken("profile.email")
     return existing, False
+
+
+def _check_new_profile_email(email: str) -> None:
+    """The email rule (core.common.emails) on the email a new profile would get: a request
+    stored before the rule may break it, and approving it as it is would put an address the
+    rule refuses (a look-alike of someone's) into profiles. 101001 at ``profile.email``, as
+    when it is submitted: the admin corrects it with an update, then approves."""
+    problem = email_problem(email)
+    if problem is not None:
+        raise OrgqlError(
+            RequestCodes.INVALID_INPUT,
+            f"{problem}; correct the request's email (update profile.email) before approving it",
+            "profile.email",
+        )
 
 
 async def _check_address_types(
