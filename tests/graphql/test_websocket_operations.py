@@ -15,10 +15,19 @@ import pytest
 import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from test_subscriptions import GUARD, LiveServer, _init, _serve, _waiting_on_lock, admin_token
+from test_subscriptions import (
+    GUARD,
+    LiveServer,
+    _closed,
+    _init,
+    _serve,
+    _waiting_on_lock,
+    admin_token,
+)
 
 from graphql_client import gid
 from orgql.db.engine import make_engine
+from orgql.graphql.websocket import PROFILE_UNREAD, TRY_AGAIN_LATER
 from orgql.settings import Settings
 
 UPDATE = (
@@ -173,3 +182,34 @@ async def test_a_statement_the_database_cancels_is_answered_statement_timeout_ov
     assert error["extensions"]["code"] == "STATEMENT_TIMEOUT"
     assert error["message"].startswith("The database cancelled the request's work (")
     assert error["path"] == ["updateOrganization"]
+
+
+async def test_a_shopper_whose_profile_the_database_fails_to_find_is_told_to_come_back(
+    settings: Settings, database_url: str, identity_provider: Any
+) -> None:
+    """connection_init's shopper token names its profile by email, looked up in the
+    database, which has no connection free: closed with 1013 Try Again Later, as the HTTP
+    path answers 503, not 4403 Forbidden (a token not accepted, which a client drops)."""
+    small = make_engine(database_url, pool_size=1, pool_timeout=0.2)
+    by_email = settings.model_copy(
+        update={
+            "shopper_identity_claim": "email",
+            "shopper_identity_match": "email",
+            "webhook_dispatcher": False,
+        }
+    )
+    token = identity_provider.token("anyone", email="shelly.smith@example.com", email_verified=True)
+    try:
+        async for live in _serve(by_email, small):
+            async with small.connect(), small.connect():  # the pool taken
+                connection = await _init(live, {"Authorization": f"Bearer {token}"})
+                code, messages = await _closed(connection)
+            again = await _init(live, {"Authorization": f"Bearer {token}"})
+            ack = json.loads(await asyncio.wait_for(again.recv(), GUARD))
+            await again.close()
+    finally:
+        await small.dispose()
+
+    assert (code, messages) == (TRY_AGAIN_LATER, [])
+    assert connection.close_reason == PROFILE_UNREAD
+    assert ack == {"type": "connection_ack"}

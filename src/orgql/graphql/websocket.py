@@ -2,7 +2,8 @@
 
 - The caller is authenticated by ``connection_init``: its payload's ``Authorization``
   (``{"Authorization": "Bearer …"}``), as the HTTP header would be. No token, or one not
-  accepted: closed with 4403 Forbidden (anonymous callers receive nothing live).
+  accepted: closed with 4403 Forbidden (anonymous callers receive nothing live); a shopper
+  whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
   extensions), and through persisted / trusted documents (graphql.persisted).
 - Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections per process (one more is
@@ -39,13 +40,17 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.graphql import OperationType
 
 from orgql.auth.revocations import RevokedTokens
-from orgql.auth.tokens import REVOKED
+from orgql.auth.tokens import REVOKED, ProfileLookupFailed
 from orgql.graphql.context import Context
 from orgql.graphql.persisted import Refusal
+from orgql.observability.database import expected_failure
 from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
@@ -56,6 +61,8 @@ FORBIDDEN = 4403
 GOING_AWAY = 1001
 SLOW_CONSUMER = 4008
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+#: The close reason (1013) when the database failed to find connection_init's shopper.
+PROFILE_UNREAD = "the database is unavailable: connect again later"
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -174,6 +181,21 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._untie.append(timer.cancel)
         if token_id is not None:
             self._untie.append(revoked.watch(token_id, lambda: self.close_soon(FORBIDDEN, REVOKED)))
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """strawberry's; a shopper whose profile the database failed to find (on_ws_connect)
+        is closed with 1013 Try Again Later, as the HTTP path answers 503 (orgql.auth.asgi),
+        not 4403 Forbidden: the token may be good, and a client drops a forbidden one."""
+        try:
+            await super().handle_connection_init(message)
+        except ProfileLookupFailed as failed:
+            reason = expected_failure(failed.error)
+            if reason is None:  # no outage: refused as before, and logged as the bug it is
+                logger.error("connection_init: looking the shopper up failed", exc_info=failed)
+                await self.websocket.close(code=FORBIDDEN, reason="Forbidden")
+                return
+            logger.warning("connection_init: the shopper's profile was not read: %s", reason)
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=PROFILE_UNREAD)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")
