@@ -727,9 +727,9 @@ async def test_a_reload_of_the_audience_that_fails_closes_the_connection_to_subs
 async def test_a_query_over_websocket_waits_on_the_pool_again_once_it_is_free(
     settings: Settings, database_url: str
 ) -> None:
-    """A WebSocket connection's operations share its context (graphql.context.Context): that
-    an operation found no connection to be had is forgotten when it ends, so the next
-    operation of the connection reads once the pool has a connection free again."""
+    """That an operation found no connection to be had (graphql.context.Context) is not
+    carried to the next operation of its WebSocket connection, which has a context of its
+    own (graphql.websocket.LiveHandler): it reads once the pool has a connection free again."""
     small = make_engine(database_url, pool_size=1, pool_timeout=0.2)
     query = gql("{ sites { id } }")
     try:

@@ -26,7 +26,6 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from orgql import graphiql
 from orgql.auth.asgi import authenticator_of, principal_of, profile_finder
-from orgql.auth.tokens import ProfileLookupFailed
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.core.access.principals import ANONYMOUS
 from orgql.edge_errors import (
@@ -202,12 +201,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         if not isinstance(header, str):
             raise ConnectionRejectionError()
         authenticator = authenticator_of(context.request)
-        try:
-            principal = await authenticator.authenticate(
-                header, profile_finder(context.request.scope)
-            )
-        except ProfileLookupFailed:  # the database failed: no caller to acknowledge
-            raise ConnectionRejectionError() from None
+        # ProfileLookupFailed (the database failed) is the handler's to answer (1013).
+        principal = await authenticator.authenticate(header, profile_finder(context.request.scope))
         if not (principal.is_admin or principal.is_shopper):
             raise ConnectionRejectionError()
         context.principal = principal

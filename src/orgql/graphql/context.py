@@ -96,6 +96,23 @@ class Context:
             sql_plan_declined=sql_plan_declined,
         )
 
+    def for_operation(self) -> Context:
+        """The context of one operation of a WebSocket connection whose context this is
+        (graphql.websocket.LiveHandler): the connection's caller, ``connection_init``
+        payload and handler; a session, lock, loaders and memos of its own. A connection's
+        operations run at once (a subscription and the queries sent meanwhile): sharing one
+        session they waited for each other, and one ending closed the session, and emptied
+        the caches, under the others."""
+        return Context(
+            request=self.request,
+            settings=self.settings,
+            sessionmaker=self.sessionmaker,
+            site_header=self.site_header,
+            principal=self.principal,
+            connection_params=self.connection_params,
+            live=self.live,
+        )
+
     @property
     def loaders(self) -> Loaders:
         """The loaders of live reads, made on first use (two dozen DataLoaders and their
@@ -255,7 +272,7 @@ class Context:
         self.organizations.clear()
         self._default_site = None
         self._access = None
-        # Over WebSocket the context outlives the operation: the next one may find a connection.
+        # The operations of an HTTP batch share the context: the next one may find a connection.
         self._no_connection = None
 
     async def _close_session(self) -> None:

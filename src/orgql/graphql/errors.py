@@ -18,6 +18,7 @@ from orgql.edge_errors import graphql_error_response
 from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
 from orgql.observability.database import expected_failure, note_failure
+from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -83,10 +84,14 @@ class MaskUnexpectedErrors(MaskErrors):
         reference = uuid.uuid4().hex[:16]
         original = error.original_error
         expected = expected_failure(original) if original is not None else None
-        if expected is not None:  # not a bug: answered 503, logged without a traceback
+        # Not a bug: answered 503 (over WebSocket: its code on the field), logged without a
+        # traceback.
+        if expected is not None:
             level = logging.DEBUG if self._warned else logging.WARNING
             self._warned = True
             logger.log(level, "error (reference %s) at %s: %s", reference, error.path, expected)
+            if request is not None and request.scope["type"] == "websocket":
+                return _retry_later(error, reference)
         else:
             logger.error(
                 "unexpected error (reference %s) at %s",
@@ -102,3 +107,21 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "internal", "reference": reference},
         )
+
+
+def _retry_later(error: GraphQLError, reference: str) -> GraphQLError:
+    """The field's error when the database failed it over WebSocket: the message and code of
+    the 503 that answers the HTTP path (``unavailable``, ``STATEMENT_TIMEOUT``), which the
+    request middleware gives there (observability.requests) and no middleware can here."""
+    assert error.original_error is not None
+    retry = retry_later_error(error.original_error)
+    assert retry is not None  # an expected failure (observability.database.expected_failure)
+    message, code = retry
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code, "reference": reference},
+    )

@@ -2,7 +2,8 @@
 
 - The caller is authenticated by ``connection_init``: its payload's ``Authorization``
   (``{"Authorization": "Bearer …"}``), as the HTTP header would be. No token, or one not
-  accepted: closed with 4403 Forbidden (anonymous callers receive nothing live).
+  accepted: closed with 4403 Forbidden (anonymous callers receive nothing live); a shopper
+  whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
   extensions), and through persisted / trusted documents (graphql.persisted).
 - Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections per process (one more is
@@ -25,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import GraphQLError, parse
@@ -36,13 +38,20 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types.graphql import OperationType
 
 from orgql.auth.revocations import RevokedTokens
-from orgql.auth.tokens import REVOKED
+from orgql.auth.tokens import REVOKED, ProfileLookupFailed
 from orgql.graphql.context import Context
+from orgql.graphql.persisted import Refusal
+from orgql.observability.database import expected_failure
+from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -52,6 +61,8 @@ FORBIDDEN = 4403
 GOING_AWAY = 1001
 SLOW_CONSUMER = 4008
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+#: The close reason (1013) when the database failed to find connection_init's shopper.
+PROFILE_UNREAD = "the database is unavailable: connect again later"
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -107,15 +118,46 @@ class TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+#: The context of the operation whose task reads it (:meth:`LiveHandler.run_operation`).
+_operation: ContextVar[Context | None] = ContextVar("orgql_ws_operation", default=None)
+
+
 class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """strawberry's protocol handler, with the gateway's checks and the close codes above."""
+    """strawberry's protocol handler, with the gateway's checks and the close codes above.
+
+    Each operation runs on a context of its own (Context.for_operation), not on the
+    connection's: strawberry hands every operation ``self.context``, which is the
+    connection's in the handler's task and the operation's in the operation's task."""
+
+    #: The connection's context: its caller, ``connection_init`` payload, this handler.
+    connection: Context
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.context.live = self
+        self.connection.live = self
         self._closing: asyncio.Task[None] | None = None
         #: Undo what ties the connection to its token's life (:meth:`end_with_token`).
         self._untie: list[Callable[[], object]] = []
+
+    @property
+    def context(self) -> Context:
+        """The operation's context within one of this connection's operation tasks, else
+        the connection's (its caller and ``connection_init`` payload, set by strawberry and
+        on_ws_connect)."""
+        operation = _operation.get()
+        return operation if operation is not None and operation.live is self else self.connection
+
+    @context.setter
+    def context(self, context: Context) -> None:
+        self.connection = context
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """strawberry's, in the operation's own task, with the operation's own context."""
+        token = _operation.set(self.connection.for_operation())
+        try:
+            await super().run_operation(operation)
+        finally:
+            _operation.reset(token)
 
     async def handle(self) -> None:
         connections: Connections = self.view.connections  # type: ignore[attr-defined]
@@ -140,12 +182,27 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if token_id is not None:
             self._untie.append(revoked.watch(token_id, lambda: self.close_soon(FORBIDDEN, REVOKED)))
 
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """strawberry's; a shopper whose profile the database failed to find (on_ws_connect)
+        is closed with 1013 Try Again Later, as the HTTP path answers 503 (orgql.auth.asgi),
+        not 4403 Forbidden: the token may be good, and a client drops a forbidden one."""
+        try:
+            await super().handle_connection_init(message)
+        except ProfileLookupFailed as failed:
+            reason = expected_failure(failed.error)
+            if reason is None:  # no outage: refused as before, and logged as the bug it is
+                logger.error("connection_init: looking the shopper up failed", exc_info=failed)
+                await self.websocket.close(code=FORBIDDEN, reason="Forbidden")
+                return
+            logger.warning("connection_init: the shopper's profile was not read: %s", reason)
+            await self.websocket.close(code=TRY_AGAIN_LATER, reason=PROFILE_UNREAD)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")
         if not isinstance(payload, dict) or not self.connection_acknowledged:
             await super().handle_subscribe(message)  # strawberry's refusals (4400, 4401)
             return
-        context = self.context
+        context = self.connection
         data = GraphQLRequestData(
             query=payload.get("query"),
             variables=payload.get("variables"),
@@ -153,7 +210,10 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             extensions=payload.get("extensions") or {},
         )
         persisted = self.view.persisted  # type: ignore[attr-defined]
-        prepared = await persisted.prepare(context.sessionmaker, data)
+        try:
+            prepared = await persisted.prepare(context.sessionmaker, data)
+        except Exception as failure:  # reading a persisted document failed
+            prepared = _refusal_of(failure)
         message_id = message.get("id")
         if not hasattr(prepared, "data"):  # a Refusal: the operation's error, not a close
             error = GraphQLError(prepared.message, extensions={"code": prepared.code})
@@ -186,6 +246,18 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=code, reason=reason)
         except Exception:  # gone already, or unable to take the close frame in time
             logger.debug("closing a WebSocket failed", exc_info=True)
+
+
+def _refusal_of(error: Exception) -> Refusal:
+    """The operation's error when the database failed to find its persisted document: the
+    HTTP path's 503 (``unavailable``, ``STATEMENT_TIMEOUT``), where the connection would
+    end with the exception. Any other failure is raised: a bug."""
+    retry = retry_later_error(error)
+    if retry is None:
+        raise error
+    message, code = retry
+    logger.warning("a persisted document was not read: %s", message)
+    return Refusal(message, code, 503)
 
 
 def _syntax_error(query: object) -> GraphQLError | None:

@@ -17,7 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.edge_errors import for_graphql, query_refusal, refusal
-from orgql.observability.database import Observation, current_observation
+from orgql.observability.database import (
+    Observation,
+    current_observation,
+    statement_cancelled,
+    unavailability,
+)
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.observability.metrics import Metrics
 
@@ -58,15 +63,40 @@ def outcome_of(status: int, observation: Observation) -> str:
     return "ok"
 
 
+#: The GraphQL code of an answer the database's loss failed (REST's errorCode: "503").
+UNAVAILABLE = "unavailable"
+
+
+def unavailable_message(reason: str) -> str:
+    return f"The database is unavailable ({reason}); retry later."
+
+
+def cancelled_message(reason: str) -> str:
+    return f"The database cancelled the request's work ({reason}); retry later."
+
+
+def retry_later_error(error: BaseException) -> tuple[str, str] | None:
+    """The message and GraphQL code of the 503 that answers ``error``, a failure of the
+    database (unavailable, or cancelling a statement: observability.database), else None.
+    For an operation over WebSocket, whose answer no 503 replaces (graphql.errors)."""
+    lost = unavailability(error)
+    if lost is not None:
+        return unavailable_message(lost), UNAVAILABLE
+    cancelled = statement_cancelled(error)
+    if cancelled is not None:
+        return cancelled_message(cancelled), Codes.STATEMENT_TIMEOUT
+    return None
+
+
 def unavailable_response(path: str, reason: str) -> Response:
-    message = f"The database is unavailable ({reason}); retry later."
-    return _retry_later(path, message, rest_code="503", graphql_code="unavailable")
+    message = unavailable_message(reason)
+    return _retry_later(path, message, rest_code="503", graphql_code=UNAVAILABLE)
 
 
 def timed_out_response(path: str, reason: str) -> Response:
     """The database cancelled a statement (another transaction held a lock too long, or the
     statement ran past ORGQL_DB_STATEMENT_TIMEOUT_SECONDS): nothing was changed."""
-    message = f"The database cancelled the request's work ({reason}); retry later."
+    message = cancelled_message(reason)
     code = Codes.STATEMENT_TIMEOUT
     return _retry_later(path, message, rest_code=code, graphql_code=code)
 
@@ -172,7 +202,7 @@ class ObserveRequests:
                     observation.error_codes.extend(rest_error_codes(b"".join(error_body)))
             if replaced:
                 lost = observation.database_unavailable is not None
-                observation.error_codes = ["unavailable" if lost else Codes.STATEMENT_TIMEOUT]
+                observation.error_codes = [UNAVAILABLE if lost else Codes.STATEMENT_TIMEOUT]
             outcome = outcome_of(status, observation)
             self.metrics.observe(
                 transport,
