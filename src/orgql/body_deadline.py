@@ -26,11 +26,11 @@ class _BodyTooSlow(BaseException):
     and nothing runs on a body cut short."""
 
 
-def request_timeout(path: str, message: str) -> Response:
+def request_timeout(scope: Scope, message: str) -> Response:
     """The 408 in the shape of the endpoint asked: a GraphQL error on /graphql, else the
     errorModel the server's own 408 has (errorCode "408", orgql.slow_clients)."""
     error = transport_error(408, message)
-    return refusal(path, error, 408, GRAPHQL_CODE, {"Connection": "close"})
+    return refusal(scope, error, 408, GRAPHQL_CODE, {"Connection": "close"})
 
 
 class BodyDeadline:
@@ -72,4 +72,4 @@ class BodyDeadline:
             if started:  # too late for an answer: the server ends the connection
                 raise
             message = BODY_TOO_SLOW.format(seconds=self.seconds)
-            await request_timeout(scope["path"], message)(scope, receive, send)
+            await request_timeout(scope, message)(scope, receive, send)
