@@ -28,6 +28,8 @@ GRAPHQL_PATH = "/graphql"
 BAD_REQUEST = "BAD_REQUEST"
 #: The GraphQL code of a method the endpoint does not take (405, with ``Allow``).
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+#: The GraphQL code of a request whose head or body did not arrive in time (408).
+REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 
 
 def app_path(scope: Scope) -> str:
