@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql_client import GraphQL
+from graphql_client import CREATE_ORGANIZATION, GraphQL
 from orgql.core.common.errors import FIELD_CHARACTERS, MAX_DETAILS, QUOTED_CHARACTERS
 from orgql.core.common.validation import MAX_ITEMS
+from orgql.graphql.caller_text import MESSAGE_CHARACTERS
 
 #: Far longer than any message quotes.
 LONG = "y" * 10_000
@@ -147,3 +148,33 @@ async def test_an_argument_graphql_refuses_is_quoted_short_by_graphql_core(
         "Variable '$first' has invalid value: Int cannot represent non-integer value: 'yyy"
     )
     assert len(error["message"]) < SHORT_MESSAGE
+
+
+async def test_a_thousand_long_unknown_input_fields_are_answered_small_naming_each(
+    graphql: GraphQL,
+) -> None:
+    """graphql-core's coercion names each unknown key whole and shows the value: fifty such
+    errors (its limit) answered 150 KB to this 900 KB body."""
+    keys = {f"{index:04d}" + "k" * 896: 1 for index in range(MAX_ITEMS)}
+
+    response = await graphql.client.post(
+        "/graphql",
+        json={"query": CREATE_ORGANIZATION, "variables": {"input": {"name": "x", **keys}}},
+    )
+
+    assert response.status_code == 200
+    assert len(response.content) < 30_000
+    errors = response.json()["errors"]
+    for key, error in zip(list(keys)[:10], errors, strict=False):
+        assert len(error["message"]) <= MESSAGE_CHARACTERS
+        assert f"not to include unknown field '{key[:QUOTED_CHARACTERS]}'..." in error["message"]
+
+
+async def test_an_unknown_input_field_holding_a_quote_is_cut_short_too(graphql: GraphQL) -> None:
+    key = "it's" + LONG
+
+    result = await graphql.post(CREATE_ORGANIZATION, {"input": {"name": "x", key: 1}})
+
+    (error,) = result["errors"]
+    assert len(error["message"]) <= MESSAGE_CHARACTERS
+    assert "unknown field 'it's" in error["message"]
