@@ -199,14 +199,23 @@ async def test_graphql_with_a_trailing_slash_redirects_to_the_endpoint(
     assert answer.json() == {"data": {"__typename": "Query"}}
 
 
-async def test_rest_under_a_root_path_keeps_its_error_model(
-    app: Starlette, app_state: Mapping[str, Any], client_for: Callable[..., httpx.AsyncClient]
+async def test_rest_under_a_root_path_keeps_its_error_model_and_its_operation_name(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with client_for(app, app_state, root_path="/api") as client:
-        response = await client.post("/api/ccadmin/v1/organizations", content=b"{" * 2_000_000)
+        with caplog.at_level(logging.INFO, logger="orgql.access"):
+            response = await client.post("/api/ccadmin/v1/organizations", content=b"{" * 2_000_000)
         missing = await client.get("/api/graphql/more")
         mounted = await client.get("/api/ccadmin/graphql")
 
     assert (response.status_code, response.json()["errorCode"]) == (413, "100002")
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert (access.__dict__["transport"], access.__dict__["operation"]) == (
+        "rest",
+        "createOrganization",
+    )
     assert (missing.status_code, missing.json()["errorCode"]) == (404, "404")
     assert (mounted.status_code, mounted.json()["errorCode"]) == (404, "404")
