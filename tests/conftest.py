@@ -294,12 +294,15 @@ def asgi_client(
     state: Mapping[str, Any],
     *,
     token: str | None = "admin",  # noqa: S107
+    root_path: str = "",
 ) -> httpx.AsyncClient:
     """An HTTP client calling ``app`` in-process, requests seeing the lifespan ``state``.
 
     It sends ``Authorization: Bearer <token>``: by default an admin access token (when the
-    state holds the app's settings); ``token=None`` makes an anonymous client."""
-    transport = httpx.ASGITransport(app=LifespanState(app, state))
+    state holds the app's settings); ``token=None`` makes an anonymous client. With
+    ``root_path``, the app is served under it as ``uvicorn --root-path`` serves it: the
+    requests' paths begin with it (write them so) and ``scope["root_path"]`` holds it."""
+    transport = httpx.ASGITransport(app=LifespanState(app, state), root_path=root_path)
     headers = {}
     if token == "admin" and "settings" in state:
         token = admin_token(state["settings"])

@@ -2,12 +2,14 @@
 an exception no handler caught (500). (/graphql's own 405 is graphql.asgi's:
 tests/graphql/test_get_queries.py.) Each is JSON in the shape of the path asked, a GraphQL
 error body on /graphql and an errorModel elsewhere, never Starlette's plain text; the 500
-quotes the id under which its traceback was logged, once."""
+quotes the id under which its traceback was logged, once. The GraphQL endpoint is
+``/graphql`` below the root path the app is served under (``uvicorn --root-path``), and
+``/graphql/``, which redirects there: the edge's refusals take GraphQL's shape on each."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -110,7 +112,7 @@ async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
         status, body = await get_raw(app, app_state, path, b"query=%7Bx%7D&a=caf\xe9")
 
     assert status == 400
-    if path == "/graphql":
+    if path.startswith("/graphql"):
         [error] = orjson.loads(body)["errors"]
         assert error == {
             "message": "the query string is not UTF-8",
@@ -146,3 +148,74 @@ async def test_a_lost_database_escaping_on_any_path_is_a_503_logged_as_one_warni
     assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.WARNING]
     [access] = [record for record in caplog.records if record.name == "orgql.access"]
     assert access.getMessage() == f"GET {path} 503"
+
+
+#: Where a GraphQL client talks to the endpoint: below a root path, and with a trailing slash.
+GRAPHQL_SPELLINGS = [("", "/graphql/"), ("/api", "/graphql"), ("/api", "/graphql/")]
+
+
+@pytest.mark.parametrize(("root_path", "path"), GRAPHQL_SPELLINGS)
+async def test_a_refusal_at_the_edge_is_graphql_shaped_wherever_the_endpoint_is_reached(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+    root_path: str,
+    path: str,
+) -> None:
+    body = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+
+    async with client_for(app, app_state, root_path=root_path) as client:
+        with caplog.at_level(logging.INFO, logger="orgql"):
+            response = await client.post(root_path + path, content=body)
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "the request body is larger than 1048576 bytes",
+                "extensions": {"code": "BAD_REQUEST"},
+            }
+        ],
+    }
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert access.__dict__["transport"] == "graphql"
+
+
+@pytest.mark.parametrize("root_path", ["", "/api"])
+async def test_graphql_with_a_trailing_slash_redirects_to_the_endpoint(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    root_path: str,
+) -> None:
+    async with client_for(app, app_state, root_path=root_path) as client:
+        response = await client.post(f"{root_path}/graphql/", json={"query": "{ __typename }"})
+        answer = await client.post(response.headers["location"], json={"query": "{ __typename }"})
+
+    assert response.status_code == 307
+    assert response.headers["location"] == f"http://localhost:9080{root_path}/graphql"
+    assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_rest_under_a_root_path_keeps_its_error_model_and_its_operation_name(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with client_for(app, app_state, root_path="/api") as client:
+        with caplog.at_level(logging.INFO, logger="orgql.access"):
+            response = await client.post("/api/ccadmin/v1/organizations", content=b"{" * 2_000_000)
+        missing = await client.get("/api/graphql/more")
+        mounted = await client.get("/api/ccadmin/graphql")
+
+    assert (response.status_code, response.json()["errorCode"]) == (413, "100002")
+    [access] = [record for record in caplog.records if record.name == "orgql.access"]
+    assert (access.__dict__["transport"], access.__dict__["operation"]) == (
+        "rest",
+        "createOrganization",
+    )
+    assert (missing.status_code, missing.json()["errorCode"]) == (404, "404")
+    assert (mounted.status_code, mounted.json()["errorCode"]) == (404, "404")

@@ -145,6 +145,7 @@ async def trickle(writer: asyncio.StreamWriter, data: bytes) -> None:
 
 
 HEAD = b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+REST_HEAD = b"POST /ccstore/v1/organizationRequests HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 QUERY = b'{"query": "{ __typename }"}'
 
 
@@ -155,9 +156,13 @@ def post(path: str, length: int) -> bytes:
     ).encode()
 
 
+def graphql_error(message: str, code: str) -> dict[str, object]:
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+
+
 async def test_headers_trickled_past_the_bound_answer_408_and_close(port: int) -> None:
     reader, writer = await connect(port)
-    writer.write(HEAD)
+    writer.write(REST_HEAD)
     dripping = asyncio.create_task(trickle(writer, b"X-Slow: " + b"a" * 200))
 
     answer = parse(await until_closed(reader))
@@ -178,6 +183,41 @@ async def test_headers_trickled_past_the_bound_answer_408_and_close(port: int) -
         ],
     }
     assert len(answer.headers["x-request-id"]) == 32
+    writer.close()
+
+
+async def test_headers_to_graphql_trickled_past_the_bound_answer_a_graphql_408(
+    port: int,
+) -> None:
+    reader, writer = await connect(port)
+    writer.write(HEAD)
+    dripping = asyncio.create_task(trickle(writer, b"X-Slow: " + b"a" * 200))
+
+    answer = parse(await until_closed(reader))
+    dripping.cancel()
+
+    assert (answer.status, answer.headers["connection"]) == (408, "close")
+    message = "the request headers did not arrive within 0.5 seconds"
+    assert answer.json() == graphql_error(message, "REQUEST_TIMEOUT")
+    assert len(answer.headers["x-request-id"]) == 32
+    writer.close()
+
+
+async def test_a_request_line_trickled_past_the_bound_names_no_path_an_error_model_408(
+    port: int,
+) -> None:
+    """Its path is not known until the line ends: the refusal cannot take its shape."""
+    reader, writer = await connect(port)
+    writer.write(b"POST /graphql")
+    dripping = asyncio.create_task(trickle(writer, b"?a=" + b"b" * 200))
+
+    answer = parse(await until_closed(reader))
+    dripping.cancel()
+
+    assert answer.status == 408
+    body = answer.json()
+    assert isinstance(body, dict)
+    assert (body["errorCode"], body["status"]) == ("408", "408")
     writer.close()
 
 
@@ -251,23 +291,36 @@ async def test_normal_requests_keep_their_keep_alive_connection(port: int) -> No
     writer.close()
 
 
+TOO_LARGE = f"the request line and headers are larger than {MAX_HEADER_BYTES} bytes"
+
+
+@pytest.mark.parametrize(
+    ("head", "shape"),
+    [
+        (REST_HEAD, "errorModel"),
+        (HEAD, "graphql"),
+        # The request line itself too large: no path known, whatever it would have been.
+        (b"POST /graphql?" + b"a" * 1_000_000 + b" HTTP/1.1\r\n", "errorModel"),
+    ],
+    ids=["rest", "graphql", "request-line"],
+)
 async def test_headers_past_their_size_limit_are_refused_and_the_connection_closes(
-    uvicorn_server: tuple[str, int],
+    uvicorn_server: tuple[str, int], head: bytes, shape: str
 ) -> None:
     parser, port = uvicorn_server
     reader, writer = await connect(port)
-    writer.write(HEAD + b"X-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
+    writer.write(head + b"X-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
 
     answer = parse(await until_closed(reader))
 
-    if parser == "httptools":  # uvicorn alone kept 10 MB of headers
+    if parser == "httptools" and shape == "graphql":  # uvicorn alone kept 10 MB of headers
+        assert answer.status == 431
+        assert answer.json() == graphql_error(TOO_LARGE, "BAD_REQUEST")
+    elif parser == "httptools":
         assert answer.status == 431
         body = answer.json()
         assert isinstance(body, dict)
-        assert (body["errorCode"], body["message"]) == (
-            "431",
-            f"the request line and headers are larger than {MAX_HEADER_BYTES} bytes",
-        )
+        assert (body["errorCode"], body["message"]) == ("431", TOO_LARGE)
     else:  # h11's own limit (16 KiB) answers first
         assert answer.status == 400
     assert answer.headers["connection"].lower() == "close"

@@ -172,7 +172,7 @@ def failure_response(scope: Scope, error: Exception) -> Response:
     shape of the path: GraphQL's unexpected error on /graphql, else an errorModel 500. Each
     logs it once, with its traceback, under the reference or error id it answers with (a lost
     database: noted, answered 503 by ObserveRequests, one warning)."""
-    if for_graphql(scope["path"]):
+    if for_graphql(scope):
         return graphql_unexpected_error_response()
     return rest_unexpected_error_response(f"{scope['method']} {scope['path']}", error)
 

@@ -13,12 +13,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import without_body
-from orgql.edge_errors import refusal
+from orgql.edge_errors import REQUEST_TIMEOUT, refusal
 from orgql.slow_clients import transport_error
 
 BODY_TOO_SLOW = "the request body did not arrive within {seconds:g} seconds"
-#: The GraphQL error code of the 408 (HTTP-level refusals of /graphql have codes in capitals).
-GRAPHQL_CODE = "REQUEST_TIMEOUT"
 
 
 class _BodyTooSlow(BaseException):
@@ -26,11 +24,11 @@ class _BodyTooSlow(BaseException):
     and nothing runs on a body cut short."""
 
 
-def request_timeout(path: str, message: str) -> Response:
+def request_timeout(scope: Scope, message: str) -> Response:
     """The 408 in the shape of the endpoint asked: a GraphQL error on /graphql, else the
     errorModel the server's own 408 has (errorCode "408", orgql.slow_clients)."""
     error = transport_error(408, message)
-    return refusal(path, error, 408, GRAPHQL_CODE, {"Connection": "close"})
+    return refusal(scope, error, 408, REQUEST_TIMEOUT, {"Connection": "close"})
 
 
 class BodyDeadline:
@@ -72,4 +70,4 @@ class BodyDeadline:
             if started:  # too late for an answer: the server ends the connection
                 raise
             message = BODY_TOO_SLOW.format(seconds=self.seconds)
-            await request_timeout(scope["path"], message)(scope, receive, send)
+            await request_timeout(scope, message)(scope, receive, send)

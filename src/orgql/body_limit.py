@@ -29,7 +29,7 @@ class LimitBody:
         err = OrgqlError(
             Codes.INVALID_INPUT, f"the request body is larger than {self.max_bytes} bytes"
         )
-        return refusal(scope["path"], err, 413, BAD_REQUEST)
+        return refusal(scope, err, 413, BAD_REQUEST)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or without_body(scope):

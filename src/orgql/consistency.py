@@ -98,12 +98,12 @@ async def committed(state: Any) -> None:
         consistency_of(state).wrote(await databases.written())
 
 
-def _refusal(path: str, raw: str) -> Response:
+def _refusal(scope: Scope, raw: str) -> Response:
     message = (
         f"{HEADER_NAME} must be the value of an earlier answer's {HEADER_NAME} header,"
         f" e.g. 0/16B3748 (got {raw[:40]!r})"
     )
-    return refusal(path, OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400, BAD_REQUEST)
+    return refusal(scope, OrgqlError(Codes.INVALID_INPUT, message, HEADER_NAME), 400, BAD_REQUEST)
 
 
 class ReadConsistency:
@@ -123,7 +123,7 @@ class ReadConsistency:
             try:
                 consistency.after = parse_lsn(raw)
             except ValueError:
-                await _refusal(scope["path"], raw)(scope, receive, send)
+                await _refusal(scope, raw)(scope, receive, send)
                 return
         scope.setdefault("state", {})[_STATE_KEY] = consistency
 

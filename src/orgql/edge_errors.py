@@ -2,7 +2,8 @@
 endpoint the request is for: on ``/graphql`` a GraphQL error body, as every other answer
 there (its clients read ``errors``, not an errorModel), elsewhere the REST errorModel.
 
-Here once: which requests are for the GraphQL endpoint, the GraphQL error body of a
+Here once: which requests are for the GraphQL endpoint (below the app's root path, with or
+without a trailing slash), the GraphQL error body of a
 request refused outside execution (graphql.asgi's transport refusals and graphql.errors'
 unexpected errors are built by it too), and the answer of a path or method no route takes
 (404, 405: the app's and the REST routers'). What each other refusal says (status, OCC code,
@@ -27,13 +28,30 @@ GRAPHQL_PATH = "/graphql"
 BAD_REQUEST = "BAD_REQUEST"
 #: The GraphQL code of a method the endpoint does not take (405, with ``Allow``).
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+#: The GraphQL code of a request whose head or body did not arrive in time (408).
+REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 
 
-def for_graphql(path: str) -> bool:
+def app_path(scope: Scope) -> str:
+    """The request's path below the root path the app is served under (``uvicorn --root-path
+    /api``: a request for ``/graphql`` arrives as ``/api/graphql``, ASGI's full path, with
+    ``root_path`` ``/api``): the path the app's own routes match. The app's, not a mount's:
+    once a mount has matched, Starlette has moved ``root_path`` below it and keeps the app's
+    as ``app_root_path`` (``/ccadmin/graphql`` is no GraphQL endpoint)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("app_root_path", scope.get("root_path", ""))
+    if root_path and path.startswith(root_path) and path[len(root_path) :][:1] == "/":
+        return path[len(root_path) :]
+    return path
+
+
+def for_graphql(scope: Scope) -> bool:
     """Whether a request is for the GraphQL endpoint, and so answered in GraphQL's shape.
     By its path alone: the edge answers before routing, and the endpoint is that one path
-    (queries on GET and POST, subscriptions on its WebSocket)."""
-    return path == GRAPHQL_PATH
+    (queries on GET and POST, subscriptions on its WebSocket) below the root path, with or
+    without trailing slashes (the router redirects ``/graphql/`` there: its client is a
+    GraphQL client)."""
+    return app_path(scope).rstrip("/") == GRAPHQL_PATH
 
 
 def graphql_error_response(
@@ -53,16 +71,16 @@ def graphql_error_response(
 
 
 def refusal(
-    path: str,
+    scope: Scope,
     error: OrgqlError,
     status: int,
     graphql_code: str,
     headers: Mapping[str, str] | None = None,
     **extensions: object,
 ) -> Response:
-    """``error`` answered with ``status`` to a request for ``path``: a GraphQL error with
+    """``error`` answered with ``status`` to the request of ``scope``: a GraphQL error with
     ``graphql_code`` (and ``extensions``) on the GraphQL endpoint, else its errorModel."""
-    if for_graphql(path):
+    if for_graphql(scope):
         return graphql_error_response(status, error.message, graphql_code, headers, **extensions)
     return error_response(error, status, headers)
 
@@ -77,7 +95,7 @@ def routing_refusal(request: Request, error: Exception) -> Response:
         headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
     status = error.status_code
     graphql_code = METHOD_NOT_ALLOWED if status == 405 else "NOT_FOUND"
-    return refusal(request.scope["path"], routing_error(status), status, graphql_code, headers)
+    return refusal(request.scope, routing_error(status), status, graphql_code, headers)
 
 
 def query_refusal(scope: Scope) -> Response | None:
@@ -87,4 +105,4 @@ def query_refusal(scope: Scope) -> Response | None:
     error = unreadable_query(scope)
     if error is None:
         return None
-    return refusal(scope["path"], error, 400, BAD_REQUEST)
+    return refusal(scope, error, 400, BAD_REQUEST)

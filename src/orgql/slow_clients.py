@@ -18,6 +18,9 @@ connection (and a slot of the server) for ever. Here:
   (:mod:`orgql.body_deadline`); here the connection ends after the answer, and one whose
   answer was already sent closes then.
 
+The 408 and 431 of a head are answered here, on the transport, in the shape of the endpoint
+asked (orgql.edge_errors) once the request line has been read: a GraphQL error on /graphql.
+
 Between requests, uvicorn's keep-alive timeout (5 s) bounds an idle connection. The bounds
 come from the settings in the app's lifespan state. Both of uvicorn's parsers are covered:
 httptools (picked when installed) and h11.
@@ -26,18 +29,19 @@ httptools (picked when installed) and h11.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 import h11
+import httptools
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from orgql.core.common.errors import ErrorKind, OrgqlError
-from orgql.rest.errors import error_model
+from orgql.edge_errors import BAD_REQUEST, REQUEST_TIMEOUT, refusal
 from orgql.settings import Settings
 
 logger = logging.getLogger("orgql.http")
@@ -52,11 +56,19 @@ def transport_error(status: int, message: str) -> OrgqlError:
     return OrgqlError(str(status), message, None, ErrorKind.INVALID)
 
 
-def error_body(status: int, message: str) -> bytes:
-    """The errorModel of a transport refusal. Always this shape: answered before the
-    request's head is parsed whole, so before its path is known for sure (a GraphQL error
-    body on /graphql is for the refusals of the application, orgql.edge_errors)."""
-    return json.dumps(error_model(transport_error(status, message), status)).encode()
+#: The GraphQL code of each refusal of a head: too slow, too large (unusable, as a body too
+#: large is: edge_errors.BAD_REQUEST).
+GRAPHQL_CODES = {408: REQUEST_TIMEOUT, 431: BAD_REQUEST}
+
+
+def error_body(status: int, message: str, path: str | None, root_path: str = "") -> bytes:
+    """The body of a transport refusal, in the shape of the endpoint asked (orgql.edge_errors):
+    the request's head is not parsed whole, but once its request line is, its ``path`` is
+    known. Without it (None: the request line itself is what is incomplete or too large) the
+    errorModel, the shape of every other path."""
+    scope = {"type": "http", "path": root_path + (path or ""), "root_path": root_path}
+    error = transport_error(status, message)
+    return bytes(refusal(scope, error, status, GRAPHQL_CODES[status]).body)
 
 
 class _SlowClientBounds:
@@ -69,6 +81,7 @@ class _SlowClientBounds:
     app_state: dict[str, Any]
     server_state: Any
     cycle: Any
+    root_path: str
 
     def _init_bounds(self) -> None:
         settings = self.app_state.get("settings")
@@ -85,6 +98,11 @@ class _SlowClientBounds:
 
     def _request_pending(self) -> bool:
         """Bytes of a request whose headers are not complete have arrived."""
+        raise NotImplementedError
+
+    def _pending_path(self) -> str | None:
+        """The path of the request whose headers are not complete, once its request line has
+        been read (as uvicorn decodes it); else None."""
         raise NotImplementedError
 
     def _start_header_clock(self) -> None:
@@ -170,7 +188,7 @@ class _SlowClientBounds:
         """Answer a request that was never parsed whole, straight on the transport, and close."""
         self._stop_clocks()
         request_id = uuid.uuid4().hex
-        body = error_body(status, message)
+        body = error_body(status, message, self._pending_path(), self.root_path)
         headers = [
             *self.server_state.default_headers,
             (b"content-type", b"application/json"),
@@ -202,6 +220,18 @@ class BoundedHttpToolsProtocol(_SlowClientBounds, HttpToolsProtocol):
 
     def _request_pending(self) -> bool:
         return self._pending
+
+    def _pending_path(self) -> str | None:
+        """httptools says nothing when the request line ends: its first header complete
+        (uvicorn's ``headers``) is the sign that ``url`` is whole. A head whose first header
+        is what is too large or too slow is answered as one without a path."""
+        if not self._pending or not self.headers:
+            return None
+        try:
+            path: bytes = httptools.parse_url(self.url).path
+        except httptools.HttpParserInvalidURLError:
+            return None
+        return _decoded(path)
 
     def data_received(self, data: bytes) -> None:
         pending_before = self._pending
@@ -267,6 +297,16 @@ class BoundedH11Protocol(_SlowClientBounds, H11Protocol):
         data, _closed = self.conn.trailing_data
         return self.conn.their_state is h11.IDLE and bool(data)
 
+    def _pending_path(self) -> str | None:
+        """h11 parses a head only when it is whole: its request line is read here, from what
+        h11 holds, once that line has ended."""
+        data, _closed = self.conn.trailing_data
+        line, ended, _rest = bytes(data).partition(b"\r\n")
+        parts = line.split(b" ")
+        if not ended or len(parts) != 3:
+            return None
+        return _decoded(parts[1].partition(b"?")[0])
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._start_header_clock()
@@ -293,6 +333,15 @@ class BoundedH11Protocol(_SlowClientBounds, H11Protocol):
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
         self._stop_clocks()
         super().handle_websocket_upgrade(event)
+
+
+def _decoded(raw_path: bytes) -> str | None:
+    """A request target's path as uvicorn hands it to the app (percent-decoded); None for one
+    that is not ASCII."""
+    try:
+        return unquote(raw_path.decode("ascii"))
+    except UnicodeDecodeError:
+        return None
 
 
 #: The protocol class for uvicorn's ``http=`` by parser: uvicorn itself picks httptools

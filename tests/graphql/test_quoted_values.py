@@ -1,13 +1,16 @@
 """A caller's value of ten thousand characters is quoted cut short in GraphQL answers too
 (core.common.errors.quoted): in userErrors and in the errors of a refused document, the
-message names its first characters and stays small, with its usual code."""
+message names its first characters and stays small, with its usual code. A caller's key in
+a userError's ``field`` is cut short alike (core.common.errors.FIELD_CHARACTERS)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql_client import GraphQL
-from orgql.core.common.errors import QUOTED_CHARACTERS
+from graphql_client import CREATE_ORGANIZATION, GraphQL
+from orgql.core.common.errors import FIELD_CHARACTERS, MAX_DETAILS, QUOTED_CHARACTERS
+from orgql.core.common.validation import MAX_ITEMS
+from orgql.graphql.caller_text import MESSAGE_CHARACTERS
 
 #: Far longer than any message quotes.
 LONG = "y" * 10_000
@@ -39,6 +42,27 @@ async def test_an_unknown_dynamic_property_is_quoted_cut_short(graphql: GraphQL)
     )
 
     assert (error["code"], error["message"]) == ("100002", f"unknown property {CUT}")
+
+
+async def test_a_thousand_long_dynamic_properties_are_answered_small_each_field_cut_short(
+    graphql: GraphQL,
+) -> None:
+    keys = {f"{index:04d}" + "k" * 896: 1 for index in range(MAX_ITEMS)}  # about 900 KB
+
+    response = await graphql.client.post(
+        "/graphql",
+        json={
+            "query": "mutation($values: JSON) { createOrganization(input:"
+            f' {{name: "Long keys", dynamicProperties: $values}}) {{ {USER_ERRORS} }} }}',
+            "variables": {"values": keys},
+        },
+    )
+
+    assert len(response.content) < 20_000  # its problems with their keys whole: 52 KB
+    errors = response.json()["data"]["createOrganization"]["userErrors"]
+    assert len(errors) == MAX_DETAILS + 1
+    for key, error in zip(list(keys)[:MAX_DETAILS], errors, strict=False):
+        assert error["field"] == key[: FIELD_CHARACTERS - 3] + "..."
 
 
 async def test_an_unknown_organization_address_is_quoted_cut_short(graphql: GraphQL) -> None:
@@ -124,3 +148,33 @@ async def test_an_argument_graphql_refuses_is_quoted_short_by_graphql_core(
         "Variable '$first' has invalid value: Int cannot represent non-integer value: 'yyy"
     )
     assert len(error["message"]) < SHORT_MESSAGE
+
+
+async def test_a_thousand_long_unknown_input_fields_are_answered_small_naming_each(
+    graphql: GraphQL,
+) -> None:
+    """graphql-core's coercion names each unknown key whole and shows the value: fifty such
+    errors (its limit) answered 150 KB to this 900 KB body."""
+    keys = {f"{index:04d}" + "k" * 896: 1 for index in range(MAX_ITEMS)}
+
+    response = await graphql.client.post(
+        "/graphql",
+        json={"query": CREATE_ORGANIZATION, "variables": {"input": {"name": "x", **keys}}},
+    )
+
+    assert response.status_code == 200
+    assert len(response.content) < 30_000
+    errors = response.json()["errors"]
+    for key, error in zip(list(keys)[:10], errors, strict=False):
+        assert len(error["message"]) <= MESSAGE_CHARACTERS
+        assert f"not to include unknown field '{key[:QUOTED_CHARACTERS]}'..." in error["message"]
+
+
+async def test_an_unknown_input_field_holding_a_quote_is_cut_short_too(graphql: GraphQL) -> None:
+    key = "it's" + LONG
+
+    result = await graphql.post(CREATE_ORGANIZATION, {"input": {"name": "x", key: 1}})
+
+    (error,) = result["errors"]
+    assert len(error["message"]) <= MESSAGE_CHARACTERS
+    assert "unknown field 'it's" in error["message"]

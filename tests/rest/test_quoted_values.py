@@ -1,6 +1,7 @@
 """A caller's value of ten thousand characters is quoted cut short in every REST family's
 messages (core.common.errors.quoted): the message names its first characters and stays
-small, with the error code and status it always had."""
+small, with the error code and status it always had. A caller's key in an error's path
+(``o:errorPath``) is cut short alike (core.common.errors.FIELD_CHARACTERS)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from orgql.core.common.errors import QUOTED_CHARACTERS
+from orgql.core.common.errors import FIELD_CHARACTERS, MAX_DETAILS, QUOTED_CHARACTERS
+from orgql.core.common.validation import MAX_ITEMS
 from orgql.core.events.outbox import EVENT_TYPES
 from rest.builders import ORGANIZATIONS
 from rest.request_builders import STORE_REQUESTS, request_document
@@ -152,3 +154,56 @@ async def test_an_unknown_event_type_is_quoted_cut_short(client: httpx.AsyncClie
     assert (response.status_code, response.json()["errorCode"]) == (400, "100002")
     known = ", ".join(sorted(EVENT_TYPES))
     assert response.json()["message"] == f"unknown event type {CUT}; known: {known}"
+
+
+#: A body of MAX_ITEMS keys of 900 characters each: about 900 KB, under the body limit.
+KEY_CHARACTERS = 900
+#: Far smaller than such a body, and than its problems with their keys whole (about 54 KB).
+SMALL_ANSWER = 20_000
+
+
+def _long_keys(count: int) -> dict[str, int]:
+    """``count`` keys of KEY_CHARACTERS characters, each told apart by its first four."""
+    return {f"{index:04d}" + "k" * (KEY_CHARACTERS - 4): 1 for index in range(count)}
+
+
+async def test_a_thousand_long_unknown_keys_are_answered_small_each_path_naming_its_key(
+    client: httpx.AsyncClient,
+) -> None:
+    keys = _long_keys(MAX_ITEMS)
+
+    response = await client.post(ORGANIZATIONS, json={"name": "Long keys", **keys})
+
+    assert (response.status_code, response.json()["errorCode"]) == (400, "100002")
+    assert len(response.content) < SMALL_ANSWER
+    errors = response.json()["errors"]
+    assert len(errors) == MAX_DETAILS + 1
+    for key, error in zip(list(keys)[:MAX_DETAILS], errors, strict=False):
+        assert len(error["o:errorPath"]) == FIELD_CHARACTERS
+        assert error["o:errorPath"].startswith(key[:QUOTED_CHARACTERS])
+        assert error["o:errorPath"].endswith("...")
+
+
+async def test_a_long_unknown_key_of_a_nested_object_is_cut_short_in_its_path(
+    client: httpx.AsyncClient,
+) -> None:
+    entry = {"site": {"id": "siteUS"}, "properties": {LONG: 1}}
+
+    response = await client.post(
+        f"{ORGANIZATIONS}/{SAMPLE}/updateSiteOrganizationProperties",
+        json={"siteOrganizationProperties": [entry]},
+    )
+
+    _quoted_message(response, 400, "100110")
+    path = response.json()["o:errorPath"]
+    prefix = "siteOrganizationProperties[0].properties."
+    assert path == (prefix + LONG)[: FIELD_CHARACTERS - 3] + "..."
+
+
+async def test_a_long_unknown_property_of_a_financial_sync_is_cut_short_in_its_path(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(f"{ORGANIZATIONS}/{SAMPLE}/syncFinancialData", json={LONG: 1})
+
+    _quoted_message(response, 400, "100002")
+    assert response.json()["o:errorPath"] == LONG[: FIELD_CHARACTERS - 3] + "..."

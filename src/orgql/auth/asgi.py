@@ -69,9 +69,9 @@ async def _lookup_failed(error: Exception, scope: Scope, receive: Receive, send:
         await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
         return
     if lost is not None:
-        response = unavailable_response(scope["path"], lost)
+        response = unavailable_response(scope, lost)
     else:
-        response = timed_out_response(scope["path"], cancelled or "")
+        response = timed_out_response(scope, cancelled or "")
     await response(scope, receive, send)
 
 

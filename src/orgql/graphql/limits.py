@@ -28,6 +28,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
+from orgql.graphql.caller_text import BoundCallerText
 from orgql.graphql.suggestions import HideSchemaNames
 from orgql.settings import Settings
 
@@ -225,6 +226,7 @@ def limit_extensions(limits: Limits) -> list[Any]:
     class per request would make every request miss it."""
     rules: list[type[ASTValidationRule]] = [directives_rule(limits.max_directives)]
     extensions: list[Any] = [
+        BoundCallerText,  # first: it sees the answer's errors last
         lambda: AddValidationRules(rules),
         # Counted while parsing: a document over the limit is never fully parsed.
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),

@@ -21,8 +21,8 @@ from graphql import GraphQLError, GraphQLSyntaxError, Source, TokenKind
 from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
-from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import json_values
+from orgql.graphql.caller_text import is_graphql_core_message
 
 _DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -39,12 +39,6 @@ def hide_schema_names(message: str, request_names: set[str]) -> str:
         return match.group(0) if set(names) <= request_names else HIDDEN
 
     return _QUOTED.sub(quoted, _DID_YOU_MEAN.sub("", message))
-
-
-def _is_graphql_message(error: GraphQLError) -> bool:
-    """graphql-core's own messages (validation, coercion): ours carry a code."""
-    has_code = bool((error.extensions or {}).get("code"))
-    return not has_code and not isinstance(error.original_error, OrgqlError)
 
 
 class HideSchemaNames(SchemaExtension):
@@ -85,7 +79,7 @@ def _variable_names(variables: object) -> set[str]:
 
 
 def _hidden(error: GraphQLError, names: set[str]) -> GraphQLError:
-    if not _is_graphql_message(error):
+    if not is_graphql_core_message(error):
         return error
     message = hide_schema_names(error.message, names)
     if message == error.message:

@@ -65,7 +65,7 @@ class Refusal:
             kind = ErrorKind.CONFLICT if self.status == 409 else ErrorKind.INVALID
             err = OrgqlError(Codes.INVALID_INPUT, self.message, "Idempotency-Key", kind)
         code = GRAPHQL_CODES.get(self.status, "UNAVAILABLE")
-        response = refusal(scope["path"], err, self.status, code, headers, field="Idempotency-Key")
+        response = refusal(scope, err, self.status, code, headers, field="Idempotency-Key")
         await response(scope, receive, send)
 
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.edge_errors import for_graphql, query_refusal, refusal
+from orgql.edge_errors import app_path, for_graphql, query_refusal, refusal
 from orgql.observability.database import (
     Observation,
     current_observation,
@@ -41,9 +41,10 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def transport_of(path: str) -> str:
-    if for_graphql(path):
+def transport_of(scope: Scope) -> str:
+    if for_graphql(scope):
         return "graphql"
+    path = app_path(scope)
     if path.startswith(("/ccadmin/", "/ccstore/")):
         return "rest"
     if path in ("/healthz", "/readyz"):
@@ -88,23 +89,23 @@ def retry_later_error(error: BaseException) -> tuple[str, str] | None:
     return None
 
 
-def unavailable_response(path: str, reason: str) -> Response:
+def unavailable_response(scope: Scope, reason: str) -> Response:
     message = unavailable_message(reason)
-    return _retry_later(path, message, rest_code="503", graphql_code=UNAVAILABLE)
+    return _retry_later(scope, message, rest_code="503", graphql_code=UNAVAILABLE)
 
 
-def timed_out_response(path: str, reason: str) -> Response:
+def timed_out_response(scope: Scope, reason: str) -> Response:
     """The database cancelled a statement (another transaction held a lock too long, or the
     statement ran past ORGQL_DB_STATEMENT_TIMEOUT_SECONDS): nothing was changed."""
     message = cancelled_message(reason)
     code = Codes.STATEMENT_TIMEOUT
-    return _retry_later(path, message, rest_code=code, graphql_code=code)
+    return _retry_later(scope, message, rest_code=code, graphql_code=code)
 
 
-def _retry_later(path: str, message: str, *, rest_code: str, graphql_code: str) -> Response:
+def _retry_later(scope: Scope, message: str, *, rest_code: str, graphql_code: str) -> Response:
     """A 503 with Retry-After, in the shape of the endpoint asked (orgql.edge_errors)."""
     error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
-    return refusal(path, error, 503, graphql_code, {"Retry-After": RETRY_AFTER})
+    return refusal(scope, error, 503, graphql_code, {"Retry-After": RETRY_AFTER})
 
 
 def rest_error_codes(body: bytes) -> list[str]:
@@ -146,7 +147,7 @@ class ObserveRequests:
             return
         offered = header(scope, _REQUEST_ID_KEY) or ""
         request_id = offered if _REQUEST_ID.fullmatch(offered) else new_request_id()
-        transport = transport_of(scope["path"])
+        transport = transport_of(scope)
         observation = Observation(request_id=request_id, transport=transport)
         token = current_observation.set(observation)
         started = self.clock()
@@ -164,7 +165,7 @@ class ObserveRequests:
             if message["type"] == "http.response.start":
                 responding = True
                 replacing = failing or transport in _REPLACED
-                response = _replacement(scope["path"], observation) if replacing else None
+                response = _replacement(scope, observation) if replacing else None
                 if response is not None:
                     replaced = True
                     status = 503
@@ -197,7 +198,7 @@ class ObserveRequests:
             self.metrics.in_progress.dec()
             seconds = self.clock() - started
             if transport == "rest":
-                observation.operation = self.rest_operation(scope["method"], scope["path"])
+                observation.operation = self.rest_operation(scope["method"], app_path(scope))
                 if error_body and not replaced:
                     observation.error_codes.extend(rest_error_codes(b"".join(error_body)))
             if replaced:
@@ -244,12 +245,12 @@ class ObserveRequests:
 _REPLACED = frozenset({"graphql", "rest"})
 
 
-def _replacement(path: str, observation: Observation) -> Response | None:
+def _replacement(scope: Scope, observation: Observation) -> Response | None:
     """The 503 that replaces an answer when the database failed it."""
     if observation.database_unavailable is not None:
-        return unavailable_response(path, observation.database_unavailable)
+        return unavailable_response(scope, observation.database_unavailable)
     if observation.statement_cancelled is not None:
-        return timed_out_response(path, observation.statement_cancelled)
+        return timed_out_response(scope, observation.statement_cancelled)
     return None
 
 

@@ -27,6 +27,22 @@ def quoted(value: object) -> str:
     return f"{value[:QUOTED_CHARACTERS]!r}..."
 
 
+#: The most characters an error's ``field`` (its path: REST's ``o:errorPath``, a userError's
+#: ``field``) holds. A path of our own names is far shorter (the longest, into a contract of
+#: the thousandth site entry, is under 80); one ending in a caller's key (an unknown property,
+#: a dynamic property's name) names the key by its first characters, as :func:`quoted` does,
+#: and a body of a thousand keys of a kilobyte is not answered back at its own size.
+FIELD_CHARACTERS = 120
+
+
+def bounded_field(field: str | None) -> str | None:
+    """``field`` as an error holds it: past :data:`FIELD_CHARACTERS`, its first characters
+    and ``...``, that many in all (so a path cut short, extended and cut again, stays so)."""
+    if field is None or len(field) <= FIELD_CHARACTERS:
+        return field
+    return f"{field[: FIELD_CHARACTERS - 3]}..."
+
+
 class ErrorKind(Enum):
     INVALID = "invalid"  # the input breaks a rule
     NOT_FOUND = "not_found"  # the thing addressed does not exist
@@ -40,7 +56,11 @@ class ErrorKind(Enum):
 class ErrorDetail:
     code: str
     message: str
+    #: Where the problem is (``bounded_field``: whoever builds the path, from whatever keys).
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", bounded_field(self.field))
 
 
 @dataclass
@@ -55,6 +75,7 @@ class OrgqlError(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+        self.field = bounded_field(self.field)
         if not self.details:
             self.details = [ErrorDetail(self.code, self.message, self.field)]
 
