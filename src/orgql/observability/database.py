@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import FrameType
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
@@ -151,11 +152,37 @@ def log_failure(logger: logging.Logger, error: BaseException, message: str, *arg
 
 def no_connection(error: BaseException) -> str | None:
     """Why ``error`` means no connection can be had now, or None: the pool had none free
-    within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refused or did not answer. Unlike one
-    connection lost (:data:`CONNECTION_LOST`), after which another connection may answer, a
-    second try would wait and fail alike (graphql.execution.sql_plans.SqlPlan.run)."""
-    reason = unavailability(error)
-    return None if reason == CONNECTION_LOST else reason
+    within ORGQL_DB_POOL_TIMEOUT_SECONDS, or the driver could not open one (the server
+    refused it, did not answer within ORGQL_DB_CONNECT_TIMEOUT_SECONDS, or is not accepting
+    connections). A second try would wait and fail alike (graphql.execution.sql_plans
+    .SqlPlan.run, graphql.context.Context). Not the failure of a statement on a connection
+    it had, the connection lost (:data:`CONNECTION_LOST`) or its answer not come within
+    ORGQL_DB_COMMAND_TIMEOUT_SECONDS (one slow statement, a lock it waits for): another
+    statement, on another connection, may be answered."""
+    if isinstance(error, PoolTimeoutError) or any(_connecting(cause) for cause in _causes(error)):
+        return unavailability(error)
+    return None
+
+
+#: The code of the driver's connect, which SQLAlchemy's pool calls when a checkout finds no
+#: idle connection.
+_CONNECT = asyncpg.connect.__code__
+
+
+def _connecting(error: BaseException) -> bool:
+    """Whether ``error`` was raised while the driver opened a connection."""
+    return any(frame.f_code is _CONNECT for frame in _frames(error))
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what it was raised from: SQLAlchemy's error, the dialect's translation,
+    the driver's error."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        yield found
+        found = found.__cause__
 
 
 def _sqlstate(error: BaseException | None) -> str | None:
