@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -130,7 +131,11 @@ async def test_a_query_string_not_utf8_is_a_400_on_every_path_not_a_logged_500(
 
 
 async def _lose_the_database(request: Request) -> Response:
-    raise ConnectionRefusedError("connect call failed ('127.0.0.1', 5432)")
+    """Fails as the database driver fails when PostgreSQL refuses the connection (port 1 on
+    the loopback interface refuses at once): an OSError the driver raised, not any OSError
+    (observability.database.unavailability)."""
+    await asyncpg.connect("postgresql://postgres@127.0.0.1:1/unreachable")
+    raise AssertionError("connected to port 1")
 
 
 @pytest.mark.parametrize("path", ["/test/lost", "/ccadmin/v1/test/lost"])

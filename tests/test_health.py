@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.app import create_app
 from orgql.db.engine import make_engine
@@ -80,6 +82,30 @@ async def test_readyz_answers_503_within_the_connect_timeout_when_the_server_is_
         response = await asyncio.wait_for(readyz_of(settings, client_for), timeout=30)
     finally:
         silent.close()
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "reason": "database unavailable: the database did not answer in time",
+    }
+
+
+async def test_readyz_answers_503_within_its_own_bound_when_the_database_does_not_answer(
+    database_url: str, engine: AsyncEngine, client_for: ClientFor
+) -> None:
+    """Connected, the probe's statement waits (here on a lock) past twice the connect
+    timeout, the probe's own bound, well within the driver's command timeout."""
+    settings = Settings(
+        database_url=database_url,
+        db_connect_timeout_seconds=0.5,
+        db_command_timeout_seconds=60,
+        db_statement_timeout_seconds=None,
+        db_lock_timeout_seconds=None,
+    )
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        response = await readyz_of(settings, client_for)
+        await holder.rollback()
 
     assert response.status_code == 503
     assert response.json() == {

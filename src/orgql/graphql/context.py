@@ -24,7 +24,7 @@ from orgql.db import models
 from orgql.db.raw import RawReads, read_once
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import no_connection
+from orgql.observability.database import no_connection, unavailability
 from orgql.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,11 +60,11 @@ class Context:
     # Reads still running for a resolver that was cancelled (see run); close() awaits them.
     _in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
     # The failure that found no connection to be had (observability.database.no_connection:
-    # none free within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refusing or silent): the
-    # operation's later reads and writes raise it at once, not after a wait on the pool each
-    # (every root field of an overloaded request would wait in turn); forgotten by close().
-    # Not a failed statement, nor one connection lost: another statement, or connection,
-    # may succeed.
+    # none free within ORGQL_DB_POOL_TIMEOUT_SECONDS, a new one refused or not opened in
+    # time): the operation's later reads and writes raise it at once, not after a wait on
+    # the pool each (every root field of an overloaded request would wait in turn);
+    # forgotten by close(). Not a failed statement, nor one connection lost or past
+    # ORGQL_DB_COMMAND_TIMEOUT_SECONDS: another statement, or connection, may succeed.
     _no_connection: Exception | None = None
     # Shared by every resolver that asks while the read is in flight (see default_site).
     _default_site: asyncio.Future[models.Site | None] | None = None
@@ -175,6 +175,11 @@ class Context:
                 return await work(self._session)
             except Exception as error:
                 self._note_unreachable(error)
+                if unavailability(error) is not None:
+                    # SQLAlchemy dropped the session's connection (lost, or its statement
+                    # past ORGQL_DB_COMMAND_TIMEOUT_SECONDS); the session refuses another
+                    # statement until rolled back: the next read starts a session anew.
+                    await self._close_session()
                 raise
 
     def _refuse_unreachable(self) -> None:

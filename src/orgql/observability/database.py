@@ -11,11 +11,13 @@ recovers without a restart.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import FrameType
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
@@ -50,22 +52,28 @@ current_observation: ContextVar[Observation | None] = ContextVar("orgql_observat
 #: :func:`unavailability`'s reason when the one connection a statement ran on was lost (the
 #: server ended it, or it broke): the pool's other connections, or a new one, may answer.
 CONNECTION_LOST = "the connection to the database was lost"
+#: Its reason when the driver waited past its bound: ORGQL_DB_CONNECT_TIMEOUT_SECONDS for
+#: a new connection, ORGQL_DB_COMMAND_TIMEOUT_SECONDS for a statement's answer.
+NO_ANSWER = "the database did not answer in time"
 
 
 def unavailability(error: BaseException) -> str | None:
     """A short reason when ``error`` means the database is unreachable, else None.
 
-    Precise on purpose: a statement the driver refused (asyncpg's InterfaceError for more
-    than 32,767 parameters, say) or the server rejected is our bug or the caller's, not an
-    outage, and must not be answered "retry later"."""
+    Precise on purpose, both ways. A statement the driver refused (asyncpg's InterfaceError
+    for more than 32,767 parameters, say) or the server rejected is our bug or the caller's,
+    not an outage, and must not be answered "retry later". And an ``OSError`` or a
+    ``TimeoutError`` counts only when the driver raised it (:func:`_from_driver`): one of
+    our own code's (a file it reads missing, another service refusing or silent, a bound of
+    ours expiring) is a bug, to be answered 500 and logged with its traceback."""
     if isinstance(error, PoolTimeoutError):
         return "no database connection became free in time"
-    if isinstance(error, TimeoutError | asyncio.TimeoutError):
-        return "the database did not answer in time"
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return CONNECTION_LOST
     original = error.orig if isinstance(error, DBAPIError) else error
-    if isinstance(original, OSError | ConnectionError):
+    if isinstance(original, TimeoutError) and _from_driver(original):
+        return NO_ANSWER
+    if isinstance(original, OSError) and _from_driver(original):
         return "the database refused or dropped the connection"
     state = _sqlstate(original)
     if state is not None and (state.startswith("08") or state in _UNAVAILABLE_STATES):
@@ -74,6 +82,26 @@ def unavailability(error: BaseException) -> str | None:
         return CONNECTION_LOST  # SQLAlchemy's asyncpg rule
     cause = error.__cause__
     return unavailability(cause) if cause is not None and cause is not error else None
+
+
+def _from_driver(error: BaseException) -> bool:
+    """Whether ``error`` came up through asyncpg: the driver raised it, or let it through
+    from the socket it reads (a refused connect, a timeout on its wait for the server).
+    Its traceback tells, not its class: an ``OSError`` looks the same from anywhere."""
+    return any(_is_driver(frame) for frame in _frames(error))
+
+
+def _is_driver(frame: FrameType) -> bool:
+    module = frame.f_globals.get("__name__")
+    return isinstance(module, str) and (module == "asyncpg" or module.startswith("asyncpg."))
+
+
+def _frames(error: BaseException) -> Iterator[FrameType]:
+    """The frames ``error`` was raised in and went up through, to where it was caught."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        yield traceback.tb_frame
+        traceback = traceback.tb_next
 
 
 #: SQLSTATEs of a server that is going away or full (class 08, connection exceptions, too):
@@ -124,11 +152,37 @@ def log_failure(logger: logging.Logger, error: BaseException, message: str, *arg
 
 def no_connection(error: BaseException) -> str | None:
     """Why ``error`` means no connection can be had now, or None: the pool had none free
-    within ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refused or did not answer. Unlike one
-    connection lost (:data:`CONNECTION_LOST`), after which another connection may answer, a
-    second try would wait and fail alike (graphql.execution.sql_plans.SqlPlan.run)."""
-    reason = unavailability(error)
-    return None if reason == CONNECTION_LOST else reason
+    within ORGQL_DB_POOL_TIMEOUT_SECONDS, or the driver could not open one (the server
+    refused it, did not answer within ORGQL_DB_CONNECT_TIMEOUT_SECONDS, or is not accepting
+    connections). A second try would wait and fail alike (graphql.execution.sql_plans
+    .SqlPlan.run, graphql.context.Context). Not the failure of a statement on a connection
+    it had, the connection lost (:data:`CONNECTION_LOST`) or its answer not come within
+    ORGQL_DB_COMMAND_TIMEOUT_SECONDS (one slow statement, a lock it waits for): another
+    statement, on another connection, may be answered."""
+    if isinstance(error, PoolTimeoutError) or any(_connecting(cause) for cause in _causes(error)):
+        return unavailability(error)
+    return None
+
+
+#: The code of the driver's connect, which SQLAlchemy's pool calls when a checkout finds no
+#: idle connection.
+_CONNECT = asyncpg.connect.__code__
+
+
+def _connecting(error: BaseException) -> bool:
+    """Whether ``error`` was raised while the driver opened a connection."""
+    return any(frame.f_code is _CONNECT for frame in _frames(error))
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what it was raised from: SQLAlchemy's error, the dialect's translation,
+    the driver's error."""
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        seen.add(id(found))
+        yield found
+        found = found.__cause__
 
 
 def _sqlstate(error: BaseException | None) -> str | None:

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.db.migrate import alembic_config
-from orgql.observability.database import unavailability
+from orgql.observability.database import NO_ANSWER, unavailability
 from orgql.settings import Settings
 
 
@@ -43,8 +43,12 @@ async def database_problem(engine: AsyncEngine, settings: Settings) -> str | Non
                 current = frozenset(row[0] for row in rows)
     except (DBAPIError, PoolTimeoutError, OSError, TimeoutError) as error:
         # PoolTimeoutError: every pooled connection busy past ORGQL_DB_POOL_TIMEOUT_SECONDS
-        # (SQLAlchemy's, neither a DBAPIError nor the builtin TimeoutError).
-        return f"database unavailable: {unavailability(error) or type(error).__name__}"
+        # (SQLAlchemy's, neither a DBAPIError nor the builtin TimeoutError). A TimeoutError
+        # not the driver's is the bound above: the database did not answer within it.
+        reason = unavailability(error) or (
+            NO_ANSWER if isinstance(error, TimeoutError) else type(error).__name__
+        )
+        return f"database unavailable: {reason}"
     expected = script_heads()
     if current != expected:
         have = ", ".join(sorted(current)) or "none"

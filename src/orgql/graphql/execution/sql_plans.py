@@ -201,11 +201,12 @@ class SqlPlan:
         which stops it with ANSWER_TOO_LARGE as the resolvers do.
 
         No connection to be had (observability.database.no_connection: none free within
-        ORGQL_DB_POOL_TIMEOUT_SECONDS, the server refusing them or not answering) is raised,
+        ORGQL_DB_POOL_TIMEOUT_SECONDS, a new one refused or not opened in time) is raised,
         not answered by the compiled plan: its resolvers would wait once more and fail
         alike, where the caller is answered 503 all the same. The statement's one connection
-        lost (the server ended it: a restart, a failover, pg_terminate_backend) is answered
-        by the compiled plan on another, as a failed statement is: read_once dropped it."""
+        lost (the server ended it: a restart, a failover, pg_terminate_backend), or its
+        answer not come within ORGQL_DB_COMMAND_TIMEOUT_SECONDS, is answered by the compiled
+        plan, as a failed statement is: read_once dropped a lost connection."""
 
         async def execute(reads: RawReads) -> dict[str, Any] | None:
             return await self.page.read(reads, **parameters)
@@ -215,7 +216,7 @@ class SqlPlan:
         except Exception as error:  # the compiled plan answers, or reports the failure as it does
             if no_connection(error) is not None:
                 raise
-            # Cancelled or its connection lost: the compiled plan's may succeed, or not.
+            # Cancelled, timed out or its connection lost: the compiled plan's may succeed.
             expected = expected_failure(error)
             if expected is not None:
                 log.warning("SQL plan failed (%s); the compiled plan answers", expected)
