@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from orgql.core.common import json_text
+from orgql.db import checkin
 from orgql.settings import to_asyncpg_url
 
 #: Connections of the primary's pool held for long periods rather than per request, on top
@@ -55,7 +56,9 @@ def make_engine(
 
     A pooled connection the server closed while it was idle (a restart, a failover,
     pg_terminate_backend) is replaced at checkout (:func:`_replace_closed`), before a
-    statement fails on it: a connection that died idle fails no request.
+    statement fails on it: a connection that died idle fails no request. One given back in a
+    state its next user cannot trust (a transaction the driver or the server still holds, a
+    statement the driver refused half-sent) is closed instead (:mod:`orgql.db.checkin`).
 
     ``statement_timeout`` (seconds) is PostgreSQL's own: the server cancels a statement
     running longer, whatever the client does."""
@@ -83,6 +86,7 @@ def make_engine(
         json_deserializer=json_text.loads,  # as json.loads reads, faster
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed)
+    checkin.watch(engine.sync_engine)
     _OpenConnections.watch(engine.sync_engine)
     return engine
 

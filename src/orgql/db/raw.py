@@ -13,7 +13,8 @@ asyncpg ``Record`` objects, which index like SQLAlchemy's ``Row``.
 :func:`read_once` checks a connection out of the engine's pool for the reads of one
 request (no ``Connection`` object, no transaction: each statement is its own, as in
 AUTOCOMMIT), gives it back when the read ends, or closes it for good when it was lost or
-cancelled mid-statement (the REST snapshots, the GraphQL SQL plans).
+cancelled mid-statement, or when the driver refused a statement half-sent (db.checkin: an
+argument it could not encode); the REST snapshots, the GraphQL SQL plans.
 
 Statements are ``text()`` (:meth:`RawReads.all`) or ``Select`` (:meth:`RawReads.select`: the
 REST snapshots, compiled once per shape by SQLAlchemy's cache key and bound once per
@@ -38,6 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.util import LRUCache, await_, greenlet_spawn
+
+from orgql.db.checkin import REFUSED, distrust, refused_by_driver
 
 T = TypeVar("T")
 
@@ -136,6 +139,9 @@ class RawReads:
         self.driver = driver
         #: The connection was lost: it must not go back to the pool.
         self.lost = False
+        #: The driver refused a statement half-sent: the connection is closed when given
+        #: back (db.checkin).
+        self.refused = False
 
     async def all(
         self, statement: TextClause, parameters: Mapping[str, Any] | None = None
@@ -176,6 +182,7 @@ class RawReads:
         and told as SQLAlchemy tells it (``connection_invalidated``: the request answers
         503), whatever the driver raised (asyncpg may raise InternalClientError, "cannot
         switch to state", when the server's FATAL message came just before the statement)."""
+        self.refused = self.refused or refused_by_driver(error)
         try:
             self.adapted._handle_exception(error)
         except Exception as translated:
@@ -230,6 +237,8 @@ def _read_once(engine: Engine, work: Callable[[RawReads], Awaitable[T]]) -> T:
         raise
     finally:
         # In the greenlet (see read_once).
+        if reads.refused:
+            distrust(raw.info, REFUSED)
         if reads.lost:
             raw.invalidate()
         else:
