@@ -200,8 +200,36 @@ async def test_graphql_with_a_trailing_slash_redirects_to_the_endpoint(
         answer = await client.post(response.headers["location"], json={"query": "{ __typename }"})
 
     assert response.status_code == 307
-    assert response.headers["location"] == f"http://localhost:9080{root_path}/graphql"
+    assert response.headers["location"] == f"{root_path}/graphql"
     assert answer.json() == {"data": {"__typename": "Query"}}
+
+
+#: A path spelled with the trailing slash its route does not have, and that route's path.
+SLASHED = [
+    ("/graphql/?debug=1", "/graphql?debug=1"),
+    ("/ccadmin/v1/organizations/?limit=2", "/ccadmin/v1/organizations?limit=2"),
+]
+
+
+@pytest.mark.parametrize("root_path", ["", "/api"])
+@pytest.mark.parametrize(("asked", "route"), SLASHED)
+async def test_a_trailing_slash_redirects_to_a_relative_location_whatever_the_host_says(
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    root_path: str,
+    asked: str,
+    route: str,
+) -> None:
+    """The Host header is the client's to write: a redirect built on it would send a page
+    that relays it (a cache, a proxy) to any site. A relative Location (RFC 9110 10.2.2)
+    resolves against the URL the client used; 307 keeps the method and body."""
+    async with client_for(app, app_state, root_path=root_path) as client:
+        response = await client.post(
+            root_path + asked, json={"query": "{ __typename }"}, headers={"Host": "evil.example"}
+        )
+
+    assert (response.status_code, response.headers["location"]) == (307, root_path + route)
 
 
 async def test_rest_under_a_root_path_keeps_its_error_model_and_its_operation_name(

@@ -42,6 +42,7 @@ from orgql.rest.errors import unexpected_error_response as rest_unexpected_error
 from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
 from orgql.settings import Settings
+from orgql.slash_redirects import install as install_slash_redirects
 from orgql.webhooks import dispatcher as webhooks
 
 logger = logging.getLogger("orgql.app")
@@ -145,6 +146,8 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     # path (the REST prefixes' own routers answer theirs alike), never Starlette's plain text.
     refused = {404: routing_refusal, 405: routing_refusal}
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=refused)
+    # ``/graphql/``: 307 to a relative Location, never one built on the Host header.
+    install_slash_redirects(app.router)
     # Innermost first: idempotency needs the caller, authentication a bounded body.
     app.add_middleware(
         Idempotency,

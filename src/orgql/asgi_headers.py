@@ -20,6 +20,15 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def header_values(scope: Scope, name: bytes) -> list[str]:
+    """Every value of header ``name`` (lowercase), in the order sent: for a header that must
+    come once, or whose lines all count."""
+    raw = scope["headers"]
+    if not isinstance(raw, list):
+        raw = scope["headers"] = list(raw)
+    return [str(value.decode("latin-1")) for key, value in raw if key == name]
+
+
 def set_header(message: Message, name: bytes, value: str) -> None:
     """Set header ``name`` (lowercase) of an ``http.response.start`` as
     ``MutableHeaders(scope=message)[name] = value`` does: the first one it had is replaced

@@ -255,7 +255,13 @@ class Settings(BaseSettings):
     graphql_ws_max_connections: int = Field(
         default=1000,
         ge=0,
-        description="Open WebSocket connections per process (close 1013 beyond).",
+        description="Signed-in WebSocket connections per process (close 1013 beyond).",
+    )
+    graphql_ws_max_awaiting_init: int = Field(
+        default=100,
+        ge=1,
+        description="WebSocket connections per process awaiting connection_init, apart from"
+        " the signed-in ones; past it, a new one closes the oldest (4408).",
     )
     graphql_ws_max_subscriptions: int = Field(
         default=20, ge=1, le=1000, description="Subscriptions running on one connection."

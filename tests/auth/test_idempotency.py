@@ -2,7 +2,10 @@
 answer and changes nothing; the same key with another body (or site) is 422; keys belong to
 their caller, an anonymous one's to the request itself; a key older than
 ORGQL_IDEMPOTENCY_TTL_SECONDS is forgotten, and expired keys are deleted. Failures, leases
-and bodies cut short: test_idempotency_failures.py."""
+and bodies cut short: test_idempotency_failures.py.
+
+The request a key answers for is its meaning: a conditional header (``If-Match``) sent
+differently makes another request (422), and a request names one key only (400)."""
 
 from __future__ import annotations
 
@@ -270,3 +273,54 @@ async def test_the_same_key_and_body_for_another_site_is_422(
 
     assert (other.status_code, other.json()["o:errorPath"]) == (422, "Idempotency-Key")
     assert await _count(engine, "Acme") == 1
+
+
+async def test_a_retry_with_the_right_if_match_after_a_412_is_422_not_the_412_again(
+    client: httpx.AsyncClient,
+) -> None:
+    """The 412 answered a stale version: a request naming the current one is another
+    request, refused as such, never answered the stale 412 again."""
+    one = f"{ORGANIZATIONS}/100002"
+    stale = await client.put(
+        one, json={"description": "x"}, headers={"Idempotency-Key": "m-1", "If-Match": '"9"'}
+    )
+    right = await client.put(
+        one, json={"description": "x"}, headers={"Idempotency-Key": "m-1", "If-Match": '"1"'}
+    )
+
+    assert (stale.status_code, right.status_code) == (412, 422)
+    assert right.json()["o:errorPath"] == "Idempotency-Key"
+    assert (await client.get(one)).headers["ETag"] == '"1"'
+
+
+async def test_a_stale_if_match_with_a_used_key_is_422_not_the_earlier_200(
+    client: httpx.AsyncClient,
+) -> None:
+    one = f"{ORGANIZATIONS}/100002"
+    first = await client.put(
+        one, json={"description": "x"}, headers={"Idempotency-Key": "m-2", "If-Match": '"1"'}
+    )
+    stale = await client.put(
+        one, json={"description": "x"}, headers={"Idempotency-Key": "m-2", "If-Match": '"7"'}
+    )
+    without = await client.put(one, json={"description": "x"}, headers={"Idempotency-Key": "m-2"})
+    again = await client.put(
+        one, json={"description": "x"}, headers={"Idempotency-Key": "m-2", "If-Match": '"1"'}
+    )
+
+    assert (first.status_code, stale.status_code, without.status_code) == (200, 422, 422)
+    assert (again.content, again.headers["idempotency-replayed"]) == (first.content, "true")
+
+
+async def test_two_idempotency_keys_are_400_and_nothing_runs(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    for keys in (("k-1", "k-2"), ("k-1", "k-1")):
+        response = await client.post(
+            ORGANIZATIONS,
+            json={"name": "Acme"},
+            headers=[("Idempotency-Key", key) for key in keys],
+        )
+
+        assert (response.status_code, response.json()["o:errorPath"]) == (400, "Idempotency-Key")
+    assert await _count(engine, "Acme") == 0

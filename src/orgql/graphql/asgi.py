@@ -49,12 +49,13 @@ from orgql.graphql.persisted import (
 from orgql.graphql.schema import build_schema
 from orgql.graphql.websocket import (
     PROTOCOLS,
+    TOO_MANY,
     TRY_AGAIN_LATER,
-    Connections,
     LiveHandler,
     TextFrames,
     refuse_connection,
 )
+from orgql.graphql.websocket_seats import SEAT, Connections
 from orgql.loopback import is_local_request
 from orgql.settings import Settings
 
@@ -180,20 +181,23 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         return cast(float, deadline)
 
     async def serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A WebSocket at /graphql (graphql.websocket): within the connection limit."""
-        if not self.connections.claim():
+        """A WebSocket at /graphql (graphql.websocket): within the connections' room
+        (graphql.websocket_seats), its seat in the scope for its handler."""
+        seat = self.connections.claim()
+        if seat is None:
             websocket = WebSocket(scope, receive=receive, send=send)
-            await refuse_connection(websocket, TRY_AGAIN_LATER, "too many connections")
+            await refuse_connection(websocket, TRY_AGAIN_LATER, TOO_MANY)
             return
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__({**scope, SEAT: seat}, receive, send)
         finally:
-            self.connections.release()
+            seat.release()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """connection_init: the caller is the payload's ``Authorization``; anonymous callers
-        and tokens not accepted are refused (4403), and the connection is closed (4403) when
-        its token expires or is logged out."""
+        and tokens not accepted are refused (4403); a caller accepted moves to the signed-in
+        connections (graphql.websocket_seats; full: 1013), and the connection is closed
+        (4403) when its token expires or is logged out."""
         params = context.connection_params or {}
         header = next(
             (value for key, value in params.items() if key.lower() == "authorization"), None
@@ -207,6 +211,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError()
         context.principal = principal
         if context.live is not None:  # ended with the token (graphql.websocket)
+            context.live.sign_in()  # NoRoom: closed 1013 by the handler
             expires, token_id = authenticator.lifetime(header)
             left = None if expires is None else expires - authenticator.clock()
             context.live.end_with_token(left, token_id, authenticator.revoked)
@@ -386,7 +391,7 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
         # page could borrow (what strawberry's same-origin check guards against).
         allowed_origins=["*"],
     )
-    app.connections = Connections(settings.graphql_ws_max_connections)
+    app.connections = Connections.from_settings(settings)
     app.timeout_seconds = limits.timeout_seconds
     app.max_url_bytes = settings.graphql_get_max_url_bytes
     app.persisted = PersistedDocuments(settings)

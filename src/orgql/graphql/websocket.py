@@ -6,13 +6,14 @@
   whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
   extensions), and through persisted / trusted documents (graphql.persisted).
-- Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections per process (one more is
-  accepted and closed at once with 1013 Try Again Later), ``ORGQL_GRAPHQL_WS_MAX_SUBSCRIPTIONS``
-  subscriptions per connection (one more is answered an ``error``), connection_init within
-  ``ORGQL_GRAPHQL_WS_INIT_TIMEOUT_SECONDS`` (4408). A subscriber that falls
-  ``ORGQL_GRAPHQL_WS_QUEUE_EVENTS`` events behind is dropped by the feed, and its
-  connection closed with :data:`SLOW_CONSUMER` (4008); at shutdown every connection is
-  closed with 1001 Going Away.
+- Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections signed in per process (one more
+  is accepted and closed with 1013 Try Again Later), and apart from them
+  ``ORGQL_GRAPHQL_WS_MAX_AWAITING_INIT`` awaiting connection_init (graphql.websocket_seats),
+  ``ORGQL_GRAPHQL_WS_MAX_SUBSCRIPTIONS`` subscriptions per connection (one more is answered
+  an ``error``), connection_init within ``ORGQL_GRAPHQL_WS_INIT_TIMEOUT_SECONDS`` (4408).
+  A subscriber that falls ``ORGQL_GRAPHQL_WS_QUEUE_EVENTS`` events behind is dropped by the
+  feed, and its connection closed with :data:`SLOW_CONSUMER` (4008); at shutdown every
+  connection is closed with 1001 Going Away.
 - A connection lives as long as the token that signed it in: it is closed with 4403 when
   the token expires (a timer set at ``exp``, nothing checked per message) or is logged out
   (the process's revocations tell it, from this process or another: orgql.auth.revocations).
@@ -50,6 +51,7 @@ from orgql.auth.revocations import RevokedTokens
 from orgql.auth.tokens import REVOKED, ProfileLookupFailed
 from orgql.graphql.context import Context
 from orgql.graphql.persisted import Refusal
+from orgql.graphql.websocket_seats import SEAT, Connections, Seat
 from orgql.observability.database import expected_failure
 from orgql.observability.requests import retry_later_error
 
@@ -63,6 +65,13 @@ SLOW_CONSUMER = 4008
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 #: The close reason (1013) when the database failed to find connection_init's shopper.
 PROFILE_UNREAD = "the database is unavailable: connect again later"
+#: The close reason (1013) when the process holds as many connections as it may.
+TOO_MANY = "too many connections"
+
+
+class NoRoom(Exception):
+    """connection_init was accepted, but the signed-in connections' room is full (or this
+    connection was closed to make room for a newer one meanwhile)."""
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -80,29 +89,6 @@ class SubscriptionsOverWebSocket(SchemaExtension):
                 extensions={"code": "BAD_REQUEST"},
             )
         yield
-
-
-class Connections:
-    """The open WebSocket connections of this process, at most ``limit``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open: set[LiveHandler] = set()
-        self.count = 0  # accepted and not yet closed (handlers register a moment later)
-        #: Told ``opened``, ``closed``, ``too_many``, ``slow_consumer`` (the metrics).
-        self.on_event: Callable[[str], None] = lambda kind: None
-
-    def claim(self) -> bool:
-        if self.count >= self.limit:
-            self.on_event("too_many")
-            return False
-        self.count += 1
-        self.on_event("opened")
-        return True
-
-    def release(self) -> None:
-        self.count -= 1
-        self.on_event("closed")
 
 
 class TextFrames(ASGIWebSocketAdapter):
@@ -135,6 +121,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connection.live = self
+        #: Its place among the process's connections (taken by OrgqlGraphQL.serve_websocket).
+        self.seat: Seat | None = self.connection.request.scope.get(SEAT)
         self._closing: asyncio.Task[None] | None = None
         #: Undo what ties the connection to its token's life (:meth:`end_with_token`).
         self._untie: list[Callable[[], object]] = []
@@ -162,12 +150,19 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle(self) -> None:
         connections: Connections = self.view.connections  # type: ignore[attr-defined]
         connections.open.add(self)
+        if self.seat is not None:
+            self.seat.handler = self
         try:
             await super().handle()
         finally:
             connections.open.discard(self)
             for untie in self._untie:
                 untie()
+
+    def sign_in(self) -> None:
+        """Move to the signed-in connections (connection_init accepted), else NoRoom."""
+        if self.seat is not None and not self.seat.sign_in():
+            raise NoRoom
 
     def end_with_token(
         self, seconds_left: float | None, token_id: str | None, revoked: RevokedTokens
@@ -185,9 +180,13 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """strawberry's; a shopper whose profile the database failed to find (on_ws_connect)
         is closed with 1013 Try Again Later, as the HTTP path answers 503 (orgql.auth.asgi),
-        not 4403 Forbidden: the token may be good, and a client drops a forbidden one."""
+        not 4403 Forbidden: the token may be good, and a client drops a forbidden one. So is
+        a caller accepted when the signed-in connections' room is full."""
         try:
             await super().handle_connection_init(message)
+        except NoRoom:
+            if self._closing is None:  # else closing already, to make room for a newer one
+                await self.websocket.close(code=TRY_AGAIN_LATER, reason=TOO_MANY)
         except ProfileLookupFailed as failed:
             reason = expected_failure(failed.error)
             if reason is None:  # no outage: refused as before, and logged as the bug it is

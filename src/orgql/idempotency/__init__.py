@@ -1,9 +1,11 @@
 """``Idempotency-Key`` on mutations (REST POST/PUT/PATCH/DELETE and GraphQL POSTs).
 
 The first request with a key runs and its answer is kept; a retry with the same key and the
-same request (method, path, query, ``x-ccsite``, body) gets that answer again and changes
-nothing; the same key with a different request is refused (422). While the first still
-runs, a retry gets 409.
+same request (method, path, query, ``x-ccsite``, the preconditions ``If-Match``,
+``If-None-Match`` and ``If-Unmodified-Since`` when sent, body) gets that answer again and
+changes nothing; the same key with a different request is refused (422): a 412 answered a
+stale ``If-Match`` is no answer to the current one. While the first still runs, a retry gets
+409. A request with two ``Idempotency-Key`` headers is refused (400).
 
 A key cannot stick or lie:
 

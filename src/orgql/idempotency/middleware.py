@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, State
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.asgi_headers import header
+from orgql.asgi_headers import header_values
 from orgql.auth.asgi import PRINCIPAL
 from orgql.auth.endpoints import TOKEN_URL_PATHS
 from orgql.body_limit import BODY_CUT_SHORT
@@ -37,6 +37,9 @@ MAX_OWNER = 80
 KEPT_HEADERS = frozenset({"content-type", "location", "www-authenticate", "allow"})
 #: Headers that make another request of the same method, path, query and body.
 HASHED_HEADERS = ("x-ccsite",)
+#: The preconditions a request may carry (a PUT's ``If-Match``): another one is another
+#: request (a stale If-Match's 412 is no answer to the right one). Counted when sent only.
+CONDITIONAL_HEADERS = ("if-match", "if-none-match", "if-unmodified-since")
 #: What an anonymous caller may authenticate with: part of its keys' scope.
 CREDENTIAL_HEADERS = ("authorization", "cookie")
 #: Larger answers are not kept (a key is for a mutation; a big query answer is run again).
@@ -89,10 +92,14 @@ class Idempotency:
         # token again is harmless, and a token is a secret no table keeps (a replay would
         # hand it to whoever sends the key again).
         writes = scope["type"] == "http" and scope["method"] in METHODS
-        key = header(scope, _HEADER_KEY) if writes else None
-        if key is None or scope["path"] in TOKEN_URL_PATHS:
+        keys = header_values(scope, _HEADER_KEY) if writes else []
+        if not keys or scope["path"] in TOKEN_URL_PATHS:
             await self.app(scope, receive, send)
             return
+        if len(keys) > 1:  # which one would the retry send? Neither is to be guessed
+            await Refusal(400, "a request has one Idempotency-Key")(scope, receive, send)
+            return
+        key = keys[0]
         if not 0 < len(key) <= MAX_KEY or not key.isprintable():
             await Refusal(400, f"an Idempotency-Key has 1 to {MAX_KEY} printable characters")(
                 scope, receive, send
@@ -212,10 +219,17 @@ def _owner(principal: Principal, request_hash: str, scope: Scope) -> str:
 
 
 def _request_hash(scope: Scope, body: bytes) -> str:
+    """What makes a request the same request: its method, path, query, site, preconditions
+    and body (draft-ietf-httpapi-idempotency-key-header: the key's fingerprint). A
+    precondition counts only when sent, each of its lines: a request without one hashes as
+    before they counted, so a key kept then still answers its retry."""
     headers = Headers(scope=scope)
     digest = hashlib.sha256()
     parts = [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1")]
     parts.extend(headers.get(name, "") for name in HASHED_HEADERS)
+    parts.extend(
+        f"{name}: {value}" for name in CONDITIONAL_HEADERS for value in headers.getlist(name)
+    )
     for part in parts:
         digest.update(part.encode("utf-8", "replace") + b"\0")
     digest.update(body)

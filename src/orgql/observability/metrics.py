@@ -175,7 +175,8 @@ class Metrics:
         self.websocket_closes = Counter(
             "orgql_graphql_websocket_closes",
             "GraphQL WebSocket connections closed by the gateway for a bound: too_many"
-            " (1013), slow_consumer (4008).",
+            " (1013), awaiting_init (too many awaiting connection_init: the oldest closed"
+            " 4408, or the new one 1013), slow_consumer (4008).",
             ["reason"],
             registry=self.registry,
         )
@@ -234,7 +235,8 @@ class Metrics:
         self.webhook_deliveries.labels(outcome).inc()
 
     def websocket_event(self, kind: str) -> None:
-        """``opened``, ``closed``, or a close for a bound (``too_many``, ``slow_consumer``)."""
+        """``opened``, ``closed``, or a close for a bound (``too_many``, ``awaiting_init``,
+        ``slow_consumer``)."""
         if kind == "opened":
             self.websockets.inc()
         elif kind == "closed":

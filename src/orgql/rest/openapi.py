@@ -138,7 +138,7 @@ def _idempotency_key() -> dict[str, object]:
         "required": False,
         "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY},
         "description": "Runs the mutation once: a retry with the same key and request answers the "
-        "first answer again (Idempotency-Replayed: true); the same key with another request is "
-        "422, while the first still runs 409; 410 when the first made its changes but its answer "
-        "was lost.",
+        "first answer again (Idempotency-Replayed: true); the same key with another request "
+        "(another body, x-ccsite or If-Match) is 422, two keys 400, while the first still runs "
+        "409; 410 when the first made its changes but its answer was lost.",
     }

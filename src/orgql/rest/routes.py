@@ -41,6 +41,7 @@ from orgql.rest.shapes import AccessToken, LoginForm
 from orgql.rest.sites import handlers as site_properties
 from orgql.rest.sites import shapes as site_shapes
 from orgql.rest.transport import SITE_HEADER, endpoint
+from orgql.slash_redirects import install as install_slash_redirects
 
 
 @endpoint()
@@ -347,12 +348,14 @@ def openapi_json() -> dict[str, object]:
 
 
 class ErrorModelRouter:
-    """A :class:`Router` whose routing failures are errorModel responses."""
+    """A :class:`Router` whose routing failures are errorModel responses, and whose
+    trailing-slash redirects are relative (orgql.slash_redirects)."""
 
     def __init__(
         self, routes: list[BaseRoute], *, admin_only_except: frozenset[str] | None = None
     ) -> None:
         self.router = Router(routes=routes)
+        install_slash_redirects(self.router)  # a trailing slash: a relative 307
         #: When set, every path but these answers 401 to a caller without an admin token.
         self.admin_only_except = admin_only_except
 
