@@ -42,6 +42,8 @@ RESOURCES = [
                 shapes.ProfileList,
                 "A page of profiles ordered by id",
                 (400,),
+                description="The vendor's SCIM-style q filter is not supported: a non-blank q is"
+                " 100002 (400), not ignored. limit or offset out of bounds: 100002 (400).",
                 parameters=(
                     query(
                         "limit",
