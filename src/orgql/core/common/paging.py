@@ -24,6 +24,16 @@ DEFAULT_LIST_LIMIT = MAX_LIST_LIMIT
 MAX_OFFSET = 2**63 - 1
 
 
+def offset_problem(offset: int) -> str | None:
+    """What is wrong with a list's ``offset``, naming the bound it breaks; None when it is
+    within bounds. Every offset list (organizations, requests, profiles) says it alike."""
+    if offset < 0:
+        return "offset must not be negative"
+    if offset > MAX_OFFSET:
+        return f"offset must be at most {MAX_OFFSET}"
+    return None
+
+
 class Unreadable:
     """Where a page continues when the caller's cursor could not be read: the transport
     decodes its cursors (GraphQL's are in ``graphql/cursors.py``) and passes this instead of

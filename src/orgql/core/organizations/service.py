@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.names import text_key
-from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
+from orgql.core.common.paging import MAX_LIST_LIMIT, Unreadable, offset_problem
 from orgql.core.common.validation import (
     Problems,
     is_storable_text,
@@ -359,10 +359,8 @@ def check_page(
     problems = Problems()
     if not 0 <= limit <= MAX_LIST_LIMIT:
         problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit")
-    if offset < 0:
-        problems.add(Codes.INVALID_INPUT, "offset must not be negative", "offset")
-    elif offset > MAX_OFFSET:
-        problems.add(Codes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
+    if (problem := offset_problem(offset)) is not None:
+        problems.add(Codes.INVALID_INPUT, problem, "offset")
     if isinstance(after, Unreadable):
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
     for field in unstorable_fields(where, "filter"):

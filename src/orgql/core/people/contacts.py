@@ -21,7 +21,7 @@ from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
-from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, offset_problem
 from orgql.core.common.validation import Problems, is_storable_text, read_bool
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, repository
@@ -216,8 +216,8 @@ async def list_page(
     problems = Problems()
     if not 0 <= limit <= MAX_LIST_LIMIT:
         problems.add(PeopleCodes.INVALID_INPUT, f"limit must be 0 to {MAX_LIST_LIMIT}", "limit")
-    if not 0 <= offset <= MAX_OFFSET:
-        problems.add(PeopleCodes.INVALID_INPUT, "offset must not be negative", "offset")
+    if (problem := offset_problem(offset)) is not None:
+        problems.add(PeopleCodes.INVALID_INPUT, problem, "offset")
     for name, value in (("email", email), ("customerContactId", customer_contact_id)):
         if value is not None and (len(value) > 254 or not is_storable_text(value)):
             problems.add(PeopleCodes.INVALID_INPUT, f"{name} is not a valid {name}", name)

@@ -47,7 +47,7 @@ async def _role_ids(
 async def grant(
     session: AsyncSession, profile_id: str, refs: list[RoleRef], *, principal: Principal
 ) -> None:
-    """Give the contact these roles (one it holds already stays)."""
+    """Give the contact these roles (one it holds already stays; none is no change)."""
     profile = await authority.locked_contact(session, principal, profile_id)
     role_ids = await _role_ids(session, principal, profile, refs)
     members = set((await repository.memberships(session, [profile.id])).get(profile.id, []))
@@ -60,6 +60,8 @@ async def grant(
             )
             problems.add(PeopleCodes.INVALID_INPUT, message, f"roles[{index}].relativeTo.id")
     problems.raise_if_any()
+    if not refs:  # INSERT ... VALUES of no rows is one row of NULLs in SQLAlchemy
+        return
     rows = [{"profile_id": profile.id, "role_id": role_ids[ref]} for ref in refs]
     added = set(
         await session.scalars(

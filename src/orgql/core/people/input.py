@@ -161,8 +161,48 @@ class RoleRef:
     organization_id: str
 
 
+#: The functions a role may name; a set of the OCC words (StrEnum members hash as them).
+_FUNCTIONS = frozenset(RoleFunction)
+
+
+def _read_function(
+    item: Mapping[str, object], where: str, problems: Problems
+) -> RoleFunction | None:
+    """A role's ``function``: one of the five OCC words (100002 at ``function``); a value of
+    another type (a list, an object) is refused before it is looked up."""
+    function = item.get("function")
+    if isinstance(function, str) and function in _FUNCTIONS:
+        return RoleFunction(function)
+    message = (
+        "function is required"
+        if function is None
+        else f"function must be one of {', '.join(RoleFunction)}"
+    )
+    problems.add(PeopleCodes.INVALID_INPUT, message, join(where, "function"))
+    return None
+
+
+def _read_relative_to(item: Mapping[str, object], where: str, problems: Problems) -> str | None:
+    """A role's ``relativeTo``: ``{"id": ...}``, required (100002 at ``relativeTo``, or at
+    ``relativeTo.id`` when the object names no id: ``{}`` names no organization here, unlike
+    an optional reference where it means none)."""
+    code, path = PeopleCodes.INVALID_INPUT, join(where, "relativeTo")
+    value = item.get("relativeTo")
+    if value is None:
+        problems.add(code, "relativeTo is required", path)
+        return None
+    if isinstance(value, Mapping):
+        ref = value.get("id", value.get("repositoryId"))
+        if not isinstance(ref, str) or not ref.strip():
+            problems.add(code, "relativeTo.id must be an organization id", join(path, "id"))
+            return None
+    return read_reference(item, "relativeTo", where, problems, code=code)
+
+
 def parse_roles(doc: Mapping[str, object]) -> list[RoleRef]:
-    """``{"roles": [{"function", "relativeTo": {"id"}}]}`` (addRoles, removeRoles)."""
+    """``{"roles": [{"function", "relativeTo": {"id"}}]}`` (addRoles, removeRoles): every
+    malformed item at its path (100002). An empty list is no change (orgql's choice: the
+    vendor documents no such operation), as an empty list of secondary organizations is."""
     problems = Problems()
     code = PeopleCodes.INVALID_INPUT
     unknown_keys(doc, frozenset(["roles"]), None, problems)
@@ -170,20 +210,15 @@ def parse_roles(doc: Mapping[str, object]) -> list[RoleRef]:
     if doc.get("roles") is None:
         problems.add(code, "roles is required", "roles")
     found: list[RoleRef] = []
-    functions = ", ".join(RoleFunction)
     for index, item in enumerate(items):
         where = join("roles", index)
         if not isinstance(item, Mapping):
             problems.add(code, "a role must be an object", where)
             continue
         unknown_keys(item, frozenset(["function", "relativeTo"]), where, problems)
-        function = item.get("function")
-        if function not in set(RoleFunction):
-            problems.add(code, f"function must be one of {functions}", join(where, "function"))
-        organization = read_reference(item, "relativeTo", where, problems, code=code)
-        if organization is None and item.get("relativeTo") is None:
-            problems.add(code, "relativeTo is required", join(where, "relativeTo"))
-        if isinstance(function, str) and function in set(RoleFunction) and organization:
-            found.append(RoleRef(RoleFunction(function), organization))
+        function = _read_function(item, where, problems)
+        organization = _read_relative_to(item, where, problems)
+        if function is not None and organization is not None:
+            found.append(RoleRef(function, organization))
     problems.raise_if_any()
     return list(dict.fromkeys(found))

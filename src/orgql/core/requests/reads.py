@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
-from orgql.core.common.paging import MAX_LIST_LIMIT, MAX_OFFSET, Unreadable
+from orgql.core.common.paging import MAX_LIST_LIMIT, Unreadable, offset_problem
 from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
@@ -101,10 +101,8 @@ def _check_page(status: str | None, limit: int, offset: int, problems: Problems)
         problems.add(
             RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit"
         )
-    if offset < 0:
-        problems.add(RequestCodes.INVALID_INPUT, "offset must not be negative", "offset")
-    elif offset > MAX_OFFSET:
-        problems.add(RequestCodes.INVALID_INPUT, f"offset must be at most {MAX_OFFSET}", "offset")
+    if (problem := offset_problem(offset)) is not None:
+        problems.add(RequestCodes.INVALID_INPUT, problem, "offset")
 
 
 async def list_page(

@@ -13,6 +13,10 @@ _LAST_APPROVER = (
     " approvalRequired on a site) is 100083 (409)."
 )
 _UNKNOWN = " Unknown profile: 22002 (404); unknown organization in the body: 100001 (400)."
+_ROLES = (
+    " A role without a function or relativeTo.id: 100002 (400) at its path"
+    " (roles[0].function, roles[0].relativeTo.id). An empty list of roles is no change."
+)
 
 
 def _secondary(handler: Endpoint, operation_id: str, summary: str, more: str = "") -> Operation:
@@ -38,6 +42,8 @@ RESOURCES = [
                 shapes.ProfileList,
                 "A page of profiles ordered by id",
                 (400,),
+                description="The vendor's SCIM-style q filter is not supported: a non-blank q is"
+                " 100002 (400), not ignored. limit or offset out of bounds: 100002 (400).",
                 parameters=(
                     query(
                         "limit",
@@ -154,7 +160,7 @@ RESOURCES = [
                 body=shapes.Roles,
                 summary="orgql extension: grant roles of organizations the profile is a member of.",
                 description="Not a member of the organization, unknown function: 100002 (400)."
-                f"{_UNKNOWN}",
+                f"{_ROLES}{_UNKNOWN}",
             )
         },
     ),
@@ -169,7 +175,7 @@ RESOURCES = [
                 (400, 404, 409),
                 body=shapes.Roles,
                 summary="orgql extension: revoke roles (one not held is no change).",
-                description=f"Unknown function: 100002 (400).{_UNKNOWN}{_LAST_APPROVER}",
+                description=f"Unknown function: 100002 (400).{_ROLES}{_UNKNOWN}{_LAST_APPROVER}",
             )
         },
     ),
