@@ -422,3 +422,28 @@ async def test_no_malformed_document_gets_a_500_or_another_apis_code(
         "180120",
         "100204",
     }
+
+
+@pytest.mark.parametrize("q", ['status eq "review"', ["", "x"]], ids=repr)
+async def test_a_q_filter_on_the_list_is_refused_not_ignored(
+    client: httpx.AsyncClient, q: str | list[str]
+) -> None:
+    # An ignored filter answered every request as if they matched.
+    response = await client.get(ADMIN_REQUESTS, params={"q": q})
+
+    body = response.json()
+    assert (response.status_code, body["errorCode"], body.get("o:errorPath")) == (
+        400,
+        "101001",
+        "q",
+    )
+    assert body["message"] == "q is not supported on organization requests: filter them by status"
+
+
+async def test_a_blank_q_on_the_list_filters_nothing(client: httpx.AsyncClient) -> None:
+    everything = (await client.get(ADMIN_REQUESTS)).json()
+
+    response = await client.get(ADMIN_REQUESTS, params={"q": " "})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == everything["items"]

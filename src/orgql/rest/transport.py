@@ -142,6 +142,14 @@ def int_param(request: Request, name: str, default: int) -> int:
         raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name) from None
 
 
+def refuse_q(request: Request, what: str, instead: str) -> None:
+    """The vendor's lists take a SCIM-style ``q`` filter; a list of ours without one refuses
+    a non-blank ``q`` (100002 at ``q``, telling ``instead``) rather than ignoring it and
+    answering every item of ``what`` as if they matched."""
+    if any(value.strip() for value in request.query_params.getlist("q")):
+        raise bad_request(f"q is not supported on {what}: {instead}", "q")
+
+
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (

@@ -17,7 +17,6 @@ from orgql.core.common.paging import DEFAULT_LIST_LIMIT
 from orgql.core.people import contacts, grants, memberships
 from orgql.core.people import input as people_input
 from orgql.core.people.views import load_view, load_views
-from orgql.rest.errors import bad_request
 from orgql.rest.people import render, shapes
 from orgql.rest.render import self_link
 from orgql.rest.transport import (
@@ -25,6 +24,7 @@ from orgql.rest.transport import (
     int_param,
     path_id,
     read_json_object,
+    refuse_q,
     request_href,
     unit_of_work,
 )
@@ -67,18 +67,9 @@ async def update_profile(request: Request) -> Response:
     return JSONResponse(body)
 
 
-def _refuse_q(request: Request) -> None:
-    """The vendor's lists take a SCIM-style ``q`` filter; this one does not (yet). A ``q``
-    ignored would answer every profile as if they matched: refused (100002) instead."""
-    if any(value.strip() for value in request.query_params.getlist("q")):
-        raise bad_request(
-            "q is not supported on profiles: look them up by email or customerContactId", "q"
-        )
-
-
 @endpoint()
 async def list_profiles(request: Request) -> Response:
-    _refuse_q(request)
+    refuse_q(request, "profiles", "look them up by email or customerContactId")
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
     async with unit_of_work(request) as session:

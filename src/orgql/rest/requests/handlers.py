@@ -29,6 +29,7 @@ from orgql.rest.transport import (
     int_param,
     path_id,
     read_json_object,
+    refuse_q,
     request_href,
     site_id,
     unit_of_work,
@@ -51,9 +52,12 @@ def _expand(request: Request) -> frozenset[str]:
     return parse_expand(request.query_params.getlist("expand"))
 
 
-def _page_param(request: Request, name: str, default: int) -> int:
+def _list_params(request: Request) -> tuple[int, int]:
+    """The list's limit and offset; a bad one, or a ``q`` (the vendor's filter, which this
+    list does not take: filter by ``status``), is this API's invalid input (101001)."""
     try:
-        return int_param(request, name, default)
+        refuse_q(request, "organization requests", "filter them by status")
+        return int_param(request, "limit", DEFAULT_LIST_LIMIT), int_param(request, "offset", 0)
     except OrgqlError as error:
         raise OrgqlError(RequestCodes.INVALID_INPUT, error.message, error.field) from None
 
@@ -101,8 +105,7 @@ async def get_organization_request(request: Request) -> Response:
 @endpoint()
 async def list_organization_requests(request: Request) -> Response:
     expand = _expand(request)
-    limit = _page_param(request, "limit", DEFAULT_LIST_LIMIT)
-    offset = _page_param(request, "offset", 0)
+    limit, offset = _list_params(request)
     status = request.query_params.get("status") or None
     async with unit_of_work(request) as session:
         page = await organization_request_reads.list_page(
