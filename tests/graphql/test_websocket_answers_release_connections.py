@@ -4,10 +4,12 @@ strawberry sends an answer from within the operation: a client that does not rea
 send waiting. Each operation of a connection has a session of its own (graphql.websocket):
 holding them until sent, one signed-in client holds up to ORGQL_GRAPHQL_WS_MAX_SUBSCRIPTIONS
 (20) connections, by default the whole pool (twice ORGQL_DB_POOL_SIZE), and every other
-request waits and answers 503.
+request waits and answers 503. At shutdown the lifespan waits (bounded) for the operations it
+cancels to give their connections back (graphql.websocket.close_all).
 
 Driven in-process: the ASGI ``send`` of each ``next`` (or of an HTTP answer's body) waits,
-as a client's full socket makes uvicorn's wait, for as long as the test likes (no clock)."""
+as a client's full socket makes uvicorn's wait, for as long as the test likes (no clock);
+an operation is held in the database by a table lock the test takes."""
 
 from __future__ import annotations
 
@@ -17,10 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from test_subscriptions import _waiting_on_lock
 
 from conftest import LifespanState, admin_token
+from orgql.app import create_app
 from orgql.settings import Settings
 
 GUARD = 15.0
@@ -152,3 +157,27 @@ async def test_an_http_answer_the_client_does_not_read_holds_no_database_connect
     assert held == 0
     [start] = [m for m in client.sent if m["type"] == "http.response.start"]
     assert start["status"] == 200
+
+
+async def test_shutdown_waits_for_the_operations_it_cancels_to_give_their_connection_back(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """A mutation waits for a lock on its pooled connection when the server shuts down:
+    the lifespan (which then disposes an engine of its own) ends once it is given back."""
+    app = create_app(settings.model_copy(update={"webhook_dispatcher": False}), engine=engine)
+    client = _signed_in(settings, [UPDATE])
+    client.reading.set()
+    async with engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE organizations IN SHARE MODE"))
+        async with app.router.lifespan_context(app) as state:
+            served = asyncio.create_task(
+                LifespanState(app, state or {})(_scope("websocket"), client.receive, client.send)
+            )
+            await asyncio.wait_for(_waiting_on_lock(locker, "organizations"), GUARD)
+        held = engine.sync_engine.pool.checkedout()
+        await locker.rollback()
+    await _hung_up(client, served)
+
+    assert held == 1  # the locker's
+    [close] = [m for m in client.sent if m["type"] == "websocket.close"]
+    assert close["code"] == 1001
