@@ -11,7 +11,7 @@ from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from orgql.graphql.addresses.operations import AddressMutations
 from orgql.graphql.addresses.profile_operations import ProfileAddressMutations
@@ -71,13 +71,23 @@ Mutation = merge_types(
 
 
 class CloseSession(SchemaExtension):
-    """Releases the request's session (and its connection) when the operation ends."""
+    """Releases the request's session (and its connection) when the operation ends, and a
+    streamed operation's (WebSocket) before each of its results is sent."""
 
     async def on_operation(self) -> AsyncIterator[None]:
         try:
             yield
         finally:
             await self.execution_context.context.close()
+
+    async def on_stream_result(self, result: StreamExecutionResult) -> AsyncIterator[None]:
+        """strawberry sends a streamed result from within the operation: a client that does
+        not read would keep the send waiting, and the session's connection with it (each
+        WebSocket operation has a session of its own: a few large queries held the whole
+        pool). The result is whole; the next one (a subscription's next event) reads
+        afresh."""
+        await self.execution_context.context.close()
+        yield
 
 
 # Classes and factories: strawberry builds the extensions anew for each request. A shared

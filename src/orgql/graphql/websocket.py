@@ -67,6 +67,9 @@ PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 PROFILE_UNREAD = "the database is unavailable: connect again later"
 #: The close reason (1013) when the process holds as many connections as it may.
 TOO_MANY = "too many connections"
+#: How long a connection being closed waits for its cancelled operations to end (each
+#: gives its pooled connection back), and then for the close frame to be taken.
+CLOSE_SECONDS = 5.0
 
 
 class NoRoom(Exception):
@@ -229,6 +232,11 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         payload = {**payload, "query": prepared.data.query}
         await super().handle_subscribe({**message, "payload": payload})
 
+    @property
+    def closing(self) -> asyncio.Task[None] | None:
+        """The closing of the connection (:meth:`close_soon`), once begun."""
+        return self._closing
+
     def close_soon(self, code: int, reason: str) -> None:
         """Close the connection (from the feed: never waits). Its operations are cancelled
         first: one may be stuck sending to a client that does not read."""
@@ -238,10 +246,13 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self._closing = asyncio.create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
+        running = [operation.task for operation in self.operations.values() if operation.task]
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
+        if running:  # each gives its connection back: the engine may be disposed next
+            await asyncio.wait(running, timeout=CLOSE_SECONDS)
         try:
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(CLOSE_SECONDS):
                 await self.websocket.close(code=code, reason=reason)
         except Exception:  # gone already, or unable to take the close frame in time
             logger.debug("closing a WebSocket failed", exc_info=True)
@@ -287,6 +298,12 @@ async def refuse_connection(websocket: Any, code: int, reason: str) -> None:
 
 
 async def close_all(connections: Connections) -> None:
-    """Shutdown: close every connection with 1001 Going Away."""
-    for handler in list(connections.open):
+    """Shutdown: close every connection with 1001 Going Away, and wait until they are
+    closed (each within twice :data:`CLOSE_SECONDS`): their operations, cancelled, give
+    their pooled connections back before the lifespan disposes the engine."""
+    handlers = list(connections.open)
+    for handler in handlers:
         handler.close_soon(GOING_AWAY, "the server is shutting down")
+    closing = [handler.closing for handler in handlers if handler.closing is not None]
+    if closing:
+        await asyncio.wait(closing)

@@ -20,6 +20,7 @@ signed-in room when its ``connection_init`` is accepted (graphql.asgi.on_ws_conn
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
@@ -39,6 +40,10 @@ class Waiting(Protocol):
     connection_init_received: bool
 
     def close_soon(self, code: int, reason: str) -> None: ...
+
+    @property
+    def closing(self) -> asyncio.Task[None] | None:
+        """Its close_soon under way (shutdown waits for it: graphql.websocket.close_all)."""
 
 
 class Seat:
