@@ -126,27 +126,19 @@ async def _submit(
     return await client.post("/graphql", content=body, headers={"content-type": "application/json"})
 
 
-@pytest.mark.parametrize(
-    ("site", "as_literal"),
-    # graphql-core's lexer itself refuses a lone surrogate escape in a literal (syntax error).
-    [("site\u0000US", True), ("\ud800", False)],
-    ids=["nul", "lone-surrogate"],
-)
-async def test_a_site_postgresql_cannot_hold_is_an_unknown_site(
-    anonymous_client: httpx.AsyncClient,
-    site: str,
-    as_literal: bool,
-    caplog: pytest.LogCaptureFixture,
+async def test_a_site_literal_postgresql_cannot_hold_is_an_unknown_site(
+    anonymous_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Found by bench/fuzz.py: such a site reached the driver (a masked error, a traceback)."""
+    """Found by bench/fuzz.py: such a site reached the driver (a masked error, a traceback).
+    A NUL written as a GraphQL escape in the document is no JSON escape: the transport
+    passes it, and the site is unknown. (graphql-core's lexer refuses a lone surrogate
+    escape in a literal; in variables the transport refuses either: test_unstorable_text.)"""
+    literal = SUBMIT.replace("site: $site", f"site: {json.dumps('site' + chr(0) + 'US')}")
     with caplog.at_level(logging.INFO):
         unknown = await _submit(anonymous_client, SUBMIT, {"site": "noSuchSite"})
-        answers = [await _submit(anonymous_client, SUBMIT, {"site": site})]
-        if as_literal:
-            literal = SUBMIT.replace("site: $site", f"site: {json.dumps(site)}")
-            answers.append(await _submit(anonymous_client, literal.replace("($site: ID)", "")))
+        answer = await _submit(anonymous_client, literal.replace("($site: ID)", ""))
 
     expected = unknown.json()
     assert expected["data"]["submitOrganizationRequest"]["userErrors"][0]["field"] == "x-ccsite"
-    assert [answer.json() for answer in answers] == [expected] * len(answers)
+    assert answer.json() == expected
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

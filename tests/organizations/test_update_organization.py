@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graphql_client import GraphQL
+from graphql_client import GraphQL, inlined
 
 #: The id format is tests/graphql/test_node.py's; these compare ids with vendor ids.
 pytestmark = pytest.mark.read_vendor_ids
@@ -211,7 +211,6 @@ TEXT_WITH_NUL = [
     ({"parentOrganizationId": "1\u0000"}, "parentOrganization"),
     ({"paymentMethods": ["\u0000"]}, "paymentMethods[0]"),
     ({"shippingMethods": ["x\u0000"]}, "shippingMethods[0]"),
-    ({"dynamicProperties": {"a\u0000": 1}}, "a\u0000"),
 ]
 
 
@@ -219,11 +218,14 @@ TEXT_WITH_NUL = [
 async def test_a_reference_that_is_not_valid_text_is_refused(
     graphql: GraphQL, input: dict[str, Any], field: str
 ) -> None:
+    """Written in the document: the transport refuses a NUL in variables (graphql.request_body),
+    and a dynamic property's name cannot be written in a literal at all."""
     version = (await read(graphql, "100001"))["version"]
-    payload = await update(graphql, "100001", input)
+    updated = await graphql.data(inlined(UPDATE, {"id": "100001", "input": input}))
+    payload = updated["updateOrganization"]
     assert payload["organization"] is None
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("100002", field)]
-    created = (await graphql.data(CREATE, {"input": {"name": "Nul", **input}}))[
+    created = (await graphql.data(inlined(CREATE, {"input": {"name": "Nul", **input}})))[
         "createOrganization"
     ]
     assert created["organization"] is None

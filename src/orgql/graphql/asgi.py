@@ -53,6 +53,7 @@ from orgql.graphql.websocket import (
     TRY_AGAIN_LATER,
     LiveHandler,
     TextFrames,
+    decode_message,
     refuse_connection,
 )
 from orgql.graphql.websocket_seats import SEAT, Connections
@@ -222,14 +223,18 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         """The POST body: JSON holding an operation or a batch of them, else a 400."""
         found = decoded.get()  # by the direct path, if it decoded this very body
         document = found[1] if found is not None and found[0] is data else request_body.decode(data)
-        request_body.check_document(document)
+        request_body.check_document(document, text=request_body.may_hold_unstorable_text(data))
         for operation in document if isinstance(document, list) else [document]:
             if isinstance(operation, dict):  # always, once checked
                 move_document_id(operation)
         return document
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_message(data)  # a WebSocket message: parse_json reads the bodies
+
     def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
-        # GET: ``variables`` and ``extensions`` are JSON values of their own, not bodies.
+        # GET: ``variables`` and ``extensions`` are JSON values of their own, not bodies. The
+        # parameters' strings are all looked at (a NUL written %00 is one): a URL is short.
         parsed: dict[str, Any] = dict(params)
         for name in ("variables", "extensions"):
             if parsed.get(name):

@@ -1,18 +1,28 @@
-"""What a /graphql POST body must be before strawberry reads it: JSON that Python can hold
-(valid UTF-8, no NaN, nesting and integers within the decoder's limits), holding one
-operation object or a non-empty list of them (a batch), each with the value types of the
-GraphQL over HTTP spec. Anything else is the caller's error: a 400, never a 500."""
+"""What a /graphql request must be before strawberry reads it: for a POST body, JSON that
+Python can hold (valid UTF-8, no NaN, nesting and integers within the decoder's limits),
+holding one operation object or a non-empty list of them (a batch); each operation (of a
+body, a GET's parameters, a WebSocket ``subscribe`` payload) with the value types of the
+GraphQL over HTTP spec, and no string PostgreSQL text cannot hold (a NUL character, a lone
+surrogate), keys included, as REST refuses such a body (rest.transport): such a variable
+would otherwise reach the database driver, which cannot send it, and an operationName the
+error that names it. Anything else is the caller's error: a 400, never a 500."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from cross_web import HTTPException
 
 from orgql.core.common import json_text
+from orgql.core.common.validation import unstorable_text_in
 
 #: The message of a body that does not decode (strawberry's own wording, kept for clients).
 NOT_JSON = "Unable to parse request body as JSON"
+
+#: A ``\\u`` escape of JSON text (bytes, str).
+_ESCAPE = re.compile(rb"\\u")
+_TEXT_ESCAPE = re.compile(r"\\u")
 
 #: Key of an operation -> (types its value may have, how the message names them).
 _OPERATION_KEYS: Mapping[str, tuple[tuple[type, ...], str]] = {
@@ -33,10 +43,25 @@ def decode(body: str | bytes) -> object:
         raise HTTPException(400, NOT_JSON) from None
 
 
-def check_document(document: object) -> None:
-    """An operation object, or a non-empty list of them; 400 naming what is wrong."""
+def may_hold_unstorable_text(body: str | bytes) -> bool:
+    """Whether the JSON text ``body`` may decode to a string PostgreSQL cannot hold: only an
+    escape (``\\u0000``, a lone ``\\ud800``) writes one in JSON text (a raw NUL or other
+    control character is no JSON), or, in bytes, a surrogate encoded as UTF-8 (``ED A0
+    80``: not UTF-8, yet read by the standard library's decoder, json_text's fallback), whose
+    first byte is ``ED``. Two searches, so that a body without either is not walked (the
+    direct path's reads, graphql.execution.direct): 0.4 µs for a small body, 40 µs for
+    100 KB (``re`` finds two bytes three times faster than ``in`` does)."""
+    if isinstance(body, bytes):
+        return _ESCAPE.search(body) is not None or b"\xed" in body
+    return _TEXT_ESCAPE.search(body) is not None or not body.isascii()
+
+
+def check_document(document: object, *, text: bool = True) -> None:
+    """An operation object, or a non-empty list of them; 400 naming what is wrong. Their
+    strings are looked at too unless ``text`` is false (the body's JSON text holds none
+    PostgreSQL cannot hold: :func:`may_hold_unstorable_text`)."""
     if isinstance(document, dict):
-        _check_operation(document, "the request body")
+        check_operation(document, "the request body", text=text)
         return
     if not isinstance(document, list):
         raise HTTPException(
@@ -48,11 +73,28 @@ def check_document(document: object) -> None:
         where = f"operation {index} of the batch"
         if not isinstance(operation, dict):
             raise HTTPException(400, f"{where} must be a JSON object")
-        _check_operation(operation, where)
+        check_operation(operation, where, text=text)
 
 
-def _check_operation(operation: Mapping[str, object], where: str) -> None:
+def check_operation(operation: Mapping[str, object], where: str, *, text: bool = True) -> None:
+    """One operation (``where``: how the message names it): its values' types, then, unless
+    ``text`` is false, its strings."""
     for key, (types, named) in _OPERATION_KEYS.items():
         value = operation.get(key)
         if value is not None and not isinstance(value, types):
             raise HTTPException(400, f"{key} of {where} must be {named} or null")
+    if text:
+        _check_text(operation, where)
+
+
+def _check_text(operation: Mapping[str, object], where: str) -> None:
+    """400 if a string of the operation (its keys too) is no text PostgreSQL can hold."""
+    for key, value in operation.items():
+        problem = unstorable_text_in(key) or unstorable_text_in(value)
+        if problem is not None:
+            entry = f"{key} of {where}" if key in _OPERATION_KEYS else where
+            raise HTTPException(
+                400,
+                f"{entry} holds {problem}: strings must be valid Unicode"
+                " (no lone surrogate) without NUL characters",
+            )

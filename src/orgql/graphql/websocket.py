@@ -6,6 +6,11 @@
   whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
   extensions), and through persisted / trusted documents (graphql.persisted).
+- A message that is not the protocol's (not a JSON object, a ``subscribe`` without a string
+  id or an object payload) closes the connection with 4400 and why; a ``subscribe`` payload
+  that is no GraphQL request as HTTP takes one (graphql.request_body: value types, text
+  PostgreSQL cannot hold) or names no operation of its document is answered an ``error``
+  for its id, code BAD_REQUEST, the connection kept. strawberry's handler failed on either.
 - Bounded: ``ORGQL_GRAPHQL_WS_MAX_CONNECTIONS`` connections signed in per process (one more
   is accepted and closed with 1013 Try Again Later), and apart from them
   ``ORGQL_GRAPHQL_WS_MAX_AWAITING_INIT`` awaiting connection_init (graphql.websocket_seats),
@@ -25,12 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from graphql import GraphQLError, parse
+from cross_web import HTTPException
+from graphql import GraphQLError, get_operation_ast, parse
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.extensions import SchemaExtension
@@ -43,12 +50,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    Message,
     SubscribeMessage,
 )
 from strawberry.types.graphql import OperationType
 
 from orgql.auth.revocations import RevokedTokens
 from orgql.auth.tokens import REVOKED, ProfileLookupFailed
+from orgql.core.common import json_text
+from orgql.edge_errors import BAD_REQUEST
+from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.persisted import Refusal
 from orgql.graphql.websocket_seats import SEAT, Connections, Seat
@@ -62,6 +73,11 @@ TRY_AGAIN_LATER = 1013
 FORBIDDEN = 4403
 GOING_AWAY = 1001
 SLOW_CONSUMER = 4008
+#: A message that is not the protocol's (graphql-transport-ws).
+INVALID_MESSAGE = 4400
+#: The longest reason of a close frame (RFC 6455: its payload is at most 125 bytes, the
+#: code two of them).
+MAX_CLOSE_REASON_BYTES = 123
 PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 #: The close reason (1013) when the database failed to find connection_init's shopper.
 PROFILE_UNREAD = "the database is unavailable: connect again later"
@@ -75,6 +91,10 @@ CLOSE_SECONDS = 5.0
 class NoRoom(Exception):
     """connection_init was accepted, but the signed-in connections' room is full (or this
     connection was closed to make room for a newer one meanwhile)."""
+
+
+#: The error of a ``subscribe`` without a document (strawberry's words over HTTP).
+MISSING_QUERY = "No GraphQL query found in the request"
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -199,12 +219,35 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             logger.warning("connection_init: the shopper's profile was not read: %s", reason)
             await self.websocket.close(code=TRY_AGAIN_LATER, reason=PROFILE_UNREAD)
 
-    async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        payload = message.get("payload")
-        if not isinstance(payload, dict) or not self.connection_acknowledged:
-            await super().handle_subscribe(message)  # strawberry's refusals (4400, 4401)
+    async def handle_message(self, message: Message) -> None:
+        """strawberry's, for a message of the protocol's shape; any other is closed with 4400
+        and why (strawberry's handler failed on it: the connection dropped, a traceback)."""
+        problem = _malformed(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
             return
-        context = self.connection
+        await super().handle_message(message)
+
+    async def handle_invalid_message(self, error_message: str) -> None:
+        """strawberry's close with 4400, its reason as a close frame can carry it: one
+        quoting a long or invalid message type failed the close (1006, a traceback)."""
+        await self.websocket.close(code=INVALID_MESSAGE, reason=_close_reason(error_message))
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """strawberry's, for a payload that is a GraphQL request (graphql.request_body, as
+        over HTTP) whose document is found (graphql.persisted), parses and has the operation
+        named; otherwise the operation's ``error``, code as over HTTP, not a close."""
+        message_id = message["id"]
+        if not self.connection_acknowledged or message_id in self.operations:
+            await super().handle_subscribe(message)  # strawberry's refusals (4401, 4409)
+            return
+        payload = message["payload"]
+        try:
+            request_body.check_operation(payload, "the subscribe payload")
+        except HTTPException as refused:
+            error = GraphQLError(refused.reason, extensions={"code": BAD_REQUEST})
+            await self._send_error(message_id, error)
+            return
         data = GraphQLRequestData(
             query=payload.get("query"),
             variables=payload.get("variables"),
@@ -213,24 +256,22 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         )
         persisted = self.view.persisted  # type: ignore[attr-defined]
         try:
-            prepared = await persisted.prepare(context.sessionmaker, data)
+            prepared = await persisted.prepare(self.connection.sessionmaker, data)
         except Exception as failure:  # reading a persisted document failed
             prepared = _refusal_of(failure)
-        message_id = message.get("id")
-        if not hasattr(prepared, "data"):  # a Refusal: the operation's error, not a close
+        if isinstance(prepared, Refusal):  # the operation's error, not a close
             error = GraphQLError(prepared.message, extensions={"code": prepared.code})
-            await self.send_message(
-                {"id": message_id, "type": "error", "payload": [error.formatted]}
-            )
+            await self._send_error(message_id, error)
             return
-        syntax = _syntax_error(prepared.data.query)
-        if syntax is not None:
-            await self.send_message(
-                {"id": message_id, "type": "error", "payload": [syntax.formatted]}
-            )
+        query = prepared.data.query
+        unrunnable = _document_error(query, data.operation_name)
+        if unrunnable is not None:
+            await self._send_error(message_id, unrunnable)
             return
-        payload = {**payload, "query": prepared.data.query}
-        await super().handle_subscribe({**message, "payload": payload})
+        await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
+
+    async def _send_error(self, message_id: str, error: GraphQLError) -> None:
+        await self.send_message({"id": message_id, "type": "error", "payload": [error.formatted]})
 
     @property
     def closing(self) -> asyncio.Task[None] | None:
@@ -270,19 +311,59 @@ def _refusal_of(error: Exception) -> Refusal:
     return Refusal(message, code, 503)
 
 
-def _syntax_error(query: object) -> GraphQLError | None:
-    """The syntax error of a document, answered as the operation's error. strawberry's
-    subscription path lets one raised while parsing (graphql-core's "nested too deeply")
-    escape its worker task: the client got a bare ``complete`` and the log an error, where
-    the HTTP path answers the error. Documents are small here (a message is at most
-    ``ORGQL_GRAPHQL_WS_MAX_MESSAGE_BYTES``), so parsing once more costs little."""
-    if not isinstance(query, str):
-        return None  # strawberry's own refusal
+def _malformed(message: object) -> str | None:
+    """Why a message is not of the protocol's shape, where strawberry's handler would fail
+    on it; None: strawberry's to handle (it closes with 4400 an unknown or missing type)."""
+    if not isinstance(message, dict):
+        return "a message must be a JSON object"
+    kind = message.get("type")
+    if kind in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return f"the id of a {kind} message must be a string"
+    if kind == "subscribe" and not isinstance(message.get("payload"), dict):
+        return "the payload of a subscribe message must be an object"
+    return None
+
+
+def _close_reason(reason: str) -> str:
+    """``reason`` within a close frame: UTF-8 (a lone surrogate a client sent replaced) of
+    at most :data:`MAX_CLOSE_REASON_BYTES` (a character cut in two dropped)."""
+    encoded = reason.encode("utf-8", "replace")[:MAX_CLOSE_REASON_BYTES]
+    return encoded.decode("utf-8", "ignore")
+
+
+def _document_error(query: str | None, operation_name: str | None) -> GraphQLError | None:
+    """Why a document is not run, answered as the operation's error, as the HTTP path
+    answers it: no document, its syntax error, or no operation of the name asked.
+    strawberry's subscription path lets an error raised while parsing (graphql-core's
+    "nested too deeply") escape its worker task (a bare ``complete``, an error logged), and
+    answers a missing document or operation as an unexpected error (``internal``). Documents
+    are small here (a message is at most ``ORGQL_GRAPHQL_WS_MAX_MESSAGE_BYTES``), so parsing
+    once more costs little."""
+    if query is None:
+        return GraphQLError(MISSING_QUERY, extensions={"code": BAD_REQUEST})
     try:
-        parse(query)
+        document = parse(query)
     except GraphQLError as error:
         return error
+    if operation_name is not None and get_operation_ast(document, operation_name) is None:
+        # strawberry's words over HTTP (CannotGetOperationTypeError)
+        message = f'Unknown operation named "{operation_name}".'
+        return GraphQLError(message, extensions={"code": BAD_REQUEST})
     return None
+
+
+def decode_message(text: str | bytes) -> object:
+    """A client's message (strawberry's ``view.decode_json``), read as a request body is
+    (json_text.loads_body: nested at most ``MAX_BODY_DEPTH`` levels, no NaN). What does not
+    decode is a JSONDecodeError, closed with 4400 by strawberry's handler: the standard
+    library's RecursionError (deep nesting) or ValueError (an integer past 4,300 digits)
+    escaped it (the connection dropped, a traceback)."""
+    try:
+        return json_text.loads_body(text)
+    except (ValueError, RecursionError) as error:
+        if isinstance(error, json.JSONDecodeError):
+            raise
+        raise json.JSONDecodeError(str(error), text if isinstance(text, str) else "", 0) from None
 
 
 async def refuse_connection(websocket: Any, code: int, reason: str) -> None:

@@ -25,7 +25,8 @@ answered here, with what still depends on the request done again, as the pipelin
 - the observation told the operation and the path (``sql_plan``), as ObserveOperation does.
 
 Anything else goes to the full pipeline before anything is read: a batch, a persisted or
-unseen document, extensions, a body that is not a JSON object, variables that do not coerce,
+unseen document, extensions, a body that is not a JSON object or holds a string PostgreSQL
+text cannot hold (refused there, graphql.request_body), variables that do not coerce,
 an anonymous caller, arguments the SQL plan leaves to the resolvers. A read the SQL plan
 declines after its statement (an unknown site, an answer past the budget, a failed
 statement) is answered by the full pipeline too, told so: its compiled plan answers (or
@@ -51,6 +52,7 @@ from strawberry.schema.schema import Schema
 from strawberry.utils.operation import get_first_operation
 
 from orgql.auth.asgi import principal_of
+from orgql.core.common.validation import unstorable_text_in
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
 from orgql.graphql.execution import paths
@@ -175,6 +177,8 @@ class DirectReads:
         decoded.set((body, parsed))
         if not isinstance(parsed, dict) or not parsed.keys() <= _KEYS:
             return None
+        if request_body.may_hold_unstorable_text(body) and unstorable_text_in(parsed):
+            return None  # the pipeline's refusal (a 400), not a statement the driver fails
         query = parsed.get("query")
         variables = parsed.get("variables")
         operation_name = parsed.get("operationName")
