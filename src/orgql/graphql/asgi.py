@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from types import TracebackType
 from typing import Any, cast
 
 import orjson
@@ -46,6 +45,7 @@ from orgql.graphql.persisted import (
     Prepared,
     move_document_id,
 )
+from orgql.graphql.request_timeout import RequestTimedOut, RequestTimeout
 from orgql.graphql.schema import build_schema
 from orgql.graphql.websocket import (
     PROTOCOLS,
@@ -66,43 +66,6 @@ TOKEN_PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
-
-
-class RequestTimedOut(HTTPException):
-    """The request used up ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(503, f"the request took longer than {seconds:g} seconds")
-
-
-class RequestTimeout:
-    """The request's timeout around a block (the direct path's read, the pipeline's
-    operations): cancelled at ``deadline`` (the event loop's clock), RequestTimedOut (503
-    TIMEOUT) raised then. A TimeoutError of the database driver's own raised in the block
-    (ORGQL_DB_COMMAND_TIMEOUT_SECONDS, a server not answering) goes through as it is: the
-    database's failure, answered 503 unavailable and logged as one warning with its reason
-    (graphql.errors.unexpected_error_response), not the request's timeout. A class rather
-    than @asynccontextmanager: about 3 µs less per direct read (1.3 µs over inline code)."""
-
-    __slots__ = ("seconds", "timeout")
-
-    def __init__(self, deadline: float, seconds: float) -> None:
-        self.timeout = asyncio.timeout_at(deadline)
-        self.seconds = seconds
-
-    async def __aenter__(self) -> None:
-        await self.timeout.__aenter__()
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        try:
-            await self.timeout.__aexit__(kind, error, traceback)
-        except TimeoutError:  # raised by the timeout only when it expired: the request's
-            raise RequestTimedOut(self.seconds) from None
 
 
 #: The methods of /graphql over HTTP (GraphQL over HTTP: queries on GET, anything on POST).
@@ -325,9 +288,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
 
 def refused_by_limits(result: object) -> bool:
-    """Whether the document was refused for asking too much (a fragment cycle, depth,
-    aliases, cost, tokens): 400, like a body too large, rather than the 200 of other validation
-    errors (GraphQL over HTTP, application/json)."""
+    """Whether the document was refused for asking too much (graphql.limits): 400, like a body
+    too large, not the 200 of other validation errors (GraphQL over HTTP, application/json)."""
     errors = getattr(result, "errors", None) or ()
     return getattr(result, "data", None) is None and any(
         (error.extensions or {}).get("code") in LIMIT_CODES for error in errors
