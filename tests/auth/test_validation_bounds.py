@@ -71,9 +71,11 @@ async def test_repeats_are_counted_through_fragments_and_parent_fields(
     # 4 organizations of 3 parentOrganization each: 12 at organization.parentOrganization.
     parent = 'organization(id: "100003") { ' + "parentOrganization { id } " * 3 + "}"
     through_parents = "{ " + " ".join([parent] * 4) + " }"
+    # graphql-core's rules walk a fragment spread nowhere too (before refusing it unused).
+    unused = "{ __typename } fragment Loose on Query { " + "sites { id } " * 12 + "}"
     refused = [
         await anonymous_client.post("/graphql", json={"query": query})
-        for query in (through_fragments, through_parents)
+        for query in (through_fragments, through_parents, unused)
     ]
 
     messages = [(await _refusal(response))["message"] for response in refused]
@@ -82,6 +84,8 @@ async def test_repeats_are_counted_through_fragments_and_parent_fields(
         " merged), more than the limit of 10",
         "'parentOrganization' is selected 12 times under 'organization' (fragments and"
         " repeated parent fields merged), more than the limit of 10",
+        "'sites' is selected 12 times in fragment 'Loose' (fragments and repeated parent"
+        " fields merged), more than the limit of 10",
     ]
 
 

@@ -99,14 +99,30 @@ def analyse(
     if cycle is not None:
         return [_cycle_error(cycle)]
     analysis = _Analysis(schema, fragments, limits.max_cost, firsts or {})
+    loose = _loose_fragments(document, fragments, spreads)
     try:
         for name in order:
             analysis.add_fragment(name)
         errors = analysis.check_operations(document, limits)
+        if errors:
+            return errors
+        fields = analysis.fields + sum(analysis.fragment_fields(d) for d in loose)
     except OverBudget:
         return [_too_costly(None, limits.max_cost, None)]
-    if errors:
-        return errors
+    if fields > limits.max_fields:
+        return [_too_many_fields(fields, limits.max_fields)]
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    repeated = repeated_field([*operations, *loose], fragments, limits.max_repeats)
+    return [] if repeated is None else [repeated]
+
+
+def _loose_fragments(
+    document: DocumentNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    spreads: dict[str, list[FragmentSpreadNode]],
+) -> list[FragmentDefinitionNode]:
+    """The fragments spread nowhere, and those defined a second time under a name: graphql-
+    core's rules walk every definition, so these count as operations would."""
     spread = {s.name.value for found in spreads.values() for s in found}
     spread.update(
         s.name.value
@@ -114,21 +130,12 @@ def analyse(
         if isinstance(d, OperationDefinitionNode)
         for s in _spreads_in(d.selection_set)
     )
-    # graphql-core's rules walk every definition: a fragment spread nowhere (or defined a
-    # second time under a name) counts as an operation would.
-    loose = [
+    return [
         d
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
         and (d.name.value not in spread or fragments[d.name.value] is not d)
     ]
-    fields = analysis.fields + sum(analysis.fragment_fields(d) for d in loose)
-    if fields > limits.max_fields:
-        return [_too_many_fields(fields, limits.max_fields)]
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    roots = [d.selection_set for d in [*operations, *loose]]
-    repeated = repeated_field(roots, fragments, limits.max_repeats)
-    return [] if repeated is None else [repeated]
 
 
 def _spreads_in(selection_set: SelectionSetNode) -> list[FragmentSpreadNode]:

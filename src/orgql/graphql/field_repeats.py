@@ -26,6 +26,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
 )
 
@@ -35,34 +36,40 @@ CODE = "TOO_MANY_REPEATS"
 
 
 def repeated_field(
-    roots: Iterable[SelectionSetNode],
+    roots: Iterable[OperationDefinitionNode | FragmentDefinitionNode],
     fragments: Mapping[str, FragmentDefinitionNode],
     max_repeats: int,
 ) -> GraphQLError | None:
     """The refusal of the first response name selected more than ``max_repeats`` times at
     one place under ``roots`` (the operations, and the fragments spread nowhere: the rule
     compares those too), or None."""
-    # (the place's path of response names, the selection sets merged there)
-    places: list[tuple[str, list[SelectionSetNode]]] = [("", [root]) for root in roots]
+    # (the root, the place's path of response names, the selection sets merged there)
+    places = [(root, "", [root.selection_set]) for root in roots]
     while places:
-        path, merged = places.pop()
+        root, path, merged = places.pop()
         groups: dict[str, list[FieldNode]] = {}
         for field in _fields(merged, fragments):
             name = (field.alias or field.name).value
             groups.setdefault(name, []).append(field)
         for name, fields in groups.items():
             if len(fields) > max_repeats:
-                where = f"under {quoted(path)}" if path else "at the root of the operation"
+                where = f"under {quoted(path)}" if path else _root_of(root)
                 return GraphQLError(
                     f"{quoted(name)} is selected {len(fields)} times {where} (fragments"
                     f" and repeated parent fields merged), more than the limit of {max_repeats}",
                     fields[:2],
                     extensions={"code": CODE},
                 )
-            inner = [field.selection_set for field in fields if field.selection_set]
+            inner = [field.selection_set for field in fields if field.selection_set is not None]
             if inner:
-                places.append((f"{path}.{name}" if path else name, inner))
+                places.append((root, f"{path}.{name}" if path else name, inner))
     return None
+
+
+def _root_of(root: OperationDefinitionNode | FragmentDefinitionNode) -> str:
+    if isinstance(root, FragmentDefinitionNode):
+        return f"in fragment {quoted(root.name.value)}"
+    return "at the root of the operation"
 
 
 def _fields(
