@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from graphql import get_introspection_query, parse
+from test_graphql_analysis import python_calls_at_most
 
 from orgql.graphql.analysis import DocumentLimits, analyse
 from orgql.graphql.schema import default_schema
@@ -166,6 +167,19 @@ async def test_a_list_of_500000_ids_is_refused_before_coercion(
     assert (await _refusal(response))["message"] == (
         "variable $i holds 500000 items, more than the limit of 1000"
     )
+
+
+async def test_a_long_list_is_refused_without_a_walk_of_its_items(limited: Any) -> None:
+    # Production hides schema names in graphql-core's messages by the names the variables
+    # hold: it walked all 500,000 items of a refusal that has none to hide.
+    body = json.dumps({"query": NODES, "variables": {"i": [1] * 500_000}}, separators=(",", ":"))
+    async with limited(environment="production") as client:
+        with python_calls_at_most(100_000):
+            response = await client.post(
+                "/graphql", content=body, headers={"Content-Type": "application/json"}
+            )
+
+    assert (await _refusal(response))["code"] == "VARIABLES_TOO_LARGE"
 
 
 async def test_a_list_inside_an_input_object_is_bounded_and_named_by_its_path(
