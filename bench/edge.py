@@ -316,6 +316,25 @@ def run_cases(edge: Edge, deepest: str, database_url: str) -> None:
             ),
         ),
         (
+            "anonymous: sites { name } 745 times, behind a comment of its own",
+            "refused",
+            edge.query(f"# {secrets.token_hex(8)}\n{{{' sites { name }' * 745} }}", admin=False),
+        ),
+        (
+            "anonymous: 500,000 ids in a variable",
+            "refused",
+            lambda: edge.post_graphql(
+                json.dumps(
+                    {
+                        "query": "query($i: [ID!]!) { nodes(ids: $i) { id } }",
+                        "variables": {"i": [1] * 500_000},
+                    },
+                    separators=(",", ":"),
+                ),
+                admin=False,
+            ),
+        ),
+        (
             "production: suggestion probe",
             "refused",
             edge.query('{ organization(id: "100001") { nam } organizations(filtr: {}) { x } }'),

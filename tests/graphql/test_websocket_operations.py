@@ -213,3 +213,26 @@ async def test_a_shopper_whose_profile_the_database_fails_to_find_is_told_to_com
     assert (code, messages) == (TRY_AGAIN_LATER, [])
     assert connection.close_reason == PROFILE_UNREAD
     assert ack == {"type": "connection_ack"}
+
+
+async def test_documents_and_variables_over_the_limits_are_refused_over_websocket(
+    live: LiveServer,
+) -> None:
+    """As over HTTP (tests/auth/test_validation_bounds.py): before graphql-core's
+    validation compares the repeated fields in pairs, or coerces the list."""
+    connection = await _signed_in(live)
+    repeated = "{" + " sites { id }" * 400 + " }"
+    nodes = "query($i: [ID!]!) { nodes(ids: $i) { id } }"
+    await _send(connection, "1", repeated)
+    await _send(connection, "2", nodes, variables={"i": ["1"] * 1001})
+    answers = [json.loads(await asyncio.wait_for(connection.recv(), GUARD)) for _ in range(2)]
+    await connection.close()
+
+    refusals = {
+        answer["id"]: (answer["type"], [e["extensions"]["code"] for e in answer["payload"]])
+        for answer in answers
+    }
+    assert refusals == {
+        "1": ("error", ["TOO_MANY_REPEATS"]),
+        "2": ("error", ["VARIABLES_TOO_LARGE"]),
+    }

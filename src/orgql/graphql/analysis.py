@@ -1,5 +1,7 @@
 """One pass over a document, before any validation rule walks it: fragment cycles, depth,
-aliases and cost (settings ``ORGQL_GRAPHQL_MAX_*``), in time linear in the document's size.
+aliases, cost and fields (settings ``ORGQL_GRAPHQL_MAX_*``), in time linear in the document's
+size; then, once the fields are known few enough, how often each is repeated at one place
+(:mod:`field_repeats`).
 
 Walking an operation spread by spread is exponential: ``fragment A on Query { ...B ...B }``
 doubles the work at each level, and a cycle (``fragment A on Query { ...A ...A }``) never
@@ -13,6 +15,10 @@ selection by its bound (:mod:`list_bounds`: a connection's ``first``, a declared
 otherwise), introspection counts the fields of its answer (:mod:`introspection_cost`), and
 only that: its depth is not counted.
 Every list being bounded, the cost bounds the number of fields in the answer.
+
+Fields: every field counts 1 wherever it is written or a fragment holding it is spread,
+lists not multiplied, introspection included; fragments spread nowhere count too (the rules
+walk them). They bound the work of graphql-core's rules, which compare fields in pairs.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from graphql import (
 
 from orgql.core.common.errors import quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.graphql.field_repeats import repeated_field
 from orgql.graphql.introspection_cost import IntrospectionCost, OverBudget
 from orgql.graphql.list_bounds import list_bound
 
@@ -55,16 +62,19 @@ class DocumentLimits:
     max_depth: int
     max_aliases: int
     max_cost: int
+    max_fields: int
+    max_repeats: int
 
 
 @dataclass(frozen=True)
 class _Summary:
     """Of a selection set, fragments expanded: the longest chain of fields in it, the
-    aliases in it, and its cost."""
+    aliases in it, its cost and its fields."""
 
     depth: int = 0
     aliases: int = 0
     cost: int = 0
+    fields: int = 0
 
 
 _EMPTY = _Summary()
@@ -89,12 +99,43 @@ def analyse(
     if cycle is not None:
         return [_cycle_error(cycle)]
     analysis = _Analysis(schema, fragments, limits.max_cost, firsts or {})
+    loose = _loose_fragments(document, fragments, spreads)
     try:
         for name in order:
             analysis.add_fragment(name)
-        return analysis.check_operations(document, limits)
+        errors = analysis.check_operations(document, limits)
+        if errors:
+            return errors
+        fields = analysis.fields + sum(analysis.fragment_fields(d) for d in loose)
     except OverBudget:
         return [_too_costly(None, limits.max_cost, None)]
+    if fields > limits.max_fields:
+        return [_too_many_fields(fields, limits.max_fields)]
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    repeated = repeated_field([*operations, *loose], fragments, limits.max_repeats)
+    return [] if repeated is None else [repeated]
+
+
+def _loose_fragments(
+    document: DocumentNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    spreads: dict[str, list[FragmentSpreadNode]],
+) -> list[FragmentDefinitionNode]:
+    """The fragments spread nowhere, and those defined a second time under a name: graphql-
+    core's rules walk every definition, so these count as operations would."""
+    spread = {s.name.value for found in spreads.values() for s in found}
+    spread.update(
+        s.name.value
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        for s in _spreads_in(d.selection_set)
+    )
+    return [
+        d
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+        and (d.name.value not in spread or fragments[d.name.value] is not d)
+    ]
 
 
 def _spreads_in(selection_set: SelectionSetNode) -> list[FragmentSpreadNode]:
@@ -171,6 +212,14 @@ def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
     )
 
 
+def _too_many_fields(fields: int, max_fields: int) -> GraphQLError:
+    return GraphQLError(
+        f"the document selects {fields} fields (each fragment counted wherever it is spread),"
+        f" more than the limit of {max_fields}",
+        extensions={"code": "TOO_MANY_FIELDS", "fields": fields},
+    )
+
+
 def first_variables(document: DocumentNode) -> frozenset[str]:
     """The variables given as a ``first`` argument anywhere in ``document``."""
     names: set[str] = set()
@@ -234,11 +283,19 @@ class _Analysis:
         self.fragments = fragments
         self.summaries: dict[str, _Summary] = {}
         self.introspection = IntrospectionCost(schema, fragments, budget)
+        #: The fields of the operations checked (check_operations), fragments expanded.
+        self.fields = 0
 
     def add_fragment(self, name: str) -> None:
         fragment = self.fragments[name]
         parent = self.schema.get_type(fragment.type_condition.name.value)
         self.summaries[name] = self.of(fragment.selection_set, parent)
+
+    def fragment_fields(self, fragment: FragmentDefinitionNode) -> int:
+        if self.fragments.get(fragment.name.value) is fragment:
+            return self.summaries[fragment.name.value].fields
+        parent = self.schema.get_type(fragment.type_condition.name.value)
+        return self.of(fragment.selection_set, parent).fields
 
     def check_operations(
         self, document: DocumentNode, limits: DocumentLimits
@@ -255,6 +312,7 @@ class _Analysis:
                 continue
             summary = self.of(operation.selection_set, roots[operation.operation.value])
             aliases = min(aliases + summary.aliases, CAP)
+            self.fields = min(self.fields + summary.fields, CAP)
             name = operation.name.value if operation.name else "anonymous"
             # strawberry's QueryDepthLimiter counted the root fields as depth 0: same here.
             if summary.depth - 1 > limits.max_depth:
@@ -279,7 +337,7 @@ class _Analysis:
     def of(self, selection_set: SelectionSetNode | None, parent: Any) -> _Summary:
         if selection_set is None:
             return _EMPTY
-        depth = aliases = cost = 0
+        depth = aliases = cost = fields = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 part = self._field(selection, parent)
@@ -293,7 +351,8 @@ class _Analysis:
             depth = max(depth, part.depth)
             aliases = min(aliases + part.aliases, CAP)
             cost = min(cost + part.cost, CAP)
-        return _Summary(depth, aliases, cost)
+            fields = min(fields + part.fields, CAP)
+        return _Summary(depth, aliases, cost, fields)
 
     def _first(self, node: FieldNode) -> int:
         for argument in node.arguments or ():
@@ -317,7 +376,7 @@ class _Analysis:
             # cost; its depth is not counted: a client's own introspection query nests ofType
             # nine levels deep (depth 14), past any depth a data query needs.
             cost = 1 + self.introspection.root(node)
-            return _Summary(1, inner.aliases + alias, min(cost, CAP))
+            return _Summary(1, inner.aliases + alias, min(cost, CAP), 1 + inner.fields)
         depth = 1 + inner.depth
         multiplier = 1
         if definition is not None and node.selection_set is not None:
@@ -326,4 +385,5 @@ class _Analysis:
             elif isinstance(get_nullable_type(definition.type), GraphQLList):
                 multiplier = list_bound(parent.name, node.name.value)
         cost = 1 + multiplier * inner.cost
-        return _Summary(depth, min(inner.aliases + alias, CAP), min(cost, CAP))
+        aliases = min(inner.aliases + alias, CAP)
+        return _Summary(depth, aliases, min(cost, CAP), min(1 + inner.fields, CAP))

@@ -1,8 +1,10 @@
 """Limits on what one GraphQL request may ask (settings ``ORGQL_GRAPHQL_*``).
 
-Fragment cycles, depth, aliases and cost are checked by one analysis of the document
-(:mod:`analysis`), linear in its size, before graphql-core's rules run; directives per field
-by a rule; tokens while parsing. All refuse the document before anything runs.
+Fragment cycles, depth, aliases, cost, fields and their repeats are checked by one analysis
+of the document (:mod:`analysis`), linear in its size, before graphql-core's rules run; the
+variables' sizes before that (:mod:`variable_bounds`), so before graphql-core coerces them;
+directives per field by a rule; tokens while parsing. All refuse the request before anything
+runs.
 """
 
 from __future__ import annotations
@@ -30,11 +32,21 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
 from orgql.graphql.caller_text import BoundCallerText
 from orgql.graphql.suggestions import HideSchemaNames
+from orgql.graphql.variable_bounds import variables_error
 from orgql.settings import Settings
 
 #: Codes of the refusals that mean "this document asks too much" (HTTP 400).
 LIMIT_CODES = frozenset(
-    {"FRAGMENT_CYCLE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COSTLY", "TOO_MANY_TOKENS"}
+    {
+        "FRAGMENT_CYCLE",
+        "QUERY_TOO_DEEP",
+        "TOO_MANY_ALIASES",
+        "QUERY_TOO_COSTLY",
+        "TOO_MANY_TOKENS",
+        "TOO_MANY_FIELDS",
+        "TOO_MANY_REPEATS",
+        "VARIABLES_TOO_LARGE",
+    }
 )
 
 
@@ -45,6 +57,8 @@ class Limits:
     max_directives: int
     max_tokens: int
     max_cost: int
+    max_fields: int
+    max_repeats: int
     max_batch: int
     timeout_seconds: float
     introspection: bool
@@ -60,6 +74,8 @@ class Limits:
             max_directives=settings.graphql_max_directives,
             max_tokens=settings.graphql_max_tokens,
             max_cost=settings.graphql_max_cost,
+            max_fields=settings.graphql_max_fields,
+            max_repeats=settings.graphql_max_repeats,
             max_batch=settings.graphql_max_batch,
             timeout_seconds=settings.graphql_timeout_seconds,
             introspection=settings.graphql_introspection and not production,
@@ -117,7 +133,9 @@ def _validate(
 
 
 def document_limits(limits: Limits) -> DocumentLimits:
-    return DocumentLimits(limits.max_depth, limits.max_aliases, limits.max_cost)
+    return DocumentLimits(
+        limits.max_depth, limits.max_aliases, limits.max_cost, limits.max_fields, limits.max_repeats
+    )
 
 
 def analysis_errors(
@@ -126,9 +144,13 @@ def analysis_errors(
     limits: DocumentLimits,
     variables: dict[str, Any] | None,
 ) -> list[GraphQLError]:
-    """The analysis' refusals of ``document`` (cycles, depth, aliases, cost) with these
-    ``variables``: cached by document and the values of its ``first`` variables (a page of
-    10 costs a tenth of a page of 100)."""
+    """The analysis' refusals of ``document`` (cycles, depth, aliases, cost, fields, repeats)
+    with these ``variables``, the variables' own first (too large to coerce): cached by
+    document and the values of its ``first`` variables (a page of 10 costs a tenth of a page
+    of 100)."""
+    too_large = variables_error(variables)
+    if too_large is not None:
+        return [too_large]
     key = _Same(document)
     firsts = first_values(document, _first_variables(key), variables)
     return _analyse(schema, key, limits, firsts)
