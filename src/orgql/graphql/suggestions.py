@@ -47,7 +47,7 @@ class HideSchemaNames(SchemaExtension):
         context = self.execution_context
         result = context.result
         errors = result.errors if result is not None else None
-        if result is None or not errors or not any(_is_graphql_message(e) for e in errors):
+        if result is None or not errors or not any(is_graphql_core_message(e) for e in errors):
             return  # nothing to hide: the variables are not walked (a refusal of 500,000 ids)
         names = _document_names(context.query or "") | _variable_names(context.variables)
         result.errors = [_hidden(error, names) for error in errors]
