@@ -51,11 +51,11 @@ async def test_a_field_repeated_past_the_limit_at_one_place_is_refused(
     anonymous_client: httpx.AsyncClient,
 ) -> None:
     over = await anonymous_client.post("/graphql", json={"query": _repeated(400)})
-    at = await anonymous_client.post("/graphql", json={"query": _repeated(10)})
+    at = await anonymous_client.post("/graphql", json={"query": _repeated(30)})
 
     assert await _refusal(over) == {
         "message": "'sites' is selected 400 times at the root of the operation (fragments and"
-        " repeated parent fields merged), more than the limit of 10",
+        " repeated parent fields merged), more than the limit of 30",
         "code": "TOO_MANY_REPEATS",
     }
     assert at.status_code == 200
@@ -65,15 +65,15 @@ async def test_a_field_repeated_past_the_limit_at_one_place_is_refused(
 async def test_repeats_are_counted_through_fragments_and_parent_fields(
     anonymous_client: httpx.AsyncClient,
 ) -> None:
-    # 4 fragments of 3 inline fragments each: 12 'name' under 'sites', 2 'sites' apart.
-    inline = " ".join(["... on Site { name }"] * 3)
+    # 4 fragments of 8 inline fragments each: 32 'name' under 'sites', 2 'sites' apart.
+    inline = " ".join(["... on Site { name }"] * 8)
     fragments = " ".join(f"fragment F{i} on Site {{ {inline} }}" for i in range(4))
     through_fragments = "{ sites { ...F0 ...F1 ...F2 ...F3 } } " + fragments
-    # 4 organizations of 3 parentOrganization each: 12 at organization.parentOrganization.
-    parent = 'organization(id: "100003") { ' + "parentOrganization { id } " * 3 + "}"
+    # 4 organizations of 8 parentOrganization each: 32 at organization.parentOrganization.
+    parent = 'organization(id: "100003") { ' + "parentOrganization { id } " * 8 + "}"
     through_parents = "{ " + " ".join([parent] * 4) + " }"
     # graphql-core's rules walk a fragment spread nowhere too (before refusing it unused).
-    unused = "{ __typename } fragment Loose on Query { " + "sites { id } " * 12 + "}"
+    unused = "{ __typename } fragment Loose on Query { " + "sites { id } " * 32 + "}"
     refused = [
         await anonymous_client.post("/graphql", json={"query": query})
         for query in (through_fragments, through_parents, unused)
@@ -81,12 +81,12 @@ async def test_repeats_are_counted_through_fragments_and_parent_fields(
 
     messages = [(await _refusal(response))["message"] for response in refused]
     assert messages == [
-        "'name' is selected 12 times under 'sites' (fragments and repeated parent fields"
-        " merged), more than the limit of 10",
-        "'parentOrganization' is selected 12 times under 'organization' (fragments and"
-        " repeated parent fields merged), more than the limit of 10",
-        "'sites' is selected 12 times in fragment 'Loose' (fragments and repeated parent"
-        " fields merged), more than the limit of 10",
+        "'name' is selected 32 times under 'sites' (fragments and repeated parent fields"
+        " merged), more than the limit of 30",
+        "'parentOrganization' is selected 32 times under 'organization' (fragments and"
+        " repeated parent fields merged), more than the limit of 30",
+        "'sites' is selected 32 times in fragment 'Loose' (fragments and repeated parent"
+        " fields merged), more than the limit of 30",
     ]
 
 
@@ -132,6 +132,24 @@ async def test_graphiqls_introspection_and_the_bench_documents_pass_over_http(
 
     assert [answer.status_code for answer in answers] == [200, 200, 200]
     assert [answer.json().get("errors") for answer in answers] == [None, None, None]
+
+
+async def test_a_component_tree_of_thirty_fragments_on_one_object_passes(
+    client: httpx.AsyncClient,
+) -> None:
+    # A Relay client selects id (and here the parent's) in every fragment spread on the
+    # same object: 30 repeats of each at one place, the default's room.
+    fragments = " ".join(
+        f"fragment F{i} on Organization {{ id name parentOrganization {{ id name }} }}"
+        for i in range(30)
+    )
+    spreads = " ".join(f"...F{i}" for i in range(30))
+    query = f'{{ organization(id: "100001") {{ {spreads} }} }} {fragments}'
+
+    answer = await client.post("/graphql", json={"query": query})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["organization"]["id"]
 
 
 # ---------------------------------------------------------------- variables
