@@ -27,10 +27,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from asgi_state import LifespanState, admin_token
 from orgql.app import create_app
-from orgql.auth.tokens import Authenticator
 from orgql.core.events import webhooks
 from orgql.core.reference.demo import seed_demo
 from orgql.db.embedded import EmbeddedPostgres
@@ -267,26 +267,6 @@ def statement_counter(engine: AsyncEngine) -> Iterator[StatementCounter]:
 
 
 # ---------------------------------------------------------------- the ASGI app
-
-
-class LifespanState:
-    """ASGI wrapper doing what a server does with lifespan state: each request's scope gets
-    a shallow copy of it as ``scope["state"]`` (Starlette's ``request.state``).
-    ``httpx.ASGITransport`` runs no lifespan, so without this ``request.state`` is empty."""
-
-    def __init__(self, app: ASGIApp, state: Mapping[str, Any]) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            scope = {**scope, "state": dict(self.state)}
-        await self.app(scope, receive, send)
-
-
-def admin_token(settings: Settings) -> str:
-    """A valid admin access token for an app built with ``settings``."""
-    return Authenticator(settings).issue_admin("test-suite").access_token
 
 
 def asgi_client(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from test_subscriptions import _waiting_on_lock
 
-from conftest import LifespanState, admin_token
+from asgi_state import LifespanState, admin_token
 from orgql.app import create_app
 from orgql.settings import Settings
 
