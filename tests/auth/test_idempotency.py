@@ -324,3 +324,93 @@ async def test_two_idempotency_keys_are_400_and_nothing_runs(
 
         assert (response.status_code, response.json()["o:errorPath"]) == (400, "Idempotency-Key")
     assert await _count(engine, "Acme") == 0
+
+
+# A key kept before the deploy that counted the preconditions in the fingerprint (d6f5cce)
+# holds the fingerprint without them (review2): the same request sent without them, under
+# another key, shows what that code stored.
+async def _stored(engine: AsyncEngine, key: str) -> tuple[str, str]:
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text("SELECT owner, request_hash FROM idempotency_keys WHERE key = :key"),
+                {"key": key},
+            )
+        ).one()
+    return row[0], row[1]
+
+
+#: What a run that died before its commit leaves (its lease passed).
+_DIED = ", status = NULL, committed_at = NULL, lease_until = now() - interval '1 second'"
+
+
+async def _as_before_the_deploy(engine: AsyncEngine, key: str, probe: str, dead: bool) -> None:
+    owner, request_hash = await _stored(engine, probe)
+    died = _DIED if dead else ""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                f"UPDATE idempotency_keys SET owner = :owner, request_hash = :hash{died}"
+                " WHERE key = :key"
+            ),
+            {"owner": owner, "hash": request_hash, "key": key},
+        )
+
+
+async def test_a_key_kept_before_the_deploy_answers_its_retry_with_if_match(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Else the client, its answer lost in the deploy's restart, gets 422 for the retry and
+    takes the first run for failed although it committed."""
+    one, body = f"{ORGANIZATIONS}/100002", {"description": "kept before"}
+    first = await client.put(
+        one, json=body, headers={"Idempotency-Key": "pre-deploy", "If-Match": '"1"'}
+    )
+    probe = await client.put(one, json=body, headers={"Idempotency-Key": "probe"})
+    assert (first.status_code, probe.status_code) == (200, 200), first.text
+    await _as_before_the_deploy(engine, "pre-deploy", "probe", dead=False)
+
+    retry = await client.put(
+        one, json=body, headers={"Idempotency-Key": "pre-deploy", "If-Match": '"1"'}
+    )
+
+    assert retry.status_code == 200, retry.text
+    assert (retry.content, retry.headers["idempotency-replayed"]) == (first.content, "true")
+
+
+async def test_an_anonymous_key_kept_before_the_deploy_answers_and_submits_once(
+    anonymous_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """An anonymous key's owner is derived from the fingerprint: else the retry is another
+    key, and the registration is submitted again."""
+    document = request_document("Kept Co", "kept@example.com")
+    headers = {"Idempotency-Key": "pre-deploy", "If-None-Match": "*"}
+    first = await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+    await anonymous_client.post(STORE_REQUESTS, json=document, headers={"Idempotency-Key": "p"})
+    await _as_before_the_deploy(engine, "pre-deploy", "p", dead=False)
+    submitted = await _requests_named(engine, "Kept Co")
+
+    retry = await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+
+    assert (retry.status_code, retry.content) == (first.status_code, first.content)
+    assert retry.headers["idempotency-replayed"] == "true"
+    assert await _requests_named(engine, "Kept Co") == submitted
+
+
+async def test_an_anonymous_key_left_dead_before_the_deploy_is_released_and_runs_anew(
+    anonymous_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Its run died before it committed: the retry runs, and the key kept before is gone
+    (a run that outlived its lease can commit nothing), as a take-over would do."""
+    document = request_document("Dead Co", "dead@example.com")
+    headers = {"Idempotency-Key": "pre-deploy", "If-None-Match": "*"}
+    await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+    await anonymous_client.post(STORE_REQUESTS, json=document, headers={"Idempotency-Key": "p"})
+    await _as_before_the_deploy(engine, "pre-deploy", "p", dead=True)
+    legacy_owner, _ = await _stored(engine, "p")
+
+    retry = await anonymous_client.post(STORE_REQUESTS, json=document, headers=headers)
+
+    assert retry.status_code == 200, retry.text
+    assert "idempotency-replayed" not in retry.headers
+    assert (await _stored(engine, "pre-deploy"))[0] != legacy_owner

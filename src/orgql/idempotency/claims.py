@@ -68,12 +68,6 @@ async def take(session: AsyncSession, claim: Claim, request_hash: str, *, ttl: f
         claim=claim.token,
         lease_until=lease_until,
     )
-    dead = and_(
-        table.status.is_(None),
-        table.committed_at.is_(None),
-        # NULL: a claim from before leases existed (migration 0015)
-        func.coalesce(table.lease_until, text("'-infinity'")) < func.now(),
-    )
     statement = new.on_conflict_do_update(
         index_elements=[table.owner, table.key],
         set_={
@@ -86,24 +80,49 @@ async def take(session: AsyncSession, claim: Claim, request_hash: str, *, ttl: f
             "lease_until": lease_until,
             "committed_at": None,
         },
-        where=or_(table.created_at < func.now() - _seconds(ttl), dead),
+        where=or_(table.created_at < func.now() - _seconds(ttl), _dead()),
     ).returning(table.key)
     claimed = await session.scalar(statement)
     await session.execute(_PRUNE, {"ttl": ttl, "batch": PRUNE_BATCH})
     return claimed is not None
 
 
-async def first(session: AsyncSession, owner: str, key: str) -> tuple[IdempotencyKey, bool] | None:
-    """The key's row, and whether its run's lease still holds (by the database's clock)."""
+def _dead() -> Any:
+    """A run that died: no answer, nothing committed, its lease passed."""
+    return and_(
+        IdempotencyKey.status.is_(None),
+        IdempotencyKey.committed_at.is_(None),
+        # NULL: a claim from before leases existed (migration 0015)
+        func.coalesce(IdempotencyKey.lease_until, text("'-infinity'")) < func.now(),
+    )
+
+
+async def first(
+    session: AsyncSession, owner: str, key: str, *, ttl: float | None = None
+) -> tuple[IdempotencyKey, bool] | None:
+    """The key's row (younger than ``ttl`` when given), and whether its run's lease still
+    holds (by the database's clock)."""
+    where = [IdempotencyKey.owner == owner, IdempotencyKey.key == key]
+    if ttl is not None:
+        where.append(IdempotencyKey.created_at >= func.now() - _seconds(ttl))
     running = func.coalesce(IdempotencyKey.lease_until, text("'-infinity'")) > func.now()
-    row = (
-        await session.execute(
-            select(IdempotencyKey, running).where(
-                IdempotencyKey.owner == owner, IdempotencyKey.key == key
-            )
-        )
-    ).one_or_none()
+    row = (await session.execute(select(IdempotencyKey, running).where(*where))).one_or_none()
     return None if row is None else (row[0], bool(row[1]))
+
+
+async def kept(
+    session: AsyncSession, owner: str, key: str, *, ttl: float
+) -> tuple[IdempotencyKey, bool] | None:
+    """The key's row under an ``owner`` no new claim takes (an anonymous key kept before
+    its fingerprint counted the preconditions), if it still answers: a dead run's row is
+    deleted, as :func:`take` would have taken it over (its run can commit nothing after),
+    and an expired one is None; the caller then claims the key under its current owner."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.owner == owner, IdempotencyKey.key == key, _dead()
+        )
+    )
+    return await first(session, owner, key, ttl=ttl)
 
 
 async def confirm(session: AsyncSession, scope: MutableMapping[str, Any]) -> None:

@@ -109,13 +109,12 @@ class Idempotency:
         if body is None:  # never run a part of a request, nor claim its key with it
             await Refusal(400, BODY_CUT_SHORT)(scope, receive, send)
             return
-        request_hash = _request_hash(scope, body)
-        owner = _owner(scope.get(PRINCIPAL, ANONYMOUS), request_hash, scope)
-        claim = claims.Claim(owner, key, self.lease_seconds)
+        fingerprint = _fingerprint(scope, body)
+        claim = claims.Claim(fingerprint.owner, key, self.lease_seconds)
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
         try:
-            refusal = await self._claim(sessionmaker, claim, request_hash)
+            refusal = await self._claim(sessionmaker, claim, fingerprint)
         except Exception as error:  # e.g. a lock wait past statement_timeout: nothing ran
             logger.warning("an Idempotency-Key could not be claimed: %s", type(error).__name__)
             refusal = Refusal(503, "the Idempotency-Key could not be claimed; retry later")
@@ -149,17 +148,23 @@ class Idempotency:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         claim: claims.Claim,
-        request_hash: str,
+        fingerprint: Fingerprint,
     ) -> ASGIApp | None:
         """Claim the key; None when claimed, else the answer to give instead of running."""
+        ttl = self.ttl_seconds
         for _ in range(3):  # the key's row may go between the two statements (released)
             async with sessionmaker() as session, session.begin():
-                taken = await claims.take(session, claim, request_hash, ttl=self.ttl_seconds)
-                if taken:
-                    return None
-                earlier = await claims.first(session, claim.owner, claim.key)
+                earlier = None
+                if fingerprint.legacy_owner is not None:
+                    earlier = await claims.kept(
+                        session, fingerprint.legacy_owner, claim.key, ttl=ttl
+                    )
+                if earlier is None:
+                    if await claims.take(session, claim, fingerprint.current, ttl=ttl):
+                        return None
+                    earlier = await claims.first(session, claim.owner, claim.key)
             if earlier is not None:
-                return _answer_again(*earlier, request_hash)
+                return _answer_again(*earlier, fingerprint)
         return Refusal(409, "the first request with this Idempotency-Key is still running")
 
 
@@ -218,18 +223,58 @@ def _owner(principal: Principal, request_hash: str, scope: Scope) -> str:
     return owner
 
 
-def _request_hash(scope: Scope, body: bytes) -> str:
+@dataclass(frozen=True)
+class Fingerprint:
+    """The request's fingerprint and the key's owner, and those it had before the
+    preconditions counted (d6f5cce) when they differ (it sent one).
+
+    A key kept before that deploy by a request with ``If-Match`` holds the fingerprint
+    without it (and, for an anonymous caller, the owner derived from that): its retry with
+    the same If-Match must get the kept answer, not 422 (nor, anonymous, run again). This
+    weakens no refusal of a different precondition: a key kept since holds the fingerprint
+    with its preconditions, which no request's legacy fingerprint equals (a key first used
+    without one does answer a retry with one, as before they counted). The legacy
+    acceptance can go ORGQL_IDEMPOTENCY_TTL_SECONDS (a day) after every deployment runs
+    this version: no key from before is kept longer."""
+
+    current: str
+    owner: str
+    legacy: str | None = None
+    #: Where an anonymous caller's legacy key is (another owner); None otherwise.
+    legacy_owner: str | None = None
+
+    def answers(self, kept: str) -> bool:
+        return kept in (self.current, self.legacy)
+
+
+def _fingerprint(scope: Scope, body: bytes) -> Fingerprint:
+    """The legacy fingerprint (a second hash of the body) only for a request that sent a
+    precondition: without one it is the current fingerprint."""
+    principal: Principal = scope.get(PRINCIPAL, ANONYMOUS)
+    current = _request_hash(scope, body)
+    owner = _owner(principal, current, scope)
+    headers = Headers(scope=scope)
+    if not any(name in headers for name in CONDITIONAL_HEADERS):
+        return Fingerprint(current, owner)
+    legacy = _request_hash(scope, body, preconditions=False)
+    legacy_owner = _owner(principal, legacy, scope)
+    return Fingerprint(current, owner, legacy, None if legacy_owner == owner else legacy_owner)
+
+
+def _request_hash(scope: Scope, body: bytes, *, preconditions: bool = True) -> str:
     """What makes a request the same request: its method, path, query, site, preconditions
     and body (draft-ietf-httpapi-idempotency-key-header: the key's fingerprint). A
     precondition counts only when sent, each of its lines: a request without one hashes as
-    before they counted, so a key kept then still answers its retry."""
+    before they counted, so a key kept then still answers its retry (one with a
+    precondition: :class:`Fingerprint`)."""
     headers = Headers(scope=scope)
     digest = hashlib.sha256()
     parts = [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1")]
     parts.extend(headers.get(name, "") for name in HASHED_HEADERS)
-    parts.extend(
-        f"{name}: {value}" for name in CONDITIONAL_HEADERS for value in headers.getlist(name)
-    )
+    if preconditions:
+        parts.extend(
+            f"{name}: {value}" for name in CONDITIONAL_HEADERS for value in headers.getlist(name)
+        )
     for part in parts:
         digest.update(part.encode("utf-8", "replace") + b"\0")
     digest.update(body)
@@ -241,8 +286,8 @@ def _tells_of_a_commit(answer: ASGIApp) -> bool:
     return isinstance(answer, Response) or (isinstance(answer, Refusal) and answer.status == 410)
 
 
-def _answer_again(first: IdempotencyKey, running: bool, request_hash: str) -> ASGIApp:
-    if first.request_hash != request_hash:
+def _answer_again(first: IdempotencyKey, running: bool, fingerprint: Fingerprint) -> ASGIApp:
+    if not fingerprint.answers(first.request_hash):
         return Refusal(422, "this Idempotency-Key was used for a different request")
     if first.status is None and (running or first.committed_at is None):
         return Refusal(409, "the first request with this Idempotency-Key is still running")
