@@ -18,7 +18,8 @@ from orgql.db.engine import make_sessionmaker
 from rest.builders import ORGANIZATIONS
 
 _ID_COLUMN = models.DynamicPropertyDefinition.__table__.c.id.type
-assert isinstance(_ID_COLUMN, String) and _ID_COLUMN.length is not None
+assert isinstance(_ID_COLUMN, String)
+assert _ID_COLUMN.length is not None
 #: The longest id a dynamic property may have (its column; reference data allows as many).
 LONGEST_ID = _ID_COLUMN.length
 #: A valid dynamic property id (reference data: ``^[A-Za-z_][A-Za-z0-9_]*$``) of that length.

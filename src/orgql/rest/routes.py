@@ -366,12 +366,15 @@ class ErrorModelRouter:
         return self.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.admin_only_except is not None and scope["type"] == "http":
-            if app_path(scope) not in self.admin_only_except:
-                refusal = auth.admin_refusal(Request(scope))
-                if refusal is not None:
-                    await refusal(scope, receive, send)
-                    return
+        if (
+            self.admin_only_except is not None
+            and scope["type"] == "http"
+            and app_path(scope) not in self.admin_only_except
+        ):
+            refusal = auth.admin_refusal(Request(scope))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
