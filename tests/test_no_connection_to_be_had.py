@@ -172,20 +172,6 @@ async def test_a_sql_plan_statement_past_the_command_timeout_is_answered_by_the_
     assert _errors(caplog) == []
 
 
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A port whose server accepts connections and never says a word."""
-
-    async def accept_and_stay_silent(reader: asyncio.StreamReader, _: Any) -> None:
-        await reader.read()
-
-    silent = await asyncio.start_server(accept_and_stay_silent, "127.0.0.1", 0)
-    try:
-        yield silent.sockets[0].getsockname()[1]
-    finally:
-        silent.close()
-
-
 @pytest.mark.parametrize("server", ["refusing", "silent"])
 async def test_root_fields_after_a_connection_refused_or_not_opened_in_time_fail_at_once(
     client_for: Callable[..., httpx.AsyncClient],
