@@ -298,6 +298,21 @@ def client_for() -> Callable[..., httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A port on the loopback interface whose server accepts connections and never says a
+    word (a database that does not answer, a service that hangs)."""
+
+    async def accept_and_stay_silent(reader: asyncio.StreamReader, _: Any) -> None:
+        await reader.read()
+
+    silent = await asyncio.start_server(accept_and_stay_silent, "127.0.0.1", 0)
+    try:
+        yield silent.sockets[0].getsockname()[1]
+    finally:
+        silent.close()
+
+
+@pytest.fixture
 async def impatient_admin(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """An admin client of an app on its own engine, whose statements wait 100 ms at most for
     a lock (ORGQL_DB_LOCK_TIMEOUT_SECONDS): a test holds a lock and sees the request refused."""

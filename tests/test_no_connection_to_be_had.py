@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from orgql.app import create_app
 from orgql.db.raw import RawReads
 from orgql.graphql.execution import executor as compiled
 from orgql.graphql.execution import page_sql
+from orgql.observability import database
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
 
@@ -172,20 +174,6 @@ async def test_a_sql_plan_statement_past_the_command_timeout_is_answered_by_the_
     assert _errors(caplog) == []
 
 
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A port whose server accepts connections and never says a word."""
-
-    async def accept_and_stay_silent(reader: asyncio.StreamReader, _: Any) -> None:
-        await reader.read()
-
-    silent = await asyncio.start_server(accept_and_stay_silent, "127.0.0.1", 0)
-    try:
-        yield silent.sockets[0].getsockname()[1]
-    finally:
-        silent.close()
-
-
 @pytest.mark.parametrize("server", ["refusing", "silent"])
 async def test_root_fields_after_a_connection_refused_or_not_opened_in_time_fail_at_once(
     client_for: Callable[..., httpx.AsyncClient],
@@ -210,3 +198,35 @@ async def test_root_fields_after_a_connection_refused_or_not_opened_in_time_fail
     assert _errors(caplog) == []
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len([r for r in warnings if r.name == "orgql.graphql"]) == 1
+
+
+#: Nullable root fields of one operation, each failed on its own (as many as aliases may be).
+MANY_ROOT_FIELDS = {
+    "query": "{ "
+    + " ".join(f'k{i}: organizationByKey(uniqueId: "{i}") {{ id }}' for i in range(30))
+    + " }"
+}
+
+
+async def test_the_refused_connection_raised_for_every_root_field_is_walked_once(
+    client_for: Callable[..., httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raised again for each of 30 root fields, the refused connection's error has a longer
+    traceback each time; telling it for the database's failure walks its traceback once (not
+    once per field, each walk longer than the last: quadratic in the fields)."""
+    walked: list[int] = []
+    walk = database._frames
+
+    def counted(error: BaseException) -> Iterator[FrameType]:
+        walked.append(id(error))
+        return walk(error)
+
+    monkeypatch.setattr(database, "_frames", counted)
+    url = "postgresql://postgres@127.0.0.1:1/unreachable"  # port 1 refuses at once
+    app = create_app(Settings(database_url=url))
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+        response = await client.post("/graphql", json=MANY_ROOT_FIELDS)
+
+    assert _unavailable(response).startswith("The database is unavailable (")
+    assert walked
+    assert len(walked) == len(set(walked))

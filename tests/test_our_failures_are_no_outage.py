@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,20 +35,6 @@ class Bug:
 
     run: Callable[[], Awaitable[None]]
     raises: type[Exception]
-
-
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A port whose server accepts connections and never says a word."""
-
-    async def accept_and_stay_silent(reader: asyncio.StreamReader, _: Any) -> None:
-        await reader.read()
-
-    silent = await asyncio.start_server(accept_and_stay_silent, "127.0.0.1", 0)
-    try:
-        yield silent.sockets[0].getsockname()[1]
-    finally:
-        silent.close()
 
 
 @pytest.fixture(params=["missing_file", "refused_service", "silent_service"])

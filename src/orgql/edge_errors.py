@@ -32,14 +32,30 @@ METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 
 
+#: The scope key holding the root path the app is served under, recorded where a request
+#: enters the app (:func:`enter_app`), before any route or mount below has moved ``root_path``.
+ROOT_PATH_KEY = "orgql.root_path"
+
+
+def enter_app(scope: Scope) -> None:
+    """Record the root path the app is served under, as the request enters it (its outermost
+    middleware, ObserveRequests). Behind ``uvicorn --root-path /api`` and mounted into another
+    app (a Starlette ``Mount("/api", app=orgql)``) alike, that is the scope's ``root_path``
+    then, by which the app's router matches ``/api/graphql``. Not Starlette's
+    ``app_root_path``: a parent app's mount sets it to the *parent's* root path."""
+    scope[ROOT_PATH_KEY] = scope.get("root_path", "")
+
+
 def app_path(scope: Scope) -> str:
     """The request's path below the root path the app is served under (``uvicorn --root-path
     /api``: a request for ``/graphql`` arrives as ``/api/graphql``, ASGI's full path, with
-    ``root_path`` ``/api``): the path the app's own routes match. The app's, not a mount's:
-    once a mount has matched, Starlette has moved ``root_path`` below it and keeps the app's
-    as ``app_root_path`` (``/ccadmin/graphql`` is no GraphQL endpoint)."""
+    ``root_path`` ``/api``): the path the app's own routes match. The app's root, recorded as
+    the request entered it (:func:`enter_app`), not a mount's: once one of the app's mounts
+    has matched, Starlette has moved ``root_path`` below it (``/ccadmin/graphql`` is no GraphQL
+    endpoint). A scope that has not entered the app yet (one built by the server's protocol:
+    orgql.slow_clients) has its ``root_path``."""
     path: str = scope["path"]
-    root_path: str = scope.get("app_root_path", scope.get("root_path", ""))
+    root_path: str = scope.get(ROOT_PATH_KEY, scope.get("root_path", ""))
     if root_path and path.startswith(root_path) and path[len(root_path) :][:1] == "/":
         return path[len(root_path) :]
     return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from orgql.auth.signing import SigningKeyError, development_key, signing_key
 from orgql.auth.tokens import Authenticator
@@ -262,23 +263,31 @@ async def test_orgql_token_prints_a_token_the_admin_api_accepts(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("root_path", ["", "/api"])
 async def test_a_login_answer_is_never_replayed_by_idempotency_key(
-    anonymous_client: httpx.AsyncClient, new_key: Callable[[], Awaitable[tuple[str, str]]]
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    new_key: Callable[[], Awaitable[tuple[str, str]]],
+    root_path: str,
 ) -> None:
     """The token is the caller's secret (Cache-Control: no-store): an Idempotency-Key keeps
-    no login answer, and the same key and form without the application key is no replay."""
+    no login answer, and the same key and form without the application key is no replay;
+    below the root path the app is served under too (``uvicorn --root-path``)."""
     _, key = await new_key()
     idempotency = {"Idempotency-Key": "login-1"}
-    first = await anonymous_client.post(
-        LOGIN, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
-    )
-    without_key = await anonymous_client.post(LOGIN, data=FORM, headers=idempotency)
-    wrong_key = await anonymous_client.post(
-        LOGIN, data=FORM, headers={"Authorization": "Bearer not-a-key", **idempotency}
-    )
-    again = await anonymous_client.post(
-        LOGIN, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
-    )
+    login = root_path + LOGIN
+    async with client_for(app, app_state, token=None, root_path=root_path) as client:
+        first = await client.post(
+            login, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
+        )
+        without_key = await client.post(login, data=FORM, headers=idempotency)
+        wrong_key = await client.post(
+            login, data=FORM, headers={"Authorization": "Bearer not-a-key", **idempotency}
+        )
+        again = await client.post(
+            login, data=FORM, headers={"Authorization": f"Bearer {key}", **idempotency}
+        )
 
     assert first.status_code == 200
     assert (without_key.status_code, wrong_key.status_code) == (401, 401)

@@ -206,3 +206,25 @@ async def test_an_approval_links_a_legacy_profile_holding_the_same_email(
         "organizationRequest": {"status": "APPROVED", "profile": {"email": legacy_email}},
         "userErrors": [],
     }
+
+
+async def test_an_approval_trims_a_stored_email_padded_with_spaces(
+    engine: AsyncEngine, graphql: GraphQL
+) -> None:
+    # Spaces around it are no part of the address: the rule judges it trimmed, as it is given.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
+                " profile_email, profile_first_name, profile_last_name)"
+                """ VALUES (:id, 'Acme', 'siteUS', '{"name": "Acme"}', :email, 'Ada', 'Byron')"""
+            ),
+            {"id": REQUEST, "email": "  ada@acme.example \t"},
+        )
+
+    answer = (await graphql.data(APPROVE, {"id": REQUEST}))["approveOrganizationRequest"]
+
+    assert answer == {
+        "organizationRequest": {"status": "APPROVED", "profile": {"email": "ada@acme.example"}},
+        "userErrors": [],
+    }

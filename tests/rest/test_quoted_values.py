@@ -158,8 +158,10 @@ async def test_an_unknown_event_type_is_quoted_cut_short(client: httpx.AsyncClie
 
 #: A body of MAX_ITEMS keys of 900 characters each: about 900 KB, under the body limit.
 KEY_CHARACTERS = 900
-#: Far smaller than such a body, and than its problems with their keys whole (about 54 KB).
-SMALL_ANSWER = 20_000
+#: Far smaller than such a body, and than its problems with their keys whole (about 54 KB):
+#: each of the MAX_DETAILS problems shown, and the count of the rest, holds at most a path of
+#: FIELD_CHARACTERS and two hundred characters of message and JSON (about 29 KB in all).
+SMALL_ANSWER = (MAX_DETAILS + 1) * (FIELD_CHARACTERS + 200)
 
 
 def _long_keys(count: int) -> dict[str, int]:

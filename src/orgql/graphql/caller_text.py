@@ -24,7 +24,9 @@ from orgql.core.common.errors import QUOTED_CHARACTERS, OrgqlError
 #: schema and the document make (the longest, a field conflict, is under 300).
 MESSAGE_CHARACTERS = 400
 
-_QUOTED = re.compile(r"'([^']*)'")
+#: A part of a graphql-core message in single quotes: a name or value it quotes (the one
+#: pattern of them: here and graphql.suggestions).
+QUOTED = re.compile(r"'([^']*)'")
 
 
 def is_graphql_core_message(error: GraphQLError) -> bool:
@@ -43,7 +45,7 @@ def bounded_message(message: str) -> str:
             return match.group(0)
         return f"'{text[:QUOTED_CHARACTERS]}'..."
 
-    message = _QUOTED.sub(cut, message)
+    message = QUOTED.sub(cut, message)
     if len(message) <= MESSAGE_CHARACTERS:
         return message
     return f"{message[: MESSAGE_CHARACTERS - 3]}..."

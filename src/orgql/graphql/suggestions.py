@@ -22,10 +22,9 @@ from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
 from orgql.core.common.validation import json_values
-from orgql.graphql.caller_text import is_graphql_core_message
+from orgql.graphql.caller_text import QUOTED, is_graphql_core_message
 
 _DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
-_QUOTED = re.compile(r"'([^']*)'")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 HIDDEN = "'…'"
 
@@ -38,7 +37,7 @@ def hide_schema_names(message: str, request_names: set[str]) -> str:
         names = _NAME.findall(match.group(1))
         return match.group(0) if set(names) <= request_names else HIDDEN
 
-    return _QUOTED.sub(quoted, _DID_YOU_MEAN.sub("", message))
+    return QUOTED.sub(quoted, _DID_YOU_MEAN.sub("", message))
 
 
 class HideSchemaNames(SchemaExtension):

@@ -22,7 +22,7 @@ from orgql.consistency import committed
 from orgql.core.access.principals import ANONYMOUS, Principal, Role
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.db.access_models import IdempotencyKey
-from orgql.edge_errors import BAD_REQUEST, refusal
+from orgql.edge_errors import BAD_REQUEST, app_path, refusal
 from orgql.idempotency import claims
 
 logger = logging.getLogger("orgql.idempotency")
@@ -93,7 +93,7 @@ class Idempotency:
         # hand it to whoever sends the key again).
         writes = scope["type"] == "http" and scope["method"] in METHODS
         keys = header_values(scope, _HEADER_KEY) if writes else []
-        if not keys or scope["path"] in TOKEN_URL_PATHS:
+        if not keys or app_path(scope) in TOKEN_URL_PATHS:
             await self.app(scope, receive, send)
             return
         if len(keys) > 1:  # which one would the retry send? Neither is to be guessed

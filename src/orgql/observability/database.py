@@ -11,7 +11,9 @@ recovers without a restart.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -65,7 +67,10 @@ def unavailability(error: BaseException) -> str | None:
     not an outage, and must not be answered "retry later". And an ``OSError`` or a
     ``TimeoutError`` counts only when the driver raised it (:func:`_from_driver`): one of
     our own code's (a file it reads missing, another service refusing or silent, a bound of
-    ours expiring) is a bug, to be answered 500 and logged with its traceback."""
+    ours expiring) is a bug, to be answered 500 and logged with its traceback. Nor does every
+    one the driver raised: it reads files too (``sslrootcert``: a CA file missing or
+    unreadable is a configuration bug); only a failure of the network counts
+    (:func:`_network_failure`)."""
     if isinstance(error, PoolTimeoutError):
         return "no database connection became free in time"
     if isinstance(error, DBAPIError) and error.connection_invalidated:
@@ -73,7 +78,7 @@ def unavailability(error: BaseException) -> str | None:
     original = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(original, TimeoutError) and _from_driver(original):
         return NO_ANSWER
-    if isinstance(original, OSError) and _from_driver(original):
+    if isinstance(original, OSError) and _network_failure(original) and _from_driver(original):
         return "the database refused or dropped the connection"
     state = _sqlstate(original)
     if state is not None and (state.startswith("08") or state in _UNAVAILABLE_STATES):
@@ -84,11 +89,89 @@ def unavailability(error: BaseException) -> str | None:
     return unavailability(cause) if cause is not None and cause is not error else None
 
 
+#: The errnos of a socket that found no server, or lost it: the network or the server's host
+#: unreachable or down, the connection refused, reset, aborted or timed out, the address
+#: unassignable (the local ports used up).
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ENOTCONN,
+        errno.ETIMEDOUT,
+        errno.EHOSTUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.ENETRESET,
+        errno.EADDRNOTAVAIL,
+    }
+)
+
+#: How the event loop (asyncio's and uvloop's alike) words the one error, without an errno,
+#: of a connect to a name whose every address failed, each in its own words.
+_EVERY_ADDRESS_FAILED = "Multiple exceptions: "
+
+
+def _network_failure(error: OSError) -> bool:
+    """Whether ``error`` is the network's failure (the server refused, unreachable, gone, its
+    name not resolved, no answer in time), not a file's or a certificate's: a
+    ``ConnectionError``, ``socket.gaierror``, ``TimeoutError``, or an ``OSError`` of a
+    network errno (:data:`_NETWORK_ERRNOS`) or of every address of a name failing. And the
+    file missing of a Unix-domain socket the driver connects to (``host=/run/postgresql``):
+    the server that makes it is not running."""
+    if isinstance(error, ConnectionError | socket.gaierror | TimeoutError):
+        return True
+    if error.errno is None:
+        return str(error).startswith(_EVERY_ADDRESS_FAILED)
+    if error.errno == errno.ENOENT:
+        return _walk(error).unix_connect
+    return error.errno in _NETWORK_ERRNOS
+
+
 def _from_driver(error: BaseException) -> bool:
     """Whether ``error`` came up through asyncpg: the driver raised it, or let it through
     from the socket it reads (a refused connect, a timeout on its wait for the server).
     Its traceback tells, not its class: an ``OSError`` looks the same from anywhere."""
-    return any(_is_driver(frame) for frame in _frames(error))
+    return _walk(error).from_driver
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What an error's traceback tells: whether it came up through the driver, whether it
+    was raised while the driver opened a connection (:func:`_connecting`), and whether while
+    the event loop connected a Unix-domain socket (:func:`_network_failure`)."""
+
+    from_driver: bool
+    connecting: bool
+    unix_connect: bool
+
+
+#: The attribute an error's :class:`_Walk` is remembered in. A failure that found no
+#: connection is raised again for every later field of the request (graphql.context), its
+#: traceback longer each time, and classified again each time: walked once, the hundredth
+#: field costs what the first did, not a walk of a hundred raises.
+_WALKED = "_orgql_walk"
+
+
+def _walk(error: BaseException) -> _Walk:
+    """``error``'s traceback, walked on first asking. Frames are only ever added on its
+    caller's side (raised again, it keeps the frames it came up through), so the answer
+    stays true."""
+    walked = getattr(error, _WALKED, None)
+    if isinstance(walked, _Walk):
+        return walked
+    from_driver = connecting = unix_connect = False
+    for frame in _frames(error):
+        from_driver = from_driver or _is_driver(frame)
+        connecting = connecting or frame.f_code is _CONNECT
+        # By name: asyncio's method and uvloop's (compiled, its frame named alike).
+        unix_connect = unix_connect or frame.f_code.co_name == "create_unix_connection"
+    walked = _Walk(from_driver, connecting, unix_connect)
+    if error.__traceback__ is not None:  # raised: its frames are known
+        setattr(error, _WALKED, walked)
+    return walked
 
 
 def _is_driver(frame: FrameType) -> bool:
@@ -171,7 +254,7 @@ _CONNECT = asyncpg.connect.__code__
 
 def _connecting(error: BaseException) -> bool:
     """Whether ``error`` was raised while the driver opened a connection."""
-    return any(frame.f_code is _CONNECT for frame in _frames(error))
+    return _walk(error).connecting
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.edge_errors import app_path, for_graphql, query_refusal, refusal
+from orgql.edge_errors import app_path, enter_app, for_graphql, query_refusal, refusal
 from orgql.observability.database import (
     Observation,
     current_observation,
@@ -142,6 +142,8 @@ class ObserveRequests:
         self.clock = clock or time.perf_counter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            enter_app(scope)  # the outermost of the app's middlewares: its root path, as served
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
 from orgql.core.requests.statuses import RequestStatus
-from orgql.edge_errors import routing_refusal
+from orgql.edge_errors import app_path, routing_refusal
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
 from orgql.rest.events import handlers as webhooks
@@ -302,6 +302,7 @@ ADMIN: list[Resource] = [
 
 #: The admin paths open without an admin access token; every other one needs it.
 PUBLIC_ADMIN_PATHS = TOKEN_PATHS | {"/v1/openapi.json"}
+_PUBLIC_ADMIN_URLS = frozenset(ADMIN_PREFIX + path for path in PUBLIC_ADMIN_PATHS)
 
 STORE: list[Resource] = [
     Resource(
@@ -356,7 +357,8 @@ class ErrorModelRouter:
     ) -> None:
         self.router = Router(routes=routes)
         install_slash_redirects(self.router)  # a trailing slash: a relative 307
-        #: When set, every path but these answers 401 to a caller without an admin token.
+        #: When set, every path but these (below the app's root path: edge_errors.app_path)
+        #: answers 401 to a caller without an admin token.
         self.admin_only_except = admin_only_except
 
     @property
@@ -364,13 +366,15 @@ class ErrorModelRouter:
         return self.router.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.admin_only_except is not None and scope["type"] == "http":
-            path: str = scope["path"][len(scope.get("root_path", "")) :]
-            if path not in self.admin_only_except:
-                refusal = auth.admin_refusal(Request(scope))
-                if refusal is not None:
-                    await refusal(scope, receive, send)
-                    return
+        if (
+            self.admin_only_except is not None
+            and scope["type"] == "http"
+            and app_path(scope) not in self.admin_only_except
+        ):
+            refusal = auth.admin_refusal(Request(scope))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
@@ -387,6 +391,6 @@ def _mount(path: str, app: ErrorModelRouter) -> Mount:
 
 def rest_routes() -> list[BaseRoute]:
     return [
-        _mount(ADMIN_PREFIX, ErrorModelRouter(ADMIN_ROUTES, admin_only_except=PUBLIC_ADMIN_PATHS)),
+        _mount(ADMIN_PREFIX, ErrorModelRouter(ADMIN_ROUTES, admin_only_except=_PUBLIC_ADMIN_URLS)),
         _mount("/ccstore", ErrorModelRouter(STORE_ROUTES)),
     ]

@@ -28,11 +28,14 @@ def quoted(value: object) -> str:
 
 
 #: The most characters an error's ``field`` (its path: REST's ``o:errorPath``, a userError's
-#: ``field``) holds. A path of our own names is far shorter (the longest, into a contract of
-#: the thousandth site entry, is under 80); one ending in a caller's key (an unknown property,
-#: a dynamic property's name) names the key by its first characters, as :func:`quoted` does,
-#: and a body of a thousand keys of a kilobyte is not answered back at its own size.
-FIELD_CHARACTERS = 120
+#: ``field``) holds. Every path of our own making is held whole, a client matches it against
+#: the key it is about: the longest names a dynamic property the operator defined, whose id
+#: may have 254 characters (core.reference.data), and even one named below the longest prefix
+#: of our own names (``siteOrganizationProperties[999].properties.dynamicProperties.``, 61)
+#: would be 315. One ending in a key the caller made up (an unknown property) is cut to its
+#: first characters, as :func:`quoted` does: a body of a thousand keys of a kilobyte is
+#: answered with at most :data:`MAX_DETAILS` paths of this many, about 20 KB, not at its size.
+FIELD_CHARACTERS = 400
 
 
 def bounded_field(field: str | None) -> str | None:

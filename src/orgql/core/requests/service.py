@@ -285,13 +285,14 @@ async def _profile_for(
     profile_id = await _profile_id_by_email(session, row.profile_email)
     if profile_id is not None:
         return profile_id, False
-    _check_new_profile_email(row.profile_email)
+    email = row.profile_email.strip()  # as every path that takes an email stores it
+    _check_new_profile_email(email)
     (new_id,) = await next_ids(session, 1)
     inserted: str | None = await session.scalar(
         insert(models.Profile)
         .values(
             id=new_id,
-            email=row.profile_email,
+            email=email,
             first_name=row.profile_first_name,
             last_name=row.profile_last_name,
             customer_contact_id=row.profile_customer_contact_id,
@@ -312,10 +313,11 @@ async def _profile_for(
 
 
 def _check_new_profile_email(email: str) -> None:
-    """The email rule (core.common.emails) on the email a new profile would get: a request
-    stored before the rule may break it, and approving it as it is would put an address the
-    rule refuses (a look-alike of someone's) into profiles. 101001 at ``profile.email``, as
-    when it is submitted: the admin corrects it with an update, then approves."""
+    """The email rule (core.common.emails) on the email (trimmed) a new profile would get: a
+    request stored before the rule may break it, and approving it as it is would put an
+    address the rule refuses (a look-alike of someone's) into profiles. 101001 at
+    ``profile.email``, as when it is submitted: the admin corrects it with an update, then
+    approves."""
     problem = email_problem(email)
     if problem is not None:
         raise OrgqlError(
