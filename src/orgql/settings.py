@@ -210,6 +210,7 @@ class Settings(BaseSettings):
     )
     graphql_max_fields: int = Field(default=1000, ge=1, description="Fields, fragments expanded.")
     graphql_max_repeats: int = Field(default=30, ge=1, description="Same name at one place.")
+    graphql_max_fragments: int = Field(default=60, ge=1, description="Fragments at one place.")
     graphql_max_batch: int = Field(
         default=10, ge=1, le=100, description="Operations in one batched request."
     )

@@ -1,7 +1,7 @@
 """Documents and variables that would hold the event loop in graphql-core's own work are
-refused before it: fields repeated at one place (its OverlappingFieldsCanBeMergedRule
-compares them in pairs), too many fields, and variables too large to coerce; the largest
-documents the project sends still pass."""
+refused before it: fields repeated at one place and fragments spread at one place (its
+OverlappingFieldsCanBeMergedRule compares them in pairs), too many fields, and variables too
+large to coerce; the largest documents the project sends still pass."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import get_introspection_query, parse
+from graphql import (
+    GraphQLEnumType,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    get_introspection_query,
+    get_named_type,
+    parse,
+)
 from test_graphql_analysis import python_calls_at_most
 
 from orgql.graphql.analysis import DocumentLimits, analyse
@@ -21,6 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import scenarios
 
 NODES = "query($i: [ID!]!) { nodes(ids: $i) { id } }"
+
+
+#: Python calls enough for any document the analysis lets through; 330 fragments spread on
+#: one object made millions (review2).
+BUDGET = 1_500_000
 
 
 def _repeated(times: int) -> str:
@@ -90,6 +102,63 @@ async def test_repeats_are_counted_through_fragments_and_parent_fields(
     ]
 
 
+def _scalars() -> list[str]:
+    organization = default_schema()._schema.get_type("Organization")
+    return [
+        name
+        for name, field in organization.fields.items()  # type: ignore[union-attr]
+        if isinstance(get_named_type(field.type), GraphQLScalarType | GraphQLEnumType)
+        and not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())
+    ]
+
+
+def _fragments(count: int) -> str:
+    names = _scalars()
+    return " ".join(
+        f"fragment F{i} on Organization{{{names[i % len(names)]}}}" for i in range(count)
+    )
+
+
+def _spreads(count: int) -> str:
+    return " ".join(f"...F{i}" for i in range(count))
+
+
+def _many_fragments(count: int) -> str:
+    # One field each, no name repeated past the limit, within the tokens: graphql-core's
+    # rule compares every pair of fragments spread at one place (54,000 for 330).
+    spreads = _spreads(count)
+    return f'# {count}\n{{organization(id:"100001"){{{spreads}}}}} {_fragments(count)}'
+
+
+async def test_many_distinct_fragments_at_one_place_are_refused_before_validation(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    with python_calls_at_most(BUDGET):
+        response = await anonymous_client.post("/graphql", json={"query": _many_fragments(330)})
+
+    assert (await _refusal(response))["code"] == "TOO_MANY_FRAGMENTS"
+
+
+async def test_fragments_are_counted_at_their_place_with_their_own_spreads(
+    client: httpx.AsyncClient,
+) -> None:
+    at = await client.post("/graphql", json={"query": _many_fragments(60)})
+    # G and the 60 it spreads: 61 at 'organization'.
+    nested = (
+        f'{{organization(id:"100001"){{...G}}}} fragment G on Organization{{{_spreads(60)}}} '
+        + _fragments(60)
+    )
+    over = await client.post("/graphql", json={"query": nested})
+
+    assert at.status_code == 200, at.text
+    assert "errors" not in at.json()
+    assert await _refusal(over) == {
+        "message": "61 fragments are spread under 'organization' (their own spreads and"
+        " repeated parent fields merged), more than the limit of 60",
+        "code": "TOO_MANY_FRAGMENTS",
+    }
+
+
 async def test_the_field_limits_are_settings(limited: Any) -> None:
     async with limited(graphql_max_repeats=400, graphql_max_fields=800) as client:
         at = await client.post("/graphql", json={"query": _repeated(400)})
@@ -97,15 +166,21 @@ async def test_the_field_limits_are_settings(limited: Any) -> None:
         repeats = await client.post("/graphql", json={"query": _repeated(400)})
     async with limited(graphql_max_repeats=400, graphql_max_fields=799) as client:
         fields = await client.post("/graphql", json={"query": _repeated(400)})
+    async with limited(graphql_max_fragments=100) as client:
+        fragments_at = await client.post("/graphql", json={"query": _many_fragments(100)})
+    async with limited(graphql_max_fragments=99) as client:
+        fragments = await client.post("/graphql", json={"query": _many_fragments(100)})
 
-    assert at.status_code == 200
+    assert at.status_code == fragments_at.status_code == 200
     assert "errors" not in at.json()
+    assert "errors" not in fragments_at.json()
     assert (await _refusal(repeats))["code"] == "TOO_MANY_REPEATS"
     assert (await _refusal(fields))["code"] == "TOO_MANY_FIELDS"
+    assert (await _refusal(fragments))["code"] == "TOO_MANY_FRAGMENTS"
 
 
 def test_the_projects_largest_documents_are_within_the_field_limits() -> None:
-    limits = DocumentLimits(12, 30, 20000, max_fields=1000, max_repeats=10)
+    limits = DocumentLimits(12, 30, 20000, max_fields=1000, max_repeats=10, max_fragments=10)
     schema = default_schema()._schema
     documents = [
         scenarios.EVERYTHING,

@@ -1,7 +1,7 @@
 """One pass over a document, before any validation rule walks it: fragment cycles, depth,
 aliases, cost and fields (settings ``ORGQL_GRAPHQL_MAX_*``), in time linear in the document's
 size; then, once the fields are known few enough, how often each is repeated at one place
-(:mod:`field_repeats`).
+(:mod:`field_repeats`), and how many fragments are spread there.
 
 Walking an operation spread by spread is exponential: ``fragment A on Query { ...B ...B }``
 doubles the work at each level, and a cycle (``fragment A on Query { ...A ...A }``) never
@@ -48,7 +48,7 @@ from graphql import (
 
 from orgql.core.common.errors import quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from orgql.graphql.field_repeats import repeated_field
+from orgql.graphql.field_repeats import crowded_place
 from orgql.graphql.introspection_cost import IntrospectionCost, OverBudget
 from orgql.graphql.list_bounds import list_bound
 
@@ -64,6 +64,7 @@ class DocumentLimits:
     max_cost: int
     max_fields: int
     max_repeats: int
+    max_fragments: int
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,10 @@ def analyse(
     if fields > limits.max_fields:
         return [_too_many_fields(fields, limits.max_fields)]
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    repeated = repeated_field([*operations, *loose], fragments, limits.max_repeats)
-    return [] if repeated is None else [repeated]
+    crowded = crowded_place(
+        [*operations, *loose], fragments, limits.max_repeats, limits.max_fragments
+    )
+    return [] if crowded is None else [crowded]
 
 
 def _loose_fragments(

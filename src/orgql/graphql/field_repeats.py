@@ -1,5 +1,6 @@
 """How often one response name is selected at one place of the answer, fragments and
-repeated parent fields merged (setting ``ORGQL_GRAPHQL_MAX_REPEATS``).
+repeated parent fields merged (setting ``ORGQL_GRAPHQL_MAX_REPEATS``), and how many
+fragments are spread there (``ORGQL_GRAPHQL_MAX_FRAGMENTS``).
 
 graphql-core's OverlappingFieldsCanBeMergedRule compares every pair of fields answering
 under the same name at the same place, so its work grows with the square of the repeats:
@@ -11,6 +12,12 @@ of the event loop. And places merge as execution merges them: ``organization(id:
 where it is, and no response name may be selected more than the limit at one place: every
 pair the rule compares is then among at most that many, and the pairs are at most the
 limit times the document's fields (``ORGQL_GRAPHQL_MAX_FIELDS``) over two.
+
+The rule also compares every pair of distinct fragments spread at one place, whatever they
+hold: 330 fragments of one field each, spread on one object, fit in 3,000 tokens, repeat no
+name past the limit, and make 54,000 pairs (0.3-0.45 s). So the same walk counts the
+fragments reached at each place (their own spreads merged there too), and refuses more than
+the limit: the pairs are then at most its square over two at each place.
 
 The walk visits each field once per fragment expansion, so it runs only once the analysis
 found no fragment cycle and the fields, fragments expanded, within their limit.
@@ -33,27 +40,37 @@ from graphql import (
 from orgql.core.common.errors import quoted
 
 CODE = "TOO_MANY_REPEATS"
+FRAGMENTS_CODE = "TOO_MANY_FRAGMENTS"
 
 
-def repeated_field(
+def crowded_place(
     roots: Iterable[OperationDefinitionNode | FragmentDefinitionNode],
     fragments: Mapping[str, FragmentDefinitionNode],
     max_repeats: int,
+    max_fragments: int,
 ) -> GraphQLError | None:
-    """The refusal of the first response name selected more than ``max_repeats`` times at
-    one place under ``roots`` (the operations, and the fragments spread nowhere: the rule
-    compares those too), or None."""
+    """The refusal of the first place under ``roots`` (the operations, and the fragments
+    spread nowhere: the rule compares those too) where more than ``max_fragments`` fragments
+    are spread or a response name is selected more than ``max_repeats`` times, or None."""
     # (the root, the place's path of response names, the selection sets merged there)
     places = [(root, "", [root.selection_set]) for root in roots]
     while places:
         root, path, merged = places.pop()
+        where = f"under {quoted(path)}" if path else _root_of(root)
         groups: dict[str, list[FieldNode]] = {}
-        for field in _fields(merged, fragments):
+        spread: dict[str, FragmentSpreadNode] = {}
+        for field in _fields(merged, fragments, spread):
             name = (field.alias or field.name).value
             groups.setdefault(name, []).append(field)
+        if len(spread) > max_fragments:
+            return GraphQLError(
+                f"{len(spread)} fragments are spread {where} (their own spreads and repeated"
+                f" parent fields merged), more than the limit of {max_fragments}",
+                list(spread.values())[:2],
+                extensions={"code": FRAGMENTS_CODE},
+            )
         for name, fields in groups.items():
             if len(fields) > max_repeats:
-                where = f"under {quoted(path)}" if path else _root_of(root)
                 return GraphQLError(
                     f"{quoted(name)} is selected {len(fields)} times {where} (fragments"
                     f" and repeated parent fields merged), more than the limit of {max_repeats}",
@@ -73,10 +90,13 @@ def _root_of(root: OperationDefinitionNode | FragmentDefinitionNode) -> str:
 
 
 def _fields(
-    merged: list[SelectionSetNode], fragments: Mapping[str, FragmentDefinitionNode]
+    merged: list[SelectionSetNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    spread: dict[str, FragmentSpreadNode],
 ) -> Iterator[FieldNode]:
     """The fields of selection sets merged at one place, inline fragments and fragment
-    spreads expanded (an unknown fragment is graphql-core's error: it holds nothing here)."""
+    spreads expanded (an unknown fragment is graphql-core's error: it holds nothing here);
+    the fragments met are added to ``spread``, by name."""
     pending = list(merged)
     while pending:
         for selection in pending.pop().selections:
@@ -87,4 +107,5 @@ def _fields(
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = fragments.get(selection.name.value)
                 if fragment is not None:
+                    spread.setdefault(fragment.name.value, selection)
                     pending.append(fragment.selection_set)

@@ -45,6 +45,7 @@ LIMIT_CODES = frozenset(
         "TOO_MANY_TOKENS",
         "TOO_MANY_FIELDS",
         "TOO_MANY_REPEATS",
+        "TOO_MANY_FRAGMENTS",
         "VARIABLES_TOO_LARGE",
     }
 )
@@ -59,6 +60,7 @@ class Limits:
     max_cost: int
     max_fields: int
     max_repeats: int
+    max_fragments: int
     max_batch: int
     timeout_seconds: float
     introspection: bool
@@ -76,6 +78,7 @@ class Limits:
             max_cost=settings.graphql_max_cost,
             max_fields=settings.graphql_max_fields,
             max_repeats=settings.graphql_max_repeats,
+            max_fragments=settings.graphql_max_fragments,
             max_batch=settings.graphql_max_batch,
             timeout_seconds=settings.graphql_timeout_seconds,
             introspection=settings.graphql_introspection and not production,
@@ -134,7 +137,12 @@ def _validate(
 
 def document_limits(limits: Limits) -> DocumentLimits:
     return DocumentLimits(
-        limits.max_depth, limits.max_aliases, limits.max_cost, limits.max_fields, limits.max_repeats
+        limits.max_depth,
+        limits.max_aliases,
+        limits.max_cost,
+        limits.max_fields,
+        limits.max_repeats,
+        limits.max_fragments,
     )
 
 
@@ -144,10 +152,10 @@ def analysis_errors(
     limits: DocumentLimits,
     variables: dict[str, Any] | None,
 ) -> list[GraphQLError]:
-    """The analysis' refusals of ``document`` (cycles, depth, aliases, cost, fields, repeats)
-    with these ``variables``, the variables' own first (too large to coerce): cached by
-    document and the values of its ``first`` variables (a page of 10 costs a tenth of a page
-    of 100)."""
+    """The analysis' refusals of ``document`` (cycles, depth, aliases, cost, fields, repeats,
+    fragments) with these ``variables``, the variables' own first (too large to coerce):
+    cached by document and the values of its ``first`` variables (a page of 10 costs a tenth
+    of a page of 100)."""
     too_large = variables_error(variables)
     if too_large is not None:
         return [too_large]
