@@ -65,10 +65,14 @@ class BoundCallerText(SchemaExtension):
 def _bounded(error: GraphQLError) -> GraphQLError:
     if not is_graphql_core_message(error):
         return error
-    message = bounded_message(error.message)
+    return with_message(error, bounded_message(error.message))
+
+
+def with_message(error: GraphQLError, message: str) -> GraphQLError:
+    """``error`` saying ``message`` instead: a copy, since validation errors are cached and
+    shared by the requests of the same document (``error`` itself when nothing changes)."""
     if message == error.message:
         return error
-    # A copy: validation errors are cached and shared by requests of the same document.
     return GraphQLError(
         message,
         nodes=error.nodes,

@@ -22,7 +22,7 @@ from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
 from orgql.core.common.validation import json_values
-from orgql.graphql.caller_text import QUOTED, is_graphql_core_message
+from orgql.graphql.caller_text import QUOTED, is_graphql_core_message, with_message
 
 _DID_YOU_MEAN = re.compile(r"\s*Did you mean [^?]*\?")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -81,16 +81,4 @@ def _variable_names(variables: object) -> set[str]:
 def _hidden(error: GraphQLError, names: set[str]) -> GraphQLError:
     if not is_graphql_core_message(error):
         return error
-    message = hide_schema_names(error.message, names)
-    if message == error.message:
-        return error
-    # A copy: validation errors are cached and shared by requests of the same document.
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=error.original_error,
-        extensions=error.extensions,
-    )
+    return with_message(error, hide_schema_names(error.message, names))
