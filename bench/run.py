@@ -552,9 +552,9 @@ def main(args: argparse.Namespace) -> None:
                 )
             sys.stdout.flush()
         print()
-        for name in FLOORS:
-            if name in results and f"{name} (floor)" in results:
-                print(f"{name}: gateway/floor = {results[name] / results[f'{name} (floor)']:.2f}")
+        for read in FLOORS:  # not `name`: the database's, dropped below
+            if read in results and f"{read} (floor)" in results:
+                print(f"{read}: gateway/floor = {results[read] / results[f'{read} (floor)']:.2f}")
     finally:
         for process in processes:
             stop(process)
