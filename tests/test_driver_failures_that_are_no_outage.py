@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from orgql.app import create_app
 from orgql.settings import Settings
@@ -33,7 +34,9 @@ async def test_a_ca_file_missing_is_no_outage_but_a_logged_bug(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("PGSSLROOTCERT", str(tmp_path / "missing-ca.pem"))
-    app = create_app(Settings(database_url=f"{database_url}?ssl=verify-full"))
+    # The embedded server's URL has a query already (its socket's directory).
+    url = make_url(database_url).update_query_dict({"ssl": "verify-full"})
+    app = create_app(Settings(database_url=url.render_as_string(hide_password=False)))
     async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
         caplog.set_level(logging.DEBUG)
         graphql = await client.post("/graphql", json=QUERY)
