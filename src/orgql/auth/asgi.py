@@ -14,7 +14,7 @@ from orgql.auth.tokens import Authenticator, ProfileFinder, ProfileLookupFailed
 from orgql.core.access import identities
 from orgql.core.access.principals import ANONYMOUS, Principal
 from orgql.observability.database import note_failure, statement_cancelled, unavailability
-from orgql.observability.requests import timed_out_response, unavailable_response
+from orgql.observability.requests import retry_later_response
 
 PRINCIPAL = "orgql.principal"
 AUTHENTICATOR = "orgql.authenticator"
@@ -61,17 +61,13 @@ def profile_finder(scope: Scope) -> ProfileFinder | None:
 async def _lookup_failed(error: Exception, scope: Scope, receive: Receive, send: Send) -> None:
     """A database that failed the profile lookup is answered as any outage is (503 with
     Retry-After; a WebSocket is closed "try again later"); any other failure is a bug."""
-    lost, cancelled = unavailability(error), statement_cancelled(error)
-    if lost is None and cancelled is None:
+    response = retry_later_response(scope, unavailability(error), statement_cancelled(error))
+    if response is None:
         raise error
     note_failure(error)
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": TRY_AGAIN_LATER})
         return
-    if lost is not None:
-        response = unavailable_response(scope, lost)
-    else:
-        response = timed_out_response(scope, cancelled or "")
     await response(scope, receive, send)
 
 

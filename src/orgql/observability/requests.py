@@ -247,13 +247,23 @@ class ObserveRequests:
 _REPLACED = frozenset({"graphql", "rest"})
 
 
+def retry_later_response(
+    scope: Scope, unavailable: str | None, cancelled: str | None
+) -> Response | None:
+    """The 503 answering a request the database failed: ``unavailable`` (its reason, first)
+    or ``cancelled`` a statement of it; None when neither."""
+    if unavailable is not None:
+        return unavailable_response(scope, unavailable)
+    if cancelled is not None:
+        return timed_out_response(scope, cancelled)
+    return None
+
+
 def _replacement(scope: Scope, observation: Observation) -> Response | None:
     """The 503 that replaces an answer when the database failed it."""
-    if observation.database_unavailable is not None:
-        return unavailable_response(scope, observation.database_unavailable)
-    if observation.statement_cancelled is not None:
-        return timed_out_response(scope, observation.statement_cancelled)
-    return None
+    return retry_later_response(
+        scope, observation.database_unavailable, observation.statement_cancelled
+    )
 
 
 async def _no_body() -> Message:
