@@ -124,6 +124,33 @@ async def test_a_lock_wait_past_the_lock_timeout_is_a_503_too(
     assert graphql.json()["errors"][0]["extensions"]["code"] == "STATEMENT_TIMEOUT"
 
 
+async def test_a_statement_past_the_command_timeout_says_the_database_did_not_answer_in_time(
+    database_url: str,
+    row_lock: AsyncConnection,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+) -> None:
+    """A write waits for the locked row past ORGQL_DB_COMMAND_TIMEOUT_SECONDS (the database's
+    own timeouts further away): the driver gives up, and SQLAlchemy calls its TimeoutError a
+    disconnect; the answer says the database did not answer in time, not that the
+    connection was lost, on both transports."""
+    settings = Settings(
+        database_url=database_url,
+        db_command_timeout_seconds=1,
+        db_lock_timeout_seconds=60,
+        db_statement_timeout_seconds=60,
+        graphql_timeout_seconds=60,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
+        rest = await client.put(ORGANIZATION, json={"description": "later"})
+        graphql = await client.post("/graphql", json={"query": UPDATE})
+
+    message = "The database is unavailable (the database did not answer in time); retry later."
+    assert (rest.status_code, graphql.status_code) == (503, 503)
+    assert (rest.json()["errorCode"], rest.json()["message"]) == ("503", message)
+    assert graphql.json()["errors"] == [{"message": message, "extensions": {"code": "unavailable"}}]
+
+
 async def test_too_many_bind_parameters_are_not_an_outage(engine: AsyncEngine) -> None:
     ids = table("organizations", column("id"))
     statement = select(ids.c.id).where(ids.c.id.in_([str(n) for n in range(40_000)]))

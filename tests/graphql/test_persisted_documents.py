@@ -217,3 +217,129 @@ def test_a_manifest_that_is_none_is_a_clear_error(tmp_path: Path, content: str) 
 
     with pytest.raises(ValueError, match="trusted documents manifest"):
         load_manifest(path)
+
+
+# -- a manifest's documents within the limits, checked at start
+
+#: Per limit: the settings lowering it, a document over it, how the refusal ends (the
+#: limit's code and setting).
+OVER_A_LIMIT = {
+    "depth": (
+        {"graphql_max_depth": 2},
+        "{ organizations(first: 1) { edges { node { id } } } }",
+        "(QUERY_TOO_DEEP, ORGQL_GRAPHQL_MAX_DEPTH)",
+    ),
+    "aliases": (
+        {"graphql_max_aliases": 1},
+        "{ a: sites { id } b: sites { id } }",
+        "(TOO_MANY_ALIASES, ORGQL_GRAPHQL_MAX_ALIASES)",
+    ),
+    "tokens": (
+        {"graphql_max_tokens": 10},
+        "{ sites { id name id name id name } }",
+        "(TOO_MANY_TOKENS, ORGQL_GRAPHQL_MAX_TOKENS)",
+    ),
+    "cost": (
+        {"graphql_max_cost": 31},
+        "{ organizations(first: 11) { edges { node { id } } } }",
+        "(QUERY_TOO_COSTLY, ORGQL_GRAPHQL_MAX_COST)",
+    ),
+    "fields": (
+        {"graphql_max_fields": 2},
+        "{ sites { id name } }",
+        "(TOO_MANY_FIELDS, ORGQL_GRAPHQL_MAX_FIELDS)",
+    ),
+    "repeats": (
+        {"graphql_max_repeats": 2},
+        "{ sites { id id id } }",
+        "(TOO_MANY_REPEATS, ORGQL_GRAPHQL_MAX_REPEATS)",
+    ),
+    "fragments": (
+        {"graphql_max_fragments": 1},
+        "{ sites { ...A ...B } } fragment A on Site { id } fragment B on Site { name }",
+        "(TOO_MANY_FRAGMENTS, ORGQL_GRAPHQL_MAX_FRAGMENTS)",
+    ),
+    "directives": (
+        {"graphql_max_directives": 1},
+        "{ sites @include(if: true) @skip(if: false) { id } }",
+        "(TOO_MANY_DIRECTIVES, ORGQL_GRAPHQL_MAX_DIRECTIVES)",
+    ),
+    "fragment cycle": ({}, "{ sites { ...A } } fragment A on Site { ...A }", "(FRAGMENT_CYCLE)"),
+    "syntax": ({}, "{ sites { id }", "Syntax Error: Expected Name, found <EOF>."),
+}
+
+
+def _manifest_of(tmp_path: Path, documents: dict[str, str]) -> Path:
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps(documents))
+    return path
+
+
+def _settings_of(manifest: Path, **limits: Any) -> Settings:
+    """Settings of an app that is built, never started (no database is reached)."""
+    return Settings(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none",
+        graphql_trusted_documents=manifest,
+        **limits,
+    )
+
+
+@pytest.mark.parametrize(
+    ("limits", "document", "named"), OVER_A_LIMIT.values(), ids=OVER_A_LIMIT.keys()
+)
+def test_a_manifest_document_over_a_limit_stops_the_start(
+    tmp_path: Path, limits: dict[str, int], document: str, named: str
+) -> None:
+    """A document a request would be refused for its limits can never run: the gateway does
+    not start with it, and says which document and which limit, not a client at run time."""
+    manifest = _manifest_of(tmp_path, {"fine": "{ sites { id } }", "over": document})
+
+    with pytest.raises(ValueError, match="trusted documents manifest") as raised:
+        create_app(_settings_of(manifest, **limits))
+
+    message = str(raised.value)
+    assert message.startswith(f"trusted documents manifest {manifest}: 1 document(s) would be")
+    assert "document 'over': " in message
+    assert message.endswith(named)
+    assert "'fine'" not in message
+
+
+def test_a_manifest_refusal_names_every_document_over_a_limit(tmp_path: Path) -> None:
+    documents = {f"over-{n}": "{ a: sites { id } b: sites { id } }" for n in range(12)}
+    manifest = _manifest_of(tmp_path, documents)
+
+    with pytest.raises(ValueError, match="trusted documents manifest") as raised:
+        create_app(_settings_of(manifest, graphql_max_aliases=1))
+
+    message = str(raised.value)
+    assert "12 document(s) would be refused" in message
+    assert [f"'over-{n}'" in message for n in range(12)] == [True] * 10 + [False] * 2
+    assert message.endswith("; and 2 more")
+
+
+async def test_a_page_a_variable_sets_counts_at_its_least_at_start(
+    tmp_path: Path, database_url: str, client_for: Callable[..., httpx.AsyncClient]
+) -> None:
+    """A document's cost that its variables may bring within the limit is not refused at
+    start (its request is, with a page too large); one whose fixed part alone is over is."""
+    paged = "query Q($n: Int) { organizations(first: $n) { edges { node { id } } } }"
+    fixed_part_over = (
+        "query P($n: Int) { a: organizations(first: $n) { edges { node { id } } }"
+        " b: organizations(first: 11) { edges { node { id } } } }"
+    )
+    refused = _manifest_of(tmp_path, {"paged": paged, "over": fixed_part_over})
+    with pytest.raises(ValueError, match=r"document 'over': the query costs 35, more than"):
+        create_app(_settings_of(refused, graphql_max_cost=31))
+
+    manifest = tmp_path / "paged.json"
+    manifest.write_text(json.dumps({"paged": paged}))
+    settings = _settings_of(manifest, graphql_max_cost=31).model_copy(
+        update={"database_url": database_url}
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app) as state, client_for(app, state) as client:
+        small = await client.post("/graphql", json={"doc_id": "paged", "variables": {"n": 10}})
+        large = await client.post("/graphql", json={"doc_id": "paged", "variables": {"n": 11}})
+
+    assert "errors" not in small.json()
+    assert large.json()["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 34}

@@ -7,6 +7,7 @@ an operation is held in the database by a table lock the test takes, never by a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -159,6 +160,37 @@ async def test_no_database_connection_is_answered_unavailable_over_websocket(
         "payload": [{"message": unavailable, "extensions": {"code": "unavailable"}}],
     }
     assert again == {"data": ALL_SITES}
+
+
+async def test_a_persisted_document_s_lookup_holds_up_no_other_message_of_its_connection(
+    live: LiveServer, engine: AsyncEngine
+) -> None:
+    """A subscribe naming a persisted document by its hash alone waits for the database (the
+    documents' table locked): a ping sent meanwhile is answered at once, and the subscribe
+    as ever once the lookup ends. The lookup ran in the loop reading the connection's
+    messages: the ping waited for it (in an outage, up to ORGQL_DB_POOL_TIMEOUT_SECONDS)."""
+    connection = await _signed_in(live)
+    messages = []
+    async with engine.connect() as locker:
+        await locker.execute(text("LOCK TABLE persisted_documents IN ACCESS EXCLUSIVE MODE"))
+        await _send(connection, "persisted", None, extensions=PERSISTED)
+        await asyncio.wait_for(_waiting_on_lock(locker, "persisted_documents"), GUARD)
+        await connection.send(json.dumps({"type": "ping"}))
+        with contextlib.suppress(TimeoutError):  # only a ping held up by the lookup
+            messages.append(json.loads(await asyncio.wait_for(connection.recv(), GUARD)))
+        await locker.rollback()
+    while len(messages) < 2:
+        messages.append(json.loads(await asyncio.wait_for(connection.recv(), GUARD)))
+    await connection.close()
+
+    not_found = {
+        "message": "PersistedQueryNotFound",
+        "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    }
+    assert messages == [
+        {"type": "pong"},
+        {"id": "persisted", "type": "error", "payload": [not_found]},
+    ]
 
 
 async def test_a_statement_the_database_cancels_is_answered_statement_timeout_over_websocket(

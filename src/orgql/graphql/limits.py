@@ -10,7 +10,7 @@ runs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     ValidationRule,
+    parse,
     validate,
 )
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
@@ -49,6 +50,19 @@ LIMIT_CODES = frozenset(
         "VARIABLES_TOO_LARGE",
     }
 )
+
+
+#: The setting of each limit, by its refusal's code (:func:`static_check`'s refusals).
+LIMIT_SETTINGS = {
+    "QUERY_TOO_DEEP": "ORGQL_GRAPHQL_MAX_DEPTH",
+    "TOO_MANY_ALIASES": "ORGQL_GRAPHQL_MAX_ALIASES",
+    "QUERY_TOO_COSTLY": "ORGQL_GRAPHQL_MAX_COST",
+    "TOO_MANY_TOKENS": "ORGQL_GRAPHQL_MAX_TOKENS",
+    "TOO_MANY_FIELDS": "ORGQL_GRAPHQL_MAX_FIELDS",
+    "TOO_MANY_REPEATS": "ORGQL_GRAPHQL_MAX_REPEATS",
+    "TOO_MANY_FRAGMENTS": "ORGQL_GRAPHQL_MAX_FRAGMENTS",
+    "TOO_MANY_DIRECTIVES": "ORGQL_GRAPHQL_MAX_DIRECTIVES",
+}
 
 
 @dataclass(frozen=True)
@@ -162,6 +176,32 @@ def analysis_errors(
     key = _Same(document)
     firsts = first_values(document, _first_variables(key), variables)
     return _analyse(schema, key, limits, firsts)
+
+
+def static_check(schema: GraphQLSchema, limits: Limits) -> Callable[[str], GraphQLError | None]:
+    """The refusal, by the limits a request meets (:func:`limit_extensions`), of a document
+    whatever its variables: a document of a trusted-documents manifest is checked at start
+    (graphql.persisted), not first when a client sends it. The same checks, in the same
+    order: the tokens while parsing (a syntax error is returned too), the analysis
+    (:func:`analysis_errors`), the directives per field. A page a variable sets (``first:
+    $n``) counts as its least, 0: the cost a request may still lower is not refused here,
+    only what no variables can bring within the limit. None: within every limit."""
+    analysed = document_limits(limits)
+    directives = directives_rule(limits.max_directives)
+
+    def refusal(text: str) -> GraphQLError | None:
+        try:
+            document = parse(text, max_tokens=limits.max_tokens)
+        except GraphQLError as error:
+            code_token_refusal([error])
+            return error
+        least = dict.fromkeys(_first_variables(_Same(document)), 0)
+        errors = analysis_errors(schema, document, analysed, least)
+        if not errors:
+            errors = validate(schema, document, [directives])
+        return errors[0] if errors else None
+
+    return refusal
 
 
 def validation_extension(limits: Limits) -> type[SchemaExtension]:

@@ -18,7 +18,9 @@ Apollo's persisted query manifest (``{"format": "apollo-persisted-query-manifest
 An operation names its document by ``documentId`` (codegen, the GraphQL-over-HTTP draft),
 ``doc_id`` (Relay's example network layer) or ``extensions.persistedQuery.sha256Hash``;
 a full text runs only if it is one of the manifest's. Anything else is refused with code
-PERSISTED_DOCUMENT_NOT_TRUSTED (400), and nothing is registered.
+PERSISTED_DOCUMENT_NOT_TRUSTED (400), and nothing is registered. A manifest document that
+the request limits would refuse whatever its variables (graphql.limits.static_check) stops
+the start, as a manifest that cannot be read does: it could never run.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http import GraphQLRequestData
 
+from orgql.graphql.limits import LIMIT_SETTINGS
 from orgql.graphql.persisted_store import DocumentStore
 from orgql.settings import Settings
 
@@ -44,6 +48,8 @@ DOCUMENT_ID_KEYS = ("documentId", "doc_id")
 MAX_DOCUMENT_ID_LENGTH = 200
 #: Most documents a trusted-documents manifest may list.
 MAX_MANIFEST_DOCUMENTS = 100_000
+#: Documents a manifest refused at start names, at most (then how many more).
+MAX_REFUSALS_NAMED = 10
 #: The Cache-Control of a refusal, so that no cache keeps it (Apollo Server's).
 NOT_CACHEABLE = "private, no-cache, must-revalidate"
 
@@ -107,6 +113,39 @@ def load_manifest(path: Path) -> dict[str, str]:
     return raw
 
 
+def check_manifest(
+    path: Path, documents: Mapping[str, str], refusal: Callable[[str], GraphQLError | None]
+) -> None:
+    """A ValueError naming each of the manifest's documents that a request would be refused
+    whatever its variables (``refusal``: graphql.limits.static_check, the request path's
+    limits), with the limit (its code and setting) or the syntax error: such a document
+    can never run, and is better found when the gateway starts than by a client."""
+    refused: list[str] = []
+    checked: dict[str, GraphQLError | None] = {}
+    for document_id, text in documents.items():
+        if text not in checked:
+            checked[text] = refusal(text)
+        error = checked[text]
+        if error is not None:
+            refused.append(f"document {document_id!r}: {error.message}{_limit_of(error)}")
+    if refused:
+        more = len(refused) - MAX_REFUSALS_NAMED
+        named = refused[:MAX_REFUSALS_NAMED] + ([f"and {more} more"] if more > 0 else [])
+        raise ValueError(
+            f"trusted documents manifest {path}: {len(refused)} document(s) would be refused"
+            " whatever their variables: " + "; ".join(named)
+        )
+
+
+def _limit_of(error: GraphQLError) -> str:
+    """The refusal's code and the limit's setting, in parentheses; none for a syntax error."""
+    code = (error.extensions or {}).get("code")
+    if not isinstance(code, str):
+        return ""
+    setting = LIMIT_SETTINGS.get(code)
+    return f" ({code}, {setting})" if setting is not None else f" ({code})"
+
+
 def move_document_id(operation: dict[str, Any]) -> None:
     """A top-level ``documentId`` / ``doc_id`` of a body or URL, moved into the operation's
     extensions (strawberry passes on only query, variables, operationName and extensions)."""
@@ -123,12 +162,16 @@ def move_document_id(operation: dict[str, Any]) -> None:
 class PersistedDocuments:
     """The persisted-documents rules of one app (its settings and manifest)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, refusal: Callable[[str], GraphQLError | None]) -> None:
+        """``refusal``: a document's refusal by the limits whatever its variables
+        (graphql.limits.static_check); each of the manifest's documents is checked."""
         self.automatic = settings.graphql_persisted_queries
         self.max_bytes = settings.graphql_persisted_max_bytes
         self.store = DocumentStore(settings.graphql_persisted_max_documents)
         path = settings.graphql_trusted_documents
         self.trusted = load_manifest(path) if path is not None else None
+        if path is not None and self.trusted is not None:
+            check_manifest(path, self.trusted, refusal)
         self._trusted_texts = frozenset(self.trusted.values()) if self.trusted else frozenset()
 
     async def prepare(self, sessionmaker: Any, data: GraphQLRequestData) -> Prepared | Refusal:

@@ -5,7 +5,9 @@
   accepted: closed with 4403 Forbidden (anonymous callers receive nothing live); a shopper
   whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
-  extensions), and through persisted / trusted documents (graphql.persisted).
+  extensions), and through persisted / trusted documents (graphql.persisted), looked up in
+  the operation's own task (graphql.websocket_documents): the loop reading the connection's
+  messages never waits for the database.
 - A message that is not the protocol's (not a JSON object, a ``subscribe`` without a string
   id or an object payload) closes the connection with 4400 and why; a ``subscribe`` payload
   that is no GraphQL request as HTTP takes one (graphql.request_body: value types, text
@@ -37,7 +39,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLError, get_operation_ast, parse
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.extensions import SchemaExtension
@@ -61,10 +63,9 @@ from orgql.core.common import json_text
 from orgql.edge_errors import BAD_REQUEST
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
-from orgql.graphql.persisted import Refusal
+from orgql.graphql.websocket_documents import find_document
 from orgql.graphql.websocket_seats import SEAT, Connections, Seat
 from orgql.observability.database import expected_failure
-from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
 
@@ -91,10 +92,6 @@ CLOSE_SECONDS = 5.0
 class NoRoom(Exception):
     """connection_init was accepted, but the signed-in connections' room is full (or this
     connection was closed to make room for a newer one meanwhile)."""
-
-
-#: The error of a ``subscribe`` without a document (strawberry's words over HTTP).
-MISSING_QUERY = "No GraphQL query found in the request"
 
 
 class SubscriptionsOverWebSocket(SchemaExtension):
@@ -129,6 +126,9 @@ class TextFrames(ASGIWebSocketAdapter):
 
 #: The context of the operation whose task reads it (:meth:`LiveHandler.run_operation`).
 _operation: ContextVar[Context | None] = ContextVar("orgql_ws_operation", default=None)
+#: The request of a ``subscribe``, set while strawberry creates its operation's task, which
+#: copies it (:meth:`LiveHandler.handle_subscribe`): the task finds its document.
+_subscribed: ContextVar[GraphQLRequestData | None] = ContextVar("orgql_ws_request", default=None)
 
 
 class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -163,12 +163,40 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.connection = context
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        """strawberry's, in the operation's own task, with the operation's own context."""
+        """strawberry's, in the operation's own task, with the operation's own context, once
+        its document is found (:meth:`_find_document`)."""
         token = _operation.set(self.connection.for_operation())
         try:
-            await super().run_operation(operation)
+            if await self._find_document(operation):
+                await super().run_operation(operation)
         finally:
             _operation.reset(token)
+
+    async def _find_document(self, operation: Operation[Context, None]) -> bool:
+        """Whether the operation's document is found (graphql.websocket_documents), else its
+        ``error`` is sent. In the operation's task, not the loop reading the connection's
+        messages: a persisted document's lookup waits for the database (up to
+        ORGQL_DB_POOL_TIMEOUT_SECONDS in an outage), and the connection's pings, completes
+        and other subscribes must not."""
+        data = _subscribed.get()
+        if data is None:  # not one of handle_subscribe's
+            return True
+        persisted = self.view.persisted  # type: ignore[attr-defined]
+        try:
+            found = await find_document(persisted, self.connection.sessionmaker, data)
+        except Exception as bug:  # ended as strawberry ends an operation that raised
+            await self.handle_task_exception(bug)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+        if isinstance(found, GraphQLError):  # the operation's error, not a close
+            await operation.send_operation_message(
+                {"id": operation.id, "type": "error", "payload": [found.formatted]}
+            )
+            return False
+        operation.query = found
+        return True
 
     async def handle(self) -> None:
         connections: Connections = self.view.connections  # type: ignore[attr-defined]
@@ -235,8 +263,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """strawberry's, for a payload that is a GraphQL request (graphql.request_body, as
-        over HTTP) whose document is found (graphql.persisted), parses and has the operation
-        named; otherwise the operation's ``error``, code as over HTTP, not a close."""
+        over HTTP), otherwise the operation's ``error``, code as over HTTP, not a close. Its
+        document is found in its task (:meth:`_find_document`)."""
         message_id = message["id"]
         if not self.connection_acknowledged or message_id in self.operations:
             await super().handle_subscribe(message)  # strawberry's refusals (4401, 4409)
@@ -246,7 +274,8 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             request_body.check_operation(payload, "the subscribe payload")
         except HTTPException as refused:
             error = GraphQLError(refused.reason, extensions={"code": BAD_REQUEST})
-            await self._send_error(message_id, error)
+            refusal = {"id": message_id, "type": "error", "payload": [error.formatted]}
+            await self.send_message(refusal)  # type: ignore[arg-type]
             return
         data = GraphQLRequestData(
             query=payload.get("query"),
@@ -254,24 +283,12 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             operation_name=payload.get("operationName"),
             extensions=payload.get("extensions") or {},
         )
-        persisted = self.view.persisted  # type: ignore[attr-defined]
+        token = _subscribed.set(data)  # copied by the operation's task, made in there
         try:
-            prepared = await persisted.prepare(self.connection.sessionmaker, data)
-        except Exception as failure:  # reading a persisted document failed
-            prepared = _refusal_of(failure)
-        if isinstance(prepared, Refusal):  # the operation's error, not a close
-            error = GraphQLError(prepared.message, extensions={"code": prepared.code})
-            await self._send_error(message_id, error)
-            return
-        query = prepared.data.query
-        unrunnable = _document_error(query, data.operation_name)
-        if unrunnable is not None:
-            await self._send_error(message_id, unrunnable)
-            return
-        await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
-
-    async def _send_error(self, message_id: str, error: GraphQLError) -> None:
-        await self.send_message({"id": message_id, "type": "error", "payload": [error.formatted]})
+            # strawberry reads the payload's query: the document found replaces it.
+            await super().handle_subscribe({**message, "payload": {**payload, "query": ""}})
+        finally:
+            _subscribed.reset(token)
 
     @property
     def closing(self) -> asyncio.Task[None] | None:
@@ -299,18 +316,6 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             logger.debug("closing a WebSocket failed", exc_info=True)
 
 
-def _refusal_of(error: Exception) -> Refusal:
-    """The operation's error when the database failed to find its persisted document: the
-    HTTP path's 503 (``unavailable``, ``STATEMENT_TIMEOUT``), where the connection would
-    end with the exception. Any other failure is raised: a bug."""
-    retry = retry_later_error(error)
-    if retry is None:
-        raise error
-    message, code = retry
-    logger.warning("a persisted document was not read: %s", message)
-    return Refusal(message, code, 503)
-
-
 def _malformed(message: object) -> str | None:
     """Why a message is not of the protocol's shape, where strawberry's handler would fail
     on it; None: strawberry's to handle (it closes with 4400 an unknown or missing type)."""
@@ -329,27 +334,6 @@ def _close_reason(reason: str) -> str:
     at most :data:`MAX_CLOSE_REASON_BYTES` (a character cut in two dropped)."""
     encoded = reason.encode("utf-8", "replace")[:MAX_CLOSE_REASON_BYTES]
     return encoded.decode("utf-8", "ignore")
-
-
-def _document_error(query: str | None, operation_name: str | None) -> GraphQLError | None:
-    """Why a document is not run, answered as the operation's error, as the HTTP path
-    answers it: no document, its syntax error, or no operation of the name asked.
-    strawberry's subscription path lets an error raised while parsing (graphql-core's
-    "nested too deeply") escape its worker task (a bare ``complete``, an error logged), and
-    answers a missing document or operation as an unexpected error (``internal``). Documents
-    are small here (a message is at most ``ORGQL_GRAPHQL_WS_MAX_MESSAGE_BYTES``), so parsing
-    once more costs little."""
-    if query is None:
-        return GraphQLError(MISSING_QUERY, extensions={"code": BAD_REQUEST})
-    try:
-        document = parse(query)
-    except GraphQLError as error:
-        return error
-    if operation_name is not None and get_operation_ast(document, operation_name) is None:
-        # strawberry's words over HTTP (CannotGetOperationTypeError)
-        message = f'Unknown operation named "{operation_name}".'
-        return GraphQLError(message, extensions={"code": BAD_REQUEST})
-    return None
 
 
 def decode_message(text: str | bytes) -> object:

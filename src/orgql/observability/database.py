@@ -282,13 +282,24 @@ def _on_error(context: ExceptionContext) -> None:
         # CancelledError (a BaseException): SQLAlchemy calls the cancelled statement's
         # connection lost (and drops it), but the request cancelled it, not the database.
         return
-    reason = CONNECTION_LOST if context.is_disconnect else None
-    reason = reason or unavailability(context.original_exception)
+    reason = _failure_reason(context.original_exception, context.is_disconnect)
     if reason is not None and observation.database_unavailable is None:
         observation.database_unavailable = reason
     cancelled = statement_cancelled(context.original_exception)
     if cancelled is not None and observation.statement_cancelled is None:
         observation.statement_cancelled = cancelled
+
+
+def _failure_reason(original: Exception, is_disconnect: bool) -> str | None:
+    """The reason a statement's failure gives the request (:func:`unavailability`), where
+    SQLAlchemy says whether it was a disconnect. SQLAlchemy calls every asyncio
+    ``TimeoutError`` a disconnect (one of its "exit exceptions": the connection is dropped),
+    so the driver's for ORGQL_DB_COMMAND_TIMEOUT_SECONDS would read "connection lost": it is
+    the database not answering in time (:data:`NO_ANSWER`)."""
+    lost = CONNECTION_LOST if is_disconnect else None
+    if isinstance(original, TimeoutError):
+        return unavailability(original) or lost
+    return lost or unavailability(original)
 
 
 def watch(engine: AsyncEngine) -> None:

@@ -1,0 +1,74 @@
+"""The document of an operation over graphql-transport-ws (graphql.websocket): found in the
+operation's own task, as graphql.persisted finds it over HTTP, and answered as the HTTP path
+answers it when it is not to be had: the operation's ``error``, never a close."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError, get_operation_ast, parse
+from strawberry.http import GraphQLRequestData
+
+from orgql.edge_errors import BAD_REQUEST
+from orgql.graphql.persisted import PersistedDocuments, Refusal
+from orgql.observability.requests import retry_later_error
+
+logger = logging.getLogger("orgql.graphql")
+
+#: The error of a ``subscribe`` without a document (strawberry's words over HTTP).
+MISSING_QUERY = "No GraphQL query found in the request"
+
+
+async def find_document(
+    persisted: PersistedDocuments, sessionmaker: Any, data: GraphQLRequestData
+) -> str | GraphQLError:
+    """The document of the operation ``data`` asks for (a persisted one looked up in the
+    database), or the error answering it: the persisted documents' refusal, the database's
+    failure as the HTTP path's 503 words it, the document's syntax error, no operation of
+    the name asked. Any other failure is raised: a bug."""
+    try:
+        prepared = await persisted.prepare(sessionmaker, data)
+    except Exception as failure:  # reading a persisted document failed
+        prepared = _refusal_of(failure)
+    if isinstance(prepared, Refusal):
+        return GraphQLError(prepared.message, extensions={"code": prepared.code})
+    query = prepared.data.query
+    unrunnable = _document_error(query, data.operation_name)
+    if unrunnable is not None:
+        return unrunnable
+    assert query is not None  # else _document_error's MISSING_QUERY
+    return query
+
+
+def _refusal_of(error: Exception) -> Refusal:
+    """The operation's error when the database failed to find its persisted document: the
+    HTTP path's 503 (``unavailable``, ``STATEMENT_TIMEOUT``), not an unexpected error. Any
+    other failure is raised: a bug."""
+    retry = retry_later_error(error)
+    if retry is None:
+        raise error
+    message, code = retry
+    logger.warning("a persisted document was not read: %s", message)
+    return Refusal(message, code, 503)
+
+
+def _document_error(query: str | None, operation_name: str | None) -> GraphQLError | None:
+    """Why a document is not run, answered as the operation's error, as the HTTP path
+    answers it: no document, its syntax error, or no operation of the name asked.
+    strawberry's subscription path lets an error raised while parsing (graphql-core's
+    "nested too deeply") escape its worker task (a bare ``complete``, an error logged), and
+    answers a missing document or operation as an unexpected error (``internal``). Documents
+    are small here (a message is at most ``ORGQL_GRAPHQL_WS_MAX_MESSAGE_BYTES``), so parsing
+    once more costs little."""
+    if query is None:
+        return GraphQLError(MISSING_QUERY, extensions={"code": BAD_REQUEST})
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return error
+    if operation_name is not None and get_operation_ast(document, operation_name) is None:
+        # strawberry's words over HTTP (CannotGetOperationTypeError)
+        message = f'Unknown operation named "{operation_name}".'
+        return GraphQLError(message, extensions={"code": BAD_REQUEST})
+    return None
