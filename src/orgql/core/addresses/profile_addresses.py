@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.addresses.input import AddressInput, parse_address
+from orgql.core.addresses.limits import TOO_MANY_ADDRESSES
 from orgql.core.addresses.service import ADDRESS_LINE_KEYS, ADDRESS_NOT_FOUND
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import distinct_keys, next_ids
@@ -48,10 +49,9 @@ from orgql.core.people import repository as people_reads
 from orgql.core.people.codes import PeopleCodes
 from orgql.db import models
 
-#: The most addresses one profile holds (a storefront's address book, bounded).
+#: The most addresses one profile holds (a storefront's address book, bounded; refused with
+#: core.addresses.limits.TOO_MANY_ADDRESSES, an organization's bound's code).
 MAX_PROFILE_ADDRESSES = 100
-#: orgql's own code (the vendor's pages name none): the profile holds its maximum already.
-TOO_MANY_ADDRESSES = "190102"
 
 
 def not_found(address_id: str) -> OrgqlError:

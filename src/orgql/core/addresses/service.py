@@ -12,8 +12,9 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
   address flagged ``isDefault...Address: true`` becomes that default; ``false`` on the
   current default clears it, and so does deleting it (the foreign key's ON DELETE SET NULL,
   which clears it in every organization using it): the value is inherited again.
-- Writes lock the organization's row, so address changes of one organization (and its
-  updates) run one at a time.
+- An organization holds a bounded number of addresses entered by hand (:mod:`limits`,
+  190102): counted under the organization's row lock, which every write takes first, so
+  address changes of one organization (and its updates) run one at a time.
 - Events (:mod:`address_events`): ``organization.address.created|updated|deleted``; then
   ``organization.updated`` when the organization's own defaults changed; then one
   ``organization.effectiveValueChanged`` per organization of the subtree whose derived
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.addresses import events as address_events
+from orgql.core.addresses import limits
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
@@ -126,6 +128,7 @@ async def add(
     new = parse_address(document, partial=False)
     organization = await organizations.locked(session, organization_id)
     assert new.address_type is not None  # parse_address(partial=False) requires it
+    await limits.require_organization_room(session, organization.id)
     problems = Problems()
     await _check(session, organization.id, None, new, problems)
     problems.raise_if_any()

@@ -45,3 +45,7 @@ POSTAL_KEYS = {column: camel(column) for column in POSTAL_COLUMNS}
 ADDRESS_KEYS = {column: camel(column) for column in ADDRESS_COLUMNS}
 #: The OCC keys of :data:`REQUIRED_COLUMNS`.
 REQUIRED_KEYS = frozenset(ADDRESS_KEYS[column] for column in REQUIRED_COLUMNS)
+
+#: ``addresses.source`` of the addresses a financial sync writes (and removes again on the
+#: next sync, core.financial.sync); every other address is entered by hand (``manual``).
+SYNCED_SOURCE = "financial"

@@ -10,6 +10,9 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   locked (two syncs of one organization serialize), the previously synced accounts and
   addresses are removed and the new ones created, and the default billing / shipping
   addresses set from the primary uses;
+- the addresses it writes do not count toward an organization's bound of addresses entered
+  by hand, and it sets none of its own (core.addresses.limits): a sync never fails because
+  of addresses entered by hand;
 - events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
   organization of the subtree whose inherited default addresses changed;
 - any failure of the source, or of the write, is 100193, and since the service only flushes
@@ -26,6 +29,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.addresses import SYNCED_SOURCE
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.events import lifecycle as change_events
@@ -41,7 +45,7 @@ from orgql.observability.database import log_failure
 logger = logging.getLogger("orgql.financial")
 
 #: Where synced rows come from (``addresses.source``, ``customer_accounts.source``).
-FINANCIAL = "financial"
+FINANCIAL = SYNCED_SOURCE
 
 REQUEST_KEYS = frozenset({"businessUnitId"})
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orgql.core.addresses import limits as address_limits
 from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
@@ -278,7 +279,7 @@ def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, ob
 
 def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewAddress]:
     items = read_list(doc, "secondaryAddresses", None, problems)
-    if items is None:
+    if items is None or address_limits.check_new_organization(len(items), problems):
         return []
     addresses: list[NewAddress] = []
     seen_types: dict[str, int] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from orgql.core.addresses.limits import TOO_MANY_ADDRESSES
 from orgql.core.common import validation
 from orgql.core.common.errors import Codes, ErrorDetail, OrgqlError
 from orgql.core.common.validation import (
@@ -92,6 +93,8 @@ def request_detail(detail: ErrorDetail) -> ErrorDetail:
     where = join("organization", detail.field) if detail.field else "organization"
     if detail.code == Codes.VALUE_TOO_LONG:
         code = RequestCodes.VALUE_TOO_LONG
+    elif detail.code == TOO_MANY_ADDRESSES:  # the organization's own bound, the same code
+        code = detail.code
     elif detail.code == Codes.NAME_EMPTY:
         code = RequestCodes.ORGANIZATION_NAME_EMPTY
     elif detail.field == "dunsNumber":

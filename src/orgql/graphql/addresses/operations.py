@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from orgql.core.addresses import limits
 from orgql.core.addresses import service as addresses
 from orgql.core.common.errors import ErrorDetail, OrgqlError
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
@@ -121,7 +122,9 @@ def _named(detail: ErrorDetail) -> ErrorDetail:
 @strawberry.type
 class AddressMutations:
     @strawberry.mutation(
-        description="Add an address to the organization (100001: no such organization).",
+        description="Add an address to the organization (100001: no such organization;"
+        f" 190102: it holds {limits.MAX_ORGANIZATION_ADDRESSES} addresses entered by hand"
+        " already, synced ones aside).",
         permission_classes=SIGNED_IN,
     )
     async def add_organization_address(
