@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orgql.core.common import addresses as address_fields
+from orgql.core.common.characters import changed_invisible_problem
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
     Problems,
@@ -128,12 +129,17 @@ class NewOrganization:
 
 
 def parse_new_organization(
-    doc: Mapping[str, object], dynamic_properties: Mapping[str, object] | None = None
+    doc: Mapping[str, object],
+    dynamic_properties: Mapping[str, object] | None = None,
+    *,
+    stored_name: str | None = None,
 ) -> NewOrganization:
     """Validate the shape of a createOrganization document (rules of createOrganization.txt).
 
-    ``dynamic_properties`` are checked against their definitions by the service. Raises
-    :class:`OrgqlError` listing every problem found.
+    ``dynamic_properties`` are checked against their definitions by the service. The name
+    holds no invisible character (core.common.characters; 100002), unless it is
+    ``stored_name`` as it is: a registration request's draft stored before the rule, sent back
+    with another change. Raises :class:`OrgqlError` listing every problem found.
     """
     problems = Problems()
     unknown_keys(doc, KNOWN_KEYS, None, problems)
@@ -146,6 +152,7 @@ def parse_new_organization(
         max_length=column_length(_ORG, "name"),
         required=Codes.NAME_EMPTY,
     )
+    check_name(name, stored_name, problems)
 
     columns = parse_columns(doc, problems)
     active = read_bool(doc, "active", None, problems)
@@ -179,6 +186,17 @@ def parse_new_organization(
         site_properties=site_properties,
         dynamic_properties=dynamic,
     )
+
+
+def check_name(name: str | None, stored: str | None, problems: Problems) -> None:
+    """An organization's name (trimmed) is seen whole: no invisible or control character
+    (core.common.characters), which would make it another name that looks like one taken
+    (``Sample\u200b`` beside ``Sample``); 100002 at ``name``. The ``stored`` name (None: a
+    new organization's) is taken back as it is: a row stored before the rule must still take
+    every other change."""
+    problem = changed_invisible_problem("name", name, stored) if name is not None else None
+    if problem is not None:
+        problems.add(Codes.INVALID_INPUT, problem, "name")
 
 
 def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
