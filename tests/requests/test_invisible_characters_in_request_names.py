@@ -17,7 +17,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from graphql_client import GraphQL
-from rest.request_builders import ADMIN_REQUESTS, STORE_REQUESTS, request_document, submit
+from rest.request_builders import (
+    ADMIN_REQUESTS,
+    STORE_REQUESTS,
+    request_document,
+    submit,
+    typed_address,
+)
 
 UNSEEN = "Acme\u200b"
 
@@ -286,3 +292,54 @@ async def test_an_approval_linking_an_existing_profile_takes_no_requester_name(
 
     assert answer["userErrors"] == []
     assert answer["organizationRequest"]["profile"] == {"firstName": "Ada"}
+
+
+NICKNAME_PATH = "organization.secondaryAddresses[0].addressType"
+
+
+async def test_a_submission_refuses_an_unseen_address_nickname(client: httpx.AsyncClient) -> None:
+    document = request_document(secondaryAddresses=[typed_address("Office\u200b")])
+
+    response = await client.post(STORE_REQUESTS, json=document)
+
+    assert _refusal(response) == (400, "101001", NICKNAME_PATH)
+
+
+@pytest.fixture
+async def legacy_nickname(engine: AsyncEngine) -> None:
+    """A request in review whose draft address an older orgql stored with such a nickname."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
+                " profile_email, profile_first_name, profile_last_name) VALUES (:id, 'Acme',"
+                " 'siteUS', CAST(:draft AS jsonb), 'ada@acme.example', 'Ada', 'Byron')"
+            ),
+            {
+                "id": REQUEST,
+                "draft": json.dumps(
+                    {"name": "Acme", "secondaryAddresses": [typed_address("Office\u200b")]}
+                ),
+            },
+        )
+
+
+async def test_an_update_leaving_a_legacy_nickname_as_it_is_is_taken(
+    client: httpx.AsyncClient, legacy_nickname: None
+) -> None:
+    body = {"requesterComments": "Hi", "organization": {"description": "D"}}
+
+    response = await client.put(f"{ADMIN_REQUESTS}/{REQUEST}", json=body)
+
+    assert response.status_code == 200, response.text
+
+
+async def test_an_approval_of_a_legacy_nickname_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine, legacy_nickname: None
+) -> None:
+    before = await _state(engine)
+
+    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+
+    assert _refusal(response) == (400, "101001", NICKNAME_PATH)
+    assert await _state(engine) == before

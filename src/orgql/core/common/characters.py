@@ -25,6 +25,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import Problems
+
 #: Default_Ignorable_Code_Point characters that are not of a C or Z category.
 _IGNORABLE = re.compile(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
@@ -62,3 +65,20 @@ def changed_invisible_problem(key: str, given: str, stored: str | None) -> str |
     if stored is not None and given == stored.strip():
         return None
     return invisible_problem(key, given)
+
+
+def check_seen(
+    key: str,
+    given: str | None,
+    stored: str | None,
+    problems: Problems,
+    *,
+    path: str | None = None,
+    code: str = Codes.INVALID_INPUT,
+) -> None:
+    """Records :func:`changed_invisible_problem` for the caller's ``given`` value of ``key``
+    (None: not given) as a problem with ``code`` (the operation's invalid-input code) at
+    ``path`` (default: ``key``)."""
+    problem = changed_invisible_problem(key, given, stored) if given is not None else None
+    if problem is not None:
+        problems.add(code, problem, path or key)

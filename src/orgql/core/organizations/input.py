@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orgql.core.common import addresses as address_fields
-from orgql.core.common.characters import changed_invisible_problem
+from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
     Problems,
@@ -132,14 +132,15 @@ def parse_new_organization(
     doc: Mapping[str, object],
     dynamic_properties: Mapping[str, object] | None = None,
     *,
-    stored_name: str | None = None,
+    stored: Mapping[str, object] | None = None,
 ) -> NewOrganization:
     """Validate the shape of a createOrganization document (rules of createOrganization.txt).
 
     ``dynamic_properties`` are checked against their definitions by the service. The name
-    holds no invisible character (core.common.characters; 100002), unless it is
-    ``stored_name`` as it is: a registration request's draft stored before the rule, sent back
-    with another change. Raises :class:`OrgqlError` listing every problem found.
+    and the addresses' nicknames hold no invisible character (core.common.characters;
+    100002), unless one is the ``stored`` document's as it is: a registration request's draft
+    stored before the rule, sent back with another change. Raises :class:`OrgqlError`
+    listing every problem found.
     """
     problems = Problems()
     unknown_keys(doc, KNOWN_KEYS, None, problems)
@@ -152,7 +153,8 @@ def parse_new_organization(
         max_length=column_length(_ORG, "name"),
         required=Codes.NAME_EMPTY,
     )
-    check_name(name, stored_name, problems)
+    stored_name = stored.get("name") if stored is not None else None
+    check_name(name, stored_name if isinstance(stored_name, str) else None, problems)
 
     columns = parse_columns(doc, problems)
     active = read_bool(doc, "active", None, problems)
@@ -168,7 +170,7 @@ def parse_new_organization(
     shipping_id = read_reference(
         doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
     )
-    addresses = _parse_addresses(doc, problems)
+    addresses = _parse_addresses(doc, problems, stored_nicknames(stored or {}))
     site_properties = parse_site_properties(doc, None, problems)
 
     dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
@@ -194,9 +196,17 @@ def check_name(name: str | None, stored: str | None, problems: Problems) -> None
     (``Sample\u200b`` beside ``Sample``); 100002 at ``name``. The ``stored`` name (None: a
     new organization's) is taken back as it is: a row stored before the rule must still take
     every other change."""
-    problem = changed_invisible_problem("name", name, stored) if name is not None else None
-    if problem is not None:
-        problems.add(Codes.INVALID_INPUT, problem, "name")
+    check_seen("name", name, stored, problems)
+
+
+def stored_nicknames(stored: Mapping[str, object]) -> frozenset[str]:
+    """The ``addressType`` of every secondary address of a ``stored`` document."""
+    items = stored.get("secondaryAddresses")
+    return frozenset(
+        item["addressType"]
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, Mapping) and isinstance(item.get("addressType"), str)
+    )
 
 
 def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
@@ -294,7 +304,11 @@ def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, ob
     return columns
 
 
-def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewAddress]:
+def _parse_addresses(
+    doc: Mapping[str, object], problems: Problems, kept: frozenset[str]
+) -> list[NewAddress]:
+    """The secondary addresses; a nickname is seen whole (core.common.characters) unless it
+    is one of the ``kept`` ones as it is (a stored draft's)."""
     items = read_list(doc, "secondaryAddresses", None, problems)
     if items is None:
         return []
@@ -315,6 +329,8 @@ def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewA
             max_length=column_length(_ADDRESS, "address_type"),
             required=Codes.INVALID_INPUT,
         )
+        kept_type = address_type if address_type in kept else None
+        check_seen("addressType", address_type, kept_type, problems, path=join(path, "addressType"))
         address = read_object(item, "address", path, problems)
         if address is None:
             if item.get("address") is None:

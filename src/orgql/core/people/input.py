@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orgql.core.common.characters import changed_invisible_problem, invisible_problem
+from orgql.core.common.characters import check_seen, invisible_problem
 from orgql.core.common.emails import changed_email_problem, email_problem
 from orgql.core.common.validation import (
     Problems,
@@ -139,10 +139,8 @@ def check_stored_changes(columns: Mapping[str, object], stored: models.Profile) 
         problems.add(PeopleCodes.INVALID_INPUT, problem, "email")
     for key, column in _NAMES.items():
         value = columns.get(column)
-        kept = getattr(stored, column)
-        problem = changed_invisible_problem(key, value, kept) if isinstance(value, str) else None
-        if problem is not None:
-            problems.add(PeopleCodes.INVALID_INPUT, problem, key)
+        if isinstance(value, str):
+            check_seen(key, value, getattr(stored, column), problems)
     problems.raise_if_any()
 
 

@@ -112,11 +112,14 @@ def unknown_keys(
 
 
 def parse_draft(
-    organization: Mapping[str, object], problems: Problems, *, stored_name: str | None = None
+    organization: Mapping[str, object],
+    problems: Problems,
+    *,
+    stored: Mapping[str, object] | None = None,
 ) -> dict[str, object] | None:
     """Validate a draft organization; returns it in canonical form (trimmed values, only the
-    keys set, addresses with their external ids and types). Its name is judged as an
-    organization's, unless it is ``stored_name`` (the stored draft's) as it is."""
+    keys set, addresses with their external ids and types). Its name and nicknames are judged
+    as an organization's, unless one is the ``stored`` draft's as it is."""
     before = len(problems.details)
     unknown_keys(organization, DRAFT_KEYS, "organization", problems)
     document = dict(organization)
@@ -157,7 +160,7 @@ def parse_draft(
         document["secondaryAddresses"] = stripped
     try:
         new = parse_new_organization(
-            {k: v for k, v in document.items() if k in DRAFT_KEYS}, stored_name=stored_name
+            {k: v for k, v in document.items() if k in DRAFT_KEYS}, stored=stored
         )
     except OrgqlError as error:
         problems.details.extend(request_detail(detail) for detail in error.details)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orgql.core.common.characters import changed_invisible_problem
+from orgql.core.common.characters import check_seen
 from orgql.core.common.emails import changed_email_problem
 from orgql.core.common.validation import Problems, column_length, join, read_bool, read_str
 from orgql.core.requests.codes import RequestCodes
@@ -119,12 +119,7 @@ def parse_changes(doc: Mapping[str, object], stored: request_models.Organization
     organization = _object(doc, "organization", problems)
     if organization is not None:
         current = stored.organization_draft
-        stored_name = current.get("name") if isinstance(current, dict) else None
-        draft = parse_draft(
-            {**current, **organization},
-            problems,
-            stored_name=stored_name if isinstance(stored_name, str) else None,
-        )
+        draft = parse_draft({**current, **organization}, problems, stored=current)
     problems.raise_if_any()
     return Changes(
         columns=columns,
@@ -226,12 +221,10 @@ def _check_names(
     request's as it is (a request stored before the rule takes every other change)."""
     for key, column in names.items():
         value = columns.get(column)
-        if not isinstance(value, str):
-            continue
-        kept = getattr(stored, column) if stored is not None else None
-        problem = changed_invisible_problem(key, value, kept)
-        if problem is not None:
-            problems.add(RequestCodes.INVALID_INPUT, problem, join(path, key))
+        if isinstance(value, str):
+            kept = getattr(stored, column) if stored is not None else None
+            code = RequestCodes.INVALID_INPUT
+            check_seen(key, value, kept, problems, path=join(path, key), code=code)
 
 
 def _profile_columns(
