@@ -41,6 +41,7 @@ from orgql.core.access.principals import Principal
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.addresses.limits import TOO_MANY_ADDRESSES
 from orgql.core.addresses.service import ADDRESS_LINE_KEYS, ADDRESS_NOT_FOUND
+from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import distinct_keys, next_ids
 from orgql.core.common.validation import Problems, is_storable_text
@@ -145,7 +146,7 @@ async def update(
     changes = _parse(document, partial=True)
     profile, address = await _locked(session, principal, address_id)
     if changes.address_type is not None:
-        await _check_nickname(session, profile.id, address.id, changes.address_type)
+        await _check_nickname(session, profile.id, address, changes.address_type)
     before = {column: getattr(address, column) for column in ADDRESS_LINE_KEYS}
     if changes.address_type is not None:
         address.address_type = changes.address_type
@@ -259,8 +260,14 @@ async def _locked(
 
 
 async def _check_nickname(
-    session: AsyncSession, profile_id: str, address_id: str | None, nickname: str
+    session: AsyncSession, profile_id: str, current: models.Address | None, nickname: str
 ) -> None:
+    """The nickname of the profile's address ``current`` (None: a new one): seen whole
+    (core.common.characters; the stored one is kept) and free in the profile (100002)."""
+    problems = Problems()
+    check_seen("addressType", nickname, current.address_type if current else None, problems)
+    problems.raise_if_any()
+    address_id = current.id if current is not None else None
     address = models.Address
     taken = await session.scalar(
         select(address.id).where(

@@ -40,6 +40,7 @@ from orgql.core.addresses import events as address_events
 from orgql.core.addresses import limits
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
+from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.validation import Problems, is_storable_text, join
@@ -175,7 +176,7 @@ async def update(
     organization = await organizations.locked(session, organization_id)
     address = await _owned(session, organization.id, address_id)
     problems = Problems()
-    await _check(session, organization.id, address.id, changes, problems)
+    await _check(session, organization.id, address, changes, problems)
     problems.raise_if_any()
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
@@ -292,12 +293,17 @@ async def _owned(session: AsyncSession, organization_id: str, address_id: str) -
 async def _check(
     session: AsyncSession,
     organization_id: str,
-    address_id: str | None,
+    current: models.Address | None,
     changes: AddressInput,
     problems: Problems,
 ) -> None:
-    """The rules that need the database: a free nickname, known address types."""
+    """The rules that need the stored address (``current``; None: an add) or the database: a
+    nickname seen whole (core.common.characters; the stored one is kept) and free, known
+    address types."""
     if changes.address_type is not None:
+        stored = current.address_type if current is not None else None
+        check_seen("addressType", changes.address_type, stored, problems)
+        address_id = current.id if current is not None else None
         address = models.Address
         taken = await session.scalar(
             select(address.id).where(

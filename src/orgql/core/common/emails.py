@@ -6,13 +6,13 @@ compares two (the unique key of profiles, linking a registration request to a pr
 looking a contact up, matching a shopper token):
 
 - Taken: one ``@`` with something on each side, a domain of non-empty dot-separated labels
-  (``bob@ibm.com.`` and ``bob@ibm..com`` are refused), nothing invisible (controls, format
-  characters such as a zero-width space or a direction mark, separators, unassigned code
-  points, variation selectors and fillers: an address that looks like another but is not),
-  and in Unicode's NFKC form already (a fullwidth letter, a Kelvin sign U+212A are refused,
-  not silently rewritten: the caller learns what orgql would store). Non-ASCII letters are
-  taken (internationalised addresses exist); a look-alike of another script is another
-  address, and no rule below makes it match.
+  (``bob@ibm.com.`` and ``bob@ibm..com`` are refused), no whitespace, nothing invisible
+  (core.common.characters: controls, format characters such as a zero-width space or a
+  direction mark, unassigned code points, variation selectors and fillers: an address that
+  looks like another but is not), and in Unicode's NFKC form already (a fullwidth letter,
+  a Kelvin sign U+212A are refused, not silently rewritten: the caller learns what orgql
+  would store). Non-ASCII letters are taken (internationalised addresses exist); a
+  look-alike of another script is another address, and no rule below makes it match.
 - The same: equal after trimming in any letter case, as the database compares them (the unique
   key ``lower(btrim(email))``), *and* equal uppercased. PostgreSQL lowercases a dotted capital
   I (U+0130) to "i", so ``bob@İbm.com`` has bob@ibm.com's key; it is another mailbox, so it
@@ -32,24 +32,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func
 
+from orgql.core.common.characters import invisible_problem
 from orgql.core.common.errors import quoted
 
 #: The shape: a local part and a domain of at least two non-empty labels; no whitespace.
 _SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-
-#: Default_Ignorable_Code_Point characters (Unicode's DerivedCoreProperties.txt) that are not
-#: of a C or Z category: drawn as nothing, so an address holding one looks like another.
-_IGNORABLE = re.compile(
-    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
-)
 
 
 def email_problem(value: str) -> str | None:
     """Why ``value`` (trimmed) is not an email address orgql takes; None when it is one."""
     if not _SHAPE.fullmatch(value):
         return "email is not an email address"
-    if _IGNORABLE.search(value) or any(unicodedata.category(char)[0] in "CZ" for char in value):
-        return "email holds an invisible or control character"
+    invisible = invisible_problem("email", value)  # a separator fails the shape already
+    if invisible is not None:
+        return invisible
     if not unicodedata.is_normalized("NFKC", value):
         plain = unicodedata.normalize("NFKC", value)
         return f"email holds characters with a plainer form (Unicode NFKC): write {quoted(plain)}"

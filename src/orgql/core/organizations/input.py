@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from orgql.core.addresses import limits as address_limits
 from orgql.core.common import addresses as address_fields
+from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
     Problems,
@@ -129,12 +130,18 @@ class NewOrganization:
 
 
 def parse_new_organization(
-    doc: Mapping[str, object], dynamic_properties: Mapping[str, object] | None = None
+    doc: Mapping[str, object],
+    dynamic_properties: Mapping[str, object] | None = None,
+    *,
+    stored: Mapping[str, object] | None = None,
 ) -> NewOrganization:
     """Validate the shape of a createOrganization document (rules of createOrganization.txt).
 
-    ``dynamic_properties`` are checked against their definitions by the service. Raises
-    :class:`OrgqlError` listing every problem found.
+    ``dynamic_properties`` are checked against their definitions by the service. The name
+    and the addresses' nicknames hold no invisible character (core.common.characters;
+    100002), unless one is the ``stored`` document's as it is: a registration request's draft
+    stored before the rule, sent back with another change. Raises :class:`OrgqlError`
+    listing every problem found.
     """
     problems = Problems()
     unknown_keys(doc, KNOWN_KEYS, None, problems)
@@ -147,6 +154,8 @@ def parse_new_organization(
         max_length=column_length(_ORG, "name"),
         required=Codes.NAME_EMPTY,
     )
+    stored_name = stored.get("name") if stored is not None else None
+    check_name(name, stored_name if isinstance(stored_name, str) else None, problems)
 
     columns = parse_columns(doc, problems)
     active = read_bool(doc, "active", None, problems)
@@ -162,7 +171,7 @@ def parse_new_organization(
     shipping_id = read_reference(
         doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
     )
-    addresses = _parse_addresses(doc, problems)
+    addresses = _parse_addresses(doc, problems, stored_nicknames(stored or {}))
     site_properties = parse_site_properties(doc, None, problems)
 
     dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
@@ -179,6 +188,25 @@ def parse_new_organization(
         shipping_address_id=shipping_id,
         site_properties=site_properties,
         dynamic_properties=dynamic,
+    )
+
+
+def check_name(name: str | None, stored: str | None, problems: Problems) -> None:
+    """An organization's name (trimmed) is seen whole: no invisible or control character
+    (core.common.characters), which would make it another name that looks like one taken
+    (``Sample\u200b`` beside ``Sample``); 100002 at ``name``. The ``stored`` name (None: a
+    new organization's) is taken back as it is: a row stored before the rule must still take
+    every other change."""
+    check_seen("name", name, stored, problems)
+
+
+def stored_nicknames(stored: Mapping[str, object]) -> frozenset[str]:
+    """The ``addressType`` of every secondary address of a ``stored`` document."""
+    items = stored.get("secondaryAddresses")
+    return frozenset(
+        item["addressType"]
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, Mapping) and isinstance(item.get("addressType"), str)
     )
 
 
@@ -277,7 +305,11 @@ def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, ob
     return columns
 
 
-def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewAddress]:
+def _parse_addresses(
+    doc: Mapping[str, object], problems: Problems, kept: frozenset[str]
+) -> list[NewAddress]:
+    """The secondary addresses; a nickname is seen whole (core.common.characters) unless it
+    is one of the ``kept`` ones as it is (a stored draft's)."""
     items = read_list(doc, "secondaryAddresses", None, problems)
     if items is None or address_limits.check_new_organization(len(items), problems):
         return []
@@ -298,6 +330,8 @@ def _parse_addresses(doc: Mapping[str, object], problems: Problems) -> list[NewA
             max_length=column_length(_ADDRESS, "address_type"),
             required=Codes.INVALID_INPUT,
         )
+        kept_type = address_type if address_type in kept else None
+        check_seen("addressType", address_type, kept_type, problems, path=join(path, "addressType"))
         address = read_object(item, "address", path, problems)
         if address is None:
             if item.get("address") is None:

@@ -43,7 +43,7 @@ from orgql.core.inheritance.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.inheritance.rules import DERIVED_COLUMNS
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.changes import OrganizationChanges
-from orgql.core.organizations.input import NewOrganization
+from orgql.core.organizations.input import NewOrganization, check_name
 from orgql.core.organizations.move_lock import hold_off_moves, lock_moves
 from orgql.core.sites import service as site_properties
 from orgql.db import models
@@ -203,6 +203,7 @@ async def _check(
                 session, address_id, [*ancestors, organization.id], code, field, problems
             )
 
+    check_name(changes.name, organization.name, problems)
     site_update = None
     if changes.site_update is not None:
         site = await organizations.resolve_site(session, site_id, field="x-ccsite")

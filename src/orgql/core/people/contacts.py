@@ -158,8 +158,9 @@ async def update_contact(
     contact's parent organization, never deactivating themselves
     (core.people.authority.not_yourself), decided before the input is read: one who may not
     learns nothing of its rules. (The merchant's input is read first, as it always was.) The
-    email rule judges an email the document changes, once the stored one is known
-    (core.common.emails): a contact stored before the rule takes every other change."""
+    email and name rules judge an email or name the document changes, once the stored ones
+    are known (core.common.emails, core.common.characters): a contact stored before the
+    rules takes every other change."""
     columns = people_input.parse_contact_changes(document) if principal.is_admin else None
     profile = await authority.locked_contact(session, principal, profile_id)
     if read_bool(document, "active", None, Problems()) is False:  # its problems: parsed below
@@ -167,7 +168,7 @@ async def update_contact(
     everywhere = not _OWN_ACCOUNTS_ONLY.isdisjoint(document)
     await authority.require_contact(session, principal, profile, everywhere=everywhere)
     columns = columns if columns is not None else people_input.parse_contact_changes(document)
-    people_input.check_email_change(columns, profile.email)
+    people_input.check_stored_changes(columns, profile)
     changed = {c: v for c, v in columns.items() if getattr(profile, c) != v}
     if changed.get("active") is False:
         held = await repository.held_roles(session, [profile.id])

@@ -1,10 +1,11 @@
 """Contact input, as the REST body and the GraphQL input both spell it (OCC keys).
 
-``firstName``, ``lastName``, ``email`` (required on create; unique, compared
-case-insensitively after trimming), ``customerContactId`` (the external contact id),
-``partyId``, ``partyNumber``, ``receiveEmail`` (a boolean, or the vendor's "yes" / "no"),
-``active`` (update only: false deactivates), ``parentOrganization`` ``{id}`` and
-``secondaryOrganizations`` ``[{id}]`` (create only; afterwards their own operations).
+``firstName``, ``lastName`` (no invisible character: core.common.characters), ``email``
+(required on create; unique, compared case-insensitively after trimming),
+``customerContactId`` (the external contact id), ``partyId``, ``partyNumber``,
+``receiveEmail`` (a boolean, or the vendor's "yes" / "no"), ``active`` (update only: false
+deactivates), ``parentOrganization`` ``{id}`` and ``secondaryOrganizations`` ``[{id}]``
+(create only; afterwards their own operations).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orgql.core.common.characters import check_seen, invisible_problem
 from orgql.core.common.emails import changed_email_problem, email_problem
-from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import (
     Problems,
     column_length,
@@ -42,6 +43,8 @@ _CREATE_KEYS = frozenset(
     [*CONTACT_COLUMNS, "receiveEmail", "parentOrganization", "secondaryOrganizations"]
 )
 _UPDATE_KEYS = frozenset([*CONTACT_COLUMNS, "receiveEmail", "active"])
+#: The contact's names: a person reads them (core.common.characters).
+_NAMES = {"firstName": "first_name", "lastName": "last_name"}
 _TABLE = models.Profile.__table__
 
 
@@ -61,8 +64,13 @@ def _columns(doc: Mapping[str, object], problems: Problems, *, creating: bool) -
         value = read_str(
             doc, key, None, problems, max_length=column_length(_TABLE, column), required=required
         )
-        # An update's email is judged once the stored one is known (check_email_change).
-        problem = email_problem(value) if creating and key == "email" and value else None
+        # An update's email and names are judged once the stored ones are known
+        # (check_stored_changes).
+        problem = None
+        if creating and key == "email" and value:
+            problem = email_problem(value)
+        elif creating and key in _NAMES and value:
+            problem = invisible_problem(key, value)
         if problem is not None:
             problems.add(PeopleCodes.INVALID_INPUT, problem, key)
         columns[column] = value
@@ -106,7 +114,7 @@ def parse_contact_organizations(doc: Mapping[str, object]) -> tuple[str | None, 
 
 def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
     """An updateProfile body: the columns to change (a key left out is unchanged). Its email
-    is judged by :func:`check_email_change`, once the stored one is known."""
+    and names are judged by :func:`check_stored_changes`, once the stored ones are known."""
     problems = Problems()
     unknown_keys(doc, _UPDATE_KEYS, None, problems)
     columns = _columns(doc, problems, creating=False)
@@ -119,14 +127,21 @@ def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
     return columns
 
 
-def check_email_change(columns: Mapping[str, object], stored: str) -> None:
-    """The email rule on the email of :func:`parse_contact_changes` (100002 at ``email``),
-    judged against the contact's ``stored`` email (core.common.emails): a contact stored before
-    the rule still takes every other change, with its email sent back as it is."""
+def check_stored_changes(columns: Mapping[str, object], stored: models.Profile) -> None:
+    """The email rule (core.common.emails) and the name rule (core.common.characters) on the
+    columns of :func:`parse_contact_changes` (100002 at the key), judged against the
+    ``stored`` contact: one stored before the rules still takes every other change, with its
+    email and names sent back as they are."""
+    problems = Problems()
     email = columns.get("email")
-    problem = changed_email_problem(email, stored) if isinstance(email, str) else None
+    problem = changed_email_problem(email, stored.email) if isinstance(email, str) else None
     if problem is not None:
-        raise OrgqlError(PeopleCodes.INVALID_INPUT, problem, "email")
+        problems.add(PeopleCodes.INVALID_INPUT, problem, "email")
+    for key, column in _NAMES.items():
+        value = columns.get(column)
+        if isinstance(value, str):
+            check_seen(key, value, getattr(stored, column), problems)
+    problems.raise_if_any()
 
 
 def parse_organization_ids(doc: Mapping[str, object], key: str) -> list[str]:

@@ -114,9 +114,15 @@ def unknown_keys(
     validation.unknown_keys(doc, allowed, path, p, code=RequestCodes.INVALID_INPUT)
 
 
-def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[str, object] | None:
+def parse_draft(
+    organization: Mapping[str, object],
+    problems: Problems,
+    *,
+    stored: Mapping[str, object] | None = None,
+) -> dict[str, object] | None:
     """Validate a draft organization; returns it in canonical form (trimmed values, only the
-    keys set, addresses with their external ids and types)."""
+    keys set, addresses with their external ids and types). Its name and nicknames are judged
+    as an organization's, unless one is the ``stored`` draft's as it is."""
     before = len(problems.details)
     unknown_keys(organization, DRAFT_KEYS, "organization", problems)
     document = dict(organization)
@@ -156,7 +162,9 @@ def parse_draft(organization: Mapping[str, object], problems: Problems) -> dict[
             stripped.append({**item, "address": plain})
         document["secondaryAddresses"] = stripped
     try:
-        new = parse_new_organization({k: v for k, v in document.items() if k in DRAFT_KEYS})
+        new = parse_new_organization(
+            {k: v for k, v in document.items() if k in DRAFT_KEYS}, stored=stored
+        )
     except OrgqlError as error:
         problems.details.extend(request_detail(detail) for detail in error.details)
         return None

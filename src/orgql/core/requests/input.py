@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orgql.core.common.characters import check_seen
 from orgql.core.common.emails import changed_email_problem
-from orgql.core.common.validation import Problems, column_length, read_bool, read_str
+from orgql.core.common.validation import Problems, column_length, join, read_bool, read_str
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import is_blank, parse_draft, unknown_keys
 from orgql.core.requests.statuses import OPEN_STATUSES, RequestStatus
@@ -26,6 +27,10 @@ _PROFILE_FIELDS = {
 }
 _PROFILE_KEYS = frozenset([*_PROFILE_FIELDS, "receiveEmail"])
 _REQUIRED_PROFILE_FIELDS = ("email", "firstName", "lastName")
+#: The names a person reads (core.common.characters: no invisible character): the request's,
+#: and the requester's in its profile.
+_REQUEST_NAMES = {"name": "name"}
+_PROFILE_NAMES = {"firstName": "profile_first_name", "lastName": "profile_last_name"}
 _REQUEST_FIELDS = {
     "name": "name",
     "requesterComments": "requester_comments",
@@ -85,17 +90,16 @@ def parse_submission(doc: Mapping[str, object]) -> Submission:
     return Submission(columns=columns, draft=draft)
 
 
-def parse_changes(
-    doc: Mapping[str, object], current_draft: Mapping[str, object], current_email: str
-) -> Changes:
-    """updateOrganizationRequests: the keys given replace the stored ones; the draft
+def parse_changes(doc: Mapping[str, object], stored: request_models.OrganizationRequest) -> Changes:
+    """updateOrganizationRequests: the keys given replace the ``stored`` request's; the draft
     organization is merged key by key (a list of addresses replaces the list) and the result
     must be a valid draft. Required values cannot be cleared. The email rule judges an email
-    that changes ``current_email`` (core.common.emails: one stored before the rule, sent
-    back as it is, is kept)."""
+    that changes the stored one (core.common.emails), the name rule a name that changes
+    (the request's, the draft organization's, the requester's first and last name:
+    core.common.characters): one stored before the rule, sent back as it is, is kept."""
     problems = Problems()
     unknown_keys(doc, UPDATE_KEYS, None, problems)
-    columns = _request_columns(doc, problems, require_name="name" in doc)
+    columns = _request_columns(doc, problems, require_name="name" in doc, stored=stored)
     status: RequestStatus | None = None
     if "status" in doc:
         raw = doc["status"]
@@ -110,11 +114,12 @@ def parse_changes(
             status = RequestStatus(raw)
     profile = _object(doc, "profile", problems)
     if profile is not None:
-        columns.update(_profile_columns(profile, problems, current_email=current_email))
+        columns.update(_profile_columns(profile, problems, stored=stored))
     draft: dict[str, object] | None = None
     organization = _object(doc, "organization", problems)
     if organization is not None:
-        draft = parse_draft({**current_draft, **organization}, problems)
+        current = stored.organization_draft
+        draft = parse_draft({**current, **organization}, problems, stored=current)
     problems.raise_if_any()
     return Changes(
         columns=columns,
@@ -187,7 +192,11 @@ def _text(
 
 
 def _request_columns(
-    doc: Mapping[str, object], problems: Problems, *, require_name: bool
+    doc: Mapping[str, object],
+    problems: Problems,
+    *,
+    require_name: bool,
+    stored: request_models.OrganizationRequest | None = None,
 ) -> dict[str, object]:
     columns: dict[str, object] = {}
     for key, column in _REQUEST_FIELDS.items():
@@ -196,16 +205,40 @@ def _request_columns(
         value = _text(doc, key, None, problems, column, required=key == "name" and require_name)
         if key != "name" or value is not None:
             columns[column] = value
+    _check_names(columns, _REQUEST_NAMES, None, problems, stored)
     return columns
 
 
+def _check_names(
+    columns: Mapping[str, object],
+    names: Mapping[str, str],
+    path: str | None,
+    problems: Problems,
+    stored: request_models.OrganizationRequest | None,
+) -> None:
+    """The ``names`` (OCC key -> column) among ``columns`` hold no invisible character
+    (core.common.characters; 101001 at the name's path), unless one is the ``stored``
+    request's as it is (a request stored before the rule takes every other change)."""
+    for key, column in names.items():
+        value = columns.get(column)
+        if isinstance(value, str):
+            kept = getattr(stored, column) if stored is not None else None
+            code = RequestCodes.INVALID_INPUT
+            check_seen(key, value, kept, problems, path=join(path, key), code=code)
+
+
 def _profile_columns(
-    profile: Mapping[str, object], problems: Problems, *, current_email: str | None = None
+    profile: Mapping[str, object],
+    problems: Problems,
+    *,
+    stored: request_models.OrganizationRequest | None = None,
 ) -> dict[str, object]:
-    """The draft profile: whole at submit, the fields given in an update (of a request whose
-    email is ``current_email``). Required fields must be given at submit and cannot be
-    cleared; the email rule judges an email that is new (emails.changed_email_problem)."""
-    partial = current_email is not None
+    """The draft profile: whole at submit, the fields given in an update (of the ``stored``
+    request). Required fields must be given at submit and cannot be cleared; the email rule
+    judges an email that is new (emails.changed_email_problem), the name rule a first or
+    last name that is new (:func:`_check_names`)."""
+    partial = stored is not None
+    current_email = stored.profile_email if stored is not None else None
     unknown_keys(profile, _PROFILE_KEYS, "profile", problems)
     columns: dict[str, object] = {}
     raw_party_id = profile.get("partyId")
@@ -222,6 +255,7 @@ def _profile_columns(
     problem = changed_email_problem(email, current_email) if isinstance(email, str) else None
     if problem is not None:
         problems.add(RequestCodes.INVALID_INPUT, problem, "profile.email")
+    _check_names(columns, _PROFILE_NAMES, "profile", problems, stored)
     if "receiveEmail" in profile:
         columns["profile_receive_email"] = _receive_email(profile, problems)
     return columns

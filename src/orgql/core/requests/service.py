@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.emails import email_problem, same_email
+from orgql.core.common.emails import same_email
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.common.ids import next_ids
 from orgql.core.common.names import text_key
@@ -28,6 +28,7 @@ from orgql.core.people.contacts import email_taken
 from orgql.core.people.events import role as role_event
 from orgql.core.people.roles import RoleFunction
 from orgql.core.requests import reads
+from orgql.core.requests.approval_checks import check_draft_name, check_new_profile
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
@@ -120,7 +121,7 @@ async def update(
             RequestCodes.PROFILE_GONE,
             "This operation is not allowed as requester's profile no longer exists.",
         )
-    changes = parse_changes(document, row.organization_draft, row.profile_email)
+    changes = parse_changes(document, row)
     problems = Problems()
     if changes.draft is not None:
         await _check_address_types(session, changes.draft, problems)
@@ -160,7 +161,8 @@ async def approve(
     addresses and their types; ``partyNumber`` if given), create the profile or link the one
     with the request's email, make it a member with the admin and buyer roles, record both
     ids and approverComments: status ``approved``, final. A new profile's email must follow
-    the email rule (101001: a request stored before it is corrected with an update first)."""
+    the email rule, and the organization's and a new profile's names the name rule
+    (101001: a request stored before them is corrected with an update first)."""
     row = await reads.locked_open(session, request_id)
     decision = parse_decision(document, approving=True)
     if _profile_gone(row):
@@ -168,6 +170,7 @@ async def approve(
             RequestCodes.PROFILE_GONE,
             "This operation is not allowed as requester's profile no longer exists.",
         )
+    check_draft_name(row.organization_draft)
     new, draft_addresses = new_organization(row.organization_draft, decision.party_number)
     problems = Problems()
     await _check_address_types(session, row.organization_draft, problems)
@@ -280,13 +283,13 @@ async def _profile_for(
     requests with one email create one profile: the insert yields to the unique email key. A
     profile that holds the key with other letters (a look-alike address: core.common.emails)
     is another person's: the approval is refused (22003), never linked to it. A request
-    stored before the email rule whose email breaks it creates no profile
-    (:func:`_check_new_profile_email`)."""
+    stored before the email or the name rule whose values break them creates no profile
+    (core.requests.approval_checks)."""
     profile_id = await _profile_id_by_email(session, row.profile_email)
     if profile_id is not None:
         return profile_id, False
     email = row.profile_email.strip()  # as every path that takes an email stores it
-    _check_new_profile_email(email)
+    check_new_profile(email, row.profile_first_name, row.profile_last_name)
     (new_id,) = await next_ids(session, 1)
     inserted: str | None = await session.scalar(
         insert(models.Profile)
@@ -310,21 +313,6 @@ async def _profile_for(
     if existing is None:  # the key is taken by a look-alike (the conflicting row is committed)
         raise email_taken("profile.email")
     return existing, False
-
-
-def _check_new_profile_email(email: str) -> None:
-    """The email rule (core.common.emails) on the email (trimmed) a new profile would get: a
-    request stored before the rule may break it, and approving it as it is would put an
-    address the rule refuses (a look-alike of someone's) into profiles. 101001 at
-    ``profile.email``, as when it is submitted: the admin corrects it with an update, then
-    approves."""
-    problem = email_problem(email)
-    if problem is not None:
-        raise OrgqlError(
-            RequestCodes.INVALID_INPUT,
-            f"{problem}; correct the request's email (update profile.email) before approving it",
-            "profile.email",
-        )
 
 
 async def _check_address_types(

@@ -1,0 +1,84 @@
+"""Characters a reader does not see: one definition for every value a person reads and
+compares by eye: emails (core.common.emails) and names (an organization's, a registration
+request's, a contact's or requester's first and last name, an address's nickname).
+
+A value holding one looks like another value that it is not: ``Sample\u200b`` is drawn as
+``Sample``, yet the unique key of organization names holds it as another name; a
+right-to-left override (U+202E) draws the characters after it backwards. Refused are:
+
+- every character of Unicode's C categories: controls (Cc: tab, newline and NEL included),
+  format characters (Cf: zero-width space, zero-width (non-)joiner, word joiner, BOM, soft
+  hyphen, direction marks, embeddings, overrides and isolates, tag characters), surrogates
+  (Cs), private-use (Co) and unassigned (Cn) code points;
+- the line and paragraph separators (Zl U+2028, Zp U+2029): a value is one line;
+- the other Default_Ignorable_Code_Point characters (Unicode's DerivedCoreProperties.txt),
+  drawn as nothing although not of a C category: the combining grapheme joiner, the Hangul
+  and Khmer fillers, the Mongolian variation selectors, variation selectors.
+
+A space separator (Zs: the plain space, a no-break space, an ideographic space) is seen, as
+a gap: a name may hold one (an email takes none, by its own shape). Nothing is rewritten:
+a value is refused, never silently changed (no NFKC form: fullwidth letters are letters).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from orgql.core.common.errors import Codes
+from orgql.core.common.validation import Problems
+
+#: Default_Ignorable_Code_Point characters that are not of a C or Z category.
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
+def _unseen(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp") or bool(_IGNORABLE.match(char))
+
+
+def first_invisible(value: str) -> str | None:
+    """The first character of ``value`` a reader does not see (the module's list), as it is
+    named in a message (``U+200B``); None when every character is seen."""
+    for char in value:
+        if _unseen(char):
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def invisible_problem(key: str, value: str) -> str | None:
+    """Why ``value``, the caller's ``key``, is refused for a character a reader does not see
+    (the message names it: the caller cannot see it either); None when there is none."""
+    found = first_invisible(value)
+    if found is None:
+        return None
+    return f"{key} holds an invisible or control character ({found})"
+
+
+def changed_invisible_problem(key: str, given: str, stored: str | None) -> str | None:
+    """Why ``given`` (trimmed) may not replace the ``stored`` value of ``key`` (None: a new
+    record's): :func:`invisible_problem`'s, unless it is the stored value as it is (trimmed:
+    a client writing back every field it read). A row stored before the rule may hold such a
+    character, and must still take every other change; any other value is judged."""
+    if stored is not None and given == stored.strip():
+        return None
+    return invisible_problem(key, given)
+
+
+def check_seen(
+    key: str,
+    given: str | None,
+    stored: str | None,
+    problems: Problems,
+    *,
+    path: str | None = None,
+    code: str = Codes.INVALID_INPUT,
+) -> None:
+    """Records :func:`changed_invisible_problem` for the caller's ``given`` value of ``key``
+    (None: not given) as a problem with ``code`` (the operation's invalid-input code) at
+    ``path`` (default: ``key``)."""
+    problem = changed_invisible_problem(key, given, stored) if given is not None else None
+    if problem is not None:
+        problems.add(code, problem, path or key)

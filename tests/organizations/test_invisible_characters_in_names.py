@@ -1,0 +1,177 @@
+"""An organization's name is seen whole (core.common.characters): a name holding a character a
+reader does not see (a zero-width space, a BOM, a direction override, a control) looks like
+another name yet is not one to the unique key, so ``Sample\u200b`` would sit beside Sample.
+Creating or renaming to one is refused (100002 at ``name``, 400), REST and GraphQL alike. A
+name stored before the rule still takes every other change, and is taken back as it is.
+Spaces of any kind around a name are trimmed before it is compared; fullwidth letters are
+letters, not rewritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from graphql_client import GraphQL
+from rest.builders import ORGANIZATIONS
+
+#: The demo's root organization, named "Sample".
+SAMPLE = "100001"
+#: Names that look like "Sample" to a reader.
+UNSEEN = {
+    "zero-width space": "Sample\u200b",
+    "byte order mark": "\ufeffSample",
+    "right-to-left override": "Sam\u202eple",
+    "word joiner": "Sam\u2060ple",
+    "soft hyphen": "Sam\u00adple",
+    "zero-width joiner": "Sample\u200d",
+    "variation selector": "Sample\ufe0f",
+    "Hangul filler": "Sample\u3164",
+    "tab inside": "Sam\tple",
+    "line separator": "Sam\u2028ple",
+    "private use": "Sample\ue000",
+}
+
+CREATE = """mutation($name: String!) {
+  createOrganization(input: {name: $name}) {
+    organization { name } userErrors { code field message } } }"""
+UPDATE = """mutation($id: ID!, $input: UpdateOrganizationInput!) {
+  updateOrganization(id: $id, input: $input) {
+    organization { name description } userErrors { code field } } }"""
+
+
+def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
+    body = response.json()
+    return response.status_code, body["errorCode"], body.get("o:errorPath")
+
+
+@pytest.mark.parametrize("name", UNSEEN.values(), ids=UNSEEN.keys())
+async def test_rest_create_and_update_refuse_the_name(client: httpx.AsyncClient, name: str) -> None:
+    created = await client.post(ORGANIZATIONS, json={"name": name})
+    renamed = await client.put(f"{ORGANIZATIONS}/100002", json={"name": name})
+
+    assert (_refusal(created), _refusal(renamed)) == (
+        (400, "100002", "name"),
+        (400, "100002", "name"),
+    )
+    assert "invisible or control character (U+" in created.json()["message"]
+
+
+async def test_graphql_create_and_update_refuse_every_such_name(graphql: GraphQL) -> None:
+    answers: dict[str, Any] = {}
+    for key, name in UNSEEN.items():
+        created = (await graphql.data(CREATE, {"name": name}))["createOrganization"]
+        renamed = await graphql.data(UPDATE, {"id": "100002", "input": {"name": name}})
+        answers[key] = (
+            created["organization"],
+            [(e["code"], e["field"]) for e in created["userErrors"]],
+            renamed["updateOrganization"],
+        )
+
+    refused = (
+        None,
+        [("100002", "name")],
+        {"organization": None, "userErrors": [{"code": "100002", "field": "name"}]},
+    )
+    assert answers == dict.fromkeys(UNSEEN, refused)
+
+
+async def test_the_message_names_the_unseen_character(graphql: GraphQL) -> None:
+    answer = (await graphql.data(CREATE, {"name": "Sample\u200b"}))["createOrganization"]
+
+    assert answer["userErrors"][0]["message"] == (
+        "name holds an invisible or control character (U+200B)"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Sample\u00a0", "\u3000Sample", " sample\u2003", "SAMPLE\u205f"],
+    ids=["no-break space", "ideographic space", "em space", "medium mathematical space"],
+)
+async def test_spaces_of_any_kind_around_a_name_are_trimmed_before_it_is_compared(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.post(ORGANIZATIONS, json={"name": name})
+
+    assert _refusal(response) == (409, "100005", "name")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\uff33\uff41\uff4d\uff50\uff4c\uff45",
+        "Acme\u00a0Corp",
+        "株式会社\u3000山田",
+        "Ünïcödé GmbH",
+    ],
+    ids=["fullwidth letters", "no-break space inside", "ideographic space inside", "accents"],
+)
+async def test_names_a_reader_sees_whole_are_taken_as_given(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.post(ORGANIZATIONS, json={"name": name})
+
+    assert (response.status_code, response.json()["name"]) == (200, name)
+
+
+LEGACY = "Legacy\u200b Corp"
+
+
+@pytest.fixture
+async def legacy_name(engine: AsyncEngine) -> str:
+    """Sample East (100002) renamed by an older orgql to a name the rule refuses today."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE organizations SET name = :name WHERE id = '100002'"), {"name": LEGACY}
+        )
+    return LEGACY
+
+
+async def test_a_rest_update_sending_the_legacy_name_back_unchanged_is_taken(
+    client: httpx.AsyncClient, legacy_name: str
+) -> None:
+    stored = (await client.get(f"{ORGANIZATIONS}/100002")).json()
+
+    response = await client.put(
+        f"{ORGANIZATIONS}/100002", json={"name": stored["name"], "description": "Kept"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["name"], response.json()["description"]) == (legacy_name, "Kept")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"description": "Kept"}, {"name": LEGACY, "description": "Kept"}],
+    ids=["name left out", "name sent back unchanged"],
+)
+async def test_a_graphql_update_keeping_the_legacy_name_is_taken(
+    graphql: GraphQL, legacy_name: str, given: dict[str, str]
+) -> None:
+    answer = await graphql.data(UPDATE, {"id": "100002", "input": given})
+
+    assert answer["updateOrganization"] == {
+        "organization": {"name": legacy_name, "description": "Kept"},
+        "userErrors": [],
+    }
+
+
+async def test_an_update_changing_the_legacy_name_to_another_unseen_one_is_refused(
+    client: httpx.AsyncClient, graphql: GraphQL, legacy_name: str
+) -> None:
+    rest = await client.put(f"{ORGANIZATIONS}/100002", json={"name": "LEGACY\u200b CORP"})
+    answer = await graphql.data(UPDATE, {"id": "100002", "input": {"name": "Legacy\u200b"}})
+
+    assert _refusal(rest) == (400, "100002", "name")
+    assert answer["updateOrganization"]["userErrors"] == [{"code": "100002", "field": "name"}]
+    assert (await client.get(f"{ORGANIZATIONS}/100002")).json()["name"] == legacy_name
+
+
+async def test_an_update_may_correct_the_legacy_name(graphql: GraphQL, legacy_name: str) -> None:
+    answer = await graphql.data(UPDATE, {"id": "100002", "input": {"name": "Legacy Corp"}})
+
+    assert answer["updateOrganization"]["organization"]["name"] == "Legacy Corp"
