@@ -28,6 +28,8 @@ UNSEEN = {
     "word joiner": "Sam\u2060ple",
     "soft hyphen": "Sam\u00adple",
     "zero-width joiner": "Sample\u200d",
+    "zero-width non-joiner between Latin letters": "Sam\u200cple",
+    "zero-width joiner between Arabic letters": "\u0645\u200d\u0645",
     "variation selector": "Sample\ufe0f",
     "Hangul filler": "Sample\u3164",
     "tab inside": "Sam\tple",
@@ -107,8 +109,19 @@ async def test_spaces_of_any_kind_around_a_name_are_trimmed_before_it_is_compare
         "Acme\u00a0Corp",
         "株式会社\u3000山田",
         "Ünïcödé GmbH",
+        # A non-joiner between two Arabic-script letters (Persian: it keeps them apart).
+        "\u0634\u0631\u06a9\u062a \u0645\u06cc\u200c\u0647\u0646",
+        # A joiner and a non-joiner after a virama (Devanagari: a half form, a visible virama).
+        "\u0915\u094d\u200d\u0937 \u0915\u094d\u200c\u0937",
     ],
-    ids=["fullwidth letters", "no-break space inside", "ideographic space inside", "accents"],
+    ids=[
+        "fullwidth letters",
+        "no-break space inside",
+        "ideographic space inside",
+        "accents",
+        "Persian non-joiner",
+        "Devanagari joiners",
+    ],
 )
 async def test_names_a_reader_sees_whole_are_taken_as_given(
     client: httpx.AsyncClient, name: str
