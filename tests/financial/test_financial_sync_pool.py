@@ -180,6 +180,35 @@ async def test_no_connection_is_held_while_the_upstream_answers(
     assert held == [0]
 
 
+async def test_no_connection_is_held_while_the_upstream_answers_a_documents_second_sync(
+    gateway_for: Callable[..., Any], upstream: Upstream, demo_party: str
+) -> None:
+    """The first mutation's payload reads through the request's session (its accounts, by
+    a loader), which then holds a connection: the second sync closes it before fetching."""
+    upstream.parties[demo_party] = two_accounts()
+    document = (
+        'mutation { first: syncFinancialData(id: "100001") {'
+        " organization { customerAccounts { accountNumber } } }"
+        ' second: syncFinancialData(id: "100001") { customerAccountIds } }'
+    )
+    async with gateway_for(base_url=upstream.url) as gateway:
+        held: list[int] = []
+
+        async def count(_: Recorded) -> None:
+            held.append(gateway.checked_out)
+
+        upstream.during = count
+        response = await gateway.client.post("/graphql", json={"query": document})
+
+    body = response.json()
+    assert body.get("errors") is None, body
+    numbers = [
+        a["accountNumber"] for a in body["data"]["first"]["organization"]["customerAccounts"]
+    ]
+    assert sorted(numbers) == ["-1", "-2"]
+    assert held == [0, 0]
+
+
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
 async def test_no_connection_for_the_write_is_a_503_with_retry_after_and_no_library_text(
     gateway_for: Callable[..., Any], upstream: Upstream, demo_party: str, transport: str
