@@ -1,24 +1,27 @@
-"""The sync service and the built-in source, called directly with a session (as the
-transports do: the service flushes, the caller commits)."""
+"""The sync service and the built-in source, called directly with a session: the sync's read
+and write both on the test's session, not committed (the transports give it a read and a
+unit of work, which commits), so the test sees what it wrote and the locks it holds."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orgql.core.common.errors import OrgqlError
+from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.plan import FailedAddress
-from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
+from orgql.core.financial.source import FinancialSource, SourceAccount, SourceAddress, SourceSite
 from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 from orgql.financial_sources import BuiltinFinancialSource
-from orgql.observability.database import CONNECTION_LOST
+from orgql.observability.database import CONNECTION_LOST, unavailability
 
 
 class CallbackSource:
@@ -50,6 +53,16 @@ ONE_ACCOUNT = [
         ),
     )
 ]
+
+
+async def sync(
+    session: AsyncSession, source: FinancialSource, organization_id: str
+) -> financial_sync.SyncResult:
+    @asynccontextmanager
+    async def on_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    return await financial_sync.sync(on_session, on_session, source, organization_id)
 
 
 @pytest.fixture
@@ -117,7 +130,7 @@ async def test_an_address_named_like_a_manual_nickname_fails(
     )
     await session.flush()
 
-    result = await financial_sync.sync(session, builtin, "100001")
+    result = await sync(session, builtin, "100001")
 
     assert result.failed_address_items[-1] == FailedAddress(
         "17278", "addressType '17278' is used by another address of the organization"
@@ -136,9 +149,7 @@ async def test_the_organization_is_not_locked_while_the_source_answers(
                 .with_for_update(nowait=True)
             )
 
-    result = await financial_sync.sync(
-        session, CallbackSource(ONE_ACCOUNT, lock_elsewhere), "100001"
-    )
+    result = await sync(session, CallbackSource(ONE_ACCOUNT, lock_elsewhere), "100001")
 
     assert len(result.customer_account_ids) == 1
 
@@ -146,7 +157,7 @@ async def test_the_organization_is_not_locked_while_the_source_answers(
 async def test_the_organization_is_locked_once_the_sync_writes(
     session: AsyncSession, engine: AsyncEngine
 ) -> None:
-    await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
+    await sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
 
     async with make_sessionmaker(engine)() as other, other.begin():
         with pytest.raises(DBAPIError, match="could not obtain lock"):
@@ -170,15 +181,67 @@ async def test_an_organization_deleted_while_the_source_answers_is_100001(
             )
 
     with pytest.raises(OrgqlError) as raised:
-        await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, delete_it), "990002")
+        await sync(session, CallbackSource(ONE_ACCOUNT, delete_it), "990002")
 
     assert (raised.value.code, raised.value.field) == ("100001", "id")
+
+
+async def _change_elsewhere(engine: AsyncEngine, statement: Any) -> None:
+    async with make_sessionmaker(engine)() as other, other.begin():
+        await other.execute(statement)
+
+
+async def test_a_party_changed_while_the_source_answers_is_409_and_changes_nothing(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """What was fetched is the old party's: the write, the row locked, refuses to store it."""
+
+    async def change_party() -> None:
+        await _change_elsewhere(
+            engine,
+            update(models.Organization)
+            .where(models.Organization.id == "100001")
+            .values(party_id="P-other"),
+        )
+
+    with pytest.raises(OrgqlError) as raised:
+        await sync(session, CallbackSource(ONE_ACCOUNT, change_party), "100001")
+
+    assert (raised.value.code, raised.value.kind, raised.value.field) == (
+        "100193",
+        ErrorKind.CONFLICT,
+        "id",
+    )
+    assert str(raised.value.message).startswith(
+        "The partyId of organization '100001' changed while its financial data was fetched"
+    )
+    assert (
+        await session.scalar(
+            select(func.count()).where(financial_models.CustomerAccount.organization_id == "100001")
+        )
+        == 0
+    )
+
+
+async def test_a_portal_disabled_while_the_source_answers_is_58001(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    async def disable() -> None:
+        await _change_elsewhere(
+            engine,
+            update(financial_models.FinancialSettings).values(self_service_portal_enabled=False),
+        )
+
+    with pytest.raises(OrgqlError) as raised:
+        await sync(session, CallbackSource(ONE_ACCOUNT, disable), "100001")
+
+    assert raised.value.code == "58001"
 
 
 async def test_synced_rows_carry_their_source_marker(
     session: AsyncSession, builtin: BuiltinFinancialSource
 ) -> None:
-    await financial_sync.sync(session, builtin, "100001")
+    await sync(session, builtin, "100001")
 
     rows = await session.execute(
         text(
@@ -194,13 +257,13 @@ async def _nothing() -> None:
     return None
 
 
-async def test_a_write_whose_connection_is_ended_is_100193_logged_as_one_warning(
+async def test_a_write_whose_connection_is_ended_is_left_to_the_transport_unlogged(
     session: AsyncSession, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The server ends the sync's connection (a restart, a failover, pg_terminate_backend)
-    while the source answers: the write fails, 100193 as before, and the outage is logged
-    as requests' are, one warning with the reason and no traceback
-    (observability.database.log_failure); a bug in the write would be an error with one."""
+    while the source answers: the write fails with the database's error, which the
+    transports answer as every outage (503, Retry-After) and log once; not 100193 with the
+    library's words. (A bug in the write is 100193, logged with its traceback.)"""
     pid = await session.scalar(text("SELECT pg_backend_pid()"))
 
     async def end_the_sync_connection() -> None:
@@ -208,18 +271,11 @@ async def test_a_write_whose_connection_is_ended_is_100193_logged_as_one_warning
             await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
     caplog.set_level(logging.DEBUG)
-    with pytest.raises(OrgqlError) as raised:
-        await financial_sync.sync(
-            session, CallbackSource(ONE_ACCOUNT, end_the_sync_connection), "100001"
-        )
+    with pytest.raises(DBAPIError) as raised:
+        await sync(session, CallbackSource(ONE_ACCOUNT, end_the_sync_connection), "100001")
 
-    assert raised.value.code == "100193"
-    assert [r.levelno for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING] == [
-        logging.WARNING
-    ]
-    assert caplog.records[-1].getMessage() == (
-        f"writing the financial data of organization 100001 failed: {CONNECTION_LOST}"
-    )
+    assert unavailability(raised.value) == CONNECTION_LOST
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.WARNING] == []
 
 
 @pytest.mark.usefixtures("effect_subscriber")
@@ -273,7 +329,7 @@ async def test_a_sync_tells_the_subtree_whose_inherited_defaults_changed(
     inheriting = [org for org in ("100002", "100003") if own[org] is None]
     assert inheriting  # the demo has a descendant that inherits it
 
-    await financial_sync.sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
+    await sync(session, CallbackSource(ONE_ACCOUNT, _nothing), "100001")
     synced = await session.scalar(
         select(models.Organization.billing_address_id).where(models.Organization.id == "100001")
     )
@@ -285,7 +341,7 @@ async def test_a_sync_tells_the_subtree_whose_inherited_defaults_changed(
         *(("organization.effectiveValueChanged", org, billing, synced) for org in inheriting),
     ]
 
-    await financial_sync.sync(session, CallbackSource([], _nothing), "100001")
+    await sync(session, CallbackSource([], _nothing), "100001")
     assert await told() == [
         ("financialData.synced", "100001", None, None),
         ("organization.effectiveValueChanged", "100001", synced, None),

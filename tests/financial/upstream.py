@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -40,6 +40,8 @@ class Upstream:
     requests: list[Recorded] = field(default_factory=list)
     #: When set, a served answer waits until this many requests have arrived.
     hold_until: int | None = None
+    #: When set, awaited before each answer: the test acts while the gateway waits on us.
+    during: Callable[[Recorded], Awaitable[None]] | None = None
     _server: asyncio.Server | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -73,6 +75,8 @@ class Upstream:
             writer.close()
 
     async def _answer(self, request: Recorded, writer: asyncio.StreamWriter) -> None:
+        if self.during is not None:
+            await self.during(request)
         behaviour = self.behave(request)
         if behaviour == "hang":
             await self._stopping.wait()

@@ -3,6 +3,7 @@ the embedded demo syncs without any upstream (selected when no upstream URL is s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -17,11 +18,15 @@ from orgql.core.financial.source import (
     SourceSite,
 )
 from orgql.db import financial_models
+from orgql.observability.database import expected_failure, log_failure
+
+logger = logging.getLogger("orgql.financial")
 
 
 class BuiltinFinancialSource:
     """Reads in a session of its own, as an upstream would answer: what it returns does not
-    depend on the sync's transaction."""
+    depend on the sync's transaction. The sync holds no connection while it asks
+    (core.financial.sync), so this read takes the one connection the sync has then."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
@@ -45,7 +50,12 @@ class BuiltinFinancialSource:
             async with self._sessionmaker() as session:
                 rows = (await session.execute(statement)).all()
         except SQLAlchemyError as exc:
-            raise FinancialSourceError(f"the built-in financial source failed: {exc}") from exc
+            if expected_failure(exc) is not None:
+                # The gateway's own database unavailable (no connection free, say): the
+                # transports answer that (503, Retry-After), not as the source failing.
+                raise
+            log_failure(logger, exc, "reading the built-in financial source failed")
+            raise FinancialSourceError("the built-in financial source could not be read") from None
         accounts: dict[str, tuple[financial_models.FinancialSourceAccount, list[SourceSite]]] = {}
         for account_row, site_row in rows:
             _, sites = accounts.setdefault(account_row.account_id, (account_row, []))

@@ -113,30 +113,34 @@ class HttpFinancialSource:
         raise FinancialSourceError(f"the financial service sent more than {MAX_PAGES} pages")
 
     async def _page(self, path: str, params: dict[str, str | int]) -> Page:
-        failure = ""
+        failure, detail = "", None  # the last attempt's failure, and its detail for the log
         for attempt in range(self._policy.retries + 1):
             if attempt:
                 await self._sleep(self._policy.delay(attempt))
             try:
                 response = await self._client.get(path, params=params)
             except httpx.TimeoutException as exc:
-                failure = f"timed out ({type(exc).__name__})"
+                failure, detail = f"timed out ({type(exc).__name__})", None
                 continue
             except httpx.TransportError as exc:
-                failure = f"could not be reached or broke off ({type(exc).__name__}: {exc})"
+                # The library's words (an address, an errno) go to the log, not the caller.
+                failure = f"could not be reached or broke off ({type(exc).__name__})"
+                detail = str(exc) or None
                 continue
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise FinancialSourceError(
-                    f"the financial service request failed ({type(exc).__name__}: {exc})"
+                    f"the financial service request failed ({type(exc).__name__})",
+                    detail=str(exc) or None,
                 ) from None
             status = response.status_code
             if status >= 500 or status == 429:
-                failure = f"answered HTTP {status}"
+                failure, detail = f"answered HTTP {status}", None
                 continue
             if status != 200:
                 raise FinancialSourceError(f"the financial service answered HTTP {status}")
             return parse_page(response.content)
         attempts = self._policy.retries + 1
         raise FinancialSourceError(
-            f"the financial service {failure} ({attempts} attempt{'s' * (attempts > 1)})"
+            f"the financial service {failure} ({attempts} attempt{'s' * (attempts > 1)})",
+            detail=detail,
         )

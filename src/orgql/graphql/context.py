@@ -226,6 +226,23 @@ class Context:
             await session.commit()
             await committed(self.request.state)
 
+    @asynccontextmanager
+    async def read_apart(self) -> AsyncIterator[AsyncSession]:
+        """A read on the primary in a session of its own, its connection given back when the
+        block ends: for a mutation that reads, then waits on something other than the
+        database holding no connection (syncFinancialData's source), then writes in a
+        unit_of_work. The request's session, which an earlier field's reads may hold a
+        connection for, is closed first (its caches kept, as unit_of_work does)."""
+        async with self._lock:
+            self._refuse_unreachable()
+            await self._close_session()
+            try:
+                async with self.sessionmaker() as session:
+                    yield session
+            except Exception as error:
+                self._note_unreachable(error)
+                raise
+
     async def default_site(self) -> models.Site | None:
         """The default site, read once per request.
 

@@ -88,6 +88,16 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 @asynccontextmanager
+async def primary_read(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read on the primary in a session of its own, its connection given back when the
+    block ends: for a mutation that reads, then waits on something other than the database
+    holding no connection (syncFinancialData's source), then writes in a unit_of_work."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+@asynccontextmanager
 async def one_statement_read(request: Request) -> AsyncIterator[AsyncSession]:
     """The session of a GET that reads in one statement: no transaction (one statement
     sees one snapshot by itself), so no BEGIN and COMMIT round trips; on a read replica

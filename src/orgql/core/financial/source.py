@@ -53,7 +53,15 @@ class SourceAccount:
 
 class FinancialSourceError(Exception):
     """The source could not answer: unreachable, failing, too slow, or answering outside
-    its contract. The message says which, for logs and the caller's error message."""
+    its contract. The message says which, in words fit for the caller's error message (no
+    URL, no library's text); ``detail``, for the log only, may say more.
+
+    Not for the gateway's own database failing under an adapter that reads it (the built-in
+    source): that is let through as it is, and answered as the database's failure."""
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class FinancialSource(Protocol):

@@ -6,23 +6,31 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   an organization without a partyId cannot be synced (100193, 409);
 - the business unit is the caller's, else the organization's configured one, else none
   (every account of the party);
-- everything is fetched before anything is written; then, with the organization's row
-  locked (two syncs of one organization serialize), the previously synced accounts and
-  addresses are removed and the new ones created, and the default billing / shipping
-  addresses set from the primary uses;
+- three steps, holding at most one database connection at a time and none while the source
+  answers: a short read (the checks above, the party and the unit), the fetch, then one
+  transaction that, with the organization's row locked (two syncs of one organization
+  serialize) and the checks made again, removes the previously synced accounts and
+  addresses, creates the new ones, and sets the default billing / shipping addresses from
+  the primary uses. (A sync that held its transaction's connection while the source
+  answered, the built-in one reading on a second: as many syncs at once as the pool has
+  connections, and each waited for a second connection that never came.)
 - the addresses it writes do not count toward an organization's bound of addresses entered
   by hand, and it sets none of its own (core.addresses.limits): a sync never fails because
   of addresses entered by hand;
 - events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
   organization of the subtree whose inherited default addresses changed;
-- any failure of the source, or of the write, is 100193, and since the service only flushes
-  and the transport rolls back, the previous financial data is left exactly as it was.
+- a failure of the source is 100193, its message the source's words for it (no library's
+  text); the database failing (unavailable, no connection free, a statement cancelled) is
+  left to the transport, which answers it as everywhere (503, Retry-After); any other
+  failure of the write is 100193 as well. The transport rolls the write back, so the
+  previous financial data is left exactly as it was.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
@@ -40,7 +48,7 @@ from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.move_lock import hold_off_moves_if_compared
 from orgql.db import financial_models, models
-from orgql.observability.database import log_failure
+from orgql.observability.database import expected_failure, log_failure
 
 logger = logging.getLogger("orgql.financial")
 
@@ -82,15 +90,70 @@ def parse_sync_request(doc: Mapping[str, object]) -> int | None:
     return check_business_unit_id(doc.get("businessUnitId"))
 
 
+#: A transaction of the transport's: it commits when the block ends, rolls back when it
+#: raises, and takes its connection at the first statement, giving it back at the end.
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the fetch asks the source for, as the sync's first read found it."""
+
+    organization_id: str
+    party_id: str
+    #: The unit asked for, else the organization's configured one (None: every account).
+    business_unit_id: int | None
+    #: Whether the unit is the configured one: the write checks it is still that.
+    configured: bool
+
+
 async def sync(
-    session: AsyncSession,
+    read: Transaction,
+    write: Transaction,
     source: FinancialSource,
     organization_id: str,
     business_unit_id: int | None = None,
 ) -> SyncResult:
-    """Replace the organization's synced billing accounts and addresses (see the module)."""
+    """Replace the organization's synced billing accounts and addresses (see the module):
+    ``read`` for the checks, then the fetch outside any transaction, then ``write``."""
     business_unit_id = check_business_unit_id(business_unit_id)
-    settings = await session.get(financial_models.FinancialSettings, 1)
+    async with read() as session:
+        target = await _target(session, organization_id, business_unit_id)
+    try:
+        fetched = await source.customer_accounts(target.party_id, target.business_unit_id)
+    except FinancialSourceError as exc:
+        detail = f" ({exc.detail})" if exc.detail else ""
+        logger.warning(
+            "financial source failed for organization %s: %s%s", organization_id, exc, detail
+        )
+        raise contract_broken(str(exc)) from None
+    async with write() as session:
+        try:
+            return await _replace(session, target, fetched)
+        except SQLAlchemyError as exc:
+            if expected_failure(exc) is not None:
+                raise  # the database's failure, answered as everywhere (503)
+            log_failure(
+                logger, exc, "writing the financial data of organization %s failed", organization_id
+            )
+            raise contract_broken("the financial data could not be stored") from None
+
+
+async def _target(
+    session: AsyncSession, organization_id: str, business_unit_id: int | None
+) -> Target:
+    """The checks of the module's first rules, and what to fetch."""
+    await _check_portal(session)
+    organization = await organizations.get(session, organization_id)
+    party_id = _party_of(organization)
+    if business_unit_id is not None:
+        return Target(organization_id, party_id, business_unit_id, configured=False)
+    unit = await _configured_unit(session, organization_id)
+    return Target(organization_id, party_id, unit, configured=True)
+
+
+async def _check_portal(session: AsyncSession) -> None:
+    settings = await session.get(financial_models.FinancialSettings, 1, populate_existing=True)
     if settings is not None and not settings.self_service_portal_enabled:
         raise OrgqlError(
             Codes.SELF_SERVICE_PORTAL_DISABLED,
@@ -98,44 +161,41 @@ async def sync(
             None,
             ErrorKind.CONFLICT,
         )
-    organization = await organizations.get(session, organization_id)
-    party_id = organization.party_id
-    if not party_id:
+
+
+def _party_of(organization: models.Organization) -> str:
+    if not organization.party_id:
         raise OrgqlError(
             Codes.FINANCIAL_SYNC_FAILED,
-            f"Organization {organization_id!r} has no partyId: the financial system keys"
+            f"Organization {organization.id!r} has no partyId: the financial system keys"
             " customer accounts by party",
             "id",
             ErrorKind.CONFLICT,
         )
-    unit = business_unit_id
-    if unit is None:
-        configured = await session.get(
-            financial_models.OrganizationFinancialSettings, organization_id
-        )
-        unit = configured.business_unit_id if configured is not None else None
+    return organization.party_id
 
-    try:
-        fetched = await source.customer_accounts(party_id, unit)
-    except FinancialSourceError as exc:
-        logger.warning("financial source failed for organization %s: %s", organization_id, exc)
-        raise contract_broken(str(exc)) from None
 
-    try:
-        return await _replace(session, organization_id, fetched, unit)
-    except SQLAlchemyError as exc:
-        log_failure(
-            logger, exc, "writing the financial data of organization %s failed", organization_id
-        )
-        raise contract_broken("the financial data could not be stored") from None
+async def _configured_unit(session: AsyncSession, organization_id: str) -> int | None:
+    configured = await session.get(
+        financial_models.OrganizationFinancialSettings, organization_id, populate_existing=True
+    )
+    return configured.business_unit_id if configured is not None else None
+
+
+def _changed_meanwhile(organization_id: str, what: str) -> OrgqlError:
+    return OrgqlError(
+        Codes.FINANCIAL_SYNC_FAILED,
+        f"The {what} of organization {organization_id!r} changed while its financial data"
+        " was fetched: nothing was changed; sync again",
+        "id",
+        ErrorKind.CONFLICT,
+    )
 
 
 async def _replace(
-    session: AsyncSession,
-    organization_id: str,
-    fetched: Sequence[SourceAccount],
-    unit: int | None,
+    session: AsyncSession, target: Target, fetched: Sequence[SourceAccount]
 ) -> SyncResult:
+    organization_id, unit = target.organization_id, target.business_unit_id
     org, address = models.Organization, models.Address
     # No move commits between the subtree's two snapshots (taken before any row lock),
     # taken only when a subscriber takes the effective-value events.
@@ -150,6 +210,12 @@ async def _replace(
     )
     if organization is None:  # deleted while the source was answering
         raise organizations.not_found(organization_id)
+    # What the fetch was asked for may have changed while the source answered.
+    await _check_portal(session)
+    if _party_of(organization) != target.party_id:
+        raise _changed_meanwhile(organization_id, "partyId")
+    if target.configured and await _configured_unit(session, organization_id) != unit:
+        raise _changed_meanwhile(organization_id, "configured business unit")
     nicknames = await session.scalars(
         select(func.lower(func.btrim(address.address_type))).where(
             address.organization_id == organization_id,

@@ -150,11 +150,17 @@ class FinancialMutations:
         from orgql.graphql.organizations.types import Organization
 
         try:
-            async with info.context.unit_of_work() as session:
-                result = await financial_sync.sync(
-                    session, _source(info), str(id), _business_unit(business_unit_id)
-                )
-                organization = await session.get(models.Organization, str(id))
+            result = await financial_sync.sync(
+                info.context.read_apart,
+                info.context.unit_of_work,
+                _source(info),
+                str(id),
+                _business_unit(business_unit_id),
+            )
+            # The row the sync locked and changed, from the session's identity map.
+            organization = await info.context.run(
+                lambda session: session.get(models.Organization, str(id))
+            )
         except OrgqlError as error:
             return SyncFinancialDataPayload(
                 customer_account_ids=[],

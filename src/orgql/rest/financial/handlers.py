@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -9,7 +11,13 @@ from orgql.core.common.errors import Codes
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.source import FinancialSource
 from orgql.rest.financial.shapes import SyncFinancialDataResponse
-from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
+from orgql.rest.transport import (
+    endpoint,
+    path_id,
+    primary_read,
+    read_json_object,
+    unit_of_work,
+)
 
 
 def render_sync_result(result: financial_sync.SyncResult) -> SyncFinancialDataResponse:
@@ -29,6 +37,11 @@ async def sync_financial_data(request: Request) -> Response:
         await read_json_object(request, optional=True)
     )
     source: FinancialSource = request.state.financial_source
-    async with unit_of_work(request) as session:
-        result = await financial_sync.sync(session, source, organization_id, business_unit_id)
+    result = await financial_sync.sync(
+        functools.partial(primary_read, request),
+        functools.partial(unit_of_work, request),
+        source,
+        organization_id,
+        business_unit_id,
+    )
     return JSONResponse(render_sync_result(result))
