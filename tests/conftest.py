@@ -230,7 +230,11 @@ async def effect_subscriber(engine: AsyncEngine) -> None:
     """A committed webhook subscription taking every event type: changes compute and emit
     their ``organization.effectiveValueChanged`` events only when someone takes them."""
     async with make_sessionmaker(engine)() as session, session.begin():
-        await webhooks.create(session, webhooks.NewSubscription("http://127.0.0.1:9/hook", []))
+        await webhooks.create(
+            session,
+            webhooks.NewSubscription("http://127.0.0.1:9/hook", []),
+            allow_private_targets=True,
+        )
 
 
 @pytest.fixture

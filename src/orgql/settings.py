@@ -318,6 +318,13 @@ class Settings(BaseSettings):
         description="How long delivered and given-up deliveries, and events with no delivery"
         " left, are kept; the dispatcher deletes older ones every 10 minutes.",
     )
+    # Egress (docs/change-events.md, "Where webhooks may go"): no port scans from inside.
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Webhook URLs may reach private, loopback, link-local, unique-local,"
+        " multicast and reserved addresses (checked at registration and at each delivery);"
+        " unset: allowed in development, refused in production.",
+    )
 
     @field_validator("shopper_algorithms")
     @classmethod
@@ -372,6 +379,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"ORGQL_DATABASE_REPLICA_URLS names {name} twice")
             seen.add(name)
         return self
+
+    @field_validator("webhook_allow_private_targets", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def allows_private_webhook_targets(self) -> bool:
+        """ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS, or the profile's default when unset."""
+        if self.webhook_allow_private_targets is None:
+            return self.environment == "development"
+        return self.webhook_allow_private_targets
 
     @property
     def replica_urls(self) -> list[str]:
