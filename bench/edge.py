@@ -38,9 +38,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from orgql.core.reference.demo import seed_demo
+from orgql.database_urls import to_asyncpg_url
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
-from orgql.settings import to_asyncpg_url
 
 #: An answer's status (None: no answer, by design) and whether its body refuses.
 Answer = tuple[int | None, bool]

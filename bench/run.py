@@ -51,10 +51,11 @@ from sqlalchemy.pool import NullPool
 
 from orgql.app import create_app
 from orgql.core.reference.demo import seed_demo
+from orgql.database_urls import to_asyncpg_url
 from orgql.db import models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
-from orgql.settings import Settings, to_asyncpg_url
+from orgql.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,11 +31,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from orgql.app import create_app
 from orgql.core.reference.demo import seed_demo
+from orgql.database_urls import to_asyncpg_url
 from orgql.db import models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
 from orgql.financial_sources.http import HttpFinancialSource, RetryPolicy, make_client
-from orgql.settings import Settings, to_asyncpg_url
+from orgql.settings import Settings
 
 PARTY = "bench-party"
 ORGANIZATION = "900001"

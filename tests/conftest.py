@@ -33,10 +33,11 @@ from asgi_state import LifespanState, admin_token
 from orgql.app import create_app
 from orgql.core.events import webhooks
 from orgql.core.reference.demo import seed_demo
+from orgql.database_urls import to_asyncpg_url
 from orgql.db.embedded import EmbeddedPostgres
 from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
-from orgql.settings import Settings, to_asyncpg_url
+from orgql.settings import Settings
 
 # Fixtures every domain's tests use: the GraphQL client and input builders, the REST samples.
 pytest_plugins = ["graphql_fixtures", "rest.fixtures"]
@@ -229,7 +230,11 @@ async def effect_subscriber(engine: AsyncEngine) -> None:
     """A committed webhook subscription taking every event type: changes compute and emit
     their ``organization.effectiveValueChanged`` events only when someone takes them."""
     async with make_sessionmaker(engine)() as session, session.begin():
-        await webhooks.create(session, webhooks.NewSubscription("http://127.0.0.1:9/hook", []))
+        await webhooks.create(
+            session,
+            webhooks.NewSubscription("http://127.0.0.1:9/hook", []),
+            allow_private_targets=True,
+        )
 
 
 @pytest.fixture

@@ -49,3 +49,37 @@ def test_settings_reports_an_invalid_setting_and_exits_2(
     assert main(["settings"]) == 2
 
     assert capsys.readouterr().err.startswith("orgql: invalid ORGQL_* setting: ")
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        ({}, "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true  # default (development)"),
+        (
+            {"ORGQL_ENVIRONMENT": "production"},
+            "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS=false  # default (production)",
+        ),
+        (
+            {"ORGQL_ENVIRONMENT": "production", "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"},
+            "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS=true",
+        ),
+        (
+            {"ORGQL_ENVIRONMENT": "production", "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS": ""},
+            "ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS=false  # default (production)",
+        ),
+    ],
+)
+def test_settings_shows_a_profile_default_as_it_applies(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variables: dict[str, str],
+    line: str,
+) -> None:
+    monkeypatch.delenv("ORGQL_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["settings"]) == 0
+
+    assert line in capsys.readouterr().out.splitlines()

@@ -59,7 +59,11 @@ def cmd_webhook(args: argparse.Namespace, settings: Settings) -> int:
             async with make_sessionmaker(engine)() as session, session.begin():
                 if args.action == "create":
                     new = webhooks.NewSubscription(args.url, args.event_types, args.description)
-                    created = await webhooks.create(session, new)
+                    created = await webhooks.create(
+                        session,
+                        new,
+                        allow_private_targets=settings.allows_private_webhook_targets,
+                    )
                     note = "orgql: created webhook subscription; its secret is shown this once"
                     return [f"{created.subscription.id}\t{created.secret}"], note
                 if args.action in ("pause", "resume"):

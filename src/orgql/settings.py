@@ -9,8 +9,8 @@ from typing import Literal
 import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+
+from orgql.database_urls import server_name, to_asyncpg_url
 
 
 def default_data_dir() -> Path:
@@ -18,27 +18,6 @@ def default_data_dir() -> Path:
     Support/orgql`` on macOS, ``%LOCALAPPDATA%\\orgql`` on Windows): every ``orgql`` command
     finds the same embedded database and development signing key, whatever folder it runs in."""
     return Path(platformdirs.user_data_dir("orgql", appauthor=False))
-
-
-def to_asyncpg_url(url: str) -> str:
-    """Accept ``postgresql://``, ``postgres://`` and ``postgresql+asyncpg://`` URLs alike."""
-    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    # Its scheme only: the rest may hold a password (and the refusal is printed at start).
-    scheme = url.split("://", 1)[0][:20] if "://" in url else "none"
-    raise ValueError(f"not a PostgreSQL URL (scheme {scheme!r}, expected postgresql://)")
-
-
-def server_name(url: str) -> str:
-    """``host:port/database`` of a PostgreSQL URL, no user or password (log lines, metric
-    labels, telling two URLs of one server apart); ValueError for a URL that has none."""
-    try:
-        parsed = make_url(url)
-        port = parsed.port
-    except (ArgumentError, ValueError):
-        raise ValueError("a PostgreSQL URL that cannot be read (is its port a number?)") from None
-    return f"{parsed.host or 'localhost'}:{port or 5432}/{parsed.database or ''}"
 
 
 class Settings(BaseSettings):
@@ -339,6 +318,13 @@ class Settings(BaseSettings):
         description="How long delivered and given-up deliveries, and events with no delivery"
         " left, are kept; the dispatcher deletes older ones every 10 minutes.",
     )
+    # Egress (docs/change-events.md, "Where webhooks may go"): no port scans from inside.
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Webhook URLs may reach private, loopback, link-local, unique-local,"
+        " multicast and reserved addresses (checked at registration and at each delivery);"
+        " unset: allowed in development, refused in production.",
+    )
 
     @field_validator("shopper_algorithms")
     @classmethod
@@ -393,6 +379,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"ORGQL_DATABASE_REPLICA_URLS names {name} twice")
             seen.add(name)
         return self
+
+    @field_validator("webhook_allow_private_targets", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def allows_private_webhook_targets(self) -> bool:
+        """ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS, or the profile's default when unset."""
+        if self.webhook_allow_private_targets is None:
+            return self.environment == "development"
+        return self.webhook_allow_private_targets
 
     @property
     def replica_urls(self) -> list[str]:

@@ -13,6 +13,7 @@ from webhook_support import Clock
 
 from orgql.db.engine import make_sessionmaker
 from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
+from orgql.webhooks.egress import webhook_client
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def policy() -> DispatchPolicy:
 
 
 @pytest.fixture
-async def http_client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http_client(policy: DispatchPolicy) -> AsyncIterator[httpx.AsyncClient]:
+    """The dispatcher's own client, allowing the loopback receivers (development's default)."""
+    async with webhook_client(timeout=policy.timeout, allow_private=True) as client:
         yield client
 
 

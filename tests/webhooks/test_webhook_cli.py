@@ -69,3 +69,18 @@ def test_bad_input_is_refused_with_its_code(
     assert "error 100002 url:" in refused
     assert "error 100002 eventTypes[0]:" in refused
     assert "error 190001 id:" in missing
+
+
+def test_create_refuses_a_loopback_url_in_production(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORGQL_ENVIRONMENT", "production")
+
+    assert main(["webhook", "create", "--url", "http://127.0.0.1:8080/hooks"]) == 2
+
+    refused = capsys.readouterr()
+    assert refused.err.startswith(
+        "orgql: error 100002 url: url's host 127.0.0.1 is a loopback address: this server"
+    )
+    assert main(["webhook", "list"]) == 0
+    assert capsys.readouterr().out == ""

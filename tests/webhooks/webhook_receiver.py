@@ -29,6 +29,8 @@ class Receiver:
     #: The status to answer a request with (it is recorded first).
     behave: Callable[[Received], int] = lambda received: 200
     received: list[Received] = field(default_factory=list)
+    #: Headers added to every answer (a redirect's Location).
+    answer_headers: dict[str, str] = field(default_factory=dict)
     #: When set, answers wait until it is set (a receiver that is slow to answer).
     hold: asyncio.Event | None = None
     #: When set, answers drip: a header byte every ``drip`` seconds, each in time for a
@@ -78,9 +80,9 @@ class Receiver:
                     writer.write(b"a")
                     await writer.drain()
                     await asyncio.sleep(self.drip)
-            writer.write(
-                f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".encode()
-            )
+            extra = "".join(f"{name}: {value}\r\n" for name, value in self.answer_headers.items())
+            head = f"HTTP/1.1 {status} X\r\n{extra}content-length: 2\r\nconnection: close\r\n"
+            writer.write(f"{head}\r\nok".encode())
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

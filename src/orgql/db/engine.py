@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from orgql.core.common import json_text
+from orgql.database_urls import to_asyncpg_url
 from orgql.db import checkin
-from orgql.settings import to_asyncpg_url
 
 #: Connections of the primary's pool held for long periods rather than per request, on top
 #: of the requests' twice ``ORGQL_DB_POOL_SIZE``: the webhook dispatcher's LISTEN

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from orgql.settings import to_asyncpg_url
+from orgql.database_urls import to_asyncpg_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

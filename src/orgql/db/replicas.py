@@ -28,8 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orgql.database_urls import server_name
 from orgql.db.engine import autocommit
-from orgql.settings import server_name
 
 logger = logging.getLogger("orgql.db.replicas")
 

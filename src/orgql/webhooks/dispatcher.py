@@ -11,6 +11,10 @@ Delivery is at-least-once: if the process dies, or the commit fails, after a rec
 answered 2xx, the claim rolls back and the delivery is sent again. Receivers dedupe by the
 event id (``Orgql-Event-Id``).
 
+Targets: the client (:func:`orgql.webhooks.egress.webhook_client`) connects only to the
+addresses ``ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS`` allows, resolved when connecting, and follows
+no redirect; a refused target fails the delivery at once (no retry can succeed).
+
 Retention: every ``prune_interval`` the loop deletes deliveries delivered or given up more
 than ``retention`` ago, then events older than that with no delivery left (every change
 writes its event, subscribers or not), in batches of their own transactions
@@ -38,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orgql.db.engine import make_sessionmaker
 from orgql.observability.database import log_failure
 from orgql.settings import Settings
+from orgql.webhooks.egress import RefusedTarget, webhook_client
 from orgql.webhooks.queue import CLAIM, PRUNE_DELIVERIES, PRUNE_EVENTS, RECORD
 from orgql.webhooks.signing import backoff_delay, signature_header
 from orgql.webhooks.wakeup import Listener
@@ -83,6 +88,8 @@ class Outcome:
     delivered: bool
     status_code: int | None
     error: str | None
+    #: No retry can succeed (a refused target): given up at once.
+    permanent: bool = False
 
 
 def webhook_body(row: Any) -> bytes:
@@ -266,6 +273,8 @@ class Dispatcher:
                 code = response.status_code
         except TimeoutError:
             return Outcome(False, None, f"TimeoutError: no answer within {self.policy.timeout} s")
+        except RefusedTarget as exc:  # ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS (egress.py)
+            return Outcome(False, None, f"RefusedTarget: {exc}"[:500], permanent=True)
         except Exception as exc:
             # (httpx.HTTPError, InvalidURL, ...), must not fail the batch it was claimed with.
             return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
@@ -280,13 +289,14 @@ class Dispatcher:
         delay = 0.0
         if outcome.delivered:
             status, result = "delivered", "delivered"
-        elif attempts >= self.policy.max_attempts:
+        elif outcome.permanent or attempts >= self.policy.max_attempts:
             status, result = "failed", "failed"
             logger.warning(
-                "webhook delivery of event %s to subscription %s given up after %d attempts",
+                "webhook delivery of event %s to subscription %s given up after %d attempts%s",
                 row.public_id,
                 row.subscription_id,
                 attempts,
+                ": its target is refused" if outcome.permanent else "",
             )
         else:
             status, result = "pending", "retry"
@@ -323,8 +333,9 @@ async def running(
         yield None
         return
     policy = DispatchPolicy.from_settings(settings)
-    async with httpx.AsyncClient(
-        timeout=policy.timeout, follow_redirects=False, headers={"user-agent": USER_AGENT}
+    async with webhook_client(
+        timeout=policy.timeout,
+        allow_private=settings.allows_private_webhook_targets,
     ) as client:
         dispatcher = Dispatcher(
             make_sessionmaker(engine), policy, client, on_outcome=on_outcome, listen_on=engine

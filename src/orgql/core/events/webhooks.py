@@ -1,7 +1,8 @@
 """Webhook subscriptions: admins register where change events are POSTed
 (docs/change-events.md). Delivery itself is :mod:`orgql.webhooks.dispatcher`.
 
-Rules: the URL is an absolute http(s) URL with a host and no credentials; event types are
+Rules: the URL is an absolute http(s) URL with a host and no credentials, and, where private
+targets are refused, not one that shows a private or local host (:mod:`.targets`); event types are
 names of :class:`~orgql.core.events.outbox.EventType` (none: every type); the signing secret is
 generated here and shown to the caller once, at creation, never again. A subscription receives
 the events emitted after it was created.
@@ -23,6 +24,7 @@ from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.outbox import EVENT_TYPES
+from orgql.core.events.targets import host_problem
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
 
 #: orgql's own code (OCC has no webhooks): the subscription addressed does not exist.
@@ -80,10 +82,10 @@ def parse_new(document: Mapping[str, object]) -> NewSubscription:
     return NewSubscription(url, types, text, active)
 
 
-def _check(new: NewSubscription) -> list[str]:
+def _check(new: NewSubscription, *, allow_private_targets: bool) -> list[str]:
     """The problems of ``new`` (every one), and its event types without duplicates."""
     problems = Problems()
-    problem = url_problem(new.url)
+    problem = url_problem(new.url, allow_private_targets=allow_private_targets)
     if problem is not None:
         problems.add(Codes.INVALID_INPUT, problem, "url")
     if not too_many(new.event_types, "eventTypes", "eventTypes", problems):
@@ -106,9 +108,10 @@ def _check(new: NewSubscription) -> list[str]:
     return list(dict.fromkeys(new.event_types))
 
 
-def url_problem(url: str) -> str | None:
+def url_problem(url: str, *, allow_private_targets: bool) -> str | None:
     """Why ``url`` cannot receive webhooks, or None: absolute http(s), a host, no
-    credentials (they would show in every listing), no fragment, storable, not too long."""
+    credentials (they would show in every listing), no fragment, storable, not too long;
+    unless ``allow_private_targets``, no host that is private or local by its looks."""
     if len(url) > MAX_URL_LENGTH or not is_storable_text(url):
         return f"url must be storable text of at most {MAX_URL_LENGTH} characters"
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
@@ -132,12 +135,21 @@ def url_problem(url: str) -> str | None:
         return "url must not have a fragment"
     if port == 0:
         return "url must not name port 0"
+    refused = None if allow_private_targets else host_problem(parts.hostname)
+    if refused is not None:
+        return (
+            f"{refused}: this server refuses webhooks to private, loopback, link-local and"
+            " other non-public addresses"
+        )
     return None
 
 
-async def create(session: AsyncSession, new: NewSubscription) -> CreatedSubscription:
-    """Register a webhook; the secret is returned here only."""
-    event_types = _check(new)
+async def create(
+    session: AsyncSession, new: NewSubscription, *, allow_private_targets: bool
+) -> CreatedSubscription:
+    """Register a webhook; the secret is returned here only. ``allow_private_targets`` is
+    ``ORGQL_WEBHOOK_ALLOW_PRIVATE_TARGETS`` as it applies (``Settings``)."""
+    event_types = _check(new, allow_private_targets=allow_private_targets)
     secret = "whsec_" + secrets.token_urlsafe(32)
     subscription = WebhookSubscription(
         id=uuid.uuid4(),

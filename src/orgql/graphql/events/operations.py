@@ -177,7 +177,11 @@ class WebhookMutations:
         )
         try:
             async with info.context.unit_of_work() as session:
-                created = await webhooks.create(session, new)
+                created = await webhooks.create(
+                    session,
+                    new,
+                    allow_private_targets=info.context.settings.allows_private_webhook_targets,
+                )
         except OrgqlError as error:
             return CreateWebhookSubscriptionPayload(
                 webhook_subscription=None,

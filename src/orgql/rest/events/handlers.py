@@ -19,6 +19,7 @@ from orgql.rest.events.shapes import WebhookSubscription as SubscriptionShape
 from orgql.rest.operation import Operation, Resource
 from orgql.rest.render import timestamp
 from orgql.rest.transport import endpoint, path_id, read_json_object, unit_of_work
+from orgql.settings import Settings
 
 
 def render_subscription(row: WebhookSubscription) -> SubscriptionShape:
@@ -43,8 +44,11 @@ async def list_webhook_subscriptions(request: Request) -> Response:
 @endpoint()
 async def create_webhook_subscription(request: Request) -> Response:
     new = webhooks.parse_new(await read_json_object(request))
+    settings: Settings = request.state.settings
     async with unit_of_work(request) as session:
-        created = await webhooks.create(session, new)
+        created = await webhooks.create(
+            session, new, allow_private_targets=settings.allows_private_webhook_targets
+        )
     body: CreatedWebhookSubscription = {
         **render_subscription(created.subscription),
         "secret": created.secret,
@@ -99,7 +103,8 @@ RESOURCES = [
                 summary="orgql extension: register a webhook.",
                 description="It receives the change events emitted from now on, signed with the"
                 " secret in this answer (docs/change-events.md). 100002 (400): bad"
-                " URL, unknown event type or property.",
+                " URL (in production also one showing a private or loopback host), unknown"
+                " event type or property.",
             ),
         },
     ),
