@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from orgql.app import create_app
+from orgql.auth.revocations import describe
 from orgql.settings import Settings
 
 QUERY = {"query": "{ sites { id } }"}
@@ -56,6 +57,45 @@ async def test_a_ca_file_missing_is_no_outage_but_a_logged_bug(
         503,
         "database unavailable: FileNotFoundError",
     )
+
+
+async def test_the_revocations_listener_logs_a_missing_ca_file_as_an_error_naming_it(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Not a warning "disconnected (FileNotFoundError)": an error, with the message and the
+    file the driver could not read (the ssl module names none), and no password (the URL's
+    is a made-up one, never logged)."""
+    missing = tmp_path / "missing-ca.pem"
+    monkeypatch.setenv("PGSSLROOTCERT", str(missing))
+    url = make_url(database_url).update_query_dict({"ssl": "verify-full"})
+    url = url.set(password="not-a-real-secret-4171")
+    app = create_app(Settings(database_url=url.render_as_string(hide_password=False)))
+    caplog.set_level(logging.DEBUG)
+    async with app.router.lifespan_context(app):
+        pass  # its start waits for the listener's first attempt
+
+    logged = [r for r in caplog.records if r.name == "orgql.auth.revocations"]
+    assert [(r.levelno, r.getMessage()) for r in logged] == [
+        (
+            logging.ERROR,
+            "revocations listener disconnected (FileNotFoundError: [Errno 2] No such file or"
+            f" directory (PGSSLROOTCERT={missing})): keeping the 0 revocations known,"
+            " reconnecting",
+        )
+    ]
+    assert all("not-a-real-secret-4171" not in r.getMessage() for r in caplog.records)
+
+
+def test_the_revocations_listener_never_logs_the_password() -> None:
+    """Should a driver's message quote the password, or a URL holding it."""
+    error = ValueError("cannot use pa55-w0rd from postgresql://other:elsewhere@db.example/x")
+
+    described = describe(error, "pa55-w0rd")
+
+    assert described == "ValueError: cannot use *** from postgresql://other:***@db.example/x"
 
 
 async def test_a_database_name_whose_every_address_refuses_is_an_outage(

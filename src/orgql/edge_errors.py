@@ -30,6 +30,10 @@ BAD_REQUEST = "BAD_REQUEST"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 #: The GraphQL code of a request whose head or body did not arrive in time (408).
 REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+#: The Cache-Control of an answer no cache may keep: a GraphQL error body (a 405 or a 414 is
+#: cacheable by default, RFC 9111 section 4.2.2), and a GET's answer with errors
+#: (graphql.http_get).
+NOT_STORED = "no-store"
 
 
 #: The scope key holding the root path the app is served under, recorded where a request
@@ -78,11 +82,16 @@ def graphql_error_response(
     **extensions: object,
 ) -> Response:
     """``{"data": null, "errors": [{"message", "extensions": {"code", ...}}]}``: a request
-    refused or failed before any field ran (GraphQL over HTTP, application/json)."""
+    refused or failed before any field ran (GraphQL over HTTP, application/json). Never
+    stored by a cache: a query over GET is refused this way too (a malformed ``variables``,
+    a URL too long, a mutation), and the same URL may be answered once the cause is gone."""
     error = {"message": message, "extensions": {"code": code, **extensions}}
     body = {"data": None, "errors": [error]}
     return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={"Cache-Control": NOT_STORED, **(headers or {})},
     )
 
 

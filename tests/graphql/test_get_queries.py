@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 QUERY = '{ organization(id: "100001") { repositoryId name } }'
+MUTATION = 'mutation { deactivateOrganization(id: "100003") { userErrors { code } } }'
 DEEP = '{ organization(id: "1") { ' + "parentOrganization { " * 15 + "name" + " }" * 16 + " }"
 
 
@@ -165,6 +166,27 @@ async def test_the_edge_limits_apply_to_get(
 
     assert response.status_code == status
     assert response.json()["errors"][0]["extensions"]["code"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"query": QUERY, "variables": "{not json"}, 400),
+        ({"query": QUERY, "extensions": "[1]"}, 400),
+        ({"query": "{ sites { " + "name " * 2000 + "} }"}, 414),
+        ({"query": MUTATION}, 405),
+    ],
+)
+async def test_a_get_refused_before_it_runs_is_not_stored(
+    client: httpx.AsyncClient, params: dict[str, Any], status: int
+) -> None:
+    """The same URL may be answered once the cause is gone (a mutation's 405 and a URL's 414
+    are cacheable by default, RFC 9111): no shared cache keeps the refusal."""
+    response = await client.get("/graphql", params=params)
+
+    assert response.status_code == status
+    assert response.headers["cache-control"] == "no-store"
+    assert "etag" not in response.headers
 
 
 async def test_a_browser_opening_graphql_still_gets_graphiql(client: httpx.AsyncClient) -> None:

@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 import websockets
 from sqlalchemy.ext.asyncio import AsyncEngine
-from test_subscriptions import GUARD, LiveServer, _closed, _init, _serve, admin_token
+from test_subscriptions import (
+    GUARD,
+    PROTOCOL,
+    LiveServer,
+    _closed,
+    _init,
+    _serve,
+    admin_token,
+)
 
 from orgql.settings import Settings
 
@@ -87,6 +95,23 @@ async def test_a_message_that_is_not_the_protocol_s_closes_with_4400(
 
     assert (code, connection.close_reason, messages) == (4400, reason, [])
     assert _errors_logged(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [{"type": "connection_init"}, {"type": "connection_init", "payload": None}],
+    ids=["no payload", "a null payload"],
+)
+async def test_a_connection_init_without_a_payload_is_an_anonymous_caller_s(
+    live: LiveServer, message: dict[str, Any]
+) -> None:
+    """graphql-transport-ws: ``payload?: Record<string, unknown> | null``. Either is no
+    credential: refused 4403, as an empty payload is, not 4400 as a malformed message."""
+    connection = await websockets.connect(live.url, subprotocols=[PROTOCOL])  # type: ignore[list-item]
+    await connection.send(json.dumps(message))
+    code, messages = await _closed(connection)
+
+    assert (code, connection.close_reason, messages) == (4403, "Forbidden", [])
 
 
 SURROGATE = "\ud800"

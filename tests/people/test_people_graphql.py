@@ -192,9 +192,28 @@ async def test_an_organizations_members_are_replaced(graphql: GraphQL) -> None:
         "userErrors": [],
     }
     assert unknown["updateOrganizationMembers"]["userErrors"] == [
-        {"code": "22002", "field": "members[0]"}
+        {"code": "22002", "field": "profileIds[0]"}
     ]
     assert contact == {"shelly": {"parentOrganization": None, "roles": []}}
+
+
+async def test_a_members_update_names_its_profile_ids_argument(graphql: GraphQL) -> None:
+    """The REST body's list is ``members``; GraphQL's is the ``profileIds`` argument."""
+    update = """mutation($ids: [ID!]!) { updateOrganizationMembers(id: "100001", profileIds: $ids) {
+                  members { id } userErrors { code message field } } }"""
+
+    blank = await graphql.data(update, {"ids": ["110000", ""]})
+
+    assert blank["updateOrganizationMembers"] == {
+        "members": None,
+        "userErrors": [
+            {
+                "code": "100002",
+                "message": "profileIds holds an invalid id: ''",
+                "field": "profileIds[1]",
+            }
+        ],
+    }
 
 
 async def test_only_an_admin_may_ask(

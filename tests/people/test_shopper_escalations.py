@@ -157,7 +157,7 @@ async def test_members_answer_a_stranger_exactly_as_a_missing_profile(
     def errors(body: dict[str, Any]) -> list[str]:
         return [e["field"] for e in body["data"]["updateOrganizationMembers"]["userErrors"]]
 
-    assert errors(with_nobody) == ["members[1]", "members[2]"]
+    assert errors(with_nobody) == ["profileIds[1]", "profileIds[2]"]
     assert errors(with_stranger) == errors(with_nobody)
 
 

@@ -238,7 +238,7 @@ async def test_memberships_need_the_admin_role_in_every_organization_changed(
         {"code": "100001", "field": "organizationIds[0]"}
     ]
     assert pulled["data"]["updateOrganizationMembers"]["userErrors"] == [
-        {"code": "22002", "field": "members[2]"}
+        {"code": "22002", "field": "profileIds[2]"}
     ]
     assert await events_of(engine) == events
 

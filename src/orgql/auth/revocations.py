@@ -14,7 +14,9 @@ notification lost, the table is read again every :data:`CHECK_SECONDS` anyway.
 
 While the connection is down (a database outage, a failover) the process keeps the set it
 has and reconnects with backoff (:data:`RETRY_SECONDS` doubling to :data:`MAX_RETRY_SECONDS`);
-a logout committed meanwhile is learned when it reconnects (the reload). A database that is
+a logout committed meanwhile is learned when it reconnects (the reload). The failure is
+logged once, with its class and message (the password never): a warning for an outage, an
+error for what an operator must fix (a CA file missing, a password refused). A database that is
 down at start leaves the set empty until then; the requests that need the database fail
 (503) meanwhile anyway.
 """
@@ -23,7 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -32,6 +37,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.core.access import revocations
+from orgql.observability.database import expected_failure
 
 logger = logging.getLogger("orgql.auth.revocations")
 
@@ -44,6 +50,13 @@ MAX_RETRY_SECONDS = 30.0
 CHECK_SECONDS = 15.0
 
 _FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+#: The environment variables naming files the driver reads (libpq's names, asyncpg's too).
+_DRIVER_FILES = ("PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLCRL", "PGPASSFILE")
+_FILE_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOTDIR})
+#: The longest description of a failure logged (:func:`describe`).
+MAX_DESCRIPTION = 500
+#: The password of a URL's user information (``scheme://user:password@``).
+_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]*:)[^@\s]*@")
 
 
 class RevokedTokens:
@@ -142,10 +155,13 @@ class _Listener:
                     logger.exception("revocations listener failed")
                 if down_since is None:
                     down_since = time.monotonic()
-                    logger.warning(
+                    # An outage is a warning; anything else (a CA file missing, a password
+                    # refused, no such database) needs the operator: an error, saying which.
+                    logger.log(
+                        logging.WARNING if expected_failure(error) else logging.ERROR,
                         "revocations listener disconnected (%s): keeping the %d revocations"
                         " known, reconnecting",
-                        type(error).__name__,
+                        describe(error, self.options.get("password")),
                         len(self.revoked),
                     )
             finally:
@@ -177,6 +193,27 @@ class _Listener:
         parsed = revocations.parse_payload(payload)
         if parsed is not None:
             self.revoked.add(*parsed)
+
+
+def describe(error: BaseException, password: object) -> str:
+    """``error``'s class and message, for the log: never ``password`` (should the driver
+    quote it, or a URL holding one), at most :data:`MAX_DESCRIPTION` characters."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if isinstance(error, OSError) and error.filename is None and error.errno in _FILE_ERRNOS:
+        # The ssl module names no file: name the driver's files that cannot be read.
+        unreadable = [f"{name}={path}" for name, path in _unreadable_driver_files()]
+        if unreadable:
+            text += f" ({', '.join(unreadable)})"
+    if isinstance(password, str) and password:
+        text = text.replace(password, "***")
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def _unreadable_driver_files() -> list[tuple[str, str]]:
+    """The files asyncpg reads that the environment names and this process cannot read."""
+    named = ((name, os.environ.get(name)) for name in _DRIVER_FILES)
+    return [(name, path) for name, path in named if path and not os.access(path, os.R_OK)]
 
 
 def _termination(connection: Any) -> asyncio.Event:

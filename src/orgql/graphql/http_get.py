@@ -14,7 +14,9 @@ so that browsers, proxies and CDNs can cache answers.
   on ``x-ccsite`` (the site changes the values), and is ``no-cache`` (stored, but checked
   with the server each time, by its ETag). It varies on ``X-CCOrganization`` too: a
   shopper's ``viewer.currentOrganization`` (and ``currentAccount``) is the account that
-  header names. An answer with errors, or any other status, is ``no-store``.
+  header names. An answer with errors, or any other status, is ``no-store``; so is a
+  refusal before the operation runs (a malformed ``variables``, a URL too long, a mutation:
+  orgql.edge_errors.graphql_error_response).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+
+from orgql.edge_errors import NOT_STORED
 
 #: The request headers an answer depends on (besides the URL).
 VARY = "Authorization, x-ccsite, x-ccorganization"
@@ -56,7 +60,7 @@ def finish(request: Request, response: Response) -> Response:
         return response  # GraphiQL's page
     response.headers["Vary"] = VARY
     if response.status_code != 200 or _has_errors(bytes(response.body)):
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = NOT_STORED
         return response
     private = "authorization" in request.headers
     response.headers["Cache-Control"] = "private, no-cache" if private else "public, no-cache"

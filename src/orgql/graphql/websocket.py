@@ -1,7 +1,8 @@
 """GraphQL over WebSocket: the ``graphql-transport-ws`` protocol at ``/graphql``.
 
 - The caller is authenticated by ``connection_init``: its payload's ``Authorization``
-  (``{"Authorization": "Bearer …"}``), as the HTTP header would be. No token, or one not
+  (``{"Authorization": "Bearer …"}``), as the HTTP header would be. No token (no payload,
+  or a ``null`` one, as the protocol allows), or one not
   accepted: closed with 4403 Forbidden (anonymous callers receive nothing live); a shopper
   whose profile the database failed to find: 1013 Try Again Later, as HTTP answers 503.
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
@@ -232,7 +233,10 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
         """strawberry's; a shopper whose profile the database failed to find (on_ws_connect)
         is closed with 1013 Try Again Later, as the HTTP path answers 503 (orgql.auth.asgi),
         not 4403 Forbidden: the token may be good, and a client drops a forbidden one. So is
-        a caller accepted when the signed-in connections' room is full."""
+        a caller accepted when the signed-in connections' room is full. A ``null`` payload is
+        no payload, as the protocol has it (strawberry closed it with 4400)."""
+        if message.get("payload", {}) is None:
+            message = {"type": message["type"]}
         try:
             await super().handle_connection_init(message)
         except NoRoom:

@@ -78,6 +78,13 @@ class AddressFields(TypedDict):
     phoneNumber: str | None
 
 
+class SortOrder(TypedDict):
+    """One key of the order a list's answer is in (its ``sort``: orgql.rest.sorting)."""
+
+    property: str
+    order: Literal["asc", "desc"]
+
+
 class Page(TypedDict):
     """The paging keys of a list response."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, UnaryExpression, and_, false, func, not_, or_
 
+from orgql.core.common import sorting
 from orgql.core.common.names import text_key
 from orgql.core.organizations.query_filter import (
     BOOLEAN_ATTRIBUTES,
@@ -24,16 +25,8 @@ from orgql.db import models
 
 
 def order_by(keys: list[SortKey]) -> list[UnaryExpression[Any]]:
-    """ORDER BY ``keys``, then by id (ties broken the same way on every page); unset values
-    last whatever the direction."""
-    org = models.Organization
-    order: list[UnaryExpression[Any]] = []
-    for key in keys:
-        column = getattr(org, key.column)
-        order.append(column.desc().nulls_last() if key.descending else column.asc().nulls_last())
-    if not any(key.column == "id" for key in keys):
-        order.append(org.id.asc())
-    return order
+    """ORDER BY ``keys``, then by id; unset values last (core.common.sorting)."""
+    return sorting.order_by(models.Organization, keys)
 
 
 def _escape_like(value: str) -> str:

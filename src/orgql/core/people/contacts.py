@@ -10,7 +10,7 @@ is refused (100083, :mod:`approvers`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, offset_problem
+from orgql.core.common.sorting import SortKey
 from orgql.core.common.validation import Problems, is_storable_text, read_bool
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, repository
@@ -211,9 +212,11 @@ async def list_page(
     customer_contact_id: str | None = None,
     limit: int = DEFAULT_LIST_LIMIT,
     offset: int = 0,
+    sort: Sequence[SortKey] = (),
 ) -> tuple[list[models.Profile], int]:
-    """A page of contacts ordered by id, looked up by email (compared case-insensitively) or
-    external contact id or both; and how many match. Bounds: 100002."""
+    """A page of contacts ordered by ``sort`` (core.people.sorting) then id, looked up by
+    email (compared case-insensitively) or external contact id or both; and how many match.
+    Bounds: 100002."""
     problems = Problems()
     if not 0 <= limit <= MAX_LIST_LIMIT:
         problems.add(PeopleCodes.INVALID_INPUT, f"limit must be 0 to {MAX_LIST_LIMIT}", "limit")
@@ -224,5 +227,10 @@ async def list_page(
             problems.add(PeopleCodes.INVALID_INPUT, f"{name} is not a valid {name}", name)
     problems.raise_if_any()
     return await repository.profiles(
-        session, email=email, customer_contact_id=customer_contact_id, limit=limit, offset=offset
+        session,
+        email=email,
+        customer_contact_id=customer_contact_id,
+        limit=limit,
+        offset=offset,
+        sort=sort,
     )

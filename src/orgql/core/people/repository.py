@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.emails import same_email
+from orgql.core.common.sorting import SortKey, order_by
 from orgql.core.common.validation import is_storable_text
 from orgql.core.people.roles import RoleFunction
 from orgql.db import models
@@ -45,9 +46,10 @@ async def profiles(
     customer_contact_id: str | None,
     limit: int,
     offset: int,
+    sort: Sequence[SortKey] = (),
 ) -> tuple[list[models.Profile], int]:
-    """A page of contacts ordered by id, filtered by email (any case of the same letters:
-    core.common.emails) and by external contact id; and how many match."""
+    """A page of contacts ordered by ``sort`` then id, filtered by email (any case of the same
+    letters: core.common.emails) and by external contact id; and how many match."""
     conditions = []
     if email is not None:
         conditions.append(same_email(_PROFILE.email, _PROFILE.email_key, email))
@@ -55,7 +57,11 @@ async def profiles(
         conditions.append(_PROFILE.customer_contact_id == customer_contact_id)
     rows = list(
         await session.scalars(
-            select(_PROFILE).where(*conditions).order_by(_PROFILE.id).limit(limit).offset(offset)
+            select(_PROFILE)
+            .where(*conditions)
+            .order_by(*order_by(_PROFILE, sort))
+            .limit(limit)
+            .offset(offset)
         )
     )
     total = await session.scalar(select(func.count()).select_from(_PROFILE).where(*conditions))

@@ -111,6 +111,15 @@ def _named(detail: ErrorDetail) -> ErrorDetail:
     return ErrorDetail(detail.code, detail.message, _field(detail.field))
 
 
+def _profile_ids_named(detail: ErrorDetail) -> ErrorDetail:
+    """updateOrganizationMembers' list is its ``profileIds`` argument, which the core names as
+    the REST body does (an organization's ``members``)."""
+    field = detail.field
+    if field is not None and field.startswith("members["):
+        field = "profileIds" + field.removeprefix("members")
+    return _named(ErrorDetail(detail.code, detail.message, field))
+
+
 async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -> ContactPayload:
     """Run ``work`` (answering the contact's id) in the request's transaction."""
     try:
@@ -307,7 +316,7 @@ class PeopleMutations:
         try:
             async with info.context.unit_of_work() as session:
                 ids = people_input.parse_organization_ids(
-                    {"members": [str(p) for p in profile_ids]}, "members"
+                    {"profileIds": [str(p) for p in profile_ids]}, "profileIds"
                 )
                 await memberships.replace_members(
                     session, str(id), ids, principal=info.context.principal
@@ -315,7 +324,7 @@ class PeopleMutations:
                 views = await load_views_of(session, ids)
         except OrgqlError as error:
             return UpdateOrganizationMembersPayload(
-                members=None, user_errors=user_errors_of(error, _named)
+                members=None, user_errors=user_errors_of(error, _profile_ids_named)
             )
         return UpdateOrganizationMembersPayload(members=views, user_errors=[])
 

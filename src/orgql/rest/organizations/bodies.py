@@ -24,6 +24,7 @@ from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.rest import render
 from orgql.rest.organizations import shapes
 from orgql.rest.render import JSON, Urls, number, self_link
+from orgql.rest.shapes import SortOrder
 
 _D = {column: index for index, column in enumerate(DERIVED_COLUMNS)}
 _S = {column: index for index, column in enumerate(SITE_COLUMNS)}
@@ -254,7 +255,7 @@ def organization_list(
     offset: int,
     limit: int,
     self_href: str,
-    sort: Sequence[shapes.SortOrder],
+    sort: Sequence[SortOrder],
 ) -> shapes.OrganizationList:
     renderer = _Renderer(snapshot, urls, shopper=False)
     total = snapshot.total or 0

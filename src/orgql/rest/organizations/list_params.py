@@ -12,7 +12,8 @@ from orgql.core.organizations import query_filter, repository, sorting
 from orgql.core.organizations.query_filter import parse_q
 from orgql.core.organizations.sorting import SortKey, parse_sort
 from orgql.rest.operation import query
-from orgql.rest.organizations.shapes import SortOrder
+from orgql.rest.shapes import SortOrder
+from orgql.rest.sorting import sort_echo, sort_parameter
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,7 @@ class ListParameters:
 
     def sort_echo(self) -> list[SortOrder]:
         """The answer's ``sort``: the keys it is ordered by (id last, always)."""
-        echo: list[SortOrder] = [
-            {"property": key.key, "order": "desc" if key.descending else "asc"} for key in self.sort
-        ]
-        if not any(key.column == "id" for key in self.sort):
-            echo.append({"property": "id", "order": "asc"})
-        return echo
+        return sort_echo(self.sort)
 
 
 def list_parameters(request: Request) -> ListParameters:
@@ -52,11 +48,5 @@ LIST_PARAMETERS = (
         + f". At most {query_filter.MAX_TERMS} comparisons and {query_filter.MAX_DEPTH}"
         " levels; anything else is 400 (100002).",
     ),
-    query(
-        "sort",
-        {"type": "string"},
-        "Comma-separated `key[:asc|desc]` (then by id): "
-        + ", ".join(sorting.SORT_KEYS)
-        + f"; at most {sorting.MAX_SORT_KEYS}. An unknown key is 400 (100002).",
-    ),
+    sort_parameter(sorting.SORT_KEYS),
 )

@@ -1,11 +1,11 @@
 """Organization shapes: the createOrganization body and the organization as answered
 (``spec/createOrganization.txt``, sample request and response; see ``rest/shapes.py``)."""
 
-from typing import Annotated, Literal, NotRequired, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 from orgql.core.organizations.vocabularies import CustomerType, OrganizationType
 from orgql.rest.json_schema import Schema
-from orgql.rest.shapes import Link, Page, Timestamp
+from orgql.rest.shapes import Link, Page, SortOrder, Timestamp
 
 
 class Address(TypedDict):
@@ -141,11 +141,6 @@ class Organization(TypedDict):
             " organization below it (false by default)"
         ),
     ]
-
-
-class SortOrder(TypedDict):
-    property: str
-    order: Literal["asc", "desc"]
 
 
 class OrganizationList(Page):

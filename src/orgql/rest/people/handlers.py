@@ -14,11 +14,12 @@ from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import principal_of
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT
-from orgql.core.people import contacts, grants, memberships
+from orgql.core.people import contacts, grants, memberships, sorting
 from orgql.core.people import input as people_input
 from orgql.core.people.views import load_view, load_views
 from orgql.rest.people import render, shapes
 from orgql.rest.render import self_link
+from orgql.rest.sorting import sort_echo
 from orgql.rest.transport import (
     endpoint,
     int_param,
@@ -72,6 +73,7 @@ async def list_profiles(request: Request) -> Response:
     refuse_q(request, "profiles", "look them up by email or customerContactId")
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
+    sort = sorting.parse_sort(request.query_params.get("sort"))
     async with unit_of_work(request) as session:
         rows, total = await contacts.list_page(
             session,
@@ -79,12 +81,14 @@ async def list_profiles(request: Request) -> Response:
             customer_contact_id=request.query_params.get("customerContactId"),
             limit=limit,
             offset=offset,
+            sort=sort,
         )
         views = await load_views(session, rows)
     body: shapes.ProfileList = {
         "totalResults": total,
         "offset": offset,
         "limit": limit,
+        "sort": sort_echo(sort),
         "links": self_link(request_href(request)),
         "items": [render.profile(view, _profile_href(request, view.profile.id)) for view in views],
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
+from orgql.core.people import sorting
 from orgql.rest.operation import Endpoint, Operation, Resource, query
 from orgql.rest.people import handlers, shapes
+from orgql.rest.sorting import sort_parameter
 
 _SECONDARY = shapes.SecondaryOrganizations
 _SECONDARY_ANSWER = shapes.SecondaryOrganizationsAnswer
@@ -40,10 +42,11 @@ RESOURCES = [
                 handlers.list_profiles,
                 "listProfiles",
                 shapes.ProfileList,
-                "A page of profiles ordered by id",
+                "A page of profiles ordered by sort (default: by id)",
                 (400,),
                 description="The vendor's SCIM-style q filter is not supported: a non-blank q is"
-                " 100002 (400), not ignored. limit or offset out of bounds: 100002 (400).",
+                " 100002 (400), not ignored. limit or offset out of bounds, or an unknown sort"
+                " key: 100002 (400).",
                 parameters=(
                     query(
                         "limit",
@@ -61,6 +64,7 @@ RESOURCES = [
                         {"type": "string"},
                         "The profiles with this external contact id.",
                     ),
+                    sort_parameter(sorting.SORT_KEYS),
                 ),
             ),
             "POST": Operation(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 
 from orgql.core.people.roles import RoleFunction
 from orgql.rest.json_schema import Schema
-from orgql.rest.shapes import Link, Page
+from orgql.rest.shapes import Link, Page, SortOrder
 
 #: A role's function, as a JSON Schema enum (``core/people/roles.RoleFunction``).
 Function = Annotated[str, Schema(enum=[f.value for f in RoleFunction])]
@@ -47,9 +47,10 @@ class Profile(TypedDict):
 
 
 class ProfileList(Page):
-    """A page of profiles ordered by id."""
+    """A page of profiles, in the order of ``sort`` (by id when none is given)."""
 
     items: list[Profile]
+    sort: list[SortOrder]
 
 
 class CreateProfile(TypedDict):
