@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import principal_of
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import input as organization_input
 from orgql.core.organizations import member_updates
@@ -44,7 +45,7 @@ from orgql.rest.transport import (
     urls,
 )
 
-_ENTITY_TAG = re.compile(r'^(?:W/)?"([0-9]{1,9})"$')
+_ENTITY_TAG = re.compile(r'^(W/)?"([0-9]{1,9})"$')
 
 
 def etag(version: int) -> dict[str, str]:
@@ -53,8 +54,10 @@ def etag(version: int) -> dict[str, str]:
 
 
 def expected_version(request: Request) -> int | None:
-    """The version ``If-Match`` names: ``"3"`` (or ``W/"3"``); absent or ``*``: no check.
-    One tag only: a list of versions cannot all be current."""
+    """The version ``If-Match`` names: ``"3"``; absent or ``*``: no check. One tag only: a
+    list of versions cannot all be current. A weak tag (``W/"3"``) is well formed but never
+    matches: If-Match uses the strong comparison (RFC 9110 13.1.1), so it is 412 whatever
+    the current version is."""
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
@@ -64,7 +67,15 @@ def expected_version(request: Request) -> int | None:
             'If-Match must be one entity tag from the ETag header, such as "3", or *',
             "If-Match",
         )
-    return int(match.group(1))
+    if match.group(1):
+        raise OrgqlError(
+            Codes.VERSION_CONFLICT,
+            f"If-Match uses the strong comparison, which a weak entity tag ({raw.strip()})"
+            ' never passes: send the ETag as GET answers it, such as "3"',
+            "If-Match",
+            ErrorKind.STALE,
+        )
+    return int(match.group(2))
 
 
 def _dry_run(request: Request) -> bool:
@@ -168,7 +179,11 @@ PUT = Operation(
     (400, 404, 409, 412),
     body=UpdateOrganization,
     parameters=(
-        header("If-Match", 'The ETag of the version read ("3"); absent or *: no check.'),
+        header(
+            "If-Match",
+            'The ETag of the version read ("3"); absent or *: no check. A weak tag (W/"3")'
+            " never matches (strong comparison): 412.",
+        ),
         query(
             "dryRun",
             {"type": "boolean", "default": False},
