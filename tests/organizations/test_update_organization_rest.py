@@ -141,6 +141,33 @@ async def test_concurrent_opposite_moves_one_is_refused(client: httpx.AsyncClien
         assert sorted(ancestors) in ([[], [a]], [[], [b]])
 
 
+async def test_a_dry_run_flag_empty_contradictory_or_unknown_is_400_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Read as false, these wrote for real what the caller may have meant as a dry run."""
+    for query in ("dryRun=", "dryRun=true&dryRun=false", "dryRun=false&dryRun=true", "dryRun=1"):
+        response = await client.put(
+            f"{ORGANIZATIONS}/100002?{query}", json={"description": f"written by {query}"}
+        )
+
+        assert response.status_code == 400, query
+        assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+            "100002",
+            "dryRun",
+        )
+    read = await client.get(f"{ORGANIZATIONS}/100002")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_a_dry_run_flag_sent_twice_alike_is_that_value(client: httpx.AsyncClient) -> None:
+    response = await client.put(
+        f"{ORGANIZATIONS}/100002?dryRun=true&dryRun=TRUE", json={"description": "not written"}
+    )
+
+    assert (response.status_code, response.json()["dryRun"]) == (200, True)
+    assert (await client.get(f"{ORGANIZATIONS}/100002")).json()["description"] is None
+
+
 async def test_a_dry_run_move_lists_the_changes_and_writes_nothing(
     client: httpx.AsyncClient,
 ) -> None:

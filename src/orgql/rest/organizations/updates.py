@@ -36,6 +36,7 @@ from orgql.rest.organizations.update_shapes import (
 )
 from orgql.rest.transport import (
     SITE_HEADER,
+    bool_param,
     endpoint,
     path_id,
     read_json_object,
@@ -78,13 +79,6 @@ def expected_version(request: Request) -> int | None:
     return int(match.group(2))
 
 
-def _dry_run(request: Request) -> bool:
-    raw = (request.query_params.get("dryRun") or "false").strip().lower()
-    if raw not in ("true", "false"):
-        raise bad_request(f"dryRun must be true or false: {raw[:40]!r}", "dryRun")
-    return raw == "true"
-
-
 def change(item: ValueChange) -> EffectiveValueChange:
     return {
         "organizationId": item.organization_id,
@@ -116,7 +110,7 @@ def _members(doc: dict[str, object], dry_run: bool) -> list[str] | None:
 async def update_organization(request: Request) -> Response:
     organization_id = path_id(request)
     expected = expected_version(request)
-    dry_run = _dry_run(request)
+    dry_run = bool_param(request, "dryRun", default=False)
     doc = await read_json_object(request)
     members = _members(doc, dry_run)
     known = {key: value for key, value in doc.items() if key in organization_input.KNOWN_KEYS}
@@ -188,7 +182,8 @@ PUT = Operation(
             "dryRun",
             {"type": "boolean", "default": False},
             "true: write nothing; answer the derived and effective values of the subtree that"
-            " the change would alter.",
+            " the change would alter. Sent once, true or false: empty, anything else or"
+            " two different values is 400 (100002) and nothing is written.",
         ),
         header(SITE_HEADER, "Site of the site-specific values (default: the default site)."),
     ),
