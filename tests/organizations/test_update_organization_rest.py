@@ -85,9 +85,21 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(client: httpx.AsyncCl
 async def test_if_match_star_or_absent_skips_the_check(client: httpx.AsyncClient) -> None:
     star = await put(client, "100002", {"description": "x"}, headers={"If-Match": "*"})
     absent = await put(client, "100002", {"description": "y"})
-    weak = await put(client, "100002", {"description": "z"}, headers={"If-Match": 'W/"3"'})
-    assert [r.status_code for r in (star, absent, weak)] == [200, 200, 200]
-    assert weak.headers["ETag"] == '"4"'
+    assert [r.status_code for r in (star, absent)] == [200, 200]
+    assert absent.headers["ETag"] == '"3"'
+
+
+async def test_a_weak_if_match_never_matches_so_it_is_412_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """RFC 9110 13.1.1: If-Match uses the strong comparison, which a weak tag never passes,
+    even one naming the current version."""
+    response = await put(client, "100002", {"description": "z"}, headers={"If-Match": 'W/"1"'})
+
+    assert response.status_code == 412
+    assert (response.json()["errorCode"], response.json()["o:errorPath"]) == ("412", "If-Match")
+    read = await client.get(f"{ORGANIZATIONS}/100002")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
 
 
 async def test_a_malformed_if_match_is_400(client: httpx.AsyncClient) -> None:
@@ -127,6 +139,33 @@ async def test_concurrent_opposite_moves_one_is_refused(client: httpx.AsyncClien
             for i in (a, b)
         ]
         assert sorted(ancestors) in ([[], [a]], [[], [b]])
+
+
+async def test_a_dry_run_flag_empty_contradictory_or_unknown_is_400_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Read as false, these wrote for real what the caller may have meant as a dry run."""
+    for query in ("dryRun=", "dryRun=true&dryRun=false", "dryRun=false&dryRun=true", "dryRun=1"):
+        response = await client.put(
+            f"{ORGANIZATIONS}/100002?{query}", json={"description": f"written by {query}"}
+        )
+
+        assert response.status_code == 400, query
+        assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+            "100002",
+            "dryRun",
+        )
+    read = await client.get(f"{ORGANIZATIONS}/100002")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_a_dry_run_flag_sent_twice_alike_is_that_value(client: httpx.AsyncClient) -> None:
+    response = await client.put(
+        f"{ORGANIZATIONS}/100002?dryRun=true&dryRun=TRUE", json={"description": "not written"}
+    )
+
+    assert (response.status_code, response.json()["dryRun"]) == (200, True)
+    assert (await client.get(f"{ORGANIZATIONS}/100002")).json()["description"] is None
 
 
 async def test_a_dry_run_move_lists_the_changes_and_writes_nothing(

@@ -333,10 +333,14 @@ async def test_read_of_an_unknown_organization_is_404_with_code_100108(
 async def test_all_sites_other_than_true_or_false_is_400_with_code_100002(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.get(read_url(EAST), params={"allSites": "sometimes"})
+    for query in ("allSites=sometimes", "allSites=", "allSites=true&allSites=false"):
+        response = await client.get(f"{read_url(EAST)}?{query}")
 
-    assert response.status_code == 400
-    assert (response.json()["errorCode"], response.json()["o:errorPath"]) == ("100002", "allSites")
+        assert response.status_code == 400, query
+        assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+            "100002",
+            "allSites",
+        )
 
 
 # ---------------------------------------------------------------- errors and the transaction

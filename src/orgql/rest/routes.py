@@ -162,7 +162,8 @@ ADMIN: list[Resource] = [
                         {"type": "boolean", "default": True},
                         "The values in effect (own, else inherited within the site). true"
                         " (default): one entry per B2B site (null where nothing is set). false:"
-                        " one entry per site on which the organization or an ancestor sets any.",
+                        " one entry per site on which the organization or an ancestor sets any."
+                        " Empty, anything else or two different values: 400 (100002).",
                     ),
                 ),
             )

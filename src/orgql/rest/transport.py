@@ -152,6 +152,22 @@ def int_param(request: Request, name: str, default: int) -> int:
         raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name) from None
 
 
+def bool_param(request: Request, name: str, default: bool) -> bool:
+    """A boolean query parameter: absent is ``default``; otherwise every value sent must be
+    ``true`` or ``false`` (any case) and all the same. Empty, unrecognised or contradictory
+    (``?dryRun=true&dryRun=false``) is 100002 at ``name``: guessing could write for real
+    what the caller asked to be a dry run."""
+    values = {raw.strip().lower() for raw in request.query_params.getlist(name)}
+    if not values:
+        return default
+    if len(values) > 1:
+        raise bad_request(f"{name} was given more than one value: send it once", name)
+    (value,) = values
+    if value not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false: {value[:40]!r}", name)
+    return value == "true"
+
+
 def refuse_q(request: Request, what: str, instead: str) -> None:
     """The vendor's lists take a SCIM-style ``q`` filter; a list of ours without one refuses
     a non-blank ``q`` (100002 at ``q``, telling ``instead``) rather than ignoring it and

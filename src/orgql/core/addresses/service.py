@@ -214,7 +214,7 @@ async def remove(
     compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
-    address = await _owned(session, organization.id, address_id)
+    address = await _owned(session, organization.id, address_id, lock=True)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
     choosers = await _choosers(session, organization.id, address.id)
@@ -281,10 +281,17 @@ async def _choosers_updated(
     ]
 
 
-async def _owned(session: AsyncSession, organization_id: str, address_id: str) -> models.Address:
+async def _owned(
+    session: AsyncSession, organization_id: str, address_id: str, *, lock: bool = False
+) -> models.Address:
+    """The organization's address (else 100xxx not found); ``lock``: ``FOR UPDATE``, which
+    waits for a transaction making it a default (core.organizations.references.
+    referenced_address): its choosers are read once that one has committed."""
     address = None
     if is_storable_text(address_id) and len(address_id) <= 40:
-        address = await session.get(models.Address, address_id)
+        address = await session.get(
+            models.Address, address_id, with_for_update=lock, populate_existing=lock
+        )
     if address is None or address.organization_id != organization_id:
         raise not_found(address_id)
     return address

@@ -3,11 +3,12 @@ payment and shipping methods, logo, contract, default addresses, dynamic propert
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from orgql.core.common.errors import Codes, quoted
-from orgql.core.common.validation import Problems, join
+from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.organizations import repository
 from orgql.core.organizations.dynamic_properties import check_dynamic_properties
 from orgql.core.organizations.input import NewOrganization
@@ -103,7 +104,7 @@ async def _check_default_address(
     (a new organization has no addresses of its own yet except its secondaryAddresses)."""
     if address_id is None:
         return
-    address = await session.get(models.Address, address_id)
+    address = await referenced_address(session, address_id)
     ancestors = set(parent.path) | {parent.id} if parent is not None else set()
     if address is None or address.organization_id not in ancestors:
         problems.add(
@@ -111,6 +112,24 @@ async def _check_default_address(
             f"Address {quoted(address_id)} is not an address of this organization's ancestors",
             join(field, "repositoryId"),
         )
+
+
+async def referenced_address(session: AsyncSession, address_id: str) -> models.Address | None:
+    """The address a default billing or shipping address is to reference, read ``FOR KEY
+    SHARE`` (the lock the foreign key's check takes, which a delete of the address waits
+    for): read now rather than at commit, where the deferred key is checked. A deletion
+    not yet committed makes this wait, and then it finds the address gone (the caller's
+    100053 / 100054); a deletion after this waits for the commit, and its ON DELETE SET NULL
+    clears the reference this transaction set. Without it, the check passed on the address
+    while it was being deleted, and the commit failed the key (a 500)."""
+    if not is_storable_text(address_id):
+        return None
+    return await session.scalar(
+        select(models.Address)
+        .where(models.Address.id == address_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _as_list(value: object) -> list[str]:

@@ -45,6 +45,7 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations.changes import OrganizationChanges
 from orgql.core.organizations.input import NewOrganization, check_name
 from orgql.core.organizations.move_lock import hold_off_moves, lock_moves
+from orgql.core.organizations.references import referenced_address
 from orgql.core.sites import service as site_properties
 from orgql.db import models
 
@@ -318,8 +319,9 @@ async def _check_address(
     problems: Problems,
 ) -> None:
     """A default address must be the organization's own or one of its ancestors' (after the
-    move, when the update moves it)."""
-    address = await session.get(models.Address, address_id)
+    move, when the update moves it), read under the foreign key's lock (a concurrent
+    deletion: refused here, not failed at commit)."""
+    address = await referenced_address(session, address_id)
     if address is None or address.organization_id not in owners:
         problems.add(
             code,

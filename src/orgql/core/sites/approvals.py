@@ -13,10 +13,17 @@ from enum import Enum
 
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import Problems, join
+from orgql.core.inheritance.fields import site_field
 from orgql.core.inheritance.rules import derive_site_value
 from orgql.db import models
 
-APPROVAL_SETTINGS = ("approval_required", "order_price_limit")
+#: The approval settings, the one list (columns): what the vendor's page calls approval
+#: management (order approval required, the order price limit, the order approval check
+#: by external webhook). The merchant admin may not change them under delegation (100086),
+#: an account's admin only them (core.sites.shopper_approvals).
+APPROVAL_SETTINGS = ("approval_required", "order_price_limit", "use_external_approval_webhook")
+#: Their OCC keys, for messages.
+APPROVAL_SETTING_KEYS = tuple(site_field(column).own for column in APPROVAL_SETTINGS)
 
 
 class ActorKind(Enum):
@@ -60,7 +67,7 @@ def check_approval_rules(
         problems.add(
             Codes.APPROVAL_DELEGATED,
             "Merchant admin is not allowed to do approval management with delegate approval"
-            " management set to true",
+            f" management set to true ({', '.join(APPROVAL_SETTING_KEYS)})",
             join(path, "properties"),
         )
     if actor.kind is ActorKind.DELEGATED_ADMIN:

@@ -2,8 +2,9 @@
 settings on a site where the account delegates approval management (DOMAIN.md, "The people
 of an account"; core.access.permissions, MANAGE_APPROVALS).
 
-The approval settings are those the vendor's page describes as the order approval rules:
-``approvalRequired``, ``orderPriceLimit`` and ``useExternalApprovalWebhook``. Any other
+The approval settings are core.sites.approvals.APPROVAL_SETTINGS (``approvalRequired``,
+``orderPriceLimit`` and ``useExternalApprovalWebhook``), the same list that binds the
+merchant admin under delegation (100086). Any other
 property in a shopper's input (a contract, ``delegateApprovalManagement`` itself, which is
 the merchant's to give) is refused (FORBIDDEN) and nothing changes. An account the shopper
 is not a member of is answered as a missing one (100001). The approval rules of
@@ -21,15 +22,19 @@ from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.organizations.move_lock import hold_off_moves_if_compared
-from orgql.core.sites.approvals import MERCHANT_ADMIN, Actor, ActorKind
+from orgql.core.sites.approvals import (
+    APPROVAL_SETTING_KEYS,
+    APPROVAL_SETTINGS,
+    MERCHANT_ADMIN,
+    Actor,
+    ActorKind,
+)
 
 if TYPE_CHECKING:
     from orgql.core.sites.service import SiteUpdate
 
 #: The columns a shopper may set or remove (the approval settings).
-SHOPPER_SETTINGS = frozenset(
-    {"approval_required", "order_price_limit", "use_external_approval_webhook"}
-)
+SHOPPER_SETTINGS = frozenset(APPROVAL_SETTINGS)
 
 
 async def actor_of(
@@ -54,8 +59,8 @@ async def actor_of(
         if beyond or update.contract is not None:
             raise OrgqlError(
                 permissions.FORBIDDEN,
-                "An account's admin changes only its approval settings (approvalRequired,"
-                " orderPriceLimit, useExternalApprovalWebhook)",
+                "An account's admin changes only its approval settings"
+                f" ({', '.join(APPROVAL_SETTING_KEYS)})",
                 f"{update.path}.properties",
                 ErrorKind.FORBIDDEN,
             )

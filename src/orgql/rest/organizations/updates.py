@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from orgql.auth.asgi import principal_of
+from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import input as organization_input
 from orgql.core.organizations import member_updates
@@ -35,6 +36,7 @@ from orgql.rest.organizations.update_shapes import (
 )
 from orgql.rest.transport import (
     SITE_HEADER,
+    bool_param,
     endpoint,
     path_id,
     read_json_object,
@@ -44,7 +46,7 @@ from orgql.rest.transport import (
     urls,
 )
 
-_ENTITY_TAG = re.compile(r'^(?:W/)?"([0-9]{1,9})"$')
+_ENTITY_TAG = re.compile(r'^(W/)?"([0-9]{1,9})"$')
 
 
 def etag(version: int) -> dict[str, str]:
@@ -53,8 +55,10 @@ def etag(version: int) -> dict[str, str]:
 
 
 def expected_version(request: Request) -> int | None:
-    """The version ``If-Match`` names: ``"3"`` (or ``W/"3"``); absent or ``*``: no check.
-    One tag only: a list of versions cannot all be current."""
+    """The version ``If-Match`` names: ``"3"``; absent or ``*``: no check. One tag only: a
+    list of versions cannot all be current. A weak tag (``W/"3"``) is well formed but never
+    matches: If-Match uses the strong comparison (RFC 9110 13.1.1), so it is 412 whatever
+    the current version is."""
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
@@ -64,14 +68,15 @@ def expected_version(request: Request) -> int | None:
             'If-Match must be one entity tag from the ETag header, such as "3", or *',
             "If-Match",
         )
-    return int(match.group(1))
-
-
-def _dry_run(request: Request) -> bool:
-    raw = (request.query_params.get("dryRun") or "false").strip().lower()
-    if raw not in ("true", "false"):
-        raise bad_request(f"dryRun must be true or false: {raw[:40]!r}", "dryRun")
-    return raw == "true"
+    if match.group(1):
+        raise OrgqlError(
+            Codes.VERSION_CONFLICT,
+            f"If-Match uses the strong comparison, which a weak entity tag ({raw.strip()})"
+            ' never passes: send the ETag as GET answers it, such as "3"',
+            "If-Match",
+            ErrorKind.STALE,
+        )
+    return int(match.group(2))
 
 
 def change(item: ValueChange) -> EffectiveValueChange:
@@ -105,7 +110,7 @@ def _members(doc: dict[str, object], dry_run: bool) -> list[str] | None:
 async def update_organization(request: Request) -> Response:
     organization_id = path_id(request)
     expected = expected_version(request)
-    dry_run = _dry_run(request)
+    dry_run = bool_param(request, "dryRun", default=False)
     doc = await read_json_object(request)
     members = _members(doc, dry_run)
     known = {key: value for key, value in doc.items() if key in organization_input.KNOWN_KEYS}
@@ -168,12 +173,17 @@ PUT = Operation(
     (400, 404, 409, 412),
     body=UpdateOrganization,
     parameters=(
-        header("If-Match", 'The ETag of the version read ("3"); absent or *: no check.'),
+        header(
+            "If-Match",
+            'The ETag of the version read ("3"); absent or *: no check. A weak tag (W/"3")'
+            " never matches (strong comparison): 412.",
+        ),
         query(
             "dryRun",
             {"type": "boolean", "default": False},
             "true: write nothing; answer the derived and effective values of the subtree that"
-            " the change would alter.",
+            " the change would alter. Sent once, true or false: empty, anything else or"
+            " two different values is 400 (100002) and nothing is written.",
         ),
         header(SITE_HEADER, "Site of the site-specific values (default: the default site)."),
     ),

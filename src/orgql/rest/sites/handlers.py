@@ -22,11 +22,11 @@ from orgql.core.sites import service as site_properties
 from orgql.core.sites.repository import ContractView
 from orgql.core.sites.views import site_values
 from orgql.db import models
-from orgql.rest.errors import bad_request
 from orgql.rest.render import number
 from orgql.rest.sites import shapes
 from orgql.rest.sites.declared_keys import SITE_PROPERTY_KEYS
 from orgql.rest.transport import (
+    bool_param,
     endpoint,
     one_statement_read,
     path_id,
@@ -102,19 +102,10 @@ async def update_site_organization_properties(request: Request) -> Response:
     return JSONResponse(body([entry(r.site, r.value, r.contract) for r in results]))
 
 
-def _all_sites(request: Request) -> bool:
-    raw = request.query_params.get("allSites")
-    if raw is None or not raw.strip():
-        return True
-    if raw.strip().lower() in ("true", "false"):
-        return raw.strip().lower() == "true"
-    raise bad_request(f"allSites must be true or false: {raw[:40]!r}", "allSites")
-
-
 @endpoint(internal_code=Codes.SITE_PROPERTIES_READ_FAILED)
 async def get_site_organization_properties(request: Request) -> Response:
     organization_id = path_id(request)
-    every_b2b_site = _all_sites(request)
+    every_b2b_site = bool_param(request, "allSites", default=True)
     async with one_statement_read(request) as session:
         found = await site_values(
             session, organization_id, inherited=True, every_b2b_site=every_b2b_site
