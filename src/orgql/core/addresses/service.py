@@ -36,8 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
+from orgql.core.addresses import choosers, limits
 from orgql.core.addresses import events as address_events
-from orgql.core.addresses import limits
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.common.addresses import ADDRESS_KEYS
 from orgql.core.common.characters import check_seen
@@ -55,7 +55,7 @@ from orgql.db import models, request_models
 #: orgql's own code (the vendor's pages name none): no such address in this organization.
 ADDRESS_NOT_FOUND = "190101"
 
-_DEFAULTS = (("billing_address_id", "billingAddress"), ("shipping_address_id", "shippingAddress"))
+_DEFAULTS = choosers.DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ async def remove(
     address = await _owned(session, organization.id, address_id, lock=True)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
-    choosers = await _choosers(session, organization.id, address.id)
+    chosen_by = await choosers.of_address(session, organization.id, address.id)
     await session.delete(address)
     await session.flush()
     # ON DELETE SET NULL cleared the references in the database: read them afresh.
@@ -233,52 +233,10 @@ async def remove(
             before,
         ),
     )
-    await events.emit_many(session, await _choosers_updated(session, choosers))
+    await events.emit_many(session, await choosers.updated_events(session, chosen_by))
 
 
 # ------------------------------------------------------------------ helpers
-
-
-async def _choosers(
-    session: AsyncSession, organization_id: str, address_id: str
-) -> dict[str, list[str]]:
-    """The other organizations (descendants) that chose the address as their own default:
-    id -> the OCC keys of the defaults it is."""
-    org = models.Organization
-    rows = await session.execute(
-        select(org.id, org.billing_address_id, org.shipping_address_id)
-        .where(
-            org.id != organization_id,
-            (org.billing_address_id == address_id) | (org.shipping_address_id == address_id),
-        )
-        .order_by(org.id)
-    )
-    return {
-        chooser: [
-            key for (_, key), value in zip(_DEFAULTS, values, strict=True) if value == address_id
-        ]
-        for chooser, *values in rows
-    }
-
-
-async def _choosers_updated(
-    session: AsyncSession, choosers: dict[str, list[str]]
-) -> list[events.Event]:
-    """``organization.updated`` of each organization whose own default the deletion cleared,
-    with its new version (the database's foreign key cleared the reference)."""
-    if not choosers:
-        return []
-    org = models.Organization
-    rows = await session.execute(select(org.id, org.version).where(org.id.in_(choosers)))
-    versions: dict[str, int] = {row.id: row.version for row in rows}
-    return [
-        events.Event(
-            events.EventType.ORGANIZATION_UPDATED,
-            chooser,
-            {"id": chooser, "version": versions[chooser], "changed": keys},
-        )
-        for chooser, keys in choosers.items()
-    ]
 
 
 async def _owned(

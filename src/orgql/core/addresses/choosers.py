@@ -1,0 +1,56 @@
+"""The organizations below an address's owner that chose it as their own default billing or
+shipping address (core.addresses.service's deletion: the foreign key's ON DELETE SET NULL
+clears their references, and each is told with an ``organization.updated``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orgql.core.events import outbox as events
+from orgql.db import models
+
+#: An organization's default address columns and their OCC keys.
+DEFAULTS = (("billing_address_id", "billingAddress"), ("shipping_address_id", "shippingAddress"))
+
+
+async def of_address(
+    session: AsyncSession, organization_id: str, address_id: str
+) -> dict[str, list[str]]:
+    """The other organizations (descendants) that chose the address as their own default:
+    id -> the OCC keys of the defaults it is."""
+    org = models.Organization
+    rows = await session.execute(
+        select(org.id, org.billing_address_id, org.shipping_address_id)
+        .where(
+            org.id != organization_id,
+            (org.billing_address_id == address_id) | (org.shipping_address_id == address_id),
+        )
+        .order_by(org.id)
+    )
+    return {
+        chooser: [
+            key for (_, key), value in zip(DEFAULTS, values, strict=True) if value == address_id
+        ]
+        for chooser, *values in rows
+    }
+
+
+async def updated_events(
+    session: AsyncSession, choosers: dict[str, list[str]]
+) -> list[events.Event]:
+    """``organization.updated`` of each organization whose own default the deletion cleared,
+    with its new version (the database's foreign key cleared the reference)."""
+    if not choosers:
+        return []
+    org = models.Organization
+    rows = await session.execute(select(org.id, org.version).where(org.id.in_(choosers)))
+    versions: dict[str, int] = {row.id: row.version for row in rows}
+    return [
+        events.Event(
+            events.EventType.ORGANIZATION_UPDATED,
+            chooser,
+            {"id": chooser, "version": versions[chooser], "changed": keys},
+        )
+        for chooser, keys in choosers.items()
+    ]
