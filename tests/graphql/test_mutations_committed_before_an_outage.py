@@ -129,6 +129,8 @@ async def test_a_later_field_failing_for_the_database_answers_what_the_earlier_c
     }
     [error] = body["errors"]
     _assert_failed_field(error, ["second"], code, message)
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"(reference {error['extensions']['reference']}) at ['second']" in warning
     assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
     # Counted as what it is: the database failed the request (metrics, access log).
     line = [r for r in caplog.records if r.name == ACCESS_LOGGER][-1]
