@@ -297,7 +297,7 @@ async def test_graphql_answers_an_upstream_failure_with_a_top_level_100193(
     )
 
     body = response.json()
-    assert body["data"] is None
+    assert body["data"] == {"syncFinancialData": None}
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "100193", "field": None}
     assert error["message"] == (

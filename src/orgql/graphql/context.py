@@ -24,7 +24,7 @@ from orgql.db import models
 from orgql.db.raw import RawReads, read_once
 from orgql.graphql.loaders import Loaders, make_loaders, make_loaders_as_of
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import no_connection, unavailability
+from orgql.observability.database import no_connection, note_commit, unavailability
 from orgql.settings import Settings
 
 if TYPE_CHECKING:
@@ -224,6 +224,7 @@ class Context:
                 await session.rollback()
                 raise
             await session.commit()
+            note_commit()  # the answer reports it, not a 503 (observability.requests)
             await committed(self.request.state)
 
     @asynccontextmanager

@@ -84,21 +84,15 @@ class MaskUnexpectedErrors(MaskErrors):
         reference = uuid.uuid4().hex[:16]
         original = error.original_error
         expected = expected_failure(original) if original is not None else None
-        # Not a bug: answered 503 (over WebSocket: its code on the field), logged without a
-        # traceback.
+        # Not a bug: logged without a traceback, the field's error the 503's message and code.
         if expected is not None:
             level = logging.DEBUG if self._warned else logging.WARNING
             self._warned = True
             logger.log(level, "error (reference %s) at %s: %s", reference, error.path, expected)
-            if request is not None and request.scope["type"] == "websocket":
-                return _retry_later(error, reference)
-        else:
-            logger.error(
-                "unexpected error (reference %s) at %s",
-                reference,
-                error.path,
-                exc_info=original,
-            )
+            return _retry_later(error, reference)
+        logger.error(
+            "unexpected error (reference %s) at %s", reference, error.path, exc_info=original
+        )
         return GraphQLError(
             message=f"Unexpected error (reference {reference}).",
             nodes=error.nodes,
@@ -110,9 +104,12 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 def _retry_later(error: GraphQLError, reference: str) -> GraphQLError:
-    """The field's error when the database failed it over WebSocket: the message and code of
-    the 503 that answers the HTTP path (``unavailable``, ``STATEMENT_TIMEOUT``), which the
-    request middleware gives there (observability.requests) and no middleware can here."""
+    """The field's error when the database failed it: the message and code of the 503 that
+    answers the HTTP path (``unavailable``, ``STATEMENT_TIMEOUT``; observability.requests),
+    and the reference of its log line. Seen where no 503 replaces the answer: over
+    WebSocket, which has no status, and over HTTP when a mutation field of the request
+    committed (observability.database.note_commit): the answer reports what was done, each
+    failed field null with this error. Elsewhere the request middleware's 503 replaces it."""
     assert error.original_error is not None
     retry = retry_later_error(error.original_error)
     assert retry is not None  # an expected failure (observability.database.expected_failure)

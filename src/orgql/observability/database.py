@@ -47,6 +47,9 @@ class Observation:
     #: A query answered directly, without strawberry's request pipeline (a document the
     #: SQL plans answered before: graphql.execution.direct).
     direct: bool = False
+    #: A GraphQL mutation field of the request committed its transaction (:func:`note_commit`):
+    #: its answer reports what committed, and no 503 replaces it (observability.requests).
+    mutation_committed: bool = False
 
 
 current_observation: ContextVar[Observation | None] = ContextVar("orgql_observation", default=None)
@@ -311,6 +314,18 @@ def watch(engine: AsyncEngine) -> None:
 def unwatch(engine: AsyncEngine) -> None:
     if event.contains(engine.sync_engine, "handle_error", _on_error):
         event.remove(engine.sync_engine, "handle_error", _on_error)
+
+
+def note_commit() -> None:
+    """A GraphQL mutation field's transaction committed (graphql.context.Context.unit_of_work).
+    Its operation's fields run one after the other, each in a transaction of its own: when a
+    later one fails for the database, the answer must tell what was done (the committed
+    fields' payloads, the failed fields null with their errors), not a 503 that has the
+    client run the operation again and make the committed changes twice. Not REST's: a REST
+    call is one transaction, nothing of it committed when it fails."""
+    observation = current_observation.get()
+    if observation is not None:
+        observation.mutation_committed = True
 
 
 def note_failure(error: BaseException) -> None:

@@ -9,6 +9,7 @@ from strawberry.extensions import SchemaExtension
 
 from orgql.graphql.errors import is_unexpected
 from orgql.observability.database import current_observation, note_failure
+from orgql.observability.requests import retry_later_error
 
 
 def user_error_codes(data: Any) -> list[str]:
@@ -47,7 +48,9 @@ class ObserveOperation(SchemaExtension):
             if is_unexpected(error):
                 assert error.original_error is not None
                 note_failure(error.original_error)
-                observation.error_codes.append("internal")
+                # The database's failure is answered with the 503's code (graphql.errors).
+                retry = retry_later_error(error.original_error)
+                observation.error_codes.append("internal" if retry is None else retry[1])
                 continue
             code = (error.extensions or {}).get("code")
             observation.error_codes.append(str(code) if code is not None else "graphql")

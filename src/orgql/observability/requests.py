@@ -167,7 +167,9 @@ class ObserveRequests:
             if message["type"] == "http.response.start":
                 responding = True
                 replacing = failing or transport in _REPLACED
-                response = _replacement(scope, observation) if replacing else None
+                response = (
+                    _replacement(scope, observation, message["status"]) if replacing else None
+                )
                 if response is not None:
                     replaced = True
                     status = 503
@@ -259,8 +261,15 @@ def retry_later_response(
     return None
 
 
-def _replacement(scope: Scope, observation: Observation) -> Response | None:
-    """The 503 that replaces an answer when the database failed it."""
+def _replacement(scope: Scope, observation: Observation, status: int) -> Response | None:
+    """The 503 that replaces an answer (of ``status``) when the database failed it. Not a
+    GraphQL answer that reports mutation fields committed before (or after) the failure
+    (observability.database.note_commit): it holds their payloads, and the failed fields null
+    with the 503's message and code (graphql.errors); a 503 would have the client run the
+    whole operation again. An answer that is a failure anyway (5xx: an error outside
+    execution, the request's timeout) holds nothing of them, and is replaced as before."""
+    if observation.mutation_committed and status < 500:
+        return None
     return retry_later_response(
         scope, observation.database_unavailable, observation.statement_cancelled
     )

@@ -123,7 +123,7 @@ class ProfileAddressMutations:
     )
     async def add_profile_address(
         self, info: Info, profile_id: strawberry.ID, input: ProfileAddressInput
-    ) -> ProfileAddressPayload:
+    ) -> ProfileAddressPayload | None:
         return await _saved(info, profile_addresses.add, str(profile_id), input)
 
     @strawberry.mutation(
@@ -133,7 +133,7 @@ class ProfileAddressMutations:
     )
     async def update_profile_address(
         self, info: Info, id: strawberry.ID, input: ProfileAddressInput
-    ) -> ProfileAddressPayload:
+    ) -> ProfileAddressPayload | None:
         return await _saved(info, profile_addresses.update, str(id), input)
 
     @strawberry.mutation(
@@ -142,7 +142,7 @@ class ProfileAddressMutations:
     )
     async def delete_profile_address(
         self, info: Info, id: strawberry.ID
-    ) -> DeleteProfileAddressPayload:
+    ) -> DeleteProfileAddressPayload | None:
         return await _deleted(info, str(id))
 
     @strawberry.mutation(

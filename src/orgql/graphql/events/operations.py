@@ -168,7 +168,7 @@ class WebhookMutations:
     )
     async def create_webhook_subscription(
         self, info: Info, input: CreateWebhookSubscriptionInput
-    ) -> CreateWebhookSubscriptionPayload:
+    ) -> CreateWebhookSubscriptionPayload | None:
         new = webhooks.NewSubscription(
             url=input.url,
             event_types=input.event_types,
@@ -201,7 +201,7 @@ class WebhookMutations:
     )
     async def set_webhook_subscription_active(
         self, info: Info, id: strawberry.ID, active: bool
-    ) -> SetWebhookSubscriptionActivePayload:
+    ) -> SetWebhookSubscriptionActivePayload | None:
         try:
             async with info.context.unit_of_work() as session:
                 row = await webhooks.set_active(session, str(id), active)
@@ -220,7 +220,7 @@ class WebhookMutations:
     )
     async def delete_webhook_subscription(
         self, info: Info, id: strawberry.ID
-    ) -> DeleteWebhookSubscriptionPayload:
+    ) -> DeleteWebhookSubscriptionPayload | None:
         try:
             async with info.context.unit_of_work() as session:
                 await webhooks.delete_subscription(session, str(id))

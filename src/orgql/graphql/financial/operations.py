@@ -146,7 +146,7 @@ class FinancialMutations:
                 " a number or a string (the vendor's ids have 15 digits, past GraphQL's Int)."
             ),
         ] = None,
-    ) -> SyncFinancialDataPayload:
+    ) -> SyncFinancialDataPayload | None:
         from orgql.graphql.organizations.types import Organization
 
         try:

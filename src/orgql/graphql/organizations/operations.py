@@ -134,7 +134,7 @@ class OrganizationMutations:
     )
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput, site: strawberry.ID | None = None
-    ) -> CreateOrganizationPayload:
+    ) -> CreateOrganizationPayload | None:
         site_id = str(site) if site is not None else info.context.site_header
         try:
             document, dynamic = create_organization_document(input)

@@ -199,7 +199,7 @@ class OrganizationUpdateMutations:
         expected_version: ExpectedVersion = None,
         site: strawberry.ID | None = None,
         dry_run: bool = False,
-    ) -> UpdateOrganizationPayload:
+    ) -> UpdateOrganizationPayload | None:
         return await _update(
             info,
             id,
@@ -216,13 +216,13 @@ class OrganizationUpdateMutations:
     )
     async def deactivate_organization(
         self, info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
-    ) -> UpdateOrganizationPayload:
+    ) -> UpdateOrganizationPayload | None:
         changes = OrganizationChanges(columns={"active": False})
         return await _update(info, id, lambda: changes, expected_version=expected_version)
 
     @strawberry.mutation(description="Reactivate an organization.", permission_classes=ADMIN)
     async def reactivate_organization(
         self, info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
-    ) -> UpdateOrganizationPayload:
+    ) -> UpdateOrganizationPayload | None:
         changes = OrganizationChanges(columns={"active": True})
         return await _update(info, id, lambda: changes, expected_version=expected_version)

@@ -140,7 +140,7 @@ class OrganizationRequestStoreMutations:
     )
     async def submit_organization_request(
         self, info: Info, input: SubmitOrganizationRequestInput, site: strawberry.ID | None = None
-    ) -> SubmitOrganizationRequestPayload:
+    ) -> SubmitOrganizationRequestPayload | None:
         document = occ_document(input)
         site_id = str(site) if site is not None else info.context.site_header
         try:
@@ -186,7 +186,7 @@ class OrganizationRequestMutations:
     )
     async def update_organization_request(
         self, info: Info, id: strawberry.ID, input: UpdateOrganizationRequestInput
-    ) -> OrganizationRequestPayload:
+    ) -> OrganizationRequestPayload | None:
         return await _decide(info, organization_requests.update, id, occ_document(input))
 
     @strawberry.mutation(
@@ -196,7 +196,7 @@ class OrganizationRequestMutations:
     )
     async def approve_organization_request(
         self, info: Info, id: strawberry.ID, input: ApproveOrganizationRequestInput | None = None
-    ) -> OrganizationRequestPayload:
+    ) -> OrganizationRequestPayload | None:
         document = occ_document(input) if input is not None else {}
         return await _decide(info, organization_requests.approve, id, document)
 
@@ -205,7 +205,7 @@ class OrganizationRequestMutations:
     )
     async def reject_organization_request(
         self, info: Info, id: strawberry.ID, input: RejectOrganizationRequestInput | None = None
-    ) -> OrganizationRequestPayload:
+    ) -> OrganizationRequestPayload | None:
         document = occ_document(input) if input is not None else {}
         return await _decide(info, organization_requests.reject, id, document)
 
@@ -216,7 +216,7 @@ class OrganizationRequestMutations:
     )
     async def delete_organization_request(
         self, info: Info, id: strawberry.ID
-    ) -> DeleteOrganizationRequestPayload:
+    ) -> DeleteOrganizationRequestPayload | None:
         try:
             async with info.context.unit_of_work() as session:
                 await request_removal.delete(session, str(id))
