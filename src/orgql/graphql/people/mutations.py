@@ -74,6 +74,7 @@ _KEYS = {
 _FIELDS = {
     "parentOrganization.id": "parentOrganizationId",
     "parentOrganization": "parentOrganizationId",
+    "secondaryOrganizations": "organizationIds",
 }
 
 
