@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from orgql.core.common import addresses as address_fields
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
+    REST_NAMES,
+    InputNames,
     Problems,
     column_length,
     join,
@@ -128,12 +130,15 @@ class NewOrganization:
 
 
 def parse_new_organization(
-    doc: Mapping[str, object], dynamic_properties: Mapping[str, object] | None = None
+    doc: Mapping[str, object],
+    dynamic_properties: Mapping[str, object] | None = None,
+    names: InputNames = REST_NAMES,
 ) -> NewOrganization:
     """Validate the shape of a createOrganization document (rules of createOrganization.txt).
 
-    ``dynamic_properties`` are checked against their definitions by the service. Raises
-    :class:`OrgqlError` listing every problem found.
+    ``dynamic_properties`` are checked against their definitions by the service; ``names``:
+    what the caller's input calls the references (core.common.validation.InputNames).
+    Raises :class:`OrgqlError` listing every problem found.
     """
     problems = Problems()
     unknown_keys(doc, KNOWN_KEYS, None, problems)
@@ -153,13 +158,30 @@ def parse_new_organization(
     lends = read_bool(doc, ROLES_APPLY_TO_DIVISIONS, None, problems)
     columns["roles_apply_to_divisions"] = bool(lends)
 
-    parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
+    parent_id = read_reference(
+        doc,
+        "parentOrganization",
+        None,
+        problems,
+        code=Codes.INVALID_INPUT,
+        name=names.get("parentOrganization"),
+    )
     member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []
     billing_id = read_reference(
-        doc, "billingAddress", None, problems, code=Codes.INVALID_BILLING_ADDRESS
+        doc,
+        "billingAddress",
+        None,
+        problems,
+        code=Codes.INVALID_BILLING_ADDRESS,
+        name=names.get("billingAddress"),
     )
     shipping_id = read_reference(
-        doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
+        doc,
+        "shippingAddress",
+        None,
+        problems,
+        code=Codes.INVALID_SHIPPING_ADDRESS,
+        name=names.get("shippingAddress"),
     )
     addresses = _parse_addresses(doc, problems)
     site_properties = parse_site_properties(doc, None, problems)
