@@ -174,3 +174,20 @@ async def test_broken_input_for_another_account_is_answered_as_for_a_missing_one
         "00004",
         "100002",
     }
+
+
+async def test_a_shopper_refused_a_property_is_told_its_place_in_the_input(
+    client: httpx.AsyncClient, shopper_client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    """The FORBIDDEN error's field is the mutation's argument path (``input[0].properties``),
+    as a userError's is: not the REST body's ``siteOrganizationProperties[0].properties``."""
+    await delegate_approvals(client, SAMPLE)
+    entries = [{"site": "siteUS", "properties": {"delegateApprovalManagement": False}}]
+
+    async with shopper_client(SHELLY) as shelly:
+        body = await run(shelly, SITE, input=entries)
+
+    assert body["data"] == {"updateSiteOrganizationProperties": None}
+    assert [e["extensions"] for e in body["errors"]] == [
+        {"code": "FORBIDDEN", "field": "input[0].properties"}
+    ]

@@ -206,9 +206,9 @@ mutation Create($input: CreateOrganizationInput!) {
 """
 
 TEXT_WITH_NUL = [
-    ({"billingAddressId": "\u0000"}, "billingAddress"),
-    ({"shippingAddressId": "a\u0000"}, "shippingAddress"),
-    ({"parentOrganizationId": "1\u0000"}, "parentOrganization"),
+    ({"billingAddressId": "\u0000"}, "billingAddressId"),
+    ({"shippingAddressId": "a\u0000"}, "shippingAddressId"),
+    ({"parentOrganizationId": "1\u0000"}, "parentOrganizationId"),
     ({"paymentMethods": ["\u0000"]}, "paymentMethods[0]"),
     ({"shippingMethods": ["x\u0000"]}, "shippingMethods[0]"),
 ]

@@ -248,8 +248,8 @@ async def test_organizations_answer_another_account_exactly_as_a_missing_one(
     with_nothing = await run(shelly, CREATE, input=created("nothing"))
 
     expected = [
-        {"code": "100001", "field": "organizationIds[0]"},
-        {"code": "100001", "field": "organizationIds[1]"},
+        {"code": "100001", "field": "secondaryOrganizationIds[0]"},
+        {"code": "100001", "field": "secondaryOrganizationIds[1]"},
     ]
     assert with_nothing["data"]["createContact"]["userErrors"] == expected
     assert with_other["data"]["createContact"]["userErrors"] == expected

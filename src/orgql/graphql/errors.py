@@ -5,9 +5,10 @@ reference the caller can quote to find the log line."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from graphql import GraphQLError
 from starlette.responses import Response
@@ -23,23 +24,54 @@ from orgql.observability.requests import retry_later_error
 logger = logging.getLogger("orgql.graphql")
 
 
-def public_error(error: OrgqlError) -> GraphQLError:
-    """A core error for the top-level ``errors`` list (queries; mutations use userErrors)."""
-    return GraphQLError(error.message, extensions={"code": error.code, "field": error.field})
+Named = Callable[[ErrorDetail], ErrorDetail]
 
 
-def user_errors_of(
-    error: OrgqlError, named: Callable[[ErrorDetail], ErrorDetail] | None = None
-) -> list[UserError]:
+def public_error(error: OrgqlError, named: Named | None = None) -> GraphQLError:
+    """A core error for the top-level ``errors`` list (queries; mutations use userErrors),
+    its field named as the GraphQL arguments do (``named``: :func:`user_errors_of`)."""
+    detail = ErrorDetail(error.code, error.message, error.field)
+    if named is not None:
+        detail = named(detail)
+    return GraphQLError(detail.message, extensions={"code": error.code, "field": detail.field})
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def argument_paths(table: Mapping[str, str]) -> Named:
+    """A mutation's ``named`` (:func:`user_errors_of`) from a table of the core's error
+    paths, which name the REST body's keys (``[]`` for any index), to the paths of the
+    mutation's arguments: with ``{"roles[].relativeTo.id": "roles[].organizationId"}``,
+    ``roles[2].relativeTo.id`` is ``roles[2].organizationId``. A path not in the table is
+    named as the arguments name it already. (The messages are the core's: where one would
+    say a REST key, the mutation gives the core its own name for it, as the people parsers
+    take, core.common.validation.InputNames.)"""
+
+    def named(detail: ErrorDetail) -> ErrorDetail:
+        if detail.field is None:
+            return detail
+        target = table.get(_INDEX.sub("[]", detail.field))
+        if target is None:
+            return detail
+        indexes = iter(_INDEX.findall(detail.field))
+        field = re.sub(r"\[\]", lambda _: next(indexes), target)
+        return ErrorDetail(detail.code, detail.message, field)
+
+    return named
+
+
+def user_errors_of(error: OrgqlError, named: Named | None = None) -> list[UserError]:
     """A mutation's refusal as its payload's ``userErrors``: every problem of the input, its
     field named as the GraphQL input names it (``named``: the core names fields as the REST
-    bodies do). Every mutation turns the core's errors into userErrors here.
+    bodies do; :func:`argument_paths`). Every mutation turns the core's errors into
+    userErrors here.
 
     What is no problem of the input is never a userError: a refusal for want of a role
     (FORBIDDEN) and our own failure (INTERNAL) are raised as top-level errors, the
-    mutation's field null (nothing changed)."""
+    mutation's field null (nothing changed), their field named alike."""
     if error.kind in (ErrorKind.FORBIDDEN, ErrorKind.INTERNAL):
-        raise public_error(error) from None
+        raise public_error(error, named) from None
     details = error.details if named is None else [named(detail) for detail in error.details]
     return [UserError.from_detail(detail) for detail in details]
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence, Sized
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from sqlalchemy import FromClause, String
 
@@ -23,6 +24,13 @@ from orgql.core.common.names import camel
 #: bind parameters asyncpg takes in one statement; and it bounds the work spent per key or
 #: item before the request is refused (100002, or the list's own code).
 MAX_ITEMS = 1000
+
+#: What a caller's input calls the keys of the REST body that it names otherwise, its ids
+#: bare (GraphQL's arguments: ``{"parentOrganization": "parentOrganizationId"}``): the
+#: parsers that take it say those names in their problems' messages and fields, so that a
+#: message names what the caller sent. None by default: the REST body's keys.
+InputNames = Mapping[str, str]
+REST_NAMES: InputNames = MappingProxyType({})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -265,15 +273,18 @@ def read_list(
     problems: Problems,
     *,
     code: str = Codes.INVALID_INPUT,
+    name: str | None = None,
 ) -> Sequence[object] | None:
+    """``name``: what the caller's input calls the list when not ``key`` (:func:`read_ids`)."""
     value = doc.get(key)
     if value is None:
         return None
-    where = join(path, key)
+    name = name or key
+    where = join(path, name)
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        problems.add(code, f"{key} must be a list", where)
+        problems.add(code, f"{name} must be a list", where)
         return None
-    if too_many(value, key, where, problems):
+    if too_many(value, name, where, problems):
         return None
     return value
 
@@ -285,44 +296,63 @@ def read_ids(
     problems: Problems,
     *,
     code: str,
+    name: str | None = None,
 ) -> list[str] | None:
-    """A list of ids, each a string or an object with ``id`` or ``repositoryId``."""
-    items = read_list(doc, key, path, problems, code=code)
+    """A list of ids, each a string or an object with ``id`` or ``repositoryId``. ``name``:
+    what the caller's input calls the list when not ``key`` (a transport's own argument,
+    GraphQL's ``organizationIds``): its problems' messages and fields say that."""
+    items = read_list(doc, key, path, problems, code=code, name=name)
     if items is None:
         return None
+    name = name or key
     ids: list[str] = []
     for index, item in enumerate(items):
         value: object = item
         if isinstance(item, Mapping):
             value = item.get("id", item.get("repositoryId"))
+        where = join(join(path, name), index)
         if not isinstance(value, str) or not value.strip() or len(value) > 254:
-            problems.add(
-                code, f"{key} holds an invalid id: {quoted(value)}", join(join(path, key), index)
-            )
+            problems.add(code, f"{name} holds an invalid id: {quoted(value)}", where)
             continue
         if not is_storable_text(value):
-            where = join(join(path, key), index)
-            problems.add(Codes.INVALID_INPUT, f"{key} holds an id that is not valid text", where)
+            problems.add(Codes.INVALID_INPUT, f"{name} holds an id that is not valid text", where)
             continue
         ids.append(value.strip())
     return list(dict.fromkeys(ids))
 
 
 def read_reference(
-    doc: Mapping[str, object], key: str, path: str | None, problems: Problems, *, code: str
+    doc: Mapping[str, object],
+    key: str,
+    path: str | None,
+    problems: Problems,
+    *,
+    code: str,
+    name: str | None = None,
 ) -> str | None:
-    """``{"id": "..."}`` or ``{"repositoryId": "..."}``; returns the id."""
+    """``{"id": "..."}`` or ``{"repositoryId": "..."}``; returns the id. ``name``: what the
+    caller's input calls the id when not ``key`` (a transport's own argument, which holds
+    the id itself: GraphQL's ``parentOrganizationId``); its problems' messages and fields
+    say that."""
     value = doc.get(key)
     if value is None:
         return None
-    where = join(path, key)
+    where = join(path, name or key)
     ref = value.get("id", value.get("repositoryId")) if isinstance(value, Mapping) else value
     if ref is None and isinstance(value, Mapping) and not value:
         return None
     if not isinstance(ref, str) or not ref.strip() or len(ref) > 254:
-        problems.add(code, f"{key} must be an object with an id", where)
+        message = bare_id_problem(name) if name else f"{key} must be an object with an id"
+        problems.add(code, message, where)
         return None
     if not is_storable_text(ref):
-        problems.add(Codes.INVALID_INPUT, f"{key} names an id that is not valid text", where)
+        message = f"{name or key} names an id that is not valid text"
+        problems.add(Codes.INVALID_INPUT, message, where)
         return None
     return ref.strip()
+
+
+def bare_id_problem(name: str) -> str:
+    """The problem of an id given as itself (not in an object) that is none: blank, or
+    longer than any id."""
+    return f"{name} must be a non-blank id of at most 254 characters"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.validation import (
+    REST_NAMES,
+    InputNames,
     Problems,
     column_length,
     read_bool,
@@ -82,10 +84,13 @@ def _clears(value: object) -> bool:
 
 
 def parse_changes(
-    doc: Mapping[str, object], dynamic_properties: Mapping[str, object] | None = None
+    doc: Mapping[str, object],
+    dynamic_properties: Mapping[str, object] | None = None,
+    names: InputNames = REST_NAMES,
 ) -> OrganizationChanges:
     """Validate the shape of an update document; raises :class:`OrgqlError` listing every
-    problem found (the codes of createOrganization)."""
+    problem found (the codes of createOrganization). ``names``: what the caller's input
+    calls the references (core.common.validation.InputNames)."""
     problems = Problems()
     unknown_keys(doc, KNOWN_KEYS, None, problems)
     for key in NOT_UPDATABLE:
@@ -122,7 +127,9 @@ def parse_changes(
         ("shippingAddress", "shipping_address_id", Codes.INVALID_SHIPPING_ADDRESS),
     ):
         if key in doc:
-            columns[column] = read_reference(doc, key, None, problems, code=code)
+            columns[column] = read_reference(
+                doc, key, None, problems, code=code, name=names.get(key)
+            )
 
     move = None
     if doc.get("parentOrganization") == {}:
@@ -134,7 +141,14 @@ def parse_changes(
             "parentOrganization",
         )
     elif "parentOrganization" in doc:
-        parent = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
+        parent = read_reference(
+            doc,
+            "parentOrganization",
+            None,
+            problems,
+            code=Codes.INVALID_INPUT,
+            name=names.get("parentOrganization"),
+        )
         move = Move(parent)
 
     dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)

@@ -16,6 +16,8 @@ from orgql.core.common import addresses as address_fields
 from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
+    REST_NAMES,
+    InputNames,
     Problems,
     column_length,
     join,
@@ -134,10 +136,12 @@ def parse_new_organization(
     dynamic_properties: Mapping[str, object] | None = None,
     *,
     stored: Mapping[str, object] | None = None,
+    names: InputNames = REST_NAMES,
 ) -> NewOrganization:
     """Validate the shape of a createOrganization document (rules of createOrganization.txt).
 
-    ``dynamic_properties`` are checked against their definitions by the service. The name
+    ``dynamic_properties`` are checked against their definitions by the service; ``names``:
+    what the caller's input calls the references (core.common.validation.InputNames). The name
     and the addresses' nicknames hold no invisible character (core.common.characters;
     100002), unless one is the ``stored`` document's as it is: a registration request's draft
     stored before the rule, sent back with another change. Raises :class:`OrgqlError`
@@ -163,13 +167,30 @@ def parse_new_organization(
     lends = read_bool(doc, ROLES_APPLY_TO_DIVISIONS, None, problems)
     columns["roles_apply_to_divisions"] = bool(lends)
 
-    parent_id = read_reference(doc, "parentOrganization", None, problems, code=Codes.INVALID_INPUT)
+    parent_id = read_reference(
+        doc,
+        "parentOrganization",
+        None,
+        problems,
+        code=Codes.INVALID_INPUT,
+        name=names.get("parentOrganization"),
+    )
     member_ids = read_ids(doc, "members", None, problems, code=Codes.PROFILE_INVALID) or []
     billing_id = read_reference(
-        doc, "billingAddress", None, problems, code=Codes.INVALID_BILLING_ADDRESS
+        doc,
+        "billingAddress",
+        None,
+        problems,
+        code=Codes.INVALID_BILLING_ADDRESS,
+        name=names.get("billingAddress"),
     )
     shipping_id = read_reference(
-        doc, "shippingAddress", None, problems, code=Codes.INVALID_SHIPPING_ADDRESS
+        doc,
+        "shippingAddress",
+        None,
+        problems,
+        code=Codes.INVALID_SHIPPING_ADDRESS,
+        name=names.get("shippingAddress"),
     )
     addresses = _parse_addresses(doc, problems, stored_nicknames(stored or {}))
     site_properties = parse_site_properties(doc, None, problems)

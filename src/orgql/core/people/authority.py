@@ -82,6 +82,19 @@ async def require_in(
             raise permissions.forbidden(wanted, organization_id)
 
 
+async def within_reach(
+    session: AsyncSession, principal: Principal, organization_ids: Sequence[str]
+) -> list[str]:
+    """Those of ``organization_ids`` the caller is a member of (all of them: the merchant
+    admin), in their order; their standing held until the transaction ends. A change that
+    takes a contact's memberships as a whole (replaceSecondaryOrganizations) reaches these
+    alone: the others are of accounts the caller may not see, which no answer names."""
+    if principal.is_admin:
+        return list(organization_ids)
+    found = await _standings(session, principal, organization_ids)
+    return [organization_id for organization_id in organization_ids if organization_id in found]
+
+
 async def locked_contact(
     session: AsyncSession, principal: Principal, profile_id: str
 ) -> models.Profile:

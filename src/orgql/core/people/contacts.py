@@ -23,7 +23,13 @@ from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, offset_problem
 from orgql.core.common.sorting import SortKey
-from orgql.core.common.validation import Problems, is_storable_text, read_bool
+from orgql.core.common.validation import (
+    REST_NAMES,
+    InputNames,
+    Problems,
+    is_storable_text,
+    read_bool,
+)
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, repository
 from orgql.core.people import input as people_input
@@ -86,18 +92,23 @@ async def require_organization(session: AsyncSession, organization_id: str) -> N
 
 
 async def create(
-    session: AsyncSession, document: Mapping[str, object], *, principal: Principal
+    session: AsyncSession,
+    document: Mapping[str, object],
+    *,
+    principal: Principal,
+    names: InputNames = REST_NAMES,
 ) -> models.Profile:
     """Create the contact ``document`` (createProfile's body), a member of its parent and
     secondary organizations. A shopper: with MANAGE_CONTACTS in each of them, and a parent
     (a contact of no account is the merchant's), decided on the organizations before the
     rest of the input is read: one who may not learns nothing of its rules. (The merchant's
-    input is read first, as it always was.)"""
-    new = people_input.parse_new_contact(document) if principal.is_admin else None
+    input is read first, as it always was.) ``names``: what the caller's input calls the
+    organizations (core.common.validation.InputNames)."""
+    new = people_input.parse_new_contact(document, names) if principal.is_admin else None
     parent, secondary = (
         (new.parent_id, new.secondary_ids)
         if new is not None
-        else people_input.parse_contact_organizations(document)
+        else people_input.parse_contact_organizations(document, names)
     )
     organizations = [*([parent] if parent else []), *secondary]
     fields = [
@@ -109,7 +120,7 @@ async def create(
     if not principal.is_admin and parent is None:
         message = "A contact you create needs a parent organization whose contacts you manage"
         raise OrgqlError(permissions.FORBIDDEN, message, None, ErrorKind.FORBIDDEN)
-    new = new or people_input.parse_new_contact(document)
+    new = new or people_input.parse_new_contact(document, names)
     (profile_id,) = await next_ids(session, 1)
     values = {"receive_email": False, **new.columns}
     try:

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from orgql.core.common.characters import check_seen, invisible_problem
 from orgql.core.common.emails import changed_email_problem, email_problem
 from orgql.core.common.validation import (
+    REST_NAMES,
+    InputNames,
     Problems,
+    bare_id_problem,
     column_length,
     join,
     read_bool,
@@ -89,27 +92,43 @@ def read_receive_email(doc: Mapping[str, object], problems: Problems) -> bool:
     return bool(read_bool(doc, "receiveEmail", None, problems))
 
 
-def parse_new_contact(doc: Mapping[str, object]) -> NewContact:
+def parse_new_contact(doc: Mapping[str, object], names: InputNames = REST_NAMES) -> NewContact:
     """A createProfile body; every problem at once (100002, 00004)."""
     problems = Problems()
     unknown_keys(doc, _CREATE_KEYS, None, problems)
     columns = _columns(doc, problems, creating=True)
-    code = PeopleCodes.INVALID_INPUT
-    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
-    secondary = read_ids(doc, "secondaryOrganizations", None, problems, code=code) or []
+    parent, secondary = _organizations(doc, names, problems)
     problems.raise_if_any()
-    return NewContact(columns, parent, [org for org in secondary if org != parent])
+    return NewContact(columns, parent, secondary)
 
 
-def parse_contact_organizations(doc: Mapping[str, object]) -> tuple[str | None, list[str]]:
+def parse_contact_organizations(
+    doc: Mapping[str, object], names: InputNames = REST_NAMES
+) -> tuple[str | None, list[str]]:
     """A createProfile body's parent and secondary organizations alone (100002 for a malformed
     reference): what a shopper's authority is checked on before the rest is read."""
     problems = Problems()
-    code = PeopleCodes.INVALID_INPUT
-    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
-    secondary = read_ids(doc, "secondaryOrganizations", None, problems, code=code) or []
+    found = _organizations(doc, names, problems)
     problems.raise_if_any()
-    return parent, [org for org in secondary if org != parent]
+    return found
+
+
+def _organizations(
+    doc: Mapping[str, object], names: InputNames, problems: Problems
+) -> tuple[str | None, list[str]]:
+    code = PeopleCodes.INVALID_INPUT
+    parent = read_reference(
+        doc, "parentOrganization", None, problems, code=code, name=names.get("parentOrganization")
+    )
+    secondary = read_ids(
+        doc,
+        "secondaryOrganizations",
+        None,
+        problems,
+        code=code,
+        name=names.get("secondaryOrganizations"),
+    )
+    return parent, [org for org in secondary or [] if org != parent]
 
 
 def parse_contact_changes(doc: Mapping[str, object]) -> dict[str, object]:
@@ -144,25 +163,33 @@ def check_stored_changes(columns: Mapping[str, object], stored: models.Profile) 
     problems.raise_if_any()
 
 
-def parse_organization_ids(doc: Mapping[str, object], key: str) -> list[str]:
-    """``{key: [{"id": ...}, ...]}`` (the secondary organizations operations, members)."""
+def parse_organization_ids(
+    doc: Mapping[str, object], key: str, names: InputNames = REST_NAMES
+) -> list[str]:
+    """``{key: [{"id": ...}, ...]}`` (the secondary organizations operations, members);
+    ``names``: what the caller's input calls ``key``, if not so (core.common.validation)."""
+    name = names.get(key)
     problems = Problems()
     unknown_keys(doc, frozenset([key]), None, problems)
     if doc.get(key) is None:
-        problems.add(PeopleCodes.INVALID_INPUT, f"{key} is required", key)
-    ids = read_ids(doc, key, None, problems, code=PeopleCodes.INVALID_INPUT) or []
+        problems.add(PeopleCodes.INVALID_INPUT, f"{name or key} is required", name or key)
+    ids = read_ids(doc, key, None, problems, code=PeopleCodes.INVALID_INPUT, name=name) or []
     problems.raise_if_any()
     return ids
 
 
-def parse_parent(doc: Mapping[str, object]) -> str:
-    """``{"parentOrganization": {"id": ...}}`` (updateParentOrganization)."""
+def parse_parent(doc: Mapping[str, object], names: InputNames = REST_NAMES) -> str:
+    """``{"parentOrganization": {"id": ...}}`` (updateParentOrganization); ``names``: what
+    the caller's input calls it, if not so (core.common.validation)."""
+    name = names.get("parentOrganization")
     problems = Problems()
     unknown_keys(doc, frozenset(["parentOrganization"]), None, problems)
     code = PeopleCodes.INVALID_INPUT
-    parent = read_reference(doc, "parentOrganization", None, problems, code=code)
+    parent = read_reference(doc, "parentOrganization", None, problems, code=code, name=name)
     if parent is None and not problems:
-        problems.add(code, "parentOrganization is required", "parentOrganization")
+        problems.add(
+            code, f"{name or 'parentOrganization'} is required", name or "parentOrganization"
+        )
     problems.raise_if_any()
     assert parent is not None
     return parent
@@ -197,24 +224,30 @@ def _read_function(
     return None
 
 
-def _read_relative_to(item: Mapping[str, object], where: str, problems: Problems) -> str | None:
+def _read_relative_to(
+    item: Mapping[str, object], where: str, problems: Problems, name: str | None
+) -> str | None:
     """A role's ``relativeTo``: ``{"id": ...}``, required (100002 at ``relativeTo``, or at
     ``relativeTo.id`` when the object names no id: ``{}`` names no organization here, unlike
-    an optional reference where it means none)."""
-    code, path = PeopleCodes.INVALID_INPUT, join(where, "relativeTo")
+    an optional reference where it means none). ``name``: what the caller's input calls the
+    id, if not so (core.common.validation.InputNames)."""
+    code, path = PeopleCodes.INVALID_INPUT, join(where, name or "relativeTo")
     value = item.get("relativeTo")
     if value is None:
-        problems.add(code, "relativeTo is required", path)
+        problems.add(code, f"{name or 'relativeTo'} is required", path)
         return None
     if isinstance(value, Mapping):
         ref = value.get("id", value.get("repositoryId"))
         if not isinstance(ref, str) or not ref.strip():
-            problems.add(code, "relativeTo.id must be an organization id", join(path, "id"))
+            if name:
+                problems.add(code, bare_id_problem(name), path)
+            else:
+                problems.add(code, "relativeTo.id must be an organization id", join(path, "id"))
             return None
-    return read_reference(item, "relativeTo", where, problems, code=code)
+    return read_reference(item, "relativeTo", where, problems, code=code, name=name)
 
 
-def parse_roles(doc: Mapping[str, object]) -> list[RoleRef]:
+def parse_roles(doc: Mapping[str, object], names: InputNames = REST_NAMES) -> list[RoleRef]:
     """``{"roles": [{"function", "relativeTo": {"id"}}]}`` (addRoles, removeRoles): every
     malformed item at its path (100002). An empty list is no change (orgql's choice: the
     vendor documents no such operation), as an empty list of secondary organizations is."""
@@ -232,7 +265,7 @@ def parse_roles(doc: Mapping[str, object]) -> list[RoleRef]:
             continue
         unknown_keys(item, frozenset(["function", "relativeTo"]), where, problems)
         function = _read_function(item, where, problems)
-        organization = _read_relative_to(item, where, problems)
+        organization = _read_relative_to(item, where, problems, names.get("relativeTo"))
         if function is not None and organization is not None:
             found.append(RoleRef(function, organization))
     problems.raise_if_any()

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.access.permissions import Permission
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import quoted
 from orgql.core.common.validation import Problems, is_storable_text
@@ -172,14 +173,21 @@ async def replace_secondary(
     session: AsyncSession, profile_id: str, ids: list[str], *, principal: Principal
 ) -> list[str]:
     """Make ``ids`` the contact's secondary organizations: the others are removed (with their
-    roles), the new ones added; the parent, if listed, stays the parent. A shopper: with
-    MANAGE_CONTACTS in each organization added or removed."""
+    roles), the new ones added; the parent, if listed, stays the parent.
+
+    A shopper replaces the contact's memberships in the accounts they are a member of, as
+    the contact is shown to them (core.people.views.shown_to): each organization named must
+    be one of those (else 100001, exactly as a missing one: naming one of the contact's
+    other accounts tells nothing), with MANAGE_CONTACTS in each added or removed; a
+    membership in an account they are not a member of is out of their reach, left as it
+    is and named by no answer (docs/roles.md, "Refusals")."""
     profile = await authority.locked_contact(session, principal, profile_id)
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
+    await authority.require_in(session, principal, ids, fields, Permission.READ_ACCOUNT)
     wanted = [org for org in ids if org != profile.parent_organization_id]
-    current = await _secondary(session, profile)
+    current = await authority.within_reach(session, principal, await _secondary(session, profile))
     gone = [(org, profile.id) for org in current if org not in wanted]
     added = [(org, field) for org, field in zip(ids, fields, strict=True) if org in wanted]
     added = [(org, field) for org, field in added if org not in current]
@@ -188,7 +196,7 @@ async def replace_secondary(
         session, principal, [org for org, _ in changed], [field for _, field in changed]
     )
     found = await remove(session, gone, "secondaryOrganizations")
-    found += await add(session, [(org, profile.id) for org in wanted if org not in current])
+    found += await add(session, [(org, profile.id) for org, _ in added])
     await events.emit_many(session, found)
     return wanted
 

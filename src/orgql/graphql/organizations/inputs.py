@@ -12,8 +12,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from orgql.core.common.errors import Codes, ErrorDetail, OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.names import camel
+from orgql.graphql.errors import argument_paths
 
 
 @strawberry.input
@@ -107,11 +108,7 @@ def create_organization_document(
     """The OCC document and the dynamic properties for ``organizations`` parsing."""
     document: dict[str, object] = _plain(data)
     dynamic = document.pop("dynamicProperties", None)
-    for ours, theirs in (
-        ("parentOrganizationId", "parentOrganization"),
-        ("billingAddressId", "billingAddress"),
-        ("shippingAddressId", "shippingAddress"),
-    ):
+    for theirs, ours in REFERENCE_NAMES.items():
         if ours in document:
             document[theirs] = {"id": document.pop(ours)}
     if data.contract is not None:
@@ -139,17 +136,19 @@ def contract_document(contract: ContractInput) -> dict[str, object]:
     return document
 
 
-_FIELD_NAMES = {
-    "parentOrganization.id": "parentOrganizationId",
-    "billingAddress.repositoryId": "billingAddressId",
-    "shippingAddress.repositoryId": "shippingAddressId",
-    "contract.contract_terms.terms": "contract.terms",
+#: What the organization inputs call the REST body's references (its ids bare): the core's
+#: parsers say these names in their messages (core.common.validation.InputNames).
+REFERENCE_NAMES = {
+    "parentOrganization": "parentOrganizationId",
+    "billingAddress": "billingAddressId",
+    "shippingAddress": "shippingAddressId",
 }
-
-
-def input_field(detail: ErrorDetail) -> ErrorDetail:
-    """Name an error's field as the GraphQL input does."""
-    field = detail.field
-    if field in _FIELD_NAMES:
-        return ErrorDetail(detail.code, detail.message, _FIELD_NAMES[field])
-    return detail
+#: The core's (REST) error paths named as the GraphQL input does.
+input_field = argument_paths(
+    {
+        "parentOrganization.id": "parentOrganizationId",
+        "billingAddress.repositoryId": "billingAddressId",
+        "shippingAddress.repositoryId": "shippingAddressId",
+        "contract.contract_terms.terms": "contract.terms",
+    }
+)

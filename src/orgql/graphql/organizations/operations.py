@@ -21,6 +21,7 @@ from orgql.graphql.organizations.connections import (
     organization_connection,
 )
 from orgql.graphql.organizations.inputs import (
+    REFERENCE_NAMES,
     CreateOrganizationInput,
     create_organization_document,
     input_field,
@@ -139,7 +140,7 @@ class OrganizationMutations:
         try:
             document, dynamic = create_organization_document(input)
             async with info.context.unit_of_work() as session:
-                new = parse_new_organization(document, dynamic)
+                new = parse_new_organization(document, dynamic, names=REFERENCE_NAMES)
                 created = await organizations.create_with_chain(session, new, site_id=site_id)
         except OrgqlError as error:
             return CreateOrganizationPayload(

@@ -21,6 +21,7 @@ from orgql.core.organizations.changes import OrganizationChanges, parse_changes
 from orgql.graphql.context import Info
 from orgql.graphql.errors import user_errors_of
 from orgql.graphql.organizations.inputs import (
+    REFERENCE_NAMES,
     ContractInput,
     contract_document,
     dynamic_properties,
@@ -203,7 +204,7 @@ class OrganizationUpdateMutations:
         return await _update(
             info,
             id,
-            lambda: parse_changes(*update_document(input)),
+            lambda: parse_changes(*update_document(input), REFERENCE_NAMES),
             expected_version=expected_version,
             site=site,
             dry_run=dry_run,

@@ -16,14 +16,14 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.common.errors import ErrorDetail, OrgqlError
+from orgql.core.common.errors import OrgqlError
 from orgql.core.people import contacts, grants, memberships, repository
 from orgql.core.people import input as people_input
 from orgql.core.people.input import RoleRef
 from orgql.core.people.roles import RoleFunction
 from orgql.core.people.views import load_view, shown_to
 from orgql.graphql.context import Info
-from orgql.graphql.errors import user_errors_of
+from orgql.graphql.errors import Named, argument_paths, user_errors_of
 from orgql.graphql.people.types import Contact
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.types import Profile, UserError
@@ -70,11 +70,32 @@ _KEYS = {
     "receive_email": "receiveEmail",
     "email": "email",
 }
-#: The vendor's error paths -> the GraphQL input's names.
-_FIELDS = {
-    "parentOrganization.id": "parentOrganizationId",
+#: What the mutations' arguments call the organizations the core reads (its messages say
+#: these names), and the core's (REST) error paths named as each mutation's arguments do.
+_CREATE_NAMES = {
     "parentOrganization": "parentOrganizationId",
+    "secondaryOrganizations": "secondaryOrganizationIds",
 }
+_CREATE = argument_paths(
+    {
+        "parentOrganization.id": "parentOrganizationId",
+        "secondaryOrganizations[].id": "secondaryOrganizationIds[]",
+    }
+)
+_SECONDARY = argument_paths(
+    {
+        "secondaryOrganizations[].id": "organizationIds[]",
+        "secondaryOrganizations": "organizationIds",
+    }
+)
+_PARENT = argument_paths({"parentOrganization.id": "organizationId"})
+_ROLE_NAMES = {"relativeTo": "organizationId"}
+_ROLES = argument_paths({"roles[].relativeTo.id": "roles[].organizationId"})
+#: updateOrganizationMembers' list is its ``profileIds`` argument, which the core names as the
+#: REST body does (an organization's ``members``).
+_MEMBERS = argument_paths({"members[]": "profileIds[]"})
+#: The mutations whose arguments have the core's names (updateContact's input keys).
+_named = argument_paths({})
 
 
 def _document(data: object) -> dict[str, object]:
@@ -98,37 +119,18 @@ class UpdateOrganizationMembersPayload:
     user_errors: list[UserError]
 
 
-def _field(field: str | None) -> str | None:
-    """The vendor's error path as the GraphQL input names it."""
-    if field is None or field in _FIELDS:
-        return _FIELDS.get(field or "", field)
-    if field.startswith("secondaryOrganizations["):
-        return field.replace("secondaryOrganizations", "organizationIds", 1).removesuffix(".id")
-    return field.replace(".relativeTo.id", ".organizationId")
-
-
-def _named(detail: ErrorDetail) -> ErrorDetail:
-    return ErrorDetail(detail.code, detail.message, _field(detail.field))
-
-
-def _profile_ids_named(detail: ErrorDetail) -> ErrorDetail:
-    """updateOrganizationMembers' list is its ``profileIds`` argument, which the core names as
-    the REST body does (an organization's ``members``)."""
-    field = detail.field
-    if field is not None and field.startswith("members["):
-        field = "profileIds" + field.removeprefix("members")
-    return _named(ErrorDetail(detail.code, detail.message, field))
-
-
-async def _contact(info: Info, work: Callable[[AsyncSession], Awaitable[str]]) -> ContactPayload:
-    """Run ``work`` (answering the contact's id) in the request's transaction."""
+async def _contact(
+    info: Info, work: Callable[[AsyncSession], Awaitable[str]], named: Named = _named
+) -> ContactPayload:
+    """Run ``work`` (answering the contact's id) in the request's transaction; its errors'
+    fields ``named`` as the mutation's arguments."""
     try:
         async with info.context.unit_of_work() as session:
             profile_id = await work(session)
             view = await load_view(session, await contacts.get(session, profile_id))
             view = await shown_to(session, info.context.principal, view)
     except OrgqlError as error:
-        return ContactPayload(contact=None, user_errors=user_errors_of(error, _named))
+        return ContactPayload(contact=None, user_errors=user_errors_of(error, named))
     return ContactPayload(contact=Contact.of(view), user_errors=[])
 
 
@@ -139,7 +141,7 @@ def _refs(roles: list[RoleInput]) -> list[RoleRef]:
             for r in roles
         ]
     }
-    return people_input.parse_roles(document)
+    return people_input.parse_roles(document, _ROLE_NAMES)
 
 
 async def _secondary_change(
@@ -159,13 +161,14 @@ async def _secondary_change(
         )
         return str(contact_id)
 
-    return await _contact(info, work)
+    return await _contact(info, work, _SECONDARY)
 
 
 def _secondary(ids: list[strawberry.ID]) -> list[str]:
     return people_input.parse_organization_ids(
         {"secondaryOrganizations": [{"id": str(value)} for value in ids]},
         "secondaryOrganizations",
+        {"secondaryOrganizations": "organizationIds"},
     )
 
 
@@ -193,9 +196,13 @@ class PeopleMutations:
                 document["secondaryOrganizations"] = [
                     {"id": str(org)} for org in input.secondary_organization_ids
                 ]
-            return (await contacts.create(session, document, principal=info.context.principal)).id
+            principal = info.context.principal
+            created = await contacts.create(
+                session, document, principal=principal, names=_CREATE_NAMES
+            )
+            return created.id
 
-        return await _contact(info, work)
+        return await _contact(info, work, _CREATE)
 
     @strawberry.mutation(description="Change a contact's values.", permission_classes=SIGNED_IN)
     async def update_contact(
@@ -266,13 +273,16 @@ class PeopleMutations:
         self, info: Info, contact_id: strawberry.ID, organization_id: strawberry.ID
     ) -> ContactPayload | None:
         async def work(session: AsyncSession) -> str:
-            parent = people_input.parse_parent({"parentOrganization": {"id": str(organization_id)}})
+            parent = people_input.parse_parent(
+                {"parentOrganization": {"id": str(organization_id)}},
+                {"parentOrganization": "organizationId"},
+            )
             await memberships.update_parent(
                 session, str(contact_id), parent, principal=info.context.principal
             )
             return str(contact_id)
 
-        return await _contact(info, work)
+        return await _contact(info, work, _PARENT)
 
     @strawberry.mutation(
         description="Grant roles of organizations the contact is a member of.",
@@ -287,7 +297,7 @@ class PeopleMutations:
             )
             return str(contact_id)
 
-        return await _contact(info, work)
+        return await _contact(info, work, _ROLES)
 
     @strawberry.mutation(
         description="Revoke roles (one not held is no change); 100083 for the last active"
@@ -303,7 +313,7 @@ class PeopleMutations:
             )
             return str(contact_id)
 
-        return await _contact(info, work)
+        return await _contact(info, work, _ROLES)
 
     @strawberry.mutation(
         description="Make these contacts the organization's members: the others' memberships"
@@ -324,7 +334,7 @@ class PeopleMutations:
                 views = await load_views_of(session, ids)
         except OrgqlError as error:
             return UpdateOrganizationMembersPayload(
-                members=None, user_errors=user_errors_of(error, _profile_ids_named)
+                members=None, user_errors=user_errors_of(error, _MEMBERS)
             )
         return UpdateOrganizationMembersPayload(members=views, user_errors=[])
 
