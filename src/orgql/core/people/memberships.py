@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.access.permissions import Permission
+from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import quoted
 from orgql.core.common.validation import Problems, is_storable_text
@@ -185,7 +185,7 @@ async def replace_secondary(
     await authority.require_contact(session, principal, profile, manage=False)
     fields = _fields("secondaryOrganizations", len(ids))
     await authority.check_organizations(session, principal, ids, fields)
-    await authority.require_in(session, principal, ids, fields, Permission.READ_ACCOUNT)
+    await authority.require_in(session, principal, ids, fields, permissions.Permission.READ_ACCOUNT)
     wanted = [org for org in ids if org != profile.parent_organization_id]
     current = await authority.within_reach(session, principal, await _secondary(session, profile))
     gone = [(org, profile.id) for org in current if org not in wanted]
