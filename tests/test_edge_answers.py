@@ -301,3 +301,14 @@ async def test_identity_content_encoding_is_a_plain_body(client: httpx.AsyncClie
     )
 
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("path", ["/ccadmin/v1/organizations", "/graphql"])
+async def test_a_content_length_of_non_ascii_digits_is_not_a_500(
+    app: Starlette, app_state: Mapping[str, Any], path: str
+) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` raises: a server that lets the header
+    through (latin-1 byte 0xB2) got a 500 from the body limit's check."""
+    status, _ = await get_raw(app, app_state, path, b"", [(b"content-length", b"\xb2")])
+
+    assert status < 500

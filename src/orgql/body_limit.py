@@ -71,7 +71,7 @@ class LimitBody:
             await self.app(scope, receive, send)
             return
         declared = header(scope, b"content-length") or ""
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refusal(scope)(scope, receive, send)
             return
         received = 0
