@@ -252,3 +252,63 @@ async def test_rest_under_a_root_path_keeps_its_error_model_and_its_operation_na
     )
     assert (missing.status_code, missing.json()["errorCode"]) == (404, "404")
     assert (mounted.status_code, mounted.json()["errorCode"]) == (404, "404")
+
+
+@pytest.mark.parametrize(
+    "encoding", ["gzip", "GZIP", "identity, gzip", "br", "deflate", "x-anything"]
+)
+async def test_a_content_encoded_body_is_415_error_model_and_nothing_runs(
+    client: httpx.AsyncClient, encoding: str
+) -> None:
+    """orgql decodes no request body: one sent with a Content-Encoding was read as if it were
+    plain (a plain body said to be gzip created the organization)."""
+    before = (await client.get("/ccadmin/v1/organizations")).json()["totalResults"]
+
+    response = await client.post(
+        "/ccadmin/v1/organizations",
+        content=b'{"name": "Encoded"}',
+        headers={"content-type": "application/json", "content-encoding": encoding},
+    )
+
+    assert response.status_code == 415
+    assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+        "100002",
+        "Content-Encoding",
+    )
+    assert (await client.get("/ccadmin/v1/organizations")).json()["totalResults"] == before
+
+
+async def test_a_content_encoded_graphql_request_is_415_graphql_shaped(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/graphql",
+        content=orjson.dumps({"query": "{ __typename }"}),
+        headers={"content-type": "application/json", "content-encoding": "gzip"},
+    )
+
+    assert response.status_code == 415
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "UNSUPPORTED_MEDIA_TYPE"}
+    assert response.json()["data"] is None
+
+
+async def test_identity_content_encoding_is_a_plain_body(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql",
+        content=orjson.dumps({"query": "{ __typename }"}),
+        headers={"content-type": "application/json", "content-encoding": "Identity"},
+    )
+
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("path", ["/ccadmin/v1/organizations", "/graphql"])
+async def test_a_content_length_of_non_ascii_digits_is_not_a_500(
+    app: Starlette, app_state: Mapping[str, Any], path: str
+) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` raises: a server that lets the header
+    through (latin-1 byte 0xB2) got a 500 from the body limit's check."""
+    status, _ = await get_raw(app, app_state, path, b"", [(b"content-length", b"\xb2")])
+
+    assert status < 500

@@ -128,6 +128,20 @@ async def test_submit_on_a_site_that_is_not_b2b_is_101013(
     assert _error(response) == (400, "101013", None)
 
 
+async def test_submit_on_a_site_that_is_not_enabled_is_101013(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """site2 of the demo data is a B2B site with registration requests on, but not enabled:
+    a storefront that is not live takes no registrations (and nothing is stored)."""
+    response = await client.post(
+        STORE_REQUESTS, json=request_document(), headers={"x-ccsite": "site2"}
+    )
+
+    assert _error(response) == (400, "101013", None)
+    listed = await client.get(ADMIN_REQUESTS)
+    assert listed.json()["items"] == []
+
+
 async def test_submit_to_an_unknown_site_is_101001(client: httpx.AsyncClient) -> None:
     response = await client.post(
         STORE_REQUESTS, json=request_document(), headers={"x-ccsite": "nowhere"}

@@ -204,3 +204,29 @@ async def test_create_failing_after_the_core_flushed_is_rolled_back_as_a_100006(
     assert _error(response) == (500, "100006", None)
     assert await row_counts(session) == before
     assert await session.scalar(select(models.Organization).filter_by(name="Oracle")) is None
+
+
+#: Each list and its code for invalid input (the requests API has its own, 101001).
+LISTS = {
+    "/ccadmin/v1/organizations": "100002",
+    "/ccadmin/v1/organizationRequests": "101001",
+    "/ccadmin/v1/profiles": "100002",
+}
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("name", ["limit", "offset"])
+@pytest.mark.parametrize(
+    "value",
+    ["\uff11", "\u0663", "1_0", "+1", "1.0", "\u30001"],
+    ids=["fullwidth digit", "arabic-indic digit", "underscore", "plus", "decimal", "wide space"],
+)
+async def test_a_paging_number_is_ascii_digits_only(
+    client: httpx.AsyncClient, path: str, name: str, value: str
+) -> None:
+    """``int()`` reads other scripts' digits, underscores and a plus sign; a query parameter's
+    number is ASCII digits (after an optional minus sign, whose range is checked apart)."""
+    response = await client.get(path, params={name: value})
+
+    assert _error(response) == (400, LISTS[path], name)
+    assert (await client.get(path, params={name: " 1 "})).status_code == 200

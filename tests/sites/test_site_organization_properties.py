@@ -435,3 +435,17 @@ async def test_the_counted_page_resolves_inherited_values(
         "contract": ROOT,
         "orderPriceLimit": None,
     }
+
+
+@pytest.mark.parametrize("limit", [1e-05, 12.34567])
+async def test_an_order_price_limit_of_more_than_4_decimals_is_a_user_error(
+    graphql: GraphQL, limit: float
+) -> None:
+    """The core's rule, as on REST: refused (100110), not rounded to 4 decimals."""
+    payload = await update(graphql, EAST, entry("site1", orderPriceLimit=limit))
+
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("100110", "input[0].properties.orderPriceLimit")
+    ]
+    data = await graphql.data(OWN, {"id": EAST, "site": "site1"})
+    assert data["organization"]["siteOrganizationProperties"] == []

@@ -170,15 +170,17 @@ async def test_a_replaced_contract_is_the_new_one(session: AsyncSession, update:
     assert own.contract.display_name == "Second"
 
 
-async def test_order_price_limit_is_returned_rounded_as_it_is_stored(
+async def test_order_price_limit_is_returned_as_it_is_stored(
     session: AsyncSession, update: Update
 ) -> None:
-    (result,) = await update(EAST, entry("site1", orderPriceLimit=12.34565))
+    """Four decimals, as the column holds them; more are refused, no longer rounded
+    (tests/sites/test_site_properties_rest.py)."""
+    (result,) = await update(EAST, entry("site1", orderPriceLimit=12.3456))
     returned = result.value("order_price_limit")
 
     session.expire_all()
     (stored,) = await site_values(session, EAST)
-    assert returned == stored.value("order_price_limit") == Decimal("12.3457")
+    assert returned == stored.value("order_price_limit") == Decimal("12.3456")
 
 
 async def test_booleans_sent_as_strings_are_accepted(update: Update) -> None:

@@ -436,3 +436,63 @@ async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
     response = await client.get(update_url(EAST))
 
     assert (response.status_code, response.headers["allow"]) == (405, "POST")
+
+
+# ---------------------------------------------------------------- orderPriceLimit exactly
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        "1e-05",
+        "12.34567",
+        "0.00001",
+        "999999999999999.99999",
+        '"999999999999999.99999"',
+        "1e15",
+        '"\\uff11\\uff12"',
+        '"1_0"',
+    ],
+    ids=[
+        "1e-05",
+        "five decimals",
+        "0.00001",
+        "rounds past the maximum",
+        "as text",
+        "1e15",
+        "fullwidth digits as text",
+        "underscore as text",
+    ],
+)
+async def test_an_order_price_limit_the_column_cannot_hold_exactly_is_refused(
+    client: httpx.AsyncClient, limit: str
+) -> None:
+    """NUMERIC(19, 4): more than 4 decimals were rounded silently (1e-05 was stored as 0),
+    999999999999999.99999 rounded past the column's range, and text was read by Decimal(),
+    which takes other scripts' digits; each is 100110, nothing written."""
+    content = (
+        '{"siteOrganizationProperties": [{"site": {"id": "site1"},'
+        f' "properties": {{"orderPriceLimit": {limit}}}}}]}}'
+    )
+    response = await client.post(
+        update_url(EAST), content=content, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400, response.text
+    assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+        "100110",
+        "siteOrganizationProperties[0].properties.orderPriceLimit",
+    )
+    assert (await organization(client, EAST, "site1"))["orderPriceLimit"] is None
+
+
+@pytest.mark.parametrize(
+    ("limit", "stored"),
+    [(999999999999999.9, 999999999999999.9), (0.0001, 0.0001), ("12.50000", 12.5)],
+)
+async def test_an_order_price_limit_of_at_most_4_decimals_reads_back_as_sent(
+    client: httpx.AsyncClient, limit: object, stored: float
+) -> None:
+    await set_ok(client, EAST, entry("site1", orderPriceLimit=limit))
+
+    assert (await organization(client, EAST, "site1"))["orderPriceLimit"] == stored

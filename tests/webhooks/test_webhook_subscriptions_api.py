@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from webhook_receiver import Receiver
 from webhook_support import emit_committed
@@ -96,6 +97,38 @@ async def test_a_bad_url_or_event_type_is_refused_with_every_problem(
         ("100002", "eventTypes[1]"),
     ]
     assert (await client.get(SUBSCRIPTIONS)).json() == {"items": []}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://xn--/",
+        "https://XN--/hooks",
+        "https://xn--a.example.com/",
+        "https://erp.xn--/",
+        "https://\u2603.example.com/",
+        "https://1.2.3.999/",
+    ],
+    ids=["empty a-label", "in capitals", "not punycode", "last label", "symbol", "ipv4 past 255"],
+)
+async def test_a_host_the_http_client_cannot_read_is_refused(
+    client: httpx.AsyncClient, url: str
+) -> None:
+    """Each was registered, then failed every delivery (``IDNAError: Malformed A-label``):
+    the host is checked as httpx reads it (the idna package, IDNA 2008)."""
+    response = await client.post(SUBSCRIPTIONS, json={"url": url})
+
+    assert response.status_code == 400, response.text
+    assert (response.json()["errorCode"], response.json()["o:errorPath"]) == ("100002", "url")
+    assert "host" in response.json()["message"]
+    assert (await client.get(SUBSCRIPTIONS)).json() == {"items": []}
+
+
+@pytest.mark.parametrize(
+    "url", ["https://xn--bcher-kva.example/", "https://b\u00fccher.example/", "https://[::1]/h"]
+)
+async def test_an_international_host_name_is_accepted(client: httpx.AsyncClient, url: str) -> None:
+    assert (await client.post(SUBSCRIPTIONS, json={"url": url})).status_code == 201
 
 
 async def test_urls_must_be_absolute_http_without_credentials(client: httpx.AsyncClient) -> None:

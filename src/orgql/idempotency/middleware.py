@@ -316,7 +316,7 @@ async def _read_whole_body(scope: Scope, receive: Receive) -> bytes | None:
             break
     body = b"".join(chunks)
     declared = Headers(scope=scope).get("content-length", "").strip()
-    if declared.isdigit() and int(declared) != len(body):
+    if declared.isascii() and declared.isdigit() and int(declared) != len(body):
         return None
     return body
 

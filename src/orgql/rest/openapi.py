@@ -4,8 +4,9 @@ Generated, not written: paths, methods and parameters come from the route table
 (``rest/routes.py``), request and response schemas from the ``TypedDict`` shapes the
 renderers build (``rest/**/*shapes.py``, through ``rest/json_schema.py``; the per-site
 values besides the vendor's from their declaration, ``rest/sites/declared_keys.py``). What
-every route shares is added here once: the errorModel answers (401 when secured, 413 when a
-body is read, Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key header.
+every route shares is added here once: the errorModel answers (401 when secured, 413 and 415
+when a body is read, Idempotency-Key's 409 and 422 on mutations, 500) and the Idempotency-Key
+header.
 """
 
 from __future__ import annotations
@@ -116,8 +117,8 @@ def _operation(
     errors = set(operation.errors) | {500}
     if (operation.security if operation.security is not None else DEFAULT_SECURITY) != ():
         errors.add(401)
-    if operation.body is not None:
-        errors.add(413)
+    if operation.body is not None:  # too large, or content-encoded (orgql.body_limit)
+        errors |= {413, 415}
     if mutation:
         errors |= {400, 409, 410, 422}
     for status in sorted(errors):

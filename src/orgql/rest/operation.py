@@ -19,7 +19,7 @@ Parameter = Mapping[str, object]
 class Operation:
     """A handler and its contract: the shapes of its body and of its 200 answer, the error
     statuses it answers with an errorModel besides those every route may give (401 when
-    secured, 413 when it reads a body, 422 and 409 of Idempotency-Key, 500)."""
+    secured, 413 and 415 when it reads a body, 422 and 409 of Idempotency-Key, 500)."""
 
     handler: Endpoint
     operation_id: str

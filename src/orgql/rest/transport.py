@@ -8,6 +8,7 @@ request changes nothing.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -142,14 +143,27 @@ def request_href(request: Request) -> str:
     return f"{settings.public_base_url.rstrip('/')}{path}{query}"
 
 
+#: A query parameter's whole number: ASCII digits, optionally after a minus sign (the range
+#: is the caller's check). Not ``int()``'s rule, which also takes other scripts' digits
+#: (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663), underscores (``1_0``) and a plus sign.
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_BLANKS = " \t"
+
+
 def int_param(request: Request, name: str, default: int) -> int:
+    """The query parameter ``name`` as a whole number written in ASCII digits (``default``
+    when absent or blank); anything else is 100002 at ``name``. Every integer query
+    parameter of the REST routes (``limit``, ``offset``) is read here."""
     raw = request.query_params.get(name)
-    if raw is None or not raw.strip():
+    if raw is None or not raw.strip(_BLANKS):
         return default
-    try:
-        return int(raw.strip(), 10)
-    except ValueError:
-        raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name) from None
+    text = raw.strip(_BLANKS)
+    if _WHOLE_NUMBER.fullmatch(text) is not None:
+        try:
+            return int(text, 10)
+        except ValueError:  # more digits than Python converts (4,300)
+            pass
+    raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name)
 
 
 def bool_param(request: Request, name: str, default: bool) -> bool:
@@ -185,7 +199,7 @@ def _is_json(content_type: str) -> bool:
 
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0

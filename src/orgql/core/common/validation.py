@@ -207,6 +207,11 @@ def read_bool(
     return None
 
 
+#: What NUMERIC(19, 4) holds (orderPriceLimit): 15 digits before the point, 4 after it.
+_DECIMAL_STEP = Decimal("0.0001")
+_MAX_DECIMAL = Decimal("999999999999999.9999")
+
+
 def read_decimal(
     doc: Mapping[str, object],
     key: str,
@@ -215,7 +220,9 @@ def read_decimal(
     *,
     code: str = Codes.INVALID_INPUT,
 ) -> Decimal | None:
-    """A non-negative number that fits NUMERIC(19, 4)."""
+    """A non-negative number that NUMERIC(19, 4) holds exactly: from 0 to
+    999999999999999.9999, with at most 4 decimals (trailing zeros aside). More decimals are
+    refused, not rounded by the database: ``1e-05`` would be stored, and answered, as 0."""
     value = doc.get(key)
     if value is None:
         return None
@@ -223,13 +230,26 @@ def read_decimal(
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         problems.add(code, f"{key} must be a number", where)
         return None
+    if isinstance(value, str) and (not value.isascii() or "_" in value):
+        # Decimal() also reads other scripts' digits and underscores ("1_0"): not a number's text
+        problems.add(code, f"{key} must be a number", where)
+        return None
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         problems.add(code, f"{key} must be a number", where)
         return None
-    if not number.is_finite() or number < 0 or number >= Decimal("1e15"):
-        problems.add(code, f"{key} must be a number from 0 to 999999999999999", where)
+    if (
+        not number.is_finite()
+        or number < 0
+        or number > _MAX_DECIMAL
+        or number != number.quantize(_DECIMAL_STEP)  # exact below 1e15 at 28 digits
+    ):
+        problems.add(
+            code,
+            f"{key} must be a number from 0 to {_MAX_DECIMAL} with at most 4 decimals",
+            where,
+        )
         return None
     return number
 

@@ -23,6 +23,7 @@ from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.delivery_status import DeliveryStatus
+from orgql.core.events.host_names import host_name_problem
 from orgql.core.events.outbox import EVENT_TYPES
 from orgql.core.events.targets import host_problem
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -129,6 +130,9 @@ def url_problem(url: str, *, allow_private_targets: bool) -> str | None:
         parts.hostname.encode("idna")
     except UnicodeError:
         return "url's host is not a valid host name"
+    unreadable = host_name_problem(parts.hostname)
+    if unreadable is not None:
+        return unreadable
     if parts.username is not None or parts.password is not None:
         return "url must not contain credentials"
     if parts.fragment or url.endswith("#"):

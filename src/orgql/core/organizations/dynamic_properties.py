@@ -1,6 +1,15 @@
 """Dynamic properties: an organization's free-form values, each checked against its
-property's definition (type, finite number, 64-bit integer, ISO date, storable text,
-maximum length)."""
+property's definition (type, a finite number in a 64-bit integer's range, ISO date, storable
+text, maximum length).
+
+A number is stored in the organization's JSONB column, where PostgreSQL keeps it as a
+``numeric``: exactly as written, but with no float or integer kind of its own. A float that
+Python writes with an exponent and no decimals (``1e+16``, from 1e16 up) comes back as an
+integer (``10000000000000000``), and ``-0.0`` as ``0.0``. So that what is read back can be
+written back unchanged and means the same, a number is held to the range of a 64-bit integer
+(what GraphQL's answers and most clients hold), and :func:`as_stored` turns a float into what
+the column will give back before it is checked, stored and answered: the PUT's answer, a GET
+and GraphQL then agree (docs/rest.md)."""
 
 from __future__ import annotations
 
@@ -23,6 +32,19 @@ _DYNAMIC_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 _MIN_INT64, _MAX_INT64 = -(2**63), 2**63 - 1
+#: From here a float's shortest text (``repr``, ``json.dumps``) has an exponent and no point:
+#: PostgreSQL's numeric then holds an integer, and reads back as one.
+_EXPONENT_FROM = 1e16
+
+
+def as_stored(value: object) -> object:
+    """``value`` as the JSONB column gives it back: a float from 1e16 up (in magnitude) as
+    its integer, ``-0.0`` as ``0.0`` (numeric has no negative zero); anything else as it is."""
+    if type(value) is not float or not math.isfinite(value):
+        return value
+    if abs(value) >= _EXPONENT_FROM:
+        return int(value)
+    return value + 0.0  # -0.0 + 0.0 is 0.0
 
 
 async def check_dynamic_properties(
@@ -61,9 +83,14 @@ async def check_dynamic_properties(
         if isinstance(value, float) and not math.isfinite(value):  # JSON 1e999 reads as inf
             problems.add(Codes.INVALID_INPUT, f"{key} must be a finite number", key)
             continue
-        if isinstance(value, int) and not _MIN_INT64 <= value <= _MAX_INT64:
-            # JSON allows any integer, but GraphQL answers (orjson) and most clients hold 64 bits.
-            problems.add(Codes.INVALID_INPUT, f"{key} must be an integer of at most 64 bits", key)
+        if isinstance(value, int | float) and not _MIN_INT64 <= value <= _MAX_INT64:
+            # JSON allows any number, but GraphQL answers (orjson) and most clients hold 64
+            # bits, and a float past them is read back as an integer (as_stored).
+            problems.add(
+                Codes.INVALID_INPUT,
+                f"{key} must be a number from {_MIN_INT64} to {_MAX_INT64}",
+                key,
+            )
             continue
         if definition.data_type == "date":
             try:

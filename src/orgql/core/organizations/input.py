@@ -30,6 +30,7 @@ from orgql.core.common.validation import (
     too_many,
     unknown_keys,
 )
+from orgql.core.organizations.dynamic_properties import as_stored
 from orgql.core.organizations.site_input import (
     SITE_PROPERTY_KEYS,
     SiteProperties,
@@ -233,7 +234,8 @@ def stored_nicknames(stored: Mapping[str, object]) -> frozenset[str]:
 
 def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
     """Dynamic properties by name, at most :data:`MAX_ITEMS` of them (their definitions are
-    checked by the service); a key of the organization itself is not one."""
+    checked by the service); a key of the organization itself is not one. A number is taken
+    as the database will give it back (dynamic_properties.as_stored)."""
     if too_many(values, "dynamicProperties", "dynamicProperties", problems):
         return {}
     dynamic: dict[str, object] = {}
@@ -241,7 +243,7 @@ def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -
         if key in KNOWN_KEYS:
             problems.add(Codes.INVALID_INPUT, f"{key!r} is not a dynamic property", key)
         else:
-            dynamic[key] = value
+            dynamic[key] = as_stored(value)
     return dynamic
 
 

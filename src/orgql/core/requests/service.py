@@ -57,13 +57,14 @@ async def submit(
     session: AsyncSession, document: Mapping[str, object], *, site_id: str | None = None
 ) -> Submitted:
     """A storefront registration: status ``review`` on the ``x-ccsite`` site (else the default
-    site). 101013 when the site takes no registration requests (disabled, or not B2B).
+    site). 101013 when the site takes no registration requests: registration requests turned
+    off, the site not enabled (a storefront that is not live takes no shoppers), or not B2B.
 
     A profile with the request's email is linked now, but the answer and the statements run
     are the same whether or not one exists; with ``enableProfileRegistrationEmailCheck`` on,
     the answer is only a message, so it cannot reveal whether the email is registered."""
     site = await _site(session, site_id)
-    if not site.registration_requests_enabled or not site.b2b:
+    if not site.registration_requests_enabled or not site.enabled or not site.b2b:
         raise OrgqlError(
             RequestCodes.REGISTRATION_DISABLED,
             "Registration request cannot be processed because the ability to submit"
