@@ -312,3 +312,47 @@ async def test_a_content_length_of_non_ascii_digits_is_not_a_500(
     status, _ = await get_raw(app, app_state, path, b"", [(b"content-length", b"\xb2")])
 
     assert status < 500
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nope", 404),
+        ("GET", "/ccadmin/v1/organizations/no-such-organization", 404),
+        ("GET", "/ccadmin/v1/organizations?limit=x", 400),
+        ("DELETE", "/healthz", 405),
+        ("GET", "/graphql?query=%7Bsites%7Bname%7D%7D&variables=%7Bbad", 400),
+    ],
+)
+async def test_an_error_answer_is_kept_in_no_cache(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    """A 404 or a 405 is cacheable by default (RFC 9111) and a refusal is no answer for the
+    next caller of the URL: every error answer that says no Cache-Control of its own is
+    ``no-store``, REST and GraphQL, a route's and the edge's."""
+    response = await client.request(method, path)
+
+    assert (response.status_code, response.headers.get("cache-control")) == (status, "no-store")
+
+
+async def test_an_error_answer_with_a_cache_control_of_its_own_keeps_it(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    async def gone(request: Request) -> Response:
+        return Response(status_code=410, headers={"Cache-Control": "max-age=60"})
+
+    app.router.routes.insert(0, Route("/test/gone", gone))
+
+    response = await client.get("/test/gone")
+
+    assert (response.status_code, response.headers["cache-control"]) == (410, "max-age=60")
+
+
+async def test_a_lost_database_answer_is_kept_in_no_cache(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    app.router.routes.insert(0, Route("/test/lost", _lose_the_database))
+
+    response = await client.get("/test/lost")
+
+    assert (response.status_code, response.headers["cache-control"]) == (503, "no-store")

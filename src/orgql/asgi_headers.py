@@ -43,6 +43,20 @@ def set_header(message: Message, name: bytes, value: str) -> None:
         raw.append((name, value.encode("latin-1")))
 
 
+#: The Cache-Control of an answer no cache may keep: an error answer that says none of its
+#: own (keep_out_of_caches), and a GraphQL GET's answer with errors (graphql.http_get).
+NOT_STORED = "no-store"
+
+
+def keep_out_of_caches(message: Message) -> None:
+    """An error answer's ``http.response.start`` without a Cache-Control of its own gets
+    ``no-store``: a 404, 405, 410 or 414 is cacheable by default (RFC 9111), and a refusal
+    (a 400 for one request's input, a 401, a 429, a 503) is no answer for the next caller
+    of the URL. Every error of every path goes through here (observability.requests)."""
+    if not any(key == b"cache-control" for key, _ in message["headers"]):
+        message["headers"] = [*message["headers"], (b"cache-control", NOT_STORED.encode())]
+
+
 def without_body(scope: Scope) -> bool:
     """True when an HTTP/1.x request has no body: neither Content-Length nor
     Transfer-Encoding (RFC 9112 6.3: its body length is zero). Its one ``http.request``

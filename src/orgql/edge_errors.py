@@ -30,10 +30,6 @@ BAD_REQUEST = "BAD_REQUEST"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 #: The GraphQL code of a request whose head or body did not arrive in time (408).
 REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
-#: The Cache-Control of an answer no cache may keep: a GraphQL error body (a 405 or a 414 is
-#: cacheable by default, RFC 9111 section 4.2.2), and a GET's answer with errors
-#: (graphql.http_get).
-NOT_STORED = "no-store"
 
 
 #: The scope key holding the root path the app is served under, recorded where a request
@@ -91,7 +87,7 @@ def graphql_error_response(
         orjson.dumps(body),
         status_code=status,
         media_type="application/json",
-        headers={"Cache-Control": NOT_STORED, **(headers or {})},
+        headers=headers,
     )
 
 

@@ -29,7 +29,7 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from orgql.edge_errors import NOT_STORED
+from orgql.asgi_headers import NOT_STORED
 
 #: The request headers an answer depends on (besides the URL).
 VARY = "Authorization, x-ccsite, x-ccorganization"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orgql.asgi_headers import header, set_header
+from orgql.asgi_headers import NOT_STORED, header, keep_out_of_caches, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.edge_errors import app_path, enter_app, for_graphql, query_refusal, refusal
 from orgql.observability.database import (
@@ -174,10 +174,13 @@ class ObserveRequests:
                     replaced = True
                     status = 503
                     response.headers[REQUEST_ID_HEADER] = request_id
+                    response.headers.setdefault("Cache-Control", NOT_STORED)
                     await response({"type": "http"}, _no_body, send)
                     return
                 status = message["status"]
                 set_header(message, _REQUEST_ID_KEY, request_id)
+                if status >= 400:
+                    keep_out_of_caches(message)
             elif message["type"] == "http.response.body" and transport == "rest" and status >= 400:
                 error_body.append(message.get("body", b""))
             await send(message)
