@@ -4,14 +4,38 @@ clears their references, and each is told with an ``organization.updated``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.validation import is_storable_text
 from orgql.core.events import outbox as events
 from orgql.db import models
 
 #: An organization's default address columns and their OCC keys.
 DEFAULTS = (("billing_address_id", "billingAddress"), ("shipping_address_id", "shippingAddress"))
+
+
+async def lock(session: AsyncSession, organization_id: str, address_id: str) -> None:
+    """Lock the rows of the organizations below that chose the address (FOR NO KEY UPDATE,
+    the lock the foreign key's ON DELETE SET NULL takes on them), ancestors first, before
+    the deletion locks the address itself: organizations' rows before an address's, the
+    order an update of such an organization keeps (its row, then the address it chooses,
+    FOR KEY SHARE, core.organizations.references). Locked the other way round, a deletion
+    holding the address waited at the chooser's row for SET NULL while the chooser's update,
+    holding its row, waited at the address: a deadlock (503). A chooser that commits after
+    this read holds the address's lock, which the deletion then waits for."""
+    if not is_storable_text(address_id):
+        return  # no address has such an id: the caller answers it is not found
+    org = models.Organization
+    await session.execute(
+        select(org.id)
+        .where(
+            org.id != organization_id,
+            (org.billing_address_id == address_id) | (org.shipping_address_id == address_id),
+        )
+        .order_by(func.cardinality(org.path), org.id)
+        .with_for_update(key_share=True)
+    )
 
 
 async def of_address(
