@@ -217,11 +217,11 @@ async def remove(
     compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
-    await choosers.lock(session, organization.id, address_id)  # before the address: lock order
+    await choosers.lock(session, organization.id, [address_id])  # before the address: lock order
     address = await _owned(session, organization.id, address_id, lock=True)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
-    chosen_by = await choosers.of_address(session, organization.id, address.id)
+    chosen_by = await choosers.of_addresses(session, organization.id, [address.id])
     await session.delete(address)
     await session.flush()
     # ON DELETE SET NULL cleared the references in the database: read them afresh.
