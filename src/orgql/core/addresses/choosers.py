@@ -34,7 +34,9 @@ async def lock(session: AsyncSession, organization_id: str, address_ids: Collect
     org = models.Organization
     await session.execute(
         select(org.id)
-        .where(org.id != organization_id, _chooses(wanted))
+        # Below the owner only (those that may choose its addresses): an id of another
+        # organization's address, refused once locked, locks nothing elsewhere meanwhile.
+        .where(org.path.contains([organization_id]), _chooses(wanted))
         .order_by(func.cardinality(org.path), org.id)
         .with_for_update(key_share=True)
     )
