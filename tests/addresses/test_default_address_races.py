@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from database_checks import WAIT_LIMIT_SECONDS, wait_until_waiting_on_locks
 from graphql_client import SAMPLE_ADDRESS_LINES
+from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
 from orgql.db.engine import make_sessionmaker
@@ -156,3 +157,31 @@ async def test_a_deletion_after_the_choice_waits_for_it_and_clears_the_reference
         (PURCHASING, 2, ["billingAddress"]),
         (PURCHASING, 3, ["billingAddress"]),
     ]
+
+
+async def test_a_deletion_waits_for_an_update_of_an_organization_that_chose_the_address(
+    engine: AsyncEngine, client: httpx.AsyncClient, address: str
+) -> None:
+    """The deletion locks the organizations that chose the address before the address: an
+    update of one of them, which holds its row and then reads the address under the foreign
+    key's lock, goes through first. Locked the other way round (the address, then the
+    chooser's row for ON DELETE SET NULL) the two waited for each other (a deadlock, 503)."""
+    chose = await client.put(
+        f"{ORGANIZATIONS}/{PURCHASING}", json={"billingAddress": {"repositoryId": address}}
+    )
+    assert chose.status_code == 200, chose.text
+    changes = parse_changes({"shippingAddress": {"repositoryId": address}}, {})
+    async with make_sessionmaker(engine)() as chooser, chooser.begin():
+        await organizations.locked(chooser, PURCHASING)  # the update's first lock
+        deletion = asyncio.ensure_future(
+            client.delete(f"{ORGANIZATIONS}/{EAST}/secondaryAddresses/{address}")
+        )
+        await wait_until_waiting_on_locks(engine, 1)
+        await organization_updates.update(chooser, PURCHASING, changes)
+        await chooser.commit()
+    deleted = await deletion
+
+    assert deleted.status_code == 204, deleted.text
+    read = (await client.get(f"{ORGANIZATIONS}/{PURCHASING}")).json()
+    assert (read["billingAddress"], read["shippingAddress"]) == (None, None)
+    assert read["derivedBillingAddress"]["repositoryId"] == ROOTS

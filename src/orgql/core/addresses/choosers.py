@@ -1,12 +1,16 @@
 """The organizations below an address's owner that chose it as their own default billing or
-shipping address (core.addresses.service's deletion: the foreign key's ON DELETE SET NULL
-clears their references, and each is told with an ``organization.updated``)."""
+shipping address (core.addresses.service's deletion, and a financial sync's removal of the
+previously synced addresses: the foreign key's ON DELETE SET NULL clears their references,
+and each is told with an ``organization.updated``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.common.validation import is_storable_text
 from orgql.core.events import outbox as events
 from orgql.db import models
 
@@ -14,26 +18,57 @@ from orgql.db import models
 DEFAULTS = (("billing_address_id", "billingAddress"), ("shipping_address_id", "shippingAddress"))
 
 
-async def of_address(
-    session: AsyncSession, organization_id: str, address_id: str
+async def lock(session: AsyncSession, organization_id: str, address_ids: Collection[str]) -> None:
+    """Lock the rows of the organizations below that chose one of the addresses (FOR NO KEY
+    UPDATE, the lock the foreign key's ON DELETE SET NULL takes on them), ancestors first,
+    before a deletion locks the addresses themselves: organizations' rows before an
+    address's, the order an update of such an organization keeps (its row, then the address
+    it chooses, FOR KEY SHARE, core.organizations.references). Locked the other way round, a
+    deletion holding the address waited at the chooser's row for SET NULL while the
+    chooser's update, holding its row, waited at the address: a deadlock (503). A chooser
+    that commits after this read holds the address's lock, which the deletion then waits
+    for (so read the choosers, :func:`of_addresses`, once the addresses are locked)."""
+    wanted = _storable(address_ids)
+    if not wanted:
+        return  # no address has such an id: the caller answers it is not found
+    org = models.Organization
+    await session.execute(
+        select(org.id)
+        # Below the owner only (those that may choose its addresses): an id of another
+        # organization's address, refused once locked, locks nothing elsewhere meanwhile.
+        .where(org.path.contains([organization_id]), _chooses(wanted))
+        .order_by(func.cardinality(org.path), org.id)
+        .with_for_update(key_share=True)
+    )
+
+
+async def of_addresses(
+    session: AsyncSession, organization_id: str, address_ids: Collection[str]
 ) -> dict[str, list[str]]:
-    """The other organizations (descendants) that chose the address as their own default:
-    id -> the OCC keys of the defaults it is."""
+    """The other organizations (descendants) that chose one of the addresses as their own
+    default: id -> the OCC keys of the defaults it is."""
+    wanted = _storable(address_ids)
+    if not wanted:
+        return {}
     org = models.Organization
     rows = await session.execute(
         select(org.id, org.billing_address_id, org.shipping_address_id)
-        .where(
-            org.id != organization_id,
-            (org.billing_address_id == address_id) | (org.shipping_address_id == address_id),
-        )
+        .where(org.id != organization_id, _chooses(wanted))
         .order_by(org.id)
     )
     return {
-        chooser: [
-            key for (_, key), value in zip(DEFAULTS, values, strict=True) if value == address_id
-        ]
+        chooser: [key for (_, key), value in zip(DEFAULTS, values, strict=True) if value in wanted]
         for chooser, *values in rows
     }
+
+
+def _storable(address_ids: Collection[str]) -> set[str]:
+    return {address_id for address_id in address_ids if is_storable_text(address_id)}
+
+
+def _chooses(address_ids: set[str]) -> ColumnElement[bool]:
+    org = models.Organization
+    return or_(org.billing_address_id.in_(address_ids), org.shipping_address_id.in_(address_ids))
 
 
 async def updated_events(

@@ -14,7 +14,10 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
   which clears it in every organization using it): the value is inherited again.
 - An organization holds a bounded number of addresses entered by hand (:mod:`limits`,
   190102): counted under the organization's row lock, which every write takes first, so
-  address changes of one organization (and its updates) run one at a time.
+  address changes of one organization (and its updates) run one at a time. A deletion then
+  locks the organizations below that chose the address, then the address
+  (:func:`choosers.lock`): organizations' rows before an address's, as an update choosing it
+  keeps them (no deadlock with one).
 - Events (:mod:`address_events`): ``organization.address.created|updated|deleted``; then
   ``organization.updated`` when the organization's own defaults changed; then one
   ``organization.effectiveValueChanged`` per organization of the subtree whose derived
@@ -214,10 +217,11 @@ async def remove(
     compare = await hold_off_moves_if_compared(session)
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
+    await choosers.lock(session, organization.id, [address_id])  # before the address: lock order
     address = await _owned(session, organization.id, address_id, lock=True)
     before = await effects.snapshot_subtree(session, organization.id) if compare else None
     own_before = _own_defaults(organization)
-    chosen_by = await choosers.of_address(session, organization.id, address.id)
+    chosen_by = await choosers.of_addresses(session, organization.id, [address.id])
     await session.delete(address)
     await session.flush()
     # ON DELETE SET NULL cleared the references in the database: read them afresh.

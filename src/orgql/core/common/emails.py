@@ -9,7 +9,8 @@ looking a contact up, matching a shopper token):
   (``bob@ibm.com.`` and ``bob@ibm..com`` are refused), no whitespace, nothing invisible
   (core.common.characters: controls, format characters such as a zero-width space or a
   direction mark, unassigned code points, variation selectors and fillers: an address that
-  looks like another but is not), and in Unicode's NFKC form already (a fullwidth letter,
+  looks like another but is not; a zero-width (non-)joiner only where it changes how its
+  neighbours are drawn, as in names), and in Unicode's NFKC form already (a fullwidth letter,
   a Kelvin sign U+212A are refused, not silently rewritten: the caller learns what orgql
   would store). Non-ASCII letters are taken (internationalised addresses exist); a
   look-alike of another script is another address, and no rule below makes it match.

@@ -18,7 +18,10 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   by hand, and it sets none of its own (core.addresses.limits): a sync never fails because
   of addresses entered by hand;
 - events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
-  organization of the subtree whose inherited default addresses changed;
+  organization of the subtree whose inherited default addresses changed, then
+  ``organization.updated`` for each organization below that had chosen a removed address as
+  its own default (cleared by the foreign key; core.addresses.choosers, whose lock order the
+  removal keeps: no deadlock with an update of such an organization);
 - a failure of the source is 100193, its message the source's words for it (no library's
   text); the database failing (unavailable, no connection free, a statement cancelled) is
   left to the transport, which answers it as everywhere (503, Retry-After); any other
@@ -37,6 +40,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orgql.core.addresses import choosers
 from orgql.core.common.addresses import SYNCED_SOURCE
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
@@ -228,13 +232,16 @@ async def _replace(
     # as defaults below it (ON DELETE SET NULL): the subtree is compared around the write.
     before = await effects.snapshot_subtree(session, organization_id) if compare else None
 
-    removed = set(
-        await session.scalars(
-            delete(address)
-            .where(address.organization_id == organization_id, address.source == FINANCIAL)
-            .returning(address.id)
-        )
+    # The organizations below that chose a synced address, then the addresses (the lock
+    # order of an address's deletion, core.addresses.choosers), then who chose them.
+    previous = address.organization_id == organization_id, address.source == FINANCIAL
+    synced = list(await session.scalars(select(address.id).where(*previous).order_by(address.id)))
+    await choosers.lock(session, organization_id, synced)
+    await session.execute(
+        select(address.id).where(*previous).order_by(address.id).with_for_update()
     )
+    chosen_by = await choosers.of_addresses(session, organization_id, synced)
+    removed = set(await session.scalars(delete(address).where(*previous).returning(address.id)))
     await session.execute(
         delete(financial_models.CustomerAccount).where(
             financial_models.CustomerAccount.organization_id == organization_id
@@ -268,6 +275,7 @@ async def _replace(
             *change_events.effective_value_events(
                 changes, change_events.Cause(organization_id, cause)
             ),
+            *await choosers.updated_events(session, chosen_by),
         ],
     )
     return SyncResult(customer_account_ids=account_ids, failed_address_items=plan.failed)

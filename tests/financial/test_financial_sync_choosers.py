@@ -1,0 +1,96 @@
+"""A sync removes the previously synced addresses, and with them the default references of
+the organizations below that chose one (ON DELETE SET NULL), as a deletion of an address
+does (core.addresses.choosers): it locks those organizations before the addresses, so an
+update of one of them that chooses the address again goes through first rather than the
+two waiting for each other, and it tells each with an ``organization.updated``.
+
+Real connections, no timing: the update's session holds the chooser's row until the sync
+waits for it. Demo tree: 100001 > 100002 > 100003."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from database_checks import wait_until_waiting_on_locks
+from orgql.core.financial import sync as financial_sync
+from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
+from orgql.core.organizations import service as organizations
+from orgql.core.organizations import updates as organization_updates
+from orgql.core.organizations.changes import parse_changes
+from orgql.db import models
+from orgql.db.engine import make_sessionmaker
+from orgql.db.event_models import OutboxEvent
+
+ROOT, PURCHASING = "100001", "100003"
+
+
+class FixedSource:
+    """A financial source answering one account whose one site is the primary bill-to."""
+
+    async def customer_accounts(
+        self, party_id: str, business_unit_id: int | None
+    ) -> list[SourceAccount]:
+        address = SourceAddress("x1", address1="1 Main St", city="Boston", country="US")
+        site = SourceSite(address=address, bill_to=True, primary_bill_to=True)
+        return [SourceAccount(account_id="ca1", sites=(site,))]
+
+
+async def committed_sync(engine: AsyncEngine) -> None:
+    async with make_sessionmaker(engine)() as session, session.begin():
+
+        @asynccontextmanager
+        async def on_session() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        await financial_sync.sync(on_session, on_session, FixedSource(), ROOT)
+
+
+async def defaults(engine: AsyncEngine, organization_id: str) -> tuple[str | None, str | None]:
+    org = models.Organization
+    async with make_sessionmaker(engine)() as session:
+        row = (
+            await session.execute(
+                select(org.billing_address_id, org.shipping_address_id).where(
+                    org.id == organization_id
+                )
+            )
+        ).one()
+    return row[0], row[1]
+
+
+async def test_a_sync_waits_for_an_update_of_an_organization_that_chose_a_synced_address(
+    engine: AsyncEngine,
+) -> None:
+    await committed_sync(engine)
+    synced, _ = await defaults(engine, ROOT)
+    assert synced is not None
+    async with make_sessionmaker(engine)() as session, session.begin():
+        chosen = parse_changes({"billingAddress": {"repositoryId": synced}}, {})
+        await organization_updates.update(session, PURCHASING, chosen)
+
+    again = parse_changes({"shippingAddress": {"repositoryId": synced}}, {})
+    async with make_sessionmaker(engine)() as chooser, chooser.begin():
+        await organizations.locked(chooser, PURCHASING)  # the update's first lock
+        resync = asyncio.ensure_future(committed_sync(engine))
+        await wait_until_waiting_on_locks(engine, 1)
+        await organization_updates.update(chooser, PURCHASING, again)
+        await chooser.commit()
+    await resync
+
+    assert await defaults(engine, PURCHASING) == (None, None)
+    async with make_sessionmaker(engine)() as session:
+        told = await session.scalars(
+            select(OutboxEvent.payload)
+            .where(
+                OutboxEvent.type == "organization.updated",
+                OutboxEvent.organization_id == PURCHASING,
+            )
+            .order_by(OutboxEvent.id)
+        )
+        last = list(told)[-1]
+    assert last["changed"] == ["billingAddress", "shippingAddress"]
