@@ -28,6 +28,8 @@ REFUSED = {
     "trailing dot": "bob@example.com.",
     "empty domain label": "bob@example..com",
     "no domain label": "bob@.example.com",
+    # Where a name takes a non-joiner (between Arabic letters): an email never does.
+    "non-joiner between Arabic letters": "\u0645\u06cc\u200c\u0647\u0646@example.com",
 }
 TAKEN = ("José.Núñez@example.com", "bob@bücher.example", "ΣΟΦΙΑΣ@example.gr")
 

@@ -22,7 +22,7 @@ need them), or the non-joiner between two letters of a joining script (Arabic, S
 Mongolian, ...: Persian names need it), combining marks between them aside. Python's
 ``unicodedata`` has no joining types, so a letter of a joining script's blocks stands for
 one that joins. Anywhere else (``Sample\u200c``, between two Latin letters) they draw
-nothing and are refused.
+nothing and are refused; an email refuses them everywhere (core.common.emails).
 
 A space separator (Zs: the plain space, a no-break space, an ideographic space) is seen, as
 a gap: a name may hold one (an email takes none, by its own shape). Nothing is rewritten:
@@ -84,19 +84,23 @@ def _joining_letter(value: str, at: int, step: int) -> bool:
     return unicodedata.category(char).startswith("L") and bool(_JOINING.match(char))
 
 
-def first_invisible(value: str) -> str | None:
+def first_invisible(value: str, *, joiners: bool = True) -> str | None:
     """The first character of ``value`` a reader does not see (the module's list), as it is
-    named in a message (``U+200B``); None when every character is seen."""
+    named in a message (``U+200B``); None when every character is seen. ``joiners``: a
+    zero-width (non-)joiner is seen where it changes how its neighbours are drawn (names);
+    False: never (an email, a unique key the caller types, where a joiner is one more way to
+    look like another address)."""
     for at, char in enumerate(value):
-        if _unseen(char) and not (char in (_ZWNJ, _ZWJ) and _joins(value, at)):
+        if _unseen(char) and not (joiners and char in (_ZWNJ, _ZWJ) and _joins(value, at)):
             return f"U+{ord(char):04X}"
     return None
 
 
-def invisible_problem(key: str, value: str) -> str | None:
+def invisible_problem(key: str, value: str, *, joiners: bool = True) -> str | None:
     """Why ``value``, the caller's ``key``, is refused for a character a reader does not see
-    (the message names it: the caller cannot see it either); None when there is none."""
-    found = first_invisible(value)
+    (the message names it: the caller cannot see it either); None when there is none.
+    ``joiners``: as :func:`first_invisible`'s."""
+    found = first_invisible(value, joiners=joiners)
     if found is None:
         return None
     return f"{key} holds an invisible or control character ({found})"

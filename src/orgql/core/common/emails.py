@@ -9,8 +9,7 @@ looking a contact up, matching a shopper token):
   (``bob@ibm.com.`` and ``bob@ibm..com`` are refused), no whitespace, nothing invisible
   (core.common.characters: controls, format characters such as a zero-width space or a
   direction mark, unassigned code points, variation selectors and fillers: an address that
-  looks like another but is not; a zero-width (non-)joiner only where it changes how its
-  neighbours are drawn, as in names), and in Unicode's NFKC form already (a fullwidth letter,
+  looks like another but is not), and in Unicode's NFKC form already (a fullwidth letter,
   a Kelvin sign U+212A are refused, not silently rewritten: the caller learns what orgql
   would store). Non-ASCII letters are taken (internationalised addresses exist); a
   look-alike of another script is another address, and no rule below makes it match.
@@ -44,7 +43,8 @@ def email_problem(value: str) -> str | None:
     """Why ``value`` (trimmed) is not an email address orgql takes; None when it is one."""
     if not _SHAPE.fullmatch(value):
         return "email is not an email address"
-    invisible = invisible_problem("email", value)  # a separator fails the shape already
+    # A separator fails the shape already; a joiner is refused wherever it stands.
+    invisible = invisible_problem("email", value, joiners=False)
     if invisible is not None:
         return invisible
     if not unicodedata.is_normalized("NFKC", value):
