@@ -11,8 +11,9 @@ looking a contact up, matching a shopper token):
   direction mark, a zero-width (non-)joiner wherever it stands, unassigned code points,
   variation selectors and fillers: an address that looks like another but is not), and in
   Unicode's NFKC form already (a fullwidth letter, a Kelvin sign U+212A are refused, not
-  silently rewritten: the caller learns what orgql would store). Non-ASCII letters are taken (internationalised addresses exist); a
-  look-alike of another script is another address, and no rule below makes it match.
+  silently rewritten: the caller learns what orgql would store). Non-ASCII letters are taken
+  (internationalised addresses exist); a look-alike of another script is another address,
+  and no rule below makes it match.
 - The same: equal after trimming in any letter case, as the database compares them (the unique
   key ``lower(btrim(email))``), *and* equal uppercased. PostgreSQL lowercases a dotted capital
   I (U+0130) to "i", so ``bob@İbm.com`` has bob@ibm.com's key; it is another mailbox, so it
