@@ -44,6 +44,7 @@ from orgql.graphql.persisted import (
     PersistedDocuments,
     Prepared,
     move_document_id,
+    unreadable,
 )
 from orgql.graphql.request_timeout import RequestTimedOut, RequestTimeout
 from orgql.graphql.schema import build_schema
@@ -238,7 +239,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         """One operation, its document found first if persisted (graphql.persisted)."""
         request: Request = kwargs["request"]
         data: GraphQLRequestData = kwargs["request_data"]
-        prepared = await self.persisted.prepare(request.state.sessionmaker, data)
+        try:
+            prepared = await self.persisted.prepare(request.state.sessionmaker, data)
+        except Exception as failure:  # the database failed to read it: this operation's error
+            return ExecutionResult(data=None, errors=[unreadable(failure)])
         if not isinstance(prepared, Prepared):
             sub_response = kwargs["sub_response"]
             sub_response.status_code = prepared.status
