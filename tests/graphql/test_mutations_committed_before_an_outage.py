@@ -276,3 +276,44 @@ async def test_a_persisted_document_the_database_failed_alone_is_the_503_as_befo
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "5"
     assert response.json()["errors"][0]["extensions"] == {"code": code}
+
+
+async def test_a_batch_operation_refused_after_an_earlier_one_committed_answers_what_was_done(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A later operation refused as a request would be (no operation of the name asked): its
+    error, not a 400 of the whole batch that says nothing of the committed one (whose
+    caller would correct the batch and send it again, making that change twice)."""
+    batch = [
+        _mutation(_create("first", "Alpha")),
+        {"query": "query Sites { sites { id } }", "operationName": "Nope"},
+    ]
+
+    response = await client.post("/graphql", json=batch)
+
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert first == {"data": {"first": {"organization": {"name": "Alpha"}, "userErrors": []}}}
+    assert second == {
+        "data": None,
+        "errors": [
+            {"message": 'Unknown operation named "Nope".', "extensions": {"code": "BAD_REQUEST"}}
+        ],
+    }
+    assert await _names_created(engine, "Alpha") == ["Alpha"]
+
+
+async def test_a_batch_operation_refused_with_nothing_committed_is_the_400_as_before(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    batch = [
+        {"query": "query Sites { sites { id } }"},
+        {"query": "query Sites { sites { id } }", "operationName": "Nope"},
+        _mutation(_create("third", "Alpha")),
+    ]
+
+    response = await client.post("/graphql", json=batch)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert await _names_created(engine, "Alpha") == []
