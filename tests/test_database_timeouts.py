@@ -266,7 +266,7 @@ async def test_the_drivers_command_timeout_in_the_graphql_pipeline_is_the_databa
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["unavailable"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert warnings[0].endswith("outside execution: the database did not answer in time")
+    assert warnings[0] == "a persisted document was not read: the database did not answer in time"
     [line] = [r for r in caplog.records if r.name == ACCESS_LOGGER and r.status == 503]  # type: ignore[attr-defined]
     assert (line.outcome, line.error_codes) == ("unavailable", ["unavailable"])  # type: ignore[attr-defined]
 

@@ -224,3 +224,96 @@ async def test_a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_ch
     assert response.status_code == retried.status_code == 200
     assert retried.json() == response.json()
     assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+
+
+@pytest.fixture
+async def documents_locked(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The persisted documents' table locked by another transaction until the test ends: a
+    lookup of a document waits for it until the database (or the driver) gives up."""
+    async with engine.connect() as holder:
+        await holder.execute(text("LOCK TABLE persisted_documents IN ACCESS EXCLUSIVE MODE"))
+        yield holder
+        await holder.rollback()
+
+
+async def test_a_batch_whose_later_persisted_document_the_database_failed_answers_the_earlier(
+    gateway: httpx.AsyncClient,
+    documents_locked: AsyncConnection,
+    engine: AsyncEngine,
+    outage: tuple[dict[str, Any], str, str],
+) -> None:
+    """The later operation's document could not be read: that operation's error, not a 503
+    of the whole batch (its Retry-After would have the committed operation sent again)."""
+    _, code, message = outage
+    unknown = {"version": 1, "sha256Hash": "ab" * 32}
+    batch = [_mutation(_create("first", "Alpha")), {"extensions": {"persistedQuery": unknown}}]
+
+    response = await gateway.post("/graphql", json=batch)
+    await documents_locked.rollback()
+
+    assert response.status_code == 200, response.text
+    assert "retry-after" not in response.headers
+    first, second = response.json()
+    assert first == {"data": {"first": {"organization": {"name": "Alpha"}, "userErrors": []}}}
+    assert second["data"] is None
+    [error] = second["errors"]
+    assert error["extensions"]["code"] == code
+    assert error["message"].startswith(message.split(" (")[0] + " (")
+    assert await _names_created(engine, "Alpha") == ["Alpha"]
+
+
+async def test_a_persisted_document_the_database_failed_alone_is_the_503_as_before(
+    gateway: httpx.AsyncClient,
+    documents_locked: AsyncConnection,
+    outage: tuple[dict[str, Any], str, str],
+) -> None:
+    _, code, _ = outage
+    unknown = {"version": 1, "sha256Hash": "cd" * 32}
+
+    response = await gateway.post("/graphql", json={"extensions": {"persistedQuery": unknown}})
+    await documents_locked.rollback()
+
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["errors"][0]["extensions"] == {"code": code}
+
+
+async def test_a_batch_operation_refused_after_an_earlier_one_committed_answers_what_was_done(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A later operation refused as a request would be (no operation of the name asked): its
+    error, not a 400 of the whole batch that says nothing of the committed one (whose
+    caller would correct the batch and send it again, making that change twice)."""
+    batch = [
+        _mutation(_create("first", "Alpha")),
+        {"query": "query Sites { sites { id } }", "operationName": "Nope"},
+    ]
+
+    response = await client.post("/graphql", json=batch)
+
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert first == {"data": {"first": {"organization": {"name": "Alpha"}, "userErrors": []}}}
+    assert second == {
+        "data": None,
+        "errors": [
+            {"message": 'Unknown operation named "Nope".', "extensions": {"code": "BAD_REQUEST"}}
+        ],
+    }
+    assert await _names_created(engine, "Alpha") == ["Alpha"]
+
+
+async def test_a_batch_operation_refused_with_nothing_committed_is_the_400_as_before(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    batch = [
+        {"query": "query Sites { sites { id } }"},
+        {"query": "query Sites { sites { id } }", "operationName": "Nope"},
+        _mutation(_create("third", "Alpha")),
+    ]
+
+    response = await client.post("/graphql", json=batch)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert await _names_created(engine, "Alpha") == []

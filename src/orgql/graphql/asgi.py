@@ -44,6 +44,7 @@ from orgql.graphql.persisted import (
     PersistedDocuments,
     Prepared,
     move_document_id,
+    unreadable,
 )
 from orgql.graphql.request_timeout import RequestTimedOut, RequestTimeout
 from orgql.graphql.schema import build_schema
@@ -58,6 +59,7 @@ from orgql.graphql.websocket import (
 )
 from orgql.graphql.websocket_seats import SEAT, Connections
 from orgql.loopback import is_local_request
+from orgql.observability.database import mutation_committed
 from orgql.settings import Settings
 
 #: Headers of a GraphiQL page that carries a development admin token.
@@ -222,12 +224,16 @@ class OrgqlGraphQL(GraphQL[Context, None]):
                     name: kwargs[name]
                     for name in ("request", "request_adapter", "sub_response", "context")
                 }
-                return [
-                    await self.execute_single(
-                        **single, root_value=kwargs.get("root_value"), request_data=data
-                    )
-                    for data in batch
-                ]
+                results = []
+                for data in batch:
+                    try:
+                        result = await self.execute_single(
+                            **single, root_value=kwargs.get("root_value"), request_data=data
+                        )
+                    except HTTPException as refused:
+                        result = _refused_after_a_commit(refused)
+                    results.append(result)
+                return results
         except RequestTimedOut:
             context = kwargs.get("context")
             if isinstance(context, Context):  # give the connection back now, not to the GC
@@ -238,7 +244,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         """One operation, its document found first if persisted (graphql.persisted)."""
         request: Request = kwargs["request"]
         data: GraphQLRequestData = kwargs["request_data"]
-        prepared = await self.persisted.prepare(request.state.sessionmaker, data)
+        try:
+            prepared = await self.persisted.prepare(request.state.sessionmaker, data)
+        except Exception as failure:  # the database failed to read it: this operation's error
+            return ExecutionResult(data=None, errors=[unreadable(failure)])
         if not isinstance(prepared, Prepared):
             sub_response = kwargs["sub_response"]
             sub_response.status_code = prepared.status
@@ -296,22 +305,38 @@ def refused_by_limits(result: object) -> bool:
     )
 
 
+def _refused_after_a_commit(refused: HTTPException) -> ExecutionResult:
+    """A batch's operation refused as a request would be (no operation of the name asked),
+    after a mutation of an earlier one committed: that operation's error, the answer 200
+    with what was done (docs/graphql.md, "Several mutation fields"), not a refusal of the
+    whole batch that says nothing of the commit and has it sent again. With nothing
+    committed, the request's refusal as before (raised)."""
+    if refused.status_code >= 500 or not mutation_committed():
+        raise refused
+    code = http_error_code(refused)
+    return ExecutionResult(
+        data=None, errors=[GraphQLError(refused.reason, extensions={"code": code})]
+    )
+
+
+def http_error_code(error: HTTPException) -> str:
+    """The GraphQL code of a transport-level refusal (:func:`http_error_response`)."""
+    if isinstance(error, RequestTimedOut):
+        return "TIMEOUT"
+    if isinstance(error, MethodNotAllowed | http_get.MutationOverGet):
+        return METHOD_NOT_ALLOWED
+    return BAD_REQUEST if 400 <= error.status_code < 500 else "UNAVAILABLE"
+
+
 def http_error_response(error: HTTPException) -> Response:
     """A transport-level refusal (timeout, too many batched operations, bad content type,
     malformed JSON) as a GraphQL error body with a code."""
     headers: dict[str, str] = {}
-    if isinstance(error, RequestTimedOut):
-        code = "TIMEOUT"
-    elif isinstance(error, http_get.MutationOverGet):
-        code = METHOD_NOT_ALLOWED
+    if isinstance(error, http_get.MutationOverGet):
         headers["Allow"] = "POST"
     elif isinstance(error, MethodNotAllowed):
-        code = METHOD_NOT_ALLOWED
         headers["Allow"] = ", ".join(METHODS)
-    elif 400 <= error.status_code < 500:
-        code = BAD_REQUEST
-    else:
-        code = "UNAVAILABLE"
+    code = http_error_code(error)
     if error.status_code == 503:
         headers["Retry-After"] = "5"
     return graphql_error_response(error.status_code, error.reason, code, headers)

@@ -40,6 +40,8 @@ from strawberry.http import GraphQLRequestData
 
 from orgql.graphql.limits import LIMIT_SETTINGS
 from orgql.graphql.persisted_store import DocumentStore
+from orgql.observability.database import expected_failure, note_failure
+from orgql.observability.requests import retry_later_error
 from orgql.settings import Settings
 
 #: Names an operation may carry its document id under, at the top level of a body or URL.
@@ -218,6 +220,23 @@ class PersistedDocuments:
         if document is None or (data.query is not None and data.query != document):
             return NOT_TRUSTED
         return Prepared(replace(data, query=document))
+
+
+def unreadable(failure: Exception) -> GraphQLError:
+    """The error of an operation whose persisted document the database failed to read: the
+    503's message and code (``unavailable``, ``STATEMENT_TIMEOUT``), the request marked as
+    the database's failure (observability.database). The operation's error, not the whole
+    request's: over HTTP an operation of a batch alone is still answered the 503
+    (observability.requests), but one whose earlier operation committed keeps that answer
+    (a 503 would have the batch sent again, its committed changes made twice); over
+    WebSocket the connection stays open. Any other failure is raised: a bug."""
+    retry = retry_later_error(failure)
+    if retry is None:
+        raise failure
+    note_failure(failure)
+    logger.warning("a persisted document was not read: %s", expected_failure(failure))
+    message, code = retry
+    return GraphQLError(message, extensions={"code": code})
 
 
 def _reference(extensions: Mapping[str, Any]) -> str | Refusal | None:

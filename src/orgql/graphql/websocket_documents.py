@@ -4,17 +4,13 @@ answers it when it is not to be had: the operation's ``error``, never a close.""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from graphql import GraphQLError, get_operation_ast, parse
 from strawberry.http import GraphQLRequestData
 
 from orgql.edge_errors import BAD_REQUEST
-from orgql.graphql.persisted import PersistedDocuments, Refusal
-from orgql.observability.requests import retry_later_error
-
-logger = logging.getLogger("orgql.graphql")
+from orgql.graphql.persisted import PersistedDocuments, Refusal, unreadable
 
 #: The error of a ``subscribe`` without a document (strawberry's words over HTTP).
 MISSING_QUERY = "No GraphQL query found in the request"
@@ -30,7 +26,7 @@ async def find_document(
     try:
         prepared = await persisted.prepare(sessionmaker, data)
     except Exception as failure:  # reading a persisted document failed
-        prepared = _refusal_of(failure)
+        return unreadable(failure)
     if isinstance(prepared, Refusal):
         return GraphQLError(prepared.message, extensions={"code": prepared.code})
     query = prepared.data.query
@@ -39,18 +35,6 @@ async def find_document(
         return unrunnable
     assert query is not None  # else _document_error's MISSING_QUERY
     return query
-
-
-def _refusal_of(error: Exception) -> Refusal:
-    """The operation's error when the database failed to find its persisted document: the
-    HTTP path's 503 (``unavailable``, ``STATEMENT_TIMEOUT``), not an unexpected error. Any
-    other failure is raised: a bug."""
-    retry = retry_later_error(error)
-    if retry is None:
-        raise error
-    message, code = retry
-    logger.warning("a persisted document was not read: %s", message)
-    return Refusal(message, code, 503)
 
 
 def _document_error(query: str | None, operation_name: str | None) -> GraphQLError | None:

@@ -328,6 +328,12 @@ def note_commit() -> None:
         observation.mutation_committed = True
 
 
+def mutation_committed() -> bool:
+    """Whether a GraphQL mutation field of the current request committed (:func:`note_commit`)."""
+    observation = current_observation.get()
+    return observation is not None and observation.mutation_committed
+
+
 def note_failure(error: BaseException) -> None:
     """Transports call this with the unexpected errors they mask: connection failures that
     never reached the engine's events (refused connects, pool timeouts) mark the request."""
