@@ -30,6 +30,9 @@ UNSEEN = {
     "zero-width joiner": "Sample\u200d",
     "zero-width non-joiner between Latin letters": "Sam\u200cple",
     "zero-width joiner between Arabic letters": "\u0645\u200d\u0645",
+    # An alef joins on no left: a non-joiner after it keeps nothing apart, and draws nothing.
+    "zero-width non-joiner after an alef": "\u0627\u200c\u0628",
+    "braille blank": "Sample\u2800",
     "variation selector": "Sample\ufe0f",
     "Hangul filler": "Sample\u3164",
     "tab inside": "Sam\tple",

@@ -13,15 +13,16 @@ right-to-left override (U+202E) draws the characters after it backwards. Refused
 - the line and paragraph separators (Zl U+2028, Zp U+2029): a value is one line;
 - the other Default_Ignorable_Code_Point characters (Unicode's DerivedCoreProperties.txt),
   drawn as nothing although not of a C category: the combining grapheme joiner, the Hangul
-  and Khmer fillers, the Mongolian variation selectors, variation selectors.
+  and Khmer fillers, the Mongolian variation selectors, variation selectors; and the braille
+  blank U+2800, a symbol drawn as nothing.
 
 The zero-width non-joiner and joiner (U+200C, U+200D) are seen where they change how the
 letters beside them are drawn, the contexts IDNA allows them in (RFC 5892, appendix A.1 and
-A.2): either after a virama (a Devanagari, Bengali, ... conjunct broken or formed: Indic names
-need them), or the non-joiner between two letters of a joining script (Arabic, Syriac, N'Ko,
-Mongolian, ...: Persian names need it), combining marks between them aside. Python's
-``unicodedata`` has no joining types, so a letter of a joining script's blocks stands for
-one that joins. Anywhere else (``Sample\u200c``, between two Latin letters) they draw
+A.2, the idna package's ``valid_contextj``): either after a virama (a Devanagari, Bengali,
+... conjunct broken or formed: Indic names need them), or the non-joiner between a letter
+that joins on its left and one that joins on its right (Arabic, Syriac, N'Ko, Mongolian, ...:
+Persian names need it), combining marks between them aside. After an alef, which joins on
+no left, it draws nothing. Anywhere else (``Sample\u200c``, between two Latin letters) they draw
 nothing and are refused; an email refuses them everywhere (core.common.emails).
 
 A space separator (Zs: the plain space, a no-break space, an ideographic space) is seen, as
@@ -34,28 +35,20 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import idna
+
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import Problems
 
-#: Default_Ignorable_Code_Point characters that are not of a C or Z category.
+#: Default_Ignorable_Code_Point characters that are not of a C or Z category, and the braille
+#: blank (U+2800, a symbol drawn as nothing: no space, so never trimmed from a name's end).
 _IGNORABLE = re.compile(
-    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef]"
 )
 
 
 _ZWNJ, _ZWJ = "\u200c", "\u200d"
-
-#: The blocks of the scripts whose letters join (RFC 5892's joining types L, D and R are all
-#: theirs): Arabic, Syriac, Arabic Supplement, N'Ko, Mandaic, Arabic Extended-A/B, Mongolian,
-#: Phags-pa, Arabic Presentation Forms-A/B, Manichaean, Psalter Pahlavi, Hanifi Rohingya,
-#: Sogdian, Adlam.
-_JOINING = re.compile(
-    "[\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u07c0-\u07ff\u0840-\u085f\u0870-\u08ff"
-    "\u1800-\u18af\ua840-\ua87f\ufb50-\ufdff\ufe70-\ufeff\U00010ac0-\U00010aff"
-    "\U00010b80-\U00010baf\U00010d00-\U00010d3f\U00010f30-\U00010f6f\U0001e900-\U0001e95f]"
-)
-#: Unicode's canonical combining class of a virama.
-_VIRAMA = 9
 
 
 def _unseen(char: str) -> bool:
@@ -64,24 +57,13 @@ def _unseen(char: str) -> bool:
 
 
 def _joins(value: str, at: int) -> bool:
-    """Whether the joiner at ``at`` changes how its neighbours are drawn (the module)."""
-    if at > 0 and unicodedata.combining(value[at - 1]) == _VIRAMA:
-        return True
-    if value[at] != _ZWNJ:
+    """Whether the joiner at ``at`` changes how its neighbours are drawn: IDNA's CONTEXTJ
+    rules (RFC 5892 appendix A, as the idna package implements them, with Unicode's joining
+    types). A neighbour with no Unicode name is unassigned, refused anyway."""
+    try:
+        return bool(idna.valid_contextj(value, at))
+    except (ValueError, idna.IDNAError):
         return False
-    return _joining_letter(value, at, -1) and _joining_letter(value, at, 1)
-
-
-def _joining_letter(value: str, at: int, step: int) -> bool:
-    """Whether the first character from ``at`` in direction ``step`` that is not a
-    combining mark (IDNA's transparent joining type) is a letter of a joining script."""
-    at += step
-    while 0 <= at < len(value) and unicodedata.category(value[at]) in ("Mn", "Me"):
-        at += step
-    if not 0 <= at < len(value):
-        return False
-    char = value[at]
-    return unicodedata.category(char).startswith("L") and bool(_JOINING.match(char))
 
 
 def first_invisible(value: str, *, joiners: bool = True) -> str | None:
