@@ -13,9 +13,9 @@ from starlette.routing import Mount, Route
 
 from orgql.core.financial import sync as financial_sync
 from orgql.core.inheritance.fields import SITE_FIELDS, InheritedField, Scope, Wire
+from orgql.core.organizations import address_input, site_input
 from orgql.core.organizations import changes as organization_changes
 from orgql.core.organizations import input as organization_input
-from orgql.core.organizations import site_input
 from orgql.core.requests import draft as request_draft
 from orgql.core.requests import input as request_input
 from orgql.rest.financial import shapes as financial_shapes
@@ -143,7 +143,7 @@ def test_an_open_shape_allows_further_keys() -> None:
         ),
         (
             organization_shapes.AddressInput,
-            {*organization_input.ADDRESS_FIELDS, "isDefaultBillingAddress"}
+            {*address_input.ADDRESS_FIELDS, "isDefaultBillingAddress"}
             | {"isDefaultShippingAddress", "repositoryId"},
         ),
         (site_shapes.SitePropertiesInput, {*site_input.SITE_PROPERTY_KEYS, "op"}),

@@ -28,7 +28,7 @@ from orgql.core.common.validation import (
     read_str,
     unknown_keys,
 )
-from orgql.core.organizations.input import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS
+from orgql.core.organizations.address_input import ADDRESS_FIELDS, REQUIRED_ADDRESS_FIELDS
 from orgql.core.requests.draft import parse_type_ids
 from orgql.db import models
 

@@ -11,8 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orgql.core.addresses import limits as address_limits
-from orgql.core.common import addresses as address_fields
 from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes
 from orgql.core.common.validation import (
@@ -20,16 +18,14 @@ from orgql.core.common.validation import (
     InputNames,
     Problems,
     column_length,
-    join,
     read_bool,
     read_ids,
-    read_list,
-    read_object,
     read_reference,
     read_str,
     too_many,
     unknown_keys,
 )
+from orgql.core.organizations.address_input import NewAddress, parse_addresses, stored_nicknames
 from orgql.core.organizations.dynamic_properties import as_stored
 from orgql.core.organizations.site_input import (
     SITE_PROPERTY_KEYS,
@@ -56,15 +52,6 @@ ORGANIZATION_STRINGS = {
     "partyId": "party_id",
     "partyNumber": "party_number",
 }
-
-#: OCC address key -> column (core/common/addresses.py).
-ADDRESS_FIELDS = {key: column for column, key in address_fields.ADDRESS_KEYS.items()}
-#: The keys an address object may hold.
-ADDRESS_KEYS = frozenset(
-    [*ADDRESS_FIELDS, "isDefaultBillingAddress", "isDefaultShippingAddress", "repositoryId"]
-)
-REQUIRED_ADDRESS_FIELDS = address_fields.REQUIRED_KEYS
-
 
 #: orgql's extension key (not the vendor's): whether the roles held in the organization apply
 #: in every organization below it (core.organizations.membership; false by default; null in
@@ -109,14 +96,6 @@ COLUMN_KEYS = {
     "useAllPaymentMethodsFromSite": "use_all_payment_methods_from_site",
     "useAllShippingMethodsFromSite": "use_all_shipping_methods_from_site",
 }
-
-
-@dataclass(frozen=True)
-class NewAddress:
-    address_type: str
-    fields: dict[str, str | None]
-    default_billing: bool = False
-    default_shipping: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,7 +172,7 @@ def parse_new_organization(
         code=Codes.INVALID_SHIPPING_ADDRESS,
         name=names.get("shippingAddress"),
     )
-    addresses = _parse_addresses(doc, problems, stored_nicknames(stored or {}))
+    addresses = parse_addresses(doc, problems, stored_nicknames(stored or {}))
     site_properties = parse_site_properties(doc, None, problems)
 
     dynamic = parse_dynamic_properties(dynamic_properties or {}, problems)
@@ -220,16 +199,6 @@ def check_name(name: str | None, stored: str | None, problems: Problems) -> None
     new organization's) is taken back as it is: a row stored before the rule must still take
     every other change."""
     check_seen("name", name, stored, problems)
-
-
-def stored_nicknames(stored: Mapping[str, object]) -> frozenset[str]:
-    """The ``addressType`` of every secondary address of a ``stored`` document."""
-    items = stored.get("secondaryAddresses")
-    return frozenset(
-        item["addressType"]
-        for item in (items if isinstance(items, list) else [])
-        if isinstance(item, Mapping) and isinstance(item.get("addressType"), str)
-    )
 
 
 def parse_dynamic_properties(values: Mapping[str, object], problems: Problems) -> dict[str, object]:
@@ -326,79 +295,3 @@ def parse_columns(doc: Mapping[str, object], problems: Problems) -> dict[str, ob
         if flag is not None:
             columns[column] = flag
     return columns
-
-
-def _parse_addresses(
-    doc: Mapping[str, object], problems: Problems, kept: frozenset[str]
-) -> list[NewAddress]:
-    """The secondary addresses; a nickname is seen whole (core.common.characters) unless it
-    is one of the ``kept`` ones as it is (a stored draft's)."""
-    items = read_list(doc, "secondaryAddresses", None, problems)
-    if items is None or address_limits.check_new_organization(len(items), problems):
-        return []
-    addresses: list[NewAddress] = []
-    seen_types: dict[str, int] = {}
-    billing_defaults: list[int] = []
-    shipping_defaults: list[int] = []
-    for index, item in enumerate(items):
-        path = join("secondaryAddresses", index)
-        if not isinstance(item, Mapping):
-            problems.add(Codes.INVALID_INPUT, "each secondary address must be an object", path)
-            continue
-        address_type = read_str(
-            item,
-            "addressType",
-            path,
-            problems,
-            max_length=column_length(_ADDRESS, "address_type"),
-            required=Codes.INVALID_INPUT,
-        )
-        kept_type = address_type if address_type in kept else None
-        check_seen("addressType", address_type, kept_type, problems, path=join(path, "addressType"))
-        address = read_object(item, "address", path, problems)
-        if address is None:
-            if item.get("address") is None:
-                problems.add(Codes.INVALID_INPUT, "address is required", join(path, "address"))
-            continue
-        address_path = join(path, "address")
-        values: dict[str, str | None] = {}
-        for key, column in ADDRESS_FIELDS.items():
-            values[column] = read_str(
-                address,
-                key,
-                address_path,
-                problems,
-                max_length=column_length(_ADDRESS, column),
-                required=Codes.INVALID_INPUT if key in REQUIRED_ADDRESS_FIELDS else None,
-            )
-        unknown_keys(address, ADDRESS_KEYS, address_path, problems, what="address property")
-        billing = read_bool(address, "isDefaultBillingAddress", address_path, problems)
-        shipping = read_bool(address, "isDefaultShippingAddress", address_path, problems)
-        if billing:
-            billing_defaults.append(index)
-        if shipping:
-            shipping_defaults.append(index)
-        if address_type is not None:
-            key = address_type.lower()
-            if key in seen_types:
-                problems.add(
-                    Codes.INVALID_INPUT,
-                    f"addressType {address_type!r} is used by secondaryAddresses"
-                    f"[{seen_types[key]}] already",
-                    join(path, "addressType"),
-                )
-            seen_types[key] = index
-            addresses.append(NewAddress(address_type, values, bool(billing), bool(shipping)))
-    if len(billing_defaults) > 1:
-        problems.add(
-            Codes.INVALID_BILLING_ADDRESS,
-            "only one address can be the default billing address",
-            "secondaryAddresses",
-        )
-    if len(shipping_defaults) > 1:
-        problems.add(
-            Codes.INVALID_SHIPPING_ADDRESS,
-            "only one address can be the default shipping address",
-            "secondaryAddresses",
-        )
-    return addresses

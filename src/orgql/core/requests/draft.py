@@ -23,8 +23,8 @@ from orgql.core.common.validation import (
     read_str,
     too_many,
 )
+from orgql.core.organizations.address_input import ADDRESS_FIELDS
 from orgql.core.organizations.input import (
-    ADDRESS_FIELDS,
     ORGANIZATION_STRINGS,
     NewOrganization,
     parse_new_organization,
