@@ -18,7 +18,7 @@ from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.edge_errors import graphql_error_response
 from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import expected_failure, note_failure
+from orgql.observability.database import expected_failure, note_failure, telling_commits
 from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
@@ -80,7 +80,8 @@ def unexpected_error_response() -> Response:
     """The exception being handled, raised outside any resolver (so no masking saw it): logged
     under a reference, answered as a GraphQL error body with that reference. A lost database
     (a direct read's, graphql.execution.direct) is marked, so that the answer becomes a 503,
-    and logged as a warning without a traceback (expected_failure)."""
+    and logged as a warning without a traceback (expected_failure). After a mutation of the
+    request committed, the message says so (observability.database.telling_commits)."""
     error = sys.exc_info()[1]
     expected = None
     if error is not None:
@@ -91,7 +92,7 @@ def unexpected_error_response() -> Response:
         logger.warning("error (reference %s) outside execution: %s", reference, expected)
     else:
         logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
-    message = f"Unexpected error (reference {reference})."
+    message = telling_commits(f"Unexpected error (reference {reference}).")
     return graphql_error_response(500, message, "internal", reference=reference)
 
 
