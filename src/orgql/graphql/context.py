@@ -79,6 +79,11 @@ class Context:
     #: is None for live reads): a page's organizations share most of their ancestors, each
     #: is built once per request, and an ancestor read at an instant is not today's.
     organizations: dict[tuple[datetime | None, str], object] = field(default_factory=dict)
+    #: Units of work committed in this context (unit_of_work), and the response keys of the
+    #: operation's mutation fields that committed one (graphql.committed_fields): an error
+    #: below such a field (its payload's read) says the change was made all the same.
+    commits: int = 0
+    committed_fields: set[str] = field(default_factory=set)
 
     @classmethod
     def of_request(
@@ -224,6 +229,7 @@ class Context:
                 await session.rollback()
                 raise
             await session.commit()
+            self.commits += 1
             note_commit()  # the answer reports it, not a 503 (observability.requests)
             await committed(self.request.state)
 
