@@ -91,3 +91,29 @@ async def test_a_committed_field_whose_payload_read_failed_says_it_committed(
     assert error["extensions"]["committed"] is True
     assert re.fullmatch(r"[0-9a-f]{16}", error["extensions"]["reference"])
     assert await _names_created(engine, "Alpha") == ["Alpha"]
+
+
+async def test_a_field_after_one_whose_payload_read_failed_runs_as_usual(
+    gateway: httpx.AsyncClient, accounts_locked: AsyncConnection, engine: AsyncEngine
+) -> None:
+    """The failed read was the first statement on the committed field's session after its
+    commit, in a transaction the server then aborted: the next field's unit of work reused
+    that session and failed ("current transaction is aborted"), an internal error."""
+    first = _create("first", "Alpha", "customerAccounts { id }")
+    document = {"query": "mutation { " + first + " " + _create("second", "Beta", "") + " }"}
+
+    response = await gateway.post("/graphql", json=document)
+    await accounts_locked.rollback()
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] == {
+        "first": {"organization": None, "userErrors": []},
+        "second": {"organization": {"name": "Beta"}, "userErrors": []},
+    }
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["committed"]) == (
+        ["first", "organization", "customerAccounts"],
+        True,
+    )
+    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha", "Beta"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension
@@ -180,10 +181,13 @@ class Context:
                 return await work(self._session)
             except Exception as error:
                 self._note_unreachable(error)
-                if unavailability(error) is not None:
+                if unavailability(error) is not None or isinstance(error, DBAPIError):
                     # SQLAlchemy dropped the session's connection (lost, or its statement
-                    # past ORGQL_DB_COMMAND_TIMEOUT_SECONDS); the session refuses another
-                    # statement until rolled back: the next read starts a session anew.
+                    # past ORGQL_DB_COMMAND_TIMEOUT_SECONDS), or the server aborted the
+                    # session's transaction (a mutation's session, read after its commit,
+                    # whose statement failed: cancelled, say). Either way the session
+                    # refuses another statement until rolled back, the next field's unit
+                    # of work included: the next read or write starts a session anew.
                     await self._close_session()
                 raise
 
