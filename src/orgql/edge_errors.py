@@ -78,9 +78,11 @@ def graphql_error_response(
     **extensions: object,
 ) -> Response:
     """``{"data": null, "errors": [{"message", "extensions": {"code", ...}}]}``: a request
-    refused or failed before any field ran (GraphQL over HTTP, application/json). Never
-    stored by a cache: a query over GET is refused this way too (a malformed ``variables``,
-    a URL too long, a mutation), and the same URL may be answered once the cause is gone."""
+    refused or failed before any field ran (GraphQL over HTTP, application/json). No
+    Cache-Control of its own: the request middleware gives every error answer without one
+    ``no-store`` (observability.requests, by orgql.asgi_headers.keep_out_of_caches), so a
+    query over GET refused this way (a malformed ``variables``, a URL too long, a mutation)
+    is not stored, and the same URL may be answered once the cause is gone."""
     error = {"message": message, "extensions": {"code": code, **extensions}}
     body = {"data": None, "errors": [error]}
     return Response(

@@ -101,6 +101,7 @@ def _assert_failed_field(error: dict[str, Any], path: list[str], code: str, mess
     assert error["path"] == path
     assert error["message"] == message
     assert error["extensions"]["code"] == code
+    assert "committed" not in error["extensions"]  # failed before committing: may be resent
     # The reference of the warning logged for it (graphql.errors).
     assert re.fullmatch(r"[0-9a-f]{16}", error["extensions"]["reference"])
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -186,7 +187,11 @@ def dispatcher_of(
 
 
 async def test_a_name_resolving_to_loopback_is_refused_at_delivery_and_given_up_at_once(
-    engine: AsyncEngine, session: AsyncSession, receiver: Receiver, clock: Clock
+    engine: AsyncEngine,
+    session: AsyncSession,
+    receiver: Receiver,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # A public-looking name passes registration in production; it resolves to loopback now.
     url = receiver.url.replace("127.0.0.1", "hooks.example.com")
@@ -195,16 +200,26 @@ async def test_a_name_resolving_to_loopback_is_refused_at_delivery_and_given_up_
     resolve = resolving({"hooks.example.com": ["127.0.0.1"]})
 
     async with webhook_client(timeout=5, allow_private=False, resolve=resolve) as client:
-        attempted = await dispatcher_of(engine, client, clock).drain()
+        with caplog.at_level(logging.DEBUG, logger="orgql.webhooks"):
+            attempted = await dispatcher_of(engine, client, clock).drain()
 
     [delivery] = await deliveries_of(session, subscription.subscription.id)
     assert attempted == 1
     assert receiver.received == []
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 1, None)
+    # What the server's DNS answered is not the API's to show (admins read lastError): its
+    # kind only. The address is in a warning of the server's log.
     assert delivery.last_error == (
-        "RefusedTarget: hooks.example.com resolves to 127.0.0.1, a loopback address:"
+        "RefusedTarget: hooks.example.com resolves to a loopback address:"
         " this server delivers to public addresses only"
     )
+    naming = [r for r in caplog.records if "127.0.0.1" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in naming] == [
+        (
+            logging.WARNING,
+            "a webhook target's name resolves to 127.0.0.1, a loopback address: refused",
+        )
+    ]
 
 
 async def test_the_same_name_is_delivered_to_the_address_it_resolves_to_where_allowed(
@@ -236,9 +251,8 @@ async def test_a_name_with_one_private_address_among_public_ones_is_refused(
 
     [delivery] = await deliveries_of(session, subscription.subscription.id)
     assert delivery.status == "failed"
-    assert "mixed.example.com resolves to 10.0.0.7, a private address" in (
-        delivery.last_error or ""
-    )
+    assert "mixed.example.com resolves to a private address:" in (delivery.last_error or "")
+    assert "10.0.0.7" not in (delivery.last_error or "")
 
 
 async def test_a_redirect_is_a_failed_attempt_not_followed(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension
@@ -79,6 +80,11 @@ class Context:
     #: is None for live reads): a page's organizations share most of their ancestors, each
     #: is built once per request, and an ancestor read at an instant is not today's.
     organizations: dict[tuple[datetime | None, str], object] = field(default_factory=dict)
+    #: Units of work committed in this context (unit_of_work), and the response keys of the
+    #: operation's mutation fields that committed one (graphql.committed_fields): an error
+    #: below such a field (its payload's read) says the change was made all the same.
+    commits: int = 0
+    committed_fields: set[str] = field(default_factory=set)
 
     @classmethod
     def of_request(
@@ -175,10 +181,13 @@ class Context:
                 return await work(self._session)
             except Exception as error:
                 self._note_unreachable(error)
-                if unavailability(error) is not None:
+                if unavailability(error) is not None or isinstance(error, DBAPIError):
                     # SQLAlchemy dropped the session's connection (lost, or its statement
-                    # past ORGQL_DB_COMMAND_TIMEOUT_SECONDS); the session refuses another
-                    # statement until rolled back: the next read starts a session anew.
+                    # past ORGQL_DB_COMMAND_TIMEOUT_SECONDS), or the server aborted the
+                    # session's transaction (a mutation's session, read after its commit,
+                    # whose statement failed: cancelled, say). Either way the session
+                    # refuses another statement until rolled back, the next field's unit
+                    # of work included: the next read or write starts a session anew.
                     await self._close_session()
                 raise
 
@@ -224,6 +233,7 @@ class Context:
                 await session.rollback()
                 raise
             await session.commit()
+            self.commits += 1
             note_commit()  # the answer reports it, not a 503 (observability.requests)
             await committed(self.request.state)
 

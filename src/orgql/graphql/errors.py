@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from graphql import GraphQLError
 from starlette.responses import Response
@@ -16,9 +16,10 @@ from strawberry.extensions import MaskErrors
 
 from orgql.core.common.errors import ErrorDetail, ErrorKind, OrgqlError
 from orgql.edge_errors import graphql_error_response
+from orgql.graphql.committed_fields import committed_field
 from orgql.graphql.types import UserError
 from orgql.idempotency import claims as idempotency_claims
-from orgql.observability.database import expected_failure, note_failure
+from orgql.observability.database import expected_failure, note_failure, telling_commits
 from orgql.observability.requests import retry_later_error
 
 logger = logging.getLogger("orgql.graphql")
@@ -80,7 +81,8 @@ def unexpected_error_response() -> Response:
     """The exception being handled, raised outside any resolver (so no masking saw it): logged
     under a reference, answered as a GraphQL error body with that reference. A lost database
     (a direct read's, graphql.execution.direct) is marked, so that the answer becomes a 503,
-    and logged as a warning without a traceback (expected_failure)."""
+    and logged as a warning without a traceback (expected_failure). After a mutation of the
+    request committed, the message says so (observability.database.telling_commits)."""
     error = sys.exc_info()[1]
     expected = None
     if error is not None:
@@ -91,7 +93,7 @@ def unexpected_error_response() -> Response:
         logger.warning("error (reference %s) outside execution: %s", reference, expected)
     else:
         logger.error("unexpected error (reference %s) outside execution", reference, exc_info=True)
-    message = f"Unexpected error (reference {reference})."
+    message = telling_commits(f"Unexpected error (reference {reference}).")
     return graphql_error_response(500, message, "internal", reference=reference)
 
 
@@ -121,18 +123,50 @@ class MaskUnexpectedErrors(MaskErrors):
             level = logging.DEBUG if self._warned else logging.WARNING
             self._warned = True
             logger.log(level, "error (reference %s) at %s: %s", reference, error.path, expected)
-            return _retry_later(error, reference)
-        logger.error(
-            "unexpected error (reference %s) at %s", reference, error.path, exc_info=original
-        )
-        return GraphQLError(
-            message=f"Unexpected error (reference {reference}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": "internal", "reference": reference},
-        )
+            masked = _retry_later(error, reference)
+        else:
+            logger.error(
+                "unexpected error (reference %s) at %s", reference, error.path, exc_info=original
+            )
+            masked = GraphQLError(
+                message=f"Unexpected error (reference {reference}).",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "internal", "reference": reference},
+            )
+        if committed_field(self.execution_context.context, error.path):
+            return _committed(masked)
+        return masked
+
+    def on_operation(self) -> Iterator[None]:
+        # The fields committed are this operation's (an HTTP batch's share the context).
+        committed = getattr(self.execution_context.context, "committed_fields", None)
+        if committed is not None:
+            committed.clear()
+        yield from super().on_operation()
+
+
+#: Said by the error of a field whose mutation committed before the error (its payload's
+#: read failed): sent again, it would be made twice.
+COMMITTED_FIELD = (
+    "This field's change was committed before the failure: do not send it again; read the"
+    " current state instead."
+)
+
+
+def _committed(error: GraphQLError) -> GraphQLError:
+    """``error`` of a mutation field that committed its change before it (graphql.
+    committed_fields): ``extensions.committed`` true, and the message says so."""
+    return GraphQLError(
+        message=f"{error.message} {COMMITTED_FIELD}",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "committed": True},
+    )
 
 
 def _retry_later(error: GraphQLError, reference: str) -> GraphQLError:

@@ -15,8 +15,9 @@ so that browsers, proxies and CDNs can cache answers.
   with the server each time, by its ETag). It varies on ``X-CCOrganization`` too: a
   shopper's ``viewer.currentOrganization`` (and ``currentAccount``) is the account that
   header names. An answer with errors, or any other status, is ``no-store``; so is a
-  refusal before the operation runs (a malformed ``variables``, a URL too long, a mutation:
-  orgql.edge_errors.graphql_error_response).
+  refusal before the operation runs (a malformed ``variables``, a URL too long, a mutation),
+  as every error answer without a Cache-Control of its own is (observability.requests,
+  by orgql.asgi_headers.keep_out_of_caches).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from orgql.graphql.addresses.operations import AddressMutations
 from orgql.graphql.addresses.profile_operations import ProfileAddressMutations
+from orgql.graphql.committed_fields import note_committed_fields
 from orgql.graphql.context import RouteReads
 from orgql.graphql.errors import MaskUnexpectedErrors
 from orgql.graphql.events.operations import WebhookMutations, WebhookQueries
@@ -68,6 +69,7 @@ Mutation = merge_types(
         WebhookMutations,
     ),
 )
+note_committed_fields(Mutation)  # an error below a committed field says so (graphql.errors)
 
 
 class CloseSession(SchemaExtension):

@@ -334,6 +334,24 @@ def mutation_committed() -> bool:
     return observation is not None and observation.mutation_committed
 
 
+#: Said by an answer that fails the whole request (the request's timeout, an error outside
+#: execution: ``data`` null, no field's payload) after a mutation of it committed.
+COMMITTED_BEFORE_FAILURE = (
+    "Mutations of this request were committed before it failed: read the current state"
+    " before sending any of it again."
+)
+
+
+def telling_commits(message: str) -> str:
+    """The message of an answer failing the whole request: when a mutation of the request
+    committed (:func:`note_commit`), followed by :data:`COMMITTED_BEFORE_FAILURE`. Such an
+    answer has no Retry-After: sent again as it is, the request would make the committed
+    changes twice (docs/graphql.md, "Several mutation fields")."""
+    if not mutation_committed():
+        return message
+    return f"{message[:1].upper()}{message[1:].rstrip('.')}. {COMMITTED_BEFORE_FAILURE}"
+
+
 def note_failure(error: BaseException) -> None:
     """Transports call this with the unexpected errors they mask: connection failures that
     never reached the engine's events (refused connects, pool timeouts) mark the request."""

@@ -20,7 +20,9 @@ from orgql.edge_errors import app_path, enter_app, for_graphql, query_refusal, r
 from orgql.observability.database import (
     Observation,
     current_observation,
+    mutation_committed,
     statement_cancelled,
+    telling_commits,
     unavailability,
 )
 from orgql.observability.logs import ACCESS_LOGGER
@@ -103,9 +105,16 @@ def timed_out_response(scope: Scope, reason: str) -> Response:
 
 
 def _retry_later(scope: Scope, message: str, *, rest_code: str, graphql_code: str) -> Response:
-    """A 503 with Retry-After, in the shape of the endpoint asked (orgql.edge_errors)."""
+    """A 503 with Retry-After, in the shape of the endpoint asked (orgql.edge_errors). After
+    a GraphQL mutation of the request committed, none, and a message that says so
+    (observability.database.telling_commits): sent again as it is, the request would make
+    the committed changes twice."""
+    headers: dict[str, str] | None = {"Retry-After": RETRY_AFTER}
+    if mutation_committed():
+        message = telling_commits(message.removesuffix("; retry later."))
+        headers = None
     error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
-    return refusal(scope, error, 503, graphql_code, {"Retry-After": RETRY_AFTER})
+    return refusal(scope, error, 503, graphql_code, headers)
 
 
 def rest_error_codes(body: bytes) -> list[str]:
@@ -270,7 +279,8 @@ def _replacement(scope: Scope, observation: Observation, status: int) -> Respons
     (observability.database.note_commit): it holds their payloads, and the failed fields null
     with the 503's message and code (graphql.errors); a 503 would have the client run the
     whole operation again. An answer that is a failure anyway (5xx: an error outside
-    execution, the request's timeout) holds nothing of them, and is replaced as before."""
+    execution, the request's timeout) holds nothing of them, and is replaced, but without
+    Retry-After and saying that something committed (:func:`_retry_later`)."""
     if observation.mutation_committed and status < 500:
         return None
     return retry_later_response(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
@@ -21,6 +22,8 @@ import httpcore
 import httpx
 
 from orgql.core.events.targets import IPAddress, refused_kind
+
+logger = logging.getLogger("orgql.webhooks")
 
 #: host, port -> the addresses to connect to, in order (a seam: tests resolve names their way).
 Resolve = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
@@ -39,6 +42,19 @@ async def system_resolve(host: str, port: int) -> list[IPAddress]:
     for _family, _type, _proto, _name, sockaddr in infos:
         found[ipaddress.ip_address(str(sockaddr[0]))] = None  # may carry an IPv6 zone
     return list(found)
+
+
+def _refused_as(host: str, address: IPAddress, kind: str) -> str:
+    """Why ``host`` is refused, for the delivery's ``lastError``, which admins read through
+    the API: the kind of address a name resolves to, never the address (the answers of the
+    server's own DNS, inside names included, are none of the API's business). The address
+    goes to the server's log, as a warning (not the host: the log never names a URL)."""
+    if str(address) == host:  # the URL's own literal address: the caller wrote it
+        said = f"is {kind}"
+    else:
+        logger.warning("a webhook target's name resolves to %s, %s: refused", address, kind)
+        said = f"resolves to {kind}"
+    return f"{said}: this server delivers to public addresses only"
 
 
 class CheckedBackend(httpcore.AsyncNetworkBackend):
@@ -75,12 +91,7 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
             for address in found:
                 kind = refused_kind(address)
                 if kind is not None:
-                    said = (
-                        f"is {kind}" if str(address) == host else f"resolves to {address}, {kind}"
-                    )
-                    raise RefusedTarget(
-                        f"{host} {said}: this server delivers to public addresses only"
-                    )
+                    raise RefusedTarget(f"{host} {_refused_as(host, address, kind)}")
         return found
 
     async def connect_tcp(
