@@ -214,6 +214,34 @@ async def test_a_dry_run_flag_empty_contradictory_or_unknown_is_400_and_writes_n
     assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
 
 
+async def test_a_misspelt_dry_run_flag_is_400_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Unknown query parameters are ignored, but one that differs from the route's own only
+    in case would write for real what the caller meant as a dry run."""
+    for query in ("dryrun=true", "DryRun=true", "DRYRUN=false", "dryRun=true&dryrun=true"):
+        response = await client.put(
+            f"{ORGANIZATIONS}/100003?{query}", json={"description": f"written by {query}"}
+        )
+
+        assert response.status_code == 400, query
+        body = response.json()
+        sent = query.split("&")[-1].split("=")[0]
+        assert (body["errorCode"], body["o:errorPath"]) == ("100002", sent)
+        assert body["message"].startswith(f"{sent}: did you mean dryRun?")
+    read = await client.get(f"{ORGANIZATIONS}/100003")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_misspelt_list_parameters_are_400_too(client: httpx.AsyncClient) -> None:
+    for query in ("Limit=1", "OFFSET=1", "Sort=name"):
+        response = await client.get(f"{ORGANIZATIONS}?{query}")
+
+        assert response.status_code == 400, query
+        assert response.json()["errorCode"] == "100002"
+    assert (await client.get(f"{ORGANIZATIONS}?unknownParameter=1")).status_code == 200
+
+
 async def test_a_dry_run_flag_sent_twice_alike_is_that_value(client: httpx.AsyncClient) -> None:
     response = await client.put(
         f"{ORGANIZATIONS}/100002?dryRun=true&dryRun=TRUE", json={"description": "not written"}

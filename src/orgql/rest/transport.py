@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -180,6 +180,22 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
     if value not in ("true", "false"):
         raise bad_request(f"{name} must be true or false: {value[:40]!r}", name)
     return value == "true"
+
+
+def check_parameter_names(request: Request, names: Collection[str]) -> None:
+    """Every route's query parameters are checked here first (rest/operation.Resource): a
+    name that is one of the route's ``names`` in another case (``dryrun``, ``DryRun`` for
+    ``dryRun``) is 100002 at that name, naming the right one. Other unknown names are
+    ignored, as the vendor does; but a case slip would otherwise be ignored silently too,
+    and a ``PUT ...?dryrun=true`` write for real."""
+    meant_by_lower = {name.lower(): name for name in names}
+    for sent in request.query_params:
+        meant = meant_by_lower.get(sent.lower())
+        if meant is not None and meant != sent:
+            raise bad_request(
+                f"{sent[:40]}: did you mean {meant}? Query parameter names are case-sensitive",
+                sent[:40],
+            )
 
 
 def refuse_q(request: Request, what: str, instead: str) -> None:
