@@ -230,3 +230,30 @@ async def test_a_paging_number_is_ascii_digits_only(
 
     assert _error(response) == (400, LISTS[path], name)
     assert (await client.get(path, params={name: " 1 "})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "values"),
+    [
+        ("/ccadmin/v1/organizations", "sort", ("name", "name:desc")),
+        ("/ccadmin/v1/organizations", "q", ('name co "east"', 'name co "west"')),
+        ("/ccadmin/v1/organizations", "limit", ("1", "2")),
+        ("/ccadmin/v1/organizations", "offset", ("0", "1")),
+        ("/ccadmin/v1/profiles", "sort", ("email", "email:desc")),
+        ("/ccadmin/v1/profiles", "limit", ("1", "2")),
+        ("/ccadmin/v1/profiles", "email", ("a@example.com", "b@example.com")),
+        ("/ccadmin/v1/organizationRequests", "offset", ("0", "1")),
+        ("/ccadmin/v1/organizationRequests", "status", ("review", "approved")),
+    ],
+)
+async def test_a_single_valued_parameter_sent_twice_with_different_values_is_400(
+    client: httpx.AsyncClient, path: str, name: str, values: tuple[str, str]
+) -> None:
+    """Answering by the last value would hide that the caller asked for two things (a
+    contradictory dryRun is refused alike); the same value twice is that value."""
+    twice = await client.get(path, params=[(name, values[0]), (name, values[1])])
+    assert _error(twice) == (400, LISTS[path], name)
+    assert "more than one value" in twice.json()["message"]
+
+    alike = await client.get(path, params=[(name, values[0]), (name, values[0])])
+    assert alike.status_code == 200, alike.text

@@ -143,6 +143,18 @@ def request_href(request: Request) -> str:
     return f"{settings.public_base_url.rstrip('/')}{path}{query}"
 
 
+def single_param(request: Request, name: str, normalise: Callable[[str], str] = str) -> str | None:
+    """The value of the single-valued query parameter ``name`` (``normalise``d: the values
+    that count as one), None when absent. Sent more than once with different values
+    (``?sort=name&sort=-name``) is 100002 at ``name``: answering by one of them would hide
+    that the caller asked for two things. Every single-valued query parameter of the REST
+    routes is read here (``limit``, ``offset``, ``q``, ``sort``, ``dryRun``, ...)."""
+    values = {normalise(raw) for raw in request.query_params.getlist(name)}
+    if len(values) > 1:
+        raise bad_request(f"{name} was given more than one value: send it once", name)
+    return next(iter(values), None)
+
+
 #: A query parameter's whole number: ASCII digits, optionally after a minus sign (the range
 #: is the caller's check). Not ``int()``'s rule, which also takes other scripts' digits
 #: (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663), underscores (``1_0``) and a plus sign.
@@ -154,7 +166,7 @@ def int_param(request: Request, name: str, default: int) -> int:
     """The query parameter ``name`` as a whole number written in ASCII digits (``default``
     when absent or blank); anything else is 100002 at ``name``. Every integer query
     parameter of the REST routes (``limit``, ``offset``) is read here."""
-    raw = request.query_params.get(name)
+    raw = single_param(request, name)
     if raw is None or not raw.strip(_BLANKS):
         return default
     text = raw.strip(_BLANKS)
@@ -171,12 +183,9 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
     ``true`` or ``false`` (any case) and all the same. Empty, unrecognised or contradictory
     (``?dryRun=true&dryRun=false``) is 100002 at ``name``: guessing could write for real
     what the caller asked to be a dry run."""
-    values = {raw.strip().lower() for raw in request.query_params.getlist(name)}
-    if not values:
+    value = single_param(request, name, lambda raw: raw.strip().lower())
+    if value is None:
         return default
-    if len(values) > 1:
-        raise bad_request(f"{name} was given more than one value: send it once", name)
-    (value,) = values
     if value not in ("true", "false"):
         raise bad_request(f"{name} must be true or false: {value[:40]!r}", name)
     return value == "true"
