@@ -21,6 +21,7 @@ from orgql.body_limit import BODY_CUT_SHORT
 from orgql.consistency import committed, reading_engine, reads_from
 from orgql.core.common import json_text
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import MAX_OFFSET
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
@@ -156,26 +157,35 @@ def single_param(request: Request, name: str, normalise: Callable[[str], str] = 
 
 
 #: A query parameter's whole number: ASCII digits, optionally after a minus sign (the range
-#: is the caller's check). Not ``int()``'s rule, which also takes other scripts' digits
-#: (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663), underscores (``1_0``) and a plus sign.
+#: is the caller's check), and nothing else: no spaces (a ``+`` written in a query string is
+#: a space, so ``limit=+1`` is `` 1``). Not ``int()``'s rule, which also strips spaces and
+#: takes other scripts' digits (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663),
+#: underscores (``1_0``) and a plus sign.
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-_BLANKS = " \t"
+#: What a number of more digits than the largest bound (MAX_OFFSET) is read as: a value
+#: past every bound, so that the caller's range check refuses it naming its bound (Python
+#: converts no more than 4,300 digits, and need not convert any of them).
+_PAST_EVERY_BOUND = MAX_OFFSET + 1
+_MOST_DIGITS = len(str(MAX_OFFSET))
 
 
 def int_param(request: Request, name: str, default: int) -> int:
     """The query parameter ``name`` as a whole number written in ASCII digits (``default``
-    when absent or blank); anything else is 100002 at ``name``. Every integer query
-    parameter of the REST routes (``limit``, ``offset``) is read here."""
+    when absent or empty); anything else is 100002 at ``name``. A number too long to be
+    within any bound is read as one past every bound, for the caller's range check. Every
+    integer query parameter of the REST routes (``limit``, ``offset``) is read here."""
     raw = single_param(request, name)
-    if raw is None or not raw.strip(_BLANKS):
+    if raw is None or raw == "":
         return default
-    text = raw.strip(_BLANKS)
-    if _WHOLE_NUMBER.fullmatch(text) is not None:
-        try:
-            return int(text, 10)
-        except ValueError:  # more digits than Python converts (4,300)
-            pass
-    raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name)
+    if _WHOLE_NUMBER.fullmatch(raw) is None:
+        raise bad_request(
+            f"{name} must be a whole number in ASCII digits, with no spaces and no sign but"
+            f" a minus: {raw[:40]!r}",
+            name,
+        )
+    if len(raw.lstrip("-").lstrip("0")) > _MOST_DIGITS:
+        return -_PAST_EVERY_BOUND if raw.startswith("-") else _PAST_EVERY_BOUND
+    return int(raw, 10)
 
 
 def bool_param(request: Request, name: str, default: bool) -> bool:
