@@ -108,6 +108,61 @@ async def test_a_malformed_if_match_is_400(client: httpx.AsyncClient) -> None:
     assert (response.json()["errorCode"], response.json()["o:errorPath"]) == ("100002", "If-Match")
 
 
+async def test_if_match_compares_character_by_character_so_03_is_not_3(
+    client: httpx.AsyncClient,
+) -> None:
+    """RFC 9110 8.8.3.2: the strong comparison is of the opaque tags, "03" is not "3"."""
+    for tag in ('"01"', '"00"', '"+1"', '"1.0"', '"0x1"'):
+        response = await put(client, "100002", {"description": tag}, headers={"If-Match": tag})
+
+        assert response.status_code == 412, (tag, response.text)
+        assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+            "412",
+            "If-Match",
+        )
+    read = await client.get(f"{ORGANIZATIONS}/100002")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_an_if_match_list_passes_if_any_strong_tag_is_current(
+    client: httpx.AsyncClient,
+) -> None:
+    """RFC 9110 13.1.1: If-Match takes a list; weak tags in it match nothing."""
+    listed = await put(client, "100002", {"description": "a"}, headers={"If-Match": '"0", "1"'})
+    assert (listed.status_code, listed.headers["ETag"]) == (200, '"2"'), listed.text
+
+    with_weak = await put(
+        client, "100002", {"description": "b"}, headers={"If-Match": 'W/"2" ,, "7",W/"1"'}
+    )
+    assert with_weak.status_code == 412
+    assert "not 7" in with_weak.json()["message"]
+
+    mixed = await put(client, "100002", {"description": "c"}, headers={"If-Match": 'W/"1","2"'})
+    assert (mixed.status_code, mixed.headers["ETag"]) == (200, '"3"'), mixed.text
+    # Two If-Match fields are one list (RFC 9110 5.3)
+    fields = await client.put(
+        f"{ORGANIZATIONS}/100002",
+        json={"description": "d"},
+        headers=[("If-Match", '"9"'), ("If-Match", '"3"')],
+    )
+    assert (fields.status_code, fields.headers["ETag"]) == (200, '"4"'), fields.text
+
+
+async def test_a_malformed_if_match_list_is_400_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    for header in ('" 1"', '"1" "2"', '"1", 2', '*, "1"', ",", '"1"x', 'w/"1"', '"a"b"'):
+        response = await put(client, "100002", {"description": "x"}, headers={"If-Match": header})
+
+        assert response.status_code == 400, header
+        assert (response.json()["errorCode"], response.json()["o:errorPath"]) == (
+            "100002",
+            "If-Match",
+        )
+    read = await client.get(f"{ORGANIZATIONS}/100002")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
 async def test_concurrent_puts_with_one_if_match_one_wins(client: httpx.AsyncClient) -> None:
     responses = await asyncio.gather(
         *(put(client, "100002", {"description": f"writer {n}"}, version=1) for n in range(2))
@@ -157,6 +212,34 @@ async def test_a_dry_run_flag_empty_contradictory_or_unknown_is_400_and_writes_n
         )
     read = await client.get(f"{ORGANIZATIONS}/100002")
     assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_a_misspelt_dry_run_flag_is_400_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Unknown query parameters are ignored, but one that differs from the route's own only
+    in case would write for real what the caller meant as a dry run."""
+    for query in ("dryrun=true", "DryRun=true", "DRYRUN=false", "dryRun=true&dryrun=true"):
+        response = await client.put(
+            f"{ORGANIZATIONS}/100003?{query}", json={"description": f"written by {query}"}
+        )
+
+        assert response.status_code == 400, query
+        body = response.json()
+        sent = query.split("&")[-1].split("=")[0]
+        assert (body["errorCode"], body["o:errorPath"]) == ("100002", sent)
+        assert body["message"].startswith(f"{sent}: did you mean dryRun?")
+    read = await client.get(f"{ORGANIZATIONS}/100003")
+    assert (read.headers["ETag"], read.json()["description"]) == ('"1"', None)
+
+
+async def test_misspelt_list_parameters_are_400_too(client: httpx.AsyncClient) -> None:
+    for query in ("Limit=1", "OFFSET=1", "Sort=name"):
+        response = await client.get(f"{ORGANIZATIONS}?{query}")
+
+        assert response.status_code == 400, query
+        assert response.json()["errorCode"] == "100002"
+    assert (await client.get(f"{ORGANIZATIONS}?unknownParameter=1")).status_code == 200
 
 
 async def test_a_dry_run_flag_sent_twice_alike_is_that_value(client: httpx.AsyncClient) -> None:

@@ -55,6 +55,14 @@ REFUSED_AT_REGISTRATION = [
     ("http://metadata.google.internal/computeMetadata/v1/", "is a local name"),
     ("http://printer.local/hooks", "printer.local is a local name"),
     ("http://receiver:8080/hooks", "receiver is a single-label name"),
+    # Dots of other scripts, which httpx's IDNA encoding reads as "." (U+3002, U+FF0E, U+FF61)
+    ("http://127\u30020.0.1:8767/", "127\u30020.0.1 (read as 127.0.0.1) is a loopback address"),
+    ("http://127\uff0e0.0.1/", "(read as 127.0.0.1) is a loopback address"),
+    ("http://127\uff610.0.1/", "(read as 127.0.0.1) is a loopback address"),
+    ("http://169.254.169\u3002254/", "(read as 169.254.169.254) is a link-local address"),
+    ("http://10\u30020\u30020.1/", "(read as 10.0.0.1) is a private address"),
+    ("http://localhost\u3002/", "localhost\u3002 (read as localhost.) is a local name"),
+    ("http://printer\uff0elocal/", "(read as printer.local) is a local name"),
 ]
 
 
@@ -106,8 +114,30 @@ async def test_production_refuses_a_private_host_over_graphql_too(
     assert error["message"].startswith("url's host localhost is a local name: this server")
 
 
+@pytest.mark.parametrize("url", ["http://127\u30020.0.1:8767/", "http://localhost\uff0e/"])
+async def test_production_refuses_a_host_with_unicode_dots_over_graphql_too(
+    app_client: Callable[..., Any], url: str
+) -> None:
+    async with app_client(environment="production") as client:
+        answer = await client.post(
+            "/graphql", json={"query": CREATE, "variables": {"input": {"url": url}}}
+        )
+
+    payload = answer.json()["data"]["createWebhookSubscription"]
+    assert payload["webhookSubscription"] is None
+    [error] = payload["userErrors"]
+    assert (error["code"], error["field"]) == ("100002", "url")
+    assert "refuses webhooks to private, loopback" in error["message"]
+
+
 @pytest.mark.parametrize(
-    "url", ["https://erp.example.com/hooks", "https://8.8.8.8/hooks", "http://[2606:4700::1]/h"]
+    "url",
+    [
+        "https://erp.example.com/hooks",
+        "https://b\u00fccher\u3002example/hooks",
+        "https://8.8.8.8/hooks",
+        "http://[2606:4700::1]/h",
+    ],
 )
 async def test_production_registers_public_hosts(app_client: Callable[..., Any], url: str) -> None:
     async with app_client(environment="production") as client:

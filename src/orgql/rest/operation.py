@@ -10,6 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from orgql.core.common.errors import OrgqlError
+from orgql.rest.errors import error_response
+from orgql.rest.transport import check_parameter_names
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 #: An OpenAPI parameter object (path parameters are added from the path itself).
 Parameter = Mapping[str, object]
@@ -52,9 +56,21 @@ class Resource:
     def route(self) -> Route:
         """One route per path, so a wrong method gets 405 with every allowed method listed."""
         handlers = {method: operation.handler for method, operation in self.operations.items()}
+        names = {
+            method: frozenset(
+                str(parameter["name"])
+                for parameter in operation.parameters
+                if parameter["in"] == "query"
+            )
+            for method, operation in self.operations.items()
+        }
 
         async def dispatch(request: Request) -> Response:
             method = "GET" if request.method == "HEAD" else request.method
+            try:
+                check_parameter_names(request, names[method])
+            except OrgqlError as err:
+                return error_response(err)
             return await handlers[method](request)
 
         return Route(self.path, dispatch, methods=list(handlers), name=self.path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from orgql.body_limit import BODY_CUT_SHORT
 from orgql.consistency import committed, reading_engine, reads_from
 from orgql.core.common import json_text
 from orgql.core.common.errors import Codes, OrgqlError
+from orgql.core.common.paging import MAX_OFFSET
 from orgql.core.common.validation import unstorable_text_in
 from orgql.core.history import service as history
 from orgql.idempotency import claims as idempotency_claims
@@ -143,27 +144,48 @@ def request_href(request: Request) -> str:
     return f"{settings.public_base_url.rstrip('/')}{path}{query}"
 
 
+def single_param(request: Request, name: str, normalise: Callable[[str], str] = str) -> str | None:
+    """The value of the single-valued query parameter ``name`` (``normalise``d: the values
+    that count as one), None when absent. Sent more than once with different values
+    (``?sort=name&sort=-name``) is 100002 at ``name``: answering by one of them would hide
+    that the caller asked for two things. Every single-valued query parameter of the REST
+    routes is read here (``limit``, ``offset``, ``q``, ``sort``, ``dryRun``, ...)."""
+    values = {normalise(raw) for raw in request.query_params.getlist(name)}
+    if len(values) > 1:
+        raise bad_request(f"{name} was given more than one value: send it once", name)
+    return next(iter(values), None)
+
+
 #: A query parameter's whole number: ASCII digits, optionally after a minus sign (the range
-#: is the caller's check). Not ``int()``'s rule, which also takes other scripts' digits
-#: (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663), underscores (``1_0``) and a plus sign.
+#: is the caller's check), and nothing else: no spaces (a ``+`` written in a query string is
+#: a space, so ``limit=+1`` is `` 1``). Not ``int()``'s rule, which also strips spaces and
+#: takes other scripts' digits (a fullwidth ``1``, U+FF11; Arabic-Indic ``3``, U+0663),
+#: underscores (``1_0``) and a plus sign.
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-_BLANKS = " \t"
+#: What a number of more digits than the largest bound (MAX_OFFSET) is read as: a value
+#: past every bound, so that the caller's range check refuses it naming its bound (Python
+#: converts no more than 4,300 digits, and need not convert any of them).
+_PAST_EVERY_BOUND = MAX_OFFSET + 1
+_MOST_DIGITS = len(str(MAX_OFFSET))
 
 
 def int_param(request: Request, name: str, default: int) -> int:
     """The query parameter ``name`` as a whole number written in ASCII digits (``default``
-    when absent or blank); anything else is 100002 at ``name``. Every integer query
-    parameter of the REST routes (``limit``, ``offset``) is read here."""
-    raw = request.query_params.get(name)
-    if raw is None or not raw.strip(_BLANKS):
+    when absent or empty); anything else is 100002 at ``name``. A number too long to be
+    within any bound is read as one past every bound, for the caller's range check. Every
+    integer query parameter of the REST routes (``limit``, ``offset``) is read here."""
+    raw = single_param(request, name)
+    if raw is None or raw == "":
         return default
-    text = raw.strip(_BLANKS)
-    if _WHOLE_NUMBER.fullmatch(text) is not None:
-        try:
-            return int(text, 10)
-        except ValueError:  # more digits than Python converts (4,300)
-            pass
-    raise bad_request(f"{name} must be a whole number: {raw[:40]!r}", name)
+    if _WHOLE_NUMBER.fullmatch(raw) is None:
+        raise bad_request(
+            f"{name} must be a whole number in ASCII digits, with no spaces and no sign but"
+            f" a minus: {raw[:40]!r}",
+            name,
+        )
+    if len(raw.lstrip("-").lstrip("0")) > _MOST_DIGITS:
+        return -_PAST_EVERY_BOUND if raw.startswith("-") else _PAST_EVERY_BOUND
+    return int(raw, 10)
 
 
 def bool_param(request: Request, name: str, default: bool) -> bool:
@@ -171,15 +193,28 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
     ``true`` or ``false`` (any case) and all the same. Empty, unrecognised or contradictory
     (``?dryRun=true&dryRun=false``) is 100002 at ``name``: guessing could write for real
     what the caller asked to be a dry run."""
-    values = {raw.strip().lower() for raw in request.query_params.getlist(name)}
-    if not values:
+    value = single_param(request, name, lambda raw: raw.strip().lower())
+    if value is None:
         return default
-    if len(values) > 1:
-        raise bad_request(f"{name} was given more than one value: send it once", name)
-    (value,) = values
     if value not in ("true", "false"):
         raise bad_request(f"{name} must be true or false: {value[:40]!r}", name)
     return value == "true"
+
+
+def check_parameter_names(request: Request, names: Collection[str]) -> None:
+    """Every route's query parameters are checked here first (rest/operation.Resource): a
+    name that is one of the route's ``names`` in another case (``dryrun``, ``DryRun`` for
+    ``dryRun``) is 100002 at that name, naming the right one. Other unknown names are
+    ignored, as the vendor does; but a case slip would otherwise be ignored silently too,
+    and a ``PUT ...?dryrun=true`` write for real."""
+    meant_by_lower = {name.lower(): name for name in names}
+    for sent in request.query_params:
+        meant = meant_by_lower.get(sent.lower())
+        if meant is not None and meant != sent:
+            raise bad_request(
+                f"{sent[:40]}: did you mean {meant}? Query parameter names are case-sensitive",
+                sent[:40],
+            )
 
 
 def refuse_q(request: Request, what: str, instead: str) -> None:

@@ -69,10 +69,14 @@ def literal_address(host: str) -> IPAddress | None:
     return None
 
 
-def host_problem(host: str) -> str | None:
+def host_problem(host: str, *, written: str | None = None) -> str | None:
     """Why a URL naming ``host`` is refused at registration where private targets are, or
-    None. A name's addresses are checked at each delivery, not here (module docstring)."""
+    None. ``host`` is the host as the HTTP client reads it (host_names.client_host), and
+    ``written`` the URL's own spelling where it differs (``127。0.0.1``), for the message.
+    A name's addresses are checked at each delivery, not here (module docstring)."""
     name = host.lower().rstrip(".")
+    if written is not None and written.lower() != host.lower():
+        host = f"{written} (read as {host})"
     address = literal_address(name)
     if address is not None:
         kind = refused_kind(address)

@@ -23,7 +23,7 @@ from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.delivery_status import DeliveryStatus
-from orgql.core.events.host_names import host_name_problem
+from orgql.core.events.host_names import UnreadableHost, client_host
 from orgql.core.events.outbox import EVENT_TYPES
 from orgql.core.events.targets import host_problem
 from orgql.db.event_models import OutboxEvent, WebhookDelivery, WebhookSubscription
@@ -130,16 +130,17 @@ def url_problem(url: str, *, allow_private_targets: bool) -> str | None:
         parts.hostname.encode("idna")
     except UnicodeError:
         return "url's host is not a valid host name"
-    unreadable = host_name_problem(parts.hostname)
-    if unreadable is not None:
-        return unreadable
+    try:
+        host = client_host(parts.hostname)  # the one reading every check below judges
+    except UnreadableHost as exc:
+        return str(exc)
     if parts.username is not None or parts.password is not None:
         return "url must not contain credentials"
     if parts.fragment or url.endswith("#"):
         return "url must not have a fragment"
     if port == 0:
         return "url must not name port 0"
-    refused = None if allow_private_targets else host_problem(parts.hostname)
+    refused = None if allow_private_targets else host_problem(host, written=parts.hostname)
     if refused is not None:
         return (
             f"{refused}: this server refuses webhooks to private, loopback, link-local and"

@@ -19,7 +19,7 @@ async def update_with_members(
     members: list[str],
     *,
     principal: Principal,
-    expected_version: int | None = None,
+    expected_version: int | frozenset[int] | None = None,
     site_id: str | None = None,
 ) -> UpdateResult:
     """:func:`updates.update`, then ``members`` (profile ids) made the organization's members

@@ -69,14 +69,15 @@ async def update(
     organization_id: str,
     changes: OrganizationChanges,
     *,
-    expected_version: int | None = None,
+    expected_version: int | frozenset[int] | None = None,
     site_id: str | None = None,
     dry_run: bool = False,
     with_effects: bool = False,
 ) -> UpdateResult:
     """Apply ``changes`` to the organization (see the module's rules).
 
-    ``expected_version`` None skips the version check. Site-specific values go to
+    ``expected_version`` None skips the version check; a set of versions passes if the
+    organization is at any of them (REST's If-Match list). Site-specific values go to
     ``site_id`` (the x-ccsite header) or the default site. Unknown organization: 100001.
     ``dry_run``: check, compute the effects, write nothing (and emit nothing). Otherwise the
     change's events are emitted (:mod:`change_events`). ``with_effects``: return the effects
@@ -87,11 +88,12 @@ async def update(
     elif compare:
         await hold_off_moves(session)  # no move commits between the two snapshots
     organization = await organizations.locked(session, organization_id)
-    if expected_version is not None and organization.version != expected_version:
+    expected = {expected_version} if isinstance(expected_version, int) else expected_version
+    if expected is not None and organization.version not in expected:
         raise OrgqlError(
             Codes.VERSION_CONFLICT,
             f"Organization {organization_id!r} is at version {organization.version}, not"
-            f" {expected_version}: read it again and reapply the change",
+            f" {' or '.join(map(str, sorted(expected)))}: read it again and reapply the change",
             None,
             ErrorKind.STALE,
         )

@@ -14,6 +14,7 @@ from orgql.core.organizations.sorting import SortKey, parse_sort
 from orgql.rest.operation import query
 from orgql.rest.shapes import SortOrder
 from orgql.rest.sorting import sort_echo, sort_parameter
+from orgql.rest.transport import single_param
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,10 @@ class ListParameters:
 
 def list_parameters(request: Request) -> ListParameters:
     """``q`` and ``sort`` of the request (100002, field ``q`` / ``sort``, when malformed)."""
-    params = request.query_params
-    expression = parse_q(params.get("q"))
+    expression = parse_q(single_param(request, "q"))
     return ListParameters(
         where=repository.OrganizationFilter(expression=expression),
-        sort=parse_sort(params.get("sort")),
+        sort=parse_sort(single_param(request, "sort")),
     )
 
 

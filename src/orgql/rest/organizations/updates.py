@@ -46,7 +46,11 @@ from orgql.rest.transport import (
     urls,
 )
 
-_ENTITY_TAG = re.compile(r'^(W/)?"([0-9]{1,9})"$')
+#: One element of an If-Match list (RFC 9110 8.8.3): an entity tag, or nothing (empty list
+#: elements are allowed, 5.6.1), followed by a comma or the end.
+_LIST_ELEMENT = re.compile(r'[ \t]*(?:(W/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)')
+#: The opaque tag of a version as ``etag`` writes it: a whole number, no leading zero.
+_VERSION_TAG = re.compile(r"0|[1-9][0-9]{0,17}")
 
 
 def etag(version: int) -> dict[str, str]:
@@ -54,29 +58,51 @@ def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-def expected_version(request: Request) -> int | None:
-    """The version ``If-Match`` names: ``"3"``; absent or ``*``: no check. One tag only: a
-    list of versions cannot all be current. A weak tag (``W/"3"``) is well formed but never
-    matches: If-Match uses the strong comparison (RFC 9110 13.1.1), so it is 412 whatever
-    the current version is."""
-    raw = request.headers.get("if-match")
-    if raw is None or raw.strip() == "*":
+def _entity_tags(raw: str) -> list[tuple[bool, str]]:
+    """The entity tags of an If-Match list, as (weak, opaque tag); ValueError if malformed."""
+    tags: list[tuple[bool, str]] = []
+    position = 0
+    while position < len(raw):
+        element = _LIST_ELEMENT.match(raw, position)
+        if element is None or element.end() == position:
+            raise ValueError(raw)
+        if element.group(2) is not None:
+            tags.append((element.group(1) is not None, element.group(2)))
+        position = element.end()
+    if not tags:
+        raise ValueError(raw)
+    return tags
+
+
+def expected_version(request: Request) -> frozenset[int] | None:
+    """The versions ``If-Match`` names (one tag, ``"3"``, or a list, ``"3", "4"``: it passes
+    if the organization is at any of them); absent or ``*``: no check. The comparison is the
+    strong one (RFC 9110 8.8.3.2, 13.1.1), character by character: ``"03"`` is not ``"3"``,
+    and a weak tag (``W/"3"``) matches nothing. A list in which no tag can match is 412
+    whatever the current version is."""
+    fields = request.headers.getlist("if-match")
+    if not fields:
         return None
-    match = _ENTITY_TAG.match(raw.strip())
-    if match is None:
+    raw = ", ".join(fields).strip()
+    if raw == "*":
+        return None
+    try:
+        tags = _entity_tags(raw)
+    except ValueError:
         raise bad_request(
-            'If-Match must be one entity tag from the ETag header, such as "3", or *',
+            'If-Match must be * or entity tags from the ETag header, such as "3" or "3", "4"',
             "If-Match",
-        )
-    if match.group(1):
+        ) from None
+    versions = frozenset(int(tag) for weak, tag in tags if not weak and _VERSION_TAG.fullmatch(tag))
+    if not versions:
         raise OrgqlError(
             Codes.VERSION_CONFLICT,
-            f"If-Match uses the strong comparison, which a weak entity tag ({raw.strip()})"
-            ' never passes: send the ETag as GET answers it, such as "3"',
+            f"If-Match ({raw}) names no version: the strong comparison it uses passes only a"
+            ' tag exactly as ETag sends it, such as "3" (not W/"3" nor "03")',
             "If-Match",
             ErrorKind.STALE,
         )
-    return int(match.group(2))
+    return versions
 
 
 def change(item: ValueChange) -> EffectiveValueChange:
@@ -175,8 +201,8 @@ PUT = Operation(
     parameters=(
         header(
             "If-Match",
-            'The ETag of the version read ("3"); absent or *: no check. A weak tag (W/"3")'
-            " never matches (strong comparison): 412.",
+            'The ETag of the version read ("3"), or a list ("3", "4": any of them); absent or'
+            ' *: no check. The comparison is strong: W/"3" or "03" never matches (412).',
         ),
         query(
             "dryRun",

@@ -27,6 +27,7 @@ from orgql.rest.transport import (
     read_json_object,
     refuse_q,
     request_href,
+    single_param,
     unit_of_work,
 )
 
@@ -73,12 +74,12 @@ async def list_profiles(request: Request) -> Response:
     refuse_q(request, "profiles", "look them up by email or customerContactId")
     limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
     offset = int_param(request, "offset", 0)
-    sort = sorting.parse_sort(request.query_params.get("sort"))
+    sort = sorting.parse_sort(single_param(request, "sort"))
     async with unit_of_work(request) as session:
         rows, total = await contacts.list_page(
             session,
-            email=request.query_params.get("email"),
-            customer_contact_id=request.query_params.get("customerContactId"),
+            email=single_param(request, "email"),
+            customer_contact_id=single_param(request, "customerContactId"),
             limit=limit,
             offset=offset,
             sort=sort,

@@ -31,6 +31,7 @@ from orgql.rest.transport import (
     read_json_object,
     refuse_q,
     request_href,
+    single_param,
     site_id,
     unit_of_work,
 )
@@ -52,12 +53,14 @@ def _expand(request: Request) -> frozenset[str]:
     return parse_expand(request.query_params.getlist("expand"))
 
 
-def _list_params(request: Request) -> tuple[int, int]:
-    """The list's limit and offset; a bad one, or a ``q`` (the vendor's filter, which this
-    list does not take: filter by ``status``), is this API's invalid input (101001)."""
+def _list_params(request: Request) -> tuple[int, int, str | None]:
+    """The list's limit, offset and status; a bad one, or a ``q`` (the vendor's filter,
+    which this list does not take: filter by ``status``), is this API's invalid input
+    (101001)."""
     try:
         refuse_q(request, "organization requests", "filter them by status")
-        return int_param(request, "limit", DEFAULT_LIST_LIMIT), int_param(request, "offset", 0)
+        limit = int_param(request, "limit", DEFAULT_LIST_LIMIT)
+        return limit, int_param(request, "offset", 0), single_param(request, "status") or None
     except OrgqlError as error:
         raise OrgqlError(RequestCodes.INVALID_INPUT, error.message, error.field) from None
 
@@ -105,8 +108,7 @@ async def get_organization_request(request: Request) -> Response:
 @endpoint()
 async def list_organization_requests(request: Request) -> Response:
     expand = _expand(request)
-    limit, offset = _list_params(request)
-    status = request.query_params.get("status") or None
+    limit, offset, status = _list_params(request)
     async with unit_of_work(request) as session:
         page = await organization_request_reads.list_page(
             session, status=status, limit=limit, offset=offset
