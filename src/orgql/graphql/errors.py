@@ -65,6 +65,19 @@ def argument_paths(table: Mapping[str, str | None]) -> Named:
     return named
 
 
+def site_argument(site: object, named: Named | None = None) -> Named:
+    """``named`` (or no renaming) for a mutation with a ``site`` argument: the core names the
+    site it was given ``x-ccsite`` (the REST header); given by the argument (``site`` not
+    None) it is ``site``, as the reads name it (graphql.organizations.reads); taken from the
+    header, ``x-ccsite`` still."""
+    header = argument_paths({"x-ccsite": "site"} if site is not None else {})
+
+    def both(detail: ErrorDetail) -> ErrorDetail:
+        return header(named(detail) if named is not None else detail)
+
+    return both
+
+
 def user_errors_of(error: OrgqlError, named: Named | None = None) -> list[UserError]:
     """A mutation's refusal as its payload's ``userErrors``: every problem of the input, its
     field named as the GraphQL input names it (``named``: the core names fields as the REST
