@@ -110,6 +110,8 @@ async def test_refusals_are_user_errors_named_by_the_input(client: httpx.AsyncCl
         input={"addressType": "X", "address": {**LINES, "typeIds": ["ss-10001", "nope"]}},
     )
     no_org = await run(client, ADD, org="nobody", input={"addressType": "X", "address": LINES})
+    no_org_update = await run(client, UPDATE, org="nobody", id="nothing", input={})
+    no_org_delete = await run(client, DELETE, org="nobody", id="nothing")
     no_address = await run(client, DELETE, org="100002", id="nothing")
     cleared = await run(client, UPDATE, org="100002", id="nothing", input={"addressType": None})
 
@@ -120,8 +122,15 @@ async def test_refusals_are_user_errors_named_by_the_input(client: httpx.AsyncCl
     assert unknown_type["data"]["addOrganizationAddress"]["userErrors"] == [
         {"code": "180104", "field": "address.typeIds[1]"}
     ]
+    # The organization is the organizationId argument (the core's "id" is REST's path).
     assert no_org["data"]["addOrganizationAddress"]["userErrors"] == [
-        {"code": "100001", "field": "id"}
+        {"code": "100001", "field": "organizationId"}
+    ]
+    assert no_org_update["data"]["updateOrganizationAddress"]["userErrors"] == [
+        {"code": "100001", "field": "organizationId"}
+    ]
+    assert no_org_delete["data"]["deleteOrganizationAddress"]["userErrors"] == [
+        {"code": "100001", "field": "organizationId"}
     ]
     assert no_address["data"]["deleteOrganizationAddress"]["userErrors"] == [
         {"code": "190101", "field": "addressId"}
@@ -147,7 +156,7 @@ async def test_anonymous_callers_and_shoppers_of_other_accounts_cannot_change_ad
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert stranger["data"]["addOrganizationAddress"] == {
         "address": None,
-        "userErrors": [{"code": "100001", "field": "id"}],
+        "userErrors": [{"code": "100001", "field": "organizationId"}],
     }
 
 

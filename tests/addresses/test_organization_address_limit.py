@@ -31,7 +31,8 @@ from orgql.db import models
 from orgql.db.engine import make_sessionmaker
 
 Shopper = Callable[[str], httpx.AsyncClient]
-REFUSED = [{"code": "190102", "message": FULL_MESSAGE, "field": "secondaryAddresses"}]
+#: GraphQL's refusal names no argument (REST's o:errorPath is the full list, no argument).
+REFUSED = [{"code": "190102", "message": FULL_MESSAGE, "field": None}]
 
 
 async def test_an_add_past_the_limit_is_a_409_that_changes_nothing(

@@ -132,7 +132,7 @@ async def test_an_address_manager_of_another_account_finds_no_such_account(
 
     assert body["data"]["addOrganizationAddress"] == {
         "address": None,
-        "userErrors": [{"code": "100001", "field": "id"}],
+        "userErrors": [{"code": "100001", "field": "organizationId"}],
     }
     assert await address_count(session) == count
 
@@ -168,7 +168,7 @@ async def test_broken_input_for_another_account_is_answered_as_for_a_missing_one
 
     assert other["data"] == missing["data"]
     assert other["data"]["addOrganizationAddress"]["userErrors"] == [
-        {"code": "100001", "field": "id"}
+        {"code": "100001", "field": "organizationId"}
     ]
     assert {e["code"] for e in own["data"]["addOrganizationAddress"]["userErrors"]} == {
         "00004",

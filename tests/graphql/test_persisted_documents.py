@@ -210,13 +210,60 @@ def test_apollos_manifest_format_is_read(tmp_path: Path) -> None:
     assert load_manifest(path) == {sha256(QUERY): QUERY}
 
 
-@pytest.mark.parametrize("content", ["[1, 2]", '{"a": 1}', "not json", '{"format": '])
+APOLLO_LIST_ID = (
+    '{"format": "apollo-persisted-query-manifest", "version": 1,'
+    ' "operations": [{"id": ["a"], "body": "{ sites { id } }"}]}'
+)
+
+
+@pytest.mark.parametrize(
+    "content", ["[1, 2]", '{"a": 1}', "not json", '{"format": ', APOLLO_LIST_ID]
+)
 def test_a_manifest_that_is_none_is_a_clear_error(tmp_path: Path, content: str) -> None:
     path = tmp_path / "manifest.json"
     path.write_text(content)
 
     with pytest.raises(ValueError, match="trusted documents manifest"):
         load_manifest(path)
+
+
+OTHER = '{ organization(id: "100002") { repositoryId name } }'
+
+
+def test_an_id_listed_twice_with_different_texts_stops_the_start(tmp_path: Path) -> None:
+    """JSON keeps the last of a key given twice: which document the id runs would be the
+    reader's choice (the client's may differ). The gateway does not start, naming the id."""
+    plain = tmp_path / "persisted-documents.json"
+    plain.write_text(f'{{"doc": {json.dumps(QUERY)}, "doc": {json.dumps(OTHER)}}}')
+    apollo = tmp_path / "persisted-query-manifest.json"
+    operations = [{"id": "doc", "body": QUERY}, {"id": "doc", "body": OTHER}]
+    apollo.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+
+    for manifest in (plain, apollo):
+        with pytest.raises(ValueError, match="trusted documents manifest") as raised:
+            create_app(_settings_of(manifest))
+        assert str(raised.value) == (
+            f"trusted documents manifest {manifest}: 1 document id(s) listed more than once"
+            " with different texts (which would run is ambiguous): 'doc'"
+        )
+
+
+def test_an_id_listed_twice_with_the_same_text_is_read(tmp_path: Path) -> None:
+    plain = tmp_path / "persisted-documents.json"
+    plain.write_text(f'{{"doc": {json.dumps(QUERY)}, "doc": {json.dumps(QUERY)}}}')
+    apollo = tmp_path / "persisted-query-manifest.json"
+    operations = [{"id": "doc", "body": QUERY, "name": "A"}, {"id": "doc", "body": QUERY}]
+    apollo.write_text(
+        json.dumps(
+            {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        )
+    )
+
+    assert load_manifest(plain) == load_manifest(apollo) == {"doc": QUERY}
 
 
 # -- a manifest's documents within the limits, checked at start

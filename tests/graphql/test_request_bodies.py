@@ -139,6 +139,6 @@ async def test_a_site_literal_postgresql_cannot_hold_is_an_unknown_site(
         answer = await _submit(anonymous_client, literal.replace("($site: ID)", ""))
 
     expected = unknown.json()
-    assert expected["data"]["submitOrganizationRequest"]["userErrors"][0]["field"] == "x-ccsite"
+    assert expected["data"]["submitOrganizationRequest"]["userErrors"][0]["field"] == "site"
     assert answer.json() == expected
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

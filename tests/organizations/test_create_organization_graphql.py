@@ -278,6 +278,23 @@ async def test_an_unknown_parent_is_reported_at_the_input_field(graphql: GraphQL
     ]
 
 
+async def test_an_unknown_site_argument_is_named_site(graphql: GraphQL) -> None:
+    """The core names the site ``x-ccsite`` (REST's header); given as the argument, ``site``."""
+    created = await _create(graphql, {"name": "Sample West"}, site="nowhere")
+    updated = await graphql.data(
+        """mutation { updateOrganization(id: "100002", site: "nowhere",
+          input: {approvalRequired: true}) { organization { id } userErrors { code field } } }"""
+    )
+
+    assert created == {
+        "organization": None,
+        "userErrors": [
+            {"code": "100002", "message": "Site 'nowhere' does not exist", "field": "site"}
+        ],
+    }
+    assert updated["updateOrganization"]["userErrors"] == [{"code": "100002", "field": "site"}]
+
+
 async def test_an_unknown_site_header_is_a_user_error(graphql: GraphQL) -> None:
     payload = await _create(graphql, {"name": "Sample West"}, headers={"x-ccsite": "nowhere"})
 

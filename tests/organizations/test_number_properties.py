@@ -104,3 +104,44 @@ async def test_graphql_refuses_a_number_past_a_64_bit_integer(graphql: GraphQL) 
     )
 
     assert data["updateOrganization"]["userErrors"] == [{"code": "100002", "field": "numProp"}]
+
+
+UPDATE = """
+mutation($id: ID!, $input: UpdateOrganizationInput!) {
+  updateOrganization(id: $id, input: $input) {
+    organization { version dynamicProperties } userErrors { code field }
+  }
+}"""
+
+
+@pytest.mark.usefixtures("number_property")
+@pytest.mark.parametrize(("stored", "sent"), [("7", "7.0"), ("0", "-0.0"), ("7.0", "7")])
+async def test_an_equal_number_answers_what_is_stored(
+    client: httpx.AsyncClient, graphql: GraphQL, stored: str, sent: str
+) -> None:
+    """A number equal to the stored one changes nothing (JSONB compares numbers by value): the
+    write's answer is the stored number, as GET and GraphQL read it, at the same version."""
+    assert (await _put(client, stored)).status_code == 200
+    before = await client.get(ORGANIZATION)
+    kept = json.loads(stored)
+
+    answered = await _put(client, sent)
+    mutated = await graphql.data(
+        UPDATE, {"id": "100003", "input": {"dynamicProperties": {"numProp": json.loads(sent)}}}
+    )
+    got = await client.get(ORGANIZATION)
+    read = await graphql.data(DYNAMIC, {"id": "100003"})
+
+    assert answered.status_code == 200, answered.text
+    payload = mutated["updateOrganization"]
+    assert payload["userErrors"] == []
+    values = [
+        answered.json()["numProp"],
+        payload["organization"]["dynamicProperties"]["numProp"],
+        got.json()["numProp"],
+        read["organization"]["dynamicProperties"]["numProp"],
+    ]
+    assert [(type(value), value) for value in values] == [(type(kept), kept)] * 4
+    version = before.headers["ETag"]
+    assert [answered.headers["ETag"], got.headers["ETag"]] == [version] * 2
+    assert f'"{payload["organization"]["version"]}"' == version

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from people_support import PROFILES, SAMPLE, SHELLY
 
+from orgql.graphql.global_ids import encode
+
 BARE_ID = "must be a non-blank id of at most 254 characters"
 
 CREATE = """mutation($input: CreateContactInput!) {
@@ -123,3 +125,30 @@ async def test_rest_keeps_naming_the_body_keys(client: httpx.AsyncClient) -> Non
         (400, "relativeTo.id must be an organization id", "roles[0].relativeTo.id"),
         (400, "secondaryOrganizations holds an invalid id: ''", "secondaryOrganizations[0]"),
     ]
+
+
+UNKNOWN_CONTACT = {
+    "appendSecondaryOrganizations": "organizationIds: []",
+    "removeSecondaryOrganizations": "organizationIds: []",
+    "replaceSecondaryOrganizations": "organizationIds: []",
+    "updateParentOrganization": f'organizationId: "{SAMPLE}"',
+    "grantRoles": f'roles: [{{function: BUYER, organizationId: "{SAMPLE}"}}]',
+    "revokeRoles": f'roles: [{{function: BUYER, organizationId: "{SAMPLE}"}}]',
+}
+
+
+async def test_an_unknown_contact_is_named_contact_id(client: httpx.AsyncClient) -> None:
+    """The contact these mutations change is their ``contactId`` argument (the core calls it
+    ``id``, the REST path's). Its message quotes the vendor id, given as such or in a global
+    id (an ID argument's global id reaches the core as its vendor id, graphql.global_ids: as
+    every other not-found message does)."""
+    global_id = encode("Contact", "999999")
+    for mutation, arguments in UNKNOWN_CONTACT.items():
+        for contact_id in ("999999", global_id):
+            query = f"""mutation($contact: ID!) {{ {mutation}(contactId: $contact, {arguments})
+              {{ contact {{ repositoryId }} userErrors {{ code message field }} }} }}"""
+            errors = await run(client, query, contact=contact_id)
+
+            assert errors == [problem("22002", "Profile '999999' does not exist", "contactId")], (
+                mutation
+            )

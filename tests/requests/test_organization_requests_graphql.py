@@ -374,3 +374,21 @@ async def test_a_page_of_requests_costs_the_statements_of_a_page_of_two(
         costs[first] = statement_counter.count
 
     assert costs[10] == costs[2]
+
+
+async def test_an_unknown_site_is_named_as_the_caller_gave_it(graphql: GraphQL) -> None:
+    """The ``site`` argument is ``site``; the x-ccsite header (no argument) keeps its name."""
+    by_argument = await graphql.data(SUBMIT, {"input": submit_input(), "site": "nosite"})
+    by_header = await graphql.data(
+        SUBMIT, {"input": submit_input()}, headers={"x-ccsite": "nosite"}
+    )
+
+    message = "Site 'nosite' does not exist"
+    assert by_argument["submitOrganizationRequest"] == {
+        "id": None,
+        "message": None,
+        "userErrors": [{"code": "101001", "message": message, "field": "site"}],
+    }
+    assert by_header["submitOrganizationRequest"]["userErrors"] == [
+        {"code": "101001", "message": message, "field": "x-ccsite"}
+    ]

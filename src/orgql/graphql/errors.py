@@ -40,26 +40,43 @@ def public_error(error: OrgqlError, named: Named | None = None) -> GraphQLError:
 _INDEX = re.compile(r"\[\d+\]")
 
 
-def argument_paths(table: Mapping[str, str]) -> Named:
+def argument_paths(table: Mapping[str, str | None]) -> Named:
     """A mutation's ``named`` (:func:`user_errors_of`) from a table of the core's error
     paths, which name the REST body's keys (``[]`` for any index), to the paths of the
     mutation's arguments: with ``{"roles[].relativeTo.id": "roles[].organizationId"}``,
     ``roles[2].relativeTo.id`` is ``roles[2].organizationId``. A path not in the table is
-    named as the arguments name it already. (The messages are the core's: where one would
-    say a REST key, the mutation gives the core its own name for it, as the people parsers
-    take, core.common.validation.InputNames.)"""
+    named as the arguments name it already; one whose target is None names no argument (a
+    refusal of what is stored, not of an input: its field null). (The messages are the
+    core's: where one would say a REST key, the mutation gives the core its own name for it,
+    as the people parsers take, core.common.validation.InputNames.)"""
 
     def named(detail: ErrorDetail) -> ErrorDetail:
         if detail.field is None:
             return detail
-        target = table.get(_INDEX.sub("[]", detail.field))
-        if target is None:
+        key = _INDEX.sub("[]", detail.field)
+        if key not in table:
             return detail
+        target = table[key]
+        if target is None:
+            return ErrorDetail(detail.code, detail.message, None)
         indexes = iter(_INDEX.findall(detail.field))
         field = re.sub(r"\[\]", lambda _: next(indexes), target)
         return ErrorDetail(detail.code, detail.message, field)
 
     return named
+
+
+def site_argument(site: object, named: Named | None = None) -> Named:
+    """``named`` (or no renaming) for a mutation with a ``site`` argument: the core names the
+    site it was given ``x-ccsite`` (the REST header); given by the argument (``site`` not
+    None) it is ``site``, as the reads name it (graphql.organizations.reads); taken from the
+    header, ``x-ccsite`` still."""
+    header = argument_paths({"x-ccsite": "site"} if site is not None else {})
+
+    def both(detail: ErrorDetail) -> ErrorDetail:
+        return header(named(detail) if named is not None else detail)
+
+    return both
 
 
 def user_errors_of(error: OrgqlError, named: Named | None = None) -> list[UserError]:

@@ -20,7 +20,8 @@ An operation names its document by ``documentId`` (codegen, the GraphQL-over-HTT
 a full text runs only if it is one of the manifest's. Anything else is refused with code
 PERSISTED_DOCUMENT_NOT_TRUSTED (400), and nothing is registered. A manifest document that
 the request limits would refuse whatever its variables (graphql.limits.static_check) stops
-the start, as a manifest that cannot be read does: it could never run.
+the start, as a manifest that cannot be read does: it could never run; so does an id listed
+twice with different texts (the same text twice is fine).
 """
 
 from __future__ import annotations
@@ -91,17 +92,72 @@ NOT_TRUSTED = _refusal(
 )
 
 
+class _Object(dict[str, Any]):
+    """A JSON object as read, with the keys it gave more than once with different values
+    (JSON keeps the last one: which document an id means would depend on the reader)."""
+
+    conflicts: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    read = _Object()
+    read.conflicts = []
+    for key, value in pairs:
+        if key in read and read[key] != value and key not in read.conflicts:
+            read.conflicts.append(key)
+        read[key] = value
+    return read
+
+
+def _conflicting(path: Path, ids: list[str]) -> ValueError:
+    named = ", ".join(repr(document_id) for document_id in ids[:MAX_REFUSALS_NAMED])
+    more = len(ids) - MAX_REFUSALS_NAMED
+    return ValueError(
+        f"trusted documents manifest {path}: {len(ids)} document id(s) listed more than once"
+        f" with different texts (which would run is ambiguous): {named}"
+        + (f" and {more} more" if more > 0 else "")
+    )
+
+
+def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
+    """An Apollo manifest's documents by id; a ValueError naming the ids listed more than
+    once with different bodies (an operation giving its id or body twice, differently,
+    included); the same body again is no conflict."""
+    documents: dict[str, str] = {}
+    conflicts: list[str] = []
+    for op in operations:
+        if not isinstance(op, dict):
+            continue
+        document_id, body = op.get("id"), op.get("body")
+        if not isinstance(document_id, str) or not isinstance(body, str):
+            raise ValueError(
+                f"trusted documents manifest {path}: an operation's id and body must be texts"
+            )
+        ambiguous = isinstance(op, _Object) and {"id", "body"} & set(op.conflicts)
+        differs = document_id in documents and documents[document_id] != body
+        if (ambiguous or differs) and document_id not in conflicts:
+            conflicts.append(document_id)
+        documents[document_id] = body
+    if conflicts:
+        raise _conflicting(path, conflicts)
+    return documents
+
+
 def load_manifest(path: Path) -> dict[str, str]:
-    """The manifest's documents by id; a ValueError naming the problem if it is none."""
+    """The manifest's documents by id; a ValueError naming the problem if it is none. An id
+    listed twice with different texts is one (JSON's reader keeps the last: the client's
+    and the gateway's readers may not agree on which); twice with the same text is none."""
     try:
-        raw = json.loads(path.read_bytes())
+        raw = json.loads(path.read_bytes(), object_pairs_hook=_object)
     except (OSError, ValueError) as error:
         raise ValueError(f"trusted documents manifest {path}: {error}") from None
     if isinstance(raw, dict) and raw.get("format") == _APOLLO_FORMAT:
         operations = raw.get("operations")
         if raw.get("version") != 1 or not isinstance(operations, list):
             raise ValueError(f"trusted documents manifest {path}: not an Apollo manifest v1")
-        raw = {op.get("id"): op.get("body") for op in operations if isinstance(op, dict)}
+        raw = _apollo_documents(path, operations)
+    elif isinstance(raw, _Object) and raw.conflicts:
+        raise _conflicting(path, raw.conflicts)
     if not isinstance(raw, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in raw.items()
     ):

@@ -8,8 +8,9 @@ Python writes with an exponent and no decimals (``1e+16``, from 1e16 up) comes b
 integer (``10000000000000000``), and ``-0.0`` as ``0.0``. So that what is read back can be
 written back unchanged and means the same, a number is held to the range of a 64-bit integer
 (what GraphQL's answers and most clients hold), and :func:`as_stored` turns a float into what
-the column will give back before it is checked, stored and answered: the PUT's answer, a GET
-and GraphQL then agree (docs/rest.md)."""
+the column will give back before it is checked, stored and answered; a number equal to the
+stored one leaves the stored one (:func:`kept`): the PUT's answer, a GET and GraphQL then
+agree (docs/rest.md)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,23 @@ def as_stored(value: object) -> object:
     if abs(value) >= _EXPONENT_FROM:
         return int(value)
     return value + 0.0  # -0.0 + 0.0 is 0.0
+
+
+def kept(stored: object, value: object) -> object:
+    """What the column holds once ``value`` (:func:`as_stored`) is written over ``stored``: a
+    number equal to the stored one changes nothing (JSONB compares numbers by value: ``7.0``
+    over ``7``, ``0.0`` over ``0``), so the stored number stays, and is what the write
+    answers, as a GET and GraphQL read it; anything else is ``value``."""
+    numbers = (int, float)
+    if (
+        isinstance(stored, numbers)
+        and isinstance(value, numbers)
+        and not isinstance(stored, bool)
+        and not isinstance(value, bool)
+        and stored == value
+    ):
+        return stored
+    return value
 
 
 async def check_dynamic_properties(

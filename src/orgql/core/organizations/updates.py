@@ -41,6 +41,7 @@ from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
 from orgql.core.inheritance.effects import ValueChange, diff, snapshot_subtree
 from orgql.core.inheritance.rules import DERIVED_COLUMNS
+from orgql.core.organizations import dynamic_properties
 from orgql.core.organizations import service as organizations
 from orgql.core.organizations.changes import OrganizationChanges
 from orgql.core.organizations.input import NewOrganization, check_name
@@ -351,7 +352,7 @@ async def _apply(
             if value is None:
                 merged.pop(key, None)
             else:
-                merged[key] = value
+                merged[key] = dynamic_properties.kept(merged.get(key), value)
         organization.dynamic_properties = merged  # a new dict: JSONB changes are not tracked
     try:
         await session.flush()

@@ -18,7 +18,7 @@ from orgql.core.addresses import service as addresses
 from orgql.core.common.errors import ErrorDetail, OrgqlError
 from orgql.graphql.addresses.lines import AddressLinesFields, address_document, lines_document
 from orgql.graphql.context import Info
-from orgql.graphql.errors import user_errors_of
+from orgql.graphql.errors import argument_paths, user_errors_of
 from orgql.graphql.permissions import SIGNED_IN
 from orgql.graphql.requests.types import AddressType
 from orgql.graphql.types import Address, UserError
@@ -109,8 +109,17 @@ def _address(lines: AddressLinesInput) -> dict[str, object]:
     return address
 
 
+#: The core's paths that name no part of the input: ``id``, the organization (the REST
+#: path's), is ``organizationId``; ``secondaryAddresses``, the full list a refused add
+#: (190102) points at on REST, is no argument: what is stored refuses, not the input, so the
+#: field is null (as a profile's bound, addProfileAddress).
+_ARGUMENTS = argument_paths({"id": "organizationId", limits.FIELD: None})
+
+
 def _named(detail: ErrorDetail) -> ErrorDetail:
-    """``address.types[i].id`` named as the input does (typeIds)."""
+    """``address.types[i].id`` named as the input does (typeIds), the organization as
+    ``organizationId`` (:data:`_ARGUMENTS`)."""
+    detail = _ARGUMENTS(detail)
     field = detail.field
     if field is not None and (match := _TYPES_FIELD.match(field)):
         field = f"address.typeIds[{match.group(1)}]"

@@ -14,7 +14,7 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations.input import parse_new_organization
 from orgql.core.sites import repository as site_reads
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error, user_errors_of
+from orgql.graphql.errors import public_error, site_argument, user_errors_of
 from orgql.graphql.organizations.connections import (
     OrganizationConnection,
     OrganizationFilter,
@@ -144,7 +144,8 @@ class OrganizationMutations:
                 created = await organizations.create_with_chain(session, new, site_id=site_id)
         except OrgqlError as error:
             return CreateOrganizationPayload(
-                organization=None, user_errors=user_errors_of(error, input_field)
+                organization=None,
+                user_errors=user_errors_of(error, site_argument(site, input_field)),
             )
         # The row as written (its path and version returned by the insert) and its chain
         # (the parent's, read by the create): the payload's fields need not read them again.

@@ -19,7 +19,7 @@ from orgql.core.inheritance.effects import ValueChange
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import OrganizationChanges, parse_changes
 from orgql.graphql.context import Info
-from orgql.graphql.errors import user_errors_of
+from orgql.graphql.errors import site_argument, user_errors_of
 from orgql.graphql.organizations.inputs import (
     REFERENCE_NAMES,
     ContractInput,
@@ -163,7 +163,9 @@ async def _update(
             )
     except OrgqlError as error:
         return UpdateOrganizationPayload(
-            organization=None, effects=None, user_errors=user_errors_of(error, input_field)
+            organization=None,
+            effects=None,
+            user_errors=user_errors_of(error, site_argument(site, input_field)),
         )
     effects = (
         [EffectiveValueChange.of(c) for c in result.effects] if result.effects is not None else None

@@ -82,15 +82,17 @@ _CREATE = argument_paths(
         "secondaryOrganizations[].id": "secondaryOrganizationIds[]",
     }
 )
+#: ``id``: the contact the core changes (the REST path's), these mutations' ``contactId``.
 _SECONDARY = argument_paths(
     {
+        "id": "contactId",
         "secondaryOrganizations[].id": "organizationIds[]",
         "secondaryOrganizations": "organizationIds",
     }
 )
-_PARENT = argument_paths({"parentOrganization.id": "organizationId"})
+_PARENT = argument_paths({"id": "contactId", "parentOrganization.id": "organizationId"})
 _ROLE_NAMES = {"relativeTo": "organizationId"}
-_ROLES = argument_paths({"roles[].relativeTo.id": "roles[].organizationId"})
+_ROLES = argument_paths({"id": "contactId", "roles[].relativeTo.id": "roles[].organizationId"})
 #: updateOrganizationMembers' list is its ``profileIds`` argument, which the core names as the
 #: REST body does (an organization's ``members``).
 _MEMBERS = argument_paths({"members[]": "profileIds[]"})

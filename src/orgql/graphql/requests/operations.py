@@ -20,7 +20,7 @@ from orgql.core.requests import service as organization_requests
 from orgql.db import request_models
 from orgql.graphql import cursors
 from orgql.graphql.context import Info
-from orgql.graphql.errors import public_error, user_errors_of
+from orgql.graphql.errors import public_error, site_argument, user_errors_of
 from orgql.graphql.permissions import ADMIN
 from orgql.graphql.requests.types import (
     ApproveOrganizationRequestInput,
@@ -148,7 +148,7 @@ class OrganizationRequestStoreMutations:
                 submitted = await organization_requests.submit(session, document, site_id=site_id)
         except OrgqlError as error:
             return SubmitOrganizationRequestPayload(
-                id=None, message=None, user_errors=user_errors_of(error)
+                id=None, message=None, user_errors=user_errors_of(error, site_argument(site))
             )
         return SubmitOrganizationRequestPayload(
             id=strawberry.ID(submitted.id) if submitted.id is not None else None,
