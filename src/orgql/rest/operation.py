@@ -56,21 +56,23 @@ class Resource:
     def route(self) -> Route:
         """One route per path, so a wrong method gets 405 with every allowed method listed."""
         handlers = {method: operation.handler for method, operation in self.operations.items()}
+        # Each method's query parameters by their lower-case name (check_parameter_names).
         names = {
-            method: frozenset(
-                str(parameter["name"])
+            method: {
+                str(parameter["name"]).lower(): str(parameter["name"])
                 for parameter in operation.parameters
                 if parameter["in"] == "query"
-            )
+            }
             for method, operation in self.operations.items()
         }
 
         async def dispatch(request: Request) -> Response:
             method = "GET" if request.method == "HEAD" else request.method
-            try:
-                check_parameter_names(request, names[method])
-            except OrgqlError as err:
-                return error_response(err)
+            if request.scope["query_string"]:
+                try:
+                    check_parameter_names(request, names[method])
+                except OrgqlError as err:
+                    return error_response(err)
             return await handlers[method](request)
 
         return Route(self.path, dispatch, methods=list(handlers), name=self.path)

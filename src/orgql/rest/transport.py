@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -201,13 +201,12 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
     return value == "true"
 
 
-def check_parameter_names(request: Request, names: Collection[str]) -> None:
+def check_parameter_names(request: Request, meant_by_lower: Mapping[str, str]) -> None:
     """Every route's query parameters are checked here first (rest/operation.Resource): a
-    name that is one of the route's ``names`` in another case (``dryrun``, ``DryRun`` for
-    ``dryRun``) is 100002 at that name, naming the right one. Other unknown names are
-    ignored, as the vendor does; but a case slip would otherwise be ignored silently too,
-    and a ``PUT ...?dryrun=true`` write for real."""
-    meant_by_lower = {name.lower(): name for name in names}
+    name that is one of the route's names (``meant_by_lower``: by their lower-case form) in
+    another case (``dryrun``, ``DryRun`` for ``dryRun``) is 100002 at that name, naming the
+    right one. Other unknown names are ignored, as the vendor does; but a case slip would
+    otherwise be ignored silently too, and a ``PUT ...?dryrun=true`` write for real."""
     for sent in request.query_params:
         meant = meant_by_lower.get(sent.lower())
         if meant is not None and meant != sent:
