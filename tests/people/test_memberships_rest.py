@@ -210,3 +210,24 @@ async def test_bad_members_change_nothing(client: httpx.AsyncClient) -> None:
     after = (await client.get(url)).json()
     assert after["description"] is None
     assert {m["repositoryId"] for m in after["members"]} == {SHELLY, contact["id"]}
+
+
+async def test_a_dry_run_may_send_back_the_members_get_shows(client: httpx.AsyncClient) -> None:
+    """A full-object dry run (GET, change a value, PUT ?dryRun=true) sends ``members`` as GET
+    showed them: taken, in any order, as no change; another set is still refused."""
+    await create_contact(client, "ivy@example.com", parent=SAMPLE)
+    url = f"/ccadmin/v1/organizations/{SAMPLE}"
+    shown = (await client.get(url)).json()
+    version = (await client.get(url)).headers["etag"]
+    members = [m["repositoryId"] for m in shown["members"]]
+
+    same = await client.put(
+        f"{url}?dryRun=true", json={"members": members[::-1], "description": "Changed"}
+    )
+    other = await client.put(f"{url}?dryRun=true", json={"members": members[:-1]})
+
+    assert len(members) > 1
+    assert (same.status_code, same.json()["dryRun"]) == (200, True)
+    assert (other.status_code, other.json()["errorCode"]) == (400, "100002")
+    after = await client.get(url)
+    assert (after.headers["etag"], after.json()["description"]) == (version, None)

@@ -260,6 +260,18 @@ async def _lock_leaving(
     return current, gone
 
 
+async def members_unchanged(
+    session: AsyncSession, organization_id: str, profile_ids: Sequence[str]
+) -> bool:
+    """Whether ``profile_ids`` are the organization's members already, whatever their order:
+    a dry run's ``members`` (rest.organizations.updates), which may send back what GET shows,
+    not change it."""
+    current = await session.scalars(
+        select(_MEMBER.profile_id).where(_MEMBER.organization_id == organization_id)
+    )
+    return set(current) == set(profile_ids)
+
+
 async def replace_members(
     session: AsyncSession, organization_id: str, profile_ids: list[str], *, principal: Principal
 ) -> list[str]:

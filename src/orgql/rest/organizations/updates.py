@@ -24,6 +24,7 @@ from orgql.core.organizations import service as organizations
 from orgql.core.organizations import updates as organization_updates
 from orgql.core.organizations.changes import parse_changes
 from orgql.core.organizations.views import load_views
+from orgql.core.people import memberships
 from orgql.core.people.input import parse_organization_ids
 from orgql.rest import render
 from orgql.rest.errors import bad_request
@@ -121,15 +122,12 @@ def _json(value: object) -> object:
     return list(value) if isinstance(value, list | tuple) else value
 
 
-def _members(doc: dict[str, object], dry_run: bool) -> list[str] | None:
+def _members(doc: dict[str, object]) -> list[str] | None:
     """``members`` taken out of the body: the profile ids the organization's members become
     (core/people/memberships.replace_members), after the organization's own update."""
     if "members" not in doc:
         return None
-    members = parse_organization_ids({"members": doc.pop("members")}, "members")
-    if dry_run:
-        raise bad_request("members cannot be changed in a dry run", "members")
-    return members
+    return parse_organization_ids({"members": doc.pop("members")}, "members")
 
 
 @endpoint()
@@ -138,12 +136,17 @@ async def update_organization(request: Request) -> Response:
     expected = expected_version(request)
     dry_run = bool_param(request, "dryRun", default=False)
     doc = await read_json_object(request)
-    members = _members(doc, dry_run)
+    members = _members(doc)
     known = {key: value for key, value in doc.items() if key in organization_input.KNOWN_KEYS}
     dynamic = {key: value for key, value in doc.items() if key not in known}
     changes = parse_changes(known, dynamic)
     site = site_id(request)
     async with unit_of_work(request) as session:
+        if members is not None and dry_run:
+            # A dry run may send back the members GET shows (a full-object PUT), not change them.
+            if not await memberships.members_unchanged(session, organization_id, members):
+                raise bad_request("members cannot be changed in a dry run", "members")
+            members = None
         if members is None:
             result = await organization_updates.update(
                 session,
