@@ -16,11 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from commit_failures import gateway_with, holding, names_created
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from orgql.app import create_app
-from orgql.settings import Settings
 
 CANCELLED = (
     "The database cancelled the request's work (a lock the request needs was held by"
@@ -37,30 +34,16 @@ async def gateway(
     database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An admin client of an app whose waits on a lock fail at once (55P03)."""
-    settings = Settings(
-        database_url=database_url, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
-        assert (await client.post("/graphql", json={"query": "{ sites { id } }"})).is_success
+    async with gateway_with(
+        database_url, client_for, db_statement_timeout_seconds=30, db_lock_timeout_seconds=0.1
+    ) as client:
         yield client
 
 
 @pytest.fixture
 async def accounts_locked(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with engine.connect() as holder:
-        await holder.execute(text("LOCK TABLE customer_accounts IN ACCESS EXCLUSIVE MODE"))
+    async with holding(engine, "LOCK TABLE customer_accounts IN ACCESS EXCLUSIVE MODE") as holder:
         yield holder
-        await holder.rollback()
-
-
-async def _names_created(engine: AsyncEngine, *names: str) -> list[str]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            text("SELECT name FROM organizations WHERE name = ANY(:names) ORDER BY name"),
-            {"names": list(names)},
-        )
-        return [row.name for row in rows]
 
 
 def _create(alias: str, name: str, payload: str) -> str:
@@ -90,7 +73,7 @@ async def test_a_committed_field_whose_payload_read_failed_says_it_committed(
     assert error["extensions"]["code"] == "STATEMENT_TIMEOUT"
     assert error["extensions"]["committed"] is True
     assert re.fullmatch(r"[0-9a-f]{16}", error["extensions"]["reference"])
-    assert await _names_created(engine, "Alpha") == ["Alpha"]
+    assert await names_created(engine, "Alpha") == ["Alpha"]
 
 
 async def test_a_field_after_one_whose_payload_read_failed_runs_as_usual(
@@ -116,4 +99,4 @@ async def test_a_field_after_one_whose_payload_read_failed_runs_as_usual(
         ["first", "organization", "customerAccounts"],
         True,
     )
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha", "Beta"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha", "Beta"]

@@ -18,14 +18,18 @@ from typing import Any
 
 import httpx
 import pytest
+from commit_failures import (
+    LOCKED_PARENT,
+    create,
+    gateway_with,
+    mutation,
+    names_created,
+    parent_row_held,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from orgql.app import create_app
 from orgql.observability.logs import ACCESS_LOGGER
-from orgql.settings import Settings
-
-LOCKED_PARENT = "100001"
 
 #: Each outage: the settings that make a wait on the held lock fail, the 503's code and the
 #: start of its message.
@@ -46,18 +50,6 @@ OUTAGES = {
 }
 
 
-def _create(alias: str, name: str, parent: str | None = None) -> str:
-    parent_input = f', parentOrganizationId: "{parent}"' if parent else ""
-    return (
-        f'{alias}: createOrganization(input: {{name: "{name}"{parent_input}}})'
-        " { organization { name } userErrors { code } }"
-    )
-
-
-def _mutation(*fields: str) -> dict[str, str]:
-    return {"query": "mutation Creates { " + " ".join(fields) + " }"}
-
-
 @pytest.fixture(params=list(OUTAGES), ids=list(OUTAGES))
 def outage(request: pytest.FixtureRequest) -> tuple[dict[str, Any], str, str]:
     return OUTAGES[request.param]
@@ -70,31 +62,15 @@ async def gateway(
     client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An admin client of an app on its own engine, whose waits on a lock fail (``outage``)."""
-    app = create_app(Settings(database_url=database_url, **outage[0]))
-    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
-        # Its connection opened (the connection's first statements are not what fails).
-        assert (await client.post("/graphql", json={"query": "{ sites { id } }"})).is_success
+    async with gateway_with(database_url, client_for, **outage[0]) as client:
         yield client
 
 
 @pytest.fixture
 async def parent_locked(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """Organization 100001's row locked by another transaction until the test ends."""
-    async with engine.connect() as holder:
-        await holder.execute(
-            text("SELECT 1 FROM organizations WHERE id = :id FOR UPDATE"), {"id": LOCKED_PARENT}
-        )
+    async with parent_row_held(engine) as holder:
         yield holder
-        await holder.rollback()
-
-
-async def _names_created(engine: AsyncEngine, *names: str) -> list[str]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            text("SELECT name FROM organizations WHERE name = ANY(:names) ORDER BY name"),
-            {"names": list(names)},
-        )
-        return [row.name for row in rows]
 
 
 def _assert_failed_field(error: dict[str, Any], path: list[str], code: str, message: str) -> None:
@@ -114,7 +90,7 @@ async def test_a_later_field_failing_for_the_database_answers_what_the_earlier_c
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, code, message = outage
-    document = _mutation(_create("first", "Alpha"), _create("second", "Beta", LOCKED_PARENT))
+    document = mutation(create("first", "Alpha"), create("second", "Beta", LOCKED_PARENT))
 
     with caplog.at_level(logging.INFO):
         response = await gateway.post("/graphql", json=document)
@@ -132,7 +108,7 @@ async def test_a_later_field_failing_for_the_database_answers_what_the_earlier_c
     _assert_failed_field(error, ["second"], code, message)
     [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert f"(reference {error['extensions']['reference']}) at ['second']" in warning
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
     # Counted as what it is: the database failed the request (metrics, access log).
     line = [r for r in caplog.records if r.name == ACCESS_LOGGER][-1]
     assert (line.status, line.outcome, line.error_codes) == (200, "unavailable", [code])  # type: ignore[attr-defined]
@@ -146,7 +122,7 @@ async def test_a_field_committing_after_one_the_database_failed_is_answered_too(
 ) -> None:
     """The first field failed, the next one committed: a 503 would have it made twice."""
     _, code, message = outage
-    document = _mutation(_create("first", "Beta", LOCKED_PARENT), _create("second", "Alpha"))
+    document = mutation(create("first", "Beta", LOCKED_PARENT), create("second", "Alpha"))
 
     response = await gateway.post("/graphql", json=document)
     await parent_locked.rollback()
@@ -159,7 +135,7 @@ async def test_a_field_committing_after_one_the_database_failed_is_answered_too(
     }
     [error] = body["errors"]
     _assert_failed_field(error, ["first"], code, message)
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
 
 
 async def test_with_nothing_committed_the_answer_is_the_503_as_before(
@@ -169,8 +145,8 @@ async def test_with_nothing_committed_the_answer_is_the_503_as_before(
     outage: tuple[dict[str, Any], str, str],
 ) -> None:
     _, code, message = outage
-    document = _mutation(
-        _create("first", "Beta", LOCKED_PARENT), _create("second", "Gamma", LOCKED_PARENT)
+    document = mutation(
+        create("first", "Beta", LOCKED_PARENT), create("second", "Gamma", LOCKED_PARENT)
     )
 
     response = await gateway.post("/graphql", json=document)
@@ -185,7 +161,7 @@ async def test_with_nothing_committed_the_answer_is_the_503_as_before(
     # The reason may differ: the request's first (the engine calls a statement the driver
     # gave up on a connection lost), where a field's error names its own failure.
     assert error["message"].startswith(message.split(" (")[0] + " (")
-    assert await _names_created(engine, "Beta", "Gamma") == []
+    assert await names_created(engine, "Beta", "Gamma") == []
 
 
 async def test_a_batch_whose_later_operation_the_database_failed_answers_the_earlier_one(
@@ -196,8 +172,8 @@ async def test_a_batch_whose_later_operation_the_database_failed_answers_the_ear
 ) -> None:
     _, code, message = outage
     batch = [
-        _mutation(_create("first", "Alpha")),
-        _mutation(_create("second", "Beta", LOCKED_PARENT)),
+        mutation(create("first", "Alpha")),
+        mutation(create("second", "Beta", LOCKED_PARENT)),
     ]
 
     response = await gateway.post("/graphql", json=batch)
@@ -209,13 +185,13 @@ async def test_a_batch_whose_later_operation_the_database_failed_answers_the_ear
     assert second["data"] == {"second": None}
     [error] = second["errors"]
     _assert_failed_field(error, ["second"], code, message)
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
 
 
 async def test_a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_changes_nothing(
     gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
 ) -> None:
-    document = _mutation(_create("first", "Alpha"), _create("second", "Beta", LOCKED_PARENT))
+    document = mutation(create("first", "Alpha"), create("second", "Beta", LOCKED_PARENT))
     headers = {"Idempotency-Key": "partial-1"}
 
     response = await gateway.post("/graphql", json=document, headers=headers)
@@ -224,7 +200,7 @@ async def test_a_retry_with_the_same_idempotency_key_gets_the_same_answer_and_ch
 
     assert response.status_code == retried.status_code == 200
     assert retried.json() == response.json()
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
 
 
 @pytest.fixture
@@ -247,7 +223,7 @@ async def test_a_batch_whose_later_persisted_document_the_database_failed_answer
     of the whole batch (its Retry-After would have the committed operation sent again)."""
     _, code, message = outage
     unknown = {"version": 1, "sha256Hash": "ab" * 32}
-    batch = [_mutation(_create("first", "Alpha")), {"extensions": {"persistedQuery": unknown}}]
+    batch = [mutation(create("first", "Alpha")), {"extensions": {"persistedQuery": unknown}}]
 
     response = await gateway.post("/graphql", json=batch)
     await documents_locked.rollback()
@@ -260,7 +236,7 @@ async def test_a_batch_whose_later_persisted_document_the_database_failed_answer
     [error] = second["errors"]
     assert error["extensions"]["code"] == code
     assert error["message"].startswith(message.split(" (")[0] + " (")
-    assert await _names_created(engine, "Alpha") == ["Alpha"]
+    assert await names_created(engine, "Alpha") == ["Alpha"]
 
 
 async def test_a_persisted_document_the_database_failed_alone_is_the_503_as_before(
@@ -286,7 +262,7 @@ async def test_a_batch_operation_refused_after_an_earlier_one_committed_answers_
     error, not a 400 of the whole batch that says nothing of the committed one (whose
     caller would correct the batch and send it again, making that change twice)."""
     batch = [
-        _mutation(_create("first", "Alpha")),
+        mutation(create("first", "Alpha")),
         {"query": "query Sites { sites { id } }", "operationName": "Nope"},
     ]
 
@@ -301,7 +277,7 @@ async def test_a_batch_operation_refused_after_an_earlier_one_committed_answers_
             {"message": 'Unknown operation named "Nope".', "extensions": {"code": "BAD_REQUEST"}}
         ],
     }
-    assert await _names_created(engine, "Alpha") == ["Alpha"]
+    assert await names_created(engine, "Alpha") == ["Alpha"]
 
 
 async def test_a_batch_operation_refused_with_nothing_committed_is_the_400_as_before(
@@ -310,11 +286,11 @@ async def test_a_batch_operation_refused_with_nothing_committed_is_the_400_as_be
     batch = [
         {"query": "query Sites { sites { id } }"},
         {"query": "query Sites { sites { id } }", "operationName": "Nope"},
-        _mutation(_create("third", "Alpha")),
+        mutation(create("third", "Alpha")),
     ]
 
     response = await client.post("/graphql", json=batch)
 
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    assert await _names_created(engine, "Alpha") == []
+    assert await names_created(engine, "Alpha") == []

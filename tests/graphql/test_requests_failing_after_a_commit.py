@@ -19,14 +19,18 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
+from commit_failures import (
+    LOCKED_PARENT,
+    create,
+    gateway_with,
+    mutation,
+    names_created,
+    parent_row_held,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from orgql.app import create_app
 from orgql.graphql.asgi import OrgqlGraphQL
-from orgql.settings import Settings
 
-LOCKED_PARENT = "100001"
 TIMEOUT_SECONDS = 1.5
 COMMITTED = (
     "Mutations of this request were committed before it failed: read the current state"
@@ -34,54 +38,27 @@ COMMITTED = (
 )
 
 
-def _create(alias: str, name: str, parent: str | None = None) -> str:
-    parent_input = f', parentOrganizationId: "{parent}"' if parent else ""
-    return (
-        f'{alias}: createOrganization(input: {{name: "{name}"{parent_input}}})'
-        " { organization { name } userErrors { code } }"
-    )
-
-
-def _mutation(*fields: str) -> dict[str, str]:
-    return {"query": "mutation Creates { " + " ".join(fields) + " }"}
-
-
 @pytest.fixture
 async def gateway(
     database_url: str, client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An admin client of an app whose requests time out long before a lock wait does."""
-    settings = Settings(
-        database_url=database_url,
+    async with gateway_with(
+        database_url,
+        client_for,
         graphql_timeout_seconds=TIMEOUT_SECONDS,
         db_lock_timeout_seconds=60,
         db_statement_timeout_seconds=60,
         db_command_timeout_seconds=60,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
-        assert (await client.post("/graphql", json={"query": "{ sites { id } }"})).is_success
+    ) as client:
         yield client
 
 
 @pytest.fixture
 async def parent_locked(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """Organization 100001's row locked by another transaction until the test ends."""
-    async with engine.connect() as holder:
-        await holder.execute(
-            text("SELECT 1 FROM organizations WHERE id = :id FOR UPDATE"), {"id": LOCKED_PARENT}
-        )
+    async with parent_row_held(engine) as holder:
         yield holder
-        await holder.rollback()
-
-
-async def _names_created(engine: AsyncEngine, *names: str) -> list[str]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            text("SELECT name FROM organizations WHERE name = ANY(:names) ORDER BY name"),
-            {"names": list(names)},
-        )
-        return [row.name for row in rows]
 
 
 def _assert_timed_out_after_a_commit(response: httpx.Response) -> None:
@@ -100,34 +77,34 @@ def _assert_timed_out_after_a_commit(response: httpx.Response) -> None:
 async def test_a_timeout_after_a_field_committed_says_so_and_invites_no_retry(
     gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
 ) -> None:
-    document = _mutation(_create("first", "Alpha"), _create("second", "Beta", LOCKED_PARENT))
+    document = mutation(create("first", "Alpha"), create("second", "Beta", LOCKED_PARENT))
 
     response = await gateway.post("/graphql", json=document)
     await parent_locked.rollback()
 
     _assert_timed_out_after_a_commit(response)
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
 
 
 async def test_a_timeout_after_an_earlier_batch_operation_committed_says_so_too(
     gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
 ) -> None:
     batch = [
-        _mutation(_create("first", "Alpha")),
-        _mutation(_create("second", "Beta", LOCKED_PARENT)),
+        mutation(create("first", "Alpha")),
+        mutation(create("second", "Beta", LOCKED_PARENT)),
     ]
 
     response = await gateway.post("/graphql", json=batch)
     await parent_locked.rollback()
 
     _assert_timed_out_after_a_commit(response)
-    assert await _names_created(engine, "Alpha", "Beta") == ["Alpha"]
+    assert await names_created(engine, "Alpha", "Beta") == ["Alpha"]
 
 
 async def test_a_timeout_with_nothing_committed_is_the_503_with_retry_after_as_before(
     gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
 ) -> None:
-    document = _mutation(_create("first", "Beta", LOCKED_PARENT), _create("second", "Alpha"))
+    document = mutation(create("first", "Beta", LOCKED_PARENT), create("second", "Alpha"))
 
     response = await gateway.post("/graphql", json=document)
     await parent_locked.rollback()
@@ -143,7 +120,7 @@ async def test_a_timeout_with_nothing_committed_is_the_503_with_retry_after_as_b
             }
         ],
     }
-    assert await _names_created(engine, "Alpha", "Beta") == []
+    assert await names_created(engine, "Alpha", "Beta") == []
 
 
 async def _unreachable() -> None:
@@ -181,7 +158,7 @@ async def test_an_exception_escaping_after_a_commit_says_so_and_invites_no_retry
 
     monkeypatch.setattr(OrgqlGraphQL, "execute_operation", failing_after)
 
-    response = await client.post("/graphql", json=_mutation(_create("first", "Alpha")))
+    response = await client.post("/graphql", json=mutation(create("first", "Alpha")))
 
     assert response.status_code == status, response.text
     assert "retry-after" not in response.headers
@@ -190,7 +167,7 @@ async def test_an_exception_escaping_after_a_commit_says_so_and_invites_no_retry
     [error] = body["errors"]
     assert error["message"].startswith(start)
     assert error["message"].endswith(f"). {COMMITTED}")
-    assert await _names_created(engine, "Alpha") == ["Alpha"]
+    assert await names_created(engine, "Alpha") == ["Alpha"]
 
 
 async def test_an_exception_escaping_with_nothing_committed_is_answered_as_before(
