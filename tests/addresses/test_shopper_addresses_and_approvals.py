@@ -4,9 +4,10 @@ where the account delegates approval management), over GraphQL."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import httpx
+from address_limit_support import contact_with
+from address_limit_support import graphql as run
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,24 +23,6 @@ ADD = """mutation($org: ID!, $input: OrganizationAddressInput!) {
 SITE = """mutation($input: [SiteOrganizationPropertiesInput!]!) {
   updateSiteOrganizationProperties(id: "100001", input: $input) {
     siteOrganizationProperties { orderPriceLimit } userErrors { code } } }"""
-
-
-async def run(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def contact_with(client: httpx.AsyncClient, email: str, function: str) -> str:
-    created = await client.post(
-        "/ccadmin/v1/profiles", json={"email": email, "parentOrganization": {"id": SAMPLE}}
-    )
-    profile_id: str = created.json()["id"]
-    roles = {"roles": [{"function": function, "relativeTo": {"id": SAMPLE}}]}
-    response = await client.post(f"/ccadmin/v1/profiles/{profile_id}/addRoles", json=roles)
-    assert response.status_code == 200, response.text
-    return profile_id
 
 
 async def address_count(session: AsyncSession) -> int:

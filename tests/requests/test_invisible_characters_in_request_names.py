@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from legacy_requests import REQUEST, approval_state
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -100,7 +101,6 @@ async def test_graphql_submit_and_update_refuse_every_such_name(
     }
 
 
-REQUEST = "R-LEGACY"
 #: Names an older orgql stored: (request name, organization name, first name, last name).
 LEGACY = ("Acme\u200b request", "Acme\u200b", "Ada\u202e", "By\u2060ron")
 
@@ -200,22 +200,6 @@ APPROVE = """mutation($id: ID!) {
   approveOrganizationRequest(id: $id) {
     organizationRequest { status organization { name } profile { firstName } }
     userErrors { code field message } } }"""
-#: What an approval writes: the profile, the organization, its history and the events.
-TABLES = ("profiles", "organizations", "organization_history", "outbox_events")
-
-
-async def _state(engine: AsyncEngine) -> tuple[Any, ...]:
-    async with engine.connect() as connection:
-        request = (
-            await connection.execute(
-                text("SELECT status, profile_id FROM organization_requests WHERE id = :id"),
-                {"id": REQUEST},
-            )
-        ).one()
-        counts = [
-            await connection.scalar(text(f"SELECT count(*) FROM {table}")) for table in TABLES
-        ]
-    return (str(request.status), request.profile_id, *counts)
 
 
 #: Requests stored before the rule, each with one name it breaks, and where approval says so.
@@ -231,13 +215,13 @@ async def test_a_rest_approval_of_a_legacy_name_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, engine: AsyncEngine, path: str
 ) -> None:
     await _insert(engine, ONE_LEGACY_NAME[path])
-    before = await _state(engine)
+    before = await approval_state(engine)
 
     response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
 
     assert _refusal(response) == (400, "101001", path)
     assert f"(update {path}) before approving it" in response.json()["message"]
-    assert await _state(engine) == before
+    assert await approval_state(engine) == before
     assert before[:2] == ("review", None)
 
 
@@ -246,13 +230,13 @@ async def test_a_graphql_approval_of_a_legacy_name_is_refused_and_changes_nothin
     graphql: GraphQL, engine: AsyncEngine, path: str
 ) -> None:
     await _insert(engine, ONE_LEGACY_NAME[path])
-    before = await _state(engine)
+    before = await approval_state(engine)
 
     answer = (await graphql.data(APPROVE, {"id": REQUEST}))["approveOrganizationRequest"]
 
     assert answer["organizationRequest"] is None
     assert [(e["code"], e["field"]) for e in answer["userErrors"]] == [("101001", path)]
-    assert await _state(engine) == before
+    assert await approval_state(engine) == before
 
 
 async def test_the_approval_is_taken_once_an_update_corrects_the_legacy_names(
@@ -337,9 +321,9 @@ async def test_an_update_leaving_a_legacy_nickname_as_it_is_is_taken(
 async def test_an_approval_of_a_legacy_nickname_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, engine: AsyncEngine, legacy_nickname: None
 ) -> None:
-    before = await _state(engine)
+    before = await approval_state(engine)
 
     response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
 
     assert _refusal(response) == (400, "101001", NICKNAME_PATH)
-    assert await _state(engine) == before
+    assert await approval_state(engine) == before

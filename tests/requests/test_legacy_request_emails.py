@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from legacy_requests import REQUEST, approval_state
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,7 +24,6 @@ LEGACY = {
     "fullwidth letters": "\uff41\uff44\uff41@acme.example",
     "empty domain label": "ada@acme..example",
 }
-REQUEST = "R-LEGACY"
 
 UPDATE = """mutation($id: ID!, $input: UpdateOrganizationRequestInput!) {
   updateOrganizationRequest(id: $id, input: $input) {
@@ -121,29 +121,12 @@ async def test_a_graphql_update_setting_the_legacy_email_in_another_spelling_is_
 APPROVE = """mutation($id: ID!) {
   approveOrganizationRequest(id: $id) {
     organizationRequest { status profile { email } } userErrors { code field message } } }"""
-#: What an approval writes: the profile, the organization, its history and the events.
-TABLES = ("profiles", "organizations", "organization_history", "outbox_events")
-
-
-async def _state(engine: AsyncEngine) -> tuple[Any, ...]:
-    """The request's status and profile link, and how many rows an approval would add to."""
-    async with engine.connect() as connection:
-        request = (
-            await connection.execute(
-                text("SELECT status, profile_id FROM organization_requests WHERE id = :id"),
-                {"id": REQUEST},
-            )
-        ).one()
-        counts = [
-            await connection.scalar(text(f"SELECT count(*) FROM {table}")) for table in TABLES
-        ]
-    return (str(request.status), request.profile_id, *counts)
 
 
 async def test_a_rest_approval_creating_a_profile_with_the_legacy_email_is_refused(
     client: httpx.AsyncClient, engine: AsyncEngine, legacy_email: str
 ) -> None:
-    before = await _state(engine)
+    before = await approval_state(engine)
 
     response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
 
@@ -154,14 +137,14 @@ async def test_a_rest_approval_creating_a_profile_with_the_legacy_email_is_refus
         "profile.email",
     )
     assert "correct the request's email" in answer["message"]
-    assert await _state(engine) == before
+    assert await approval_state(engine) == before
     assert before[:2] == ("review", None)
 
 
 async def test_a_graphql_approval_creating_a_profile_with_the_legacy_email_is_refused(
     graphql: GraphQL, engine: AsyncEngine, legacy_email: str
 ) -> None:
-    before = await _state(engine)
+    before = await approval_state(engine)
 
     answer = (await graphql.data(APPROVE, {"id": REQUEST}))["approveOrganizationRequest"]
 
@@ -169,7 +152,7 @@ async def test_a_graphql_approval_creating_a_profile_with_the_legacy_email_is_re
     [error] = answer["userErrors"]
     assert (error["code"], error["field"]) == ("101001", "profile.email")
     assert "correct the request's email" in error["message"]
-    assert await _state(engine) == before
+    assert await approval_state(engine) == before
 
 
 async def test_the_approval_is_taken_once_an_update_corrects_the_legacy_email(
