@@ -9,24 +9,26 @@ from __future__ import annotations
 from starlette.types import Message, Scope
 
 
+def _raw(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The scope's raw header list: any iterable (ASGI), read once, kept as Starlette does."""
+    raw = scope["headers"]
+    if not isinstance(raw, list):
+        raw = scope["headers"] = list(raw)
+    return raw
+
+
 def header(scope: Scope, name: bytes) -> str | None:
     """The first value of header ``name`` (lowercase, as ASGI servers send names)."""
-    raw = scope["headers"]
-    if not isinstance(raw, list):  # any iterable (ASGI): read once, kept as Starlette does
-        raw = scope["headers"] = list(raw)
-    for key, value in raw:
+    for key, value in _raw(scope):
         if key == name:
-            return str(value.decode("latin-1"))
+            return value.decode("latin-1")
     return None
 
 
 def header_values(scope: Scope, name: bytes) -> list[str]:
     """Every value of header ``name`` (lowercase), in the order sent: for a header that must
     come once, or whose lines all count."""
-    raw = scope["headers"]
-    if not isinstance(raw, list):
-        raw = scope["headers"] = list(raw)
-    return [str(value.decode("latin-1")) for key, value in raw if key == name]
+    return [value.decode("latin-1") for key, value in _raw(scope) if key == name]
 
 
 def set_header(message: Message, name: bytes, value: str) -> None:

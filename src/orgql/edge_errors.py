@@ -67,7 +67,13 @@ def for_graphql(scope: Scope) -> bool:
     (queries on GET and POST, subscriptions on its WebSocket) below the root path, with or
     without trailing slashes (the router redirects ``/graphql/`` there: its client is a
     GraphQL client)."""
-    return app_path(scope).rstrip("/") == GRAPHQL_PATH
+    return graphql_path(app_path(scope))
+
+
+def graphql_path(path: str) -> bool:
+    """Whether ``path``, below the app's root path (:func:`app_path`), is the GraphQL
+    endpoint's: :func:`for_graphql`, for a caller that has the path already."""
+    return path.rstrip("/") == GRAPHQL_PATH
 
 
 def graphql_error_response(

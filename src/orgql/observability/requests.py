@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import NOT_STORED, header, keep_out_of_caches, set_header
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
-from orgql.edge_errors import app_path, enter_app, for_graphql, query_refusal, refusal
+from orgql.edge_errors import app_path, enter_app, graphql_path, query_refusal, refusal
 from orgql.observability.database import (
     Observation,
     current_observation,
@@ -44,9 +44,9 @@ def new_request_id() -> str:
 
 
 def transport_of(scope: Scope) -> str:
-    if for_graphql(scope):
-        return "graphql"
     path = app_path(scope)
+    if graphql_path(path):
+        return "graphql"
     if path.startswith(("/ccadmin/", "/ccstore/")):
         return "rest"
     if path in ("/healthz", "/readyz"):
