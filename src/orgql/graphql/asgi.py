@@ -59,7 +59,7 @@ from orgql.graphql.websocket import (
 )
 from orgql.graphql.websocket_seats import SEAT, Connections
 from orgql.loopback import is_local_request
-from orgql.observability.database import mutation_committed, telling_commits
+from orgql.observability.database import mutation_committed, retry_advice, telling_commits
 from orgql.settings import Settings
 
 #: Headers of a GraphiQL page that carries a development admin token.
@@ -331,18 +331,19 @@ def http_error_code(error: HTTPException) -> str:
 def http_error_response(error: HTTPException) -> Response:
     """A transport-level refusal (timeout, too many batched operations, bad content type,
     malformed JSON) as a GraphQL error body with a code. The request's timeout after a
-    mutation of it committed says so (observability.database.telling_commits), and has no
-    Retry-After."""
+    mutation of it committed says so, and has no Retry-After
+    (observability.database.retry_advice)."""
     headers: dict[str, str] = {}
     if isinstance(error, http_get.MutationOverGet):
         headers["Allow"] = "POST"
     elif isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(METHODS)
     code = http_error_code(error)
-    # Not after a mutation committed: sent again as it is, the request would make it twice.
-    if error.status_code == 503 and not mutation_committed():
-        headers["Retry-After"] = "5"
-    return graphql_error_response(error.status_code, telling_commits(error.reason), code, headers)
+    message = telling_commits(error.reason)
+    if error.status_code == 503:
+        message, advice = retry_advice(error.reason, "5")
+        headers.update(advice)
+    return graphql_error_response(error.status_code, message, code, headers)
 
 
 def development_token(request: Request) -> tuple[str, int] | None:

@@ -352,6 +352,19 @@ def telling_commits(message: str) -> str:
     return f"{message[:1].upper()}{message[1:].rstrip('.')}. {COMMITTED_BEFORE_FAILURE}"
 
 
+#: How a database failure's message ends when sending the request again is the remedy.
+RETRY_LATER = "; retry later."
+
+
+def retry_advice(message: str, retry_after: str) -> tuple[str, dict[str, str]]:
+    """The message and headers of a 503 failing the whole request: ``Retry-After``, unless a
+    mutation of the request committed (:func:`telling_commits`): then none, and the message
+    (its :data:`RETRY_LATER` ending dropped) says what was committed."""
+    if not mutation_committed():
+        return message, {"Retry-After": retry_after}
+    return telling_commits(message.removesuffix(RETRY_LATER)), {}
+
+
 def note_failure(error: BaseException) -> None:
     """Transports call this with the unexpected errors they mask: connection failures that
     never reached the engine's events (refused connects, pool timeouts) mark the request."""

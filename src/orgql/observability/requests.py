@@ -18,11 +18,11 @@ from orgql.asgi_headers import NOT_STORED, header, keep_out_of_caches, set_heade
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.edge_errors import app_path, enter_app, graphql_path, query_refusal, refusal
 from orgql.observability.database import (
+    RETRY_LATER,
     Observation,
     current_observation,
-    mutation_committed,
+    retry_advice,
     statement_cancelled,
-    telling_commits,
     unavailability,
 )
 from orgql.observability.logs import ACCESS_LOGGER
@@ -71,11 +71,11 @@ UNAVAILABLE = "unavailable"
 
 
 def unavailable_message(reason: str) -> str:
-    return f"The database is unavailable ({reason}); retry later."
+    return f"The database is unavailable ({reason}){RETRY_LATER}"
 
 
 def cancelled_message(reason: str) -> str:
-    return f"The database cancelled the request's work ({reason}); retry later."
+    return f"The database cancelled the request's work ({reason}){RETRY_LATER}"
 
 
 def retry_later_error(error: BaseException) -> tuple[str, str] | None:
@@ -107,12 +107,9 @@ def timed_out_response(scope: Scope, reason: str) -> Response:
 def _retry_later(scope: Scope, message: str, *, rest_code: str, graphql_code: str) -> Response:
     """A 503 with Retry-After, in the shape of the endpoint asked (orgql.edge_errors). After
     a GraphQL mutation of the request committed, none, and a message that says so
-    (observability.database.telling_commits): sent again as it is, the request would make
+    (observability.database.retry_advice): sent again as it is, the request would make
     the committed changes twice."""
-    headers: dict[str, str] | None = {"Retry-After": RETRY_AFTER}
-    if mutation_committed():
-        message = telling_commits(message.removesuffix("; retry later."))
-        headers = None
+    message, headers = retry_advice(message, RETRY_AFTER)
     error = OrgqlError(rest_code, message, None, ErrorKind.INTERNAL)
     return refusal(scope, error, 503, graphql_code, headers)
 
