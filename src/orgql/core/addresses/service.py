@@ -58,8 +58,6 @@ from orgql.db import models, request_models
 #: orgql's own code (the vendor's pages name none): no such address in this organization.
 ADDRESS_NOT_FOUND = "190101"
 
-_DEFAULTS = choosers.DEFAULTS
-
 
 @dataclass(frozen=True)
 class AddressView:
@@ -341,7 +339,7 @@ async def _replace_types(session: AsyncSession, address_id: str, type_ids: list[
 
 
 def _own_defaults(organization: models.Organization) -> dict[str, str | None]:
-    return {column: getattr(organization, column) for column, _ in _DEFAULTS}
+    return {column: getattr(organization, column) for column, _ in choosers.DEFAULTS}
 
 
 def _set_defaults(organization: models.Organization, address_id: str, flags: AddressInput) -> None:
@@ -360,7 +358,3 @@ async def _emit(session: AsyncSession, done: address_events.Done) -> None:
     if done.before is not None:
         after = await effects.snapshot_subtree(session, done.organization.id)
     await events.emit_many(session, address_events.events_of(done, after))
-
-
-#: The OCC keys of the organization's default references, by column (events, renderers).
-DEFAULT_KEYS = dict(_DEFAULTS)

@@ -47,5 +47,6 @@ ADDRESS_KEYS = {column: camel(column) for column in ADDRESS_COLUMNS}
 REQUIRED_KEYS = frozenset(ADDRESS_KEYS[column] for column in REQUIRED_COLUMNS)
 
 #: ``addresses.source`` of the addresses a financial sync writes (and removes again on the
-#: next sync, core.financial.sync); every other address is entered by hand (``manual``).
+#: next sync, core.financial.sync), and ``customer_accounts.source`` of its accounts; every
+#: other address is entered by hand (``manual``).
 SYNCED_SOURCE = "financial"

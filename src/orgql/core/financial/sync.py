@@ -56,9 +56,6 @@ from orgql.observability.database import expected_failure, log_failure
 
 logger = logging.getLogger("orgql.financial")
 
-#: Where synced rows come from (``addresses.source``, ``customer_accounts.source``).
-FINANCIAL = SYNCED_SOURCE
-
 REQUEST_KEYS = frozenset({"businessUnitId"})
 
 
@@ -223,7 +220,7 @@ async def _replace(
     nicknames = await session.scalars(
         select(func.lower(func.btrim(address.address_type))).where(
             address.organization_id == organization_id,
-            address.source != FINANCIAL,
+            address.source != SYNCED_SOURCE,
             address.address_type.is_not(None),
         )
     )
@@ -234,7 +231,7 @@ async def _replace(
 
     # The organizations below that chose a synced address, then the addresses (the lock
     # order of an address's deletion, core.addresses.choosers), then who chose them.
-    previous = address.organization_id == organization_id, address.source == FINANCIAL
+    previous = address.organization_id == organization_id, address.source == SYNCED_SOURCE
     synced = list(await session.scalars(select(address.id).where(*previous).order_by(address.id)))
     await choosers.lock(session, organization_id, synced)
     await session.execute(
@@ -301,7 +298,7 @@ async def _create(
                     "account_number": account.account_number,
                     "account_name": account.account_name,
                     "business_unit_id": account.business_unit_id,
-                    "source": FINANCIAL,
+                    "source": SYNCED_SOURCE,
                 }
                 for account_id, account in zip(account_ids, plan.accounts, strict=True)
             ],
@@ -314,7 +311,7 @@ async def _create(
                     "id": address_ids[planned.external_id],
                     "organization_id": organization_id,
                     "address_type": planned.external_id,
-                    "source": FINANCIAL,
+                    "source": SYNCED_SOURCE,
                     "external_address_id": planned.external_id,
                     **planned.values,
                 }

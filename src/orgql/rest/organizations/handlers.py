@@ -22,6 +22,7 @@ from orgql.rest import render
 from orgql.rest.organizations import bodies
 from orgql.rest.organizations.list_params import list_parameters
 from orgql.rest.organizations.shapes import Organization
+from orgql.rest.sorting import sort_echo
 from orgql.rest.transport import (
     endpoint,
     int_param,
@@ -93,7 +94,7 @@ async def list_organizations(request: Request) -> Response:
         offset=offset,
         limit=limit,
         self_href=request_href(request),
-        sort=parameters.sort_echo(),
+        sort=sort_echo(parameters.sort),
     )
     return _json(bodies.dumps(body, snapshot))
 

@@ -1,6 +1,7 @@
 """The organizations list's query parameters: ``q`` (a SCIM-style filter,
 core.organizations.query_filter) and ``sort`` (core.organizations.sorting), read from the
-request and echoed in the answer. Kept apart from the handler, which only calls them."""
+request (the answer's ``sort`` is rest.sorting.sort_echo's, as the profiles list's). Kept
+apart from the handler, which only calls them."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from orgql.core.organizations import query_filter, repository, sorting
 from orgql.core.organizations.query_filter import parse_q
 from orgql.core.organizations.sorting import SortKey, parse_sort
 from orgql.rest.operation import query
-from orgql.rest.shapes import SortOrder
-from orgql.rest.sorting import sort_echo, sort_parameter
+from orgql.rest.sorting import sort_parameter
 from orgql.rest.transport import single_param
 
 
@@ -21,10 +21,6 @@ from orgql.rest.transport import single_param
 class ListParameters:
     where: repository.OrganizationFilter
     sort: list[SortKey]
-
-    def sort_echo(self) -> list[SortOrder]:
-        """The answer's ``sort``: the keys it is ordered by (id last, always)."""
-        return sort_echo(self.sort)
 
 
 def list_parameters(request: Request) -> ListParameters:
