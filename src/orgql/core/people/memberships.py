@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
-from orgql.core.common.errors import quoted
+from orgql.core.common.errors import OrgqlError, quoted
 from orgql.core.common.validation import Problems, is_storable_text
 from orgql.core.events import outbox as events
 from orgql.core.people import approvers, authority, contacts, repository
@@ -260,16 +260,18 @@ async def _lock_leaving(
     return current, gone
 
 
-async def members_unchanged(
+async def refuse_changed_in_dry_run(
     session: AsyncSession, organization_id: str, profile_ids: Sequence[str]
-) -> bool:
-    """Whether ``profile_ids`` are the organization's members already, whatever their order:
-    a dry run's ``members`` (rest.organizations.updates), which may send back what GET shows,
-    not change it."""
+) -> None:
+    """An update's ``members`` in a dry run: the organization's members already, whatever
+    their order (a full-object PUT sends back what GET shows), else 100002 at ``members``:
+    a dry run does not try a change of members."""
     current = await session.scalars(
         select(_MEMBER.profile_id).where(_MEMBER.organization_id == organization_id)
     )
-    return set(current) == set(profile_ids)
+    if set(current) != set(profile_ids):
+        message = "members cannot be changed in a dry run"
+        raise OrgqlError(PeopleCodes.INVALID_INPUT, message, "members")
 
 
 async def replace_members(

@@ -143,9 +143,7 @@ async def update_organization(request: Request) -> Response:
     site = site_id(request)
     async with unit_of_work(request) as session:
         if members is not None and dry_run:
-            # A dry run may send back the members GET shows (a full-object PUT), not change them.
-            if not await memberships.members_unchanged(session, organization_id, members):
-                raise bad_request("members cannot be changed in a dry run", "members")
+            await memberships.refuse_changed_in_dry_run(session, organization_id, members)
             members = None
         if members is None:
             result = await organization_updates.update(
