@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orgql.app import create_app
 from orgql.db.engine import make_engine
+from orgql.graphql.asgi import OrgqlGraphQL
 from orgql.observability.database import statement_cancelled, unavailability
 from orgql.observability.logs import ACCESS_LOGGER
 from orgql.settings import Settings
@@ -233,14 +234,38 @@ async def _post_persisted(
     database_url: str,
     client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
     body: dict[str, Any],
+    *,
+    request_timeout: float | None = None,
     **settings: Any,
 ) -> httpx.Response:
     """``body`` posted to an app of ``settings``, once a first request has opened a
-    connection (whose own first statements ran before the table was locked)."""
-    app = create_app(Settings(database_url=database_url, **settings))
+    connection (whose own first statements ran before the table was locked).
+
+    The database's own lock and statement timeouts are far away: a 1 s lock timeout (the
+    default) raced the 1 s under test, and on a loaded machine could end the wait first.
+    ``request_timeout`` (ORGQL_GRAPHQL_TIMEOUT_SECONDS) is ``body``'s alone: the first
+    request has the usual one, which a loaded machine does not use up."""
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            db_lock_timeout_seconds=60,
+            db_statement_timeout_seconds=60,
+            **settings,
+        )
+    )
     async with app.router.lifespan_context(app) as state, client_for(app, state or {}) as client:
         assert (await client.post("/graphql", json={"query": "{ sites { id } }"})).is_success
+        if request_timeout is not None:
+            _graphql_endpoint(app).timeout_seconds = request_timeout
         return await client.post("/graphql", json=body)
+
+
+def _graphql_endpoint(app: Any) -> OrgqlGraphQL:
+    return next(
+        route.endpoint
+        for route in app.routes
+        if isinstance(getattr(route, "endpoint", None), OrgqlGraphQL)
+    )
 
 
 async def test_the_drivers_command_timeout_in_the_graphql_pipeline_is_the_database_unavailable(
@@ -281,7 +306,7 @@ async def test_a_graphql_request_past_its_own_timeout_still_answers_timeout(
         client_for,
         documents_locked,
         db_command_timeout_seconds=60,
-        graphql_timeout_seconds=1,
+        request_timeout=1,
     )
 
     assert response.status_code == 503, response.text

@@ -50,8 +50,13 @@ def serve(
         "ORGQL_DATABASE_URL": database_url,
         "ORGQL_DATA_DIR": str(tmp_path),
         "ORGQL_LOG_FORMAT": "json",
-        # The probe in flight waits on the test's lock: let it wait.
+        # The probe in flight waits on the test's lock: let it wait (its own bound is twice
+        # the connect timeout; the lock and statement timeouts bound its statement, the
+        # lock's 1 s by default, which a loaded machine's SIGTERM and the test's seeing the
+        # listener closed could outlast: a 503).
         "ORGQL_DB_CONNECT_TIMEOUT_SECONDS": "60",
+        "ORGQL_DB_LOCK_TIMEOUT_SECONDS": "60",
+        "ORGQL_DB_STATEMENT_TIMEOUT_SECONDS": "60",
     }
     process = subprocess.Popen(  # noqa: S603 (our own command)
         [sys.executable, "-m", "orgql", "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -33,10 +33,23 @@ RENAME = {
 WAIT_SECONDS = 10
 
 
+def _settings(database_url: str) -> Settings:
+    """A pool of four (and the two held long); a read waiting for the test's lock waits for as
+    long as the test takes to see it wait and let go (a loaded machine can take more than the
+    default ORGQL_DB_LOCK_TIMEOUT_SECONDS, 1 s: the read answered 503 STATEMENT_TIMEOUT)."""
+    return Settings(
+        database_url=database_url,
+        db_pool_size=2,
+        db_pool_timeout_seconds=5,
+        db_lock_timeout_seconds=60,
+        db_statement_timeout_seconds=60,
+    )
+
+
 async def test_connections_the_server_closed_are_replaced_at_checkout(
     database_url: str, engine: AsyncEngine, client_for: Callable[..., httpx.AsyncClient]
 ) -> None:
-    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    settings = _settings(database_url)
     app = create_app(settings)
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
         pool_engine = state["engine"].sync_engine
@@ -82,7 +95,7 @@ async def test_a_rest_read_whose_connection_the_server_ends_is_read_again(
     """A REST read whose connection the server ends mid-statement (a restart, a failover)
     is read again on another connection and answered 200, not 503 (core.organizations.
     snapshots: a read changes nothing)."""
-    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    settings = _settings(database_url)
     app = create_app(settings)
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
         assert (await gateway.get(ORGANIZATION)).status_code == 200
@@ -99,7 +112,7 @@ async def test_the_pool_reports_open_connections_only(
     connection the server ended mid-statement leaves the pool (its slot, kept for a new
     connection, is no idle connection), as PostgreSQL's own list of backends says. So do
     the gauges of ``orgql serve --workers N`` (metrics.PoolGauges)."""
-    settings = Settings(database_url=database_url, db_pool_size=2, db_pool_timeout_seconds=5)
+    settings = _settings(database_url)
     app = create_app(settings)
     workers = CollectorRegistry()
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:

@@ -63,7 +63,14 @@ def gateway_for(
         values: dict[str, Any] = {
             "database_url": database_url,
             "db_pool_size": 1,
-            "db_pool_timeout_seconds": 10.0,
+            # Concurrent syncs of one organization wait in turn for its row (core.financial
+            # .sync), each holding a connection: the last waits for all the others, on a
+            # loaded machine longer than the default lock timeout (1 s: a 503
+            # STATEMENT_TIMEOUT), and the requests queued for a connection with them. The
+            # tests of those timeouts set their own.
+            "db_pool_timeout_seconds": 60.0,
+            "db_lock_timeout_seconds": 60.0,
+            "db_statement_timeout_seconds": 60.0,
             "webhook_dispatcher": False,
             **overrides,
         }

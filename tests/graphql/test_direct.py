@@ -389,8 +389,15 @@ async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
     """A direct read waiting on a locked table past the request's timeout answers 503
     TIMEOUT, logged as the direct path's answer; its connection, cancelled mid-statement,
     is closed rather than given back, and the next reads (once the lock is gone) are
-    answered on the pool's other connections."""
-    settings = Settings(database_url=database_url, graphql_timeout_seconds=1)
+    answered on the pool's other connections.
+
+    Only the late read has the short budget (1 s), and only the request's timeout can end
+    its wait: the reads before and after it have the usual budget, and the database's lock
+    timeout (1 s by default, racing the request's) is far away, so a loaded machine times
+    out neither them nor the late read the wrong way."""
+    settings = Settings(
+        database_url=database_url, db_lock_timeout_seconds=60, db_statement_timeout_seconds=60
+    )
     app = create_app(settings)
     body = {"query": ONE, "variables": {"id": "100001"}}
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
@@ -398,8 +405,12 @@ async def test_a_direct_read_past_the_timeout_gives_its_connection_back_closed(
         pool = state["engine"].sync_engine.pool
         async with engine.connect() as locker:
             await locker.execute(text("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE"))
-            with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
-                late = await gateway.post("/graphql", json=body)
+            usual, _graphql(app).timeout_seconds = _graphql(app).timeout_seconds, 1.0
+            try:
+                with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+                    late = await gateway.post("/graphql", json=body)
+            finally:
+                _graphql(app).timeout_seconds = usual
             await locker.rollback()
         assert late.status_code == 503, late.text
         assert [e["extensions"]["code"] for e in late.json()["errors"]] == ["TIMEOUT"]

@@ -6,14 +6,18 @@ but has no ``Retry-After`` and a message that says something was committed, so t
 client does not send it again as it is and make the committed changes twice. With nothing
 committed, the answers as before.
 
-The timeout fires on cue: another transaction holds organization 100001's row, and a
-create under it waits for that lock (the database's own lock and statement timeouts far
-longer than the request's). The escaping exceptions are raised after the operation ran:
-a bug, and a lost database's own (a connection refused)."""
+The timeout fires on cue: another transaction holds organization 100001's row, a create
+under it waits for that lock (the database's own lock and statement timeouts far away),
+and once the test sees it wait, the request's running timeout is made to expire then.
+Whatever committed before had all the time it took (a 1.5 s timeout, counted from the
+request's start, raced the first create's commit on a loaded machine). The escaping
+exceptions are raised after the operation ran: a bug, and a lost database's own (a
+connection refused)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -29,9 +33,14 @@ from commit_failures import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from database_checks import wait_until_waiting_on_locks
+from orgql.graphql import asgi
 from orgql.graphql.asgi import OrgqlGraphQL
+from orgql.graphql.request_timeout import RequestTimeout
 
-TIMEOUT_SECONDS = 1.5
+#: The request's timeout as configured, and named in its answer: never reached here, the
+#: test makes it expire on cue (:func:`timed_out_waiting`).
+TIMEOUT_SECONDS = 60
 COMMITTED = (
     "Mutations of this request were committed before it failed: read the current state"
     " before sending any of it again."
@@ -61,6 +70,35 @@ async def parent_locked(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield holder
 
 
+@pytest.fixture
+def running_timeouts(monkeypatch: pytest.MonkeyPatch) -> list[RequestTimeout]:
+    """The requests' timeouts (graphql.asgi's RequestTimeout) whose block runs now."""
+    running: list[RequestTimeout] = []
+
+    class Recorded(RequestTimeout):
+        async def __aenter__(self) -> None:
+            await super().__aenter__()
+            running.append(self)
+
+        async def __aexit__(self, *exited: Any) -> None:
+            running.remove(self)
+            await super().__aexit__(*exited)
+
+    monkeypatch.setattr(asgi, "RequestTimeout", Recorded)
+    return running
+
+
+async def timed_out_waiting(
+    engine: AsyncEngine, running: list[RequestTimeout], sent: Awaitable[httpx.Response]
+) -> httpx.Response:
+    """The answer to ``sent`` once its timeout expired while it waited for the held lock."""
+    request = asyncio.ensure_future(sent)
+    await wait_until_waiting_on_locks(engine, 1)
+    [timeout] = running
+    timeout.timeout.reschedule(asyncio.get_running_loop().time())
+    return await request
+
+
 def _assert_timed_out_after_a_commit(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text
     # Retry-After would invite sending the request again as it is.
@@ -75,11 +113,16 @@ def _assert_timed_out_after_a_commit(response: httpx.Response) -> None:
 
 
 async def test_a_timeout_after_a_field_committed_says_so_and_invites_no_retry(
-    gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
+    gateway: httpx.AsyncClient,
+    parent_locked: AsyncConnection,
+    engine: AsyncEngine,
+    running_timeouts: list[RequestTimeout],
 ) -> None:
     document = mutation(create("first", "Alpha"), create("second", "Beta", LOCKED_PARENT))
 
-    response = await gateway.post("/graphql", json=document)
+    response = await timed_out_waiting(
+        engine, running_timeouts, gateway.post("/graphql", json=document)
+    )
     await parent_locked.rollback()
 
     _assert_timed_out_after_a_commit(response)
@@ -87,14 +130,19 @@ async def test_a_timeout_after_a_field_committed_says_so_and_invites_no_retry(
 
 
 async def test_a_timeout_after_an_earlier_batch_operation_committed_says_so_too(
-    gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
+    gateway: httpx.AsyncClient,
+    parent_locked: AsyncConnection,
+    engine: AsyncEngine,
+    running_timeouts: list[RequestTimeout],
 ) -> None:
     batch = [
         mutation(create("first", "Alpha")),
         mutation(create("second", "Beta", LOCKED_PARENT)),
     ]
 
-    response = await gateway.post("/graphql", json=batch)
+    response = await timed_out_waiting(
+        engine, running_timeouts, gateway.post("/graphql", json=batch)
+    )
     await parent_locked.rollback()
 
     _assert_timed_out_after_a_commit(response)
@@ -102,11 +150,16 @@ async def test_a_timeout_after_an_earlier_batch_operation_committed_says_so_too(
 
 
 async def test_a_timeout_with_nothing_committed_is_the_503_with_retry_after_as_before(
-    gateway: httpx.AsyncClient, parent_locked: AsyncConnection, engine: AsyncEngine
+    gateway: httpx.AsyncClient,
+    parent_locked: AsyncConnection,
+    engine: AsyncEngine,
+    running_timeouts: list[RequestTimeout],
 ) -> None:
     document = mutation(create("first", "Beta", LOCKED_PARENT), create("second", "Alpha"))
 
-    response = await gateway.post("/graphql", json=document)
+    response = await timed_out_waiting(
+        engine, running_timeouts, gateway.post("/graphql", json=document)
+    )
     await parent_locked.rollback()
 
     assert response.status_code == 503, response.text
