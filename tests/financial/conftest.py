@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from financial_support import Snapshot
 from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from upstream import Upstream
 
@@ -97,10 +98,16 @@ def set_portal(engine: AsyncEngine) -> Callable[[bool], Awaitable[None]]:
 @pytest.fixture
 def configure_business_unit(engine: AsyncEngine) -> Callable[[str, int], Awaitable[None]]:
     async def configure(organization_id: str, business_unit_id: int) -> None:
+        # An upsert: a sync creates the row to keep its ticket (core.financial.order).
+        settings = financial_models.OrganizationFinancialSettings
+        statement = insert(settings).values(
+            organization_id=organization_id, business_unit_id=business_unit_id
+        )
         async with make_sessionmaker(engine)() as session, session.begin():
-            session.add(
-                financial_models.OrganizationFinancialSettings(
-                    organization_id=organization_id, business_unit_id=business_unit_id
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[settings.organization_id],
+                    set_={"business_unit_id": statement.excluded.business_unit_id},
                 )
             )
 

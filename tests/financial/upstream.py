@@ -42,6 +42,9 @@ class Upstream:
     hold_until: int | None = None
     #: When set, awaited before each answer: the test acts while the gateway waits on us.
     during: Callable[[Recorded], Awaitable[None]] | None = None
+    #: Set: a served answer holds ``parties`` as they were when the request arrived, however
+    #: they change while ``during`` runs (an answer that takes its time to arrive).
+    as_of_arrival: bool = False
     _server: asyncio.Server | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -75,6 +78,7 @@ class Upstream:
             writer.close()
 
     async def _answer(self, request: Recorded, writer: asyncio.StreamWriter) -> None:
+        arrived = self.page(request) if self.as_of_arrival else None
         if self.during is not None:
             await self.during(request)
         behaviour = self.behave(request)
@@ -88,7 +92,7 @@ class Upstream:
         elif isinstance(behaviour, int):
             _write(writer, behaviour, b'{"error": "upstream failure"}')
         else:
-            body = json.dumps(self.page(request)).encode()
+            body = json.dumps(arrived if arrived is not None else self.page(request)).encode()
             if self.hold_until is not None:
                 async with self._arrived:
                     await self._arrived.wait_for(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Sequence,
     SmallInteger,
     String,
     Text,
@@ -41,8 +42,14 @@ class FinancialSettings(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
 
+#: Each sync takes the next ticket before it fetches (core.financial.order): the order in
+#: which syncs began, across every worker process.
+financial_sync_tickets = Sequence("financial_sync_tickets", metadata=Base.metadata)
+
+
 class OrganizationFinancialSettings(Base):
-    """The business unit an organization syncs from when the caller names none."""
+    """The business unit an organization syncs from when the caller names none, and the
+    ticket of its last committed sync (a row with neither configures nothing)."""
 
     __tablename__ = "organization_financial_settings"
 
@@ -50,6 +57,8 @@ class OrganizationFinancialSettings(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
     )
     business_unit_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The ticket of the last sync that committed (None: none since migration 0025).
+    synced_ticket: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CustomerAccount(Base):

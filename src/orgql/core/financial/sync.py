@@ -7,11 +7,13 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
 - the business unit is the caller's, else the organization's configured one, else none
   (every account of the party);
 - three steps, holding at most one database connection at a time and none while the source
-  answers: a short read (the checks above, the party and the unit), the fetch, then one
-  transaction that, with the organization's row locked (two syncs of one organization
-  serialize) and the checks made again, removes the previously synced accounts and
-  addresses, creates the new ones, and sets the default billing / shipping addresses from
-  the primary uses. (A sync that held its transaction's connection while the source
+  answers: a short read (the checks above, the party and the unit, and the sync's ticket),
+  the fetch, then one transaction that, with the organization's row locked (two syncs of
+  one organization serialize) and the checks made again, removes the previously synced
+  accounts and addresses, creates the new ones, and sets the default billing / shipping
+  addresses from the primary uses. Syncs commit in the order they took their tickets: one
+  that a newer sync overtook while it fetched writes nothing (100193, 409;
+  core.financial.order). (A sync that held its transaction's connection while the source
   answered, the built-in one reading on a second: as many syncs at once as the pool has
   connections, and each waited for a second connection that never came.)
 - the addresses it writes do not count toward an organization's bound of addresses entered
@@ -46,6 +48,7 @@ from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
+from orgql.core.financial import order
 from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.inheritance import effects
@@ -106,6 +109,8 @@ class Target:
     business_unit_id: int | None
     #: Whether the unit is the configured one: the write checks it is still that.
     configured: bool
+    #: The sync's place in the organization's order (core.financial.order).
+    ticket: int
 
 
 async def sync(
@@ -147,10 +152,11 @@ async def _target(
     await _check_portal(session)
     organization = await organizations.get(session, organization_id)
     party_id = _party_of(organization)
-    if business_unit_id is not None:
-        return Target(organization_id, party_id, business_unit_id, configured=False)
-    unit = await _configured_unit(session, organization_id)
-    return Target(organization_id, party_id, unit, configured=True)
+    configured = business_unit_id is None
+    unit = await _configured_unit(session, organization_id) if configured else business_unit_id
+    # Taken once the checks passed, before the fetch: a later ticket's fetch began later.
+    ticket = await order.take_ticket(session)
+    return Target(organization_id, party_id, unit, configured, ticket)
 
 
 async def _check_portal(session: AsyncSession) -> None:
@@ -217,6 +223,8 @@ async def _replace(
         raise _changed_meanwhile(organization_id, "partyId")
     if target.configured and await _configured_unit(session, organization_id) != unit:
         raise _changed_meanwhile(organization_id, "configured business unit")
+    # A sync that took a newer ticket committed while this one fetched: it is not undone.
+    await order.record_ticket(session, organization_id, target.ticket)
     nicknames = await session.scalars(
         select(func.lower(func.btrim(address.address_type))).where(
             address.organization_id == organization_id,
