@@ -184,8 +184,8 @@ ADMIN: list[Resource] = [
                 " with those the financial system of record holds for its party, in one"
                 " transaction. Errors: 100002 (400) bad body, 100001 (404) unknown"
                 " organization, 58001 (409) self-service portal disabled, 100193 (409)"
-                " organization without partyId, 100193 (500) the financial system failed:"
-                " nothing was changed.",
+                " organization without partyId, or changed while fetched, or overtaken by a newer"
+                " sync, 100193 (500) the financial system failed: nothing was changed.",
             )
         },
     ),
