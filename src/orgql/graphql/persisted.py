@@ -109,13 +109,22 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
     return read
 
 
+def _first_named(items: list[str], separator: str, before_more: str | None = None) -> str:
+    """The first :data:`MAX_REFUSALS_NAMED` of ``items`` joined by ``separator``, then how
+    many more (after ``before_more``, the separator unless given): a start refused for a
+    thousand documents names ten, not a page of them."""
+    named = separator.join(items[:MAX_REFUSALS_NAMED])
+    more = len(items) - MAX_REFUSALS_NAMED
+    if more <= 0:
+        return named
+    return f"{named}{separator if before_more is None else before_more}and {more} more"
+
+
 def _conflicting(path: Path, ids: list[str]) -> ValueError:
-    named = ", ".join(repr(document_id) for document_id in ids[:MAX_REFUSALS_NAMED])
-    more = len(ids) - MAX_REFUSALS_NAMED
+    named = _first_named([repr(document_id) for document_id in ids], ", ", before_more=" ")
     return ValueError(
         f"trusted documents manifest {path}: {len(ids)} document id(s) listed more than once"
         f" with different texts (which would run is ambiguous): {named}"
-        + (f" and {more} more" if more > 0 else "")
     )
 
 
@@ -187,11 +196,9 @@ def check_manifest(
         if error is not None:
             refused.append(f"document {document_id!r}: {error.message}{_limit_of(error)}")
     if refused:
-        more = len(refused) - MAX_REFUSALS_NAMED
-        named = refused[:MAX_REFUSALS_NAMED] + ([f"and {more} more"] if more > 0 else [])
         raise ValueError(
             f"trusted documents manifest {path}: {len(refused)} document(s) would be refused"
-            " whatever their variables: " + "; ".join(named)
+            f" whatever their variables: {_first_named(refused, '; ')}"
         )
 
 
