@@ -261,10 +261,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 raise http_get.refuse_mutation(error.reason) from None
             raise
-        if prepared.register is not None and getattr(result, "data", None) is not None:
-            query = prepared.data.query
-            assert query is not None
-            await self.persisted.register(request.state.sessionmaker, prepared.register, query)
+        answered = getattr(result, "data", None)
+        await self.persisted.keep(request.state.sessionmaker, prepared, answered)
         return result
 
     def should_render_graphql_ide(self, request: Any) -> bool:

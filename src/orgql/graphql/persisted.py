@@ -7,7 +7,8 @@ answered ``PersistedQueryNotFound`` (code PERSISTED_QUERY_NOT_FOUND, HTTP 200, n
 and the client sends the hash with the text: the hash must be the text's
 (PERSISTED_QUERY_HASH_MISMATCH, 400), the document runs, and once it has run (it parsed and
 validated) it is registered (graphql.persisted_store), unless longer than
-ORGQL_GRAPHQL_PERSISTED_MAX_BYTES. ORGQL_GRAPHQL_PERSISTED_QUERIES=false turns it off
+ORGQL_GRAPHQL_PERSISTED_MAX_BYTES; over HTTP and WebSocket alike
+(:meth:`PersistedDocuments.keep`). ORGQL_GRAPHQL_PERSISTED_QUERIES=false turns it off
 (PERSISTED_QUERY_NOT_SUPPORTED). The GraphQL-over-HTTP draft's ``documentId`` (in the body,
 the URL or the extensions; ``sha256:<hex>``) is read as the same hash.
 
@@ -262,6 +263,18 @@ class PersistedDocuments:
         if document is None:
             return NOT_FOUND
         return Prepared(replace(data, query=document))
+
+    async def keep(self, sessionmaker: Any, prepared: Prepared, answered: object) -> bool:
+        """Register ``prepared``'s document if it is to be kept (an automatic persisted query
+        sent with its text, within ORGQL_GRAPHQL_PERSISTED_MAX_BYTES) and its operation ran:
+        it ``answered`` data (it parsed and validated). Over HTTP and WebSocket alike, before
+        that answer is sent: a hash-only request sent once it is read finds the document.
+        Whether it was registered (or the registration failed, and was logged)."""
+        if prepared.register is None or answered is None:
+            return False
+        assert prepared.data.query is not None  # it had the text, or nothing to register
+        await self.register(sessionmaker, prepared.register, prepared.data.query)
+        return True
 
     async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
         """Keep the document that just ran. A failure to keep it does not fail the answer
