@@ -37,7 +37,7 @@ from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.execution.direct import DECLINED, DirectReads, decoded
-from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal, static_check
+from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.persisted import (
     DOCUMENT_ID_KEYS,
     NOT_CACHEABLE,
@@ -388,6 +388,6 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
     app.connections = Connections.from_settings(settings)
     app.timeout_seconds = limits.timeout_seconds
     app.max_url_bytes = settings.graphql_get_max_url_bytes
-    app.persisted = PersistedDocuments(settings, static_check(schema._schema, limits))
+    app.persisted = PersistedDocuments.of(settings, schema._schema)
     app.direct = DirectReads(schema, limits)
     return app

@@ -36,11 +36,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http import GraphQLRequestData
 
-from orgql.graphql.limits import LIMIT_SETTINGS
+from orgql.graphql.limits import LIMIT_SETTINGS, Limits, static_check
 from orgql.graphql.persisted_store import DocumentStore
 from orgql.observability.database import expected_failure, note_failure
 from orgql.observability.requests import retry_later_error
@@ -93,6 +93,12 @@ NOT_TRUSTED = _refusal(
 )
 
 
+class ManifestError(ValueError):
+    """A trusted-documents manifest the gateway does not start with (unreadable, an id
+    listed twice with different texts, a document no request could run), naming the file
+    and the problem."""
+
+
 class _Object(dict[str, Any]):
     """A JSON object as read, with the keys it gave more than once with different values
     (JSON keeps the last one: which document an id means would depend on the reader)."""
@@ -121,16 +127,16 @@ def _first_named(items: list[str], separator: str, before_more: str | None = Non
     return f"{named}{separator if before_more is None else before_more}and {more} more"
 
 
-def _conflicting(path: Path, ids: list[str]) -> ValueError:
+def _conflicting(path: Path, ids: list[str]) -> ManifestError:
     named = _first_named([repr(document_id) for document_id in ids], ", ", before_more=" ")
-    return ValueError(
+    return ManifestError(
         f"trusted documents manifest {path}: {len(ids)} document id(s) listed more than once"
         f" with different texts (which would run is ambiguous): {named}"
     )
 
 
 def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
-    """An Apollo manifest's documents by id; a ValueError naming the ids listed more than
+    """An Apollo manifest's documents by id; a ManifestError naming the ids listed more than
     once with different bodies (an operation giving its id or body twice, differently,
     included); the same body again is no conflict."""
     documents: dict[str, str] = {}
@@ -140,7 +146,7 @@ def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
             continue
         document_id, body = op.get("id"), op.get("body")
         if not isinstance(document_id, str) or not isinstance(body, str):
-            raise ValueError(
+            raise ManifestError(
                 f"trusted documents manifest {path}: an operation's id and body must be texts"
             )
         ambiguous = isinstance(op, _Object) and {"id", "body"} & set(op.conflicts)
@@ -154,28 +160,28 @@ def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
 
 
 def load_manifest(path: Path) -> dict[str, str]:
-    """The manifest's documents by id; a ValueError naming the problem if it is none. An id
+    """The manifest's documents by id; a ManifestError naming the problem if it is none. An id
     listed twice with different texts is one (JSON's reader keeps the last: the client's
     and the gateway's readers may not agree on which); twice with the same text is none."""
     try:
         raw = json.loads(path.read_bytes(), object_pairs_hook=_object)
     except (OSError, ValueError) as error:
-        raise ValueError(f"trusted documents manifest {path}: {error}") from None
+        raise ManifestError(f"trusted documents manifest {path}: {error}") from None
     if isinstance(raw, dict) and raw.get("format") == _APOLLO_FORMAT:
         operations = raw.get("operations")
         if raw.get("version") != 1 or not isinstance(operations, list):
-            raise ValueError(f"trusted documents manifest {path}: not an Apollo manifest v1")
+            raise ManifestError(f"trusted documents manifest {path}: not an Apollo manifest v1")
         raw = _apollo_documents(path, operations)
     elif isinstance(raw, _Object) and raw.conflicts:
         raise _conflicting(path, raw.conflicts)
     if not isinstance(raw, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in raw.items()
     ):
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: not a JSON object of ids to document texts"
         )
     if len(raw) > MAX_MANIFEST_DOCUMENTS:
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: more than {MAX_MANIFEST_DOCUMENTS} documents"
         )
     return raw
@@ -184,7 +190,7 @@ def load_manifest(path: Path) -> dict[str, str]:
 def check_manifest(
     path: Path, documents: Mapping[str, str], refusal: Callable[[str], GraphQLError | None]
 ) -> None:
-    """A ValueError naming each of the manifest's documents that a request would be refused
+    """A ManifestError naming each of the manifest's documents that a request would be refused
     whatever its variables (``refusal``: graphql.limits.static_check, the request path's
     limits), with the limit (its code and setting) or the syntax error: such a document
     can never run, and is better found when the gateway starts than by a client."""
@@ -197,7 +203,7 @@ def check_manifest(
         if error is not None:
             refused.append(f"document {document_id!r}: {error.message}{_limit_of(error)}")
     if refused:
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: {len(refused)} document(s) would be refused"
             f" whatever their variables: {_first_named(refused, '; ')}"
         )
@@ -239,6 +245,12 @@ class PersistedDocuments:
         if path is not None and self.trusted is not None:
             check_manifest(path, self.trusted, refusal)
         self._trusted_texts = frozenset(self.trusted.values()) if self.trusted else frozenset()
+
+    @classmethod
+    def of(cls, settings: Settings, schema: GraphQLSchema) -> PersistedDocuments:
+        """The rules of an app serving ``schema`` under ``settings``, the manifest's documents
+        checked against its request limits; a ManifestError if the manifest is refused."""
+        return cls(settings, static_check(schema, Limits.from_settings(settings)))
 
     async def prepare(self, sessionmaker: Any, data: GraphQLRequestData) -> Prepared | Refusal:
         """The operation with its document found, or why it does not run."""
