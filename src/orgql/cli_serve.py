@@ -79,6 +79,26 @@ def check_serving(settings: Settings, host: str) -> None:
         raise CommandError(str(err)) from None
 
 
+def check_trusted_documents(settings: Settings) -> None:
+    """A trusted-documents manifest the app would refuse (graphql.persisted: unreadable, an
+    id listed twice with different texts, a document no request could run) stops the start
+    before anything starts, as the other settings refused here: one paragraph naming the
+    setting, the file, each document's id and the limit's setting; no traceback. Found
+    first when the app is built, it came after the migration, from uvicorn (every worker)."""
+    if settings.graphql_trusted_documents is None:
+        return
+    from orgql.graphql.limits import Limits
+    from orgql.graphql.persisted import ManifestError, PersistedDocuments
+    from orgql.graphql.schema import build_schema
+
+    limits = Limits.from_settings(settings)
+    schema = build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans)
+    try:
+        PersistedDocuments.of(settings, schema._schema)
+    except ManifestError as refused:
+        raise CommandError(f"ORGQL_GRAPHQL_TRUSTED_DOCUMENTS: {refused}") from None
+
+
 def warn_without_graphiql_assets(directory: Path = ASSET_DIR) -> None:
     """GraphiQL's scripts and styles are not installed (a source tree where they were never
     fetched, a wheel built without them): the page then needs the unpkg.com CDN."""
@@ -140,6 +160,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host: str = args.host or settings.host
     port: int = args.port or settings.port
     check_serving(settings, host)
+    check_trusted_documents(settings)
     note_an_older_data_directory(settings)
     embedded = settings.database_url is None
 

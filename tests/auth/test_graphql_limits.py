@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from orgql.graphql.limits import LIMIT_SETTINGS
+from orgql.settings import Settings
+
 #: The ``limited`` fixture (tests/auth/conftest.py).
 Limited = Callable[..., Any]
 
@@ -269,3 +272,26 @@ async def test_directives_on_one_field_over_the_limit_are_refused(limited: Limit
     )
     assert _codes(refused_fragment) == ["TOO_MANY_DIRECTIVES"]
     assert "errors" not in allowed
+
+
+async def test_directives_over_the_limit_are_a_400_as_every_limit_s_refusal(
+    limited: Limited,
+) -> None:
+    """A limit's refusal answers 400, other validation errors 200 (docs/security.md,
+    "Limits"): the directives' answered 200, its code kept in the limits' settings but
+    missing from the list of their codes, written apart."""
+    over_field = "{ sites @include(if: true) @skip(if: false) { id } }"
+    async with limited(graphql_max_directives=1) as client:
+        refused = await client.post("/graphql", json={"query": over_field})
+
+    assert (refused.status_code, _codes(refused.json())) == (400, ["TOO_MANY_DIRECTIVES"])
+
+
+def test_each_limit_s_setting_is_a_setting() -> None:
+    """The setting a manifest refusal names for a limit (graphql.limits.LIMIT_SETTINGS) is
+    one an operator can set."""
+    settings = {f"ORGQL_{name.upper()}" for name in Settings.model_fields}
+    named = {setting for setting in LIMIT_SETTINGS.values() if setting is not None}
+
+    assert named <= settings
+    assert len(named) == 8

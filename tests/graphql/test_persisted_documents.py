@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from orgql.app import create_app
+from orgql.cli import main
 from orgql.db.document_models import PersistedDocument
 from orgql.graphql.persisted import load_manifest
 from orgql.settings import Settings
@@ -362,6 +363,51 @@ def test_a_manifest_refusal_names_every_document_over_a_limit(tmp_path: Path) ->
     assert "12 document(s) would be refused" in message
     assert [f"'over-{n}'" in message for n in range(12)] == [True] * 10 + [False] * 2
     assert message.endswith("; and 2 more")
+
+
+def test_serve_refused_for_a_manifest_document_says_so_in_one_paragraph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``orgql serve`` with a manifest document no request could run stops before anything
+    starts (the database, unreachable here, is not migrated), status 2, with one paragraph
+    naming the setting, the file, the document's id and the limit's setting, as other
+    settings refused at start. It migrated, printed its address, then ended in uvicorn's
+    traceback (every worker's with --workers)."""
+    over = "{ a: sites { id } b: sites { id } }"
+    manifest = _manifest_of(tmp_path, {"fine": "{ sites { id } }", "over": over})
+    monkeypatch.setenv("ORGQL_GRAPHQL_TRUSTED_DOCUMENTS", str(manifest))
+    monkeypatch.setenv("ORGQL_GRAPHQL_MAX_ALIASES", "1")
+    monkeypatch.setenv("ORGQL_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("ORGQL_ENVIRONMENT", "development")
+
+    status = main(["serve", "--host", "127.0.0.1", "--port", "1"])
+
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == (
+        f"orgql: ORGQL_GRAPHQL_TRUSTED_DOCUMENTS: trusted documents manifest {manifest}:"
+        " 1 document(s) would be refused whatever their variables: document 'over':"
+        " 2 aliases found. Allowed: 1 (TOO_MANY_ALIASES, ORGQL_GRAPHQL_MAX_ALIASES)\n"
+    )
+
+
+def test_serve_refused_for_an_unreadable_manifest_says_so_in_one_paragraph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "absent.json"
+    monkeypatch.setenv("ORGQL_GRAPHQL_TRUSTED_DOCUMENTS", str(manifest))
+    monkeypatch.setenv("ORGQL_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("ORGQL_ENVIRONMENT", "development")
+
+    status = main(["serve", "--host", "127.0.0.1", "--port", "1"])
+
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        f"orgql: ORGQL_GRAPHQL_TRUSTED_DOCUMENTS: trusted documents manifest {manifest}: "
+    )
+    assert "No such file or directory" in err
+    assert err.count("\n") == 1
 
 
 async def test_a_page_a_variable_sets_counts_at_its_least_at_start(

@@ -37,7 +37,7 @@ from orgql.graphql import http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.execution.direct import DECLINED, DirectReads, decoded
-from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal, static_check
+from orgql.graphql.limits import LIMIT_CODES, Limits, code_token_refusal
 from orgql.graphql.persisted import (
     DOCUMENT_ID_KEYS,
     NOT_CACHEABLE,
@@ -261,10 +261,8 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 raise http_get.refuse_mutation(error.reason) from None
             raise
-        if prepared.register is not None and getattr(result, "data", None) is not None:
-            query = prepared.data.query
-            assert query is not None
-            await self.persisted.register(request.state.sessionmaker, prepared.register, query)
+        answered = getattr(result, "data", None)
+        await self.persisted.keep(request.state.sessionmaker, prepared, answered)
         return result
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -390,6 +388,6 @@ def graphql_app(settings: Settings) -> OrgqlGraphQL:
     app.connections = Connections.from_settings(settings)
     app.timeout_seconds = limits.timeout_seconds
     app.max_url_bytes = settings.graphql_get_max_url_bytes
-    app.persisted = PersistedDocuments(settings, static_check(schema._schema, limits))
+    app.persisted = PersistedDocuments.of(settings, schema._schema)
     app.direct = DirectReads(schema, limits)
     return app

@@ -10,8 +10,9 @@ runs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from graphql import (
@@ -33,36 +34,30 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
 from orgql.graphql.caller_text import BoundCallerText
 from orgql.graphql.suggestions import HideSchemaNames
+from orgql.graphql.variable_bounds import CODE as VARIABLES_TOO_LARGE
 from orgql.graphql.variable_bounds import variables_error
 from orgql.settings import Settings
 
-#: Codes of the refusals that mean "this document asks too much" (HTTP 400).
-LIMIT_CODES = frozenset(
+#: The refusals that mean "this document asks too much", by code, each with the setting of
+#: its limit (None: no setting moves it). The one list of them: a code here is answered 400
+#: (:data:`LIMIT_CODES`), and named with its setting when a manifest document is refused at
+#: start (:func:`static_check`, graphql.persisted).
+LIMIT_SETTINGS: Mapping[str, str | None] = MappingProxyType(
     {
-        "FRAGMENT_CYCLE",
-        "QUERY_TOO_DEEP",
-        "TOO_MANY_ALIASES",
-        "QUERY_TOO_COSTLY",
-        "TOO_MANY_TOKENS",
-        "TOO_MANY_FIELDS",
-        "TOO_MANY_REPEATS",
-        "TOO_MANY_FRAGMENTS",
-        "VARIABLES_TOO_LARGE",
+        "FRAGMENT_CYCLE": None,
+        "QUERY_TOO_DEEP": "ORGQL_GRAPHQL_MAX_DEPTH",
+        "TOO_MANY_ALIASES": "ORGQL_GRAPHQL_MAX_ALIASES",
+        "QUERY_TOO_COSTLY": "ORGQL_GRAPHQL_MAX_COST",
+        "TOO_MANY_TOKENS": "ORGQL_GRAPHQL_MAX_TOKENS",
+        "TOO_MANY_FIELDS": "ORGQL_GRAPHQL_MAX_FIELDS",
+        "TOO_MANY_REPEATS": "ORGQL_GRAPHQL_MAX_REPEATS",
+        "TOO_MANY_FRAGMENTS": "ORGQL_GRAPHQL_MAX_FRAGMENTS",
+        "TOO_MANY_DIRECTIVES": "ORGQL_GRAPHQL_MAX_DIRECTIVES",
+        VARIABLES_TOO_LARGE: None,  # the core's bounds (graphql.variable_bounds)
     }
 )
-
-
-#: The setting of each limit, by its refusal's code (:func:`static_check`'s refusals).
-LIMIT_SETTINGS = {
-    "QUERY_TOO_DEEP": "ORGQL_GRAPHQL_MAX_DEPTH",
-    "TOO_MANY_ALIASES": "ORGQL_GRAPHQL_MAX_ALIASES",
-    "QUERY_TOO_COSTLY": "ORGQL_GRAPHQL_MAX_COST",
-    "TOO_MANY_TOKENS": "ORGQL_GRAPHQL_MAX_TOKENS",
-    "TOO_MANY_FIELDS": "ORGQL_GRAPHQL_MAX_FIELDS",
-    "TOO_MANY_REPEATS": "ORGQL_GRAPHQL_MAX_REPEATS",
-    "TOO_MANY_FRAGMENTS": "ORGQL_GRAPHQL_MAX_FRAGMENTS",
-    "TOO_MANY_DIRECTIVES": "ORGQL_GRAPHQL_MAX_DIRECTIVES",
-}
+#: Codes of the refusals that mean "this document asks too much" (HTTP 400).
+LIMIT_CODES = frozenset(LIMIT_SETTINGS)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ answered ``PersistedQueryNotFound`` (code PERSISTED_QUERY_NOT_FOUND, HTTP 200, n
 and the client sends the hash with the text: the hash must be the text's
 (PERSISTED_QUERY_HASH_MISMATCH, 400), the document runs, and once it has run (it parsed and
 validated) it is registered (graphql.persisted_store), unless longer than
-ORGQL_GRAPHQL_PERSISTED_MAX_BYTES. ORGQL_GRAPHQL_PERSISTED_QUERIES=false turns it off
+ORGQL_GRAPHQL_PERSISTED_MAX_BYTES; over HTTP and WebSocket alike
+(:meth:`PersistedDocuments.keep`). ORGQL_GRAPHQL_PERSISTED_QUERIES=false turns it off
 (PERSISTED_QUERY_NOT_SUPPORTED). The GraphQL-over-HTTP draft's ``documentId`` (in the body,
 the URL or the extensions; ``sha256:<hex>``) is read as the same hash.
 
@@ -35,11 +36,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSchema
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http import GraphQLRequestData
 
-from orgql.graphql.limits import LIMIT_SETTINGS
+from orgql.graphql.limits import LIMIT_SETTINGS, Limits, static_check
 from orgql.graphql.persisted_store import DocumentStore
 from orgql.observability.database import expected_failure, note_failure
 from orgql.observability.requests import retry_later_error
@@ -92,6 +93,12 @@ NOT_TRUSTED = _refusal(
 )
 
 
+class ManifestError(ValueError):
+    """A trusted-documents manifest the gateway does not start with (unreadable, an id
+    listed twice with different texts, a document no request could run), naming the file
+    and the problem."""
+
+
 class _Object(dict[str, Any]):
     """A JSON object as read, with the keys it gave more than once with different values
     (JSON keeps the last one: which document an id means would depend on the reader)."""
@@ -109,18 +116,27 @@ def _object(pairs: list[tuple[str, Any]]) -> _Object:
     return read
 
 
-def _conflicting(path: Path, ids: list[str]) -> ValueError:
-    named = ", ".join(repr(document_id) for document_id in ids[:MAX_REFUSALS_NAMED])
-    more = len(ids) - MAX_REFUSALS_NAMED
-    return ValueError(
+def _first_named(items: list[str], separator: str, before_more: str | None = None) -> str:
+    """The first :data:`MAX_REFUSALS_NAMED` of ``items`` joined by ``separator``, then how
+    many more (after ``before_more``, the separator unless given): a start refused for a
+    thousand documents names ten, not a page of them."""
+    named = separator.join(items[:MAX_REFUSALS_NAMED])
+    more = len(items) - MAX_REFUSALS_NAMED
+    if more <= 0:
+        return named
+    return f"{named}{separator if before_more is None else before_more}and {more} more"
+
+
+def _conflicting(path: Path, ids: list[str]) -> ManifestError:
+    named = _first_named([repr(document_id) for document_id in ids], ", ", before_more=" ")
+    return ManifestError(
         f"trusted documents manifest {path}: {len(ids)} document id(s) listed more than once"
         f" with different texts (which would run is ambiguous): {named}"
-        + (f" and {more} more" if more > 0 else "")
     )
 
 
 def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
-    """An Apollo manifest's documents by id; a ValueError naming the ids listed more than
+    """An Apollo manifest's documents by id; a ManifestError naming the ids listed more than
     once with different bodies (an operation giving its id or body twice, differently,
     included); the same body again is no conflict."""
     documents: dict[str, str] = {}
@@ -130,7 +146,7 @@ def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
             continue
         document_id, body = op.get("id"), op.get("body")
         if not isinstance(document_id, str) or not isinstance(body, str):
-            raise ValueError(
+            raise ManifestError(
                 f"trusted documents manifest {path}: an operation's id and body must be texts"
             )
         ambiguous = isinstance(op, _Object) and {"id", "body"} & set(op.conflicts)
@@ -144,28 +160,28 @@ def _apollo_documents(path: Path, operations: list[Any]) -> dict[str, str]:
 
 
 def load_manifest(path: Path) -> dict[str, str]:
-    """The manifest's documents by id; a ValueError naming the problem if it is none. An id
+    """The manifest's documents by id; a ManifestError naming the problem if it is none. An id
     listed twice with different texts is one (JSON's reader keeps the last: the client's
     and the gateway's readers may not agree on which); twice with the same text is none."""
     try:
         raw = json.loads(path.read_bytes(), object_pairs_hook=_object)
     except (OSError, ValueError) as error:
-        raise ValueError(f"trusted documents manifest {path}: {error}") from None
+        raise ManifestError(f"trusted documents manifest {path}: {error}") from None
     if isinstance(raw, dict) and raw.get("format") == _APOLLO_FORMAT:
         operations = raw.get("operations")
         if raw.get("version") != 1 or not isinstance(operations, list):
-            raise ValueError(f"trusted documents manifest {path}: not an Apollo manifest v1")
+            raise ManifestError(f"trusted documents manifest {path}: not an Apollo manifest v1")
         raw = _apollo_documents(path, operations)
     elif isinstance(raw, _Object) and raw.conflicts:
         raise _conflicting(path, raw.conflicts)
     if not isinstance(raw, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in raw.items()
     ):
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: not a JSON object of ids to document texts"
         )
     if len(raw) > MAX_MANIFEST_DOCUMENTS:
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: more than {MAX_MANIFEST_DOCUMENTS} documents"
         )
     return raw
@@ -174,7 +190,7 @@ def load_manifest(path: Path) -> dict[str, str]:
 def check_manifest(
     path: Path, documents: Mapping[str, str], refusal: Callable[[str], GraphQLError | None]
 ) -> None:
-    """A ValueError naming each of the manifest's documents that a request would be refused
+    """A ManifestError naming each of the manifest's documents that a request would be refused
     whatever its variables (``refusal``: graphql.limits.static_check, the request path's
     limits), with the limit (its code and setting) or the syntax error: such a document
     can never run, and is better found when the gateway starts than by a client."""
@@ -187,11 +203,9 @@ def check_manifest(
         if error is not None:
             refused.append(f"document {document_id!r}: {error.message}{_limit_of(error)}")
     if refused:
-        more = len(refused) - MAX_REFUSALS_NAMED
-        named = refused[:MAX_REFUSALS_NAMED] + ([f"and {more} more"] if more > 0 else [])
-        raise ValueError(
+        raise ManifestError(
             f"trusted documents manifest {path}: {len(refused)} document(s) would be refused"
-            " whatever their variables: " + "; ".join(named)
+            f" whatever their variables: {_first_named(refused, '; ')}"
         )
 
 
@@ -232,6 +246,12 @@ class PersistedDocuments:
             check_manifest(path, self.trusted, refusal)
         self._trusted_texts = frozenset(self.trusted.values()) if self.trusted else frozenset()
 
+    @classmethod
+    def of(cls, settings: Settings, schema: GraphQLSchema) -> PersistedDocuments:
+        """The rules of an app serving ``schema`` under ``settings``, the manifest's documents
+        checked against its request limits; a ManifestError if the manifest is refused."""
+        return cls(settings, static_check(schema, Limits.from_settings(settings)))
+
     async def prepare(self, sessionmaker: Any, data: GraphQLRequestData) -> Prepared | Refusal:
         """The operation with its document found, or why it does not run."""
         reference = _reference(data.extensions or {})
@@ -255,6 +275,18 @@ class PersistedDocuments:
         if document is None:
             return NOT_FOUND
         return Prepared(replace(data, query=document))
+
+    async def keep(self, sessionmaker: Any, prepared: Prepared, answered: object) -> bool:
+        """Register ``prepared``'s document if it is to be kept (an automatic persisted query
+        sent with its text, within ORGQL_GRAPHQL_PERSISTED_MAX_BYTES) and its operation ran:
+        it ``answered`` data (it parsed and validated). Over HTTP and WebSocket alike, before
+        that answer is sent: a hash-only request sent once it is read finds the document.
+        Whether it was registered (or the registration failed, and was logged)."""
+        if prepared.register is None or answered is None:
+            return False
+        assert prepared.data.query is not None  # it had the text, or nothing to register
+        await self.register(sessionmaker, prepared.register, prepared.data.query)
+        return True
 
     async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
         """Keep the document that just ran. A failure to keep it does not fail the answer

@@ -8,7 +8,8 @@
 - Documents go through the same parsing limits and validation as over HTTP (the schema's
   extensions), and through persisted / trusted documents (graphql.persisted), looked up in
   the operation's own task (graphql.websocket_documents): the loop reading the connection's
-  messages never waits for the database.
+  messages never waits for the database. An automatic persisted query sent with its text
+  is registered as over HTTP, in that task, before its first answer with data is sent.
 - A message that is not the protocol's (not a JSON object, a ``subscribe`` without a string
   id or an object payload) closes the connection with 4400 and why; a ``subscribe`` payload
   that is no GraphQL request as HTTP takes one (graphql.request_body: value types, text
@@ -64,7 +65,7 @@ from orgql.core.common import json_text
 from orgql.edge_errors import BAD_REQUEST
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
-from orgql.graphql.websocket_documents import find_document
+from orgql.graphql.websocket_documents import find_document, keep_document
 from orgql.graphql.websocket_seats import SEAT, Connections, Seat
 from orgql.observability.database import expected_failure
 
@@ -198,6 +199,13 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return False
         operation.query = found
         return True
+
+    async def send_message(self, message: Message) -> None:
+        """strawberry's; an operation's answer registers its automatic persisted document
+        first, as over HTTP (graphql.websocket_documents.keep_document)."""
+        persisted = self.view.persisted  # type: ignore[attr-defined]
+        await keep_document(persisted, self.connection.sessionmaker, message)
+        await super().send_message(message)
 
     async def handle(self) -> None:
         connections: Connections = self.view.connections  # type: ignore[attr-defined]
