@@ -319,3 +319,29 @@ async def test_a_single_valued_parameter_sent_twice_with_different_values_is_400
 
     alike = await client.get(path, params=[(name, values[0]), (name, values[0])])
     assert alike.status_code == 200, alike.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "code"),
+    [
+        ("GET", "/ccadmin/v1/organizations", "Limit=1", "100002"),
+        ("GET", "/ccadmin/v1/profiles", "OFFSET=1", "100002"),
+        ("GET", "/ccadmin/v1/organizationRequests", "Limit=1", "101001"),
+        ("GET", "/ccadmin/v1/organizationRequests", "Status=review", "101001"),
+        ("GET", "/ccadmin/v1/organizationRequests/or-nope", "Expand=profile", "101001"),
+        ("PUT", "/ccadmin/v1/organizationRequests/or-nope", "EXPAND=profile", "101001"),
+        ("POST", "/ccadmin/v1/organizationRequests/or-nope/approve", "expAnd=x", "101001"),
+        ("POST", "/ccadmin/v1/organizationRequests/or-nope/reject", "Expand=x", "101001"),
+    ],
+)
+async def test_a_misspelt_parameter_is_the_routes_own_invalid_input(
+    client: httpx.AsyncClient, method: str, path: str, query: str, code: str
+) -> None:
+    """A parameter name in the wrong case is refused as the route refuses its other bad input:
+    the organization requests routes with their API's 101001 (the code their vendor pages
+    list, as for a bad limit, status or expand), every other route with 100002."""
+    response = await client.request(method, f"{path}?{query}", json={})
+
+    sent = query.split("=")[0]
+    assert _error(response) == (400, code, sent)
+    assert response.json()["message"].startswith(f"{sent}: did you mean ")
