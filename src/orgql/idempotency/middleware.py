@@ -105,11 +105,12 @@ class Idempotency:
                 scope, receive, send
             )
             return
-        body = await _read_whole_body(scope, receive)
+        headers = Headers(scope=scope)  # read once, by everything below
+        body = await _read_whole_body(headers, receive)
         if body is None:  # never run a part of a request, nor claim its key with it
             await Refusal(400, BODY_CUT_SHORT)(scope, receive, send)
             return
-        fingerprint = _fingerprint(scope, body)
+        fingerprint = _fingerprint(scope, headers, body)
         claim = claims.Claim(fingerprint.owner, key, self.lease_seconds)
         sessionmaker: async_sessionmaker[AsyncSession] = scope["state"]["sessionmaker"]
 
@@ -198,7 +199,7 @@ def _keepable(answer: Answer) -> bool:
     return "no-store" not in cache_control.lower()
 
 
-def _owner(principal: Principal, request_hash: str, scope: Scope) -> str:
+def _owner(principal: Principal, request_hash: str, headers: Headers) -> str:
     """Whose key it is: the admin application key or the shopper.
 
     An anonymous caller (the storefront's registration) has no identity to scope by (a
@@ -211,7 +212,6 @@ def _owner(principal: Principal, request_hash: str, scope: Scope) -> str:
     if principal.role is Role.ANONYMOUS or not principal.subject:
         # The credentials it sent (an application key to the login, cookies) are part of
         # the request: never shared by a caller who does not hold them.
-        headers = Headers(scope=scope)
         digest = hashlib.sha256(request_hash.encode())
         for name in CREDENTIAL_HEADERS:
             digest.update(b"\0" + headers.get(name, "").encode("utf-8", "replace"))
@@ -247,27 +247,27 @@ class Fingerprint:
         return kept in (self.current, self.legacy)
 
 
-def _fingerprint(scope: Scope, body: bytes) -> Fingerprint:
+def _fingerprint(scope: Scope, headers: Headers, body: bytes) -> Fingerprint:
     """The legacy fingerprint (a second hash of the body) only for a request that sent a
-    precondition: without one it is the current fingerprint."""
+    precondition: without one it is the current fingerprint. ``headers``: the scope's."""
     principal: Principal = scope.get(PRINCIPAL, ANONYMOUS)
-    current = _request_hash(scope, body)
-    owner = _owner(principal, current, scope)
-    headers = Headers(scope=scope)
+    current = _request_hash(scope, headers, body)
+    owner = _owner(principal, current, headers)
     if not any(name in headers for name in CONDITIONAL_HEADERS):
         return Fingerprint(current, owner)
-    legacy = _request_hash(scope, body, preconditions=False)
-    legacy_owner = _owner(principal, legacy, scope)
+    legacy = _request_hash(scope, headers, body, preconditions=False)
+    legacy_owner = _owner(principal, legacy, headers)
     return Fingerprint(current, owner, legacy, None if legacy_owner == owner else legacy_owner)
 
 
-def _request_hash(scope: Scope, body: bytes, *, preconditions: bool = True) -> str:
+def _request_hash(
+    scope: Scope, headers: Headers, body: bytes, *, preconditions: bool = True
+) -> str:
     """What makes a request the same request: its method, path, query, site, preconditions
     and body (draft-ietf-httpapi-idempotency-key-header: the key's fingerprint). A
     precondition counts only when sent, each of its lines: a request without one hashes as
     before they counted, so a key kept then still answers its retry (one with a
     precondition: :class:`Fingerprint`)."""
-    headers = Headers(scope=scope)
     digest = hashlib.sha256()
     parts = [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1")]
     parts.extend(headers.get(name, "") for name in HASHED_HEADERS)
@@ -302,7 +302,7 @@ def _answer_again(first: IdempotencyKey, running: bool, fingerprint: Fingerprint
     return Response(first.body or b"", status_code=first.status, headers=headers)
 
 
-async def _read_whole_body(scope: Scope, receive: Receive) -> bytes | None:
+async def _read_whole_body(headers: Headers, receive: Receive) -> bytes | None:
     """The request body; None when it was cut short: the client left before its last part
     (a retry with the same key then runs, not as "a different request"), or it is not the
     length its Content-Length says."""
@@ -315,7 +315,7 @@ async def _read_whole_body(scope: Scope, receive: Receive) -> bytes | None:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    declared = Headers(scope=scope).get("content-length", "").strip()
+    declared = headers.get("content-length", "").strip()
     if declared.isascii() and declared.isdigit() and int(declared) != len(body):
         return None
     return body

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orgql.core.common.errors import OrgqlError
+from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
 from orgql.rest.transport import check_parameter_names
 
@@ -52,6 +52,10 @@ class Resource:
 
     path: str
     operations: Mapping[str, Operation] = field(default_factory=dict)
+    #: The code of a query parameter refused before the handler runs (check_parameter_names):
+    #: the path's API's invalid input, 100002, or the organization requests API's 101001
+    #: (its vendor pages list that one, and its handlers refuse every other input with it).
+    invalid_input: str = Codes.INVALID_INPUT
 
     def route(self) -> Route:
         """One route per path, so a wrong method gets 405 with every allowed method listed."""
@@ -70,7 +74,7 @@ class Resource:
             method = "GET" if request.method == "HEAD" else request.method
             if request.scope["query_string"]:
                 try:
-                    check_parameter_names(request, names[method])
+                    check_parameter_names(request, names[method], self.invalid_input)
                 except OrgqlError as err:
                     return error_response(err)
             return await handlers[method](request)

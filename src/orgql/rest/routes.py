@@ -20,7 +20,6 @@ from starlette.types import Receive, Scope, Send
 
 from orgql.auth.endpoints import ADMIN_PREFIX, LOGIN_PATH, REFRESH_PATH, TOKEN_PATHS
 from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, MAX_OFFSET
-from orgql.core.requests.statuses import RequestStatus
 from orgql.edge_errors import app_path, routing_refusal
 from orgql.rest import auth, openapi
 from orgql.rest.addresses import handlers as organization_addresses
@@ -34,9 +33,7 @@ from orgql.rest.organizations import store as store_organizations
 from orgql.rest.organizations import updates as organization_updates
 from orgql.rest.organizations.list_params import LIST_PARAMETERS
 from orgql.rest.people import routes as people
-from orgql.rest.requests import handlers as requests
-from orgql.rest.requests import shapes as request_shapes
-from orgql.rest.requests.render import EXPAND_VALUES
+from orgql.rest.requests import routes as request_routes
 from orgql.rest.shapes import AccessToken, LoginForm
 from orgql.rest.sites import handlers as site_properties
 from orgql.rest.sites import shapes as site_shapes
@@ -54,7 +51,6 @@ _SITE = header(
     "Site whose site-specific values are written or read (default: the default site). An"
     " unknown site is a 400 (100002).",
 )
-_STORE_SITE = header(SITE_HEADER, "The storefront site (default: the default site).")
 _PAGE = (
     query(
         "limit",
@@ -67,24 +63,6 @@ _PAGE = (
     ),
     query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
 )
-_EXPAND = query(
-    "expand",
-    {"type": "string"},
-    "Comma-separated: "
-    + ", ".join(EXPAND_VALUES)
-    + ". profile/profileAll add the profile's fields, organization/organizationAll the draft"
-    " organization's, organizationAddresses its secondaryAddresses, requestAll the request's"
-    " dates. Anything else is 101001.",
-)
-_REQUEST_PAGE = (
-    query(
-        "limit",
-        {"type": "integer", "minimum": 0, "maximum": MAX_LIST_LIMIT},
-    ),
-    query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
-)
-_ERRORS = (400, 404, 409)
-_REQUEST = request_shapes.OrganizationRequest
 _ISSUED = "An admin access token"
 
 ADMIN: list[Resource] = [
@@ -189,76 +167,7 @@ ADMIN: list[Resource] = [
             )
         },
     ),
-    Resource(
-        "/v1/organizationRequests",
-        {
-            "GET": Operation(
-                requests.list_organization_requests,
-                "listOrganizationRequests",
-                request_shapes.OrganizationRequestList,
-                "Requests, oldest first",
-                (400,),
-                parameters=(
-                    *_REQUEST_PAGE,
-                    query("status", {"enum": [status.value for status in RequestStatus]}),
-                    _EXPAND,
-                ),
-            )
-        },
-    ),
-    Resource(
-        "/v1/organizationRequests/{id}",
-        {
-            "GET": Operation(
-                requests.get_organization_request,
-                "getOrganizationRequest",
-                _REQUEST,
-                "The request",
-                (400, 404),
-                parameters=(_EXPAND,),
-            ),
-            "PUT": Operation(
-                requests.update_organization_request,
-                "updateOrganizationRequest",
-                _REQUEST,
-                "The updated request",
-                _ERRORS,
-                body=request_shapes.UpdateOrganizationRequest,
-                parameters=(_EXPAND,),
-            ),
-            "DELETE": requests.DELETE,
-        },
-    ),
-    Resource(
-        "/v1/organizationRequests/{id}/approve",
-        {
-            "POST": Operation(
-                requests.approve_organization_request,
-                "approveOrganizationRequest",
-                _REQUEST,
-                "Approved: organization and profile ids recorded",
-                _ERRORS,
-                body=request_shapes.ApproveOrganizationRequest,
-                body_required=False,
-                parameters=(_EXPAND,),
-            )
-        },
-    ),
-    Resource(
-        "/v1/organizationRequests/{id}/reject",
-        {
-            "POST": Operation(
-                requests.reject_organization_request,
-                "rejectOrganizationRequest",
-                _REQUEST,
-                "Rejected",
-                _ERRORS,
-                body=request_shapes.RejectOrganizationRequest,
-                body_required=False,
-                parameters=(_EXPAND,),
-            )
-        },
-    ),
+    *request_routes.ADMIN_RESOURCES,
     *people.RESOURCES,
     *webhooks.RESOURCES,
     Resource(
@@ -306,21 +215,7 @@ PUBLIC_ADMIN_PATHS = TOKEN_PATHS | {"/v1/openapi.json"}
 _PUBLIC_ADMIN_URLS = frozenset(ADMIN_PREFIX + path for path in PUBLIC_ADMIN_PATHS)
 
 STORE: list[Resource] = [
-    Resource(
-        "/v1/organizationRequests",
-        {
-            "POST": Operation(
-                requests.submit_organization_request,
-                "createOrganizationRequest",
-                request_shapes.OrganizationRequestSubmitted,
-                "The request is in review",
-                (400,),
-                body=request_shapes.CreateOrganizationRequest,
-                parameters=(_STORE_SITE,),
-                security=(),
-            )
-        },
-    ),
+    request_routes.STORE_RESOURCE,
     Resource(
         "/v1/organizations/{id}",
         {

@@ -201,16 +201,20 @@ def bool_param(request: Request, name: str, default: bool) -> bool:
     return value == "true"
 
 
-def check_parameter_names(request: Request, meant_by_lower: Mapping[str, str]) -> None:
+def check_parameter_names(
+    request: Request, meant_by_lower: Mapping[str, str], code: str = Codes.INVALID_INPUT
+) -> None:
     """Every route's query parameters are checked here first (rest/operation.Resource): a
     name that is one of the route's names (``meant_by_lower``: by their lower-case form) in
-    another case (``dryrun``, ``DryRun`` for ``dryRun``) is 100002 at that name, naming the
+    another case (``dryrun``, ``DryRun`` for ``dryRun``) is ``code`` (the route's invalid
+    input: 100002, 101001 on the organization requests routes) at that name, naming the
     right one. Other unknown names are ignored, as the vendor does; but a case slip would
     otherwise be ignored silently too, and a ``PUT ...?dryrun=true`` write for real."""
     for sent in request.query_params:
         meant = meant_by_lower.get(sent.lower())
         if meant is not None and meant != sent:
-            raise bad_request(
+            raise OrgqlError(
+                code,
                 f"{sent[:40]}: did you mean {meant}? Query parameter names are case-sensitive",
                 sent[:40],
             )

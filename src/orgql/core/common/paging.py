@@ -24,13 +24,24 @@ DEFAULT_LIST_LIMIT = MAX_LIST_LIMIT
 MAX_OFFSET = 2**63 - 1
 
 
+def limit_problem(limit: int) -> str | None:
+    """What is wrong with a list's ``limit``, naming the bound it breaks; None when it is
+    within bounds. Every offset list (organizations, requests, profiles) says it alike, and
+    as it says an ``offset``'s (offset_problem)."""
+    return _bound_problem("limit", limit, MAX_LIST_LIMIT)
+
+
 def offset_problem(offset: int) -> str | None:
     """What is wrong with a list's ``offset``, naming the bound it breaks; None when it is
     within bounds. Every offset list (organizations, requests, profiles) says it alike."""
-    if offset < 0:
-        return "offset must not be negative"
-    if offset > MAX_OFFSET:
-        return f"offset must be at most {MAX_OFFSET}"
+    return _bound_problem("offset", offset, MAX_OFFSET)
+
+
+def _bound_problem(name: str, value: int, most: int) -> str | None:
+    if value < 0:
+        return f"{name} must not be negative"
+    if value > most:
+        return f"{name} must be at most {most}"
     return None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.names import text_key
-from orgql.core.common.paging import MAX_LIST_LIMIT, Unreadable, offset_problem
+from orgql.core.common.paging import Unreadable, limit_problem, offset_problem
 from orgql.core.common.validation import (
     Problems,
     is_storable_text,
@@ -357,8 +357,8 @@ def check_page(
     """A page's size, offset, cursor and filter text within bounds (100002 for each that is
     not), before anything is read."""
     problems = Problems()
-    if not 0 <= limit <= MAX_LIST_LIMIT:
-        problems.add(Codes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit")
+    if (problem := limit_problem(limit)) is not None:
+        problems.add(Codes.INVALID_INPUT, problem, "limit")
     if (problem := offset_problem(offset)) is not None:
         problems.add(Codes.INVALID_INPUT, problem, "offset")
     if isinstance(after, Unreadable):

@@ -21,7 +21,7 @@ from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
-from orgql.core.common.paging import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, offset_problem
+from orgql.core.common.paging import DEFAULT_LIST_LIMIT, limit_problem, offset_problem
 from orgql.core.common.sorting import SortKey
 from orgql.core.common.validation import (
     REST_NAMES,
@@ -229,8 +229,8 @@ async def list_page(
     email (compared case-insensitively) or external contact id or both; and how many match.
     Bounds: 100002."""
     problems = Problems()
-    if not 0 <= limit <= MAX_LIST_LIMIT:
-        problems.add(PeopleCodes.INVALID_INPUT, f"limit must be 0 to {MAX_LIST_LIMIT}", "limit")
+    if (problem := limit_problem(limit)) is not None:
+        problems.add(PeopleCodes.INVALID_INPUT, problem, "limit")
     if (problem := offset_problem(offset)) is not None:
         problems.add(PeopleCodes.INVALID_INPUT, problem, "offset")
     for name, value in (("email", email), ("customerContactId", customer_contact_id)):

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
-from orgql.core.common.paging import MAX_LIST_LIMIT, Unreadable, offset_problem
+from orgql.core.common.paging import Unreadable, limit_problem, offset_problem
 from orgql.core.common.validation import Problems
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.statuses import FINAL_STATUSES, RequestStatus
@@ -97,10 +97,8 @@ def _check_page(status: str | None, limit: int, offset: int, problems: Problems)
             f"status must be one of {', '.join(RequestStatus)}",
             "status",
         )
-    if not 0 <= limit <= MAX_LIST_LIMIT:
-        problems.add(
-            RequestCodes.INVALID_INPUT, f"page size must be 0 to {MAX_LIST_LIMIT}", "limit"
-        )
+    if (problem := limit_problem(limit)) is not None:
+        problems.add(RequestCodes.INVALID_INPUT, problem, "limit")
     if (problem := offset_problem(offset)) is not None:
         problems.add(RequestCodes.INVALID_INPUT, problem, "offset")
 
