@@ -35,9 +35,6 @@ REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
 #: The scope key holding the root path the app is served under, recorded where a request
 #: enters the app (:func:`enter_app`), before any route or mount below has moved ``root_path``.
 ROOT_PATH_KEY = "orgql.root_path"
-#: The scope key holding the request's path below that root (:func:`app_path`) with the path
-#: it was worked out from, worked out once as the request enters the app.
-APP_PATH_KEY = "orgql.app_path"
 
 
 def enter_app(scope: Scope) -> None:
@@ -46,10 +43,7 @@ def enter_app(scope: Scope) -> None:
     app (a Starlette ``Mount("/api", app=orgql)``) alike, that is the scope's ``root_path``
     then, by which the app's router matches ``/api/graphql``. Not Starlette's
     ``app_root_path``: a parent app's mount sets it to the *parent's* root path."""
-    root_path: str = scope.get("root_path", "")
-    scope[ROOT_PATH_KEY] = root_path
-    path: str = scope["path"]
-    scope[APP_PATH_KEY] = (path, _below(path, root_path))
+    scope[ROOT_PATH_KEY] = scope.get("root_path", "")
 
 
 def app_path(scope: Scope) -> str:
@@ -59,17 +53,9 @@ def app_path(scope: Scope) -> str:
     the request entered it (:func:`enter_app`), not a mount's: once one of the app's mounts
     has matched, Starlette has moved ``root_path`` below it (``/ccadmin/graphql`` is no GraphQL
     endpoint). A scope that has not entered the app yet (one built by the server's protocol:
-    orgql.slow_clients) has its ``root_path``. Worked out once, as the request enters the app:
-    the middlewares and routers that ask again read it (a copy of the scope with another path,
-    as a trailing-slash redirect tries, is worked out anew)."""
+    orgql.slow_clients) has its ``root_path``."""
     path: str = scope["path"]
-    entered: tuple[str, str] | None = scope.get(APP_PATH_KEY)
-    if entered is not None and entered[0] == path:
-        return entered[1]
-    return _below(path, scope.get(ROOT_PATH_KEY, scope.get("root_path", "")))
-
-
-def _below(path: str, root_path: str) -> str:
+    root_path: str = scope.get(ROOT_PATH_KEY, scope.get("root_path", ""))
     if root_path and path.startswith(root_path) and path[len(root_path) :][:1] == "/":
         return path[len(root_path) :]
     return path
