@@ -18,6 +18,10 @@ import httpx
 import pytest
 from commit_failures import gateway_with, holding, names_created
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from test_subscriptions import _serve
+from test_websocket_operations import _answer, _send, _signed_in
+
+from orgql.settings import Settings
 
 CANCELLED = (
     "The database cancelled the request's work (a lock the request needs was held by"
@@ -100,3 +104,31 @@ async def test_a_field_after_one_whose_payload_read_failed_runs_as_usual(
         True,
     )
     assert await names_created(engine, "Alpha", "Beta") == ["Alpha", "Beta"]
+
+
+async def test_a_committed_field_whose_payload_read_failed_says_it_over_websocket_too(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """No HTTP request is observed over WebSocket (observability.database.note_commit): the
+    operation's context alone tells which field committed (graphql.context.Context.commits)."""
+    impatient = settings.model_copy(
+        update={
+            "db_statement_timeout_seconds": 30,
+            "db_lock_timeout_seconds": 0.1,
+            "webhook_dispatcher": False,
+        }
+    )
+    query = "mutation { " + _create("first", "Alpha", "customerAccounts { id }") + " }"
+    async for live in _serve(impatient, None):  # the app's engine, with that lock timeout
+        connection = await _signed_in(live)
+        async with holding(engine, "LOCK TABLE customer_accounts IN ACCESS EXCLUSIVE MODE"):
+            await _send(connection, "write", query)
+            answer = await _answer(connection, "write")
+        await connection.close()
+
+    assert answer["data"] == {"first": {"organization": None, "userErrors": []}}
+    [error] = answer["errors"]
+    assert error["path"] == ["first", "organization", "customerAccounts"]
+    assert error["message"] == CANCELLED + COMMITTED
+    assert error["extensions"]["committed"] is True
+    assert await names_created(engine, "Alpha") == ["Alpha"]

@@ -83,6 +83,11 @@ class Context:
     #: Units of work committed in this context (unit_of_work), and the response keys of the
     #: operation's mutation fields that committed one (graphql.committed_fields): an error
     #: below such a field (its payload's read) says the change was made all the same.
+    #: unit_of_work also tells the HTTP request's observation (observability.database
+    #: .note_commit), a fact of another scope: that one is read outside execution, where no
+    #: context is at hand (the request middleware, a whole request's failure), and exists
+    #: over HTTP only; this count tells a field whether it committed (read before and after
+    #: it resolves), over WebSocket too, where each operation has a context of its own.
     commits: int = 0
     committed_fields: set[str] = field(default_factory=set)
 

@@ -49,6 +49,8 @@ class Observation:
     direct: bool = False
     #: A GraphQL mutation field of the request committed its transaction (:func:`note_commit`):
     #: its answer reports what committed, and no 503 replaces it (observability.requests).
+    #: Not the GraphQL context's count of its commits (graphql.context.Context.commits):
+    #: this one is read where no context is at hand (see :func:`note_commit`).
     mutation_committed: bool = False
 
 
@@ -322,7 +324,13 @@ def note_commit() -> None:
     later one fails for the database, the answer must tell what was done (the committed
     fields' payloads, the failed fields null with their errors), not a 503 that has the
     client run the operation again and make the committed changes twice. Not REST's: a REST
-    call is one transaction, nothing of it committed when it fails."""
+    call is one transaction, nothing of it committed when it fails.
+
+    The request's record, beside the context's (``Context.commits``, written on the same
+    commit, which marks each field that committed): the request middleware wraps the
+    GraphQL app and never sees its contexts, nor does a failure of the whole request (its
+    timeout, an error outside execution) have one at hand. Over WebSocket nothing is
+    recorded here (no request observed): the context's count alone marks the fields."""
     observation = current_observation.get()
     if observation is not None:
         observation.mutation_committed = True
