@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import math
 import os
 import shutil
@@ -26,6 +27,8 @@ from orgql.settings import Settings
 if TYPE_CHECKING:
     import uvicorn
 
+logger = logging.getLogger("orgql.serve")
+
 #: Lifetime of the admin token `orgql serve` prints in development.
 DEV_TOKEN_TTL = 8 * 3600
 
@@ -34,10 +37,20 @@ def _ignore_signal(signum: int, frame: FrameType | None) -> None:
     pass
 
 
+def _note_hangup() -> None:
+    """The log line of a SIGHUP: which signal stopped the server, and that it is no reload."""
+    logger.warning(
+        "received SIGHUP: stopping gracefully as on SIGTERM (requests in flight finish);"
+        " orgql serve does not reload, start it again to apply new settings"
+    )
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    """SIGHUP (the terminal closed) while serving: the graceful stop of SIGTERM, which uvicorn
-    handles (it knows nothing of SIGHUP, whose default would end the process on the spot and
-    leave an embedded PostgreSQL running)."""
+    """SIGHUP (the terminal closed, ``kill -HUP``, a process manager's reload) while serving:
+    the graceful stop of SIGTERM, which uvicorn handles (it knows nothing of SIGHUP, whose
+    default would end the process on the spot, requests in flight and all, and leave an
+    embedded PostgreSQL running)."""
+    _note_hangup()
     signal.raise_signal(signal.SIGTERM)
 
 
@@ -51,7 +64,8 @@ def run_workers(config: uvicorn.Config) -> None:
 
     class StopOnHangup(Multiprocess):
         def handle_hup(self) -> None:
-            self.handle_term()
+            _note_hangup()
+            self.should_exit.set()  # as handle_term, whose log line would say SIGTERM
 
     socket = config.bind_socket()
     try:

@@ -128,7 +128,7 @@ async def test_another_method_is_a_405_graphql_error(
     text: a GraphQL client reads ``errors``."""
     response = await client.request(method, "/graphql", json={"query": "{ __typename }"})
 
-    assert (response.status_code, response.headers["allow"]) == (405, "GET, POST")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, POST")
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "data": None,

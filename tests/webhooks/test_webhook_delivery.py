@@ -216,8 +216,7 @@ async def test_an_unreachable_receiver_is_retried_with_the_error_recorded(
 
     [delivery] = await deliveries_of(session, subscription.subscription.id)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
-    assert delivery.last_error is not None
-    assert delivery.last_error.startswith("ConnectError")
+    assert delivery.last_error == "ConnectError: connection refused"
 
 
 async def test_two_dispatchers_at_once_deliver_each_event_exactly_once(

@@ -70,10 +70,11 @@ TOKEN_PAGE_HEADERS = {
 }
 
 
-#: The methods of /graphql over HTTP (GraphQL over HTTP: queries on GET, anything on POST).
-#: Its route takes every method, so that another is refused here in GraphQL's shape (405,
-#: ``Allow``), as its other refusals (orgql.edge_errors), not in Starlette's plain text.
-METHODS = ("GET", "POST")
+#: The methods of /graphql over HTTP (GraphQL over HTTP: queries on GET, anything on POST;
+#: HEAD is GET without the body, RFC 9110). Its route takes every method, so that another is
+#: refused here in GraphQL's shape (405, ``Allow``), as its other refusals
+#: (orgql.edge_errors), not in Starlette's plain text.
+METHODS = ("GET", "HEAD", "POST")
 
 
 class MethodNotAllowed(HTTPException):
@@ -104,6 +105,10 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        if scope["method"] == "HEAD":
+            # GET's answer without its body (RFC 9110).
+            await self(dict(scope, method="GET"), receive, http_get.without_body(send))
             return
         request = Request(scope=scope, receive=receive)
         try:

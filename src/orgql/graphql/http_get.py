@@ -3,6 +3,7 @@
 so that browsers, proxies and CDNs can cache answers.
 
 - A mutation over GET is not run: 405 with ``Allow: POST`` (the specification's answer).
+- HEAD is answered as the GET without its body (RFC 9110): the same status and headers.
 - A URL longer than ORGQL_GRAPHQL_GET_MAX_URL_BYTES is 414; the document limits
   (graphql.analysis, graphql.limits) and the JSON checks of graphql.request_body apply as
   they do to a POST.
@@ -29,6 +30,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Send
 
 from orgql.asgi_headers import NOT_STORED
 
@@ -47,6 +49,18 @@ def check_url(request: Request, max_bytes: int) -> None:
         raise HTTPException(
             414, f"the URL is longer than {max_bytes} bytes: send the operation as a POST"
         )
+
+
+def without_body(send: Send) -> Send:
+    """``send`` for a HEAD answered as a GET (RFC 9110: the same status and headers, a
+    Content-Length and ETag included): the body's messages carry no bytes."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
 
 
 def refuse_mutation(reason: str) -> MutationOverGet:

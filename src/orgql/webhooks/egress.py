@@ -22,6 +22,7 @@ import httpcore
 import httpx
 
 from orgql.core.events.targets import IPAddress, refused_kind
+from orgql.webhooks.failures import NameNotResolved, NameNotResolvedInTime
 
 logger = logging.getLogger("orgql.webhooks")
 
@@ -82,11 +83,11 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
                 async with asyncio.timeout(within):
                     found = await self.resolve(host, port)
             except TimeoutError:
-                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+                raise NameNotResolvedInTime(f"resolving {host} timed out") from None
             except OSError as exc:  # socket.gaierror: no such name, no answer
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+                raise NameNotResolved(f"cannot resolve {host}: {exc}") from None
         if not found:
-            raise httpcore.ConnectError(f"{host} resolves to no address")
+            raise NameNotResolved(f"{host} resolves to no address")
         if not self.allow_private:
             for address in found:
                 kind = refused_kind(address)

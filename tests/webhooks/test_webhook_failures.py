@@ -1,0 +1,188 @@
+"""A failed delivery's ``lastError`` (read by admins through the API) says what kind of
+connection failure it was, in fixed words, never the network library's text: that text may
+name the address a host name resolved to, which the target check keeps out of the API too
+(docs/change-events.md, "Where webhooks may go")."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import socket
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+import httpcore
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from webhook_support import Clock, deliveries_of, emit_committed, subscribe
+
+from orgql.core.events.outbox import EventType
+from orgql.core.events.targets import IPAddress
+from orgql.db.engine import make_sessionmaker
+from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
+from orgql.webhooks.egress import webhook_client
+from orgql.webhooks.failures import last_error
+
+NAME = "hooks.example.com"
+
+
+async def to_loopback(host: str, port: int) -> Sequence[IPAddress]:
+    """A resolver answering 127.0.0.1 for the test's name: the address is the resolver's
+    answer, not part of the URL (what a public name resolving to a public address is)."""
+    if host != NAME:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    return [ipaddress.ip_address("127.0.0.1")]
+
+
+async def last_error_of(engine: AsyncEngine, session: AsyncSession, url: str) -> str | None:
+    """The ``lastError`` of one delivery to ``url``, attempted once (loopback allowed)."""
+    subscription = await subscribe(engine, url)
+    await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
+    async with webhook_client(timeout=10, allow_private=True, resolve=to_loopback) as client:
+        policy = DispatchPolicy(max_attempts=5)
+        dispatcher = Dispatcher(make_sessionmaker(engine), policy, client, clock=Clock())
+        assert await dispatcher.drain() == 1
+    [delivery] = await deliveries_of(session, subscription.subscription.id)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
+    return delivery.last_error
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released: the kernel refuses)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def loopback_server(handle: Handler) -> AsyncIterator[int]:
+    """A server on 127.0.0.1 answering each connection with ``handle``; its port."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Read the request, close the connection unanswered."""
+    with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+        await reader.readuntil(b"\r\n\r\n")
+    writer.close()
+
+
+async def answer_in_plain_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answer at once in plain HTTP, whatever the client sends (a TLS client's hello)."""
+    writer.write(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+    with contextlib.suppress(OSError):
+        await writer.drain()
+    writer.close()
+
+
+async def test_a_refused_connection_is_recorded_as_such_without_the_address(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    error = await last_error_of(engine, session, f"http://{NAME}:{closed_port()}/hooks")
+
+    assert error == "ConnectError: connection refused"
+
+
+async def test_a_tls_handshake_with_a_receiver_that_speaks_plain_http_failed(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    async with loopback_server(answer_in_plain_http) as port:
+        error = await last_error_of(engine, session, f"https://{NAME}:{port}/hooks")
+
+    assert error == "ConnectError: TLS handshake failed"
+
+
+async def test_a_name_that_does_not_resolve(engine: AsyncEngine, session: AsyncSession) -> None:
+    error = await last_error_of(engine, session, "http://unknown.example.com/hooks")
+
+    assert error == "ConnectError: name not resolved"
+
+
+async def test_a_receiver_that_hangs_up_without_answering(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    async with loopback_server(hang_up) as port:
+        error = await last_error_of(engine, session, f"http://{NAME}:{port}/hooks")
+
+    assert error == "RemoteProtocolError: connection closed without an answer"
+
+
+def raised(error: httpx.TransportError, cause: BaseException) -> httpx.TransportError:
+    """``error`` raised from httpcore's error raised from ``cause``, as httpx raises them."""
+    try:
+        try:
+            try:
+                raise cause
+            except BaseException as original:
+                raise httpcore.ConnectError(str(original)) from original
+        except httpcore.ConnectError as mapped:
+            raise error from mapped
+    except httpx.TransportError as caught:
+        return caught
+
+
+PUBLIC = "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            raised(
+                httpx.ConnectError("All connection attempts failed"),
+                OSError(errno.EHOSTUNREACH, f"Connect call failed ('{PUBLIC}', 443)"),
+            ),
+            "ConnectError: address unreachable",
+        ),
+        (
+            raised(
+                httpx.ConnectError(f"[Errno 111] Connect call failed ('{PUBLIC}', 443)"),
+                ConnectionRefusedError(111, f"Connect call failed ('{PUBLIC}', 443)"),
+            ),
+            "ConnectError: connection refused",
+        ),
+        (
+            raised(
+                httpx.ConnectError("All connection attempts failed"),
+                ExceptionGroup(
+                    "multiple connection attempts failed",
+                    [ConnectionRefusedError(111, f"Connect call failed ('{PUBLIC}', 443)")],
+                ),
+            ),
+            "ConnectError: connection refused",
+        ),
+        (
+            raised(
+                httpx.ConnectError("certificate verify failed"),
+                ssl.SSLCertVerificationError(
+                    1, f"certificate verify failed: IP address mismatch, not valid for '{PUBLIC}'"
+                ),
+            ),
+            "ConnectError: TLS certificate not accepted",
+        ),
+        (raised(httpx.ConnectTimeout(""), TimeoutError()), "ConnectTimeout: timed out connecting"),
+        (
+            raised(httpx.ReadError(""), ConnectionResetError(104, "Connection reset by peer")),
+            "ReadError: connection reset",
+        ),
+        (
+            httpx.RemoteProtocolError(f"illegal status line: bytearray(b'{PUBLIC}')"),
+            "RemoteProtocolError: the answer is not valid HTTP",
+        ),
+    ],
+)
+def test_each_kind_of_failure_has_its_fixed_words(error: httpx.TransportError, said: str) -> None:
+    assert last_error(error) == said
+    assert PUBLIC not in last_error(error)
