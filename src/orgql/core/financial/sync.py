@@ -17,8 +17,9 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   answered, the built-in one reading on a second: as many syncs at once as the pool has
   connections, and each waited for a second connection that never came.)
 - the addresses it writes do not count toward an organization's bound of addresses entered
-  by hand, and it sets none of its own (core.addresses.limits): a sync never fails because
-  of addresses entered by hand;
+  by hand (core.addresses.limits): a sync never fails because of addresses entered by hand.
+  What it fetches, and so writes, has bounds of its own, checked by the source as it
+  fetches (core.financial.source.SyncBounds; a page's bytes, financial_sources.http);
 - events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
   organization of the subtree whose inherited default addresses changed, then
   ``organization.updated`` for each organization below that had chosen a removed address as
