@@ -239,12 +239,15 @@ async def _replace(
     before = await effects.snapshot_subtree(session, organization_id) if compare else None
 
     # The organizations below that chose a synced address, then the addresses (the lock
-    # order of an address's deletion, core.addresses.choosers), then who chose them.
+    # order of an address's deletion, core.addresses.choosers), then who chose them. The
+    # choosers' lock finds the synced addresses itself (a subquery): their ids are read once,
+    # as they are locked. (None is created meanwhile: syncs hold the organization's row.)
     previous = address.organization_id == organization_id, address.source == SYNCED_SOURCE
-    synced = list(await session.scalars(select(address.id).where(*previous).order_by(address.id)))
-    await choosers.lock(session, organization_id, synced)
-    await session.execute(
-        select(address.id).where(*previous).order_by(address.id).with_for_update()
+    await choosers.lock(session, organization_id, select(address.id).where(*previous))
+    synced = list(
+        await session.scalars(
+            select(address.id).where(*previous).order_by(address.id).with_for_update()
+        )
     )
     chosen_by = await choosers.of_addresses(session, organization_id, synced)
     removed = set(await session.scalars(delete(address).where(*previous).returning(address.id)))
