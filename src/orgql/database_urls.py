@@ -25,3 +25,28 @@ def server_name(url: str) -> str:
     except (ArgumentError, ValueError):
         raise ValueError("a PostgreSQL URL that cannot be read (is its port a number?)") from None
     return f"{parsed.host or 'localhost'}:{port or 5432}/{parsed.database or ''}"
+
+
+def replica_url_list(value: str) -> str:
+    """ORGQL_DATABASE_REPLICA_URLS as the settings keep it: comma-separated asyncpg URLs,
+    each readable now (ValueError), not at the app's start."""
+    urls = [to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip()]
+    for url in urls:
+        server_name(url)
+    return ",".join(urls)
+
+
+def check_distinct_servers(primary_url: str | None, replica_urls: list[str]) -> None:
+    """Each replica once, and never the primary (ValueError): a server named twice would
+    take twice the reads, and a primary is not replaying (docs/scaling.md)."""
+    primary = server_name(primary_url) if primary_url else None
+    seen: set[str] = set()
+    for name in map(server_name, replica_urls):
+        if name == primary:
+            raise ValueError(
+                f"ORGQL_DATABASE_REPLICA_URLS names the primary {name}"
+                " (ORGQL_DATABASE_URL) as a replica"
+            )
+        if name in seen:
+            raise ValueError(f"ORGQL_DATABASE_REPLICA_URLS names {name} twice")
+        seen.add(name)

@@ -10,7 +10,7 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orgql.database_urls import server_name, to_asyncpg_url
+from orgql.database_urls import check_distinct_servers, replica_url_list, to_asyncpg_url
 
 
 def default_data_dir() -> Path:
@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     )
     financial_page_size: int = Field(
         default=200, ge=1, le=1000, description="Customer accounts asked for per upstream page."
+    )
+    financial_max_page_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="A larger upstream page fails the sync."
+    )
+    financial_max_sync_accounts: int = Field(
+        default=10_000, ge=1, description="Customer accounts one sync may fetch and store."
+    )
+    financial_max_sync_addresses: int = Field(
+        default=10_000, ge=1, description="Account site addresses one sync may fetch and store."
     )
 
     # Authentication (docs/security.md). Admin access tokens: HS256 JWTs we sign.
@@ -358,26 +367,11 @@ class Settings(BaseSettings):
     @field_validator("database_replica_urls")
     @classmethod
     def _check_replica_urls(cls, value: str) -> str:
-        urls = [to_asyncpg_url(url.strip()) for url in value.split(",") if url.strip()]
-        for url in urls:
-            server_name(url)  # readable now, not at the app's start
-        return ",".join(urls)
+        return replica_url_list(value)
 
     @model_validator(mode="after")
     def _distinct_servers(self) -> Settings:
-        """Each replica once, and never the primary: a server named twice would take twice
-        the reads, and a primary is not replaying (docs/scaling.md)."""
-        primary = server_name(self.database_url) if self.database_url else None
-        seen: set[str] = set()
-        for name in map(server_name, self.replica_urls):
-            if name == primary:
-                raise ValueError(
-                    f"ORGQL_DATABASE_REPLICA_URLS names the primary {name}"
-                    " (ORGQL_DATABASE_URL) as a replica"
-                )
-            if name in seen:
-                raise ValueError(f"ORGQL_DATABASE_REPLICA_URLS names {name} twice")
-            seen.add(name)
+        check_distinct_servers(self.database_url, self.replica_urls)
         return self
 
     @field_validator("webhook_allow_private_targets", mode="before")

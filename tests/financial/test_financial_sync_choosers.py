@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -94,3 +95,32 @@ async def test_a_sync_waits_for_an_update_of_an_organization_that_chose_a_synced
         )
         last = list(told)[-1]
     assert last["changed"] == ["billingAddress", "shippingAddress"]
+
+
+class StatementCounter(Protocol):  # the statement_counter fixture of tests/conftest.py
+    statements: list[str]
+
+    def reset(self) -> None: ...
+
+
+async def test_a_resync_reads_the_synced_addresses_once_after_locking_their_choosers(
+    engine: AsyncEngine, statement_counter: StatementCounter
+) -> None:
+    await committed_sync(engine)
+    statement_counter.reset()
+
+    await committed_sync(engine)
+
+    statements = [" ".join(s.split()) for s in statement_counter.statements]
+    reads = [i for i, s in enumerate(statements) if s.startswith("SELECT addresses.id FROM")]
+    choosers = [
+        i
+        for i, s in enumerate(statements)
+        if s.startswith("SELECT organizations.id FROM organizations")
+        and s.endswith("FOR NO KEY UPDATE")
+    ]
+    # One read of the ids, as they are locked; the choosers' lock, before, finds them itself.
+    assert len(reads) == 1, statements
+    assert statements[reads[0]].endswith("FOR UPDATE")
+    assert len(choosers) == 1, statements
+    assert choosers[0] < reads[0]

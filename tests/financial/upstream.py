@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 #: "serve": the contract's answer; an int: that HTTP status; "truncate": the answer's headers
 #: and half its body, then the connection closes; "hang": no answer at all; "malformed": a
-#: 200 whose body is not JSON; "drop": the connection closes before any answer.
-Behaviour = Literal["serve", "truncate", "hang", "malformed", "drop"] | int
+#: 200 whose body is not JSON; "drop": the connection closes before any answer; "endless": a
+#: 200 without a length whose body never ends (until the gateway closes the connection).
+Behaviour = Literal["serve", "truncate", "hang", "malformed", "drop", "endless"] | int
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class Upstream:
             return
         if behaviour == "drop":
             return
+        if behaviour == "endless":
+            await self._endless(writer)
+            return
         if behaviour == "malformed":
             _write(writer, 200, b'{"items": [{"accountId": "1", ')
         elif isinstance(behaviour, int):
@@ -103,6 +107,17 @@ class Upstream:
             else:
                 _write(writer, 200, body)
         await writer.drain()
+
+    async def _endless(self, writer: asyncio.StreamWriter) -> None:
+        """A JSON page's start, then blanks for as long as the gateway reads them."""
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+            b'{"items": ['
+        )
+        blanks = b" " * 65536
+        while not self._stopping.is_set():
+            writer.write(blanks)
+            await writer.drain()  # ConnectionError once the gateway closed the connection
 
     def page(self, request: Recorded) -> dict[str, Any]:
         parts = request.path.strip("/").split("/")

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orgql.core.financial.source import FinancialSource
+from orgql.core.financial.source import FinancialSource, SyncBounds
 from orgql.financial_sources.builtin import BuiltinFinancialSource
 from orgql.financial_sources.http import HttpFinancialSource, RetryPolicy, make_client
 from orgql.settings import Settings
@@ -24,12 +24,15 @@ async def open_source(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[FinancialSource]:
     """The configured source for the app's lifetime (the HTTP one owns a connection pool)."""
+    bounds = SyncBounds(settings.financial_max_sync_accounts, settings.financial_max_sync_addresses)
     if settings.financial_base_url is None:
-        yield BuiltinFinancialSource(sessionmaker)
+        yield BuiltinFinancialSource(sessionmaker, bounds)
         return
     async with make_client(settings) as client:
         yield HttpFinancialSource(
             client,
             RetryPolicy.from_settings(settings),
             page_size=settings.financial_page_size,
+            max_page_bytes=settings.financial_max_page_bytes,
+            bounds=bounds,
         )

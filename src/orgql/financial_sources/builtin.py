@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orgql.core.common import addresses as address_fields
 from orgql.core.financial.source import (
+    DEFAULT_BOUNDS,
     FinancialSourceError,
     SourceAccount,
     SourceAddress,
     SourceSite,
+    SyncBounds,
 )
 from orgql.db import financial_models
 from orgql.observability.database import expected_failure, log_failure
@@ -28,8 +30,11 @@ class BuiltinFinancialSource:
     depend on the sync's transaction. The sync holds no connection while it asks
     (core.financial.sync), so this read takes the one connection the sync has then."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], bounds: SyncBounds = DEFAULT_BOUNDS
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._bounds = bounds
 
     async def customer_accounts(
         self, party_id: str, business_unit_id: int | None
@@ -43,6 +48,9 @@ class BuiltinFinancialSource:
             .outerjoin(site, site.account_id == account.account_id)
             .where(account.party_id == party_id)
             .order_by(account.account_id, site.site_id)
+            # A row per site, or per account without one: more rows than both bounds together
+            # pass one of them, and no more of them are read.
+            .limit(self._bounds.accounts + self._bounds.addresses + 1)
         )
         if business_unit_id is not None:
             statement = statement.where(account.business_unit_id == business_unit_id)
@@ -61,6 +69,7 @@ class BuiltinFinancialSource:
             _, sites = accounts.setdefault(account_row.account_id, (account_row, []))
             if site_row is not None:
                 sites.append(_site(site_row))
+        self._bounds.check(len(accounts), sum(len(sites) for _, sites in accounts.values()))
         return [
             SourceAccount(
                 account_id=row.account_id,

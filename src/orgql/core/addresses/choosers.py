@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.validation import is_storable_text
@@ -18,7 +18,9 @@ from orgql.db import models
 DEFAULTS = (("billing_address_id", "billingAddress"), ("shipping_address_id", "shippingAddress"))
 
 
-async def lock(session: AsyncSession, organization_id: str, address_ids: Collection[str]) -> None:
+async def lock(
+    session: AsyncSession, organization_id: str, address_ids: Collection[str] | Select[str]
+) -> None:
     """Lock the rows of the organizations below that chose one of the addresses (FOR NO KEY
     UPDATE, the lock the foreign key's ON DELETE SET NULL takes on them), ancestors first,
     before a deletion locks the addresses themselves: organizations' rows before an
@@ -27,9 +29,11 @@ async def lock(session: AsyncSession, organization_id: str, address_ids: Collect
     deletion holding the address waited at the chooser's row for SET NULL while the
     chooser's update, holding its row, waited at the address: a deadlock (503). A chooser
     that commits after this read holds the address's lock, which the deletion then waits
-    for (so read the choosers, :func:`of_addresses`, once the addresses are locked)."""
-    wanted = _storable(address_ids)
-    if not wanted:
+    for (so read the choosers, :func:`of_addresses`, once the addresses are locked).
+
+    ``address_ids`` may be a query of them (one statement, the ids not read first)."""
+    wanted = address_ids if isinstance(address_ids, Select) else _storable(address_ids)
+    if isinstance(wanted, set) and not wanted:
         return  # no address has such an id: the caller answers it is not found
     org = models.Organization
     await session.execute(
@@ -66,7 +70,7 @@ def _storable(address_ids: Collection[str]) -> set[str]:
     return {address_id for address_id in address_ids if is_storable_text(address_id)}
 
 
-def _chooses(address_ids: set[str]) -> ColumnElement[bool]:
+def _chooses(address_ids: set[str] | Select[str]) -> ColumnElement[bool]:
     org = models.Organization
     return or_(org.billing_address_id.in_(address_ids), org.shipping_address_id.in_(address_ids))
 

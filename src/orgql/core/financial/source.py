@@ -64,6 +64,33 @@ class FinancialSourceError(Exception):
         self.detail = detail
 
 
+@dataclass(frozen=True)
+class SyncBounds:
+    """What one sync may fetch (and so store) at most: ``accounts`` customer accounts and
+    ``addresses`` addresses, an address counting once for each account site that lists it
+    (ORGQL_FINANCIAL_MAX_SYNC_ACCOUNTS / _ADDRESSES). An adapter checks them as it fetches
+    and stops as soon as one is passed: the sync fails and nothing is written."""
+
+    accounts: int = 10_000
+    addresses: int = 10_000
+
+    def check(self, accounts: int, addresses: int) -> None:
+        """Raise :class:`FinancialSourceError` when the counts fetched so far pass a bound."""
+        for count, bound, what, setting in (
+            (accounts, self.accounts, "customer accounts", "ACCOUNTS"),
+            (addresses, self.addresses, "addresses (account sites)", "ADDRESSES"),
+        ):
+            if count > bound:
+                raise FinancialSourceError(
+                    f"the financial system holds more than {bound} {what} to sync, more"
+                    f" than one sync may store (ORGQL_FINANCIAL_MAX_SYNC_{setting})"
+                )
+
+
+#: The settings' defaults (an adapter made without bounds of its own).
+DEFAULT_BOUNDS = SyncBounds()
+
+
 class FinancialSource(Protocol):
     async def customer_accounts(
         self, party_id: str, business_unit_id: int | None

@@ -17,8 +17,9 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   answered, the built-in one reading on a second: as many syncs at once as the pool has
   connections, and each waited for a second connection that never came.)
 - the addresses it writes do not count toward an organization's bound of addresses entered
-  by hand, and it sets none of its own (core.addresses.limits): a sync never fails because
-  of addresses entered by hand;
+  by hand (core.addresses.limits): a sync never fails because of addresses entered by hand.
+  What it fetches, and so writes, has bounds of its own, checked by the source as it
+  fetches (core.financial.source.SyncBounds; a page's bytes, financial_sources.http);
 - events: ``financialData.synced``, then ``organization.effectiveValueChanged`` for each
   organization of the subtree whose inherited default addresses changed, then
   ``organization.updated`` for each organization below that had chosen a removed address as
@@ -238,12 +239,15 @@ async def _replace(
     before = await effects.snapshot_subtree(session, organization_id) if compare else None
 
     # The organizations below that chose a synced address, then the addresses (the lock
-    # order of an address's deletion, core.addresses.choosers), then who chose them.
+    # order of an address's deletion, core.addresses.choosers), then who chose them. The
+    # choosers' lock finds the synced addresses itself (a subquery): their ids are read once,
+    # as they are locked. (None is created meanwhile: syncs hold the organization's row.)
     previous = address.organization_id == organization_id, address.source == SYNCED_SOURCE
-    synced = list(await session.scalars(select(address.id).where(*previous).order_by(address.id)))
-    await choosers.lock(session, organization_id, synced)
-    await session.execute(
-        select(address.id).where(*previous).order_by(address.id).with_for_update()
+    await choosers.lock(session, organization_id, select(address.id).where(*previous))
+    synced = list(
+        await session.scalars(
+            select(address.id).where(*previous).order_by(address.id).with_for_update()
+        )
     )
     chosen_by = await choosers.of_addresses(session, organization_id, synced)
     removed = set(await session.scalars(delete(address).where(*previous).returning(address.id)))
