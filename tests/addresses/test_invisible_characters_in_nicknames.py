@@ -219,3 +219,34 @@ async def test_a_legacy_nickname_starting_with_a_mark_sent_back_unchanged_is_tak
 
     assert response.status_code == 200, response.text
     assert response.json()["addressType"] == MARKED
+
+
+async def test_a_legacy_nickname_given_to_another_address_is_told_both_problems(
+    client: httpx.AsyncClient, graphql: GraphQL, engine: AsyncEngine
+) -> None:
+    # One rule for an organization's addresses and a profile's (core.addresses.nicknames):
+    # the nickname is refused for its character and as taken, both told, on either owner.
+    profile = profile_id_of(await contact(client, "ada@example.com"))
+    home = (await graphql.data(ADD_TO_PROFILE, {"profile": profile, "input": new_address()}))[
+        "addProfileAddress"
+    ]["address"]["repositoryId"]
+    office_id = await _added(client)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE addresses SET address_type = :nickname WHERE id IN (:home, :office)"),
+            {"nickname": LEGACY, "home": home, "office": office_id},
+        )
+
+    to_profile = await graphql.data(
+        ADD_TO_PROFILE, {"profile": profile, "input": new_address(LEGACY)}
+    )
+    to_organization = await client.post(ADDRESSES, json=office(LEGACY))
+
+    both = [("100002", "addressType"), ("100002", "addressType")]
+    errors = to_profile["addProfileAddress"]["userErrors"]
+    assert [(e["code"], e["field"]) for e in errors] == both
+    assert [(e["errorCode"], e["o:errorPath"]) for e in to_organization.json()["errors"]] == both
+    assert [e["message"] for e in to_organization.json()["errors"]] == [
+        "addressType holds an invisible or control character (U+200B)",
+        f"the organization has an address with addressType {LEGACY!r} already",
+    ]
