@@ -417,3 +417,44 @@ async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
 
     assert answer["userErrors"] == []
     assert _names(answer) == (*names, "Hi")
+
+
+async def test_an_approval_judges_the_draft_once_telling_every_problem_of_it(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    # The draft is judged by createOrganization's parser alone: its name's problem carries
+    # the hint once, and a nickname's problem is told beside it, not after a second try.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
+                " profile_email, profile_first_name, profile_last_name) VALUES (:id, 'Acme',"
+                " 'siteUS', CAST(:draft AS jsonb), 'ada@acme.example', 'Ada', 'Byron')"
+            ),
+            {
+                "id": REQUEST,
+                "draft": json.dumps(
+                    {"name": "Acme\u200b", "secondaryAddresses": [typed_address("\u20ddOffice")]}
+                ),
+            },
+        )
+    before = await approval_state(engine)
+
+    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+
+    assert [
+        (e["errorCode"], e["o:errorPath"], e["message"]) for e in response.json()["errors"]
+    ] == [
+        (
+            "101001",
+            "organization.name",
+            "name holds an invisible or control character (U+200B); correct the request's name"
+            " (update organization.name) before approving it",
+        ),
+        (
+            "101001",
+            NICKNAME_PATH,
+            "addressType starts with a combining mark (U+20DD), not a visible base character",
+        ),
+    ]
+    assert await approval_state(engine) == before
