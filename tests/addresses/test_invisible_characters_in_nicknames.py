@@ -171,3 +171,82 @@ async def test_a_legacy_profile_address_nickname_sent_back_unchanged_is_taken(
 
     assert answer["updateProfileAddress"]["userErrors"] == []
     assert answer["updateProfileAddress"]["address"]["addressType"] == LEGACY
+
+
+MARKED = "\u20ddOffice"
+
+
+async def test_a_nickname_starting_with_a_mark_is_refused_everywhere(
+    client: httpx.AsyncClient, graphql: GraphQL
+) -> None:
+    address_id = await _added(client)
+    profile = profile_id_of(await contact(client, "ada@example.com"))
+
+    added = await client.post(ADDRESSES, json=office(MARKED))
+    renamed = await graphql.data(UPDATE, {"id": address_id, "input": {"addressType": "\u0301"}})
+    created = await client.post(
+        ORGANIZATIONS, json={"name": "Acme", "secondaryAddresses": [office(MARKED)]}
+    )
+    to_profile = await graphql.data(
+        ADD_TO_PROFILE, {"profile": profile, "input": new_address(MARKED)}
+    )
+
+    assert [_refusal(added), _refusal(created)] == [
+        (400, "100002", "addressType"),
+        (400, "100002", "secondaryAddresses[0].addressType"),
+    ]
+    assert "addressType starts with a combining mark (U+20DD)" in added.json()["message"]
+    refused = {"address": None, "userErrors": [{"code": "100002", "field": "addressType"}]}
+    assert (renamed["updateOrganizationAddress"], to_profile["addProfileAddress"]) == (
+        refused,
+        refused,
+    )
+
+
+async def test_a_legacy_nickname_starting_with_a_mark_sent_back_unchanged_is_taken(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    address_id = await _added(client)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE addresses SET address_type = :nickname WHERE id = :id"),
+            {"nickname": MARKED, "id": address_id},
+        )
+
+    response = await client.put(
+        f"{ADDRESSES}/{address_id}", json={"addressType": MARKED, "address": {"city": "Mobile"}}
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["addressType"] == MARKED
+
+
+async def test_a_legacy_nickname_given_to_another_address_is_told_both_problems(
+    client: httpx.AsyncClient, graphql: GraphQL, engine: AsyncEngine
+) -> None:
+    # One rule for an organization's addresses and a profile's (core.addresses.nicknames):
+    # the nickname is refused for its character and as taken, both told, on either owner.
+    profile = profile_id_of(await contact(client, "ada@example.com"))
+    home = (await graphql.data(ADD_TO_PROFILE, {"profile": profile, "input": new_address()}))[
+        "addProfileAddress"
+    ]["address"]["repositoryId"]
+    office_id = await _added(client)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE addresses SET address_type = :nickname WHERE id IN (:home, :office)"),
+            {"nickname": LEGACY, "home": home, "office": office_id},
+        )
+
+    to_profile = await graphql.data(
+        ADD_TO_PROFILE, {"profile": profile, "input": new_address(LEGACY)}
+    )
+    to_organization = await client.post(ADDRESSES, json=office(LEGACY))
+
+    both = [("100002", "addressType"), ("100002", "addressType")]
+    errors = to_profile["addProfileAddress"]["userErrors"]
+    assert [(e["code"], e["field"]) for e in errors] == both
+    assert [(e["errorCode"], e["o:errorPath"]) for e in to_organization.json()["errors"]] == both
+    assert [e["message"] for e in to_organization.json()["errors"]] == [
+        "addressType holds an invisible or control character (U+200B)",
+        f"the organization has an address with addressType {LEGACY!r} already",
+    ]

@@ -191,3 +191,122 @@ async def test_an_update_may_correct_the_legacy_name(graphql: GraphQL, legacy_na
     answer = await graphql.data(UPDATE, {"id": "100002", "input": {"name": "Legacy Corp"}})
 
     assert answer["updateOrganization"]["organization"]["name"] == "Legacy Corp"
+
+
+#: Names whose first character is a combining mark: nothing to sit on, drawn alone.
+MARKED = {
+    "two acute accents": "\u0301\u0301",
+    "enclosing circle": "\u20dd",
+    "accent before letters": "\u0301Sample",
+    "accent after a trimmed space": " \u0308Sample",
+}
+
+
+@pytest.mark.parametrize("name", MARKED.values(), ids=MARKED.keys())
+async def test_rest_create_and_update_refuse_a_name_starting_with_a_mark(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    created = await client.post(ORGANIZATIONS, json={"name": name})
+    renamed = await client.put(f"{ORGANIZATIONS}/100002", json={"name": name})
+
+    assert (_refusal(created), _refusal(renamed)) == (
+        (400, "100002", "name"),
+        (400, "100002", "name"),
+    )
+    assert "name starts with a combining mark (U+" in created.json()["message"]
+
+
+async def test_graphql_create_and_update_refuse_every_name_starting_with_a_mark(
+    graphql: GraphQL,
+) -> None:
+    answers: dict[str, Any] = {}
+    for key, name in MARKED.items():
+        created = (await graphql.data(CREATE, {"name": name}))["createOrganization"]
+        renamed = await graphql.data(UPDATE, {"id": "100002", "input": {"name": name}})
+        answers[key] = (
+            created["organization"],
+            [(e["code"], e["field"]) for e in created["userErrors"]],
+            renamed["updateOrganization"],
+        )
+
+    refused = (
+        None,
+        [("100002", "name")],
+        {"organization": None, "userErrors": [{"code": "100002", "field": "name"}]},
+    )
+    assert answers == dict.fromkeys(MARKED, refused)
+
+
+async def test_the_message_names_the_leading_mark(graphql: GraphQL) -> None:
+    answer = (await graphql.data(CREATE, {"name": "\u20dd"}))["createOrganization"]
+
+    assert answer["userErrors"][0]["message"] == (
+        "name starts with a combining mark (U+20DD), not a visible base character"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ame\u0301lie", "A\u20dd", "\u0915\u093f", "Sample \u0301"],
+    ids=[
+        "accent after a letter",
+        "circle around a letter",
+        "Devanagari vowel sign",
+        "after a space",
+    ],
+)
+async def test_marks_after_a_base_character_are_taken(client: httpx.AsyncClient, name: str) -> None:
+    response = await client.post(ORGANIZATIONS, json={"name": name})
+
+    assert (response.status_code, response.json()["name"]) == (200, name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [" ", "\u3000", "\u2003", "\u00a0\u3000\u205f", "\u1680"],
+    ids=["ASCII space", "ideographic space", "em space", "mixed spaces", "Ogham space mark"],
+)
+async def test_a_name_of_whitespace_only_of_any_kind_is_blank(
+    client: httpx.AsyncClient, graphql: GraphQL, name: str
+) -> None:
+    created = await client.post(ORGANIZATIONS, json={"name": name})
+    renamed = await graphql.data(UPDATE, {"id": "100002", "input": {"name": name}})
+
+    assert (_refusal(created), created.json()["message"]) == (
+        (400, "100003", "name"),
+        "name is required",
+    )
+    assert renamed["updateOrganization"]["organization"] is None
+
+
+MARKED_LEGACY = "\u0301Legacy Corp"
+
+
+@pytest.fixture
+async def legacy_marked_name(engine: AsyncEngine) -> str:
+    """Sample East (100002) renamed by an older orgql to a name starting with a mark."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE organizations SET name = :name WHERE id = '100002'"),
+            {"name": MARKED_LEGACY},
+        )
+    return MARKED_LEGACY
+
+
+async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
+    client: httpx.AsyncClient, graphql: GraphQL, legacy_marked_name: str
+) -> None:
+    rest = await client.put(
+        f"{ORGANIZATIONS}/100002", json={"name": legacy_marked_name, "description": "Kept"}
+    )
+    answer = await graphql.data(
+        UPDATE, {"id": "100002", "input": {"name": legacy_marked_name, "description": "Again"}}
+    )
+    changed = await client.put(f"{ORGANIZATIONS}/100002", json={"name": "\u0302Legacy Corp"})
+
+    assert rest.status_code == 200, rest.text
+    assert answer["updateOrganization"] == {
+        "organization": {"name": legacy_marked_name, "description": "Again"},
+        "userErrors": [],
+    }
+    assert _refusal(changed) == (400, "100002", "name")

@@ -134,3 +134,50 @@ async def test_an_update_changing_a_legacy_name_to_another_unseen_one_is_refused
     response = await client.put(f"{PROFILES}/{LEE}", json={"firstName": "LEE\u200b"})
 
     assert _refusal(response) == (400, "100002", "firstName")
+
+
+#: Names whose first character is a combining mark: nothing to sit on, drawn alone.
+MARKED = {
+    "two acute accents": "\u0301\u0301",
+    "enclosing circle": "\u20dd",
+    "accent first": "\u0308Ada",
+}
+
+
+@pytest.mark.parametrize("name", MARKED.values(), ids=MARKED.keys())
+async def test_rest_create_and_update_refuse_a_name_starting_with_a_mark(
+    client: httpx.AsyncClient, graphql: GraphQL, name: str
+) -> None:
+    created = await client.post(PROFILES, json={"email": "ada@example.com", "lastName": name})
+    changed = await client.put(f"{PROFILES}/{SHELLY}", json={"firstName": name})
+    by_graphql = await graphql.data(
+        CREATE, {"input": {"email": "ida@example.com", "firstName": name}}
+    )
+    changed_by_graphql = await graphql.data(UPDATE, {"id": SHELLY, "input": {"lastName": name}})
+
+    assert (_refusal(created), _refusal(changed)) == (
+        (400, "100002", "lastName"),
+        (400, "100002", "firstName"),
+    )
+    assert "lastName starts with a combining mark (U+" in created.json()["message"]
+    assert (by_graphql["createContact"], changed_by_graphql["updateContact"]) == (
+        {"contact": None, "userErrors": [{"code": "100002", "field": "firstName"}]},
+        {"contact": None, "userErrors": [{"code": "100002", "field": "lastName"}]},
+    )
+
+
+async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
+    engine: AsyncEngine, graphql: GraphQL
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE profiles SET first_name = :name WHERE id = :id"),
+            {"name": "\u0301Shelly", "id": SHELLY},
+        )
+
+    answer = await graphql.data(
+        UPDATE, {"id": SHELLY, "input": {"firstName": "\u0301Shelly", "partyId": "P-1"}}
+    )
+
+    assert answer["updateContact"]["userErrors"] == []
+    assert answer["updateContact"]["contact"]["firstName"] == "\u0301Shelly"

@@ -327,3 +327,134 @@ async def test_an_approval_of_a_legacy_nickname_is_refused_and_changes_nothing(
 
     assert _refusal(response) == (400, "101001", NICKNAME_PATH)
     assert await approval_state(engine) == before
+
+
+#: A name whose first character is a combining mark: nothing to sit on, drawn alone.
+MARKED = "\u0301\u0301"
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_rest_submit_and_update_refuse_a_name_starting_with_a_mark(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    request_id = await submit(client)
+    change = _with(path, MARKED)
+    body = {key: change[key] for key in ("name", "organization", "profile")}
+
+    submitted = await client.post(STORE_REQUESTS, json=change)
+    updated = await client.put(f"{ADMIN_REQUESTS}/{request_id}", json=body)
+
+    assert (_refusal(submitted), _refusal(updated)) == ((400, "101001", path),) * 2
+    assert "starts with a combining mark (U+0301)" in submitted.json()["message"]
+
+
+async def test_graphql_submit_refuses_names_and_nicknames_starting_with_a_mark(
+    graphql: GraphQL,
+) -> None:
+    given = {
+        "name": "\u20dd",
+        "profile": {**PROFILE, "lastName": "\u0308Byron"},
+        "organization": {"name": "\u0301Acme"},
+    }
+
+    answer = (await graphql.data(SUBMIT, {"input": given}))["submitOrganizationRequest"]
+
+    assert answer["id"] is None
+    assert sorted(e["field"] for e in answer["userErrors"]) == [
+        "name",
+        "organization.name",
+        "profile.lastName",
+    ]
+    assert {e["code"] for e in answer["userErrors"]} == {"101001"}
+
+
+async def test_a_submission_refuses_a_nickname_starting_with_a_mark(
+    client: httpx.AsyncClient,
+) -> None:
+    document = request_document(secondaryAddresses=[typed_address("\u20ddOffice")])
+
+    response = await client.post(STORE_REQUESTS, json=document)
+
+    assert _refusal(response) == (400, "101001", NICKNAME_PATH)
+
+
+MARKED_LEGACY = {
+    "organization.name": ("Acme request", "\u0301Acme", "Ada", "Byron"),
+    "profile.firstName": ("Acme request", "Acme", "\u20dd", "Byron"),
+}
+
+
+@pytest.mark.parametrize("path", MARKED_LEGACY, ids=MARKED_LEGACY.keys())
+async def test_an_approval_of_a_legacy_name_starting_with_a_mark_is_refused(
+    client: httpx.AsyncClient, engine: AsyncEngine, path: str
+) -> None:
+    await _insert(engine, MARKED_LEGACY[path])
+    before = await approval_state(engine)
+
+    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+
+    assert _refusal(response) == (400, "101001", path)
+    assert "starts with a combining mark" in response.json()["message"]
+    assert f"(update {path}) before approving it" in response.json()["message"]
+    assert await approval_state(engine) == before
+
+
+async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
+    graphql: GraphQL, engine: AsyncEngine
+) -> None:
+    names = ("\u0301Acme request", "\u0301Acme", "\u20dd", "\u0308Byron")
+    await _insert(engine, names)
+    given = {
+        "name": names[0],
+        "requesterComments": "Hi",
+        "organization": {"name": names[1], "description": "D"},
+        "profile": {"firstName": names[2], "lastName": names[3]},
+    }
+
+    answer = (await graphql.data(UPDATE, {"id": REQUEST, "input": given}))[
+        "updateOrganizationRequest"
+    ]
+
+    assert answer["userErrors"] == []
+    assert _names(answer) == (*names, "Hi")
+
+
+async def test_an_approval_judges_the_draft_once_telling_every_problem_of_it(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    # The draft is judged by createOrganization's parser alone: its name's problem carries
+    # the hint once, and a nickname's problem is told beside it, not after a second try.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
+                " profile_email, profile_first_name, profile_last_name) VALUES (:id, 'Acme',"
+                " 'siteUS', CAST(:draft AS jsonb), 'ada@acme.example', 'Ada', 'Byron')"
+            ),
+            {
+                "id": REQUEST,
+                "draft": json.dumps(
+                    {"name": "Acme\u200b", "secondaryAddresses": [typed_address("\u20ddOffice")]}
+                ),
+            },
+        )
+    before = await approval_state(engine)
+
+    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+
+    assert [
+        (e["errorCode"], e["o:errorPath"], e["message"]) for e in response.json()["errors"]
+    ] == [
+        (
+            "101001",
+            "organization.name",
+            "name holds an invisible or control character (U+200B); correct the request's name"
+            " (update organization.name) before approving it",
+        ),
+        (
+            "101001",
+            NICKNAME_PATH,
+            "addressType starts with a combining mark (U+20DD), not a visible base character",
+        ),
+    ]
+    assert await approval_state(engine) == before

@@ -40,8 +40,8 @@ from orgql.core.access import permissions
 from orgql.core.access.principals import Principal
 from orgql.core.addresses.input import AddressInput, parse_address
 from orgql.core.addresses.limits import TOO_MANY_ADDRESSES
+from orgql.core.addresses.nicknames import check_nickname, nickname_taken
 from orgql.core.addresses.service import ADDRESS_LINE_KEYS, ADDRESS_NOT_FOUND
-from orgql.core.common.characters import check_seen
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import distinct_keys, next_ids
 from orgql.core.common.validation import Problems, is_storable_text
@@ -262,26 +262,11 @@ async def _locked(
 async def _check_nickname(
     session: AsyncSession, profile_id: str, current: models.Address | None, nickname: str
 ) -> None:
-    """The nickname of the profile's address ``current`` (None: a new one): seen whole
-    (core.common.characters; the stored one is kept) and free in the profile (100002)."""
+    """The nickname of the profile's address ``current`` (None: a new one): seen whole and
+    free in the profile (core.addresses.nicknames; 100002)."""
     problems = Problems()
-    check_seen("addressType", nickname, current.address_type if current else None, problems)
+    await check_nickname(session, "profile", profile_id, current, nickname, problems)
     problems.raise_if_any()
-    address_id = current.id if current is not None else None
-    address = models.Address
-    taken = await session.scalar(
-        select(address.id).where(
-            address.profile_id == profile_id,
-            func.lower(func.btrim(address.address_type)) == nickname.strip().lower(),
-            address.id != (address_id or ""),
-        )
-    )
-    if taken is not None:
-        raise OrgqlError(Codes.INVALID_INPUT, _nickname_taken(nickname), "addressType")
-
-
-def _nickname_taken(nickname: str) -> str:
-    return f"the profile has an address with addressType {nickname!r} already"
 
 
 async def _flush(session: AsyncSession, nickname: str | None) -> None:
@@ -289,9 +274,7 @@ async def _flush(session: AsyncSession, nickname: str | None) -> None:
         await session.flush()
     except IntegrityError as exc:
         if "uq_addresses_profile_type" in str(exc.orig):  # a concurrent write took it
-            raise OrgqlError(
-                Codes.INVALID_INPUT, _nickname_taken(nickname or ""), "addressType"
-            ) from None
+            raise nickname_taken("profile", nickname or "") from None
         raise
 
 

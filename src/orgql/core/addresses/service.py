@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,9 +42,9 @@ from orgql.core.access.principals import Principal
 from orgql.core.addresses import choosers, limits
 from orgql.core.addresses import events as address_events
 from orgql.core.addresses.input import AddressInput, parse_address
+from orgql.core.addresses.nicknames import check_nickname, nickname_taken
 from orgql.core.common.addresses import ADDRESS_KEYS
-from orgql.core.common.characters import check_seen
-from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
+from orgql.core.common.errors import ErrorKind, OrgqlError, quoted
 from orgql.core.common.ids import next_ids
 from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import outbox as events
@@ -265,23 +265,10 @@ async def _check(
     problems: Problems,
 ) -> None:
     """The rules that need the stored address (``current``; None: an add) or the database: a
-    nickname seen whole (core.common.characters; the stored one is kept) and free, known
-    address types."""
+    nickname seen whole and free (core.addresses.nicknames), known address types."""
     if changes.address_type is not None:
-        stored = current.address_type if current is not None else None
-        check_seen("addressType", changes.address_type, stored, problems)
-        address_id = current.id if current is not None else None
-        address = models.Address
-        taken = await session.scalar(
-            select(address.id).where(
-                address.organization_id == organization_id,
-                func.lower(func.btrim(address.address_type))
-                == changes.address_type.strip().lower(),
-                address.id != (address_id or ""),
-            )
-        )
-        if taken is not None:
-            problems.add(Codes.INVALID_INPUT, _nickname_taken(changes.address_type), "addressType")
+        nickname = changes.address_type
+        await check_nickname(session, "organization", organization_id, current, nickname, problems)
     if changes.type_ids:
         known = await address_types_by_id(session, changes.type_ids)
         for index, type_id in enumerate(changes.type_ids):
@@ -293,18 +280,12 @@ async def _check(
                 )
 
 
-def _nickname_taken(nickname: str) -> str:
-    return f"the organization has an address with addressType {nickname!r} already"
-
-
 async def _flush(session: AsyncSession, changes: AddressInput) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:
         if "uq_addresses_org_type" in str(exc.orig):  # a concurrent add took the nickname
-            raise OrgqlError(
-                Codes.INVALID_INPUT, _nickname_taken(changes.address_type or ""), "addressType"
-            ) from None
+            raise nickname_taken("organization", changes.address_type or "") from None
         raise
 
 

@@ -25,9 +25,19 @@ Persian names need it), combining marks between them aside. After an alef, which
 no left, it draws nothing. Anywhere else (``Sample\u200c``, between two Latin letters) they draw
 nothing and are refused; an email refuses them everywhere (core.common.emails).
 
+A name starts with a visible base character: a combining mark (Unicode's M categories: an
+accent U+0301, an enclosing circle U+20DD) as its first character has nothing to sit on, so
+it is drawn alone, over a dotted circle or over nothing, and a name made only of marks
+(``\u0301\u0301``) is none a reader can say. Marks after a base character are the name's
+accents, taken. (An email is not judged so: its own rules are core.common.emails'.)
+
 A space separator (Zs: the plain space, a no-break space, an ideographic space) is seen, as
-a gap: a name may hold one (an email takes none, by its own shape). Nothing is rewritten:
-a value is refused, never silently changed (no NFKC form: fullwidth letters are letters).
+a gap: a name may hold one (an email takes none, by its own shape). A name is trimmed of
+whitespace of every kind before it is judged (core.common.validation.read_str: Python's
+``str.strip``, every Unicode White_Space character), so one made only of whitespace, an
+ideographic space U+3000 or an em space U+2003 as much as ASCII spaces, is blank: refused
+where a name is required, no name where it may be left out. Nothing is rewritten: a value is
+refused, never silently changed (no NFKC form: fullwidth letters are letters).
 """
 
 from __future__ import annotations
@@ -78,14 +88,19 @@ def first_invisible(value: str, *, joiners: bool = True) -> str | None:
     return None
 
 
-def invisible_problem(key: str, value: str, *, joiners: bool = True) -> str | None:
-    """Why ``value``, the caller's ``key``, is refused for a character a reader does not see
-    (the message names it: the caller cannot see it either); None when there is none.
-    ``joiners``: as :func:`first_invisible`'s."""
-    found = first_invisible(value, joiners=joiners)
-    if found is None:
-        return None
-    return f"{key} holds an invisible or control character ({found})"
+def invisible_problem(key: str, value: str, *, name: bool = True) -> str | None:
+    """Why ``value`` (trimmed), the caller's ``key``, is refused for a character a reader does
+    not see, or, ``name`` (a name: zero-width (non-)joiners are judged in context, as
+    :func:`first_invisible`'s ``joiners``), for a first character that is a combining mark
+    (the module's rules; the message names the character: the caller cannot see it either);
+    None when there is none. ``name`` False: an email (core.common.emails)."""
+    found = first_invisible(value, joiners=name)
+    if found is not None:
+        return f"{key} holds an invisible or control character ({found})"
+    if name and value and unicodedata.category(value[0])[0] == "M":
+        mark = f"U+{ord(value[0]):04X}"
+        return f"{key} starts with a combining mark ({mark}), not a visible base character"
+    return None
 
 
 def changed_invisible_problem(key: str, given: str, stored: str | None) -> str | None:

@@ -45,7 +45,7 @@ def email_problem(value: str) -> str | None:
     if not _SHAPE.fullmatch(value):
         return "email is not an email address"
     # A separator fails the shape already; a joiner is refused wherever it stands.
-    invisible = invisible_problem("email", value, joiners=False)
+    invisible = invisible_problem("email", value, name=False)
     if invisible is not None:
         return invisible
     if not unicodedata.is_normalized("NFKC", value):

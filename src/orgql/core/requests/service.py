@@ -28,9 +28,9 @@ from orgql.core.people.contacts import email_taken
 from orgql.core.people.events import role as role_event
 from orgql.core.people.roles import RoleFunction
 from orgql.core.requests import reads
-from orgql.core.requests.approval_checks import check_draft_name, check_new_profile
+from orgql.core.requests.approval_checks import check_new_profile, draft_organization
 from orgql.core.requests.codes import RequestCodes
-from orgql.core.requests.draft import DraftAddress, draft_type_ids, new_organization, request_detail
+from orgql.core.requests.draft import DraftAddress, draft_type_ids, request_detail
 from orgql.core.requests.input import parse_changes, parse_decision, parse_submission
 from orgql.core.requests.statuses import RequestStatus
 from orgql.db import models, request_models
@@ -171,8 +171,7 @@ async def approve(
             RequestCodes.PROFILE_GONE,
             "This operation is not allowed as requester's profile no longer exists.",
         )
-    check_draft_name(row.organization_draft)
-    new, draft_addresses = new_organization(row.organization_draft, decision.party_number)
+    new, draft_addresses = draft_organization(row.organization_draft, decision.party_number)
     problems = Problems()
     await _check_address_types(session, row.organization_draft, problems)
     problems.raise_if_any()
