@@ -35,6 +35,7 @@ from orgql.database_urls import to_asyncpg_url
 from orgql.db import models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.db.migrate import upgrade
+from orgql.financial_sources import bounds_of
 from orgql.financial_sources.http import HttpFinancialSource, RetryPolicy, make_client
 from orgql.settings import Settings
 
@@ -131,7 +132,11 @@ async def run(settings: Settings, engine: Any, args: argparse.Namespace) -> None
     addresses = args.accounts * args.sites
     async with make_client(settings) as upstream_client:
         source = HttpFinancialSource(
-            upstream_client, RetryPolicy(), page_size=settings.financial_page_size
+            upstream_client,
+            RetryPolicy(),
+            page_size=settings.financial_page_size,
+            max_page_bytes=settings.financial_max_page_bytes,
+            bounds=bounds_of(settings),
         )
         fetches = []
         for _ in range(args.runs):

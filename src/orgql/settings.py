@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         default=200, ge=1, le=1000, description="Customer accounts asked for per upstream page."
     )
     financial_max_page_bytes: int = Field(
-        default=4 * 1024 * 1024, ge=1024, description="A larger upstream page fails the sync."
+        default=1024 * 1024, ge=1024, description="A larger upstream page fails the sync."
     )
     financial_max_sync_accounts: int = Field(
         default=10_000, ge=1, description="Customer accounts one sync may fetch and store."

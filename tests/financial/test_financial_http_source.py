@@ -24,7 +24,7 @@ from orgql.core.financial.source import (
     SourceAddress,
     SourceSite,
 )
-from orgql.financial_sources import HttpFinancialSource, RetryPolicy
+from orgql.financial_sources import HttpFinancialSource, RetryPolicy, bounds_of
 from orgql.financial_sources.http import make_client
 from orgql.settings import Settings
 
@@ -73,12 +73,20 @@ def make_source(upstream: Upstream, sleeps: Sleeps, clients: list[httpx.AsyncCli
             "financial_timeout_seconds": TIMEOUT_SECONDS,
         }
         values.update(settings)
-        client = make_client(Settings(**values))
+        configured = Settings(**values)
+        client = make_client(configured)
         clients.append(client)
         policy = RetryPolicy(
             retries=retries, backoff=backoff, backoff_max=backoff_max, deadline=deadline
         )
-        return HttpFinancialSource(client, policy, page_size=page_size, sleep=sleeps)
+        return HttpFinancialSource(
+            client,
+            policy,
+            page_size=page_size,
+            max_page_bytes=configured.financial_max_page_bytes,
+            bounds=bounds_of(configured),
+            sleep=sleeps,
+        )
 
     return make
 

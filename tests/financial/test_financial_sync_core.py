@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from orgql.core.common.errors import ErrorKind, OrgqlError
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.plan import FailedAddress
-from orgql.core.financial.source import FinancialSource, SourceAccount, SourceAddress, SourceSite
+from orgql.core.financial.source import (
+    FinancialSource,
+    SourceAccount,
+    SourceAddress,
+    SourceSite,
+    SyncBounds,
+)
 from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
 from orgql.financial_sources import BuiltinFinancialSource
@@ -67,7 +73,9 @@ async def sync(
 
 @pytest.fixture
 def builtin(engine: AsyncEngine) -> BuiltinFinancialSource:
-    return BuiltinFinancialSource(make_sessionmaker(engine))
+    return BuiltinFinancialSource(
+        make_sessionmaker(engine), SyncBounds(accounts=10_000, addresses=10_000)
+    )
 
 
 async def test_the_builtin_source_answers_the_demo_party(

@@ -24,7 +24,7 @@ from upstream import PRIMARY_BILL_TO, PRIMARY_SHIP_TO, Recorded, Upstream, accou
 
 from orgql.app import create_app
 from orgql.core.financial.demo import DEMO_PARTY_ID
-from orgql.core.financial.source import FinancialSourceError
+from orgql.core.financial.source import FinancialSourceError, SyncBounds
 from orgql.db import financial_models, models
 from orgql.db.engine import make_engine, make_sessionmaker
 from orgql.financial_sources import BuiltinFinancialSource
@@ -159,7 +159,9 @@ async def test_the_builtin_source_lets_a_pool_timeout_through_without_wrapping_i
     answered 503 by the transports, not the source's 100193 with the library's message."""
     engine = make_engine(database_url, pool_size=1, pool_timeout=0.2)
     try:
-        source = BuiltinFinancialSource(make_sessionmaker(engine))
+        source = BuiltinFinancialSource(
+            make_sessionmaker(engine), SyncBounds(accounts=10_000, addresses=10_000)
+        )
         async with AsyncExitStack() as taken:
             for _ in range(engine.sync_engine.pool.size()):
                 await taken.enter_async_context(engine.connect())

@@ -16,7 +16,18 @@ from orgql.financial_sources.builtin import BuiltinFinancialSource
 from orgql.financial_sources.http import HttpFinancialSource, RetryPolicy, make_client
 from orgql.settings import Settings
 
-__all__ = ["BuiltinFinancialSource", "HttpFinancialSource", "RetryPolicy", "open_source"]
+__all__ = [
+    "BuiltinFinancialSource",
+    "HttpFinancialSource",
+    "RetryPolicy",
+    "bounds_of",
+    "open_source",
+]
+
+
+def bounds_of(settings: Settings) -> SyncBounds:
+    """What one sync may fetch (ORGQL_FINANCIAL_MAX_SYNC_ACCOUNTS / _ADDRESSES)."""
+    return SyncBounds(settings.financial_max_sync_accounts, settings.financial_max_sync_addresses)
 
 
 @asynccontextmanager
@@ -24,7 +35,7 @@ async def open_source(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[FinancialSource]:
     """The configured source for the app's lifetime (the HTTP one owns a connection pool)."""
-    bounds = SyncBounds(settings.financial_max_sync_accounts, settings.financial_max_sync_addresses)
+    bounds = bounds_of(settings)
     if settings.financial_base_url is None:
         yield BuiltinFinancialSource(sessionmaker, bounds)
         return

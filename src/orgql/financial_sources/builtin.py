@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orgql.core.common import addresses as address_fields
 from orgql.core.financial.source import (
-    DEFAULT_BOUNDS,
     FinancialSourceError,
     SourceAccount,
     SourceAddress,
@@ -30,9 +29,7 @@ class BuiltinFinancialSource:
     depend on the sync's transaction. The sync holds no connection while it asks
     (core.financial.sync), so this read takes the one connection the sync has then."""
 
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], bounds: SyncBounds = DEFAULT_BOUNDS
-    ) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], bounds: SyncBounds) -> None:
         self._sessionmaker = sessionmaker
         self._bounds = bounds
 

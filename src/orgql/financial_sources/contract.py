@@ -22,11 +22,11 @@ reports the addresses it cannot store.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from orgql.core.common import addresses as address_fields
+from orgql.core.common.json_text import loads
 from orgql.core.financial.source import (
     FinancialSourceError,
     SourceAccount,
@@ -52,7 +52,7 @@ class ContractError(FinancialSourceError):
 
 def parse_page(body: bytes) -> Page:
     try:
-        doc = json.loads(body)
+        doc = loads(body)  # orjson where it can: the decoder holds the GIL (http.py)
     except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
         raise FinancialSourceError("the financial service answered malformed JSON") from None
     if not isinstance(doc, Mapping):

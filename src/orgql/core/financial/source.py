@@ -71,8 +71,8 @@ class SyncBounds:
     (ORGQL_FINANCIAL_MAX_SYNC_ACCOUNTS / _ADDRESSES). An adapter checks them as it fetches
     and stops as soon as one is passed: the sync fails and nothing is written."""
 
-    accounts: int = 10_000
-    addresses: int = 10_000
+    accounts: int
+    addresses: int
 
     def check(self, accounts: int, addresses: int) -> None:
         """Raise :class:`FinancialSourceError` when the counts fetched so far pass a bound."""
@@ -88,9 +88,6 @@ class SyncBounds:
 
 
 #: The settings' defaults (an adapter made without bounds of its own).
-DEFAULT_BOUNDS = SyncBounds()
-
-
 class FinancialSource(Protocol):
     async def customer_accounts(
         self, party_id: str, business_unit_id: int | None
