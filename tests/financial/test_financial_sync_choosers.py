@@ -124,3 +124,40 @@ async def test_a_resync_reads_the_synced_addresses_once_after_locking_their_choo
     assert statements[reads[0]].endswith("FOR UPDATE")
     assert len(choosers) == 1, statements
     assert choosers[0] < reads[0]
+
+
+async def test_a_sync_and_a_move_of_a_chooser_under_the_organization_do_not_deadlock(
+    engine: AsyncEngine,
+) -> None:
+    """The sync holds off moves before it locks any row (core.organizations.move_lock), as
+    an address's deletion does. Both wait for the root's row, held here: the sync first,
+    then the move of 100003 under the root. Without the move lock, once the row was free the
+    sync locked it and waited for 100003 (a chooser), which the move had locked before it
+    waited for the root (its new parent): a deadlock, one of them broken off."""
+    await committed_sync(engine)
+    synced, _ = await defaults(engine, ROOT)
+    assert synced is not None
+    async with make_sessionmaker(engine)() as session, session.begin():
+        chosen = parse_changes({"billingAddress": {"repositoryId": synced}}, {})
+        await organization_updates.update(session, PURCHASING, chosen)
+
+    async def committed_move() -> None:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            moved = parse_changes({"parentOrganization": {"id": ROOT}}, {})
+            await organization_updates.update(session, PURCHASING, moved)
+
+    async with make_sessionmaker(engine)() as holder, holder.begin():
+        await organizations.locked(holder, ROOT)
+        resync = asyncio.ensure_future(committed_sync(engine))
+        await wait_until_waiting_on_locks(engine, 1)
+        move = asyncio.ensure_future(committed_move())
+        await wait_until_waiting_on_locks(engine, 2)
+    await resync
+    await move
+
+    assert await defaults(engine, PURCHASING) == (None, None)
+    async with make_sessionmaker(engine)() as session:
+        parent = await session.scalar(
+            select(models.Organization.parent_id).where(models.Organization.id == PURCHASING)
+        )
+    assert parent == ROOT

@@ -17,7 +17,9 @@ Rules (DOMAIN.md, "The people of an account"; createOrganization.txt):
   address changes of one organization (and its updates) run one at a time. A deletion then
   locks the organizations below that chose the address, then the address
   (:func:`choosers.lock`): organizations' rows before an address's, as an update choosing it
-  keeps them (no deadlock with one).
+  keeps them (no deadlock with one). Before any of these a deletion holds off moves, with
+  or without a subscriber comparing effective values (core.organizations.move_lock): a
+  move of a chooser under the owner locks them in the other order (no deadlock with one).
 - Events (:mod:`address_events`): ``organization.address.created|updated|deleted``; then
   ``organization.updated`` when the organization's own defaults changed; then one
   ``organization.effectiveValueChanged`` per organization of the subtree whose derived
@@ -50,7 +52,7 @@ from orgql.core.common.validation import Problems, is_storable_text, join
 from orgql.core.events import outbox as events
 from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.move_lock import hold_off_moves_if_compared
+from orgql.core.organizations.move_lock import hold_off_moves_always, hold_off_moves_if_compared
 from orgql.core.requests.codes import RequestCodes
 from orgql.core.requests.reads import address_types_by_id
 from orgql.db import models, request_models
@@ -212,7 +214,7 @@ async def remove(
     """Delete the organization's address; a default it was (here or below, where an
     organization uses it) is cleared and inherited again (module rules; a shopper: with
     MANAGE_ACCOUNT_ADDRESSES there)."""
-    compare = await hold_off_moves_if_compared(session)
+    compare = await hold_off_moves_always(session)  # it locks choosers a move may hold
     await permissions.require(session, principal, organization_id, _MANAGE, lock=True)
     organization = await organizations.locked(session, organization_id)
     await choosers.lock(session, organization.id, [address_id])  # before the address: lock order

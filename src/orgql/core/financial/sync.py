@@ -54,7 +54,7 @@ from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, 
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
-from orgql.core.organizations.move_lock import hold_off_moves_if_compared
+from orgql.core.organizations.move_lock import hold_off_moves_always
 from orgql.db import financial_models, models
 from orgql.observability.database import expected_failure, log_failure
 
@@ -205,9 +205,9 @@ async def _replace(
 ) -> SyncResult:
     organization_id, unit = target.organization_id, target.business_unit_id
     org, address = models.Organization, models.Address
-    # No move commits between the subtree's two snapshots (taken before any row lock),
-    # taken only when a subscriber takes the effective-value events.
-    compare = await hold_off_moves_if_compared(session)
+    # No move runs alongside (taken before any row lock): it would lock a chooser of a
+    # removed address, then this organization (core.organizations.move_lock).
+    compare = await hold_off_moves_always(session)
     # The lock serializes syncs of one organization: a second sync waits here, then (read
     # committed) removes exactly what the first one committed.
     organization = await session.scalar(

@@ -7,6 +7,9 @@ around a change would see a concurrent move's commit between them and report val
 did not change. So a move holds this transaction-level advisory lock exclusively, and every
 writer that creates under a parent or compares a subtree's snapshots holds it shared: moves
 run one at a time and never alongside those writers, which still run alongside each other.
+A writer that removes addresses organizations below may have chosen holds it shared too,
+compared or not, so that its row locks are never taken in the opposite order of a move's
+(:func:`hold_off_moves_always`). Every writer takes it before any row lock.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ async def hold_off_moves_if_compared(session: AsyncSession) -> bool:
     if compared:
         await hold_off_moves(session)
     return compared
+
+
+async def hold_off_moves_always(session: AsyncSession) -> bool:
+    """:func:`hold_off_moves`, compared or not, and whether the write compares its subtree's
+    effective values (as :func:`hold_off_moves_if_compared` answers; one statement). Called
+    before any row lock by a write that removes addresses organizations below may have
+    chosen as defaults (core.addresses.choosers): it locks the owner's row, then the
+    choosers'. A move locks the moved organization's row, then its new parent's (FOR SHARE):
+    run alongside, the move of a chooser under the owner (or under a chooser locked before
+    it) held the chooser and waited for the parent while the removal held the parent and
+    waited for the chooser (a deadlock, one of them broken off: 503)."""
+    compared = events.wanting(events.EventType.ORGANIZATION_EFFECTIVE_VALUE_CHANGED)
+    row = (await session.execute(select(holding_off_moves(), compared))).one()
+    return bool(row[1])
 
 
 def holding_off_moves() -> ColumnElement[Any]:
