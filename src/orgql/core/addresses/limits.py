@@ -11,11 +11,11 @@ open storefront (DOMAIN.md, "The people of an account").
   ``secondaryAddresses``; updateOrganizationAddress changes one in place).
 - The addresses a financial sync writes (``source`` :data:`SYNCED_SOURCE`) do not count and
   are not bounded here. They are the system of record's copy of the party's billing and
-  shipping sites, replaced whole by each sync (core.financial.sync), which sets no bound of
-  its own (the source answers as many pages as the party has): counting them would fail a
-  sync because of addresses typed by hand, or refuse an address typed by hand because the
-  ERP holds many, and neither is the caller's to fix. What callers add is bounded; what the
-  system of record holds is its own.
+  shipping sites, replaced whole by each sync (core.financial.sync), which has bounds of
+  its own on what it fetches (ORGQL_FINANCIAL_MAX_SYNC_ADDRESSES, core.financial.source
+  .SyncBounds): counting them here would fail a sync because of addresses typed by hand, or
+  refuse an address typed by hand because the ERP holds many, and neither is the caller's
+  to fix.
 - A profile holds at most ``core.addresses.profile_addresses.MAX_PROFILE_ADDRESSES``.
 - Both are refused with :data:`TOO_MANY_ADDRESSES`: an add when the owner holds its maximum
   already (a conflict with what is stored: 409, as a profile's), a new organization whose
