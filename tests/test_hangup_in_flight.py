@@ -62,8 +62,12 @@ def serving(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -
         "ORGQL_DATABASE_URL": database_url,
         "ORGQL_DATA_DIR": str(tmp_path),
         "ORGQL_LOG_FORMAT": "json",
-        # The probe in flight waits on the test's lock: let it wait, and let it finish.
+        # The probe in flight waits on the test's lock: let it wait, and let it finish (its
+        # statement too: the default 1 s lock timeout, twice with the probe's retry, is all
+        # a loaded machine would have to stop the workers and the test to see it: a 503).
         "ORGQL_DB_CONNECT_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
+        "ORGQL_DB_LOCK_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
+        "ORGQL_DB_STATEMENT_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
         "ORGQL_SHUTDOWN_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
     }
     command = [sys.executable, "-m", "orgql", "serve", "--host", "127.0.0.1", "--port", str(port)]
