@@ -10,32 +10,25 @@ test holds an ACCESS EXCLUSIVE lock on ``alembic_version``, which ``/readyz`` re
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-DEADLINE_SECONDS = 60
+from serve_process import (
+    DEADLINE_SECONDS,
+    free_port,
+    logged_messages,
+    readyz_held,
+    start_serve,
+    wait_until,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Serving:
@@ -47,8 +40,7 @@ class Serving:
         self.process, self.port, self.log, self.workers = process, port, log, workers
 
     def messages(self) -> list[str]:
-        lines = self.log.read_text().splitlines()
-        return [json.loads(line)["message"] for line in lines if line.startswith("{")]
+        return logged_messages(self.log.read_text())
 
     def count(self, message: str) -> int:
         return self.messages().count(message)
@@ -70,26 +62,14 @@ def serving(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -
         "ORGQL_DB_STATEMENT_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
         "ORGQL_SHUTDOWN_TIMEOUT_SECONDS": str(DEADLINE_SECONDS),
     }
-    command = [sys.executable, "-m", "orgql", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(request.param)]
     with log.open("w") as stderr:
-        process = subprocess.Popen(  # noqa: S603 (our own command)
-            command, env=env, stdout=subprocess.DEVNULL, stderr=stderr
-        )
+        process = start_serve(port, "--workers", str(request.param), env=env, stderr=stderr)
     try:
         yield Serving(process, port, log, request.param)
     finally:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=DEADLINE_SECONDS)
-
-
-async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting until {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_sighup_stops_gracefully_finishing_the_request_in_flight(
@@ -104,31 +84,15 @@ async def test_sighup_stops_gracefully_finishing_the_request_in_flight(
 
     await wait_until(all_serving, "every worker serves")
 
-    async with engine.connect() as holder, engine.connect() as watcher:
-        await holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+    async with readyz_held(engine, base) as probe:
+        process.send_signal(signal.SIGHUP)
 
-        async def probe_waits() -> bool:
-            waiting = await watcher.scalar(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted"
-                    " AND relation = 'alembic_version'::regclass"
-                )
-            )
-            return bool(waiting)
+        async def shutting_down() -> bool:
+            return serving.count("Shutting down") == workers
 
-        async with httpx.AsyncClient(timeout=DEADLINE_SECONDS) as client:
-            in_flight: asyncio.Task[Any] = asyncio.create_task(client.get(f"{base}/readyz"))
-            await wait_until(probe_waits, "the probe waits for the lock")
-
-            process.send_signal(signal.SIGHUP)
-
-            async def shutting_down() -> bool:
-                return serving.count("Shutting down") == workers
-
-            await wait_until(shutting_down, "every worker shuts down")
-            assert process.poll() is None  # still finishing the request in flight
-            await holder.rollback()  # release the lock
-            response = await in_flight
+        await wait_until(shutting_down, "every worker shuts down")
+        assert process.poll() is None  # still finishing the request in flight
+        response = await probe.release()
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}

@@ -6,26 +6,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from serve_process import answers_health, free_port, start_serve, wait_for
+
 DEADLINE_SECONDS = 120
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def is_running(pid: int) -> bool:
@@ -51,24 +44,14 @@ def test_sighup_stops_serve_and_its_embedded_postgresql(data_dir: Path) -> None:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "ORGQL_DATABASE_URL"}
     env.update(ORGQL_DATA_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
-    process = subprocess.Popen(  # noqa: S603 (our own command)
-        [sys.executable, "-m", "orgql", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(port, env=env, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        while True:
+
+        def answers() -> bool:
             assert process.poll() is None, process.communicate()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "orgql serve did not answer"
-            time.sleep(0.1)
+            return answers_health(port)
+
+        wait_for(answers, "orgql serve answers", DEADLINE_SECONDS)
         pid_file = tmp_path / "pgdata" / "postmaster.pid"
         postmaster = int(pid_file.read_text().split()[0])
         assert is_running(postmaster)
@@ -85,10 +68,7 @@ def test_sighup_stops_serve_and_its_embedded_postgresql(data_dir: Path) -> None:
     assert "database pool closed" in stderr  # the graceful path, not a sudden death
     assert not pid_file.exists(), "the embedded PostgreSQL was left running"
     # The postmaster removes its pid file, then exits: it must be gone soon (not a sleep).
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while is_running(postmaster):
-        assert time.monotonic() < deadline, "the embedded PostgreSQL is still running"
-        time.sleep(0.05)
+    wait_for(lambda: not is_running(postmaster), "the embedded PostgreSQL stops", DEADLINE_SECONDS)
 
 
 def test_closing_the_terminal_stops_serve_with_workers_and_its_embedded_postgresql(
@@ -101,23 +81,24 @@ def test_closing_the_terminal_stops_serve_with_workers_and_its_embedded_postgres
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "ORGQL_DATABASE_URL"}
     env.update(ORGQL_DATA_DIR=str(data_dir), PYTHONPATH=os.pathsep.join(sys.path))
-    command = [sys.executable, "-m", "orgql", "serve", "--port", str(port), "--workers", "2"]
     log = data_dir / "serve.log"
     with log.open("w") as stderr_file:
-        process = subprocess.Popen(  # noqa: S603 (our own command)
-            command,
+        process = start_serve(
+            port,
+            "--workers",
+            "2",
             env=env,
-            stdout=subprocess.DEVNULL,
             stderr=stderr_file,
             start_new_session=True,  # its own process group, as a terminal's job is
         )
     try:
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        # Both workers serving (their lifespans started), not just the first one.
-        while log.read_text().count("Application startup complete") < 2:
+
+        def all_serving() -> bool:
+            # Both workers serving (their lifespans started), not just the first one.
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "orgql serve did not start its workers"
-            time.sleep(0.1)
+            return log.read_text().count("Application startup complete") >= 2
+
+        wait_for(all_serving, "orgql serve starts its workers", DEADLINE_SECONDS)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         pid_file = data_dir / "pgdata" / "postmaster.pid"
         postmaster = int(pid_file.read_text().split()[0])
@@ -135,7 +116,4 @@ def test_closing_the_terminal_stops_serve_with_workers_and_its_embedded_postgres
     assert "restarting processes" not in stderr
     assert stderr.count("database pool closed") == 2, stderr  # both workers, gracefully
     assert not pid_file.exists(), "the embedded PostgreSQL was left running"
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while is_running(postmaster):
-        assert time.monotonic() < deadline, "the embedded PostgreSQL is still running"
-        time.sleep(0.05)
+    wait_for(lambda: not is_running(postmaster), "the embedded PostgreSQL stops", DEADLINE_SECONDS)

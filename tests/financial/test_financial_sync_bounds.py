@@ -8,12 +8,13 @@ import asyncio
 import json
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from financial_support import SYNC, Snapshot, upstream_settings
-from upstream import PRIMARY_BILL_TO, SHIP_TO, Upstream, account, site
+from upstream import PRIMARY_BILL_TO, SHIP_TO, Recorded, Upstream, account, site
 
 from orgql.app import create_app
 from orgql.financial_sources import http as http_source
@@ -57,13 +58,36 @@ def accounts_with(count: int, sites: int) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class SyncedBefore:
+    """100001 synced once: the upstream to sync it again from, what it stored then."""
+
+    upstream: Upstream
+    party: str
+    snapshot: Snapshot
+    financial_snapshot: Callable[[str], Awaitable[Snapshot]]
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """The requests the upstream was sent since."""
+        return self.upstream.requests
+
+    def offer(self, accounts: list[dict[str, Any]]) -> None:
+        """The upstream's accounts of 100001's party from now on."""
+        self.upstream.parties[self.party] = accounts
+
+    async def now(self) -> Snapshot:
+        """What 100001's financial data is now."""
+        return await self.financial_snapshot("100001")
+
+
 @pytest.fixture
 async def synced_before(
     client: httpx.AsyncClient,
     upstream: Upstream,
     demo_party: str,
     financial_snapshot: Callable[[str], Awaitable[Snapshot]],
-) -> Snapshot:
+) -> SyncedBefore:
     """100001 synced once (two accounts of an address each): what a refused sync leaves."""
     upstream.parties[demo_party] = accounts_with(2, 1)
     response = await client.post(DEMO, json={})
@@ -71,7 +95,7 @@ async def synced_before(
     upstream.requests.clear()
     snapshot = await financial_snapshot("100001")
     assert len(snapshot["accounts"]) == 2
-    return snapshot
+    return SyncedBefore(upstream, demo_party, snapshot, financial_snapshot)
 
 
 async def refused(client: httpx.AsyncClient, message: str) -> None:
@@ -94,36 +118,29 @@ def one_page_of(accounts: list[dict[str, Any]]) -> int:
 
 
 async def test_a_page_over_the_byte_bound_is_refused_and_changes_nothing(
-    client: httpx.AsyncClient,
-    upstream: Upstream,
-    demo_party: str,
-    synced_before: Snapshot,
-    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    client: httpx.AsyncClient, synced_before: SyncedBefore
 ) -> None:
     # Two accounts, one padded (a key the contract ignores): their page is too large.
     accounts = [account("ca-a", site("a-1")), account("ca-b", site("b-1"))]
     accounts[0]["padding"] = "x" * MAX_PAGE_BYTES
-    upstream.parties[demo_party] = accounts
+    synced_before.offer(accounts)
 
     await refused(client, TOO_LARGE_PAGE)
 
-    assert len(upstream.requests) == 1  # final: a larger page would be larger again
-    assert await financial_snapshot("100001") == synced_before
+    assert len(synced_before.requests) == 1  # final: a larger page would be larger again
+    assert await synced_before.now() == synced_before.snapshot
 
 
 async def test_a_page_that_never_ends_is_read_up_to_the_bound_only(
-    client: httpx.AsyncClient,
-    upstream: Upstream,
-    synced_before: Snapshot,
-    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    client: httpx.AsyncClient, synced_before: SyncedBefore
 ) -> None:
     # No length declared and no end: read whole, it would hold the sync until its deadline.
-    upstream.behave = lambda request: "endless"
+    synced_before.upstream.behave = lambda request: "endless"
 
     await refused(client, TOO_LARGE_PAGE)
 
-    assert len(upstream.requests) == 1
-    assert await financial_snapshot("100001") == synced_before
+    assert len(synced_before.requests) == 1
+    assert await synced_before.now() == synced_before.snapshot
 
 
 @pytest.mark.parametrize("max_page_bytes", [MAX_PAGE_BYTES, MAX_PAGE_BYTES - 1])
@@ -180,14 +197,10 @@ async def test_a_page_is_parsed_while_the_event_loop_answers_others(
 
 
 async def test_a_sync_over_the_address_bound_stops_fetching_and_changes_nothing(
-    client: httpx.AsyncClient,
-    upstream: Upstream,
-    demo_party: str,
-    synced_before: Snapshot,
-    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    client: httpx.AsyncClient, synced_before: SyncedBefore
 ) -> None:
     # 3 pages of 2 accounts of 3 sites: the second page brings 12 addresses, more than 8.
-    upstream.parties[demo_party] = accounts_with(MAX_ACCOUNTS - 1, 3)
+    synced_before.offer(accounts_with(MAX_ACCOUNTS - 1, 3))
 
     await refused(
         client,
@@ -195,36 +208,28 @@ async def test_a_sync_over_the_address_bound_stops_fetching_and_changes_nothing(
         " sync, more than one sync may store (ORGQL_FINANCIAL_MAX_SYNC_ADDRESSES)",
     )
 
-    assert [request.offset for request in upstream.requests] == [0, 2]  # no third page
-    assert await financial_snapshot("100001") == synced_before
+    assert [request.offset for request in synced_before.requests] == [0, 2]  # no third page
+    assert await synced_before.now() == synced_before.snapshot
 
 
 async def test_an_address_listed_by_two_sites_counts_twice(
-    client: httpx.AsyncClient,
-    upstream: Upstream,
-    demo_party: str,
-    synced_before: Snapshot,
-    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    client: httpx.AsyncClient, synced_before: SyncedBefore
 ) -> None:
     # One address, listed by more sites than the bound: as many links to store.
     shared = site("shared", PRIMARY_BILL_TO)
-    upstream.parties[demo_party] = [account(f"ca{a}", shared, shared) for a in range(5)]
+    synced_before.offer([account(f"ca{a}", shared, shared) for a in range(5)])
 
     response = await client.post(DEMO, json={})
 
     assert (response.status_code, response.json()["errorCode"]) == (500, "100193")
     assert "ORGQL_FINANCIAL_MAX_SYNC_ADDRESSES" in response.json()["message"]
-    assert await financial_snapshot("100001") == synced_before
+    assert await synced_before.now() == synced_before.snapshot
 
 
 async def test_a_sync_over_the_account_bound_stops_fetching_and_changes_nothing(
-    client: httpx.AsyncClient,
-    upstream: Upstream,
-    demo_party: str,
-    synced_before: Snapshot,
-    financial_snapshot: Callable[[str], Awaitable[Snapshot]],
+    client: httpx.AsyncClient, synced_before: SyncedBefore
 ) -> None:
-    upstream.parties[demo_party] = accounts_with(MAX_ACCOUNTS * 2, 0)
+    synced_before.offer(accounts_with(MAX_ACCOUNTS * 2, 0))
 
     await refused(
         client,
@@ -232,8 +237,8 @@ async def test_a_sync_over_the_account_bound_stops_fetching_and_changes_nothing(
         " than one sync may store (ORGQL_FINANCIAL_MAX_SYNC_ACCOUNTS)",
     )
 
-    assert len(upstream.requests) == MAX_ACCOUNTS // PAGE_SIZE + 1  # and no page after it
-    assert await financial_snapshot("100001") == synced_before
+    assert len(synced_before.requests) == MAX_ACCOUNTS // PAGE_SIZE + 1  # and no page after it
+    assert await synced_before.now() == synced_before.snapshot
 
 
 async def test_a_sync_at_both_bounds_stores_everything(

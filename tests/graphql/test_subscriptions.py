@@ -199,6 +199,15 @@ async def _init(live: LiveServer, payload: dict[str, Any]) -> websockets.ClientC
     return connection
 
 
+async def _signed_in(live: LiveServer, token: str | None = None) -> websockets.ClientConnection:
+    """A connection signed in with ``token`` (an admin's by default), its ack read."""
+    bearer = token or admin_token(live.settings)
+    connection = await _init(live, {"Authorization": f"Bearer {bearer}"})
+    ack = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
+    assert ack == {"type": "connection_ack"}
+    return connection
+
+
 async def _closed(connection: websockets.ClientConnection) -> tuple[int | None, list[Any]]:
     """Read until the server closes: its close code, and the messages before it."""
     messages: list[Any] = []
@@ -223,10 +232,7 @@ async def test_anonymous_and_bad_tokens_are_refused_at_connection_init(live: Liv
 
 async def _subscribed(live: LiveServer, token: str) -> websockets.ClientConnection:
     """A connection signed in with ``token``, subscribed to accountChanges."""
-    connection = await _init(live, {"Authorization": f"Bearer {token}"})
-    assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {
-        "type": "connection_ack"
-    }
+    connection = await _signed_in(live, token)
     subscribe = {"query": "subscription { accountChanges { type } }"}
     await connection.send(json.dumps({"id": "s", "type": "subscribe", "payload": subscribe}))
     return connection

@@ -21,9 +21,8 @@ from test_subscriptions import (
     PROTOCOL,
     LiveServer,
     _closed,
-    _init,
     _serve,
-    admin_token,
+    _signed_in,
 )
 
 from orgql.settings import Settings
@@ -37,14 +36,6 @@ NOT_JSON = "WebSocket message must be valid JSON"
 async def live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
     async for server in _serve(settings, engine):
         yield server
-
-
-async def _signed_in(live: LiveServer) -> websockets.ClientConnection:
-    connection = await _init(live, {"Authorization": f"Bearer {admin_token(live.settings)}"})
-    assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {
-        "type": "connection_ack"
-    }
-    return connection
 
 
 def _errors_logged(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

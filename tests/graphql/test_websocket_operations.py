@@ -22,8 +22,8 @@ from test_subscriptions import (
     _closed,
     _init,
     _serve,
+    _signed_in,
     _waiting_on_lock,
-    admin_token,
 )
 
 from graphql_client import gid
@@ -48,13 +48,6 @@ ALL_SITES = {"sites": [{"id": gid(site, "Site")} for site in ("site1", "site2", 
 async def live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
     async for server in _serve(settings, engine):
         yield server
-
-
-async def _signed_in(live: LiveServer) -> websockets.ClientConnection:
-    connection = await _init(live, {"Authorization": f"Bearer {admin_token(live.settings)}"})
-    ack = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
-    assert ack == {"type": "connection_ack"}
-    return connection
 
 
 async def _send(

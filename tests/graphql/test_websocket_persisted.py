@@ -16,7 +16,7 @@ import pytest
 import websockets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from test_subscriptions import GUARD, LiveServer, _init, _serve, admin_token
+from test_subscriptions import GUARD, LiveServer, _serve, _signed_in
 
 from graphql_client import gid
 from orgql.db.document_models import PersistedDocument
@@ -36,13 +36,6 @@ def _apq(text: str) -> dict[str, Any]:
 async def live(settings: Settings, engine: AsyncEngine) -> AsyncIterator[LiveServer]:
     async for server in _serve(settings, engine):
         yield server
-
-
-async def _signed_in(live: LiveServer) -> websockets.ClientConnection:
-    connection = await _init(live, {"Authorization": f"Bearer {admin_token(live.settings)}"})
-    ack = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
-    assert ack == {"type": "connection_ack"}
-    return connection
 
 
 async def _subscribe(

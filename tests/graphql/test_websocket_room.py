@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 import websockets
 from sqlalchemy.ext.asyncio import AsyncEngine
-from test_subscriptions import GUARD, PROTOCOL, LiveServer, _closed, _init, _serve, admin_token
+from test_subscriptions import GUARD, PROTOCOL, LiveServer, _closed, _serve, _signed_in, admin_token
 
 from orgql.graphql.websocket import TRY_AGAIN_LATER
 from orgql.settings import Settings
@@ -44,13 +44,6 @@ async def _idle(live: LiveServer) -> websockets.ClientConnection:
 async def _ping(connection: websockets.ClientConnection) -> None:
     await connection.send(json.dumps({"type": "ping"}))
     assert json.loads(await asyncio.wait_for(connection.recv(), GUARD)) == {"type": "pong"}
-
-
-async def _signed_in(live: LiveServer) -> websockets.ClientConnection:
-    connection = await _init(live, {"Authorization": f"Bearer {admin_token(live.settings)}"})
-    ack = json.loads(await asyncio.wait_for(connection.recv(), GUARD))
-    assert ack == {"type": "connection_ack"}
-    return connection
 
 
 async def test_connections_awaiting_init_leave_signed_in_ones_their_room(

@@ -53,21 +53,30 @@ def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
     return response.status_code, body["errorCode"], body.get("o:errorPath")
 
 
-@pytest.mark.parametrize("name", UNSEEN.values(), ids=UNSEEN.keys())
-async def test_rest_create_and_update_refuse_the_name(client: httpx.AsyncClient, name: str) -> None:
+#: How REST refuses such a name: (status, error code, error path).
+REFUSED = (400, "100002", "name")
+#: How GraphQL refuses it: (the organization created, its user errors, the update's answer).
+GRAPHQL_REFUSED = (
+    None,
+    [("100002", "name")],
+    {"organization": None, "userErrors": [{"code": "100002", "field": "name"}]},
+)
+
+
+async def _rest_create_and_rename(
+    client: httpx.AsyncClient, name: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """Over REST, an organization created named ``name``, and Sample East renamed to it."""
     created = await client.post(ORGANIZATIONS, json={"name": name})
     renamed = await client.put(f"{ORGANIZATIONS}/100002", json={"name": name})
-
-    assert (_refusal(created), _refusal(renamed)) == (
-        (400, "100002", "name"),
-        (400, "100002", "name"),
-    )
-    assert "invisible or control character (U+" in created.json()["message"]
+    return created, renamed
 
 
-async def test_graphql_create_and_update_refuse_every_such_name(graphql: GraphQL) -> None:
+async def _graphql_create_and_rename(graphql: GraphQL, names: dict[str, str]) -> dict[str, Any]:
+    """Over GraphQL, for each of ``names``, an organization created named so and Sample East
+    renamed so: the organization created, its (code, field) user errors, the update's answer."""
     answers: dict[str, Any] = {}
-    for key, name in UNSEEN.items():
+    for key, name in names.items():
         created = (await graphql.data(CREATE, {"name": name}))["createOrganization"]
         renamed = await graphql.data(UPDATE, {"id": "100002", "input": {"name": name}})
         answers[key] = (
@@ -75,13 +84,21 @@ async def test_graphql_create_and_update_refuse_every_such_name(graphql: GraphQL
             [(e["code"], e["field"]) for e in created["userErrors"]],
             renamed["updateOrganization"],
         )
+    return answers
 
-    refused = (
-        None,
-        [("100002", "name")],
-        {"organization": None, "userErrors": [{"code": "100002", "field": "name"}]},
-    )
-    assert answers == dict.fromkeys(UNSEEN, refused)
+
+@pytest.mark.parametrize("name", UNSEEN.values(), ids=UNSEEN.keys())
+async def test_rest_create_and_update_refuse_the_name(client: httpx.AsyncClient, name: str) -> None:
+    created, renamed = await _rest_create_and_rename(client, name)
+
+    assert (_refusal(created), _refusal(renamed)) == (REFUSED, REFUSED)
+    assert "invisible or control character (U+" in created.json()["message"]
+
+
+async def test_graphql_create_and_update_refuse_every_such_name(graphql: GraphQL) -> None:
+    answers = await _graphql_create_and_rename(graphql, UNSEEN)
+
+    assert answers == dict.fromkeys(UNSEEN, GRAPHQL_REFUSED)
 
 
 async def test_the_message_names_the_unseen_character(graphql: GraphQL) -> None:
@@ -182,7 +199,7 @@ async def test_an_update_changing_the_legacy_name_to_another_unseen_one_is_refus
     rest = await client.put(f"{ORGANIZATIONS}/100002", json={"name": "LEGACY\u200b CORP"})
     answer = await graphql.data(UPDATE, {"id": "100002", "input": {"name": "Legacy\u200b"}})
 
-    assert _refusal(rest) == (400, "100002", "name")
+    assert _refusal(rest) == REFUSED
     assert answer["updateOrganization"]["userErrors"] == [{"code": "100002", "field": "name"}]
     assert (await client.get(f"{ORGANIZATIONS}/100002")).json()["name"] == legacy_name
 
@@ -206,35 +223,18 @@ MARKED = {
 async def test_rest_create_and_update_refuse_a_name_starting_with_a_mark(
     client: httpx.AsyncClient, name: str
 ) -> None:
-    created = await client.post(ORGANIZATIONS, json={"name": name})
-    renamed = await client.put(f"{ORGANIZATIONS}/100002", json={"name": name})
+    created, renamed = await _rest_create_and_rename(client, name)
 
-    assert (_refusal(created), _refusal(renamed)) == (
-        (400, "100002", "name"),
-        (400, "100002", "name"),
-    )
+    assert (_refusal(created), _refusal(renamed)) == (REFUSED, REFUSED)
     assert "name starts with a combining mark (U+" in created.json()["message"]
 
 
 async def test_graphql_create_and_update_refuse_every_name_starting_with_a_mark(
     graphql: GraphQL,
 ) -> None:
-    answers: dict[str, Any] = {}
-    for key, name in MARKED.items():
-        created = (await graphql.data(CREATE, {"name": name}))["createOrganization"]
-        renamed = await graphql.data(UPDATE, {"id": "100002", "input": {"name": name}})
-        answers[key] = (
-            created["organization"],
-            [(e["code"], e["field"]) for e in created["userErrors"]],
-            renamed["updateOrganization"],
-        )
+    answers = await _graphql_create_and_rename(graphql, MARKED)
 
-    refused = (
-        None,
-        [("100002", "name")],
-        {"organization": None, "userErrors": [{"code": "100002", "field": "name"}]},
-    )
-    assert answers == dict.fromkeys(MARKED, refused)
+    assert answers == dict.fromkeys(MARKED, GRAPHQL_REFUSED)
 
 
 async def test_the_message_names_the_leading_mark(graphql: GraphQL) -> None:
@@ -309,4 +309,4 @@ async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
         "organization": {"name": legacy_marked_name, "description": "Again"},
         "userErrors": [],
     }
-    assert _refusal(changed) == (400, "100002", "name")
+    assert _refusal(changed) == REFUSED

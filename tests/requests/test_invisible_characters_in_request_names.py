@@ -48,14 +48,22 @@ def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
 PATHS = ("name", "organization.name", "profile.firstName", "profile.lastName")
 
 
-@pytest.mark.parametrize("path", PATHS)
-async def test_rest_submit_and_update_refuse_the_name(client: httpx.AsyncClient, path: str) -> None:
+async def _rest_submit_and_update(
+    client: httpx.AsyncClient, path: str, value: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """Over REST, the sample submitted with ``value`` at ``path``, and a request submitted
+    before updated so."""
     request_id = await submit(client)
-    change = _with(path, UNSEEN)
+    change = _with(path, value)
     body = {key: change[key] for key in ("name", "organization", "profile")}
-
     submitted = await client.post(STORE_REQUESTS, json=change)
     updated = await client.put(f"{ADMIN_REQUESTS}/{request_id}", json=body)
+    return submitted, updated
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_rest_submit_and_update_refuse_the_name(client: httpx.AsyncClient, path: str) -> None:
+    submitted, updated = await _rest_submit_and_update(client, path, UNSEEN)
 
     assert (_refusal(submitted), _refusal(updated)) == ((400, "101001", path),) * 2
     assert "invisible or control character (U+200B)" in submitted.json()["message"]
@@ -105,7 +113,9 @@ async def test_graphql_submit_and_update_refuse_every_such_name(
 LEGACY = ("Acme\u200b request", "Acme\u200b", "Ada\u202e", "By\u2060ron")
 
 
-async def _insert(engine: AsyncEngine, names: tuple[str, str, str, str]) -> None:
+async def _insert(engine: AsyncEngine, names: tuple[str, str, str, str], **draft: Any) -> None:
+    """A request in review stored as an older orgql did: its (request, organization, first,
+    last) ``names``, its organization draft holding ``draft`` too."""
     name, organization, first, last = names
     async with engine.begin() as connection:
         await connection.execute(
@@ -117,7 +127,7 @@ async def _insert(engine: AsyncEngine, names: tuple[str, str, str, str]) -> None
             {
                 "id": REQUEST,
                 "name": name,
-                "draft": json.dumps({"name": organization}),
+                "draft": json.dumps({"name": organization, **draft}),
                 "first": first,
                 "last": last,
             },
@@ -202,6 +212,33 @@ APPROVE = """mutation($id: ID!) {
     userErrors { code field message } } }"""
 
 
+async def _rest_approval(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> tuple[httpx.Response, tuple[Any, ...], tuple[Any, ...]]:
+    """The stored request approved over REST: the answer, and the approval's state (status,
+    profile link, row counts) before and after it."""
+    before = await approval_state(engine)
+    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+    return response, before, await approval_state(engine)
+
+
+async def _refused_approval(
+    client: httpx.AsyncClient, engine: AsyncEngine, names: tuple[str, str, str, str], path: str
+) -> str:
+    """A request in review stored with ``names``, one of them refused at ``path``: its REST
+    approval is refused there, says to update it and changes nothing. The refusal's message."""
+    await _insert(engine, names)
+
+    response, before, after = await _rest_approval(client, engine)
+
+    assert _refusal(response) == (400, "101001", path)
+    message: str = response.json()["message"]
+    assert f"(update {path}) before approving it" in message
+    assert after == before
+    assert before[:2] == ("review", None)
+    return message
+
+
 #: Requests stored before the rule, each with one name it breaks, and where approval says so.
 ONE_LEGACY_NAME = {
     "organization.name": ("Acme request", "Acme\u200b", "Ada", "Byron"),
@@ -214,15 +251,7 @@ ONE_LEGACY_NAME = {
 async def test_a_rest_approval_of_a_legacy_name_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, engine: AsyncEngine, path: str
 ) -> None:
-    await _insert(engine, ONE_LEGACY_NAME[path])
-    before = await approval_state(engine)
-
-    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
-
-    assert _refusal(response) == (400, "101001", path)
-    assert f"(update {path}) before approving it" in response.json()["message"]
-    assert await approval_state(engine) == before
-    assert before[:2] == ("review", None)
+    await _refused_approval(client, engine, ONE_LEGACY_NAME[path], path)
 
 
 @pytest.mark.parametrize("path", ONE_LEGACY_NAME, ids=ONE_LEGACY_NAME.keys())
@@ -292,20 +321,11 @@ async def test_a_submission_refuses_an_unseen_address_nickname(client: httpx.Asy
 @pytest.fixture
 async def legacy_nickname(engine: AsyncEngine) -> None:
     """A request in review whose draft address an older orgql stored with such a nickname."""
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
-                " profile_email, profile_first_name, profile_last_name) VALUES (:id, 'Acme',"
-                " 'siteUS', CAST(:draft AS jsonb), 'ada@acme.example', 'Ada', 'Byron')"
-            ),
-            {
-                "id": REQUEST,
-                "draft": json.dumps(
-                    {"name": "Acme", "secondaryAddresses": [typed_address("Office\u200b")]}
-                ),
-            },
-        )
+    await _insert(
+        engine,
+        ("Acme", "Acme", "Ada", "Byron"),
+        secondaryAddresses=[typed_address("Office\u200b")],
+    )
 
 
 async def test_an_update_leaving_a_legacy_nickname_as_it_is_is_taken(
@@ -321,12 +341,10 @@ async def test_an_update_leaving_a_legacy_nickname_as_it_is_is_taken(
 async def test_an_approval_of_a_legacy_nickname_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, engine: AsyncEngine, legacy_nickname: None
 ) -> None:
-    before = await approval_state(engine)
-
-    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+    response, before, after = await _rest_approval(client, engine)
 
     assert _refusal(response) == (400, "101001", NICKNAME_PATH)
-    assert await approval_state(engine) == before
+    assert after == before
 
 
 #: A name whose first character is a combining mark: nothing to sit on, drawn alone.
@@ -337,12 +355,7 @@ MARKED = "\u0301\u0301"
 async def test_rest_submit_and_update_refuse_a_name_starting_with_a_mark(
     client: httpx.AsyncClient, path: str
 ) -> None:
-    request_id = await submit(client)
-    change = _with(path, MARKED)
-    body = {key: change[key] for key in ("name", "organization", "profile")}
-
-    submitted = await client.post(STORE_REQUESTS, json=change)
-    updated = await client.put(f"{ADMIN_REQUESTS}/{request_id}", json=body)
+    submitted, updated = await _rest_submit_and_update(client, path, MARKED)
 
     assert (_refusal(submitted), _refusal(updated)) == ((400, "101001", path),) * 2
     assert "starts with a combining mark (U+0301)" in submitted.json()["message"]
@@ -388,15 +401,9 @@ MARKED_LEGACY = {
 async def test_an_approval_of_a_legacy_name_starting_with_a_mark_is_refused(
     client: httpx.AsyncClient, engine: AsyncEngine, path: str
 ) -> None:
-    await _insert(engine, MARKED_LEGACY[path])
-    before = await approval_state(engine)
+    message = await _refused_approval(client, engine, MARKED_LEGACY[path], path)
 
-    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
-
-    assert _refusal(response) == (400, "101001", path)
-    assert "starts with a combining mark" in response.json()["message"]
-    assert f"(update {path}) before approving it" in response.json()["message"]
-    assert await approval_state(engine) == before
+    assert "starts with a combining mark" in message
 
 
 async def test_a_legacy_name_starting_with_a_mark_sent_back_unchanged_is_taken(
@@ -424,23 +431,13 @@ async def test_an_approval_judges_the_draft_once_telling_every_problem_of_it(
 ) -> None:
     # The draft is judged by createOrganization's parser alone: its name's problem carries
     # the hint once, and a nickname's problem is told beside it, not after a second try.
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO organization_requests (id, name, site_id, organization_draft,"
-                " profile_email, profile_first_name, profile_last_name) VALUES (:id, 'Acme',"
-                " 'siteUS', CAST(:draft AS jsonb), 'ada@acme.example', 'Ada', 'Byron')"
-            ),
-            {
-                "id": REQUEST,
-                "draft": json.dumps(
-                    {"name": "Acme\u200b", "secondaryAddresses": [typed_address("\u20ddOffice")]}
-                ),
-            },
-        )
-    before = await approval_state(engine)
+    await _insert(
+        engine,
+        ("Acme", "Acme\u200b", "Ada", "Byron"),
+        secondaryAddresses=[typed_address("\u20ddOffice")],
+    )
 
-    response = await client.post(f"{ADMIN_REQUESTS}/{REQUEST}/approve", json={})
+    response, before, after = await _rest_approval(client, engine)
 
     assert [
         (e["errorCode"], e["o:errorPath"], e["message"]) for e in response.json()["errors"]
@@ -457,4 +454,4 @@ async def test_an_approval_judges_the_draft_once_telling_every_problem_of_it(
             "addressType starts with a combining mark (U+20DD), not a visible base character",
         ),
     ]
-    assert await approval_state(engine) == before
+    assert after == before
