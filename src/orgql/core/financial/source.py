@@ -87,7 +87,6 @@ class SyncBounds:
                 )
 
 
-#: The settings' defaults (an adapter made without bounds of its own).
 class FinancialSource(Protocol):
     async def customer_accounts(
         self, party_id: str, business_unit_id: int | None
