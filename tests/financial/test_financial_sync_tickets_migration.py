@@ -71,3 +71,4 @@ async def test_the_tickets_migrate_up_down_and_up(server: Any) -> None:
             assert (await _schema(connection))[1]
     finally:
         await engine.dispose()
+        await server.drop_database(name)
