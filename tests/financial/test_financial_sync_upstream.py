@@ -5,6 +5,7 @@ it was and the answer is 100193."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ from upstream import (
 from orgql.app import create_app
 from orgql.db import financial_models, models
 from orgql.db.engine import make_sessionmaker
+from orgql.observability.logs import JsonFormatter, TextFormatter
 from orgql.settings import Settings
 
 DEMO = SYNC.format("100001")
@@ -221,6 +223,24 @@ async def test_a_dead_upstream_is_100193_and_leaves_the_previous_data(
         " reached or broke off (ConnectError) (3 attempts)"
     )
     assert await financial_snapshot("100001") == before
+
+
+@pytest.mark.usefixtures("sample")
+async def test_the_log_line_of_a_failed_sync_says_why_through_the_servers_formatters(
+    client: httpx.AsyncClient, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The formatters withhold an error's message (it may hold data): the line must carry the
+    # failure's text (the gateway's words), not the error, or the operator reads only
+    # "FinancialSourceError (message withheld)".
+    upstream.behave = lambda request: 404
+    caplog.set_level(logging.WARNING, logger="orgql.financial")
+
+    response = await client.post(DEMO, json={})
+
+    assert response.status_code == 500
+    [record] = [r for r in caplog.records if r.name == "orgql.financial"]
+    for formatter in (JsonFormatter(), TextFormatter()):
+        assert "the financial service answered HTTP 404" in formatter.format(record)
 
 
 @pytest.mark.usefixtures("sample")

@@ -9,7 +9,9 @@ whether to answer properly or to fail in one of the ways an upstream fails.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,6 +48,10 @@ class Upstream:
     #: Set: a served answer holds ``parties`` as they were when the request arrived, however
     #: they change while ``during`` runs (an answer that takes its time to arrive).
     as_of_arrival: bool = False
+    #: Set: a served answer's body is compressed by these codings, in order, and sent with
+    #: ``Content-Encoding`` naming them (("gzip",), ("gzip", "gzip"), ...); or these bytes
+    #: are sent as the body, with ``Content-Encoding: gzip``.
+    encodings: tuple[str, ...] | bytes = ()
     _server: asyncio.Server | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -102,10 +108,11 @@ class Upstream:
                     await self._arrived.wait_for(
                         lambda: len(self.requests) >= (self.hold_until or 0)
                     )
+            body, headers = _encoded(body, self.encodings)
             if behaviour == "truncate":
-                _write(writer, 200, body, cut=len(body) // 2)
+                _write(writer, 200, body, cut=len(body) // 2, headers=headers)
             else:
-                _write(writer, 200, body)
+                _write(writer, 200, body, headers=headers)
         await writer.drain()
 
     async def _endless(self, writer: asyncio.StreamWriter) -> None:
@@ -150,12 +157,26 @@ def _parse(head: bytes) -> Recorded:
 _REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 
 
+def _encoded(body: bytes, encodings: tuple[str, ...] | bytes) -> tuple[bytes, str]:
+    """``body`` compressed by ``encodings`` (Upstream.encodings), and the headers saying so."""
+    if isinstance(encodings, bytes):
+        return encodings, "Content-Encoding: gzip\r\n"
+    for coding in encodings:
+        body = gzip.compress(body) if coding == "gzip" else zlib.compress(body)
+    return body, "".join(f"Content-Encoding: {coding}\r\n" for coding in encodings)
+
+
 def _write(
-    writer: asyncio.StreamWriter, status: int, body: bytes, *, cut: int | None = None
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: bytes,
+    *,
+    cut: int | None = None,
+    headers: str = "",
 ) -> None:
     reason = _REASONS.get(status, "Server Error" if status >= 500 else "Status")
     writer.write(
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{headers}"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode("latin-1")
     )
     writer.write(body if cut is None else body[:cut])

@@ -130,8 +130,10 @@ async def sync(
         fetched = await source.customer_accounts(target.party_id, target.business_unit_id)
     except FinancialSourceError as exc:
         detail = f" ({exc.detail})" if exc.detail else ""
+        # Its text, not the error: the log's formatters withhold an error's message (it may
+        # hold data), and this one is the gateway's own words, those the caller is told.
         logger.warning(
-            "financial source failed for organization %s: %s%s", organization_id, exc, detail
+            "financial source failed for organization %s: %s%s", organization_id, str(exc), detail
         )
         raise contract_broken(str(exc)) from None
     async with write() as session:
