@@ -25,16 +25,14 @@ from orgql.observability.logs import logging_config
 from orgql.settings import Settings
 
 if TYPE_CHECKING:
+    import socket
+
     import uvicorn
 
 logger = logging.getLogger("orgql.serve")
 
 #: Lifetime of the admin token `orgql serve` prints in development.
 DEV_TOKEN_TTL = 8 * 3600
-
-
-def _ignore_signal(signum: int, frame: FrameType | None) -> None:
-    pass
 
 
 def _note_hangup() -> None:
@@ -54,24 +52,76 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     signal.raise_signal(signal.SIGTERM)
 
 
-def run_workers(config: uvicorn.Config) -> None:
+@contextlib.contextmanager
+def stop_signals() -> Iterator[list[int]]:
+    """SIGTERM and SIGHUP while ``orgql serve`` runs uvicorn, which handles them (a graceful
+    stop) only once it has installed its handlers, after loading the app. Until then a SIGTERM,
+    and a SIGHUP (:func:`_terminate` raises SIGTERM), is kept in the list yielded, which
+    :func:`run_server` and :func:`run_workers` give uvicorn as soon as its handlers are in: a
+    stop asked for while the app loads is not lost. After the shutdown uvicorn restores these
+    handlers and re-raises the SIGTERM it stopped for: kept too, so the command ends with 0."""
+    pending: list[int] = []
+
+    def keep(signum: int, frame: FrameType | None) -> None:
+        pending.append(signum)
+
+    previous = signal.signal(signal.SIGTERM, keep)
+    hangup = signal.signal(signal.SIGHUP, _terminate) if hasattr(signal, "SIGHUP") else None
+    try:
+        yield pending
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if hangup is not None:
+            signal.signal(signal.SIGHUP, hangup)
+
+
+def run_server(config: uvicorn.Config, pending: list[int]) -> None:
+    """``uvicorn.run`` with one worker, but the stop signals ``pending`` (:func:`stop_signals`)
+    are handled as soon as uvicorn's handlers are in: the server starts (its lifespan too),
+    and stops at once, gracefully."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+
+    class StopPending(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                for signum in pending:
+                    self.handle_exit(signum, None)
+                pending.clear()
+                yield
+
+    server = StopPending(config)
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run
+        server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+def run_workers(config: uvicorn.Config, pending: list[int]) -> None:
     """``uvicorn.run`` with ``--workers N``, but SIGHUP stops the server like SIGTERM rather
     than restarting its workers: the terminal closing sends SIGHUP to the whole process group,
     and uvicorn's restart left the server (and the embedded PostgreSQL) running with no
     terminal. The workers ignore SIGHUP themselves (``orgql.app.app_from_env``): the
-    supervisor stops them gracefully with SIGTERM."""
+    supervisor stops them gracefully with SIGTERM. The stop signals ``pending``
+    (:func:`stop_signals`) are the supervisor's first."""
     from uvicorn.supervisors import Multiprocess
 
     class StopOnHangup(Multiprocess):
+        def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+            super().__init__(config, sockets)  # its handlers in
+            self.signal_queue.extend(pending)
+            pending.clear()
+
         def handle_hup(self) -> None:
             _note_hangup()
             self.should_exit.set()  # as handle_term, whose log line would say SIGTERM
 
-    socket = config.bind_socket()
+    bound = config.bind_socket()
     try:
-        StopOnHangup(config, sockets=[socket]).run()
+        StopOnHangup(config, sockets=[bound]).run()
     finally:
-        socket.close()
+        bound.close()
 
 
 def check_serving(settings: Settings, host: str) -> None:
@@ -206,10 +256,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             token = Authenticator(settings).issue_admin("operator", ttl=DEV_TOKEN_TTL)
             print(f"orgql: admin token (valid 8 hours): {token.access_token}")
         sys.stdout.flush()
-        # uvicorn re-raises the signal it shut down for once the shutdown is done; by then
-        # it was clean (requests finished, pool closed): the command ends with status 0.
-        previous = signal.signal(signal.SIGTERM, _ignore_signal)
-        hangup = signal.signal(signal.SIGHUP, _terminate) if hasattr(signal, "SIGHUP") else None
         options = {
             "factory": True,
             "host": host,
@@ -232,13 +278,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "ws_ping_interval": 20.0,
             "ws_ping_timeout": 20.0,
         }
-        try:
+        # A stop signal from here on stops the server gracefully, even before uvicorn
+        # handles signals; its shutdown clean (requests finished, pool closed), the
+        # command ends with status 0.
+        with stop_signals() as pending:
+            config = uvicorn.Config("orgql.app:app_from_env", **options)
             if args.workers > 1:
-                run_workers(uvicorn.Config("orgql.app:app_from_env", **options))
+                run_workers(config, pending)
             else:
-                uvicorn.run("orgql.app:app_from_env", **options)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            if hangup is not None:
-                signal.signal(signal.SIGHUP, hangup)
+                run_server(config, pending)
     return 0

@@ -1,7 +1,8 @@
 """A failed delivery's ``lastError`` (read by admins through the API) says what kind of
 connection failure it was, in fixed words, never the network library's text: that text may
 name the address a host name resolved to, which the target check keeps out of the API too
-(docs/change-events.md, "Where webhooks may go")."""
+(docs/change-events.md, "Where webhooks may go"). A certificate's rejection says why; the
+library's text is in a warning of the server log, for operators."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
+import logging
 import socket
 import ssl
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 
 import httpcore
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from tls_certificates import Authority, self_signed
 from webhook_support import Clock, deliveries_of, emit_committed, subscribe
 
 from orgql.core.events.outbox import EventType
@@ -37,8 +42,11 @@ async def to_loopback(host: str, port: int) -> Sequence[IPAddress]:
     return [ipaddress.ip_address("127.0.0.1")]
 
 
-async def last_error_of(engine: AsyncEngine, session: AsyncSession, url: str) -> str | None:
-    """The ``lastError`` of one delivery to ``url``, attempted once (loopback allowed)."""
+async def attempted_once(
+    engine: AsyncEngine, session: AsyncSession, url: str
+) -> tuple[str | None, uuid.UUID]:
+    """The ``lastError`` of one delivery to ``url``, attempted once (loopback allowed), and
+    its subscription's id."""
     subscription = await subscribe(engine, url)
     await emit_committed(engine, [(EventType.ORGANIZATION_CREATED, "100001")])
     async with webhook_client(timeout=10, allow_private=True, resolve=to_loopback) as client:
@@ -47,7 +55,24 @@ async def last_error_of(engine: AsyncEngine, session: AsyncSession, url: str) ->
         assert await dispatcher.drain() == 1
     [delivery] = await deliveries_of(session, subscription.subscription.id)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
-    return delivery.last_error
+    return delivery.last_error, subscription.subscription.id
+
+
+async def last_error_of(engine: AsyncEngine, session: AsyncSession, url: str) -> str | None:
+    """The ``lastError`` of one delivery to ``url``, attempted once (loopback allowed)."""
+    error, _subscription_id = await attempted_once(engine, session, url)
+    return error
+
+
+def failures_logged(caplog: pytest.LogCaptureFixture, subscription_id: uuid.UUID) -> list[str]:
+    """The warnings of ``orgql.webhooks`` about a failed delivery to the subscription."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "orgql.webhooks"
+        and record.levelno == logging.WARNING
+        and f"to subscription {subscription_id} failed: " in record.getMessage()
+    ]
 
 
 def closed_port() -> int:
@@ -88,11 +113,80 @@ async def answer_in_plain_http(reader: asyncio.StreamReader, writer: asyncio.Str
 
 
 async def test_a_refused_connection_is_recorded_as_such_without_the_address(
-    engine: AsyncEngine, session: AsyncSession
+    engine: AsyncEngine, session: AsyncSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    error = await last_error_of(engine, session, f"http://{NAME}:{closed_port()}/hooks")
+    port = closed_port()
+    with caplog.at_level(logging.INFO, logger="orgql.webhooks"):
+        error, subscription_id = await attempted_once(
+            engine, session, f"http://{NAME}:{port}/hooks"
+        )
 
     assert error == "ConnectError: connection refused"
+    # The operator has the system's words, the address included: httpx's own text ("All
+    # connection attempts failed") and its cause's.
+    [logged] = failures_logged(caplog, subscription_id)
+    assert logged.endswith(
+        "failed: ConnectError: All connection attempts failed; caused by ConnectionRefusedError:"
+        f" [Errno {errno.ECONNREFUSED}] Connect call failed ('127.0.0.1', {port})"
+    )
+    assert NAME not in logged
+    assert "/hooks" not in logged
+
+
+def tls_receiver(certificate: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context
+
+
+@pytest.mark.parametrize(
+    ("certificate", "why"),
+    [
+        ("self-signed", "self-signed certificate"),
+        ("expired", "certificate has expired"),
+        (
+            "for another name",
+            f"Hostname mismatch, certificate is not valid for '{NAME}'.",
+        ),
+    ],
+)
+async def test_a_certificate_not_accepted_says_why(
+    engine: AsyncEngine,
+    session: AsyncSession,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    certificate: str,
+    why: str,
+) -> None:
+    authority = Authority(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(authority.path))  # the client trusts it alone
+    if certificate == "self-signed":
+        served = self_signed(tmp_path, NAME)
+    elif certificate == "expired":
+        served = authority.issue(NAME, expired=True)
+    else:
+        served = authority.issue("other.example.com")
+    server = await asyncio.start_server(
+        hang_up, "127.0.0.1", 0, ssl=tls_receiver(*served), ssl_handshake_timeout=10
+    )
+    try:
+        port = server.sockets[0].getsockname()[1]
+        with caplog.at_level(logging.INFO, logger="orgql.webhooks"):
+            error, subscription_id = await attempted_once(
+                engine, session, f"https://{NAME}:{port}/hooks"
+            )
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    # Why, in OpenSSL's words; a name's mismatch quotes the URL's own host, nothing else.
+    assert error == f"ConnectError: TLS certificate not accepted: {why}"
+    [logged] = failures_logged(caplog, subscription_id)
+    assert (
+        f"failed: ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {why}"
+        in logged
+    )
 
 
 async def test_a_tls_handshake_with_a_receiver_that_speaks_plain_http_failed(
@@ -136,6 +230,15 @@ def raised(error: httpx.TransportError, cause: BaseException) -> httpx.Transport
 PUBLIC = "203.0.113.9"
 
 
+def verification_failed(verify_message: str) -> ssl.SSLCertVerificationError:
+    """A failed verification as ``_ssl`` raises it, with its ``verify_message``."""
+    error = ssl.SSLCertVerificationError(
+        1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {verify_message}"
+    )
+    error.verify_message = verify_message
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "said"),
     [
@@ -169,6 +272,20 @@ PUBLIC = "203.0.113.9"
                 ssl.SSLCertVerificationError(
                     1, f"certificate verify failed: IP address mismatch, not valid for '{PUBLIC}'"
                 ),
+            ),
+            "ConnectError: TLS certificate not accepted",
+        ),
+        (
+            raised(
+                httpx.ConnectError("certificate verify failed"),
+                verification_failed("certificate has expired"),
+            ),
+            "ConnectError: TLS certificate not accepted: certificate has expired",
+        ),
+        (
+            raised(
+                httpx.ConnectError("certificate verify failed"),
+                verification_failed(f"certificate has expired\n{PUBLIC}"),
             ),
             "ConnectError: TLS certificate not accepted",
         ),

@@ -43,7 +43,7 @@ from orgql.db.engine import make_sessionmaker
 from orgql.observability.database import log_failure
 from orgql.settings import Settings
 from orgql.webhooks.egress import RefusedTarget, webhook_client
-from orgql.webhooks.failures import last_error
+from orgql.webhooks.failures import last_error, log_text
 from orgql.webhooks.queue import CLAIM, PRUNE_DELIVERIES, PRUNE_EVENTS, RECORD
 from orgql.webhooks.signing import backoff_delay, signature_header
 from orgql.webhooks.wakeup import Listener
@@ -278,7 +278,14 @@ class Dispatcher:
             return Outcome(False, None, f"RefusedTarget: {exc}"[:500], permanent=True)
         except Exception as exc:
             # (httpx.HTTPError, InvalidURL, ...), must not fail the batch it was claimed with.
-            # A connection's failure says its kind, not its text (which may name an address).
+            # lastError says a connection failure's kind, not its text (which may name an
+            # address); the text is the operator's, in the log.
+            logger.warning(
+                "webhook delivery of event %s to subscription %s failed: %s",
+                row.public_id,
+                row.subscription_id,
+                log_text(exc),
+            )
             return Outcome(False, None, last_error(exc))
         if 200 <= code < 300:
             return Outcome(True, code, None)

@@ -3,7 +3,9 @@ connection's failure a fixed description of its kind (``ConnectError: connection
 never the text of the exception. That text is the network library's and the system's, and
 may name the address a host name resolved to (``Connect call failed ('203.0.113.9', 443)``)
 or quote what the receiver sent; the target check (:mod:`orgql.webhooks.egress`) names the
-kind of address it refuses, never the address, for the same reason."""
+kind of address it refuses, never the address, for the same reason. A certificate's
+rejection adds why (:func:`certificate_problem`). The text itself goes to the server log
+(:func:`log_text`), for operators."""
 
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ class NameNotResolvedInTime(httpcore.ConnectTimeout):
 #: errno values of an address the network cannot reach.
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
 
+_CERTIFICATE = "TLS certificate not accepted"
+
 #: The description of a failure whose chain holds one of these (the first that matches).
 _BY_CAUSE: tuple[tuple[type[BaseException], str], ...] = (
     (NameNotResolvedInTime, "name not resolved in time"),
     (NameNotResolved, "name not resolved"),
-    (ssl.SSLCertVerificationError, "TLS certificate not accepted"),
+    (ssl.SSLCertVerificationError, _CERTIFICATE),
     (ssl.SSLError, "TLS handshake failed"),
     (ConnectionRefusedError, "connection refused"),
     (ConnectionResetError, "connection reset"),
@@ -85,10 +89,47 @@ def description(error: httpx.TransportError) -> str:
     return next(said for kind, said in _BY_CLASS if isinstance(error, kind))
 
 
+def certificate_problem(error: BaseException) -> str | None:
+    """Why the receiver's certificate was not accepted (``certificate has expired``,
+    ``self-signed certificate``, ``Hostname mismatch, certificate is not valid for
+    'hooks.example.com'.``), or None. It is the ``verify_message`` CPython's ``_ssl`` gives
+    a failed verification: OpenSSL's fixed text for the verify code, or for a name or IP
+    address mismatch its own sentence quoting the TLS server name, which is the URL's host
+    (httpcore's, no ``sni_hostname`` is set): nothing the URL does not say. Not the
+    exception's message, nor a ``verify_message`` of any other shape."""
+    for cause in _chain(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            said = getattr(cause, "verify_message", None)
+            if isinstance(said, str) and said.isprintable() and 0 < len(said) <= 300:
+                return said
+    return None
+
+
 def last_error(error: Exception) -> str:
     """``lastError`` of a POST that raised ``error``: a transport failure's class and fixed
-    description; any other exception (a URL the client refuses, stored before registration
-    checked it) its class and message, which hold the subscription's own URL at most."""
+    description (a certificate's rejection with why); any other exception (a URL the client
+    refuses, stored before registration checked it) its class and message, which hold the
+    subscription's own URL at most."""
     if isinstance(error, httpx.TransportError):
-        return f"{type(error).__name__}: {description(error)}"
+        said = description(error)
+        problem = certificate_problem(error) if said == _CERTIFICATE else None
+        return f"{type(error).__name__}: {said}" + (f": {problem}" if problem else "")
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def log_text(error: BaseException) -> str:
+    """``error`` for the server log, which operators read: ``type: text`` of it and of each
+    cause whose text differs (httpx's ``All connection attempts failed`` holds the
+    system's ``[Errno 111] Connect call failed ('203.0.113.9', 443)``). The network
+    library's and the system's words, addresses included; of the URL its host and port at
+    most (a name that does not resolve, a certificate for another name, a malformed port),
+    never its path or query, nor the body or a header sent. At most 1,000 characters."""
+    seen: set[str] = set()
+    parts = []
+    for cause in _chain(error):
+        text = str(cause)
+        if isinstance(cause, BaseExceptionGroup) or text in seen:
+            continue
+        seen.add(text)
+        parts.append(f"{type(cause).__name__}: {text}" if text else type(cause).__name__)
+    return "; caused by ".join(parts)[:1000]
