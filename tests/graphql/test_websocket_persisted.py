@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,33 @@ async def test_registering_over_websocket_keeps_the_http_path_s_checks(
     assert long["payload"] == {"data": ALL_SITES}
     assert refused["type"] == "error"
     assert await _stored(session) == []
+
+
+async def test_a_trusted_document_is_run_by_its_top_level_id_as_over_http(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A ``subscribe`` payload of ``{"documentId": ...}`` (or Relay's ``doc_id``) runs the
+    manifest's document, as the same body does over HTTP. The WebSocket read only the id in
+    the extensions and refused it PERSISTED_DOCUMENT_NOT_TRUSTED."""
+    manifest = tmp_path / "persisted-documents.json"
+    sha256 = hashlib.sha256(SITES.encode()).hexdigest()
+    manifest.write_text(json.dumps({sha256: SITES, "relay-id": SITES}))
+    trusted = settings.model_copy(update={"graphql_trusted_documents": manifest})
+    async for server in _serve(trusted, engine):
+        connection = await _signed_in(server)
+        answers = []
+        for id, payload in (
+            ("document-id", {"documentId": f"sha256:{sha256}"}),
+            ("doc-id", {"doc_id": "relay-id"}),
+        ):
+            await connection.send(json.dumps({"id": id, "type": "subscribe", "payload": payload}))
+            answers.append(await _message(connection))
+            answers.append(await _message(connection))
+        await connection.close()
+
+    assert answers == [
+        {"id": "document-id", "type": "next", "payload": {"data": ALL_SITES}},
+        {"id": "document-id", "type": "complete"},
+        {"id": "doc-id", "type": "next", "payload": {"data": ALL_SITES}},
+        {"id": "doc-id", "type": "complete"},
+    ]

@@ -38,7 +38,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from graphql import GraphQLError
@@ -65,6 +65,7 @@ from orgql.core.common import json_text
 from orgql.edge_errors import BAD_REQUEST
 from orgql.graphql import request_body
 from orgql.graphql.context import Context
+from orgql.graphql.persisted import move_document_id
 from orgql.graphql.websocket_documents import find_document, keep_document
 from orgql.graphql.websocket_seats import SEAT, Connections, Seat
 from orgql.observability.database import expected_failure
@@ -289,6 +290,7 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             refusal = {"id": message_id, "type": "error", "payload": [error.formatted]}
             await self.send_message(refusal)  # type: ignore[arg-type]
             return
+        move_document_id(cast(dict[str, Any], payload))  # a top-level documentId, as over HTTP
         data = GraphQLRequestData(
             query=payload.get("query"),
             variables=payload.get("variables"),
