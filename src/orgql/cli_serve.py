@@ -151,14 +151,11 @@ def check_trusted_documents(settings: Settings) -> None:
     first when the app is built, it came after the migration, from uvicorn (every worker)."""
     if settings.graphql_trusted_documents is None:
         return
-    from orgql.graphql.limits import Limits
     from orgql.graphql.persisted import ManifestError, PersistedDocuments
-    from orgql.graphql.schema import build_schema
+    from orgql.graphql.schema import app_schema
 
-    limits = Limits.from_settings(settings)
-    schema = build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans)
     try:
-        PersistedDocuments.of(settings, schema._schema)
+        PersistedDocuments.of(settings, app_schema(settings)._schema)
     except ManifestError as refused:
         raise CommandError(f"ORGQL_GRAPHQL_TRUSTED_DOCUMENTS: {refused}") from None
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from orgql.core.common.validation import MAX_ITEMS
 from orgql.graphql.limits import LIMIT_SETTINGS
 from orgql.settings import Settings
 
@@ -274,17 +275,63 @@ async def test_directives_on_one_field_over_the_limit_are_refused(limited: Limit
     assert "errors" not in allowed
 
 
-async def test_directives_over_the_limit_are_a_400_as_every_limit_s_refusal(
-    limited: Limited,
-) -> None:
-    """A limit's refusal answers 400, other validation errors 200 (docs/security.md,
-    "Limits"): the directives' answered 200, its code kept in the limits' settings but
-    missing from the list of their codes, written apart."""
-    over_field = "{ sites @include(if: true) @skip(if: false) { id } }"
-    async with limited(graphql_max_directives=1) as client:
-        refused = await client.post("/graphql", json={"query": over_field})
+#: Per limit's code (graphql.limits.LIMIT_SETTINGS): the settings lowering it, and a
+#: request over it.
+OVER_EACH_LIMIT: dict[str, tuple[dict[str, int], dict[str, Any]]] = {
+    "FRAGMENT_CYCLE": ({}, {"query": "{ sites { ...A } } fragment A on Site { ...A }"}),
+    "QUERY_TOO_DEEP": (
+        {"graphql_max_depth": 2},
+        {"query": "{ organizations(first: 1) { edges { node { id } } } }"},
+    ),
+    "TOO_MANY_ALIASES": (
+        {"graphql_max_aliases": 1},
+        {"query": "{ a: sites { id } b: sites { id } }"},
+    ),
+    "QUERY_TOO_COSTLY": (
+        {"graphql_max_cost": 31},
+        {"query": "{ organizations(first: 11) { edges { node { id } } } }"},
+    ),
+    "TOO_MANY_TOKENS": (
+        {"graphql_max_tokens": 10},
+        {"query": "{ sites { id name id name id name } }"},
+    ),
+    "TOO_MANY_FIELDS": ({"graphql_max_fields": 2}, {"query": "{ sites { id name } }"}),
+    "TOO_MANY_REPEATS": ({"graphql_max_repeats": 2}, {"query": "{ sites { id id id } }"}),
+    "TOO_MANY_FRAGMENTS": (
+        {"graphql_max_fragments": 1},
+        {"query": "{ sites { ...A ...B } } fragment A on Site { id } fragment B on Site { name }"},
+    ),
+    "TOO_MANY_DIRECTIVES": (
+        {"graphql_max_directives": 1},
+        {"query": "{ sites @include(if: true) @skip(if: false) { id } }"},
+    ),
+    "VARIABLES_TOO_LARGE": (
+        {},
+        {
+            "query": "query($ids: [ID!]) { sites { id } }",
+            "variables": {"ids": ["x"] * (MAX_ITEMS + 1)},
+        },
+    ),
+}
 
-    assert (refused.status_code, _codes(refused.json())) == (400, ["TOO_MANY_DIRECTIVES"])
+
+@pytest.mark.parametrize("code", sorted(LIMIT_SETTINGS))
+async def test_every_limit_s_refusal_is_a_400_with_its_code(limited: Limited, code: str) -> None:
+    """A limit's refusal answers 400, other validation errors 200 (docs/security.md,
+    "Limits"), each limit's alike: the directives' answered 200, its code missing from the
+    list of the limits' codes, written apart from the rule. A code added to the limits
+    without a case here fails this test."""
+    if code not in OVER_EACH_LIMIT:
+        pytest.fail(f"{code} is a limit's code without a request over it in OVER_EACH_LIMIT")
+    limits, body = OVER_EACH_LIMIT[code]
+    async with limited(**limits) as client:
+        refused = await client.post("/graphql", json=body)
+
+    assert (refused.status_code, _codes(refused.json())) == (400, [code]), refused.text
+
+
+def test_every_case_is_a_limit_s() -> None:
+    assert set(OVER_EACH_LIMIT) == set(LIMIT_SETTINGS)
 
 
 def test_each_limit_s_setting_is_a_setting() -> None:

@@ -56,6 +56,13 @@ from orgql.graphql.list_bounds import list_bound
 #: the refusal reports it as a JSON number.
 CAP = 2**53
 
+#: The codes of the analysis' refusals (graphql.limits.LIMIT_SETTINGS: each answered 400).
+FRAGMENT_CYCLE = "FRAGMENT_CYCLE"
+QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+TOO_MANY_FIELDS = "TOO_MANY_FIELDS"
+
 
 @dataclass(frozen=True)
 class DocumentLimits:
@@ -198,7 +205,7 @@ def _cycle_error(cycle: list[FragmentSpreadNode]) -> GraphQLError:
     via = ", ".join(quoted(spread.name.value) for spread in cycle[:-1])
     message = f"Cannot spread fragment {quoted(name)} within itself"
     message += f" via {via}." if via else "."
-    return GraphQLError(message, cycle, extensions={"code": "FRAGMENT_CYCLE"})
+    return GraphQLError(message, cycle, extensions={"code": FRAGMENT_CYCLE})
 
 
 def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
@@ -206,12 +213,12 @@ def _too_costly(cost: int | None, max_cost: int, node: Any) -> GraphQLError:
         return GraphQLError(
             f"the query costs more than the limit of {max_cost}",
             node,
-            extensions={"code": "QUERY_TOO_COSTLY"},
+            extensions={"code": QUERY_TOO_COSTLY},
         )
     return GraphQLError(
         f"the query costs {cost}, more than the limit of {max_cost}",
         node,
-        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost},
+        extensions={"code": QUERY_TOO_COSTLY, "cost": cost},
     )
 
 
@@ -219,7 +226,7 @@ def _too_many_fields(fields: int, max_fields: int) -> GraphQLError:
     return GraphQLError(
         f"the document selects {fields} fields (each fragment counted wherever it is spread),"
         f" more than the limit of {max_fields}",
-        extensions={"code": "TOO_MANY_FIELDS", "fields": fields},
+        extensions={"code": TOO_MANY_FIELDS, "fields": fields},
     )
 
 
@@ -323,7 +330,7 @@ class _Analysis:
                     GraphQLError(
                         f"{quoted(name)} exceeds maximum operation depth of {limits.max_depth}",
                         operation,
-                        extensions={"code": "QUERY_TOO_DEEP"},
+                        extensions={"code": QUERY_TOO_DEEP},
                     )
                 )
             if summary.cost > limits.max_cost:
@@ -332,7 +339,7 @@ class _Analysis:
             errors.append(
                 GraphQLError(
                     f"{aliases} aliases found. Allowed: {limits.max_aliases}",
-                    extensions={"code": "TOO_MANY_ALIASES"},
+                    extensions={"code": TOO_MANY_ALIASES},
                 )
             )
         return errors

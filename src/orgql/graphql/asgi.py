@@ -47,7 +47,7 @@ from orgql.graphql.persisted import (
     unreadable,
 )
 from orgql.graphql.request_timeout import RequestTimedOut, RequestTimeout
-from orgql.graphql.schema import build_schema
+from orgql.graphql.schema import app_schema
 from orgql.graphql.websocket import (
     PROTOCOLS,
     TOO_MANY,
@@ -113,6 +113,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             if request.method not in METHODS:
+                # The methods an answer is read from; Allow adds HEAD (GET's, without a body).
                 raise MethodNotAllowed(
                     405, f"{request.method} is not a method of {GRAPHQL_PATH}: send GET or POST"
                 )
@@ -377,7 +378,7 @@ async def graphiql_token(request: Request) -> Response:
 
 def graphql_app(settings: Settings) -> OrgqlGraphQL:
     limits = Limits.from_settings(settings)
-    schema = build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans)
+    schema = app_schema(settings)
     app = OrgqlGraphQL(
         schema,
         graphql_ide="graphiql" if limits.graphiql else None,

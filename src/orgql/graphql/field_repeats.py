@@ -39,6 +39,7 @@ from graphql import (
 
 from orgql.core.common.errors import quoted
 
+#: The codes of this rule's refusals (graphql.limits.LIMIT_SETTINGS: each answered 400).
 CODE = "TOO_MANY_REPEATS"
 FRAGMENTS_CODE = "TOO_MANY_FRAGMENTS"
 

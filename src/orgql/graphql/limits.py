@@ -31,28 +31,47 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from orgql.graphql.analysis import DocumentLimits, analyse, first_values, first_variables
+from orgql.graphql.analysis import (
+    FRAGMENT_CYCLE,
+    QUERY_TOO_COSTLY,
+    QUERY_TOO_DEEP,
+    TOO_MANY_ALIASES,
+    TOO_MANY_FIELDS,
+    DocumentLimits,
+    analyse,
+    first_values,
+    first_variables,
+)
 from orgql.graphql.caller_text import BoundCallerText
+from orgql.graphql.field_repeats import CODE as TOO_MANY_REPEATS
+from orgql.graphql.field_repeats import FRAGMENTS_CODE as TOO_MANY_FRAGMENTS
 from orgql.graphql.suggestions import HideSchemaNames
 from orgql.graphql.variable_bounds import CODE as VARIABLES_TOO_LARGE
 from orgql.graphql.variable_bounds import variables_error
 from orgql.settings import Settings
 
+#: The codes of this module's own refusals: the directives per field
+#: (:func:`directives_rule`), the tokens (:func:`code_token_refusal`).
+TOO_MANY_DIRECTIVES = "TOO_MANY_DIRECTIVES"
+TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+
 #: The refusals that mean "this document asks too much", by code, each with the setting of
-#: its limit (None: no setting moves it). The one list of them: a code here is answered 400
-#: (:data:`LIMIT_CODES`), and named with its setting when a manifest document is refused at
-#: start (:func:`static_check`, graphql.persisted).
+#: its limit (None: no setting moves it). The one list of them, keyed by the constant the
+#: rule raising it exports (a code is spelt once, where its rule is): a code here is
+#: answered 400 (:data:`LIMIT_CODES`), and named with its setting when a manifest document
+#: is refused at start (:func:`static_check`, graphql.persisted). A new limit's code is
+#: added here, and a case of it to tests/auth/test_graphql_limits.py (else that test fails).
 LIMIT_SETTINGS: Mapping[str, str | None] = MappingProxyType(
     {
-        "FRAGMENT_CYCLE": None,
-        "QUERY_TOO_DEEP": "ORGQL_GRAPHQL_MAX_DEPTH",
-        "TOO_MANY_ALIASES": "ORGQL_GRAPHQL_MAX_ALIASES",
-        "QUERY_TOO_COSTLY": "ORGQL_GRAPHQL_MAX_COST",
-        "TOO_MANY_TOKENS": "ORGQL_GRAPHQL_MAX_TOKENS",
-        "TOO_MANY_FIELDS": "ORGQL_GRAPHQL_MAX_FIELDS",
-        "TOO_MANY_REPEATS": "ORGQL_GRAPHQL_MAX_REPEATS",
-        "TOO_MANY_FRAGMENTS": "ORGQL_GRAPHQL_MAX_FRAGMENTS",
-        "TOO_MANY_DIRECTIVES": "ORGQL_GRAPHQL_MAX_DIRECTIVES",
+        FRAGMENT_CYCLE: None,
+        QUERY_TOO_DEEP: "ORGQL_GRAPHQL_MAX_DEPTH",
+        TOO_MANY_ALIASES: "ORGQL_GRAPHQL_MAX_ALIASES",
+        QUERY_TOO_COSTLY: "ORGQL_GRAPHQL_MAX_COST",
+        TOO_MANY_TOKENS: "ORGQL_GRAPHQL_MAX_TOKENS",
+        TOO_MANY_FIELDS: "ORGQL_GRAPHQL_MAX_FIELDS",
+        TOO_MANY_REPEATS: "ORGQL_GRAPHQL_MAX_REPEATS",
+        TOO_MANY_FRAGMENTS: "ORGQL_GRAPHQL_MAX_FRAGMENTS",
+        TOO_MANY_DIRECTIVES: "ORGQL_GRAPHQL_MAX_DIRECTIVES",
         VARIABLES_TOO_LARGE: None,  # the core's bounds (graphql.variable_bounds)
     }
 )
@@ -255,7 +274,7 @@ def directives_rule(max_directives: int) -> type[ValidationRule]:
                     GraphQLError(
                         f"{count} directives on one field, more than the limit of {max_directives}",
                         node,
-                        extensions={"code": "TOO_MANY_DIRECTIVES"},
+                        extensions={"code": TOO_MANY_DIRECTIVES},
                     )
                 )
 
@@ -281,7 +300,7 @@ def code_token_refusal(errors: Iterable[GraphQLError] | None) -> None:
         if "Document contains more than" in error.message and error.message.endswith(
             "tokens. Parsing aborted."
         ):
-            error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
+            error.extensions = {**(error.extensions or {}), "code": TOO_MANY_TOKENS}
 
 
 def limit_extensions(limits: Limits) -> list[Any]:

@@ -31,18 +31,17 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema
-from sqlalchemy.exc import SQLAlchemyError
 from strawberry.http import GraphQLRequestData
 
 from orgql.graphql.limits import LIMIT_SETTINGS, Limits, static_check
 from orgql.graphql.persisted_store import DocumentStore
-from orgql.observability.database import expected_failure, note_failure
+from orgql.observability.database import current_observation, expected_failure, note_failure
 from orgql.observability.requests import retry_later_error
 from orgql.settings import Settings
 
@@ -289,13 +288,20 @@ class PersistedDocuments:
         return True
 
     async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
-        """Keep the document that just ran. A failure to keep it does not fail the answer
-        (the operation ran): it is logged, and the client's next hash-only request is
-        answered not found, then registers it again."""
+        """Keep the document that just ran. The database failing to keep it
+        (observability.database.expected_failure: unavailable, the connect refused or
+        unanswered, which asyncpg raises unwrapped, or a statement cancelled) does not fail
+        the answer (the operation ran): it is logged, one warning with the hash, and the
+        client's next hash-only request is answered not found, then registers it again. Nor
+        does it mark the request as failed by the database: the answer would be replaced by
+        a 503 (observability.requests). Any other failure is raised: a bug."""
         try:
-            await self.store.register(sessionmaker, sha256, document)
-        except SQLAlchemyError as error:
-            logger.warning("persisted document %s not registered: %s", sha256, type(error).__name__)
+            await _unobserved(self.store.register(sessionmaker, sha256, document))
+        except Exception as error:
+            reason = expected_failure(error)
+            if reason is None:
+                raise
+            logger.warning("persisted document %s not registered: %s", sha256, reason)
 
     def _trusted(self, data: GraphQLRequestData, reference: str | None) -> Prepared | Refusal:
         assert self.trusted is not None
@@ -308,6 +314,16 @@ class PersistedDocuments:
         if document is None or (data.query is not None and data.query != document):
             return NOT_TRUSTED
         return Prepared(replace(data, query=document))
+
+
+async def _unobserved(work: Awaitable[None]) -> None:
+    """``work`` awaited outside the request's observation (observability.database): a
+    failure of the database it meets marks nothing the answer is judged by."""
+    token = current_observation.set(None)
+    try:
+        await work
+    finally:
+        current_observation.reset(token)
 
 
 def unreadable(failure: Exception) -> GraphQLError:

@@ -154,6 +154,14 @@ def build_schema(
     return schema
 
 
+def app_schema(settings: Settings) -> strawberry.Schema:
+    """The schema an app serves under ``settings`` (graphql.asgi.graphql_app): their limits
+    and executors. ``orgql serve`` checks a trusted-documents manifest against this one
+    before it starts (cli_serve), so the check judges by the limits the app will."""
+    limits = Limits.from_settings(settings)
+    return build_schema(limits, settings.graphql_compiled_executor, settings.graphql_sql_plans)
+
+
 def _resolve_nodes_by_class(schema: strawberry.Schema) -> None:
     """Node's types without ``is_type_of``: strawberry gives one to every type implementing
     an interface (an isinstance check graphql-core runs on every object completed), and the
