@@ -42,10 +42,13 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    retries: int = 2
-    backoff: float = 0.2
-    backoff_max: float = 2.0
-    deadline: float = 30.0
+    """The failure policy's numbers (no defaults of its own: the app's are the settings',
+    :meth:`from_settings`)."""
+
+    retries: int
+    backoff: float
+    backoff_max: float
+    deadline: float
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1, 2, ...)."""
@@ -93,7 +96,7 @@ class HttpFinancialSource:
         client: httpx.AsyncClient,
         policy: RetryPolicy,
         *,
-        page_size: int = 200,
+        page_size: int,
         max_page_bytes: int,
         bounds: SyncBounds,
         sleep: Sleep = asyncio.sleep,
