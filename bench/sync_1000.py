@@ -133,7 +133,7 @@ async def run(settings: Settings, engine: Any, args: argparse.Namespace) -> None
     async with make_client(settings) as upstream_client:
         source = HttpFinancialSource(
             upstream_client,
-            RetryPolicy(),
+            RetryPolicy.from_settings(settings),
             page_size=settings.financial_page_size,
             max_page_bytes=settings.financial_max_page_bytes,
             bounds=bounds_of(settings),

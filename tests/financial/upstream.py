@@ -49,9 +49,11 @@ class Upstream:
     #: they change while ``during`` runs (an answer that takes its time to arrive).
     as_of_arrival: bool = False
     #: Set: a served answer's body is compressed by these codings, in order, and sent with
-    #: ``Content-Encoding`` naming them (("gzip",), ("gzip", "gzip"), ...); or these bytes
-    #: are sent as the body, with ``Content-Encoding: gzip``.
-    encodings: tuple[str, ...] | bytes = ()
+    #: ``Content-Encoding`` naming them (("gzip",), ("gzip", "gzip"), ...).
+    encodings: tuple[str, ...] = ()
+    #: Set: how a served answer's body is encoded instead (``Content-Encoding`` still names
+    #: ``encodings``): a cut or corrupt stream, a bomb whatever the page.
+    encode: Callable[[bytes], bytes] | None = None
     _server: asyncio.Server | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -108,7 +110,7 @@ class Upstream:
                     await self._arrived.wait_for(
                         lambda: len(self.requests) >= (self.hold_until or 0)
                     )
-            body, headers = _encoded(body, self.encodings)
+            body, headers = _encoded(body, self.encodings, self.encode)
             if behaviour == "truncate":
                 _write(writer, 200, body, cut=len(body) // 2, headers=headers)
             else:
@@ -157,12 +159,16 @@ def _parse(head: bytes) -> Recorded:
 _REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests"}
 
 
-def _encoded(body: bytes, encodings: tuple[str, ...] | bytes) -> tuple[bytes, str]:
-    """``body`` compressed by ``encodings`` (Upstream.encodings), and the headers saying so."""
-    if isinstance(encodings, bytes):
-        return encodings, "Content-Encoding: gzip\r\n"
-    for coding in encodings:
-        body = gzip.compress(body) if coding == "gzip" else zlib.compress(body)
+def _encoded(
+    body: bytes, encodings: tuple[str, ...], encode: Callable[[bytes], bytes] | None
+) -> tuple[bytes, str]:
+    """``body`` compressed by ``encodings`` (or ``encode``: Upstream.encode), and the headers
+    saying so."""
+    if encode is not None:
+        body = encode(body)
+    else:
+        for coding in encodings:
+            body = gzip.compress(body) if coding == "gzip" else zlib.compress(body)
     return body, "".join(f"Content-Encoding: {coding}\r\n" for coding in encodings)
 
 

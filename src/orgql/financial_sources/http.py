@@ -31,7 +31,7 @@ from orgql.core.financial.source import (
     SyncBounds,
 )
 from orgql.financial_sources.contract import Page, parse_page
-from orgql.financial_sources.page_body import ACCEPT_ENCODING, PageBody, too_large
+from orgql.financial_sources.page_body import ACCEPT_ENCODING, PageBody, too_large, wire_bound
 from orgql.settings import Settings
 
 #: Pages of one fetch at most: an upstream that always says "hasMore" cannot loop us forever.
@@ -42,10 +42,13 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    retries: int = 2
-    backoff: float = 0.2
-    backoff_max: float = 2.0
-    deadline: float = 30.0
+    """The failure policy's numbers (no defaults of its own: the app's are the settings',
+    :meth:`from_settings`)."""
+
+    retries: int
+    backoff: float
+    backoff_max: float
+    deadline: float
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1, 2, ...)."""
@@ -93,7 +96,7 @@ class HttpFinancialSource:
         client: httpx.AsyncClient,
         policy: RetryPolicy,
         *,
-        page_size: int = 200,
+        page_size: int,
         max_page_bytes: int,
         bounds: SyncBounds,
         sleep: Sleep = asyncio.sleep,
@@ -174,12 +177,16 @@ class HttpFinancialSource:
         """The page's body (decoded), read as it arrives: past ``max_page_bytes`` it is
         refused at once and no more of it is read, nor inflated (final: a larger page would be
         larger again). Read raw and decoded by :class:`PageBody`, never by httpx, which
-        inflates a chunk whole and every coding listed (page_body.py)."""
+        inflates a chunk whole and every coding listed (page_body.py): one layer of gzip or
+        deflate, or none; any other Content-Encoding (br, zstd, two layers, an unknown one) is
+        refused before the body is read, and a compressed body that is corrupt, cut short or
+        followed by other bytes is broken (final, as malformed JSON is)."""
         bound = self._max_page_bytes
         body = PageBody(response.headers.get_list("Content-Encoding", split_commas=True), bound)
         declared = response.headers.get("Content-Length", "")
-        # An encoded body's length is not the decoded one's: only the bytes read tell.
-        if not body.encoded and declared.isascii() and declared.isdigit() and int(declared) > bound:
+        # An encoded body's length is not the decoded one's, only the most it may take.
+        limit = wire_bound(bound) if body.encoded else bound
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise too_large(bound)
         async for chunk in response.aiter_raw():
             body.feed(chunk)

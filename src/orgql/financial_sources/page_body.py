@@ -8,12 +8,19 @@ one after the other (``Content-Encoding: gzip, gzip``), so a body of a few kilob
 to gigabytes in one call. Here a page is decoded by zlib asked for at most the bytes the
 page may still hold (plus one, to tell a page past its bound): whatever a chunk would
 inflate to, no more than the bound is ever made of it. One coding is read, gzip or deflate
-(what the client asks for, ``Accept-Encoding``); any other, or more than one, is refused:
-the gateway does not read it.
+(what the client asks for, ``Accept-Encoding``); any other, or more than one, is refused
+before the body is read: the gateway does not read it (and, not asking for it, should never
+be sent it). A compressed body is refused as broken when zlib finds it corrupt, when it ends
+before its stream does, or when other bytes follow its stream (besides another gzip member,
+RFC 1952); and as too large once its own bytes pass what a page within the bound could take
+compressed (a stream can be read on and on without making a byte: a gzip header's endless
+file name, empty blocks). Inflating a page of 1 MiB takes some 3 ms of the event loop, in
+chunks of 1 ms or so (measured on a 2-core machine).
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 
@@ -25,6 +32,8 @@ ACCEPT_ENCODING = "gzip, deflate"
 _GZIP_WBITS = zlib.MAX_WBITS | 16
 _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
+#: A Content-Encoding the caller's message may name (it is the upstream's text).
+_NAMEABLE = re.compile(r"[A-Za-z0-9 ,._+-]{1,64}")
 
 
 def too_large(bound: int) -> FinancialSourceError:
@@ -34,61 +43,81 @@ def too_large(bound: int) -> FinancialSourceError:
     )
 
 
-def _broken() -> FinancialSourceError:
-    return FinancialSourceError("the financial service sent a page whose compression is broken")
+def _not_read(codings: Sequence[str]) -> FinancialSourceError:
+    named = ", ".join(c.strip() for c in codings)
+    shown = named if _NAMEABLE.fullmatch(named) else "not shown"
+    return FinancialSourceError(
+        "the financial service sent a page in an encoding the gateway does not read"
+        f" (Content-Encoding: {shown}; it reads {ACCEPT_ENCODING}, one of them, or none)",
+        detail=None if shown == named else f"Content-Encoding: {named!r}",
+    )
+
+
+def _broken(detail: str) -> FinancialSourceError:
+    return FinancialSourceError(
+        "the financial service sent a page whose compression is broken", detail=detail
+    )
+
+
+def wire_bound(bound: int) -> int:
+    """The most bytes a compressed page of ``bound`` bytes takes (deflate's worst case, its
+    blocks stored, adds 5 bytes in 64 KiB; gzip's header and trailer some 20), with room."""
+    return bound + bound // 1024 + 1024
 
 
 class PageBody:
     """One page's body, fed its raw chunks (:meth:`feed`), then :meth:`end`. Raises
     :func:`too_large` as soon as the decoded bytes pass ``bound``, having made at most
-    ``bound + 1`` of them."""
+    ``bound + 1`` of them (or its compressed bytes pass :func:`wire_bound`)."""
 
     def __init__(self, codings: Sequence[str], bound: int) -> None:
         read = [c.strip().lower() for c in codings if c.strip().lower() not in ("", "identity")]
         if len(read) > 1 or (read and read[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FinancialSourceError(
-                "the financial service sent a page in an encoding the gateway does not read"
-                f" (it reads {ACCEPT_ENCODING}, one of them, or none)"
-            )
+            raise _not_read(codings)
         self._bound = bound
         self._size = 0
+        self._wire = 0
         self._chunks: list[bytes] = []
-        self._deflate = bool(read) and read[0] == "deflate"
-        self._first = True  # deflate: a zlib stream, else (as sent by some servers) raw
-        self._inflate = (
-            zlib.decompressobj(_ZLIB_WBITS if self._deflate else _GZIP_WBITS) if read else None
-        )
+        self._coding = read[0] if read else None
+        self._head = b""  # deflate: its first byte, until the second tells zlib from raw
+        self._inflate = zlib.decompressobj(_GZIP_WBITS) if read and read[0] != "deflate" else None
 
     @property
     def encoded(self) -> bool:
-        return self._inflate is not None
+        return self._coding is not None
 
     def feed(self, raw: bytes) -> None:
-        if self._inflate is None:
+        if self._coding is None:
             self._keep(raw)
             return
-        room = self._bound - self._size
-        try:
-            decoded = self._inflate.decompress(raw, room + 1)
-        except zlib.error:
-            if not (self._deflate and self._first):
-                raise _broken() from None
-            self._inflate = zlib.decompressobj(_RAW_DEFLATE_WBITS)
-            self._first = False
-            self.feed(raw)
-            return
-        self._first = False
-        # Short of room + 1 bytes, zlib took the whole chunk (no unconsumed tail).
-        self._keep(decoded)
+        self._wire += len(raw)
+        if self._wire > wire_bound(self._bound):
+            raise too_large(self._bound)
+        if self._inflate is None:  # deflate, its format not known yet
+            raw, self._head = self._head + raw, b""
+            if len(raw) < 2:
+                self._head = raw
+                return
+            zlib_header = raw[0] & 0x0F == 8 and (raw[0] << 8 | raw[1]) % 31 == 0
+            self._inflate = zlib.decompressobj(_ZLIB_WBITS if zlib_header else _RAW_DEFLATE_WBITS)
+        inflate = self._inflate
+        while raw:
+            if inflate.eof:
+                if self._coding == "deflate":
+                    raise _broken("data after the end of the deflate stream")
+                inflate = self._inflate = zlib.decompressobj(_GZIP_WBITS)  # the next member
+            try:
+                decoded = inflate.decompress(raw, self._bound - self._size + 1)
+            except zlib.error as exc:
+                raise _broken(str(exc)) from None
+            self._keep(decoded)  # past the bound: refused, the rest never inflated
+            # Within the bound zlib took the whole chunk (no unconsumed tail, but should it
+            # leave one, it is inflated next); at the stream's end, what follows it.
+            raw = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
 
     def end(self) -> bytes:
-        if self._inflate is not None:
-            try:
-                self._keep(self._inflate.flush())
-            except zlib.error:
-                raise _broken() from None
-            if not self._inflate.eof and self._size:
-                raise _broken()
+        if self._coding is not None and (self._inflate is None or not self._inflate.eof):
+            raise _broken(f"the {self._coding} stream is cut short")
         return b"".join(self._chunks)
 
     def _keep(self, data: bytes) -> None:
