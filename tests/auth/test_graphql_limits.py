@@ -97,7 +97,7 @@ async def test_first_over_100_is_refused(limited: Limited) -> None:
         over = await _post(client, "{ organizations(first: 101) { edges { node { id } } } }")
         at = await _post(client, "{ organizations(first: 100) { edges { node { id } } } }")
 
-    assert over["errors"][0]["message"] == "first must be 0 to 100"
+    assert over["errors"][0]["message"] == "first must be at most 100"
     assert "errors" not in at
 
 

@@ -174,6 +174,20 @@ async def test_history_pages_with_cursors(graphql: GraphQL) -> None:
     assert pages == everything
 
 
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [(101, "first must be at most 100"), (-1, "first must not be negative")],
+)
+async def test_a_page_size_outside_0_to_100_is_the_callers_error(
+    graphql: GraphQL, first: int, message: str
+) -> None:
+    result = await graphql.post(HISTORY, {"id": "100001", "first": first})
+
+    assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
+        (message, {"code": "100002", "field": "first"})
+    ]
+
+
 async def test_a_bad_cursor_is_the_callers_error(graphql: GraphQL) -> None:
     result = await graphql.post(HISTORY, {"id": "100001", "after": "not-a-cursor"})
 

@@ -7,7 +7,10 @@
 - Free in its owner: no other address of the organization (or the profile) has it, compared
   case-insensitively after trimming. The database's unique keys (``uq_addresses_org_type``,
   ``uq_addresses_profile_type``) decide a race; :func:`nickname_taken` words that refusal
-  as this check does.
+  as this check does. Both sides are compared as those keys compare them, in PostgreSQL
+  (``lower(btrim(...))``): Python's ``lower``/``strip`` disagree with it on some letters
+  (a final sigma, a dotted capital I) and spaces, and the check would refuse a nickname the
+  key accepts or miss one only the key then catches.
 
 Both problems are 100002 at ``addressType``, collected: a caller raises them with the rest of
 its input's.
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.characters import check_seen
@@ -45,7 +48,8 @@ async def check_nickname(
     taken = await session.scalar(
         select(address.id).where(
             column == owner_id,
-            func.lower(func.btrim(address.address_type)) == nickname.strip().lower(),
+            func.lower(func.btrim(address.address_type))
+            == func.lower(func.btrim(literal(nickname, String))),
             address.id != (current.id if current is not None else ""),
         )
     )

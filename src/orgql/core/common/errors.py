@@ -61,6 +61,11 @@ class ErrorDetail:
     message: str
     #: Where the problem is (``bounded_field``: whoever builds the path, from whatever keys).
     field: str | None = None
+    #: How many problems this detail counts instead of listing them: :meth:`OrgqlError.
+    #: from_details`'s "and N more problems" (N), 0 for a problem of its own. A detail reworded
+    #: with ``dataclasses.replace`` keeps it, so an error's details wrapped again (in another
+    #: API's codes and paths) are counted, not cut again as if the count were one problem.
+    more: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field", bounded_field(self.field))
@@ -85,12 +90,15 @@ class OrgqlError(Exception):
     @classmethod
     def from_details(cls, details: list[ErrorDetail], kind: ErrorKind) -> OrgqlError:
         """One error for every problem found; past :data:`MAX_DETAILS` of them, the first
-        ones and a count of the rest (an answer stays small however bad the input)."""
-        first = details[0]
-        shown = list(details[:MAX_DETAILS])
-        if len(details) > MAX_DETAILS:
-            rest = len(details) - MAX_DETAILS
-            shown.append(ErrorDetail(first.code, f"and {rest} more problems", None))
+        ones and a count of the rest (an answer stays small however bad the input). The
+        details may hold another error's (reworded): its count of the rest is added to this
+        one's, whatever code and path the rewording gave it."""
+        listed = [detail for detail in details if not detail.more]
+        first = (listed or details)[0]
+        shown = listed[:MAX_DETAILS]
+        rest = len(listed) - len(shown) + sum(detail.more for detail in details)
+        if rest:
+            shown.append(ErrorDetail(first.code, f"and {rest} more problems", None, more=rest))
         return cls(first.code, first.message, first.field, kind, shown)
 
 

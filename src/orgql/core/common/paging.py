@@ -37,6 +37,13 @@ def offset_problem(offset: int) -> str | None:
     return _bound_problem("offset", offset, MAX_OFFSET)
 
 
+def first_problem(first: int) -> str | None:
+    """What is wrong with a cursor page's ``first`` (its size), naming the bound it breaks;
+    None when it is within bounds. Every page walked with cursors (GraphQL connections, a
+    subscription's deliveries) says it alike, and as a list's ``limit`` (limit_problem)."""
+    return _bound_problem("first", first, MAX_PAGE_SIZE)
+
+
 def _bound_problem(name: str, value: int, most: int) -> str | None:
     if value < 0:
         return f"{name} must not be negative"

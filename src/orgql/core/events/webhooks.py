@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, first_problem
 from orgql.core.common.validation import Problems, is_storable_text, join, too_many, unknown_keys
 from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.host_names import UnreadableHost, client_host
@@ -259,8 +259,8 @@ async def deliveries(
         problems.add(
             Codes.INVALID_INPUT, f"status must be one of {', '.join(DELIVERY_STATUSES)}", "status"
         )
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
+    if (problem := first_problem(limit)) is not None:
+        problems.add(Codes.INVALID_INPUT, problem, "first")
     problems.raise_if_any()
     result: dict[uuid.UUID, list[DeliveryView]] = {key: [] for key in subscription_ids}
     if not subscription_ids or limit == 0:

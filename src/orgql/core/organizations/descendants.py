@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from orgql.core.common.errors import Codes
-from orgql.core.common.paging import MAX_PAGE_SIZE, Unreadable
+from orgql.core.common.paging import Unreadable, first_problem
 from orgql.core.common.validation import Problems, unstorable_fields
 from orgql.core.organizations.repository import (
     OrganizationFilter,
@@ -38,8 +38,8 @@ def check_page(limit: int, after: str | Unreadable | None, where: OrganizationFi
     Page size 0 to 100, a cursor of this API, a maxDepth of at least 1, filter strings that
     PostgreSQL can take: else 100002."""
     problems = Problems()
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        problems.add(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
+    if (problem := first_problem(limit)) is not None:
+        problems.add(Codes.INVALID_INPUT, problem, "first")
     if isinstance(after, Unreadable):
         problems.add(Codes.INVALID_INPUT, "not a cursor of this API", "after")
     if where.max_depth is not None and where.max_depth < 1:

@@ -9,6 +9,7 @@ does not carry) beside the address fields.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -101,7 +102,7 @@ def request_detail(detail: ErrorDetail) -> ErrorDetail:
         code = RequestCodes.DUNS_INVALID
     else:
         code = RequestCodes.INVALID_INPUT
-    return ErrorDetail(code, detail.message, where)
+    return dataclasses.replace(detail, code=code, field=where)  # a count of the rest stays one
 
 
 def is_blank(value: object) -> bool:

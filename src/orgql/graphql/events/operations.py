@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, first_problem
 from orgql.core.events import webhooks
 from orgql.core.events.delivery_status import DeliveryStatus
 from orgql.core.events.outbox import EventType
@@ -88,14 +88,8 @@ class WebhookSubscription(Node):
         status: WebhookDeliveryStatus | None = None,
         first: int = DEFAULT_PAGE_SIZE,
     ) -> list[WebhookDelivery]:
-        if not 0 <= first <= MAX_PAGE_SIZE:
-            raise public_error(
-                OrgqlError(
-                    Codes.INVALID_INPUT,
-                    f"first must be 0 to {MAX_PAGE_SIZE}",
-                    "first",
-                )
-            )
+        if (problem := first_problem(first)) is not None:
+            raise public_error(OrgqlError(Codes.INVALID_INPUT, problem, "first"))
         key = (uuid.UUID(str(self.repository_id)), status.value if status else None, first)
         views = await info.context.loaders.webhook_deliveries.load(key)
         return [WebhookDelivery.from_view(view) for view in views]

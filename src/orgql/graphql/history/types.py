@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.core.common.names import camel
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, first_problem
 from orgql.core.history import service as history
 from orgql.graphql import cursors
 from orgql.graphql.context import Info
@@ -139,10 +139,8 @@ async def history_connection(
     as_of: datetime | None,
 ) -> OrganizationChangeConnection:
     size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 0 <= size <= MAX_PAGE_SIZE:
-        raise public_error(
-            OrgqlError(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
-        )
+    if (problem := first_problem(size)) is not None:
+        raise public_error(OrgqlError(Codes.INVALID_INPUT, problem, "first"))
     before_id = _decode(after) if after is not None else None
     page = await info.context.run(
         lambda session: history.organization_history(

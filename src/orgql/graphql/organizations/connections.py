@@ -8,7 +8,7 @@ import strawberry
 
 from orgql.core.access import checks as access
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Unreadable
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, Unreadable, first_problem
 from orgql.core.inheritance.rules import chain_of
 from orgql.core.organizations import descendants, repository
 from orgql.core.organizations import service as organizations
@@ -91,10 +91,8 @@ class OrganizationConnection:
 
 def _page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 0 <= size <= MAX_PAGE_SIZE:
-        raise public_error(
-            OrgqlError(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
-        )
+    if (problem := first_problem(size)) is not None:
+        raise public_error(OrgqlError(Codes.INVALID_INPUT, problem, "first"))
     return size
 
 

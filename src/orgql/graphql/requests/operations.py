@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.errors import Codes, OrgqlError
-from orgql.core.common.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orgql.core.common.paging import DEFAULT_PAGE_SIZE, first_problem
 from orgql.core.requests import reads as organization_request_reads
 from orgql.core.requests import removal as request_removal
 from orgql.core.requests import service as organization_requests
@@ -78,10 +78,8 @@ class OrganizationRequestQueries:
         after: str | None = None,
     ) -> OrganizationRequestConnection:
         size = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= size <= MAX_PAGE_SIZE:
-            raise public_error(
-                OrgqlError(Codes.INVALID_INPUT, f"first must be 0 to {MAX_PAGE_SIZE}", "first")
-            )
+        if (problem := first_problem(size)) is not None:
+            raise public_error(OrgqlError(Codes.INVALID_INPUT, problem, "first"))
         wanted = status.value if status is not None else None
         try:
             page = await info.context.run(
