@@ -5,6 +5,8 @@ a refused or silent connect unwrapped (``ConnectionRefusedError``, ``TimeoutErro
 SQLAlchemy's error: HTTP answered 500 ``internal``, and WebSocket sent a bare ``complete``
 without the ``next`` holding the data. And a failure the engine reports to the request (a
 statement the server cancelled) no longer has the middleware replace the answer with a 503.
+Nor does the server refusing the statement for the database's state, not the statement's
+(a read-only transaction, a disk full): those were re-raised, answered 500 ``internal``.
 
 The store's database is really out of reach: the requests' sessionmaker (the lifespan state
 the app reads) is on a port that refuses or never answers, and the operation, ``{ __typename
@@ -26,6 +28,7 @@ import pytest
 import uvicorn
 import websockets
 from commit_failures import gateway_with, holding
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 from test_subscriptions import GUARD, PROTOCOL, admin_token, running
@@ -63,13 +66,14 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> Iterator[list[logging.LogRe
     records.extend(r for r in caplog.records if r.name == "orgql.graphql")
 
 
-def _assert_one_warning(records: list[logging.LogRecord]) -> None:
+def _assert_one_warning(records: list[logging.LogRecord], *, saying: str = "") -> None:
     [record] = records
     assert record.levelno == logging.WARNING
     assert record.exc_info is None  # the database's failure, no bug: no traceback
     assert record.getMessage().startswith(
         f"persisted document {EXTENSIONS['persistedQuery']['sha256Hash']} not registered: "
     )
+    assert saying in record.getMessage()
     assert TYPENAME not in record.getMessage()  # the hash, never the document's text
 
 
@@ -182,6 +186,117 @@ async def test_a_registration_failing_for_a_bug_is_no_database_failure(
     finally:
         await unmigrated.dispose()
         await server.drop_database(name)
+
+    assert response.status_code == 500, response.text
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["internal"]
+    assert not any("not registered" in r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+
+
+async def test_a_read_only_database_does_not_cost_the_answer(
+    settings: Settings,
+    engine: AsyncEngine,
+    database_url: str,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The store's connections read-only, as on a standby after a failover: the server
+    refuses the INSERT (25006), which expected_failure does not name; it was raised, and
+    the query that had answered was answered 500 ``internal`` (review3's repro)."""
+    read_only = make_engine(database_url)
+
+    @event.listens_for(read_only.sync_engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(
+            lambda connection: connection.execute("SET default_transaction_read_only = on")
+        )
+
+    app = create_app(settings, engine=engine)
+    try:
+        async with app.router.lifespan_context(app) as state:
+            requests_state = {**(state or {}), "sessionmaker": make_sessionmaker(read_only)}
+            async with client_for(app, requests_state) as client:
+                with warnings_of(caplog) as records:
+                    response = await client.post("/graphql", json=WITH_TEXT)
+    finally:
+        await read_only.dispose()
+
+    assert (response.status_code, response.json()) == (200, ANSWER)
+    _assert_one_warning(records, saying="sqlstate=25006")
+
+
+async def _refusing(engine: AsyncEngine, sqlstate: str) -> None:
+    """The documents' table refusing every insert with ``sqlstate``, its message quoting the
+    document (which no log may repeat)."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "CREATE FUNCTION refuse_document() RETURNS trigger LANGUAGE plpgsql AS $$"
+                f" BEGIN RAISE EXCEPTION 'refused %', NEW.document USING ERRCODE = '{sqlstate}';"
+                " END $$"
+            )
+        )
+        await connection.execute(
+            text(
+                "CREATE TRIGGER refuse_document BEFORE INSERT ON persisted_documents"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_document()"
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "sqlstate",
+    [
+        "53100",  # disk_full
+        "58030",  # io_error
+        "XX001",  # data_corrupted
+        "55000",  # object_not_in_prerequisite_state
+    ],
+)
+async def test_a_refusal_for_the_database_s_state_does_not_cost_the_answer(
+    sqlstate: str,
+    settings: Settings,
+    engine: AsyncEngine,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _refusing(engine, sqlstate)
+    app = create_app(settings, engine=engine)
+    async with (
+        app.router.lifespan_context(app) as state,
+        client_for(app, state or {}) as client,
+    ):
+        with warnings_of(caplog) as records:
+            response = await client.post("/graphql", json=WITH_TEXT)
+
+    assert (response.status_code, response.json()) == (200, ANSWER)
+    _assert_one_warning(records, saying=f"sqlstate={sqlstate}")
+
+
+@pytest.mark.parametrize(
+    "sqlstate",
+    [
+        "23514",  # check_violation: our size bound and the table's disagree
+        "22001",  # string_data_right_truncation
+        "42501",  # insufficient_privilege
+    ],
+)
+async def test_a_refusal_of_the_statement_itself_is_a_bug(
+    sqlstate: str,
+    settings: Settings,
+    engine: AsyncEngine,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As a table missing (above): a statement any database of our schema would refuse."""
+    await _refusing(engine, sqlstate)
+    app = create_app(settings, engine=engine)
+    async with (
+        app.router.lifespan_context(app) as state,
+        client_for(app, state or {}) as client,
+    ):
+        caplog.set_level(logging.WARNING)
+        response = await client.post("/graphql", json=WITH_TEXT)
 
     assert response.status_code == 500, response.text
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["internal"]

@@ -40,7 +40,7 @@ from graphql import GraphQLError, GraphQLSchema
 from strawberry.http import GraphQLRequestData
 
 from orgql.graphql.limits import LIMIT_SETTINGS, Limits, static_check
-from orgql.graphql.persisted_store import DocumentStore
+from orgql.graphql.persisted_store import DocumentStore, not_kept
 from orgql.observability.database import current_observation, expected_failure, note_failure
 from orgql.observability.requests import retry_later_error
 from orgql.settings import Settings
@@ -289,16 +289,17 @@ class PersistedDocuments:
 
     async def register(self, sessionmaker: Any, sha256: str, document: str) -> None:
         """Keep the document that just ran. The database failing to keep it
-        (observability.database.expected_failure: unavailable, the connect refused or
-        unanswered, which asyncpg raises unwrapped, or a statement cancelled) does not fail
-        the answer (the operation ran): it is logged, one warning with the hash, and the
-        client's next hash-only request is answered not found, then registers it again. Nor
-        does it mark the request as failed by the database: the answer would be replaced by
-        a 503 (observability.requests). Any other failure is raised: a bug."""
+        (graphql.persisted_store.not_kept: unavailable, the connect refused or unanswered,
+        which asyncpg raises unwrapped, a statement cancelled, or refused: a read-only
+        transaction, a disk full) does not fail the answer (the operation ran): it is
+        logged, one warning with the hash and the reason (the SQLSTATE, never the text), and
+        the client's next hash-only request is answered not found, then registers it again.
+        Nor does it mark the request as failed by the database: the answer would be replaced
+        by a 503 (observability.requests). Any other failure is raised: a bug."""
         try:
             await _unobserved(self.store.register(sessionmaker, sha256, document))
         except Exception as error:
-            reason = expected_failure(error)
+            reason = not_kept(error)
             if reason is None:
                 raise
             logger.warning("persisted document %s not registered: %s", sha256, reason)
