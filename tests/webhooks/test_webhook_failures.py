@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
+import itertools
 import logging
 import socket
 import ssl
@@ -29,7 +30,7 @@ from orgql.core.events.targets import IPAddress
 from orgql.db.engine import make_sessionmaker
 from orgql.webhooks.dispatcher import Dispatcher, DispatchPolicy
 from orgql.webhooks.egress import webhook_client
-from orgql.webhooks.failures import last_error
+from orgql.webhooks.failures import last_error, log_text
 
 NAME = "hooks.example.com"
 
@@ -211,6 +212,90 @@ async def test_a_receiver_that_hangs_up_without_answering(
         error = await last_error_of(engine, session, f"http://{NAME}:{port}/hooks")
 
     assert error == "RemoteProtocolError: connection closed without an answer"
+
+
+async def reflect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answer with the request's own head (an echo service, a misconfigured proxy)."""
+    with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+        writer.write(await reader.readuntil(b"\r\n\r\n"))
+        await writer.drain()
+    writer.close()
+
+
+async def test_a_receiver_reflecting_the_request_puts_no_path_or_query_in_the_log(
+    engine: AsyncEngine, session: AsyncSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    # h11 quotes the line it cannot parse, here the request line: the URL's path and query.
+    async with loopback_server(reflect) as port:
+        with caplog.at_level(logging.INFO, logger="orgql.webhooks"):
+            error, subscription_id = await attempted_once(
+                engine, session, f"http://{NAME}:{port}/hooks/s3cr3t?token=SECRET"
+            )
+
+    assert error == "RemoteProtocolError: the answer is not valid HTTP"
+    [logged] = failures_logged(caplog, subscription_id)
+    request_line = b"POST /hooks/s3cr3t?token=SECRET HTTP/1.1"
+    assert logged.endswith(
+        f"failed: RemoteProtocolError: illegal status line: <{len(request_line)} bytes withheld>"
+    )
+    assert "s3cr3t" not in logged
+    assert "SECRET" not in logged
+
+
+async def test_log_text_withholds_a_reflected_request_line_from_plain_httpx() -> None:
+    # The reviewer's case: httpx's own client, no dispatcher.
+    async with loopback_server(reflect) as port, httpx.AsyncClient() as client:
+        url = f"http://127.0.0.1:{port}/hooks/s3cr3t?token=SECRET"
+        with pytest.raises(httpx.RemoteProtocolError) as raised_:
+            async with client.stream("POST", url, content=b"{}"):
+                pass
+    logged = log_text(raised_.value)
+
+    assert "s3cr3t" not in logged, logged
+    assert "SECRET" not in logged, logged
+    assert logged.startswith("RemoteProtocolError: illegal status line: <")
+
+
+def chained(*errors: BaseException) -> BaseException:
+    """``errors[0]`` raised from ``errors[1]`` raised from ..."""
+    for error, cause in itertools.pairwise(errors):
+        error.__cause__ = cause
+    return errors[0]
+
+
+@pytest.mark.parametrize(
+    ("error", "logged"),
+    [
+        (
+            httpx.RemoteProtocolError("illegal header line: bytearray(b'X-Token: SECRET')"),
+            "RemoteProtocolError: illegal header line: <15 bytes withheld>",
+        ),
+        (  # repr's other quote, escapes counted as the bytes they stand for
+            httpx.RemoteProtocolError("""illegal chunk header: b"it's\\x00SECRET\\"" """),
+            "RemoteProtocolError: illegal chunk header: <12 bytes withheld> ",
+        ),
+        (  # in every link of the chain; texts the same once withheld are said once
+            chained(
+                httpx.RemoteProtocolError("illegal status line: b'GET /SECRET HTTP/1.1'"),
+                httpcore.RemoteProtocolError("illegal status line: b'GET /SECRET HTTP/1.1'"),
+                ValueError("at b'/SECRET' and b'?q=SECRET' (after b'')"),
+            ),
+            "RemoteProtocolError: illegal status line: <20 bytes withheld>; caused by"
+            " ValueError: at <7 bytes withheld> and <9 bytes withheld> (after <0 bytes withheld>)",
+        ),
+        (  # a quote cut short, closed nowhere: the rest withheld
+            httpx.RemoteProtocolError("illegal status line: bytearray(b'POST /SECRET HTT"),
+            "RemoteProtocolError: illegal status line: bytearray(<bytes withheld>",
+        ),
+        (  # no bytes quoted: the text as it is
+            httpx.ConnectError("cannot resolve hooks.example.com: b is not a byte's"),
+            "ConnectError: cannot resolve hooks.example.com: b is not a byte's",
+        ),
+    ],
+)
+def test_log_text_withholds_quoted_bytes(error: BaseException, logged: str) -> None:
+    assert log_text(error) == logged
+    assert "SECRET" not in log_text(error)
 
 
 def raised(error: httpx.TransportError, cause: BaseException) -> httpx.TransportError:

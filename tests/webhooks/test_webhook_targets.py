@@ -238,7 +238,8 @@ async def test_a_name_resolving_to_loopback_is_refused_at_delivery_and_given_up_
     assert receiver.received == []
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 1, None)
     # What the server's DNS answered is not the API's to show (admins read lastError): its
-    # kind only. The address is in a warning of the server's log.
+    # kind only. The address is in a warning of the server's log, with the host (operators'
+    # information, as in every line of the log; a URL's path and query never are).
     assert delivery.last_error == (
         "RefusedTarget: hooks.example.com resolves to a loopback address:"
         " this server delivers to public addresses only"
@@ -247,9 +248,11 @@ async def test_a_name_resolving_to_loopback_is_refused_at_delivery_and_given_up_
     assert [(r.levelno, r.getMessage()) for r in naming] == [
         (
             logging.WARNING,
-            "a webhook target's name resolves to 127.0.0.1, a loopback address: refused",
+            "a webhook target's name hooks.example.com resolves to 127.0.0.1,"
+            " a loopback address: refused",
         )
     ]
+    assert not [r for r in caplog.records if "/hooks" in r.getMessage()]
 
 
 async def test_the_same_name_is_delivered_to_the_address_it_resolves_to_where_allowed(

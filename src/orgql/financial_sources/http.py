@@ -189,5 +189,5 @@ class HttpFinancialSource:
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise too_large(bound)
         async for chunk in response.aiter_raw():
-            body.feed(chunk)
+            await body.feed(chunk)
         return body.end()

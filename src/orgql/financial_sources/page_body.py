@@ -14,12 +14,15 @@ be sent it). A compressed body is refused as broken when zlib finds it corrupt, 
 before its stream does, or when other bytes follow its stream (besides another gzip member,
 RFC 1952); and as too large once its own bytes pass what a page within the bound could take
 compressed (a stream can be read on and on without making a byte: a gzip header's endless
-file name, empty blocks). Inflating a page of 1 MiB takes some 3 ms of the event loop, in
-chunks of 1 ms or so (measured on a 2-core machine).
+file name, empty blocks). zlib makes at most 256 KiB per call (:data:`SLICE`) and the event
+loop runs between two calls, so however far a chunk inflates and whatever the bound
+(ORGQL_FINANCIAL_MAX_PAGE_BYTES has no upper limit), the loop is held 1 ms or so at a time:
+a page of 1 MiB takes some 3 ms of inflating (measured on a 2-core machine).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import zlib
 from collections.abc import Sequence
@@ -34,6 +37,10 @@ _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
 #: A Content-Encoding the caller's message may name (it is the upstream's text).
 _NAMEABLE = re.compile(r"[A-Za-z0-9 ,._+-]{1,64}")
+#: Of a Content-Encoding not nameable, the characters the log's detail quotes at most.
+_QUOTED = 200
+#: The most decoded bytes one zlib call makes; the event loop runs between two.
+SLICE = 256 * 1024
 
 
 def too_large(bound: int) -> FinancialSourceError:
@@ -46,10 +53,11 @@ def too_large(bound: int) -> FinancialSourceError:
 def _not_read(codings: Sequence[str]) -> FinancialSourceError:
     named = ", ".join(c.strip() for c in codings)
     shown = named if _NAMEABLE.fullmatch(named) else "not shown"
+    cut = f" (the first {_QUOTED} of {len(named)} characters)" if len(named) > _QUOTED else ""
     return FinancialSourceError(
         "the financial service sent a page in an encoding the gateway does not read"
         f" (Content-Encoding: {shown}; it reads {ACCEPT_ENCODING}, one of them, or none)",
-        detail=None if shown == named else f"Content-Encoding: {named!r}",
+        detail=None if shown == named else f"Content-Encoding: {named[:_QUOTED]!r}{cut}",
     )
 
 
@@ -86,7 +94,9 @@ class PageBody:
     def encoded(self) -> bool:
         return self._coding is not None
 
-    def feed(self, raw: bytes) -> None:
+    async def feed(self, raw: bytes) -> None:
+        """Decode ``raw``, at most :data:`SLICE` bytes per zlib call, the event loop's turn
+        between two."""
         if self._coding is None:
             self._keep(raw)
             return
@@ -101,19 +111,24 @@ class PageBody:
             zlib_header = raw[0] & 0x0F == 8 and (raw[0] << 8 | raw[1]) % 31 == 0
             self._inflate = zlib.decompressobj(_ZLIB_WBITS if zlib_header else _RAW_DEFLATE_WBITS)
         inflate = self._inflate
-        while raw:
-            if inflate.eof:
+        while True:
+            if inflate.eof and raw:
                 if self._coding == "deflate":
                     raise _broken("data after the end of the deflate stream")
                 inflate = self._inflate = zlib.decompressobj(_GZIP_WBITS)  # the next member
+            most = min(SLICE, self._bound - self._size + 1)
             try:
-                decoded = inflate.decompress(raw, self._bound - self._size + 1)
+                decoded = inflate.decompress(raw, most)
             except zlib.error as exc:
                 raise _broken(str(exc)) from None
             self._keep(decoded)  # past the bound: refused, the rest never inflated
-            # Within the bound zlib took the whole chunk (no unconsumed tail, but should it
-            # leave one, it is inflated next); at the stream's end, what follows it.
+            # What zlib left of the chunk (at the stream's end, what follows it). A call that
+            # made ``most`` may hold more back with the chunk all taken (a match cut off, a
+            # raw deflate stream's last block): asked again, with nothing new.
             raw = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
+            if not raw and (inflate.eof or len(decoded) < most):
+                return
+            await asyncio.sleep(0)
 
     def end(self) -> bytes:
         if self._coding is not None and (self._inflate is None or not self._inflate.eof):

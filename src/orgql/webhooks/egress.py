@@ -48,12 +48,15 @@ async def system_resolve(host: str, port: int) -> list[IPAddress]:
 def _refused_as(host: str, address: IPAddress, kind: str) -> str:
     """Why ``host`` is refused, for the delivery's ``lastError``, which admins read through
     the API: the kind of address a name resolves to, never the address (the answers of the
-    server's own DNS, inside names included, are none of the API's business). The address
-    goes to the server's log, as a warning (not the host: the log never names a URL)."""
+    server's own DNS, inside names included, are none of the API's business). The host and
+    the address go to the server's log, as a warning, for operators: the log names hosts and
+    ports, never a URL's path, query or userinfo (:func:`orgql.webhooks.failures.log_text`)."""
     if str(address) == host:  # the URL's own literal address: the caller wrote it
         said = f"is {kind}"
     else:
-        logger.warning("a webhook target's name resolves to %s, %s: refused", address, kind)
+        logger.warning(
+            "a webhook target's name %s resolves to %s, %s: refused", host, address, kind
+        )
         said = f"resolves to {kind}"
     return f"{said}: this server delivers to public addresses only"
 

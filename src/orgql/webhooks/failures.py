@@ -9,7 +9,9 @@ rejection adds why (:func:`certificate_problem`). The text itself goes to the se
 
 from __future__ import annotations
 
+import ast
 import errno
+import re
 import ssl
 from collections.abc import Iterator
 
@@ -117,17 +119,47 @@ def last_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+#: A bytes literal as ``repr`` writes it (``b'…'``, or ``b"…"`` when it holds a ``'``), alone or
+#: in ``bytearray(…)``: how h11 quotes what it could not parse (``illegal status line:
+#: bytearray(b'…')``), which may be the request itself, reflected by the receiver.
+_QUOTED_BYTES = re.compile(
+    r"""bytearray\((?P<inner>\bb(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))\)"""
+    r"""|\bb(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+)
+#: The opening of a bytes literal left after those: one cut short, closed nowhere.
+_OPENING = re.compile(r"""\bb['"]""")
+
+
+def _withheld(quoted: re.Match[str]) -> str:
+    literal = quoted.group("inner") or quoted.group(0)
+    try:
+        return f"<{len(ast.literal_eval(literal))} bytes withheld>"
+    except (ValueError, SyntaxError):  # not repr's: a character beyond ASCII in it
+        return "<bytes withheld>"
+
+
+def _without_quoted_bytes(text: str) -> str:
+    """``text`` with each quoted bytes literal replaced by ``<N bytes withheld>``; from an
+    opening that is never closed (a text cut short) to the end, ``<bytes withheld>``."""
+    text = _QUOTED_BYTES.sub(_withheld, text)
+    opening = _OPENING.search(text)
+    return text if opening is None else text[: opening.start()] + "<bytes withheld>"
+
+
 def log_text(error: BaseException) -> str:
     """``error`` for the server log, which operators read: ``type: text`` of it and of each
     cause whose text differs (httpx's ``All connection attempts failed`` holds the
     system's ``[Errno 111] Connect call failed ('203.0.113.9', 443)``). The network
     library's and the system's words, addresses included; of the URL its host and port at
     most (a name that does not resolve, a certificate for another name, a malformed port),
-    never its path or query, nor the body or a header sent. At most 1,000 characters."""
+    never its path, query or userinfo, nor the body or a header sent. The bytes a library
+    quotes (h11's ``illegal status line: bytearray(b'…')``: a receiver that reflects the
+    request makes them the request line, path and query included) are withheld, in every
+    link: ``<41 bytes withheld>``. At most 1,000 characters."""
     seen: set[str] = set()
     parts = []
     for cause in _chain(error):
-        text = str(cause)
+        text = _without_quoted_bytes(str(cause))
         if isinstance(cause, BaseExceptionGroup) or text in seen:
             continue
         seen.add(text)
