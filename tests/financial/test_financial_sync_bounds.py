@@ -9,6 +9,7 @@ import json
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -17,8 +18,9 @@ from financial_support import SYNC, Snapshot, upstream_settings
 from upstream import PRIMARY_BILL_TO, SHIP_TO, Recorded, Upstream, account, site
 
 from orgql.app import create_app
+from orgql.core.financial import rows as financial_rows
+from orgql.core.financial import sync as financial_sync
 from orgql.financial_sources import http as http_source
-from orgql.financial_sources.contract import Page
 from orgql.settings import Settings
 
 DEMO = SYNC.format("100001")
@@ -163,33 +165,45 @@ async def test_a_page_of_exactly_the_byte_bound_is_read_and_one_byte_more_refuse
         assert f"more than {max_page_bytes} bytes" in response.json()["message"]
 
 
-async def test_a_page_is_parsed_while_the_event_loop_answers_others(
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (http_source, "parse_page"),  # a page's JSON
+        (financial_sync, "plan_sync"),  # what to write, from the accounts fetched
+        (financial_rows, "rows_of"),  # the rows to insert, as JSON
+    ],
+)
+async def test_a_syncs_computation_runs_while_the_event_loop_answers_others(
     client: httpx.AsyncClient,
     upstream: Upstream,
     demo_party: str,
     monkeypatch: pytest.MonkeyPatch,
+    module: ModuleType,
+    name: str,
 ) -> None:
-    # The parse waits until /healthz was answered: parsed on the event loop, it would hold
-    # the loop, /healthz could not be answered, and the wait would end unanswered.
+    # The computation waits until /healthz was answered: run on the event loop, it would
+    # hold the loop, /healthz could not be answered, and the wait would end unanswered.
     upstream.parties[demo_party] = accounts_with(1, 1)
-    parsing, answered = threading.Event(), threading.Event()
+    computing, answered = threading.Event(), threading.Event()
     waited: list[bool] = []
+    real = getattr(module, name)
 
-    def parse_page(body: bytes) -> Page:
-        parsing.set()
+    def waiting(*args: Any) -> Any:
+        computing.set()
         waited.append(answered.wait(timeout=60))
-        return real_parse(body)
+        return real(*args)
 
-    real_parse = http_source.parse_page
-    monkeypatch.setattr(http_source, "parse_page", parse_page)
+    monkeypatch.setattr(module, name, waiting)
     sync = asyncio.create_task(client.post(DEMO, json={}))
-    assert await asyncio.to_thread(parsing.wait, 60)
+    assert await asyncio.to_thread(computing.wait, 60)
 
     health = await client.get("/healthz")
     answered.set()
 
     assert health.status_code == 200
-    assert (await sync).status_code == 200
+    response = await sync
+    assert response.status_code == 200, response.text
+    assert len(response.json()["customerAccountIds"]) == 1
     assert waited == [True]
 
 

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from database_checks import wait_until_waiting_on_locks
+from orgql.core.addresses import choosers
 from orgql.core.financial import sync as financial_sync
 from orgql.core.financial.source import SourceAccount, SourceAddress, SourceSite
 from orgql.core.organizations import service as organizations
@@ -161,3 +162,25 @@ async def test_a_sync_and_a_move_of_a_chooser_under_the_organization_do_not_dead
             select(models.Organization.parent_id).where(models.Organization.id == PURCHASING)
         )
     assert parent == ROOT
+
+
+async def test_the_choosers_of_many_addresses_are_read_with_their_ids_in_one_parameter(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    # A sync removes up to 10,000 addresses: as an IN list, 10,000 parameters (twice) to
+    # compile and send while the event loop waits; as one array, one.
+    sent: list[object] = []
+
+    def record(*args: object) -> None:
+        sent.append(args[3])  # (connection, cursor, statement, parameters, ...)
+
+    ids = [str(900_000 + n) for n in range(10_000)]
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await choosers.lock(session, ROOT, ids)
+        chosen = await choosers.of_addresses(session, ROOT, ids)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    assert chosen == {}
+    assert [len(parameters) for parameters in sent] == [2, 2]  # (the root's id, the ids)

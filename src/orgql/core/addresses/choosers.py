@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.validation import is_storable_text
@@ -72,7 +73,14 @@ def _storable(address_ids: Collection[str]) -> set[str]:
 
 def _chooses(address_ids: set[str] | Select[str]) -> ColumnElement[bool]:
     org = models.Organization
-    return or_(org.billing_address_id.in_(address_ids), org.shipping_address_id.in_(address_ids))
+    if isinstance(address_ids, Select):
+        return or_(
+            org.billing_address_id.in_(address_ids), org.shipping_address_id.in_(address_ids)
+        )
+    # One array (a sync's 10,000 ids): an IN list was 10,000 parameters to compile and send,
+    # twice, between two awaits (docs/financial-sync.md "Bounds").
+    ids = bindparam("address_ids", sorted(address_ids), type_=ARRAY(Text))
+    return or_(org.billing_address_id == any_(ids), org.shipping_address_id == any_(ids))
 
 
 async def updated_events(

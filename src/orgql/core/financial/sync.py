@@ -16,6 +16,9 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
   core.financial.order). (A sync that held its transaction's connection while the source
   answered, the built-in one reading on a second: as many syncs at once as the pool has
   connections, and each waited for a second connection that never came.)
+- the write does not hold the event loop: what to write (core.financial.plan) is worked out
+  in a worker thread, and the rows are inserted by the database from JSON written in one
+  (core.financial.rows); docs/financial-sync.md "Bounds" has the numbers;
 - the addresses it writes do not count toward an organization's bound of addresses entered
   by hand (core.addresses.limits): a sync never fails because of addresses entered by hand.
   What it fetches, and so writes, has bounds of its own, checked by the source as it
@@ -34,23 +37,23 @@ financial system of record holds for its party (syncFinancialData.txt; DOMAIN.md
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.addresses import choosers
 from orgql.core.common.addresses import SYNCED_SOURCE
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
-from orgql.core.common.ids import next_ids
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
-from orgql.core.financial import order
-from orgql.core.financial.plan import FailedAddress, SyncPlan, contract_broken, plan_sync
+from orgql.core.financial import order, rows
+from orgql.core.financial.plan import FailedAddress, contract_broken, plan_sync
 from orgql.core.financial.source import FinancialSource, FinancialSourceError, SourceAccount
 from orgql.core.inheritance import effects
 from orgql.core.organizations import service as organizations
@@ -235,7 +238,9 @@ async def _replace(
             address.address_type.is_not(None),
         )
     )
-    plan = plan_sync(fetched, unit, nicknames)
+    # Pure computation, 10-30 ms per 1,000 addresses: in a worker thread, not the event
+    # loop (which it held 100 ms and more at the bound; docs/financial-sync.md "Bounds").
+    plan = await asyncio.to_thread(plan_sync, fetched, unit, list(nicknames))
     # The organization's default addresses are inherited, and removed addresses are unset
     # as defaults below it (ON DELETE SET NULL): the subtree is compared around the write.
     before = await effects.snapshot_subtree(session, organization_id) if compare else None
@@ -258,7 +263,7 @@ async def _replace(
             financial_models.CustomerAccount.organization_id == organization_id
         )
     )
-    account_ids, address_ids = await _create(session, organization_id, plan)
+    account_ids, address_ids = await rows.insert_plan(session, organization_id, plan)
 
     if plan.default_billing is not None:
         organization.billing_address_id = address_ids[plan.default_billing]
@@ -290,62 +295,3 @@ async def _replace(
         ],
     )
     return SyncResult(customer_account_ids=account_ids, failed_address_items=plan.failed)
-
-
-async def _create(
-    session: AsyncSession, organization_id: str, plan: SyncPlan
-) -> tuple[list[str], dict[str, str]]:
-    """Insert the plan's accounts, addresses and links: one statement (batch) each."""
-    ids = await next_ids(session, len(plan.accounts) + len(plan.addresses))
-    account_ids = ids[: len(plan.accounts)]
-    address_ids = dict(
-        zip((a.external_id for a in plan.addresses), ids[len(plan.accounts) :], strict=True)
-    )
-    if plan.accounts:
-        await session.execute(
-            insert(financial_models.CustomerAccount),
-            [
-                {
-                    "id": account_id,
-                    "organization_id": organization_id,
-                    "external_account_id": account.account_id,
-                    "account_number": account.account_number,
-                    "account_name": account.account_name,
-                    "business_unit_id": account.business_unit_id,
-                    "source": SYNCED_SOURCE,
-                }
-                for account_id, account in zip(account_ids, plan.accounts, strict=True)
-            ],
-        )
-    if plan.addresses:
-        await session.execute(
-            insert(models.Address),
-            [
-                {
-                    "id": address_ids[planned.external_id],
-                    "organization_id": organization_id,
-                    "address_type": planned.external_id,
-                    "source": SYNCED_SOURCE,
-                    "external_address_id": planned.external_id,
-                    **planned.values,
-                }
-                for planned in plan.addresses
-            ],
-        )
-    if plan.links:
-        await session.execute(
-            insert(financial_models.CustomerAccountAddress),
-            [
-                {
-                    "customer_account_id": account_ids[link.account_index],
-                    "address_id": address_ids[link.external_address_id],
-                    "external_site_id": link.site_id,
-                    "bill_to": link.bill_to,
-                    "ship_to": link.ship_to,
-                    "primary_bill_to": link.primary_bill_to,
-                    "primary_ship_to": link.primary_ship_to,
-                }
-                for link in plan.links
-            ],
-        )
-    return account_ids, address_ids
