@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from orgql.app import create_app
+from orgql.auth.tokens import Authenticator
 from orgql.core.reference.demo import seed_demo
 from orgql.database_urls import to_asyncpg_url
 from orgql.db import models
@@ -154,7 +155,11 @@ async def run(settings: Settings, engine: Any, args: argparse.Namespace) -> None
     timings = []
     async with app.router.lifespan_context(app) as state:
         transport = httpx.ASGITransport(app=with_state(app, state))
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        token = Authenticator(settings).issue_admin("bench").access_token
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers=headers
+        ) as client:
             for number in range(args.runs):
                 event.listen(engine.sync_engine, "before_cursor_execute", count)
                 statements.clear()
