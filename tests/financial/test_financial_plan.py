@@ -215,3 +215,12 @@ def test_an_account_site_id_too_long_to_store_breaks_the_contract() -> None:
 def test_a_business_unit_beyond_bigint_breaks_the_contract() -> None:
     with pytest.raises(OrgqlError, match="out of range"):
         plan_sync([account("a", unit=2**63)], None)
+
+
+def test_a_lone_surrogate_in_a_failed_id_is_echoed_as_u_fffd() -> None:
+    # Text PostgreSQL cannot hold, nor an answer encode as UTF-8 (REST answered 500).
+    sites = [SourceSite(address("a\ud800b"), "s1"), SourceSite(address("\udc00"), "s2")]
+    plan = plan_sync([account("a", *sites, site("good"))], None)
+
+    assert [item.external_id for item in plan.failed] == ["a\ufffdb", "\ufffd"]
+    assert [a.external_id for a in plan.addresses] == ["good"]

@@ -5,7 +5,9 @@ Rules (syncFinancialData.txt, DOMAIN.md "Financial data sync"):
   dropped even if the source sent it);
 - an address that cannot be stored (no address line, city or country; a value too long or
   holding control characters; a nickname another address of the organization uses) is
-  skipped and reported with its external id; the rest go through;
+  skipped and reported with its external id; the rest go through; a lone surrogate in that
+  id (text PostgreSQL cannot hold, nor UTF-8 carry) is reported as U+FFFD, so that REST and
+  GraphQL answer the same encodable id;
 - one external address id is one address of the organization, whichever accounts and sites
   use it (the first occurrence's values win, the uses are merged);
 - the default billing / shipping address is the first valid primary bill-to / ship-to.
@@ -26,6 +28,7 @@ from orgql.core.financial.source import SourceAccount, SourceAddress
 from orgql.db import financial_models, models
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ADDRESS = models.Address.__table__
 _ACCOUNT = financial_models.CustomerAccount.__table__
 
@@ -124,7 +127,7 @@ def plan_sync(
             if site.primary_ship_to and plan.default_shipping is None:
                 plan.default_shipping = address.external_id
     plan.failed = [
-        FailedAddress(external_id, message)
+        FailedAddress(_SURROGATE.sub("\ufffd", external_id), message)
         for external_id, message in verdicts.items()
         if message is not None
     ]
