@@ -169,6 +169,21 @@ def test_external_ids_differing_only_in_case_share_a_nickname() -> None:
     assert [f.external_id for f in plan.failed] == ["AB-1"]
 
 
+def test_nicknames_are_compared_by_the_keys_passed_in_not_pythons_lower() -> None:
+    """The database's keys (core.addresses.nicknames.database_keys): Python lower-cases
+    "X" to "x", the keys say "X" and "y" are one and "x" is another's."""
+    keys = {"X": "k", "y": "k", "x": "taken"}
+    plan = plan_sync(
+        [account("a", site("X"), site("y"), site("x"))],
+        None,
+        taken_nicknames={"taken"},
+        nickname_keys=keys,
+    )
+
+    assert [a.external_id for a in plan.addresses] == ["X"]
+    assert [f.external_id for f in plan.failed] == ["y", "x"]
+
+
 def test_a_failed_address_is_reported_once_however_often_it_is_used() -> None:
     plan = plan_sync(
         [account("a", site("bad", city=None)), account("b", site("bad", city=None))], None

@@ -10,7 +10,8 @@
   as this check does. Both sides are compared as those keys compare them, in PostgreSQL
   (``lower(btrim(...))``): Python's ``lower``/``strip`` disagree with it on some letters
   (a final sigma, a dotted capital I) and spaces, and the check would refuse a nickname the
-  key accepts or miss one only the key then catches.
+  key accepts or miss one only the key then catches. :func:`database_keys` reads those keys
+  of many nicknames at once (a financial sync's external ids, core.financial.plan).
 
 Both problems are 100002 at ``addressType``, collected: a caller raises them with the rest of
 its input's.
@@ -18,9 +19,11 @@ its input's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from sqlalchemy import String, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orgql.core.common.characters import check_seen
@@ -55,6 +58,18 @@ async def check_nickname(
     )
     if taken is not None:
         problems.add(Codes.INVALID_INPUT, _taken_message(owner, nickname), "addressType")
+
+
+async def database_keys(session: AsyncSession, nicknames: Iterable[str]) -> dict[str, str]:
+    """Each nickname's key as the unique keys compare it (``lower(btrim(...))``, in PostgreSQL),
+    in one statement (none without nicknames). The nicknames must be storable text
+    (core.common.validation.is_storable_text)."""
+    wanted = list(set(nicknames))
+    if not wanted:
+        return {}
+    nickname = func.unnest(literal(wanted, ARRAY(String))).column_valued("nickname")
+    rows = await session.execute(select(nickname, func.lower(func.btrim(nickname))))
+    return dict(rows.all())  # a list: a Result has keys(), dict() would index it
 
 
 def nickname_taken(owner: Owner, nickname: str) -> OrgqlError:

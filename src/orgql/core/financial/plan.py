@@ -7,7 +7,10 @@ Rules (syncFinancialData.txt, DOMAIN.md "Financial data sync"):
   holding control characters; a nickname another address of the organization uses) is
   skipped and reported with its external id; the rest go through; a lone surrogate in that
   id (text PostgreSQL cannot hold, nor UTF-8 carry) is reported as U+FFFD, so that REST and
-  GraphQL answer the same encodable id;
+  GraphQL answer the same encodable id. Nicknames are compared as the database's unique key
+  compares them (``lower(btrim(...))`` in PostgreSQL, whose ``lower`` disagrees with
+  Python's on a final sigma and a dotted capital I): the caller reads those keys of the
+  external ids and passes them in (core.addresses.nicknames);
 - one external address id is one address of the organization, whichever accounts and sites
   use it (the first occurrence's values win, the uses are merged);
 - the default billing / shipping address is the first valid primary bill-to / ship-to.
@@ -18,7 +21,7 @@ broke its contract: the whole sync fails (100193) and nothing changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from orgql.core.common import addresses as address_fields
@@ -88,13 +91,17 @@ def plan_sync(
     accounts: Sequence[SourceAccount],
     business_unit_id: int | None,
     taken_nicknames: Iterable[str] = (),
+    nickname_keys: Mapping[str, str] | None = None,
 ) -> SyncPlan:
     """The accounts, addresses and links to create; see the module's rules.
 
-    ``taken_nicknames`` are the (lower-cased, trimmed) addressType values of the
-    organization's other addresses: a synced address is nicknamed by its external id."""
+    ``taken_nicknames`` are the keys (``lower(btrim(addressType))``, the database's) of the
+    organization's other addresses: a synced address is nicknamed by its external id.
+    ``nickname_keys`` maps each storable external id to its key, read from the database;
+    an id it lacks (or without it) is keyed by Python's ``strip().lower()``, which differs
+    from the database's on some letters and spaces."""
     plan = SyncPlan()
-    taken = set(taken_nicknames)
+    taken = _Nicknames(set(taken_nicknames), nickname_keys or {})
     seen_accounts: set[str] = set()
     verdicts: dict[str, str | None] = {}  # external id -> error message (None: valid)
     links: dict[tuple[int, str], PlannedLink] = {}
@@ -167,7 +174,19 @@ def _check_account(account: SourceAccount, seen: set[str]) -> None:
             raise contract_broken(f"account site id {site.site_id[:40]!r} cannot be stored")
 
 
-def _address_problem(address: SourceAddress, taken: set[str], plan: SyncPlan) -> str | None:
+@dataclass(frozen=True)
+class _Nicknames:
+    """The keys of the nicknames taken, and the database's key of each external id."""
+
+    taken: set[str]
+    keys: Mapping[str, str]
+
+    def key(self, external_id: str) -> str:
+        key = self.keys.get(external_id)
+        return key if key is not None else external_id.strip().lower()
+
+
+def _address_problem(address: SourceAddress, taken: _Nicknames, plan: SyncPlan) -> str | None:
     """Why the address cannot be stored, or None (and it is added to the plan)."""
     problems: list[str] = []
     external_id = address.external_id
@@ -176,7 +195,7 @@ def _address_problem(address: SourceAddress, taken: set[str], plan: SyncPlan) ->
         problems.append("externalId contains control characters")
     elif len(external_id) > id_limit:
         problems.append(f"externalId is longer than {id_limit} characters")
-    elif external_id.strip().lower() in taken:
+    elif taken.key(external_id) in taken.taken:
         problems.append(
             f"addressType {external_id!r} is used by another address of the organization"
         )
@@ -197,6 +216,6 @@ def _address_problem(address: SourceAddress, taken: set[str], plan: SyncPlan) ->
         values[column] = value
     if problems:
         return "; ".join(problems)
-    taken.add(external_id.strip().lower())  # ids differing only in case share a nickname
+    taken.taken.add(taken.key(external_id))  # ids differing only in case share a nickname
     plan.addresses.append(PlannedAddress(external_id, values))
     return None

@@ -47,9 +47,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orgql.core.addresses import choosers
+from orgql.core.addresses import choosers, nicknames
 from orgql.core.common.addresses import SYNCED_SOURCE
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError, quoted
+from orgql.core.common.validation import is_storable_text
 from orgql.core.events import lifecycle as change_events
 from orgql.core.events import outbox as events
 from orgql.core.financial import order, rows
@@ -205,6 +206,17 @@ def _changed_meanwhile(organization_id: str, what: str) -> OrgqlError:
     )
 
 
+def _storable_external_ids(fetched: Sequence[SourceAccount]) -> set[str]:
+    """The external address ids the database can be sent (the others fail the plan's
+    checks before their nickname's)."""
+    return {
+        site.address.external_id
+        for account in fetched
+        for site in account.sites
+        if is_storable_text(site.address.external_id)
+    }
+
+
 async def _replace(
     session: AsyncSession, target: Target, fetched: Sequence[SourceAccount]
 ) -> SyncResult:
@@ -231,16 +243,21 @@ async def _replace(
         raise _changed_meanwhile(organization_id, "configured business unit")
     # A sync that took a newer ticket committed while this one fetched: it is not undone.
     await order.record_ticket(session, organization_id, target.ticket)
-    nicknames = await session.scalars(
-        select(func.lower(func.btrim(address.address_type))).where(
-            address.organization_id == organization_id,
-            address.source != SYNCED_SOURCE,
-            address.address_type.is_not(None),
+    taken = list(
+        await session.scalars(
+            select(func.lower(func.btrim(address.address_type))).where(
+                address.organization_id == organization_id,
+                address.source != SYNCED_SOURCE,
+                address.address_type.is_not(None),
+            )
         )
     )
+    # The external ids (synced nicknames) keyed as the unique key does, by the database:
+    # Python's lower() disagrees with it on some letters (core.addresses.nicknames).
+    keys = await nicknames.database_keys(session, _storable_external_ids(fetched))
     # Pure computation, 10-30 ms per 1,000 addresses: in a worker thread, not the event
     # loop (which it held 100 ms and more at the bound; docs/financial-sync.md "Bounds").
-    plan = await asyncio.to_thread(plan_sync, fetched, unit, list(nicknames))
+    plan = await asyncio.to_thread(plan_sync, fetched, unit, taken, keys)
     # The organization's default addresses are inherited, and removed addresses are unset
     # as defaults below it (ON DELETE SET NULL): the subtree is compared around the write.
     before = await effects.snapshot_subtree(session, organization_id) if compare else None
