@@ -65,15 +65,22 @@ async def defaults(engine: AsyncEngine, organization_id: str) -> tuple[str | Non
     return row[0], row[1]
 
 
-async def test_a_sync_waits_for_an_update_of_an_organization_that_chose_a_synced_address(
-    engine: AsyncEngine,
-) -> None:
+async def purchasing_chose_a_synced_address(engine: AsyncEngine) -> str:
+    """After a committed sync, 100003 (purchasing) chooses the root's synced billing address
+    (committed): its id."""
     await committed_sync(engine)
     synced, _ = await defaults(engine, ROOT)
     assert synced is not None
     async with make_sessionmaker(engine)() as session, session.begin():
         chosen = parse_changes({"billingAddress": {"repositoryId": synced}}, {})
         await organization_updates.update(session, PURCHASING, chosen)
+    return synced
+
+
+async def test_a_sync_waits_for_an_update_of_an_organization_that_chose_a_synced_address(
+    engine: AsyncEngine,
+) -> None:
+    synced = await purchasing_chose_a_synced_address(engine)
 
     again = parse_changes({"shippingAddress": {"repositoryId": synced}}, {})
     async with make_sessionmaker(engine)() as chooser, chooser.begin():
@@ -135,12 +142,7 @@ async def test_a_sync_and_a_move_of_a_chooser_under_the_organization_do_not_dead
     then the move of 100003 under the root. Without the move lock, once the row was free the
     sync locked it and waited for 100003 (a chooser), which the move had locked before it
     waited for the root (its new parent): a deadlock, one of them broken off."""
-    await committed_sync(engine)
-    synced, _ = await defaults(engine, ROOT)
-    assert synced is not None
-    async with make_sessionmaker(engine)() as session, session.begin():
-        chosen = parse_changes({"billingAddress": {"repositoryId": synced}}, {})
-        await organization_updates.update(session, PURCHASING, chosen)
+    await purchasing_chose_a_synced_address(engine)
 
     async def committed_move() -> None:
         async with make_sessionmaker(engine)() as session, session.begin():

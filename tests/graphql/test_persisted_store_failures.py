@@ -20,7 +20,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -77,6 +77,24 @@ def _assert_one_warning(records: list[logging.LogRecord], *, saying: str = "") -
     assert TYPENAME not in record.getMessage()  # the hash, never the document's text
 
 
+@asynccontextmanager
+async def _client(
+    settings: Settings,
+    engine: AsyncEngine,
+    client_for: Callable[[Any, Mapping[str, Any]], httpx.AsyncClient],
+    store: async_sessionmaker[AsyncSession] | None = None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin client of an app on ``engine``; ``store``: its requests' sessionmaker (the
+    persisted documents' store among them) instead of the app's."""
+    app = create_app(settings, engine=engine)
+    async with app.router.lifespan_context(app) as state:
+        requests_state = {**(state or {})}
+        if store is not None:
+            requests_state["sessionmaker"] = store
+        async with client_for(app, requests_state) as client:
+            yield client
+
+
 async def test_over_http_the_answer_is_sent_when_its_document_cannot_be_kept(
     settings: Settings,
     engine: AsyncEngine,
@@ -84,12 +102,9 @@ async def test_over_http_the_answer_is_sent_when_its_document_cannot_be_kept(
     out_of_reach: async_sessionmaker[AsyncSession],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    app = create_app(settings, engine=engine)
-    async with app.router.lifespan_context(app) as state:
-        requests_state = {**(state or {}), "sessionmaker": out_of_reach}
-        async with client_for(app, requests_state) as client:
-            with warnings_of(caplog) as records:
-                response = await client.post("/graphql", json=WITH_TEXT)
+    async with _client(settings, engine, client_for, store=out_of_reach) as client:
+        with warnings_of(caplog) as records:
+            response = await client.post("/graphql", json=WITH_TEXT)
 
     assert (response.status_code, response.json()) == (200, ANSWER)
     _assert_one_warning(records)
@@ -177,12 +192,10 @@ async def test_a_registration_failing_for_a_bug_is_no_database_failure(
     await server.create_database(name)
     unmigrated = make_engine(server.database_url(name))
     try:
-        app = create_app(settings, engine=engine)
-        async with app.router.lifespan_context(app) as state:
-            requests_state = {**(state or {}), "sessionmaker": make_sessionmaker(unmigrated)}
-            async with client_for(app, requests_state) as client:
-                caplog.set_level(logging.WARNING)
-                response = await client.post("/graphql", json=WITH_TEXT)
+        store = make_sessionmaker(unmigrated)
+        async with _client(settings, engine, client_for, store=store) as client:
+            caplog.set_level(logging.WARNING)
+            response = await client.post("/graphql", json=WITH_TEXT)
     finally:
         await unmigrated.dispose()
         await server.drop_database(name)
@@ -211,13 +224,11 @@ async def test_a_read_only_database_does_not_cost_the_answer(
             lambda connection: connection.execute("SET default_transaction_read_only = on")
         )
 
-    app = create_app(settings, engine=engine)
     try:
-        async with app.router.lifespan_context(app) as state:
-            requests_state = {**(state or {}), "sessionmaker": make_sessionmaker(read_only)}
-            async with client_for(app, requests_state) as client:
-                with warnings_of(caplog) as records:
-                    response = await client.post("/graphql", json=WITH_TEXT)
+        store = make_sessionmaker(read_only)
+        async with _client(settings, engine, client_for, store=store) as client:
+            with warnings_of(caplog) as records:
+                response = await client.post("/graphql", json=WITH_TEXT)
     finally:
         await read_only.dispose()
 
@@ -261,11 +272,7 @@ async def test_a_refusal_for_the_database_s_state_does_not_cost_the_answer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await _refusing(engine, sqlstate)
-    app = create_app(settings, engine=engine)
-    async with (
-        app.router.lifespan_context(app) as state,
-        client_for(app, state or {}) as client,
-    ):
+    async with _client(settings, engine, client_for) as client:
         with warnings_of(caplog) as records:
             response = await client.post("/graphql", json=WITH_TEXT)
 
@@ -290,11 +297,7 @@ async def test_a_refusal_of_the_statement_itself_is_a_bug(
 ) -> None:
     """As a table missing (above): a statement any database of our schema would refuse."""
     await _refusing(engine, sqlstate)
-    app = create_app(settings, engine=engine)
-    async with (
-        app.router.lifespan_context(app) as state,
-        client_for(app, state or {}) as client,
-    ):
+    async with _client(settings, engine, client_for) as client:
         caplog.set_level(logging.WARNING)
         response = await client.post("/graphql", json=WITH_TEXT)
 
