@@ -16,10 +16,10 @@ So the first request of a document takes the full pipeline. Once a SQL plan has 
 answered here, with what still depends on the request done again, as the pipeline does it:
 
 - the cost analysis when the document's cost depends on ``first`` variables (cached by their
-  values, graphql.limits);
+  values, graphql.limits; once per body kept, see the end);
 - what graphql-core's executor build does per request, as strawberry builds it: variables
-  coerced, global id arguments checked (executor.known_sql_read; the operation and its
-  fragments were chosen when the document was first answered);
+  coerced, global id arguments checked (executor.sql_read_variables, once per body kept;
+  the operation and its fragments were chosen when the document was first answered);
 - the SQL plan's own checks of the caller and the arguments (sql_plans.SqlPlan.parameters),
   its statement, its answer budget, the request's timeout and read routing (the context);
 - the observation told the operation and the path (``sql_plan``), as ObserveOperation does.
