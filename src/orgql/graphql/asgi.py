@@ -145,11 +145,12 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     def _deadline(self, request: Request) -> float:
         """When the request's timeout ends: set when first asked (the direct path, else the
-        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS."""
-        deadline = getattr(request.state, _DEADLINE, None)
-        if deadline is None:
-            deadline = asyncio.get_running_loop().time() + self.timeout_seconds
-            setattr(request.state, _DEADLINE, deadline)
+        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS. In the scope's
+        ``state`` (``request.state``'s dict), read with ``get``: State's getattr raises and
+        catches an AttributeError for a name not set (3 µs of the direct path's)."""
+        state: dict[str, Any] = request.scope.setdefault("state", {})
+        if (deadline := state.get(_DEADLINE)) is None:
+            deadline = state[_DEADLINE] = asyncio.get_running_loop().time() + self.timeout_seconds
         return cast(float, deadline)
 
     async def serve_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:

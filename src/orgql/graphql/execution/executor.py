@@ -107,25 +107,22 @@ class SqlRequest(NamedTuple):
     variable_values: VariableValues
     context_value: Any
     hide_suggestions: bool
+    #: The arguments of fields holding variables, by field, kept for the body whose variables
+    #: these are (graphql.execution.direct): SqlPlan._arguments' memo. None: none kept.
+    known_arguments: dict[FieldPlan, dict[str, Any]] | None = None
 
 
-def known_sql_read(
+def sql_read_variables(
     document: _Document,
     schema: GraphQLSchema,
-    context: Any,
     raw_variable_values: dict[str, Any] | None,
     hide_suggestions: bool,
-) -> tuple[SqlPlan, dict[str, Any]] | None:
-    """The SQL plan answering ``document`` (``answered_by_sql_plan``) at this request and
-    its parameters, or None: the full pipeline answers (and reports) it. Nothing is read.
-
-    What graphql-core's ``Executor.build`` and the plans' lookup (``CompiledExecutor._plan``)
-    decide of the document alone (the operation, its fragments, the schema valid, no
-    fragment variable refused, no middleware) was decided when it was first answered; what
-    depends on the request is done again, as they do it: the variables coerced, the global
-    id arguments checked, the plan of these directive values, the SQL plan's checks of the
-    caller and the arguments. No executor is built (its construction was 0.04 ms, a twentieth of a
-    request for one organization, issue 16)."""
+) -> VariableValues | None:
+    """The variables of a request of ``document`` (``answered_by_sql_plan``) coerced, as
+    graphql-core's ``Executor.build`` coerces them, with no ID argument holding the global
+    id of another type (global_id_arguments); None: the full pipeline answers (and reports)
+    them. Of the document and the raw values alone, neither the caller nor the database:
+    the direct path keeps them for the body they came in."""
     operation = document.operation
     variables = get_variable_values(
         schema,
@@ -136,11 +133,41 @@ def known_sql_read(
     )
     if isinstance(variables, list):  # errors: the pipeline answers them
         return None
-    request = SqlRequest(
-        schema, operation, document.fragments, variables, context, hide_suggestions
-    )
-    if global_id_arguments.refusals(request):
+    checked = SqlRequest(schema, operation, document.fragments, variables, None, hide_suggestions)
+    if global_id_arguments.refusals(checked):
         return None
+    return variables
+
+
+def known_sql_read(
+    document: _Document,
+    schema: GraphQLSchema,
+    context: Any,
+    variables: VariableValues,
+    hide_suggestions: bool,
+    known_arguments: dict[FieldPlan, dict[str, Any]] | None = None,
+) -> tuple[SqlPlan, dict[str, Any]] | None:
+    """The SQL plan answering ``document`` (``answered_by_sql_plan``) at this request with
+    ``variables`` (``sql_read_variables``) and its parameters, or None: the full pipeline
+    answers (and reports) it. Nothing is read.
+
+    What graphql-core's ``Executor.build`` and the plans' lookup (``CompiledExecutor._plan``)
+    decide of the document alone (the operation, its fragments, the schema valid, no
+    fragment variable refused, no middleware) was decided when it was first answered; what
+    depends on the request is done again, as they do it: the plan of these directive values,
+    the SQL plan's checks of the caller and the arguments (``known_arguments``: those of
+    fields with variables, as coerced for these variables before, else None). No executor is
+    built (its construction was 0.04 ms, a twentieth of a request for one organization,
+    issue 16)."""
+    request = SqlRequest(
+        schema,
+        document.operation,
+        document.fragments,
+        variables,
+        context,
+        hide_suggestions,
+        known_arguments,
+    )
     _used(document)
     plan = document.plans.get(document.directive_values(variables))
     if plan is None:  # not planned with these directive values yet, or without a plan
@@ -163,6 +190,8 @@ class CompiledExecutor(BudgetedExecutor):
 
     #: The parsed document (``build``): the key of the plans' cache entry.
     document: DocumentNode | None = None
+    #: SqlRequest's memo of arguments (the direct path's): none for an operation run here.
+    known_arguments: dict[FieldPlan, dict[str, Any]] | None = None
 
     @classmethod
     def build(cls, schema: Any, document: Any, *args: Any, **kwargs: Any) -> Any:

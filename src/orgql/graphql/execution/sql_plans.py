@@ -43,6 +43,11 @@ from orgql.observability.database import expected_failure, no_connection
 
 log = logging.getLogger(__name__)
 
+#: The fields whose arguments one request body's memo holds (SqlPlan._arguments): past them
+#: the memo is emptied (its document's plans compiled again hold fields anew; a SQL plan
+#: with more fields of variable arguments coerces some again at each request).
+MAX_KNOWN_ARGUMENTS = 64
+
 
 @dataclass(frozen=True)
 class SqlAnswer:
@@ -178,19 +183,30 @@ class SqlPlan:
         return sites
 
     def _arguments(self, executor: Any, field: FieldPlan) -> dict[str, Any]:
-        """``field``'s arguments at this request; those written without a variable
-        (``childOrganizations(first: 10)``) coerced once per plan (read-only)."""
+        """``field``'s arguments at this request (read-only): those written without a
+        variable (``childOrganizations(first: 10)``) coerced once per plan, those with one
+        once per request body when the direct path keeps them (``executor.known_arguments``,
+        graphql.execution.direct: 4 µs for ``organization(id: $id)``)."""
         node = field.nodes[0]
         if not node.arguments:
             return {}
         found = self.literal_arguments.get(field)
         if found is not None:
             return found
+        known: dict[FieldPlan, dict[str, Any]] | None = executor.known_arguments
+        if known is not None:
+            found = known.get(field)
+            if found is not None:
+                return found
         arguments = get_argument_values(
             field.definition, node, executor.variable_values, None, executor.hide_suggestions
         )
         if not any(_has_variable(argument.value) for argument in node.arguments):
             self.literal_arguments[field] = arguments
+        elif known is not None:
+            if len(known) >= MAX_KNOWN_ARGUMENTS:  # plans compiled again: fields anew
+                known.clear()
+            known[field] = arguments
         return arguments
 
     async def run(self, context: Any, parameters: dict[str, Any], limit: int) -> SqlAnswer | str:
