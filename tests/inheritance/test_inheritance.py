@@ -9,6 +9,7 @@ import pytest
 
 from orgql.core.inheritance.rules import (
     DERIVED_COLUMNS,
+    DerivedAlong,
     Inherited,
     ancestors_root_first,
     chain_of,
@@ -291,3 +292,23 @@ def test_derive_forest_derives_site_values_as_derive_site_value(seed: int) -> No
         own = {i: row[1] for i, row in site_rows.items()}
         values, owners = forest[org_id]
         assert Inherited(values[0], owners[0]) == derive_site_value(chain_ids, own)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_derived_along_derives_what_derive_forest_derives(seed: int) -> None:
+    orgs = _random_forest(seed)
+    rng = random.Random(seed)
+    columns = ["description", "customer_type", "use_all_payment_methods_from_site"]
+    columns.append("payment_methods")
+    rows = {org_id: [getattr(org, c) for c in columns] for org_id, org in orgs.items()}
+    # Site rows: of a third of the organizations, and of ids no path holds.
+    site_rows = {o: ("row", rng.choice([None, 0, False])) for o in orgs if rng.random() < 0.35}
+    site_rows |= {"elsewhere": ("row", 1)}
+    paths = {org_id: org.path for org_id, org in orgs.items()}
+
+    for own, positions in ((rows, range(len(columns))), (site_rows, [1])):
+        forest = derive_forest(paths, own, positions)
+        along = DerivedAlong(paths, own, positions)
+        read = rng.sample(sorted(orgs), 10)  # some organizations read, in any order
+        assert {org_id: along[org_id] for org_id in read} == {o: forest[o] for o in read}
+        assert set(along) == set(read)

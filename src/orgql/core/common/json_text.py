@@ -36,7 +36,9 @@ def _long_digits(text: str | bytes) -> bool:
 def loads(text: str | bytes, **options: Any) -> Any:
     """``json.loads(text, **options)``; ``options`` (such as ``parse_constant``) only
     matter to what orjson refuses, which ``json.loads`` then reads with them."""
-    if not _long_digits(text):
+    # Shorter than a run of 19 digits (an empty object, as most dynamicProperties are): no
+    # check, 0.1 instead of 0.6 µs (a page of 100 organizations reads 100 of them).
+    if len(text) < len(_LONG_RUN) or not _long_digits(text):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

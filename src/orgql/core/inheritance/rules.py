@@ -124,7 +124,11 @@ def derive_forest(
     organization to its row, whose ``positions`` hold its own values of the columns (absent:
     none set, as an organization without a row on a site). Returns, per organization, the
     derived values and the ids of the organizations that set them, in ``positions`` order.
-    Organizations that set none of the columns share their nearest's lists: read-only."""
+    Organizations that set none of the columns share their nearest's lists: read-only.
+
+    Every organization costs about the same, whether its values are read or not: for one
+    organization of a deep chain, :class:`DerivedAlong` costs less (about half for
+    depth 15: it walks the chain's rows per column, and only the organizations read)."""
     unset: tuple[list[object | None], list[str | None]] = (
         [None] * len(positions),
         [None] * len(positions),
@@ -152,3 +156,68 @@ def derive_forest(
                 owners[index] = org_id
         derived[org_id] = nearest if values is None else (values, owners)
     return derived
+
+
+#: An organization's derived values and the ids of the organizations that set them.
+Values = tuple[list[object | None], list[str | None]]
+
+
+def derive_along(
+    chain_ids: Sequence[str], own: Mapping[str, Sequence[object | None]], positions: Sequence[int]
+) -> Values:
+    """:func:`derive_site_values` by position, for one organization: the first non-null
+    value of each of ``positions`` along ``chain_ids`` (the organization, then its
+    ancestors, nearest first) in the rows that ``own`` maps them to (absent: none set), and
+    the id of the organization that set it."""
+    present = [(org_id, own[org_id]) for org_id in chain_ids if org_id in own]
+    values: list[object | None] = []
+    owners: list[str | None] = []
+    for position in positions:  # first_set, inlined as in derive
+        for org_id, row in present:
+            value = row[position]
+            if value is not None:
+                values.append(value)
+                owners.append(org_id)
+                break
+        else:
+            values.append(None)
+            owners.append(None)
+    return values, owners
+
+
+class DerivedAlong(dict[str, Values]):
+    """:func:`derive_forest`'s answer (the same arguments, the same values), each
+    organization's computed when first read, by :func:`derive_along` along its chain (the
+    organizations of its path that ``paths`` holds).
+
+    For a few organizations of a deep chain (``organization(id)``: one organization and its
+    ancestors, of which only the organization's values are read): walking the chain's rows
+    per column, most values found in the nearest few rows, costs less than deriving every
+    organization of the chain from its parent's values (issue 16: 7 instead of 16 µs at
+    depth 15). For a page, whose organizations share their ancestors, derive_forest costs
+    less."""
+
+    def __init__(
+        self,
+        paths: Mapping[str, Sequence[str]],
+        own: Mapping[str, Sequence[object | None]],
+        positions: Sequence[int],
+    ) -> None:
+        super().__init__()
+        self._paths = paths
+        self._own = own
+        self._positions = positions
+
+    def __missing__(self, org_id: str) -> Values:
+        paths = self._paths
+        chain = [org_id, *(a for a in reversed(paths[org_id]) if a in paths)]
+        found = self[org_id] = derive_along(chain, self._own, self._positions)
+        return found
+
+
+#: How derived values are computed, from the paths, the rows holding the own values and
+#: their positions: :func:`derive_forest`, or :class:`DerivedAlong`.
+Derivation = Callable[
+    [Mapping[str, Sequence[str]], Mapping[str, Sequence[object | None]], Sequence[int]],
+    Mapping[str, Values],
+]

@@ -26,7 +26,7 @@ position. :class:`PageRows` is what a function reads; :func:`_parent` and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any
@@ -89,10 +89,10 @@ class PageRows:
 
     by_id: dict[str, Row]
     #: Derived values of every organization read, in ``Composer.derived_columns`` order.
-    derived: dict[str, Derived]
+    derived: Mapping[str, Derived]
     #: Per site argument: the effective values of every organization read
     #: (``Composer.site_columns`` order), or None when no site applies (no default site).
-    effective: dict[str, dict[str, Derived] | None]
+    effective: dict[str, Mapping[str, Derived] | None]
     #: Contract rows by id (``Composer.contract_columns``, id first).
     contracts: dict[str, Row]
     #: Ancestors already composed, by (selection, organization id).

@@ -20,7 +20,8 @@ and the functions that compose its JSON-ready answer from them
 
 Derived and effective values follow :mod:`orgql.core.inheritance.rules` (DOMAIN.md, "Derived
 values"), computed once per organization of the page and its chains
-(:func:`inheritance.derive_forest`), so an ancestor shared by the whole page costs once.
+(:func:`inheritance.derive_forest`), so an ancestor shared by the whole page costs once (a page
+of one, ``organization(id)``: :class:`inheritance.DerivedAlong`, of the organizations read).
 ``tests/graphql/test_sql_plans.py`` holds the answers to the resolvers'.
 """
 
@@ -185,10 +186,12 @@ class PagePlan:
         rows = cast(list[Row], await connection.all(statement, parameters))
         by_id = {row[ID]: row for row in rows if row[ID] is not None}
         paths = {org_id: row[PATH] for org_id, row in by_id.items()}
-        effective: dict[str, dict[str, Derived] | None] = {}
+        effective: dict[str, Mapping[str, Derived] | None] = {}
         contracts: dict[str, Row] = {}
+        one = organization_id is not None  # a page of one: only its chain (DerivedAlong)
+        derive = inheritance.DerivedAlong if one else inheritance.derive_forest
         if self.site_params and not self._effective_values(
-            rows, paths, sites, named, effective, contracts
+            rows, paths, sites, named, effective, contracts, derive
         ):
             return None
         total = None
@@ -199,9 +202,9 @@ class PagePlan:
                 total = await connection.scalar(_TOTAL)
             else:
                 total = await connection.scalar(_MEMBERS_TOTAL, {"member": member})
-        derived: dict[str, Derived] = {}
+        derived: Mapping[str, Derived] = {}
         if self.derived_at:
-            derived = inheritance.derive_forest(paths, by_id, self.derived_at)
+            derived = derive(paths, by_id, self.derived_at)
         read = PageRows(
             by_id,
             derived,
@@ -222,11 +225,12 @@ class PagePlan:
         paths: dict[str, Sequence[str]],
         sites: Mapping[str, str | None],
         named: list[str],
-        effective: dict[str, dict[str, Derived] | None],
+        effective: dict[str, Mapping[str, Derived] | None],
         contracts: dict[str, Row],
+        derive: inheritance.Derivation,
     ) -> bool:
-        """Fill ``effective`` (per site argument) and ``contracts`` from the site rows of
-        the statement; False when a named site does not exist."""
+        """Fill ``effective`` (per site argument, by ``derive``) and ``contracts`` from the
+        site rows of the statement; False when a named site does not exist."""
         start = len(self.columns)  # a site row: (site id, is default, organization id, ...)
         width = len(self.site_columns)
         positions = range(start + 3, start + 3 + width)  # the site columns in a row
@@ -246,7 +250,7 @@ class PagePlan:
                     contracts[row[contract_at]] = row[contract_at:]
         if any(site not in own for site in named):
             return False
-        derived_by_site: dict[str, dict[str, Derived]] = {}
+        derived_by_site: dict[str, Mapping[str, Derived]] = {}
         for param in self.site_params:
             named_site = sites.get(param)
             site = named_site if named_site is not None else default
@@ -254,7 +258,7 @@ class PagePlan:
                 effective[param] = None
                 continue
             if site not in derived_by_site:
-                derived_by_site[site] = inheritance.derive_forest(paths, own[site], positions)
+                derived_by_site[site] = derive(paths, own[site], positions)
             effective[param] = derived_by_site[site]
         return True
 
