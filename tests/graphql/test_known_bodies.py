@@ -5,8 +5,10 @@ document still known) is decided again at each request. Bounded in entries and i
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -208,3 +210,88 @@ async def test_a_body_past_the_size_kept_is_answered_directly_and_not_kept(
             answered.append((response.status_code, direct))
     assert answered == [(200, True), (200, True)]
     assert len(_graphql(app).direct.known) == 0
+
+
+def _held(*values: object) -> int:
+    """The bytes of ``values`` and of everything their lists, tuples and dicts hold."""
+    seen: set[int] = set()
+    total, stack = 0, list(values)
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        total += sys.getsizeof(value)
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return total
+
+
+async def test_a_body_kept_holds_no_more_than_about_twice_its_size(
+    requests_for: Callable[..., Any],  # noqa: F811
+    app: Starlette,
+    client: httpx.AsyncClient,
+) -> None:
+    """A body of 16 KiB whose variables hold 5,000 empty lists the operation does not
+    declare (within the variables' bounds: graphql.variable_bounds) is answered, and kept
+    without them: neither the analysis nor the coercion reads them, and held they were 20
+    times the body's size (340 KB, 64 times a worker)."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    junk = [[[] for _ in range(1000)] for _ in range(5)]
+    variables = {"id": ids[3], "junk": junk}
+    body = json.dumps({"query": ONE, "variables": variables}, separators=(",", ":")).encode()
+    assert len(body) <= MAX_BODY_BYTES
+    answers = []
+    async with requests_for("admin") as requests:
+        for _ in range(3):  # known, kept, answered from what was kept
+            response, direct, _ = await requests.post(
+                body, headers={"content-type": "application/json"}
+            )
+            repository_id = response.json()["data"]["organization"]["repositoryId"]
+            answers.append((response.status_code, direct, repository_id))
+    assert answers == [(200, False, ids[3]), (200, True, ids[3]), (200, True, ids[3])]
+    [known] = _graphql(app).direct.known._known.values()
+    held = _held(known.query, known.variables, known.coerced, *known.arguments.values())
+    assert held <= 2 * len(body), held  # 322 KB for 15 KB before
+
+
+async def test_bodies_answered_at_once_and_forgotten_meanwhile_answer_each_their_own(
+    client_for: Callable[..., httpx.AsyncClient],
+    app: Starlette,
+    app_state: Mapping[str, Any],
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seven bodies sent four times each at once, two kept at most: bodies are kept and
+    forgotten while others are answered from them, and each answer is its own body's; one
+    naming a site that does not exist (declined after its read) is the pipeline's answer,
+    and leaves its body to be answered directly again."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    direct = _graphql(app).direct
+    monkeypatch.setattr(direct, "known", KnownBodies(entries=2))
+    bodies = {i: json.dumps({"query": ONE, "variables": {"id": i}}).encode() for i in ids}
+    headers = {"content-type": "application/json"}
+    nowhere = {**headers, "x-ccsite": "nowhere"}
+    async with client_for(app, app_state, token="admin") as admin:
+        await admin.post("/graphql", content=bodies[ids[0]], headers=headers)  # known
+        sent = [i for _ in range(4) for i in ids]
+        answers = await asyncio.gather(
+            *(admin.post("/graphql", content=bodies[i], headers=headers) for i in sent),
+            admin.post("/graphql", content=bodies[ids[6]], headers=nowhere),
+        )
+        direct.enabled = False
+        try:
+            expected = await admin.post("/graphql", content=bodies[ids[6]], headers=nowhere)
+        finally:
+            direct.enabled = True
+        again = await admin.post("/graphql", content=bodies[ids[6]], headers=headers)
+    found = [(a.status_code, a.json()["data"]["organization"]["repositoryId"]) for a in answers]
+    assert found[:-1] == [(200, i) for i in sent]
+    assert (answers[-1].status_code, answers[-1].json()) == (200, expected.json())
+    assert again.json()["data"]["organization"]["repositoryId"] == ids[6]
+    assert len(direct.known) == 2

@@ -155,6 +155,7 @@ class DirectReads:
                 observation.direct = False
             return None
         if fresh:
+            known.only_declared(document.operation)
             self.known.keep(body, known)
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
