@@ -60,13 +60,13 @@ def keep_out_of_caches(message: Message) -> None:
 
 
 def without_body(scope: Scope) -> bool:
-    """True when an HTTP/1.x request has no body: neither Content-Length nor
-    Transfer-Encoding (RFC 9112 6.3: its body length is zero). Its one ``http.request``
-    message is then empty and already there: nothing to bound or count. (HTTP/2 frames a
-    body without either header, so it is not judged here.)"""
+    """True when an HTTP/1.x request has no body: no Transfer-Encoding, and no Content-Length
+    but ``0`` (RFC 9112 6.3: its body length is zero; a client may send ``Content-Length: 0``
+    with a GET). Its one ``http.request`` message is then empty and already there: nothing to
+    bound or count. (HTTP/2 frames a body without either header, so it is not judged here.)"""
     if scope.get("http_version") not in ("1.1", "1.0"):
         return False
-    for key, _ in scope["headers"]:
-        if key == b"content-length" or key == b"transfer-encoding":
+    for key, value in scope["headers"]:
+        if key == b"transfer-encoding" or (key == b"content-length" and value != b"0"):
             return False
     return True
