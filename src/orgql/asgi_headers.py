@@ -36,13 +36,14 @@ def set_header(message: Message, name: bytes, value: str) -> None:
     ``MutableHeaders(scope=message)[name] = value`` does: the first one it had is replaced
     in place and the others removed, else it is added last."""
     raw = message["headers"] = list(message["headers"])
+    pair = (name, value.encode("latin-1"))
+    if all(key != name for key, _ in raw):  # the usual case: added
+        raw.append(pair)
+        return
     found = [index for index, (key, _) in enumerate(raw) if key == name]
     for index in reversed(found[1:]):
         del raw[index]
-    if found:
-        raw[found[0]] = (name, value.encode("latin-1"))
-    else:
-        raw.append((name, value.encode("latin-1")))
+    raw[found[0]] = pair
 
 
 #: The Cache-Control of an answer no cache may keep: an error answer that says none of its

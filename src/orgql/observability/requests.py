@@ -177,7 +177,9 @@ class ObserveRequests:
                 return
             if message["type"] == "http.response.start":
                 responding = True
-                replacing = failing or transport in _REPLACED
+                # Only when the database failed it (else _replacement is None at once).
+                failed = observation.database_unavailable or observation.statement_cancelled
+                replacing = failed is not None and (failing or transport in _REPLACED)
                 response = (
                     _replacement(scope, observation, message["status"]) if replacing else None
                 )
