@@ -45,9 +45,15 @@ def test_an_http1_request_without_length_or_transfer_encoding_has_no_body() -> N
     assert without_body(_scope([], http_version="1.0"))
 
 
+def test_an_http1_request_of_length_zero_has_no_body() -> None:
+    assert without_body(_scope([(b"host", b"a"), (b"content-length", b"0")]))
+
+
 def test_a_request_that_may_have_a_body_is_not_judged_bodiless() -> None:
-    assert not without_body(_scope([(b"content-length", b"0")]))
+    assert not without_body(_scope([(b"content-length", b"1")]))
+    assert not without_body(_scope([(b"content-length", b"0"), (b"content-length", b"5")]))
     assert not without_body(_scope([(b"transfer-encoding", b"chunked")]))
+    assert not without_body(_scope([(b"content-length", b"0"), (b"transfer-encoding", b"chunked")]))
     # HTTP/2 frames a body with neither header.
     assert not without_body(_scope([(b"host", b"a")], http_version="2"))
     assert not without_body({"type": "http", "headers": []})

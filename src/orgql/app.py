@@ -41,6 +41,7 @@ from orgql.observability.requests import ObserveRequests
 from orgql.rest.errors import unexpected_error_response as rest_unexpected_error_response
 from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
+from orgql.routing import SegmentRouter
 from orgql.settings import Settings
 from orgql.slash_redirects import install as install_slash_redirects
 from orgql.webhooks import dispatcher as webhooks
@@ -145,7 +146,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     # A path no route has, or a method its route does not take: JSON in the shape of the
     # path (the REST prefixes' own routers answer theirs alike), never Starlette's plain text.
     refused = {404: routing_refusal, 405: routing_refusal}
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=refused)
+    app = Starlette(lifespan=lifespan, exception_handlers=refused)
+    # Starlette's router, but a request tries only the routes of its path's first segment.
+    app.router = SegmentRouter(routes, lifespan=lifespan)
     # ``/graphql/``: 307 to a relative Location, never one built on the Host header.
     install_slash_redirects(app.router)
     # Innermost first: idempotency needs the caller, authentication a bounded body.

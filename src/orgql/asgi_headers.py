@@ -36,13 +36,14 @@ def set_header(message: Message, name: bytes, value: str) -> None:
     ``MutableHeaders(scope=message)[name] = value`` does: the first one it had is replaced
     in place and the others removed, else it is added last."""
     raw = message["headers"] = list(message["headers"])
+    pair = (name, value.encode("latin-1"))
+    if all(key != name for key, _ in raw):  # the usual case: added
+        raw.append(pair)
+        return
     found = [index for index, (key, _) in enumerate(raw) if key == name]
     for index in reversed(found[1:]):
         del raw[index]
-    if found:
-        raw[found[0]] = (name, value.encode("latin-1"))
-    else:
-        raw.append((name, value.encode("latin-1")))
+    raw[found[0]] = pair
 
 
 #: The Cache-Control of an answer no cache may keep: an error answer that says none of its
@@ -60,13 +61,13 @@ def keep_out_of_caches(message: Message) -> None:
 
 
 def without_body(scope: Scope) -> bool:
-    """True when an HTTP/1.x request has no body: neither Content-Length nor
-    Transfer-Encoding (RFC 9112 6.3: its body length is zero). Its one ``http.request``
-    message is then empty and already there: nothing to bound or count. (HTTP/2 frames a
-    body without either header, so it is not judged here.)"""
+    """True when an HTTP/1.x request has no body: no Transfer-Encoding, and no Content-Length
+    but ``0`` (RFC 9112 6.3: its body length is zero; a client may send ``Content-Length: 0``
+    with a GET). Its one ``http.request`` message is then empty and already there: nothing to
+    bound or count. (HTTP/2 frames a body without either header, so it is not judged here.)"""
     if scope.get("http_version") not in ("1.1", "1.0"):
         return False
-    for key, _ in scope["headers"]:
-        if key == b"content-length" or key == b"transfer-encoding":
+    for key, value in scope["headers"]:
+        if key == b"transfer-encoding" or (key == b"content-length" and value != b"0"):
             return False
     return True

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from starlette.responses import Response
@@ -39,8 +39,13 @@ logger = logging.getLogger(ACCESS_LOGGER)
 
 
 def new_request_id() -> str:
-    """A random version-4 UUID's hex: the id of a request that offered none usable."""
-    return uuid.uuid4().hex
+    """A random version-4 UUID's hex: the id of a request that offered none usable. Built
+    from the 16 random bytes as ``uuid.uuid4().hex`` is (the version and variant bits set),
+    without its UUID object: about 1 us less per request (issue 16)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
 
 
 def transport_of(scope: Scope) -> str:
@@ -172,7 +177,9 @@ class ObserveRequests:
                 return
             if message["type"] == "http.response.start":
                 responding = True
-                replacing = failing or transport in _REPLACED
+                # Only when the database failed it (else _replacement is None at once).
+                failed = observation.database_unavailable or observation.statement_cancelled
+                replacing = failed is not None and (failing or transport in _REPLACED)
                 response = (
                     _replacement(scope, observation, message["status"]) if replacing else None
                 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.rest.errors import error_response
@@ -69,17 +70,39 @@ class Resource:
             }
             for method, operation in self.operations.items()
         }
-
-        async def dispatch(request: Request) -> Response:
-            method = "GET" if request.method == "HEAD" else request.method
-            if request.scope["query_string"]:
-                try:
-                    check_parameter_names(request, names[method], self.invalid_input)
-                except OrgqlError as err:
-                    return error_response(err)
-            return await handlers[method](request)
-
+        dispatch = _Dispatch(handlers, names, self.invalid_input)
         return Route(self.path, dispatch, methods=list(handlers), name=self.path)
+
+
+class _Dispatch:
+    """The ASGI app of a Resource's route: the method's handler, its query parameters' names
+    checked first. An ASGI app, not a function Starlette wraps in ``request_response``: that
+    wrapper's closures and exception handling (a Starlette ``HTTPException`` answered by the
+    app's handlers) cost every request and serve none, since the handlers answer every
+    exception themselves (rest.transport.endpoint) and raise no ``HTTPException``."""
+
+    def __init__(
+        self,
+        handlers: Mapping[str, Endpoint],
+        names: Mapping[str, Mapping[str, str]],
+        invalid_input: str,
+    ) -> None:
+        self.handlers = handlers
+        self.names = names
+        self.invalid_input = invalid_input
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        method = "GET" if request.method == "HEAD" else request.method
+        response: Response | None = None
+        if scope["query_string"]:
+            try:
+                check_parameter_names(request, self.names[method], self.invalid_input)
+            except OrgqlError as err:
+                response = error_response(err)
+        if response is None:
+            response = await self.handlers[method](request)
+        await response(scope, receive, send)
 
 
 def query(name: str, schema: Mapping[str, object], description: str | None = None) -> Parameter:

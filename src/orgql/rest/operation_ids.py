@@ -18,10 +18,14 @@ UNKNOWN_OPERATION = "unknown"
 
 @functools.cache
 def _operation_table() -> tuple[tuple[str, re.Pattern[str], Resource], ...]:
+    """Each resource with the fixed start of its paths (its mount's prefix and its path up to
+    the first parameter) and the pattern of its whole path: a path without that start is not
+    tried against the pattern (most of them, and a regular expression costs more)."""
     return tuple(
-        (prefix, compile_path(resource.path)[0], resource)
+        (full.partition("{")[0], compile_path(full)[0], resource)
         for prefix, resources in ((ADMIN_PREFIX, ADMIN), ("/ccstore", STORE))
         for resource in resources
+        for full in (prefix + resource.path,)
     )
 
 
@@ -30,8 +34,8 @@ def operation_id(method: str, path: str) -> str:
     reached its handler (a 401 is refused before routing); :data:`UNKNOWN_OPERATION` for a
     path or method the table does not have. For metrics and logs."""
     method = "GET" if method == "HEAD" else method
-    for prefix, pattern, resource in _operation_table():
-        if path.startswith(prefix) and pattern.match(path[len(prefix) :]):
+    for start, pattern, resource in _operation_table():
+        if path.startswith(start) and pattern.match(path):
             operation = resource.operations.get(method)
             return operation.operation_id if operation else UNKNOWN_OPERATION
     return UNKNOWN_OPERATION
