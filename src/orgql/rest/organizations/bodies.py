@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -60,6 +61,11 @@ def _shipping_methods(ids: object) -> list[shapes.ShippingMethod] | None:
 
 def _payment_methods(ids: object) -> list[str] | None:
     return list(ids) if isinstance(ids, list) else None
+
+
+def _limit(text: str | None) -> int | float | None:
+    """render.number of the snapshot's exact text of a NUMERIC."""
+    return None if text is None else number(Decimal(text))
 
 
 def _duns_as_number(duns: object) -> int | None:
@@ -124,32 +130,39 @@ class _Renderer:
             }
         return rendered
 
-    def summary(self, row: OrganizationRow) -> shapes.OrganizationSummary:
-        """An ancestor as the caller sees it (core.access.checks): a shopper sees of an
-        ancestor that is not one of their accounts its id and name (a breadcrumb)."""
-        org_id: str = row.id
-        rendered = self._summaries.get(org_id)
-        if rendered is None:
-            if self.shopper and not row.member:
-                rendered = {"name": row.name, "repositoryId": org_id, "id": org_id}
-            else:
-                rendered = {
-                    "name": row.name,
-                    "repositoryId": org_id,
-                    "active": row.active,
-                    "id": org_id,
-                }
-            self._summaries[org_id] = rendered
-        return rendered
-
     def ancestors(self, org: OrganizationRow) -> list[shapes.OrganizationSummary]:
+        """Root first, each as the caller sees it (core.access.checks): a shopper sees of an
+        ancestor that is not one of their accounts its id and name (a breadcrumb). Each
+        summary is made once per snapshot, in this loop rather than a call per ancestor (a
+        read by id renders fourteen)."""
         path = org.path
         if not path:
             return []
         found = self._ancestors.get(path[-1])
-        if found is None:
-            found = [self.summary(row) for row in self.snapshot.ancestors(org)]
-            self._ancestors[path[-1]] = found
+        if found is not None:
+            return found
+        by_id = self.snapshot.by_id
+        summaries = self._summaries
+        shopper = self.shopper
+        found = []
+        for ancestor_id in path:
+            summary = summaries.get(ancestor_id)
+            if summary is None:
+                row = by_id.get(ancestor_id)
+                if row is None:  # removed meanwhile: skipped
+                    continue
+                if shopper and not row.member:
+                    summary = {"name": row.name, "repositoryId": ancestor_id, "id": ancestor_id}
+                else:
+                    summary = {
+                        "name": row.name,
+                        "repositoryId": ancestor_id,
+                        "active": row.active,
+                        "id": ancestor_id,
+                    }
+                summaries[ancestor_id] = summary
+            found.append(summary)
+        self._ancestors[path[-1]] = found
         return found
 
     def organization(self, org: OrganizationRow, self_href: str) -> shapes.Organization:
@@ -216,7 +229,7 @@ class _Renderer:
             "shippingMethods": _shipping_methods(org.shipping_methods),
             "derivedDunsNumber": _duns_as_number(derived[_D["duns_number"]]),
             "derivedOrganizationLogo": _text(derived[_D["organization_logo"]]),
-            "orderPriceLimit": number(own_site.order_price_limit) if own_site else None,
+            "orderPriceLimit": _limit(own_site.order_price_limit) if own_site else None,
             "derivedShippingAddress": self.address(shipping),
             "derivedUseAllShippingMethodsFromSite": _flag(
                 derived[_D["use_all_shipping_methods_from_site"]]
