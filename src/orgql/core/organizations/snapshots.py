@@ -60,7 +60,8 @@ class Snapshot:
     site_id: str | None
     #: Derived values (fields.DERIVED_COLUMNS order), per organization of the page.
     derived: dict[str, list[Any]]
-    #: Values in effect on the site (fields.SITE_COLUMNS order), per organization of the page.
+    #: Values in effect on the site (fields.SITE_COLUMNS order, a limit as its text), per
+    #: organization of the page.
     effective: dict[str, list[Any]]
     #: Own site rows on the site (with their contract's columns), by organization id.
     site_rows: dict[str, SiteRow]
