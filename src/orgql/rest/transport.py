@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from orgql.asgi_headers import header
 from orgql.auth.asgi import principal_of
 from orgql.body_limit import BODY_CUT_SHORT
 from orgql.consistency import committed, reading_engine, reads_from
@@ -119,15 +120,27 @@ async def one_statement_engine(request: Request) -> AsyncEngine:
 
 
 def site_id(request: Request) -> str | None:
-    """The ``x-ccsite`` header: the site whose values are read or written (None: default)."""
-    value = request.headers.get(SITE_HEADER)
+    """The ``x-ccsite`` header: the site whose values are read or written (None: default).
+    Read from the scope's raw list, as ``request.headers.get`` answers: most requests send
+    none, which ``Headers.get`` finds by raising and catching a KeyError."""
+    value = header(request.scope, _SITE_HEADER_BYTES)
     return (value.strip() or None) if value is not None else None
+
+
+_SITE_HEADER_BYTES = SITE_HEADER.encode("latin-1")
 
 
 def urls(request: Request) -> Urls:
     settings: Settings = request.state.settings
-    base = settings.public_base_url or str(request.base_url)
-    return Urls(base=base.rstrip("/"), media_path=settings.media_path)
+    if settings.public_base_url:
+        return _configured_urls(settings.public_base_url, settings.media_path)
+    return Urls(base=str(request.base_url).rstrip("/"), media_path=settings.media_path)
+
+
+@functools.cache
+def _configured_urls(public_base_url: str, media_path: str) -> Urls:
+    """The URLs of a deployment with a public base URL: the same for every request."""
+    return Urls(base=public_base_url.rstrip("/"), media_path=media_path)
 
 
 def request_href(request: Request) -> str:

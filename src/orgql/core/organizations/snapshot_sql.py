@@ -7,7 +7,7 @@ members and, for a page, the total. Each statement is built once per kind of rea
 from __future__ import annotations
 
 import functools
-from decimal import Decimal
+from itertools import repeat
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
@@ -81,15 +81,16 @@ class AddressRow(NamedTuple):
 
 
 class SiteRow(NamedTuple):
-    """An organization's own row on the site (fields.SITE_COLUMNS, its limit as a Decimal)
-    with the columns of the contract it names (typed as read: of a row naming one)."""
+    """An organization's own row on the site (fields.SITE_COLUMNS) with the columns of the
+    contract it names (typed as read: of a row naming one). Its limit is the NUMERIC's exact
+    text, made a number only where an answer shows it (an ancestor's never is)."""
 
     organization_id: str
     contract_id: str | None
     approval_required: bool | None
     delegate_approval_management: bool | None
     use_external_approval_webhook: bool | None
-    order_price_limit: Decimal | None
+    order_price_limit: str | None
     contract_display_name: str
     contract_description: str | None
     catalog_id: str
@@ -132,17 +133,19 @@ class Record(Generic[R]):
 
     Decoded as named tuples (``row``: their fields are the array's keys, in order): a tuple
     made of the decoded array is a fifth of the CPU of a dict by key, and a read by id
-    decodes fifteen organizations (its ancestors) of which it shows one (issue 16)."""
+    decodes fifteen organizations (its ancestors) of which it shows one (issue 16). Each is
+    made by ``tuple.__new__`` itself, without ``_make``'s Python call and length check (the
+    arrays are built of the same fields): a third less CPU per row."""
 
     def __init__(self, row: type[R], alias: str, sql_of: dict[str, str]) -> None:
         """``sql_of``: the SQL of the fields that are not the column of ``alias`` they name."""
-        self.make = row._make
+        self.row = row
         values = [sql_of.get(field, f"{alias}.{field}") for field in row._fields]
         self.sql = f"json_build_array({', '.join(values)})"
 
     def rows(self, text: str | None) -> list[R]:
         """The rows of the aggregate ``text`` (null: none)."""
-        return list(map(self.make, decode(text)))
+        return list(map(tuple.__new__, repeat(self.row), decode(text)))
 
 
 #: The fields of an organization's row that are not its columns.

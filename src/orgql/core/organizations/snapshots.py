@@ -15,9 +15,11 @@ batched statements, kept for the writes' answers and as the reference of the tes
 
 Each part is one JSON aggregate of the statement's one row (each row a JSON array, its
 keys given in Python: :mod:`snapshot_sql`), read on a pooled driver connection (db.raw)
-and decoded with orjson (rows of plain values, no ORM objects); derived and effective
-values are computed once per organization of the chains (:func:`inheritance.derive_forest`),
-so a shared ancestor costs once per request, not once per descendant.
+and decoded with orjson (rows of plain values, no ORM objects); derived values are computed
+once per organization of the chains (:func:`inheritance.derive_forest`), so a shared ancestor
+costs once per request, not once per descendant, and values in effect on the site once per
+organization of the page or with a row on the site. The snapshot keeps those of the page's
+organizations, the only ones an answer shows.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import operator
 from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select
@@ -57,9 +58,10 @@ class Snapshot:
     dynamic_properties: dict[str, dict[str, Any]]
     #: The site whose values were read (None: no site given and no default site).
     site_id: str | None
-    #: Derived values (fields.DERIVED_COLUMNS order), per organization of the chains.
+    #: Derived values (fields.DERIVED_COLUMNS order), per organization of the page.
     derived: dict[str, list[Any]]
-    #: Values in effect on the site (fields.SITE_COLUMNS order), per organization.
+    #: Values in effect on the site (fields.SITE_COLUMNS order, a limit as its text), per
+    #: organization of the page.
     effective: dict[str, list[Any]]
     #: Own site rows on the site (with their contract's columns), by organization id.
     site_rows: dict[str, SiteRow]
@@ -70,11 +72,6 @@ class Snapshot:
     roles: dict[str, list[tuple[str, str]]]  # organization id -> (role id, function)
     members: dict[str, list[str]]  # organization id -> profile ids
     total: int | None = None
-
-    def ancestors(self, row: OrganizationRow) -> list[OrganizationRow]:
-        """Root first, direct parent last (one missing was removed meanwhile: skipped)."""
-        by_id = self.by_id
-        return [by_id[ancestor] for ancestor in row.path if ancestor in by_id]
 
 
 async def _read(
@@ -135,19 +132,22 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
     site_rows: dict[str, SiteRow] = {}
     contracts: dict[str, SiteRow] = {}
     for site_row in sql.SITE_ROW.rows(parts[sql.AT["site_rows"]]):
-        if site_row.order_price_limit is not None:  # its text, exact
-            site_row = site_row._replace(order_price_limit=Decimal(site_row.order_price_limit))
         site_rows[site_row.organization_id] = site_row
         if site_row.contract_id is not None:
             contracts[site_row.contract_id] = site_row
-    effective = derive_forest(paths, site_rows, _SITE_AT)
+    # The forest of the page and of the organizations with a row on the site: one without a
+    # row sets nothing there (it takes its nearest's values), so leaving it out changes no
+    # page organization's values, and the walk is of a few rows rather than every chain's.
+    site_paths = {row.id: row.path for row in page}
+    site_paths.update((org_id, paths[org_id]) for org_id in site_rows if org_id in paths)
+    effective = derive_forest(site_paths, site_rows, _SITE_AT)
     addresses: dict[str, AddressRow] = {}
     secondary: dict[str, list[AddressRow]] = defaultdict(list)
+    page_ids = dynamic_properties.keys()
     for address in sql.ADDRESS.rows(parts[sql.AT["addresses"]]):
         addresses[address.id] = address
-        owner = by_id.get(address.organization_id) if address.organization_id else None
-        if owner is not None and owner.position is not None:
-            secondary[owner.id].append(address)
+        if address.organization_id in page_ids:
+            secondary[address.organization_id].append(address)
     roles: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for organization_id, role_id, function in sql.decode(parts[sql.AT["roles"]]):
         roles[organization_id].append((role_id, function))
@@ -159,8 +159,8 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
         by_id=by_id,
         dynamic_properties=dynamic_properties,
         site_id=parts[sql.AT["site_id"]],
-        derived={org_id: values for org_id, (values, _) in derived.items()},
-        effective={org_id: values for org_id, (values, _) in effective.items()},
+        derived={row.id: derived[row.id][0] for row in page},
+        effective={row.id: effective[row.id][0] for row in page},
         site_rows=site_rows,
         contracts=contracts,
         addresses=addresses,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -28,7 +29,7 @@ from orgql.rest.shapes import SortOrder
 
 _D = {column: index for index, column in enumerate(DERIVED_COLUMNS)}
 _S = {column: index for index, column in enumerate(SITE_COLUMNS)}
-_ROLE_ORDER = {function: index for index, function in enumerate(ROLE_FUNCTIONS)}
+_ROLE_ORDER: dict[str, int] = {function: index for index, function in enumerate(ROLE_FUNCTIONS)}
 #: The keys a shopper's deactivated account answers as null (render._WITHHELD_KEYS).
 _WITHHELD = {
     "contract_id": ("contract", "derivedContract"),
@@ -46,20 +47,23 @@ def _timestamp(iso: str | None) -> str | None:
     return None if iso is None else f"{iso[:23]}Z"
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _flag(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
 def _shipping_methods(ids: object) -> list[shapes.ShippingMethod] | None:
     return [{"id": method_id} for method_id in ids] if isinstance(ids, list) else None
 
 
 def _payment_methods(ids: object) -> list[str] | None:
     return list(ids) if isinstance(ids, list) else None
+
+
+def _relative_roles(roles: list[tuple[str, str]]) -> list[shapes.RelativeRole]:
+    """(role id, function) pairs in the order of ROLE_FUNCTIONS, as render.organization."""
+    ordered = sorted(roles, key=lambda role: _ROLE_ORDER.get(role[1], 99))
+    return [{"function": function, "repositoryId": role_id} for role_id, function in ordered]
+
+
+def _limit(text: str | None) -> int | float | None:
+    """render.number of the snapshot's exact text of a NUMERIC."""
+    return None if text is None else number(Decimal(text))
 
 
 def _duns_as_number(duns: object) -> int | None:
@@ -77,7 +81,8 @@ class _Renderer:
         self._addresses: dict[str, shapes.Address] = {}
         self._contracts: dict[str, shapes.Contract] = {}
         self._summaries: dict[str, shapes.OrganizationSummary] = {}
-        #: Ancestor lists by the id of the direct parent: siblings share theirs.
+        #: Ancestor lists by the id of the direct parent: siblings share theirs, a child
+        #: starts from its parent's.
         self._ancestors: dict[str, list[shapes.OrganizationSummary]] = {}
 
     def address(self, address_id: object) -> shapes.Address | None:
@@ -124,32 +129,49 @@ class _Renderer:
             }
         return rendered
 
-    def summary(self, row: OrganizationRow) -> shapes.OrganizationSummary:
-        """An ancestor as the caller sees it (core.access.checks): a shopper sees of an
-        ancestor that is not one of their accounts its id and name (a breadcrumb)."""
-        org_id: str = row.id
-        rendered = self._summaries.get(org_id)
-        if rendered is None:
-            if self.shopper and not row.member:
-                rendered = {"name": row.name, "repositoryId": org_id, "id": org_id}
-            else:
-                rendered = {
-                    "name": row.name,
-                    "repositoryId": org_id,
-                    "active": row.active,
-                    "id": org_id,
-                }
-            self._summaries[org_id] = rendered
-        return rendered
-
     def ancestors(self, org: OrganizationRow) -> list[shapes.OrganizationSummary]:
+        """Root first, each as the caller sees it (core.access.checks): a shopper sees of an
+        ancestor that is not one of their accounts its id and name (a breadcrumb).
+
+        Each list starts as a copy of the longest one already made for a prefix of the path
+        (most often the parent's own ancestors, on the same page), and each summary is made
+        once per snapshot, in this loop rather than a call per ancestor (a read by id makes
+        fourteen, a page of 100 some hundreds)."""
         path = org.path
         if not path:
             return []
-        found = self._ancestors.get(path[-1])
-        if found is None:
-            found = [self.summary(row) for row in self.snapshot.ancestors(org)]
-            self._ancestors[path[-1]] = found
+        lists = self._ancestors
+        found = lists.get(path[-1])
+        if found is not None:
+            return found
+        found, start = [], 0
+        if lists:
+            for depth in range(len(path) - 1, 0, -1):
+                prefix = lists.get(path[depth - 1])
+                if prefix is not None:
+                    found, start = prefix.copy(), depth
+                    break
+        by_id = self.snapshot.by_id
+        summaries = self._summaries
+        shopper = self.shopper
+        for ancestor_id in path[start:]:
+            summary = summaries.get(ancestor_id)
+            if summary is None:
+                row = by_id.get(ancestor_id)
+                if row is None:  # removed meanwhile: skipped
+                    continue
+                if shopper and not row.member:
+                    summary = {"name": row.name, "repositoryId": ancestor_id, "id": ancestor_id}
+                else:
+                    summary = {
+                        "name": row.name,
+                        "repositoryId": ancestor_id,
+                        "active": row.active,
+                        "id": ancestor_id,
+                    }
+                summaries[ancestor_id] = summary
+            found.append(summary)
+        lists[path[-1]] = found
         return found
 
     def organization(self, org: OrganizationRow, self_href: str) -> shapes.Organization:
@@ -162,6 +184,9 @@ class _Renderer:
         billing = derived[_D["billing_address_id"]]
         shipping = derived[_D["shipping_address_id"]]
         logo = org.organization_logo
+        # Most organizations have no roles or members: no sort nor comprehension for them.
+        roles = snapshot.roles.get(org_id)
+        members = snapshot.members.get(org_id)
         body: shapes.Organization = {
             "taxReferenceNumber": org.tax_reference_number,
             "organizationLogo": logo,
@@ -177,50 +202,41 @@ class _Renderer:
             "customerType": org.customer_type,
             "derivedShippingMethods": _shipping_methods(derived[_D["shipping_methods"]]),
             "derivedBillingAddressType": self.address_type(billing),
-            "members": [
-                {"repositoryId": profile_id} for profile_id in snapshot.members.get(org_id, ())
-            ],
-            "links": self_link(self_href),
+            "members": [{"repositoryId": profile_id} for profile_id in members] if members else [],
+            "links": [{"rel": "self", "href": self_href}],
             "id": org_id,
             "dunsNumber": org.duns_number,
-            "relativeRoles": [
-                {"function": function, "repositoryId": role_id}
-                for role_id, function in sorted(
-                    snapshot.roles.get(org_id, ()), key=lambda role: _ROLE_ORDER.get(role[1], 99)
-                )
-            ],
-            "derivedTaxReferenceNumber": _text(derived[_D["tax_reference_number"]]),
-            "derivedUseAllPaymentMethodsFromSite": _flag(
-                derived[_D["use_all_payment_methods_from_site"]]
-            ),
+            "relativeRoles": _relative_roles(roles) if roles else [],
+            "derivedTaxReferenceNumber": derived[_D["tax_reference_number"]],
+            "derivedUseAllPaymentMethodsFromSite": derived[_D["use_all_payment_methods_from_site"]],
             "contract": self.contract(own_site.contract_id) if own_site else None,
-            "derivedCustomerType": _text(derived[_D["customer_type"]]),
+            "derivedCustomerType": derived[_D["customer_type"]],
             "active": org.active,
             "vatReferenceNumber": org.vat_reference_number,
             "taxExemptionCode": org.tax_exemption_code,
-            "derivedType": _text(derived[_D["type"]]),
+            "derivedType": derived[_D["type"]],
             "useAllShippingMethodsFromSite": org.use_all_shipping_methods_from_site,
             "approvalRequired": own_site.approval_required if own_site else None,
-            "derivedTaxExemptionCode": _text(derived[_D["tax_exemption_code"]]),
-            "derivedVatReferenceNumber": _text(derived[_D["vat_reference_number"]]),
+            "derivedTaxExemptionCode": derived[_D["tax_exemption_code"]],
+            "derivedVatReferenceNumber": derived[_D["vat_reference_number"]],
             "name": org.name,
             "ancestorOrganizations": ancestors,
             "uniqueId": org.unique_id,
             "description": org.description,
             "derivedBillingAddress": self.address(billing),
-            "derivedUniqueId": _text(derived[_D["unique_id"]]),
+            "derivedUniqueId": derived[_D["unique_id"]],
             "organizationLogoURL": self.urls.media(logo) if logo else None,
             "derivedContract": self.contract(effective[_S["contract_id"]]) if effective else None,
             "paymentMethods": _payment_methods(org.payment_methods),
             "derivedShippingAddressType": self.address_type(shipping),
             "shippingMethods": _shipping_methods(org.shipping_methods),
             "derivedDunsNumber": _duns_as_number(derived[_D["duns_number"]]),
-            "derivedOrganizationLogo": _text(derived[_D["organization_logo"]]),
-            "orderPriceLimit": number(own_site.order_price_limit) if own_site else None,
+            "derivedOrganizationLogo": derived[_D["organization_logo"]],
+            "orderPriceLimit": _limit(own_site.order_price_limit) if own_site else None,
             "derivedShippingAddress": self.address(shipping),
-            "derivedUseAllShippingMethodsFromSite": _flag(
-                derived[_D["use_all_shipping_methods_from_site"]]
-            ),
+            "derivedUseAllShippingMethodsFromSite": derived[
+                _D["use_all_shipping_methods_from_site"]
+            ],
             "useAllPaymentMethodsFromSite": org.use_all_payment_methods_from_site,
             "derivedPaymentMethods": _payment_methods(derived[_D["payment_methods"]]),
             "repositoryId": org_id,
@@ -229,7 +245,7 @@ class _Renderer:
             if own_site
             else None,
             "billingAddress": self.address(org.billing_address_id),
-            "derivedDescription": _text(derived[_D["description"]]),
+            "derivedDescription": derived[_D["description"]],
             "rolesApplyToDivisions": org.roles_apply_to_divisions,
         }
         extended: JSON = body  # type: ignore[assignment]
