@@ -69,6 +69,18 @@ PATHS = [
     "/other",
     "//x",
     "/healthz/x",
+    # Starlette's patterns end in "$", which also matches before a final newline (an
+    # encoded %0A): "/healthz\n" is /healthz's, "/\n" the root's.
+    "/healthz\n",
+    "/\n",
+    "/graphql\n",
+    "/v1/7\n",
+    "/ccadmin\n",
+    "/ccadmin/x\n",
+    "/healthz\n/x",
+    "/healthz\n\n",
+    "/other/x\n",
+    "\n",
 ]
 
 

@@ -20,8 +20,10 @@ from starlette.types import Receive, Scope, Send
 
 
 def first_segment(path: str) -> str:
-    """``healthz`` of ``/healthz``, ``ccadmin`` of ``/ccadmin/v1/organizations``."""
-    return path[1:].partition("/")[0]
+    """``healthz`` of ``/healthz``, ``ccadmin`` of ``/ccadmin/v1/organizations``. A final
+    newline (an encoded ``%0A``) is not part of it: Starlette's patterns end in ``$``, which
+    matches before one too, so its scan answers ``/healthz%0A`` as ``/healthz``."""
+    return path[1:].removesuffix("\n").partition("/")[0]
 
 
 def _segment_of(route: BaseRoute) -> str | None:
