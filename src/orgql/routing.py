@@ -68,20 +68,20 @@ class SegmentRouter(Router):
             self._group()
         scope.setdefault("router", self)
         path = get_route_path(scope)
-        partial: tuple[BaseRoute, Scope] | None = None
+        # The first full match, else the first partial one (the path's route, another
+        # method: its 405), else the default.
+        chosen: tuple[BaseRoute, Scope] | None = None
         for route in self._groups.get(first_segment(path), self._anywhere):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
-                scope["route"] = route
-                scope.update(child_scope)
-                await route.handle(scope, receive, send)
-                return
-            if match is Match.PARTIAL and partial is None:
-                partial = (route, child_scope)
-        if partial is not None:  # the path's route, another method: its 405
-            route, child_scope = partial
-            scope["route"] = route
-            scope.update(child_scope)
-            await route.handle(scope, receive, send)
+                chosen = (route, child_scope)
+                break
+            if match is Match.PARTIAL and chosen is None:
+                chosen = (route, child_scope)
+        if chosen is None:
+            await self.default(scope, receive, send)
             return
-        await self.default(scope, receive, send)
+        route, child_scope = chosen
+        scope["route"] = route
+        scope.update(child_scope)
+        await route.handle(scope, receive, send)

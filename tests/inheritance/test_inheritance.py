@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,6 +18,7 @@ from orgql.core.inheritance.rules import (
     derive_all,
     derive_forest,
     derive_site_value,
+    derive_site_values,
 )
 from orgql.db import models
 
@@ -312,3 +314,26 @@ def test_derived_along_derives_what_derive_forest_derives(seed: int) -> None:
         read = rng.sample(sorted(orgs), 10)  # some organizations read, in any order
         assert {org_id: along[org_id] for org_id in read} == {o: forest[o] for o in read}
         assert set(along) == set(read)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_derive_site_values_derives_each_column_as_derive_site_value(seed: int) -> None:
+    """The rule's every-column form (the resolvers' effectiveSiteProperties) and its
+    one-column form agree, so that derive_forest and DerivedAlong, held to the latter above,
+    answer what the resolvers answer."""
+    orgs = _random_forest(seed)
+    rng = random.Random(seed)
+    columns = ["approval_required", "order_price_limit", "contract_id"]
+    choices = [None, None, 0, False, Decimal("12.5"), "c1"]
+    site_rows = {
+        org_id: SimpleNamespace(**{column: rng.choice(choices) for column in columns})
+        for org_id in orgs
+        if rng.random() < 0.5
+    }
+
+    for org in orgs.values():
+        chain_ids = [o.id for o in chain_of(org, orgs)]
+        values = derive_site_values(chain_ids, [site_rows.get(i) for i in chain_ids], columns)
+        for column in columns:
+            own = {i: getattr(row, column) for i, row in site_rows.items()}
+            assert values[column] == derive_site_value(chain_ids, own)

@@ -177,9 +177,12 @@ class ObserveRequests:
                 return
             if message["type"] == "http.response.start":
                 responding = True
-                # Only when the database failed it (else _replacement is None at once).
-                failed = observation.database_unavailable or observation.statement_cancelled
-                replacing = failed is not None and (failing or transport in _REPLACED)
+                # Only when the database failed it (else retry_later_response is None).
+                failed = (
+                    observation.database_unavailable is not None
+                    or observation.statement_cancelled is not None
+                )
+                replacing = failed and (failing or transport in _REPLACED)
                 response = (
                     _replacement(scope, observation, message["status"]) if replacing else None
                 )

@@ -39,6 +39,7 @@ from orgql.settings import Settings
 MAX_BODY_BYTES = 1024 * 1024
 
 SITE_HEADER = "x-ccsite"
+_SITE_HEADER_BYTES = SITE_HEADER.encode("latin-1")  # its name in the scope's raw list
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -125,9 +126,6 @@ def site_id(request: Request) -> str | None:
     none, which ``Headers.get`` finds by raising and catching a KeyError."""
     value = header(request.scope, _SITE_HEADER_BYTES)
     return (value.strip() or None) if value is not None else None
-
-
-_SITE_HEADER_BYTES = SITE_HEADER.encode("latin-1")
 
 
 def urls(request: Request) -> Urls:

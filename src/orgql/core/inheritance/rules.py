@@ -111,11 +111,15 @@ def derive_site_values(
     return values
 
 
+#: An organization's derived values and the ids of the organizations that set them.
+Values = tuple[list[object | None], list[str | None]]
+
+
 def derive_forest(
     paths: Mapping[str, Sequence[str]],
     own: Mapping[str, Sequence[object | None]],
     positions: Sequence[int],
-) -> dict[str, tuple[list[object | None], list[str | None]]]:
+) -> dict[str, Values]:
     """:func:`derive` (or :func:`derive_site_values`) of several columns for many
     organizations whose chains overlap, each organization's values computed once: its own
     where set, else those of the nearest organization of its path that ``paths`` holds.
@@ -129,11 +133,8 @@ def derive_forest(
     Every organization costs about the same, whether its values are read or not: for one
     organization of a deep chain, :class:`DerivedAlong` costs less (about half for
     depth 15: it walks the chain's rows per column, and only the organizations read)."""
-    unset: tuple[list[object | None], list[str | None]] = (
-        [None] * len(positions),
-        [None] * len(positions),
-    )
-    derived: dict[str, tuple[list[object | None], list[str | None]]] = {}
+    unset: Values = ([None] * len(positions), [None] * len(positions))
+    derived: dict[str, Values] = {}
     # Loops rather than generators: a page derives a few hundred organizations per request.
     for org_id in sorted(paths, key=lambda key: len(paths[key])):  # ancestors first
         nearest = unset
@@ -156,10 +157,6 @@ def derive_forest(
                 owners[index] = org_id
         derived[org_id] = nearest if values is None else (values, owners)
     return derived
-
-
-#: An organization's derived values and the ids of the organizations that set them.
-Values = tuple[list[object | None], list[str | None]]
 
 
 def derive_along(
@@ -195,7 +192,10 @@ class DerivedAlong(dict[str, Values]):
     per column, most values found in the nearest few rows, costs less than deriving every
     organization of the chain from its parent's values (issue 16: 7 instead of 16 µs at
     depth 15). For a page, whose organizations share their ancestors, derive_forest costs
-    less."""
+    less.
+
+    Read it by subscript only, as the composed answers do (``derived[org_id]``): ``get``,
+    ``in``, ``len`` and iteration see only the organizations read so far."""
 
     def __init__(
         self,

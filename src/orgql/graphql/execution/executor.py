@@ -98,8 +98,10 @@ def answered_by_sql_plan(
 
 
 class SqlRequest(NamedTuple):
-    """What a SQL plan's checks (SqlPlan.parameters) and the global ids' read of an executor:
-    a document a SQL plan answered, asked again (``known_sql_read``)."""
+    """What a SQL plan's checks (SqlPlan.parameters) and the global id check
+    (global_id_arguments.refusals) read of an executor, for a document a SQL plan answered,
+    asked again: ``sql_read_variables`` checks the global ids with no context (they read
+    none), ``known_sql_read`` the plan's parameters with the request's."""
 
     schema: GraphQLSchema
     operation: OperationDefinitionNode

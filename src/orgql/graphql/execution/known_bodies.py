@@ -55,7 +55,8 @@ class KnownBody:
 
     def __init__(self, query: str, variables: Any, operation_name: str | None) -> None:
         self.query = query
-        #: The raw variables, as decoded (never modified: read by the analysis and coercion).
+        #: The raw variables, as decoded (read by the analysis and coercion, never changed in
+        #: place; only_declared puts a smaller dict here before the body is kept).
         self.variables: dict[str, Any] | None = variables
         self.operation_name = operation_name
         #: The parsed document the analysis (graphql.limits) passed with these variables.
