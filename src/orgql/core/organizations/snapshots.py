@@ -18,7 +18,9 @@ keys given in Python: :mod:`snapshot_sql`), read on a pooled driver connection (
 and decoded with orjson (rows of plain values, no ORM objects); derived values are computed
 once per organization of the chains (:func:`inheritance.derive_forest`), so a shared ancestor
 costs once per request, not once per descendant, and values in effect on the site once per
-organization of the page or with a row on the site. The snapshot keeps those of the page's
+organization of the page or with a row on the site. The read of one organization derives
+only along its chain (:class:`inheritance.DerivedAlong`, as GraphQL's ``organization(id)``):
+its ancestors' values are never shown. The snapshot keeps those of the page's
 organizations, the only ones an answer shows.
 """
 
@@ -38,7 +40,7 @@ from orgql.core.common import json_text
 from orgql.core.common.errors import OrgqlError
 from orgql.core.common.validation import is_storable_text
 from orgql.core.inheritance import fields
-from orgql.core.inheritance.rules import derive_forest
+from orgql.core.inheritance.rules import Derivation, DerivedAlong, derive_forest
 from orgql.core.organizations import repository
 from orgql.core.organizations import snapshot_sql as sql
 from orgql.core.organizations.service import check_page, not_found, resolve_site, unknown_site
@@ -81,6 +83,7 @@ async def _read(
     site_id: str | None,
     *,
     total: bool = False,
+    derive: Derivation = derive_forest,
 ) -> Snapshot:
     """The snapshot of ``statement``'s one row, read on a pooled driver connection
     (db.raw.read_once: no session, ``Connection`` or result objects for a row of a few JSON
@@ -89,7 +92,9 @@ async def _read(
     A read whose connection the server ended mid-statement (a restart, a failover,
     pg_terminate_backend) is read again once, on another connection: it changes nothing,
     and GraphQL's reads answer that case by their resolvers (graphql.execution.sql_plans).
-    A server that is down fails the second read too (503)."""
+    A server that is down fails the second read too (503). ``derive``: how the derived and
+    effective values are computed (:data:`inheritance.Derivation`: the same values either
+    way)."""
     if site_id is not None:
         if not is_storable_text(site_id):
             raise unknown_site(site_id, "x-ccsite")
@@ -106,17 +111,17 @@ async def _read(
         (row,) = await read_once(engine, select)
     if site_id is not None and row[sql.SITE_ID_AT] is None:
         raise unknown_site(site_id, "x-ccsite")
-    return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None)
+    return _snapshot(row, int(row[sql.TOTAL_AT]) if total else None, derive)
 
 
 #: Where a row holds its own values of the derived columns, and of the site columns (their
-#: orders): derive_forest reads them in the rows themselves.
+#: orders): the derivation reads them in the rows themselves.
 _DERIVED_AT = tuple(map(OrganizationRow._fields.index, fields.DERIVED_COLUMNS))
 _SITE_AT = tuple(map(SiteRow._fields.index, fields.SITE_COLUMNS))
 _POSITION_OF = operator.attrgetter("position")
 
 
-def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
+def _snapshot(parts: Sequence[Any], total: int | None, derive: Derivation) -> Snapshot:
     by_id: dict[str, OrganizationRow] = {}
     page: list[OrganizationRow] = []
     dynamic_properties: dict[str, dict[str, Any]] = {}
@@ -128,7 +133,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
             dynamic_properties[row.id] = json_text.loads(raw) if raw != "{}" else {}
     page.sort(key=_POSITION_OF)
     paths = {org_id: row.path for org_id, row in by_id.items()}
-    derived = derive_forest(paths, by_id, _DERIVED_AT)
+    derived = derive(paths, by_id, _DERIVED_AT)
     site_rows: dict[str, SiteRow] = {}
     contracts: dict[str, SiteRow] = {}
     for site_row in sql.SITE_ROW.rows(parts[sql.AT["site_rows"]]):
@@ -140,7 +145,7 @@ def _snapshot(parts: Sequence[Any], total: int | None) -> Snapshot:
     # page organization's values, and the walk is of a few rows rather than every chain's.
     site_paths = {row.id: row.path for row in page}
     site_paths.update((org_id, paths[org_id]) for org_id in site_rows if org_id in paths)
-    effective = derive_forest(site_paths, site_rows, _SITE_AT)
+    effective = derive(site_paths, site_rows, _SITE_AT)
     addresses: dict[str, AddressRow] = {}
     secondary: dict[str, list[AddressRow]] = defaultdict(list)
     page_ids = dynamic_properties.keys()
@@ -188,7 +193,8 @@ async def read_by_id(
     if member_of is not None:  # a NUL cannot be stored, so names no profile
         parameters["member_id"] = member_of if "\x00" not in member_of else ""
     statement = sql.by_id(site_id is not None, member_of is not None)
-    snapshot = await _read(engine, statement, parameters, site_id)
+    # One organization of a chain: derived along it, its ancestors' values never computed.
+    snapshot = await _read(engine, statement, parameters, site_id, derive=DerivedAlong)
     if not snapshot.page or (member_of is not None and not snapshot.page[0].member):
         raise not_found(organization_id)
     return snapshot
