@@ -133,7 +133,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
     graphql = graphql_app(settings)
     graphql.connections.on_event = metrics.websocket_event
     routes = [
-        Route("/healthz", healthz),
+        Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics.endpoint),
         Route("/readyz", readyz),
         Route(GRAPHQL_PATH, graphql),  # every method: another is its 405 (graphql.asgi.METHODS)
