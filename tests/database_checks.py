@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -52,3 +53,19 @@ async def wait_until_waiting_on_locks(engine: AsyncEngine, count: int) -> None:
         while (await observer.scalar(query) or 0) < count:
             await observer.rollback()  # a fresh snapshot of pg_stat_activity
             await asyncio.sleep(0.005)
+
+
+async def same_nickname_key(engine: AsyncEngine, one: str, other: str) -> bool:
+    """Whether the unique keys (``lower(btrim(...))``) take ``one`` and ``other`` for one
+    nickname or external id; the test is skipped when Python's ``lower`` says the same (a
+    server whose lower() agrees with it: the case under test cannot happen there)."""
+    async with engine.connect() as connection:
+        same = bool(
+            await connection.scalar(
+                text("SELECT lower(btrim(:one)) = lower(btrim(:other))"),
+                {"one": one, "other": other},
+            )
+        )
+    if same == (one.strip().lower() == other.strip().lower()):
+        pytest.skip("this server's lower() agrees with Python's on the pair")
+    return same

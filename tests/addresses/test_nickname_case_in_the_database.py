@@ -7,12 +7,11 @@ key catches (then told alone, without the input's other problems)."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from profile_address_support import ADD as ADD_TO_PROFILE
 from profile_address_support import contact, new_address, profile_id_of
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from database_checks import same_nickname_key
 from graphql_client import SAMPLE_ADDRESS_LINES, GraphQL
 
 ADDRESSES = "/ccadmin/v1/organizations/100002/secondaryAddresses"
@@ -25,21 +24,6 @@ STORED_SIGMA, NEW_SIGMA = "οδος", "ΟΔΟΣ"
 STORED_I, NEW_I = "i", "İ"
 
 
-async def _same_in_the_database(engine: AsyncEngine, stored: str, new: str) -> bool:
-    """Whether the unique keys take ``stored`` and ``new`` for one nickname; the test is
-    skipped when Python's ``lower`` says the same (a server whose lower() agrees with it)."""
-    async with engine.connect() as connection:
-        same = bool(
-            await connection.scalar(
-                text("SELECT lower(btrim(:stored)) = lower(btrim(:new))"),
-                {"stored": stored, "new": new},
-            )
-        )
-    if same == (stored.strip().lower() == new.strip().lower()):
-        pytest.skip("this server's lower() agrees with Python's on the pair")
-    return same
-
-
 def _office(nickname: str, **more: object) -> dict[str, object]:
     return {"addressType": nickname, "address": {**SAMPLE_ADDRESS_LINES, **more}}
 
@@ -47,7 +31,7 @@ def _office(nickname: str, **more: object) -> dict[str, object]:
 async def test_a_nickname_the_key_holds_apart_is_free(
     client: httpx.AsyncClient, graphql: GraphQL, engine: AsyncEngine
 ) -> None:
-    assert not await _same_in_the_database(engine, STORED_SIGMA, NEW_SIGMA)
+    assert not await same_nickname_key(engine, STORED_SIGMA, NEW_SIGMA)
     stored = await client.post(ADDRESSES, json=_office(STORED_SIGMA))
     profile = profile_id_of(await contact(client, "sigma@example.com"))
     await graphql.data(ADD_TO_PROFILE, {"profile": profile, "input": new_address(STORED_SIGMA)})
@@ -66,7 +50,7 @@ async def test_a_nickname_the_key_holds_apart_is_free(
 async def test_a_nickname_the_key_takes_for_one_is_told_with_the_other_problems(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    assert await _same_in_the_database(engine, STORED_I, NEW_I)
+    assert await same_nickname_key(engine, STORED_I, NEW_I)
     assert (await client.post(ADDRESSES, json=_office(STORED_I))).status_code == 201
 
     refused = await client.post(ADDRESSES, json=_office(NEW_I, types=[{"id": "ss-99999"}]))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import httpx
 import pytest
 from financial_support import SYNC, upstream_settings
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from upstream import PRIMARY_BILL_TO, SHIP_TO, Upstream, account, site
 
+from database_checks import same_nickname_key
 from graphql_client import SAMPLE_ADDRESS_LINES
 from orgql.db import models
 from orgql.db.engine import make_sessionmaker
@@ -31,21 +32,6 @@ DOTTED_I = "\u0130"
 @pytest.fixture
 def settings(database_url: str, upstream: Upstream) -> Settings:
     return upstream_settings(database_url, upstream.url)
-
-
-async def same_key(engine: AsyncEngine, one: str, other: str) -> bool:
-    """Whether the unique key takes the two for one nickname; the test is skipped when
-    Python's ``lower`` says the same (a server whose lower() agrees with it)."""
-    async with engine.connect() as connection:
-        same = bool(
-            await connection.scalar(
-                text("SELECT lower(btrim(:one)) = lower(btrim(:other))"),
-                {"one": one, "other": other},
-            )
-        )
-    if same == (one.strip().lower() == other.strip().lower()):
-        pytest.skip("this server's lower() agrees with Python's on the pair")
-    return same
 
 
 async def nicknames(engine: AsyncEngine) -> list[str]:
@@ -68,7 +54,7 @@ async def test_external_ids_one_to_the_database_but_two_to_python_share_a_nickna
     first: str,
     second: str,
 ) -> None:
-    assert await same_key(engine, first, second)
+    assert await same_nickname_key(engine, first, second)
     upstream.parties[demo_party] = [
         account("ca1", site(first, PRIMARY_BILL_TO), site(second, SHIP_TO), site("other")),
         account("ca2", site(second, SHIP_TO)),
@@ -96,7 +82,7 @@ async def test_an_external_id_a_manual_nickname_holds_in_the_databases_eyes_fail
     manual: str,
     synced: str,
 ) -> None:
-    assert await same_key(engine, manual, synced)
+    assert await same_nickname_key(engine, manual, synced)
     added = await client.post(
         "/ccadmin/v1/organizations/100001/secondaryAddresses",
         json={"addressType": manual, "address": SAMPLE_ADDRESS_LINES},
@@ -119,7 +105,7 @@ async def test_an_external_id_python_would_match_but_the_database_does_not_is_st
     client: httpx.AsyncClient, upstream: Upstream, demo_party: str, engine: AsyncEngine
 ) -> None:
     """Python would take capital sigma and final sigma for one nickname, the key does not."""
-    assert not await same_key(engine, CAPITAL_SIGMA, FINAL_SIGMA)
+    assert not await same_nickname_key(engine, CAPITAL_SIGMA, FINAL_SIGMA)
     upstream.parties[demo_party] = [
         account("ca1", site(CAPITAL_SIGMA, PRIMARY_BILL_TO), site(FINAL_SIGMA))
     ]
