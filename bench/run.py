@@ -3,14 +3,16 @@
     apt-get install -y wrk
     .venv/bin/python bench/run.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
                                   [--workers 2] [--duration 10] [--connections 16]
-                                  [--only page,depth15] [--count-only]
+                                  [--only page,depth15] [--rounds 3] [--count-only]
 
 Makes a scratch database (migrated, demo-seeded, ``dataset.py``'s 100,000 organizations;
 dropped at the end), starts ``orgql serve --workers N`` and ``floor.py`` under uvicorn with
 the same N, checks that both answer the page scenarios and depth15 with the same JSON, then
 drives each scenario with wrk (a Lua POST script) from its own process and prints
 requests/s, p50/p99 latency, SQL statements per request, server CPU ms per request and the
-server's peak RSS.
+server's peak RSS. A read with a floor is driven ``--rounds`` times, gateway and floor
+alternately; its ratio is the median of the rounds' ratios (each of a gateway run and the
+floor's run just after it), printed with every round's.
 
 Statements per request are counted in-process (the same app, an engine event listener) on
 the same documents before the load, so the served app carries no bench-only code. When the
@@ -28,6 +30,7 @@ import os
 import re
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -527,35 +530,51 @@ def main(args: argparse.Namespace) -> None:
             raise SystemExit("the floor's answer differs from the gateway's")
 
         print(
-            f"\n{args.workers} workers, {args.duration} s per scenario, wrk on loopback\n\n"
+            f"\n{args.workers} workers, {args.duration} s per scenario, wrk on loopback;"
+            f" reads with a floor: {args.rounds} rounds, gateway and floor alternately\n\n"
             "| scenario | req/s | p50 ms | p99 ms | SQL/req | server CPU ms/req | peak RSS MiB"
             " | connections | bad responses |\n|---|---|---|---|---|---|---|---|---|"
         )
-        results: dict[str, float] = {}
+        ratios: dict[str, list[float]] = {}
         for scenario in chosen:
-            with Sampler(gateway.pid) as sampler:
-                result = run_wrk(scenario.url(gateway_base), scenario, args, credential(scenario))
-            results[scenario.name] = result["rps"]
-            print(
-                report(scenario.name, result, counts[scenario.name], sampler.used_cpu, sampler.peak)
-            )
             floor_path = FLOORS.get(scenario.name)
-            if floor_path is not None:
-                floor_scenario = dataclasses.replace(scenario, name=f"{scenario.name} (floor)")
+            # A read with a floor runs gateway and floor alternately, --rounds times: the
+            # ratio of each adjacent pair is taken under the same conditions of the machine.
+            rounds = args.rounds if floor_path is not None else 1
+            for number in range(1, rounds + 1):
+                label = f"{scenario.name} ({number})" if rounds > 1 else scenario.name
+                with Sampler(gateway.pid) as sampler:
+                    url = scenario.url(gateway_base)
+                    result = run_wrk(url, scenario, args, credential(scenario))
+                used, peak = sampler.used_cpu, sampler.peak
+                print(report(label, result, counts[scenario.name], used, peak))
+                if floor_path is None:
+                    continue
+                floor_scenario = dataclasses.replace(scenario, name=f"{label} (floor)")
                 with Sampler(floor.pid) as sampler:
-                    result = run_wrk(
+                    floor_result = run_wrk(
                         floor_base + floor_path, floor_scenario, args, credential(scenario)
                     )
-                results[floor_scenario.name] = result["rps"]
                 statements = FLOOR_STATEMENTS.get(scenario.name, 2)
                 print(
-                    report(floor_scenario.name, result, statements, sampler.used_cpu, sampler.peak)
+                    report(
+                        floor_scenario.name,
+                        floor_result,
+                        statements,
+                        sampler.used_cpu,
+                        sampler.peak,
+                    )
                 )
-            sys.stdout.flush()
+                ratio = result["rps"] / floor_result["rps"]
+                ratios.setdefault(scenario.name, []).append(ratio)
+                sys.stdout.flush()
         print()
-        for read in FLOORS:  # not `name`: the database's, dropped below
-            if read in results and f"{read} (floor)" in results:
-                print(f"{read}: gateway/floor = {results[read] / results[f'{read} (floor)']:.2f}")
+        for read, each in ratios.items():
+            rounds_text = ", ".join(f"{r:.2f}" for r in each)
+            print(
+                f"{read}: gateway/floor = {statistics.median(each):.2f}"
+                f" (median of {len(each)} rounds: {rounds_text})"
+            )
     finally:
         for process in processes:
             stop(process)
@@ -576,6 +595,12 @@ if __name__ == "__main__":
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="gateway and floor alternately this many times per read with a floor",
+    )
     parser.add_argument(
         "--count-only",
         action="store_true",
