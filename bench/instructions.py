@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -125,6 +126,10 @@ async def child(args: argparse.Namespace) -> None:
                 public_base_url=PUBLIC_BASE_URL,
             )
         )
+        # As a worker of `orgql serve` does (app.app_from_env): what exists at the start is
+        # frozen, out of the cyclic garbage collector's passes.
+        gc.collect()
+        gc.freeze()
     state, task, inbox = await lifespan(app)
     method, path, body, shopper = request_of(args.scenario, args.target)
     path, _, query = path.partition("?")
