@@ -12,7 +12,9 @@ gateway and the floor, a child process runs the app in-process under
 to warm up (the database's plans and the app's caches), then callgrind counts the
 instructions of ``--requests`` sequential requests, sent as raw ASGI calls on uvloop (no
 sockets, no HTTP parsing: what is counted is the app's own work and its driver's, not the
-server's nor PostgreSQL's). The answers are checked against the first one.
+server's nor PostgreSQL's). The answers are checked against the first one. The gateway's
+metrics are kept as ``orgql serve --workers 2`` keeps them, as run.py serves it (prometheus_client's
+multiprocess mode, a scratch directory); ``--workers 1`` counts a single-process server.
 
 The same body is sent every time, as in ``run.py``: the gateway's direct path then finds it in
 its memo of known bodies (``graphql/execution/known_bodies.py``). ``--vary`` appends a
@@ -227,6 +229,10 @@ def count(args: argparse.Namespace, scenario: str, target: str, env: dict[str, s
             go,
             *(["--vary"] if args.vary else []),
         ]
+        if args.workers > 1 and target == "gateway":
+            # As `orgql serve --workers N` runs: prometheus_client's multiprocess mode.
+            os.mkdir(f"{scratch}/metrics")
+            env = {**env, "PROMETHEUS_MULTIPROC_DIR": f"{scratch}/metrics"}
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -281,7 +287,8 @@ def main(args: argparse.Namespace) -> None:
         env["BENCH_TOKEN"] = token_for(env) or ""
         env["BENCH_SHOPPER_TOKEN"] = identity.token(scenarios.SHOPPER)
         chosen = args.only.split(",") if args.only else COUNTED
-        print(f"instructions per request, {args.requests} requests, callgrind\n")
+        mode = "multiprocess metrics" if args.workers > 1 else "one process"
+        print(f"instructions per request, {args.requests} requests, callgrind, {mode}\n")
         print("| scenario | gateway | floor | gateway/floor |\n|---|---|---|---|")
         for scenario in chosen:
             gateway = count(args, scenario, "gateway", env)
@@ -315,6 +322,13 @@ if __name__ == "__main__":
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--only", help=f"comma-separated, of {','.join(COUNTED)}")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="the gateway's metrics as with `orgql serve --workers N` (>1: multiprocess mode,"
+        " as run.py's default of 2 workers); the requests still run in one process",
+    )
     parser.add_argument("--vary", action="store_true", help="a different GraphQL body each time")
     parser.add_argument(
         "--child", nargs=2, metavar=("TARGET", "SCENARIO"), help="gateway|floor SCENARIO, alone"
