@@ -16,6 +16,11 @@ server's nor PostgreSQL's). The answers are checked against the first one. The g
 metrics are kept as ``orgql serve --workers 2`` keeps them, as run.py serves it (prometheus_client's
 multiprocess mode, a scratch directory); ``--workers 1`` counts a single-process server.
 
+``--http`` serves each app with uvicorn on a loopback port instead (the gateway with
+``orgql serve``'s HTTP protocol, the floor with uvicorn's own) and sends the requests from
+this process over one keep-alive connection: the count then holds the server's HTTP parsing
+and protocol too (``--vary`` does not apply).
+
 The same body is sent every time, as in ``run.py``: the gateway's direct path then finds it in
 its memo of known bodies (``graphql/execution/known_bodies.py``). ``--vary`` appends a
 different number of spaces to each GraphQL body, so that it never does.
@@ -37,11 +42,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import http.client
 import json
 import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -132,6 +139,9 @@ async def child(args: argparse.Namespace) -> None:
         # frozen, out of the cyclic garbage collector's passes.
         gc.collect()
         gc.freeze()
+    if args.http:
+        await serve_http(app, args)
+        return
     state, task, inbox = await lifespan(app)
     method, path, body, shopper = request_of(args.scenario, args.target)
     path, _, query = path.partition("?")
@@ -200,6 +210,51 @@ async def child(args: argparse.Namespace) -> None:
     await task
 
 
+async def serve_http(app: Any, args: argparse.Namespace) -> None:
+    """``--http``: ``app`` under uvicorn on a loopback port (the gateway with orgql serve's
+    protocol, the floor with uvicorn's), until the parent, which sends the requests, is
+    done. Counted: the server's whole work, its HTTP parsing and protocol included."""
+    import uvicorn
+
+    protocol: Any = "httptools"
+    if args.target == "gateway":
+        from orgql.slow_clients import PROTOCOLS
+
+        protocol = PROTOCOLS["httptools"]
+    config = uvicorn.Config(
+        app, http=protocol, loop="none", log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    while not server.started:  # noqa: ASYNC110 (uvicorn's Server has no event for it)
+        await asyncio.sleep(0.01)
+    print(f"READY {listening.getsockname()[1]}", flush=True)
+    # A thread waits for the parent: a few hundred instructions every 5 ms.
+    await asyncio.to_thread(wait_for, Path(args.go + ".off"))
+    server.should_exit = True
+    await serving
+
+
+def http_requests(port: int, scenario: str, target: str, count: int, env: dict[str, str]) -> bool:
+    """``count`` requests of ``scenario`` to ``target`` over one keep-alive connection:
+    whether every answer was 200 and the same."""
+    method, path, body, shopper = request_of(scenario, target)
+    token = env["BENCH_SHOPPER_TOKEN" if shopper else "BENCH_TOKEN"]
+    headers = {"Authorization": f"Bearer {token}", "Host": "bench.example"}
+    if body:
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    answers = set()
+    for _ in range(count):
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        answers.add((response.status, response.read()))
+    connection.close()
+    return len(answers) == 1 and next(iter(answers))[0] == 200
+
+
 def switch(state: str, pid: int) -> None:
     """Switch callgrind's counting in process ``pid`` on or off."""
     control = shutil.which("callgrind_control") or "callgrind_control"
@@ -228,6 +283,7 @@ def count(args: argparse.Namespace, scenario: str, target: str, env: dict[str, s
             "--go",
             go,
             *(["--vary"] if args.vary else []),
+            *(["--http"] if args.http else []),
         ]
         if args.workers > 1 and target == "gateway":
             # As `orgql serve --workers N` runs: prometheus_client's multiprocess mode.
@@ -238,12 +294,20 @@ def count(args: argparse.Namespace, scenario: str, target: str, env: dict[str, s
         )
         assert process.stdout is not None
         lines = iter(process.stdout.readline, "")
-        if next(lines, "").strip() != "READY":
+        ready = next(lines, "").split()
+        if ready[:1] != ["READY"]:
             process.wait()
             raise SystemExit(f"{scenario} on the {target}: the child did not start")
-        switch("on", process.pid)
-        Path(go).touch()
-        done = next(lines, "").split()
+        if args.http:  # the requests are sent from here, the warm-up too
+            port = int(ready[1])
+            first_ok = http_requests(port, scenario, target, WARM_UP, env)
+            switch("on", process.pid)
+            counted_ok = http_requests(port, scenario, target, args.requests, env)
+            done = ["DONE", str(first_ok and counted_ok)]
+        else:
+            switch("on", process.pid)
+            Path(go).touch()
+            done = next(lines, "").split()
         switch("off", process.pid)
         Path(go + ".off").touch()
         process.wait()
@@ -330,6 +394,11 @@ if __name__ == "__main__":
         " as run.py's default of 2 workers); the requests still run in one process",
     )
     parser.add_argument("--vary", action="store_true", help="a different GraphQL body each time")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="serve with uvicorn on loopback and count the whole server (HTTP included)",
+    )
     parser.add_argument(
         "--child", nargs=2, metavar=("TARGET", "SCENARIO"), help="gateway|floor SCENARIO, alone"
     )
