@@ -111,12 +111,13 @@ async def test_the_pool_reports_open_connections_only(
     """orgql_db_pool_connections counts the connections open, checked out or idle: a
     connection the server ended mid-statement leaves the pool (its slot, kept for a new
     connection, is no idle connection), as PostgreSQL's own list of backends says. So do
-    the gauges of ``orgql serve --workers N`` (metrics.PoolGauges)."""
+    the gauges of ``orgql serve --workers N`` (metrics.PoolGauges), once refreshed."""
     settings = _settings(database_url)
     app = create_app(settings)
     workers = CollectorRegistry()
     async with app.router.lifespan_context(app) as state, client_for(app, state) as gateway:
-        PoolGauges(workers).watch(state["engine"])
+        pool_gauges = PoolGauges(workers)
+        pool_gauges.watch(state["engine"])
         pids: list[int] = []
 
         def opened(dbapi_connection: Any, record: Any) -> None:
@@ -128,6 +129,7 @@ async def test_the_pool_reports_open_connections_only(
         answer = await read_losing_its_connection(gateway, engine)
         assert answer.status_code == 200
         scraped = (await gateway.get("/metrics")).text
+        pool_gauges.refresh()
         gauges = {
             state: workers.get_sample_value("orgql_db_pool_connections", {"state": state})
             for state in ("checked_out", "idle")

@@ -120,7 +120,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
                 finally:  # subscribers first: their connections close with 1001
                     await close_all(graphql.connections)
         finally:
-            metrics.worker_stopped()
+            await metrics.worker_stopped()
             database_watch.unwatch(active)
             await databases.dispose()
             if owned:

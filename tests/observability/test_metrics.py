@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text as sql
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orgql.db.engine import PRIMARY_HELD_CONNECTIONS
-from orgql.observability.metrics import PoolGauges
 
 CREATE = """
 mutation Create($name: String!) {
@@ -149,24 +145,3 @@ async def test_graphql_operation_names_longer_than_64_characters_share_one_label
     metrics = await scrape(client)
 
     assert metrics[requests_total("graphql", "other", "ok", "sql_plan")] == 1
-
-
-async def test_the_workers_pool_gauges_count_a_connection_given_back_as_idle(
-    engine: AsyncEngine,
-) -> None:
-    """``orgql serve --workers N`` sets the pool gauges on each checkout and checkin
-    (metrics.PoolGauges): SQLAlchemy tells a checkin before the connection is back in the
-    pool, and a quiet pool is reported so, none checked out."""
-    registry = CollectorRegistry()
-    gauges = PoolGauges(registry)
-    gauges.watch(engine)
-
-    def reported(state: str) -> float | None:
-        return registry.get_sample_value("orgql_db_pool_connections", {"state": state})
-
-    async with engine.connect() as first, engine.connect() as second:
-        await first.scalar(sql("SELECT 1"))
-        await second.scalar(sql("SELECT 1"))
-        assert (reported("checked_out"), reported("idle")) == (2, 0)
-    assert (reported("checked_out"), reported("idle")) == (0, 2)
-    assert registry.get_sample_value("orgql_db_pool_size") == 2 * 5 + PRIMARY_HELD_CONNECTIONS
