@@ -57,11 +57,11 @@ from typing import Any, cast
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import Schema
 from strawberry.utils.operation import get_first_operation
 
+from orgql.asgi_headers import header
 from orgql.auth.asgi import principal_of
 from orgql.core.common.validation import unstorable_text_in
 from orgql.graphql import request_body
@@ -110,14 +110,15 @@ class DirectReads:
             self.enabled = True
             self.answer_limit = cast(type[CompiledExecutor], executor_class).answer_limit
 
-    async def answer(self, request: Request, body: bytes) -> Response | None:
-        """The answer of the POST ``request`` with ``body``, or None: the full pipeline's."""
+    async def answer(self, request: Request, body: bytes) -> bytes | None:
+        """The JSON answer of the POST ``request`` with ``body`` (graphql.direct_http sends
+        it), or None: the full pipeline's."""
         principal = principal_of(request)
         if not (principal.is_admin or principal.is_shopper):  # before the body is decoded
             return None
         # Strawberry's test of a JSON body (parse_http_body), whatever one may think of it:
         # the media type as sent, case included ("Application/JSON" is refused with a 400).
-        if not json_media_type(request.headers.get("content-type", "")):
+        if not json_media_type(header(request.scope, b"content-type") or ""):
             return None
         known = self.known.get(body)
         fresh = known is None
@@ -159,7 +160,7 @@ class DirectReads:
             self.known.keep(body, known)
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
-        return Response(b'{"data":' + encoded + b"}", media_type="application/json")
+        return b'{"data":' + encoded + b"}"
 
     async def _read(self, context: Context, document: Any, known: KnownBody) -> bytes | None:
         """The JSON of the SQL plan's ``data``, or None: the pipeline answers."""
