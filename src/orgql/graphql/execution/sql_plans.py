@@ -354,7 +354,7 @@ def _single(root: FieldPlan) -> SqlPlan | str:
     try:
         node = sql_nodes.node(sql_nodes.nullable_object(root.completion), found)
         keys = (page_sql.Key("edges", "edges", keys=(page_sql.Key("node", "node", keys=node),)),)
-        page = page_sql.PagePlan(keys)
+        page = page_sql.PagePlan(keys, single=True)
     except (sql_nodes.Unsupported, ValueError):
         return "selection"
     return _sql_plan(root, page, keys, found, single=True, answer=node)
