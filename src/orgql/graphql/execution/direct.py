@@ -44,9 +44,10 @@ A body answered here is kept with what was made of it alone (graphql.execution.k
 its operation, the analysis, the variables coerced, the arguments holding variables): the
 same bytes sent again are not decoded again, and their document's work is redone only for
 another document. The caller, the content type (its parse remembered by the header's value,
-``json_media_type``), the document's lookup, the SQL plan's checks of the caller and its
-parameters stay per request. Such a body, if its read declines, is decoded by the pipeline
-(``decoded`` is set only by a decoding here): still once a request.
+``json_media_type``) and the document's lookup stay per request; the SQL plan's parameters
+too, but for an admin's, kept by site header and URL base (executor.known_sql_read). Such a
+body, if its read declines, is decoded by the pipeline (``decoded`` is set only by a
+decoding here): still once a request.
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ class DirectReads:
                 known.coerced,
                 hide_suggestions,
                 known.arguments,
+                known.parameters,
             )
         except Exception:  # a bug before anything is read: the pipeline answers (masks) it
             log.warning("direct answer failed before its read; the pipeline answers", exc_info=True)
