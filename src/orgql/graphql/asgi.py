@@ -141,7 +141,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
         if not self.direct.enabled:
             return None
         body = await direct_http.read_body(request)  # within LimitBody's and BodyDeadline's
-        async with RequestTimeout(self._deadline(request), self.timeout_seconds):
+        with RequestTimeout(self._deadline(request), self.timeout_seconds):
             return await self.direct.answer(request, body)
 
     def _deadline(self, request: Request) -> float:
@@ -217,7 +217,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            async with RequestTimeout(self._deadline(kwargs["request"]), self.timeout_seconds):
+            with RequestTimeout(self._deadline(kwargs["request"]), self.timeout_seconds):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)
