@@ -158,6 +158,47 @@ async def test_the_second_request_of_a_document_is_answered_directly_and_identic
         )
 
 
+#: Values of the request besides its body: its site header's, the base of its URL.
+OF_THE_REQUEST = """
+query OfTheRequest($id: ID!) {
+  organization(id: $id) {
+    organizationLogoURL approvalRequired
+    effectiveSiteProperties { approvalRequired orderPriceLimit }
+  }
+}
+"""
+
+
+async def test_a_body_sent_again_is_answered_for_its_own_site_header_and_url(
+    requests_for: Callable[..., Any],
+    client_for: Callable[..., httpx.AsyncClient],
+    reference: Starlette,  # noqa: F811
+    client: httpx.AsyncClient,
+) -> None:
+    """What the direct path keeps of a body (its SQL plan's parameters, for an admin) is kept
+    by site header and URL: the same body sent with another is answered directly, as the
+    pipeline answers it."""
+    compiled.clear_cache()
+    ids = await _hierarchy(GraphQL(client))
+    logo = "/general/hero-image1.jpg"
+    leaf = await GraphQL(client).create_organization(
+        "With a logo", parentOrganizationId=ids[5], organizationLogo=logo
+    )
+    body = {"query": OF_THE_REQUEST, "variables": {"id": leaf}}
+    cases = [{}, {"x-ccsite": "site1"}, {"x-ccsite": "site2"}, {"host": "elsewhere.test"}, {}]
+    answers = []
+    async with requests_for("admin") as requests:
+        await requests.post(body)  # known
+        for headers in cases:
+            mine, direct, _ = await requests.post(body, headers=headers)
+            async with client_for(reference, reference.state.lifespan) as theirs:
+                expected = await theirs.post("/graphql", json=body, headers=headers)
+            assert direct, headers
+            assert mine.json() == expected.json(), headers
+            answers.append(json.dumps(mine.json()))
+    assert len(set(answers)) == 4  # each header and host its own answer, the first two alike
+
+
 async def test_what_the_direct_path_does_not_decide_is_answered_by_the_pipeline(
     requests_for: Callable[..., Any],
     client_for: Callable[..., httpx.AsyncClient],

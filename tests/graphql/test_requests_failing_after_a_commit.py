@@ -76,13 +76,13 @@ def running_timeouts(monkeypatch: pytest.MonkeyPatch) -> list[RequestTimeout]:
     running: list[RequestTimeout] = []
 
     class Recorded(RequestTimeout):
-        async def __aenter__(self) -> None:
-            await super().__aenter__()
+        def __enter__(self) -> None:
+            super().__enter__()
             running.append(self)
 
-        async def __aexit__(self, *exited: Any) -> None:
+        def __exit__(self, *exited: Any) -> None:
             running.remove(self)
-            await super().__aexit__(*exited)
+            super().__exit__(*exited)
 
     monkeypatch.setattr(asgi, "RequestTimeout", Recorded)
     return running
@@ -95,7 +95,7 @@ async def timed_out_waiting(
     request = asyncio.ensure_future(sent)
     await wait_until_waiting_on_locks(engine, 1)
     [timeout] = running
-    timeout.timeout.reschedule(asyncio.get_running_loop().time())
+    timeout.reschedule(asyncio.get_running_loop().time())
     return await request
 
 

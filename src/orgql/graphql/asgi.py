@@ -33,7 +33,7 @@ from orgql.edge_errors import (
     METHOD_NOT_ALLOWED,
     graphql_error_response,
 )
-from orgql.graphql import http_get, request_body
+from orgql.graphql import direct_http, http_get, request_body
 from orgql.graphql.context import Context
 from orgql.graphql.errors import unexpected_error_response
 from orgql.graphql.execution.direct import DECLINED, DirectReads, decoded
@@ -70,10 +70,9 @@ TOKEN_PAGE_HEADERS = {
 }
 
 
-#: The methods of /graphql over HTTP (GraphQL over HTTP: queries on GET, anything on POST;
-#: HEAD is GET without the body, RFC 9110). Its route takes every method, so that another is
-#: refused here in GraphQL's shape (405, ``Allow``), as its other refusals
-#: (orgql.edge_errors), not in Starlette's plain text.
+#: The methods of /graphql (GraphQL over HTTP: queries on GET, anything on POST; HEAD is GET
+#: without the body, RFC 9110). Its route takes every method: another is refused here, in
+#: GraphQL's shape (405, ``Allow``) as its other refusals (orgql.edge_errors).
 METHODS = ("GET", "HEAD", "POST")
 
 
@@ -81,8 +80,7 @@ class MethodNotAllowed(HTTPException):
     """A request to /graphql with a method not in :data:`METHODS`."""
 
 
-#: ``request.state``'s attribute holding when the request's timeout ends (the event loop's
-#: clock), set by the direct path: a request it hands on to the pipeline has what is left.
+#: ``request.state``'s attribute holding when the request's timeout ends (``_deadline``).
 _DEADLINE = "graphql_deadline"
 
 
@@ -111,6 +109,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             await self(dict(scope, method="GET"), receive, http_get.without_body(send))
             return
         request = Request(scope=scope, receive=receive)
+        answer = None  # the direct path's JSON (graphql.direct_http), else a response
         try:
             if request.method not in METHODS:
                 # The methods an answer is read from; Allow adds HEAD (GET's, without a body).
@@ -119,11 +118,11 @@ class OrgqlGraphQL(GraphQL[Context, None]):
                 )
             if request.method == "GET":
                 http_get.check_url(request, self.max_url_bytes)
-            response = await self.answer_directly(request) if request.method == "POST" else None
-            if response is None:
+            answer = await self.answer_directly(request) if request.method == "POST" else None
+            if answer is None:
                 response = await self.run(request)
-            if request.method == "GET":
-                response = http_get.finish(request, response)
+                if request.method == "GET":
+                    response = http_get.finish(request, response)
         except HTTPException as error:
             # strawberry answers these in plain text; a GraphQL client expects JSON errors.
             response = http_error_response(error)
@@ -131,23 +130,24 @@ class OrgqlGraphQL(GraphQL[Context, None]):
             response = http_error_response(HTTPException(400, BODY_CUT_SHORT))
         except Exception:  # a bug outside any resolver, or a direct read's lost database:
             response = unexpected_error_response()  # still JSON, no traceback out
-        await response(scope, receive, send)
+        if answer is not None:
+            await direct_http.send_json(send, answer)
+        else:
+            await response(scope, receive, send)
 
-    async def answer_directly(self, request: Request) -> Response | None:
-        """The answer of a query a SQL plan has answered before, without the pipeline
-        (graphql.execution.direct), within the request's timeout; None: the pipeline's. The
-        body read here is read again from the request's cache by the pipeline."""
+    async def answer_directly(self, request: Request) -> bytes | None:
+        """The JSON answer of a query a SQL plan answered before, without the pipeline (graphql.
+        execution.direct), in the request's timeout; None: the pipeline's (the body kept)."""
         if not self.direct.enabled:
             return None
-        body = await request.body()  # bounded by the body's own limits (LimitBody, BodyDeadline)
-        async with RequestTimeout(self._deadline(request), self.timeout_seconds):
+        body = await direct_http.read_body(request)  # within LimitBody's and BodyDeadline's
+        with RequestTimeout(self._deadline(request), self.timeout_seconds):
             return await self.direct.answer(request, body)
 
     def _deadline(self, request: Request) -> float:
         """When the request's timeout ends: set when first asked (the direct path, else the
-        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS. In the scope's
-        ``state`` (``request.state``'s dict), read with ``get``: State's getattr raises and
-        catches an AttributeError for a name not set (3 µs of the direct path's)."""
+        pipeline), so that both spend from one ORGQL_GRAPHQL_TIMEOUT_SECONDS. Read from the
+        scope's ``state`` dict: State's getattr raises and catches an AttributeError (3 µs)."""
         state: dict[str, Any] = request.scope.setdefault("state", {})
         if (deadline := state.get(_DEADLINE)) is None:
             deadline = state[_DEADLINE] = asyncio.get_running_loop().time() + self.timeout_seconds
@@ -217,7 +217,7 @@ class OrgqlGraphQL(GraphQL[Context, None]):
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            async with RequestTimeout(self._deadline(kwargs["request"]), self.timeout_seconds):
+            with RequestTimeout(self._deadline(kwargs["request"]), self.timeout_seconds):
                 batch = kwargs.get("request_data")
                 if not isinstance(batch, list):
                     result = await super().execute_operation(*args, **kwargs)

@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import Info as StrawberryInfo
 from strawberry.types.graphql import OperationType
 
+from orgql.asgi_headers import header
 from orgql.consistency import EXTENSION, committed, consistency_of, reading_engine
 from orgql.core.access import checks as access
 from orgql.core.access.principals import ANONYMOUS, Principal
@@ -97,12 +98,12 @@ class Context:
     ) -> Context:
         """The context of ``request`` (its lifespan state, its ``x-ccsite`` header) for
         ``principal``: the pipeline's (graphql.asgi) and the direct answers' alike."""
-        state = request.state
+        state = request.scope["state"]  # request.state's dict, without State's getattr
         return cls(
             request=request,
-            settings=state.settings,
-            sessionmaker=state.sessionmaker,
-            site_header=request.headers.get("x-ccsite") or None,
+            settings=state["settings"],
+            sessionmaker=state["sessionmaker"],
+            site_header=header(request.scope, b"x-ccsite") or None,
             principal=principal,
             sql_plan_declined=sql_plan_declined,
         )
@@ -291,13 +292,15 @@ class Context:
         Reads still in flight (their resolvers cancelled) are awaited first, so that the
         connection goes back whole; but a request that ran out of time (``abandon``, or
         this task being cancelled) cancels them: the database may be what is slow."""
-        current = asyncio.current_task()
-        if abandon or (current is not None and current.cancelling()):
-            for task in self._in_flight:
-                task.cancel()
         if self._in_flight:
+            current = asyncio.current_task()
+            if abandon or (current is not None and current.cancelling()):
+                for task in self._in_flight:
+                    task.cancel()
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
-        await self._close_session()
+        if self._session is not None:  # none after a read alone (the direct path's)
+            await self._close_session()
+        self._reading = False
         # The loaders' closures refer back to this context: a cycle that only the garbage
         # collector frees, with everything the request read hanging from their caches (about
         # half a megabyte for a page). Emptied, the rows go when the request goes; the

@@ -18,9 +18,9 @@ The compiled executor answers in the first of these that applies:
    (``plan.compile_operation`` returns None: introspection, abstract types, ``@defer``,
    fragment variables, among others).
 2. **SQL page plan** (``sql_plans``, ``sql_nodes``, ``page_sql``, ``page_compose``,
-   ``page_links``, ``page_sites``, ``page_filters``; SqlPlanExecutor only): the query's only
-   root field is ``organizations`` (its ``filter`` without ``effective``) or
-   ``organization(id)`` without ``asOf`` (a page of that one id, its node the answer), its
+   ``page_rows``, ``page_links``, ``page_sites``, ``page_filters``; SqlPlanExecutor only):
+   the query's only root field is ``organizations`` (its ``filter`` without ``effective``)
+   or ``organization(id)`` without ``asOf`` (a page of that one id, its node the answer), its
    selection stays within what ``sql_nodes`` translates (columns, derived values, the
    hierarchy, values and contracts on sites, addresses, roles, members, children and
    descendants pages), and at this request the caller is an admin, or a shopper whose

@@ -44,9 +44,10 @@ A body answered here is kept with what was made of it alone (graphql.execution.k
 its operation, the analysis, the variables coerced, the arguments holding variables): the
 same bytes sent again are not decoded again, and their document's work is redone only for
 another document. The caller, the content type (its parse remembered by the header's value,
-``json_media_type``), the document's lookup, the SQL plan's checks of the caller and its
-parameters stay per request. Such a body, if its read declines, is decoded by the pipeline
-(``decoded`` is set only by a decoding here): still once a request.
+``json_media_type``) and the document's lookup stay per request; the SQL plan's parameters
+too, but for an admin's, kept by site header and URL base (executor.known_sql_read). Such a
+body, if its read declines, is decoded by the pipeline (``decoded`` is set only by a
+decoding here): still once a request.
 """
 
 from __future__ import annotations
@@ -57,11 +58,11 @@ from typing import Any, cast
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.schema import Schema
 from strawberry.utils.operation import get_first_operation
 
+from orgql.asgi_headers import header
 from orgql.auth.asgi import principal_of
 from orgql.core.common.validation import unstorable_text_in
 from orgql.graphql import request_body
@@ -110,14 +111,15 @@ class DirectReads:
             self.enabled = True
             self.answer_limit = cast(type[CompiledExecutor], executor_class).answer_limit
 
-    async def answer(self, request: Request, body: bytes) -> Response | None:
-        """The answer of the POST ``request`` with ``body``, or None: the full pipeline's."""
+    async def answer(self, request: Request, body: bytes) -> bytes | None:
+        """The JSON answer of the POST ``request`` with ``body`` (graphql.direct_http sends
+        it), or None: the full pipeline's."""
         principal = principal_of(request)
         if not (principal.is_admin or principal.is_shopper):  # before the body is decoded
             return None
         # Strawberry's test of a JSON body (parse_http_body), whatever one may think of it:
         # the media type as sent, case included ("Application/JSON" is refused with a 400).
-        if not json_media_type(request.headers.get("content-type", "")):
+        if not json_media_type(header(request.scope, b"content-type") or ""):
             return None
         known = self.known.get(body)
         fresh = known is None
@@ -159,7 +161,7 @@ class DirectReads:
             self.known.keep(body, known)
         paths.note(paths.SQL_PLAN)
         # orjson.dumps({"data": data}), as the pipeline writes it, from the data's bytes.
-        return Response(b'{"data":' + encoded + b"}", media_type="application/json")
+        return b'{"data":' + encoded + b"}"
 
     async def _read(self, context: Context, document: Any, known: KnownBody) -> bytes | None:
         """The JSON of the SQL plan's ``data``, or None: the pipeline answers."""
@@ -179,6 +181,7 @@ class DirectReads:
                 known.coerced,
                 hide_suggestions,
                 known.arguments,
+                known.parameters,
             )
         except Exception:  # a bug before anything is read: the pipeline answers (masks) it
             log.warning("direct answer failed before its read; the pipeline answers", exc_info=True)

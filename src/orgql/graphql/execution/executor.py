@@ -32,6 +32,8 @@ from orgql.graphql.execution.sql_plans import SqlPlan, sql_plan
 #: Distinct (document, operation) pairs kept; each holds its plans by directive values.
 MAX_DOCUMENTS = 256
 MAX_PLANS_PER_DOCUMENT = 16
+#: Parameters kept per request body (known_sql_read): one per plan, site header and URL.
+MAX_KEPT_PARAMETERS = 8
 
 
 class _Document:
@@ -148,6 +150,7 @@ def known_sql_read(
     variables: VariableValues,
     hide_suggestions: bool,
     known_arguments: dict[FieldPlan, dict[str, Any]] | None = None,
+    kept: dict[tuple[Any, ...], tuple[Plan, tuple[SqlPlan, dict[str, Any]]]] | None = None,
 ) -> tuple[SqlPlan, dict[str, Any]] | None:
     """The SQL plan answering ``document`` (``answered_by_sql_plan``) at this request with
     ``variables`` (``sql_read_variables``) and its parameters, or None: the full pipeline
@@ -160,7 +163,23 @@ def known_sql_read(
     the SQL plan's checks of the caller and the arguments (``known_arguments``: those of
     fields with variables, as coerced for these variables before, else None). No executor is
     built (its construction was 0.04 ms, a twentieth of a request for one organization,
-    issue 16)."""
+    issue 16).
+
+    ``kept``: the parameters made before for these variables (the direct path's, for one
+    request body), by plan and what else they read of the request (SqlPlan.request_key):
+    an admin's are the same for every request of that body, site header and URL, and are
+    not made again (a thirtieth of issue 16's read of one organization). The parameters
+    are read-only."""
+    _used(document)
+    plan = document.plans.get(document.directive_values(variables))
+    if plan is None:  # not planned with these directive values yet, or without a plan
+        return None
+    key = None
+    if kept is not None and plan.sql is not None:
+        request_key = plan.sql.request_key(context)
+        key = None if request_key is None else (id(plan), *request_key)
+        if key is not None and (entry := kept.get(key)) is not None and entry[0] is plan:
+            return entry[1]
     request = SqlRequest(
         schema,
         document.operation,
@@ -170,15 +189,17 @@ def known_sql_read(
         hide_suggestions,
         known_arguments,
     )
-    _used(document)
-    plan = document.plans.get(document.directive_values(variables))
-    if plan is None:  # not planned with these directive values yet, or without a plan
-        return None
     try:
         found = _sql_of(plan, request)
     except GraphQLError:  # an argument refused as the operation runs: the pipeline's error
         return None
-    return None if isinstance(found, str) else found
+    if isinstance(found, str):
+        return None
+    if key is not None and kept is not None:
+        if len(kept) >= MAX_KEPT_PARAMETERS:
+            kept.clear()
+        kept[key] = (plan, found)
+    return found
 
 
 class CompiledExecutor(BudgetedExecutor):

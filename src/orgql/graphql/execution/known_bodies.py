@@ -7,9 +7,10 @@ limits, the variables coerced, no global id of the wrong type) and the SQL plan'
 holding variables are a function of the body's bytes and of the document it names: kept
 here for the document they were made for (``KnownBody.document``), made again when the
 document is another (the executor's cache forgot it, or the schema's plans changed). What
-depends on the caller, the headers, the time or the database is never kept: the caller and
-the content type are checked before the memo is asked, the document looked up, the SQL
-plan's checks of the caller and its parameters made, at each request.
+depends on the caller, the headers, the time or the database is checked at each request:
+the caller and the content type before the memo is asked, the document looked up; the SQL
+plan's parameters are kept by what they read of the request besides the body (an admin's
+site header and URL base, SqlPlan.request_key), and a shopper's made at each request.
 
 For issue 16's read of one organization by id (a 1.7 KB body) this is about 40 µs of the
 75 the direct path spent around its statement (in-process, the statement's read left out):
@@ -49,6 +50,7 @@ class KnownBody:
         "coerced",
         "document",
         "operation_name",
+        "parameters",
         "query",
         "variables",
     )
@@ -66,6 +68,8 @@ class KnownBody:
         self.coerced: Any = None
         #: SqlPlan._arguments' memo: the arguments of fields holding variables, by field.
         self.arguments: dict[Any, dict[str, Any]] = {}
+        #: The SQL plans' parameters made for these variables (executor.known_sql_read).
+        self.parameters: dict[Any, Any] = {}
 
     def only_declared(self, operation: OperationDefinitionNode) -> None:
         """Forgets the raw variables ``operation`` does not declare, before the body is kept:
@@ -83,6 +87,7 @@ class KnownBody:
         self.document = document
         self.coerced = coerced
         self.arguments = {}
+        self.parameters = {}
 
 
 class KnownBodies:

@@ -20,21 +20,19 @@ source reads (``Composer.source``)::
         return {'name': row[3]}
 
 Every text in it is either written here or a ``repr`` (keys, constants); every number is a
-position. :class:`PageRows` is what a function reads; :func:`_parent` and
-:func:`_ancestors` compose an ancestor once per request and selection.
+position. What a function reads and calls at each request: :mod:`page_rows`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import ORGANIZATION_FIELDS, SITE_COLUMNS, Wire, site_field
-from orgql.graphql import cursors, global_ids
 from orgql.graphql.execution.page_links import NAMESPACE, LinkComposer
+from orgql.graphql.execution.page_rows import PATH, ROWS_NAMESPACE
 from orgql.graphql.execution.page_sites import CONTRACT_SQL, SITE_NAMESPACE, SiteComposer
 
 if TYPE_CHECKING:
@@ -74,42 +72,15 @@ DERIVED = frozenset(f.column for f in ORGANIZATION_FIELDS if f.wire.plain)
 SOURCED = frozenset(f.column for f in ORGANIZATION_FIELDS)
 CONTRACT_COLUMNS = frozenset(CONTRACT_SQL)
 
-Row = Sequence[Any]
-#: Derived or effective values of one organization and the ids of the organizations that
-#: set them (inheritance.derive_forest).
-Derived = tuple[list[Any], list[str | None]]
-
-#: Positions in an organization row: every row starts with these.
-ID, PATH, POSITION = 0, 1, 2
-
-
-@dataclass
-class PageRows:
-    """One request's rows and what is derived from them: what the composer reads."""
-
-    by_id: dict[str, Row]
-    #: Derived values of every organization read, in ``Composer.derived_columns`` order.
-    derived: Mapping[str, Derived]
-    #: Per site argument: the effective values of every organization read
-    #: (``Composer.site_columns`` order), or None when no site applies (no default site).
-    effective: dict[str, Mapping[str, Derived] | None]
-    #: Contract rows by id (``Composer.contract_columns``, id first).
-    contracts: dict[str, Row]
-    #: Ancestors already composed, by (selection, organization id).
-    composed: dict[tuple[int, str], Any] = field(default_factory=dict)
-    #: A shopper's page: of an inactive organization, the values WITHHELD_WHEN_INACTIVE
-    #: answer null (core.access.checks: own, derived and in effect, with no source).
-    withholding: bool = False
-    #: The request's values the links read: the children pages' sizes, the logo prefix.
-    links: dict[str, Any] = field(default_factory=dict)
-
 
 class Composer(LinkComposer, SiteComposer):
     """The composing functions of one selection, and what they read: the organization,
     derived, site and contract columns, the links (page_links), the site arguments, whether
     the count is asked and whether anything needs the ancestors."""
 
-    def __init__(self, keys: tuple[Key, ...]) -> None:
+    def __init__(self, keys: tuple[Key, ...], single: bool = False) -> None:
+        #: A page of one organization (``organization(id)``).
+        self.single = single
         #: A row is (id, path, position on the page or null for an ancestor, *the rest).
         self.columns: list[str] = ["id", "path", "position"]
         self.derived_columns: list[str] = []
@@ -136,16 +107,7 @@ class Composer(LinkComposer, SiteComposer):
             _position(self.columns, column, SOURCED)
         #: The source of the functions (for reading; the tests print it on a failure).
         self.source = "\n\n".join(self._functions)
-        namespace: dict[str, Any] = {
-            "_parent": _parent,
-            "_ancestors": _ancestors,
-            "_cursor": _cursor,
-            "_float": _float,
-            "_global_id": _global_id,
-            "_withhold": _withhold,
-            **NAMESPACE,
-            **SITE_NAMESPACE,
-        }
+        namespace: dict[str, Any] = {**ROWS_NAMESPACE, **NAMESPACE, **SITE_NAMESPACE}
         exec(compile(self.source, "<orgql page plan>", "exec"), namespace)  # noqa: S102
         self.compose = namespace["connection"]
 
@@ -238,8 +200,7 @@ class Composer(LinkComposer, SiteComposer):
                 self.above += 1
                 node = self._node(key.keys)
                 self.above -= 1
-                helper = "_parent" if key.kind == "parent" else "_ancestors"
-                pairs.append((key.name, f"{helper}(row, read, {node}, {next(self._names)})"))
+                pairs.append((key.name, self._above(key.kind, node)))
             elif key.kind == "effective":
                 self.hierarchy = True
                 pairs.append((key.name, f"{self._effective(key)}(row, read)"))
@@ -250,6 +211,17 @@ class Composer(LinkComposer, SiteComposer):
                 pairs.append((key.name, value))
         lines = ["derived, owners = read.derived[row[0]]"] if derived else []
         return self._function("node", "row, read", [*lines, f"return {_object(pairs)}"])
+
+    def _above(self, kind: str, node: str) -> str:
+        """The parent, or the ancestors (root first), composed by ``node``: once per request
+        and selection (_parent, _ancestors: the organizations of a page share most of them),
+        but for the organization of a page of one (``single``), whose ancestors are each
+        composed once anyway: without the cache's keys and chains (issue 16: a thirtieth of
+        ``organization(id)`` at depth 15)."""
+        if kind == "ancestors" and self.single and not self.above:
+            return f"[{node}(a, read) for a in map(read.by_id.get, row[{PATH}]) if a is not None]"
+        helper = "_parent" if kind == "parent" else "_ancestors"
+        return f"{helper}(row, read, {node}, {next(self._names)})"
 
     def _derived_source(self, key: Key) -> tuple[str, str]:
         """Which organization set a derived value (``owners``: derive_forest's ids)."""
@@ -341,60 +313,3 @@ def _page_info(key: Key) -> tuple[str, str]:
 def _object(pairs: Any) -> str:
     """A dictionary display of (key, expression) pairs, in their order."""
     return "{" + ", ".join(f"{name!r}: {value}" for name, value in pairs) + "}"
-
-
-# -- what the functions call
-
-
-def _cursor(row: Row) -> str:
-    return cursors.organization_cursor(row[ID])
-
-
-def _global_id(organization_id: str) -> str:
-    return global_ids.encode("Organization", organization_id)
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _withhold(values: list[Any], owners: list[Any], positions: tuple[int, ...]) -> Any:
-    """Copies of effective values and their sources with those at ``positions`` unset (the
-    lists are shared between organizations: read-only)."""
-    values, owners = list(values), list(owners)
-    for position in positions:
-        values[position] = owners[position] = None
-    return values, owners
-
-
-def _parent(row: Row, read: PageRows, compose: Any, selection: int) -> Any:
-    """The composed parent: the chain's nearest, when it is the parent
-    (inheritance.chain_of), composed once per request."""
-    path = row[PATH]
-    nearest = read.by_id.get(path[-1]) if path else None
-    if nearest is None:
-        return None
-    key = (selection, nearest[ID])
-    composed = read.composed.get(key)
-    if composed is None:
-        composed = read.composed[key] = compose(nearest, read)
-    return composed
-
-
-def _ancestors(row: Row, read: PageRows, compose: Any, selection: int) -> Any:
-    """The composed ancestors, root first (inheritance.ancestors_root_first). The list of an
-    organization's ancestors and itself is built once per request, from its parent's:
-    siblings share theirs (a page of 100 has about 50 distinct chains)."""
-    by_id, built, path = read.by_id, read.composed, row[PATH]
-    # A sibling's already: an ancestor's chain is the same whoever asks.
-    if path and (known := built.get((selection, path[-1]))) is not None:
-        return known
-    down_to: list[Any] = []  # the chain so far, down to the last ancestor seen
-    for ancestor in path:
-        if ancestor in by_id:
-            key = (selection, ancestor)
-            chain = built.get(key)
-            if chain is None:
-                chain = built[key] = [*down_to, compose(by_id[ancestor], read)]
-            down_to = chain
-    return down_to

@@ -44,17 +44,10 @@ from orgql.core.organizations import membership
 from orgql.db import models
 from orgql.db.raw import RawReads
 from orgql.graphql.execution import page_links
-from orgql.graphql.execution.page_compose import (
-    ID,
-    PATH,
-    POSITION,
-    Composer,
-    Derived,
-    PageRows,
-    Row,
-)
+from orgql.graphql.execution.page_compose import Composer
 from orgql.graphql.execution.page_filters import NAMED_SITE, Condition, Descendants
 from orgql.graphql.execution.page_links import LINKS
+from orgql.graphql.execution.page_rows import ID, PATH, POSITION, Derived, PageRows, Row
 from orgql.graphql.execution.page_sites import SITE_CONTRACT, SITE_LINKS, contract_lateral
 
 
@@ -113,8 +106,8 @@ def _counted(condition: str) -> TextClause:
 class PagePlan:
     """The statement and composers of one selection (a connection's keys)."""
 
-    def __init__(self, keys: tuple[Key, ...]) -> None:
-        self.composer = composer = Composer(keys)
+    def __init__(self, keys: tuple[Key, ...], single: bool = False) -> None:
+        self.composer = composer = Composer(keys, single)
         self.columns = composer.columns
         self.site_columns = composer.site_columns
         self.contract_columns = composer.contract_columns

@@ -170,10 +170,21 @@ class SqlPlan:
             site = self._arguments(executor, field).get("site")
             links[parameter] = None if site is None else str(site)
         if self.page.composer.logo:
-            settings = context.settings
-            base = settings.public_base_url or str(context.request.base_url)
-            links["logo_prefix"] = f"{base.rstrip('/')}{settings.media_path}"
+            base = _base_url(context)
+            links["logo_prefix"] = f"{base.rstrip('/')}{context.settings.media_path}"
         return links
+
+    def request_key(self, context: Any) -> tuple[Any, ...] | None:
+        """What ``parameters`` reads of the request besides the arguments, when that is all
+        it reads: an admin's site header, and the base of the logo URLs when the selection
+        has them (the settings are the app's). None: another caller (a shopper's
+        memberships, read at each request)."""
+        principal = getattr(context, "principal", None)
+        if principal is None or not principal.is_admin:
+            return None
+        if not self.page.composer.logo:
+            return (context.site_header,)
+        return (context.site_header, _base_url(context))
 
     def _sites(self, executor: Any, context: Any) -> dict[str, str | None]:
         sites: dict[str, str | None] = {}
@@ -257,6 +268,11 @@ class SqlPlan:
         if bound > limit and 1 + answer_fields(self.keys, answer) > limit:
             return "answer_too_large"
         return SqlAnswer(data, encoded)
+
+
+def _base_url(context: Any) -> str:
+    """The base of the answer's URLs: the configured public one, else the request's."""
+    return str(context.settings.public_base_url or context.request.base_url)
 
 
 def _has_variable(value: ValueNode) -> bool:
@@ -354,7 +370,7 @@ def _single(root: FieldPlan) -> SqlPlan | str:
     try:
         node = sql_nodes.node(sql_nodes.nullable_object(root.completion), found)
         keys = (page_sql.Key("edges", "edges", keys=(page_sql.Key("node", "node", keys=node),)),)
-        page = page_sql.PagePlan(keys)
+        page = page_sql.PagePlan(keys, single=True)
     except (sql_nodes.Unsupported, ValueError):
         return "selection"
     return _sql_plan(root, page, keys, found, single=True, answer=node)
