@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.responses import Response
 
 from orgql.core.access import checks as access
 from orgql.core.access.principals import Principal, Role
@@ -337,6 +338,30 @@ async def test_a_shopper_reads_their_deactivated_account_without_contract_or_pay
         {"name": "Sample East Purchasing", "repositoryId": "100003", "id": "100003"},
     ]
     assert below["derivedPaymentMethods"] == ["card"]
+
+
+async def test_the_reads_answer_the_headers_starlettes_response_writes(
+    client: httpx.AsyncClient,
+    shopper_client: Callable[[str], httpx.AsyncClient],
+    session: AsyncSession,
+    forest: list[str],
+) -> None:
+    """The reads build their answers without Starlette's Response (rest.transport.JSONBytes):
+    the headers are still the ones it writes, byte for byte and in its order, before those
+    the middlewares add."""
+    version = await session.scalar(
+        select(models.Organization.version).where(models.Organization.id == forest[3])
+    )
+    async with shopper_client(SHOPPER) as shopper:
+        answers = [
+            (await client.get(f"{ORGANIZATIONS}/{forest[3]}"), {"ETag": f'"{version}"'}),
+            (await client.get(ORGANIZATIONS, params={"limit": 2}), None),
+            (await shopper.get(f"{STORE}/{forest[3]}"), None),
+        ]
+    for response, headers in answers:
+        expected = Response(response.content, headers=headers, media_type="application/json")
+        assert response.status_code == 200
+        assert response.headers.raw[: len(expected.raw_headers)] == expected.raw_headers
 
 
 @pytest.mark.parametrize("path", [ORGANIZATIONS, STORE])

@@ -132,10 +132,12 @@ class Record(Generic[R]):
     PostgreSQL CPU of a read by id, and thrice the bytes to ship and decode).
 
     Decoded as named tuples (``row``: their fields are the array's keys, in order): a tuple
-    made of the decoded array is a fifth of the CPU of a dict by key, and a read by id
-    decodes fifteen organizations (its ancestors) of which it shows one (issue 16). Each is
+    made of the decoded array is a fifth of the CPU of a dict by key (issue 16). Each is
     made by ``tuple.__new__`` itself, without ``_make``'s Python call and length check (the
-    arrays are built of the same fields): a third less CPU per row."""
+    arrays are built of the same fields): a third less CPU per row. Making it still costs
+    more than reading a few fields of the array by position: the organizations that are
+    only ancestors stay arrays (snapshots.Snapshot.by_id; a read by id decodes fifteen
+    organizations and shows one)."""
 
     def __init__(self, row: type[R], alias: str, sql_of: dict[str, str]) -> None:
         """``sql_of``: the SQL of the fields that are not the column of ``alias`` they name."""
@@ -145,7 +147,11 @@ class Record(Generic[R]):
 
     def rows(self, text: str | None) -> list[R]:
         """The rows of the aggregate ``text`` (null: none)."""
-        return list(map(tuple.__new__, repeat(self.row), decode(text)))
+        return self.of(decode(text))
+
+    def of(self, arrays: list[list[Any]]) -> list[R]:
+        """The rows of decoded arrays of the aggregate."""
+        return list(map(tuple.__new__, repeat(self.row), arrays))
 
 
 #: The fields of an organization's row that are not its columns.
@@ -158,6 +164,8 @@ _ORGANIZATION_SQL = {
 #: The columns of ``organizations`` a snapshot reads (every one the vendor's shape shows).
 ORGANIZATION_COLUMNS = tuple(f for f in OrganizationRow._fields if f not in _ORGANIZATION_SQL)
 ORGANIZATION = Record(OrganizationRow, "o", _ORGANIZATION_SQL)
+#: Where an organization's decoded array holds each field (snapshots.Snapshot.by_id).
+ORGANIZATION_AT = {field: index for index, field in enumerate(OrganizationRow._fields)}
 ADDRESS = Record(AddressRow, "a", {})
 SITE_ROW = Record(SiteRow, "s", {"order_price_limit": "s.order_price_limit::text", **_CONTRACT})
 

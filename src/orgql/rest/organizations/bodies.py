@@ -19,7 +19,7 @@ import orjson
 
 from orgql.core.access.checks import WITHHELD_WHEN_INACTIVE
 from orgql.core.inheritance.fields import DERIVED_COLUMNS, SITE_COLUMNS
-from orgql.core.organizations.snapshot_sql import OrganizationRow
+from orgql.core.organizations.snapshot_sql import ORGANIZATION_AT, OrganizationRow
 from orgql.core.organizations.snapshots import Snapshot
 from orgql.core.people.roles import ROLE_FUNCTIONS
 from orgql.rest import render
@@ -30,6 +30,8 @@ from orgql.rest.shapes import SortOrder
 _D = {column: index for index, column in enumerate(DERIVED_COLUMNS)}
 _S = {column: index for index, column in enumerate(SITE_COLUMNS)}
 _ROLE_ORDER: dict[str, int] = {function: index for index, function in enumerate(ROLE_FUNCTIONS)}
+#: What an ancestor's summary reads of its array (Snapshot.by_id).
+_NAME, _ACTIVE, _MEMBER = (ORGANIZATION_AT[field] for field in ("name", "active", "member"))
 #: The keys a shopper's deactivated account answers as null (render._WITHHELD_KEYS).
 _WITHHELD = {
     "contract_id": ("contract", "derivedContract"),
@@ -160,13 +162,13 @@ class _Renderer:
                 row = by_id.get(ancestor_id)
                 if row is None:  # removed meanwhile: skipped
                     continue
-                if shopper and not row.member:
-                    summary = {"name": row.name, "repositoryId": ancestor_id, "id": ancestor_id}
+                if shopper and not row[_MEMBER]:
+                    summary = {"name": row[_NAME], "repositoryId": ancestor_id, "id": ancestor_id}
                 else:
                     summary = {
-                        "name": row.name,
+                        "name": row[_NAME],
                         "repositoryId": ancestor_id,
-                        "active": row.active,
+                        "active": row[_ACTIVE],
                         "id": ancestor_id,
                     }
                 summaries[ancestor_id] = summary

@@ -24,6 +24,7 @@ from orgql.rest.organizations.list_params import list_parameters
 from orgql.rest.organizations.shapes import Organization
 from orgql.rest.sorting import sort_echo
 from orgql.rest.transport import (
+    JSONBytes,
     endpoint,
     int_param,
     one_statement_engine,
@@ -70,9 +71,9 @@ async def get_organization(request: Request) -> Response:
     engine = await one_statement_engine(request)
     snapshot = await snapshots.read_by_id(engine, organization_id, site_id(request))
     body = bodies.organization(snapshot, urls(request), request_href(request))
-    # The version is the ETag that PUT's If-Match takes (rest/organizations/updates.py).
-    version = snapshot.page[0].version
-    return _json(bodies.dumps(body, snapshot), {"ETag": f'"{version}"'})
+    # The version is the ETag that PUT's If-Match takes (updates.etag, written the same).
+    etag = (b"etag", b'"%d"' % snapshot.page[0].version)
+    return JSONBytes(bodies.dumps(body, snapshot), [etag])
 
 
 @endpoint()
@@ -96,8 +97,4 @@ async def list_organizations(request: Request) -> Response:
         self_href=request_href(request),
         sort=sort_echo(parameters.sort),
     )
-    return _json(bodies.dumps(body, snapshot))
-
-
-def _json(content: bytes, headers: dict[str, str] | None = None) -> Response:
-    return Response(content, headers=headers, media_type="application/json")
+    return JSONBytes(bodies.dumps(body, snapshot))

@@ -16,6 +16,7 @@ from orgql.core.organizations import snapshots
 from orgql.rest.auth import unauthorized
 from orgql.rest.organizations import bodies
 from orgql.rest.transport import (
+    JSONBytes,
     endpoint,
     one_statement_engine,
     path_id,
@@ -40,4 +41,4 @@ async def get_organization(request: Request) -> Response:
     body = bodies.organization(
         snapshot, urls(request), request_href(request), shopper=shopper is not None
     )
-    return Response(bodies.dumps(body, snapshot), media_type="application/json")
+    return JSONBytes(bodies.dumps(body, snapshot))
