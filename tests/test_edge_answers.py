@@ -48,6 +48,19 @@ async def test_a_method_a_health_route_does_not_take_is_a_405_error_model(
     assert response.headers["allow"] == "GET, HEAD"
 
 
+@pytest.mark.parametrize(
+    ("method", "status", "allow"), [("GET", 404, None), ("POST", 405, "GET, HEAD")]
+)
+async def test_a_refusal_of_graphiqls_static_assets_is_an_error_model(
+    client: httpx.AsyncClient, method: str, status: int, allow: str | None
+) -> None:
+    """Starlette's StaticFiles raises its 404 and 405: the app's router answers them."""
+    response = await client.request(method, "/graphiql/assets/missing.js")
+
+    assert (response.status_code, response.json()["errorCode"]) == (status, str(status))
+    assert response.headers.get("allow") == allow
+
+
 async def test_head_of_a_route_still_answers(client: httpx.AsyncClient) -> None:
     response = await client.head("/healthz")
 

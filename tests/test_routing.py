@@ -1,12 +1,20 @@
-"""The app's router answers every path as Starlette's scan of all its routes does."""
+"""The app's router answers every path as Starlette's scan of all its routes does, and its
+routing failures as Starlette's ExceptionMiddleware did with the app's handlers."""
 
 from __future__ import annotations
 
-import pytest
-from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
+from typing import Any
 
-from orgql.routing import SegmentRouter
+import pytest
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orgql.edge_errors import routing_refusal
+from orgql.routing import RoutedApp, SegmentRouter
 
 
 class _Answering:
@@ -37,7 +45,10 @@ def _routes() -> list[BaseRoute]:
     ]
 
 
-async def _answer(router: Router, method: str, path: str) -> tuple[int, bytes]:
+async def _answer(
+    router: ASGIApp, method: str, path: str, **scope: Any
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, headers and body ``router`` answers; ``scope``: more of the request's."""
     messages: list[Message] = []
 
     async def receive() -> Message:
@@ -46,9 +57,10 @@ async def _answer(router: Router, method: str, path: str) -> tuple[int, bytes]:
     async def send(message: Message) -> None:
         messages.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
-    await router.app(scope, receive, send)
-    return messages[0]["status"], b"".join(m.get("body", b"") for m in messages[1:])
+    request = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+    await router({**request, **scope}, receive, send)
+    start, *body = messages
+    return start["status"], start["headers"], b"".join(m.get("body", b"") for m in body)
 
 
 PATHS = [
@@ -94,7 +106,85 @@ async def test_the_answer_is_that_of_starlettes_scan(
     starlette, ours = Router(routes, redirect_slashes=False), SegmentRouter(routes)
     ours.redirect_slashes = False
 
-    assert await _answer(ours, method, path) == await _answer(starlette, method, path)
+    assert await _answer(ours.app, method, path) == await _answer(starlette.app, method, path)
+
+
+def _refusal_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    return routing_refusal(request.scope, error)
+
+
+#: What the app gave Starlette's ExceptionMiddleware before its router answered them itself.
+HANDLERS = {404: _refusal_handler, 405: _refusal_handler}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+@pytest.mark.parametrize("path", PATHS)
+async def test_a_routing_failure_is_answered_as_the_exception_middleware_did(
+    method: str, path: str
+) -> None:
+    """Inside an app (``app`` in the scope) Starlette raises its 404 and 405 for the
+    ExceptionMiddleware to answer: the router answers them as the app's handlers did there."""
+    routes = _routes()[:-1]
+    starlette = ExceptionMiddleware(Router(routes, redirect_slashes=False), handlers=HANDLERS)
+    ours = SegmentRouter(routes)
+    ours.redirect_slashes = False
+
+    expected = await _answer(starlette, method, path, app=object())
+    assert await _answer(ours, method, path, app=object()) == expected
+
+
+async def _raising(request: Request) -> Response:
+    status = int(request.path_params["status"])
+    raise HTTPException(status, headers={"Allow": "POST, GET"} if status == 405 else None)
+
+
+@pytest.mark.parametrize("status", [404, 405, 400, 401, 304])
+async def test_an_http_exception_a_function_endpoint_raises_is_answered_as_before(
+    status: int,
+) -> None:
+    """Starlette's function endpoints looked for the app's handlers in the scope, which a
+    parent app mounting this one could have named: the router answers for them."""
+    routes = [Route("/raise/{status}", _raising)]
+    starlette = ExceptionMiddleware(Router(routes, redirect_slashes=False), handlers=HANDLERS)
+    ours = SegmentRouter(routes)
+    ours.redirect_slashes = False
+    parent_handlers = ({HTTPException: _refusal_handler}, {status: _refusal_handler})
+
+    expected = await _answer(starlette, "GET", f"/raise/{status}", app=object())
+    answer = await _answer(
+        ours,
+        "GET",
+        f"/raise/{status}",
+        app=object(),
+        **{"starlette.exception_handlers": parent_handlers},
+    )
+    assert answer == expected
+
+
+async def test_an_app_given_exception_handlers_refuses_to_start() -> None:
+    """They would never run: the app has no ExceptionMiddleware."""
+    app = RoutedApp(exception_handlers=HANDLERS)
+
+    with pytest.raises(TypeError, match="no exception handlers"):
+        await app({"type": "lifespan"}, _never, _never)
+
+
+async def _never(*args: Any) -> Any:
+    raise AssertionError("not reached")
+
+
+def test_the_app_stack_has_no_exception_middleware() -> None:
+    app = RoutedApp(routes=[Route("/healthz", _Answering("healthz"))])
+    app.add_middleware(ExceptionMiddleware)  # one of its own (a test's) is kept
+
+    stack, kinds = app.build_middleware_stack(), []
+    while hasattr(stack, "app"):
+        kinds.append(type(stack).__name__)
+        stack = stack.app
+
+    assert kinds == ["ServerErrorMiddleware", "ExceptionMiddleware"]
+    assert stack == app.router.app
 
 
 async def test_routes_added_later_are_tried() -> None:
@@ -103,5 +193,5 @@ async def test_routes_added_later_are_tried() -> None:
 
     router.routes.insert(0, Route("/later", _Answering("later")))
 
-    assert await _answer(router, "GET", "/later") == (200, b"later")
-    assert await _answer(router, "GET", "/healthz") == (200, b"healthz")
+    assert await _answer(router, "GET", "/later") == (200, [], b"later")
+    assert await _answer(router, "GET", "/healthz") == (200, [], b"healthz")

@@ -26,7 +26,7 @@ from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
 from orgql.db.engine import PRIMARY_HELD_CONNECTIONS, make_engine, make_sessionmaker
 from orgql.db.replicas import Databases, open_replicas
-from orgql.edge_errors import GRAPHQL_PATH, for_graphql, routing_refusal
+from orgql.edge_errors import GRAPHQL_PATH, for_graphql
 from orgql.financial_sources import open_source
 from orgql.graphiql import ASSET_DIR, ASSET_PATH, TOKEN_PATH
 from orgql.graphql.asgi import graphiql_token, graphql_app
@@ -41,7 +41,7 @@ from orgql.observability.requests import ObserveRequests
 from orgql.rest.errors import unexpected_error_response as rest_unexpected_error_response
 from orgql.rest.operation_ids import operation_id
 from orgql.rest.routes import rest_routes
-from orgql.routing import SegmentRouter
+from orgql.routing import RoutedApp, SegmentRouter
 from orgql.settings import Settings
 from orgql.slash_redirects import install as install_slash_redirects
 from orgql.webhooks import dispatcher as webhooks
@@ -143,11 +143,10 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         Mount(ASSET_PATH, app=GraphiqlAssets(directory=ASSET_DIR, check_dir=False)),
         *rest_routes(),
     ]
-    # A path no route has, or a method its route does not take: JSON in the shape of the
-    # path (the REST prefixes' own routers answer theirs alike), never Starlette's plain text.
-    refused = {404: routing_refusal, 405: routing_refusal}
-    app = Starlette(lifespan=lifespan, exception_handlers=refused)
-    # Starlette's router, but a request tries only the routes of its path's first segment.
+    app = RoutedApp(lifespan=lifespan)
+    # Starlette's router, but a request tries only the routes of its path's first segment;
+    # a path no route has, or a method its route does not take: JSON in the shape of the
+    # path, never Starlette's plain text (it answers them, not an ExceptionMiddleware).
     app.router = SegmentRouter(routes, lifespan=lifespan)
     # ``/graphql/``: 307 to a relative Location, never one built on the Host header.
     install_slash_redirects(app.router)

@@ -6,7 +6,7 @@ Here once: which requests are for the GraphQL endpoint (below the app's root pat
 without a trailing slash), the GraphQL error body of a
 request refused outside execution (graphql.asgi's transport refusals and graphql.errors'
 unexpected errors are built by it too), and the answer of a path or method no route takes
-(404, 405: the app's and the REST routers'). What each other refusal says (status, OCC code,
+(404, 405: the app's router's, orgql.routing). What each other refusal says (status, OCC code,
 GraphQL code) stays with the middleware that refuses."""
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from collections.abc import Mapping
 
 import orjson
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import Scope
 
 from orgql.core.common.errors import OrgqlError
@@ -114,17 +113,22 @@ def refusal(
     return error_response(error, status, headers)
 
 
-def routing_refusal(request: Request, error: Exception) -> Response:
-    """Starlette's routing failure ``error`` (an :class:`HTTPException`: no route has the path,
-    404, or none takes the method, 405 with ``Allow``) in the shape of the path asked: never
-    Starlette's plain text. The signature of a Starlette exception handler."""
-    assert isinstance(error, HTTPException)
+def routing_refusal(scope: Scope, error: HTTPException) -> Response:
+    """Starlette's ``error`` (an :class:`HTTPException` raised by a route or the app's router,
+    orgql.routing) as the app answers it: no route has the path (404) or none takes the method
+    (405, with ``Allow``) in the shape of the path asked, never Starlette's plain text. Any
+    other status (StaticFiles' 401 of a file it may not read) as Starlette's
+    ExceptionMiddleware answers it."""
+    status = error.status_code
+    if status not in (404, 405):
+        if status in (204, 304):
+            return Response(status_code=status, headers=error.headers)
+        return PlainTextResponse(error.detail, status_code=status, headers=error.headers)
     headers = dict(error.headers or {})
     if "Allow" in headers:  # a set's order in Starlette: make it stable
         headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
-    status = error.status_code
     graphql_code = METHOD_NOT_ALLOWED if status == 405 else "NOT_FOUND"
-    return refusal(request.scope, routing_error(status), status, graphql_code, headers)
+    return refusal(scope, routing_error(status), status, graphql_code, headers)
 
 
 def query_refusal(scope: Scope) -> Response | None:

@@ -8,6 +8,14 @@ its segment's group, in the routes' order, and the routes whose first segment ho
 parameter (in every group). A route outside the group could not have matched, so the
 answer is the scan's: the first full match, else the first partial one (405), else the
 router's default (404, or a trailing slash's redirect: orgql.slash_redirects).
+
+The router also answers Starlette's ``HTTPException`` itself: its own 404, a route's 405
+(``Route``), a mount's (``StaticFiles``), in the shape of the path (edge_errors.routing_refusal).
+Starlette answered them in its ExceptionMiddleware, whose ``Request`` and send wrapper every
+request paid for (issue 16: 18,000 instructions a request); the app (:class:`RoutedApp`) has
+none. Starlette raises each before any answer started (a route's method check, the router's
+default, StaticFiles' lookup, a function endpoint's body), which the middleware checked with
+its send wrapper: here that is taken as given.
 """
 
 from __future__ import annotations
@@ -15,8 +23,21 @@ from __future__ import annotations
 from typing import Any
 
 from starlette._utils import get_route_path
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException, WebSocketException
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import BaseRoute, Match, Mount, Route, Router, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from orgql.edge_errors import routing_refusal
+
+#: Where Starlette's function endpoints (``request_response``) look for the exception handlers
+#: of their app, and the value they find here: none. An exception leaves them for this router
+#: (an HTTPException) or the middlewares (anything else, ObserveRequests' 500), and the
+#: handlers of a parent app mounting this one do not answer for this app's routes.
+_HANDLERS_KEY = "starlette.exception_handlers"
+_NO_HANDLERS: tuple[dict[Any, Any], dict[int, Any]] = ({}, {})
 
 
 def first_segment(path: str) -> str:
@@ -59,29 +80,52 @@ class SegmentRouter(Router):
         }
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Starlette's own scan for WebSockets and the lifespan, and with its own redirects
-        # (they scan every route for the path's other spelling).
-        if scope["type"] != "http" or self.redirect_slashes:
-            await super().app(scope, receive, send)
-            return
-        if self._grouped != self.routes:
-            self._group()
-        scope.setdefault("router", self)
-        path = get_route_path(scope)
-        # The first full match, else the first partial one (the path's route, another
-        # method: its 405), else the default.
-        chosen: tuple[BaseRoute, Scope] | None = None
-        for route in self._groups.get(first_segment(path), self._anywhere):
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                chosen = (route, child_scope)
-                break
-            if match is Match.PARTIAL and chosen is None:
-                chosen = (route, child_scope)
-        if chosen is None:
-            await self.default(scope, receive, send)
-            return
-        route, child_scope = chosen
-        scope["route"] = route
-        scope.update(child_scope)
-        await route.handle(scope, receive, send)
+        scope[_HANDLERS_KEY] = _NO_HANDLERS
+        try:
+            # Starlette's own scan for WebSockets and the lifespan, and with its own redirects
+            # (they scan every route for the path's other spelling).
+            if scope["type"] != "http" or self.redirect_slashes:
+                await super().app(scope, receive, send)
+                return
+            if self._grouped != self.routes:
+                self._group()
+            scope.setdefault("router", self)
+            path = get_route_path(scope)
+            # The first full match, else the first partial one (the path's route, another
+            # method: its 405), else the default.
+            chosen: tuple[BaseRoute, Scope] | None = None
+            for route in self._groups.get(first_segment(path), self._anywhere):
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    chosen = (route, child_scope)
+                    break
+                if match is Match.PARTIAL and chosen is None:
+                    chosen = (route, child_scope)
+            if chosen is None:
+                await self.default(scope, receive, send)
+                return
+            route, child_scope = chosen
+            scope["route"] = route
+            scope.update(child_scope)
+            await route.handle(scope, receive, send)
+        # As Starlette's ExceptionMiddleware with the app's handlers (the module's docstring).
+        except HTTPException as error:
+            await routing_refusal(scope, error)(scope, receive, send)
+        except WebSocketException as error:
+            await WebSocket(scope, receive, send).close(code=error.code, reason=error.reason)
+
+
+class RoutedApp(Starlette):
+    """Starlette's app without its ExceptionMiddleware: the router (:class:`SegmentRouter`)
+    answers routing failures itself. The stack is Starlette's otherwise: ServerErrorMiddleware
+    outermost, then the app's middlewares, then the router. Exception handlers would have
+    nothing to run them, so an app given some refuses to start."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        if self.exception_handlers or self.max_body_size is not None:
+            raise TypeError("RoutedApp runs no exception handlers and limits no body size")
+        # The router's own stack (``Router.__call__`` calls it), one call fewer per request.
+        app = self.router.middleware_stack
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return ServerErrorMiddleware(app, debug=self.debug)

@@ -274,7 +274,7 @@ class ErrorModelRouter:
         try:
             await self.router(scope, receive, send)
         except HTTPException as exc:  # raised by the router before any response started
-            await routing_refusal(Request(scope), exc)(scope, receive, send)
+            await routing_refusal(scope, exc)(scope, receive, send)
 
 
 def _mount(path: str, app: ErrorModelRouter) -> Mount:
