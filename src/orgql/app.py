@@ -20,7 +20,6 @@ from starlette.types import Scope
 from orgql.auth.asgi import Authenticate
 from orgql.auth.revocations import listening as revocations_listening
 from orgql.auth.tokens import Authenticator
-from orgql.body_deadline import BodyDeadline
 from orgql.body_limit import LimitBody
 from orgql.consistency import ReadConsistency
 from orgql.core.financial.source import FinancialSource
@@ -157,8 +156,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Star
         lease_seconds=settings.idempotency_lease_seconds,
     )
     app.add_middleware(Authenticate, authenticator=authenticator)
-    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
-    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
+    app.add_middleware(
+        LimitBody, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
     # A malformed consistency token is refused before anything runs (observed all the same).
     app.add_middleware(ReadConsistency)
     # Outermost: request ids, access logs and metrics cover every response, and an exception

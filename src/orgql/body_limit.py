@@ -6,13 +6,22 @@ bodies).
 A request with a ``Content-Encoding`` other than ``identity`` gets 415 on every route, before
 anything reads its body: orgql decodes no body, and one read as if it were not encoded (a
 gzip stream parsed as JSON, or a plain body said to be gzip) is not what the client sent.
-The same shapes, with the GraphQL code ``UNSUPPORTED_MEDIA_TYPE``."""
+The same shapes, with the GraphQL code ``UNSUPPORTED_MEDIA_TYPE``.
+
+LimitBody also bounds the body's time (408, :mod:`orgql.body_deadline`): one receive wrapper
+per request counts the bytes and bounds the waits. A refusal while the body is read is raised
+as :class:`BodyRefused`, which the outermost middleware answers (ObserveRequests, the one that
+sees every message sent)."""
 
 from __future__ import annotations
 
+import asyncio
+
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, header_values, without_body
+from orgql.body_deadline import BodyDeadline
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.edge_errors import BAD_REQUEST, refusal
 
@@ -44,16 +53,28 @@ def encoding_refusal(scope: Scope) -> ASGIApp | None:
     return refusal(scope, err, 415, UNSUPPORTED_MEDIA_TYPE)
 
 
-class _TooLarge(BaseException):
-    """BaseException: no handler's `except Exception` turns it into a 500 on its way out."""
+class BodyRefused(BaseException):
+    """A body refused while it is read (too large: 413; too slow: 408), carrying its
+    ``answer``. The contract with ObserveRequests (observability.requests), the outermost
+    middleware, which alone knows whether the response has started: it gives the answer when
+    nothing was sent yet, else it raises the refusal on and the server ends the connection
+    (too late for an answer). BaseException: no handler's ``except Exception`` turns it into
+    a 500 on its way out, and nothing runs on a body cut short."""
+
+    def __init__(self, answer: Response) -> None:
+        super().__init__()  # no args: the server logs an escaped one as it did (no answer)
+        self.answer = answer
 
 
 class LimitBody:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """``max_bytes``: ORGQL_MAX_BODY_BYTES; ``seconds``: ORGQL_BODY_TIMEOUT_SECONDS."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.seconds = seconds
 
-    def _refusal(self, scope: Scope) -> ASGIApp:
+    def _refusal(self, scope: Scope) -> Response:
         err = OrgqlError(
             Codes.INVALID_INPUT, f"the request body is larger than {self.max_bytes} bytes"
         )
@@ -74,26 +95,33 @@ class LimitBody:
         if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refusal(scope)(scope, receive, send)
             return
+        deadline = BodyDeadline(self.seconds)
         received = 0
-        started = False
+        complete = False
 
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
+        async def bounded_receive() -> Message:
+            nonlocal received, complete
+            if complete:  # after the body: waiting for a disconnect is not bounded here
+                return await receive()
+            task = asyncio.current_task()
+            assert task is not None  # an ASGI app runs in a task
+            cancelling = task.cancelling()
+            timer = deadline.arm(task)
+            try:
+                message = await receive()
+            except asyncio.CancelledError:
+                if deadline.ended_wait(task, cancelling):
+                    raise BodyRefused(deadline.refusal(scope)) from None
+                raise
+            finally:
+                timer.cancel()
+            if message["type"] != "http.request":  # the client left
+                complete = True
+                return message
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise BodyRefused(self._refusal(scope))
+            complete = not message.get("more_body", False)
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
-            if started:  # too late for an answer: end the connection
-                raise
-            await self._refusal(scope)(scope, receive, send)
+        await self.app(scope, bounded_receive, send)

@@ -4,6 +4,9 @@ A request that committed a write answers ``X-Consistency-Token`` (and a GraphQL 
 ``consistencyToken`` extension): the primary's WAL position at or past its commit. A request
 presenting the header is read where that position has been replayed (orgql.db.replicas).
 A malformed token is the caller's error, answered 400 before anything runs.
+
+The header goes on the answer in the send wrapper of ObserveRequests (observability.requests),
+the one send wrapper of a request, which calls :func:`add_token` on the answer's start.
 """
 
 from __future__ import annotations
@@ -98,6 +101,17 @@ async def committed(state: Any) -> None:
         consistency_of(state).wrote(await databases.written())
 
 
+def add_token(scope: Scope, message: Message) -> None:
+    """After a write, the token of it on the ``http.response.start`` of the request's answer.
+    Called by ObserveRequests' send wrapper (observability.requests) for every answer but
+    the 500 of an exception that escaped and the 503 replacing an answer the database failed,
+    which never carried one; a request ReadConsistency did not let in has no Consistency."""
+    state = scope.get("state")
+    consistency = state.get(_STATE_KEY) if state is not None else None
+    if consistency is not None and consistency.written is not None:
+        set_header(message, _HEADER_KEY, format_lsn(consistency.written))
+
+
 def _refusal(scope: Scope, raw: str) -> Response:
     message = (
         f"{HEADER_NAME} must be the value of an earlier answer's {HEADER_NAME} header,"
@@ -107,8 +121,8 @@ def _refusal(scope: Scope, raw: str) -> Response:
 
 
 class ReadConsistency:
-    """Reads the caller's token into the request's state, refuses a malformed one, and adds
-    the token of the request's writes to its answer's headers."""
+    """Reads the caller's token into the request's state and refuses a malformed one; the
+    token of the request's writes goes on its answer by :func:`add_token`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -126,10 +140,4 @@ class ReadConsistency:
                 await _refusal(scope, raw)(scope, receive, send)
                 return
         scope.setdefault("state", {})[_STATE_KEY] = consistency
-
-        async def send_token(message: Message) -> None:
-            if message["type"] == "http.response.start" and consistency.written is not None:
-                set_header(message, _HEADER_KEY, format_lsn(consistency.written))
-            await send(message)
-
-        await self.app(scope, receive, send_token)
+        await self.app(scope, receive, send)

@@ -1,6 +1,12 @@
 """One pure ASGI middleware around every HTTP request: its id, its access log line, its
 metrics, a 503 when the database was found unavailable while answering it, and a JSON 500
-when an exception (a bug) escaped everything below it."""
+when an exception (a bug) escaped everything below it.
+
+Its send wrapper is the only one of a request (each wrapper is a call per message sent, issue
+16), and so the answers of the middlewares below that need to know what was sent go through
+it: a body refused while it is read (orgql.body_limit.BodyRefused) is answered here while
+nothing was sent, and the consistency token of a request's writes is added to its answer's
+headers here (orgql.consistency.add_token)."""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import NOT_STORED, header, keep_out_of_caches, set_header
+from orgql.body_limit import BodyRefused
+from orgql.consistency import add_token
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.edge_errors import app_path, enter_app, graphql_path, query_refusal, refusal
 from orgql.observability.database import (
@@ -158,8 +166,9 @@ class ObserveRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        offered = header(scope, _REQUEST_ID_KEY) or ""
-        request_id = offered if _REQUEST_ID.fullmatch(offered) else new_request_id()
+        request_id = header(scope, _REQUEST_ID_KEY)
+        if request_id is None or not _REQUEST_ID.fullmatch(request_id):
+            request_id = new_request_id()
         transport = transport_of(scope)
         observation = Observation(request_id=request_id, transport=transport)
         token = current_observation.set(observation)
@@ -194,6 +203,8 @@ class ObserveRequests:
                     await response({"type": "http"}, _no_body, send)
                     return
                 status = message["status"]
+                if not failing:  # the 500 of an exception carries no token (nor did it)
+                    add_token(scope, message)
                 set_header(message, _REQUEST_ID_KEY, request_id)
                 if status >= 400:
                     keep_out_of_caches(message)
@@ -217,6 +228,10 @@ class ObserveRequests:
             # Logged once, with its traceback and the id the answer quotes; not raised on, so
             # neither Starlette nor the server answers in plain text or logs it again.
             await self.failure_response(scope, error)(scope, receive, observe_send)
+        except BodyRefused as refused:
+            if responding:  # too late for its answer: the server ends the connection
+                raise
+            await refused.answer(scope, receive, observe_send)
         finally:
             self.metrics.in_progress.dec()
             seconds = self.clock() - started
