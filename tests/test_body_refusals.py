@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from orgql.app import create_app
-from orgql.body_limit import BodyRefused
+from orgql.body_deadline import BodyRefused
 from orgql.observability.logs import JsonFormatter
 from orgql.settings import Settings
 
