@@ -12,6 +12,7 @@ import asyncio
 import io
 import json
 import logging
+import traceback
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from orgql.app import create_app
-from orgql.body_limit import BodyRefused
+from orgql.body_deadline import BodyRefused
 from orgql.observability.logs import JsonFormatter
 from orgql.settings import Settings
 
@@ -200,3 +201,25 @@ async def test_a_cancellation_while_the_body_is_awaited_is_no_408(
             await request
 
     assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "logged"),
+    [
+        ([b"x" * 600, b"x" * 600], "orgql.body_limit._TooLarge"),
+        ([b"x" * 10], "orgql.body_deadline._BodyTooSlow"),
+    ],
+    ids=["too-large", "too-slow"],
+)
+async def test_a_refusal_ending_the_connection_is_logged_by_the_server_as_before(
+    bounded: Starlette, parts: list[bytes], logged: str
+) -> None:
+    """Once the answer started, the refusal escapes to the server, which logs it ("Exception in
+    ASGI application", the exception's line last): which refusal ended the connection, under
+    the names the server logged before the refusals were answered by ObserveRequests."""
+    sent: list[Message] = []
+
+    with pytest.raises(BodyRefused) as raised:
+        await _post(bounded, STARTS_FIRST, parts, sent)
+
+    assert traceback.format_exception_only(raised.value) == [f"{logged}\n"]

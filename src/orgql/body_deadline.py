@@ -20,6 +20,24 @@ from orgql.slow_clients import transport_error
 BODY_TOO_SLOW = "the request body did not arrive within {seconds:g} seconds"
 
 
+class BodyRefused(BaseException):
+    """A body refused while it is read (too large: 413, orgql.body_limit; too slow: 408, here),
+    carrying its ``answer``. The contract with ObserveRequests (observability.requests), the
+    outermost middleware, which alone knows whether the response has started: it gives the
+    answer when nothing was sent yet, else it raises the refusal on and the server ends the
+    connection (too late for an answer), logging it under its subclass's name, which says
+    which refusal it was. BaseException: no handler's ``except Exception`` turns it into a
+    500 on its way out, and nothing runs on a body cut short."""
+
+    def __init__(self, answer: Response) -> None:
+        super().__init__()  # no args: the server logs an escaped one as it did (no answer)
+        self.answer = answer
+
+
+class _BodyTooSlow(BodyRefused):
+    """The deadline passed (the name the server logs when the answer had started)."""
+
+
 def request_timeout(scope: Scope, message: str) -> Response:
     """The 408 in the shape of the endpoint asked: a GraphQL error on /graphql, else the
     errorModel the server's own 408 has (errorCode "408", orgql.slow_clients)."""
@@ -61,5 +79,6 @@ class BodyDeadline:
         the task's count of them before the wait), which goes on as Timeout lets it."""
         return self._expired and task.uncancel() <= cancelling
 
-    def refusal(self, scope: Scope) -> Response:
-        return request_timeout(scope, BODY_TOO_SLOW.format(seconds=self.seconds))
+    def refused(self, scope: Scope) -> BodyRefused:
+        """The refusal to raise when :meth:`ended_wait` says the deadline passed."""
+        return _BodyTooSlow(request_timeout(scope, BODY_TOO_SLOW.format(seconds=self.seconds)))

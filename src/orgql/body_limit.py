@@ -10,8 +10,8 @@ The same shapes, with the GraphQL code ``UNSUPPORTED_MEDIA_TYPE``.
 
 LimitBody also bounds the body's time (408, :mod:`orgql.body_deadline`): one receive wrapper
 per request counts the bytes and bounds the waits. A refusal while the body is read is raised
-as :class:`BodyRefused`, which the outermost middleware answers (ObserveRequests, the one that
-sees every message sent)."""
+as a :class:`orgql.body_deadline.BodyRefused`, which the outermost middleware answers
+(ObserveRequests, the one that sees every message sent)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import header, header_values, without_body
-from orgql.body_deadline import BodyDeadline
+from orgql.body_deadline import BodyDeadline, BodyRefused
 from orgql.core.common.errors import Codes, OrgqlError
 from orgql.edge_errors import BAD_REQUEST, refusal
 
@@ -53,17 +53,8 @@ def encoding_refusal(scope: Scope) -> ASGIApp | None:
     return refusal(scope, err, 415, UNSUPPORTED_MEDIA_TYPE)
 
 
-class BodyRefused(BaseException):
-    """A body refused while it is read (too large: 413; too slow: 408), carrying its
-    ``answer``. The contract with ObserveRequests (observability.requests), the outermost
-    middleware, which alone knows whether the response has started: it gives the answer when
-    nothing was sent yet, else it raises the refusal on and the server ends the connection
-    (too late for an answer). BaseException: no handler's ``except Exception`` turns it into
-    a 500 on its way out, and nothing runs on a body cut short."""
-
-    def __init__(self, answer: Response) -> None:
-        super().__init__()  # no args: the server logs an escaped one as it did (no answer)
-        self.answer = answer
+class _TooLarge(BodyRefused):
+    """Past ``max_bytes`` (the name the server logs when the answer had started)."""
 
 
 class LimitBody:
@@ -111,7 +102,7 @@ class LimitBody:
                 message = await receive()
             except asyncio.CancelledError:
                 if deadline.ended_wait(task, cancelling):
-                    raise BodyRefused(deadline.refusal(scope)) from None
+                    raise deadline.refused(scope) from None
                 raise
             finally:
                 timer.cancel()
@@ -120,7 +111,7 @@ class LimitBody:
                 return message
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise BodyRefused(self._refusal(scope))
+                raise _TooLarge(self._refusal(scope))
             complete = not message.get("more_body", False)
             return message
 

@@ -4,7 +4,7 @@ when an exception (a bug) escaped everything below it.
 
 Its send wrapper is the only one of a request (each wrapper is a call per message sent, issue
 16), and so the answers of the middlewares below that need to know what was sent go through
-it: a body refused while it is read (orgql.body_limit.BodyRefused) is answered here while
+it: a body refused while it is read (orgql.body_deadline.BodyRefused) is answered here while
 nothing was sent, and the consistency token of a request's writes is added to its answer's
 headers here (orgql.consistency.add_token)."""
 
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgql.asgi_headers import NOT_STORED, header, keep_out_of_caches, set_header
-from orgql.body_limit import BodyRefused
+from orgql.body_deadline import BodyRefused
 from orgql.consistency import add_token
 from orgql.core.common.errors import Codes, ErrorKind, OrgqlError
 from orgql.edge_errors import app_path, enter_app, graphql_path, query_refusal, refusal
