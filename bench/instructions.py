@@ -292,25 +292,30 @@ def count(args: argparse.Namespace, scenario: str, target: str, env: dict[str, s
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
-        assert process.stdout is not None
-        lines = iter(process.stdout.readline, "")
-        ready = next(lines, "").split()
-        if ready[:1] != ["READY"]:
+        try:
+            assert process.stdout is not None
+            lines = iter(process.stdout.readline, "")
+            ready = next(lines, "").split()
+            if ready[:1] != ["READY"]:
+                process.wait()
+                raise SystemExit(f"{scenario} on the {target}: the child did not start")
+            if args.http:  # the requests are sent from here, the warm-up too
+                port = int(ready[1])
+                first_ok = http_requests(port, scenario, target, WARM_UP, env)
+                switch("on", process.pid)
+                counted_ok = http_requests(port, scenario, target, args.requests, env)
+                done = ["DONE", str(first_ok and counted_ok)]
+            else:
+                switch("on", process.pid)
+                Path(go).touch()
+                done = next(lines, "").split()
+            switch("off", process.pid)
+            Path(go + ".off").touch()
             process.wait()
-            raise SystemExit(f"{scenario} on the {target}: the child did not start")
-        if args.http:  # the requests are sent from here, the warm-up too
-            port = int(ready[1])
-            first_ok = http_requests(port, scenario, target, WARM_UP, env)
-            switch("on", process.pid)
-            counted_ok = http_requests(port, scenario, target, args.requests, env)
-            done = ["DONE", str(first_ok and counted_ok)]
-        else:
-            switch("on", process.pid)
-            Path(go).touch()
-            done = next(lines, "").split()
-        switch("off", process.pid)
-        Path(go + ".off").touch()
-        process.wait()
+        finally:  # the child never outlives this run, whatever failed
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         totals = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
         if not totals or done[:1] != ["DONE"]:
             raise SystemExit(f"{scenario} on the {target}: no count")
